@@ -1,0 +1,10 @@
+/**
+ * nghttp2-ts: the package root. HTTP/2 (RFC 9113) and HPACK (RFC 7541) as composable layers,
+ * the high-level HPACK and server APIs, and the adapters that turn any layer into a Node
+ * Transform or an RxJS operator.
+ */
+export * from './protocol/errors';
+export * from './protocol/stage';
+export * from './protocol/frame/constants';
+export * from './protocol/frame/types';
+export { toTransform, toOperator } from '../operators/adapt';

@@ -1,0 +1,140 @@
+/**
+ * The Frame union: one variant per frame type, plus `UnknownFrame` for types this code does not
+ * know (RFC 9113 section 4.1: "Implementations MUST ignore and discard frames of unknown types"
+ * — the codec passes them through so that proxies and debuggers can still see them).
+ */
+import { FrameType } from './constants';
+
+/** Fields every frame has (the 9-octet header, RFC 9113 section 4.1). */
+export interface FrameBase {
+  type: number;
+  /** The raw flags octet, unknown bits kept. */
+  flags: number;
+  streamId: number;
+  /** Payload length on the wire (filled in by the parser; ignored by the encoder). */
+  length?: number;
+}
+
+/** RFC 9113 section 5.3.2 (deprecated scheme, still parsed): a stream dependency. */
+export interface PrioritySpec {
+  exclusive: boolean;
+  dependsOn: number;
+  /** The weight as a person reads it: 1..256 (wire value + 1). */
+  weight: number;
+}
+
+/** Padding fields shared by DATA, HEADERS and PUSH_PROMISE (RFC 9113 section 6.1). */
+export interface Padded {
+  /** Pad Length field value when PADDED is set; undefined when unpadded. */
+  padLength?: number;
+}
+
+export interface DataFrame extends FrameBase, Padded {
+  type: FrameType.DATA;
+  data: Buffer;
+}
+
+export interface HeadersFrame extends FrameBase, Padded {
+  type: FrameType.HEADERS;
+  priority?: PrioritySpec;
+  /** The header block fragment (HPACK bytes). */
+  fragment: Buffer;
+}
+
+export interface PriorityFrame extends FrameBase {
+  type: FrameType.PRIORITY;
+  priority: PrioritySpec;
+}
+
+export interface RstStreamFrame extends FrameBase {
+  type: FrameType.RST_STREAM;
+  errorCode: number;
+}
+
+/** One SETTINGS parameter; unknown ids round-trip as numbers. */
+export interface SettingEntry {
+  id: number;
+  value: number;
+}
+
+export interface SettingsFrame extends FrameBase {
+  type: FrameType.SETTINGS;
+  /** In wire order; empty for an ACK. */
+  settings: SettingEntry[];
+}
+
+export interface PushPromiseFrame extends FrameBase, Padded {
+  type: FrameType.PUSH_PROMISE;
+  promisedStreamId: number;
+  fragment: Buffer;
+}
+
+export interface PingFrame extends FrameBase {
+  type: FrameType.PING;
+  /** Exactly 8 octets. */
+  opaqueData: Buffer;
+}
+
+export interface GoawayFrame extends FrameBase {
+  type: FrameType.GOAWAY;
+  lastStreamId: number;
+  errorCode: number;
+  debugData: Buffer;
+}
+
+export interface WindowUpdateFrame extends FrameBase {
+  type: FrameType.WINDOW_UPDATE;
+  windowSizeIncrement: number;
+}
+
+export interface ContinuationFrame extends FrameBase {
+  type: FrameType.CONTINUATION;
+  fragment: Buffer;
+}
+
+/** RFC 7838 section 4. */
+export interface AltsvcFrame extends FrameBase {
+  type: FrameType.ALTSVC;
+  origin: string;
+  fieldValue: string;
+}
+
+/** RFC 8336 section 2. */
+export interface OriginFrame extends FrameBase {
+  type: FrameType.ORIGIN;
+  origins: string[];
+}
+
+/** RFC 9218 section 7.1. */
+export interface PriorityUpdateFrame extends FrameBase {
+  type: FrameType.PRIORITY_UPDATE;
+  prioritizedStreamId: number;
+  priorityFieldValue: string;
+}
+
+/** A frame of a type not listed above, kept whole. */
+export interface UnknownFrame extends FrameBase {
+  payload: Buffer;
+}
+
+/** Every frame this codec knows. */
+export type KnownFrame =
+  | DataFrame
+  | HeadersFrame
+  | PriorityFrame
+  | RstStreamFrame
+  | SettingsFrame
+  | PushPromiseFrame
+  | PingFrame
+  | GoawayFrame
+  | WindowUpdateFrame
+  | ContinuationFrame
+  | AltsvcFrame
+  | OriginFrame
+  | PriorityUpdateFrame;
+
+/** Any frame, known or not. Narrow known frames with `isKnownFrame` or by `type`. */
+export type Frame = KnownFrame | UnknownFrame;
+
+/** A header field as HPACK carries it: name and value as raw octets decoded to strings (latin1-safe). */
+export type HeaderField = [name: string, value: string];
