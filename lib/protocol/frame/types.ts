@@ -136,5 +136,9 @@ export type KnownFrame =
 /** Any frame, known or not. Narrow known frames with `isKnownFrame` or by `type`. */
 export type Frame = KnownFrame | UnknownFrame;
 
-/** A header field as HPACK carries it: name and value as raw octets decoded to strings (latin1-safe). */
-export type HeaderField = [name: string, value: string];
+/**
+ * A header field as HPACK carries it. Names and values are byte strings: one char per octet
+ * (latin1), as Node's own http2 does, so any octet sequence round-trips. The optional third
+ * element marks a sensitive field (RFC 7541 section 7.1.3): it is sent as a never-indexed literal.
+ */
+export type HeaderField = [name: string, value: string, sensitive?: boolean];
