@@ -8,3 +8,7 @@ export * from './protocol/stage';
 export * from './protocol/frame/constants';
 export * from './protocol/frame/types';
 export { toTransform, toOperator } from '../operators/adapt';
+export * from './protocol/frame/padding';
+export * from './protocol/frame/codec';
+export * from './protocol/frame/deframer';
+export * from './protocol/frame/header-block';

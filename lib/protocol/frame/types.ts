@@ -34,7 +34,18 @@ export interface DataFrame extends FrameBase, Padded {
   data: Buffer;
 }
 
-export interface HeadersFrame extends FrameBase, Padded {
+/**
+ * Set by the HeaderBlockAssembler on a HEADERS or PUSH_PROMISE frame whose field block arrived
+ * split over CONTINUATION frames: the assembled frame carries the whole block in `fragment`,
+ * `length` is the sum of all payload lengths (as nghttp prints it), and these two fields record
+ * how many CONTINUATION frames were joined and how many payload octets they carried.
+ */
+export interface Continued {
+  continuations?: number;
+  continuationLength?: number;
+}
+
+export interface HeadersFrame extends FrameBase, Padded, Continued {
   type: FrameType.HEADERS;
   priority?: PrioritySpec;
   /** The header block fragment (HPACK bytes). */
@@ -63,7 +74,7 @@ export interface SettingsFrame extends FrameBase {
   settings: SettingEntry[];
 }
 
-export interface PushPromiseFrame extends FrameBase, Padded {
+export interface PushPromiseFrame extends FrameBase, Padded, Continued {
   type: FrameType.PUSH_PROMISE;
   promisedStreamId: number;
   fragment: Buffer;
@@ -142,3 +153,19 @@ export type Frame = KnownFrame | UnknownFrame;
  * element marks a sensitive field (RFC 7541 section 7.1.3): it is sent as a never-indexed literal.
  */
 export type HeaderField = [name: string, value: string, sensitive?: boolean];
+
+const KNOWN_TYPES = new Set<number>([
+  FrameType.DATA, FrameType.HEADERS, FrameType.PRIORITY, FrameType.RST_STREAM, FrameType.SETTINGS,
+  FrameType.PUSH_PROMISE, FrameType.PING, FrameType.GOAWAY, FrameType.WINDOW_UPDATE,
+  FrameType.CONTINUATION, FrameType.ALTSVC, FrameType.ORIGIN, FrameType.PRIORITY_UPDATE,
+]);
+
+/**
+ * Whether a frame is one of the known variants (so `switch (f.type)` narrows it). An
+ * `UnknownFrame` carries `payload`; a known frame never does. The codec also hands back an
+ * extension frame (ALTSVC, ORIGIN) it could not parse as an `UnknownFrame`, which the RFCs
+ * say the receiver ignores.
+ */
+export function isKnownFrame(frame: Frame): frame is KnownFrame {
+  return KNOWN_TYPES.has(frame.type) && !('payload' in frame);
+}

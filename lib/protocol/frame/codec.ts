@@ -1,0 +1,561 @@
+/**
+ * The frame codec: pure parse and encode of every RFC 9113 frame type plus ALTSVC, ORIGIN and
+ * PRIORITY_UPDATE, as tables of per-type functions indexed by the type octet.
+ *
+ * The codec enforces the *frame-local* rules: lengths, stream-id-zero rules, SETTINGS values,
+ * padding, zero window increments, self-dependency. Rules that need connection or stream state
+ * (which stream may send what, flow-control windows, ENABLE_PUSH, CONTINUATION sequencing across
+ * frames) belong to the session and to the HeaderBlockAssembler.
+ *
+ * Parsed payload fields (`data`, `fragment`, `debugData`, `opaqueData`, `payload`) are views into
+ * the buffer given to `parseFrame`: no copies.
+ */
+import { ConnectionError, ErrorCode, StreamError, ApiMisuseError } from '../errors';
+import { Flag, FrameType, FRAME_HEADER_LENGTH, MAX_WINDOW_SIZE, Setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE } from './constants';
+import { choosePadding, PaddingPolicy } from './padding';
+import type {
+  AltsvcFrame, ContinuationFrame, DataFrame, Frame, GoawayFrame, HeadersFrame, OriginFrame, PingFrame,
+  PriorityFrame, PrioritySpec, PriorityUpdateFrame, PushPromiseFrame, RstStreamFrame, SettingEntry,
+  SettingsFrame, UnknownFrame, WindowUpdateFrame,
+} from './types';
+
+export type { PaddingPolicy } from './padding';
+
+/** Limits the parser enforces that come from our own SETTINGS. */
+export interface FrameLimits {
+  /** Our SETTINGS_MAX_FRAME_SIZE (the largest payload we accept), 16384..16777215. */
+  maxFrameSize: number;
+}
+
+type Parser = (flags: number, streamId: number, p: Buffer) => Frame;
+
+const { PROTOCOL_ERROR, FRAME_SIZE_ERROR, FLOW_CONTROL_ERROR } = ErrorCode;
+
+/**
+ * The frame size error every fixed-length or too-short check raises. RFC 9113 section 4.2: "A
+ * frame size error in a frame that could alter the state of the entire connection MUST be
+ * treated as a connection error (Section 5.4.1); this includes any frame carrying a field block
+ * (that is, HEADERS, PUSH_PROMISE, and CONTINUATION), a SETTINGS frame, and any frame with a
+ * stream identifier of 0."
+ */
+function frameSizeError(name: string, detail: string): ConnectionError {
+  return new ConnectionError(FRAME_SIZE_ERROR, `${name} frame: ${detail}`);
+}
+
+/**
+ * Where the content of a PADDED payload ends. Returns the Pad Length field value; the caller
+ * reads content from `start` (after the Pad Length octet and any fixed fields) to
+ * `p.length - padLength`.
+ */
+function readPadLength(name: string, p: Buffer, fixed: number): number {
+  // RFC 9113 section 4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
+  // ... is too small to contain mandatory frame data."
+  if (p.length < 1 + fixed) throw frameSizeError(name, `payload of ${p.length} octets too short for its fields`);
+  const padLength = p[0];
+  // RFC 9113 section 6.1 (likewise 6.2, 6.6): "If the length of the padding is the length of the
+  // frame payload or greater, the recipient MUST treat this as a connection error (Section
+  // 5.4.1) of type PROTOCOL_ERROR."
+  if (padLength > p.length - 1 - fixed) {
+    throw new ConnectionError(PROTOCOL_ERROR, `${name} frame: Pad Length ${padLength} exceeds the payload (${p.length} octets)`);
+  }
+  return padLength;
+}
+
+function readPriority(p: Buffer, at: number): PrioritySpec {
+  const dep = p.readUInt32BE(at);
+  return { exclusive: (dep & 0x80000000) !== 0, dependsOn: dep & 0x7fffffff, weight: p[at + 4] + 1 };
+}
+
+function parseData(flags: number, streamId: number, p: Buffer): DataFrame {
+  // RFC 9113 section 6.1: "If a DATA frame is received whose Stream Identifier field is 0x00, the
+  // recipient MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'DATA frame on stream 0');
+  let padLength: number | undefined;
+  let data: Buffer;
+  if (flags & Flag.PADDED) {
+    padLength = readPadLength('DATA', p, 0);
+    data = p.subarray(1, p.length - padLength);
+  } else {
+    data = p;
+  }
+  return { type: FrameType.DATA, flags, streamId, length: p.length, padLength, data };
+}
+
+function parseHeaders(flags: number, streamId: number, p: Buffer): HeadersFrame {
+  // RFC 9113 section 6.2: "If a HEADERS frame is received whose Stream Identifier field is 0x00,
+  // the recipient MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'HEADERS frame on stream 0');
+  const fixed = flags & Flag.PRIORITY ? 5 : 0;
+  let padLength: number | undefined;
+  let start = 0;
+  let end = p.length;
+  if (flags & Flag.PADDED) {
+    padLength = readPadLength('HEADERS', p, fixed);
+    start = 1;
+    end -= padLength;
+  } else if (p.length < fixed) {
+    // RFC 9113 section 4.2: "... or is too small to contain mandatory frame data."
+    throw frameSizeError('HEADERS', `payload of ${p.length} octets too short for the priority fields`);
+  }
+  let priority: PrioritySpec | undefined;
+  if (fixed) {
+    priority = readPriority(p, start);
+    start += 5;
+    // RFC 9113 section 5.3.1: "A stream cannot depend on itself. An endpoint MUST treat this as a
+    // stream error (Section 5.4.2) of type PROTOCOL_ERROR." On HEADERS a stream error would
+    // drop the field block and desynchronise HPACK (section 4.3), so, as nghttp2 does, this is
+    // raised as a connection error.
+    if (priority.dependsOn === streamId) {
+      throw new ConnectionError(PROTOCOL_ERROR, `HEADERS frame: stream ${streamId} depends on itself`);
+    }
+  }
+  return { type: FrameType.HEADERS, flags, streamId, length: p.length, padLength, priority, fragment: p.subarray(start, end) };
+}
+
+function parsePriority(flags: number, streamId: number, p: Buffer): PriorityFrame {
+  // RFC 9113 section 6.3: "If a PRIORITY frame is received with a stream identifier of 0x00, the
+  // recipient MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PRIORITY frame on stream 0');
+  // RFC 9113 section 6.3: "A PRIORITY frame with a length other than 5 octets MUST be treated as
+  // a stream error (Section 5.4.2) of type FRAME_SIZE_ERROR."
+  if (p.length !== 5) throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`);
+  const priority = readPriority(p, 0);
+  // RFC 9113 section 5.3.1: "A stream cannot depend on itself. An endpoint MUST treat this as a
+  // stream error (Section 5.4.2) of type PROTOCOL_ERROR."
+  if (priority.dependsOn === streamId) {
+    throw new StreamError(PROTOCOL_ERROR, streamId, `PRIORITY frame: stream ${streamId} depends on itself`);
+  }
+  return { type: FrameType.PRIORITY, flags, streamId, length: 5, priority };
+}
+
+function parseRstStream(flags: number, streamId: number, p: Buffer): RstStreamFrame {
+  // RFC 9113 section 6.4: "If a RST_STREAM frame is received with a stream identifier of 0x00,
+  // the recipient MUST treat this as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'RST_STREAM frame on stream 0');
+  // RFC 9113 section 6.4: "A RST_STREAM frame with a length other than 4 octets MUST be treated
+  // as a connection error (Section 5.4.1) of type FRAME_SIZE_ERROR."
+  if (p.length !== 4) throw frameSizeError('RST_STREAM', `length ${p.length}, must be 4`);
+  return { type: FrameType.RST_STREAM, flags, streamId, length: 4, errorCode: p.readUInt32BE(0) };
+}
+
+/**
+ * Check one SETTINGS value. Exported for the session, which applies the same rules when it
+ * is handed settings from elsewhere (an h2c HTTP2-Settings header).
+ */
+export function validateSetting(id: number, value: number): void {
+  switch (id) {
+    case Setting.ENABLE_PUSH:
+      // RFC 9113 section 6.5.2: "Any value other than 0 or 1 MUST be treated as a connection
+      // error (Section 5.4.1) of type PROTOCOL_ERROR."
+      if (value > 1) throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH ${value}, must be 0 or 1`);
+      break;
+    case Setting.INITIAL_WINDOW_SIZE:
+      // RFC 9113 section 6.5.2: "Values above the maximum flow-control window size of 2^31-1
+      // MUST be treated as a connection error (Section 5.4.1) of type FLOW_CONTROL_ERROR."
+      if (value > MAX_WINDOW_SIZE) throw new ConnectionError(FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
+      break;
+    case Setting.MAX_FRAME_SIZE:
+      // RFC 9113 section 6.5.2: "The value advertised by an endpoint MUST be between this initial
+      // value and the maximum allowed frame size (2^24-1 or 16,777,215 octets), inclusive. Values
+      // outside this range MUST be treated as a connection error (Section 5.4.1) of type
+      // PROTOCOL_ERROR."
+      if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE) {
+        throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} outside 16384..16777215`);
+      }
+      break;
+    case Setting.ENABLE_CONNECT_PROTOCOL:
+      // RFC 8441 section 3: "The value of the parameter MUST be 0 or 1." (nghttp2 answers any
+      // other value with a connection error of type PROTOCOL_ERROR, as here.)
+      if (value > 1) throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS_ENABLE_CONNECT_PROTOCOL ${value}, must be 0 or 1`);
+      break;
+    case Setting.NO_RFC7540_PRIORITIES:
+      // RFC 9218 section 2.1: "The value of SETTINGS_NO_RFC7540_PRIORITIES MUST be 0 or 1. Any
+      // value other than 0 or 1 MUST be treated as a connection error (see Section 5.4.1 of
+      // [HTTP/2]) of type PROTOCOL_ERROR."
+      if (value > 1) throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS_NO_RFC7540_PRIORITIES ${value}, must be 0 or 1`);
+      break;
+    default:
+      // RFC 9113 section 6.5.2: "An endpoint that receives a SETTINGS frame with any unknown or
+      // unsupported identifier MUST ignore that setting." It is kept in the list as a number.
+      break;
+  }
+}
+
+function parseSettings(flags: number, streamId: number, p: Buffer): SettingsFrame {
+  // RFC 9113 section 6.5: "If an endpoint receives a SETTINGS frame whose Stream Identifier field
+  // is anything other than 0x00, the endpoint MUST respond with a connection error (Section
+  // 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId !== 0) throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS frame on stream ${streamId}`);
+  if (flags & Flag.ACK) {
+    // RFC 9113 section 6.5: "Receipt of a SETTINGS frame with the ACK flag set and a length field
+    // value other than 0 MUST be treated as a connection error (Section 5.4.1) of type
+    // FRAME_SIZE_ERROR."
+    if (p.length !== 0) throw frameSizeError('SETTINGS', `ACK with length ${p.length}, must be 0`);
+    return { type: FrameType.SETTINGS, flags, streamId, length: 0, settings: [] };
+  }
+  // RFC 9113 section 6.5: "A SETTINGS frame with a length other than a multiple of 6 octets MUST
+  // be treated as a connection error (Section 5.4.1) of type FRAME_SIZE_ERROR."
+  if (p.length % 6 !== 0) throw frameSizeError('SETTINGS', `length ${p.length} not a multiple of 6`);
+  const settings: SettingEntry[] = [];
+  for (let i = 0; i < p.length; i += 6) {
+    const id = p.readUInt16BE(i);
+    const value = p.readUInt32BE(i + 2);
+    validateSetting(id, value);
+    settings.push({ id, value });
+  }
+  return { type: FrameType.SETTINGS, flags, streamId, length: p.length, settings };
+}
+
+function parsePushPromise(flags: number, streamId: number, p: Buffer): PushPromiseFrame {
+  // RFC 9113 section 6.6: "If the Stream Identifier field specifies the value 0x00, a recipient
+  // MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PUSH_PROMISE frame on stream 0');
+  let padLength: number | undefined;
+  let start = 0;
+  let end = p.length;
+  if (flags & Flag.PADDED) {
+    padLength = readPadLength('PUSH_PROMISE', p, 4);
+    start = 1;
+    end -= padLength;
+  } else if (p.length < 4) {
+    // RFC 9113 section 4.2: "... or is too small to contain mandatory frame data."
+    throw frameSizeError('PUSH_PROMISE', `payload of ${p.length} octets too short for the Promised Stream ID`);
+  }
+  const promisedStreamId = p.readUInt32BE(start) & 0x7fffffff;
+  // RFC 9113 section 6.6: "The promised stream identifier MUST be a valid choice for the next
+  // stream sent by the sender" — stream 0 never is (which ids are valid next is the session's).
+  if (promisedStreamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PUSH_PROMISE frame promises stream 0');
+  return {
+    type: FrameType.PUSH_PROMISE, flags, streamId, length: p.length, padLength, promisedStreamId,
+    fragment: p.subarray(start + 4, end),
+  };
+}
+
+function parsePing(flags: number, streamId: number, p: Buffer): PingFrame {
+  // RFC 9113 section 6.7: "If a PING frame is received with a Stream Identifier field value other
+  // than 0x00, the recipient MUST respond with a connection error (Section 5.4.1) of type
+  // PROTOCOL_ERROR."
+  if (streamId !== 0) throw new ConnectionError(PROTOCOL_ERROR, `PING frame on stream ${streamId}`);
+  // RFC 9113 section 6.7: "Receipt of a PING frame with a length field value other than 8 MUST be
+  // treated as a connection error (Section 5.4.1) of type FRAME_SIZE_ERROR."
+  if (p.length !== 8) throw frameSizeError('PING', `length ${p.length}, must be 8`);
+  return { type: FrameType.PING, flags, streamId, length: 8, opaqueData: p };
+}
+
+function parseGoaway(flags: number, streamId: number, p: Buffer): GoawayFrame {
+  // RFC 9113 section 6.8: "An endpoint MUST treat a GOAWAY frame with a stream identifier other
+  // than 0x00 as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+  if (streamId !== 0) throw new ConnectionError(PROTOCOL_ERROR, `GOAWAY frame on stream ${streamId}`);
+  // RFC 9113 section 4.2: "... or is too small to contain mandatory frame data." (8 octets of
+  // Last-Stream-ID and Error Code)
+  if (p.length < 8) throw frameSizeError('GOAWAY', `length ${p.length}, must be at least 8`);
+  return {
+    type: FrameType.GOAWAY, flags, streamId, length: p.length,
+    lastStreamId: p.readUInt32BE(0) & 0x7fffffff, errorCode: p.readUInt32BE(4), debugData: p.subarray(8),
+  };
+}
+
+function parseWindowUpdate(flags: number, streamId: number, p: Buffer): WindowUpdateFrame {
+  // RFC 9113 section 6.9: "A WINDOW_UPDATE frame with a length other than 4 octets MUST be
+  // treated as a connection error (Section 5.4.1) of type FRAME_SIZE_ERROR."
+  if (p.length !== 4) throw frameSizeError('WINDOW_UPDATE', `length ${p.length}, must be 4`);
+  const windowSizeIncrement = p.readUInt32BE(0) & 0x7fffffff;
+  // RFC 9113 section 6.9: "A receiver MUST treat the receipt of a WINDOW_UPDATE frame with a
+  // flow-control window increment of 0 as a stream error (Section 5.4.2) of type PROTOCOL_ERROR;
+  // errors on the connection flow-control window MUST be treated as a connection error (Section
+  // 5.4.1)."
+  if (windowSizeIncrement === 0) {
+    if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'WINDOW_UPDATE frame with increment 0 on the connection');
+    throw new StreamError(PROTOCOL_ERROR, streamId, `WINDOW_UPDATE frame with increment 0 on stream ${streamId}`);
+  }
+  return { type: FrameType.WINDOW_UPDATE, flags, streamId, length: 4, windowSizeIncrement };
+}
+
+function parseContinuation(flags: number, streamId: number, p: Buffer): ContinuationFrame {
+  // RFC 9113 section 6.10: "If a CONTINUATION frame is received with a Stream Identifier field of
+  // 0x00, the recipient MUST respond with a connection error (Section 5.4.1) of type
+  // PROTOCOL_ERROR."
+  if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'CONTINUATION frame on stream 0');
+  return { type: FrameType.CONTINUATION, flags, streamId, length: p.length, fragment: p };
+}
+
+function unknown(type: number, flags: number, streamId: number, p: Buffer): UnknownFrame {
+  return { type, flags, streamId, length: p.length, payload: p };
+}
+
+function parseAltsvc(flags: number, streamId: number, p: Buffer): Frame {
+  // RFC 7838 section 4: the payload is Origin-Len (16 bits), Origin, Alt-Svc-Field-Value. A
+  // payload too short for its own Origin-Len is a FRAME_SIZE_ERROR (as nghttp2 treats it).
+  if (p.length < 2) throw frameSizeError('ALTSVC', `length ${p.length}, must be at least 2`);
+  const originLength = p.readUInt16BE(0);
+  if (originLength > p.length - 2) throw frameSizeError('ALTSVC', `Origin-Len ${originLength} exceeds the payload`);
+  const frame: AltsvcFrame = {
+    type: FrameType.ALTSVC, flags, streamId, length: p.length,
+    origin: p.toString('latin1', 2, 2 + originLength), fieldValue: p.toString('latin1', 2 + originLength, p.length),
+  };
+  return frame;
+}
+
+function parseOrigin(flags: number, streamId: number, p: Buffer): Frame {
+  // RFC 8336 section 2: a sequence of Origin-Entry (Origin-Len 16 bits, ASCII-Origin). nghttp2
+  // ignores an ORIGIN frame it cannot parse; here it comes back as an UnknownFrame, which
+  // receivers ignore.
+  const origins: string[] = [];
+  for (let i = 0; i < p.length; ) {
+    if (i + 2 > p.length) return unknown(FrameType.ORIGIN, flags, streamId, p);
+    const n = p.readUInt16BE(i);
+    if (i + 2 + n > p.length) return unknown(FrameType.ORIGIN, flags, streamId, p);
+    origins.push(p.toString('latin1', i + 2, i + 2 + n));
+    i += 2 + n;
+  }
+  const frame: OriginFrame = { type: FrameType.ORIGIN, flags, streamId, length: p.length, origins };
+  return frame;
+}
+
+function parsePriorityUpdate(flags: number, streamId: number, p: Buffer): PriorityUpdateFrame {
+  // RFC 9218 section 7.1: "The PRIORITY_UPDATE frame MUST be sent on stream 0 ... If a
+  // PRIORITY_UPDATE frame is received with a Stream Identifier field value other than 0x00, the
+  // recipient MUST respond with a connection error of type PROTOCOL_ERROR."
+  if (streamId !== 0) throw new ConnectionError(PROTOCOL_ERROR, `PRIORITY_UPDATE frame on stream ${streamId}`);
+  // RFC 9113 section 4.2: "... or is too small to contain mandatory frame data."
+  if (p.length < 4) throw frameSizeError('PRIORITY_UPDATE', `length ${p.length}, must be at least 4`);
+  const prioritizedStreamId = p.readUInt32BE(0) & 0x7fffffff;
+  // RFC 9218 section 7.1: "If a PRIORITY_UPDATE frame is received with a Prioritized Stream ID
+  // of 0x00, the recipient MUST respond with a connection error of type PROTOCOL_ERROR."
+  if (prioritizedStreamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PRIORITY_UPDATE frame for stream 0');
+  return {
+    type: FrameType.PRIORITY_UPDATE, flags, streamId, length: p.length, prioritizedStreamId,
+    priorityFieldValue: p.toString('latin1', 4, p.length),
+  };
+}
+
+/** Parsers indexed by the frame type octet; a hole means "unknown type". */
+const PARSERS: (Parser | undefined)[] = new Array(256).fill(undefined);
+PARSERS[FrameType.DATA] = parseData;
+PARSERS[FrameType.HEADERS] = parseHeaders;
+PARSERS[FrameType.PRIORITY] = parsePriority;
+PARSERS[FrameType.RST_STREAM] = parseRstStream;
+PARSERS[FrameType.SETTINGS] = parseSettings;
+PARSERS[FrameType.PUSH_PROMISE] = parsePushPromise;
+PARSERS[FrameType.PING] = parsePing;
+PARSERS[FrameType.GOAWAY] = parseGoaway;
+PARSERS[FrameType.WINDOW_UPDATE] = parseWindowUpdate;
+PARSERS[FrameType.CONTINUATION] = parseContinuation;
+PARSERS[FrameType.ALTSVC] = parseAltsvc;
+PARSERS[FrameType.ORIGIN] = parseOrigin;
+PARSERS[FrameType.PRIORITY_UPDATE] = parsePriorityUpdate;
+
+/**
+ * Parse one frame from its header fields and payload (a view; the result's buffers are views into
+ * it). Enforces the frame-local rules of RFC 9113 and throws `ConnectionError` or `StreamError`
+ * (with RFC code and scope) on a violation. Unknown types come back as `UnknownFrame`. The
+ * stream id must already have its reserved bit cleared. With `limits`, the payload length is
+ * checked against our SETTINGS_MAX_FRAME_SIZE too.
+ */
+export function parseFrame(type: number, flags: number, streamId: number, payload: Buffer, limits?: FrameLimits): Frame {
+  // RFC 9113 section 4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
+  // exceeds the size defined in SETTINGS_MAX_FRAME_SIZE". Treated as a connection error for every
+  // type (the peer ignored our settings), as nghttp2 does.
+  if (limits !== undefined && payload.length > limits.maxFrameSize) {
+    throw new ConnectionError(FRAME_SIZE_ERROR, `frame of ${payload.length} octets exceeds SETTINGS_MAX_FRAME_SIZE ${limits.maxFrameSize}`);
+  }
+  const parser = PARSERS[type];
+  return parser === undefined ? unknown(type, flags, streamId, payload) : parser(flags, streamId, payload);
+}
+
+/**
+ * Parse one whole frame (9-octet header + payload) from the start of `buf`. For tests and
+ * one-shot use; streams of bytes go through the Deframer. Trailing bytes are an error.
+ */
+export function parseFrameBytes(buf: Buffer, limits?: FrameLimits): Frame {
+  if (buf.length < FRAME_HEADER_LENGTH) throw frameSizeError('(any)', `only ${buf.length} octets, a frame header is 9`);
+  const length = (buf[0] << 16) | (buf[1] << 8) | buf[2];
+  if (buf.length !== FRAME_HEADER_LENGTH + length) {
+    throw frameSizeError('(any)', `header says ${length} octets of payload, ${buf.length - FRAME_HEADER_LENGTH} given`);
+  }
+  return parseFrame(buf[3], buf[4], buf.readUInt32BE(5) & 0x7fffffff, buf.subarray(FRAME_HEADER_LENGTH), limits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** Write a 9-octet frame header into `target` at `offset` (RFC 9113 section 4.1). */
+export function writeFrameHeader(target: Buffer, offset: number, length: number, type: number, flags: number, streamId: number): void {
+  if (length > MAX_MAX_FRAME_SIZE) throw new ApiMisuseError(`frame payload of ${length} octets exceeds 2^24-1`);
+  target[offset] = length >>> 16;
+  target[offset + 1] = (length >>> 8) & 0xff;
+  target[offset + 2] = length & 0xff;
+  target[offset + 3] = type;
+  target[offset + 4] = flags;
+  // RFC 9113 section 4.1: the reserved bit "MUST remain unset (0x00) when sending".
+  target.writeUInt32BE(streamId & 0x7fffffff, offset + 5);
+}
+
+/** A 9-octet frame header on its own, for writev-style output (header, then the payload view). */
+export function encodeFrameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+  writeFrameHeader(b, 0, length, type, flags, streamId);
+  return b;
+}
+
+/** Options for `encodeFrame` beyond the padding policy. */
+export interface EncodeOptions {
+  /** Clamp padding so the payload stays within the peer's SETTINGS_MAX_FRAME_SIZE (default 16384). */
+  maxFrameSize?: number;
+}
+
+/** Per-type description of an outgoing payload: its fixed fields and its variable body. */
+interface Plan {
+  flags: number;
+  /** Octets written before the body (after a Pad Length octet when padded). */
+  head: Buffer | null;
+  body: Buffer | null;
+  /** Padding overhead including the Pad Length octet (0: not padded). */
+  pad: number;
+}
+
+function priorityBytes(p: PrioritySpec, into: Buffer, at: number): void {
+  into.writeUInt32BE(((p.dependsOn & 0x7fffffff) | (p.exclusive ? 0x80000000 : 0)) >>> 0, at);
+  into[at + 4] = (p.weight - 1) & 0xff;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
+}
+
+function plan(frame: Frame, padding: PaddingPolicy | undefined, maxFrameSize: number): Plan {
+  const f = frame as any;
+  if ('payload' in frame) return { flags: frame.flags, head: null, body: frame.payload, pad: 0 };
+  switch (frame.type) {
+    case FrameType.DATA: {
+      const pad = choosePadding(padding, frame, frame.data.length, maxFrameSize);
+      return { flags: (frame.flags & ~Flag.PADDED) | (pad ? Flag.PADDED : 0), head: null, body: frame.data, pad };
+    }
+    case FrameType.HEADERS: {
+      let head: Buffer | null = null;
+      if (frame.priority) {
+        head = Buffer.allocUnsafe(5);
+        priorityBytes(frame.priority, head, 0);
+      }
+      const unpadded = (head ? 5 : 0) + frame.fragment.length;
+      const pad = choosePadding(padding, frame, unpadded, maxFrameSize);
+      let flags = frame.flags & ~(Flag.PADDED | Flag.PRIORITY);
+      if (pad) flags |= Flag.PADDED;
+      if (head) flags |= Flag.PRIORITY;
+      return { flags, head, body: frame.fragment, pad };
+    }
+    case FrameType.PRIORITY: {
+      const head = Buffer.allocUnsafe(5);
+      priorityBytes(frame.priority, head, 0);
+      return { flags: frame.flags, head, body: null, pad: 0 };
+    }
+    case FrameType.RST_STREAM:
+      return { flags: frame.flags, head: u32(frame.errorCode), body: null, pad: 0 };
+    case FrameType.SETTINGS: {
+      const head = Buffer.allocUnsafe(6 * frame.settings.length);
+      frame.settings.forEach((s, i) => {
+        head.writeUInt16BE(s.id & 0xffff, 6 * i);
+        head.writeUInt32BE(s.value >>> 0, 6 * i + 2);
+      });
+      return { flags: frame.flags, head, body: null, pad: 0 };
+    }
+    case FrameType.PUSH_PROMISE: {
+      const head = u32(frame.promisedStreamId & 0x7fffffff);
+      const pad = choosePadding(padding, frame, 4 + frame.fragment.length, maxFrameSize);
+      return { flags: (frame.flags & ~Flag.PADDED) | (pad ? Flag.PADDED : 0), head, body: frame.fragment, pad };
+    }
+    case FrameType.PING:
+      if (frame.opaqueData.length !== 8) throw new ApiMisuseError(`PING opaque data must be 8 octets, got ${frame.opaqueData.length}`);
+      return { flags: frame.flags, head: null, body: frame.opaqueData, pad: 0 };
+    case FrameType.GOAWAY: {
+      const head = Buffer.allocUnsafe(8);
+      head.writeUInt32BE(frame.lastStreamId & 0x7fffffff, 0);
+      head.writeUInt32BE(frame.errorCode >>> 0, 4);
+      return { flags: frame.flags, head, body: frame.debugData, pad: 0 };
+    }
+    case FrameType.WINDOW_UPDATE:
+      return { flags: frame.flags, head: u32(frame.windowSizeIncrement & 0x7fffffff), body: null, pad: 0 };
+    case FrameType.CONTINUATION:
+      return { flags: frame.flags, head: null, body: frame.fragment, pad: 0 };
+    case FrameType.ALTSVC: {
+      const origin = Buffer.from(frame.origin, 'latin1');
+      const head = Buffer.allocUnsafe(2 + origin.length);
+      head.writeUInt16BE(origin.length, 0);
+      origin.copy(head, 2);
+      return { flags: frame.flags, head, body: Buffer.from(frame.fieldValue, 'latin1'), pad: 0 };
+    }
+    case FrameType.ORIGIN: {
+      const parts: Buffer[] = [];
+      for (const o of frame.origins) {
+        const ob = Buffer.from(o, 'latin1');
+        const len = Buffer.allocUnsafe(2);
+        len.writeUInt16BE(ob.length, 0);
+        parts.push(len, ob);
+      }
+      return { flags: frame.flags, head: null, body: Buffer.concat(parts), pad: 0 };
+    }
+    case FrameType.PRIORITY_UPDATE:
+      return {
+        flags: frame.flags, head: u32(frame.prioritizedStreamId & 0x7fffffff),
+        body: Buffer.from(frame.priorityFieldValue, 'latin1'), pad: 0,
+      };
+    default:
+      throw new ApiMisuseError(`cannot encode frame of type ${f.type} without a payload`);
+  }
+}
+
+/**
+ * Serialise a frame: the 9-octet header and its payload in one new Buffer. The encoder derives
+ * PADDED (from `padding`, or from the frame's own `padLength` when no policy is given) and, on
+ * HEADERS, PRIORITY (from `priority`); every other flag bit is taken from `frame.flags` as is.
+ * Padding octets are zero (RFC 9113 section 6.1: "Padding octets MUST be set to zero when
+ * sending."). `length` on the frame is ignored.
+ */
+export function encodeFrame(frame: Frame, padding?: PaddingPolicy, opts?: EncodeOptions): Buffer {
+  const pl = plan(frame, padding, opts?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  const headLen = pl.head ? pl.head.length : 0;
+  const bodyLen = pl.body ? pl.body.length : 0;
+  const length = headLen + bodyLen + pl.pad;
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+  writeFrameHeader(out, 0, length, frame.type, pl.flags, frame.streamId);
+  let at = FRAME_HEADER_LENGTH;
+  if (pl.pad) out[at++] = pl.pad - 1;
+  if (pl.head) at += pl.head.copy(out, at);
+  if (pl.body) at += pl.body.copy(out, at);
+  if (pl.pad > 1) out.fill(0, at, at + pl.pad - 1);
+  return out;
+}
+
+/**
+ * Serialise a frame as a list of Buffers to write in order (header with fixed fields, then the
+ * body as the caller's own view, then padding), so large DATA payloads are never copied. Same
+ * rules as `encodeFrame`.
+ */
+export function encodeFrameParts(frame: Frame, padding?: PaddingPolicy, opts?: EncodeOptions): Buffer[] {
+  const pl = plan(frame, padding, opts?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  const headLen = pl.head ? pl.head.length : 0;
+  const bodyLen = pl.body ? pl.body.length : 0;
+  const length = headLen + bodyLen + pl.pad;
+  const first = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + (pl.pad ? 1 : 0) + headLen);
+  writeFrameHeader(first, 0, length, frame.type, pl.flags, frame.streamId);
+  let at = FRAME_HEADER_LENGTH;
+  if (pl.pad) first[at++] = pl.pad - 1;
+  if (pl.head) pl.head.copy(first, at);
+  const parts: Buffer[] = [first];
+  if (bodyLen) parts.push(pl.body!);
+  if (pl.pad > 1) parts.push(Buffer.alloc(pl.pad - 1));
+  return parts;
+}
+
+/**
+ * The octets of a DATA (or any padded) frame that count against flow control: the whole payload,
+ * Pad Length octet and padding included (RFC 9113 section 6.9.1: "The entire DATA frame payload
+ * is included in flow control, including the Pad Length and Padding fields if present."). For a
+ * parsed frame this is `length`; for an outgoing one it is computed from `data` and `padLength`.
+ */
+export function flowControlledLength(frame: DataFrame): number {
+  if (frame.length !== undefined) return frame.length;
+  return frame.data.length + (frame.padLength === undefined ? 0 : frame.padLength + 1);
+}

@@ -1,0 +1,166 @@
+/**
+ * The deframer: bytes in any chunking -> parsed frames (a Stage<Buffer, Frame>). Optionally
+ * consumes and checks the client connection preface first (server side).
+ *
+ * Zero-copy: a frame lying wholly inside one input chunk is parsed from a view of that chunk.
+ * Only a frame split across chunks is gathered, once, into a buffer of exactly its size that the
+ * deframer never reuses, so every view it has handed out stays valid. Callers must not recycle
+ * the chunks they push (Node sockets never do).
+ */
+import { ConnectionError, ErrorCode } from '../errors';
+import type { Stage } from '../stage';
+import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, MAX_MAX_FRAME_SIZE } from './constants';
+import { parseFrame, FrameLimits } from './codec';
+import type { Frame } from './types';
+
+/** Options of the Deframer. */
+export interface DeframerOptions {
+  /**
+   * Our SETTINGS_MAX_FRAME_SIZE: the largest payload accepted (default 16384). Checked as soon
+   * as a frame header arrives, before any payload is buffered, so a peer cannot make us hold
+   * 16 MiB per frame by announcing it.
+   */
+  maxFrameSize?: number;
+  /** Server side: consume and check the 24-octet client connection preface before any frame. */
+  expectPreface?: boolean;
+}
+
+/** Incremental frame reader; see the module comment. */
+export class Deframer implements Stage<Buffer, Frame> {
+  private readonly limits: FrameLimits;
+  /** Octets of the preface still expected (0 once it has been seen or when not expected). */
+  private prefaceLeft: number;
+  /** The frame header being gathered when a chunk ended inside it. */
+  private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
+  private headerHave = 0;
+  /** The frame (header + payload) being gathered when a chunk ended inside its payload. */
+  private pending: Buffer | null = null;
+  private pendingHave = 0;
+  /** Once a stage error has been thrown, every later call throws it again. */
+  private failed: Error | null = null;
+
+  constructor(opts: DeframerOptions = {}) {
+    this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
+    if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
+    this.prefaceLeft = opts.expectPreface ? CONNECTION_PREFACE.length : 0;
+  }
+
+  /** Change the accepted payload size (call when our SETTINGS_MAX_FRAME_SIZE is acknowledged). */
+  setMaxFrameSize(n: number): void {
+    if (!Number.isInteger(n) || n < DEFAULT_MAX_FRAME_SIZE || n > MAX_MAX_FRAME_SIZE) {
+      throw new RangeError(`maxFrameSize ${n} outside 16384..16777215`);
+    }
+    this.limits.maxFrameSize = n;
+  }
+
+  /** The accepted payload size now in force. */
+  get maxFrameSize(): number {
+    return this.limits.maxFrameSize;
+  }
+
+  /** Whether the deframer holds a partial frame (or partial preface). */
+  get midFrame(): boolean {
+    return this.headerHave > 0 || this.pending !== null || (this.prefaceLeft > 0 && this.prefaceLeft < CONNECTION_PREFACE.length);
+  }
+
+  push(chunk: Buffer, emit: (f: Frame) => void): void {
+    if (this.failed) throw this.failed;
+    try {
+      this.consume(chunk, emit);
+    } catch (err) {
+      this.failed = err as Error;
+      throw err;
+    }
+  }
+
+  end(_emit: (f: Frame) => void): void {
+    if (this.failed) throw this.failed;
+    if (this.midFrame) {
+      // The peer closed the connection part-way through a frame; report it as a typed error so
+      // callers can tell a truncated stream from a clean end.
+      this.failed = new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'connection ended in the middle of a frame');
+      throw this.failed;
+    }
+  }
+
+  private consume(chunk: Buffer, emit: (f: Frame) => void): void {
+    let off = 0;
+    const len = chunk.length;
+    if (this.prefaceLeft > 0) {
+      const start = CONNECTION_PREFACE.length - this.prefaceLeft;
+      const n = Math.min(this.prefaceLeft, len);
+      // RFC 9113 section 3.4: "Clients and servers MUST treat an invalid connection preface as a
+      // connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+      if (chunk.compare(CONNECTION_PREFACE, start, start + n, 0, n) !== 0) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'invalid client connection preface');
+      }
+      this.prefaceLeft -= n;
+      off = n;
+    }
+    // Finish a frame left over from earlier chunks.
+    if (this.headerHave > 0) {
+      const n = Math.min(FRAME_HEADER_LENGTH - this.headerHave, len - off);
+      chunk.copy(this.header, this.headerHave, off, off + n);
+      this.headerHave += n;
+      off += n;
+      if (this.headerHave < FRAME_HEADER_LENGTH) return;
+      this.headerHave = 0;
+      const length = this.checkLength(this.header, 0);
+      const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+      this.header.copy(frame, 0);
+      this.pending = frame;
+      this.pendingHave = FRAME_HEADER_LENGTH;
+    }
+    if (this.pending !== null) {
+      const p = this.pending;
+      const n = Math.min(p.length - this.pendingHave, len - off);
+      chunk.copy(p, this.pendingHave, off, off + n);
+      this.pendingHave += n;
+      off += n;
+      if (this.pendingHave < p.length) return;
+      this.pending = null;
+      emit(this.parseAt(p, 0, p.length - FRAME_HEADER_LENGTH));
+    }
+    // Frames wholly inside this chunk: parsed from views, no copy.
+    while (len - off >= FRAME_HEADER_LENGTH) {
+      const length = this.checkLength(chunk, off);
+      if (len - off - FRAME_HEADER_LENGTH < length) break;
+      emit(this.parseAt(chunk, off, length));
+      off += FRAME_HEADER_LENGTH + length;
+    }
+    if (off === len) return;
+    // A partial frame at the end of the chunk.
+    if (len - off < FRAME_HEADER_LENGTH) {
+      chunk.copy(this.header, 0, off, len);
+      this.headerHave = len - off;
+    } else {
+      const length = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
+      const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+      chunk.copy(frame, 0, off, len);
+      this.pending = frame;
+      this.pendingHave = len - off;
+    }
+  }
+
+  /** Read the length field at `off` and enforce our SETTINGS_MAX_FRAME_SIZE on it. */
+  private checkLength(b: Buffer, off: number): number {
+    const length = (b[off] << 16) | (b[off + 1] << 8) | b[off + 2];
+    // RFC 9113 section 4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
+    // exceeds the size defined in SETTINGS_MAX_FRAME_SIZE". A connection error for every type:
+    // the rest of the oversized frame is never read.
+    if (length > this.limits.maxFrameSize) {
+      throw new ConnectionError(
+        ErrorCode.FRAME_SIZE_ERROR,
+        `frame of ${length} octets (type 0x${b[off + 3].toString(16)}) exceeds SETTINGS_MAX_FRAME_SIZE ${this.limits.maxFrameSize}`,
+      );
+    }
+    return length;
+  }
+
+  private parseAt(b: Buffer, off: number, length: number): Frame {
+    const p = off + FRAME_HEADER_LENGTH;
+    // RFC 9113 section 4.1: the reserved bit "MUST be ignored when receiving".
+    const streamId = ((b[off + 5] & 0x7f) << 24) | (b[off + 6] << 16) | (b[off + 7] << 8) | b[off + 8];
+    return parseFrame(b[off + 3], b[off + 4], streamId, b.subarray(p, p + length));
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Field-block assembly (RFC 9113 section 4.3): joins HEADERS or PUSH_PROMISE with the
+ * CONTINUATION frames that follow it into one frame carrying the whole block, and enforces the
+ * rule that nothing may come between them. Every other frame passes through untouched.
+ */
+import { ConnectionError, ErrorCode } from '../errors';
+import type { Stage } from '../stage';
+import { Flag, FrameType } from './constants';
+import type { Frame, HeadersFrame, PushPromiseFrame } from './types';
+
+/** Limits of the HeaderBlockAssembler. */
+export interface HeaderBlockOptions {
+  /**
+   * Most CONTINUATION frames accepted after one HEADERS or PUSH_PROMISE (default 8, as nghttp2).
+   * Blocks the CONTINUATION flood (CVE-2024-27316 and kin): a peer sending endless tiny
+   * CONTINUATION frames without END_HEADERS, costing per-frame work while no request ever
+   * completes. Exceeding it is a connection error ENHANCE_YOUR_CALM.
+   */
+  maxContinuations?: number;
+  /**
+   * Most octets of field block (all fragments together) held before decoding (default 256 KiB).
+   * Blocks memory exhaustion: the block must be buffered whole before HPACK can decode it, and
+   * it cannot be skipped without breaking the compression context. Exceeding it is a connection
+   * error ENHANCE_YOUR_CALM.
+   */
+  maxBlockSize?: number;
+}
+
+/** Default of `maxContinuations`. */
+export const DEFAULT_MAX_CONTINUATIONS = 8;
+/** Default of `maxBlockSize`. */
+export const DEFAULT_MAX_BLOCK_SIZE = 256 * 1024;
+
+type BlockFrame = HeadersFrame | PushPromiseFrame;
+
+/**
+ * Stage<Frame, Frame>: emits each HEADERS or PUSH_PROMISE frame with `fragment` = the complete
+ * field block and END_HEADERS set; `length` is then the sum of the payload lengths, and
+ * `continuations` / `continuationLength` say what was joined. Other frames pass through.
+ */
+export class HeaderBlockAssembler implements Stage<Frame, Frame> {
+  private readonly maxContinuations: number;
+  private readonly maxBlockSize: number;
+  private open: BlockFrame | null = null;
+  private fragments: Buffer[] = [];
+  private blockSize = 0;
+  private payloadLength = 0;
+  private failed: Error | null = null;
+
+  constructor(opts: HeaderBlockOptions = {}) {
+    this.maxContinuations = opts.maxContinuations ?? DEFAULT_MAX_CONTINUATIONS;
+    this.maxBlockSize = opts.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE;
+  }
+
+  /** Whether a field block is open (waiting for CONTINUATION). */
+  get inBlock(): boolean {
+    return this.open !== null;
+  }
+
+  push(frame: Frame, emit: (f: Frame) => void): void {
+    if (this.failed) throw this.failed;
+    try {
+      this.step(frame, emit);
+    } catch (err) {
+      this.failed = err as Error;
+      throw err;
+    }
+  }
+
+  end(_emit: (f: Frame) => void): void {
+    if (this.failed) throw this.failed;
+    if (this.open) {
+      this.failed = new ConnectionError(ErrorCode.PROTOCOL_ERROR, `input ended inside the field block of stream ${this.open.streamId}`);
+      throw this.failed;
+    }
+  }
+
+  private step(frame: Frame, emit: (f: Frame) => void): void {
+    const open = this.open;
+    if (open === null) {
+      if ((frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) && !('payload' in frame)) {
+        const block = frame as BlockFrame;
+        if (block.flags & Flag.END_HEADERS) {
+          emit(block);
+          return;
+        }
+        this.checkSize(block.fragment.length, block.streamId);
+        this.open = block;
+        this.fragments = [block.fragment];
+        this.blockSize = block.fragment.length;
+        this.payloadLength = block.length ?? 0;
+        return;
+      }
+      // RFC 9113 section 6.10: "A CONTINUATION frame MUST be preceded by a HEADERS, PUSH_PROMISE
+      // or CONTINUATION frame without the END_HEADERS flag set. A recipient that observes
+      // violation of this rule MUST respond with a connection error (Section 5.4.1) of type
+      // PROTOCOL_ERROR."
+      if (frame.type === FrameType.CONTINUATION) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `CONTINUATION frame on stream ${frame.streamId} without an open field block`);
+      }
+      emit(frame);
+      return;
+    }
+    // RFC 9113 section 6.2: "A HEADERS frame without the END_HEADERS flag set MUST be followed by
+    // a CONTINUATION frame for the same stream. A receiver MUST treat the receipt of any other
+    // type of frame or a frame on a different stream as a connection error (Section 5.4.1) of
+    // type PROTOCOL_ERROR." (Section 6.6 says the same of PUSH_PROMISE.)
+    if (frame.type !== FrameType.CONTINUATION || 'payload' in frame) {
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        `frame of type 0x${frame.type.toString(16)} inside the field block of stream ${open.streamId}`,
+      );
+    }
+    if (frame.streamId !== open.streamId) {
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        `CONTINUATION frame on stream ${frame.streamId} inside the field block of stream ${open.streamId}`,
+      );
+    }
+    const cont = frame;
+    if (this.fragments.length > this.maxContinuations) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `more than ${this.maxContinuations} CONTINUATION frames in one field block`);
+    }
+    this.checkSize(this.blockSize + cont.fragment.length, open.streamId);
+    this.fragments.push(cont.fragment);
+    this.blockSize += cont.fragment.length;
+    this.payloadLength += cont.length ?? cont.fragment.length;
+    if (!(cont.flags & Flag.END_HEADERS)) return;
+    const count = this.fragments.length - 1;
+    const assembled: BlockFrame = {
+      ...open,
+      flags: open.flags | Flag.END_HEADERS,
+      length: this.payloadLength,
+      fragment: Buffer.concat(this.fragments, this.blockSize),
+      continuations: count,
+      continuationLength: this.payloadLength - (open.length ?? 0),
+    };
+    this.open = null;
+    this.fragments = [];
+    emit(assembled);
+  }
+
+  private checkSize(size: number, streamId: number): void {
+    if (size > this.maxBlockSize) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `field block on stream ${streamId} exceeds ${this.maxBlockSize} octets`);
+    }
+  }
+}
