@@ -12,3 +12,4 @@ export * from './protocol/frame/padding';
 export * from './protocol/frame/codec';
 export * from './protocol/frame/deframer';
 export * from './protocol/frame/header-block';
+export * from './apps/printer';

@@ -559,3 +559,33 @@ export function flowControlledLength(frame: DataFrame): number {
   if (frame.length !== undefined) return frame.length;
   return frame.data.length + (frame.padLength === undefined ? 0 : frame.padLength + 1);
 }
+
+/**
+ * The payload length `encodeFrame(frame)` (no policy) would write: `frame.length` is not
+ * consulted. Printers use it for frames that have not been through the parser.
+ */
+export function payloadLength(frame: Frame): number {
+  const pl = plan(frame, undefined, MAX_MAX_FRAME_SIZE);
+  return (pl.head ? pl.head.length : 0) + (pl.body ? pl.body.length : 0) + pl.pad;
+}
+
+/** The flags octet `encodeFrame(frame)` (no policy) would write (PADDED and PRIORITY derived). */
+export function wireFlags(frame: Frame): number {
+  return plan(frame, undefined, MAX_MAX_FRAME_SIZE).flags;
+}
+
+/**
+ * Resolve a padding policy for one outgoing frame: returns a copy of a DATA, HEADERS or
+ * PUSH_PROMISE frame with `padLength`, `flags` and `length` exactly as they will go on the wire
+ * (other frames get `flags` and `length` filled in). Encode the result with no policy, and
+ * print or account for flow control from the same object, so a random policy is drawn once.
+ */
+export function withPadding<F extends Frame>(frame: F, padding?: PaddingPolicy, opts?: EncodeOptions): F {
+  const pl = plan(frame, padding, opts?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  const length = (pl.head ? pl.head.length : 0) + (pl.body ? pl.body.length : 0) + pl.pad;
+  const out = { ...frame, flags: pl.flags, length };
+  if (frame.type === FrameType.DATA || frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) {
+    if (!('payload' in frame)) (out as any).padLength = pl.pad ? pl.pad - 1 : undefined;
+  }
+  return out;
+}
