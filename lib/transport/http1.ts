@@ -1,0 +1,238 @@
+/**
+ * The little HTTP/1.1 the HTTP/2 transports need: telling the connection preface apart from an
+ * HTTP/1.1 request, parsing a request or response head (with size limits), and the h2c Upgrade
+ * handshake of RFC 7540 section 3.2 (`Upgrade: h2c` + `HTTP2-Settings`).
+ */
+import { CONNECTION_PREFACE } from '../protocol/frame/constants';
+import type { SettingEntry } from '../protocol/frame/types';
+
+/** A malformed or oversized HTTP/1.1 message head. `status` is the HTTP/1.1 answer to give. */
+export class Http1ParseError extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+    this.name = 'Http1ParseError';
+  }
+}
+
+/** Limits on an HTTP/1.1 head. Each blocks a memory exhaustion attack by a slow or huge head. */
+export interface Http1Limits {
+  /** Bytes of the whole head (request/status line + fields + CRLFCRLF). Default 64 KiB. */
+  maxHeadSize: number;
+  /** Number of header fields. Default 100. */
+  maxFields: number;
+}
+
+/** Defaults for {@link Http1Limits}. */
+export const DEFAULT_HTTP1_LIMITS: Http1Limits = { maxHeadSize: 65536, maxFields: 100 };
+
+/** A parsed HTTP/1.1 request head. Field names are lowercased; values are latin1 byte strings. */
+export interface Http1RequestHead {
+  method: string;
+  target: string;
+  /** e.g. `HTTP/1.1`. */
+  version: string;
+  fields: [string, string][];
+}
+
+/** A parsed HTTP/1.1 response head. */
+export interface Http1ResponseHead {
+  version: string;
+  status: number;
+  reason: string;
+  fields: [string, string][];
+}
+
+/** The result of a successful head parse: the head, and how many bytes of input it took. */
+export interface Parsed<T> {
+  head: T;
+  consumed: number;
+}
+
+/** What the first bytes of a cleartext connection are. */
+export type Sniffed = 'h2' | 'http1' | 'undecided';
+
+/**
+ * Classify the first bytes of a cleartext connection. RFC 9113 section 3.4: "the connection
+ * preface starts with the string PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" — a prefix of it is
+ * 'undecided' (wait for more), anything else is HTTP/1.x.
+ */
+export function sniffPreface(buf: Buffer): Sniffed {
+  const n = Math.min(buf.length, CONNECTION_PREFACE.length);
+  if (buf.compare(CONNECTION_PREFACE, 0, n, 0, n) !== 0) return 'http1';
+  return n === CONNECTION_PREFACE.length ? 'h2' : 'undecided';
+}
+
+// RFC 9110 section 5.6.2: token = 1*tchar
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 section 5.5: field values are visible chars, SP, HTAB and obs-text; no CR, LF, NUL.
+const BAD_VALUE = /[\0\r\n]/;
+
+function findHeadEnd(buf: Buffer, limits: Http1Limits): number {
+  const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+  if (end < 0) {
+    if (buf.length >= limits.maxHeadSize) throw new Http1ParseError(`HTTP/1.1 head longer than ${limits.maxHeadSize} bytes`, 431);
+    return -1;
+  }
+  if (end + 4 > limits.maxHeadSize) throw new Http1ParseError(`HTTP/1.1 head longer than ${limits.maxHeadSize} bytes`, 431);
+  return end;
+}
+
+function parseFields(lines: string[], limits: Http1Limits): [string, string][] {
+  if (lines.length > limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
+  const fields: [string, string][] = [];
+  for (const line of lines) {
+    // RFC 9112 section 5.2: obsolete line folding; we reject it (a server MAY reject with 400).
+    if (line.startsWith(' ') || line.startsWith('\t')) throw new Http1ParseError('obsolete line folding in HTTP/1.1 head');
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(line.slice(0, 80))}`);
+    const name = line.slice(0, colon);
+    // RFC 9112 section 5.1: "No whitespace is allowed between the field name and colon."
+    if (!TOKEN.test(name)) throw new Http1ParseError(`invalid header field name: ${JSON.stringify(name.slice(0, 80))}`);
+    const value = line.slice(colon + 1).trim();
+    if (BAD_VALUE.test(value)) throw new Http1ParseError(`invalid character in value of ${name}`);
+    fields.push([name.toLowerCase(), value]);
+  }
+  return fields;
+}
+
+/**
+ * Parse an HTTP/1.1 request head at the start of `buf`. Returns null while the head is
+ * incomplete; throws {@link Http1ParseError} when it is malformed or exceeds `limits`.
+ */
+export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP1_LIMITS): Parsed<Http1RequestHead> | null {
+  const end = findHeadEnd(buf, limits);
+  if (end < 0) return null;
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) (HTTP\/\d\.\d)$/.exec(lines[0]);
+  if (!m) throw new Http1ParseError(`malformed request line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  if (m[3] !== 'HTTP/1.1' && m[3] !== 'HTTP/1.0') throw new Http1ParseError(`unsupported version ${m[3]}`, 505);
+  return { head: { method: m[1], target: m[2], version: m[3], fields: parseFields(lines.slice(1), limits) }, consumed: end + 4 };
+}
+
+/**
+ * Parse an HTTP/1.1 response head at the start of `buf`. Returns null while incomplete; throws
+ * {@link Http1ParseError} when malformed or oversized.
+ */
+export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP1_LIMITS): Parsed<Http1ResponseHead> | null {
+  const end = findHeadEnd(buf, limits);
+  if (end < 0) return null;
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
+  if (!m) throw new Http1ParseError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  return { head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFields(lines.slice(1), limits) }, consumed: end + 4 };
+}
+
+/** The value of the first field named `name` (lowercase), or undefined. */
+export function fieldValue(fields: [string, string][], name: string): string | undefined {
+  for (const [n, v] of fields) if (n === name) return v;
+  return undefined;
+}
+
+/** The comma-separated tokens of every field named `name`, lowercased. */
+export function fieldTokens(fields: [string, string][], name: string): string[] {
+  const out: string[] = [];
+  for (const [n, v] of fields) {
+    if (n !== name) continue;
+    for (const t of v.split(',')) {
+      const s = t.trim().toLowerCase();
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Encode SETTINGS parameters as a SETTINGS frame payload (RFC 9113 section 6.5.1: 6 octets each). */
+export function encodeSettingsPayload(settings: SettingEntry[]): Buffer {
+  const buf = Buffer.alloc(settings.length * 6);
+  settings.forEach((s, i) => {
+    buf.writeUInt16BE(s.id, i * 6);
+    buf.writeUInt32BE(s.value >>> 0, i * 6 + 2);
+  });
+  return buf;
+}
+
+/**
+ * RFC 7540 section 3.2.1: "The content of the HTTP2-Settings header field is the payload of a
+ * SETTINGS frame, encoded as a base64url string (that is, the URL- and filename-safe Base64
+ * encoding described in Section 5 of [RFC4648], with any trailing '=' characters omitted)."
+ */
+export function encodeHttp2SettingsHeader(payload: Buffer): string {
+  return payload.toString('base64url');
+}
+
+/** Decode an `HTTP2-Settings` value; throws {@link Http1ParseError} when it is not a whole number of settings. */
+export function decodeHttp2SettingsHeader(value: string): Buffer {
+  if (!/^[A-Za-z0-9_-]*=*$/.test(value)) throw new Http1ParseError('HTTP2-Settings is not base64url');
+  const payload = Buffer.from(value.replace(/=+$/, ''), 'base64url');
+  // RFC 9113 section 6.5: "A SETTINGS frame with a length other than a multiple of 6 octets
+  // MUST be treated as a connection error" — for the header, we refuse the upgrade.
+  if (payload.length % 6 !== 0) throw new Http1ParseError('HTTP2-Settings payload is not a multiple of 6 octets');
+  return payload;
+}
+
+/**
+ * An h2c Upgrade request (RFC 7540 section 3.2), or the reason a request is not one. The server
+ * upgrades only a request without a body: "Requests that contain a payload body MUST be sent in
+ * their entirety before the client can send HTTP/2 frames", and we do not buffer bodies here.
+ */
+export function h2cUpgradeOf(head: Http1RequestHead): { settingsPayload: Buffer } | { reason: string } {
+  if (!fieldTokens(head.fields, 'upgrade').includes('h2c')) return { reason: 'no Upgrade: h2c' };
+  const conn = fieldTokens(head.fields, 'connection');
+  const settings = head.fields.filter(([n]) => n === 'http2-settings');
+  // RFC 7540 section 3.2.1: "A server MUST NOT upgrade the connection to HTTP/2 if this header
+  // field is not present or if more than one is present."
+  if (settings.length !== 1) return { reason: 'HTTP2-Settings must appear exactly once' };
+  if (!conn.includes('upgrade') || !conn.includes('http2-settings')) return { reason: 'Connection must list Upgrade and HTTP2-Settings' };
+  const cl = fieldValue(head.fields, 'content-length');
+  if ((cl !== undefined && cl !== '0') || fieldValue(head.fields, 'transfer-encoding') !== undefined) {
+    return { reason: 'upgrade requests with a body are not upgraded' };
+  }
+  try {
+    return { settingsPayload: decodeHttp2SettingsHeader(settings[0][1]) };
+  } catch (err) {
+    return { reason: (err as Error).message };
+  }
+}
+
+/** Headers that are connection-specific in HTTP/1.1 and MUST NOT appear in HTTP/2 (RFC 9113 section 8.2.2). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host', 'te']);
+
+/**
+ * The HTTP/2 request header list of an upgraded HTTP/1.1 request (RFC 9113 section 8.3.1):
+ * pseudo-headers from the request line and Host, minus connection-specific fields.
+ */
+export function requestHeadersFromHttp1(head: Http1RequestHead, scheme: 'http' | 'https'): [string, string][] {
+  const host = fieldValue(head.fields, 'host');
+  const out: [string, string][] = [[':method', head.method], [':scheme', scheme]];
+  let path = head.target;
+  let authority = host;
+  // An absolute-form target carries its own authority (RFC 9112 section 3.2.2).
+  const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)(.*)$/.exec(path);
+  if (abs) {
+    authority = abs[1];
+    path = abs[2] || '/';
+  }
+  if (authority !== undefined) out.push([':authority', authority]);
+  out.push([':path', path]);
+  for (const [n, v] of head.fields) if (!HOP_BY_HOP.has(n)) out.push([n, v]);
+  return out;
+}
+
+/** Serialize an HTTP/1.1 request head. */
+export function formatRequestHead(method: string, target: string, fields: [string, string][]): Buffer {
+  let s = `${method} ${target} HTTP/1.1\r\n`;
+  for (const [n, v] of fields) s += `${n}: ${v}\r\n`;
+  return Buffer.from(s + '\r\n', 'latin1');
+}
+
+/** Serialize a complete small HTTP/1.1 response (status line, fields, body), closing the connection. */
+export function formatResponse(status: number, reason: string, fields: [string, string][], body = ''): Buffer {
+  let s = `HTTP/1.1 ${status} ${reason}\r\n`;
+  for (const [n, v] of fields) s += `${n}: ${v}\r\n`;
+  const b = Buffer.from(body, 'utf8');
+  s += `content-length: ${b.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(s, 'latin1'), b]);
+}
+
+/** RFC 7540 section 3.2: the server's answer accepting an h2c Upgrade. */
+export const SWITCHING_PROTOCOLS = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', 'latin1');

@@ -1,0 +1,91 @@
+import test from 'ava';
+import {
+  sniffPreface,
+  parseRequestHead,
+  parseResponseHead,
+  h2cUpgradeOf,
+  Http1ParseError,
+  requestHeadersFromHttp1,
+  encodeSettingsPayload,
+  encodeHttp2SettingsHeader,
+  decodeHttp2SettingsHeader,
+} from '../../lib/transport/http1';
+import { CONNECTION_PREFACE } from '../../lib/protocol/frame/constants';
+
+test('sniffPreface: prefix is undecided, full preface is h2, anything else http1', (t) => {
+  for (let i = 0; i < CONNECTION_PREFACE.length; i++) t.is(sniffPreface(CONNECTION_PREFACE.subarray(0, i)), 'undecided');
+  t.is(sniffPreface(CONNECTION_PREFACE), 'h2');
+  t.is(sniffPreface(Buffer.concat([CONNECTION_PREFACE, Buffer.from([0, 0, 0, 4])])), 'h2');
+  t.is(sniffPreface(Buffer.from('GET / HTTP/1.1\r\n')), 'http1');
+  t.is(sniffPreface(Buffer.from('PRI * HTTP/1.1')), 'http1');
+});
+
+const upgradeReq =
+  'GET /index.html?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nConnection: Upgrade, HTTP2-Settings\r\n' +
+  'Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nAccept: */*\r\n\r\n';
+
+test('parseRequestHead: incomplete at every split point, then whole', (t) => {
+  const buf = Buffer.from(upgradeReq + 'PRI', 'latin1');
+  const headLen = upgradeReq.length;
+  for (let i = 0; i < headLen; i++) t.is(parseRequestHead(buf.subarray(0, i)), null);
+  const p = parseRequestHead(buf)!;
+  t.is(p.consumed, headLen);
+  t.is(p.head.method, 'GET');
+  t.is(p.head.target, '/index.html?x=1');
+  t.deepEqual(p.head.fields[0], ['host', 'example.com:8080']);
+});
+
+test('h2cUpgradeOf: accepts a proper upgrade; maps to HTTP/2 request headers without hop-by-hop fields', (t) => {
+  const p = parseRequestHead(Buffer.from(upgradeReq))!;
+  const up = h2cUpgradeOf(p.head);
+  t.true('settingsPayload' in up);
+  if ('settingsPayload' in up) t.is(up.settingsPayload.length, 18);
+  t.deepEqual(requestHeadersFromHttp1(p.head, 'http'), [
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':authority', 'example.com:8080'],
+    [':path', '/index.html?x=1'],
+    ['accept', '*/*'],
+  ]);
+});
+
+test('h2cUpgradeOf: refuses missing/duplicate HTTP2-Settings, missing Connection tokens, bodies, bad base64url', (t) => {
+  const mk = (s: string) => parseRequestHead(Buffer.from(s + '\r\n'))!.head;
+  const base = 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n';
+  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\n')));
+  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nHTTP2-Settings: \r\n')));
+  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade\r\nHTTP2-Settings: \r\n')));
+  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nContent-Length: 5\r\n')));
+  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAA\r\n')));
+  t.true('settingsPayload' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\n')));
+});
+
+test('parse errors are typed, with the HTTP status to answer', (t) => {
+  const e1 = t.throws(() => parseRequestHead(Buffer.from('GET /\r\n\r\n')), { instanceOf: Http1ParseError });
+  t.is(e1.status, 400);
+  const e2 = t.throws(() => parseRequestHead(Buffer.from('GET / HTTP/1.1\r\n' + 'a'.repeat(70000))), { instanceOf: Http1ParseError });
+  t.is(e2.status, 431);
+  const many = 'GET / HTTP/1.1\r\n' + 'x: y\r\n'.repeat(101) + '\r\n';
+  t.is(t.throws(() => parseRequestHead(Buffer.from(many)), { instanceOf: Http1ParseError }).status, 431);
+  t.throws(() => parseRequestHead(Buffer.from('GET / HTTP/1.1\r\nbad name: x\r\n\r\n')), { instanceOf: Http1ParseError });
+  t.throws(() => parseRequestHead(Buffer.from('GET / HTTP/1.1\r\n folded\r\n\r\n')), { instanceOf: Http1ParseError });
+  t.is(t.throws(() => parseRequestHead(Buffer.from('GET / HTTP/2.0\r\n\r\n')), { instanceOf: Http1ParseError }).status, 505);
+});
+
+test('parseResponseHead: 101 with leftover HTTP/2 bytes', (t) => {
+  const buf = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04', 'latin1');
+  const p = parseResponseHead(buf)!;
+  t.is(p.head.status, 101);
+  t.is(buf.length - p.consumed, 4);
+});
+
+test('HTTP2-Settings round-trips a SETTINGS payload as unpadded base64url', (t) => {
+  const payload = encodeSettingsPayload([
+    { id: 3, value: 100 },
+    { id: 4, value: 0xffffffff },
+  ]);
+  const v = encodeHttp2SettingsHeader(payload);
+  t.false(v.includes('='));
+  t.deepEqual(decodeHttp2SettingsHeader(v), payload);
+  t.throws(() => decodeHttp2SettingsHeader('a+b/'), { instanceOf: Http1ParseError });
+});
