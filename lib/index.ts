@@ -13,3 +13,5 @@ export * from './protocol/frame/codec';
 export * from './protocol/frame/deframer';
 export * from './protocol/frame/header-block';
 export * from './apps/printer';
+export * from './protocol/frame/encoder';
+export * from './protocol/frame/pipeline';

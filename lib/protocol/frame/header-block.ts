@@ -146,3 +146,53 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
     }
   }
 }
+
+/**
+ * Split an outgoing HEADERS or PUSH_PROMISE frame whose payload would exceed `maxFrameSize` into
+ * that frame (without END_HEADERS) plus CONTINUATION frames, the last carrying the original
+ * frame's END_HEADERS bit (RFC 9113
+ * section 4.3: "Field blocks MUST be transmitted as a contiguous sequence of frames, with no
+ * interleaved frames of any other type or from any other stream."). Padding and priority stay
+ * on the first frame; fragments are views, not copies. A frame that fits is returned alone.
+ */
+export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFrameSize = 16384): Frame[] {
+  const overhead =
+    (frame.padLength === undefined ? 0 : frame.padLength + 1) +
+    (frame.type === FrameType.HEADERS ? (frame.priority ? 5 : 0) : 4);
+  const room = maxFrameSize - overhead;
+  if (room < 0) throw new RangeError(`padding and fixed fields (${overhead} octets) exceed maxFrameSize ${maxFrameSize}`);
+  const block = frame.fragment;
+  if (block.length <= room) return [frame];
+  const out: Frame[] = [{ ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, room), length: undefined, continuations: undefined, continuationLength: undefined }];
+  for (let at = room; at < block.length; at += maxFrameSize) {
+    const end = Math.min(at + maxFrameSize, block.length);
+    out.push({
+      type: FrameType.CONTINUATION,
+      flags: end === block.length ? frame.flags & Flag.END_HEADERS : 0,
+      streamId: frame.streamId,
+      fragment: block.subarray(at, end),
+    });
+  }
+  return out;
+}
+
+/**
+ * Stage<Frame, Frame>, the writing-side mirror of HeaderBlockAssembler: HEADERS and PUSH_PROMISE
+ * frames larger than the peer's SETTINGS_MAX_FRAME_SIZE leave as HEADERS + CONTINUATION*.
+ */
+export class HeaderBlockSplitter implements Stage<Frame, Frame> {
+  constructor(private maxFrameSize = 16384) {}
+
+  /** Apply the peer's SETTINGS_MAX_FRAME_SIZE. */
+  setMaxFrameSize(n: number): void {
+    this.maxFrameSize = n;
+  }
+
+  push(frame: Frame, emit: (f: Frame) => void): void {
+    if ((frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) && !('payload' in frame)) {
+      for (const f of splitHeaderBlock(frame as HeadersFrame | PushPromiseFrame, this.maxFrameSize)) emit(f);
+    } else {
+      emit(frame);
+    }
+  }
+}

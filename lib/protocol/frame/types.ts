@@ -45,7 +45,16 @@ export interface Continued {
   continuationLength?: number;
 }
 
-export interface HeadersFrame extends FrameBase, Padded, Continued {
+/**
+ * The decoded header fields of a HEADERS or PUSH_PROMISE frame. Set on received frames by the
+ * header-decoding layer; on outgoing frames given to the header-encoding layer, it is what gets
+ * HPACK-encoded into `fragment` at the moment the frame is serialised.
+ */
+export interface Decoded {
+  headers?: HeaderField[];
+}
+
+export interface HeadersFrame extends FrameBase, Padded, Continued, Decoded {
   type: FrameType.HEADERS;
   priority?: PrioritySpec;
   /** The header block fragment (HPACK bytes). */
@@ -74,7 +83,7 @@ export interface SettingsFrame extends FrameBase {
   settings: SettingEntry[];
 }
 
-export interface PushPromiseFrame extends FrameBase, Padded, Continued {
+export interface PushPromiseFrame extends FrameBase, Padded, Continued, Decoded {
   type: FrameType.PUSH_PROMISE;
   promisedStreamId: number;
   fragment: Buffer;
