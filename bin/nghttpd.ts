@@ -1,0 +1,103 @@
+/**
+ * nghttpd's command line: flags -> NghttpdOptions -> the engine (lib/apps/nghttpd/server.ts);
+ * `-n N` runs N worker processes sharing the port (Node cluster), `-D` detaches.
+ */
+import cluster from 'cluster';
+import { spawn } from 'child_process';
+import { helpText, NGHTTPD_VERSION, parseArgs, UsageError } from '../lib/apps/nghttpd/options';
+import { startNghttpd, NghttpdServer } from '../lib/apps/nghttpd/server';
+
+function fail(message: string): never {
+  process.stderr.write(`nghttpd: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nghttpd: ${e.message}\nTry 'nghttpd --help' for the options.\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(helpText());
+    return;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`nghttpd nghttp2-ts/${NGHTTPD_VERSION}\n`);
+    return;
+  }
+  const opts = parsed.options;
+  if (cluster.isPrimary) for (const w of parsed.warnings) process.stderr.write(`nghttpd: warning: ${w}\n`);
+
+  if (opts.daemon && !process.env.NGHTTPD_DAEMONIZED) {
+    // -D: a detached copy of ourselves; this process returns at once, as daemon(3) does.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, NGHTTPD_DAEMONIZED: '1' },
+    });
+    child.unref();
+    return;
+  }
+  if (opts.daemon) process.chdir('/');
+
+  if (opts.workers > 1 && cluster.isPrimary) {
+    let stopping = false;
+    const fork = (index: number) => {
+      const w = cluster.fork({ NGHTTPD_WORKER: String(index) });
+      w.on('exit', (code, signal) => {
+        if (stopping) return;
+        process.stderr.write(`nghttpd: worker ${index} exited (${signal ?? code}); starting a new one\n`);
+        if (code === 1 && !signal) {
+          // A worker that could not listen will not do better the next time.
+          stopping = true;
+          for (const o of Object.values(cluster.workers ?? {})) o?.kill();
+          process.exitCode = 1;
+          return;
+        }
+        fork(index);
+      });
+    };
+    for (let i = 0; i < opts.workers; i++) fork(i);
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    return;
+  }
+
+  const index = Number(process.env.NGHTTPD_WORKER ?? 0);
+  let server: NghttpdServer;
+  try {
+    server = await startNghttpd(opts, {
+      out: process.stdout,
+      err: process.stderr,
+      color: opts.color || process.stdout.isTTY === true,
+      firstId: index + 1,
+      idStep: opts.workers,
+      printListen: index === 0 ? undefined : false,
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    fail(`could not listen on ${opts.address ?? '*'}:${opts.port}: ${err.code ?? err.message}`);
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    void server.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => fail((e as Error).stack ?? String(e)));

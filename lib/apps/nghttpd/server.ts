@@ -1,0 +1,397 @@
+/**
+ * nghttpd's engine: listens with the transport (TLS+ALPN or h2c, HTTP/1.1 Upgrade), answers each
+ * request from the static site (push, echo, trailers, early response), and prints the -v trace
+ * with the `[id=N]` prefix. One instance per process; `-n` runs several processes (cli.ts).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { AddressInfo } from 'net';
+import type { TlsOptions, TLSSocket } from 'tls';
+import { listen, Http2Listener, AcceptInfo } from '../../transport/server';
+import type { Http2Connection } from '../../transport/connection';
+import type { Http2Stream } from '../../transport/stream';
+import type { SessionEvent } from '../../protocol/session/types';
+import type { HeaderField } from '../../protocol/frame/types';
+import { ErrorCode } from '../../protocol/errors';
+import { FramePrinter, HeadersCategory as PrinterCategory, latin1Writer } from '../printer/printer';
+import type { NghttpdOptions } from './options';
+import { SERVER_NAME } from './options';
+import { FileEntry, loadMimeTypes, readChunk, SiteResponse, StaticSite } from './static';
+
+/** Bytes read from a file per DATA write; the stream's queue bound keeps at most ~2 of these in flight. */
+export const FILE_CHUNK = 64 * 1024;
+/** An echoed upload stays in memory up to this size, then spills to a temporary file. */
+export const ECHO_MEMORY_BYTES = 64 * 1024;
+/** Largest upload --echo-upload accepts (bounded disk use); bigger ones are reset. */
+export const ECHO_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** Where the engine writes: -v trace to `out`, warnings to `err`. */
+export interface NghttpdIO {
+  out: { write(chunk: Buffer | string): unknown };
+  err: { write(chunk: Buffer | string): unknown };
+  /** Colour the trace (terminal or --color). */
+  color?: boolean;
+  /** Connection ids: the first and the step (several worker processes use disjoint ids). */
+  firstId?: number;
+  idStep?: number;
+  /** Print the `listen` lines (default: with -v, or when the port was 0). */
+  printListen?: boolean;
+}
+
+/** A running nghttpd. */
+export interface NghttpdServer {
+  /** The bound address and port. */
+  readonly address: AddressInfo;
+  readonly port: number;
+  /** The transport listener (connections, raw server). */
+  readonly listener: Http2Listener;
+  /** The static site (its file cache). */
+  readonly site: StaticSite;
+  /** Stop accepting, finish in-flight streams (GOAWAY), close cached files. */
+  close(): Promise<void>;
+}
+
+const CATEGORY: Record<string, PrinterCategory> = {
+  request: 'request', response: 'response', push_response: 'push-response', headers: 'headers',
+};
+
+function header(h: HeaderField[], name: string): string | undefined {
+  for (const f of h) if (f[0] === name) return f[1];
+  return undefined;
+}
+
+/** The `listen` lines nghttpd prints with -v (both families for a dual-stack socket). */
+export function listenLines(addr: AddressInfo, requestedHost: string | undefined): string[] {
+  if (requestedHost === undefined && (addr.address === '::' || addr.address === '0.0.0.0')) {
+    const lines = [`IPv4: listen 0.0.0.0:${addr.port}`];
+    if (addr.address === '::') lines.push(`IPv6: listen :::${addr.port}`);
+    return lines;
+  }
+  return [`${addr.family === 'IPv6' || addr.family as unknown === 6 ? 'IPv6' : 'IPv4'}: listen ${addr.address}:${addr.port}`];
+}
+
+/** Start nghttpd with parsed options; resolves once listening. */
+export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise<NghttpdServer> {
+  const mimeTypes = loadMimeTypes(opts.mimeTypesFile, opts.mimeTypesFileSet);
+  const trailers: HeaderField[] = opts.trailers.map(([n, v]) => [n, v]);
+  const startTime = performance.now();
+  const write = latin1Writer({ write: (b: Buffer) => io.out.write(b) });
+  let nextId = io.firstId ?? 1;
+  const idStep = io.idStep ?? 1;
+  let portForPages = opts.port;
+
+  let tlsOpts: TlsOptions | undefined;
+  if (!opts.noTls) {
+    tlsOpts = {
+      key: fs.readFileSync(opts.privateKeyFile!),
+      cert: fs.readFileSync(opts.certFile!),
+    };
+    if (opts.verifyClient) {
+      tlsOpts.requestCert = true;
+      tlsOpts.rejectUnauthorized = false;
+    }
+    if (opts.dhParamFile) tlsOpts.dhparam = fs.readFileSync(opts.dhParamFile);
+  }
+
+  const settings: Record<string, number | boolean> = { maxConcurrentStreams: opts.maxConcurrentStreams };
+  if (opts.headerTableSize !== undefined) settings.headerTableSize = opts.headerTableSize;
+  if (opts.windowBits !== undefined) settings.initialWindowSize = 2 ** opts.windowBits - 1;
+  if (opts.noRfc7540Pri) settings.noRfc7540Priorities = true;
+
+  const siteRef: { site?: StaticSite } = {};
+
+  const onConnection = (conn: Http2Connection, info: AcceptInfo): void => {
+    const id = nextId;
+    nextId += idStep;
+    const printer = opts.verbose || opts.hexdump
+      ? new FramePrinter({ write, color: io.color, prefix: id, startTime })
+      : undefined;
+    if (printer) attachPrinter(conn, printer, opts);
+    conn.on('stream', (stream: Http2Stream) => {
+      try {
+        handleRequest(conn, stream, info, siteRef.site!, opts, trailers);
+      } catch (err) {
+        io.err.write(`[id=${id}] request handler failed: ${(err as Error).message}\n`);
+        stream.reset(ErrorCode.INTERNAL_ERROR);
+      }
+    });
+    conn.on('error', () => undefined);
+    conn.on('close', () => printer?.closed());
+  };
+
+  const listener = await listen(
+    {
+      host: opts.address,
+      port: opts.port,
+      tls: tlsOpts,
+      allowUpgrade: true,
+      connection: {
+        session: {
+          settings,
+          connectionWindowSize: opts.connectionWindowBits !== undefined ? 2 ** opts.connectionWindowBits - 1 : undefined,
+          encoderMaxTableSize: opts.encoderHeaderTableSize,
+          padding: opts.padding > 0 ? { fixed: opts.padding } : undefined,
+          limits: { maxConcurrentStreams: opts.maxConcurrentStreams },
+          frameEvents: opts.verbose,
+        },
+      },
+    },
+    onConnection,
+  );
+  if (opts.verifyClient && tlsOpts) {
+    // -V: "If the client did not return a certificate, the handshake is terminated."
+    listener.server.on('secureConnection', (s: TLSSocket) => {
+      const cert = s.getPeerCertificate();
+      if (!cert || Object.keys(cert).length === 0) s.destroy();
+    });
+  }
+  portForPages = listener.port;
+  const site = new StaticSite({
+    htdocs: opts.htdocs,
+    mimeTypes,
+    serverName: SERVER_NAME,
+    port: portForPages,
+    errorGzip: opts.errorGzip,
+    noContentLength: opts.noContentLength,
+    trailerNames: trailers.map((t) => t[0]),
+  });
+  siteRef.site = site;
+  if (io.printListen ?? (opts.verbose || opts.port === 0)) {
+    for (const line of listenLines(listener.address, opts.address)) io.out.write(line + '\n');
+  }
+  return {
+    address: listener.address,
+    port: listener.port,
+    listener,
+    site,
+    close: async () => {
+      await listener.close();
+      site.close();
+    },
+  };
+}
+
+/** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection. */
+function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions): void {
+  if (opts.hexdump) {
+    // Transport option onRawData is per listen(); tap the socket's data here instead.
+    conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
+  }
+  if (!opts.verbose) return;
+  conn.events$.subscribe((ev: SessionEvent) => {
+    switch (ev.type) {
+      case 'frameSent':
+        printer.sent(ev.frame, { headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
+        break;
+      case 'frameReceived':
+        printer.received(ev.frame, { headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
+        break;
+      case 'streamClosed':
+        printer.streamClosed(ev.streamId);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** Answer one request stream. */
+function handleRequest(
+  conn: Http2Connection,
+  stream: Http2Stream,
+  info: AcceptInfo,
+  site: StaticSite,
+  opts: NghttpdOptions,
+  trailers: HeaderField[],
+): void {
+  const h = stream.requestHeaders;
+  const method = header(h, ':method') ?? 'GET';
+  const reqPath = header(h, ':path') ?? '/';
+  const scheme = header(h, ':scheme') ?? info.scheme;
+  const authority = header(h, ':authority') ?? header(h, 'host') ?? '';
+  const echo = opts.echoUpload && (method === 'POST' || method === 'PUT');
+
+  if (echo) {
+    void echoUpload(stream, site, trailers);
+    return;
+  }
+  // The request body is read and dropped, releasing flow-control window as it goes.
+  if (!stream.remoteEnded) stream.body.on('error', () => undefined).resume();
+
+  const go = () => {
+    if (stream.closed) return;
+    // Push first (PUSH_PROMISE before the response, as nghttpd), then answer all in order.
+    const pushed: Array<{ st: Http2Stream; path: string }> = [];
+    const q = reqPath.indexOf('?');
+    const pushList = opts.push.get(q >= 0 ? reqPath.slice(0, q) : reqPath);
+    if (pushList && stream.kind === 'request' && conn.session.remoteSettings.enablePush) {
+      for (const p of pushList) {
+        try {
+          const st = stream.push([[':method', 'GET'], [':path', p], [':scheme', scheme], [':authority', authority]]);
+          pushed.push({ st, path: p });
+        } catch {
+          break; // the client refused push, or too many streams: serve the page alone
+        }
+      }
+    }
+    const base = { scheme, authority, acceptEncoding: header(h, 'accept-encoding') };
+    const main = site.resolve({ ...base, method, path: reqPath, ifModifiedSince: header(h, 'if-modified-since') });
+    const rest = pushed.map((p) => site.resolve({ ...base, method: 'GET', path: p.path }));
+    void Promise.all([main, ...rest]).then(
+      ([r0, ...rs]) => {
+        sendResponse(stream, r0, site, trailers);
+        rs.forEach((r, i) => sendResponse(pushed[i].st, r, site, trailers));
+      },
+      () => {
+        stream.reset(ErrorCode.INTERNAL_ERROR);
+        for (const p of pushed) p.st.reset(ErrorCode.INTERNAL_ERROR);
+      },
+    );
+  };
+  if (opts.earlyResponse || stream.remoteEnded) go();
+  else stream.once('end', go);
+}
+
+/** Send a SiteResponse on a stream: headers, then the body under flow control, then trailers. */
+function sendResponse(stream: Http2Stream, r: SiteResponse, site: StaticSite, trailers: HeaderField[]): void {
+  if (stream.closed) {
+    if (r.file) site.release(r.file);
+    return;
+  }
+  try {
+    const hasBody = (r.file !== undefined && r.file.size > 0) || (r.body !== undefined && r.body.length > 0);
+    if (!r.file && !r.body) {
+      stream.respond(r.headers, { endStream: true });
+      return;
+    }
+    stream.respond(r.headers);
+    const tr = hasBody && trailers.length > 0 && r.file ? trailers : undefined;
+    if (r.body) {
+      stream.sendData(r.body, true);
+      return;
+    }
+    void streamFile(stream, r.file!, site, tr);
+  } catch {
+    if (r.file) site.release(r.file);
+    stream.reset(ErrorCode.INTERNAL_ERROR);
+  }
+}
+
+async function streamFile(stream: Http2Stream, file: FileEntry, site: StaticSite, tr: HeaderField[] | undefined): Promise<void> {
+  try {
+    if (file.small) {
+      if (tr) {
+        if (file.small.length) stream.sendData(file.small, false);
+        stream.end(tr);
+      } else {
+        stream.sendData(file.small, true);
+      }
+      return;
+    }
+    let pos = 0;
+    while (pos < file.size) {
+      const chunk = await readChunk(file, pos, FILE_CHUNK);
+      if (stream.closed) return;
+      if (chunk.length === 0) break; // truncated underneath us: end what we have
+      pos += chunk.length;
+      const last = pos >= file.size;
+      stream.sendData(chunk, last && !tr);
+      if (last) break;
+      await stream.drained();
+    }
+    if (tr) stream.end(tr);
+    else if (pos < file.size) stream.end();
+  } catch {
+    if (!stream.closed) stream.reset(ErrorCode.INTERNAL_ERROR);
+  } finally {
+    site.release(file);
+  }
+}
+
+/** --echo-upload: read the whole body (memory, then a temp file past ECHO_MEMORY_BYTES), send it back. */
+async function echoUpload(stream: Http2Stream, site: StaticSite, trailers: HeaderField[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tmp: { fd: number; file: string } | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const body = stream.body;
+      body.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > ECHO_MAX_BYTES) {
+          body.destroy();
+          reject(new Error('upload too large'));
+          return;
+        }
+        if (!tmp && size <= ECHO_MEMORY_BYTES) {
+          chunks.push(c);
+          return;
+        }
+        if (!tmp) {
+          const file = path.join(os.tmpdir(), `nghttpd-echo-${process.pid}-${stream.id}-${Date.now()}`);
+          const fd = fs.openSync(file, 'wx+', 0o600);
+          fs.unlinkSync(file); // the fd keeps it alive; nothing is left behind
+          tmp = { fd, file };
+          chunks.push(c);
+          const all = Buffer.concat(chunks);
+          chunks.length = 0;
+          body.pause();
+          pending = writeAll(fd, all).then(() => { body.resume(); });
+          return;
+        }
+        body.pause();
+        const t = tmp;
+        pending = pending.then(() => writeAll(t.fd, c)).then(() => { body.resume(); });
+      });
+      body.once('end', () => resolve());
+      body.once('error', reject);
+    });
+    await pending;
+  } catch {
+    if (tmp) fs.close(tmp.fd, () => undefined);
+    if (!stream.closed) stream.reset(size > ECHO_MAX_BYTES ? ErrorCode.REFUSED_STREAM : ErrorCode.INTERNAL_ERROR);
+    return;
+  }
+  if (stream.closed) {
+    if (tmp) fs.close(tmp.fd, () => undefined);
+    return;
+  }
+  const headers = site.echoHeaders(size);
+  const tr = size > 0 && trailers.length > 0 ? trailers : undefined;
+  if (size === 0) {
+    stream.respond(headers, { endStream: true });
+    return;
+  }
+  stream.respond(headers);
+  if (!tmp) {
+    const data = Buffer.concat(chunks);
+    if (tr) {
+      stream.sendData(data, false);
+      stream.end(tr);
+    } else {
+      stream.sendData(data, true);
+    }
+    return;
+  }
+  const entry: FileEntry = {
+    realPath: '', fd: tmp.fd, size, mtimeMs: 0, lastModified: '', refs: 1, checkedAt: 0, stale: true,
+  };
+  await streamFile(stream, entry, site, tr);
+}
+
+function writeAll(fd: number, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let off = 0;
+    const step = () => {
+      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+        if (err) { reject(err); return; }
+        off += n;
+        if (off < buf.length) step();
+        else resolve();
+      });
+    };
+    step();
+  });
+}
