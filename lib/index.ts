@@ -15,3 +15,10 @@ export * from './protocol/frame/header-block';
 export * from './apps/printer';
 export * from './protocol/frame/encoder';
 export * from './protocol/frame/pipeline';
+export {
+  Session, DEFAULT_LIMITS, RFC_INITIAL_SETTINGS, StreamState, STREAM_STATE_NAMES,
+} from './protocol/session';
+export type {
+  SessionOptions, SessionEvent, SessionLimits, LocalSettings, HeadersCategory, CloseCause, RequestOptions, RespondOptions,
+} from './protocol/session';
+export * from './protocol/http';

@@ -1,0 +1,276 @@
+/**
+ * HTTP semantics over HTTP/2 (RFC 9113 section 8): what makes a request, response or trailer
+ * section malformed. Each check returns an error message (the caller resets the stream with
+ * PROTOCOL_ERROR, RFC 9113 section 8.1.1) or null. One pass over the header list, no allocation.
+ */
+import type { HeaderField } from '../frame/types';
+
+/** What validation learned about a message (reused scratch object). */
+export interface MessageInfo {
+  /** content-length, or -1 when absent. */
+  contentLength: number;
+  /** :method of a request ('' for responses). */
+  method: string;
+  /** :status of a response (0 for requests). */
+  status: number;
+  /** The RFC 9218 `priority` field of a request, if present. */
+  priority: string | null;
+}
+
+/** A fresh MessageInfo. */
+export function newMessageInfo(): MessageInfo {
+  return { contentLength: -1, method: '', status: 0, priority: null };
+}
+
+/**
+ * RFC 9113 section 8.2.1: "A field name MUST NOT contain characters in the ranges 0x00-0x20,
+ * 0x41-0x5a, or 0x7f-0xff (all ranges inclusive). This specifically excludes all non-visible
+ * ASCII characters, ASCII SP (0x20), and uppercase characters ('A' to 'Z', ASCII 0x41 to 0x5a)."
+ * "With the exception of pseudo-header fields (Section 8.3), which have a name that starts with a
+ * single colon, field names MUST NOT include a colon (ASCII COLON, 0x3a)."
+ */
+function badName(name: string, from: number): boolean {
+  if (name.length === from) return true;
+  for (let i = from; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 0x20 || (c >= 0x41 && c <= 0x5a) || c >= 0x7f || c === 0x3a) return true;
+  }
+  return false;
+}
+
+/**
+ * RFC 9113 section 8.2.1: "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line
+ * feed (ASCII LF, 0x0a), or carriage return (ASCII CR, 0x0d) at any position." "A field value
+ * MUST NOT start or end with an ASCII whitespace character (ASCII SP or HTAB, 0x20 or 0x09)."
+ */
+function badValue(v: string): boolean {
+  const n = v.length;
+  if (n === 0) return false;
+  let c = v.charCodeAt(0);
+  if (c === 0x20 || c === 0x09) return true;
+  c = v.charCodeAt(n - 1);
+  if (c === 0x20 || c === 0x09) return true;
+  for (let i = 0; i < n; i++) {
+    c = v.charCodeAt(i);
+    if (c === 0 || c === 0x0a || c === 0x0d) return true;
+  }
+  return false;
+}
+
+/**
+ * RFC 9113 section 8.2.2: "An endpoint MUST NOT generate an HTTP/2 message containing
+ * connection-specific header fields. This includes the Connection header field and those listed
+ * as having connection-specific semantics in Section 7.6.1 of [HTTP] (that is, Proxy-Connection,
+ * Keep-Alive, Transfer-Encoding, and Upgrade). Any message containing connection-specific header
+ * fields MUST be treated as malformed (Section 8.1.1)."
+ */
+function connectionSpecific(name: string): boolean {
+  switch (name) {
+    case 'connection':
+    case 'proxy-connection':
+    case 'keep-alive':
+    case 'transfer-encoding':
+    case 'upgrade':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Parse a content-length value: digits only (RFC 9110 section 8.6); -2 when invalid. */
+function parseContentLength(v: string): number {
+  if (v.length === 0 || v.length > 15) return -2;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -2;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Checks shared by every regular field; returns an error or null. Updates content-length. */
+function regularField(name: string, value: string, info: MessageInfo, isRequest: boolean): string | null {
+  if (badName(name, 0)) return `invalid field name "${name}"`;
+  if (badValue(value)) return `invalid value for "${name}"`;
+  if (connectionSpecific(name)) return `connection-specific field "${name}"`;
+  if (name === 'te') {
+    // RFC 9113 section 8.2.2: "The only exception to this is the TE header field, which MAY be
+    // present in an HTTP/2 request; when it is, it MUST NOT contain any value other than "trailers"."
+    if (!isRequest || value !== 'trailers') return `te: "${value}" (only "trailers" is allowed in requests)`;
+  } else if (name === 'content-length') {
+    const n = parseContentLength(value);
+    if (n === -2) return `invalid content-length "${value}"`;
+    if (info.contentLength >= 0 && info.contentLength !== n) return 'conflicting content-length values';
+    info.contentLength = n;
+  } else if (name === 'priority' && isRequest) {
+    info.priority = value;
+  }
+  return null;
+}
+
+/**
+ * Validate a request header list (RFC 9113 sections 8.2, 8.3.1, 8.5; RFC 8441 section 4).
+ * `connectProtocol`: we advertised SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (allows `:protocol`).
+ */
+export function validateRequest(headers: HeaderField[], connectProtocol: boolean, endStream: boolean, info: MessageInfo): string | null {
+  info.contentLength = -1;
+  info.method = '';
+  info.status = 0;
+  info.priority = null;
+  let scheme: string | null = null;
+  let path: string | null = null;
+  let authority: string | null = null;
+  let protocol: string | null = null;
+  let method: string | null = null;
+  let regular = false;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i];
+    const name = h[0];
+    const value = h[1];
+    if (name.charCodeAt(0) === 0x3a) {
+      // RFC 9113 section 8.3: "All pseudo-header fields MUST appear in a field block before all
+      // regular field lines. Any request or response that contains a pseudo-header field that
+      // appears in a field block after a regular field line MUST be treated as malformed".
+      if (regular) return `pseudo-header "${name}" after a regular field`;
+      if (badValue(value)) return `invalid value for "${name}"`;
+      // "The same pseudo-header field name MUST NOT appear more than once in a field block."
+      switch (name) {
+        case ':method':
+          if (method !== null) return 'duplicate :method';
+          method = value;
+          break;
+        case ':scheme':
+          if (scheme !== null) return 'duplicate :scheme';
+          scheme = value;
+          break;
+        case ':path':
+          if (path !== null) return 'duplicate :path';
+          path = value;
+          break;
+        case ':authority':
+          if (authority !== null) return 'duplicate :authority';
+          authority = value;
+          break;
+        case ':protocol':
+          // RFC 8441 section 4: ":protocol" is only defined where SETTINGS_ENABLE_CONNECT_PROTOCOL was sent.
+          if (!connectProtocol) return ':protocol without SETTINGS_ENABLE_CONNECT_PROTOCOL';
+          if (protocol !== null) return 'duplicate :protocol';
+          protocol = value;
+          break;
+        default:
+          // RFC 9113 section 8.3: "Endpoints MUST treat a request or response that contains
+          // undefined or invalid pseudo-header fields as malformed".
+          return `undefined pseudo-header "${name}" in a request`;
+      }
+      continue;
+    }
+    regular = true;
+    const err = regularField(name, value, info, true);
+    if (err !== null) return err;
+  }
+  if (method === null || method.length === 0) return 'missing :method';
+  info.method = method;
+  if (method === 'CONNECT' && protocol === null) {
+    // RFC 9113 section 8.5: "The ":scheme" and ":path" pseudo-header fields MUST be omitted."
+    // "The ":authority" pseudo-header field contains the host and port to connect to".
+    if (scheme !== null || path !== null) return 'CONNECT with :scheme or :path';
+    if (authority === null || authority.length === 0) return 'CONNECT without :authority';
+    return null;
+  }
+  if (protocol !== null && method !== 'CONNECT') return ':protocol on a non-CONNECT request';
+  // RFC 9113 section 8.3.1: "All HTTP/2 requests MUST include exactly one valid value for the
+  // ":method", ":scheme", and ":path" pseudo-header fields, unless they are CONNECT requests".
+  if (scheme === null || scheme.length === 0) return 'missing :scheme';
+  if (path === null) return 'missing :path';
+  // "This pseudo-header field MUST NOT be empty for "http" or "https" URIs" ... "the value "*"
+  // for the ":path" pseudo-header field" only for OPTIONS.
+  if (path.length === 0) return 'empty :path';
+  if (path === '*' ? method !== 'OPTIONS' : path.charCodeAt(0) !== 0x2f && (scheme === 'http' || scheme === 'https')) {
+    return `invalid :path "${path}"`;
+  }
+  void endStream;
+  return null;
+}
+
+/** Validate a response header list (RFC 9113 sections 8.2, 8.3.2). */
+export function validateResponse(headers: HeaderField[], endStream: boolean, info: MessageInfo): string | null {
+  info.contentLength = -1;
+  info.method = '';
+  info.status = 0;
+  info.priority = null;
+  let status: string | null = null;
+  let regular = false;
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i][0];
+    const value = headers[i][1];
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) return `pseudo-header "${name}" after a regular field`;
+      if (name !== ':status') return `undefined pseudo-header "${name}" in a response`;
+      if (status !== null) return 'duplicate :status';
+      status = value;
+      continue;
+    }
+    regular = true;
+    const err = regularField(name, value, info, false);
+    if (err !== null) return err;
+  }
+  // RFC 9113 section 8.3.2: "For HTTP/2 responses, a single ":status" pseudo-header field is
+  // defined that carries the HTTP status code field ... This pseudo-header field MUST be included
+  // in all responses, including interim responses; otherwise, the response is malformed".
+  if (status === null) return 'missing :status';
+  if (status.length !== 3) return `invalid :status "${status}"`;
+  const code = parseContentLength(status);
+  if (code < 100 || code > 999) return `invalid :status "${status}"`;
+  // RFC 9113 section 8.6: "HTTP/2 removes support for the 101 (Switching Protocols) informational
+  // status code ([HTTP], Section 15.2.2)."
+  if (code === 101) return ':status 101 is not allowed in HTTP/2';
+  // An interim response cannot end the stream: a final response must follow (RFC 9113 8.1).
+  if (code < 200 && endStream) return `interim response ${code} with END_STREAM`;
+  info.status = code;
+  return null;
+}
+
+/** Validate a trailer section (RFC 9113 section 8.1). */
+export function validateTrailers(headers: HeaderField[]): string | null {
+  const scratch = newMessageInfo();
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i][0];
+    // RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section."
+    if (name.charCodeAt(0) === 0x3a) return `pseudo-header "${name}" in trailers`;
+    const err = regularField(name, headers[i][1], scratch, false);
+    if (err !== null && !err.startsWith('te:')) return err;
+  }
+  return null;
+}
+
+/** An RFC 9218 priority: urgency 0..7 (lower first) and whether the response is incremental. */
+export interface PriorityParams {
+  urgency: number;
+  incremental: boolean;
+}
+
+/**
+ * Parse an RFC 9218 Priority field value (a Structured Fields dictionary) for `u` and `i`.
+ * RFC 9218 section 4: unknown parameters and out-of-range values are ignored ("... MUST ignore
+ * ... values it does not understand"); returns the defaults (u=3, non-incremental) for anything
+ * else. Null only when the value is empty.
+ */
+export function parsePriorityField(value: string): PriorityParams | null {
+  if (value.length === 0) return null;
+  let urgency = 3;
+  let incremental = false;
+  for (const raw of value.split(',')) {
+    const item = raw.trim();
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).split(';')[0].trim();
+    const v = eq < 0 ? '' : item.slice(eq + 1).split(';')[0].trim();
+    if (key === 'u') {
+      if (/^[0-7]$/.test(v)) urgency = Number(v);
+    } else if (key === 'i') {
+      if (eq < 0 || v === '?1') incremental = true;
+      else if (v === '?0') incremental = false;
+    }
+  }
+  return { urgency, incremental };
+}

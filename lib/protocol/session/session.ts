@@ -1,0 +1,1508 @@
+/**
+ * The sans-IO HTTP/2 session (RFC 9113): bytes in -> events out; commands -> bytes out. It owns all
+ * connection state: stream states, flow-control windows, SETTINGS, the HPACK contexts, shutdown.
+ */
+import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from '../errors';
+import { encodeFrame, writeFrameHeader } from '../frame/codec';
+import { choosePadding, PaddingPolicy } from '../frame/padding';
+import {
+  CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType,
+  MAX_WINDOW_SIZE, Setting,
+} from '../frame/constants';
+import { Deframer } from '../frame/deframer';
+import { HeaderBlockAssembler } from '../frame/header-block';
+import type {
+  DataFrame, Frame, GoawayFrame, HeaderField, HeadersFrame, PingFrame, PriorityFrame, PrioritySpec,
+  PriorityUpdateFrame, PushPromiseFrame, RstStreamFrame, SettingEntry, SettingsFrame, WindowUpdateFrame,
+} from '../frame/types';
+import { HpackDecoder, HpackEncoder, isHeaderListTooLarge } from './hpack-context';
+import {
+  MessageInfo, newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers,
+} from '../http/semantics';
+import { WriteScheduler } from './scheduler';
+import { Stream } from './stream';
+import { isViolation, lateFrameVerdict, StreamEvent, StreamState, transition, Violation } from './stream-state';
+import { TokenBucket } from './token-bucket';
+import {
+  CloseCause, DEFAULT_LIMITS, HeadersCategory, LocalSettings, RequestOptions, RespondOptions, RFC_INITIAL_SETTINGS,
+  SessionEvent, SessionLimits, SessionOptions,
+} from './types';
+
+export * from './types';
+
+const MAX_STREAM_ID = 0x7fffffff;
+/** Opaque data of the PING that ends phase one of a graceful shutdown. */
+const SHUTDOWN_PING = Buffer.from('nghttp2s', 'latin1');
+
+/** Default settings we advertise (anything not set stays at the RFC initial value). */
+function defaultLocalSettings(role: 'client' | 'server', limits: SessionLimits): LocalSettings {
+  return {
+    ...RFC_INITIAL_SETTINGS,
+    enablePush: role === 'client',
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+  };
+}
+
+/** Our settings as SETTINGS entries: those explicitly given plus those that differ from the RFC initial values. */
+function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>, role: 'client' | 'server'): SettingEntry[] {
+  const out: SettingEntry[] = [];
+  const add = (id: number, key: keyof LocalSettings, value: number | boolean) => {
+    const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    if (!Number.isFinite(v)) return;
+    const init = RFC_INITIAL_SETTINGS[key];
+    const iv = typeof init === 'boolean' ? (init ? 1 : 0) : init;
+    if (given[key] !== undefined || v !== iv) out.push({ id, value: v });
+  };
+  add(Setting.HEADER_TABLE_SIZE, 'headerTableSize', s.headerTableSize);
+  // RFC 9113 section 6.5.2: "A server MUST NOT explicitly set this value to 1. A server MAY
+  // choose to omit this setting when it sends a SETTINGS frame, but if a server does include a
+  // value, it MUST be 0."
+  if (role === 'client' || given.enablePush === false) add(Setting.ENABLE_PUSH, 'enablePush', role === 'client' ? s.enablePush : false);
+  add(Setting.MAX_CONCURRENT_STREAMS, 'maxConcurrentStreams', s.maxConcurrentStreams);
+  add(Setting.INITIAL_WINDOW_SIZE, 'initialWindowSize', s.initialWindowSize);
+  add(Setting.MAX_FRAME_SIZE, 'maxFrameSize', s.maxFrameSize);
+  add(Setting.MAX_HEADER_LIST_SIZE, 'maxHeaderListSize', s.maxHeaderListSize);
+  add(Setting.ENABLE_CONNECT_PROTOCOL, 'enableConnectProtocol', s.enableConnectProtocol);
+  add(Setting.NO_RFC7540_PRIORITIES, 'noRfc7540Priorities', s.noRfc7540Priorities);
+  return out;
+}
+
+/**
+ * An HTTP/2 connection endpoint without I/O.
+ *
+ * The adapter's loop: call `receive(bytes)` with what the transport read; whenever `onWantWrite`
+ * fires (or after any command), write `dataToSend()` to the transport; call `tick(Date.now())`
+ * from a timer (about once a second) for the SETTINGS timeout; close the transport after
+ * `connectionTerminated` once `dataToSend()` returns null.
+ *
+ * Peer errors never throw out of `receive`: a stream error becomes events plus a queued
+ * RST_STREAM; a connection error queues GOAWAY (with the last processed stream id) and emits
+ * `connectionTerminated`. Commands used wrongly throw ApiMisuseError.
+ */
+export class Session {
+  readonly role: 'client' | 'server';
+  /** What the peer advertised (RFC initial values until its SETTINGS arrives). */
+  readonly remoteSettings: LocalSettings = { ...RFC_INITIAL_SETTINGS };
+  /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
+  readonly localSettings: LocalSettings = { ...RFC_INITIAL_SETTINGS };
+  /** The connection is over: no more frames are processed or accepted. */
+  closed = false;
+
+  private readonly limits: SessionLimits;
+  private readonly onEvent: (ev: SessionEvent) => void;
+  private readonly onWantWrite: (() => void) | undefined;
+  private readonly padding: PaddingPolicy | undefined;
+  private readonly frameEvents: boolean;
+  private readonly now: () => number;
+  private readonly settingsTimeoutMs: number;
+  private readonly encoderMaxTableSize: number;
+
+  private readonly deframer: Deframer;
+  private readonly assembler: HeaderBlockAssembler;
+  private readonly encoder: HpackEncoder;
+  private readonly decoder: HpackDecoder;
+  private readonly scheduler = new WriteScheduler();
+  /** Bound once: the deframer's and the assembler's emit callbacks (no per-chunk closures). */
+  private readonly onRawFrame: (f: Frame) => void;
+  private readonly onFrame: (f: Frame) => void;
+
+  private readonly streams = new Map<number, Stream>();
+  /** Recently closed streams and how they closed (bounded FIFO). */
+  private readonly closedStreams = new Map<number, CloseCause>();
+  /** Highest stream id the peer opened (or promised, for a client). */
+  private lastPeerStreamId = 0;
+  /** Next id for a stream we initiate. */
+  private nextStreamId: number;
+  /** Streams we initiated that count against the peer's MAX_CONCURRENT_STREAMS. */
+  private localActive = 0;
+  /** Streams the peer initiated that count against ours. */
+  private remoteActive = 0;
+  /** Client: streams whose HEADERS wait for a concurrency slot, in id order. */
+  private readonly pendingOpen: Stream[] = [];
+
+  // Flow control (RFC 9113 section 6.9).
+  private connSendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  private connRecvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  /** Size of our connection receive window, to decide when to send WINDOW_UPDATE. */
+  private connRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
+  private connUnackedConsumed = 0;
+  /** The stream receive window size new streams get (our INITIAL_WINDOW_SIZE, raised at send). */
+  private streamRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
+
+  // SETTINGS in flight: each sent frame's full local settings, ACKed in order.
+  private readonly pendingSettings: { settings: LocalSettings; sentAt: number }[] = [];
+  private gotPeerSettings = false;
+
+  // Output.
+  private readonly out: Buffer[] = [];
+  private outBytes = 0;
+  /** Control frames queued and not yet taken by dataToSend (flood limit). */
+  private queuedControl = 0;
+  private wantWriteSignalled = false;
+
+  // Shutdown.
+  /** Last stream id in the GOAWAY we sent (MAX_STREAM_ID in phase one), or -1. */
+  private goawaySentLastId = -1;
+  private goawayFinal = false;
+  private goawayReceivedLastId = -1;
+  private terminatedEmitted = false;
+
+  // Rate limits.
+  private readonly resetBucket: TokenBucket;
+  private readonly pingBucket: TokenBucket;
+  private readonly settingsBucket: TokenBucket;
+  private readonly emptyDataBucket: TokenBucket;
+
+  /** Scratch for HTTP validation (reused: no allocation per message). */
+  private readonly info: MessageInfo = newMessageInfo();
+
+  constructor(opts: SessionOptions) {
+    if (opts.role !== 'client' && opts.role !== 'server') throw new ApiMisuseError(`role must be 'client' or 'server'`);
+    this.role = opts.role;
+    this.onEvent = opts.onEvent;
+    this.onWantWrite = opts.onWantWrite;
+    this.padding = opts.padding;
+    this.frameEvents = opts.frameEvents !== false;
+    this.now = opts.now ?? Date.now;
+    this.settingsTimeoutMs = opts.settingsTimeoutMs ?? 10000;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    if (opts.settings?.maxConcurrentStreams !== undefined && opts.limits?.maxConcurrentStreams === undefined) {
+      this.limits.maxConcurrentStreams = opts.settings.maxConcurrentStreams;
+    }
+    this.encoderMaxTableSize = opts.encoderMaxTableSize ?? 4096;
+    this.nextStreamId = this.role === 'client' ? 1 : 2;
+
+    const t = this.now();
+    const L = this.limits;
+    this.resetBucket = new TokenBucket(L.resetBurst, L.resetPerSecond, t);
+    this.pingBucket = new TokenBucket(L.pingBurst, L.pingPerSecond, t);
+    this.settingsBucket = new TokenBucket(L.settingsBurst, L.settingsPerSecond, t);
+    this.emptyDataBucket = new TokenBucket(L.emptyDataBurst, L.emptyDataPerSecond, t);
+
+    this.deframer = new Deframer({ expectPreface: this.role === 'server' });
+    this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
+    this.encoder = new HpackEncoder();
+    this.encoder.setPeerMaxTableSize(Math.min(4096, this.encoderMaxTableSize));
+    this.decoder = new HpackDecoder(Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity));
+    this.onRawFrame = (f) => this.assembler.push(f, this.onFrame);
+    this.onFrame = (f) => this.handleFrame(f);
+
+    // Our connection preface (RFC 9113 section 3.4): client magic, then SETTINGS from both.
+    const given = opts.settings ?? {};
+    const local: LocalSettings = { ...defaultLocalSettings(this.role, this.limits), ...given };
+    if (this.role === 'server') local.enablePush = false;
+    this.checkLocalSettings(local);
+    if (this.role === 'client') this.queueRaw(CONNECTION_PREFACE);
+    const entries = settingsEntries(local, given, this.role);
+    if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
+    this.sendSettingsFrame(entries, local);
+    const cw = opts.connectionWindowSize;
+    if (cw !== undefined) {
+      if (!Number.isInteger(cw) || cw < 0 || cw > MAX_WINDOW_SIZE) throw new ApiMisuseError(`connectionWindowSize ${cw} outside 0..2^31-1`);
+      if (cw > DEFAULT_INITIAL_WINDOW_SIZE) {
+        this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: cw - DEFAULT_INITIAL_WINDOW_SIZE } as WindowUpdateFrame);
+        this.connRecvWindow = cw;
+      }
+      this.connRecvWindowSize = Math.max(cw, 1);
+    }
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  /**
+   * Feed bytes read from the transport (server: starting with the client preface). Never throws
+   * on peer errors: they become events plus RST_STREAM/GOAWAY. Bytes after the connection ended
+   * are ignored.
+   */
+  receive(bytes: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.deframer.push(bytes, this.onRawFrame);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** The transport reached end of input. A frame cut short is a connection error. */
+  receiveEnd(): void {
+    if (this.closed) return;
+    try {
+      this.deframer.end(this.onRawFrame);
+      this.assembler.end(this.onFrame);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /**
+   * Timer hook for the sans-IO core: call about once a second with the current time. Fails the
+   * connection with SETTINGS_TIMEOUT when a SETTINGS frame we sent stays unacknowledged longer
+   * than `settingsTimeoutMs` (RFC 9113 section 6.5.3: "If the sender of a SETTINGS frame does not
+   * receive an acknowledgment within a reasonable amount of time, it MAY issue a connection error
+   * (Section 5.4.1) of type SETTINGS_TIMEOUT.").
+   */
+  tick(nowMs: number = this.now()): void {
+    if (this.closed) return;
+    const p = this.pendingSettings[0];
+    if (p !== undefined && nowMs - p.sentAt > this.settingsTimeoutMs) {
+      this.connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `SETTINGS not acknowledged within ${this.settingsTimeoutMs} ms`));
+    }
+  }
+
+  /** Turn a thrown error into a stream or connection error. */
+  private fail(err: unknown): void {
+    if (err instanceof StreamError && err.streamId !== 0) {
+      // The deframer stops after any error it throws, so a stream error raised while parsing
+      // cannot be survived here: the rest of the input is gone. It is escalated to the
+      // connection with the same code (see the report: the frames layer would need to skip).
+      this.connectionError(new ConnectionError(err.code, err.message));
+    } else if (err instanceof H2Error) {
+      this.connectionError(err);
+    } else {
+      this.connectionError(new ConnectionError(ErrorCode.INTERNAL_ERROR, `internal error: ${(err as Error)?.message ?? err}`), err as Error);
+    }
+  }
+
+  private handleFrame(f: Frame): void {
+    if (this.closed) return;
+    // RFC 9113 section 3.4: "The server connection preface consists of a potentially empty
+    // SETTINGS frame (Section 6.5) that MUST be the first frame the server sends in the HTTP/2
+    // connection." / "... the client connection preface ... MUST be followed by a SETTINGS frame".
+    // "Clients and servers MUST treat an invalid connection preface as a connection error
+    // (Section 5.4.1) of type PROTOCOL_ERROR."
+    if (!this.gotPeerSettings) {
+      if (f.type !== FrameType.SETTINGS || (f.flags & Flag.ACK) !== 0) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'connection preface: the first frame is not SETTINGS');
+      }
+      this.gotPeerSettings = true;
+    }
+    if ('payload' in f) {
+      // RFC 9113 section 4.1: "Implementations MUST ignore and discard frames of unknown types."
+      if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+      return;
+    }
+    switch (f.type) {
+      case FrameType.DATA: return this.recvData(f);
+      case FrameType.HEADERS: return this.recvHeaders(f);
+      case FrameType.PRIORITY: return this.recvPriority(f);
+      case FrameType.RST_STREAM: return this.recvRstStream(f);
+      case FrameType.SETTINGS: return this.recvSettings(f);
+      case FrameType.PUSH_PROMISE: return this.recvPushPromise(f);
+      case FrameType.PING: return this.recvPing(f);
+      case FrameType.GOAWAY: return this.recvGoaway(f);
+      case FrameType.WINDOW_UPDATE: return this.recvWindowUpdate(f);
+      case FrameType.PRIORITY_UPDATE: return this.recvPriorityUpdate(f);
+      default:
+        // ALTSVC, ORIGIN: informational only, nothing to enforce here.
+        if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    }
+  }
+
+  /** Whether `id` would be initiated by the peer. */
+  private isPeerId(id: number): boolean {
+    return (id & 1) === (this.role === 'server' ? 1 : 0);
+  }
+
+  /** Whether `id` names a stream still idle (never opened by whoever owns its parity). */
+  private isIdle(id: number): boolean {
+    return this.isPeerId(id) ? id > this.lastPeerStreamId : id >= this.nextStreamId;
+  }
+
+  /**
+   * Frame on a stream we have no record of: idle (connection PROTOCOL_ERROR unless allowed) or
+   * closed (decided by how it closed). Returns true when the frame must be ignored.
+   */
+  private frameOnUnknownStream(id: number, event: StreamEvent): true {
+    if (this.isIdle(id)) {
+      const t = transition(StreamState.IDLE, event);
+      if (isViolation(t)) this.violation(t, id, `frame not allowed on idle stream ${id}`);
+      return true;
+    }
+    const v = lateFrameVerdict(this.closedStreams.get(id), event);
+    if (v !== 'ignore') this.violation(v, id, `frame on closed stream ${id}`);
+    return true;
+  }
+
+  /** Raise a table violation as the right error. Stream errors are handled in place (no throw). */
+  private violation(v: Violation, id: number, msg: string): void {
+    if (v.scope === 'connection') throw new ConnectionError(v.code, msg);
+    this.streamError(id, v.code, msg);
+  }
+
+  private recvData(f: DataFrame): void {
+    const id = f.streamId;
+    const len = f.length ?? f.data.length + (f.padLength === undefined ? 0 : f.padLength + 1);
+    // RFC 9113 section 6.9.1: "A receiver MAY respond with a stream error (Section 5.4.2) or
+    // connection error (Section 5.4.1) of type FLOW_CONTROL_ERROR if it is unable to accept a
+    // frame." — a sender exceeding the connection window.
+    if (len > this.connRecvWindow) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the connection window ${this.connRecvWindow}`);
+    }
+    this.connRecvWindow -= len;
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    const endStream = (f.flags & Flag.END_STREAM) !== 0;
+    if (len === 0 && !endStream && !this.emptyDataBucket.take(this.now())) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'flood of empty DATA frames');
+    }
+    const s = this.streams.get(id);
+    if (s === undefined || s.pendingHeaders !== null) {
+      // Octets of a frame that no one will consume go straight back to the connection window.
+      this.releaseConnection(len);
+      this.frameOnUnknownStream(id, StreamEvent.RECV_DATA);
+      return;
+    }
+    const t = transition(s.state, StreamEvent.RECV_DATA);
+    if (isViolation(t)) {
+      this.releaseConnection(len);
+      return this.violation(t, id, `DATA on stream ${id} in a state that forbids it`);
+    }
+    if (len > s.recvWindow) {
+      this.releaseConnection(len);
+      return this.streamError(id, ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the stream window ${s.recvWindow}`);
+    }
+    s.recvWindow -= len;
+    // Padding is consumed at once: the application never sees it.
+    const pad = len - f.data.length;
+    if (pad > 0) this.consume(id, pad);
+    s.dataReceived += f.data.length;
+    // RFC 9113 section 8.1.1: "A request or response is also malformed if the value of a
+    // content-length header field does not equal the sum of the DATA frame payload lengths that
+    // form the content".
+    if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (endStream && s.dataReceived !== s.contentLength))) {
+      this.releaseConnection(f.data.length);
+      return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`);
+    }
+    if (f.data.length > 0 || endStream) {
+      this.onEvent({ type: 'dataReceived', streamId: id, data: f.data, flowControlledLength: len, endStream });
+    }
+    if (endStream) this.remoteEnded(s);
+  }
+
+  /** The peer's END_STREAM was processed on `s`. */
+  private remoteEnded(s: Stream): void {
+    if (s.state === StreamState.CLOSED) return;
+    const t = transition(s.state, StreamEvent.RECV_END_STREAM) as StreamState;
+    s.state = t;
+    this.onEvent({ type: 'streamEnded', streamId: s.id });
+    if (t === StreamState.CLOSED) this.closeStream(s, 'endStream', ErrorCode.NO_ERROR);
+  }
+
+  /** Decode a header block; header-list-too-large becomes a stream error (returns null). */
+  private decodeBlock(f: HeadersFrame | PushPromiseFrame, resetId: number): HeaderField[] | null {
+    try {
+      return this.decoder.decode(f.fragment);
+    } catch (err) {
+      if (isHeaderListTooLarge(err)) {
+        if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+        this.headerListTooLarge(resetId);
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private headerListTooLarge(id: number): void {
+    // RFC 9113 section 10.5.1: "A server that receives a larger field block than it is willing to
+    // handle can send an HTTP 431 (Request Header Fields Too Large) status code [RFC6585]. A client
+    // can discard responses that it cannot process."
+    const s = this.streams.get(id);
+    if (this.role === 'server' && s === undefined && this.isPeerId(id) && id > this.lastPeerStreamId && this.goawaySentLastId < 0) {
+      const st = this.openPeerStream(id);
+      if (st === null) return;
+      st.state = StreamState.OPEN;
+      this.respond(id, [[':status', '431']], { endStream: true });
+      if (this.streams.has(id)) this.resetStream(this.streams.get(id)!, ErrorCode.NO_ERROR);
+      return;
+    }
+    if (s !== undefined) {
+      this.streamError(id, ErrorCode.PROTOCOL_ERROR, 'header list larger than our limit');
+    } else if (this.isPeerId(id) && id > this.lastPeerStreamId) {
+      this.lastPeerStreamId = id;
+      this.queueRst(id, ErrorCode.REFUSED_STREAM);
+      this.rememberClosed(id, 'localReset');
+    }
+  }
+
+  /** Create a stream the peer opens; applies our concurrency limit. Null when refused. */
+  private openPeerStream(id: number): Stream | null {
+    this.lastPeerStreamId = id;
+    // RFC 9113 section 5.1.2: "An endpoint that receives a HEADERS frame that causes its
+    // advertised concurrent stream limit to be exceeded MUST treat this as a stream error
+    // (Section 5.4.2) of type PROTOCOL_ERROR or REFUSED_STREAM."
+    if (this.remoteActive >= this.limits.maxConcurrentStreams) {
+      this.queueRst(id, ErrorCode.REFUSED_STREAM);
+      this.rememberClosed(id, 'localReset');
+      this.countReset();
+      return null;
+    }
+    const s = new Stream(id, false, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+    this.streams.set(id, s);
+    return s;
+  }
+
+  private recvHeaders(f: HeadersFrame): void {
+    const id = f.streamId;
+    let s = this.streams.get(id);
+    const headers = this.decodeBlock(f, id);
+    if (headers === null) return;
+    const endStream = (f.flags & Flag.END_STREAM) !== 0;
+    let category: HeadersCategory = 'headers';
+    if (s === undefined) {
+      if (this.role === 'server' && this.isPeerId(id) && id > this.lastPeerStreamId) {
+        if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category: 'request' });
+        // RFC 9113 section 6.8: "... the receiver of a GOAWAY ... the sender of the GOAWAY
+        // ignores frames on streams initiated by the receiver with identifiers higher than the
+        // identified last stream."
+        if (this.goawayFinal) return;
+        const ns = this.openPeerStream(id);
+        if (ns === null) return;
+        s = ns;
+        s.state = transition(StreamState.IDLE, StreamEvent.RECV_HEADERS) as StreamState;
+        s.counted = true;
+        this.remoteActive++;
+        if (f.priority) this.applyRfc7540Priority(s, f.priority);
+        const info = this.info;
+        const err = validateRequest(headers, this.localSettings.enableConnectProtocol, endStream, info);
+        if (err !== null) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed request: ${err}`);
+        s.contentLength = info.contentLength;
+        s.headersDone = true;
+        if (info.priority !== null) {
+          const p = parsePriorityField(info.priority);
+          if (p !== null) this.scheduler.setUrgency(s, p.urgency, p.incremental);
+        }
+        this.onEvent({ type: 'requestReceived', streamId: id, headers, endStream });
+        if (endStream) this.remoteEnded(s);
+        return;
+      }
+      if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category });
+      // A client never accepts HEADERS opening a stream: servers open streams with PUSH_PROMISE.
+      if (this.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on idle stream ${id}`);
+      this.frameOnUnknownStream(id, StreamEvent.RECV_HEADERS);
+      return;
+    }
+    if (s.pendingHeaders !== null) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on idle stream ${id}`);
+    const t = transition(s.state, StreamEvent.RECV_HEADERS);
+    if (!isViolation(t)) {
+      if (this.role === 'client' && !s.headersDone) category = s.pushed ? 'push_response' : 'response';
+    }
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category });
+    if (isViolation(t)) return this.violation(t, id, `HEADERS on stream ${id} in a state that forbids it`);
+    const wasReserved = s.state === StreamState.RESERVED_REMOTE;
+    s.state = t;
+    if (wasReserved) {
+      s.counted = true;
+      this.remoteActive++;
+    }
+    if (f.priority) this.applyRfc7540Priority(s, f.priority);
+    if (s.headersDone) {
+      // RFC 9113 section 8.1: "An endpoint that receives a HEADERS frame without the END_STREAM
+      // flag set after receiving the HEADERS frame that opens a request or after receiving a
+      // final (non-informational) status code MUST treat the corresponding request or response
+      // as malformed (Section 8.1.1)."
+      const err = endStream ? validateTrailers(headers) : 'HEADERS without END_STREAM after the message header';
+      if (err !== null) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed trailers: ${err}`);
+      if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
+        return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`);
+      }
+      this.onEvent({ type: 'trailersReceived', streamId: id, headers });
+      this.remoteEnded(s);
+      return;
+    }
+    if (this.role === 'server') {
+      // A server sees a second header block only as trailers (handled above).
+      return this.streamError(id, ErrorCode.PROTOCOL_ERROR, 'unexpected HEADERS');
+    }
+    const info = this.info;
+    const err = validateResponse(headers, endStream, info);
+    if (err !== null) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed response: ${err}`);
+    const informational = info.status < 200;
+    if (!informational) {
+      s.headersDone = true;
+      // RFC 9110 section 6.4.1: responses to HEAD and 204/304 responses carry no content, whatever
+      // content-length says.
+      s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? (info.contentLength > 0 ? 0 : info.contentLength) : info.contentLength;
+      if (s.headRequest || info.status === 304) s.contentLength = -1;
+    }
+    this.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational });
+    if (endStream) {
+      if (s.contentLength > 0) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} but no DATA`);
+      this.remoteEnded(s);
+    }
+  }
+
+  private recvPushPromise(f: PushPromiseFrame): void {
+    // RFC 9113 section 8.4: "A client cannot push. Thus, servers MUST treat the receipt of a
+    // PUSH_PROMISE frame as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+    if (this.role === 'server') throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE received by a server');
+    // RFC 9113 section 6.6: "PUSH_PROMISE MUST NOT be sent if the SETTINGS_ENABLE_PUSH setting of
+    // the peer endpoint is set to 0. An endpoint that has set this setting and has received
+    // acknowledgment MUST treat the receipt of a PUSH_PROMISE frame as a connection error
+    // (Section 5.4.1) of type PROTOCOL_ERROR."
+    if (!this.localSettings.enablePush) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE while push is disabled');
+    const pid = f.promisedStreamId;
+    // RFC 9113 section 5.1.1: "An endpoint that receives an unexpected stream identifier MUST
+    // respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR." (promised ids are
+    // even, new and increasing)
+    if (pid === 0 || (pid & 1) === 1 || pid <= this.lastPeerStreamId) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `PUSH_PROMISE promises unexpected stream ${pid}`);
+    }
+    const headers = this.decodeBlock(f, pid);
+    if (headers === null) return;
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category: 'headers' });
+    this.lastPeerStreamId = pid;
+    const parent = this.streams.get(f.streamId);
+    if (parent === undefined || parent.pendingHeaders !== null) {
+      this.frameOnUnknownStream(f.streamId, StreamEvent.RECV_PUSH_PROMISE);
+      // The associated stream is gone: refuse the promise (RFC 9113 section 8.4.2 allows a
+      // client to cancel pushes with RST_STREAM).
+      if (!this.closed) {
+        this.queueRst(pid, ErrorCode.CANCEL);
+        this.rememberClosed(pid, 'localReset');
+      }
+      return;
+    }
+    const t = transition(parent.state, StreamEvent.RECV_PUSH_PROMISE);
+    if (isViolation(t)) return this.violation(t, f.streamId, `PUSH_PROMISE on stream ${f.streamId} in a state that forbids it`);
+    const s = new Stream(pid, false, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+    s.pushed = true;
+    s.state = transition(StreamState.IDLE, StreamEvent.RECV_PROMISED) as StreamState;
+    this.streams.set(pid, s);
+    // RFC 9113 section 8.4: "Promised requests MUST be safe (see Section 9.2.1 of [HTTP]) and
+    // cacheable" and "The server MUST include a value in the :authority pseudo-header field".
+    const info = this.info;
+    const err = validateRequest(headers, false, true, info);
+    if (err !== null || (info.method !== 'GET' && info.method !== 'HEAD')) {
+      return this.streamError(pid, ErrorCode.PROTOCOL_ERROR, `malformed promised request: ${err ?? `method ${info.method} is not safe and cacheable`}`);
+    }
+    s.headRequest = info.method === 'HEAD';
+    this.onEvent({ type: 'pushPromiseReceived', streamId: f.streamId, promisedStreamId: pid, headers });
+  }
+
+  private recvPriority(f: PriorityFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    const s = this.streams.get(f.streamId);
+    if (s !== undefined) this.applyRfc7540Priority(s, f.priority);
+    // PRIORITY on idle or closed streams is allowed and otherwise ignored (RFC 9113 section 5.1).
+  }
+
+  private applyRfc7540Priority(s: Stream, p: PrioritySpec): void {
+    // RFC 9218 section 2.1: an endpoint that sent SETTINGS_NO_RFC7540_PRIORITIES = 1 ignores them.
+    if (this.localSettings.noRfc7540Priorities) return;
+    s.priority = p;
+    if (p.weight !== 16) this.scheduler.weighted = true;
+  }
+
+  private recvPriorityUpdate(f: PriorityUpdateFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    // RFC 9218 section 7.1: "Servers MUST NOT send PRIORITY_UPDATE frames. If a client receives a
+    // PRIORITY_UPDATE frame, it MUST respond with a connection error of type PROTOCOL_ERROR."
+    if (this.role === 'client') throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY_UPDATE received by a client');
+    const id = f.prioritizedStreamId;
+    const s = this.streams.get(id);
+    const p = parsePriorityField(f.priorityFieldValue);
+    if (s !== undefined && p !== null) this.scheduler.setUrgency(s, p.urgency, p.incremental);
+    this.onEvent({ type: 'priorityUpdateReceived', streamId: id, priority: f.priorityFieldValue });
+  }
+
+  private recvRstStream(f: RstStreamFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    const id = f.streamId;
+    // Rapid reset (CVE-2023-44487): every RST_STREAM the peer sends costs a token.
+    if (!this.resetBucket.take(this.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'RST_STREAM flood (rapid reset)');
+    const s = this.streams.get(id);
+    if (s === undefined || s.pendingHeaders !== null) {
+      this.frameOnUnknownStream(id, StreamEvent.RECV_RST_STREAM);
+      return;
+    }
+    this.onEvent({ type: 'streamReset', streamId: id, errorCode: f.errorCode, remote: true });
+    this.closeStream(s, 'remoteReset', f.errorCode);
+  }
+
+  private recvSettings(f: SettingsFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    if (f.flags & Flag.ACK) {
+      const p = this.pendingSettings.shift();
+      // An ACK for nothing we sent: ignored (nghttp2 does the same).
+      if (p === undefined) return;
+      this.applyAckedSettings(p.settings);
+      this.onEvent({ type: 'settingsAcknowledged' });
+      return;
+    }
+    if (!this.settingsBucket.take(this.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'SETTINGS flood');
+    const r = this.remoteSettings;
+    for (const e of f.settings) {
+      const v = e.value;
+      switch (e.id) {
+        case Setting.HEADER_TABLE_SIZE:
+          r.headerTableSize = v;
+          this.encoder.setPeerMaxTableSize(Math.min(v, this.encoderMaxTableSize));
+          break;
+        case Setting.ENABLE_PUSH:
+          // RFC 9113 section 6.5.2: "A client MUST treat receipt of a SETTINGS frame with
+          // SETTINGS_ENABLE_PUSH set to 1 as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+          if (this.role === 'client' && v === 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'server sent SETTINGS_ENABLE_PUSH = 1');
+          r.enablePush = v === 1;
+          break;
+        case Setting.MAX_CONCURRENT_STREAMS:
+          r.maxConcurrentStreams = v;
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          // RFC 9113 section 6.9.2: "When the value of SETTINGS_INITIAL_WINDOW_SIZE changes, a
+          // receiver MUST adjust the size of all stream flow-control windows that it maintains by
+          // the difference between the new value and the old value." ... "An endpoint MUST treat a
+          // change to SETTINGS_INITIAL_WINDOW_SIZE that causes any flow-control window to exceed
+          // the maximum size as a connection error (Section 5.4.1) of type FLOW_CONTROL_ERROR."
+          const delta = v - r.initialWindowSize;
+          r.initialWindowSize = v;
+          if (delta !== 0) {
+            for (const s of this.streams.values()) {
+              s.sendWindow += delta;
+              if (s.sendWindow > MAX_WINDOW_SIZE) {
+                throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE change overflows the window of stream ${s.id}`);
+              }
+              if (delta > 0 && s.queued + (s.endQueued || s.trailers ? 1 : 0) > 0 && s.sendWindow > 0) this.scheduler.add(s);
+            }
+          }
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          r.maxFrameSize = v;
+          break;
+        case Setting.MAX_HEADER_LIST_SIZE:
+          r.maxHeaderListSize = v;
+          break;
+        case Setting.ENABLE_CONNECT_PROTOCOL:
+          // RFC 8441 section 3: "A sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL
+          // parameter with the value of 0 after previously sending a value of 1."
+          if (v === 0 && r.enableConnectProtocol) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 to 0');
+          r.enableConnectProtocol = v === 1;
+          break;
+        case Setting.NO_RFC7540_PRIORITIES:
+          r.noRfc7540Priorities = v === 1;
+          break;
+        default:
+          // RFC 9113 section 6.5.2: "An endpoint that receives a SETTINGS frame with any unknown
+          // or unsupported identifier MUST ignore that setting."
+          break;
+      }
+    }
+    // RFC 9113 section 6.5.3: "Once all values have been processed, the recipient MUST
+    // immediately emit a SETTINGS frame with the ACK flag set."
+    this.queueControl({ type: FrameType.SETTINGS, flags: Flag.ACK, streamId: 0, settings: [] } as SettingsFrame);
+    this.onEvent({ type: 'settingsReceived', settings: f.settings });
+    this.openPending();
+    this.wantWrite();
+  }
+
+  private applyAckedSettings(s: LocalSettings): void {
+    const l = this.localSettings;
+    if (s.headerTableSize !== l.headerTableSize) this.decoder.setMaxTableSize(s.headerTableSize);
+    if (s.maxFrameSize !== l.maxFrameSize) this.deframer.setMaxFrameSize(s.maxFrameSize);
+    if (s.initialWindowSize < l.initialWindowSize) {
+      // A smaller window takes effect once the peer knows it: shrink open streams now.
+      const delta = s.initialWindowSize - Math.max(l.initialWindowSize, this.streamRecvWindowSize);
+      for (const st of this.streams.values()) st.recvWindow += delta;
+      this.streamRecvWindowSize = s.initialWindowSize;
+    }
+    Object.assign(l, s);
+  }
+
+  private recvPing(f: PingFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    if (f.flags & Flag.ACK) {
+      this.onEvent({ type: 'pingAcknowledged', opaqueData: f.opaqueData });
+      if (this.goawaySentLastId === MAX_STREAM_ID && !this.goawayFinal && f.opaqueData.equals(SHUTDOWN_PING)) this.sendFinalGoaway();
+      return;
+    }
+    // Ping flood (CVE-2019-9512).
+    if (!this.pingBucket.take(this.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PING flood');
+    // RFC 9113 section 6.7: "Receivers of a PING frame that does not include an ACK flag MUST send
+    // a PING frame with the ACK flag set in response, with an identical frame payload."
+    this.queueControl({ type: FrameType.PING, flags: Flag.ACK, streamId: 0, opaqueData: Buffer.from(f.opaqueData) } as PingFrame);
+    this.onEvent({ type: 'pingReceived', opaqueData: f.opaqueData });
+    this.wantWrite();
+  }
+
+  private recvGoaway(f: GoawayFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    const last = f.lastStreamId;
+    // RFC 9113 section 6.8: "Endpoints MUST NOT increase the value they send in the last stream
+    // identifier, since the peers might already have retried unprocessed requests on another
+    // connection." A larger value than before is kept at the smaller one.
+    const effective = this.goawayReceivedLastId >= 0 ? Math.min(this.goawayReceivedLastId, last) : last;
+    this.goawayReceivedLastId = effective;
+    this.onEvent({ type: 'goawayReceived', lastStreamId: last, errorCode: f.errorCode, debugData: f.debugData });
+    // "... streams initiated by the sender of the GOAWAY ... with identifiers higher than the
+    // identified last stream ... were not processed; the receiver can retry them."
+    for (const s of [...this.streams.values()]) {
+      if (s.local && s.id > effective) this.closeStream(s, 'connection', ErrorCode.REFUSED_STREAM);
+    }
+    if (f.errorCode !== ErrorCode.NO_ERROR) {
+      this.terminate(f.errorCode, this.lastPeerStreamId, true, undefined);
+      return;
+    }
+    this.maybeFinish();
+  }
+
+  private recvWindowUpdate(f: WindowUpdateFrame): void {
+    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    const inc = f.windowSizeIncrement;
+    if (f.streamId === 0) {
+      // RFC 9113 section 6.9.1: "If a sender receives a WINDOW_UPDATE that causes a flow-control
+      // window to exceed this maximum, it MUST terminate either the stream or the connection, as
+      // appropriate. For streams, the sender sends a RST_STREAM with an error code of
+      // FLOW_CONTROL_ERROR; for the connection, a GOAWAY frame with an error code of
+      // FLOW_CONTROL_ERROR is sent."
+      if (this.connSendWindow + inc > MAX_WINDOW_SIZE) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
+      const wasBlocked = this.connSendWindow <= 0;
+      this.connSendWindow += inc;
+      if (wasBlocked && this.connSendWindow > 0 && this.scheduler.size > 0) this.wantWrite();
+      return;
+    }
+    const s = this.streams.get(f.streamId);
+    if (s === undefined || s.pendingHeaders !== null) {
+      this.frameOnUnknownStream(f.streamId, StreamEvent.RECV_WINDOW_UPDATE);
+      return;
+    }
+    const t = transition(s.state, StreamEvent.RECV_WINDOW_UPDATE);
+    if (isViolation(t)) return this.violation(t, s.id, `WINDOW_UPDATE on stream ${s.id} in a state that forbids it`);
+    if (s.sendWindow + inc > MAX_WINDOW_SIZE) return this.streamError(s.id, ErrorCode.FLOW_CONTROL_ERROR, `stream ${s.id} window above 2^31-1`);
+    s.sendWindow += inc;
+    if (s.sendWindow > 0 && (s.queued > 0 || s.endQueued || s.trailers !== null) && !s.scheduled && s.pendingHeaders === null) {
+      this.scheduler.add(s);
+      this.wantWrite();
+    }
+  }
+
+  // ---------------------------------------------------------------- errors and closing
+
+  /** A stream error: RST_STREAM queued, events emitted, the stream closed. Nothing else touched. */
+  private streamError(id: number, code: number, message: string): void {
+    if (this.closed) return;
+    const s = this.streams.get(id);
+    if (s !== undefined) {
+      this.resetStream(s, code);
+    } else {
+      this.queueRst(id, code);
+      this.rememberClosed(id, 'localReset');
+      this.onEvent({ type: 'streamReset', streamId: id, errorCode: code, remote: false });
+    }
+    // Streams we must reset cost a token too: a peer provoking endless stream errors is a reset
+    // flood (CVE-2019-9514).
+    this.countReset();
+    void message;
+  }
+
+  private countReset(): void {
+    if (!this.resetBucket.take(this.now())) {
+      this.connectionError(new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many stream errors (reset flood)'));
+    }
+  }
+
+  /** Reset a live stream from our side. */
+  private resetStream(s: Stream, code: number): void {
+    if (s.pendingHeaders === null && s.state !== StreamState.IDLE) this.queueRst(s.id, code);
+    this.onEvent({ type: 'streamReset', streamId: s.id, errorCode: code, remote: false });
+    this.closeStream(s, 'localReset', code);
+  }
+
+  private closeStream(s: Stream, cause: CloseCause, code: number): void {
+    if (!this.streams.delete(s.id)) return;
+    s.state = StreamState.CLOSED;
+    if (s.counted) {
+      s.counted = false;
+      if (s.local) this.localActive--;
+      else this.remoteActive--;
+    }
+    this.scheduler.remove(s);
+    if (s.pendingHeaders !== null) {
+      s.pendingHeaders = null;
+      const i = this.pendingOpen.indexOf(s);
+      if (i >= 0) this.pendingOpen.splice(i, 1);
+    }
+    // Window the application will never consume goes back to the connection.
+    if (s.unackedConsumed > 0) s.unackedConsumed = 0;
+    s.out.length = 0;
+    s.queued = 0;
+    this.rememberClosed(s.id, cause);
+    this.onEvent({ type: 'streamClosed', streamId: s.id, errorCode: code });
+    if (this.pendingOpen.length > 0) this.openPending();
+    this.maybeFinish();
+  }
+
+  private rememberClosed(id: number, cause: CloseCause): void {
+    const m = this.closedStreams;
+    m.set(id, cause);
+    if (m.size > this.limits.maxClosedStreamsRemembered) m.delete(m.keys().next().value as number);
+  }
+
+  /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
+  private connectionError(err: H2Error, cause?: Error): void {
+    if (this.closed) return;
+    this.queueControl({
+      type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: err.code,
+      debugData: Buffer.from(err.message.slice(0, 256), 'latin1'),
+    } as GoawayFrame, true);
+    this.goawaySentLastId = this.lastPeerStreamId;
+    this.goawayFinal = true;
+    this.terminate(err.code, this.lastPeerStreamId, false, cause ?? err);
+  }
+
+  /** End the connection: close every stream, emit connectionTerminated once. */
+  private terminate(code: number, lastStreamId: number, remote: boolean, error: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.streams.values()]) this.closeStream(s, 'connection', code === ErrorCode.NO_ERROR ? ErrorCode.CANCEL : code);
+    if (!this.terminatedEmitted) {
+      this.terminatedEmitted = true;
+      this.onEvent({ type: 'connectionTerminated', errorCode: code, lastStreamId, remote, error });
+    }
+    this.wantWrite();
+  }
+
+  /** After a graceful GOAWAY (sent or received): terminate once no stream remains. */
+  private maybeFinish(): void {
+    if (this.closed) return;
+    const draining = this.goawayFinal || this.goawayReceivedLastId >= 0;
+    if (!draining || this.streams.size > 0 || this.pendingOpen.length > 0) return;
+    if (this.goawayReceivedLastId >= 0 && !this.goawayFinal) {
+      this.terminate(ErrorCode.NO_ERROR, this.goawayReceivedLastId, true, undefined);
+    } else {
+      this.terminate(ErrorCode.NO_ERROR, this.goawaySentLastId, false, undefined);
+    }
+  }
+
+  private sendFinalGoaway(): void {
+    this.goawayFinal = true;
+    this.goawaySentLastId = this.lastPeerStreamId;
+    this.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: 0, debugData: Buffer.alloc(0) } as GoawayFrame, true);
+    // Streams above the last id were never opened by us (we ignored them), nothing to close.
+    this.maybeFinish();
+  }
+
+  // ---------------------------------------------------------------- flow control (inbound)
+
+  /**
+   * The application consumed `n` octets of `streamId`'s DATA: release that much window. WINDOW_UPDATE
+   * frames are batched: one is sent when half a window has been consumed.
+   */
+  consume(streamId: number, n: number): void {
+    if (!(n > 0) || this.closed) return;
+    this.releaseConnection(n);
+    const s = this.streams.get(streamId);
+    if (s === undefined) return;
+    // No WINDOW_UPDATE once the peer has ended its side: it will not send more.
+    if (s.state === StreamState.HALF_CLOSED_REMOTE || s.state === StreamState.CLOSED) return;
+    s.unackedConsumed += n;
+    if (s.unackedConsumed >= this.streamRecvWindowSize >>> 1 || s.unackedConsumed >= 65536) {
+      const inc = s.unackedConsumed;
+      s.unackedConsumed = 0;
+      s.recvWindow += inc;
+      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+      this.wantWrite();
+    }
+  }
+
+  private releaseConnection(n: number): void {
+    this.connUnackedConsumed += n;
+    if (this.connUnackedConsumed >= this.connRecvWindowSize >>> 1) {
+      const inc = this.connUnackedConsumed;
+      this.connUnackedConsumed = 0;
+      this.connRecvWindow += inc;
+      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+      this.wantWrite();
+    }
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  private checkOpen(): void {
+    if (this.closed) throw new ApiMisuseError('the session is closed');
+  }
+
+  private liveStream(id: number, what: string): Stream {
+    const s = this.streams.get(id);
+    if (s === undefined) throw new ApiMisuseError(`${what}: stream ${id} is not open`);
+    return s;
+  }
+
+  /**
+   * Client: open a request stream and return its id. While the peer's MAX_CONCURRENT_STREAMS is
+   * reached the HEADERS wait in a queue (the id is already assigned; data and trailers may be
+   * queued on it). Throws after a GOAWAY or on a server.
+   */
+  request(headers: HeaderField[], opts: RequestOptions = {}): number {
+    this.checkOpen();
+    if (this.role !== 'client') throw new ApiMisuseError('request() is for clients');
+    // RFC 9113 section 6.8: "Receivers of a GOAWAY frame MUST NOT open additional streams on the connection".
+    if (this.goawayReceivedLastId >= 0 || this.goawaySentLastId >= 0) throw new ApiMisuseError('the connection is going away: no new streams');
+    if (this.nextStreamId > MAX_STREAM_ID) throw new ApiMisuseError('stream ids exhausted: open a new connection');
+    if (this.pendingOpen.length >= this.limits.maxPendingRequests) throw new ApiMisuseError('too many requests queued');
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const s = new Stream(id, true, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+    s.pendingHeaders = headers;
+    s.pendingEndStream = opts.endStream === true;
+    s.pendingPriority = opts.priority ?? (opts.weight !== undefined ? { exclusive: false, dependsOn: 0, weight: opts.weight } : undefined);
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i][0] === ':method') {
+        s.headRequest = headers[i][1] === 'HEAD';
+        break;
+      }
+    }
+    this.streams.set(id, s);
+    this.pendingOpen.push(s);
+    this.openPending();
+    return id;
+  }
+
+  /** Send the HEADERS of queued requests while concurrency slots are free. */
+  private openPending(): void {
+    const q = this.pendingOpen;
+    while (q.length > 0 && this.localActive < this.remoteSettings.maxConcurrentStreams && !this.closed) {
+      const s = q.shift()!;
+      const headers = s.pendingHeaders!;
+      s.pendingHeaders = null;
+      const end = s.pendingEndStream && s.queued === 0 && s.trailers === null;
+      s.state = transition(StreamState.IDLE, StreamEvent.SEND_HEADERS) as StreamState;
+      s.counted = true;
+      this.localActive++;
+      this.queueHeaders(s.id, headers, end, s.pendingPriority, 'request');
+      if (end) {
+        s.endQueued = false;
+        this.localEnded(s);
+      } else if (s.pendingEndStream) {
+        s.endQueued = true;
+      }
+      if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null)) this.scheduler.add(s);
+    }
+  }
+
+  /**
+   * Server: send response HEADERS on `streamId` (1xx informational ones first if wanted; the
+   * final one when `:status` >= 200). With `endStream` the response has no body.
+   */
+  respond(streamId: number, headers: HeaderField[], opts: RespondOptions = {}): void {
+    this.checkOpen();
+    if (this.role !== 'server') throw new ApiMisuseError('respond() is for servers');
+    const s = this.liveStream(streamId, 'respond');
+    if (s.responded) throw new ApiMisuseError(`respond: stream ${streamId} already has a final response (use sendTrailers)`);
+    const t = transition(s.state, StreamEvent.SEND_HEADERS);
+    if (isViolation(t)) throw new ApiMisuseError(`respond: stream ${streamId} cannot send HEADERS now`);
+    let informational = false;
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i][0] === ':status') {
+        const c = headers[i][1].charCodeAt(0);
+        informational = c === 0x31; // '1xx'
+        break;
+      }
+    }
+    const end = opts.endStream === true && !informational;
+    if (!informational) s.responded = true;
+    const wasReserved = s.state === StreamState.RESERVED_LOCAL;
+    s.state = t;
+    if (wasReserved) {
+      s.counted = true;
+      this.localActive++;
+    }
+    this.queueHeaders(streamId, headers, end, undefined, s.pushed ? 'push_response' : 'response');
+    if (end) this.localEnded(s);
+    this.wantWrite();
+  }
+
+  /**
+   * Server: promise a push on `parentStreamId` with the request it answers; returns the promised
+   * (even) stream id, on which to `respond` next. Throws when the client disabled push.
+   */
+  push(parentStreamId: number, requestHeaders: HeaderField[]): number {
+    this.checkOpen();
+    if (this.role !== 'server') throw new ApiMisuseError('push() is for servers');
+    // RFC 9113 section 8.4: "A server MUST NOT send a PUSH_PROMISE if the client has set
+    // SETTINGS_ENABLE_PUSH to 0" (its value is 1 until the client's SETTINGS says otherwise).
+    if (!this.remoteSettings.enablePush) throw new ApiMisuseError('push: the client disabled server push');
+    if (this.goawaySentLastId >= 0 || this.goawayReceivedLastId >= 0) throw new ApiMisuseError('push: the connection is going away');
+    const parent = this.liveStream(parentStreamId, 'push');
+    if (parent.local) throw new ApiMisuseError('push: the associated stream must be client-initiated');
+    const t = transition(parent.state, StreamEvent.SEND_PUSH_PROMISE);
+    if (isViolation(t)) throw new ApiMisuseError(`push: stream ${parentStreamId} is not open or half-closed (remote)`);
+    if (this.nextStreamId > MAX_STREAM_ID) throw new ApiMisuseError('push: stream ids exhausted');
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const s = new Stream(id, true, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+    s.pushed = true;
+    s.state = transition(StreamState.IDLE, StreamEvent.SEND_PROMISED) as StreamState;
+    this.streams.set(id, s);
+    const block = this.encoder.encode(requestHeaders);
+    const frame: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: parentStreamId, promisedStreamId: id, fragment: block };
+    this.queueBlock(frame, block, 4, requestHeaders, 'headers');
+    this.wantWrite();
+    return id;
+  }
+
+  /** Queue DATA on a stream (flow-controlled; sent by dataToSend in scheduler order). */
+  sendData(streamId: number, data: Buffer, endStream = false): void {
+    this.checkOpen();
+    const s = this.liveStream(streamId, 'sendData');
+    if (s.endQueued || s.trailers !== null || (s.pendingHeaders !== null && s.pendingEndStream)) throw new ApiMisuseError(`sendData: stream ${streamId} already ended`);
+    if (s.pendingHeaders === null) {
+      const t = transition(s.state, StreamEvent.SEND_DATA);
+      if (isViolation(t)) throw new ApiMisuseError(`sendData: stream ${streamId} cannot send DATA now`);
+      if (this.role === 'server' && !s.responded) throw new ApiMisuseError(`sendData: respond() on stream ${streamId} first`);
+    }
+    if (data.length > 0) {
+      s.out.push(data);
+      s.queued += data.length;
+    }
+    if (endStream) {
+      if (s.pendingHeaders !== null) s.pendingEndStream = true;
+      else s.endQueued = true;
+    }
+    if (s.pendingHeaders === null && (data.length > 0 || endStream)) {
+      if (s.sendWindow > 0 || s.queued === 0) this.scheduler.add(s);
+      this.wantWrite();
+    }
+  }
+
+  /** End our side of the stream: END_STREAM on an empty DATA frame after whatever is queued. */
+  endStream(streamId: number): void {
+    this.sendData(streamId, Buffer.alloc(0), true);
+  }
+
+  /** Send trailers (HEADERS with END_STREAM) after the queued DATA. */
+  sendTrailers(streamId: number, headers: HeaderField[]): void {
+    this.checkOpen();
+    const s = this.liveStream(streamId, 'sendTrailers');
+    if (s.endQueued || s.trailers !== null) throw new ApiMisuseError(`sendTrailers: stream ${streamId} already ended`);
+    if (this.role === 'server' && !s.responded) throw new ApiMisuseError(`sendTrailers: respond() on stream ${streamId} first`);
+    if (s.pendingHeaders !== null) {
+      s.trailers = headers;
+      return;
+    }
+    const t = transition(s.state, StreamEvent.SEND_END_STREAM);
+    if (isViolation(t)) throw new ApiMisuseError(`sendTrailers: stream ${streamId} cannot send now`);
+    s.trailers = headers;
+    this.scheduler.add(s);
+    this.wantWrite();
+  }
+
+  /** Reset a stream (RST_STREAM, default CANCEL). Unknown or closed streams are ignored. */
+  reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
+    if (this.closed) return;
+    const s = this.streams.get(streamId);
+    if (s === undefined) return;
+    this.resetStream(s, errorCode);
+    this.wantWrite();
+  }
+
+  /** Send a PING (8 octets of opaque data; default: the current time). */
+  ping(opaqueData?: Buffer): void {
+    this.checkOpen();
+    let d = opaqueData;
+    if (d === undefined) {
+      d = Buffer.alloc(8);
+      d.writeDoubleBE(this.now(), 0);
+    }
+    if (d.length !== 8) throw new ApiMisuseError(`ping: opaque data must be 8 octets, got ${d.length}`);
+    this.queueControl({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: d } as PingFrame, true);
+    this.wantWrite();
+  }
+
+  /** Send a new SETTINGS frame with these changes; they take effect (for what we accept) on ACK. */
+  updateSettings(settings: Partial<LocalSettings>): void {
+    this.checkOpen();
+    const base = this.pendingSettings.length > 0 ? this.pendingSettings[this.pendingSettings.length - 1].settings : this.localSettings;
+    const next: LocalSettings = { ...base, ...settings };
+    this.checkLocalSettings(next);
+    const entries: SettingEntry[] = [];
+    const keys: [keyof LocalSettings, number][] = [
+      ['headerTableSize', Setting.HEADER_TABLE_SIZE], ['enablePush', Setting.ENABLE_PUSH],
+      ['maxConcurrentStreams', Setting.MAX_CONCURRENT_STREAMS], ['initialWindowSize', Setting.INITIAL_WINDOW_SIZE],
+      ['maxFrameSize', Setting.MAX_FRAME_SIZE], ['maxHeaderListSize', Setting.MAX_HEADER_LIST_SIZE],
+      ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL], ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
+    ];
+    for (const [k, id] of keys) {
+      const v = settings[k];
+      if (v === undefined) continue;
+      const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      if (Number.isFinite(n)) entries.push({ id, value: n });
+    }
+    if (settings.maxConcurrentStreams !== undefined) this.limits.maxConcurrentStreams = settings.maxConcurrentStreams;
+    this.sendSettingsFrame(entries, next);
+    this.wantWrite();
+  }
+
+  private checkLocalSettings(s: LocalSettings): void {
+    if (!(s.maxFrameSize >= 16384 && s.maxFrameSize <= 16777215)) throw new ApiMisuseError(`maxFrameSize ${s.maxFrameSize} outside 16384..16777215`);
+    if (!(s.initialWindowSize >= 0 && s.initialWindowSize <= MAX_WINDOW_SIZE)) throw new ApiMisuseError(`initialWindowSize ${s.initialWindowSize} outside 0..2^31-1`);
+    if (!(s.headerTableSize >= 0 && s.headerTableSize <= 0xffffffff)) throw new ApiMisuseError(`headerTableSize ${s.headerTableSize} out of range`);
+  }
+
+  private sendSettingsFrame(entries: SettingEntry[], next: LocalSettings): void {
+    // A larger receive window may be used by the peer as soon as it reads the frame: grow now.
+    if (next.initialWindowSize > this.streamRecvWindowSize) {
+      const delta = next.initialWindowSize - this.streamRecvWindowSize;
+      for (const st of this.streams.values()) st.recvWindow += delta;
+      this.streamRecvWindowSize = next.initialWindowSize;
+    }
+    this.pendingSettings.push({ settings: next, sentAt: this.now() });
+    this.queueControl({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: entries } as SettingsFrame, true);
+  }
+
+  /**
+   * RFC 7540 PRIORITY frame (nghttp's anchor streams: PRIORITY on idle streams). Also applied to
+   * our own record of the stream, if open.
+   */
+  sendPriority(streamId: number, priority: PrioritySpec): void {
+    this.checkOpen();
+    if (!(streamId > 0 && streamId <= MAX_STREAM_ID)) throw new ApiMisuseError(`sendPriority: bad stream id ${streamId}`);
+    if (priority.dependsOn === streamId) throw new ApiMisuseError('sendPriority: a stream cannot depend on itself');
+    this.queueControl({ type: FrameType.PRIORITY, flags: 0, streamId, priority } as PriorityFrame, true);
+    const s = this.streams.get(streamId);
+    if (s !== undefined) s.priority = priority;
+    // An idle id of ours used as an anchor: future requests must use higher ids.
+    if ((streamId & 1) === (this.role === 'client' ? 1 : 0) && streamId >= this.nextStreamId) this.nextStreamId = streamId + 2;
+    this.wantWrite();
+  }
+
+  /** RFC 9218 PRIORITY_UPDATE (client): reprioritise a request stream with a Priority field value. */
+  sendPriorityUpdate(streamId: number, priorityFieldValue: string): void {
+    this.checkOpen();
+    if (this.role !== 'client') throw new ApiMisuseError('sendPriorityUpdate: servers must not send PRIORITY_UPDATE');
+    this.queueControl({ type: FrameType.PRIORITY_UPDATE, flags: 0, streamId: 0, prioritizedStreamId: streamId, priorityFieldValue } as PriorityUpdateFrame, true);
+    this.wantWrite();
+  }
+
+  /**
+   * Start shutting down. With NO_ERROR (the default) a server runs the graceful two-phase
+   * shutdown of RFC 9113 section 6.8: GOAWAY with 2^31-1 plus a PING, then, once the PING is
+   * acknowledged, GOAWAY with the last stream id it processed; streams up to it finish, then
+   * `connectionTerminated`. A client sends one GOAWAY. Any other code ends the connection now.
+   */
+  goaway(errorCode: number = ErrorCode.NO_ERROR, debugData?: Buffer): void {
+    if (this.closed) return;
+    if (errorCode !== ErrorCode.NO_ERROR) {
+      const err = new ConnectionError(errorCode, debugData ? debugData.toString('latin1') : 'connection closed by the application');
+      this.connectionError(err);
+      return;
+    }
+    if (this.goawaySentLastId >= 0) return;
+    if (this.role === 'server') {
+      // RFC 9113 section 6.8: "A server that is attempting to gracefully shut down a connection
+      // SHOULD send an initial GOAWAY frame with the last stream identifier set to 2^31-1 and a
+      // NO_ERROR code. ... After allowing time for any in-flight stream creation (at least one
+      // round-trip time), the server MAY send another GOAWAY frame with an updated last stream identifier."
+      this.goawaySentLastId = MAX_STREAM_ID;
+      this.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: MAX_STREAM_ID, errorCode: 0, debugData: debugData ?? Buffer.alloc(0) } as GoawayFrame, true);
+      this.queueControl({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: SHUTDOWN_PING } as PingFrame, true);
+    } else {
+      this.goawaySentLastId = this.lastPeerStreamId;
+      this.goawayFinal = true;
+      this.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: 0, debugData: debugData ?? Buffer.alloc(0) } as GoawayFrame, true);
+      // Requests not yet sent will never be: refuse them now.
+      for (const s of [...this.pendingOpen]) this.closeStream(s, 'connection', ErrorCode.REFUSED_STREAM);
+      this.maybeFinish();
+    }
+    this.wantWrite();
+  }
+
+  /** Outbound octets queued on a stream (for backpressure). 0 for unknown streams. */
+  queuedBytes(streamId: number): number {
+    const s = this.streams.get(streamId);
+    return s === undefined ? 0 : s.queued;
+  }
+
+  /** Whether a stream is open in any form (not idle-unknown and not closed). */
+  isStreamOpen(streamId: number): boolean {
+    return this.streams.has(streamId);
+  }
+
+  /** Streams currently known (open, half-closed, reserved, or queued requests). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Whether dataToSend() has anything (control frames or sendable DATA). */
+  get wantsWrite(): boolean {
+    return this.outBytes > 0 || (this.scheduler.size > 0 && !this.closed);
+  }
+
+  /** Our SETTINGS payload (as sent first), base64url-encode it for an h2c `HTTP2-Settings` header. */
+  settingsPayload(): Buffer {
+    const first = this.pendingSettings[0]?.settings ?? this.localSettings;
+    const entries = settingsEntries(first, {}, this.role);
+    const b = Buffer.allocUnsafe(entries.length * 6);
+    entries.forEach((e, i) => {
+      b.writeUInt16BE(e.id, i * 6);
+      b.writeUInt32BE(e.value >>> 0, i * 6 + 2);
+    });
+    return b;
+  }
+
+  /**
+   * h2c Upgrade (RFC 7540 section 3.2). Server: the HTTP/1.1 request becomes stream 1
+   * (half-closed remote unless `endStream` is false), the client's HTTP2-Settings payload applies
+   * as its SETTINGS, and `requestReceived` is emitted for stream 1. Client: stream 1 is
+   * half-closed (local), its response arrives as usual; call right after construction.
+   */
+  upgrade(http2SettingsPayload: Buffer, requestHeaders: HeaderField[] = [], endStream = true): void {
+    this.checkOpen();
+    if (this.streams.size > 0 || this.lastPeerStreamId > 0 || this.nextStreamId > 2) throw new ApiMisuseError('upgrade: must be the first thing on the session');
+    if (this.role === 'server') {
+      if (http2SettingsPayload.length % 6 !== 0) throw new ApiMisuseError('upgrade: HTTP2-Settings payload is not a multiple of 6 octets');
+      const settings: SettingEntry[] = [];
+      for (let i = 0; i < http2SettingsPayload.length; i += 6) settings.push({ id: http2SettingsPayload.readUInt16BE(i), value: http2SettingsPayload.readUInt32BE(i + 2) });
+      const frame: SettingsFrame = { type: FrameType.SETTINGS, flags: 0, streamId: 0, settings };
+      const saveEvents = this.gotPeerSettings;
+      try {
+        this.recvSettings(frame);
+      } catch (err) {
+        throw new ApiMisuseError(`upgrade: bad HTTP2-Settings: ${(err as Error).message}`);
+      }
+      // The SETTINGS inside HTTP2-Settings are acknowledged implicitly by the 101: drop our ACK.
+      this.out.pop();
+      this.outBytes -= FRAME_HEADER_LENGTH;
+      this.queuedControl--;
+      this.gotPeerSettings = saveEvents;
+      const s = new Stream(1, false, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+      this.lastPeerStreamId = 1;
+      s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+      s.counted = true;
+      s.headersDone = true;
+      this.remoteActive++;
+      this.streams.set(1, s);
+      this.onEvent({ type: 'requestReceived', streamId: 1, headers: requestHeaders, endStream });
+      if (endStream) this.onEvent({ type: 'streamEnded', streamId: 1 });
+    } else {
+      const s = new Stream(1, true, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
+      s.state = StreamState.HALF_CLOSED_LOCAL;
+      s.counted = true;
+      this.localActive++;
+      for (const [n, v] of requestHeaders) if (n === ':method' && v === 'HEAD') s.headRequest = true;
+      this.streams.set(1, s);
+      this.nextStreamId = 3;
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private wantWrite(): void {
+    if (this.wantWriteSignalled || this.onWantWrite === undefined) return;
+    this.wantWriteSignalled = true;
+    this.onWantWrite();
+  }
+
+  private queueRaw(b: Buffer): void {
+    this.out.push(b);
+    this.outBytes += b.length;
+  }
+
+  /**
+   * Queue a control frame. Frames the peer provokes (ACKs, RST_STREAM, WINDOW_UPDATE) count against
+   * `maxQueuedControlFrames` unless `ours` says the application asked for it.
+   */
+  private queueControl(f: Frame, ours = false): void {
+    const b = encodeFrame(f);
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (!ours) {
+      // Control frame flood: the peer makes us queue replies faster than the transport takes
+      // them (CVE-2019-9512/9514/9515). nghttp2 calls this "too many outbound control frames".
+      if (++this.queuedControl > this.limits.maxQueuedControlFrames && !this.closed) {
+        if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f });
+        this.connectionError(new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many queued control frames (peer is not reading)'));
+        return;
+      }
+    }
+    if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f });
+  }
+
+  private queueRst(id: number, code: number): void {
+    this.queueControl({ type: FrameType.RST_STREAM, flags: 0, streamId: id, errorCode: code } as RstStreamFrame);
+    this.wantWrite();
+  }
+
+  /** Encode (HPACK, now, in wire order) and queue a HEADERS frame plus CONTINUATIONs. */
+  private queueHeaders(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
+    const block = this.encoder.encode(headers);
+    const frame: HeadersFrame = {
+      type: FrameType.HEADERS, flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), streamId: id, fragment: block,
+    };
+    if (priority !== undefined) frame.priority = priority;
+    this.queueBlock(frame, block, priority !== undefined ? 5 : 0, headers, category);
+  }
+
+  private queueBlock(frame: HeadersFrame | PushPromiseFrame, block: Buffer, fixed: number, headers: HeaderField[], category: HeadersCategory): void {
+    const max = this.remoteSettings.maxFrameSize;
+    // RFC 9113 section 4.3: "Each field block is processed as a discrete unit. Field blocks MUST
+    // be transmitted as a contiguous sequence of frames, with no interleaved frames of any other
+    // type or from any other stream."
+    if (block.length + fixed + (this.padding !== undefined ? 256 : 0) <= max) {
+      const b = encodeFrame(frame, this.padding, { maxFrameSize: max });
+      this.out.push(b);
+      this.outBytes += b.length;
+      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame, headers, category });
+      return;
+    }
+    const firstLen = max - fixed - (this.padding !== undefined ? 256 : 0);
+    const first = { ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, firstLen) } as HeadersFrame | PushPromiseFrame;
+    const b = encodeFrame(first, this.padding, { maxFrameSize: max });
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: first, headers, category });
+    for (let at = firstLen; at < block.length; at += max) {
+      const end = Math.min(at + max, block.length);
+      const cont: Frame = { type: FrameType.CONTINUATION, flags: end === block.length ? Flag.END_HEADERS : 0, streamId: frame.streamId, fragment: block.subarray(at, end) };
+      const cb = encodeFrame(cont);
+      this.out.push(cb);
+      this.outBytes += cb.length;
+      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: cont });
+    }
+  }
+
+  /** Our side of `s` ended (END_STREAM sent). */
+  private localEnded(s: Stream): void {
+    const t = transition(s.state, StreamEvent.SEND_END_STREAM);
+    if (isViolation(t)) return;
+    s.state = t;
+    if (t === StreamState.CLOSED) this.closeStream(s, 'endStream', ErrorCode.NO_ERROR);
+  }
+
+  /**
+   * Bytes to write now: queued control frames first, then DATA chosen by the write scheduler
+   * within the flow-control windows (and trailers after their stream's DATA), coalesced into one
+   * Buffer. `maxBytes` bounds the DATA pulled (transport backpressure). Null when nothing is ready.
+   */
+  dataToSend(maxBytes = Infinity): Buffer | null {
+    this.wantWriteSignalled = false;
+    this.queuedControl = 0;
+    let budget = maxBytes;
+    const sched = this.scheduler;
+    if (!this.closed) {
+      while (budget > 0 && sched.size > 0) {
+        const s = sched.pop();
+        if (s === undefined) break;
+        const sent = this.writeStreamData(s, budget);
+        if (sent < 0) {
+          // Blocked by the connection window: put it back and stop.
+          sched.requeue(s, 0);
+          break;
+        }
+        budget -= sent;
+        if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null) && (s.sendWindow > 0 || s.queued === 0)) {
+          sched.requeue(s, sent);
+        }
+      }
+    }
+    const n = this.out.length;
+    if (n === 0) return null;
+    const buf = n === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
+    this.out.length = 0;
+    this.outBytes = 0;
+    return buf;
+  }
+
+  /**
+   * Emit one DATA frame (or the trailers / an empty END_STREAM) for `s`. Returns octets written,
+   * or -1 when the connection window blocks it.
+   */
+  private writeStreamData(s: Stream, budget: number): number {
+    if (s.queued > 0) {
+      const maxFrame = this.remoteSettings.maxFrameSize;
+      let n = Math.min(s.queued, s.sendWindow, this.connSendWindow, maxFrame, budget);
+      if (this.connSendWindow <= 0) return -1;
+      if (n <= 0) return 0;
+      let pad = 0;
+      let frameObj: DataFrame | null = null;
+      if (this.padding !== undefined) {
+        frameObj = { type: FrameType.DATA, flags: 0, streamId: s.id, data: Buffer.alloc(0) };
+        pad = choosePadding(this.padding, frameObj, n, maxFrame);
+        // Padding counts against flow control (RFC 9113 section 6.9.1).
+        const room = Math.min(s.sendWindow, this.connSendWindow, maxFrame);
+        if (n + pad > room) n = Math.max(0, room - pad);
+        if (n <= 0) {
+          pad = 0;
+          n = Math.min(s.queued, s.sendWindow, this.connSendWindow, maxFrame);
+        }
+      }
+      const last = n === s.queued;
+      const endFlag = last && s.endQueued && s.trailers === null;
+      const flags = (endFlag ? Flag.END_STREAM : 0) | (pad > 0 ? Flag.PADDED : 0);
+      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + (pad > 0 ? 1 : 0));
+      writeFrameHeader(header, 0, n + pad, FrameType.DATA, flags, s.id);
+      if (pad > 0) header[FRAME_HEADER_LENGTH] = pad - 1;
+      this.out.push(header);
+      this.outBytes += header.length;
+      // Take n octets from the stream's chunks (views, no copy until the final concat).
+      let need = n;
+      const parts = this.frameEvents ? ([] as Buffer[]) : null;
+      while (need > 0) {
+        const chunk = s.out[s.outHead];
+        const avail = chunk.length - s.outOffset;
+        let piece: Buffer;
+        if (avail <= need) {
+          piece = s.outOffset === 0 ? chunk : chunk.subarray(s.outOffset);
+          s.outHead++;
+          s.outOffset = 0;
+        } else {
+          piece = chunk.subarray(s.outOffset, s.outOffset + need);
+          s.outOffset += need;
+        }
+        this.out.push(piece);
+        this.outBytes += piece.length;
+        if (parts !== null) parts.push(piece);
+        need -= piece.length;
+      }
+      if (s.outHead > 32 || s.outHead === s.out.length) {
+        s.out.splice(0, s.outHead);
+        s.outHead = 0;
+      }
+      if (pad > 1) {
+        const z = Buffer.alloc(pad - 1);
+        this.out.push(z);
+        this.outBytes += z.length;
+      }
+      s.queued -= n;
+      s.sendWindow -= n + pad;
+      this.connSendWindow -= n + pad;
+      if (parts !== null) {
+        const f: DataFrame = { type: FrameType.DATA, flags, streamId: s.id, data: parts.length === 1 ? parts[0] : Buffer.concat(parts), length: n + pad };
+        if (pad > 0) f.padLength = pad - 1;
+        this.onEvent({ type: 'frameSent', frame: f });
+      }
+      if (s.queued === 0) {
+        if (endFlag) {
+          s.endQueued = false;
+          this.localEnded(s);
+        } else if (s.trailers !== null) {
+          this.flushTrailers(s);
+        } else {
+          this.onEvent({ type: 'sendQueueDrained', streamId: s.id });
+        }
+      }
+      return header.length + n + pad;
+    }
+    if (s.trailers !== null) {
+      this.flushTrailers(s);
+      return 0;
+    }
+    if (s.endQueued) {
+      s.endQueued = false;
+      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+      writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
+      this.out.push(header);
+      this.outBytes += FRAME_HEADER_LENGTH;
+      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: { type: FrameType.DATA, flags: Flag.END_STREAM, streamId: s.id, data: Buffer.alloc(0), length: 0 } as DataFrame });
+      this.localEnded(s);
+      return FRAME_HEADER_LENGTH;
+    }
+    return 0;
+  }
+
+  private flushTrailers(s: Stream): void {
+    const t = s.trailers!;
+    s.trailers = null;
+    s.endQueued = false;
+    this.queueHeaders(s.id, t, true, undefined, 'headers');
+    this.localEnded(s);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The session's public vocabulary: settings, DoS limits, options and the events a Session emits.
+ * Everything here is plain data; the behaviour lives in session.ts.
+ */
+import type { Frame, HeaderField, PrioritySpec, SettingEntry } from '../frame/types';
+import type { PaddingPolicy } from '../frame/padding';
+
+export type { HeaderField, PrioritySpec, SettingEntry } from '../frame/types';
+
+/**
+ * The SETTINGS parameters of RFC 9113 section 6.5.2 (plus RFC 8441 and RFC 9218), by name.
+ * `Infinity` means "no limit" (the RFC's initial value for MAX_CONCURRENT_STREAMS and
+ * MAX_HEADER_LIST_SIZE) and is never put on the wire.
+ */
+export interface LocalSettings {
+  headerTableSize: number;
+  enablePush: boolean;
+  maxConcurrentStreams: number;
+  initialWindowSize: number;
+  maxFrameSize: number;
+  maxHeaderListSize: number;
+  enableConnectProtocol: boolean;
+  noRfc7540Priorities: boolean;
+}
+
+/** The RFC initial values of every setting (what a peer assumes before any SETTINGS arrive). */
+export const RFC_INITIAL_SETTINGS: Readonly<LocalSettings> = Object.freeze({
+  headerTableSize: 4096,
+  enablePush: true,
+  maxConcurrentStreams: Infinity,
+  initialWindowSize: 65535,
+  maxFrameSize: 16384,
+  maxHeaderListSize: Infinity,
+  enableConnectProtocol: false,
+  noRfc7540Priorities: false,
+});
+
+/**
+ * Named DoS limits. Each one blocks a known attack; a peer that trips one gets a connection error
+ * ENHANCE_YOUR_CALM (or, for header lists, a stream error), and other connections are untouched.
+ * Rates are token buckets: `*Burst` tokens, refilled at `*PerSecond`.
+ */
+export interface SessionLimits {
+  /** Header list bigger than this (RFC 7541 size: name + value + 32 each) resets the stream.
+   *  Blocks memory exhaustion by huge header lists ("HPACK bomb", CVE-2016-6581 style). */
+  maxHeaderListSize: number;
+  /** Most CONTINUATION frames in one header block. Blocks the CONTINUATION flood (CVE-2024-27316). */
+  maxContinuations: number;
+  /** Most streams the peer may open at once; beyond it new streams get REFUSED_STREAM.
+   *  Blocks stream exhaustion. Advertised as SETTINGS_MAX_CONCURRENT_STREAMS unless set there. */
+  maxConcurrentStreams: number;
+  /** Most control frames (PING/SETTINGS ACKs, RST_STREAM, WINDOW_UPDATE) queued but not yet taken
+   *  by dataToSend(). Blocks the "peer floods PINGs/SETTINGS while not reading" attack
+   *  (CVE-2019-9512 ping flood, CVE-2019-9515 settings flood, CVE-2019-9514 reset flood). */
+  maxQueuedControlFrames: number;
+  /** RST_STREAM received (or streams we had to reset) per second / burst. Blocks rapid reset
+   *  (CVE-2023-44487) and reset floods (CVE-2019-9514). */
+  resetPerSecond: number;
+  resetBurst: number;
+  /** PING frames received per second / burst. Blocks ping floods (CVE-2019-9512). */
+  pingPerSecond: number;
+  pingBurst: number;
+  /** SETTINGS frames received per second / burst. Blocks settings floods (CVE-2019-9515). */
+  settingsPerSecond: number;
+  settingsBurst: number;
+  /** DATA frames with no payload and no END_STREAM per second / burst. Blocks the empty frames
+   *  flood (CVE-2019-9518). */
+  emptyDataPerSecond: number;
+  emptyDataBurst: number;
+  /** Recently closed streams remembered to answer late frames precisely (RFC 9113 5.1 "closed").
+   *  Bounds memory against a peer that opens and closes streams forever. */
+  maxClosedStreamsRemembered: number;
+  /** Client only: requests queued while MAX_CONCURRENT_STREAMS is reached. Bounds memory. */
+  maxPendingRequests: number;
+}
+
+/** Defaults: generous enough for h2load/nghttp at full speed, tight enough to stop floods. */
+export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
+  maxHeaderListSize: 65536,
+  maxContinuations: 64,
+  maxConcurrentStreams: 100,
+  maxQueuedControlFrames: 1000,
+  resetPerSecond: 33,
+  resetBurst: 1000,
+  pingPerSecond: 100,
+  pingBurst: 1000,
+  settingsPerSecond: 100,
+  settingsBurst: 1000,
+  emptyDataPerSecond: 100,
+  emptyDataBurst: 1000,
+  maxClosedStreamsRemembered: 1000,
+  maxPendingRequests: 100000,
+});
+
+/** Outbound padding for DATA, HEADERS and PUSH_PROMISE: the frame codec's PaddingPolicy. */
+export type SessionPaddingPolicy = PaddingPolicy;
+
+/** Options of a Session. Only `role` and `onEvent` are required. */
+export interface SessionOptions {
+  role: 'client' | 'server';
+  /** What we advertise in our first SETTINGS frame (unset fields: defaults; see `Session`). */
+  settings?: Partial<LocalSettings>;
+  /** Extra SETTINGS entries sent verbatim after the named ones (unknown ids allowed). */
+  extraSettings?: SettingEntry[];
+  /** Our connection-level receive window; above 65535 it is sent as a WINDOW_UPDATE on stream 0. */
+  connectionWindowSize?: number;
+  /** Own cap on the HPACK encoder's dynamic table (default: whatever the peer allows, max 4096). */
+  encoderMaxTableSize?: number;
+  /** Outbound padding policy (default: no padding). */
+  padding?: SessionPaddingPolicy;
+  limits?: Partial<SessionLimits>;
+  /** A SETTINGS frame not ACKed within this many ms is SETTINGS_TIMEOUT (checked by `tick`). Default 10000. */
+  settingsTimeoutMs?: number;
+  /** Clock for rate limits and timeouts (default Date.now). Tests inject a fake one. */
+  now?: () => number;
+  /** Emit frameSent/frameReceived events (default true; servers under load turn them off). */
+  frameEvents?: boolean;
+  /** Every event, synchronously, in order. */
+  onEvent: (ev: SessionEvent) => void;
+  /** New bytes are ready: the I/O adapter should call dataToSend() soon (e.g. on setImmediate). */
+  onWantWrite?: () => void;
+}
+
+/** How a HEADERS/PUSH_PROMISE block is classified for a frame printer (nghttp -v wording). */
+export type HeadersCategory = 'request' | 'response' | 'push_response' | 'headers';
+
+/** How a stream ended up closed: decides what late frames get (RFC 9113 section 5.1 "closed"). */
+export type CloseCause = 'endStream' | 'localReset' | 'remoteReset' | 'connection';
+
+/** Events, past tense, discriminated by `type`. Emitted synchronously from receive()/commands. */
+export type SessionEvent =
+  | { type: 'frameSent'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
+  | { type: 'frameReceived'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
+  | { type: 'requestReceived'; streamId: number; headers: HeaderField[]; endStream: boolean }
+  | { type: 'responseReceived'; streamId: number; headers: HeaderField[]; endStream: boolean; informational: boolean }
+  | { type: 'trailersReceived'; streamId: number; headers: HeaderField[] }
+  | { type: 'pushPromiseReceived'; streamId: number; promisedStreamId: number; headers: HeaderField[] }
+  | { type: 'dataReceived'; streamId: number; data: Buffer; flowControlledLength: number; endStream: boolean }
+  | { type: 'streamEnded'; streamId: number }
+  | { type: 'streamReset'; streamId: number; errorCode: number; remote: boolean }
+  | { type: 'streamClosed'; streamId: number; errorCode: number }
+  | { type: 'sendQueueDrained'; streamId: number }
+  | { type: 'settingsReceived'; settings: SettingEntry[] }
+  | { type: 'settingsAcknowledged' }
+  | { type: 'pingReceived'; opaqueData: Buffer }
+  | { type: 'pingAcknowledged'; opaqueData: Buffer }
+  | { type: 'goawayReceived'; lastStreamId: number; errorCode: number; debugData: Buffer }
+  | { type: 'priorityUpdateReceived'; streamId: number; priority: string }
+  | { type: 'connectionTerminated'; errorCode: number; lastStreamId: number; remote: boolean; error?: Error };
+
+/** Options of `Session.request`. */
+export interface RequestOptions {
+  /** No body follows: END_STREAM on the HEADERS frame. */
+  endStream?: boolean;
+  /** RFC 7540 dependency sent in the HEADERS frame (PRIORITY flag). */
+  priority?: PrioritySpec;
+  /** Shorthand for a default-dependency priority with this weight (1..256). */
+  weight?: number;
+}
+
+/** Options of `Session.respond`. */
+export interface RespondOptions {
+  /** No body follows: END_STREAM on the HEADERS frame. */
+  endStream?: boolean;
+}
