@@ -1,0 +1,123 @@
+/**
+ * bench/session: a minimal 1 KiB responder on our stack (listen() + Http2Connection) and on
+ * Node's built-in http2 ('stream' API), each in its own child process, both loaded by Debian's
+ * h2load over h2c in one run. Prints req/s for each and the ratio (target: ours >= 1.5x Node's).
+ *
+ *   npm run bench:session                     # h2load -n 200000 -c 10 -m 10 -t 1
+ *   BENCH_N=50000 npm run bench:session       # shorter
+ *   node dist/bench/session.js --serve ours   # just the server (prints its port), e.g. for --cpu-prof
+ */
+import { fork, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http2 from 'http2';
+
+const BODY = Buffer.alloc(1024, 'x');
+const H2LOAD = '/usr/bin/h2load';
+
+async function serveOurs(): Promise<number> {
+  const { listen } = await import('../lib/transport/server');
+  const headers: [string, string][] = [
+    [':status', '200'],
+    ['content-type', 'application/octet-stream'],
+    ['content-length', String(BODY.length)],
+  ];
+  const l = await listen({ host: '127.0.0.1', port: 0, connection: { session: { frameEvents: false } as object } }, (conn) => {
+    conn.on('stream', (stream) => {
+      stream.respond(headers);
+      stream.sendData(BODY, true);
+    });
+  });
+  return l.port;
+}
+
+function serveNode(): Promise<number> {
+  const server = http2.createServer();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/octet-stream', 'content-length': BODY.length });
+    stream.end(BODY);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+interface Result {
+  reqPerSec: number;
+  succeeded: number;
+  failed: number;
+  line: string;
+}
+
+function h2load(port: number, n: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(H2LOAD, ['-n', String(n), '-c', '10', '-m', '10', '-t', '1', `http://127.0.0.1:${port}/`]);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', () => {
+      const fin = /finished in [^,]+, ([\d.]+) req\/s/.exec(out);
+      const req = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(out);
+      if (!fin || !req) {
+        reject(new Error(`unexpected h2load output:\n${out}`));
+        return;
+      }
+      resolve({ reqPerSec: Number(fin[1]), succeeded: Number(req[1]), failed: Number(req[2]), line: fin[0] });
+    });
+  });
+}
+
+async function startChild(which: 'ours' | 'node', extraExecArgv: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = fork(__filename, ['--serve', which], { execArgv: extraExecArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(Number(m)));
+    child.once('exit', (code) => reject(new Error(`${which} server exited with ${code}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--serve');
+  if (i >= 0) {
+    const which = process.argv[i + 1];
+    const port = which === 'node' ? await serveNode() : await serveOurs();
+    if (process.send) {
+      process.send(port);
+      process.on('message', () => process.exit(0));
+    } else {
+      console.log(`listening on 127.0.0.1:${port}`);
+    }
+    return;
+  }
+  if (!fs.existsSync(H2LOAD)) {
+    console.error(`${H2LOAD} not found: install Debian's nghttp2-client`);
+    process.exit(1);
+  }
+  const n = Number(process.env.BENCH_N ?? 200000);
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const results: Record<string, Result> = {};
+  for (const which of ['node', 'ours'] as const) {
+    const srv = await startChild(which, which === 'ours' ? prof : []);
+    try {
+      // A short warm-up so both JITs are hot before the measured run.
+      await h2load(srv.port, Math.min(20000, n));
+      results[which] = await h2load(srv.port, n);
+    } finally {
+      await srv.stop();
+    }
+    const r = results[which];
+    console.log(`${which === 'ours' ? 'nghttp2-ts  ' : 'node:http2  '} ${r.reqPerSec.toFixed(0).padStart(8)} req/s  (${r.succeeded} succeeded, ${r.failed} failed)`);
+  }
+  const ratio = results.ours.reqPerSec / results.node.reqPerSec;
+  console.log(`ratio ours/node: ${ratio.toFixed(2)}x (target >= 1.5x) — h2load -n ${n} -c 10 -m 10 -t 1, h2c, 1 KiB bodies`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

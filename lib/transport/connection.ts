@@ -1,0 +1,524 @@
+/**
+ * Http2Connection: binds one sans-IO Session to one Duplex (net.Socket, tls.TLSSocket, an
+ * in-memory pair). It owns the socket's I/O only: bytes read go to `session.receive()`, bytes the
+ * session has ready go out with backpressure, timers (SETTINGS timeout) run here. Streams are
+ * exposed as byte streams (stream.ts); every session event is also on `events$` and `onEvent`.
+ */
+import { EventEmitter } from 'events';
+import type { Duplex } from 'stream';
+import { Observable, Subject } from 'rxjs';
+import { Session } from '../protocol/session/session';
+import type { SessionOptions, SessionEvent } from '../protocol/session/session';
+import type { HeaderField } from '../protocol/frame/types';
+import { ErrorCode } from '../protocol/errors';
+import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
+
+/** The session options a connection passes through (it supplies `onEvent`/`onWantWrite` itself). */
+export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite'>;
+
+/** Options of {@link Http2Connection}. */
+export interface ConnectionOptions {
+  /** The session's options; `role` is required. */
+  session: ConnectionSessionOptions;
+  /**
+   * How often the session's timers are checked (`session.tick()`: the SETTINGS timeout, whose
+   * length is `session.settingsTimeoutMs`). Milliseconds; 0 disables. Default 1000.
+   */
+  tickInterval?: number;
+  /** Most bytes pulled from the session per socket write. Default 256 KiB. */
+  maxWriteChunk?: number;
+  /** Per-stream buffering: the body Readable's and Writable's highWaterMark. Default 64 KiB. */
+  streamHighWaterMark?: number;
+  /** A writer waits while more than this many bytes are queued on its stream. Default 64 KiB. */
+  sendLowWaterMark?: number;
+  /** Every session event, synchronously, before the connection's own handling (the hot path). */
+  onEvent?: (ev: SessionEvent) => void;
+  /** Every chunk read from the socket, before the session sees it (for `--hexdump`). */
+  onRawData?: (chunk: Buffer) => void;
+  /** Bytes already read from the socket (a sniffed preface, bytes after an HTTP/1.1 101). */
+  initialData?: Buffer;
+  /**
+   * h2c Upgrade (RFC 7540 section 3.2): on a server, the HTTP/1.1 request becomes stream 1; on a
+   * client, stream 1 is the upgrade request (its response arrives on stream 1).
+   */
+  upgrade?: { settingsPayload: Buffer; requestHeaders?: HeaderField[] };
+  /** Start on the next microtask (default true). With false, call `start()` yourself. */
+  autoStart?: boolean;
+  /** Graceful close: how long to wait for in-flight streams before destroying. Default 5000 ms. */
+  closeTimeout?: number;
+}
+
+/** How the connection ended. */
+export interface CloseInfo {
+  /** The GOAWAY code that ended it (sent or received), NO_ERROR for a clean end, undefined if the socket just dropped. */
+  errorCode: number | undefined;
+  /** Who ended it. */
+  by: 'local' | 'remote' | 'socket';
+  /** A socket error, or the protocol error that made us send GOAWAY. */
+  error?: Error;
+}
+
+/**
+ * An HTTP/2 connection over a Duplex. Events (typed in {@link ConnectionEvents}): 'stream'
+ * (server: a request arrived), 'push' (client: a stream was promised), 'settings', 'goaway',
+ * 'close'. The connection starts on the next microtask so that listeners attached right after
+ * construction see every event; call `start()` to begin at once.
+ */
+export class Http2Connection extends EventEmitter implements StreamOwner {
+  /** The sans-IO session this connection drives. Commands may be given to it directly. */
+  readonly session: Session;
+  /** The transport. */
+  readonly socket: Duplex;
+  /** Open streams by id. */
+  readonly streams = new Map<number, Http2Stream>();
+  /** Set once the socket is gone. */
+  closed = false;
+  /** Set when the connection ended; see {@link CloseInfo}. */
+  closeInfo: CloseInfo | undefined;
+
+  private readonly opts: ConnectionOptions;
+  private readonly hwm: number;
+  private readonly lowWater: number;
+  private readonly maxWriteChunk: number;
+  private started = false;
+  private inReceive = false;
+  private flushWanted = false;
+  private flushScheduled = false;
+  private blocked = false;
+  private terminated: { errorCode: number; remote: boolean; error?: Error } | undefined;
+  private closing = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private waiters = new Map<number, ((err?: Error | null) => void)[]>();
+  private subject: Subject<SessionEvent> | undefined;
+  private readonly boundFlush = () => this.flush();
+
+  constructor(socket: Duplex, opts: ConnectionOptions) {
+    super();
+    this.socket = socket;
+    this.opts = opts;
+    this.hwm = opts.streamHighWaterMark ?? 65536;
+    this.lowWater = opts.sendLowWaterMark ?? 65536;
+    this.maxWriteChunk = opts.maxWriteChunk ?? 262144;
+    const hook = opts.onEvent;
+    this.session = new Session({
+      ...opts.session,
+      onEvent: hook
+        ? (ev) => {
+            hook(ev);
+            this.handle(ev);
+          }
+        : (ev) => this.handle(ev),
+      onWantWrite: () => this.wantWrite(),
+    });
+    if (opts.autoStart ?? true) queueMicrotask(() => this.start());
+  }
+
+  /** The role of the underlying session. */
+  get role(): 'client' | 'server' {
+    return this.opts.session.role;
+  }
+
+  /** Every session event as an Observable (hot; completes when the connection closes). */
+  get events$(): Observable<SessionEvent> {
+    if (!this.subject) {
+      this.subject = new Subject<SessionEvent>();
+      if (this.closed) this.subject.complete();
+    }
+    return this.subject.asObservable();
+  }
+
+  /**
+   * Begin: apply an h2c upgrade, feed `initialData` (or the option of that name), start reading.
+   * Idempotent.
+   */
+  start(initialData?: Buffer): void {
+    if (this.started) return;
+    this.started = true;
+    if (initialData) this.opts.initialData = initialData;
+    const s = this.socket;
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.on('end', () => this.onEnd());
+    s.on('error', (err: Error) => this.finish({ errorCode: this.terminated?.errorCode, by: 'socket', error: err }));
+    s.on('close', () => this.finish({ errorCode: this.terminated?.errorCode, by: this.terminated ? (this.terminated.remote ? 'remote' : 'local') : 'socket' }));
+    s.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+    });
+    // A sniffing listener may have paused the socket before handing it over.
+    s.resume();
+    if ((s as { destroyed?: boolean }).destroyed) {
+      queueMicrotask(() => this.finish({ errorCode: undefined, by: 'socket' }));
+      return;
+    }
+    const every = this.opts.tickInterval ?? 1000;
+    if (every > 0) {
+      this.ticker = setInterval(() => this.session.tick(), every);
+      this.ticker.unref?.();
+    }
+    this.inReceive = true;
+    try {
+      const up = this.opts.upgrade;
+      if (up) {
+        if (this.role === 'client') {
+          this.adoptUpgradeStream(up.requestHeaders ?? []);
+          this.session.upgrade(up.settingsPayload);
+        } else {
+          this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
+        }
+      }
+      if (this.opts.initialData && this.opts.initialData.length) this.receive(this.opts.initialData);
+    } finally {
+      this.inReceive = false;
+    }
+    this.flush();
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private onData(chunk: Buffer): void {
+    this.opts.onRawData?.(chunk);
+    this.inReceive = true;
+    try {
+      this.receive(chunk);
+    } finally {
+      this.inReceive = false;
+    }
+    if (this.flushWanted) this.flush();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.session.receive(chunk);
+    } catch (err) {
+      // The session turns peer errors into events; a throw here is a bug. Fail loudly but contained.
+      this.destroy(err as Error);
+    }
+  }
+
+  private onEnd(): void {
+    // The peer will send no more: a frame cut short is the session's to judge. Flush, then close our side too.
+    this.inReceive = true;
+    try {
+      this.session.receiveEnd();
+    } finally {
+      this.inReceive = false;
+    }
+    this.flush();
+    if (!this.closed) this.endSocket();
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private wantWrite(): void {
+    this.flushWanted = true;
+    if (this.inReceive || this.flushScheduled || this.blocked || !this.started) return;
+    this.flushScheduled = true;
+    setImmediate(this.boundFlush);
+  }
+
+  /** Pull everything the session has ready into the socket, until it is full. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.blocked) return;
+    this.flushWanted = false;
+    const s = this.socket;
+    for (;;) {
+      const buf = this.session.dataToSend(this.maxWriteChunk);
+      if (buf === null || buf.length === 0) break;
+      if (!s.write(buf)) {
+        this.blocked = true;
+        break;
+      }
+    }
+    if (this.waiters.size) this.wakeWriters();
+    // The session said the connection is over and everything it had is written: end the socket.
+    if (!this.blocked && this.terminated) this.endSocket();
+  }
+
+  private endSocket(): void {
+    const s = this.socket as Duplex & { writableEnded?: boolean };
+    if (!s.writableEnded) s.end();
+    // A peer that never closes its side must not keep us alive forever.
+    if (!this.closeTimer) {
+      this.closeTimer = setTimeout(() => this.socket.destroy(), this.opts.closeTimeout ?? 5000);
+      this.closeTimer.unref?.();
+    }
+  }
+
+  private wakeWriters(): void {
+    for (const [id, list] of this.waiters) {
+      if (this.session.queuedBytes(id) > this.lowWater) continue;
+      this.waiters.delete(id);
+      for (const cb of list) cb();
+    }
+  }
+
+  /** @internal StreamOwner: wait until the stream's queue is at or below the low-water mark. */
+  whenWritable(streamId: number, cb: (err?: Error | null) => void): void {
+    const st = this.streams.get(streamId);
+    if (this.closed || !st || st.closed) {
+      cb(new StreamClosedError(streamId, st?.errorCode ?? ErrorCode.CANCEL));
+      return;
+    }
+    if (this.session.queuedBytes(streamId) <= this.lowWater) {
+      cb();
+      return;
+    }
+    const list = this.waiters.get(streamId);
+    if (list) list.push(cb);
+    else this.waiters.set(streamId, [cb]);
+  }
+
+  private failWriters(streamId: number, err: Error): void {
+    const list = this.waiters.get(streamId);
+    if (!list) return;
+    this.waiters.delete(streamId);
+    for (const cb of list) cb(err);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** @internal Client h2c upgrade: the stream object for stream 1 (the upgrade request). */
+  adoptUpgradeStream(requestHeaders: HeaderField[]): Http2Stream {
+    const st = this.streams.get(1) ?? this.adopt(1, 'request');
+    st.requestHeaders = requestHeaders;
+    st.localEnded = true;
+    return st;
+  }
+
+  private adopt(id: number, kind: 'request' | 'pushed'): Http2Stream {
+    const st = new Http2Stream(this, id, kind, this.role === 'client', this.hwm);
+    this.streams.set(id, st);
+    return st;
+  }
+
+  private handle(ev: SessionEvent): void {
+    switch (ev.type) {
+      case 'requestReceived': {
+        const st = this.streams.get(ev.streamId) ?? this.adopt(ev.streamId, 'request');
+        st.requestHeaders = ev.headers;
+        if (ev.endStream) st.remoteEnded = true;
+        this.emit('stream', st);
+        break;
+      }
+      case 'responseReceived': {
+        const st = this.streams.get(ev.streamId);
+        if (!st) break;
+        const status = ev.headers.find((h) => h[0] === ':status')?.[1] ?? '';
+        if (status.length === 3 && status[0] === '1') {
+          st.informational.push(ev.headers);
+          st.emit('informational', ev.headers);
+        } else {
+          st.responseHeaders = ev.headers;
+          st.emit('response', ev.headers);
+        }
+        if (ev.endStream) st.endRemote();
+        break;
+      }
+      case 'trailersReceived': {
+        const st = this.streams.get(ev.streamId);
+        if (!st) break;
+        st.trailers = ev.headers;
+        st.emit('trailers', ev.headers);
+        break;
+      }
+      case 'pushPromiseReceived': {
+        const parent = this.streams.get(ev.streamId);
+        const st = this.adopt(ev.promisedStreamId, 'pushed');
+        st.requestHeaders = ev.headers;
+        parent?.emit('push', st);
+        this.emit('push', st, parent);
+        break;
+      }
+      case 'dataReceived': {
+        const st = this.streams.get(ev.streamId);
+        // The session already released the padding; the data is released as it is read.
+        if (st) st.deliver(ev.data);
+        else if (ev.data.length > 0) this.session.consume(ev.streamId, ev.data.length);
+        if (ev.endStream) st?.endRemote();
+        break;
+      }
+      case 'streamEnded':
+        this.streams.get(ev.streamId)?.endRemote();
+        break;
+      case 'streamReset': {
+        const st = this.streams.get(ev.streamId);
+        if (st) st.resetBy = ev.remote ? 'remote' : 'local';
+        break;
+      }
+      case 'streamClosed': {
+        const st = this.streams.get(ev.streamId);
+        this.streams.delete(ev.streamId);
+        this.failWriters(ev.streamId, new StreamClosedError(ev.streamId, ev.errorCode));
+        st?.closeWith(ev.errorCode);
+        break;
+      }
+      case 'settingsAcknowledged':
+        this.emit('settingsAcknowledged');
+        break;
+      case 'settingsReceived':
+        this.emit('settings', ev.settings);
+        // A bigger window may let blocked writers go on.
+        this.wantWrite();
+        break;
+      case 'pingAcknowledged':
+        this.emit('ping', ev.opaqueData);
+        break;
+      case 'goawayReceived':
+        this.emit('goaway', ev.errorCode, ev.lastStreamId, ev.debugData);
+        break;
+      case 'connectionTerminated':
+        this.terminated = { errorCode: ev.errorCode, remote: ev.remote, error: ev.error };
+        this.emit('terminated', ev.errorCode, ev.remote, ev.error);
+        this.wantWrite();
+        break;
+      default:
+        break;
+    }
+    if (this.subject) this.subject.next(ev);
+  }
+
+
+  private finish(info: CloseInfo): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeInfo = info;
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    if (!(this.socket as { destroyed?: boolean }).destroyed) this.socket.destroy();
+    const err = info.error;
+    for (const [id, st] of this.streams) {
+      this.failWriters(id, new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, 'connection closed'));
+      st.closeWith(info.errorCode ?? ErrorCode.CANCEL, err ?? new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, `connection closed before stream ${id} ended`));
+    }
+    this.streams.clear();
+    this.subject?.complete();
+    if (err && this.listenerCount('error') > 0) this.emit('error', err);
+    this.emit('close', info);
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Client: open a request stream. With `endStream` false, send the body through the returned stream. */
+  request(headers: HeaderField[], opts: { endStream?: boolean } = {}): Http2Stream {
+    const id = this.session.request(headers, { endStream: opts.endStream });
+    const st = this.adopt(id, 'request');
+    st.requestHeaders = headers;
+    if (opts.endStream) st.localEnded = true;
+    return st;
+  }
+
+  /** Send a PING; resolves with the round-trip time in ms when the ACK arrives. */
+  ping(opaqueData: Buffer = Buffer.alloc(8)): Promise<number> {
+    const t0 = process.hrtime.bigint();
+    return new Promise((resolve, reject) => {
+      const onAck = () => {
+        this.off('close', onClose);
+        resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+      };
+      const onClose = () => {
+        this.off('ping', onAck);
+        reject(new Error('connection closed before PING ACK'));
+      };
+      this.once('ping', onAck);
+      this.once('close', onClose);
+      this.session.ping(opaqueData);
+    });
+  }
+
+  /** Send new SETTINGS (the session's SETTINGS timeout applies to their ACK). */
+  updateSettings(settings: Parameters<Session['updateSettings']>[0]): void {
+    this.session.updateSettings(settings);
+  }
+
+  /**
+   * Graceful close: GOAWAY (NO_ERROR, two-phase in the session), let in-flight streams finish,
+   * then end the socket. Resolves when the socket is closed; destroys it after `closeTimeout`.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.once('close', () => resolve()));
+    if (!this.closing) {
+      this.closing = true;
+      this.session.goaway(ErrorCode.NO_ERROR);
+      if (!this.closeTimer) {
+        this.closeTimer = setTimeout(() => this.socket.destroy(), this.opts.closeTimeout ?? 5000);
+        this.closeTimer.unref?.();
+      }
+      this.wantWrite();
+      if (!this.started) this.start();
+    }
+    return done;
+  }
+
+  /** Abort: GOAWAY with `errorCode` if given, then destroy the socket without waiting for streams. */
+  destroy(err?: Error, errorCode?: number): void {
+    if (this.closed) return;
+    if (errorCode !== undefined) {
+      try {
+        this.session.goaway(errorCode);
+        const buf = this.session.dataToSend();
+        if (buf && buf.length) this.socket.write(buf);
+      } catch {
+        // The session may already be closed; nothing more to say to the peer.
+      }
+    }
+    this.finish({ errorCode, by: 'local', error: err });
+  }
+
+  // ---------------------------------------------------------------- StreamOwner
+
+  /** @internal */
+  consume(streamId: number, n: number): void {
+    if (n > 0 && !this.closed) this.session.consume(streamId, n);
+  }
+  /** @internal */
+  sendData(streamId: number, data: Buffer, endStream: boolean): void {
+    this.session.sendData(streamId, data, endStream);
+  }
+  /** @internal */
+  endStream(streamId: number): void {
+    this.session.endStream(streamId);
+  }
+  /** @internal */
+  sendTrailers(streamId: number, headers: HeaderField[]): void {
+    this.session.sendTrailers(streamId, headers);
+  }
+  /** @internal */
+  respond(streamId: number, headers: HeaderField[], endStream: boolean): void {
+    this.session.respond(streamId, headers, { endStream });
+  }
+  /** @internal */
+  reset(streamId: number, errorCode: number): void {
+    this.session.reset(streamId, errorCode);
+  }
+  /** @internal */
+  push(parentStreamId: number, requestHeaders: HeaderField[]): Http2Stream {
+    const id = this.session.push(parentStreamId, requestHeaders);
+    const st = this.adopt(id, 'pushed');
+    st.requestHeaders = requestHeaders;
+    return st;
+  }
+}
+
+/** Typed listener signatures of {@link Http2Connection}'s events. */
+export interface ConnectionEvents {
+  stream: (stream: Http2Stream) => void;
+  push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
+  settings: (settings: { id: number; value: number }[]) => void;
+  settingsAcknowledged: () => void;
+  ping: (opaqueData: Buffer) => void;
+  goaway: (errorCode: number, lastStreamId: number, debugData: Buffer) => void;
+  terminated: (errorCode: number, remote: boolean, error: Error | undefined) => void;
+  close: (info: CloseInfo) => void;
+  error: (err: Error) => void;
+}
+
+// Typed overloads for on/once without a runtime cost.
+export interface Http2Connection {
+  on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+  once<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+  off<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+}

@@ -1,0 +1,201 @@
+/**
+ * Accepting HTTP/2 connections: TCP with h2c prior knowledge and, on the same port, HTTP/1.1
+ * `Upgrade: h2c` (the request becomes stream 1); TLS with ALPN (`h2`, `http/1.1`). Anything that
+ * is not HTTP/2 gets a readable HTTP/1.1 answer, never binary frames.
+ */
+import * as net from 'net';
+import * as tls from 'tls';
+import type { Duplex } from 'stream';
+import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
+import {
+  DEFAULT_HTTP1_LIMITS,
+  Http1Limits,
+  Http1ParseError,
+  Http1RequestHead,
+  SWITCHING_PROTOCOLS,
+  formatResponse,
+  h2cUpgradeOf,
+  parseRequestHead,
+  requestHeadersFromHttp1,
+  sniffPreface,
+} from './http1';
+
+/** How a connection came to speak HTTP/2. */
+export interface AcceptInfo {
+  /** `https` for TLS, else `http`. */
+  scheme: 'http' | 'https';
+  /** 'prior-knowledge' (cleartext preface), 'upgrade' (HTTP/1.1 Upgrade: h2c) or 'alpn' (TLS, h2). */
+  via: 'prior-knowledge' | 'upgrade' | 'alpn';
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** The ALPN protocol selected (TLS only). */
+  alpnProtocol?: string | false | null;
+}
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** Address to bind (default: all interfaces). */
+  host?: string;
+  /** Port to bind; 0 (the default) picks a free one. */
+  port?: number;
+  /** TLS: key, cert and any other tls.createServer option. ALPN is set by listen(). */
+  tls?: tls.TlsOptions;
+  /** Options for each connection; `session.role` is forced to 'server'. */
+  connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade'> & { session?: Omit<ConnectionSessionOptions, 'role'> };
+  /** Accept HTTP/1.1 `Upgrade: h2c` on cleartext connections (default true). */
+  allowUpgrade?: boolean;
+  /** Limits on the HTTP/1.1 head read while sniffing. */
+  http1Limits?: Partial<Http1Limits>;
+  /** A connection that has not shown what it speaks within this many ms is dropped. Default 10000. */
+  handshakeTimeout?: number;
+  /**
+   * A plain HTTP/1.1 request (no upgrade, or TLS with ALPN http/1.1). Default: a 505 answer
+   * saying how to reach this server over HTTP/2, then close.
+   */
+  onHttp1Request?: (head: Http1RequestHead, socket: Duplex, reason: string) => void;
+}
+
+/** A listening HTTP/2 server endpoint, as returned by {@link listen}. */
+export interface Http2Listener {
+  /** The underlying net or tls server. */
+  readonly server: net.Server;
+  /** The bound address. */
+  readonly address: net.AddressInfo;
+  /** The bound port (handy with port 0). */
+  readonly port: number;
+  /** Live HTTP/2 connections. */
+  readonly connections: ReadonlySet<Http2Connection>;
+  /** Stop accepting; end every connection gracefully (GOAWAY, in-flight streams finish). */
+  close(): Promise<void>;
+}
+
+const ALPN = ['h2', 'http/1.1'];
+
+function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: string): void {
+  const body =
+    'This server speaks HTTP/2: use prior knowledge (h2c), HTTP/1.1 Upgrade: h2c, or TLS with ALPN h2.\n' +
+    (reason ? `(${reason})\n` : '');
+  socket.end(formatResponse(505, 'HTTP Version Not Supported', [['content-type', 'text/plain; charset=utf-8'], ['connection', 'close']], body));
+}
+
+/**
+ * Listen for HTTP/2 connections; `onConnection` is called for each one before it reads its first
+ * frame (attach 'stream' listeners there). Resolves once bound.
+ */
+export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection, info: AcceptInfo) => void): Promise<Http2Listener> {
+  const limits: Http1Limits = { ...DEFAULT_HTTP1_LIMITS, ...opts.http1Limits };
+  const connections = new Set<Http2Connection>();
+  const pending = new Set<Duplex>();
+  const onHttp1 = opts.onHttp1Request ?? defaultHttp1Answer;
+  const handshakeTimeout = opts.handshakeTimeout ?? 10000;
+  const allowUpgrade = opts.allowUpgrade ?? true;
+  let closing = false;
+
+  const start = (socket: Duplex, info: AcceptInfo, initialData?: Buffer, upgrade?: ConnectionOptions['upgrade']) => {
+    const c = opts.connection ?? {};
+    const conn = new Http2Connection(socket, {
+      ...c,
+      session: { ...(c.session ?? {}), role: 'server' },
+      initialData,
+      upgrade,
+    });
+    connections.add(conn);
+    conn.once('close', () => connections.delete(conn));
+    onConnection(conn, info);
+    if (closing) void conn.close();
+  };
+
+  // Read until we know what the peer speaks: the HTTP/2 preface or an HTTP/1.1 request head.
+  const sniff = (socket: net.Socket, info: AcceptInfo, h2cUpgrade: boolean) => {
+    pending.add(socket);
+    let buf: Buffer = Buffer.alloc(0);
+    socket.setTimeout(handshakeTimeout, () => socket.destroy());
+    const done = () => {
+      socket.pause();
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      pending.delete(socket);
+    };
+    const onData = (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      const kind = sniffPreface(buf);
+      if (kind === 'undecided') return;
+      if (kind === 'h2') {
+        done();
+        start(socket, info, buf);
+        return;
+      }
+      let parsed;
+      try {
+        parsed = parseRequestHead(buf, limits);
+      } catch (err) {
+        done();
+        const e = err as Http1ParseError;
+        socket.end(formatResponse(e.status ?? 400, e.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', [['connection', 'close']], `${e.message}\n`));
+        return;
+      }
+      if (!parsed) return;
+      done();
+      const up = h2cUpgradeOf(parsed.head);
+      if (h2cUpgrade && 'settingsPayload' in up && !closing) {
+        socket.write(SWITCHING_PROTOCOLS);
+        start(socket, { ...info, via: 'upgrade' }, buf.subarray(parsed.consumed), {
+          settingsPayload: up.settingsPayload,
+          requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
+        });
+        return;
+      }
+      const reason = !h2cUpgrade ? 'HTTP/1.1 over TLS' : 'settingsPayload' in up ? 'server closing' : up.reason;
+      socket.resume();
+      onHttp1(parsed.head, socket, reason);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => pending.delete(socket));
+  };
+
+  let server: net.Server;
+  if (opts.tls) {
+    server = tls.createServer({ ...opts.tls, ALPNProtocols: ALPN }, (socket) => {
+      const info: AcceptInfo = {
+        scheme: 'https',
+        via: 'alpn',
+        remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort,
+        alpnProtocol: socket.alpnProtocol,
+      };
+      if (socket.alpnProtocol === 'h2') start(socket, info);
+      // A client without ALPN may still speak HTTP/2 with prior knowledge; HTTP/1.1 gets text.
+      else sniff(socket, { ...info, via: 'prior-knowledge' }, false);
+    });
+    // A failed handshake is the client's problem; it must not reach an 'error' listener.
+    server.on('tlsClientError', () => undefined);
+  } else {
+    server = net.createServer((socket) => {
+      sniff(socket, { scheme: 'http', via: 'prior-knowledge', remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }, allowUpgrade);
+    });
+  }
+  server.on('connection', (s: net.Socket) => s.setNoDelay(true));
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        server,
+        address,
+        port: address.port,
+        connections,
+        close: async () => {
+          closing = true;
+          const closed = new Promise<void>((r) => server.close(() => r()));
+          for (const s of pending) s.destroy();
+          await Promise.all([...connections].map((c) => c.close()));
+          await closed;
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,262 @@
+/**
+ * One HTTP/2 stream as byte streams: the peer's body is a Readable whose reads release flow-control
+ * window (a slow reader stops the peer), our body is a Writable whose writes wait for window and
+ * for the socket. The connection (connection.ts) owns the session and feeds these objects.
+ */
+import { EventEmitter } from 'events';
+import { Readable, Writable } from 'stream';
+import type { HeaderField } from '../protocol/frame/types';
+import { ErrorCode, errorCodeName } from '../protocol/errors';
+
+/** The small part of the connection a stream calls back into (implemented by Http2Connection). */
+export interface StreamOwner {
+  /** Release `n` bytes of receive window on the stream (and connection). */
+  consume(streamId: number, n: number): void;
+  sendData(streamId: number, data: Buffer, endStream: boolean): void;
+  endStream(streamId: number): void;
+  sendTrailers(streamId: number, headers: HeaderField[]): void;
+  respond(streamId: number, headers: HeaderField[], endStream: boolean): void;
+  reset(streamId: number, errorCode: number): void;
+  push(parentStreamId: number, requestHeaders: HeaderField[]): Http2Stream;
+  /** Call `cb` once the stream's queued outbound bytes are at or below the low-water mark (or with an error if the stream closed). */
+  whenWritable(streamId: number, cb: (err?: Error | null) => void): void;
+}
+
+/** The error a stream's body and writers get when the stream was reset or the connection ended. */
+export class StreamClosedError extends Error {
+  constructor(readonly streamId: number, readonly errorCode: number, message?: string) {
+    super(message ?? `stream ${streamId} closed with ${errorCodeName(errorCode)}`);
+    this.name = 'StreamClosedError';
+  }
+}
+
+/** What a stream is, seen from our side. */
+export type StreamKind = 'request' | 'pushed';
+
+/**
+ * Events: 'response' (headers: final response received; client), 'informational' (headers: 1xx),
+ * 'trailers' (headers), 'push' (stream: a promised stream, client), 'end' (peer sent END_STREAM),
+ * 'close' (errorCode: the stream is fully closed, any cause; 0 for a clean close).
+ */
+export class Http2Stream extends EventEmitter {
+  /** Request headers: received (server), sent (client), or promised (pushed streams). */
+  requestHeaders: HeaderField[] = [];
+  /** Final response headers: received (client) or sent (server); empty until then. */
+  responseHeaders: HeaderField[] = [];
+  /** 1xx header lists received, in order. */
+  readonly informational: HeaderField[][] = [];
+  /** Trailers received from the peer, if any. */
+  trailers: HeaderField[] | undefined;
+  /** The peer sent END_STREAM. */
+  remoteEnded = false;
+  /** We sent END_STREAM (or reset the stream). */
+  localEnded = false;
+  /** Fully closed; `errorCode` says how (0 = NO_ERROR). */
+  closed = false;
+  errorCode: number | undefined;
+  /** Whether the stream was reset, and by whom. */
+  resetBy: 'local' | 'remote' | undefined;
+
+  private queue: Buffer[] = [];
+  private queuedLen = 0;
+  private readable: Readable | undefined;
+  private writable: Writable | undefined;
+  private readonly highWaterMark: number;
+
+  constructor(
+    private readonly owner: StreamOwner,
+    /** The stream identifier. */
+    readonly id: number,
+    /** 'request' for streams a request opened, 'pushed' for promised streams. */
+    readonly kind: StreamKind,
+    /** True on the client side (we receive the response), false on the server side. */
+    readonly receivesResponse: boolean,
+    highWaterMark: number,
+  ) {
+    super();
+    this.highWaterMark = highWaterMark;
+  }
+
+  /** The header list received from the peer: the request on a server, the response on a client. */
+  get headers(): HeaderField[] {
+    return this.receivesResponse ? this.responseHeaders : this.requestHeaders;
+  }
+
+  /**
+   * The peer's body as a Readable. Bytes release flow-control window only as they move into the
+   * Readable's buffer (bounded by its highWaterMark), so a reader that stops reading stops the
+   * peer once the window is spent. Created on first access; data before that waits unreleased.
+   */
+  get body(): Readable {
+    if (!this.readable) {
+      this.readable = new Readable({ highWaterMark: this.highWaterMark, read: () => this.pump() });
+      if (this.closed && !this.remoteEnded) this.readable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
+    }
+    return this.readable;
+  }
+
+  /** Whether anyone has taken the body Readable. */
+  get hasBody(): boolean {
+    return this.readable !== undefined;
+  }
+
+  /** Connection side: DATA arrived (padding already released by the session). */
+  deliver(data: Buffer): void {
+    if (data.length === 0) return;
+    this.queue.push(data);
+    this.queuedLen += data.length;
+    if (this.readable) this.pump();
+  }
+
+  /** Connection side: the peer sent END_STREAM. */
+  endRemote(): void {
+    if (this.remoteEnded) return;
+    this.remoteEnded = true;
+    if (this.readable) this.pump();
+    this.emit('end');
+  }
+
+  /** Connection side: the stream is fully closed. */
+  closeWith(errorCode: number, err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.errorCode = errorCode;
+    if (this.readable && !this.remoteEnded) {
+      // A body cut short: the reader gets an error, never a silent truncation.
+      this.queue = [];
+      this.readable.destroy(err ?? new StreamClosedError(this.id, errorCode));
+    }
+    if (this.writable && !this.writable.writableFinished && !this.writable.destroyed) {
+      this.writable.destroy(err ?? new StreamClosedError(this.id, errorCode));
+    }
+    this.emit('close', errorCode);
+  }
+
+  private pump(): void {
+    const r = this.readable!;
+    while (this.queue.length) {
+      const chunk = this.queue.shift()!;
+      this.queuedLen -= chunk.length;
+      this.owner.consume(this.id, chunk.length);
+      if (!r.push(chunk)) break;
+    }
+    if (this.remoteEnded && this.queue.length === 0 && !r.readableEnded) r.push(null);
+  }
+
+  /** Bytes received and not yet moved into the body Readable. */
+  get bufferedBytes(): number {
+    return this.queuedLen;
+  }
+
+  // ---- sending ----
+
+  /** Send response headers (server). `endStream` when there is no body. */
+  respond(headers: HeaderField[], opts: { endStream?: boolean } = {}): void {
+    const status = headers.find((h) => h[0] === ':status');
+    const informational = status !== undefined && status[1].length === 3 && status[1][0] === '1';
+    if (!informational) this.responseHeaders = headers;
+    this.owner.respond(this.id, headers, !!opts.endStream);
+    if (opts.endStream) this.localEnded = true;
+  }
+
+  /** Queue DATA now, ignoring backpressure (prefer `write`/`writableBody` for large bodies). */
+  sendData(data: Buffer, endStream = false): void {
+    this.owner.sendData(this.id, data, endStream);
+    if (endStream) this.localEnded = true;
+  }
+
+  /** End our side: trailers if given, else END_STREAM on an empty DATA frame. */
+  end(trailers?: HeaderField[]): void {
+    if (this.localEnded) return;
+    this.localEnded = true;
+    if (trailers && trailers.length) this.owner.sendTrailers(this.id, trailers);
+    else this.owner.endStream(this.id);
+  }
+
+  /** Reset the stream (RST_STREAM) with `errorCode` (default CANCEL). */
+  reset(errorCode: number = ErrorCode.CANCEL): void {
+    if (this.closed) return;
+    this.localEnded = true;
+    this.owner.reset(this.id, errorCode);
+  }
+
+  /** Server push: promise `requestHeaders` on this stream; respond on the returned stream. */
+  push(requestHeaders: HeaderField[]): Http2Stream {
+    return this.owner.push(this.id, requestHeaders);
+  }
+
+  /** Resolve once the stream can take more DATA (queued bytes at or below the low-water mark). */
+  drained(): Promise<void> {
+    return new Promise((resolve, reject) => this.owner.whenWritable(this.id, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Our body as a Writable: each write queues DATA and completes once the stream's queue is back
+   * under the low-water mark (window granted and bytes handed to the socket), so piping a large
+   * Readable into it keeps memory bounded. Ending it sends END_STREAM, or `trailers()` if given.
+   */
+  writableBody(opts: { trailers?: () => HeaderField[] | undefined } = {}): Writable {
+    if (this.writable) return this.writable;
+    this.writable = new Writable({
+      highWaterMark: this.highWaterMark,
+      write: (chunk: Buffer, _enc, cb) => {
+        try {
+          this.owner.sendData(this.id, chunk, false);
+        } catch (err) {
+          cb(err as Error);
+          return;
+        }
+        this.owner.whenWritable(this.id, cb);
+      },
+      final: (cb) => {
+        try {
+          this.end(opts.trailers?.());
+          cb();
+        } catch (err) {
+          cb(err as Error);
+        }
+      },
+      destroy: (err, cb) => {
+        if (err && !this.closed && !this.localEnded) this.reset(ErrorCode.CANCEL);
+        cb(err);
+      },
+    });
+    return this.writable;
+  }
+
+  /**
+   * Send a whole body (Buffer, string or Readable) with backpressure, then end the stream
+   * (with trailers if given). Resolves when the last byte is queued in the session.
+   */
+  async sendBody(body: Buffer | string | Readable | undefined, trailers?: HeaderField[]): Promise<void> {
+    if (body === undefined) {
+      this.end(trailers);
+      return;
+    }
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      const buf = typeof body === 'string' ? Buffer.from(body) : body;
+      if (buf.length && (trailers === undefined || trailers.length === 0)) {
+        this.sendData(buf, true);
+        return;
+      }
+      if (buf.length) this.sendData(buf, false);
+      this.end(trailers);
+      return;
+    }
+    const w = this.writableBody({ trailers: () => trailers });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        body.unpipe(w);
+        if (!body.destroyed) body.destroy();
+        reject(err);
+      };
+      body.once('error', (err) => {
+        w.destroy(err);
+        fail(err);
+      });
+      w.once('error', fail);
+      w.once('finish', resolve);
+      body.pipe(w);
+    });
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Interop test harness: finding the repo's fixtures, picking free ports, running real peers
+ * (nghttp, nghttpd, curl) with bounded time, and the deterministic bodies the tests hash.
+ */
+import { spawn, ChildProcess } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { Readable } from 'stream';
+
+/** The repository root (the directory holding package.json), found from this file upward. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 10; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('package.json not found above ' + __dirname);
+}
+
+/** The self-signed localhost key and certificate of spec/fixtures. */
+export function fixtureTls(): { key: Buffer; cert: Buffer; keyPath: string; certPath: string } {
+  const dir = path.join(repoRoot(), 'spec', 'fixtures');
+  const keyPath = path.join(dir, 'server.key');
+  const certPath = path.join(dir, 'server.crt');
+  return { key: fs.readFileSync(keyPath), cert: fs.readFileSync(certPath), keyPath, certPath };
+}
+
+/** Whether a binary exists (interop tests skip, naming the Debian package, when it does not). */
+export const has = (bin: string): boolean => fs.existsSync(bin);
+export const NGHTTP = '/usr/bin/nghttp';
+export const NGHTTPD = '/usr/sbin/nghttpd';
+export const CURL = fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : '/bin/curl';
+
+/** A free TCP port on 127.0.0.1 (for peers that cannot bind port 0 and report it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The outcome of a finished peer process. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Run a peer to completion; killed (SIGKILL) after `timeoutMs`. */
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: Buffer; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60000);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+    if (opts.input) p.stdin.end(opts.input);
+    else p.stdin.end();
+  });
+}
+
+/** A long-running peer (a server); `stop()` kills it and waits for it to exit. */
+export interface Peer {
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Start a server peer and wait until it accepts TCP connections on `port`. */
+export async function startPeer(cmd: string, args: string[], port: number, opts: { cwd?: string; timeoutMs?: number } = {}): Promise<Peer> {
+  const proc = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  proc.stdout!.on('data', (d) => (text += d));
+  proc.stderr!.on('data', (d) => (text += d));
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+      setTimeout(() => !exited && proc.kill('SIGKILL'), 2000).unref();
+    });
+  const deadline = Date.now() + (opts.timeoutMs ?? 10000);
+  for (;;) {
+    if (exited) throw new Error(`${cmd} exited early: ${text}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${cmd} did not listen on ${port}: ${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, output: () => text, stop };
+}
+
+/**
+ * Deterministic bytes for body checks: a pseudo-random block of a prime length (65521) repeated,
+ * so a lost, duplicated or reordered frame-sized piece changes the hash, and both sides can
+ * produce or check any range without storing the body.
+ */
+const PERIOD = 65521;
+const BLOCK = (() => {
+  const b = Buffer.alloc(PERIOD * 2);
+  let h = crypto.createHash('sha256').update('nghttp2-ts').digest();
+  for (let i = 0; i < PERIOD; i += 32) {
+    h.copy(b, i, 0, Math.min(32, PERIOD - i));
+    h = crypto.createHash('sha256').update(h).digest();
+  }
+  b.copy(b, PERIOD, 0, PERIOD);
+  return b;
+})();
+
+/** `length` pattern bytes starting at `offset` of the conceptual body. */
+export function patternChunk(offset: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let pos = 0;
+  while (pos < length) {
+    const start = (offset + pos) % PERIOD;
+    const n = Math.min(PERIOD, length - pos);
+    BLOCK.copy(out, pos, start, start + n);
+    pos += n;
+  }
+  return out;
+}
+
+/** A Readable of `total` pattern bytes, in `chunk`-sized pieces. */
+export function patternStream(total: number, chunk = 65536): Readable {
+  let off = 0;
+  return new Readable({
+    read() {
+      if (off >= total) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(chunk, total - off);
+      this.push(patternChunk(off, n));
+      off += n;
+    },
+  });
+}
+
+/** The sha256 (hex) of `total` pattern bytes. Cached: computing 64 MiB of pattern is not free. */
+const hashCache = new Map<number, string>();
+export function patternHash(total: number): string {
+  let h = hashCache.get(total);
+  if (h) return h;
+  const hash = crypto.createHash('sha256');
+  for (let off = 0; off < total; off += 1 << 20) hash.update(patternChunk(off, Math.min(1 << 20, total - off)));
+  h = hash.digest('hex');
+  hashCache.set(total, h);
+  return h;
+}
+
+/** Hash everything a Readable yields; resolves with { bytes, sha256 }. */
+export async function hashStream(r: Readable): Promise<{ bytes: number; sha256: string }> {
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  for await (const c of r) {
+    hash.update(c as Buffer);
+    bytes += (c as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Write `total` pattern bytes to a file (for peers that upload or serve files). */
+export async function writePatternFile(file: string, total: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const w = fs.createWriteStream(file);
+    patternStream(total, 1 << 20).pipe(w).on('finish', resolve).on('error', reject);
+  });
+}
+
+/** sha256 hex of a Buffer. */
+export const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
+
+/** 64 MiB, the body size the interop issue asks for. */
+export const BIG = 64 * 1024 * 1024;
