@@ -53,7 +53,7 @@ export class HpackEncoder {
       const c = hpack.compressor.create({ table: { size: 4096 } });
       this.fallback = c;
       this.impl = {
-        setPeerMaxTableSize: (n: number) => c.updateTableSize(Math.min(n, 4096)),
+        setPeerMaxTableSize: () => undefined,
         encode: (fields: HeaderField[]) => {
           c.write(fields.map((f) => ({ name: f[0], value: f[1], neverIndex: f[2] === true })));
           return (c.read() as Buffer) ?? Buffer.alloc(0);
@@ -84,7 +84,7 @@ export class HpackDecoder {
       const hpack = require('hpack.js');
       const d = hpack.decompressor.create({ table: { size: 4096 } });
       this.impl = {
-        setMaxTableSize: (n: number) => d.updateTableSize(n),
+        setMaxTableSize: () => undefined,
         decode: (block: Buffer) => {
           try {
             d.write(block);

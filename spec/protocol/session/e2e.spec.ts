@@ -1,0 +1,189 @@
+import test from 'ava';
+import { endpoint, pump, req } from './harness';
+import type { SessionEvent } from '../../../lib/protocol/session/types';
+
+test('client and server exchange a request and a response with a body', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200'], ['content-length', '5']]);
+      s.sendData(ev.streamId, Buffer.from('hello'), true);
+    }
+  });
+  const body: Buffer[] = [];
+  const client = endpoint('client', {}, (ev, s) => {
+    if (ev.type === 'dataReceived') { body.push(ev.data); s.consume(ev.streamId, ev.flowControlledLength); }
+  });
+  const id = client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  t.is(id, 1);
+  t.is(Buffer.concat(body).toString(), 'hello');
+  const types = client.app().map((e: SessionEvent) => e.type);
+  t.deepEqual(types, ['settingsReceived', 'settingsAcknowledged', 'responseReceived', 'dataReceived', 'streamEnded', 'streamClosed']);
+  t.deepEqual(server.app().map((e) => e.type).filter((x) => x.startsWith('stream') || x === 'requestReceived'), ['requestReceived', 'streamEnded', 'streamClosed']);
+});
+
+/** A server that echoes the request body back, with trailers when asked. */
+function echoServer(opts: Parameters<typeof endpoint>[1] = {}) {
+  const bodies = new Map<number, Buffer[]>();
+  return endpoint('server', opts, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      bodies.set(ev.streamId, []);
+      if (ev.endStream) {
+        s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+      }
+    } else if (ev.type === 'dataReceived') {
+      bodies.get(ev.streamId)!.push(Buffer.from(ev.data));
+      s.consume(ev.streamId, ev.flowControlledLength);
+      if (ev.endStream) {
+        const body = Buffer.concat(bodies.get(ev.streamId)!);
+        s.respond(ev.streamId, [[':status', '200']]);
+        s.sendData(ev.streamId, body);
+        s.sendTrailers(ev.streamId, [['x-length', String(body.length)]]);
+      }
+    }
+  });
+}
+
+function collectingClient(opts: Parameters<typeof endpoint>[1] = {}) {
+  const bodies = new Map<number, Buffer[]>();
+  const ep = endpoint('client', opts, (ev, s) => {
+    if (ev.type === 'dataReceived') {
+      (bodies.get(ev.streamId) ?? bodies.set(ev.streamId, []).get(ev.streamId)!).push(Buffer.from(ev.data));
+      s.consume(ev.streamId, ev.flowControlledLength);
+    }
+  });
+  return { ...ep, body: (id: number) => Buffer.concat(bodies.get(id) ?? []) };
+}
+
+test('large bodies both ways through small windows, with trailers', (t) => {
+  const server = echoServer({ settings: { initialWindowSize: 1000 } });
+  const client = collectingClient({ settings: { initialWindowSize: 700, maxFrameSize: 16384 } });
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+  const id = client.session.request(req('/echo', 'POST'));
+  client.session.sendData(id, big, true);
+  pump(client.session, server.session);
+  t.true(client.body(id).equals(big));
+  const trailers = client.events.find((e) => e.type === 'trailersReceived');
+  t.deepEqual(trailers && (trailers as any).headers, [['x-length', '300000']]);
+  t.is(client.session.streamCount, 0);
+  t.is(server.session.streamCount, 0);
+});
+
+test('the client queues requests beyond MAX_CONCURRENT_STREAMS and sends them as slots free', (t) => {
+  let maxOpen = 0;
+  const server = endpoint('server', { settings: { maxConcurrentStreams: 3 } }, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      maxOpen = Math.max(maxOpen, s.streamCount);
+      s.respond(ev.streamId, [[':status', '204']], { endStream: true });
+    }
+  });
+  const client = collectingClient();
+  pump(client.session, server.session); // settings exchange first
+  const ids = Array.from({ length: 20 }, (_, i) => client.session.request(req(`/${i}`), { endStream: true }));
+  pump(client.session, server.session);
+  t.deepEqual(ids, Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+  t.true(maxOpen <= 3);
+  t.is(client.events.filter((e) => e.type === 'responseReceived').length, 20);
+  t.false(server.events.some((e) => e.type === 'streamReset'));
+});
+
+test('server push: PUSH_PROMISE, then the pushed response, when the client allows it', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      const pid = s.push(ev.streamId, req('/style.css'));
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, Buffer.from('<html>'), true);
+      s.respond(pid, [[':status', '200'], ['content-length', '4']]);
+      s.sendData(pid, Buffer.from('body'), true);
+    }
+  });
+  const client = collectingClient();
+  const id = client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  const pp = client.events.find((e) => e.type === 'pushPromiseReceived') as any;
+  t.is(pp.streamId, id);
+  t.is(pp.promisedStreamId, 2);
+  t.is(client.body(1).toString(), '<html>');
+  t.is(client.body(2).toString(), 'body');
+  t.is(client.session.streamCount, 0);
+});
+
+test('push() throws when the client disabled push', (t) => {
+  let err: unknown;
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      try { s.push(ev.streamId, req('/x')); } catch (e) { err = e; }
+      s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+    }
+  });
+  const client = collectingClient({ settings: { enablePush: false } });
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  t.is((err as Error)?.name, 'ApiMisuseError');
+});
+
+test('1xx informational responses precede the final one', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '103'], ['link', '</a.css>; rel=preload']]);
+      s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+    }
+  });
+  const client = collectingClient();
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  const rs = client.events.filter((e) => e.type === 'responseReceived') as any[];
+  t.deepEqual(rs.map((r) => [r.headers[0][1], r.informational]), [['103', true], ['200', false]]);
+});
+
+test('graceful shutdown: in-flight streams finish, then both sides terminate', (t) => {
+  let pending: number[] = [];
+  const server = endpoint('server', {}, (ev) => {
+    if (ev.type === 'requestReceived') pending.push(ev.streamId);
+  });
+  const client = collectingClient();
+  const a = client.session.request(req('/a'), { endStream: true });
+  const b = client.session.request(req('/b'), { endStream: true });
+  pump(client.session, server.session);
+  t.deepEqual(pending, [a, b]);
+  server.session.goaway();
+  pump(client.session, server.session);
+  // Phase two sent: last stream id 3; both streams may still complete.
+  t.false(server.session.closed);
+  t.throws(() => client.session.request(req('/c')), { name: 'ApiMisuseError' });
+  for (const id of pending) {
+    server.session.respond(id, [[':status', '200']]);
+    server.session.sendData(id, Buffer.from('done'), true);
+  }
+  pending = [];
+  pump(client.session, server.session);
+  t.is(client.body(a).toString(), 'done');
+  t.is(client.body(b).toString(), 'done');
+  const goaways = client.events.filter((e) => e.type === 'goawayReceived') as any[];
+  t.deepEqual(goaways.map((g) => g.lastStreamId), [0x7fffffff, 3]);
+  t.true(server.session.closed);
+  t.true(client.session.closed);
+  const term = server.events.find((e) => e.type === 'connectionTerminated') as any;
+  t.is(term.errorCode, 0);
+});
+
+test('many concurrent streams interleave DATA by urgency', (t) => {
+  const order: number[] = [];
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, Buffer.alloc(40000, 1), true);
+    }
+  });
+  const client = endpoint('client', {}, (ev, s) => {
+    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.flowControlledLength); }
+  });
+  pump(client.session, server.session);
+  client.session.request(req('/low', 'GET', [['priority', 'u=6']]), { endStream: true });
+  client.session.request(req('/high', 'GET', [['priority', 'u=0']]), { endStream: true });
+  pump(client.session, server.session);
+  // The urgent stream (3) is served entirely before the background one (1) gets a frame.
+  t.is(order[0], 3);
+  t.true(order.lastIndexOf(3) < order.indexOf(1));
+});
