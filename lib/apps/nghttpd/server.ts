@@ -14,6 +14,7 @@ import type { Http2Stream } from '../../transport/stream';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { HeaderField } from '../../protocol/frame/types';
 import { ErrorCode } from '../../protocol/errors';
+import { Flag, FrameType } from '../../protocol/frame/constants';
 import { FramePrinter, HeadersCategory as PrinterCategory, latin1Writer } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 import { SERVER_NAME } from './options';
@@ -101,13 +102,30 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 
   const siteRef: { site?: StaticSite } = {};
 
+  // The session queues (and reports) its first SETTINGS while the connection is being built,
+  // before onConnection can subscribe. With -v a listener-wide hook keeps those frames: they are
+  // exactly the events between that SETTINGS and the onConnection call (all synchronous).
+  let initial: SessionEvent[] = [];
+  let capturing = false;
+  const initialHook = (ev: SessionEvent) => {
+    if (ev.type === 'frameSent' && ev.frame.type === FrameType.SETTINGS && (ev.frame.flags & Flag.ACK) === 0 && !capturing) {
+      initial = [ev];
+      capturing = true;
+    } else if (capturing) {
+      initial.push(ev);
+    }
+  };
+
   const onConnection = (conn: Http2Connection, info: AcceptInfo): void => {
     const id = nextId;
     nextId += idStep;
     const printer = opts.verbose || opts.hexdump
       ? new FramePrinter({ write, color: io.color, prefix: id, startTime })
       : undefined;
-    if (printer) attachPrinter(conn, printer, opts);
+    const early = initial;
+    initial = [];
+    capturing = false;
+    if (printer) attachPrinter(conn, printer, opts, early);
     conn.on('stream', (stream: Http2Stream) => {
       try {
         handleRequest(conn, stream, info, siteRef.site!, opts, trailers);
@@ -135,6 +153,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
           limits: { maxConcurrentStreams: opts.maxConcurrentStreams },
           frameEvents: opts.verbose,
         },
+        onEvent: opts.verbose ? initialHook : undefined,
       },
     },
     onConnection,
@@ -173,13 +192,13 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 }
 
 /** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection. */
-function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions): void {
+function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): void {
   if (opts.hexdump) {
     // Transport option onRawData is per listen(); tap the socket's data here instead.
     conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
   }
   if (!opts.verbose) return;
-  conn.events$.subscribe((ev: SessionEvent) => {
+  const print = (ev: SessionEvent) => {
     switch (ev.type) {
       case 'frameSent':
         printer.sent(ev.frame, { headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
@@ -193,7 +212,9 @@ function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: Nghtt
       default:
         break;
     }
-  });
+  };
+  for (const ev of early) print(ev);
+  conn.events$.subscribe(print);
 }
 
 /** Answer one request stream. */
