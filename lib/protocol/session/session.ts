@@ -839,6 +839,7 @@ export class Session {
   /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
   private connectionError(err: H2Error, cause?: Error): void {
     if (this.closed) return;
+    this.flushFinished();
     this.queueControl({
       type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: err.code,
       debugData: Buffer.from(err.message.slice(0, 256), 'latin1'),
@@ -846,6 +847,26 @@ export class Session {
     this.goawaySentLastId = this.lastPeerStreamId;
     this.goawayFinal = true;
     this.terminate(err.code, this.lastPeerStreamId, false, cause ?? err);
+  }
+
+  /**
+   * Finished work stands: responses (or requests) the application completed before a connection
+   * error are framed now, within the windows, ahead of the GOAWAY.
+   */
+  private flushFinished(): void {
+    const sched = this.scheduler;
+    const keep: Stream[] = [];
+    for (let guard = 0; guard < 100000 && sched.size > 0; guard++) {
+      const s = sched.pop()!;
+      if (!s.endQueued && s.trailers === null) continue;
+      const sent = this.writeStreamData(s, Infinity);
+      if (sent < 0) break;
+      if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null)) {
+        if (s.sendWindow > 0 && sent > 0) sched.requeue(s, sent);
+        else keep.push(s);
+      }
+    }
+    void keep;
   }
 
   /** End the connection: close every stream, emit connectionTerminated once. */
