@@ -22,3 +22,18 @@ export type {
   SessionOptions, SessionEvent, SessionLimits, LocalSettings, HeadersCategory, CloseCause, RequestOptions, RespondOptions,
 } from './protocol/session';
 export * from './protocol/http';
+// Transport and the public client/server API (lib/transport, lib/server.ts, lib/client.ts).
+export { Http2Connection } from './transport/connection';
+export type { ConnectionOptions, ConnectionSessionOptions, ConnectionEvents, CloseInfo } from './transport/connection';
+export { Http2Stream, StreamClosedError } from './transport/stream';
+export { connect, UpgradeFailedError, AlpnError } from './transport/client';
+export type { ConnectOptions, ClientConnection, TlsInfo, UpgradeRequest } from './transport/client';
+export { listen } from './transport/server';
+export type { ListenOptions, Http2Listener, AcceptInfo } from './transport/server';
+export { Http1ParseError } from './transport/http1';
+export { HTTP2Server, BaseRequestHandler, toHeaderList } from './server';
+export type { HTTP2ServerOptions, HandlerContext, RequestHandlerClass, ResponseInit, PushInit, HeadersInit, BodyInit } from './server';
+export { HTTP2Client } from './client';
+export type { ClientRequestInit, ClientResponse, PushedResponse } from './client';
+export { sessionDuplex, sessionEvents } from '../operators/session';
+export type { SessionDuplex, SessionLayerOptions } from '../operators/session';

@@ -404,6 +404,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   /** Client: open a request stream. With `endStream` false, send the body through the returned stream. */
   request(headers: HeaderField[], opts: { endStream?: boolean } = {}): Http2Stream {
     const id = this.session.request(headers, { endStream: opts.endStream });
+    // Commands may not signal onWantWrite themselves (request() did not, in the first session): flush anyway.
+    this.wantWrite();
     const st = this.adopt(id, 'request');
     st.requestHeaders = headers;
     if (opts.endStream) st.localEnded = true;
@@ -477,26 +479,32 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   /** @internal */
   sendData(streamId: number, data: Buffer, endStream: boolean): void {
     this.session.sendData(streamId, data, endStream);
+    this.wantWrite();
   }
   /** @internal */
   endStream(streamId: number): void {
     this.session.endStream(streamId);
+    this.wantWrite();
   }
   /** @internal */
   sendTrailers(streamId: number, headers: HeaderField[]): void {
     this.session.sendTrailers(streamId, headers);
+    this.wantWrite();
   }
   /** @internal */
   respond(streamId: number, headers: HeaderField[], endStream: boolean): void {
     this.session.respond(streamId, headers, { endStream });
+    this.wantWrite();
   }
   /** @internal */
   reset(streamId: number, errorCode: number): void {
     this.session.reset(streamId, errorCode);
+    this.wantWrite();
   }
   /** @internal */
   push(parentStreamId: number, requestHeaders: HeaderField[]): Http2Stream {
     const id = this.session.push(parentStreamId, requestHeaders);
+    this.wantWrite();
     const st = this.adopt(id, 'pushed');
     st.requestHeaders = requestHeaders;
     return st;

@@ -93,12 +93,19 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
 
   const start = (socket: Duplex, info: AcceptInfo, initialData?: Buffer, upgrade?: ConnectionOptions['upgrade']) => {
     const c = opts.connection ?? {};
-    const conn = new Http2Connection(socket, {
-      ...c,
-      session: { ...(c.session ?? {}), role: 'server' },
-      initialData,
-      upgrade,
-    });
+    let conn: Http2Connection;
+    try {
+      conn = new Http2Connection(socket, {
+        ...c,
+        session: { ...(c.session ?? {}), role: 'server' },
+        initialData,
+        upgrade,
+      });
+    } catch {
+      // Bad session options (or a session bug) cost this connection, never the server.
+      socket.destroy();
+      return;
+    }
     connections.add(conn);
     conn.once('close', () => connections.delete(conn));
     onConnection(conn, info);
