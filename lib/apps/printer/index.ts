@@ -2,3 +2,4 @@
 export * from './printer';
 export * from './hexdump';
 export * from './names';
+export * from './category';

@@ -63,6 +63,12 @@ export function formatTimer(ms: number): string {
 
 type Direction = 'send' | 'recv';
 
+/** The header fields to print: the caller's, else those a decoding layer put on the frame. */
+function headersOf(frame: Frame, info?: FrameInfo): HeaderField[] | undefined {
+  if (frame.type !== FrameType.HEADERS && frame.type !== FrameType.PUSH_PROMISE) return undefined;
+  return info?.headers ?? (frame as { headers?: HeaderField[] }).headers;
+}
+
 /** Prints frames and the other lines nghttp/nghttpd print in verbose mode; see the module comment. */
 export class FramePrinter {
   private readonly out: (text: string) => void;
@@ -191,8 +197,9 @@ export class FramePrinter {
       return;
     }
     let text = '';
-    if (dir === 'recv' && info?.headers && (frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE)) {
-      for (const h of info.headers) {
+    const headers = headersOf(frame, info);
+    if (dir === 'recv' && headers) {
+      for (const h of headers) {
         text += `${this.head()} recv (stream_id=${frame.streamId}${h[2] ? ', sensitive' : ''}) ${this.nameValue(h)}`;
       }
     }
@@ -210,9 +217,10 @@ export class FramePrinter {
     if (flags) s += `${INDENT}; ${flagNames(frame.type, flags).join(' | ')}\n`;
     if ('payload' in frame) return s;
     const sentHeaders = (): string => {
-      if (dir !== 'send' || !info?.headers) return '';
+      const headers = headersOf(frame, info);
+      if (dir !== 'send' || !headers) return '';
       let h = '';
-      for (const f of info.headers) h += INDENT + this.nameValue(f);
+      for (const f of headers) h += INDENT + this.nameValue(f);
       return h;
     };
     const padlen = (p?: number) => (p === undefined ? 0 : p + 1);
@@ -304,7 +312,8 @@ export function frameToJson(dir: Direction, frame: Frame, info?: FrameInfo): Rec
     return o;
   }
   const padlen = (p?: number) => (p === undefined ? 0 : p + 1);
-  const headers = () => (info?.headers ? info.headers.map((h) => (h[2] ? [h[0], h[1], true] : [h[0], h[1]])) : undefined);
+  const fields = headersOf(frame, info);
+  const headers = () => fields?.map((h) => (h[2] ? [h[0], h[1], true] : [h[0], h[1]]));
   switch (frame.type) {
     case FrameType.DATA:
       o.padlen = padlen(frame.padLength);
@@ -315,7 +324,7 @@ export function frameToJson(dir: Direction, frame: Frame, info?: FrameInfo): Rec
       if (frame.priority) o.priority = { ...frame.priority };
       if (info?.category) o.category = info.category;
       if (frame.continuations) o.continuations = frame.continuations;
-      if (info?.headers) o.headers = headers();
+      if (fields) o.headers = headers();
       break;
     case FrameType.PRIORITY:
       o.priority = { ...frame.priority };
@@ -331,7 +340,7 @@ export function frameToJson(dir: Direction, frame: Frame, info?: FrameInfo): Rec
       o.padlen = padlen(frame.padLength);
       o.promisedStreamId = frame.promisedStreamId;
       if (frame.continuations) o.continuations = frame.continuations;
-      if (info?.headers) o.headers = headers();
+      if (fields) o.headers = headers();
       break;
     case FrameType.PING:
       o.opaqueData = frame.opaqueData.toString('hex');
