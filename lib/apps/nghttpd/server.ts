@@ -194,7 +194,10 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 /** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection. */
 function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): void {
   if (opts.hexdump) {
-    // Transport option onRawData is per listen(); tap the socket's data here instead.
+    // The transport's onRawData is one callback per listener and skips the bytes it read while
+    // sniffing, so: dump those (kept in the connection's options) and tap the socket after them.
+    const sniffed = (conn as unknown as { opts?: { initialData?: Buffer } }).opts?.initialData;
+    if (sniffed && sniffed.length) printer.hexdump(sniffed);
     conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
   }
   if (!opts.verbose) return;
