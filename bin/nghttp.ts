@@ -1,0 +1,45 @@
+/**
+ * nghttp's command line: flags -> NghttpOptions -> the engine (lib/apps/nghttp/client.ts).
+ * Exit status: 0 when every request completed, 1 otherwise (the reference exits 0 regardless),
+ * 1 for a bad option, value or URI.
+ */
+import { helpText, parseArgs, UsageError, versionText } from '../lib/apps/nghttp/options';
+import { runNghttp } from '../lib/apps/nghttp/client';
+import { packageVersion } from '../lib/apps/nghttp/version';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nghttp: ${e.message}\nTry 'nghttp --help' for the options.\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(versionText(packageVersion()));
+    return 0;
+  }
+  for (const w of parsed.warnings) process.stderr.write(`nghttp: warning: ${w}\n`);
+  const result = await runNghttp(parsed.options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  return result.exitCode;
+}
+
+main().then(
+  (code) => {
+    // Let stdout drain (a pipe may still hold the body) before exiting with the status.
+    process.exitCode = code;
+    if (process.stdout.writableLength === 0) process.exit(code);
+    else process.stdout.once('drain', () => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`nghttp: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,778 @@
+/**
+ * The nghttp engine: fetch the URIs over HTTP/2 (prior knowledge, TLS+ALPN, or h2c Upgrade) on
+ * the transport's `connect()`, one connection per run of same-origin URIs, and print what the
+ * reference prints (the -v frame trace through FramePrinter, bodies, -s, -r) in its order.
+ */
+import * as dns from 'dns';
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import type { Duplex } from 'stream';
+import { connect, UpgradeFailedError, AlpnError } from '../../transport/client';
+import type { TlsInfo } from '../../transport/client';
+import type { Http2Connection } from '../../transport/connection';
+import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
+import { ErrorCode, errorCodeName } from '../../protocol/errors';
+import { Flag, FrameType } from '../../protocol/frame/constants';
+import { payloadLength, withPadding } from '../../protocol/frame/codec';
+import type { Frame, HeaderField, HeadersFrame, PrioritySpec } from '../../protocol/frame/types';
+import { FramePrinter, HeadersCategory as PrinterCategory } from '../printer/printer';
+import type { NghttpOptions } from './options';
+import { weightFor } from './options';
+import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
+import { anchorPriorities, resourcePriority, ResourceType, uriPriority } from './priority';
+import { AssetParser } from './assets';
+import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
+import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
+import { ConnectionTiming, nowMicros, RequestRecord } from './records';
+import { formatStats } from './stats';
+import { formatHar } from './har';
+import { packageVersion } from './version';
+
+/** Where the engine reads and writes. */
+export interface NghttpIO {
+  stdout: { write(chunk: Buffer | string): unknown; isTTY?: boolean };
+  stderr: { write(chunk: string): unknown };
+  /** Read by `-d -`. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** The outcome of a run. */
+export interface NghttpResult {
+  /** Requests asked for (command-line URIs times -m, plus -a assets); pushes not counted. */
+  total: number;
+  /** Requests whose response arrived complete. */
+  processed: number;
+  /** 0 when every request completed; 1 otherwise (the reference exits 0 either way). */
+  exitCode: number;
+  /** Every request and pushed stream, in the order they were made. */
+  records: RequestRecord[];
+}
+
+/** One thing to fetch. */
+interface Planned {
+  uri: TargetUri;
+  priority: PrioritySpec;
+  /** 0 = given on the command line; 1 = found by -a. */
+  level: number;
+}
+
+/** What the engine tracks per stream beyond the record. */
+interface Live {
+  rec: RequestRecord;
+  own: boolean;
+  level: number;
+  remoteEnded: boolean;
+  closed: boolean;
+  resetCode?: number;
+  resetRemote?: boolean;
+  timedOut?: boolean;
+  timer?: NodeJS.Timeout;
+  /** Body waiting for 100 Continue. */
+  continueTimer?: NodeJS.Timeout;
+  waitingContinue?: boolean;
+  inflate?: 'gzip' | 'deflate';
+  compressed?: Buffer[];
+  assets?: AssetParser;
+}
+
+/** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
+export const EXPECT_CONTINUE_WAIT_MS = 1000;
+
+/** OpenSSL's wording for Node's verification codes, as the reference prints them. */
+const VERIFY_TEXT: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname mismatch',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
+};
+
+/** The text for a certificate verification failure. */
+export function verifyErrorText(code: string | undefined): string {
+  if (!code) return 'unknown error';
+  return VERIFY_TEXT[code] ?? code;
+}
+
+/** Read the -d body: a file, or all of stdin for '-'. */
+async function readBody(path: string, io: NghttpIO): Promise<Buffer> {
+  if (path === '-') {
+    const input = io.stdin ?? process.stdin;
+    const chunks: Buffer[] = [];
+    for await (const c of input) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+    return Buffer.concat(chunks);
+  }
+  return fs.promises.readFile(path);
+}
+
+/** The command-line URIs as planned requests: each repeated -m times in a row, repeats dropped without -m. */
+export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): Planned[] {
+  const out: Planned[] = [];
+  const seen = new Set<string>();
+  o.uris.forEach((uri, i) => {
+    if (o.multiply === 1) {
+      if (seen.has(uri.raw)) return;
+      seen.add(uri.raw);
+    }
+    for (let k = 0; k < o.multiply; k++) out.push({ uri, priority: uriPriority(weightFor(o, i), o.noDep), level: 0 });
+  });
+  return out;
+}
+
+function header(fields: readonly HeaderField[], name: string): string | undefined {
+  return fields.find((f) => f[0] === name)?.[1];
+}
+
+function printerCategory(c: string | undefined): PrinterCategory | undefined {
+  if (c === 'push_response' || c === 'push-response') return 'push-response';
+  return c as PrinterCategory | undefined;
+}
+
+function describeConnectError(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `Could not connect to the address ${host}:${port}: connection refused (is a server listening there?)`;
+    case 'ETIMEDOUT':
+      return `Could not connect to the address ${host}:${port}: timed out`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `Could not connect to the address ${host}:${port}: host unreachable`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `The connection to ${host}:${port} was reset by the peer`;
+    default:
+      if (/SSL|TLS|certificate|handshake|wrong version/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: ${err.message}`;
+      return `Could not connect to the address ${host}:${port}: ${err.message}`;
+  }
+}
+
+/** One connection's work: the requests of one origin. */
+class ConnectionRun {
+  readonly records: RequestRecord[] = [];
+  readonly errors: string[] = [];
+  total = 0;
+  timing!: ConnectionTiming;
+
+  private readonly printer: FramePrinter;
+  private readonly verbose: boolean;
+  private readonly live = new Map<number, Live>();
+  private connection: Http2Connection | undefined;
+  private readonly queue: Planned[] = [];
+  private readonly requested = new Set<string>();
+  private gotServerSettings = false;
+  private ownInFlight = 0;
+  private finishing = false;
+  private connectionClosed = false;
+  /** Sent frames wait here until their bytes are taken for the socket (the reference prints on send). */
+  private sendLines: { frame: Frame; headers?: HeaderField[]; category?: string }[] = [];
+  /** A sent HEADERS whose CONTINUATIONs are still coming (printed once, with the total length). */
+  private heldHeaders: { frame: HeadersFrame; headers?: HeaderField[]; category?: string; length: number } | undefined;
+  private readonly startPerf: number;
+
+  constructor(
+    private readonly o: NghttpOptions,
+    private readonly io: NghttpIO,
+    private readonly plan: Planned[],
+    private readonly body: Buffer | undefined,
+  ) {
+    this.verbose = o.verbose > 0 || o.json;
+    this.startPerf = performance.now();
+    const color = o.color || (!o.json && io.stdout.isTTY === true);
+    this.printer = new FramePrinter({
+      write: (text) => io.stdout.write(Buffer.from(text, 'latin1')),
+      color,
+      json: o.json,
+      startTime: this.startPerf,
+    });
+    for (const p of plan) {
+      this.requested.add(p.uri.raw);
+      this.queue.push(p);
+    }
+  }
+
+  private err(message: string): void {
+    this.errors.push(message);
+    this.io.stderr.write(`[ERROR] ${message}\n`);
+  }
+
+  /** Connect, run every request, close. Never throws: failures end up in `errors`. */
+  async run(): Promise<void> {
+    const first = this.plan[0].uri;
+    const start = nowMicros();
+    this.timing = { startWallMs: Date.now(), start, dnsEnd: start, connectEnd: start };
+    this.total = this.plan.length;
+
+    let address: string;
+    try {
+      address = (await dns.promises.lookup(first.host)).address;
+    } catch (e) {
+      this.err(`Could not resolve host '${first.host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
+    this.timing.dnsEnd = nowMicros();
+
+    const o = this.o;
+    const useUpgrade = o.upgrade && first.scheme === 'http';
+    const settings = initialSettings(o);
+    const sessionSettings: NonNullable<SessionOptions['settings']> = {
+      maxConcurrentStreams: o.maxConcurrentStreams,
+      initialWindowSize: 2 ** o.windowBits - 1,
+    };
+    // Given settings are always announced: name ENABLE_PUSH only to turn push off, as the reference.
+    if (o.noPush) sessionSettings.enablePush = false;
+    if (o.headerTableSizes.length) sessionSettings.headerTableSize = o.headerTableSizes[o.headerTableSizes.length - 1];
+    if (o.noRfc7540Pri) sessionSettings.noRfc7540Priorities = true;
+    const cw = connectionWindow(o);
+
+    let upgradeHeaders: [string, string][] = [];
+    let upgradeRaw: Buffer = Buffer.alloc(0);
+    let upgradeHead: string | undefined;
+    let upgradeParseError: string | undefined;
+    let tlsRejected: string | undefined;
+    let connected = false;
+    const firstRec = this.plan[0];
+
+    const onConnected = (socket: Duplex, tls: TlsInfo | undefined) => {
+      connected = true;
+      this.timing.connectEnd = nowMicros();
+      if (this.verbose) this.printer.connected();
+      if (tls) {
+        if (!tls.authorized && !o.noVerifyPeer) {
+          tlsRejected = verifyErrorText(tls.authorizationError);
+          socket.destroy();
+          return;
+        }
+        if (this.verbose && tls.alpnProtocol === 'h2') {
+          if (o.json) this.printer.note('The negotiated protocol: h2');
+          else this.io.stdout.write('The negotiated protocol: h2\n');
+        }
+      }
+      if (useUpgrade) {
+        const up = buildUpgradeRequest({ authority: first.authority, path: first.path, withBody: this.body !== undefined, settings, headers: o.headers });
+        upgradeHeaders = up.headers;
+        if (this.verbose) {
+          this.printer.note('HTTP Upgrade request');
+          if (!o.json) this.io.stdout.write(Buffer.from(up.text + '\n', 'latin1'));
+        }
+        // Keep the raw answer head (the transport lower-cases names) and refuse a non-HTTP answer early.
+        const sniff = (chunk: Buffer) => {
+          upgradeRaw = Buffer.concat([upgradeRaw, chunk]);
+          const prefix = upgradeRaw.subarray(0, 5).toString('latin1');
+          if (!'HTTP/'.startsWith(prefix)) {
+            socket.off('data', sniff);
+            upgradeParseError = 'Expected HTTP/';
+            socket.destroy(new Error('HTTP Upgrade response is not HTTP/1.1'));
+            return;
+          }
+          const end = upgradeRaw.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            socket.off('data', sniff);
+            upgradeHead = upgradeRaw.subarray(0, end + 4).toString('latin1');
+            const rest = upgradeRaw.subarray(end + 4);
+            if (o.hexdump && rest.length) this.printer.hexdump(rest);
+          }
+        };
+        socket.prependListener('data', sniff);
+      }
+    };
+
+    const url = `${first.scheme}://${first.authority}/`;
+    let cc;
+    try {
+      cc = await connect(url, {
+        connectHost: address,
+        connectPort: first.port,
+        rejectUnauthorized: false,
+        cert: o.cert ? fs.readFileSync(o.cert) : undefined,
+        key: o.key ? fs.readFileSync(o.key) : undefined,
+        alpnProtocols: ['h2'],
+        upgrade: useUpgrade
+          ? { method: this.body !== undefined ? 'OPTIONS' : header(o.headers, ':method') ?? 'GET', path: this.body !== undefined ? '*' : first.path, headers: upgradeHeaders.slice(4) }
+          : undefined,
+        onConnected,
+        connection: {
+          session: {
+            settings: sessionSettings,
+            connectionWindowSize: cw,
+            encoderMaxTableSize: o.encoderHeaderTableSize,
+            padding: o.padding > 0 ? { fixed: o.padding } : undefined,
+          },
+          onEvent: (ev) => this.onEvent(ev),
+          onRawData: o.hexdump ? (chunk) => this.printer.hexdump(chunk) : undefined,
+        },
+      });
+    } catch (e) {
+      const error = e as NodeJS.ErrnoException;
+      if (tlsRejected !== undefined) {
+        this.err(`Certificate verification failed: ${tlsRejected} (use -y to connect anyway)`);
+      } else if (e instanceof AlpnError) {
+        this.err(`HTTP/2 protocol was not selected by ALPN (the server chose ${e.alpnProtocol || 'nothing'}; h2 is required)`);
+      } else if (useUpgrade && connected) {
+        if (this.verbose) {
+          this.printer.note('HTTP Upgrade response');
+          if (!o.json && upgradeHead) this.io.stdout.write(Buffer.from(upgradeHead + '\n', 'latin1'));
+        }
+        if (upgradeParseError) this.err(`Failed to parse HTTP Upgrade response header: ${upgradeParseError}`);
+        else if (e instanceof UpgradeFailedError) this.err(`HTTP Upgrade failed: the server answered ${e.response.status} ${e.response.reason}`);
+        else this.err(`HTTP Upgrade failed: ${error.message}`);
+      } else {
+        this.err(describeConnectError(error, address, first.port));
+      }
+      return;
+    }
+    if (tlsRejected !== undefined) {
+      this.err(`Certificate verification failed: ${tlsRejected} (use -y to connect anyway)`);
+      cc.connection.destroy();
+      return;
+    }
+    const conn = cc.connection;
+    this.connection = conn;
+    // Print sent frames when the transport takes their bytes, as the reference does on send.
+    const session = conn.session;
+    const dataToSend = session.dataToSend.bind(session);
+    session.dataToSend = (maxBytes?: number) => {
+      const b = dataToSend(maxBytes);
+      this.flushSendLines();
+      return b;
+    };
+    const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+    conn.on('error', () => {
+      // Reported from the close info below.
+    });
+    conn.on('push', (st) => {
+      st.body.on('error', () => undefined);
+      st.body.resume();
+    });
+
+    if (useUpgrade) {
+      if (this.verbose) {
+        this.printer.note('HTTP Upgrade response');
+        if (!o.json && upgradeHead) this.io.stdout.write(Buffer.from(upgradeHead + '\n', 'latin1'));
+        this.printer.note('HTTP Upgrade success');
+      }
+      const st = cc.upgradeStream;
+      if (st) {
+        st.body.on('error', () => undefined);
+        st.body.resume();
+      }
+      if (this.body === undefined) {
+        // Stream 1 carries the first request: it was sent as HTTP/1.1.
+        const p = this.queue.shift() as Planned;
+        const rec = this.newRecord(1, p, upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField), header(o.headers, ':method') ?? 'GET');
+        rec.requestStart = this.timing.connectEnd;
+        this.ownInFlight++;
+      }
+      conn.start();
+    }
+
+    for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
+    if (useUpgrade && this.body === undefined && !o.noDep) {
+      session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: firstRec.priority.weight });
+    }
+    this.pump();
+    this.maybeFinish();
+
+    await closed;
+    this.connectionClosed = true;
+    this.flushSendLines();
+    for (const l of this.live.values()) this.clearTimers(l);
+    const info = conn.closeInfo;
+    const unfinished = [...this.live.values()].filter((l) => l.own && !l.rec.completed);
+    if (info && info.by !== 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR && !this.errors.some((m) => m.includes('GOAWAY'))) {
+      this.err(`The connection ended with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''}`);
+    } else if (info?.by === 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR) {
+      this.err(`We closed the connection with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''} (a protocol error by the server)`);
+    } else if ((unfinished.length || this.queue.length) && !this.errors.length) {
+      this.err(`The connection closed before every response arrived${info?.error ? ': ' + info.error.message : ''}`);
+    }
+  }
+
+  private newRecord(streamId: number, p: Planned, requestHeaders: HeaderField[], method: string): RequestRecord {
+    const rec: RequestRecord = {
+      streamId,
+      uri: p.uri.raw,
+      path: p.uri.path,
+      method,
+      pushed: false,
+      requestHeaders,
+      responseHeaders: [],
+      status: 0,
+      responseLength: 0,
+      completed: false,
+    };
+    this.records.push(rec);
+    this.live.set(streamId, { rec, own: true, level: p.level, remoteEnded: false, closed: false });
+    return rec;
+  }
+
+  /** Submit queued requests while the assumed (-M) or announced concurrency allows. */
+  private pump(): void {
+    const conn = this.connection;
+    if (!conn || this.finishing || conn.session.closed) return;
+    while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
+      const p = this.queue.shift() as Planned;
+      this.submit(p);
+    }
+  }
+
+  private submit(p: Planned): void {
+    const o = this.o;
+    const session = (this.connection as Http2Connection).session;
+    const built = buildRequestHeaders({
+      scheme: p.uri.scheme,
+      authority: p.uri.authority,
+      path: p.uri.path,
+      bodyLength: p.level === 0 && this.body !== undefined ? this.body.length : undefined,
+      headers: o.headers,
+      trailers: o.trailers,
+      continuation: o.continuation,
+      noContentLength: o.noContentLength,
+      expectContinue: o.expectContinue,
+    });
+    const withBody = p.level === 0 && this.body !== undefined;
+    let id: number;
+    try {
+      id = session.request(built.fields, { endStream: !withBody, priority: o.noDep ? undefined : p.priority });
+    } catch (e) {
+      this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
+      return;
+    }
+    this.ownInFlight++;
+    const rec = this.newRecord(id, p, built.recorded, built.method);
+    rec.requestStart = nowMicros();
+    const l = this.live.get(id) as Live;
+    if (o.timeout > 0) {
+      l.timer = setTimeout(() => {
+        if (l.closed) return;
+        l.timedOut = true;
+        this.err(`${rec.uri}: no complete response within ${o.timeout} ms (-t); cancelling stream ${id}`);
+        try {
+          session.reset(id, ErrorCode.CANCEL);
+        } catch {
+          // already gone
+        }
+      }, o.timeout);
+    }
+    if (withBody) {
+      if (built.expectContinue) {
+        l.waitingContinue = true;
+        l.continueTimer = setTimeout(() => this.sendBody(id), EXPECT_CONTINUE_WAIT_MS);
+      } else {
+        this.sendBody(id);
+      }
+    }
+  }
+
+  private sendBody(id: number): void {
+    const l = this.live.get(id);
+    if (!l || l.closed || !this.connection) return;
+    l.waitingContinue = false;
+    if (l.continueTimer) clearTimeout(l.continueTimer);
+    l.continueTimer = undefined;
+    const session = this.connection.session;
+    const trailers = buildTrailers(this.o.trailers);
+    try {
+      session.sendData(id, this.body as Buffer, trailers.length === 0);
+      if (trailers.length) session.sendTrailers(id, trailers);
+    } catch (e) {
+      this.err(`${l.rec.uri}: could not send the request body: ${(e as Error).message}`);
+    }
+  }
+
+  private clearTimers(l: Live): void {
+    if (l.timer) clearTimeout(l.timer);
+    if (l.continueTimer) clearTimeout(l.continueTimer);
+    l.timer = l.continueTimer = undefined;
+  }
+
+  /** Everything asked for has closed: say goodbye (GOAWAY NO_ERROR), as the reference. */
+  private maybeFinish(): void {
+    if (this.finishing || !this.connection || this.queue.length) return;
+    for (const l of this.live.values()) if (!l.closed) return;
+    this.finishing = true;
+    try {
+      this.connection.session.goaway(ErrorCode.NO_ERROR);
+    } catch {
+      // session already closed
+    }
+  }
+
+  // ------------------------------------------------------------------ printing
+
+  private printSent(frame: Frame, headers?: HeaderField[], category?: string): void {
+    let f = frame;
+    if (this.o.padding > 0 && (f.type === FrameType.DATA || f.type === FrameType.HEADERS) && (f as HeadersFrame).padLength === undefined && f.length === undefined) {
+      const max = this.connection?.session.remoteSettings.maxFrameSize ?? 16384;
+      f = withPadding(f, { fixed: this.o.padding }, { maxFrameSize: max });
+    }
+    this.printer.sent(f, { headers, category: printerCategory(category) });
+  }
+
+  private flushSendLines(): void {
+    if (!this.verbose) {
+      this.sendLines.length = 0;
+      return;
+    }
+    const lines = this.sendLines;
+    this.sendLines = [];
+    for (const l of lines) {
+      const f = l.frame;
+      if (f.type === FrameType.HEADERS && !(f.flags & Flag.END_HEADERS)) {
+        // The reference shows a header block split over CONTINUATION frames as one HEADERS line.
+        this.heldHeaders = { frame: f as HeadersFrame, headers: l.headers, category: l.category, length: f.length ?? payloadLength(f) };
+        continue;
+      }
+      if (f.type === FrameType.CONTINUATION && this.heldHeaders && this.heldHeaders.frame.streamId === f.streamId) {
+        const h = this.heldHeaders;
+        h.length += f.length ?? payloadLength(f);
+        if (f.flags & Flag.END_HEADERS) {
+          this.heldHeaders = undefined;
+          let first = h.frame;
+          if (this.o.padding > 0 && first.padLength === undefined) first = withPadding(first, { fixed: this.o.padding });
+          const extra = (first.length ?? payloadLength(first)) - payloadLength(h.frame);
+          const merged: HeadersFrame = { ...first, flags: first.flags | Flag.END_HEADERS, length: h.length + extra };
+          this.printer.sent(merged, { headers: h.headers, category: printerCategory(h.category) });
+        }
+        continue;
+      }
+      this.printSent(f, l.headers, l.category);
+    }
+  }
+
+  // ------------------------------------------------------------------ session events
+
+  private onEvent(ev: SessionEvent): void {
+    switch (ev.type) {
+      case 'frameSent':
+        if (this.verbose) this.sendLines.push({ frame: ev.frame, headers: ev.headers, category: ev.category });
+        if (this.connectionClosed) this.flushSendLines();
+        break;
+      case 'frameReceived':
+        if (this.verbose) this.printer.received(ev.frame, { headers: ev.headers, category: printerCategory(ev.category) });
+        break;
+      case 'settingsReceived':
+        this.gotServerSettings = true;
+        this.pump();
+        break;
+      case 'responseReceived':
+        this.onResponse(ev.streamId, ev.headers);
+        break;
+      case 'pushPromiseReceived':
+        this.onPushPromise(ev.promisedStreamId, ev.headers);
+        break;
+      case 'dataReceived':
+        this.onData(ev.streamId, ev.data);
+        break;
+      case 'streamEnded': {
+        const l = this.live.get(ev.streamId);
+        if (l) l.remoteEnded = true;
+        break;
+      }
+      case 'streamReset': {
+        const l = this.live.get(ev.streamId);
+        if (l) {
+          l.resetCode = ev.errorCode;
+          l.resetRemote = ev.remote;
+          if (ev.remote && l.own && !l.remoteEnded) {
+            this.err(`${l.rec.uri}: the server reset stream ${ev.streamId} with ${errorCodeName(ev.errorCode)}`);
+          }
+        }
+        break;
+      }
+      case 'streamClosed':
+        this.onClosed(ev.streamId, ev.errorCode);
+        break;
+      case 'goawayReceived':
+        if (ev.errorCode !== ErrorCode.NO_ERROR) {
+          const dbg = ev.debugData.length ? `: ${ev.debugData.toString('latin1')}` : '';
+          this.err(`The server sent GOAWAY with ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId})${dbg}`);
+        } else if (!this.finishing) {
+          const lost = [...this.live.values()].filter((l) => l.own && !l.closed && l.rec.streamId > ev.lastStreamId);
+          if (lost.length || this.queue.length) this.err(`The server is closing the connection (GOAWAY NO_ERROR, last_stream_id=${ev.lastStreamId}); later requests were not processed`);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onResponse(id: number, headers: HeaderField[]): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    const rec = l.rec;
+    if (rec.responseStart === undefined) rec.responseStart = nowMicros();
+    const status = Number(header(headers, ':status'));
+    if (status >= 100 && status < 200) {
+      if (status === 100 && l.waitingContinue) this.sendBody(id);
+      return;
+    }
+    rec.status = Number.isFinite(status) ? status : 0;
+    rec.responseHeaders = headers;
+    if (l.waitingContinue) {
+      // A final answer before 100 Continue: the body is not wanted; end our side without it.
+      l.waitingContinue = false;
+      if (l.continueTimer) clearTimeout(l.continueTimer);
+      try {
+        this.connection?.session.endStream(id);
+      } catch {
+        // already closed
+      }
+    }
+    const ce = (header(headers, 'content-encoding') ?? '').trim().toLowerCase();
+    if (ce === 'gzip' || ce === 'deflate') {
+      l.inflate = ce;
+      l.compressed = [];
+    }
+    if (this.o.getAssets && l.level === 0) l.assets = new AssetParser(rec.uri);
+  }
+
+  private onPushPromise(promisedId: number, headers: HeaderField[]): void {
+    const path = header(headers, ':path') ?? '';
+    const scheme = header(headers, ':scheme') ?? 'http';
+    const authority = header(headers, ':authority') ?? '';
+    const rec: RequestRecord = {
+      streamId: promisedId,
+      uri: `${scheme}://${authority}${path}`,
+      path,
+      method: header(headers, ':method') ?? 'GET',
+      pushed: true,
+      requestHeaders: headers,
+      responseHeaders: [],
+      status: 0,
+      responseLength: 0,
+      requestStart: nowMicros(),
+      completed: false,
+    };
+    this.records.push(rec);
+    this.live.set(promisedId, { rec, own: false, level: 1, remoteEnded: false, closed: false });
+  }
+
+  private onData(id: number, data: Buffer): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    l.rec.responseLength += data.length;
+    if (l.compressed) {
+      l.compressed.push(data);
+      return;
+    }
+    this.deliver(l, data);
+  }
+
+  private deliver(l: Live, data: Buffer): void {
+    if (!this.o.nullOut && data.length) this.io.stdout.write(data);
+    if (l.assets) {
+      l.assets.write(data);
+      this.addAssets(l);
+    }
+  }
+
+  private addAssets(l: Live): void {
+    const parser = l.assets as AssetParser;
+    const base = parseTargetUri(l.rec.uri);
+    for (const link of parser.takeLinks()) {
+      let uri: TargetUri;
+      try {
+        uri = parseTargetUri(link.uri);
+      } catch {
+        continue;
+      }
+      if (!sameOrigin(uri, base)) continue;
+      if (this.o.multiply === 1 && this.requested.has(uri.raw)) continue;
+      this.requested.add(uri.raw);
+      // Keep the page's own authority spelling so the request matches what the user typed.
+      uri = { ...uri, authority: base.authority };
+      this.total++;
+      this.queue.push({ uri, priority: resourcePriority(link.type as ResourceType, this.o.noDep), level: l.level + 1 });
+    }
+    this.pump();
+  }
+
+  private onClosed(id: number, errorCode: number): void {
+    const l = this.live.get(id);
+    if (!l || l.closed) return;
+    l.closed = true;
+    this.clearTimers(l);
+    const rec = l.rec;
+    rec.responseEnd = nowMicros();
+    rec.completed = l.remoteEnded && errorCode === ErrorCode.NO_ERROR && rec.status > 0 && !l.timedOut;
+    if (l.compressed) {
+      const all = Buffer.concat(l.compressed);
+      l.compressed = undefined;
+      let out: Buffer;
+      try {
+        out = l.inflate === 'gzip' ? zlib.gunzipSync(all) : (() => {
+          try {
+            return zlib.inflateSync(all);
+          } catch {
+            return zlib.inflateRawSync(all);
+          }
+        })();
+      } catch (e) {
+        this.err(`${rec.uri}: could not decompress the ${l.inflate} body: ${(e as Error).message}`);
+        out = Buffer.alloc(0);
+      }
+      this.deliver(l, out);
+    }
+    if (l.assets) {
+      l.assets.end();
+      this.addAssets(l);
+      l.assets = undefined;
+    }
+    if (l.own) this.ownInFlight--;
+    this.pump();
+    this.maybeFinish();
+  }
+}
+
+/**
+ * Run nghttp: read the body, fetch every URI (one connection per run of same-origin URIs),
+ * print -s and write -r at the end. Resolves with the counts and the exit code; never rejects
+ * for network or protocol trouble (those are messages on stderr and a non-zero exit code).
+ */
+export async function runNghttp(o: NghttpOptions, io: NghttpIO): Promise<NghttpResult> {
+  let body: Buffer | undefined;
+  if (o.data !== undefined) {
+    try {
+      body = await readBody(o.data, io);
+    } catch (e) {
+      io.stderr.write(`[ERROR] Could not open file ${o.data}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return { total: 0, processed: 0, exitCode: 1, records: [] };
+    }
+  }
+  for (const f of [o.cert, o.key]) {
+    if (f !== undefined && !fs.existsSync(f)) {
+      io.stderr.write(`[ERROR] Could not read ${f}: no such file\n`);
+      return { total: 0, processed: 0, exitCode: 1, records: [] };
+    }
+  }
+  const plan = planRequests(o);
+  const runs: ConnectionRun[] = [];
+  let total = 0;
+  let processed = 0;
+  for (const group of groupByOrigin(plan)) {
+    const run = new ConnectionRun(o, io, group, body);
+    runs.push(run);
+    await run.run();
+    const done = run.records.filter((r) => !r.pushed && r.completed).length;
+    total += run.total;
+    processed += done;
+    if (o.stat) io.stdout.write(formatStats(run.timing, run.records));
+    if (done < run.total) io.stderr.write(`Some requests were not processed. total=${run.total}, processed=${done}\n`);
+  }
+  const records = runs.flatMap((r) => r.records);
+  if (o.har !== undefined && runs.length) {
+    const text = formatHar(runs[0].timing, records, packageVersion());
+    if (o.har === '-') io.stdout.write(text);
+    else {
+      try {
+        fs.writeFileSync(o.har, text);
+      } catch (e) {
+        io.stderr.write(`[ERROR] Could not write HAR file ${o.har}: ${(e as Error).message}\n`);
+        return { total, processed, exitCode: 1, records };
+      }
+    }
+  }
+  return { total, processed, exitCode: processed === total ? 0 : 1, records };
+}
+
