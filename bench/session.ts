@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       process.on('message', () => process.exit(0));
     } else {
       console.log(`listening on 127.0.0.1:${port}`);
+      // Exit (not die) on a signal so that --cpu-prof writes its profile.
+      process.on('SIGINT', () => process.exit(0));
+      process.on('SIGTERM', () => process.exit(0));
     }
     return;
   }

@@ -271,10 +271,12 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     else this.waiters.set(streamId, [cb]);
   }
 
-  private failWriters(streamId: number, err: Error): void {
+  private failWriters(streamId: number, errorCode: number, message?: string): void {
     const list = this.waiters.get(streamId);
     if (!list) return;
     this.waiters.delete(streamId);
+    // Built only when someone waits: an Error (stack capture) per closed stream is costly.
+    const err = new StreamClosedError(streamId, errorCode, message);
     for (const cb of list) cb(err);
   }
 
@@ -351,7 +353,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       case 'streamClosed': {
         const st = this.streams.get(ev.streamId);
         this.streams.delete(ev.streamId);
-        this.failWriters(ev.streamId, new StreamClosedError(ev.streamId, ev.errorCode));
+        if (this.waiters.size) this.failWriters(ev.streamId, ev.errorCode);
         st?.closeWith(ev.errorCode);
         break;
       }
@@ -390,7 +392,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     if (!(this.socket as { destroyed?: boolean }).destroyed) this.socket.destroy();
     const err = info.error;
     for (const [id, st] of this.streams) {
-      this.failWriters(id, new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, 'connection closed'));
+      this.failWriters(id, info.errorCode ?? ErrorCode.CANCEL, 'connection closed');
       st.closeWith(info.errorCode ?? ErrorCode.CANCEL, err ?? new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, `connection closed before stream ${id} ended`));
     }
     this.streams.clear();
