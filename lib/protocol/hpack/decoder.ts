@@ -1,0 +1,217 @@
+/**
+ * The HPACK decoder (RFC 7541 sections 3, 4 and 6), strict: one decompression context, header
+ * blocks in, header lists out. Owns the decoder's dynamic table and the table size limit our
+ * SETTINGS_HEADER_TABLE_SIZE sets.
+ */
+import type { HeaderField } from '../frame/types';
+import { ApiMisuseError } from '../errors';
+import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
+import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
+import { huffmanDecode } from './huffman';
+import { readInteger } from './integer';
+import { latin1Slice } from './latin1';
+import {
+  HeaderListTooLargeError,
+  InvalidIndexError,
+  StringTooLongError,
+  TableSizeUpdateError,
+  TruncatedBlockError,
+} from './errors';
+
+export type { HeaderField };
+
+/** Limits of a decoding context. */
+export interface HpackDecoderOptions {
+  /** Our SETTINGS_HEADER_TABLE_SIZE (acknowledged): the most a size update may ask. Default 4096. */
+  maxTableSize?: number;
+  /**
+   * Largest decoded header list (name + value + 32 per field, RFC 9113 section 6.5.2). Blocks a
+   * peer that makes us hold a huge list built from a small block of indexed references.
+   * Default: no limit. Exceeding it throws HeaderListTooLargeError after the whole block.
+   */
+  maxHeaderListSize?: number;
+  /**
+   * Longest name or value, encoded or decoded, in octets. Blocks memory exhaustion through one
+   * giant literal. Default 65536 (nghttp2's limit).
+   */
+  maxStringLength?: number;
+}
+
+/** Default of `maxStringLength`. */
+export const DEFAULT_MAX_STRING_LENGTH = 65536;
+
+/** One HPACK decoding context. Feed it every header block of one direction, in wire order. */
+export class HpackDecoder {
+  private limit: number;
+  private readonly maxListSize: number;
+  private readonly maxString: number;
+  private readonly table: HeaderTable;
+  /** Set when our limit went below the table's size: the next block must open with an update. */
+  private expectUpdate = false;
+  /** Set after an update in the current block: the table's maximum changed (for the tools). */
+  private changed = false;
+  private readonly cursor = { pos: 0 };
+
+  constructor(opts: HpackDecoderOptions = {}) {
+    this.limit = checkSize(opts.maxTableSize ?? 4096, 'maxTableSize');
+    this.maxListSize = opts.maxHeaderListSize ?? Infinity;
+    this.maxString = opts.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
+    if (!(this.maxListSize >= 0)) throw new ApiMisuseError('maxHeaderListSize must be a number >= 0');
+    if (!(this.maxString >= 0)) throw new ApiMisuseError('maxStringLength must be a number >= 0');
+    // RFC 9113 section 6.5.2: the encoder starts from the protocol default, 4096.
+    this.table = new HeaderTable(4096);
+    this.lowerTo(this.limit);
+  }
+
+  /**
+   * Our SETTINGS_HEADER_TABLE_SIZE after the peer ACKed it: the limit for size updates. When it
+   * is below the table's current maximum, the table shrinks now and the next block must open with
+   * a size update (RFC 7541 section 4.2).
+   */
+  setMaxTableSize(n: number): void {
+    this.limit = checkSize(n, 'table size');
+    this.lowerTo(n);
+  }
+
+  /** The current maximum size of the dynamic table (as the last size update set it). */
+  get tableSize(): number {
+    return this.table.maxSize;
+  }
+
+  /** Sum of the entry sizes in the dynamic table. */
+  get tableUsed(): number {
+    return this.table.size;
+  }
+
+  /** The dynamic table, newest first, with indexes from 62. */
+  entries(): HeaderTableEntry[] {
+    return this.table.entries();
+  }
+
+  /** Whether the last decoded block carried a dynamic table size update. */
+  get sizeUpdated(): boolean {
+    return this.changed;
+  }
+
+  /**
+   * Decode one complete header block. Fields sent as never-indexed literals come back with
+   * their third element `true`, so a proxy re-encodes them the same way (RFC 7541 section 7.1.3).
+   * Throws a subclass of HpackDecodeError (a CompressionError); after any error but
+   * HeaderListTooLargeError the context is out of step with the peer and must be dropped.
+   */
+  decode(block: Uint8Array): HeaderField[] {
+    const buf = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const end = buf.length;
+    const table = this.table;
+    const cur = this.cursor;
+    const out: HeaderField[] = [];
+    let listSize = 0;
+    let pos = 0;
+    this.changed = false;
+    // RFC 7541 section 4.2: after the limit went down, "the encoder MUST signal ... via a dynamic
+    // table size update" at "the beginning of the first header block following the change".
+    if (this.expectUpdate && (end === 0 || (buf[0] & 0xe0) !== 0x20)) {
+      throw new TableSizeUpdateError(0, `the table size limit went down to ${this.limit}; the block must open with a size update`);
+    }
+    while (pos < end) {
+      const b = buf[pos];
+      if (b & 0x80) {
+        // RFC 7541 section 6.1: Indexed Header Field.
+        const at = pos;
+        const idx = readInteger(buf, pos, end, 7, cur);
+        pos = cur.pos;
+        let name: string;
+        let value: string;
+        if (idx > 0 && idx <= STATIC_TABLE_LENGTH) {
+          const e = STATIC_TABLE[idx - 1];
+          name = e[0];
+          value = e[1];
+        } else {
+          const i = idx - STATIC_TABLE_LENGTH - 1;
+          // RFC 7541 section 6.1: "The index value of 0 is not used. It MUST be treated as a
+          // decoding error if found in an indexed header field representation." Section 2.3.3:
+          // "Indices strictly greater than the sum of the lengths of both tables MUST be treated
+          // as a decoding error."
+          if (idx === 0 || i >= table.length) throw new InvalidIndexError(at, idx, STATIC_TABLE_LENGTH + table.length);
+          name = table.name(i);
+          value = table.value(i);
+        }
+        out.push([name, value]);
+        listSize += name.length + value.length + ENTRY_OVERHEAD;
+      } else if ((b & 0xe0) === 0x20) {
+        // RFC 7541 section 6.3: Dynamic Table Size Update.
+        const at = pos;
+        // RFC 7541 section 4.2: "This dynamic table size update MUST occur at the beginning of
+        // the first header block following the change to the dynamic table size."
+        if (out.length > 0) throw new TableSizeUpdateError(at, 'found after a header field');
+        const size = readInteger(buf, pos, end, 5, cur);
+        pos = cur.pos;
+        // RFC 7541 section 6.3: "The new maximum size MUST be lower than or equal to the limit
+        // ... A value that exceeds this limit MUST be treated as a decoding error."
+        if (size > this.limit) throw new TableSizeUpdateError(at, `size ${size} is above the limit ${this.limit}`);
+        table.setMaxSize(size);
+        this.expectUpdate = false;
+        this.changed = true;
+      } else {
+        // RFC 7541 sections 6.2.1 (01xxxxxx, incremental indexing), 6.2.2 (0000xxxx, without
+        // indexing) and 6.2.3 (0001xxxx, never indexed).
+        const at = pos;
+        const indexing = (b & 0x40) !== 0;
+        const idx = readInteger(buf, pos, end, indexing ? 6 : 4, cur);
+        pos = cur.pos;
+        let name: string;
+        if (idx === 0) {
+          name = this.readString(buf, pos, end);
+          pos = cur.pos;
+        } else if (idx <= STATIC_TABLE_LENGTH) {
+          name = STATIC_TABLE[idx - 1][0];
+        } else {
+          const i = idx - STATIC_TABLE_LENGTH - 1;
+          if (i >= table.length) throw new InvalidIndexError(at, idx, STATIC_TABLE_LENGTH + table.length);
+          name = table.name(i);
+        }
+        const value = this.readString(buf, pos, end);
+        pos = cur.pos;
+        if (indexing) {
+          table.add(name, value);
+          out.push([name, value]);
+        } else if (b & 0x10) {
+          out.push([name, value, true]);
+        } else {
+          out.push([name, value]);
+        }
+        listSize += name.length + value.length + ENTRY_OVERHEAD;
+      }
+    }
+    if (listSize > this.maxListSize) throw new HeaderListTooLargeError(listSize, this.maxListSize, out);
+    return out;
+  }
+
+  /** RFC 7541 section 5.2: a string literal at `pos`; the position after it goes to `cursor.pos`. */
+  private readString(buf: Buffer, pos: number, end: number): string {
+    const at = pos;
+    if (pos >= end) throw new TruncatedBlockError(pos, 'a representation (string expected)');
+    const huffman = (buf[pos] & 0x80) !== 0;
+    const len = readInteger(buf, pos, end, 7, this.cursor);
+    pos = this.cursor.pos;
+    if (len > this.maxString) throw new StringTooLongError(at, len, this.maxString);
+    if (pos + len > end) throw new TruncatedBlockError(end, `a string of ${len} octets`);
+    this.cursor.pos = pos + len;
+    if (!huffman) return latin1Slice(buf, pos, pos + len);
+    const s = huffmanDecode(buf, pos, pos + len, at);
+    if (s.length > this.maxString) throw new StringTooLongError(at, s.length, this.maxString);
+    return s;
+  }
+
+  private lowerTo(n: number): void {
+    if (this.table.maxSize > n) {
+      this.table.setMaxSize(n);
+      this.expectUpdate = true;
+    }
+  }
+}
+
+function checkSize(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ApiMisuseError(`${what} must be an integer in 0..2^32-1, got ${n}`);
+  return n;
+}
