@@ -1,0 +1,241 @@
+/**
+ * The transport against itself and raw sockets: bounded memory when the peer stops reading,
+ * the h2c upgrade on both sides, HTTP/1.1 answers on the HTTP/2 port, ALPN, bad input, graceful
+ * close.
+ */
+import test from 'ava';
+import * as net from 'net';
+import * as tls from 'tls';
+import { Duplex, Readable } from 'stream';
+import { listen, Http2Listener } from '../../lib/transport/server';
+import { connect, AlpnError } from '../../lib/transport/client';
+import { Http2Connection } from '../../lib/transport/connection';
+import type { Http2Stream } from '../../lib/transport/stream';
+import { CONNECTION_PREFACE } from '../../lib/protocol/frame/constants';
+import { ErrorCode } from '../../lib/protocol/errors';
+import { fixtureTls, patternStream } from '../interop/harness';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `read()` stops changing for `quietMs` (bounded by `maxMs`); returns the last value. */
+async function settle(read: () => number, quietMs = 150, maxMs = 5000): Promise<number> {
+  let last = read();
+  const start = Date.now();
+  let since = Date.now();
+  while (Date.now() - start < maxMs) {
+    await sleep(25);
+    const v = read();
+    if (v !== last) {
+      last = v;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) break;
+  }
+  return last;
+}
+
+function rawExchange(port: number, bytes: Buffer | string, opts: { tls?: boolean; alpn?: string[] } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s: net.Socket = opts.tls
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: opts.alpn })
+      : net.connect(port, '127.0.0.1');
+    s.once(opts.tls ? 'secureConnect' : 'connect', () => s.write(bytes));
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+    setTimeout(() => s.destroy(), 5000).unref();
+  });
+}
+
+async function server(onStream: (st: Http2Stream) => void, extra: Parameters<typeof listen>[0] = {}): Promise<Http2Listener> {
+  return listen({ host: '127.0.0.1', port: 0, ...extra }, (conn) => conn.on('stream', onStream));
+}
+
+test('a client that stops reading stops the server: the body source is pulled only about a window ahead', async (t) => {
+  let pulled = 0;
+  const l = await server((st) => {
+    st.respond([[':status', '200']]);
+    const src = patternStream(64 * 1024 * 1024, 16384);
+    src.on('data', (c: Buffer) => (pulled += c.length));
+    void st.sendBody(src).catch(() => undefined);
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  await new Promise((r) => st.once('response', r));
+  // The client never reads the body: only the 64 KiB window (plus socket and stream buffers) may move.
+  const stuck = await settle(() => pulled);
+  t.log(`stuck at ${stuck}`);
+  t.true(stuck < 1024 * 1024, `server pulled ${stuck} bytes from a body nobody reads`);
+  // Reading resumes the flow.
+  let got = 0;
+  st.body.on('data', (d: Buffer) => (got += d.length));
+  const moved = await settle(() => got, 100, 3000);
+  t.log(`moved ${moved}`);
+  t.true(moved > stuck, 'reading released window and more data came');
+  st.reset(ErrorCode.CANCEL);
+  await c.connection.close();
+  await l.close();
+});
+
+test('h2c upgrade: our client upgrades to our server; the request is stream 1, later streams work', async (t) => {
+  const l = await server((st) => {
+    const path = st.requestHeaders.find((h) => h[0] === ':path')?.[1];
+    st.respond([[':status', '200']]);
+    st.sendData(Buffer.from(`stream ${st.id} ${path}`), true);
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/up?x=1`, { upgrade: true });
+  t.is(c.upgradeResponse?.status, 101);
+  const s1 = c.upgradeStream!;
+  t.is(s1.id, 1);
+  const text = async (s: Http2Stream) => {
+    const chunks: Buffer[] = [];
+    for await (const d of s.body) chunks.push(d as Buffer);
+    return Buffer.concat(chunks).toString();
+  };
+  t.is(await text(s1), 'stream 1 /up?x=1');
+  const s3 = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/next'],
+    ],
+    { endStream: true },
+  );
+  t.is(await text(s3), 'stream 3 /next');
+  await c.connection.close();
+  await l.close();
+});
+
+test('cleartext port: plain HTTP/1.1 gets a readable 505, a bad head a 400, garbage never crashes', async (t) => {
+  const l = await server((st) => st.respond([[':status', '204']], { endStream: true }));
+  const plain = (await rawExchange(l.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')).toString('latin1');
+  t.regex(plain, /^HTTP\/1\.1 505 HTTP Version Not Supported\r\n/);
+  t.regex(plain, /speaks HTTP\/2/);
+  const bad = (await rawExchange(l.port, 'GET / HTTP/1.1\r\nbad header\r\n\r\n')).toString('latin1');
+  t.regex(bad, /^HTTP\/1\.1 400 /);
+  // Preface then garbage: a GOAWAY (binary), the connection closes, the server lives on.
+  const junk = await rawExchange(l.port, Buffer.concat([CONNECTION_PREFACE, Buffer.from('\x00\x00\x04\x09\x00\x00\x00\x00\x07abcd', 'latin1')]));
+  t.true(junk.includes(Buffer.from([0x07])), 'some frames came back');
+  const ok = await rawExchange(l.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.regex(ok.toString('latin1'), /^HTTP\/1\.1 505/);
+  await l.close();
+});
+
+test('TLS: ALPN h2 serves HTTP/2; ALPN http/1.1 gets a readable answer; a client wanting only http/1.1 gets AlpnError', async (t) => {
+  const f = fixtureTls();
+  const l = await server(
+    (st) => {
+      st.respond([[':status', '200']]);
+      st.sendData(Buffer.from('tls ok'), true);
+    },
+    { tls: { key: f.key, cert: f.cert } },
+  );
+  const c = await connect(`https://localhost:${l.port}/`);
+  t.is(c.tls?.alpnProtocol, 'h2');
+  t.false(c.tls?.authorized);
+  t.regex(c.tls?.authorizationError ?? '', /SELF_SIGNED|self.signed/i);
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'https'],
+      [':authority', 'localhost'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  const chunks: Buffer[] = [];
+  for await (const d of st.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'tls ok');
+  await c.connection.close();
+  const h1 = (await rawExchange(l.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { tls: true, alpn: ['http/1.1'] })).toString('latin1');
+  t.regex(h1, /^HTTP\/1\.1 505 /);
+  await t.throwsAsync(connect(`https://localhost:${l.port}/`, { alpnProtocols: ['http/1.1'] }), { instanceOf: AlpnError });
+  await l.close();
+});
+
+test('graceful close: an in-flight response completes, then the listener is gone', async (t) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const l = await server((st) => {
+    void gate.then(() => {
+      st.respond([[':status', '200']]);
+      st.sendData(Buffer.from('late but whole'), true);
+    });
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  const closing = l.close();
+  const goaway = new Promise((r) => c.connection.once('goaway', r));
+  release();
+  const chunks: Buffer[] = [];
+  for await (const d of st.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'late but whole');
+  await goaway;
+  await closing;
+  await t.throwsAsync(connect(`http://127.0.0.1:${l.port}/`, { timeout: 2000 }));
+});
+
+test('in-memory pair: a connection works over any Duplex; events$ sees the whole exchange', async (t) => {
+  // Two cross-wired Duplexes stand in for a socket pair.
+  const mk = () => {
+    let other: Duplex;
+    const d = new Duplex({
+      read() {},
+      write(chunk, _enc, cb) {
+        other.push(chunk);
+        cb();
+      },
+      final(cb) {
+        other.push(null);
+        cb();
+      },
+    });
+    return { d, link: (o: Duplex) => (other = o) };
+  };
+  const a = mk();
+  const b = mk();
+  a.link(b.d);
+  b.link(a.d);
+  const srv = new Http2Connection(a.d, { session: { role: 'server' } });
+  srv.on('stream', (st) => {
+    st.respond([[':status', '200']]);
+    void st.sendBody(Readable.from([Buffer.from('in '), Buffer.from('memory')]));
+  });
+  const cli = new Http2Connection(b.d, { session: { role: 'client' } });
+  const types: string[] = [];
+  cli.events$.subscribe((ev) => types.push(ev.type));
+  const st = cli.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'mem'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  const chunks: Buffer[] = [];
+  for await (const d of st.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'in memory');
+  t.true(types.includes('responseReceived'));
+  t.true(types.includes('streamClosed') || types.includes('streamEnded'));
+  await cli.close();
+  srv.destroy();
+});
