@@ -582,14 +582,16 @@ export class Session {
     if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
     const s = this.streams.get(f.streamId);
     if (s !== undefined) this.applyRfc7540Priority(s, f.priority);
-    // PRIORITY on idle or closed streams is allowed and otherwise ignored (RFC 9113 section 5.1).
+    // PRIORITY on an idle stream shapes the tree for streams that will depend on it (nghttp's
+    // anchor streams); on a closed stream it is ignored (RFC 9113 section 5.1).
+    else if (this.isIdle(f.streamId) && !this.localSettings.noRfc7540Priorities) this.scheduler.setPriority(f.streamId, f.priority, null);
   }
 
   private applyRfc7540Priority(s: Stream, p: PrioritySpec): void {
     // RFC 9218 section 2.1: an endpoint that sent SETTINGS_NO_RFC7540_PRIORITIES = 1 ignores them.
     if (this.localSettings.noRfc7540Priorities) return;
     s.priority = p;
-    if (p.weight !== 16) this.scheduler.weighted = true;
+    this.scheduler.setPriority(s.id, p, s);
   }
 
   private recvPriorityUpdate(f: PriorityUpdateFrame): void {
@@ -814,7 +816,7 @@ export class Session {
       if (s.local) this.localActive--;
       else this.remoteActive--;
     }
-    this.scheduler.remove(s);
+    this.scheduler.closed(s);
     if (s.pendingHeaders !== null) {
       s.pendingHeaders = null;
       const i = this.pendingOpen.indexOf(s);
@@ -988,6 +990,7 @@ export class Session {
       s.state = transition(StreamState.IDLE, StreamEvent.SEND_HEADERS) as StreamState;
       s.counted = true;
       this.localActive++;
+      if (s.pendingPriority !== undefined) this.scheduler.setPriority(s.id, s.pendingPriority, s);
       this.queueHeaders(s.id, headers, end, s.pendingPriority, 'request');
       if (end) {
         s.endQueued = false;
@@ -1180,6 +1183,7 @@ export class Session {
     this.queueControl({ type: FrameType.PRIORITY, flags: 0, streamId, priority } as PriorityFrame, true);
     const s = this.streams.get(streamId);
     if (s !== undefined) s.priority = priority;
+    this.scheduler.setPriority(streamId, priority, s ?? null);
     // An idle id of ours used as an anchor: future requests must use higher ids.
     if ((streamId & 1) === (this.role === 'client' ? 1 : 0) && streamId >= this.nextStreamId) this.nextStreamId = streamId + 2;
     this.wantWrite();

@@ -33,8 +33,6 @@ export class Stream {
   incremental = false;
   /** RFC 7540 priority (dependency tree), when one was given. */
   priority: PrioritySpec | null = null;
-  /** Scheduler bookkeeping: virtual finish time for weighted round robin. */
-  pass = 0;
 
   /** Counted against a MAX_CONCURRENT_STREAMS limit (open or half-closed). */
   counted = false;
