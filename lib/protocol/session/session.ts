@@ -15,7 +15,9 @@ import type {
   DataFrame, Frame, GoawayFrame, HeaderField, HeadersFrame, PingFrame, PriorityFrame, PrioritySpec,
   PriorityUpdateFrame, PushPromiseFrame, RstStreamFrame, SettingEntry, SettingsFrame, WindowUpdateFrame,
 } from '../frame/types';
-import { HpackDecoder, HpackEncoder, isHeaderListTooLarge } from './hpack-context';
+import { HpackDecoder } from '../hpack/decoder';
+import { HpackEncoder } from '../hpack/encoder';
+import { HeaderListTooLargeError } from '../hpack/errors';
 import {
   MessageInfo, newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers,
 } from '../http/semantics';
@@ -181,9 +183,8 @@ export class Session {
 
     this.deframer = new Deframer({ expectPreface: this.role === 'server' });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
-    this.encoder = new HpackEncoder();
-    this.encoder.setPeerMaxTableSize(Math.min(4096, this.encoderMaxTableSize));
-    this.decoder = new HpackDecoder(Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity));
+    this.encoder = new HpackEncoder({ maxTableSize: this.encoderMaxTableSize });
+    this.decoder = new HpackDecoder({ maxHeaderListSize: Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity) });
     this.onRawFrame = (f) => this.assembler.push(f, this.onFrame);
     this.onFrame = (f) => this.handleFrame(f);
 
@@ -392,7 +393,7 @@ export class Session {
     try {
       return this.decoder.decode(f.fragment);
     } catch (err) {
-      if (isHeaderListTooLarge(err)) {
+      if (err instanceof HeaderListTooLargeError) {
         if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
         this.headerListTooLarge(resetId);
         return null;
@@ -637,7 +638,7 @@ export class Session {
       switch (e.id) {
         case Setting.HEADER_TABLE_SIZE:
           r.headerTableSize = v;
-          this.encoder.setPeerMaxTableSize(Math.min(v, this.encoderMaxTableSize));
+          this.encoder.setPeerMaxTableSize(v);
           break;
         case Setting.ENABLE_PUSH:
           // RFC 9113 section 6.5.2: "A client MUST treat receipt of a SETTINGS frame with

@@ -8,7 +8,8 @@ import { Deframer } from '../../../lib/protocol/frame/deframer';
 import type { Frame, HeaderField } from '../../../lib/protocol/frame/types';
 import { Session } from '../../../lib/protocol/session/session';
 import type { SessionEvent, SessionOptions } from '../../../lib/protocol/session/types';
-import { HpackEncoder, HpackDecoder } from '../../../lib/protocol/session/hpack-context';
+import { HpackEncoder } from '../../../lib/protocol/hpack/encoder';
+import { HpackDecoder } from '../../../lib/protocol/hpack/decoder';
 
 /** A session plus everything it emitted. */
 export interface Endpoint {
@@ -52,7 +53,7 @@ export const req = (path = '/', method = 'GET', extra: HeaderField[] = []): Head
 /** A raw scripted peer: hand-made frames in, parsed frames out. */
 export class RawPeer {
   readonly enc = new HpackEncoder();
-  readonly dec = new HpackDecoder(Infinity);
+  readonly dec = new HpackDecoder();
   readonly received: Frame[] = [];
   private readonly deframer: Deframer;
   constructor(readonly session: Session, readonly role: 'client' | 'server') {
