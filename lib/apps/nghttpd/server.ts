@@ -259,9 +259,23 @@ function handleRequest(
         }
       }
     }
-    const base = { scheme, authority, acceptEncoding: header(h, 'accept-encoding') };
-    const main = site.resolve({ ...base, method, path: reqPath, ifModifiedSince: header(h, 'if-modified-since') });
-    const rest = pushed.map((p) => site.resolve({ ...base, method: 'GET', path: p.path }));
+    const acceptEncoding = header(h, 'accept-encoding');
+    const mainReq = { scheme, authority, acceptEncoding, method, path: reqPath, ifModifiedSince: header(h, 'if-modified-since') };
+    const pushReqs = pushed.map((p) => ({ scheme, authority, acceptEncoding, method: 'GET', path: p.path }));
+    // Hot path: everything answered from the cache, right now, inside the socket read.
+    const now0 = site.resolveCached(mainReq);
+    if (now0) {
+      const nowRest = pushReqs.map((r) => site.resolveCached(r));
+      if (nowRest.every((r) => r !== undefined)) {
+        sendResponse(stream, now0, site, trailers);
+        nowRest.forEach((r, i) => sendResponse(pushed[i].st, r!, site, trailers));
+        return;
+      }
+      if (now0.file) site.release(now0.file);
+      for (const r of nowRest) if (r?.file) site.release(r.file);
+    }
+    const main = site.resolve(mainReq);
+    const rest = pushReqs.map((r) => site.resolve(r));
     void Promise.all([main, ...rest]).then(
       ([r0, ...rs]) => {
         sendResponse(stream, r0, site, trailers);
@@ -400,7 +414,7 @@ async function echoUpload(stream: Http2Stream, site: StaticSite, trailers: Heade
     return;
   }
   const entry: FileEntry = {
-    realPath: '', fd: tmp.fd, size, mtimeMs: 0, lastModified: '', refs: 1, checkedAt: 0, stale: true,
+    realPath: '', fd: tmp.fd, size, sizeText: String(size), mtimeMs: 0, lastModified: '', refs: 1, checkedAt: 0, stale: true,
   };
   await streamFile(stream, entry, site, tr);
 }

@@ -9,8 +9,13 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import type { HeaderField } from '../../protocol/frame/types';
 
-/** Files up to this size are kept in memory with their cache entry (one read, shared by all requests). */
-export const SMALL_FILE_BYTES = 16 * 1024;
+/**
+ * Files up to this size are kept in memory with their cache entry (one read, shared by all
+ * requests), within MEMORY_CACHE_BYTES in total; anything else is read from its fd in chunks.
+ */
+export const SMALL_FILE_BYTES = 128 * 1024;
+/** Budget for the in-memory copies of small files (past it, small files stream from the fd too). */
+export const MEMORY_CACHE_BYTES = 32 * 1024 * 1024;
 /** How long a cached stat/open result is trusted before the file is looked at again. */
 export const REVALIDATE_MS = 1000;
 /** At most this many open files stay cached (an LRU bound on fds and memory). */
@@ -112,6 +117,8 @@ export interface FileEntry {
   realPath: string;
   fd: number;
   size: number;
+  /** `size` as the content-length value. */
+  sizeText: string;
   mtimeMs: number;
   /** `last-modified` value. */
   lastModified: string;
@@ -193,6 +200,7 @@ export class StaticSite {
   private readonly cache = new Map<string, FileEntry>();
   private readonly rootReal: string;
   private readonly pages = new Map<string, Buffer>();
+  private memBytes = 0;
 
   constructor(readonly config: SiteConfig) {
     this.rootReal = fs.realpathSync(config.htdocs);
@@ -235,6 +243,18 @@ export class StaticSite {
     if (names && names.length > 0 && bodyLength > 0) headers.push(['trailer', names.join(', ')]);
   }
 
+  /**
+   * The answer when it needs no I/O (a bad path, or a fresh cache entry), else undefined: the
+   * hot path answers synchronously, so every response to one socket read leaves in one write.
+   */
+  resolveCached(req: SiteRequest): SiteResponse | undefined {
+    const dp = decodeRequestPath(req.path);
+    if (!dp) return this.errorResponse(404, req);
+    const hit = this.cache.get(dp.file);
+    if (hit && Date.now() - hit.checkedAt < (this.config.revalidateMs ?? REVALIDATE_MS)) return this.answer(req, dp, hit);
+    return undefined;
+  }
+
   /** Decide the answer to a request. Never throws for bad paths: they are 404s. */
   async resolve(req: SiteRequest): Promise<SiteResponse> {
     const dp = decodeRequestPath(req.path);
@@ -245,6 +265,10 @@ export class StaticSite {
     } catch {
       entry = null;
     }
+    return this.answer(req, dp, entry);
+  }
+
+  private answer(req: SiteRequest, dp: DecodedPath, entry: FileEntry | 'dir' | null): SiteResponse {
     if (entry === null) return this.errorResponse(404, req);
     if (entry === 'dir') {
       const headers = this.base(301);
@@ -261,7 +285,7 @@ export class StaticSite {
     }
     const headers = this.base(200);
     headers.push(['cache-control', 'max-age=3600'], ['date', httpDate()]);
-    if (!this.config.noContentLength) headers.push(['content-length', String(entry.size)]);
+    if (!this.config.noContentLength) headers.push(['content-length', entry.sizeText]);
     headers.push(['last-modified', entry.lastModified]);
     if (entry.contentType !== undefined) headers.push(['content-type', entry.contentType]);
     if (req.method === 'HEAD') return { status: 200, headers };
@@ -278,6 +302,7 @@ export class StaticSite {
 
   /** Close every cached fd (server shutdown). */
   close(): void {
+    this.memBytes = 0;
     for (const e of this.cache.values()) {
       e.stale = true;
       if (e.refs <= 0) closeEntry(e);
@@ -328,12 +353,12 @@ export class StaticSite {
       const fst = await fstatAsync(fd);
       if (!fst.isFile()) { fs.close(fd, () => undefined); return fst.isDirectory() ? 'dir' : null; }
       entry = {
-        realPath: real, fd, size: fst.size, mtimeMs: fst.mtimeMs,
+        realPath: real, fd, size: fst.size, sizeText: String(fst.size), mtimeMs: fst.mtimeMs,
         lastModified: new Date(Math.floor(fst.mtimeMs / 1000) * 1000).toUTCString(),
         contentType: contentTypeFor(file, this.config.mimeTypes),
         refs: 0, checkedAt: now, stale: false,
       };
-      if (fst.size <= SMALL_FILE_BYTES) {
+      if (fst.size <= SMALL_FILE_BYTES && this.memBytes + fst.size <= MEMORY_CACHE_BYTES) {
         const buf = Buffer.allocUnsafe(fst.size);
         let got = 0;
         while (got < fst.size) {
@@ -343,6 +368,8 @@ export class StaticSite {
         }
         entry.small = buf.subarray(0, got);
         entry.size = got;
+        entry.sizeText = String(got);
+        this.memBytes += got;
       }
     } catch (e) {
       fs.close(fd, () => undefined);
@@ -358,6 +385,7 @@ export class StaticSite {
 
   private evict(key: string, e: FileEntry): void {
     if (this.cache.get(key) === e) this.cache.delete(key);
+    if (e.small && !e.stale) this.memBytes -= e.small.length;
     e.stale = true;
     if (e.refs <= 0) closeEntry(e);
   }

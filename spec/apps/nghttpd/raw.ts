@@ -117,7 +117,7 @@ export class RawClient {
   bytesReceived = 0;
   private buf: Buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
-  private readonly decomp = hpack.decompressor.create({ table: { size: 4096 } });
+  private readonly decomp = hpack.decompressor.create({ table: { size: 4096, maxSize: 4096 } });
   /** Decoded header lists by stream id (HEADERS and PUSH_PROMISE, in order). */
   readonly headerLists = new Map<number, Array<Array<[string, string]>>>();
 

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench:nghttpd`: our nghttpd, Debian's C nghttpd and a Node `http2` static server, each
+ * loaded by Debian's h2load (`-t 1 -c 10 -m 10`) on 1 KiB and 100 KiB files over h2c and TLS, in
+ * one run; prints req/s, MB/s and the ratios against the targets. Each server runs in its own
+ * process. Env: BENCH_N1K / BENCH_N100K (requests per run), BENCH_ONLY=ours|c|node (one server).
+ */
+import { execFile, spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const H2LOAD = '/usr/bin/h2load';
+const C_NGHTTPD = '/usr/sbin/nghttpd';
+
+function repoRoot(): string {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  return d;
+}
+const ROOT = repoRoot();
+const KEY = path.join(ROOT, 'spec/fixtures/server.key');
+const CERT = path.join(ROOT, 'spec/fixtures/server.crt');
+
+/** The Node http2 reference server (run in a child: `node bench/nghttpd.js --node-server PORT DOCROOT tls|h2c`). */
+function nodeServer(port: number, docroot: string, secure: boolean): void {
+  const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    const p = path.join(docroot, path.normalize(String(headers[':path'] ?? '/')).replace(/^(\.\.[/\\])+/, ''));
+    stream.respondWithFile(p, { 'content-type': 'application/octet-stream' }, {
+      onError: () => {
+        if (!stream.headersSent) stream.respond({ ':status': 404 });
+        stream.end();
+      },
+    });
+  };
+  const server = secure
+    ? http2.createSecureServer({ key: fs.readFileSync(KEY), cert: fs.readFileSync(CERT) })
+    : http2.createServer();
+  server.on('stream', onStream);
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitPort(port: number, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+interface Result { reqs: number; mbs: number; succeeded: number; total: number }
+
+function h2load(url: string, n: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    execFile(H2LOAD, ['-t', '1', '-c', '10', '-m', '10', '-n', String(n), url], { maxBuffer: 1 << 22 }, (err, stdout) => {
+      if (err && !stdout) { reject(err); return; }
+      const fin = /finished in [^,]+, ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(stdout);
+      const req = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(stdout);
+      if (!fin || !req) { reject(new Error(`h2load output not understood:\n${stdout}`)); return; }
+      const unit = { B: 1 / 1e6, KB: 1 / 1024, MB: 1, GB: 1024 }[fin[3]] ?? 1;
+      resolve({ reqs: Number(fin[1]), mbs: Number(fin[2]) * unit, total: Number(req[1]), succeeded: Number(req[2]) });
+    });
+  });
+}
+
+interface Server { name: string; key: 'ours' | 'c' | 'node'; start(port: number, docroot: string, secure: boolean): ChildProcess }
+
+const SERVERS: Server[] = [
+  {
+    name: 'nghttp2-ts nghttpd', key: 'ours',
+    start: (port, docroot, secure) => spawn(process.execPath, [path.join(ROOT, 'bin/nghttpd'), '-a', '127.0.0.1', '-d', docroot,
+      ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)])], { stdio: 'ignore' }),
+  },
+  {
+    name: 'C nghttpd 1.52', key: 'c',
+    start: (port, docroot, secure) => spawn(C_NGHTTPD, ['-a', '127.0.0.1', '-d', docroot,
+      ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)])], { stdio: 'ignore' }),
+  },
+  {
+    name: 'Node http2', key: 'node',
+    start: (port, docroot, secure) => spawn(process.execPath, [__filename, '--node-server', String(port), docroot, secure ? 'tls' : 'h2c'], { stdio: 'ignore' }),
+  },
+];
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--node-server') {
+    nodeServer(Number(process.argv[3]), process.argv[4], process.argv[5] === 'tls');
+    return;
+  }
+  if (!fs.existsSync(H2LOAD)) {
+    console.log('bench:nghttpd needs /usr/bin/h2load (Debian package nghttp2-client)');
+    return;
+  }
+  const docroot = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nghttpd-'));
+  fs.writeFileSync(path.join(docroot, '1k'), Buffer.alloc(1024, 'a'));
+  fs.writeFileSync(path.join(docroot, '100k'), Buffer.alloc(100 * 1024, 'b'));
+  const n1k = Number(process.env.BENCH_N1K ?? 20000);
+  const n100k = Number(process.env.BENCH_N100K ?? 4000);
+  const only = process.env.BENCH_ONLY;
+  const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only === s.key));
+  const results = new Map<string, Result>();
+  console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k; ${os.cpus().length} CPUs, Node ${process.version}`);
+  for (const secure of [false, true]) {
+    for (const srv of servers) {
+      const port = await freePort();
+      const child = srv.start(port, docroot, secure);
+      try {
+        await waitPort(port);
+        const base = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
+        await h2load(`${base}/1k`, 2000); // warm-up (JIT, file cache)
+        for (const [file, n] of [['1k', n1k], ['100k', n100k]] as const) {
+          const r = await h2load(`${base}/${file}`, n);
+          results.set(`${srv.key}/${secure ? 'tls' : 'h2c'}/${file}`, r);
+          const ok = r.succeeded === r.total ? '' : `  (only ${r.succeeded}/${r.total} succeeded)`;
+          console.log(`${srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${r.reqs.toFixed(0).padStart(8)} req/s ${r.mbs.toFixed(1).padStart(8)} MB/s${ok}`);
+        }
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }
+  }
+  console.log('\nratios (ours / other, req/s):');
+  for (const proto of ['h2c', 'tls']) {
+    for (const file of ['1k', '100k']) {
+      const o = results.get(`ours/${proto}/${file}`);
+      if (!o) continue;
+      const c = results.get(`c/${proto}/${file}`);
+      const nd = results.get(`node/${proto}/${file}`);
+      const parts = [`${proto.padEnd(4)} ${file.padEnd(5)}`];
+      if (nd) parts.push(`vs Node http2 ${(o.reqs / nd.reqs).toFixed(2)}x${proto === 'h2c' && file === '1k' ? ' (target >= 2)' : ''}`);
+      if (c) parts.push(`vs C nghttpd ${(o.reqs / c.reqs).toFixed(2)}x${proto === 'h2c' ? (file === '1k' ? ' (target >= 0.5)' : ' (target >= 0.8)') : ''}`);
+      console.log('  ' + parts.join('   '));
+    }
+  }
+  fs.rmSync(docroot, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
