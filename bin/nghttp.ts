@@ -7,6 +7,12 @@ import { helpText, parseArgs, UsageError, versionText } from '../lib/apps/nghttp
 import { runNghttp } from '../lib/apps/nghttp/client';
 import { packageVersion } from '../lib/apps/nghttp/version';
 
+// A closed stdout (`nghttp ... | head`) ends the run quietly, as for any Unix filter.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 async function main(): Promise<number> {
   let parsed;
   try {

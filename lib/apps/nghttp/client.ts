@@ -13,7 +13,7 @@ import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { Flag, FrameType } from '../../protocol/frame/constants';
-import { payloadLength, withPadding } from '../../protocol/frame/codec';
+import { payloadLength, wireFlags, withPadding } from '../../protocol/frame/codec';
 import type { Frame, HeaderField, HeadersFrame, PrioritySpec } from '../../protocol/frame/types';
 import { FramePrinter, HeadersCategory as PrinterCategory } from '../printer/printer';
 import type { NghttpOptions } from './options';
@@ -120,6 +120,11 @@ export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weigh
   return out;
 }
 
+/** RFC 9113 section 5.3.5 default (0, 16, not exclusive): sent without the PRIORITY flag. */
+function isDefaultPriority(p: PrioritySpec): boolean {
+  return p.dependsOn === 0 && p.weight === 16 && !p.exclusive;
+}
+
 function header(fields: readonly HeaderField[], name: string): string | undefined {
   return fields.find((f) => f[0] === name)?.[1];
 }
@@ -142,7 +147,8 @@ function describeConnectError(err: NodeJS.ErrnoException, host: string, port: nu
     case 'EPIPE':
       return `The connection to ${host}:${port} was reset by the peer`;
     default:
-      if (/SSL|TLS|certificate|handshake|wrong version/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: ${err.message}`;
+      if (/wrong version number/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: the server does not speak TLS there (try http://)`;
+      if (/SSL|TLS|certificate|handshake|alert/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: ${err.message.split('\n')[0]}`;
       return `Could not connect to the address ${host}:${port}: ${err.message}`;
   }
 }
@@ -163,6 +169,8 @@ class ConnectionRun {
   private gotServerSettings = false;
   private ownInFlight = 0;
   private finishing = false;
+  /** Anchors are queued: requests may go. */
+  private ready = false;
   private connectionClosed = false;
   /** Sent frames wait here until their bytes are taken for the socket (the reference prints on send). */
   private sendLines: { frame: Frame; headers?: HeaderField[]; category?: string }[] = [];
@@ -363,15 +371,32 @@ class ConnectionRun {
         rec.requestStart = this.timing.connectEnd;
         this.ownInFlight++;
       }
-      conn.start();
     }
 
-    for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
-    if (useUpgrade && this.body === undefined && !o.noDep) {
-      session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: firstRec.priority.weight });
+    const begin = () => {
+      if (this.ready || session.closed) return;
+      for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
+      if (useUpgrade && this.body === undefined && !o.noDep) {
+        // The Upgrade request could not carry a priority: place stream 1 under the anchor now.
+        session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: firstRec.priority.weight });
+      }
+      this.ready = true;
+      this.pump();
+      this.maybeFinish();
+    };
+    if (useUpgrade) {
+      // The transport applies the upgrade (stream 1) when it starts, just before it feeds the
+      // server's first HTTP/2 bytes: queue the anchors and requests right after that step.
+      const upgrade = session.upgrade.bind(session);
+      session.upgrade = (...args: Parameters<typeof upgrade>) => {
+        upgrade(...args);
+        begin();
+      };
+      // Should the transport have started already, the upgrade is done: go on at once.
+      if (session.isStreamOpen(1)) begin();
+    } else {
+      begin();
     }
-    this.pump();
-    this.maybeFinish();
 
     await closed;
     this.connectionClosed = true;
@@ -409,7 +434,7 @@ class ConnectionRun {
   /** Submit queued requests while the assumed (-M) or announced concurrency allows. */
   private pump(): void {
     const conn = this.connection;
-    if (!conn || this.finishing || conn.session.closed) return;
+    if (!conn || !this.ready || this.finishing || conn.session.closed) return;
     while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
       const p = this.queue.shift() as Planned;
       this.submit(p);
@@ -433,7 +458,7 @@ class ConnectionRun {
     const withBody = p.level === 0 && this.body !== undefined;
     let id: number;
     try {
-      id = session.request(built.fields, { endStream: !withBody, priority: o.noDep ? undefined : p.priority });
+      id = session.request(built.fields, { endStream: !withBody, priority: isDefaultPriority(p.priority) ? undefined : p.priority });
     } catch (e) {
       this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
       return;
@@ -488,7 +513,7 @@ class ConnectionRun {
 
   /** Everything asked for has closed: say goodbye (GOAWAY NO_ERROR), as the reference. */
   private maybeFinish(): void {
-    if (this.finishing || !this.connection || this.queue.length) return;
+    if (this.finishing || !this.ready || !this.connection || this.queue.length) return;
     for (const l of this.live.values()) if (!l.closed) return;
     this.finishing = true;
     try {
@@ -531,7 +556,8 @@ class ConnectionRun {
           let first = h.frame;
           if (this.o.padding > 0 && first.padLength === undefined) first = withPadding(first, { fixed: this.o.padding });
           const extra = (first.length ?? payloadLength(first)) - payloadLength(h.frame);
-          const merged: HeadersFrame = { ...first, flags: first.flags | Flag.END_HEADERS, length: h.length + extra };
+          const flags = (first.length === undefined ? wireFlags(first) : first.flags) | Flag.END_HEADERS;
+          const merged: HeadersFrame = { ...first, flags, length: h.length + extra };
           this.printer.sent(merged, { headers: h.headers, category: printerCategory(h.category) });
         }
         continue;
@@ -646,6 +672,8 @@ class ConnectionRun {
     };
     this.records.push(rec);
     this.live.set(promisedId, { rec, own: false, level: 1, remoteEnded: false, closed: false });
+    // A pushed resource is not requested again by -a (the reference keeps one path cache).
+    this.requested.add(rec.uri);
   }
 
   private onData(id: number, data: Buffer): void {

@@ -43,9 +43,12 @@ export function anchorPriorities(noDep: boolean): { streamId: number; priority: 
   return ANCHORS.map((a) => ({ streamId: a.streamId, priority: { exclusive: false, dependsOn: a.dependsOn, weight: a.weight } }));
 }
 
-/** Priority of a command-line URI: under the followers anchor with its -p weight. */
+/**
+ * Priority of a command-line URI: under the followers anchor with its -p weight; with --no-dep
+ * under the root with that weight (the default 16 then means no PRIORITY flag at all).
+ */
 export function uriPriority(weight: number, noDep: boolean): PrioritySpec {
-  if (noDep) return { ...DEFAULT_PRIORITY };
+  if (noDep) return { exclusive: false, dependsOn: 0, weight };
   return { exclusive: false, dependsOn: ANCHOR_FOLLOWERS, weight };
 }
 

@@ -62,7 +62,7 @@ test('anchor streams and priorities', (t) => {
   ]);
   t.deepEqual(anchorPriorities(true), []);
   t.deepEqual(uriPriority(16, false), { exclusive: false, dependsOn: 11, weight: 16 });
-  t.deepEqual(uriPriority(7, true), { exclusive: false, dependsOn: 0, weight: 16 });
+  t.deepEqual(uriPriority(7, true), { exclusive: false, dependsOn: 0, weight: 7 });
   t.deepEqual(resourcePriority('css', false), { exclusive: false, dependsOn: 3, weight: 32 });
   t.deepEqual(resourcePriority('js', false), { exclusive: false, dependsOn: 3, weight: 32 });
   t.deepEqual(resourcePriority('unblocked-js', false), { exclusive: false, dependsOn: 5, weight: 32 });
