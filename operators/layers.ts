@@ -1,32 +1,61 @@
 /**
- * The frame layers composed, as Transforms and RxJS operators: one stage per direction
- * (lib/protocol/frame/pipeline.ts) lifted with the generic adapters. Reading: bytes -> frames
- * with whole field blocks and decoded header lists. Writing: frames with header lists -> bytes.
- * Pass an HPACK decoder/encoder (e.g. `new HpackDecoder()` from lib/protocol/hpack) to get
- * header lists; without one the field blocks stay as bytes.
+ * The frame layers composed with HPACK, as Transforms and RxJS operators: one stage per direction
+ * (lib/protocol/frame/pipeline.ts) lifted with the generic adapters. Reading: bytes -> frames ->
+ * whole field blocks -> decoded header lists (`frame.headers`). Writing: frames whose HEADERS /
+ * PUSH_PROMISE carry `headers` -> HPACK-encoded in wire order, split into CONTINUATION as needed
+ * -> bytes. Every Transform and every subscription gets its own HPACK context.
  */
 import type { Transform } from 'stream';
 import type { OperatorFunction } from 'rxjs';
 import { toOperator, toTransform } from './adapt';
 import { FrameReader, FrameReaderOptions, FrameWriter, FrameWriterOptions } from '../lib/protocol/frame/pipeline';
+import { HpackDecoder, type HpackDecoderOptions } from '../lib/protocol/hpack/decoder';
+import { HpackEncoder, type HpackEncoderOptions } from '../lib/protocol/hpack/encoder';
 import type { Frame } from '../lib/protocol/frame/types';
 
-/** Reading side as a Transform: Buffers in, frames out (field blocks joined, decoded if a decoder is given). */
-export function frameReaderTransform(opts?: FrameReaderOptions): Transform {
-  return toTransform(() => new FrameReader(opts), { bytesIn: true });
+/** Options of the reading layers. */
+export interface ReaderLayerOptions extends FrameReaderOptions {
+  /**
+   * Options of the HPACK decoder made for each instance, or `false` to leave field blocks as
+   * bytes. Ignored when `decoder` is given (then that one decoder is shared: one pipe only).
+   */
+  hpack?: HpackDecoderOptions | false;
 }
 
-/** Reading side as an RxJS operator. A decoder instance in `opts` is shared by every subscription: pass a fresh one per connection. */
-export function readFrames(opts?: FrameReaderOptions): OperatorFunction<Buffer, Frame> {
-  return toOperator(() => new FrameReader(opts));
+/** Options of the writing layers. */
+export interface WriterLayerOptions extends FrameWriterOptions {
+  /** Options of the HPACK encoder made for each instance, or `false` to send `fragment` as is. */
+  hpack?: HpackEncoderOptions | false;
+}
+
+/** A fresh FrameReader with its own HPACK decoder (unless told otherwise). */
+export function createFrameReader(opts: ReaderLayerOptions = {}): FrameReader {
+  const decoder = opts.decoder ?? (opts.hpack === false ? undefined : new HpackDecoder(opts.hpack ?? {}));
+  return new FrameReader({ ...opts, decoder });
+}
+
+/** A fresh FrameWriter with its own HPACK encoder (unless told otherwise). */
+export function createFrameWriter(opts: WriterLayerOptions = {}): FrameWriter {
+  const encoder = opts.encoder ?? (opts.hpack === false ? undefined : new HpackEncoder(opts.hpack ?? {}));
+  return new FrameWriter({ ...opts, encoder });
+}
+
+/** Reading side as a Transform: Buffers in, frames out (field blocks joined and decoded). */
+export function frameReaderTransform(opts?: ReaderLayerOptions): Transform {
+  return toTransform(() => createFrameReader(opts), { bytesIn: true });
+}
+
+/** Reading side as an RxJS operator. */
+export function readFrames(opts?: ReaderLayerOptions): OperatorFunction<Buffer, Frame> {
+  return toOperator(() => createFrameReader(opts));
 }
 
 /** Writing side as a Transform: frames in (HEADERS/PUSH_PROMISE may carry `headers`), Buffers out. */
-export function frameWriterTransform(opts?: FrameWriterOptions): Transform {
-  return toTransform(() => new FrameWriter(opts), { bytesOut: true });
+export function frameWriterTransform(opts?: WriterLayerOptions): Transform {
+  return toTransform(() => createFrameWriter(opts), { bytesOut: true });
 }
 
 /** Writing side as an RxJS operator. */
-export function writeFrames(opts?: FrameWriterOptions): OperatorFunction<Frame, Buffer> {
-  return toOperator(() => new FrameWriter(opts));
+export function writeFrames(opts?: WriterLayerOptions): OperatorFunction<Frame, Buffer> {
+  return toOperator(() => createFrameWriter(opts));
 }

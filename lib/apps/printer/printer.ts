@@ -290,8 +290,9 @@ export class FramePrinter {
     return { t: this.seconds(), ...this.idField(), ...frameToJson(dir, frame, info) };
   }
 
+  /** One JSON line, pure ASCII (octets 0x7f and up escaped as \u00XX), whatever the writer's encoding. */
   private emitJson(obj: Record<string, unknown>): void {
-    this.out(JSON.stringify(obj) + '\n');
+    this.out(JSON.stringify(obj).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '\n');
   }
 }
 

@@ -280,3 +280,12 @@ test('HeadersCategoryTracker classifies like nghttp2: request, response, push re
   t.is(c.categorize(h(1), false), 'headers');
   t.is(c.categorize(ack, false), undefined);
 });
+
+test('JSON lines stay ASCII: header octets 0x80-0xff are escaped and parse back to the same latin1 string', (t) => {
+  let out = '';
+  const p = new FramePrinter({ write: (s) => (out += s), json: true, now: () => 0 });
+  const value = 'caf\xe9\x7f\xff';
+  p.received(wire({ type: FrameType.HEADERS, flags: 4, streamId: 1, fragment: block(1) }), { headers: [['x', value]] });
+  t.true(/^[\x20-\x7e]*\n$/.test(out));
+  t.is(JSON.parse(out).headers[0][1], value);
+});
