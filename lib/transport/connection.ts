@@ -111,6 +111,11 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         : (ev) => this.handle(ev),
       onWantWrite: () => this.wantWrite(),
     });
+    // Client h2c upgrade: stream 1 (the HTTP/1.1 request) exists before any other request can be made.
+    if (opts.upgrade && opts.session.role === 'client') {
+      this.adoptUpgradeStream(opts.upgrade.requestHeaders ?? []);
+      this.session.upgrade(opts.upgrade.settingsPayload);
+    }
     if (opts.autoStart ?? true) queueMicrotask(() => this.start());
   }
 
@@ -159,15 +164,14 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.inReceive = true;
     try {
       const up = this.opts.upgrade;
-      if (up) {
-        if (this.role === 'client') {
-          this.adoptUpgradeStream(up.requestHeaders ?? []);
-          this.session.upgrade(up.settingsPayload);
-        } else {
-          this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
-        }
-      }
+      // Server: the upgraded request becomes stream 1 now that listeners are attached.
+      if (up && this.role === 'server') this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
       if (this.opts.initialData && this.opts.initialData.length) this.receive(this.opts.initialData);
+    } catch (err) {
+      // Bad upgrade data (or a listener that threw) costs this connection only.
+      this.inReceive = false;
+      this.destroy(err as Error, ErrorCode.PROTOCOL_ERROR);
+      return;
     } finally {
       this.inReceive = false;
     }
