@@ -96,7 +96,8 @@ export class Session {
   private readonly padding: PaddingPolicy | undefined;
   private readonly frameEvents: boolean;
   private readonly now: () => number;
-  private readonly settingsTimeoutMs: number;
+  /** How long a SETTINGS frame may stay unacknowledged (and phase one of a graceful shutdown may last), in ms. */
+  readonly settingsTimeoutMs: number;
   private readonly encoderMaxTableSize: number;
 
   private readonly deframer: Deframer;
@@ -146,6 +147,7 @@ export class Session {
   /** Last stream id in the GOAWAY we sent (MAX_STREAM_ID in phase one), or -1. */
   private goawaySentLastId = -1;
   private goawayFinal = false;
+  private goawayStartedAt = 0;
   private goawayReceivedLastId = -1;
   private terminatedEmitted = false;
 
@@ -236,7 +238,8 @@ export class Session {
   }
 
   /**
-   * Timer hook for the sans-IO core: call about once a second with the current time. Fails the
+   * Timer hook for the sans-IO core: call about once a second with the current time. Ends phase
+   * one of a graceful shutdown whose PING went unanswered for `settingsTimeoutMs`, and fails the
    * connection with SETTINGS_TIMEOUT when a SETTINGS frame we sent stays unacknowledged longer
    * than `settingsTimeoutMs` (RFC 9113 section 6.5.3: "If the sender of a SETTINGS frame does not
    * receive an acknowledgment within a reasonable amount of time, it MAY issue a connection error
@@ -244,6 +247,11 @@ export class Session {
    */
   tick(nowMs: number = this.now()): void {
     if (this.closed) return;
+    // Graceful shutdown, phase one: a peer that never answers the PING does not hold it open.
+    if (this.goawaySentLastId === MAX_STREAM_ID && !this.goawayFinal && nowMs - this.goawayStartedAt > this.settingsTimeoutMs) {
+      this.sendFinalGoaway();
+      this.wantWrite();
+    }
     const p = this.pendingSettings[0];
     if (p !== undefined && nowMs - p.sentAt > this.settingsTimeoutMs) {
       this.connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `SETTINGS not acknowledged within ${this.settingsTimeoutMs} ms`));
@@ -357,6 +365,12 @@ export class Session {
       this.releaseConnection(len);
       return this.violation(t, id, `DATA on stream ${id} in a state that forbids it`);
     }
+    // RFC 9113 section 8.1: a response is "one HEADERS frame ... followed by zero or more DATA
+    // frames"; DATA before the final response header is a malformed response.
+    if (!s.headersDone) {
+      this.releaseConnection(len);
+      return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `DATA on stream ${id} before the response header`);
+    }
     if (len > s.recvWindow) {
       this.releaseConnection(len);
       return this.streamError(id, ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the stream window ${s.recvWindow}`);
@@ -463,7 +477,7 @@ export class Session {
         this.remoteActive++;
         if (f.priority) this.applyRfc7540Priority(s, f.priority);
         const info = this.info;
-        const err = validateRequest(headers, this.localSettings.enableConnectProtocol, endStream, info);
+        const err = validateRequest(headers, this.advertised().enableConnectProtocol, endStream, info);
         if (err !== null) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed request: ${err}`);
         s.contentLength = info.contentLength;
         s.headersDone = true;
@@ -488,12 +502,16 @@ export class Session {
     }
     if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category });
     if (isViolation(t)) return this.violation(t, id, `HEADERS on stream ${id} in a state that forbids it`);
-    const wasReserved = s.state === StreamState.RESERVED_REMOTE;
-    s.state = t;
-    if (wasReserved) {
+    if (s.state === StreamState.RESERVED_REMOTE) {
+      // RFC 9113 section 5.1.2: a pushed stream counts once the server opens it with HEADERS;
+      // "An endpoint that receives a HEADERS frame that causes its advertised concurrent stream
+      // limit to be exceeded MUST treat this as a stream error (Section 5.4.2) of type
+      // PROTOCOL_ERROR or REFUSED_STREAM."
+      if (this.remoteActive >= this.limits.maxConcurrentStreams) return this.streamError(id, ErrorCode.REFUSED_STREAM, 'push beyond our concurrency limit');
       s.counted = true;
       this.remoteActive++;
     }
+    s.state = t;
     if (f.priority) this.applyRfc7540Priority(s, f.priority);
     if (s.headersDone) {
       // RFC 9113 section 8.1: "An endpoint that receives a HEADERS frame without the END_STREAM
@@ -695,6 +713,12 @@ export class Session {
     this.onEvent({ type: 'settingsReceived', settings: f.settings });
     this.openPending();
     this.wantWrite();
+  }
+
+  /** The settings we advertised most recently (ACKed or not). */
+  private advertised(): LocalSettings {
+    const p = this.pendingSettings;
+    return p.length > 0 ? p[p.length - 1].settings : this.localSettings;
   }
 
   private applyAckedSettings(s: LocalSettings): void {
@@ -1211,8 +1235,14 @@ export class Session {
       this.connectionError(err);
       return;
     }
-    if (this.goawaySentLastId >= 0) return;
+    if (this.goawaySentLastId >= 0) {
+      // Called again during phase one: do not wait for the PING any longer.
+      if (!this.goawayFinal) this.sendFinalGoaway();
+      this.wantWrite();
+      return;
+    }
     if (this.role === 'server') {
+      this.goawayStartedAt = this.now();
       // RFC 9113 section 6.8: "A server that is attempting to gracefully shut down a connection
       // SHOULD send an initial GOAWAY frame with the last stream identifier set to 2^31-1 and a
       // NO_ERROR code. ... After allowing time for any in-flight stream creation (at least one

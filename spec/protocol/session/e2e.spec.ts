@@ -1,5 +1,7 @@
 import test from 'ava';
-import { endpoint, pump, req } from './harness';
+import { endpoint, pump, RawPeer, req } from './harness';
+import { FrameType } from '../../../lib/protocol/frame/constants';
+import type { Frame } from '../../../lib/protocol/frame/types';
 import type { SessionEvent } from '../../../lib/protocol/session/types';
 
 test('client and server exchange a request and a response with a body', (t) => {
@@ -186,4 +188,100 @@ test('many concurrent streams interleave DATA by urgency', (t) => {
   // The urgent stream (3) is served entirely before the background one (1) gets a frame.
   t.is(order[0], 3);
   t.true(order.lastIndexOf(3) < order.indexOf(1));
+});
+
+test('header blocks larger than a frame go out as HEADERS + CONTINUATION and arrive whole', (t) => {
+  const big = 'v'.repeat(40000);
+  const server = endpoint('server', { frameEvents: true }, (ev, s) => {
+    if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200'], ['x-big', big]], { endStream: true });
+  });
+  const client = collectingClient();
+  client.session.request(req('/', 'GET', [['x-req', big]]), { endStream: true });
+  pump(client.session, server.session);
+  const r = client.events.find((e) => e.type === 'responseReceived') as any;
+  t.is(r.headers[1][1], big);
+  const sent = server.events.filter((e) => e.type === 'frameSent').map((e: any) => e.frame.type);
+  t.true(sent.filter((x) => x === 9).length >= 2, 'CONTINUATION frames were sent');
+});
+
+test('padding policy: padded DATA and HEADERS, flow control still balances', (t) => {
+  const server = echoServer({ padding: { fixed: 64 } });
+  const client = collectingClient({ padding: { fixed: 17 }, settings: { initialWindowSize: 5000 } });
+  const body = Buffer.alloc(100_000, 7);
+  const id = client.session.request(req('/', 'POST'));
+  client.session.sendData(id, body, true);
+  pump(client.session, server.session);
+  t.true(client.body(id).equals(body));
+  t.is(client.session.streamCount, 0);
+});
+
+test('frame events: HEADERS carry the decoded list and the category a printer needs', (t) => {
+  const server = endpoint('server', { frameEvents: true }, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      const pid = s.push(ev.streamId, req('/p'));
+      s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+      s.respond(pid, [[':status', '200']], { endStream: true });
+    }
+  });
+  const client = endpoint('client', { frameEvents: true });
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  const cats = (evs: any[], type: string) => evs.filter((e) => e.type === type && e.headers).map((e) => [e.frame.type, e.frame.streamId, e.category]);
+  t.deepEqual(cats(client.events, 'frameSent'), [[1, 1, 'request']]);
+  t.deepEqual(cats(server.events, 'frameReceived'), [[1, 1, 'request']]);
+  t.deepEqual(cats(client.events, 'frameReceived'), [[5, 1, 'headers'], [1, 1, 'response'], [1, 2, 'push_response']]);
+});
+
+test('h2c upgrade: the HTTP/1.1 request becomes stream 1 on both sides', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, Buffer.from('upgraded'), true);
+    }
+  });
+  const client = collectingClient({ settings: { initialWindowSize: 1 << 20 } });
+  const payload = client.session.settingsPayload();
+  t.is(payload.length % 6, 0);
+  client.session.upgrade(payload, req('/'));
+  server.session.upgrade(payload, req('/'), true);
+  t.is(server.session.remoteSettings.initialWindowSize, 1 << 20);
+  pump(client.session, server.session);
+  t.is(client.body(1).toString(), 'upgraded');
+  t.is(client.session.request(req('/next'), { endStream: true }), 3);
+});
+
+test('RFC 9218: PRIORITY_UPDATE reaches the server; a client receiving one fails the connection', (t) => {
+  const server = endpoint('server');
+  const client = collectingClient();
+  const id = client.session.request(req('/'), { endStream: true });
+  client.session.sendPriorityUpdate(id, 'u=1, i');
+  pump(client.session, server.session);
+  const pu = server.events.find((e) => e.type === 'priorityUpdateReceived') as any;
+  t.deepEqual([pu.streamId, pu.priority], [id, 'u=1, i']);
+  const c2 = endpoint('client');
+  const peer = new RawPeer(c2.session, 'server').preface();
+  peer.send({ type: FrameType.PRIORITY_UPDATE, flags: 0, streamId: 0, prioritizedStreamId: 1, priorityFieldValue: 'u=0' } as Frame);
+  const g = peer.read().find((f) => f.type === FrameType.GOAWAY) as any;
+  t.is(g.errorCode, 1);
+});
+
+test('extended CONNECT (RFC 8441) is accepted only when the server enabled it', (t) => {
+  const conn = (enable: boolean) => {
+    const server = endpoint('server', { settings: { enableConnectProtocol: enable } }, (ev, s) => {
+      if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200']]);
+    });
+    const client = collectingClient();
+    pump(client.session, server.session);
+    const id = client.session.request([[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':authority', 'h'], [':path', '/chat']]);
+    pump(client.session, server.session);
+    return { client, server, id };
+  };
+  const on = conn(true);
+  t.true(on.client.events.some((e) => e.type === 'responseReceived'));
+  t.true(on.client.session.isStreamOpen(on.id));
+  on.client.session.sendData(on.id, Buffer.from('frame'));
+  pump(on.client.session, on.server.session);
+  t.true(on.server.events.some((e) => e.type === 'dataReceived' && e.data.toString() === 'frame'));
+  const off = conn(false);
+  t.true(off.client.events.some((e) => e.type === 'streamReset' && e.remote && e.errorCode === 1));
 });
