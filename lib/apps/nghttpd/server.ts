@@ -27,6 +27,9 @@ export const ECHO_MEMORY_BYTES = 64 * 1024;
 /** Largest upload --echo-upload accepts (bounded disk use); bigger ones are reset. */
 export const ECHO_MAX_BYTES = 1024 * 1024 * 1024;
 
+/** On close(), connections still open after this long are destroyed. */
+export const SHUTDOWN_GRACE_MS = 2000;
+
 /** Where the engine writes: -v trace to `out`, warnings to `err`. */
 export interface NghttpdIO {
   out: { write(chunk: Buffer | string): unknown };
@@ -165,6 +168,13 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
       if (!cert || Object.keys(cert).length === 0) s.destroy();
     });
   }
+  // Every accepted socket, so that shutdown cannot hang on one the transport no longer tracks
+  // (e.g. a peer that never closes after an HTTP/1.1 error answer).
+  const sockets = new Set<import('net').Socket>();
+  listener.server.on('connection', (sock: import('net').Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   portForPages = listener.port;
   const site = new StaticSite({
     htdocs: opts.htdocs,
@@ -185,8 +195,15 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
     listener,
     site,
     close: async () => {
-      await listener.close();
-      site.close();
+      const force = setTimeout(() => {
+        for (const sock of sockets) sock.destroy();
+      }, SHUTDOWN_GRACE_MS);
+      try {
+        await listener.close();
+      } finally {
+        clearTimeout(force);
+        site.close();
+      }
     },
   };
 }
