@@ -7,8 +7,8 @@ import type { HeaderField } from '../frame/types';
 import { ApiMisuseError } from '../errors';
 import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
 import { STATIC_NAMES, STATIC_TABLE_LENGTH } from './static-table';
-import { huffmanEncodedLength, writeHuffman } from './huffman';
-import { writeInteger } from './integer';
+import { writeHuffman } from './huffman';
+import { integerLength, writeInteger } from './integer';
 import { latin1Write } from './latin1';
 
 export type { HeaderField };
@@ -36,6 +36,9 @@ export interface HpackEncoderOptions {
   neverIndex?: (name: string, value: string) => boolean;
 }
 
+/** Size of the slabs the encoder writes blocks into (blocks are views of a slab, as Node's pool). */
+const SLAB_SIZE = 64 * 1024;
+
 /** Names whose values change per request, so indexing them only evicts useful entries. */
 export const DEFAULT_UNINDEXED_NAMES: ReadonlySet<string> = new Set([
   ':path', 'age', 'content-length', 'etag', 'if-modified-since', 'if-none-match', 'location', 'set-cookie',
@@ -46,10 +49,21 @@ export function defaultNeverIndex(name: string, value: string): boolean {
   return name === 'authorization' || (name === 'cookie' && value.length < 20);
 }
 
-/** Per name: the newest dynamic entry id with this name, and value -> newest id. */
-interface DynamicName {
+/**
+ * What the encoder knows about one name: its static entries (fixed) and its dynamic entries
+ * (the newest id with this name, value -> newest id). One map lookup per field finds both.
+ */
+interface NameRecord {
+  /** Lowest static index with this name, 0 when none. */
+  staticIndex: number;
+  /** Static value -> index, or null. */
+  staticValues: ReadonlyMap<string, number> | null;
+  /** Newest dynamic entry id with this name, -1 when none. */
   latest: number;
-  values: Map<string, number>;
+  /** Dynamic value -> newest id, or null when none. */
+  values: Map<string, number> | null;
+  /** The name is in DEFAULT_UNINDEXED_NAMES. */
+  noIndex: boolean;
 }
 
 /**
@@ -62,11 +76,13 @@ export class HpackEncoder {
   private readonly shouldIndexFn?: (name: string, value: string) => boolean;
   private readonly neverIndexFn: (name: string, value: string) => boolean;
   private readonly table: HeaderTable;
-  private readonly names = new Map<string, DynamicName>();
+  private readonly names = new Map<string, NameRecord>();
   /** Smallest table size since the last block, and the size to end on; -1 when none pending. */
   private pendingMin = -1;
   private pendingFinal = -1;
-  private buf = Buffer.allocUnsafe(4096);
+  /** The slab blocks are written into, and where the current block starts in it. */
+  private buf = Buffer.allocUnsafe(0);
+  private base = 0;
   private broken = false;
 
   constructor(opts: HpackEncoderOptions = {}) {
@@ -80,6 +96,7 @@ export class HpackEncoder {
     // RFC 7541 section 4.2 / RFC 9113 section 6.5.2: the peer's limit starts at 4096.
     const initial = Math.min(4096, cap);
     this.table = new HeaderTable(4096, (name, value, id) => this.forget(name, value, id));
+    for (const [name, e] of STATIC_NAMES) this.names.set(name, { staticIndex: e.index, staticValues: e.values, latest: -1, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) });
     if (initial !== 4096) this.setTableSize(initial);
   }
 
@@ -125,12 +142,12 @@ export class HpackEncoder {
   }
 
   private encodeBlock(fields: readonly HeaderField[]): Buffer {
-    let pos = 0;
+    let pos = this.base;
     if (this.pendingFinal >= 0) {
       // RFC 7541 section 4.2: "This dynamic table size update MUST occur at the beginning of the
       // first header block following the change to the dynamic table size." Section 6.3 and
       // RFC 9113 section 4.3.1: the smallest size reached comes first, then the final one.
-      this.ensure(pos + 12);
+      pos = this.ensure(pos, 12);
       if (this.pendingMin < this.pendingFinal) pos = writeInteger(this.buf, pos, this.pendingMin, 5, 0x20);
       pos = writeInteger(this.buf, pos, this.pendingFinal, 5, 0x20);
       this.pendingMin = this.pendingFinal = -1;
@@ -143,22 +160,25 @@ export class HpackEncoder {
         throw new ApiMisuseError(`header field ${i}: name and value must be strings (latin1 byte strings)`);
       }
       const never = f[2] === true || this.neverIndexFn(name, value);
-      const st = STATIC_NAMES.get(name);
-      const dyn = this.names.get(name);
-      if (!never) {
-        let idx = st ? st.values.get(value) : undefined;
-        if (idx === undefined && dyn) {
-          const id = dyn.values.get(value);
-          if (id !== undefined) idx = this.table.inserted - id + STATIC_TABLE_LENGTH;
+      const rec = this.names.get(name);
+      let nameIdx = 0;
+      if (rec !== undefined) {
+        if (!never) {
+          let idx: number | undefined;
+          if (rec.staticValues !== null) idx = rec.staticValues.get(value);
+          if (idx === undefined && rec.values !== null) {
+            const id = rec.values.get(value);
+            if (id !== undefined) idx = this.table.inserted - id + STATIC_TABLE_LENGTH;
+          }
+          if (idx !== undefined) {
+            // RFC 7541 section 6.1: Indexed Header Field Representation.
+            pos = this.ensure(pos, 6);
+            pos = writeInteger(this.buf, pos, idx, 7, 0x80);
+            continue;
+          }
         }
-        if (idx !== undefined) {
-          // RFC 7541 section 6.1: Indexed Header Field Representation.
-          this.ensure(pos + 6);
-          pos = writeInteger(this.buf, pos, idx, 7, 0x80);
-          continue;
-        }
+        nameIdx = rec.staticIndex > 0 ? rec.staticIndex : this.table.inserted - rec.latest + STATIC_TABLE_LENGTH;
       }
-      const nameIdx = st ? st.index : dyn ? this.table.inserted - dyn.latest + STATIC_TABLE_LENGTH : 0;
       let indexing = false;
       let first: number;
       let prefix: number;
@@ -166,7 +186,11 @@ export class HpackEncoder {
         // RFC 7541 section 6.2.3: Literal Header Field Never Indexed.
         first = 0x10;
         prefix = 4;
-      } else if (this.shouldIndex(name, value)) {
+      } else if (
+        this.shouldIndexFn !== undefined
+          ? this.shouldIndexFn(name, value)
+          : (rec === undefined || !rec.noIndex) && name.length + value.length + ENTRY_OVERHEAD <= (this.table.maxSize * 3) / 4
+      ) {
         // RFC 7541 section 6.2.1: Literal Header Field with Incremental Indexing.
         first = 0x40;
         prefix = 6;
@@ -176,7 +200,7 @@ export class HpackEncoder {
         first = 0;
         prefix = 4;
       }
-      this.ensure(pos + 6);
+      pos = this.ensure(pos, 6);
       if (nameIdx > 0) {
         pos = writeInteger(this.buf, pos, nameIdx, prefix, first);
       } else {
@@ -186,34 +210,40 @@ export class HpackEncoder {
       pos = this.writeString(pos, value);
       if (indexing) this.insert(name, value);
     }
-    const out = Buffer.allocUnsafe(pos);
-    this.buf.copy(out, 0, 0, pos);
+    const out = this.buf.subarray(this.base, pos);
+    this.base = pos;
     return out;
   }
 
-  private shouldIndex(name: string, value: string): boolean {
-    if (this.shouldIndexFn) return this.shouldIndexFn(name, value);
-    if (name.length + value.length + ENTRY_OVERHEAD > (this.table.maxSize * 3) / 4) return false;
-    return !DEFAULT_UNINDEXED_NAMES.has(name);
-  }
-
-  /** RFC 7541 section 5.2: a string literal, Huffman-coded when the mode says so. */
+  /**
+   * RFC 7541 section 5.2: a string literal, Huffman-coded when the mode says so. In `auto` mode
+   * the Huffman form is written first (one pass) and replaced by the raw octets when it is not
+   * shorter.
+   */
   private writeString(pos: number, s: string): number {
+    const len = s.length;
     const mode = this.huffman;
-    if (mode !== 'never') {
-      const hl = huffmanEncodedLength(s); // also rejects characters above U+00FF
-      if (mode === 'always' || hl < s.length) {
-        this.ensure(pos + hl + 6);
-        pos = writeInteger(this.buf, pos, hl, 7, 0x80);
-        return writeHuffman(this.buf, pos, s);
-      }
-    } else {
-      for (let i = 0; i < s.length; i++) {
+    if (mode === 'never') {
+      for (let i = 0; i < len; i++) {
         if (s.charCodeAt(i) > 0xff) throw new RangeError('header strings must be latin1 byte strings (no character above U+00FF)');
       }
+      pos = this.ensure(pos, len + 6);
+      pos = writeInteger(this.buf, pos, len, 7, 0);
+      return pos + latin1Write(this.buf, s, pos);
     }
-    this.ensure(pos + s.length + 6);
-    pos = writeInteger(this.buf, pos, s.length, 7, 0);
+    // Huffman codes are at most 30 bits: 4 octets per character is always enough.
+    pos = this.ensure(pos, 4 * len + 12);
+    const prefixLen = integerLength(len, 7);
+    const start = pos + prefixLen;
+    const end = writeHuffman(this.buf, start, s); // also rejects characters above U+00FF
+    const hl = end - start;
+    if (hl < len || mode === 'always') {
+      const hPrefix = integerLength(hl, 7);
+      if (hPrefix !== prefixLen) this.buf.copyWithin(pos + hPrefix, start, end);
+      writeInteger(this.buf, pos, hl, 7, 0x80);
+      return pos + hPrefix + hl;
+    }
+    pos = writeInteger(this.buf, pos, len, 7, 0);
     return pos + latin1Write(this.buf, s, pos);
   }
 
@@ -221,23 +251,28 @@ export class HpackEncoder {
     const before = this.table.inserted;
     this.table.add(name, value);
     if (this.table.inserted === before) return; // larger than the table: it was emptied instead
-    const id = this.table.inserted - 1;
-    let dn = this.names.get(name);
-    if (!dn) this.names.set(name, (dn = { latest: id, values: new Map() }));
-    dn.latest = id;
-    dn.values.set(value, id);
+    const id = before;
+    let rec = this.names.get(name);
+    if (rec === undefined) this.names.set(name, (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) }));
+    rec.latest = id;
+    if (rec.values === null) rec.values = new Map();
+    rec.values.set(value, id);
   }
 
   /** Eviction hook: drop map entries that still point at the evicted id. */
   private forget(name: string, value: string, id: number): void {
-    const dn = this.names.get(name);
-    if (!dn) return;
-    if (dn.latest === id) {
+    const rec = this.names.get(name);
+    if (rec === undefined || rec.values === null) return;
+    if (rec.latest === id) {
       // The oldest entry was the newest with this name, so no entry with this name is left.
-      this.names.delete(name);
+      if (rec.staticIndex === 0) this.names.delete(name);
+      else {
+        rec.latest = -1;
+        rec.values = null;
+      }
       return;
     }
-    if (dn.values.get(value) === id) dn.values.delete(value);
+    if (rec.values.get(value) === id) rec.values.delete(value);
   }
 
   private setTableSize(size: number): void {
@@ -246,10 +281,18 @@ export class HpackEncoder {
     this.table.setMaxSize(size);
   }
 
-  private ensure(n: number): void {
-    if (n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));
-    this.buf.copy(next);
+  /**
+   * Make room for `extra` octets at `pos`; returns the position to write at. Blocks are written
+   * one after another into a slab and returned as views of it (no copy per block); when the slab
+   * is full, the block written so far moves to a new slab.
+   */
+  private ensure(pos: number, extra: number): number {
+    if (pos + extra <= this.buf.length) return pos;
+    const used = pos - this.base;
+    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, (used + extra) * 2));
+    this.buf.copy(next, 0, this.base, pos);
     this.buf = next;
+    this.base = 0;
+    return used;
   }
 }

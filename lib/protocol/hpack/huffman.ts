@@ -27,13 +27,14 @@ export function huffmanEncodedLength(s: string): number {
 /**
  * Huffman-encode `s` into `buf` at `pos`, padding the last octet with the most significant bits
  * of EOS (ones). Returns the position after the string. `buf` must have room for
- * `huffmanEncodedLength(s)` octets.
+ * `huffmanEncodedLength(s)` octets. Throws RangeError for a character above U+00FF.
  */
 export function writeHuffman(buf: Uint8Array, pos: number, s: string): number {
   let acc = 0; // pending bits, right-aligned
   let bits = 0; // count of pending bits, always < 8 between symbols
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
+    if (c > 0xff) throw new RangeError(`character U+${c.toString(16).padStart(4, '0')} is not a byte (header strings are latin1)`);
     let code = HUFFMAN_CODES[c];
     let len = HUFFMAN_LENGTHS[c];
     if (len > 24) {
