@@ -1,0 +1,98 @@
+import test from 'ava';
+import fc from 'fast-check';
+import type { HeaderField } from '../../../lib/protocol/frame/types';
+import { newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers } from '../../../lib/protocol/http/semantics';
+
+const base: HeaderField[] = [[':method', 'GET'], [':scheme', 'https'], [':authority', 'example.org'], [':path', '/']];
+const reqErr = (h: HeaderField[], connect = false) => validateRequest(h, connect, false, newMessageInfo());
+
+test('a plain request is valid and reports method, content-length and priority', (t) => {
+  const info = newMessageInfo();
+  t.is(validateRequest([...base, ['content-length', '12'], ['priority', 'u=1']], false, false, info), null);
+  t.is(info.method, 'GET');
+  t.is(info.contentLength, 12);
+  t.is(info.priority, 'u=1');
+});
+
+const malformedRequests: [string, HeaderField[]][] = [
+  ['missing :method', base.filter((h) => h[0] !== ':method')],
+  ['missing :scheme', base.filter((h) => h[0] !== ':scheme')],
+  ['missing :path', base.filter((h) => h[0] !== ':path')],
+  ['empty :path', [...base.slice(0, 3), [':path', '']]],
+  ['* path on GET', [...base.slice(0, 3), [':path', '*']]],
+  ['duplicate :path', [...base, [':path', '/x']]],
+  ['pseudo after regular', [base[0], base[1], ['accept', '*/*'], base[2], base[3]]],
+  ['undefined pseudo', [...base, [':status', '200']]],
+  ['response pseudo in request', [[':status', '200'], ...base]],
+  ['uppercase name', [...base, ['Accept', '*/*']]],
+  ['space in name', [...base, ['x y', '1']]],
+  ['colon in regular name', [...base, ['x:y', '1']]],
+  ['NUL in value', [...base, ['x', 'a\0b']]],
+  ['CR in value', [...base, ['x', 'a\rb']]],
+  ['LF in value', [...base, ['x', 'a\nb']]],
+  ['leading space in value', [...base, ['x', ' a']]],
+  ['trailing tab in value', [...base, ['x', 'a\t']]],
+  ['connection', [...base, ['connection', 'keep-alive']]],
+  ['keep-alive', [...base, ['keep-alive', '5']]],
+  ['proxy-connection', [...base, ['proxy-connection', 'close']]],
+  ['transfer-encoding', [...base, ['transfer-encoding', 'chunked']]],
+  ['upgrade', [...base, ['upgrade', 'h2c']]],
+  ['te other than trailers', [...base, ['te', 'gzip']]],
+  ['bad content-length', [...base, ['content-length', '1x']]],
+  ['conflicting content-length', [...base, ['content-length', '1'], ['content-length', '2']]],
+  ['CONNECT with :path', [[':method', 'CONNECT'], [':authority', 'h:443'], [':path', '/']]],
+  ['CONNECT without :authority', [[':method', 'CONNECT']]],
+  [':protocol without the setting', [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/']]],
+];
+for (const [name, h] of malformedRequests) {
+  test(`malformed request (RFC 9113 section 8): ${name}`, (t) => {
+    t.not(reqErr(h), null);
+  });
+}
+
+test('valid special requests: te: trailers, OPTIONS *, CONNECT, extended CONNECT when enabled', (t) => {
+  t.is(reqErr([...base, ['te', 'trailers']]), null);
+  t.is(reqErr([[':method', 'OPTIONS'], [':scheme', 'https'], [':authority', 'h'], [':path', '*']]), null);
+  t.is(reqErr([[':method', 'CONNECT'], [':authority', 'h:443']]), null);
+  t.is(reqErr([[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/chat']], true), null);
+  t.not(reqErr([[':method', 'GET'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/chat']], true), null);
+  t.not(reqErr([[':method', 'CONNECT'], [':protocol', 'websocket'], [':authority', 'h']], true), null);
+});
+
+test('responses: exactly one 3-digit :status, no 101, interim ones cannot end the stream', (t) => {
+  const info = newMessageInfo();
+  t.is(validateResponse([[':status', '200'], ['content-length', '3']], false, info), null);
+  t.is(info.status, 200);
+  t.is(info.contentLength, 3);
+  t.is(validateResponse([[':status', '103']], false, info), null);
+  t.not(validateResponse([[':status', '103']], true, info), null);
+  t.not(validateResponse([[':status', '101']], false, info), null);
+  t.not(validateResponse([['server', 'x']], false, info), null);
+  t.not(validateResponse([[':status', '20']], false, info), null);
+  t.not(validateResponse([[':status', '200'], [':status', '200']], false, info), null);
+  t.not(validateResponse([[':status', '200'], [':path', '/']], false, info), null);
+  t.not(validateResponse([[':status', '200'], ['te', 'trailers']], false, info), null);
+  t.not(validateResponse([[':status', '200'], ['transfer-encoding', 'chunked']], false, info), null);
+});
+
+test('trailers: no pseudo-headers, regular field rules apply', (t) => {
+  t.is(validateTrailers([['grpc-status', '0'], ['x-sum', 'abc']]), null);
+  t.not(validateTrailers([[':status', '200']]), null);
+  t.not(validateTrailers([['Bad', '1']]), null);
+  t.not(validateTrailers([['connection', 'close']]), null);
+});
+
+test('RFC 9218 priority field: urgency and incremental, unknown parts ignored', (t) => {
+  t.deepEqual(parsePriorityField('u=1'), { urgency: 1, incremental: false });
+  t.deepEqual(parsePriorityField('u=5, i'), { urgency: 5, incremental: true });
+  t.deepEqual(parsePriorityField('i=?0, u=0'), { urgency: 0, incremental: false });
+  t.deepEqual(parsePriorityField('u=9, foo=bar'), { urgency: 3, incremental: false });
+  t.is(parsePriorityField(''), null);
+});
+
+test('fast-check: any valid lowercase token name with a clean value passes; adding one uppercase letter fails', (t) => {
+  const nameArb = fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/).filter((n) => !['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length'].includes(n));
+  const valueArb = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/);
+  fc.assert(fc.property(nameArb, valueArb, (n, v) => reqErr([...base, [n, v]]) === null && reqErr([...base, [n + 'X', v]]) !== null));
+  t.pass();
+});
