@@ -435,10 +435,30 @@ class ConnectionRun {
   private pump(): void {
     const conn = this.connection;
     if (!conn || !this.ready || this.finishing || conn.session.closed) return;
+    let n = 0;
     while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
       const p = this.queue.shift() as Planned;
       this.submit(p);
+      n++;
     }
+    if (n) this.kick();
+  }
+
+  private kickScheduled = false;
+
+  /**
+   * Make sure what we just queued gets written. `session.request()` does not signal
+   * `onWantWrite` (its HEADERS otherwise wait for the next unrelated write), and commands given
+   * from inside an event must not re-enter the transport, so flush on the next turn.
+   */
+  private kick(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      const conn = this.connection;
+      if (conn && !conn.closed) conn.flush();
+    });
   }
 
   private submit(p: Planned): void {
@@ -474,6 +494,7 @@ class ConnectionRun {
         this.err(`${rec.uri}: no complete response within ${o.timeout} ms (-t); cancelling stream ${id}`);
         try {
           session.reset(id, ErrorCode.CANCEL);
+          this.kick();
         } catch {
           // already gone
         }
@@ -500,6 +521,7 @@ class ConnectionRun {
     try {
       session.sendData(id, this.body as Buffer, trailers.length === 0);
       if (trailers.length) session.sendTrailers(id, trailers);
+      this.kick();
     } catch (e) {
       this.err(`${l.rec.uri}: could not send the request body: ${(e as Error).message}`);
     }

@@ -1,0 +1,118 @@
+/** Test helpers for nghttp: free ports, real servers started and stopped, the CLIs run with a time bound. */
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export function repoRoot(): string {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  return d;
+}
+
+export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
+export const FIXTURES = path.join(repoRoot(), 'spec', 'fixtures');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Wait until something accepts TCP connections on the port (at most ~5 s). */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+/** Start a server process; `stop()` kills it and waits for its exit. */
+export async function startServer(cmd: string, args: string[], port: number): Promise<Proc> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${cmd} did not start: ${out}`);
+  }
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (killed after `timeoutMs`); stdout/stderr as latin1 text. */
+export function runCmd(cmd: string, args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Our nghttp CLI. */
+export function runOurs(args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+  return runCmd(process.execPath, [NGHTTP_BIN, ...args], opts);
+}
+
+/** A directory with the reference samples' documents: index.html (with assets), style.css, app.js, 1k. */
+export function makeDocroot(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttp-spec-'));
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<html><head><link rel="stylesheet" href="/style.css"><script src="app.js"></script></head>\n' +
+      '<body><img src="/1k"><script src="/late.js#x"></script><img src="http://example.com/x.png"></body></html>\n',
+  );
+  fs.writeFileSync(path.join(dir, 'style.css'), 'body{color:red}\n');
+  fs.writeFileSync(path.join(dir, 'app.js'), 'console.log(1)\n');
+  fs.writeFileSync(path.join(dir, 'late.js'), 'x\n');
+  fs.writeFileSync(path.join(dir, '1k'), Buffer.alloc(1024, 'a'));
+  return dir;
+}

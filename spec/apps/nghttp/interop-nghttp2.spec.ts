@@ -1,0 +1,126 @@
+/**
+ * nghttp against Debian's nghttpd (h2c and TLS) and nghttpx (h2c Upgrade), compared line by line
+ * with the real /usr/bin/nghttp on the same server (needs nghttp2-client, nghttp2-server and
+ * nghttp2-proxy; skipped otherwise).
+ */
+import anyTest, { TestFn } from 'ava';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseTrace } from './compare';
+import { FIXTURES, freePort, makeDocroot, Proc, runCmd, runOurs, startServer } from './helpers';
+
+const HAVE = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd') && fs.existsSync('/usr/sbin/nghttpx');
+const test = (HAVE ? anyTest : anyTest.skip) as TestFn<unknown>;
+
+let dir = '';
+let h2c: Proc | undefined;
+let tls: Proc | undefined;
+let proxy: Proc | undefined;
+let h2cPort = 0;
+let tlsPort = 0;
+let proxyPort = 0;
+
+anyTest.before(async () => {
+  if (!HAVE) return;
+  dir = makeDocroot();
+  h2cPort = await freePort();
+  h2c = await startServer('/usr/sbin/nghttpd', ['--no-tls', '--echo-upload', '-p/=/style.css,/app.js', '-d', dir, String(h2cPort)], h2cPort);
+  tlsPort = await freePort();
+  tls = await startServer('/usr/sbin/nghttpd', ['-d', dir, String(tlsPort), path.join(FIXTURES, 'server.key'), path.join(FIXTURES, 'server.crt')], tlsPort);
+  proxyPort = await freePort();
+  proxy = await startServer('/usr/sbin/nghttpx', ['--conf=/dev/null', '--single-process', '-L', 'FATAL', `--frontend=127.0.0.1,${proxyPort};no-tls`, `--backend=127.0.0.1,${h2cPort};/;proto=h2`], proxyPort);
+});
+
+anyTest.after.always(async () => {
+  await Promise.all([h2c?.stop(), tls?.stop(), proxy?.stop()]);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Run both and compare: the same sent frames in the same order, the same received frames in the
+ * same order, the same notes; SETTINGS ACKs are left out because whether the reference gets to
+ * send its ACK before its GOAWAY depends on how the server's bytes were split.
+ */
+async function compare(t: import('ava').ExecutionContext, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+  const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir, env: opts.env })]);
+  t.is(ref.code, 0, ref.stderr);
+  t.is(ours.code, 0, ours.stderr);
+  const a = parseTrace(ref.stdout, { dropSettingsAck: true });
+  const b = parseTrace(ours.stdout, { dropSettingsAck: true });
+  t.true(a.send.length > 0);
+  t.deepEqual(b.other, a.other, 'notes');
+  t.deepEqual(b.send, a.send, 'sent frames');
+  t.deepEqual(b.recv, a.recv, 'received frames');
+  t.regex(ours.stdout.split('\n')[0], /^\[ *\d+\.\d{3}\] Connected$/);
+  t.regex(ours.stdout, /send GOAWAY frame <length=8, flags=0x00, stream_id=0>\n {10}\(last_stream_id=\d+, error_code=NO_ERROR\(0x00\), opaque_data\(0\)=\[\]\)\n$/);
+  return { ref, ours };
+}
+
+test('-nv: the same frames as the real nghttp (h2c, server push)', async (t) => {
+  await compare(t, ['-nv', `http://127.0.0.1:${h2cPort}/`]);
+});
+
+test('-nv with two URIs, one a 404, on one connection', async (t) => {
+  await compare(t, ['-nv', `http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/nope`]);
+});
+
+test('-nv -d with padding and a trailer (echo upload)', async (t) => {
+  await compare(t, ['-nv', '-b', '8', '--trailer=x-cli-trailer:yes', '-d', 'app.js', `http://127.0.0.1:${h2cPort}/echo`]);
+});
+
+test('-nv --continuation shows one HEADERS line for the split block', async (t) => {
+  const { ours } = await compare(t, ['-nv', '--continuation', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.regex(ours.stdout, /send HEADERS frame <length=185\d\d, flags=0x25, stream_id=13>/);
+});
+
+test('-nva: assets by priority, pushed ones not fetched again; -s table', async (t) => {
+  await compare(t, ['-nva', `http://127.0.0.1:${h2cPort}/`]);
+  const s = await runOurs(['-nas', `http://127.0.0.1:${h2cPort}/`]);
+  t.is(s.code, 0);
+  const rows = s.stdout.slice(s.stdout.indexOf('id  responseEnd')).trim().split('\n').slice(1);
+  t.deepEqual(rows.map((r) => r.trim().split(/\s+/).pop()).sort(), ['/', '/1k', '/app.js', '/late.js', '/style.css']);
+  t.true(rows.some((r) => /^ {2}2 +\+\S+ \*/.test(r)), 'pushed row marked with *');
+});
+
+test('-nv -m 2 -p 200 --no-dep', async (t) => {
+  await compare(t, ['-nv', '-m', '2', '-p', '200', '--no-dep', `http://127.0.0.1:${h2cPort}/1k`]);
+});
+
+test('TLS with ALPN: -nvy matches the reference; without -y a bad certificate is refused', async (t) => {
+  const { ours } = await compare(t, ['-nvy', `https://127.0.0.1:${tlsPort}/1k`]);
+  t.regex(ours.stdout, /^\[ *\d+\.\d{3}\] Connected\nThe negotiated protocol: h2\n/);
+  const refused = await runOurs(['-n', `https://127.0.0.1:${tlsPort}/1k`]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /Certificate verification failed: self-signed certificate/);
+  t.regex(refused.stderr, /Some requests were not processed\. total=1, processed=0/);
+  // Trusting the fixture's certificate makes it verify: no -y needed.
+  const trusted = await runOurs([`https://localhost:${tlsPort}/1k`], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'server.crt') } });
+  t.is(trusted.code, 0, trusted.stderr);
+  t.is(trusted.stdout, 'a'.repeat(1024));
+});
+
+test('-u through nghttpx: HTTP/1.1 Upgrade, then the same frames as the reference', async (t) => {
+  const { ours } = await compare(t, ['-nvu', `http://127.0.0.1:${proxyPort}/1k`, `http://127.0.0.1:${proxyPort}/style.css`]);
+  t.regex(ours.stdout, /HTTP Upgrade request\nGET \/1k HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQAAP__\r\n/);
+  t.regex(ours.stdout, /HTTP Upgrade response\nHTTP\/1\.1 101 Switching Protocols\r\n/);
+  t.regex(ours.stdout, /HTTP Upgrade success/);
+});
+
+test('-u -d: the upgrade goes as OPTIONS *, the POST on stream 13', async (t) => {
+  const { ours } = await compare(t, ['-nvu', '-d', 'style.css', `http://127.0.0.1:${proxyPort}/echo`]);
+  t.regex(ours.stdout, /OPTIONS \* HTTP\/1\.1\r\n/);
+  t.regex(ours.stdout, /send HEADERS frame <length=\d+, flags=0x24, stream_id=13>/);
+});
+
+test('-u against nghttpd (no Upgrade support): a clear error and a non-zero exit', async (t) => {
+  const r = await runOurs(['-nvu', `http://127.0.0.1:${h2cPort}/`]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /Failed to parse HTTP Upgrade response header: Expected HTTP\//);
+  t.regex(r.stderr, /Some requests were not processed\. total=1, processed=0/);
+});
+
+test('the body goes to stdout unless -n', async (t) => {
+  const r = await runOurs([`http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/style.css`]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'a'.repeat(1024) + 'body{color:red}\n');
+});
