@@ -33,6 +33,8 @@ import {
 export * from './types';
 
 const MAX_STREAM_ID = 0x7fffffff;
+/** CloseCause by small integer, for the closed-stream table. */
+const CAUSE_CODES: readonly CloseCause[] = ['endStream', 'localReset', 'remoteReset', 'connection'];
 /** Opaque data of the PING that ends phase one of a graceful shutdown. */
 const SHUTDOWN_PING = Buffer.from('nghttp2s', 'latin1');
 
@@ -111,7 +113,8 @@ export class Session {
 
   private readonly streams = new Map<number, Stream>();
   /** Recently closed streams and how they closed (bounded FIFO). */
-  private readonly closedStreams = new Map<number, CloseCause>();
+  private readonly closedIds: Int32Array;
+  private readonly closedCauses: Uint8Array;
   /** Highest stream id the peer opened (or promised, for a client). */
   private lastPeerStreamId = 0;
   /** Next id for a stream we initiate. */
@@ -174,6 +177,8 @@ export class Session {
       this.limits.maxConcurrentStreams = opts.settings.maxConcurrentStreams;
     }
     this.encoderMaxTableSize = opts.encoderMaxTableSize ?? 4096;
+    this.closedIds = new Int32Array(Math.max(0, this.limits.maxClosedStreamsRemembered));
+    this.closedCauses = new Uint8Array(this.closedIds.length);
     this.nextStreamId = this.role === 'client' ? 1 : 2;
 
     const t = this.now();
@@ -327,7 +332,7 @@ export class Session {
       if (isViolation(t)) this.violation(t, id, `frame not allowed on idle stream ${id}`);
       return true;
     }
-    const v = lateFrameVerdict(this.closedStreams.get(id), event);
+    const v = lateFrameVerdict(this.closedCause(id), event);
     if (v !== 'ignore') this.violation(v, id, `frame on closed stream ${id}`);
     return true;
   }
@@ -857,10 +862,23 @@ export class Session {
     this.maybeFinish();
   }
 
+  /**
+   * Record how a stream closed in a direct-mapped table (slot = id mod size): O(1), no allocation,
+   * bounded; a newer stream overwrites an old one in its slot, which then counts as forgotten.
+   */
   private rememberClosed(id: number, cause: CloseCause): void {
-    const m = this.closedStreams;
-    m.set(id, cause);
-    if (m.size > this.limits.maxClosedStreamsRemembered) m.delete(m.keys().next().value as number);
+    const n = this.closedIds.length;
+    if (n === 0) return;
+    const slot = id % n;
+    this.closedIds[slot] = id;
+    this.closedCauses[slot] = CAUSE_CODES.indexOf(cause);
+  }
+
+  private closedCause(id: number): CloseCause | undefined {
+    const n = this.closedIds.length;
+    if (n === 0) return undefined;
+    const slot = id % n;
+    return this.closedIds[slot] === id ? CAUSE_CODES[this.closedCauses[slot]] : undefined;
   }
 
   /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
