@@ -37,3 +37,6 @@ export { HTTP2Client } from './client';
 export type { ClientRequestInit, ClientResponse, PushedResponse } from './client';
 export { sessionDuplex, sessionEvents } from '../operators/session';
 export type { SessionDuplex, SessionLayerOptions } from '../operators/session';
+export * from './protocol/hpack';
+export { HDDeflater, HDInflater, HDTableEntry, HeaderBytes } from './hpack';
+export { hpackEncode, hpackDecode, hpackEncodeTransform, hpackDecodeTransform } from '../operators/hpack';
