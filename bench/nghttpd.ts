@@ -2,7 +2,8 @@
  * `npm run bench:nghttpd`: our nghttpd, Debian's C nghttpd and a Node `http2` static server, each
  * loaded by Debian's h2load (`-t 1 -c 10 -m 10`) on 1 KiB and 100 KiB files over h2c and TLS, in
  * one run; prints req/s, MB/s and the ratios against the targets. Each server runs in its own
- * process. Env: BENCH_N1K / BENCH_N100K (requests per run), BENCH_ONLY=ours|c|node (one server).
+ * process. Env: BENCH_N1K / BENCH_N100K (requests per run), BENCH_REPEAT (best of N, default 3),
+ * BENCH_ONLY=ours|c|node (one server).
  */
 import { execFile, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -113,9 +114,10 @@ async function main(): Promise<void> {
   const n1k = Number(process.env.BENCH_N1K ?? 20000);
   const n100k = Number(process.env.BENCH_N100K ?? 4000);
   const only = process.env.BENCH_ONLY;
+  const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only === s.key));
   const results = new Map<string, Result>();
-  console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k; ${os.cpus().length} CPUs, Node ${process.version}`);
+  console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`);
   for (const secure of [false, true]) {
     for (const srv of servers) {
       const port = await freePort();
@@ -125,7 +127,12 @@ async function main(): Promise<void> {
         const base = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
         await h2load(`${base}/1k`, 2000); // warm-up (JIT, file cache)
         for (const [file, n] of [['1k', n1k], ['100k', n100k]] as const) {
-          const r = await h2load(`${base}/${file}`, n);
+          // Best of REPEAT runs: the machine is shared, a single run mostly measures the neighbours.
+          let r = await h2load(`${base}/${file}`, n);
+          for (let i = 1; i < REPEAT; i++) {
+            const again = await h2load(`${base}/${file}`, n);
+            if (again.reqs > r.reqs) r = again;
+          }
           results.set(`${srv.key}/${secure ? 'tls' : 'h2c'}/${file}`, r);
           const ok = r.succeeded === r.total ? '' : `  (only ${r.succeeded}/${r.total} succeeded)`;
           console.log(`${srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${r.reqs.toFixed(0).padStart(8)} req/s ${r.mbs.toFixed(1).padStart(8)} MB/s${ok}`);

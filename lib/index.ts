@@ -37,6 +37,13 @@ export { HTTP2Client } from './client';
 export type { ClientRequestInit, ClientResponse, PushedResponse } from './client';
 export { sessionDuplex, sessionEvents } from '../operators/session';
 export type { SessionDuplex, SessionLayerOptions } from '../operators/session';
+// nghttpd: the static HTTP/2 server engine, its options and the static site (lib/apps/nghttpd).
+export { startNghttpd, listenLines } from './apps/nghttpd/server';
+export type { NghttpdServer, NghttpdIO } from './apps/nghttpd/server';
+export { parseArgs as parseNghttpdArgs, helpText as nghttpdHelpText } from './apps/nghttpd/options';
+export type { NghttpdOptions } from './apps/nghttpd/options';
+export { StaticSite, decodeRequestPath, parseMimeTypes, loadMimeTypes, contentTypeFor } from './apps/nghttpd/static';
+export type { SiteConfig, SiteRequest, SiteResponse, FileEntry } from './apps/nghttpd/static';
 export * from './protocol/hpack';
 export { HDDeflater, HDInflater, HDTableEntry, HeaderBytes } from './hpack';
 export { hpackEncode, hpackDecode, hpackEncodeTransform, hpackDecodeTransform } from '../operators/hpack';

@@ -247,10 +247,28 @@ function handleRequest(
   trailers: HeaderField[],
 ): void {
   const h = stream.requestHeaders;
-  const method = header(h, ':method') ?? 'GET';
-  const reqPath = header(h, ':path') ?? '/';
-  const scheme = header(h, ':scheme') ?? info.scheme;
-  const authority = header(h, ':authority') ?? header(h, 'host') ?? '';
+  // One pass over the request fields.
+  let method = 'GET';
+  let reqPath = '/';
+  let scheme: string = info.scheme;
+  let authority: string | undefined;
+  let host = '';
+  let acceptEncoding: string | undefined;
+  let ifModifiedSince: string | undefined;
+  for (let i = 0; i < h.length; i++) {
+    const name = h[i][0];
+    switch (name) {
+      case ':method': method = h[i][1]; break;
+      case ':path': reqPath = h[i][1]; break;
+      case ':scheme': scheme = h[i][1]; break;
+      case ':authority': authority = h[i][1]; break;
+      case 'host': host = h[i][1]; break;
+      case 'accept-encoding': acceptEncoding = h[i][1]; break;
+      case 'if-modified-since': ifModifiedSince = h[i][1]; break;
+      default: break;
+    }
+  }
+  if (authority === undefined) authority = host;
   const echo = opts.echoUpload && (method === 'POST' || method === 'PUT');
 
   if (echo) {
@@ -265,20 +283,19 @@ function handleRequest(
     // Push first (PUSH_PROMISE before the response, as nghttpd), then answer all in order.
     const pushed: Array<{ st: Http2Stream; path: string }> = [];
     const q = reqPath.indexOf('?');
-    const pushList = opts.push.get(q >= 0 ? reqPath.slice(0, q) : reqPath);
+    const pushList = opts.push.size === 0 ? undefined : opts.push.get(q >= 0 ? reqPath.slice(0, q) : reqPath);
     if (pushList && stream.kind === 'request' && conn.session.remoteSettings.enablePush) {
       for (const p of pushList) {
         try {
-          const st = stream.push([[':method', 'GET'], [':path', p], [':scheme', scheme], [':authority', authority]]);
+          const st = stream.push([[':method', 'GET'], [':path', p], [':scheme', scheme], [':authority', authority!]]);
           pushed.push({ st, path: p });
         } catch {
           break; // the client refused push, or too many streams: serve the page alone
         }
       }
     }
-    const acceptEncoding = header(h, 'accept-encoding');
-    const mainReq = { scheme, authority, acceptEncoding, method, path: reqPath, ifModifiedSince: header(h, 'if-modified-since') };
-    const pushReqs = pushed.map((p) => ({ scheme, authority, acceptEncoding, method: 'GET', path: p.path }));
+    const mainReq = { scheme, authority: authority!, acceptEncoding, method, path: reqPath, ifModifiedSince };
+    const pushReqs = pushed.map((p) => ({ scheme, authority: authority!, acceptEncoding, method: 'GET', path: p.path }));
     // Hot path: everything answered from the cache, right now, inside the socket read.
     const now0 = site.resolveCached(mainReq);
     if (now0) {

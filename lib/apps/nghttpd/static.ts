@@ -130,6 +130,9 @@ export interface FileEntry {
   checkedAt: number;
   /** Evicted from the cache: close the fd when refs reach 0. */
   stale: boolean;
+  /** The GET 200 header list, reused while the `date` value is the same (the hot path allocates none). */
+  headers200?: HeaderField[];
+  headers200Date?: string;
 }
 
 /** Read up to `length` bytes at `position` from an entry (the small-file buffer or the fd). */
@@ -183,6 +186,7 @@ export interface SiteRequest {
 /** A response: headers in the reference's order, and the body to send (none for HEAD/301/304). */
 export interface SiteResponse {
   status: number;
+  /** The response header list; may be shared with other responses (treat as read-only). */
   headers: HeaderField[];
   /** In-memory body (error pages). */
   body?: Buffer;
@@ -283,13 +287,21 @@ export class StaticSite {
         return { status: 304, headers };
       }
     }
+    const date = httpDate();
+    const head = req.method === 'HEAD';
+    if (!head && entry.headers200 !== undefined && entry.headers200Date === date) {
+      entry.refs++;
+      return { status: 200, headers: entry.headers200, file: entry };
+    }
     const headers = this.base(200);
-    headers.push(['cache-control', 'max-age=3600'], ['date', httpDate()]);
+    headers.push(['cache-control', 'max-age=3600'], ['date', date]);
     if (!this.config.noContentLength) headers.push(['content-length', entry.sizeText]);
     headers.push(['last-modified', entry.lastModified]);
     if (entry.contentType !== undefined) headers.push(['content-type', entry.contentType]);
-    if (req.method === 'HEAD') return { status: 200, headers };
+    if (head) return { status: 200, headers };
     this.addTrailerHeader(headers, entry.size);
+    entry.headers200 = headers;
+    entry.headers200Date = date;
     entry.refs++;
     return { status: 200, headers, file: entry };
   }
