@@ -7,7 +7,7 @@
  * deframer never reuses, so every view it has handed out stays valid. Callers must not recycle
  * the chunks they push (Node sockets never do).
  */
-import { ConnectionError, ErrorCode } from '../errors';
+import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import type { Stage } from '../stage';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, MAX_MAX_FRAME_SIZE } from './constants';
 import { parseFrame, FrameLimits } from './codec';
@@ -23,6 +23,14 @@ export interface DeframerOptions {
   maxFrameSize?: number;
   /** Server side: consume and check the 24-octet client connection preface before any frame. */
   expectPreface?: boolean;
+  /**
+   * Receives each StreamError (a frame that breaks a rule confined to one stream, e.g. a
+   * WINDOW_UPDATE of 0 on a stream, or an error `emit` threw for one stream); the frame is
+   * dropped and reading goes on with the next one. Without it, `push` throws the StreamError
+   * and keeps the unread rest of the chunk, which the next `push` (an empty chunk will do)
+   * reads first. ConnectionErrors always throw and end the deframer.
+   */
+  onStreamError?: (err: StreamError) => void;
 }
 
 /** Incremental frame reader; see the module comment. */
@@ -36,13 +44,19 @@ export class Deframer implements Stage<Buffer, Frame> {
   /** The frame (header + payload) being gathered when a chunk ended inside its payload. */
   private pending: Buffer | null = null;
   private pendingHave = 0;
-  /** Once a stage error has been thrown, every later call throws it again. */
+  /** Once a connection-level error has been thrown, every later call throws it again. */
   private failed: Error | null = null;
+  /** Unread input left behind by a thrown StreamError (a view, read before the next chunk). */
+  private backlog: Buffer | null = null;
+  /** Offset in the current chunk just past the frame being parsed or emitted. */
+  private cursor = 0;
+  private readonly onStreamError: ((err: StreamError) => void) | undefined;
 
   constructor(opts: DeframerOptions = {}) {
     this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
     if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
     this.prefaceLeft = opts.expectPreface ? CONNECTION_PREFACE.length : 0;
+    this.onStreamError = opts.onStreamError;
   }
 
   /** Change the accepted payload size (call when our SETTINGS_MAX_FRAME_SIZE is acknowledged). */
@@ -60,19 +74,47 @@ export class Deframer implements Stage<Buffer, Frame> {
 
   /** Whether the deframer holds a partial frame (or partial preface). */
   get midFrame(): boolean {
-    return this.headerHave > 0 || this.pending !== null || (this.prefaceLeft > 0 && this.prefaceLeft < CONNECTION_PREFACE.length);
+    return (
+      this.headerHave > 0 || this.pending !== null || (this.backlog !== null && this.backlog.length > 0) ||
+      (this.prefaceLeft > 0 && this.prefaceLeft < CONNECTION_PREFACE.length)
+    );
   }
 
+  /**
+   * Consume one chunk of bytes; emits every frame it completes, in order. A ConnectionError (or
+   * any other error) ends the deframer: later calls rethrow it. A StreamError goes to
+   * `onStreamError` when given, else it is thrown with the rest of the chunk kept for the next
+   * call (see DeframerOptions.onStreamError).
+   */
   push(chunk: Buffer, emit: (f: Frame) => void): void {
     if (this.failed) throw this.failed;
-    try {
-      this.consume(chunk, emit);
-    } catch (err) {
-      this.failed = err as Error;
-      throw err;
+    let input = chunk;
+    if (this.backlog !== null) {
+      input = chunk.length === 0 ? this.backlog : Buffer.concat([this.backlog, chunk]);
+      this.backlog = null;
+    }
+    for (;;) {
+      try {
+        this.cursor = 0;
+        this.consume(input, emit);
+        return;
+      } catch (err) {
+        if (!(err instanceof StreamError)) {
+          this.failed = err as Error;
+          throw err;
+        }
+        // The offending frame has been read whole: carry on after it.
+        input = input.subarray(this.cursor);
+        if (this.onStreamError === undefined) {
+          this.backlog = input;
+          throw err;
+        }
+        this.onStreamError(err);
+      }
     }
   }
 
+  /** The bytes have ended: throws if they stopped inside a frame or inside the preface. */
   end(_emit: (f: Frame) => void): void {
     if (this.failed) throw this.failed;
     if (this.midFrame) {
@@ -119,14 +161,17 @@ export class Deframer implements Stage<Buffer, Frame> {
       off += n;
       if (this.pendingHave < p.length) return;
       this.pending = null;
+      this.cursor = off;
       emit(this.parseAt(p, 0, p.length - FRAME_HEADER_LENGTH));
     }
     // Frames wholly inside this chunk: parsed from views, no copy.
     while (len - off >= FRAME_HEADER_LENGTH) {
       const length = this.checkLength(chunk, off);
       if (len - off - FRAME_HEADER_LENGTH < length) break;
-      emit(this.parseAt(chunk, off, length));
+      const at = off;
       off += FRAME_HEADER_LENGTH + length;
+      this.cursor = off;
+      emit(this.parseAt(chunk, at, length));
     }
     if (off === len) return;
     // A partial frame at the end of the chunk.

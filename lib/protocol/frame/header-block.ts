@@ -3,7 +3,7 @@
  * CONTINUATION frames that follow it into one frame carrying the whole block, and enforces the
  * rule that nothing may come between them. Every other frame passes through untouched.
  */
-import { ConnectionError, ErrorCode } from '../errors';
+import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import type { Stage } from '../stage';
 import { Flag, FrameType } from './constants';
 import type { Frame, HeadersFrame, PushPromiseFrame } from './types';
@@ -62,7 +62,9 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
     try {
       this.step(frame, emit);
     } catch (err) {
-      this.failed = err as Error;
+      // A StreamError can only come from downstream `emit`, after this stage's state is settled:
+      // it concerns one stream and leaves the assembler usable.
+      if (!(err instanceof StreamError)) this.failed = err as Error;
       throw err;
     }
   }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Deframer } from '../../../lib/protocol/frame/deframer';
 import { encodeFrame, wireFlags } from '../../../lib/protocol/frame/codec';
 import { CONNECTION_PREFACE, FrameType } from '../../../lib/protocol/frame/constants';
-import { ConnectionError, ErrorCode } from '../../../lib/protocol/errors';
+import { ConnectionError, ErrorCode, StreamError } from '../../../lib/protocol/errors';
 import type { DataFrame, Frame } from '../../../lib/protocol/frame/types';
 import { runStage } from '../../../lib/protocol/stage';
 import { hex, loadVectors, plain } from './helpers';
@@ -134,4 +134,53 @@ test('end in the middle of a frame or of the preface is a typed error; at a boun
   clean.push(hex('000000 04 01 00000000'), () => {});
   t.notThrows(() => clean.end(() => {}));
   t.false(clean.midFrame);
+});
+
+/** WINDOW_UPDATE of 0 on stream 5 (a stream error), then a PING, then a SETTINGS ACK. */
+const streamErrorThenMore = Buffer.concat([
+  hex('000004 08 00 00000005 00000000'),
+  hex('000008 06 00 00000000 0102030405060708'),
+  hex('000000 04 01 00000000'),
+]);
+
+test('a stream error does not cost the frames after it: onStreamError gets it, reading goes on', (t) => {
+  for (let cut = 0; cut <= streamErrorThenMore.length; cut++) {
+    const errors: StreamError[] = [];
+    const d = new Deframer({ onStreamError: (e) => errors.push(e) });
+    const got = runStage(d, [streamErrorThenMore.subarray(0, cut), streamErrorThenMore.subarray(cut)]);
+    assert.deepStrictEqual(got.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS], `cut ${cut}`);
+    assert.strictEqual(errors.length, 1);
+    assert.strictEqual(errors[0].streamId, 5);
+  }
+  t.pass();
+});
+
+test('without onStreamError the StreamError is thrown and the rest of the chunk is read on the next push', (t) => {
+  const d = new Deframer();
+  const out: Frame[] = [];
+  const emit = (f: Frame) => out.push(f);
+  const err = t.throws(() => d.push(streamErrorThenMore, emit), { instanceOf: StreamError });
+  t.is(err!.code, ErrorCode.PROTOCOL_ERROR);
+  t.true(d.midFrame);
+  d.push(Buffer.alloc(0), emit);
+  t.deepEqual(out.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS]);
+  t.false(d.midFrame);
+  d.push(hex('000000 04 01 00000000'), emit);
+  t.is(out.length, 3);
+});
+
+test('a StreamError thrown by the consumer (emit) is survivable too; a ConnectionError is not', (t) => {
+  const frames = Buffer.concat([hex('000001 00 00 00000003 61'), hex('000001 00 00 00000005 62'), hex('000000 04 01 00000000')]);
+  const d = new Deframer();
+  const seen: number[] = [];
+  const emit = (f: Frame) => {
+    seen.push(f.streamId);
+    if (f.streamId === 3) throw new StreamError(ErrorCode.STREAM_CLOSED, 3, 'closed stream');
+  };
+  t.throws(() => d.push(frames, emit), { instanceOf: StreamError });
+  d.push(Buffer.alloc(0), emit);
+  t.deepEqual(seen, [3, 5, 0]);
+  const c = new Deframer();
+  t.throws(() => c.push(frames, () => { throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'x'); }), { instanceOf: ConnectionError });
+  t.throws(() => c.push(Buffer.alloc(0), () => {}), { instanceOf: ConnectionError });
 });

@@ -3,7 +3,7 @@ import { HeaderBlockAssembler, HeaderBlockSplitter, splitHeaderBlock } from '../
 import { Deframer } from '../../../lib/protocol/frame/deframer';
 import { encodeFrame } from '../../../lib/protocol/frame/codec';
 import { Flag, FrameType } from '../../../lib/protocol/frame/constants';
-import { ConnectionError, ErrorCode } from '../../../lib/protocol/errors';
+import { ConnectionError, ErrorCode, StreamError } from '../../../lib/protocol/errors';
 import { compose, runStage } from '../../../lib/protocol/stage';
 import type { ContinuationFrame, Frame, HeadersFrame, PushPromiseFrame } from '../../../lib/protocol/frame/types';
 
@@ -104,4 +104,17 @@ test('splitHeaderBlock: big blocks leave as HEADERS + CONTINUATION*, and assembl
   const small = { ...h, fragment: Buffer.from('x') };
   t.deepEqual(splitHeaderBlock(small), [small]);
   t.deepEqual(runStage(new HeaderBlockSplitter(), [ping, small]), [ping, small]);
+});
+
+test('a StreamError thrown downstream leaves the assembler usable; a ConnectionError ends it', (t) => {
+  const boom = () => { throw new StreamError(ErrorCode.REFUSED_STREAM, 1, 'refused'); };
+  const b = new HeaderBlockAssembler();
+  b.push(headers(1, 'a', 0), boom);
+  t.throws(() => b.push(cont(1, 'b', true), boom), { instanceOf: StreamError });
+  const out: Frame[] = [];
+  b.push(headers(3, 'c', Flag.END_HEADERS), (f) => out.push(f));
+  t.is(out.length, 1);
+  const c = new HeaderBlockAssembler();
+  t.throws(() => c.push(ping, () => { throw new ConnectionError(ErrorCode.INTERNAL_ERROR, 'x'); }), { instanceOf: ConnectionError });
+  t.throws(() => c.push(ping, () => {}), { instanceOf: ConnectionError });
 });
