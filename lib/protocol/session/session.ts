@@ -414,14 +414,14 @@ export class Session {
     } catch (err) {
       if (err instanceof HeaderListTooLargeError) {
         if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
-        this.headerListTooLarge(resetId);
+        this.headerListTooLarge(resetId, f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0);
         return null;
       }
       throw err;
     }
   }
 
-  private headerListTooLarge(id: number): void {
+  private headerListTooLarge(id: number, endStream: boolean): void {
     // RFC 9113 section 10.5.1: "A server that receives a larger field block than it is willing to
     // handle can send an HTTP 431 (Request Header Fields Too Large) status code [RFC6585]. A client
     // can discard responses that it cannot process."
@@ -429,9 +429,14 @@ export class Session {
     if (this.role === 'server' && s === undefined && this.isPeerId(id) && id > this.lastPeerStreamId && this.goawaySentLastId < 0) {
       const st = this.openPeerStream(id);
       if (st === null) return;
-      st.state = StreamState.OPEN;
+      st.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+      st.headersDone = true;
       this.respond(id, [[':status', '431']], { endStream: true });
-      if (this.streams.has(id)) this.resetStream(this.streams.get(id)!, ErrorCode.NO_ERROR);
+      // RFC 9113 section 8.1: "A server can send a complete response prior to the client sending
+      // an entire request ... the server MAY request that the client abort transmission of a
+      // request without error by sending a RST_STREAM with an error code of NO_ERROR".
+      const left = this.streams.get(id);
+      if (left !== undefined) this.resetStream(left, ErrorCode.NO_ERROR);
       return;
     }
     if (s !== undefined) {

@@ -1,0 +1,109 @@
+import test from 'ava';
+import { ErrorCode } from '../../../lib/protocol/errors';
+import { Flag, FrameType } from '../../../lib/protocol/frame/constants';
+import type { Frame } from '../../../lib/protocol/frame/types';
+import { endpoint, RawPeer, req } from './harness';
+
+/** A client session facing a scripted server that has sent its SETTINGS and ACKed ours. */
+function client(opts = {}) {
+  const ep = endpoint('client', opts);
+  const peer = new RawPeer(ep.session, 'server');
+  peer.read();
+  peer.preface();
+  peer.send({ type: FrameType.SETTINGS, flags: Flag.ACK, streamId: 0, settings: [] } as Frame);
+  peer.read();
+  return { ...ep, peer };
+}
+const goaway = (fs: Frame[]) => fs.find((f) => f.type === FrameType.GOAWAY) as any;
+const rst = (fs: Frame[]) => fs.filter((f) => f.type === FrameType.RST_STREAM).map((f: any) => [f.streamId, f.errorCode]);
+
+test('the server preface must be SETTINGS', (t) => {
+  const ep = endpoint('client');
+  const peer = new RawPeer(ep.session, 'server');
+  peer.read();
+  peer.send({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8) } as Frame);
+  t.is(goaway(peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+});
+
+test('a server may not open streams with HEADERS, nor set ENABLE_PUSH', (t) => {
+  const a = client();
+  a.peer.headers(2, [[':status', '200']], true);
+  t.is(goaway(a.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+  const b = client();
+  b.peer.headers(1, [[':status', '200']], true); // stream 1 never opened by the client
+  t.is(goaway(b.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+  const c = client();
+  c.peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 2, value: 1 }] } as Frame);
+  t.is(goaway(c.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+});
+
+test('PUSH_PROMISE: refused when push is disabled, an odd promised id is a connection error', (t) => {
+  const a = client({ settings: { enablePush: false } });
+  const id = a.session.request(req('/'), { endStream: true });
+  a.peer.read();
+  a.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id, promisedStreamId: 2, fragment: a.peer.enc.encode(req('/p')) } as Frame);
+  t.is(goaway(a.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+  const b = client();
+  const id2 = b.session.request(req('/'), { endStream: true });
+  b.peer.read();
+  b.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id2, promisedStreamId: 3, fragment: b.peer.enc.encode(req('/p')) } as Frame);
+  t.is(goaway(b.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
+});
+
+test('a promised request that is not safe is a stream error on the promised stream', (t) => {
+  const a = client();
+  const id = a.session.request(req('/'), { endStream: true });
+  a.peer.read();
+  a.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id, promisedStreamId: 2, fragment: a.peer.enc.encode(req('/p', 'POST')) } as Frame);
+  const fs = a.peer.read();
+  t.deepEqual(rst(fs), [[2, ErrorCode.PROTOCOL_ERROR]]);
+  t.falsy(goaway(fs));
+});
+
+test('malformed responses are stream errors: no :status, DATA first, HEADERS without END_STREAM after the final one', (t) => {
+  const a = client();
+  const s1 = a.session.request(req('/1'), { endStream: true });
+  const s3 = a.session.request(req('/3'), { endStream: true });
+  const s5 = a.session.request(req('/5'), { endStream: true });
+  a.peer.read();
+  a.peer.headers(s1, [['server', 'x']], true);
+  a.peer.data(s3, 'early');
+  a.peer.headers(s5, [[':status', '200']]);
+  a.peer.headers(s5, [['x-more', '1']]);
+  const fs = a.peer.read();
+  t.deepEqual(rst(fs), [[s1, 1], [s3, 1], [s5, 1]]);
+  t.false(a.session.closed);
+});
+
+test('GOAWAY: streams above the last id are refused (retryable), the rest complete, queued requests are refused', (t) => {
+  const a = client();
+  a.peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 3, value: 2 }] } as Frame);
+  const ids = [1, 2, 3].map((i) => a.session.request(req(`/${i}`), { endStream: true }));
+  a.peer.read();
+  a.peer.send({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 1, errorCode: 0, debugData: Buffer.alloc(0) } as Frame);
+  const closed = a.events.filter((e) => e.type === 'streamClosed').map((e: any) => [e.streamId, e.errorCode]);
+  t.deepEqual(closed, [[ids[1], ErrorCode.REFUSED_STREAM], [ids[2], ErrorCode.REFUSED_STREAM]]);
+  t.false(a.session.closed);
+  a.peer.headers(ids[0], [[':status', '200']], true);
+  t.true(a.session.closed);
+  const term = a.events.find((e) => e.type === 'connectionTerminated') as any;
+  t.deepEqual([term.errorCode, term.remote], [0, true]);
+});
+
+test('late frames after the peer reset a stream are stream errors; after our reset they are ignored', (t) => {
+  const a = client();
+  const s1 = a.session.request(req('/1'), { endStream: true });
+  const s3 = a.session.request(req('/3'), { endStream: true });
+  a.peer.read();
+  a.peer.send({ type: FrameType.RST_STREAM, flags: 0, streamId: s1, errorCode: ErrorCode.CANCEL } as Frame);
+  a.peer.headers(s1, [[':status', '200']], true);
+  a.session.reset(s3);
+  a.peer.read();
+  a.peer.headers(s3, [[':status', '200']]);
+  a.peer.data(s3, 'ignored', true);
+  const fs = a.peer.read();
+  t.deepEqual(rst(fs), []);
+  t.falsy(goaway(fs));
+  // Earlier reads: our CANCEL on s3, and STREAM_CLOSED for the HEADERS after the peer's reset of s1.
+  t.deepEqual(rst(a.peer.received).sort((x, y) => x[0] - y[0]), [[s1, ErrorCode.STREAM_CLOSED], [s3, ErrorCode.CANCEL]]);
+});
