@@ -244,7 +244,7 @@ export class HTTP2Server {
     }
     stream.once('close', (code: number) => guard(() => h.onClose(code)));
     guard(() => h.onHeaders());
-    if (stream.remoteEnded) {
+    if (stream.remoteEnded && stream.bufferedBytes === 0) {
       guard(() => h.onRequestDone());
       return;
     }

@@ -41,7 +41,12 @@ export interface ConnectionOptions {
    * h2c Upgrade (RFC 7540 section 3.2): on a server, the HTTP/1.1 request becomes stream 1; on a
    * client, stream 1 is the upgrade request (its response arrives on stream 1).
    */
-  upgrade?: { settingsPayload: Buffer; requestHeaders?: HeaderField[] };
+  upgrade?: {
+    settingsPayload: Buffer;
+    requestHeaders?: HeaderField[];
+    /** Server: the upgraded request's body, read over HTTP/1.1 (outside flow control). */
+    body?: Buffer;
+  };
   /** Start on the next microtask (default true). With false, call `start()` yourself. */
   autoStart?: boolean;
   /** Graceful close: how long to wait for in-flight streams before destroying. Default 5000 ms. */
@@ -305,6 +310,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       case 'requestReceived': {
         const st = this.streams.get(ev.streamId) ?? this.adopt(ev.streamId, 'request');
         st.requestHeaders = ev.headers;
+        const upBody = ev.streamId === 1 ? this.opts.upgrade?.body : undefined;
+        if (upBody && upBody.length) st.deliver(upBody, false);
         if (ev.endStream) st.remoteEnded = true;
         this.emit('stream', st);
         break;

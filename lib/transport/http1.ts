@@ -171,11 +171,12 @@ export function decodeHttp2SettingsHeader(value: string): Buffer {
 }
 
 /**
- * An h2c Upgrade request (RFC 7540 section 3.2), or the reason a request is not one. The server
- * upgrades only a request without a body: "Requests that contain a payload body MUST be sent in
- * their entirety before the client can send HTTP/2 frames", and we do not buffer bodies here.
+ * An h2c Upgrade request (RFC 7540 section 3.2), or the reason a request is not one. A body is
+ * allowed when it has a Content-Length of at most `maxBody` octets: "Requests that contain a
+ * payload body MUST be sent in their entirety before the client can send HTTP/2 frames", so the
+ * server reads it, then switches; a chunked body is never upgraded.
  */
-export function h2cUpgradeOf(head: Http1RequestHead): { settingsPayload: Buffer } | { reason: string } {
+export function h2cUpgradeOf(head: Http1RequestHead, maxBody = 0): { settingsPayload: Buffer; bodyLength: number } | { reason: string } {
   if (!fieldTokens(head.fields, 'upgrade').includes('h2c')) return { reason: 'no Upgrade: h2c' };
   const conn = fieldTokens(head.fields, 'connection');
   const settings = head.fields.filter(([n]) => n === 'http2-settings');
@@ -183,12 +184,16 @@ export function h2cUpgradeOf(head: Http1RequestHead): { settingsPayload: Buffer 
   // field is not present or if more than one is present."
   if (settings.length !== 1) return { reason: 'HTTP2-Settings must appear exactly once' };
   if (!conn.includes('upgrade') || !conn.includes('http2-settings')) return { reason: 'Connection must list Upgrade and HTTP2-Settings' };
-  const cl = fieldValue(head.fields, 'content-length');
-  if ((cl !== undefined && cl !== '0') || fieldValue(head.fields, 'transfer-encoding') !== undefined) {
-    return { reason: 'upgrade requests with a body are not upgraded' };
+  if (fieldValue(head.fields, 'transfer-encoding') !== undefined) return { reason: 'upgrade requests with a chunked body are not upgraded' };
+  const lengths = head.fields.filter(([n]) => n === 'content-length').map(([, v]) => v);
+  let bodyLength = 0;
+  if (lengths.length) {
+    if (!lengths.every((v) => /^\d{1,15}$/.test(v) && v === lengths[0])) return { reason: 'invalid Content-Length' };
+    bodyLength = Number(lengths[0]);
+    if (bodyLength > maxBody) return { reason: `upgrade request body over ${maxBody} octets` };
   }
   try {
-    return { settingsPayload: decodeHttp2SettingsHeader(settings[0][1]) };
+    return { settingsPayload: decodeHttp2SettingsHeader(settings[0][1]), bodyLength };
   } catch (err) {
     return { reason: (err as Error).message };
   }

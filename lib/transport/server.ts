@@ -44,6 +44,11 @@ export interface ListenOptions {
   connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade'> & { session?: Omit<ConnectionSessionOptions, 'role'> };
   /** Accept HTTP/1.1 `Upgrade: h2c` on cleartext connections (default true). */
   allowUpgrade?: boolean;
+  /**
+   * Largest request body (Content-Length) an upgrade request may carry; it is read whole before
+   * switching and becomes stream 1's body. Larger or chunked bodies are not upgraded. Default 1 MiB.
+   */
+  maxUpgradeBody?: number;
   /** Limits on the HTTP/1.1 head read while sniffing. */
   http1Limits?: Partial<Http1Limits>;
   /** A connection that has not shown what it speaks within this many ms is dropped. Default 10000. */
@@ -85,10 +90,11 @@ function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: str
 export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection, info: AcceptInfo) => void): Promise<Http2Listener> {
   const limits: Http1Limits = { ...DEFAULT_HTTP1_LIMITS, ...opts.http1Limits };
   const connections = new Set<Http2Connection>();
-  const pending = new Set<Duplex>();
+  const pending = new Set<net.Socket>();
   const onHttp1 = opts.onHttp1Request ?? defaultHttp1Answer;
   const handshakeTimeout = opts.handshakeTimeout ?? 10000;
   const allowUpgrade = opts.allowUpgrade ?? true;
+  const maxUpgradeBody = opts.maxUpgradeBody ?? 1048576;
   let closing = false;
 
   const start = (socket: Duplex, info: AcceptInfo, initialData?: Buffer, upgrade?: ConnectionOptions['upgrade']) => {
@@ -116,7 +122,19 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
   const sniff = (socket: net.Socket, info: AcceptInfo, h2cUpgrade: boolean) => {
     pending.add(socket);
     let buf: Buffer = Buffer.alloc(0);
+    // An upgrade whose body is still arriving: the parsed head, and the offset where the body starts.
+    let awaiting: { parsed: { head: Http1RequestHead; consumed: number }; settingsPayload: Buffer; bodyLength: number } | undefined;
     socket.setTimeout(handshakeTimeout, () => socket.destroy());
+    const switchProtocols = (parsed: { head: Http1RequestHead; consumed: number }, settingsPayload: Buffer, bodyLength: number) => {
+      done();
+      const bodyEnd = parsed.consumed + bodyLength;
+      socket.write(SWITCHING_PROTOCOLS);
+      start(socket, { ...info, via: 'upgrade' }, buf.subarray(bodyEnd), {
+        settingsPayload,
+        requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
+        body: bodyLength ? buf.subarray(parsed.consumed, bodyEnd) : undefined,
+      });
+    };
     const done = () => {
       socket.pause();
       socket.off('data', onData);
@@ -125,6 +143,10 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
     };
     const onData = (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      if (awaiting) {
+        if (buf.length >= awaiting.parsed.consumed + awaiting.bodyLength) switchProtocols(awaiting.parsed, awaiting.settingsPayload, awaiting.bodyLength);
+        return;
+      }
       const kind = sniffPreface(buf);
       if (kind === 'undecided') return;
       if (kind === 'h2') {
@@ -142,16 +164,13 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         return;
       }
       if (!parsed) return;
-      done();
-      const up = h2cUpgradeOf(parsed.head);
+      const up = h2cUpgradeOf(parsed.head, maxUpgradeBody);
       if (h2cUpgrade && 'settingsPayload' in up && !closing) {
-        socket.write(SWITCHING_PROTOCOLS);
-        start(socket, { ...info, via: 'upgrade' }, buf.subarray(parsed.consumed), {
-          settingsPayload: up.settingsPayload,
-          requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
-        });
+        if (buf.length >= parsed.consumed + up.bodyLength) switchProtocols(parsed, up.settingsPayload, up.bodyLength);
+        else awaiting = { parsed, settingsPayload: up.settingsPayload, bodyLength: up.bodyLength };
         return;
       }
+      done();
       const reason = !h2cUpgrade ? 'HTTP/1.1 over TLS' : 'settingsPayload' in up ? 'server closing' : up.reason;
       socket.resume();
       onHttp1(parsed.head, socket, reason);
@@ -198,7 +217,23 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         close: async () => {
           closing = true;
           const closed = new Promise<void>((r) => server.close(() => r()));
-          for (const s of pending) s.destroy();
+          // Connections still showing what they speak get a moment to finish: an HTTP/2 one is
+          // then closed gracefully like the others (start() sees `closing`), the rest dropped.
+          const sniffing = [...pending].map(
+            (s) =>
+              new Promise<void>((r) => {
+                s.once('close', () => r());
+                s.setTimeout(1000, () => s.destroy());
+                const check = setInterval(() => {
+                  if (!pending.has(s)) {
+                    clearInterval(check);
+                    r();
+                  }
+                }, 10);
+                s.once('close', () => clearInterval(check));
+              }),
+          );
+          await Promise.all(sniffing);
           await Promise.all([...connections].map((c) => c.close()));
           await closed;
         },

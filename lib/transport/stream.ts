@@ -58,6 +58,8 @@ export class Http2Stream extends EventEmitter {
   resetBy: 'local' | 'remote' | undefined;
 
   private queue: Buffer[] = [];
+  /** Bytes at the head of `queue` that were never flow-controlled. */
+  private uncounted = 0;
   private queuedLen = 0;
   private readable: Readable | undefined;
   private writable: Writable | undefined;
@@ -100,9 +102,13 @@ export class Http2Stream extends EventEmitter {
     return this.readable !== undefined;
   }
 
-  /** Connection side: DATA arrived (padding already released by the session). */
-  deliver(data: Buffer): void {
+  /**
+   * Connection side: DATA arrived (padding already released by the session). `counted` false for
+   * bytes outside flow control (an upgraded request's HTTP/1.1 body): reading them releases nothing.
+   */
+  deliver(data: Buffer, counted = true): void {
     if (data.length === 0) return;
+    if (!counted) this.uncounted += data.length;
     this.queue.push(data);
     this.queuedLen += data.length;
     if (this.readable) this.pump();
@@ -137,7 +143,13 @@ export class Http2Stream extends EventEmitter {
     while (this.queue.length) {
       const chunk = this.queue.shift()!;
       this.queuedLen -= chunk.length;
-      this.owner.consume(this.id, chunk.length);
+      if (this.uncounted > 0) {
+        const free = Math.min(this.uncounted, chunk.length);
+        this.uncounted -= free;
+        if (chunk.length > free) this.owner.consume(this.id, chunk.length - free);
+      } else {
+        this.owner.consume(this.id, chunk.length);
+      }
       if (!r.push(chunk)) break;
     }
     if (this.remoteEnded && this.queue.length === 0 && !r.readableEnded) r.push(null);

@@ -43,6 +43,11 @@ t_(title('curl --http2 -> our server: HTTP/1.1 Upgrade to h2c, 101 then the resp
     t.is(r.code, 0, r.stderr);
     t.regex(r.stderr, /HTTP\/1\.1 101 Switching Protocols/);
     t.is(r.stdout.toString(), 'hello\n\n2 200');
+    // With a body: read whole over HTTP/1.1, then it is stream 1's body.
+    const d = await run(CURL, ['-sS', '-v', '--http2', '--data-binary', 'abc', ...VERSION, `${base}/hash`]);
+    t.is(d.code, 0, d.stderr);
+    t.regex(d.stderr, /HTTP\/1\.1 101 Switching Protocols/);
+    t.is(d.stdout.toString(), '3 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n\n2 200');
   });
 });
 

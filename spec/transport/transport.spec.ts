@@ -164,8 +164,11 @@ test('TLS: ALPN h2 serves HTTP/2; ALPN http/1.1 gets a readable answer; a client
 
 test('graceful close: an in-flight response completes, then the listener is gone', async (t) => {
   let release: () => void = () => undefined;
+  let arrived: () => void = () => undefined;
   const gate = new Promise<void>((r) => (release = r));
+  const inFlight = new Promise<void>((r) => (arrived = r));
   const l = await server((st) => {
+    arrived();
     void gate.then(() => {
       st.respond([[':status', '200']]);
       st.sendData(Buffer.from('late but whole'), true);
@@ -181,7 +184,7 @@ test('graceful close: an in-flight response completes, then the listener is gone
     ],
     { endStream: true },
   );
-  await new Promise((r) => setTimeout(r, 50));
+  await inFlight;
   const closing = l.close();
   const goaway = new Promise((r) => c.connection.once('goaway', r));
   release();
