@@ -205,6 +205,7 @@ export class StaticSite {
   private readonly rootReal: string;
   private readonly pages = new Map<string, Buffer>();
   private memBytes = 0;
+  private readonly inflight = new Map<string, Promise<FileEntry | 'dir' | null>>();
 
   constructor(readonly config: SiteConfig) {
     this.rootReal = fs.realpathSync(config.htdocs);
@@ -265,7 +266,7 @@ export class StaticSite {
     if (!dp) return this.errorResponse(404, req);
     let entry: FileEntry | 'dir' | null;
     try {
-      entry = await this.lookup(dp.file);
+      entry = await this.lookupShared(dp.file);
     } catch {
       entry = null;
     }
@@ -320,6 +321,18 @@ export class StaticSite {
       if (e.refs <= 0) closeEntry(e);
     }
     this.cache.clear();
+  }
+
+  /** One lookup per file at a time: a burst of requests for a cold (or expiring) entry shares it. */
+  private lookupShared(file: string): Promise<FileEntry | 'dir' | null> {
+    let p = this.inflight.get(file);
+    if (!p) {
+      p = this.lookup(file);
+      this.inflight.set(file, p);
+      const done = () => { this.inflight.delete(file); };
+      p.then(done, done);
+    }
+    return p;
   }
 
   /** Cached file lookup: null when missing or not servable, 'dir' for a directory. */

@@ -213,3 +213,18 @@ test('accept-encoding parsing', (t) => {
   t.false(acceptsGzip('br'));
   t.false(acceptsGzip(undefined));
 });
+
+test('a burst of requests for a cold file shares one lookup and one cache entry', async (t) => {
+  const s = makeSite({ revalidateMs: 60000 });
+  const rs = await Promise.all(Array.from({ length: 20 }, () => s.site.resolve(req('/style.css'))));
+  const entries = new Set(rs.map((r) => r.file));
+  t.is(entries.size, 1);
+  t.is([...entries][0]!.refs, 20);
+  for (const r of rs) s.site.release(r.file!);
+  const hot = s.site.resolveCached(req('/style.css'));
+  t.is(hot?.file, [...entries][0]);
+  s.site.release(hot!.file!);
+  t.is(s.site.resolveCached(req('/missing.css')), undefined, 'a miss needs I/O');
+  t.is(s.site.resolveCached(req('/../x'))?.status, 404, 'a bad path needs none');
+  s.cleanup();
+});
