@@ -35,6 +35,12 @@ export interface HpackDecoderOptions {
    * giant literal. Default 65536 (nghttp2's limit).
    */
   maxStringLength?: number;
+  /**
+   * The dynamic table size both ends start from, agreed out of band (no size update expected):
+   * e.g. 256 for the RFC 7541 Appendix C.5/C.6 examples. Default 4096, the protocol's initial
+   * value; must not exceed `maxTableSize`.
+   */
+  initialTableSize?: number;
 }
 
 /** Default of `maxStringLength`. */
@@ -59,8 +65,14 @@ export class HpackDecoder {
     if (!(this.maxListSize >= 0)) throw new ApiMisuseError('maxHeaderListSize must be a number >= 0');
     if (!(this.maxString >= 0)) throw new ApiMisuseError('maxStringLength must be a number >= 0');
     // RFC 9113 section 6.5.2: the encoder starts from the protocol default, 4096.
-    this.table = new HeaderTable(4096);
-    this.lowerTo(this.limit);
+    if (opts.initialTableSize !== undefined) {
+      const initial = checkSize(opts.initialTableSize, 'initialTableSize');
+      if (initial > this.limit) throw new ApiMisuseError(`initialTableSize ${initial} is above maxTableSize ${this.limit}`);
+      this.table = new HeaderTable(initial);
+    } else {
+      this.table = new HeaderTable(4096);
+      this.lowerTo(this.limit);
+    }
   }
 
   /**

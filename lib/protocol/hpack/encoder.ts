@@ -34,6 +34,12 @@ export interface HpackEncoderOptions {
    * to guess by brute force through the compression side channel, RFC 7541 section 7.1.3).
    */
   neverIndex?: (name: string, value: string) => boolean;
+  /**
+   * The dynamic table size both ends start from, agreed out of band (no size update is sent):
+   * e.g. 256 for the RFC 7541 Appendix C.5/C.6 examples. Default: the protocol's 4096, and a
+   * size update in the first block when `maxTableSize` is smaller.
+   */
+  initialTableSize?: number;
 }
 
 /** Size of the slabs the encoder writes blocks into (blocks are views of a slab, as Node's pool). */
@@ -96,8 +102,14 @@ export class HpackEncoder {
     // RFC 7541 section 4.2 / RFC 9113 section 6.5.2: the peer's limit starts at 4096.
     const initial = Math.min(4096, cap);
     this.table = new HeaderTable(4096, (name, value, id) => this.forget(name, value, id));
+    if (opts.initialTableSize !== undefined) {
+      const n = opts.initialTableSize;
+      if (!Number.isInteger(n) || n < 0 || n > cap) throw new ApiMisuseError(`initialTableSize must be an integer in 0..maxTableSize, got ${n}`);
+      this.table.maxSize = n;
+    } else if (initial !== 4096) {
+      this.setTableSize(initial);
+    }
     for (const [name, e] of STATIC_NAMES) this.names.set(name, { staticIndex: e.index, staticValues: e.values, latest: -1, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) });
-    if (initial !== 4096) this.setTableSize(initial);
   }
 
   /**
