@@ -370,8 +370,9 @@ export class Session {
       this.releaseConnection(len);
       return this.violation(t, id, `DATA on stream ${id} in a state that forbids it`);
     }
-    // RFC 9113 section 8.1: a response is "one HEADERS frame ... followed by zero or more DATA
-    // frames"; DATA before the final response header is a malformed response.
+    // RFC 9113 section 8.1 (paraphrased): a message is a header section in HEADERS, then zero or
+    // more DATA frames, then optionally a trailer section; DATA before the final response header
+    // is a malformed response.
     if (!s.headersDone) {
       this.releaseConnection(len);
       return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `DATA on stream ${id} before the response header`);
@@ -475,9 +476,9 @@ export class Session {
     if (s === undefined) {
       if (this.role === 'server' && this.isPeerId(id) && id > this.lastPeerStreamId) {
         if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f, headers, category: 'request' });
-        // RFC 9113 section 6.8: "... the receiver of a GOAWAY ... the sender of the GOAWAY
-        // ignores frames on streams initiated by the receiver with identifiers higher than the
-        // identified last stream."
+        // RFC 9113 section 6.8: "Once the GOAWAY is sent, the sender will ignore frames sent on
+        // streams initiated by the receiver if the stream has an identifier higher than the
+        // included last stream identifier."
         if (this.goawayFinal) return;
         const ns = this.openPeerStream(id);
         if (ns === null) return;
@@ -563,10 +564,9 @@ export class Session {
     // RFC 9113 section 8.4: "A client cannot push. Thus, servers MUST treat the receipt of a
     // PUSH_PROMISE frame as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
     if (this.role === 'server') throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE received by a server');
-    // RFC 9113 section 6.6: "PUSH_PROMISE MUST NOT be sent if the SETTINGS_ENABLE_PUSH setting of
-    // the peer endpoint is set to 0. An endpoint that has set this setting and has received
-    // acknowledgment MUST treat the receipt of a PUSH_PROMISE frame as a connection error
-    // (Section 5.4.1) of type PROTOCOL_ERROR."
+    // RFC 9113 section 6.5.2, SETTINGS_ENABLE_PUSH: "An endpoint that has both set this parameter
+    // to 0 and had it acknowledged MUST treat the receipt of a PUSH_PROMISE frame as a connection
+    // error (Section 5.4.1) of type PROTOCOL_ERROR."
     if (!this.localSettings.enablePush) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE while push is disabled');
     const pid = f.promisedStreamId;
     // RFC 9113 section 5.1.1: "An endpoint that receives an unexpected stream identifier MUST
@@ -625,8 +625,8 @@ export class Session {
 
   private recvPriorityUpdate(f: PriorityUpdateFrame): void {
     if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
-    // RFC 9218 section 7.1: "Servers MUST NOT send PRIORITY_UPDATE frames. If a client receives a
-    // PRIORITY_UPDATE frame, it MUST respond with a connection error of type PROTOCOL_ERROR."
+    // RFC 9218 section 7.1 (paraphrased): PRIORITY_UPDATE frames are sent by clients only; a
+    // client that receives one responds with a connection error of type PROTOCOL_ERROR.
     if (this.role === 'client') throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY_UPDATE received by a client');
     const id = f.prioritizedStreamId;
     const s = this.streams.get(id);
@@ -1089,8 +1089,8 @@ export class Session {
   push(parentStreamId: number, requestHeaders: HeaderField[]): number {
     this.checkOpen();
     if (this.role !== 'server') throw new ApiMisuseError('push() is for servers');
-    // RFC 9113 section 8.4: "A server MUST NOT send a PUSH_PROMISE if the client has set
-    // SETTINGS_ENABLE_PUSH to 0" (its value is 1 until the client's SETTINGS says otherwise).
+    // RFC 9113 section 6.5.2: "An endpoint MUST NOT send a PUSH_PROMISE frame if it receives this
+    // parameter set to a value of 0" (its value is 1 until the client's SETTINGS says otherwise).
     if (!this.remoteSettings.enablePush) throw new ApiMisuseError('push: the client disabled server push');
     if (this.goawaySentLastId >= 0 || this.goawayReceivedLastId >= 0) throw new ApiMisuseError('push: the connection is going away');
     const parent = this.liveStream(parentStreamId, 'push');
