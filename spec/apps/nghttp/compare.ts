@@ -47,3 +47,17 @@ export function parseTrace(text: string, opts: { dropSettingsAck?: boolean } = {
   }
   return t;
 }
+
+/**
+ * Blocks grouped by the stream they belong to (`stream_id=N` of the frame line), each group in
+ * order: the server decides how responses on different streams interleave, not the client.
+ */
+export function byStream(blocks: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const b of blocks) {
+    const m = /(?:send|recv) [A-Z_]+ frame <length=[^,]+, flags=0x[0-9a-f]+, stream_id=(\d+)>/.exec(b);
+    const k = m ? m[1] : '?';
+    (out[k] ??= []).push(b);
+  }
+  return out;
+}
