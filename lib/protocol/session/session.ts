@@ -231,7 +231,10 @@ export class Session {
     }
   }
 
-  /** The transport reached end of input. A frame cut short is a connection error. */
+  /**
+   * The transport reached end of input. A frame cut short is a connection error; otherwise the
+   * connection ends (`connectionTerminated`, remote, NO_ERROR; streams still open close with CANCEL).
+   */
   receiveEnd(): void {
     if (this.closed) return;
     try {
@@ -239,7 +242,9 @@ export class Session {
       this.assembler.end(this.onFrame);
     } catch (err) {
       this.fail(err);
+      return;
     }
+    this.terminate(ErrorCode.NO_ERROR, this.goawayReceivedLastId >= 0 ? this.goawayReceivedLastId : this.lastPeerStreamId, true, undefined);
   }
 
   /**
@@ -490,6 +495,10 @@ export class Session {
         const info = this.info;
         const err = validateRequest(headers, this.advertised().enableConnectProtocol, endStream, info);
         if (err !== null) return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed request: ${err}`);
+        // RFC 9113 section 8.1.1: content-length must equal the DATA that follows (none here).
+        if (endStream && info.contentLength > 0) {
+          return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${info.contentLength} on a request without content`);
+        }
         s.contentLength = info.contentLength;
         s.headersDone = true;
         if (info.priority !== null) {
