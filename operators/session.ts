@@ -29,27 +29,11 @@ export interface SessionDuplex extends Duplex {
  */
 export function sessionDuplex(opts: SessionLayerOptions, onEvent?: (ev: SessionEvent) => void): SessionDuplex {
   let wantMore = false;
-  let d: SessionDuplex;
-  const pull = () => {
-    while (wantMore) {
-      const buf = session.dataToSend(65536 * 4);
-      if (buf === null) return;
-      wantMore = d.push(buf);
-    }
-  };
-  const session = new Session({
-    ...opts,
-    onEvent: (ev) => {
-      onEvent?.(ev);
-      d.emit('session-event', ev);
-      if (ev.type === 'connectionTerminated') queueMicrotask(() => {
-        pull();
-        if (session.dataToSend() === null) d.push(null);
-      });
-    },
-    onWantWrite: () => queueMicrotask(pull),
-  });
-  d = new Duplex({
+  let ending = false;
+  // The Duplex exists first: the session emits events (its SETTINGS frameSent) while constructing.
+  // eslint-disable-next-line prefer-const
+  let session: Session;
+  const d = new Duplex({
     write(chunk: Buffer, _enc, cb) {
       session.receive(chunk);
       cb();
@@ -63,6 +47,32 @@ export function sessionDuplex(opts: SessionLayerOptions, onEvent?: (ev: SessionE
       pull();
     },
   }) as SessionDuplex;
+  const pull = () => {
+    while (wantMore) {
+      const buf = session.dataToSend(65536 * 4);
+      if (buf === null) {
+        // The connection is over and its last bytes (GOAWAY) are out: end the readable side.
+        if (ending) {
+          ending = false;
+          d.push(null);
+        }
+        return;
+      }
+      wantMore = d.push(buf);
+    }
+  };
+  session = new Session({
+    ...opts,
+    onEvent: (ev) => {
+      onEvent?.(ev);
+      d.emit('session-event', ev);
+      if (ev.type === 'connectionTerminated') {
+        ending = true;
+        queueMicrotask(pull);
+      }
+    },
+    onWantWrite: () => queueMicrotask(pull),
+  });
   Object.defineProperty(d, 'session', { value: session, enumerable: true });
   return d;
 }
