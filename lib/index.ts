@@ -47,3 +47,14 @@ export type { SiteConfig, SiteRequest, SiteResponse, FileEntry } from './apps/ng
 export * from './protocol/hpack';
 export { HDDeflater, HDInflater, HDTableEntry, HeaderBytes } from './hpack';
 export { hpackEncode, hpackDecode, hpackEncodeTransform, hpackDecodeTransform } from '../operators/hpack';
+// nghttp: the HTTP/2 client engine, its options and its pieces (lib/apps/nghttp).
+export { runNghttp, planRequests } from './apps/nghttp/client';
+export type { NghttpIO, NghttpResult } from './apps/nghttp/client';
+export { parseArgs as parseNghttpArgs, helpText as nghttpHelpText } from './apps/nghttp/options';
+export type { NghttpOptions } from './apps/nghttp/options';
+export { buildRequestHeaders as buildNghttpRequestHeaders } from './apps/nghttp/headers';
+export { AssetParser, findAssets } from './apps/nghttp/assets';
+export type { FoundLink } from './apps/nghttp/assets';
+export { formatStats as formatNghttpStats } from './apps/nghttp/stats';
+export { buildHar, formatHar } from './apps/nghttp/har';
+export type { RequestRecord, ConnectionTiming } from './apps/nghttp/records';
