@@ -29,6 +29,11 @@ export interface Padded {
   padLength?: number;
 }
 
+/**
+ * A DATA frame. On a parsed frame, `length` (the whole payload, Pad Length octet and padding
+ * included) is what flow control counts (RFC 9113 section 6.9.1); `flowControlledLength()` in
+ * codec.ts gives the same for frames built by hand.
+ */
 export interface DataFrame extends FrameBase, Padded {
   type: FrameType.DATA;
   data: Buffer;
