@@ -133,7 +133,13 @@ export class HTTP2Client {
     const body = init.body;
     const trailers = init.trailers ? toHeaderList(init.trailers) : undefined;
     const noBody = body === undefined && !trailers?.length;
-    const stream = this.connection.request(headers, { endStream: noBody });
+    let stream: Http2Stream;
+    try {
+      stream = this.connection.request(headers, { endStream: noBody });
+    } catch (err) {
+      // e.g. after GOAWAY: no new streams. A promise API reports it as a rejection.
+      return Promise.reject(err);
+    }
     const pushes = trackPushes(stream);
     const res = responseOf(stream, pushes);
     if (!noBody) {
