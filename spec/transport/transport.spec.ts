@@ -251,3 +251,75 @@ test('in-memory pair: a connection works over any Duplex; events$ sees the whole
   await cli.close();
   srv.destroy();
 });
+
+/** A raw HTTP/2 client: preface, SETTINGS and WINDOW_UPDATE as given, one GET / (HPACK by hand). */
+function rawH2(port: number, opts: { initialWindow?: number; connWindowIncrement?: number; ack?: boolean }): net.Socket {
+  const s = net.connect(port, '127.0.0.1');
+  const frame = (type: number, flags: number, id: number, payload: Buffer) => {
+    const h = Buffer.alloc(9);
+    h.writeUIntBE(payload.length, 0, 3);
+    h[3] = type;
+    h[4] = flags;
+    h.writeUInt32BE(id, 5);
+    return Buffer.concat([h, payload]);
+  };
+  const settings = Buffer.alloc(opts.initialWindow !== undefined ? 6 : 0);
+  if (opts.initialWindow !== undefined) {
+    settings.writeUInt16BE(0x4, 0);
+    settings.writeUInt32BE(opts.initialWindow, 2);
+  }
+  const parts = [CONNECTION_PREFACE, frame(0x4, 0, 0, settings)];
+  if (opts.ack) parts.push(frame(0x4, 0x1, 0, Buffer.alloc(0)));
+  if (opts.connWindowIncrement) {
+    const w = Buffer.alloc(4);
+    w.writeUInt32BE(opts.connWindowIncrement);
+    parts.push(frame(0x8, 0, 0, w));
+  }
+  // :method GET (static 2), :scheme http (6), :path / (4), :authority "x" (literal, name index 1).
+  const block = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x78]);
+  parts.push(frame(0x1, 0x4 | 0x1, 1, block));
+  s.on('connect', () => s.write(Buffer.concat(parts)));
+  s.on('error', () => undefined);
+  return s;
+}
+
+test('a client with huge windows that stops reading its socket: the server stops at the socket, memory stays bounded', async (t) => {
+  let pulled = 0;
+  const l = await server((st) => {
+    st.respond([[':status', '200']]);
+    const src = patternStream(256 * 1024 * 1024, 65536);
+    src.on('data', (c: Buffer) => (pulled += c.length));
+    void st.sendBody(src).catch(() => undefined);
+  });
+  const s = rawH2(l.port, { initialWindow: 0x7fffffff, connWindowIncrement: 0x7fffffff - 65535, ack: true });
+  s.pause(); // never read: the kernel buffers fill, socket.write() returns false, the server must stop pulling
+  const stuck = await settle(() => pulled, 300, 8000);
+  t.log(`pulled ${stuck} bytes of 256 MiB`);
+  t.true(stuck < 64 * 1024 * 1024, `server pulled ${stuck} bytes for a client that reads nothing`);
+  s.destroy();
+  await l.close();
+});
+
+test('SETTINGS timeout: a peer that never ACKs our SETTINGS gets GOAWAY(SETTINGS_TIMEOUT) and the socket closes', async (t) => {
+  const l = await listen(
+    { host: '127.0.0.1', port: 0, connection: { tickInterval: 50, session: { settingsTimeoutMs: 200 } } },
+    () => undefined,
+  );
+  const s = rawH2(l.port, {});
+  const chunks: Buffer[] = [];
+  s.on('data', (d: Buffer) => chunks.push(d));
+  await new Promise<void>((resolve) => {
+    s.on('close', () => resolve());
+    setTimeout(() => s.destroy(), 5000).unref();
+  });
+  const all = Buffer.concat(chunks);
+  let goaway: Buffer | undefined;
+  for (let at = 0; at + 9 <= all.length; ) {
+    const len = all.readUIntBE(at, 3);
+    if (all[at + 3] === 0x7) goaway = all.subarray(at + 9, at + 9 + len);
+    at += 9 + len;
+  }
+  t.truthy(goaway, 'a GOAWAY came before the close');
+  t.is(goaway?.readUInt32BE(4), ErrorCode.SETTINGS_TIMEOUT);
+  await l.close();
+});
