@@ -399,6 +399,8 @@ class ConnectionRun {
     }
 
     await closed;
+    if (this.heldData) this.printer.received(this.heldData);
+    this.heldData = undefined;
     this.connectionClosed = true;
     this.flushSendLines();
     for (const l of this.live.values()) this.clearTimers(l);
@@ -590,14 +592,29 @@ class ConnectionRun {
 
   // ------------------------------------------------------------------ session events
 
+  /** A received DATA frame, printed after its payload went to stdout (the reference's order). */
+  private heldData: Frame | undefined;
+
   private onEvent(ev: SessionEvent): void {
+    const held = this.heldData;
+    if (held) {
+      this.heldData = undefined;
+      if (ev.type === 'dataReceived' && ev.streamId === held.streamId) {
+        this.onData(ev.streamId, ev.data);
+        this.printer.received(held);
+        return;
+      }
+      this.printer.received(held);
+    }
     switch (ev.type) {
       case 'frameSent':
         if (this.verbose) this.sendLines.push({ frame: ev.frame, headers: ev.headers, category: ev.category });
         if (this.connectionClosed) this.flushSendLines();
         break;
       case 'frameReceived':
-        if (this.verbose) this.printer.received(ev.frame, { headers: ev.headers, category: printerCategory(ev.category) });
+        if (!this.verbose) break;
+        if (ev.frame.type === FrameType.DATA && !this.o.json) this.heldData = ev.frame;
+        else this.printer.received(ev.frame, { headers: ev.headers, category: printerCategory(ev.category) });
         break;
       case 'settingsReceived':
         this.gotServerSettings = true;

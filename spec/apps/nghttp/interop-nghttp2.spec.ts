@@ -124,3 +124,16 @@ test('the body goes to stdout unless -n', async (t) => {
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'a'.repeat(1024) + 'body{color:red}\n');
 });
+
+test('--hexdump shows the incoming bytes in canonical hex+ASCII, starting with the server SETTINGS', async (t) => {
+  const r = await runOurs(['-n', '--hexdump', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^00000000 {2}00 00 06 04 00 00 00 00 {2}00 00 03 00 00 00 64 /);
+  t.regex(r.stdout, /\|\.\.\.\.\.\.\.\.\.\.\.\.\.\.d/);
+});
+
+test('-v without -n: each body is written just before its DATA frame line, as the reference', async (t) => {
+  const r = await runOurs(['-v', `http://127.0.0.1:${h2cPort}/style.css`]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /; First response header\nbody\{color:red\}\n\[ *\d+\.\d{3}\] recv DATA frame <length=16, flags=0x01, stream_id=13>/);
+});
