@@ -332,15 +332,20 @@ function sendResponse(stream: Http2Stream, r: SiteResponse, site: StaticSite, tr
     return;
   }
   try {
-    const hasBody = (r.file !== undefined && r.file.size > 0) || (r.body !== undefined && r.body.length > 0);
     if (!r.file && !r.body) {
       stream.respond(r.headers, { endStream: true });
       return;
     }
     stream.respond(r.headers);
-    const tr = hasBody && trailers.length > 0 && r.file ? trailers : undefined;
+    // The reference sends the trailers after any body source, even an empty one.
+    const tr = trailers.length > 0 ? trailers : undefined;
     if (r.body) {
-      stream.sendData(r.body, true);
+      if (tr) {
+        if (r.body.length) stream.sendData(r.body, false);
+        stream.end(tr);
+      } else {
+        stream.sendData(r.body, true);
+      }
       return;
     }
     void streamFile(stream, r.file!, site, tr);
@@ -431,12 +436,16 @@ async function echoUpload(stream: Http2Stream, site: StaticSite, trailers: Heade
     return;
   }
   const headers = site.echoHeaders(size);
-  const tr = size > 0 && trailers.length > 0 ? trailers : undefined;
-  if (size === 0) {
+  const tr = trailers.length > 0 ? trailers : undefined;
+  if (size === 0 && !tr) {
     stream.respond(headers, { endStream: true });
     return;
   }
   stream.respond(headers);
+  if (size === 0) {
+    stream.end(tr);
+    return;
+  }
   if (!tmp) {
     const data = Buffer.concat(chunks);
     if (tr) {

@@ -227,25 +227,33 @@ export class StaticSite {
       body = gzip ? zlib.gzipSync(html) : html;
       this.pages.set(key, body);
     }
+    // As the reference: `trailer` right after `date`, and content-length even with --no-content-length.
     const headers = this.base(status);
-    headers.push(['date', httpDate()], ['content-type', 'text/html; charset=UTF-8']);
+    headers.push(['date', httpDate()]);
+    this.addTrailerHeader(headers);
+    headers.push(['content-type', 'text/html; charset=UTF-8']);
     if (gzip) headers.push(['content-encoding', 'gzip']);
-    if (!this.config.noContentLength) headers.push(['content-length', String(body.length)]);
+    headers.push(['content-length', String(body.length)]);
     return req?.method === 'HEAD' ? { status, headers } : { status, headers, body };
   }
 
   /** `--echo-upload` response headers for a body of `length` bytes. */
   echoHeaders(length: number): HeaderField[] {
     const headers = this.base(200);
-    headers.push(['date', httpDate()], ['nghttpd-response', 'echo']);
+    headers.push(['date', httpDate()]);
+    this.addTrailerHeader(headers);
+    headers.push(['nghttpd-response', 'echo']);
     if (!this.config.noContentLength) headers.push(['content-length', String(length)]);
-    this.addTrailerHeader(headers, length);
     return headers;
   }
 
-  private addTrailerHeader(headers: HeaderField[], bodyLength: number): void {
+  /**
+   * `trailer: <names>` on every response that has a body source (file, error page, echo), even an
+   * empty one, and on HEAD answers for files, as the reference does; never on 301/304.
+   */
+  private addTrailerHeader(headers: HeaderField[]): void {
     const names = this.config.trailerNames;
-    if (names && names.length > 0 && bodyLength > 0) headers.push(['trailer', names.join(', ')]);
+    if (names && names.length > 0) headers.push(['trailer', names.join(', ')]);
   }
 
   /**
@@ -299,8 +307,8 @@ export class StaticSite {
     if (!this.config.noContentLength) headers.push(['content-length', entry.sizeText]);
     headers.push(['last-modified', entry.lastModified]);
     if (entry.contentType !== undefined) headers.push(['content-type', entry.contentType]);
+    this.addTrailerHeader(headers);
     if (head) return { status: 200, headers };
-    this.addTrailerHeader(headers, entry.size);
     entry.headers200 = headers;
     entry.headers200Date = date;
     entry.refs++;

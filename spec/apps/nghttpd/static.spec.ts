@@ -202,7 +202,14 @@ test('--no-content-length and --trailer shape the headers', async (t) => {
   t.is(value(r.headers, 'trailer'), 'x-a, x-b');
   s.site.release(r.file!);
   const e = s.site.echoHeaders(3);
-  t.deepEqual(names(e), [':status', 'server', 'date', 'nghttpd-response', 'trailer']);
+  t.deepEqual(names(e), [':status', 'server', 'date', 'trailer', 'nghttpd-response']);
+  // As the reference: the error page keeps content-length and puts trailer after date.
+  const nf = await s.site.resolve(req('/nope'));
+  t.deepEqual(names(nf.headers), [':status', 'server', 'date', 'trailer', 'content-type', 'content-length']);
+  const head = await s.site.resolve(req('/style.css', { method: 'HEAD' }));
+  t.is(names(head.headers).at(-1), 'trailer');
+  const moved = await s.site.resolve(req('/sub'));
+  t.false(names(moved.headers).includes('trailer'));
   s.cleanup();
 });
 
