@@ -394,13 +394,19 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   }
 
 
-  private finish(info: CloseInfo): void {
+  private finish(info: CloseInfo, socketEnding = false): void {
     if (this.closed) return;
     this.closed = true;
     this.closeInfo = info;
     if (this.ticker) clearInterval(this.ticker);
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    if (!(this.socket as { destroyed?: boolean }).destroyed) this.socket.destroy();
+    if (socketEnding) {
+      const t = setTimeout(() => this.socket.destroy(), this.opts.closeTimeout ?? 5000);
+      t.unref?.();
+      this.socket.once('close', () => clearTimeout(t));
+    } else if (!(this.socket as { destroyed?: boolean }).destroyed) {
+      this.socket.destroy();
+    }
     const err = info.error;
     for (const [id, st] of this.streams) {
       this.failWriters(id, info.errorCode ?? ErrorCode.CANCEL, 'connection closed');
@@ -468,19 +474,25 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     return done;
   }
 
-  /** Abort: GOAWAY with `errorCode` if given, then destroy the socket without waiting for streams. */
+  /**
+   * Abort without waiting for streams: with `errorCode`, GOAWAY is written and the socket ended
+   * (destroyed after `closeTimeout` at the latest); without, the socket is destroyed at once.
+   */
   destroy(err?: Error, errorCode?: number): void {
     if (this.closed) return;
+    let ended = false;
     if (errorCode !== undefined) {
       try {
         this.session.goaway(errorCode);
         const buf = this.session.dataToSend();
-        if (buf && buf.length) this.socket.write(buf);
+        // end() (not destroy()) so that the GOAWAY reaches the peer.
+        this.socket.end(buf && buf.length ? buf : undefined);
+        ended = true;
       } catch {
         // The session may already be closed; nothing more to say to the peer.
       }
     }
-    this.finish({ errorCode, by: 'local', error: err });
+    this.finish({ errorCode, by: 'local', error: err }, ended);
   }
 
   // ---------------------------------------------------------------- StreamOwner
