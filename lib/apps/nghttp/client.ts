@@ -319,7 +319,9 @@ class ConnectionRun {
       } else if (useUpgrade && connected) {
         if (this.verbose) {
           this.printer.note('HTTP Upgrade response');
-          if (!o.json && upgradeHead) this.io.stdout.write(Buffer.from(upgradeHead + '\n', 'latin1'));
+          // The refusal's head and whatever of its body came with it, as the reference shows them.
+          const body = e instanceof UpgradeFailedError ? e.body : Buffer.alloc(0);
+          if (!o.json && upgradeHead) this.io.stdout.write(Buffer.concat([Buffer.from(upgradeHead, 'latin1'), body, Buffer.from('\n')]));
         }
         if (upgradeParseError) this.err(`Failed to parse HTTP Upgrade response header: ${upgradeParseError}`);
         else if (e instanceof UpgradeFailedError) this.err(`HTTP Upgrade failed: the server answered ${e.response.status} ${e.response.reason}`);

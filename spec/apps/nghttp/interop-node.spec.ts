@@ -258,3 +258,20 @@ test('CLI: bad option, bad value, bad URI, --version, --help', async (t) => {
   t.is(nofile.code, 1);
   t.regex(nofile.stderr, /Could not open file \/nonexistent\/file/);
 });
+
+test('-u against an HTTP/1.1-only server: its answer is shown, the upgrade fails clearly', async (t) => {
+  const http = await import('http');
+  const server = http.createServer((_req, res) => res.end('plain http/1.1\n'));
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    const r = await runOurs(['-nvu', `http://127.0.0.1:${port}/`]);
+    t.is(r.code, 1);
+    t.regex(r.stdout, /HTTP Upgrade response\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nplain http\/1\.1\n/);
+    t.regex(r.stderr, /HTTP Upgrade failed: the server answered 200 OK/);
+    t.regex(r.stderr, /total=1, processed=0/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
