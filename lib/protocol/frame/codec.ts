@@ -433,8 +433,47 @@ function u32(n: number): Buffer {
   return b;
 }
 
+/** Throws ApiMisuseError unless `n` is an integer in lo..hi (the wire field can hold it). */
+function field(name: string, n: unknown, lo: number, hi: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < lo || n > hi) {
+    throw new ApiMisuseError(`${name} ${String(n)} does not fit its field (${lo}..${hi})`);
+  }
+}
+
+/**
+ * Check that a frame can be written at all: every numeric field fits its wire field. It does not
+ * check protocol rules, so tests can still build frames a peer must reject (stream 0 DATA,
+ * a zero window increment, ...).
+ */
+function checkRepresentable(frame: Frame): void {
+  const f = frame as any;
+  field('frame type', f.type, 0, 0xff);
+  field('flags', f.flags, 0, 0xff);
+  field('stream id', f.streamId, 0, 0x7fffffff);
+  if (f.padLength !== undefined) field('padLength', f.padLength, 0, 255);
+  if (f.priority !== undefined) {
+    field('priority dependsOn', f.priority.dependsOn, 0, 0x7fffffff);
+    field('priority weight', f.priority.weight, 1, 256);
+  }
+  if (f.errorCode !== undefined) field('error code', f.errorCode, 0, 0xffffffff);
+  if (f.lastStreamId !== undefined) field('last stream id', f.lastStreamId, 0, 0x7fffffff);
+  if (f.promisedStreamId !== undefined) field('promised stream id', f.promisedStreamId, 0, 0x7fffffff);
+  if (f.prioritizedStreamId !== undefined) field('prioritized stream id', f.prioritizedStreamId, 0, 0x7fffffff);
+  if (f.windowSizeIncrement !== undefined) field('window size increment', f.windowSizeIncrement, 0, 0x7fffffff);
+  if (Array.isArray(f.settings)) {
+    for (const e of f.settings) {
+      field('setting id', e.id, 0, 0xffff);
+      field('setting value', e.value, 0, 0xffffffff);
+    }
+  }
+  for (const key of ['data', 'fragment', 'payload', 'debugData', 'opaqueData']) {
+    if (key in f && !Buffer.isBuffer(f[key])) throw new ApiMisuseError(`${key} must be a Buffer`);
+  }
+}
+
 function plan(frame: Frame, padding: PaddingPolicy | undefined, maxFrameSize: number): Plan {
   const f = frame as any;
+  checkRepresentable(frame);
   if ('payload' in frame) return { flags: frame.flags, head: null, body: frame.payload, pad: 0 };
   switch (frame.type) {
     case FrameType.DATA: {

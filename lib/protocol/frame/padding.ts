@@ -18,7 +18,8 @@ export type PaddableFrame = DataFrame | HeadersFrame | PushPromiseFrame;
  * - `{ upTo: n }`: a uniformly random amount in 0..n per frame (hides message sizes).
  * - a function: returns the amount for this frame, given the unpadded payload length.
  *
- * The amount is clamped to 256 and to what still fits under `maxFrameSize`.
+ * A policy's amount is clamped to 256 and to what still fits under `maxFrameSize`; a frame's
+ * own `padLength` is used as is.
  */
 export type PaddingPolicy =
   | 'none'
@@ -42,7 +43,8 @@ export function choosePadding(
 ): number {
   let n: number;
   if (policy === undefined || policy === 'none') {
-    n = frame.padLength === undefined ? 0 : frame.padLength + 1;
+    // The frame's own padding is taken as given (withPadding has already fitted it).
+    return frame.padLength === undefined ? 0 : frame.padLength + 1;
   } else if (typeof policy === 'function') {
     n = policy(frame, unpaddedLength);
   } else if ('fixed' in policy) {

@@ -6,7 +6,7 @@ import {
   validateSetting, wireFlags, withPadding,
 } from '../../../lib/protocol/frame/codec';
 import { choosePadding } from '../../../lib/protocol/frame/padding';
-import { ConnectionError, ErrorCode, H2Error, StreamError } from '../../../lib/protocol/errors';
+import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from '../../../lib/protocol/errors';
 import { FrameType } from '../../../lib/protocol/frame/constants';
 import { isKnownFrame, type DataFrame, type Frame, type HeadersFrame } from '../../../lib/protocol/frame/types';
 import { hex, loadVectors, plain } from './helpers';
@@ -201,4 +201,27 @@ test('fast-check: encode then parse gives the frame back, for random frames of e
     { numRuns: 500 },
   );
   t.pass();
+});
+
+test('encoding a frame whose fields do not fit the wire is ApiMisuseError, not a RangeError', (t) => {
+  const bad: [string, unknown][] = [
+    ['stream id 2^31', { type: 0, flags: 0, streamId: 2 ** 31, data: Buffer.alloc(0) }],
+    ['negative stream id', { type: 0, flags: 0, streamId: -1, data: Buffer.alloc(0) }],
+    ['flags 256', { type: 0, flags: 256, streamId: 1, data: Buffer.alloc(0) }],
+    ['padLength 256', { type: 0, flags: 0, streamId: 1, data: Buffer.alloc(0), padLength: 256 }],
+    ['weight 0', { type: 2, flags: 0, streamId: 1, priority: { exclusive: false, dependsOn: 0, weight: 0 } }],
+    ['weight 257', { type: 1, flags: 4, streamId: 1, fragment: Buffer.alloc(0), priority: { exclusive: false, dependsOn: 0, weight: 257 } }],
+    ['error code 2^32', { type: 3, flags: 0, streamId: 1, errorCode: 2 ** 32 }],
+    ['setting id 0x10000', { type: 4, flags: 0, streamId: 0, settings: [{ id: 0x10000, value: 1 }] }],
+    ['setting value -1', { type: 4, flags: 0, streamId: 0, settings: [{ id: 1, value: -1 }] }],
+    ['increment 2^31', { type: 8, flags: 0, streamId: 0, windowSizeIncrement: 2 ** 31 }],
+    ['fractional id', { type: 8, flags: 0, streamId: 1.5, windowSizeIncrement: 1 }],
+    ['data not a Buffer', { type: 0, flags: 0, streamId: 1, data: 'abc' }],
+    ['PING of 7 octets', { type: 6, flags: 0, streamId: 0, opaqueData: Buffer.alloc(7) }],
+    ['payload over 2^24-1', { type: 0, flags: 0, streamId: 1, data: Buffer.alloc(2 ** 24) }],
+  ];
+  for (const [name, f] of bad) t.throws(() => encodeFrame(f as Frame), { instanceOf: ApiMisuseError }, name);
+  // protocol-invalid but representable frames still encode (tests need them)
+  t.notThrows(() => encodeFrame({ type: 0, flags: 0, streamId: 0, data: Buffer.alloc(1) } as Frame));
+  t.notThrows(() => encodeFrame({ type: 8, flags: 0, streamId: 0, windowSizeIncrement: 0 } as Frame));
 });

@@ -1,4 +1,6 @@
 import test from 'ava';
+import assert from 'assert';
+import fc from 'fast-check';
 import { HeaderBlockAssembler, HeaderBlockSplitter, splitHeaderBlock } from '../../../lib/protocol/frame/header-block';
 import { Deframer } from '../../../lib/protocol/frame/deframer';
 import { encodeFrame } from '../../../lib/protocol/frame/codec';
@@ -117,4 +119,33 @@ test('a StreamError thrown downstream leaves the assembler usable; a ConnectionE
   const c = new HeaderBlockAssembler();
   t.throws(() => c.push(ping, () => { throw new ConnectionError(ErrorCode.INTERNAL_ERROR, 'x'); }), { instanceOf: ConnectionError });
   t.throws(() => c.push(ping, () => {}), { instanceOf: ConnectionError });
+});
+
+test('fast-check: any block, padding, priority and max frame size splits and assembles back', (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 70000 }),
+      fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
+      fc.boolean(),
+      fc.integer({ min: 16384, max: 40000 }),
+      fc.boolean(),
+      (size, padLength, withPriority, maxFrameSize, push) => {
+        const fragment = Buffer.alloc(size, 0x5a);
+        const f: HeadersFrame | PushPromiseFrame = push
+          ? { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: 1, promisedStreamId: 2, fragment, padLength }
+          : { type: FrameType.HEADERS, flags: Flag.END_HEADERS, streamId: 1, fragment, padLength, priority: withPriority ? { exclusive: true, dependsOn: 3, weight: 7 } : undefined };
+        const parts = splitHeaderBlock(f, maxFrameSize);
+        const wire = parts.map((p) => encodeFrame(p));
+        for (const w of wire) assert.ok(w.length - 9 <= maxFrameSize);
+        const back = runStage(compose(new Deframer({ maxFrameSize }), new HeaderBlockAssembler({ maxContinuations: 100, maxBlockSize: 1 << 20 })), [Buffer.concat(wire)]);
+        assert.strictEqual(back.length, 1);
+        const b = back[0] as HeadersFrame | PushPromiseFrame;
+        assert.ok(b.fragment.equals(fragment));
+        assert.strictEqual(b.padLength, padLength);
+        assert.strictEqual(b.continuations ?? 0, parts.length - 1);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  t.pass();
 });
