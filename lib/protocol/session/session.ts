@@ -90,7 +90,10 @@ export class Session {
   /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
   readonly localSettings: LocalSettings = { ...RFC_INITIAL_SETTINGS };
   /** The connection is over: no more frames are processed or accepted. */
-  closed = false;
+  get closed(): boolean {
+    return this.ended;
+  }
+  private ended = false;
 
   private readonly limits: SessionLimits;
   private readonly onEvent: (ev: SessionEvent) => void;
@@ -931,7 +934,7 @@ export class Session {
   /** End the connection: close every stream, emit connectionTerminated once. */
   private terminate(code: number, lastStreamId: number, remote: boolean, error: Error | undefined): void {
     if (this.closed) return;
-    this.closed = true;
+    this.ended = true;
     for (const s of [...this.streams.values()]) this.closeStream(s, 'connection', code === ErrorCode.NO_ERROR ? ErrorCode.CANCEL : code);
     if (!this.terminatedEmitted) {
       this.terminatedEmitted = true;
