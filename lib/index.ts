@@ -58,3 +58,10 @@ export type { FoundLink } from './apps/nghttp/assets';
 export { formatStats as formatNghttpStats } from './apps/nghttp/stats';
 export { buildHar, formatHar } from './apps/nghttp/har';
 export type { RequestRecord, ConnectionTiming } from './apps/nghttp/records';
+// The frame layers as Transforms and RxJS operators (operators/frames.ts, operators/layers.ts).
+export {
+  deframerTransform, deframe, frameEncoderTransform, encodeFrames, headerBlockTransform, assembleHeaderBlocks,
+  headerSplitTransform, splitHeaderBlocks,
+} from '../operators/frames';
+export { createFrameReader, createFrameWriter, frameReaderTransform, readFrames, frameWriterTransform, writeFrames } from '../operators/layers';
+export type { ReaderLayerOptions, WriterLayerOptions } from '../operators/layers';
