@@ -229,7 +229,17 @@ class ConnectionRun {
     };
     // Given settings are always announced: name ENABLE_PUSH only to turn push off, as the reference.
     if (o.noPush) sessionSettings.enablePush = false;
-    if (o.headerTableSizes.length) sessionSettings.headerTableSize = o.headerTableSizes[o.headerTableSizes.length - 1];
+    // -c given several times with a smaller value before the last: announce the smallest, then
+    // the last, so the server's encoder goes through two table size changes. The reference puts
+    // both entries in one SETTINGS frame; the session takes one value per frame, so the last
+    // follows in a second SETTINGS frame (same effect on the peer's HPACK encoder).
+    let secondTableSize: number | undefined;
+    if (o.headerTableSizes.length) {
+      const lastSize = o.headerTableSizes[o.headerTableSizes.length - 1];
+      const minSize = Math.min(...o.headerTableSizes);
+      sessionSettings.headerTableSize = minSize < lastSize ? minSize : lastSize;
+      if (minSize < lastSize) secondTableSize = lastSize;
+    }
     if (o.noRfc7540Pri) sessionSettings.noRfc7540Priorities = true;
     const cw = connectionWindow(o);
 
@@ -377,6 +387,7 @@ class ConnectionRun {
 
     const begin = () => {
       if (this.ready || session.closed) return;
+      if (secondTableSize !== undefined) conn.updateSettings({ headerTableSize: secondTableSize });
       for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
       if (useUpgrade && this.body === undefined && !o.noDep) {
         // The Upgrade request could not carry a priority: place stream 1 under the anchor now.

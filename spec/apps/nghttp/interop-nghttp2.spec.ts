@@ -137,3 +137,13 @@ test('-v without -n: each body is written just before its DATA frame line, as th
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /; First response header\nbody\{color:red\}\n\[ *\d+\.\d{3}\] recv DATA frame <length=16, flags=0x01, stream_id=13>/);
 });
+
+test('-c: a 0 table, and several -c values announced smallest first, still decode every response', async (t) => {
+  const zero = await runOurs(['-nv', '-c', '0', `http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/style.css`]);
+  t.is(zero.code, 0, zero.stderr);
+  t.regex(zero.stdout, /\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]/);
+  const multi = await runOurs(['-nv', '-c', '4096', '-c', '100', '-c', '200', `http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/1k?x`]);
+  t.is(multi.code, 0, multi.stderr);
+  const sizes = [...multi.stdout.matchAll(/\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):(\d+)\]/g)].map((m) => Number(m[1]));
+  t.deepEqual(sizes, [100, 200]);
+});
