@@ -327,3 +327,45 @@ test('fast-check: random bodies, windows, padding and byte chunking always deliv
   );
   t.pass();
 });
+
+test('updateSettings mid-connection: smaller HPACK table, smaller window, larger frames, all applied on ACK', (t) => {
+  const server = echoServer();
+  const client = collectingClient();
+  pump(client.session, server.session);
+  client.session.updateSettings({ headerTableSize: 0, initialWindowSize: 3000, maxFrameSize: 65536 });
+  t.is(client.session.localSettings.initialWindowSize, 65535, 'not yet acknowledged');
+  pump(client.session, server.session);
+  t.is(client.session.localSettings.initialWindowSize, 3000);
+  t.is(client.session.localSettings.maxFrameSize, 65536);
+  t.is(server.session.remoteSettings.headerTableSize, 0);
+  const body = Buffer.alloc(200_000, 3);
+  const ids = [1, 2, 3].map(() => {
+    const id = client.session.request(req('/', 'POST', [['x-same', 'value']]));
+    client.session.sendData(id, body, true);
+    return id;
+  });
+  pump(client.session, server.session);
+  for (const id of ids) t.true(client.body(id).equals(body));
+  t.false(client.events.some((e) => e.type === 'streamReset' || e.type === 'connectionTerminated'));
+});
+
+test('ping() is answered; an unanswered graceful-shutdown PING ends phase one via tick()', (t) => {
+  const clock = { t: 0 };
+  const server = endpoint('server', { now: () => clock.t, settingsTimeoutMs: 1000 });
+  const client = collectingClient();
+  pump(client.session, server.session);
+  client.session.ping(Buffer.from('12345678'));
+  pump(client.session, server.session);
+  const ack = client.events.find((e) => e.type === 'pingAcknowledged') as any;
+  t.is(ack.opaqueData.toString(), '12345678');
+  server.session.goaway();
+  server.session.dataToSend(); // phase one goes out, but the peer never answers
+  clock.t = 500;
+  server.session.tick(clock.t);
+  t.false(server.session.closed);
+  clock.t = 1500;
+  server.session.tick(clock.t);
+  t.true(server.session.closed, 'no streams: the final GOAWAY ends the connection');
+  const out = server.session.dataToSend();
+  t.truthy(out);
+});
