@@ -13,9 +13,10 @@ import { asciiDump, errorName, flagNames, frameTypeName, hex2, settingName } fro
 /**
  * What a HEADERS frame means for its stream, as nghttp2 classifies it (`nghttp2_headers_category`):
  * the printer adds `; Open new stream`, `; First response header` or `; First push response
- * header`; `'headers'` (trailers, interim responses) adds nothing.
+ * header`; `'headers'` (trailers, interim responses) adds nothing. `'push_response'` is accepted
+ * as the session's spelling of `'push-response'`, so session categories pass straight through.
  */
-export type HeadersCategory = 'request' | 'response' | 'push-response' | 'headers';
+export type HeadersCategory = 'request' | 'response' | 'push-response' | 'push_response' | 'headers';
 
 /** What the caller knows about a frame beyond its bytes. */
 export interface FrameInfo {
@@ -239,6 +240,7 @@ export class FramePrinter {
             s += `${INDENT}; First response header\n`;
             break;
           case 'push-response':
+          case 'push_response':
             s += `${INDENT}; First push response header\n`;
             break;
           default:

@@ -289,3 +289,9 @@ test('JSON lines stay ASCII: header octets 0x80-0xff are escaped and parse back 
   t.true(/^[\x20-\x7e]*\n$/.test(out));
   t.is(JSON.parse(out).headers[0][1], value);
 });
+
+test("the session's 'push_response' spelling prints like 'push-response'", (t) => {
+  const { p, lines } = printerFor();
+  p.received(wire({ type: FrameType.HEADERS, flags: 4, streamId: 2, fragment: block(1) }), { category: 'push_response' });
+  t.is(lines()[3], '          ; First push response header');
+});
