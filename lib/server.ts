@@ -134,10 +134,12 @@ export class BaseRequestHandler {
   /**
    * Server push (RFC 9113 section 8.4): promise `method path` on this stream and answer it.
    * Call it before `sendResponse` ends this stream. Returns false (and sends nothing) when the
-   * client disabled push with SETTINGS_ENABLE_PUSH = 0.
+   * client disabled push with SETTINGS_ENABLE_PUSH = 0, or this stream can no longer carry a
+   * PUSH_PROMISE (already ended by us, reset, or closed).
    */
   push(p: PushInit): boolean {
     if (!this.connection.session.remoteSettings.enablePush) return false;
+    if (this.stream.closed || this.stream.localEnded) return false;
     const reqHeaders: HeaderField[] = [
       [':method', p.method ?? 'GET'],
       [':scheme', this.scheme],
