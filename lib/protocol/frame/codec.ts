@@ -172,8 +172,9 @@ export function validateSetting(id: number, value: number): void {
       }
       break;
     case Setting.ENABLE_CONNECT_PROTOCOL:
-      // RFC 8441 section 3: "The value of the parameter MUST be 0 or 1." (nghttp2 answers any
-      // other value with a connection error of type PROTOCOL_ERROR, as here.)
+      // RFC 8441 section 3 defines only the values 0 and 1 for this setting; nghttp2 answers any
+      // other value with a connection error of type PROTOCOL_ERROR, and so does this codec.
+      // (Turning it from 1 back to 0 is a state check, the session's.)
       if (value > 1) throw new ConnectionError(PROTOCOL_ERROR, `SETTINGS_ENABLE_CONNECT_PROTOCOL ${value}, must be 0 or 1`);
       break;
     case Setting.NO_RFC7540_PRIORITIES:
@@ -321,9 +322,9 @@ function parseOrigin(flags: number, streamId: number, p: Buffer): Frame {
 }
 
 function parsePriorityUpdate(flags: number, streamId: number, p: Buffer): PriorityUpdateFrame {
-  // RFC 9218 section 7.1: "The PRIORITY_UPDATE frame MUST be sent on stream 0 ... If a
-  // PRIORITY_UPDATE frame is received with a Stream Identifier field value other than 0x00, the
-  // recipient MUST respond with a connection error of type PROTOCOL_ERROR."
+  // RFC 9218 section 7.1: "The Stream Identifier field (see Section 5.1.1 of [HTTP/2]) in the
+  // PRIORITY_UPDATE frame header MUST be zero (0x0). Receiving a PRIORITY_UPDATE frame with a
+  // field of any other value MUST be treated as a connection error of type PROTOCOL_ERROR."
   if (streamId !== 0) throw new ConnectionError(PROTOCOL_ERROR, `PRIORITY_UPDATE frame on stream ${streamId}`);
   // RFC 9113 section 4.2: "... or is too small to contain mandatory frame data."
   if (p.length < 4) throw frameSizeError('PRIORITY_UPDATE', `length ${p.length}, must be at least 4`);
