@@ -115,3 +115,50 @@ test('fast-check: random frame sequences never throw, and every error is a GOAWA
   );
   t.pass();
 });
+
+test('fuzz: random bytes after the preface never throw out of receive() and never hang', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, asClient) => {
+      const ep = endpoint(asClient ? 'client' : 'server');
+      const peer = new RawPeer(ep.session, asClient ? 'server' : 'client').preface();
+      ep.session.receive(Buffer.from(bytes));
+      ep.session.receiveEnd();
+      peer.read();
+      return ep.session.closed;
+    }),
+    { numRuns: 500 },
+  );
+  t.pass();
+});
+
+test('fuzz: well-framed random frames (any type, flags, stream, payload) never throw and end alive or with one GOAWAY', (t) => {
+  const frameArb = fc.record({
+    type: fc.integer({ min: 0, max: 16 }),
+    flags: fc.integer({ min: 0, max: 255 }),
+    stream: fc.integer({ min: 0, max: 9 }),
+    payload: fc.uint8Array({ maxLength: 24 }),
+  });
+  fc.assert(
+    fc.property(fc.array(frameArb, { maxLength: 30 }), fc.boolean(), (frames, asClient) => {
+      const ep = endpoint(asClient ? 'client' : 'server', {}, (ev, s) => {
+        if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+      });
+      if (asClient) ep.session.request(req('/'), { endStream: false });
+      const peer = new RawPeer(ep.session, asClient ? 'server' : 'client').preface();
+      for (const f of frames) {
+        const b = Buffer.alloc(9 + f.payload.length);
+        b.writeUIntBE(f.payload.length, 0, 3);
+        b[3] = f.type;
+        b[4] = f.flags;
+        b.writeUInt32BE(f.stream, 5);
+        Buffer.from(f.payload).copy(b, 9);
+        ep.session.receive(b);
+      }
+      const out = peer.read();
+      const goaways = out.filter((f) => f.type === FrameType.GOAWAY).length;
+      return goaways <= 1 && (goaways === 0 || ep.session.closed);
+    }),
+    { numRuns: 500 },
+  );
+  t.pass();
+});
