@@ -40,6 +40,85 @@ export function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${offset - lineStart + 1}`;
 }
 
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+/**
+ * Offset of the first syntax error in a JSON text (JSON.parse does not always say where):
+ * a small scanner run only after JSON.parse failed. Iterative, so deep nesting cannot overflow.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const matchAt = (re: RegExp, at: number) => {
+    re.lastIndex = at;
+    return re.exec(text);
+  };
+  const stringAt = (at: number) => matchAt(STRING, at);
+  // Stack of open containers: '{' or '['; `want` says what may come next.
+  const stack: string[] = [];
+  let want: 'value' | 'key' | 'after' | 'key-or-close' | 'value-or-close' = 'value';
+  for (;;) {
+    ws();
+    if (i >= n) return n;
+    const c = text[i];
+    if (want === 'value' || want === 'value-or-close') {
+      if (want === 'value-or-close' && c === ']') {
+        stack.pop();
+        i++;
+        want = 'after';
+      } else if (c === '{') {
+        stack.push('{');
+        i++;
+        want = 'key-or-close';
+      } else if (c === '[') {
+        stack.push('[');
+        i++;
+        want = 'value-or-close';
+      } else if (c === '"') {
+        const m = stringAt(i);
+        if (!m) return i;
+        i += m[0].length;
+        want = 'after';
+      } else {
+        const m = matchAt(LITERAL, i);
+        if (!m) return i;
+        i += m[0].length;
+        want = 'after';
+      }
+    } else if (want === 'key' || want === 'key-or-close') {
+      if (want === 'key-or-close' && c === '}') {
+        stack.pop();
+        i++;
+        want = 'after';
+        continue;
+      }
+      const m = stringAt(i);
+      if (!m) return i;
+      i += m[0].length;
+      ws();
+      if (text[i] !== ':') return i;
+      i++;
+      want = 'value';
+    } else {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i; // text after the document
+      if (c === ',') {
+        i++;
+        want = top === '{' ? 'key' : 'value';
+      } else if ((c === '}' && top === '{') || (c === ']' && top === '[')) {
+        stack.pop();
+        i++;
+      } else {
+        return i;
+      }
+    }
+  }
+}
+
 /**
  * Bytes -> cases: gathers the input, parses it as one JSON document `{"cases": [...]}` at the
  * end, and emits every element of `cases`. Invalid JSON is reported with its line and column.
@@ -56,9 +135,10 @@ export function jsonCasesStage(report: ProblemReport): Stage<Buffer, InputCase> 
       try {
         doc = JSON.parse(text);
       } catch (err) {
-        const msg = (err as Error).message;
+        const msg = (err as Error).message.replace(/\s+/g, ' ');
         const m = /at position (\d+)/.exec(msg);
-        const where = m ? ` (${lineColumn(text, Number(m[1]))})` : text.trim() === '' ? ' (the input is empty)' : '';
+        const at = m ? Number(m[1]) : jsonErrorOffset(text);
+        const where = text.trim() === '' ? ' (the input is empty)' : ` (${lineColumn(text, at)})`;
         report.add(null, `invalid JSON input: ${msg}${where}`);
         return;
       }
