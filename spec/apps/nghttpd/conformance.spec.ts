@@ -1,7 +1,8 @@
 /**
  * RFC 9113 / RFC 7541 conformance of nghttpd, table-driven in the spirit of h2spec: each row
  * sends hand-built frames after the connection preface and names the error the RFC requires.
- * Runs over h2c and over TLS (ALPN h2).
+ * Runs over h2c and over TLS (ALPN h2). Where the RFC allows a stream or a connection error,
+ * either is accepted with the named code.
  */
 import test from 'ava';
 import * as fs from 'fs';
@@ -34,6 +35,11 @@ const rows: Row[] = [
   { rfc: '5.1', name: 'CONTINUATION on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.CONTINUATION, F.END_HEADERS, 1, block(request('/')))], expect: { conn: E.PROTOCOL_ERROR } },
   { rfc: '5.1', name: 'DATA on a half-closed (remote) stream: STREAM_CLOSED', send: () => [headers(1, request('/100k')), frame(T.DATA, F.END_STREAM, 1, [1])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
   { rfc: '5.1', name: 'HEADERS on a half-closed (remote) stream: STREAM_CLOSED', send: () => [headers(1, request('/100k')), headers(1, [['x', 'y']])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
+  { rfc: '5.1', name: 'DATA after the client reset the stream: STREAM_CLOSED', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), frame(T.DATA, 0, 1, [1])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
+  { rfc: '5.1', name: 'HEADERS after the client reset the stream: STREAM_CLOSED', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), headers(1, [['x', 'y']])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
+  { rfc: '5.1', name: 'WINDOW_UPDATE and PRIORITY on a half-closed (remote) stream are fine', send: () => [settings([[4, 10]]), headers(1, request('/1k')), frame(T.WINDOW_UPDATE, 0, 1, u32(5000)), frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])]))], expect: { status: '200', id: 1 } },
+  { rfc: '5.5', name: 'an unknown frame inside a header block: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(0xfa, 0, 1, [1]), frame(T.CONTINUATION, F.END_HEADERS, 1, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
+  { rfc: '8.4', name: 'PUSH_PROMISE from a client: PROTOCOL_ERROR', send: () => [headers(1, request('/100k')), frame(T.PUSH_PROMISE, F.END_HEADERS, 1, Buffer.concat([u32(2), block(request('/'))]))], expect: { conn: E.PROTOCOL_ERROR } },
   // 5.1.1 stream identifiers
   { rfc: '5.1.1', name: 'even stream id from a client: PROTOCOL_ERROR', send: () => [GET(2)], expect: { conn: E.PROTOCOL_ERROR } },
   { rfc: '5.1.1', name: 'stream id lower than one already used: PROTOCOL_ERROR', send: () => [GET(5), GET(3)], expect: { conn: E.PROTOCOL_ERROR } },
@@ -91,6 +97,13 @@ const rows: Row[] = [
   { rfc: '8.1', name: 'pseudo-header in trailers: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [[':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.1', name: 'trailers without END_STREAM: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [['x', 'y']], F.END_HEADERS)], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.1.1', name: 'content-length not matching the DATA: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [['content-length', '3']], 'POST'), F.END_HEADERS), frame(T.DATA, F.END_STREAM, 1, [1])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '6.10', name: 'CONTINUATION after END_HEADERS: PROTOCOL_ERROR', send: () => [headers(1, request('/100k')), frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']]))], expect: { conn: E.PROTOCOL_ERROR } },
+  { rfc: '8.1.1', name: 'END_STREAM on HEADERS with a non-zero content-length: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [['content-length', '5']], 'POST'))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.2.1', name: 'a field value with CR/LF: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x-bad', 'a\r\nb']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.2.1', name: 'a field value with NUL: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x-bad', 'a\x00b']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.2.1', name: 'a field name with a space: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x bad', 'a']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.3.1', name: 'missing :scheme: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':path', '/'], [':authority', 'x']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.5', name: 'CONNECT without :authority: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'CONNECT']], F.END_HEADERS)], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   // RFC 7541
   { rfc: '7541 2.3.3', name: 'index 0: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x80]))], expect: { conn: E.COMPRESSION_ERROR } },
   { rfc: '7541 2.3.3', name: 'index past the tables: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from(hpackInt(0x80, 7, 70)))], expect: { conn: E.COMPRESSION_ERROR } },
