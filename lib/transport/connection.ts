@@ -312,8 +312,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         st.requestHeaders = ev.headers;
         const upBody = ev.streamId === 1 ? this.opts.upgrade?.body : undefined;
         if (upBody && upBody.length) st.deliver(upBody, false);
+        // Set before 'stream' so listeners know at once whether a body follows; 'end' after it.
         if (ev.endStream) st.remoteEnded = true;
         this.emit('stream', st);
+        if (ev.endStream) st.emit('end');
         break;
       }
       case 'responseReceived': {

@@ -323,3 +323,30 @@ test('SETTINGS timeout: a peer that never ACKs our SETTINGS gets GOAWAY(SETTINGS
   t.is(goaway?.readUInt32BE(4), ErrorCode.SETTINGS_TIMEOUT);
   await l.close();
 });
+
+test('ping() resolves with the round-trip time; stream events: end then close(0)', async (t) => {
+  const seen: string[] = [];
+  const l = await server((st) => {
+    st.on('end', () => seen.push('server end'));
+    st.on('close', (code: number) => seen.push(`server close ${code}`));
+    st.respond([[':status', '204']], { endStream: true });
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const rtt = await c.connection.ping(Buffer.from('12345678'));
+  t.true(rtt >= 0);
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  await new Promise<void>((r) => st.once('close', () => r()));
+  t.is(st.errorCode, 0);
+  t.deepEqual(st.responseHeaders, [[':status', '204']]);
+  await c.connection.close();
+  await l.close();
+  t.deepEqual(seen, ['server end', 'server close 0']);
+});
