@@ -109,8 +109,9 @@ function parseHeaders(flags: number, streamId: number, p: Buffer): HeadersFrame 
   if (fixed) {
     priority = readPriority(p, start);
     start += 5;
-    // RFC 9113 section 5.3.1: "A stream cannot depend on itself. An endpoint MUST treat this as a
-    // stream error (Section 5.4.2) of type PROTOCOL_ERROR." On HEADERS a stream error would
+    // RFC 7540 section 5.3.1 (the priority scheme RFC 9113 deprecates; its fields are still
+    // parsed): "A stream cannot depend on itself. An endpoint MUST treat this as a stream error
+    // (Section 5.4.2) of type PROTOCOL_ERROR." On HEADERS a stream error would
     // drop the field block and desynchronise HPACK (section 4.3), so, as nghttp2 does, this is
     // raised as a connection error.
     if (priority.dependsOn === streamId) {
@@ -128,8 +129,9 @@ function parsePriority(flags: number, streamId: number, p: Buffer): PriorityFram
   // a stream error (Section 5.4.2) of type FRAME_SIZE_ERROR."
   if (p.length !== 5) throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`);
   const priority = readPriority(p, 0);
-  // RFC 9113 section 5.3.1: "A stream cannot depend on itself. An endpoint MUST treat this as a
-  // stream error (Section 5.4.2) of type PROTOCOL_ERROR."
+  // RFC 7540 section 5.3.1 (the priority scheme RFC 9113 deprecates; its fields are still
+  // parsed): "A stream cannot depend on itself. An endpoint MUST treat this as a stream error
+  // (Section 5.4.2) of type PROTOCOL_ERROR."
   if (priority.dependsOn === streamId) {
     throw new StreamError(PROTOCOL_ERROR, streamId, `PRIORITY frame: stream ${streamId} depends on itself`);
   }
