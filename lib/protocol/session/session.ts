@@ -191,7 +191,7 @@ export class Session {
     this.settingsBucket = new TokenBucket(L.settingsBurst, L.settingsPerSecond, t);
     this.emptyDataBucket = new TokenBucket(L.emptyDataBurst, L.emptyDataPerSecond, t);
 
-    this.deframer = new Deframer({ expectPreface: this.role === 'server' });
+    this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.parseStreamError(e) });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
     this.encoder = new HpackEncoder({ maxTableSize: this.encoderMaxTableSize });
     this.decoder = new HpackDecoder({ maxHeaderListSize: Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity) });
@@ -271,13 +271,22 @@ export class Session {
     }
   }
 
+  /**
+   * A frame the codec rejected for one stream only (RFC 9113 section 6.3: "A PRIORITY frame with a
+   * length other than 5 octets MUST be treated as a stream error (Section 5.4.2) of type
+   * FRAME_SIZE_ERROR."; section 6.9: a WINDOW_UPDATE increment of 0 on a stream "MUST be treated
+   * as a stream error"): the frame is dropped, the stream reset, reading goes on.
+   */
+  private parseStreamError(err: StreamError): void {
+    if (this.closed) return;
+    this.streamError(err.streamId, err.code, err.message);
+  }
+
   /** Turn a thrown error into a stream or connection error. */
   private fail(err: unknown): void {
     if (err instanceof StreamError && err.streamId !== 0) {
-      // The deframer stops after any error it throws, so a stream error raised while parsing
-      // cannot be survived here: the rest of the input is gone. It is escalated to the
-      // connection with the same code (see the report: the frames layer would need to skip).
-      this.connectionError(new ConnectionError(err.code, err.message));
+      // Only reached if a stream error escapes the deframer's onStreamError path.
+      this.streamError(err.streamId, err.code, err.message);
     } else if (err instanceof H2Error) {
       this.connectionError(err);
     } else {

@@ -162,3 +162,21 @@ test('fuzz: well-framed random frames (any type, flags, stream, payload) never t
   );
   t.pass();
 });
+
+test('frame-local stream errors (PRIORITY of bad length, WINDOW_UPDATE of 0) reset only that stream', (t) => {
+  const ep = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived' && ev.streamId === 5) s.respond(5, [[':status', '200']], { endStream: true });
+  });
+  const peer = new RawPeer(ep.session, 'client').preface();
+  peer.headers(1, req('/', 'POST'));
+  peer.headers(3, req('/', 'POST'));
+  const bad = Buffer.from([0, 0, 4, FrameType.PRIORITY, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  const zeroWu = Buffer.from([0, 0, 4, FrameType.WINDOW_UPDATE, 0, 0, 0, 0, 3, 0, 0, 0, 0]);
+  peer.bytes(Buffer.concat([bad, zeroWu]));
+  peer.headers(5, req('/'), true);
+  const out = peer.read();
+  const rst = out.filter((f) => f.type === FrameType.RST_STREAM).map((f: any) => [f.streamId, f.errorCode]);
+  t.deepEqual(rst, [[1, 6], [3, 1]]);
+  t.truthy(out.find((f) => f.type === FrameType.HEADERS && f.streamId === 5));
+  t.false(ep.session.closed);
+});
