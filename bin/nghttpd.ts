@@ -74,6 +74,10 @@ async function main(): Promise<void> {
     return;
   }
 
+  // One request's bug must not take every connection down: log it and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`nghttpd: internal error (request dropped): ${(reason as Error)?.stack ?? String(reason)}\n`);
+  });
   const index = Number(process.env.NGHTTPD_WORKER ?? 0);
   let server: NghttpdServer;
   try {

@@ -134,7 +134,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
         handleRequest(conn, stream, info, siteRef.site!, opts, trailers);
       } catch (err) {
         io.err.write(`[id=${id}] request handler failed: ${(err as Error).message}\n`);
-        stream.reset(ErrorCode.INTERNAL_ERROR);
+        safeReset(stream);
       }
     });
     conn.on('error', () => undefined);
@@ -272,7 +272,7 @@ function handleRequest(
   const echo = opts.echoUpload && (method === 'POST' || method === 'PUT');
 
   if (echo) {
-    void echoUpload(stream, site, trailers);
+    echoUpload(stream, site, trailers).catch(() => safeReset(stream));
     return;
   }
   // The request body is read and dropped, releasing flow-control window as it goes.
@@ -316,13 +316,22 @@ function handleRequest(
         rs.forEach((r, i) => sendResponse(pushed[i].st, r, site, trailers));
       },
       () => {
-        stream.reset(ErrorCode.INTERNAL_ERROR);
-        for (const p of pushed) p.st.reset(ErrorCode.INTERNAL_ERROR);
+        safeReset(stream);
+        for (const p of pushed) safeReset(p.st);
       },
     );
   };
   if (opts.earlyResponse || stream.remoteEnded) go();
   else stream.once('end', go);
+}
+
+/** Reset a stream with INTERNAL_ERROR unless it (or its connection) is already gone. */
+function safeReset(stream: Http2Stream): void {
+  try {
+    if (!stream.closed) stream.reset(ErrorCode.INTERNAL_ERROR);
+  } catch {
+    // The connection ended under us: nothing left to tell the peer.
+  }
 }
 
 /** Send a SiteResponse on a stream: headers, then the body under flow control, then trailers. */
@@ -351,7 +360,7 @@ function sendResponse(stream: Http2Stream, r: SiteResponse, site: StaticSite, tr
     void streamFile(stream, r.file!, site, tr);
   } catch {
     if (r.file) site.release(r.file);
-    stream.reset(ErrorCode.INTERNAL_ERROR);
+    safeReset(stream);
   }
 }
 
@@ -380,7 +389,7 @@ async function streamFile(stream: Http2Stream, file: FileEntry, site: StaticSite
     if (tr) stream.end(tr);
     else if (pos < file.size) stream.end();
   } catch {
-    if (!stream.closed) stream.reset(ErrorCode.INTERNAL_ERROR);
+    safeReset(stream);
   } finally {
     site.release(file);
   }
