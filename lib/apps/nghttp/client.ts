@@ -12,10 +12,9 @@ import type { TlsInfo } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import { Flag, FrameType } from '../../protocol/frame/constants';
-import { payloadLength, wireFlags, withPadding } from '../../protocol/frame/codec';
-import type { Frame, HeaderField, HeadersFrame, PrioritySpec } from '../../protocol/frame/types';
-import { FramePrinter, HeadersCategory as PrinterCategory } from '../printer/printer';
+import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
+import { FramePrinter } from '../printer/printer';
+import { NghttpTrace } from './trace';
 import type { NghttpOptions } from './options';
 import { weightFor } from './options';
 import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
@@ -129,11 +128,6 @@ function header(fields: readonly HeaderField[], name: string): string | undefine
   return fields.find((f) => f[0] === name)?.[1];
 }
 
-function printerCategory(c: string | undefined): PrinterCategory | undefined {
-  if (c === 'push_response' || c === 'push-response') return 'push-response';
-  return c as PrinterCategory | undefined;
-}
-
 function describeConnectError(err: NodeJS.ErrnoException, host: string, port: number): string {
   switch (err.code) {
     case 'ECONNREFUSED':
@@ -172,10 +166,7 @@ class ConnectionRun {
   /** Anchors are queued: requests may go. */
   private ready = false;
   private connectionClosed = false;
-  /** Sent frames wait here until their bytes are taken for the socket (the reference prints on send). */
-  private sendLines: { frame: Frame; headers?: HeaderField[]; category?: string }[] = [];
-  /** A sent HEADERS whose CONTINUATIONs are still coming (printed once, with the total length). */
-  private heldHeaders: { frame: HeadersFrame; headers?: HeaderField[]; category?: string; length: number } | undefined;
+  private readonly trace: NghttpTrace;
   private readonly startPerf: number;
 
   constructor(
@@ -192,6 +183,13 @@ class ConnectionRun {
       color,
       json: o.json,
       startTime: this.startPerf,
+    });
+    this.trace = new NghttpTrace({
+      printer: this.printer,
+      enabled: this.verbose,
+      padding: o.padding,
+      maxFrameSize: () => this.connection?.session.remoteSettings.maxFrameSize ?? 16384,
+      holdData: !o.json,
     });
     for (const p of plan) {
       this.requested.add(p.uri.raw);
@@ -353,7 +351,7 @@ class ConnectionRun {
     const dataToSend = session.dataToSend.bind(session);
     session.dataToSend = (maxBytes?: number) => {
       const b = dataToSend(maxBytes);
-      this.flushSendLines();
+      this.trace.flushSent();
       return b;
     };
     const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
@@ -412,10 +410,8 @@ class ConnectionRun {
     }
 
     await closed;
-    if (this.heldData) this.printer.received(this.heldData);
-    this.heldData = undefined;
     this.connectionClosed = true;
-    this.flushSendLines();
+    this.trace.end();
     for (const l of this.live.values()) this.clearTimers(l);
     const info = conn.closeInfo;
     const unfinished = [...this.live.values()].filter((l) => l.own && !l.rec.completed);
@@ -560,74 +556,22 @@ class ConnectionRun {
     }
   }
 
-  // ------------------------------------------------------------------ printing
-
-  private printSent(frame: Frame, headers?: HeaderField[], category?: string): void {
-    let f = frame;
-    if (this.o.padding > 0 && (f.type === FrameType.DATA || f.type === FrameType.HEADERS) && (f as HeadersFrame).padLength === undefined && f.length === undefined) {
-      const max = this.connection?.session.remoteSettings.maxFrameSize ?? 16384;
-      f = withPadding(f, { fixed: this.o.padding }, { maxFrameSize: max });
-    }
-    this.printer.sent(f, { headers, category: printerCategory(category) });
-  }
-
-  private flushSendLines(): void {
-    if (!this.verbose) {
-      this.sendLines.length = 0;
-      return;
-    }
-    const lines = this.sendLines;
-    this.sendLines = [];
-    for (const l of lines) {
-      const f = l.frame;
-      if (f.type === FrameType.HEADERS && !(f.flags & Flag.END_HEADERS)) {
-        // The reference shows a header block split over CONTINUATION frames as one HEADERS line.
-        this.heldHeaders = { frame: f as HeadersFrame, headers: l.headers, category: l.category, length: f.length ?? payloadLength(f) };
-        continue;
-      }
-      if (f.type === FrameType.CONTINUATION && this.heldHeaders && this.heldHeaders.frame.streamId === f.streamId) {
-        const h = this.heldHeaders;
-        h.length += f.length ?? payloadLength(f);
-        if (f.flags & Flag.END_HEADERS) {
-          this.heldHeaders = undefined;
-          let first = h.frame;
-          if (this.o.padding > 0 && first.padLength === undefined) first = withPadding(first, { fixed: this.o.padding });
-          const extra = (first.length ?? payloadLength(first)) - payloadLength(h.frame);
-          const flags = (first.length === undefined ? wireFlags(first) : first.flags) | Flag.END_HEADERS;
-          const merged: HeadersFrame = { ...first, flags, length: h.length + extra };
-          this.printer.sent(merged, { headers: h.headers, category: printerCategory(h.category) });
-        }
-        continue;
-      }
-      this.printSent(f, l.headers, l.category);
-    }
-  }
-
   // ------------------------------------------------------------------ session events
 
-  /** A received DATA frame, printed after its payload went to stdout (the reference's order). */
-  private heldData: Frame | undefined;
-
   private onEvent(ev: SessionEvent): void {
-    const held = this.heldData;
-    if (held) {
-      this.heldData = undefined;
-      if (ev.type === 'dataReceived' && ev.streamId === held.streamId) {
-        this.onData(ev.streamId, ev.data);
-        this.printer.received(held);
-        return;
-      }
-      this.printer.received(held);
+    if (this.trace.beforeEvent(ev.type === 'dataReceived' ? ev.streamId : undefined) && ev.type === 'dataReceived') {
+      // The payload of the DATA frame just received: write it, then its line.
+      this.onData(ev.streamId, ev.data);
+      this.trace.releaseData();
+      return;
     }
     switch (ev.type) {
       case 'frameSent':
-        if (this.verbose) this.sendLines.push({ frame: ev.frame, headers: ev.headers, category: ev.category });
-        if (this.connectionClosed) this.flushSendLines();
+        this.trace.sent(ev.frame, ev.headers, ev.category);
+        if (this.connectionClosed) this.trace.flushSent();
         break;
       case 'frameReceived':
-        if (!this.verbose) break;
-        if (ev.frame.type === FrameType.DATA && !this.o.json) this.heldData = ev.frame;
-        else this.printer.received(ev.frame, { headers: ev.headers, category: printerCategory(ev.category) });
+        this.trace.received(ev.frame, ev.headers, ev.category);
         break;
       case 'settingsReceived':
         this.gotServerSettings = true;
