@@ -114,9 +114,13 @@ export class Deframer implements Stage<Buffer, Frame> {
     }
   }
 
-  /** The bytes have ended: throws if they stopped inside a frame or inside the preface. */
-  end(_emit: (f: Frame) => void): void {
+  /**
+   * The bytes have ended: reads what a StreamError left unread, then throws if the bytes stopped
+   * inside a frame or inside the preface.
+   */
+  end(emit: (f: Frame) => void): void {
     if (this.failed) throw this.failed;
+    while (this.backlog !== null) this.push(Buffer.alloc(0), emit);
     if (this.midFrame) {
       // The peer closed the connection part-way through a frame; report it as a typed error so
       // callers can tell a truncated stream from a clean end.

@@ -184,3 +184,11 @@ test('a StreamError thrown by the consumer (emit) is survivable too; a Connectio
   t.throws(() => c.push(frames, () => { throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'x'); }), { instanceOf: ConnectionError });
   t.throws(() => c.push(Buffer.alloc(0), () => {}), { instanceOf: ConnectionError });
 });
+
+test('end() reads what a thrown StreamError left behind before judging the input complete', (t) => {
+  const d = new Deframer();
+  const out: Frame[] = [];
+  t.throws(() => d.push(streamErrorThenMore, (f) => out.push(f)), { instanceOf: StreamError });
+  d.end((f) => out.push(f));
+  t.deepEqual(out.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS]);
+});
