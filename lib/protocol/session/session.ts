@@ -3,7 +3,7 @@
  * connection state: stream states, flow-control windows, SETTINGS, the HPACK contexts, shutdown.
  */
 import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from '../errors';
-import { encodeFrame, writeFrameHeader } from '../frame/codec';
+import { encodeFrame, withPadding, writeFrameHeader } from '../frame/codec';
 import { choosePadding, PaddingPolicy } from '../frame/padding';
 import {
   CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType,
@@ -1437,15 +1437,18 @@ export class Session {
     // be transmitted as a contiguous sequence of frames, with no interleaved frames of any other
     // type or from any other stream."
     if (block.length + fixed + (this.padding !== undefined ? 256 : 0) <= max) {
-      const b = encodeFrame(frame, this.padding, { maxFrameSize: max });
+      // The padding policy is applied once, so the frame printed is the frame sent.
+      const f = this.padding !== undefined ? withPadding(frame, this.padding, { maxFrameSize: max }) : frame;
+      const b = encodeFrame(f, undefined, { maxFrameSize: max });
       this.out.push(b);
       this.outBytes += b.length;
-      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame, headers, category });
+      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f, headers, category });
       return;
     }
     const firstLen = max - fixed - (this.padding !== undefined ? 256 : 0);
-    const first = { ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, firstLen) } as HeadersFrame | PushPromiseFrame;
-    const b = encodeFrame(first, this.padding, { maxFrameSize: max });
+    let first = { ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, firstLen) } as HeadersFrame | PushPromiseFrame;
+    if (this.padding !== undefined) first = withPadding(first, this.padding, { maxFrameSize: max });
+    const b = encodeFrame(first, undefined, { maxFrameSize: max });
     this.out.push(b);
     this.outBytes += b.length;
     if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: first, headers, category });

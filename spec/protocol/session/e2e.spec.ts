@@ -369,3 +369,14 @@ test('ping() is answered; an unanswered graceful-shutdown PING ends phase one vi
   const out = server.session.dataToSend();
   t.truthy(out);
 });
+
+test('with a padding policy, the frames reported as sent are the frames on the wire (padLength and length)', (t) => {
+  const client = endpoint('client', { frameEvents: true, padding: { fixed: 11 } });
+  const peer = new RawPeer(client.session, 'server');
+  const id = client.session.request(req('/', 'POST'));
+  client.session.sendData(id, Buffer.alloc(100), true);
+  const wire = peer.read().filter((f) => f.type === FrameType.HEADERS || f.type === FrameType.DATA) as any[];
+  const reported = client.events.filter((e) => e.type === 'frameSent').map((e: any) => e.frame).filter((f) => f.type === FrameType.HEADERS || f.type === FrameType.DATA);
+  t.deepEqual(wire.map((f) => [f.type, f.padLength, f.length]), reported.map((f) => [f.type, f.padLength, f.length]));
+  t.deepEqual(wire.map((f) => f.padLength), [10, 10]);
+});
