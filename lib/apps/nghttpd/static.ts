@@ -76,6 +76,8 @@ export function percentDecode(s: string): Buffer {
   return out.subarray(0, o);
 }
 
+const PLAIN_ASCII = /^[\x20-\x24\x26-\x7e]*$/;
+
 /** A request path split and decoded; `file` is relative to htdocs and starts with '/'. */
 export interface DecodedPath {
   /** The path part as sent (still percent-encoded), used in `location`. */
@@ -100,10 +102,15 @@ export function decodeRequestPath(reqPath: string): DecodedPath | null {
   if (h >= 0 && h < end) end = h;
   const rawPath = reqPath.slice(0, end);
   const query = q >= 0 ? reqPath.slice(q, h > q ? h : undefined) : '';
-  const bytes = percentDecode(rawPath);
-  if (bytes.includes(0)) return null;
-  const decoded = bytes.toString('utf8');
-  if (decoded.includes('\uFFFD') && !bytes.includes(Buffer.from('\uFFFD'))) return null; // not UTF-8
+  let decoded: string;
+  if (PLAIN_ASCII.test(rawPath)) {
+    decoded = rawPath; // nothing to decode (no '%', no control or 8-bit octets)
+  } else {
+    const bytes = percentDecode(rawPath);
+    if (bytes.includes(0)) return null;
+    decoded = bytes.toString('utf8');
+    if (decoded.includes('\uFFFD') && !bytes.includes(Buffer.from('\uFFFD'))) return null; // not UTF-8
+  }
   if (!decoded.startsWith('/') || decoded.includes('\\')) return null;
   // nghttpd's util::check_path: no "/../" or "/./" inside, no "/.." or "/." at the end.
   if (decoded.includes('/../') || decoded.includes('/./') || decoded.endsWith('/..') || decoded.endsWith('/.')) return null;
@@ -205,6 +212,8 @@ export class StaticSite {
   private readonly rootReal: string;
   private readonly pages = new Map<string, Buffer>();
   private memBytes = 0;
+  /** Decoded request paths (the hot path decodes each distinct :path once). */
+  private readonly decoded = new Map<string, DecodedPath | null>();
   private readonly inflight = new Map<string, Promise<FileEntry | 'dir' | null>>();
 
   constructor(readonly config: SiteConfig) {
@@ -261,7 +270,12 @@ export class StaticSite {
    * hot path answers synchronously, so every response to one socket read leaves in one write.
    */
   resolveCached(req: SiteRequest): SiteResponse | undefined {
-    const dp = decodeRequestPath(req.path);
+    let dp = this.decoded.get(req.path);
+    if (dp === undefined) {
+      dp = decodeRequestPath(req.path);
+      if (this.decoded.size >= 4096) this.decoded.clear(); // bounded: a path scanner cannot grow it
+      this.decoded.set(req.path, dp);
+    }
     if (!dp) return this.errorResponse(404, req);
     const hit = this.cache.get(dp.file);
     if (hit && Date.now() - hit.checkedAt < (this.config.revalidateMs ?? REVALIDATE_MS)) return this.answer(req, dp, hit);

@@ -54,6 +54,12 @@ test('paths that could leave htdocs are refused, encoded or not', (t) => {
   t.deepEqual(decodeRequestPath('/dir/?a=1'), { rawPath: '/dir/', query: '?a=1', file: '/dir/index.html' });
   t.deepEqual(decodeRequestPath('/a%20b.txt'), { rawPath: '/a%20b.txt', query: '', file: '/a b.txt' });
   t.deepEqual(decodeRequestPath('/..foo/x..'), { rawPath: '/..foo/x..', query: '', file: '/..foo/x..' });
+  // Octets arrive as latin1 characters: UTF-8 bytes become the UTF-8 name; a lone 8-bit octet is refused.
+  t.is(decodeRequestPath('/caf\xc3\xa9')?.file, '/caf\u00e9');
+  t.is(decodeRequestPath('/caf%C3%A9')?.file, '/caf\u00e9');
+  t.is(decodeRequestPath('/x\x80'), null);
+  t.is(decodeRequestPath('/a/../b'), null);
+  t.is(decodeRequestPath('/a/b.css')?.file, '/a/b.css');
 });
 
 test('200: the reference header order and values', async (t) => {
