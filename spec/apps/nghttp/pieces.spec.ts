@@ -181,3 +181,14 @@ test('URIs: authority and path as written, default ports, grouping by origin', (
   const g = groupByOrigin(['http://a/1', 'http://a:80/2', 'http://b/3', 'http://a/4'].map((s) => ({ uri: parseTargetUri(s) })));
   t.deepEqual(g.map((x) => x.length), [2, 1, 1]);
 });
+
+test('connection failures read as something to act on', (t) => {
+  const { describeConnectError, verifyErrorText } = require('../../../lib/apps/nghttp/errors');
+  const e = (code: string | undefined, message: string) => Object.assign(new Error(message), { code });
+  t.regex(describeConnectError(e('ECONNREFUSED', 'x'), '127.0.0.1', 1), /127\.0\.0\.1:1: connection refused/);
+  t.regex(describeConnectError(e(undefined, 'ssl3_get_record:wrong version number'), 'h', 443), /does not speak TLS there/);
+  t.regex(describeConnectError(new TypeError('x is not a function'), 'h', 1), /internal error/);
+  t.is(verifyErrorText('DEPTH_ZERO_SELF_SIGNED_CERT'), 'self-signed certificate');
+  t.is(verifyErrorText('ERR_TLS_CERT_ALTNAME_INVALID'), 'hostname mismatch');
+  t.is(verifyErrorText('SOMETHING_NEW'), 'SOMETHING_NEW');
+});
