@@ -91,7 +91,16 @@ export class Http2Stream extends EventEmitter {
    */
   get body(): Readable {
     if (!this.readable) {
-      this.readable = new Readable({ highWaterMark: this.highWaterMark, read: () => this.pump() });
+      this.readable = new Readable({
+        highWaterMark: this.highWaterMark,
+        read: () => this.pump(),
+        destroy: (err, cb) => {
+          // The reader gave up: drop what is queued (its window goes back) and stop the peer.
+          this.discardQueue();
+          if (!this.remoteEnded && !this.closed) this.reset(ErrorCode.CANCEL);
+          cb(err);
+        },
+      });
       if (this.closed && !this.remoteEnded) this.readable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
     }
     return this.readable;
@@ -127,10 +136,14 @@ export class Http2Stream extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.errorCode = errorCode;
-    if (this.readable && !this.remoteEnded) {
+    if (!this.remoteEnded) {
       // A body cut short: the reader gets an error, never a silent truncation.
-      this.queue = [];
-      this.readable.destroy(err ?? new StreamClosedError(this.id, errorCode));
+      this.discardQueue();
+      this.readable?.destroy(err ?? new StreamClosedError(this.id, errorCode));
+    } else {
+      // A complete body nobody has read yet stays readable, but the connection window it holds
+      // is released now: a stream that is never read must not stall the whole connection.
+      this.releaseQueued();
     }
     if (this.writable && !this.writable.writableFinished && !this.writable.destroyed) {
       this.writable.destroy(err ?? new StreamClosedError(this.id, errorCode));
@@ -153,6 +166,21 @@ export class Http2Stream extends EventEmitter {
       if (!r.push(chunk)) break;
     }
     if (this.remoteEnded && this.queue.length === 0 && !r.readableEnded) r.push(null);
+  }
+
+  /** Give back the window of every queued byte still counted, keeping the bytes. */
+  private releaseQueued(): void {
+    const counted = this.queuedLen - this.uncounted;
+    if (counted > 0) this.owner.consume(this.id, counted);
+    this.uncounted = this.queuedLen;
+  }
+
+  /** Drop the queued bytes, giving back their window. */
+  private discardQueue(): void {
+    this.releaseQueued();
+    this.queue = [];
+    this.queuedLen = 0;
+    this.uncounted = 0;
   }
 
   /** Bytes received and not yet moved into the body Readable. */

@@ -350,3 +350,52 @@ test('ping() resolves with the round-trip time; stream events: end then close(0)
   await l.close();
   t.deepEqual(seen, ['server end', 'server close 0']);
 });
+
+test('bodies nobody reads do not stall the connection: a closed stream gives its queued window back', async (t) => {
+  // The server answers at once and never touches request bodies.
+  const l = await server((st) => {
+    st.once('end', () => st.respond([[':status', '200']], { endStream: true }));
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const body = Buffer.alloc(60000, 1);
+  // Five bodies of 60000 octets: over the server's 65535-octet connection window unless the
+  // unread bytes of each finished stream are released.
+  for (let i = 0; i < 5; i++) {
+    const st = c.connection.request([
+      [':method', 'POST'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', `/${i}`],
+    ]);
+    await st.sendBody(body);
+    const code = await new Promise<number>((r) => st.once('close', r));
+    t.is(code, 0);
+  }
+  await c.connection.close();
+  await l.close();
+});
+
+test('destroying a body Readable mid-way resets the stream (CANCEL) and the server sees it', async (t) => {
+  let serverClose: (code: number) => void = () => undefined;
+  const serverClosed = new Promise<number>((r) => (serverClose = r));
+  const l = await server((st) => {
+    st.once('close', (code: number) => serverClose(code));
+    st.respond([[':status', '200']]);
+    void st.sendBody(patternStream(16 * 1024 * 1024)).catch(() => undefined);
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  await new Promise<void>((resolve) => st.body.once('data', () => resolve()));
+  st.body.destroy();
+  t.is(await serverClosed, ErrorCode.CANCEL);
+  await c.connection.close();
+  await l.close();
+});
