@@ -1037,9 +1037,14 @@ export class Session {
     s.pendingEndStream = opts.endStream === true;
     s.pendingPriority = opts.priority ?? (opts.weight !== undefined ? { exclusive: false, dependsOn: 0, weight: opts.weight } : undefined);
     for (let i = 0; i < headers.length; i++) {
-      if (headers[i][0] === ':method') {
-        s.headRequest = headers[i][1] === 'HEAD';
-        break;
+      const name = headers[i][0];
+      if (name.charCodeAt(0) !== 0x3a) break;
+      if (name === ':method') s.headRequest = headers[i][1] === 'HEAD';
+      // RFC 8441 section 4: a client uses :protocol only once the server sent
+      // SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
+      else if (name === ':protocol' && !this.remoteSettings.enableConnectProtocol) {
+        this.nextStreamId -= 2;
+        throw new ApiMisuseError('request: :protocol (extended CONNECT) needs SETTINGS_ENABLE_CONNECT_PROTOCOL from the server');
       }
     }
     this.streams.set(id, s);

@@ -282,8 +282,14 @@ test('extended CONNECT (RFC 8441) is accepted only when the server enabled it', 
   on.client.session.sendData(on.id, Buffer.from('frame'));
   pump(on.client.session, on.server.session);
   t.true(on.server.events.some((e) => e.type === 'dataReceived' && e.data.toString() === 'frame'));
-  const off = conn(false);
-  t.true(off.client.events.some((e) => e.type === 'streamReset' && e.remote && e.errorCode === 1));
+  // Without the server's setting our client refuses to send :protocol...
+  t.throws(() => conn(false), { name: 'ApiMisuseError' });
+  // ...and a server that did not enable it resets such a request (stream PROTOCOL_ERROR).
+  const server = endpoint('server');
+  const peer = new RawPeer(server.session, 'client').preface();
+  peer.headers(1, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':authority', 'h'], [':path', '/chat']]);
+  const rst = peer.read().find((f) => f.type === FrameType.RST_STREAM) as any;
+  t.deepEqual([rst.streamId, rst.errorCode], [1, 1]);
 });
 
 test('fast-check: random bodies, windows, padding and byte chunking always deliver intact, with no errors', (t) => {
