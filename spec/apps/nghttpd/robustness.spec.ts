@@ -86,6 +86,7 @@ test.serial('a client that stops reading: the server buffers a bounded amount an
 test.serial('rapid open+reset is cut off with ENHANCE_YOUR_CALM; others are served', async (t) => {
   const c = await RawClient.connect(server.port);
   c.send(ACK);
+  const during = goodClientServed(server.port); // served while the attack runs
   let id = 1;
   for (let round = 0; round < 50 && !c.closed && c.goaway() === undefined; round++) {
     const batch: Buffer[] = [];
@@ -95,6 +96,7 @@ test.serial('rapid open+reset is cut off with ENHANCE_YOUR_CALM; others are serv
   }
   t.is(await cutOff(c, E.ENHANCE_YOUR_CALM), 'goaway');
   t.true(id <= 5001, `cut off after ${(id - 1) / 2} resets`);
+  t.true(await during, 'a good client was served during the attack');
   c.close();
   t.true(await goodClientServed(server.port));
 });
@@ -106,6 +108,7 @@ for (const [name, make] of [
   test.serial(`a ${name} flood is cut off with ENHANCE_YOUR_CALM; others are served`, async (t) => {
     const c = await RawClient.connect(server.port);
     c.send(ACK);
+    const during = goodClientServed(server.port);
     let sent = 0;
     for (let round = 0; round < 50 && !c.closed && c.goaway() === undefined; round++) {
       const batch: Buffer[] = [];
@@ -117,6 +120,7 @@ for (const [name, make] of [
     const how = await cutOff(c, E.ENHANCE_YOUR_CALM);
     t.true(how === 'goaway' || how === 'closed', how);
     t.true(sent <= 10000);
+    t.true(await during, 'a good client was served during the flood');
     c.close();
     t.true(await goodClientServed(server.port));
   });
