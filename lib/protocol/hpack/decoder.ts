@@ -118,6 +118,8 @@ export class HpackDecoder {
     const cur = this.cursor;
     const out: HeaderField[] = [];
     let listSize = 0;
+    let fields = 0;
+    const maxList = this.maxListSize;
     let pos = 0;
     this.changed = false;
     // RFC 7541 section 4.2: after the limit went down, "the encoder MUST signal ... via a dynamic
@@ -148,14 +150,15 @@ export class HpackDecoder {
           name = table.name(i);
           value = table.value(i);
         }
-        out.push([name, value]);
         listSize += name.length + value.length + ENTRY_OVERHEAD;
+        if (listSize <= maxList) out.push([name, value]);
+        fields++;
       } else if ((b & 0xe0) === 0x20) {
         // RFC 7541 section 6.3: Dynamic Table Size Update.
         const at = pos;
         // RFC 7541 section 4.2: "This dynamic table size update MUST occur at the beginning of
         // the first header block following the change to the dynamic table size."
-        if (out.length > 0) throw new TableSizeUpdateError(at, 'found after a header field');
+        if (fields > 0) throw new TableSizeUpdateError(at, 'found after a header field');
         const size = readInteger(buf, pos, end, 5, cur);
         pos = cur.pos;
         // RFC 7541 section 6.3: "The new maximum size MUST be lower than or equal to the limit
@@ -184,18 +187,16 @@ export class HpackDecoder {
         }
         const value = this.readString(buf, pos, end);
         pos = cur.pos;
-        if (indexing) {
-          table.add(name, value);
-          out.push([name, value]);
-        } else if (b & 0x10) {
-          out.push([name, value, true]);
-        } else {
-          out.push([name, value]);
-        }
+        if (indexing) table.add(name, value);
         listSize += name.length + value.length + ENTRY_OVERHEAD;
+        // Past the limit the block is still decoded (the table must stay in step with the
+        // peer's encoder) but its fields are no longer kept: a small block of indexed
+        // references cannot make us hold a huge list.
+        if (listSize <= maxList) out.push(b & 0x10 && !indexing ? [name, value, true] : [name, value]);
+        fields++;
       }
     }
-    if (listSize > this.maxListSize) throw new HeaderListTooLargeError(listSize, this.maxListSize, out);
+    if (listSize > maxList) throw new HeaderListTooLargeError(listSize, maxList, out);
     return out;
   }
 

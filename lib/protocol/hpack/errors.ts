@@ -89,7 +89,8 @@ export class TableSizeUpdateError extends HpackDecodeError {
  * The decoded header list is larger than `maxHeaderListSize` (RFC 9113 section 6.5.2: the sum
  * of name + value + 32 over the fields). Thrown only after the whole block was decoded, so the
  * dynamic table is still in step with the peer's encoder: a session may answer with a stream
- * reset or a 431 instead of ending the connection. `headers` holds the decoded list.
+ * reset or a 431 instead of ending the connection. `headers` holds the fields that fit within
+ * the limit (the first ones, in order); the rest were decoded but not kept.
  */
 export class HeaderListTooLargeError extends HpackDecodeError {
   constructor(
@@ -97,7 +98,7 @@ export class HeaderListTooLargeError extends HpackDecodeError {
     readonly size: number,
     /** The limit in force. */
     readonly limit: number,
-    /** The whole decoded list (the table is consistent; the caller decides what to do). */
+    /** The leading fields that fit within the limit (the table is consistent either way). */
     readonly headers: [name: string, value: string, sensitive?: boolean][],
   ) {
     super('header-list-too-large', `header list of ${size} octets exceeds the limit of ${limit}`, -1);

@@ -97,9 +97,18 @@ test('a header list above maxHeaderListSize throws HeaderListTooLargeError after
   }) as HeaderListTooLargeError;
   t.true(err instanceof CompressionError);
   t.is(err.size, 76);
-  t.deepEqual(err.headers, [['abc', 'def'], ['ghi', 'jkl']]);
+  t.deepEqual(err.headers, [['abc', 'def']], 'only the fields within the limit are kept');
   // Both entries went into the table: the next block can refer to them.
   t.deepEqual(dec.decode(hex('bf')), [['abc', 'def']]);
+});
+
+test('past maxHeaderListSize a block of indexed references is decoded without keeping its fields', (t) => {
+  const dec = new HpackDecoder({ maxHeaderListSize: 1000 });
+  // 20000 references to ':method: GET' (42 each): 840000 octets of list from a 20000-octet block.
+  const err = t.throws(() => dec.decode(Buffer.alloc(20000, 0x82)), { instanceOf: HeaderListTooLargeError }) as HeaderListTooLargeError;
+  t.is(err.size, 20000 * 42);
+  t.is(err.headers.length, Math.floor(1000 / 42));
+  t.deepEqual(dec.decode(Buffer.from([0x82])), [[':method', 'GET']], 'the context is still usable');
 });
 
 test('decoder option misuse is an ApiMisuseError', (t) => {

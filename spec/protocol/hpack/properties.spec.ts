@@ -123,3 +123,19 @@ test('fuzz: random blocks give a header list or a typed error, never a crash or 
   );
   t.pass();
 });
+
+test('huffman-table.ts is exactly what huffman-gen.ts generates from the RFC 7541 Appendix B lengths', (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require('fs') as typeof import('fs');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const path = require('path') as typeof import('path');
+  const { buildHuffmanTables, renderHuffmanTable } = require('../../../lib/protocol/hpack/huffman-gen');
+  const { repoRoot } = require('./helpers');
+  const committed = fs.readFileSync(path.join(repoRoot(), 'lib/protocol/hpack/huffman-table.ts'), 'utf8');
+  t.is(renderHuffmanTable(buildHuffmanTables()), committed);
+  // Spot checks against RFC 7541 Appendix B: '0' = 00000 (5 bits), 'a' = 00011, EOS = 30 ones.
+  const tables = buildHuffmanTables();
+  t.deepEqual([tables.codes[48], tables.lengths[48]], [0x0, 5]);
+  t.deepEqual([tables.codes[97], tables.lengths[97]], [0x3, 5]);
+  t.deepEqual([tables.codes[256], tables.lengths[256]], [0x3fffffff, 30]);
+});
