@@ -128,7 +128,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
     const early = initial;
     initial = [];
     capturing = false;
-    if (printer) attachPrinter(conn, printer, opts, early);
+    const onClosed = printer ? attachPrinter(conn, printer, opts, early) : undefined;
     conn.on('stream', (stream: Http2Stream) => {
       try {
         handleRequest(conn, stream, info, siteRef.site!, opts, trailers);
@@ -138,7 +138,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
       }
     });
     conn.on('error', () => undefined);
-    conn.on('close', () => printer?.closed());
+    conn.on('close', () => onClosed?.());
   };
 
   const listener = await listen(
@@ -209,7 +209,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 }
 
 /** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection. */
-function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): void {
+function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): () => void {
   if (opts.hexdump) {
     // The transport's onRawData is one callback per listener and skips the bytes it read while
     // sniffing, so: dump those (kept in the connection's options) and tap the socket after them.
@@ -217,24 +217,49 @@ function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: Nghtt
     if (sniffed && sniffed.length) printer.hexdump(sniffed);
     conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
   }
-  if (!opts.verbose) return;
+  if (!opts.verbose) return () => printer.closed();
+  // The session reports a frame when it queues it; nghttpd prints it when it is written, after
+  // everything received in the same read. So sent frames (and what follows them) wait for the
+  // end of the current synchronous batch; received frames print at once.
+  const pending: Array<() => void> = [];
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    for (let i = 0; i < pending.length; i++) pending[i]();
+    pending.length = 0;
+  };
+  const later = (fn: () => void) => {
+    pending.push(fn);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(drain);
+    }
+  };
+  const info = (ev: { headers?: HeaderField[]; category?: string }) => ({ headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
   const print = (ev: SessionEvent) => {
     switch (ev.type) {
       case 'frameSent':
-        printer.sent(ev.frame, { headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
+        later(() => printer.sent(ev.frame, info(ev)));
         break;
       case 'frameReceived':
-        printer.received(ev.frame, { headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
+        printer.received(ev.frame, info(ev));
         break;
       case 'streamClosed':
-        printer.streamClosed(ev.streamId);
+        if (pending.length) later(() => printer.streamClosed(ev.streamId));
+        else printer.streamClosed(ev.streamId);
         break;
       default:
         break;
     }
   };
-  for (const ev of early) print(ev);
+  for (const ev of early) {
+    if (ev.type === 'frameSent') printer.sent(ev.frame, info(ev));
+  }
   conn.events$.subscribe(print);
+  return () => {
+    if (pending.length) later(() => printer.closed());
+    else printer.closed();
+  };
 }
 
 /** Answer one request stream. */
