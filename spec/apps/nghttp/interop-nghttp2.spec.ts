@@ -147,3 +147,14 @@ test('-c: a 0 table, and several -c values announced smallest first, still decod
   const sizes = [...multi.stdout.matchAll(/\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):(\d+)\]/g)].map((m) => Number(m[1]));
   t.deepEqual(sizes, [100, 200]);
 });
+
+test('-M 1: only one request goes out before the server announces its own limit', async (t) => {
+  const u = (p: string) => `http://127.0.0.1:${h2cPort}${p}`;
+  const r = await runOurs(['-nv', '-M', '1', u('/1k'), u('/style.css'), u('/app.js')]);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  const settings = lines.findIndex((l) => /recv SETTINGS frame <length=6, flags=0x00/.test(l));
+  const h13 = lines.findIndex((l) => /send HEADERS frame .*stream_id=13>/.test(l));
+  const h15 = lines.findIndex((l) => /send HEADERS frame .*stream_id=15>/.test(l));
+  t.true(h13 > 0 && settings > 0 && h15 > settings, `13 at ${h13}, SETTINGS at ${settings}, 15 at ${h15}`);
+});

@@ -6,7 +6,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { freePort, runOurs } from './helpers';
+import { FIXTURES, freePort, runOurs } from './helpers';
 import { harProblems } from './har-validate';
 
 interface Seen {
@@ -272,6 +272,34 @@ test('-u against an HTTP/1.1-only server: its answer is shown, the upgrade fails
     t.regex(r.stderr, /total=1, processed=0/);
   } finally {
     server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('--cert/--key present a client certificate; --color colours the trace', async (t) => {
+  const fixtures = FIXTURES;
+  const key = fs.readFileSync(path.join(fixtures, 'server.key'));
+  const cert = fs.readFileSync(path.join(fixtures, 'server.crt'));
+  const server = http2.createSecureServer({ key, cert, requestCert: true, rejectUnauthorized: false });
+  let subject: string | undefined;
+  server.on('stream', (stream) => {
+    const peer = (stream.session?.socket as import('tls').TLSSocket).getPeerCertificate();
+    subject = peer?.subject ? String(peer.subject.CN) : undefined;
+    stream.respond({ ':status': 200 });
+    stream.end('tls ok\n');
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    const r = await runOurs(['-y', '--color', '-v', '--cert', path.join(fixtures, 'server.crt'), '--key', path.join(fixtures, 'server.key'), `https://127.0.0.1:${port}/`]);
+    t.is(r.code, 0, r.stderr);
+    t.is(subject, 'localhost');
+    t.true(r.stdout.includes('tls ok\n'));
+    t.true(r.stdout.includes('\x1b['), 'ANSI colour codes');
+    const missing = await runOurs(['-y', '--cert', '/nonexistent.pem', '--key', '/nonexistent.key', `https://127.0.0.1:${port}/`]);
+    t.is(missing.code, 1);
+    t.regex(missing.stderr, /Could not read \/nonexistent\.pem/);
+  } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
