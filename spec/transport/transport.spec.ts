@@ -399,3 +399,40 @@ test('destroying a body Readable mid-way resets the stream (CANCEL) and the serv
   await c.connection.close();
   await l.close();
 });
+
+test('output is coalesced: ten requests arriving in one chunk are answered with one socket write', async (t) => {
+  const writes: number[] = [];
+  const l2 = await listen({ host: '127.0.0.1', port: 0 }, (conn) => {
+    const w = conn.socket.write.bind(conn.socket) as (b: Buffer) => boolean;
+    (conn.socket as unknown as { write: (b: Buffer) => boolean }).write = (b: Buffer) => {
+      writes.push(b.length);
+      return w(b);
+    };
+    conn.on('stream', (st) => {
+      st.respond([[':status', '200']]);
+      st.sendData(Buffer.from('ok'), true);
+    });
+  });
+  // A raw client: preface + SETTINGS + SETTINGS ACK first, then ten HEADERS frames in one write.
+  const s = net.connect(l2.port, '127.0.0.1');
+  const frame = (type: number, flags: number, id: number, payload: Buffer) => {
+    const h = Buffer.alloc(9);
+    h.writeUIntBE(payload.length, 0, 3);
+    h[3] = type;
+    h[4] = flags;
+    h.writeUInt32BE(id, 5);
+    return Buffer.concat([h, payload]);
+  };
+  let got = Buffer.alloc(0);
+  s.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write(Buffer.concat([CONNECTION_PREFACE, frame(0x4, 0, 0, Buffer.alloc(0)), frame(0x4, 0x1, 0, Buffer.alloc(0))]));
+  await settle(() => got.length, 100, 3000);
+  const before = writes.length;
+  const block = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x78]);
+  s.write(Buffer.concat(Array.from({ length: 10 }, (_, i) => frame(0x1, 0x5, 1 + 2 * i, block))));
+  await settle(() => got.length, 100, 3000);
+  t.is(writes.length - before, 1, `writes after the burst: ${writes.slice(before).join(', ')}`);
+  s.destroy();
+  await l2.close();
+});
