@@ -10,6 +10,12 @@ import { HpackDecoder } from '../lib/protocol/hpack/decoder';
 import { HpackEncoder } from '../lib/protocol/hpack/encoder';
 import { caseHeaders, readStory, storyFiles } from '../lib/apps/hpack-tools/stories';
 import type { HeaderField } from '../lib/protocol/frame/types';
+import { Readable, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import { from, lastValueFrom, reduce } from 'rxjs';
+import { compose } from '../lib/protocol/stage';
+import { hpackDecodeStage, hpackEncodeStage } from '../lib/protocol/hpack/stage';
+import { hpackDecode, hpackDecodeTransform, hpackEncode, hpackEncodeTransform } from '../operators/hpack';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const hpackjs = require('hpack.js');
 
@@ -121,4 +127,58 @@ process.stdout.write(
     `decode MB/s  ${f(oursDecode)}  ${f(jsDecode)}   ${r(oursDecode / jsDecode)}\n\n` +
     `compressed/input: nghttp2-ts ${(ourBytes / inputBytes).toFixed(3)} (target <= 0.310), hpack.js ${(jsBytes / inputBytes).toFixed(3)}\n`,
 );
-if (sink < 0) process.stdout.write('');
+
+/** The same encode -> decode round trip in the three layer forms, one context pair per story. */
+async function layerForms(): Promise<void> {
+  const stageRun = () => {
+    for (const s of stories) {
+      const st = compose(hpackEncodeStage(), hpackDecodeStage());
+      for (const list of s) st.push(list, (out) => (sink += out.length));
+    }
+  };
+  const transformRun = async () => {
+    for (const s of stories) {
+      await pipeline(
+        Readable.from(s),
+        hpackEncodeTransform(),
+        hpackDecodeTransform(),
+        new Writable({ objectMode: true, write: (l: HeaderField[], _e, cb) => ((sink += l.length), cb()) }),
+      );
+    }
+  };
+  const rxRun = async () => {
+    for (const s of stories) sink += await lastValueFrom(from(s).pipe(hpackEncode(), hpackDecode(), reduce((n) => n + 1, 0)));
+  };
+  const timeIt = async (fn: () => void | Promise<void>) => {
+    await fn();
+    let best = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      let passes = 0;
+      const t0 = process.hrtime.bigint();
+      let elapsed = 0;
+      while (elapsed < BUDGET_MS / 2 || passes < 1) {
+        await fn();
+        passes++;
+        elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+      }
+      best = Math.max(best, (inputBytes * passes) / MB / (elapsed / 1000));
+    }
+    return best;
+  };
+  const a = await timeIt(stageRun);
+  const b = await timeIt(transformRun);
+  const c = await timeIt(rxRun);
+  process.stdout.write(
+    `\nencode+decode round trip by layer form (MB/s): composed stage ${f(a)}, piped Transforms ${f(b)} (${r(b / a)}), RxJS ${f(c)} (${r(c / a)})\n`,
+  );
+}
+
+layerForms().then(
+  () => {
+    if (sink < 0) process.stdout.write('');
+  },
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -141,6 +141,8 @@ export class HpackEncoder {
    * Encode one header list into one header block. A field that is not a pair of latin1 byte
    * strings throws ApiMisuseError; the fields before it may already be in the dynamic table, so
    * the context no longer matches the peer's and later calls throw too (start a new context).
+   * The block is a view of a 64 KiB slab shared with the following blocks (as Node's pooled
+   * Buffers are): it is never overwritten, but keeping one block keeps its slab alive.
    */
   encode(fields: readonly HeaderField[]): Buffer {
     if (this.broken) throw new ApiMisuseError('this HPACK encoder failed on an earlier header list; its context is out of step');
