@@ -159,8 +159,10 @@ export class HpackEncoder {
     let pos = this.base;
     if (this.pendingFinal >= 0) {
       // RFC 7541 section 4.2: "This dynamic table size update MUST occur at the beginning of the
-      // first header block following the change to the dynamic table size." Section 6.3 and
-      // RFC 9113 section 4.3.1: the smallest size reached comes first, then the final one.
+      // first header block following the change to the dynamic table size." And: "the smallest
+      // maximum table size that occurs in that interval MUST be signaled in a dynamic table size
+      // update. The final maximum size is always signaled, resulting in at most two dynamic
+      // table size updates."
       pos = this.ensure(pos, 12);
       if (this.pendingMin < this.pendingFinal) pos = writeInteger(this.buf, pos, this.pendingMin, 5, 0x20);
       pos = writeInteger(this.buf, pos, this.pendingFinal, 5, 0x20);
