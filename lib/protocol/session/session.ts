@@ -135,6 +135,8 @@ export class Session {
   /** Size of our connection receive window, to decide when to send WINDOW_UPDATE. */
   private connRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
   private connUnackedConsumed = 0;
+  /** DATA octets delivered to the application and not yet consumed (caps `consume`). */
+  private connUnconsumed = 0;
   /** The stream receive window size new streams get (our INITIAL_WINDOW_SIZE, raised at send). */
   private streamRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
 
@@ -399,9 +401,12 @@ export class Session {
       return this.streamError(id, ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the stream window ${s.recvWindow}`);
     }
     s.recvWindow -= len;
-    // Padding is consumed at once: the application never sees it.
+    // Padding is released at once: the application never sees it.
     const pad = len - f.data.length;
-    if (pad > 0) this.consume(id, pad);
+    if (pad > 0) {
+      this.releaseConnection(pad);
+      this.releaseStream(s, pad);
+    }
     s.dataReceived += f.data.length;
     // RFC 9113 section 8.1.1: "A request or response is also malformed if the value of a
     // content-length header field does not equal the sum of the DATA frame payload lengths that
@@ -410,6 +415,8 @@ export class Session {
       this.releaseConnection(f.data.length);
       return this.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`);
     }
+    s.unconsumed += f.data.length;
+    this.connUnconsumed += f.data.length;
     if (f.data.length > 0 || endStream) {
       this.onEvent({ type: 'dataReceived', streamId: id, data: f.data, flowControlledLength: len, endStream });
     }
@@ -839,16 +846,15 @@ export class Session {
     if (this.closed) return;
     const s = this.streams.get(id);
     if (s !== undefined) {
-      this.resetStream(s, code);
+      this.resetStream(s, code, message);
     } else {
       this.queueRst(id, code);
       this.rememberClosed(id, 'localReset');
-      this.onEvent({ type: 'streamReset', streamId: id, errorCode: code, remote: false });
+      this.onEvent({ type: 'streamReset', streamId: id, errorCode: code, remote: false, reason: message });
     }
     // Streams we must reset cost a token too: a peer provoking endless stream errors is a reset
     // flood (CVE-2019-9514).
     this.countReset();
-    void message;
   }
 
   private countReset(): void {
@@ -858,9 +864,9 @@ export class Session {
   }
 
   /** Reset a live stream from our side. */
-  private resetStream(s: Stream, code: number): void {
+  private resetStream(s: Stream, code: number, reason?: string): void {
     if (s.pendingHeaders === null && s.state !== StreamState.IDLE) this.queueRst(s.id, code);
-    this.onEvent({ type: 'streamReset', streamId: s.id, errorCode: code, remote: false });
+    this.onEvent({ type: 'streamReset', streamId: s.id, errorCode: code, remote: false, reason });
     this.closeStream(s, 'localReset', code);
   }
 
@@ -926,18 +932,16 @@ export class Session {
    */
   private flushFinished(): void {
     const sched = this.scheduler;
-    const keep: Stream[] = [];
+    // Bounded: each pass frames at most one DATA frame; unfinished or blocked streams drop out.
     for (let guard = 0; guard < 100000 && sched.size > 0; guard++) {
       const s = sched.pop()!;
       if (!s.endQueued && s.trailers === null) continue;
       const sent = this.writeStreamData(s, Infinity);
       if (sent < 0) break;
-      if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null)) {
-        if (s.sendWindow > 0 && sent > 0) sched.requeue(s, sent);
-        else keep.push(s);
+      if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null) && s.sendWindow > 0 && sent > 0) {
+        sched.requeue(s, sent);
       }
     }
-    void keep;
   }
 
   /** End the connection: close every stream, emit connectionTerminated once. */
@@ -980,17 +984,28 @@ export class Session {
    */
   consume(streamId: number, n: number): void {
     if (!(n > 0) || this.closed) return;
+    // Never release more than was delivered and not yet released: an over-eager caller must not
+    // push the peer's window past what we granted (or past 2^31-1).
+    if (n > this.connUnconsumed) n = this.connUnconsumed;
+    if (n === 0) return;
+    this.connUnconsumed -= n;
     this.releaseConnection(n);
     const s = this.streams.get(streamId);
     if (s === undefined) return;
+    const m = n < s.unconsumed ? n : s.unconsumed;
+    s.unconsumed -= m;
+    this.releaseStream(s, m);
+  }
+
+  private releaseStream(s: Stream, n: number): void {
     // No WINDOW_UPDATE once the peer has ended its side: it will not send more.
-    if (s.state === StreamState.HALF_CLOSED_REMOTE || s.state === StreamState.CLOSED) return;
+    if (n <= 0 || s.state === StreamState.HALF_CLOSED_REMOTE || s.state === StreamState.CLOSED) return;
     s.unackedConsumed += n;
     if (s.unackedConsumed >= this.streamRecvWindowSize >>> 1 || s.unackedConsumed >= 65536) {
       const inc = s.unackedConsumed;
       s.unackedConsumed = 0;
       s.recvWindow += inc;
-      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: s.id, windowSizeIncrement: inc } as WindowUpdateFrame, true);
       this.wantWrite();
     }
   }

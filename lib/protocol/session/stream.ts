@@ -14,6 +14,8 @@ export class Stream {
   recvWindow: number;
   /** Octets the application consumed that we have not yet returned with WINDOW_UPDATE. */
   unackedConsumed = 0;
+  /** DATA octets delivered and not yet consumed by the application. */
+  unconsumed = 0;
 
   /** Outbound DATA not yet framed: chunks from `outHead` on; `outOffset` into the first. */
   out: Buffer[] = [];

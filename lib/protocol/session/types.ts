@@ -127,25 +127,50 @@ export type HeadersCategory = 'request' | 'response' | 'push_response' | 'header
 /** How a stream ended up closed: decides what late frames get (RFC 9113 section 5.1 "closed"). */
 export type CloseCause = 'endStream' | 'localReset' | 'remoteReset' | 'connection';
 
-/** Events, past tense, discriminated by `type`. Emitted synchronously from receive()/commands. */
+/**
+ * Events, past tense, discriminated by `type`. Emitted synchronously, in wire order, from
+ * receive(), dataToSend() and the commands.
+ */
 export type SessionEvent =
+  /** A frame was serialised (HEADERS/PUSH_PROMISE carry the header list and, for HEADERS, the printer category). Only with `frameEvents`. */
   | { type: 'frameSent'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
+  /** A frame arrived (a header block already joined with its CONTINUATIONs and decoded). Only with `frameEvents`. */
   | { type: 'frameReceived'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
+  /** Server: a valid request opened a stream (or h2c upgrade made stream 1). */
   | { type: 'requestReceived'; streamId: number; headers: HeaderField[]; endStream: boolean }
+  /** Client: a response header section, interim (1xx, `informational`) or final. */
   | { type: 'responseReceived'; streamId: number; headers: HeaderField[]; endStream: boolean; informational: boolean }
+  /** A trailer section (it always ends the peer's side; `streamEnded` follows). */
   | { type: 'trailersReceived'; streamId: number; headers: HeaderField[] }
+  /** Client: the server promised `promisedStreamId` with these request headers, on `streamId`. */
   | { type: 'pushPromiseReceived'; streamId: number; promisedStreamId: number; headers: HeaderField[] }
+  /** Body octets (padding removed; its window is already released). Call `consume(streamId, data.length)` once the application has used them. */
   | { type: 'dataReceived'; streamId: number; data: Buffer; flowControlledLength: number; endStream: boolean }
+  /** The peer sent END_STREAM on the stream. */
   | { type: 'streamEnded'; streamId: number }
-  | { type: 'streamReset'; streamId: number; errorCode: number; remote: boolean }
+  /** A stream was reset: by the peer's RST_STREAM (`remote`), or by us (`reason` says why when we detected a stream error). */
+  | { type: 'streamReset'; streamId: number; errorCode: number; remote: boolean; reason?: string }
+  /** The stream is fully closed, for any cause (NO_ERROR after both END_STREAMs). The last event of a stream. */
   | { type: 'streamClosed'; streamId: number; errorCode: number }
+  /** Every octet queued on the stream was framed (it did not end the stream): a backpressure hook. */
   | { type: 'sendQueueDrained'; streamId: number }
+  /** The peer's SETTINGS were applied (and our ACK queued). */
   | { type: 'settingsReceived'; settings: SettingEntry[] }
+  /** The peer ACKed our oldest unacknowledged SETTINGS; `localSettings` now includes it. */
   | { type: 'settingsAcknowledged' }
+  /** The peer pinged (our ACK is queued). */
   | { type: 'pingReceived'; opaqueData: Buffer }
+  /** The peer answered one of our PINGs. */
   | { type: 'pingAcknowledged'; opaqueData: Buffer }
+  /** The peer sent GOAWAY; our streams above `lastStreamId` were closed with REFUSED_STREAM (retryable). */
   | { type: 'goawayReceived'; lastStreamId: number; errorCode: number; debugData: Buffer }
+  /** Server: an RFC 9218 PRIORITY_UPDATE for `streamId` (already applied to the scheduler). */
   | { type: 'priorityUpdateReceived'; streamId: number; priority: string }
+  /**
+   * The connection is over (emitted once). After our GOAWAY is queued (error, or graceful shutdown
+   * once the last stream closed), or the peer's GOAWAY/end of input. Flush `dataToSend()` until
+   * null, then close the transport.
+   */
   | { type: 'connectionTerminated'; errorCode: number; lastStreamId: number; remote: boolean; error?: Error };
 
 /** Options of `Session.request`. */

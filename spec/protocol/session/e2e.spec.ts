@@ -13,7 +13,7 @@ test('client and server exchange a request and a response with a body', (t) => {
   });
   const body: Buffer[] = [];
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { body.push(ev.data); s.consume(ev.streamId, ev.flowControlledLength); }
+    if (ev.type === 'dataReceived') { body.push(ev.data); s.consume(ev.streamId, ev.data.length); }
   });
   const id = client.session.request(req('/'), { endStream: true });
   pump(client.session, server.session);
@@ -35,7 +35,7 @@ function echoServer(opts: Parameters<typeof endpoint>[1] = {}) {
       }
     } else if (ev.type === 'dataReceived') {
       bodies.get(ev.streamId)!.push(Buffer.from(ev.data));
-      s.consume(ev.streamId, ev.flowControlledLength);
+      s.consume(ev.streamId, ev.data.length);
       if (ev.endStream) {
         const body = Buffer.concat(bodies.get(ev.streamId)!);
         s.respond(ev.streamId, [[':status', '200']]);
@@ -51,7 +51,7 @@ function collectingClient(opts: Parameters<typeof endpoint>[1] = {}) {
   const ep = endpoint('client', opts, (ev, s) => {
     if (ev.type === 'dataReceived') {
       (bodies.get(ev.streamId) ?? bodies.set(ev.streamId, []).get(ev.streamId)!).push(Buffer.from(ev.data));
-      s.consume(ev.streamId, ev.flowControlledLength);
+      s.consume(ev.streamId, ev.data.length);
     }
   });
   return { ...ep, body: (id: number) => Buffer.concat(bodies.get(id) ?? []) };
@@ -179,7 +179,7 @@ test('many concurrent streams interleave DATA by urgency', (t) => {
     }
   });
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.flowControlledLength); }
+    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
   });
   pump(client.session, server.session);
   client.session.request(req('/low', 'GET', [['priority', 'u=6']]), { endStream: true });

@@ -105,3 +105,17 @@ test('content-length disagreeing with DATA is a stream PROTOCOL_ERROR', (t) => {
   const rst = peer.read().filter((f) => f.type === FrameType.RST_STREAM).map((f: any) => [f.streamId, f.errorCode]);
   t.deepEqual(rst, [[1, ErrorCode.PROTOCOL_ERROR], [3, ErrorCode.PROTOCOL_ERROR]]);
 });
+
+test('consume() never releases more than was delivered', (t) => {
+  const s = serverWithUpload();
+  s.peer.data(1, Buffer.alloc(1000));
+  s.session.consume(1, 1_000_000);
+  s.session.consume(99, 1_000_000);
+  // Only 1000 octets were delivered: nothing reaches a batching threshold, so no WINDOW_UPDATE.
+  t.deepEqual(wu(s.peer.read(), 1), []);
+  for (let i = 0; i < 4; i++) s.peer.data(1, Buffer.alloc(10000));
+  s.session.consume(1, 1_000_000);
+  const frames = s.peer.read();
+  t.deepEqual(wu(frames, 1), [41000]);
+  t.deepEqual(wu(frames, 0), [41000]);
+});

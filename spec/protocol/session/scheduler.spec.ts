@@ -78,7 +78,7 @@ test('a server honours nghttp-style anchor streams sent as PRIORITY frames on id
     }
   });
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.flowControlledLength); }
+    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
   });
   pump(client.session, server.session);
   client.session.sendPriority(3, { dependsOn: 0, weight: 201, exclusive: false });
