@@ -4,7 +4,7 @@
  */
 import { INFLATE_HELP, parseInflateArgs, UsageError } from '../lib/apps/hpack-tools/options';
 import { runInflatehd } from '../lib/apps/hpack-tools/inflate';
-import { formatVerifyTable, verifyStories } from '../lib/apps/hpack-tools/verify';
+import { expandStoryArgs, formatVerifyTable, verifyStories } from '../lib/apps/hpack-tools/verify';
 
 async function main(): Promise<number> {
   let parsed;
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'verify') {
-    const rows = verifyStories(parsed.files, stderr);
+    const rows = verifyStories(expandStoryArgs(parsed.files), stderr);
     process.stdout.write(formatVerifyTable(rows));
     return rows.some((r) => r.failed > 0) ? 1 : 0;
   }

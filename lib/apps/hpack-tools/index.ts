@@ -3,4 +3,4 @@ export * from './cases';
 export * from './stories';
 export { runDeflatehd, deflateCaseStage, DeflateOptions } from './deflate';
 export { runInflatehd, inflateCaseStage, InflateOptions, parseWire, parseTableSize } from './inflate';
-export { verifyStories, formatVerifyTable, VerifyRow } from './verify';
+export { verifyStories, formatVerifyTable, expandStoryArgs, VerifyRow } from './verify';

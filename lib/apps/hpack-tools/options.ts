@@ -110,7 +110,8 @@ Options:
                         Add the dynamic table after each block to the output ("header_table").
   --verify FILE...      Decode each story file (one context per file), compare every case with
                         its "headers", and print a table per directory: stories, cases, passed,
-                        failed. Mismatches are listed on stderr; the exit code is 1 if any.
+                        failed. A directory stands for its .json files. Mismatches are listed
+                        on stderr; the exit code is 1 if any.
   -h, --help            Show this help.
 
 Each bad case (bad hex, a decoding error) is reported on stderr with its index; the exit code is

@@ -2,6 +2,7 @@
  * `inflatehd --verify`: decode hpack-test-case story files (one context per file) and compare
  * every case with its `headers`; a table per implementation directory says how many passed.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { HpackDecoder } from '../../protocol/hpack/decoder';
 import type { HeaderField } from '../../protocol/frame/types';
@@ -33,6 +34,24 @@ function sameFields(got: HeaderField[], want: HeaderField[]): string | null {
     }
   }
   return null;
+}
+
+/** Expand directories among the arguments to the .json files they hold (sorted); files stay. */
+export function expandStoryArgs(args: string[]): string[] {
+  return args.flatMap((a) => {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(a).isDirectory();
+    } catch {
+      // A missing path is reported by verifyStories as an unreadable story.
+    }
+    if (!isDir) return [a];
+    return fs
+      .readdirSync(a)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => path.join(a, f));
+  });
 }
 
 /**

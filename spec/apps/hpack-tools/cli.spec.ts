@@ -196,8 +196,11 @@ test('inflatehd: a decoding error is reported with its case and RFC error code; 
 
 tv('inflatehd --verify: every story of every hpack-test-case directory passes, one table row per directory', async (t) => {
   const dirs = fs.readdirSync(VECTORS).filter((d) => fs.statSync(path.join(VECTORS, d)).isDirectory());
-  const files = dirs.flatMap((d) => fs.readdirSync(path.join(VECTORS, d)).filter((f) => f.endsWith('.json')).map((f) => path.join(VECTORS, d, f)));
-  const r = await run('inflatehd', ['--verify', ...files]);
+  // Files for some directories, the directory itself for the others.
+  const args = dirs.flatMap((d, k) =>
+    k % 2 ? [path.join(VECTORS, d)] : fs.readdirSync(path.join(VECTORS, d)).filter((f) => f.endsWith('.json')).map((f) => path.join(VECTORS, d, f)),
+  );
+  const r = await run('inflatehd', ['--verify', ...args]);
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   t.regex(lines[0], /^directory\s+stories\s+cases\s+passed\s+failed/);
