@@ -320,9 +320,13 @@ function handleRequest(
       }
     }
     const mainReq = { scheme, authority: authority!, acceptEncoding, method, path: reqPath, ifModifiedSince };
-    const pushReqs = pushed.map((p) => ({ scheme, authority: authority!, acceptEncoding, method: 'GET', path: p.path }));
     // Hot path: everything answered from the cache, right now, inside the socket read.
     const now0 = site.resolveCached(mainReq);
+    if (now0 && pushed.length === 0) {
+      sendResponse(stream, now0, site, trailers);
+      return;
+    }
+    const pushReqs = pushed.map((p) => ({ scheme, authority: authority!, acceptEncoding, method: 'GET', path: p.path }));
     if (now0) {
       const nowRest = pushReqs.map((r) => site.resolveCached(r));
       if (nowRest.every((r) => r !== undefined)) {
