@@ -10,28 +10,13 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 import { execFile, spawn, type ChildProcess } from 'child_process';
-import { FrameReader, type BlockDecoder } from '../../../lib/protocol/frame/pipeline';
+import { FrameReader } from '../../../lib/protocol/frame/pipeline';
 import { FramePrinter, HeadersCategoryTracker } from '../../../lib/apps/printer';
-import type { Frame, HeaderField } from '../../../lib/protocol/frame/types';
+import type { Frame } from '../../../lib/protocol/frame/types';
+import { hpackJsDecoder, traceBlocks as blocks } from './trace-blocks';
 
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 const it = have ? test.serial : test.skip;
-
-/** hpack.js (a dev dependency, an independent HPACK implementation) as a BlockDecoder. */
-function hpackJsDecoder(): BlockDecoder {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const hpack = require('hpack.js');
-  const d = hpack.decompressor.create({ table: { size: 4096 } });
-  return {
-    decode(block: Buffer): HeaderField[] {
-      d.write(block);
-      d.execute();
-      const out: HeaderField[] = [];
-      for (let o = d.read(); o !== null; o = d.read()) out.push(o.neverIndex ? [o.name, o.value, true] : [o.name, o.value]);
-      return out;
-    },
-  };
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -85,37 +70,6 @@ async function sniffingProxy(upstream: number): Promise<{ port: number; trace: (
     trace: () => out,
     close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
-}
-
-/** Frame blocks of a trace (header lines kept with their frame), split by direction, timestamps masked. */
-function blocks(text: string): { send: string[]; recv: string[] } {
-  const res = { send: [] as string[], recv: [] as string[] };
-  let pendingHeaders: string[] = [];
-  let cur: string[] | null = null;
-  let dir: 'send' | 'recv' = 'send';
-  const flush = () => {
-    if (cur) res[dir].push(cur.join('\n'));
-    cur = null;
-  };
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/^\[ *\d+\.\d{3}\]/, '[T]');
-    const frame = /^\[T\] (send|recv) (\S+) frame </.exec(line);
-    if (frame) {
-      flush();
-      dir = frame[1] as 'send' | 'recv';
-      cur = [...pendingHeaders, line];
-      pendingHeaders = [];
-    } else if (/^\[T\] recv \(stream_id=/.test(line)) {
-      flush();
-      pendingHeaders.push(line);
-    } else if (line.startsWith('          ') && cur) {
-      cur.push(line);
-    } else {
-      flush();
-    }
-  }
-  flush();
-  return res;
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
