@@ -273,8 +273,11 @@ export class StaticSite {
     let dp = this.decoded.get(req.path);
     if (dp === undefined) {
       dp = decodeRequestPath(req.path);
-      if (this.decoded.size >= 4096) this.decoded.clear(); // bounded: a path scanner cannot grow it
-      this.decoded.set(req.path, dp);
+      // Bounded (4096 paths of at most 512 octets): a path scanner cannot grow it.
+      if (req.path.length <= 512) {
+        if (this.decoded.size >= 4096) this.decoded.clear();
+        this.decoded.set(req.path, dp);
+      }
     }
     if (!dp) return this.errorResponse(404, req);
     const hit = this.cache.get(dp.file);
