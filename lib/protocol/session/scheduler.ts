@@ -11,6 +11,8 @@ import type { Stream } from './stream';
 
 /** Stride constant: a node of weight w advances its pass by sent * STRIDE / w. */
 const STRIDE = 256;
+/** Deepest dependency chain kept in the tree. */
+const MAX_DEPTH = 100;
 
 /** A node of the RFC 7540 dependency tree (a stream, an idle "anchor" stream, or the root 0). */
 class PNode {
@@ -163,6 +165,11 @@ export class WriteScheduler {
       if (this.nodes.size >= this.maxNodes) parent = this.root;
       else parent = this.createNode(p.dependsOn, this.root);
     }
+    // A dependency chain deeper than MAX_DEPTH makes every ready/unready change walk it: a
+    // "resource loop" attack on the tree (CVE-2019-9513). Deeper dependencies attach to the root.
+    let depth = 0;
+    for (let q: PNode | null = parent; q !== null && depth <= MAX_DEPTH; q = q.parent) depth++;
+    if (depth > MAX_DEPTH) parent = this.root;
     // RFC 7540 section 5.3.3: "If a stream is made dependent on one of its own dependencies, the
     // formerly dependent stream is first moved to be dependent on the reprioritized stream's
     // previous parent. The moved dependency retains its weight."

@@ -164,6 +164,7 @@ export class Session {
   private readonly pingBucket: TokenBucket;
   private readonly settingsBucket: TokenBucket;
   private readonly emptyDataBucket: TokenBucket;
+  private readonly priorityBucket: TokenBucket;
 
   /** Scratch for HTTP validation (reused: no allocation per message). */
   private readonly info: MessageInfo = newMessageInfo();
@@ -192,6 +193,7 @@ export class Session {
     this.pingBucket = new TokenBucket(L.pingBurst, L.pingPerSecond, t);
     this.settingsBucket = new TokenBucket(L.settingsBurst, L.settingsPerSecond, t);
     this.emptyDataBucket = new TokenBucket(L.emptyDataBurst, L.emptyDataPerSecond, t);
+    this.priorityBucket = new TokenBucket(L.priorityBurst, L.priorityPerSecond, t);
 
     this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.parseStreamError(e) });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
@@ -637,6 +639,7 @@ export class Session {
 
   private recvPriority(f: PriorityFrame): void {
     if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+    if (!this.priorityBucket.take(this.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PRIORITY flood');
     const s = this.streams.get(f.streamId);
     if (s !== undefined) this.applyRfc7540Priority(s, f.priority);
     // PRIORITY on an idle stream shapes the tree for streams that will depend on it (nghttp's

@@ -63,6 +63,10 @@ export interface SessionLimits {
   /** SETTINGS frames received per second / burst. Blocks settings floods (CVE-2019-9515). */
   settingsPerSecond: number;
   settingsBurst: number;
+  /** PRIORITY frames received per second / burst. Blocks priority-tree churn ("resource loop",
+   *  CVE-2019-9513); the tree is also capped in size and depth. */
+  priorityPerSecond: number;
+  priorityBurst: number;
   /** DATA frames with no payload and no END_STREAM per second / burst. Blocks the empty frames
    *  flood (CVE-2019-9518). */
   emptyDataPerSecond: number;
@@ -86,6 +90,8 @@ export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
   pingBurst: 1000,
   settingsPerSecond: 100,
   settingsBurst: 1000,
+  priorityPerSecond: 1000,
+  priorityBurst: 10000,
   emptyDataPerSecond: 100,
   emptyDataBurst: 1000,
   maxClosedStreamsRemembered: 1000,

@@ -163,3 +163,16 @@ test('SETTINGS timeout via tick()', (t) => {
   t.is(goaway(peer.read()).errorCode, ErrorCode.SETTINGS_TIMEOUT);
   void Flag;
 });
+
+test('PRIORITY flood (CVE-2019-9513) trips ENHANCE_YOUR_CALM; a deep dependency chain stays cheap', (t) => {
+  const s = server({ priorityBurst: 200, priorityPerSecond: 1 });
+  s.peer.headers(1, req('/good'), true);
+  // A 150-deep chain of idle streams, then churn on it.
+  for (let i = 0; i < 300; i++) {
+    const id = 3 + 2 * (i % 150);
+    s.peer.send({ type: FrameType.PRIORITY, flags: 0, streamId: id, priority: { exclusive: i % 2 === 0, dependsOn: id === 3 ? 1 : id - 2, weight: 1 + (i % 256) } } as Frame);
+  }
+  const frames = s.peer.read();
+  wellBehavedAnswered(t, frames);
+  t.is(goaway(frames).errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+});
