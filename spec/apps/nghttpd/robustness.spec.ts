@@ -192,3 +192,22 @@ test.serial('many connections opened and dropped mid-request leave the server se
   });
   t.true(ok, `${server.listener.connections.size} connections left`);
 });
+
+test.serial('TLS: garbage instead of a ClientHello is dropped; TLS clients are still served', async (t) => {
+  const s = await startServer(['-d', root], { tls: true });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const c = await RawClient.connect(s.port, { handshake: false });
+      c.send(crypto.randomBytes(4096));
+      t.true(await c.until(() => c.closed, 5000), 'garbage connection closed');
+      c.close();
+    }
+    const g = await RawClient.connect(s.port, { tls: true });
+    g.send(ACK, headers(1, [[':method', 'GET'], [':scheme', 'https'], [':authority', 'localhost'], [':path', '/1k']]));
+    t.true(await g.until(() => g.body(1).ended));
+    t.is(g.status(1), '200');
+    g.close();
+  } finally {
+    await s.close();
+  }
+});
