@@ -7,13 +7,11 @@ import type { HeaderField } from '../frame/types';
 import { ApiMisuseError } from '../errors';
 import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
-import { huffmanDecode } from './huffman';
 import { readInteger } from './integer';
-import { latin1Slice } from './latin1';
+import { readString } from './string';
 import {
   HeaderListTooLargeError,
   InvalidIndexError,
-  StringTooLongError,
   TableSizeUpdateError,
   TruncatedBlockError,
 } from './errors';
@@ -202,18 +200,7 @@ export class HpackDecoder {
 
   /** RFC 7541 section 5.2: a string literal at `pos`; the position after it goes to `cursor.pos`. */
   private readString(buf: Buffer, pos: number, end: number): string {
-    const at = pos;
-    if (pos >= end) throw new TruncatedBlockError(pos, 'a representation (string expected)');
-    const huffman = (buf[pos] & 0x80) !== 0;
-    const len = readInteger(buf, pos, end, 7, this.cursor);
-    pos = this.cursor.pos;
-    if (len > this.maxString) throw new StringTooLongError(at, len, this.maxString);
-    if (pos + len > end) throw new TruncatedBlockError(end, `a string of ${len} octets`);
-    this.cursor.pos = pos + len;
-    if (!huffman) return latin1Slice(buf, pos, pos + len);
-    const s = huffmanDecode(buf, pos, pos + len, at);
-    if (s.length > this.maxString) throw new StringTooLongError(at, s.length, this.maxString);
-    return s;
+    return readString(buf, pos, end, this.maxString, this.cursor);
   }
 
   private lowerTo(n: number): void {

@@ -7,14 +7,12 @@ import type { HeaderField } from '../frame/types';
 import { ApiMisuseError } from '../errors';
 import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
 import { STATIC_NAMES, STATIC_TABLE_LENGTH } from './static-table';
-import { writeHuffman } from './huffman';
-import { integerLength, writeInteger } from './integer';
-import { latin1Write } from './latin1';
+import { writeInteger } from './integer';
+import { HuffmanMode, maxStringSize, writeString } from './string';
 
 export type { HeaderField };
 
-/** How string literals are coded. */
-export type HuffmanMode = 'auto' | 'always' | 'never';
+export type { HuffmanMode };
 
 /** Options of an encoding context. */
 export interface HpackEncoderOptions {
@@ -231,36 +229,10 @@ export class HpackEncoder {
     return out;
   }
 
-  /**
-   * RFC 7541 section 5.2: a string literal, Huffman-coded when the mode says so. In `auto` mode
-   * the Huffman form is written first (one pass) and replaced by the raw octets when it is not
-   * shorter.
-   */
+  /** RFC 7541 section 5.2: a string literal, Huffman-coded as the mode says. */
   private writeString(pos: number, s: string): number {
-    const len = s.length;
-    const mode = this.huffman;
-    if (mode === 'never') {
-      for (let i = 0; i < len; i++) {
-        if (s.charCodeAt(i) > 0xff) throw new RangeError('header strings must be latin1 byte strings (no character above U+00FF)');
-      }
-      pos = this.ensure(pos, len + 6);
-      pos = writeInteger(this.buf, pos, len, 7, 0);
-      return pos + latin1Write(this.buf, s, pos);
-    }
-    // Huffman codes are at most 30 bits: 4 octets per character is always enough.
-    pos = this.ensure(pos, 4 * len + 12);
-    const prefixLen = integerLength(len, 7);
-    const start = pos + prefixLen;
-    const end = writeHuffman(this.buf, start, s); // also rejects characters above U+00FF
-    const hl = end - start;
-    if (hl < len || mode === 'always') {
-      const hPrefix = integerLength(hl, 7);
-      if (hPrefix !== prefixLen) this.buf.copyWithin(pos + hPrefix, start, end);
-      writeInteger(this.buf, pos, hl, 7, 0x80);
-      return pos + hPrefix + hl;
-    }
-    pos = writeInteger(this.buf, pos, len, 7, 0);
-    return pos + latin1Write(this.buf, s, pos);
+    pos = this.ensure(pos, maxStringSize(s));
+    return writeString(this.buf, pos, s, this.huffman);
   }
 
   private insert(name: string, value: string): void {

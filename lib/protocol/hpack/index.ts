@@ -9,4 +9,5 @@ export { HeaderTable, HeaderTableEntry, entrySize, ENTRY_OVERHEAD } from './head
 export { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
 export { huffmanEncode, huffmanDecode, huffmanEncodedLength } from './huffman';
 export { encodeInteger, readInteger, integerLength, MAX_INTEGER } from './integer';
+export { encodeString, readString, maxStringSize } from './string';
 export * from './stage';

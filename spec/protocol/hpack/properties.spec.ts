@@ -10,6 +10,8 @@ import {
   huffmanEncode,
   huffmanEncodedLength,
   readInteger,
+  encodeString,
+  readString,
 } from '../../../lib/protocol/hpack';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
 
@@ -55,6 +57,24 @@ test('Huffman decoding of random octets either succeeds and re-encodes to the sa
       return huffmanEncode(s).equals(buf);
     }),
     { numRuns: 3000 },
+  );
+  t.pass();
+});
+
+test('string literals round-trip in every Huffman mode; auto picks the shorter form', (t) => {
+  fc.assert(
+    fc.property(bytes(300), fc.constantFrom<'auto' | 'always' | 'never'>('auto', 'always', 'never'), (s, mode) => {
+      const enc = encodeString(s, mode);
+      const cur = { pos: 0 };
+      const back = readString(enc, 0, enc.length, Infinity, cur);
+      if (back !== s || cur.pos !== enc.length) return false;
+      if (mode === 'auto') {
+        const shortest = Math.min(encodeString(s, 'always').length, encodeString(s, 'never').length);
+        return enc.length === shortest && ((enc[0] & 0x80) !== 0) === huffmanEncodedLength(s) < s.length;
+      }
+      return ((enc[0] & 0x80) !== 0) === (mode === 'always');
+    }),
+    { numRuns: 2000 },
   );
   t.pass();
 });
