@@ -54,11 +54,17 @@ interface Planned {
   priority: PrioritySpec;
   /** 0 = given on the command line; 1 = found by -a. */
   level: number;
+  /** How many times the server refused it unprocessed (REFUSED_STREAM) so far. */
+  refusals?: number;
 }
 
 /** What the engine tracks per stream beyond the record. */
 interface Live {
   rec: RequestRecord;
+  /** What was asked for (own requests), to retry after REFUSED_STREAM. */
+  plan?: Planned;
+  /** Refused before any processing: send again on a new stream once this one closes. */
+  retry?: boolean;
   own: boolean;
   level: number;
   remoteEnded: boolean;
@@ -74,6 +80,15 @@ interface Live {
   compressed?: Buffer[];
   assets?: AssetParser;
 }
+
+/**
+ * How often one request is sent again after REFUSED_STREAM. RFC 9113 section 8.7: "The
+ * REFUSED_STREAM error code can be included in a RST_STREAM frame to indicate that the stream is
+ * being closed prior to any processing having occurred. Any request that was sent on the reset
+ * stream can be safely retried." (A server that announces a small MAX_CONCURRENT_STREAMS refuses
+ * what we sent before its SETTINGS arrived.)
+ */
+export const MAX_REFUSED_RETRIES = 3;
 
 /** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
 export const EXPECT_CONTINUE_WAIT_MS = 1000;
@@ -403,7 +418,7 @@ class ConnectionRun {
       completed: false,
     };
     this.records.push(rec);
-    this.live.set(streamId, { rec, own: true, level: p.level, remoteEnded: false, closed: false });
+    this.live.set(streamId, { rec, plan: p, own: true, level: p.level, remoteEnded: false, closed: false });
     return rec;
   }
 
@@ -561,7 +576,9 @@ class ConnectionRun {
         if (l) {
           l.resetCode = ev.errorCode;
           l.resetRemote = ev.remote;
-          if (ev.remote && l.own && !l.remoteEnded) {
+          if (ev.remote && ev.errorCode === ErrorCode.REFUSED_STREAM && l.plan && l.rec.responseStart === undefined && (l.plan.refusals ?? 0) < MAX_REFUSED_RETRIES && !this.finishing) {
+            l.retry = true;
+          } else if (ev.remote && l.own && !l.remoteEnded) {
             this.err(`${l.rec.uri}: the server reset stream ${ev.streamId} with ${errorCodeName(ev.errorCode)}`);
           }
         }
@@ -709,6 +726,14 @@ class ConnectionRun {
       l.assets = undefined;
     }
     if (l.own) this.ownInFlight--;
+    if (l.retry && l.plan) {
+      // Forget the refused attempt and ask again on a new stream, ahead of the rest.
+      this.records.splice(this.records.indexOf(rec), 1);
+      this.live.delete(id);
+      this.queue.unshift({ ...l.plan, refusals: (l.plan.refusals ?? 0) + 1 });
+    }
+    // A closed stream frees a concurrency slot: the session may now send queued HEADERS.
+    this.kick();
     this.pump();
     this.maybeFinish();
   }

@@ -158,3 +158,17 @@ test('-M 1: only one request goes out before the server announces its own limit'
   const h15 = lines.findIndex((l) => /send HEADERS frame .*stream_id=15>/.test(l));
   t.true(h13 > 0 && settings > 0 && h15 > settings, `13 at ${h13}, SETTINGS at ${settings}, 15 at ${h15}`);
 });
+
+test('a server allowing 1 stream refuses what came before its SETTINGS: those requests are sent again', async (t) => {
+  const port = await freePort();
+  const one = await startServer('/usr/sbin/nghttpd', ['--no-tls', '-m', '1', '-d', dir, String(port)], port);
+  try {
+    const u = (p: string) => `http://127.0.0.1:${port}${p}`;
+    const r = await runOurs([u('/1k'), u('/style.css'), u('/app.js'), u('/late.js')]);
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, 'a'.repeat(1024) + 'body{color:red}\n' + 'console.log(1)\n' + 'x\n');
+    t.is(r.stderr, '');
+  } finally {
+    await one.stop();
+  }
+});

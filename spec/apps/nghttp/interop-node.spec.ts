@@ -54,6 +54,9 @@ async function withServer<T>(fn: (port: number, seen: Seen[]) => Promise<T>): Pr
         case '/refuse':
           req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
           break;
+        case '/reset':
+          req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+          break;
         case '/goaway':
           req.stream.session?.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from('calm down'));
           break;
@@ -133,10 +136,20 @@ test('a large body with small windows (-w 16 -W 16) and a big one (-W 24) arrive
 
 test('RST_STREAM from the server: a message, the count, a non-zero exit', async (t) => {
   await withServer(async (port) => {
-    const r = await runOurs(['-n', `http://127.0.0.1:${port}/hello`, `http://127.0.0.1:${port}/refuse`]);
+    const r = await runOurs(['-n', `http://127.0.0.1:${port}/hello`, `http://127.0.0.1:${port}/reset`]);
     t.is(r.code, 1);
-    t.regex(r.stderr, /\/refuse: the server reset stream 15 with REFUSED_STREAM/);
+    t.regex(r.stderr, /\/reset: the server reset stream 15 with INTERNAL_ERROR/);
     t.regex(r.stderr, /Some requests were not processed\. total=2, processed=1/);
+  });
+});
+
+test('REFUSED_STREAM is retried (RFC 9113 section 8.7), a bounded number of times', async (t) => {
+  await withServer(async (port, seen) => {
+    const r = await runOurs(['-n', `http://127.0.0.1:${port}/refuse`]);
+    t.is(r.code, 1);
+    t.is(seen.length, 4, 'first try and three retries');
+    t.regex(r.stderr, /\/refuse: the server reset stream 19 with REFUSED_STREAM/);
+    t.regex(r.stderr, /total=1, processed=0/);
   });
 });
 
