@@ -277,11 +277,14 @@ function unknown(type: number, flags: number, streamId: number, p: Buffer): Unkn
 }
 
 function parseAltsvc(flags: number, streamId: number, p: Buffer): Frame {
-  // RFC 7838 section 4: the payload is Origin-Len (16 bits), Origin, Alt-Svc-Field-Value. A
-  // payload too short for its own Origin-Len is a FRAME_SIZE_ERROR (as nghttp2 treats it).
-  if (p.length < 2) throw frameSizeError('ALTSVC', `length ${p.length}, must be at least 2`);
+  // RFC 7838 section 4: the payload is Origin-Len (16 bits), Origin, Alt-Svc-Field-Value. The
+  // frame is advisory ("A device acting as a server MUST ignore it", and malformed ones are to be
+  // ignored too), so a payload too short for its own Origin-Len comes back as an UnknownFrame,
+  // which receivers ignore, rather than as an error that would end the connection. (nghttpd,
+  // which does not take ALTSVC, ignores such frames as well.)
+  if (p.length < 2) return unknown(FrameType.ALTSVC, flags, streamId, p);
   const originLength = p.readUInt16BE(0);
-  if (originLength > p.length - 2) throw frameSizeError('ALTSVC', `Origin-Len ${originLength} exceeds the payload`);
+  if (originLength > p.length - 2) return unknown(FrameType.ALTSVC, flags, streamId, p);
   const frame: AltsvcFrame = {
     type: FrameType.ALTSVC, flags, streamId, length: p.length,
     origin: p.toString('latin1', 2, 2 + originLength), fieldValue: p.toString('latin1', 2 + originLength, p.length),
