@@ -1,7 +1,7 @@
 /**
  * nghttpd's engine: listens with the transport (TLS+ALPN or h2c, HTTP/1.1 Upgrade), answers each
  * request from the static site (push, echo, trailers, early response), and prints the -v trace
- * with the `[id=N]` prefix. One instance per process; `-n` runs several processes (cli.ts).
+ * with the `[id=N]` prefix. One instance per process; `-n` runs several processes (bin/nghttpd.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -60,11 +60,6 @@ const CATEGORY: Record<string, PrinterCategory> = {
   request: 'request', response: 'response', push_response: 'push-response', headers: 'headers',
 };
 
-function header(h: HeaderField[], name: string): string | undefined {
-  for (const f of h) if (f[0] === name) return f[1];
-  return undefined;
-}
-
 /** The `listen` lines nghttpd prints with -v (both families for a dual-stack socket). */
 export function listenLines(addr: AddressInfo, requestedHost: string | undefined): string[] {
   if (requestedHost === undefined && (addr.address === '::' || addr.address === '0.0.0.0')) {
@@ -83,7 +78,6 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
   const write = latin1Writer({ write: (b: Buffer) => io.out.write(b) });
   let nextId = io.firstId ?? 1;
   const idStep = io.idStep ?? 1;
-  let portForPages = opts.port;
 
   let tlsOpts: TlsOptions | undefined;
   if (!opts.noTls) {
@@ -114,7 +108,12 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
     if (ev.type === 'frameSent' && ev.frame.type === FrameType.SETTINGS && (ev.frame.flags & Flag.ACK) === 0 && !capturing) {
       initial = [ev];
       capturing = true;
-    } else if (capturing) {
+      // Claimed synchronously by onConnection; anything else (a later SETTINGS) is let go here.
+      queueMicrotask(() => {
+        capturing = false;
+        initial = [];
+      });
+    } else if (capturing && initial.length < 8) {
       initial.push(ev);
     }
   };
@@ -175,12 +174,11 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
     sockets.add(sock);
     sock.once('close', () => sockets.delete(sock));
   });
-  portForPages = listener.port;
   const site = new StaticSite({
     htdocs: opts.htdocs,
     mimeTypes,
     serverName: SERVER_NAME,
-    port: portForPages,
+    port: listener.port,
     errorGzip: opts.errorGzip,
     noContentLength: opts.noContentLength,
     trailerNames: trailers.map((t) => t[0]),
