@@ -12,7 +12,8 @@ import type { TlsInfo } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
+import { FrameType } from '../../protocol/frame/constants';
+import type { HeaderField, PrioritySpec, WindowUpdateFrame } from '../../protocol/frame/types';
 import { FramePrinter } from '../printer/printer';
 import { NghttpTrace } from './trace';
 import { describeConnectError, verifyErrorText } from './errors';
@@ -541,12 +542,16 @@ class ConnectionRun {
   private onEvent(ev: SessionEvent): void {
     if (this.trace.beforeEvent(ev.type === 'dataReceived' ? ev.streamId : undefined) && ev.type === 'dataReceived') {
       // The payload of the DATA frame just received: write it, then its line.
-      this.onData(ev.streamId, ev.data);
+      this.onData(ev.streamId, ev.data, ev.flowControlledLength);
       this.trace.releaseData();
       return;
     }
     switch (ev.type) {
       case 'frameSent':
+        if (ev.frame.type === FrameType.WINDOW_UPDATE) {
+          const k = ev.frame.streamId;
+          this.unacked.set(k, Math.max(0, (this.unacked.get(k) ?? 0) - (ev.frame as WindowUpdateFrame).windowSizeIncrement));
+        }
         this.trace.sent(ev.frame, ev.headers, ev.category);
         if (this.connectionClosed) this.trace.flushSent();
         break;
@@ -564,7 +569,7 @@ class ConnectionRun {
         this.onPushPromise(ev.promisedStreamId, ev.headers);
         break;
       case 'dataReceived':
-        this.onData(ev.streamId, ev.data);
+        this.onData(ev.streamId, ev.data, ev.flowControlledLength);
         break;
       case 'streamEnded': {
         const l = this.live.get(ev.streamId);
@@ -654,9 +659,18 @@ class ConnectionRun {
     this.requested.add(rec.uri);
   }
 
-  private onData(id: number, data: Buffer): void {
+  /** Octets received and not yet given back by a WINDOW_UPDATE, per stream and for the connection (-vv). */
+  private readonly unacked = new Map<number, number>();
+
+  private onData(id: number, data: Buffer, flowControlled: number): void {
+    const srecv = (this.unacked.get(id) ?? 0) + flowControlled;
+    const crecv = (this.unacked.get(0) ?? 0) + flowControlled;
+    this.unacked.set(id, srecv);
+    this.unacked.set(0, crecv);
     const l = this.live.get(id);
     if (!l) return;
+    // -vv: the reference's data-chunk line, before the payload and the DATA frame line.
+    if (this.o.verbose >= 2) this.printer.dataChunk(id, data.length, srecv, crecv);
     l.rec.responseLength += data.length;
     if (l.compressed) {
       l.compressed.push(data);

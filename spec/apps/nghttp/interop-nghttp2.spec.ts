@@ -172,3 +172,8 @@ test('a server allowing 1 stream refuses what came before its SETTINGS: those re
     await one.stop();
   }
 });
+
+test('-vv adds the reference data-chunk lines (before the payload and the DATA frame line)', async (t) => {
+  const { ours } = await compare(t, ['-nvv', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.regex(ours.stdout, /recv \(stream_id=13, length=1024, srecv=1024, crecv=1024\) DATA\n\[ *\d+\.\d{3}\] recv DATA frame <length=1024/);
+});
