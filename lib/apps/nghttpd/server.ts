@@ -272,7 +272,7 @@ function handleRequest(
   const h = stream.requestHeaders;
   // One pass over the request fields.
   let method = 'GET';
-  let reqPath = '/';
+  let reqPath: string | undefined;
   let scheme: string = info.scheme;
   let authority: string | undefined;
   let host = '';
@@ -292,6 +292,13 @@ function handleRequest(
     }
   }
   if (authority === undefined) authority = host;
+  if (reqPath === undefined) {
+    // CONNECT (the only request without :path): nothing to serve here, as nghttpd answers 405.
+    if (!stream.remoteEnded) stream.body.on('error', () => undefined).resume();
+    sendResponse(stream, site.errorResponse(405, { method, acceptEncoding }), site, trailers);
+    return;
+  }
+  const path_ = reqPath;
   const echo = opts.echoUpload && (method === 'POST' || method === 'PUT');
 
   if (echo) {
@@ -305,8 +312,8 @@ function handleRequest(
     if (stream.closed) return;
     // Push first (PUSH_PROMISE before the response, as nghttpd), then answer all in order.
     const pushed: Array<{ st: Http2Stream; path: string }> = [];
-    const q = reqPath.indexOf('?');
-    const pushList = opts.push.size === 0 ? undefined : opts.push.get(q >= 0 ? reqPath.slice(0, q) : reqPath);
+    const q = path_.indexOf('?');
+    const pushList = opts.push.size === 0 ? undefined : opts.push.get(q >= 0 ? path_.slice(0, q) : path_);
     if (pushList && stream.kind === 'request' && conn.session.remoteSettings.enablePush) {
       for (const p of pushList) {
         try {
@@ -317,7 +324,7 @@ function handleRequest(
         }
       }
     }
-    const mainReq = { scheme, authority: authority!, acceptEncoding, method, path: reqPath, ifModifiedSince };
+    const mainReq = { scheme, authority: authority!, acceptEncoding, method, path: path_, ifModifiedSince };
     // Hot path: everything answered from the cache, right now, inside the socket read.
     const now0 = site.resolveCached(mainReq);
     if (now0 && pushed.length === 0) {

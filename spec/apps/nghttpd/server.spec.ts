@@ -327,3 +327,17 @@ test('a request the client resets mid-body is dropped quietly and the connection
     await s.close();
   }
 });
+
+test('CONNECT (no :path) gets 405, not a file', async (t) => {
+  const s = await startServer(['-d', root]);
+  const c = await RawClient.connect(s.port);
+  try {
+    c.send(ACK, headers(1, [[':method', 'CONNECT'], [':authority', 'example.com:443']]));
+    t.true(await c.until(() => c.body(1).ended || c.rst(1) !== undefined));
+    t.is(c.status(1), '405');
+    t.regex(c.body(1).data.toString(), /405 Method Not Allowed/);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
