@@ -87,6 +87,11 @@ export class FrameReader implements Stage<Buffer, Frame> {
     this.onFrame = (f) => this.assembler.push(f, afterAssembly);
   }
 
+  /** Apply our SETTINGS_MAX_FRAME_SIZE once the peer has acknowledged it. */
+  setMaxFrameSize(n: number): void {
+    this.deframer.setMaxFrameSize(n);
+  }
+
   push(chunk: Buffer, emit: (f: Frame) => void): void {
     this.emit = emit;
     this.deframer.push(chunk, this.onFrame);
