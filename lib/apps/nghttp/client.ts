@@ -284,6 +284,8 @@ class ConnectionRun {
         cert: o.cert ? fs.readFileSync(o.cert) : undefined,
         key: o.key ? fs.readFileSync(o.key) : undefined,
         alpnProtocols: ['h2'],
+        // -t also bounds connecting (TCP, TLS, Upgrade); the transport's own default otherwise.
+        timeout: o.timeout > 0 ? o.timeout : undefined,
         upgrade: useUpgrade
           ? { method: this.body !== undefined ? 'OPTIONS' : header(o.headers, ':method') ?? 'GET', path: this.body !== undefined ? '*' : first.path, headers: upgradeHeaders.slice(4) }
           : undefined,

@@ -25,8 +25,11 @@ export const ANCHORS: readonly Anchor[] = [
   { streamId: 11, dependsOn: 3, weight: 1 }, // followers
 ];
 
+/** The anchor css and head scripts depend on. */
 export const ANCHOR_LEADERS = 3;
+/** The anchor body scripts depend on. */
 export const ANCHOR_UNBLOCKED = 5;
+/** The anchor command-line URIs, images and other resources depend on. */
 export const ANCHOR_FOLLOWERS = 11;
 /** With anchors, the first request opens the stream after the last anchor. */
 export const FIRST_STREAM_AFTER_ANCHORS = 13;
