@@ -274,3 +274,26 @@ export function parsePriorityField(value: string): PriorityParams | null {
   }
   return { urgency, incremental };
 }
+
+/**
+ * Check a header list we are about to send: the same field rules as for received messages
+ * (RFC 9113 section 8.2: lowercase names, no connection-specific fields, no NUL/CR/LF in values),
+ * so the application cannot make us emit a malformed message. Returns an error message or null.
+ * Pseudo-headers are not checked for completeness here (the peer does that).
+ */
+export function checkOutgoing(headers: HeaderField[], isRequest: boolean): string | null {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i][0];
+    const value = headers[i][1];
+    if (typeof name !== 'string' || typeof value !== 'string') return `field ${i} is not a [name, value] pair of strings`;
+    const pseudo = name.charCodeAt(0) === 0x3a;
+    if (badName(name, pseudo ? 1 : 0)) return `invalid field name "${name}" (names are lowercase tokens)`;
+    for (let j = 0; j < value.length; j++) {
+      const c = value.charCodeAt(j);
+      if (c === 0 || c === 0x0a || c === 0x0d) return `invalid value for "${name}" (NUL, CR or LF)`;
+    }
+    if (!pseudo && connectionSpecific(name)) return `connection-specific field "${name}" is not allowed in HTTP/2`;
+    if (name === 'te' && (!isRequest || value !== 'trailers')) return `te: "${value}" (only "te: trailers" in requests)`;
+  }
+  return null;
+}

@@ -19,7 +19,7 @@ import { HpackDecoder } from '../hpack/decoder';
 import { HpackEncoder } from '../hpack/encoder';
 import { HeaderListTooLargeError } from '../hpack/errors';
 import {
-  MessageInfo, newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers,
+  checkOutgoing, MessageInfo, newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers,
 } from '../http/semantics';
 import { WriteScheduler } from './scheduler';
 import { Stream } from './stream';
@@ -1048,6 +1048,7 @@ export class Session {
     if (this.goawayReceivedLastId >= 0 || this.goawaySentLastId >= 0) throw new ApiMisuseError('the connection is going away: no new streams');
     if (this.nextStreamId > MAX_STREAM_ID) throw new ApiMisuseError('stream ids exhausted: open a new connection');
     if (this.pendingOpen.length >= this.limits.maxPendingRequests) throw new ApiMisuseError('too many requests queued');
+    this.checkFields(headers, true, 'request');
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     const s = new Stream(id, true, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
@@ -1105,6 +1106,7 @@ export class Session {
     if (s.responded) throw new ApiMisuseError(`respond: stream ${streamId} already has a final response (use sendTrailers)`);
     const t = transition(s.state, StreamEvent.SEND_HEADERS);
     if (isViolation(t)) throw new ApiMisuseError(`respond: stream ${streamId} cannot send HEADERS now`);
+    this.checkFields(headers, false, 'respond');
     let informational = false;
     for (let i = 0; i < headers.length; i++) {
       if (headers[i][0] === ':status') {
@@ -1141,6 +1143,7 @@ export class Session {
     if (parent.local) throw new ApiMisuseError('push: the associated stream must be client-initiated');
     const t = transition(parent.state, StreamEvent.SEND_PUSH_PROMISE);
     if (isViolation(t)) throw new ApiMisuseError(`push: stream ${parentStreamId} is not open or half-closed (remote)`);
+    this.checkFields(requestHeaders, true, 'push');
     if (this.nextStreamId > MAX_STREAM_ID) throw new ApiMisuseError('push: stream ids exhausted');
     const id = this.nextStreamId;
     this.nextStreamId += 2;
@@ -1148,7 +1151,7 @@ export class Session {
     s.pushed = true;
     s.state = transition(StreamState.IDLE, StreamEvent.SEND_PROMISED) as StreamState;
     this.streams.set(id, s);
-    const block = this.encoder.encode(requestHeaders);
+    const block = this.encode(requestHeaders);
     const frame: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: parentStreamId, promisedStreamId: id, fragment: block };
     this.queueBlock(frame, block, 4, requestHeaders, 'headers');
     this.wantWrite();
@@ -1190,6 +1193,9 @@ export class Session {
     const s = this.liveStream(streamId, 'sendTrailers');
     if (s.endQueued || s.trailers !== null) throw new ApiMisuseError(`sendTrailers: stream ${streamId} already ended`);
     if (this.role === 'server' && !s.responded) throw new ApiMisuseError(`sendTrailers: respond() on stream ${streamId} first`);
+    this.checkFields(headers, false, 'sendTrailers');
+    // RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section."
+    for (let i = 0; i < headers.length; i++) if (headers[i][0].charCodeAt(0) === 0x3a) throw new ApiMisuseError(`sendTrailers: pseudo-header ${headers[i][0]} in trailers`);
     if (s.pendingHeaders !== null) {
       s.trailers = headers;
       return;
@@ -1245,6 +1251,13 @@ export class Session {
     if (settings.maxConcurrentStreams !== undefined) this.limits.maxConcurrentStreams = settings.maxConcurrentStreams;
     this.sendSettingsFrame(entries, next);
     this.wantWrite();
+  }
+
+  /** Refuse to send a malformed field section (RFC 9113 section 8.2). */
+  private checkFields(headers: HeaderField[], isRequest: boolean, what: string): void {
+    if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
+    const err = checkOutgoing(headers, isRequest);
+    if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   }
 
   private checkLocalSettings(s: LocalSettings): void {
@@ -1444,9 +1457,23 @@ export class Session {
     this.wantWrite();
   }
 
+  /**
+   * HPACK-encode a header list. An encoder failure leaves its context out of step with the peer's
+   * decoder, so the connection cannot go on: it ends with GOAWAY INTERNAL_ERROR, and the command
+   * that asked throws.
+   */
+  private encode(headers: HeaderField[]): Buffer {
+    try {
+      return this.encoder.encode(headers);
+    } catch (err) {
+      this.connectionError(new ConnectionError(ErrorCode.INTERNAL_ERROR, `HPACK encoder failed: ${(err as Error).message}`), err as Error);
+      throw new ApiMisuseError(`could not encode the header list: ${(err as Error).message}`);
+    }
+  }
+
   /** Encode (HPACK, now, in wire order) and queue a HEADERS frame plus CONTINUATIONs. */
   private queueHeaders(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
-    const block = this.encoder.encode(headers);
+    const block = this.encode(headers);
     const frame: HeadersFrame = {
       type: FrameType.HEADERS, flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), streamId: id, fragment: block,
     };

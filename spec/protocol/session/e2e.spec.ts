@@ -386,3 +386,44 @@ test('with a padding policy, the frames reported as sent are the frames on the w
   t.deepEqual(wire.map((f) => [f.type, f.padLength, f.length]), reported.map((f) => [f.type, f.padLength, f.length]));
   t.deepEqual(wire.map((f) => f.padLength), [10, 10]);
 });
+
+test('graceful shutdown: a request already in flight when the first GOAWAY leaves is still served', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+  });
+  const client = collectingClient();
+  pump(client.session, server.session);
+  const id = client.session.request(req('/racing'), { endStream: true });
+  const inFlight = client.session.dataToSend()!; // on the wire, not yet read by the server
+  server.session.goaway();
+  const phase1 = server.session.dataToSend()!; // GOAWAY(2^31-1) + PING, not yet read by the client
+  server.session.receive(inFlight);
+  client.session.receive(phase1);
+  pump(client.session, server.session);
+  const r = client.events.find((e) => e.type === 'responseReceived') as any;
+  t.is(r.streamId, id);
+  t.is((client.events.find((e) => e.type === 'goawayReceived') as any).lastStreamId, 0x7fffffff);
+  // The server's final GOAWAY names the racing stream as processed.
+  t.is((server.events.find((e) => e.type === 'connectionTerminated') as any).lastStreamId, id);
+  t.true(server.session.closed && client.session.closed);
+});
+
+test('commands refuse malformed field sections before anything is encoded', (t) => {
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['Content-Type', 'x']]), { name: 'ApiMisuseError' });
+      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['connection', 'close']]), { name: 'ApiMisuseError' });
+      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['x', 'a\r\nb']]), { name: 'ApiMisuseError' });
+      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['x', 5 as any]]), { name: 'ApiMisuseError' });
+      s.respond(ev.streamId, [[':status', '200']]);
+      t.throws(() => s.sendTrailers(ev.streamId, [[':status', '200']]), { name: 'ApiMisuseError' });
+      s.sendTrailers(ev.streamId, [['x-done', '1']]);
+    }
+  });
+  const client = collectingClient();
+  t.throws(() => client.session.request([...req('/'), ['te', 'gzip']]), { name: 'ApiMisuseError' });
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  t.true(client.events.some((e) => e.type === 'trailersReceived'));
+  t.false(client.session.closed || server.session.closed);
+});
