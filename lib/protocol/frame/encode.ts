@@ -53,6 +53,8 @@ function u32(n: number): Buffer {
   return b;
 }
 
+const BUFFER_FIELDS = ['data', 'fragment', 'payload', 'debugData', 'opaqueData'];
+
 /** Throws ApiMisuseError unless `n` is an integer in lo..hi (the wire field can hold it). */
 function field(name: string, n: unknown, lo: number, hi: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < lo || n > hi) {
@@ -86,7 +88,7 @@ function checkRepresentable(frame: Frame): void {
       field('setting value', e.value, 0, 0xffffffff);
     }
   }
-  for (const key of ['data', 'fragment', 'payload', 'debugData', 'opaqueData']) {
+  for (const key of BUFFER_FIELDS) {
     if (key in f && !Buffer.isBuffer(f[key])) throw new ApiMisuseError(`${key} must be a Buffer`);
   }
 }
