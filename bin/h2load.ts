@@ -1,0 +1,48 @@
+/**
+ * h2load's command line: flags -> H2loadConfig -> the load engine (lib/apps/h2load/run.ts).
+ * Exit status: 0 when the benchmark ran (whatever the status codes), 1 for a bad option, value,
+ * file or URI, and 1 when not a single request could be completed (e.g. connection refused) —
+ * where nghttp2's h2load exits 0; see the README.
+ */
+import { helpText, versionText } from '../lib/apps/h2load/help';
+import { parseArgs, UsageError } from '../lib/apps/h2load/options';
+import { runH2load } from '../lib/apps/h2load/run';
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+async function main(): Promise<number> {
+  try {
+    const parsed = parseArgs(process.argv.slice(2));
+    if (parsed.kind === 'help') {
+      process.stdout.write(helpText());
+      return 0;
+    }
+    if (parsed.kind === 'version') {
+      process.stdout.write(versionText());
+      return 0;
+    }
+    const r = await runH2load(parsed.config, { stdout: process.stdout, stderr: process.stderr });
+    return r.exitCode;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`h2load: ${e.message}\nTry 'h2load --help' for the options.\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    if (process.stdout.writableLength === 0) process.exit(code);
+    else process.stdout.once('drain', () => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`h2load: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(2);
+  },
+);

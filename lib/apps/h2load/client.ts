@@ -1,0 +1,588 @@
+/**
+ * One h2load client: one connection (reopened when the server asks with GOAWAY or
+ * `Connection: close`), up to -m requests in flight, paths round-robin, and the bookkeeping
+ * h2load does per request (started/done/succeeded/failed/errored/timeout, status classes, bytes,
+ * connect time, time to first byte). HTTP/2 runs over the project's transport (connect() with an
+ * already-dialed socket); HTTP/1.1 (--h1, -p http/1.1, ALPN http/1.1) is a small pipelining client.
+ */
+import * as net from 'net';
+import * as tls from 'tls';
+import type { Duplex } from 'stream';
+import { Http2Connection } from '../../transport/connection';
+import type { SessionEvent } from '../../protocol/session/session';
+import type { HeaderField, HeadersFrame } from '../../protocol/frame/types';
+import { FrameType } from '../../protocol/frame/constants';
+import { ErrorCode } from '../../protocol/errors';
+import { fieldTokens, fieldValue, formatRequestHead, parseResponseHead } from '../../transport/http1';
+import type { H2loadConfig, Target } from './options';
+import type { ClientStat, WorkerStats } from './stats';
+
+/** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
+export type Phase = 'initial' | 'warmup' | 'main' | 'over';
+
+/** What a client needs from its worker. */
+export interface ClientHost {
+  readonly id: number;
+  readonly config: H2loadConfig;
+  readonly target: Target;
+  readonly stats: WorkerStats;
+  readonly phase: Phase;
+  readonly timing: boolean;
+  /** The POST body (-d), if any. */
+  readonly postData: Buffer | undefined;
+  /** Request header lists (HTTP/2) per path index. */
+  readonly h2Requests: HeaderField[][];
+  /** Request heads (HTTP/1.1) per path index. */
+  readonly h1Requests: Buffer[];
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Print one line on stdout. */
+  out(line: string): void;
+  /** First connection of the run: print TLS and application protocol (thread 0 only, once). */
+  printAppInfo(protocol: string, socket: Duplex): void;
+  /** Timing-based: the first connect starts the warm-up. */
+  beginWarmUp(): void;
+  reportProgress(): void;
+  logRow(startUs: number, status: number, durationUs: number): void;
+  clientDone(c: Client): void;
+}
+
+interface RequestState {
+  start: number;
+  wallUs: number;
+  status: number;
+  /** 1: 2xx/3xx (or any response during warm-up), 0: other, -1: no status yet. */
+  statusSuccess: number;
+  /** Submitted during the main phase: counted in the summary. */
+  counted: boolean;
+}
+
+const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+/** One client (see the module comment). */
+export class Client {
+  readonly cstat: ClientStat = { clientStart: -1, clientEnd: -1, connectStart: -1, connectTime: -1, ttfb: -1, reqSuccess: 0 };
+  reqLeft: number;
+  reqInflight = 0;
+  private readonly streams = new Map<number, RequestState>();
+  private uriIndex = 0;
+  private conn: Http2Connection | undefined;
+  private h1: Http1Client | undefined;
+  private socket: Duplex | undefined;
+  private newConnectionRequested = false;
+  private finished = false;
+  private terminating = false;
+  private activeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private rpsTimer: NodeJS.Timeout | undefined;
+  private rpsPending = 0;
+
+  constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
+    this.reqLeft = host.timing ? 1 : reqTodo;
+  }
+
+  /** Connect and start sending. */
+  start(): void {
+    this.connect();
+  }
+
+  /** -D: the main phase began: restart the clocks this client is measured by. */
+  onMainPhase(): void {
+    const now = this.host.now();
+    this.cstat.clientStart = now;
+    this.cstat.connectTime = -1;
+    this.cstat.ttfb = -1;
+    this.cstat.connectStart = now;
+  }
+
+  /** -D: the main phase is over: close at once (in-flight requests are not counted). */
+  stop(): void {
+    this.terminate();
+  }
+
+  private connect(): void {
+    const h = this.host;
+    if (!h.timing || h.phase === 'main') {
+      this.onMainPhase();
+    } else if (h.phase === 'initial') {
+      h.beginWarmUp();
+    }
+    const t = h.target;
+    const cfg = h.config;
+    let socket: net.Socket;
+    const onUp = (protocol: string) => {
+      socket.off('error', onFail);
+      this.connectionMade(protocol, socket);
+    };
+    const onFail = () => {
+      socket.destroy();
+      this.disconnected();
+    };
+    if (t.scheme === 'https') {
+      const servername = t.host;
+      const ts = tls.connect({
+        ...(t.unixPath ? { path: t.unixPath } : { host: t.connectHost, port: t.connectPort }),
+        servername: net.isIP(servername) ? undefined : servername,
+        ALPNProtocols: cfg.npnList,
+        rejectUnauthorized: false,
+      });
+      socket = ts;
+      ts.once('secureConnect', () => {
+        const alpn = ts.alpnProtocol;
+        if (alpn === 'h2' || alpn === 'h2-16' || alpn === 'h2-14') onUp('h2');
+        else if (alpn === 'http/1.1' || (alpn === false && cfg.npnList.includes('http/1.1'))) onUp('http/1.1');
+        else {
+          process.stderr.write('No protocol negotiated. Exiting...\n');
+          onFail();
+        }
+      });
+    } else {
+      socket = t.unixPath ? net.connect({ path: t.unixPath }) : net.connect({ host: t.connectHost, port: t.connectPort });
+      socket.once('connect', () => onUp(cfg.noTlsProto));
+    }
+    socket.setNoDelay(true);
+    socket.once('error', onFail);
+    this.socket = socket;
+  }
+
+  private connectionMade(protocol: string, socket: net.Socket): void {
+    const h = this.host;
+    this.cstat.connectTime = h.now();
+    h.printAppInfo(protocol, socket);
+    const cfg = h.config;
+    if (cfg.inactivityTimeoutMs) this.armIdleTimer();
+    if (protocol === 'h2' || protocol === 'h2c') this.startH2(socket);
+    else this.startH1(socket);
+    if (this.finished) return;
+    if (cfg.rps > 0) {
+      this.rpsPending = 1;
+      this.rpsTimer = setInterval(() => {
+        this.rpsPending++;
+        this.submitPending();
+      }, 1000 / cfg.rps);
+      this.submitPending();
+      return;
+    }
+    const m = this.maxInflight();
+    let n = h.timing ? Math.max(this.reqLeft, m) : Math.min(this.reqLeft, m);
+    for (; n > 0; n--) if (!this.submitRequest()) break;
+  }
+
+  private maxInflight(): number {
+    // HTTP/1.1 with a body: one request at a time (as h2load).
+    if (this.h1 && this.host.postData) return 1;
+    return this.host.config.maxConcurrentStreams;
+  }
+
+  private startH2(socket: net.Socket): void {
+    const cfg = this.host.config;
+    const settings: Record<string, number | boolean> = { enablePush: false, initialWindowSize: 2 ** cfg.windowBits - 1 };
+    if (cfg.maxFrameSize !== 16384) settings.maxFrameSize = cfg.maxFrameSize;
+    if (cfg.headerTableSize !== 4096) settings.headerTableSize = cfg.headerTableSize;
+    const t = this.host.target;
+    // The socket is ours (dialed above, ALPN checked): the connection just wraps it, synchronously,
+    // so requests can be submitted at once (they go out when it starts, on the next microtask).
+    const conn = new Http2Connection(socket, {
+      session: {
+        role: 'client',
+        settings,
+        connectionWindowSize: 2 ** cfg.connectionWindowBits - 1,
+        encoderMaxTableSize: cfg.encoderHeaderTableSize,
+        limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) },
+      },
+      tickInterval: 0,
+      onEvent: (ev) => this.onH2Event(ev),
+      onRawData: (chunk) => this.onRead(chunk.length),
+    });
+    conn.on('close', () => this.disconnected());
+    conn.on('error', () => undefined);
+    this.conn = conn;
+  }
+
+  private startH1(socket: net.Socket): void {
+    this.h1 = new Http1Client(socket, this);
+    socket.on('close', () => this.disconnected());
+    socket.on('error', () => undefined);
+  }
+
+  /** Raw bytes arrived (both protocols). */
+  onRead(n: number): void {
+    if (this.host.phase === 'main') this.host.stats.bytesTotal += n;
+    if (this.idleTimer) this.idleTimer.refresh();
+  }
+
+  private armIdleTimer(): void {
+    this.idleTimer = setTimeout(() => this.timeout(), this.host.config.inactivityTimeoutMs);
+  }
+
+  /** -T / -N fired: in-flight requests time out, the rest are abandoned. */
+  private timeout(): void {
+    if (this.finished) return;
+    if (this.host.phase === 'main') this.host.stats.reqTimedout += this.reqInflight;
+    this.newConnectionRequested = false;
+    this.terminate();
+  }
+
+  private onH2Event(ev: SessionEvent): void {
+    switch (ev.type) {
+      case 'frameReceived': {
+        const f = ev.frame;
+        if (f.type !== FrameType.HEADERS || !ev.headers) break;
+        const st = this.host.stats;
+        st.bytesHead += (f as HeadersFrame).fragment.length;
+        let d = 0;
+        for (const [n, v] of ev.headers) d += n.length + v.length;
+        st.bytesHeadDecomp += d;
+        if (this.host.config.verbose) for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
+        break;
+      }
+      case 'responseReceived': {
+        const s = ev.headers.find((x) => x[0] === ':status');
+        if (s) this.onStatus(ev.streamId, Number(s[1]));
+        break;
+      }
+      case 'dataReceived':
+        this.onBody(ev.data.length);
+        break;
+      case 'streamClosed':
+        this.onStreamClose(ev.streamId, ev.errorCode === ErrorCode.NO_ERROR);
+        break;
+      case 'goawayReceived':
+        if (this.reqLeft > 0) this.newConnectionRequested = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A final status arrived on a stream. */
+  onStatus(id: number, status: number): void {
+    if (status < 200) return;
+    const rs = this.streams.get(id);
+    if (!rs || rs.statusSuccess !== -1) return;
+    if (!rs.counted) {
+      // Warm-up: a success, but not counted in the status classes.
+      rs.statusSuccess = 1;
+      return;
+    }
+    rs.status = status;
+    const st = this.host.stats;
+    if (status < 400) {
+      st.status[Math.floor(status / 100)]++;
+      rs.statusSuccess = 1;
+    } else if (status < 600) {
+      st.status[Math.floor(status / 100)]++;
+      rs.statusSuccess = 0;
+    } else {
+      rs.statusSuccess = 0;
+    }
+  }
+
+  /** Response body bytes. */
+  onBody(n: number): void {
+    if (this.cstat.ttfb < 0) this.cstat.ttfb = this.host.now();
+    this.host.stats.bytesBody += n;
+  }
+
+  /** Submit as many requests as --rps allows now. */
+  private submitPending(): void {
+    while (this.rpsPending > 0 && this.reqLeft > 0 && this.reqInflight < this.maxInflight() && !this.finished && !this.terminating) {
+      this.rpsPending--;
+      if (!this.submitRequest()) break;
+    }
+  }
+
+  private submitRequest(): boolean {
+    const h = this.host;
+    if (h.phase === 'over' || this.finished || this.terminating) return false;
+    const idx = this.uriIndex++ % h.target.paths.length;
+    let id: number;
+    try {
+      if (this.h1) {
+        id = this.h1.request(h.h1Requests[idx], h.postData);
+      } else if (this.conn) {
+        const s = this.conn.session;
+        id = s.request(h.h2Requests[idx], { endStream: !h.postData });
+        if (h.postData) s.sendData(id, h.postData, true);
+      } else {
+        return false;
+      }
+    } catch {
+      return false;
+    }
+    const counted = h.phase === 'main';
+    this.streams.set(id, { start: h.now(), wallUs: h.config.logFile ? wallMicros() : 0, status: -1, statusSuccess: -1, counted });
+    if (counted) {
+      h.stats.reqStarted++;
+      this.reqInflight++;
+      if (!h.timing) this.reqLeft--;
+      // As h2load: -T starts when the last request of this connection has been sent.
+      if (h.config.activeTimeoutMs && this.reqLeft === 0 && !this.activeTimer) {
+        this.activeTimer = setTimeout(() => this.timeout(), h.config.activeTimeoutMs);
+      }
+    }
+    return true;
+  }
+
+  /** A request ended: cleanly (`success`) or by a reset / connection loss. */
+  onStreamClose(id: number, success: boolean): void {
+    const rs = this.streams.get(id);
+    if (!rs) return;
+    this.streams.delete(id);
+    const h = this.host;
+    if (rs.counted && h.phase === 'main') {
+      const st = h.stats;
+      if (this.reqInflight > 0) this.reqInflight--;
+      const end = h.now();
+      if (success) {
+        st.reqSuccess++;
+        this.cstat.reqSuccess++;
+        if (rs.statusSuccess === 1) st.reqStatusSuccess++;
+        else st.reqFailed++;
+        st.requestTimes.push((end - rs.start) / 1000);
+      } else {
+        st.reqFailed++;
+        st.reqError++;
+      }
+      st.reqDone++;
+      if (h.config.logFile) h.logRow(rs.wallUs, success ? rs.status : -1, Math.floor((end - rs.start) * 1000));
+      h.reportProgress();
+    }
+    if (this.reqLeft === 0 && this.reqInflight === 0) {
+      this.terminate();
+      return;
+    }
+    if (this.reqLeft > 0 && !this.terminating) {
+      if (h.config.rps > 0) this.submitPending();
+      else if (!this.submitRequest() && !this.terminating && !this.finished && h.phase !== 'over') {
+        // Could not send (e.g. the connection is going away): h2load's process_request_failure.
+        this.processRequestFailure();
+      }
+    }
+  }
+
+  private processRequestFailure(): void {
+    if (this.host.phase === 'main') {
+      this.host.stats.reqFailed += this.reqLeft;
+      this.host.stats.reqError += this.reqLeft;
+    }
+    this.reqLeft = 0;
+    if (this.reqInflight === 0) this.terminate();
+  }
+
+  /** HTTP/1.1: the server will close after this response. */
+  requestNewConnection(): void {
+    if (this.reqLeft > 0) this.newConnectionRequested = true;
+  }
+
+  private terminate(): void {
+    if (this.terminating || this.finished) return;
+    this.terminating = true;
+    if (this.conn) this.conn.destroy(undefined, ErrorCode.NO_ERROR);
+    else this.socket?.destroy();
+    // The socket's close event calls disconnected(); make sure it happens even if it never fires.
+    setImmediate(() => this.disconnected());
+  }
+
+  /** The connection is gone (or never came up). */
+  private disconnected(): void {
+    if (this.finished) return;
+    const h = this.host;
+    this.cstat.clientEnd = h.now();
+    this.clearTimers();
+    this.socket?.destroy();
+    this.conn = undefined;
+    this.h1 = undefined;
+    const main = h.phase === 'main';
+    if (this.newConnectionRequested && this.reqLeft > 0 && !this.terminating && h.phase !== 'over') {
+      this.newConnectionRequested = false;
+      // In-flight requests cannot be restarted on the new connection: they fail (as h2load).
+      if (main) {
+        h.stats.reqFailed += this.reqInflight;
+        h.stats.reqError += this.reqInflight;
+      }
+      this.reqInflight = 0;
+      this.streams.clear();
+      this.connect();
+      return;
+    }
+    this.finished = true;
+    if (main) {
+      const abandoned = this.reqInflight + this.reqLeft;
+      h.stats.reqFailed += abandoned;
+      h.stats.reqError += abandoned;
+    }
+    this.reqInflight = 0;
+    this.reqLeft = 0;
+    this.streams.clear();
+    h.clientDone(this);
+  }
+
+  private clearTimers(): void {
+    if (this.activeTimer) clearTimeout(this.activeTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.rpsTimer) clearInterval(this.rpsTimer);
+    this.activeTimer = this.idleTimer = this.rpsTimer = undefined;
+  }
+}
+
+/**
+ * A pipelining HTTP/1.1 client over one socket: requests are written at once, responses are
+ * matched in order. Bodies: content-length, chunked, or up to the close.
+ */
+class Http1Client {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly queue: { id: number; head: boolean }[] = [];
+  private nextId = 1;
+  /** The response being read: its id, status, and body framing. */
+  private cur: { id: number; mode: 'length' | 'chunked' | 'close' | 'none'; left: number; chunkState: number } | undefined;
+
+  constructor(private readonly socket: net.Socket, private readonly client: Client) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      // A body delimited by the close is complete now.
+      if (this.cur && this.cur.mode === 'close') this.complete();
+      socket.destroy();
+    });
+  }
+
+  request(head: Buffer, body: Buffer | undefined): number {
+    const id = this.nextId;
+    this.nextId += 2;
+    this.queue.push({ id, head: head.subarray(0, 5).toString('latin1') === 'HEAD ' });
+    if (body) this.socket.write(Buffer.concat([head, body]));
+    else this.socket.write(head);
+    return id;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.client.onRead(chunk.length);
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    try {
+      this.parse();
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  private parse(): void {
+    for (;;) {
+      if (!this.cur) {
+        if (this.buf.length === 0 || this.queue.length === 0) return;
+        const p = parseResponseHead(this.buf);
+        if (!p) return;
+        this.buf = this.buf.subarray(p.consumed);
+        const { head } = p;
+        const req = this.queue[0];
+        const host = this.client.host;
+        let d = 0;
+        for (const [n, v] of head.fields) d += n.length + v.length;
+        host.stats.bytesHead += d;
+        host.stats.bytesHeadDecomp += d;
+        if (host.config.verbose) {
+          host.out(`[stream_id=${req.id}] :status: ${head.status}`);
+          for (const [n, v] of head.fields) host.out(`[stream_id=${req.id}] ${n}: ${v}`);
+        }
+        if (head.status < 200) continue;
+        this.client.onStatus(req.id, head.status);
+        if (fieldTokens(head.fields, 'connection').includes('close') || head.version === 'HTTP/1.0') this.client.requestNewConnection();
+        const te = fieldValue(head.fields, 'transfer-encoding');
+        const cl = fieldValue(head.fields, 'content-length');
+        if (req.head || head.status === 204 || head.status === 304) this.cur = { id: req.id, mode: 'none', left: 0, chunkState: 0 };
+        else if (te && /chunked/i.test(te)) this.cur = { id: req.id, mode: 'chunked', left: 0, chunkState: 0 };
+        else if (cl !== undefined && /^\d+$/.test(cl.trim())) this.cur = { id: req.id, mode: 'length', left: Number(cl), chunkState: 0 };
+        else this.cur = { id: req.id, mode: 'close', left: 0, chunkState: 0 };
+      }
+      const c = this.cur;
+      if (c.mode === 'none' || (c.mode === 'length' && c.left === 0)) {
+        this.complete();
+        continue;
+      }
+      if (c.mode === 'close') {
+        this.client.onBody(this.buf.length);
+        this.buf = Buffer.alloc(0);
+        return;
+      }
+      if (c.mode === 'length') {
+        const n = Math.min(c.left, this.buf.length);
+        if (n === 0) return;
+        this.client.onBody(n);
+        c.left -= n;
+        this.buf = this.buf.subarray(n);
+        if (c.left > 0) return;
+        this.complete();
+        continue;
+      }
+      // chunked: chunkState 0 = size line, 1 = data (left bytes), 2 = CRLF after data, 3 = trailers
+      if (!this.chunked(c)) return;
+    }
+  }
+
+  /** Advance the chunked decoder; true when the response completed. */
+  private chunked(c: { left: number; chunkState: number }): boolean {
+    for (;;) {
+      if (c.chunkState === 0) {
+        const i = this.buf.indexOf('\r\n');
+        if (i < 0) return false;
+        const size = parseInt(this.buf.toString('latin1', 0, i).split(';')[0].trim(), 16);
+        if (!Number.isFinite(size) || size < 0) throw new Error('bad chunk size');
+        this.buf = this.buf.subarray(i + 2);
+        if (size === 0) c.chunkState = 3;
+        else {
+          c.left = size;
+          c.chunkState = 1;
+        }
+      } else if (c.chunkState === 1) {
+        const n = Math.min(c.left, this.buf.length);
+        if (n === 0) return false;
+        this.client.onBody(n);
+        c.left -= n;
+        this.buf = this.buf.subarray(n);
+        if (c.left > 0) return false;
+        c.chunkState = 2;
+      } else if (c.chunkState === 2) {
+        if (this.buf.length < 2) return false;
+        this.buf = this.buf.subarray(2);
+        c.chunkState = 0;
+      } else {
+        const i = this.buf.indexOf('\r\n');
+        if (i < 0) return false;
+        this.buf = this.buf.subarray(i + 2);
+        if (i === 0) {
+          this.complete();
+          return true;
+        }
+      }
+    }
+  }
+
+  private complete(): void {
+    const c = this.cur!;
+    this.cur = undefined;
+    this.queue.shift();
+    this.client.onStreamClose(c.id, true);
+  }
+}
+
+/** Build a request's HTTP/1.1 head (h2load's: Host, User-Agent, then -H, then Content-Length). */
+export function h1RequestHead(method: string, path: string, authority: string, ua: string, extra: [string, string][], contentLength?: number): Buffer {
+  const fields: [string, string][] = [];
+  const over = new Map(extra.map(([n, v]) => [n, v]));
+  fields.push(['Host', over.get('host') ?? over.get(':authority') ?? authority]);
+  fields.push(['User-Agent', over.get('user-agent') ?? ua]);
+  for (const [n, v] of extra) if (n[0] !== ':' && n !== 'host' && n !== 'user-agent') fields.push([n, v]);
+  if (contentLength !== undefined) fields.push(['Content-Length', String(contentLength)]);
+  return formatRequestHead(over.get(':method') ?? method, over.get(':path') ?? path, fields);
+}
+
+/** Build a request's HTTP/2 header list (h2load's order: :path :scheme :authority :method user-agent, -H, content-length). */
+export function h2RequestHeaders(method: string, path: string, scheme: string, authority: string, ua: string, extra: [string, string][], contentLength?: number): HeaderField[] {
+  const list: HeaderField[] = [[':path', path], [':scheme', scheme], [':authority', authority], [':method', method], ['user-agent', ua]];
+  for (const [n, v] of extra) {
+    const i = list.findIndex((x) => x[0] === (n === 'host' ? ':authority' : n));
+    if (i >= 0) list[i] = [list[i][0], v];
+    else list.push([n, v]);
+  }
+  if (contentLength !== undefined && !list.some((x) => x[0] === 'content-length')) list.push(['content-length', String(contentLength)]);
+  return list;
+}

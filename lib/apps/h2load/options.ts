@@ -1,0 +1,316 @@
+/**
+ * h2load's command line: nghttp2 1.52's option names, defaults and value checks, parsed into an
+ * H2loadConfig; and the URI list resolved into one target (scheme, host, port) plus paths.
+ */
+import minimist from 'minimist';
+import { parseDuration, parseIntInRange, parseSize, UsageError } from '../common/units';
+
+export { UsageError };
+
+/** Everything a run needs, validated. Durations are milliseconds. */
+export interface H2loadConfig {
+  /** URIs from the command line (or the input file, once resolved). */
+  uris: string[];
+  /** -n: total requests across clients (ignored with -D). */
+  requests: number;
+  /** -c: clients, one connection each (with -r: the most connections made). */
+  clients: number;
+  /** -t: threads; thread 0 runs in the main thread, the others in worker_threads. */
+  threads: number;
+  /** -m: concurrent streams per connection (HTTP/1.1: pipelining depth). */
+  maxConcurrentStreams: number;
+  /** -i: file with one URI per line ('-' = stdin). */
+  inputFile?: string;
+  /** -f: SETTINGS_MAX_FRAME_SIZE we advertise. */
+  maxFrameSize: number;
+  /** -w: stream window = 2**bits - 1. */
+  windowBits: number;
+  /** -W: connection window = 2**bits - 1. */
+  connectionWindowBits: number;
+  /** -H: extra or overriding header fields, names lowercased. */
+  headers: [string, string][];
+  /** -p: what an http:// URI speaks. */
+  noTlsProto: 'h2c' | 'http/1.1';
+  /** -d: file POSTed with every request. */
+  dataFile?: string;
+  /** -r: connections made per rate period (0 = all at once). */
+  rate: number;
+  /** --rate-period. */
+  ratePeriodMs: number;
+  /** -D: main duration of a timing-based run. */
+  durationMs?: number;
+  /** --warm-up-time (with -D). */
+  warmUpMs: number;
+  /** -T: close a connection this long after it connected. */
+  activeTimeoutMs?: number;
+  /** -N: close a connection after this long without reading anything. */
+  inactivityTimeoutMs?: number;
+  /** -B: scheme, host and port for every request, or `unix:PATH`. */
+  baseUri?: string;
+  /** --npn-list: ALPN identifiers offered over TLS, most wanted first. */
+  npnList: string[];
+  /** --header-table-size: SETTINGS_HEADER_TABLE_SIZE (our decoder). */
+  headerTableSize: number;
+  /** --encoder-header-table-size: own cap on the encoder's table. */
+  encoderHeaderTableSize: number;
+  /** --log-file: per-request TSV rows. */
+  logFile?: string;
+  /** --connect-to: dial this instead of the URI's authority. */
+  connectTo?: { host: string; port?: number };
+  /** --rps: requests per second per client (0 = as fast as possible). */
+  rps: number;
+  /** -v: print each response header. */
+  verbose: boolean;
+}
+
+/** The parse result: run, or print help / version. */
+export type ParsedArgs = { kind: 'run'; config: H2loadConfig } | { kind: 'help' } | { kind: 'version' };
+
+const STRING_OPTS = [
+  'requests', 'clients', 'threads', 'input-file', 'max-concurrent-streams', 'max-frame-size', 'window-bits',
+  'connection-window-bits', 'header', 'no-tls-proto', 'data', 'rate', 'rate-period', 'duration', 'warm-up-time',
+  'connection-active-timeout', 'connection-inactivity-timeout', 'base-uri', 'npn-list', 'header-table-size',
+  'encoder-header-table-size', 'log-file', 'connect-to', 'rps',
+  // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
+  'timing-script-file', 'ciphers', 'tls13-ciphers', 'groups', 'qlog-file-base', 'max-udp-payload-size',
+];
+const BOOL_OPTS = ['h1', 'verbose', 'version', 'help', 'no-udp-gso', 'ktls'];
+const ALIASES: Record<string, string> = {
+  n: 'requests', c: 'clients', t: 'threads', i: 'input-file', m: 'max-concurrent-streams', f: 'max-frame-size',
+  w: 'window-bits', W: 'connection-window-bits', H: 'header', p: 'no-tls-proto', d: 'data', r: 'rate',
+  D: 'duration', T: 'connection-active-timeout', N: 'connection-inactivity-timeout', B: 'base-uri',
+  v: 'verbose', h: 'help',
+};
+const UNSUPPORTED: Record<string, string> = {
+  'timing-script-file': 'is not supported by this h2load yet',
+  ciphers: 'is not supported (Node chooses the TLS cipher list)',
+  'tls13-ciphers': 'is not supported (Node chooses the TLS cipher list)',
+  groups: 'is not supported (Node chooses the key exchange groups)',
+  'qlog-file-base': 'is QUIC-only; this h2load has no HTTP/3',
+  'max-udp-payload-size': 'is QUIC-only; this h2load has no HTTP/3',
+  'no-udp-gso': 'is QUIC-only; this h2load has no HTTP/3',
+  ktls: 'is not supported (no kernel TLS from Node)',
+};
+
+function last(v: unknown): string | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (Array.isArray(v)) return last(v[v.length - 1]);
+  return String(v);
+}
+function all(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function parsePositive(text: string, option: string): number {
+  return parseIntInRange(text, option, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** A -H value `name: value` (a leading ':' is part of the name, as in `:method: POST`). */
+export function parseHeader(text: string): [string, string] {
+  const i = text.indexOf(':', 1);
+  if (i <= 0) throw new UsageError(`-H: invalid header: ${text} (expected NAME: VALUE)`);
+  const name = text.slice(0, i).trim().toLowerCase();
+  const value = text.slice(i + 1).trim();
+  if (name === '' || name === ':' || /[\s\x00-\x1f\x7f]/.test(name)) throw new UsageError(`-H: invalid header: ${text}`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`-H: header value has CR, LF or NUL: ${text}`);
+  return [name, value];
+}
+
+function parseConnectTo(text: string): { host: string; port?: number } {
+  const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw new UsageError(`--connect-to: bad HOST[:PORT]: ${text}`);
+  const host = m[1].replace(/^\[|\]$/g, '');
+  if (m[2] === undefined) return { host };
+  return { host, port: parseIntInRange(m[2], '--connect-to port', 1, 65535) };
+}
+
+/** Parse argv (without `node` and the script). Throws UsageError with a message naming the option. */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const unknown: string[] = [];
+  const a = minimist(argv, {
+    string: STRING_OPTS,
+    boolean: BOOL_OPTS,
+    alias: ALIASES,
+    unknown: (arg) => {
+      if (arg.startsWith('-') && arg !== '-') {
+        unknown.push(arg);
+        return false;
+      }
+      return true;
+    },
+  });
+  if (unknown.length) throw new UsageError(`unknown option ${unknown[0]}`);
+  if (a.help) return { kind: 'help' };
+  if (a.version) return { kind: 'version' };
+  for (const [name, why] of Object.entries(UNSUPPORTED)) {
+    const v = a[name];
+    if (v !== undefined && v !== false) throw new UsageError(`--${name} ${why}`);
+  }
+  const str = (name: string) => last(a[name]);
+  const num = (name: string, label: string, dflt: number, parse: (t: string, l: string) => number) => {
+    const v = str(name);
+    return v === undefined ? dflt : parse(v, label);
+  };
+  const dur = (name: string, label: string): number | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    const ms = parseDuration(v, label);
+    return ms;
+  };
+
+  const requests = num('requests', '-n', 1, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const clients = num('clients', '-c', 1, (t, l) => {
+    const n = parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER);
+    if (n === 0) throw new UsageError('-c: the number of clients must be greater than 0');
+    return n;
+  });
+  const threads = num('threads', '-t', 1, (t, l) => {
+    const n = parseIntInRange(t, l, 0, 256);
+    if (n === 0) throw new UsageError('-t: the number of threads must be greater than 0');
+    return n;
+  });
+  const maxConcurrentStreams = num('max-concurrent-streams', '-m', 1, (t, l) => {
+    const n = parseIntInRange(t, l, 0, 0x7fffffff);
+    if (n === 0) throw new UsageError('-m: the max concurrent streams must be greater than 0');
+    return n;
+  });
+  const maxFrameSize = num('max-frame-size', '-f', 16384, (t, l) => {
+    const n = parseSize(t, l);
+    if (n < 16384) throw new UsageError('-f, --max-frame-size: minimum 16384');
+    if (n > 16777215) throw new UsageError('-f, --max-frame-size: maximum 16777215');
+    return n;
+  });
+  const windowBits = num('window-bits', '-w', 30, (t, l) => parseIntInRange(t, l, 0, 30));
+  const connectionWindowBits = num('connection-window-bits', '-W', 30, (t, l) => parseIntInRange(t, l, 0, 30));
+  const headers = all(a.header).map(parseHeader);
+  let noTlsProto: 'h2c' | 'http/1.1' = 'h2c';
+  const p = str('no-tls-proto');
+  if (p !== undefined) {
+    if (p === 'h2c' || p === 'http/1.1') noTlsProto = p;
+    else throw new UsageError(`-p: unsupported protocol ${p} (h2c or http/1.1)`);
+  }
+  const rate = num('rate', '-r', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const ratePeriodMs = dur('rate-period', '--rate-period') ?? 1000;
+  if (ratePeriodMs <= 0) throw new UsageError('--rate-period: the rate period must be positive');
+  const durationMs = dur('duration', '-D');
+  const warmUpMs = dur('warm-up-time', '--warm-up-time') ?? 0;
+  if (rate > 0 && durationMs !== undefined) throw new UsageError('-r, -D: they are mutually exclusive');
+  const activeTimeoutMs = dur('connection-active-timeout', '-T');
+  const inactivityTimeoutMs = dur('connection-inactivity-timeout', '-N');
+  let npnList = ['h2', 'h2-16', 'h2-14', 'http/1.1'];
+  const npn = str('npn-list');
+  if (npn !== undefined) {
+    npnList = npn.split(',');
+    if (npnList.some((s) => s === '' || s.length > 255)) throw new UsageError(`--npn-list: bad list '${npn}'`);
+  }
+  if (a.h1) {
+    npnList = ['http/1.1'];
+    noTlsProto = 'http/1.1';
+  }
+  const headerTableSize = num('header-table-size', '--header-table-size', 4096, parseSize);
+  const encoderHeaderTableSize = num('encoder-header-table-size', '--encoder-header-table-size', 4096, parseSize);
+  const rps = num('rps', '--rps', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const ct = str('connect-to');
+  const uris = a._.map(String);
+  const inputFile = str('input-file');
+
+  if (threads > clients) throw new UsageError('-c, -t: the number of clients must be greater than or equal to the number of threads');
+  if (durationMs === undefined && requests < clients) {
+    throw new UsageError('-n, -c: the number of requests must be greater than or equal to the clients');
+  }
+  if (!inputFile && uris.length === 0) throw new UsageError('no URI given');
+
+  return {
+    kind: 'run',
+    config: {
+      uris, requests, clients, threads, maxConcurrentStreams, inputFile, maxFrameSize, windowBits, connectionWindowBits,
+      headers, noTlsProto, dataFile: str('data'), rate, ratePeriodMs,
+      // nghttp2's -D 0 means "not timing-based".
+      durationMs: durationMs !== undefined && durationMs > 0 ? durationMs : undefined,
+      warmUpMs, activeTimeoutMs: activeTimeoutMs || undefined, inactivityTimeoutMs: inactivityTimeoutMs || undefined,
+      baseUri: str('base-uri'), npnList, headerTableSize, encoderHeaderTableSize, logFile: str('log-file'),
+      connectTo: ct !== undefined ? parseConnectTo(ct) : undefined, rps, verbose: !!a.verbose,
+    },
+  };
+}
+
+/** Where every client connects and what it asks for. */
+export interface Target {
+  scheme: 'http' | 'https';
+  /** Host for SNI and :authority. */
+  host: string;
+  port: number;
+  /** `:authority` / Host. */
+  authority: string;
+  /** Dial this host and port (from --connect-to), else host and port. */
+  connectHost: string;
+  connectPort: number;
+  /** -B unix:PATH: dial this UNIX socket instead. */
+  unixPath?: string;
+  /** Request paths (with query), used round-robin. */
+  paths: string[];
+}
+
+function parseUri(text: string): URL {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new UsageError(`invalid URI: ${text}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`invalid URI (http or https expected): ${text}`);
+  if (!u.hostname) throw new UsageError(`invalid URI (no host): ${text}`);
+  return u;
+}
+
+/**
+ * The first URI (or -B) gives scheme, host and port; every URI gives a path (later URIs may be
+ * bare paths like `/nope`, as in h2load).
+ */
+export function resolveTarget(config: H2loadConfig, uris: string[] = config.uris): Target {
+  if (uris.length === 0) throw new UsageError('no URI given');
+  let unixPath: string | undefined;
+  let base: URL | undefined;
+  if (config.baseUri !== undefined) {
+    if (config.baseUri.startsWith('unix:')) {
+      unixPath = config.baseUri.slice(5);
+      if (unixPath === '') throw new UsageError('-B: unix: needs a path');
+    } else {
+      base = parseUri(config.baseUri);
+    }
+  }
+  const paths: string[] = [];
+  let first: URL | undefined;
+  for (const text of uris) {
+    if (text.startsWith('/') || (first === undefined && base !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(text))) {
+      const b = base ?? first;
+      if (!b) throw new UsageError(`invalid URI: ${text} (the first URI needs a scheme and host)`);
+      const u = new URL(text, b);
+      paths.push(u.pathname + u.search);
+      continue;
+    }
+    const u = parseUri(text);
+    if (!first) first = u;
+    paths.push((u.pathname || '/') + u.search);
+  }
+  const src = base ?? first!;
+  const scheme = src.protocol === 'https:' ? 'https' : 'http';
+  const host = src.hostname.replace(/^\[|\]$/g, '');
+  const port = src.port ? Number(src.port) : scheme === 'https' ? 443 : 80;
+  return {
+    scheme,
+    host,
+    port,
+    authority: src.host,
+    connectHost: config.connectTo?.host ?? host,
+    connectPort: config.connectTo?.port ?? port,
+    unixPath,
+    paths,
+  };
+}
+
+/** URIs from an -i file's text: one per line, blank lines skipped. */
+export function urisFromText(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}

@@ -1,0 +1,227 @@
+/**
+ * h2load's numbers: the per-worker counters, the min/max/mean/sd/"+/- sd" statistics computed the
+ * way nghttp2's h2load computes them, and the summary printed byte-for-byte in its layout. Pure.
+ */
+
+/** One client's (one connection's) timestamps, in ms from a monotonic clock; -1 = not recorded. */
+export interface ClientStat {
+  /** When the client started counting requests (connect start, or the main phase of -D). */
+  clientStart: number;
+  /** When the client disconnected. */
+  clientEnd: number;
+  /** When the client began to connect. */
+  connectStart: number;
+  /** When the connection (TCP, and TLS if any) was up. */
+  connectTime: number;
+  /** When the first response byte (DATA / body) arrived. */
+  ttfb: number;
+  /** Requests this client completed (any status). */
+  reqSuccess: number;
+}
+
+/** The counters of one worker (one thread). Plain data so worker_threads can post it. */
+export interface WorkerStats {
+  reqTodo: number;
+  reqStarted: number;
+  reqDone: number;
+  /** Streams closed normally (any status): what req/s counts. */
+  reqSuccess: number;
+  /** 2xx and 3xx. */
+  reqStatusSuccess: number;
+  reqFailed: number;
+  reqError: number;
+  reqTimedout: number;
+  /** status[k] counts kxx responses (k = 1..5). */
+  status: number[];
+  bytesTotal: number;
+  bytesHead: number;
+  bytesHeadDecomp: number;
+  bytesBody: number;
+  /** Seconds from each completed request's HEADERS to its stream close. */
+  requestTimes: number[];
+  clients: ClientStat[];
+}
+
+/** Fresh zeroed counters. */
+export function newWorkerStats(reqTodo: number): WorkerStats {
+  return {
+    reqTodo, reqStarted: 0, reqDone: 0, reqSuccess: 0, reqStatusSuccess: 0, reqFailed: 0, reqError: 0,
+    reqTimedout: 0, status: [0, 0, 0, 0, 0, 0], bytesTotal: 0, bytesHead: 0, bytesHeadDecomp: 0, bytesBody: 0,
+    requestTimes: [], clients: [],
+  };
+}
+
+/** min, max, mean, standard deviation and the percentage of samples within mean +/- sd. */
+export interface SDStat {
+  min: number;
+  max: number;
+  mean: number;
+  sd: number;
+  withinSd: number;
+}
+
+/**
+ * h2load's statistic: one pass with the running ("rapid calculation") variance, population sd
+ * (n - 1 only when the samples were a reservoir sample), within-sd as a percentage. No samples:
+ * all zero, 0% within.
+ */
+export function computeTimeStat(samples: readonly number[], sampling = false): SDStat {
+  const n = samples.length;
+  if (n === 0) return { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 };
+  let a = 0;
+  let q = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = samples[i];
+    if (t < min) min = t;
+    if (t > max) max = t;
+    sum += t;
+    const na = a + (t - a) / (i + 1);
+    q += (t - a) * (t - na);
+    a = na;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(q / (sampling && n > 1 ? n - 1 : n));
+  const lower = mean - sd;
+  const upper = mean + sd;
+  let m = 0;
+  for (let i = 0; i < n; i++) if (lower <= samples[i] && samples[i] <= upper) m++;
+  return { min, max, mean, sd, withinSd: (m / n) * 100 };
+}
+
+/** The four rows of the table. */
+export interface TimeStats {
+  request: SDStat;
+  connect: SDStat;
+  ttfb: SDStat;
+  rps: SDStat;
+}
+
+/** Gather every worker's samples into the table's four statistics (as h2load's process_time_stats). */
+export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
+  const request: number[] = [];
+  const connect: number[] = [];
+  const ttfb: number[] = [];
+  const rps: number[] = [];
+  for (const w of workers) {
+    for (const t of w.requestTimes) request.push(t);
+    for (const c of w.clients) {
+      if (c.clientStart >= 0 && c.clientEnd >= 0) {
+        const t = (c.clientEnd - c.clientStart) / 1000;
+        if (t > 1e-9) rps.push(c.reqSuccess / t);
+      }
+      // The connect event comes before the first byte.
+      if (c.connectStart < 0 || c.connectTime < 0) continue;
+      connect.push((c.connectTime - c.connectStart) / 1000);
+      if (c.ttfb < 0) continue;
+      ttfb.push((c.ttfb - c.connectStart) / 1000);
+    }
+  }
+  return { request: computeTimeStat(request), connect: computeTimeStat(connect), ttfb: computeTimeStat(ttfb), rps: computeTimeStat(rps) };
+}
+
+/** Sum the workers' counters (samples concatenated). */
+export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
+  const out = newWorkerStats(0);
+  for (const w of workers) {
+    out.reqTodo += w.reqTodo;
+    out.reqStarted += w.reqStarted;
+    out.reqDone += w.reqDone;
+    out.reqSuccess += w.reqSuccess;
+    out.reqStatusSuccess += w.reqStatusSuccess;
+    out.reqFailed += w.reqFailed;
+    out.reqError += w.reqError;
+    out.reqTimedout += w.reqTimedout;
+    for (let i = 0; i < out.status.length; i++) out.status[i] += w.status[i] ?? 0;
+    out.bytesTotal += w.bytesTotal;
+    out.bytesHead += w.bytesHead;
+    out.bytesHeadDecomp += w.bytesHeadDecomp;
+    out.bytesBody += w.bytesBody;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ number formats
+
+/** Two decimals, rounded half away from zero on 100*n (nghttp2's util::dtos). */
+export function dtos(n: number): string {
+  const m = Math.round(100 * n);
+  const f = String(m % 100);
+  return `${Math.floor(m / 100)}.${f.length === 1 ? '0' : ''}${f}`;
+}
+
+/** Bytes with a binary K/M/G unit and two decimals, or the plain integer below 1024 (util::utos_funit). */
+export function utosFunit(n: number): string {
+  const v = Math.floor(n);
+  if (v >= 1 << 30) return `${dtos(v / (1 << 30))}G`;
+  if (v >= 1 << 20) return `${dtos(v / (1 << 20))}M`;
+  if (v >= 1 << 10) return `${dtos(v / 1024)}K`;
+  return String(v);
+}
+
+/** Seconds as `12us` (truncated), `1.64ms` or `4.00s` (util::format_duration(double)). */
+export function formatDuration(t: number): string {
+  if (t >= 1) return `${dtos(t)}s`;
+  if (t >= 0.001) return `${dtos(t * 1000)}ms`;
+  return `${Math.trunc(t * 1000000)}us`;
+}
+
+/** Whole microseconds as `578us`, `3.47ms`, `1.00s` (util::format_duration(microseconds)). */
+export function formatMicros(us: number): string {
+  const t = Math.floor(us);
+  if (t >= 1000000) return `${dtos(t / 1000000)}s`;
+  if (t >= 1000) return `${dtos(t / 1000)}ms`;
+  return `${t}us`;
+}
+
+/** C++ iostream `std::fixed << std::setprecision(2)`. */
+function fixed2(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(2) : String(n);
+}
+
+const pad = (s: string, w: number) => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+
+function durationRow(label: string, s: SDStat): string {
+  return `${label}${pad(formatDuration(s.min), 10)}  ${pad(formatDuration(s.max), 10)}  ${pad(formatDuration(s.mean), 10)}  ${pad(formatDuration(s.sd), 10)}${pad(dtos(s.withinSd), 9)}%`;
+}
+
+/** What the summary needs besides the merged counters. */
+export interface SummaryInput {
+  stats: WorkerStats;
+  times: TimeStats;
+  /** Wall time of the whole run, microseconds. */
+  durationUs: number;
+  /** -D: the main duration in seconds (req/s and B/s are over it, as in h2load). */
+  timingSeconds?: number;
+}
+
+/**
+ * The summary from the blank line after the progress lines to the req/s row, each line ending
+ * in "\n", exactly as h2load prints it.
+ */
+export function formatSummary(inp: SummaryInput): string {
+  const { stats: s, times: ts } = inp;
+  let rps = 0;
+  let bps = 0;
+  if (inp.durationUs > 0) {
+    const secs = inp.timingSeconds !== undefined ? inp.timingSeconds : inp.durationUs / 1e6;
+    rps = s.reqSuccess / secs;
+    bps = s.bytesTotal / secs;
+  }
+  const savings = s.bytesHeadDecomp > 0 ? 1 - s.bytesHead / s.bytesHeadDecomp : 0;
+  const lines = [
+    '',
+    `finished in ${formatMicros(inp.durationUs)}, ${fixed2(rps)} req/s, ${utosFunit(bps)}B/s`,
+    `requests: ${s.reqTodo} total, ${s.reqStarted} started, ${s.reqDone} done, ${s.reqStatusSuccess} succeeded, ${s.reqFailed} failed, ${s.reqError} errored, ${s.reqTimedout} timeout`,
+    `status codes: ${s.status[2]} 2xx, ${s.status[3]} 3xx, ${s.status[4]} 4xx, ${s.status[5]} 5xx`,
+    `traffic: ${utosFunit(s.bytesTotal)}B (${s.bytesTotal}) total, ${utosFunit(s.bytesHead)}B (${s.bytesHead}) headers (space savings ${fixed2(savings * 100)}%), ${utosFunit(s.bytesBody)}B (${s.bytesBody}) data`,
+    '                     min         max         mean         sd        +/- sd',
+    durationRow('time for request: ', ts.request),
+    durationRow('time for connect: ', ts.connect),
+    durationRow('time to 1st byte: ', ts.ttfb),
+    `req/s           : ${pad(fixed2(ts.rps.min), 10)}  ${pad(fixed2(ts.rps.max), 10)}  ${pad(fixed2(ts.rps.mean), 10)}  ${pad(fixed2(ts.rps.sd), 10)}${pad(dtos(ts.rps.withinSd), 9)}%`,
+  ];
+  return lines.join('\n') + '\n';
+}

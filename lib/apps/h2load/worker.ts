@@ -1,0 +1,215 @@
+/**
+ * One h2load worker (thread): its share of clients and requests, the phases of a timing-based
+ * run (-D, --warm-up-time), connection rate (-r), progress lines and the --log-file rows.
+ */
+import * as fs from 'fs';
+import type { Duplex } from 'stream';
+import type { TLSSocket } from 'tls';
+import type { HeaderField } from '../../protocol/frame/types';
+import { Client, ClientHost, h1RequestHead, h2RequestHeaders, Phase } from './client';
+import type { H2loadConfig, Target } from './options';
+import { newWorkerStats, WorkerStats } from './stats';
+
+/** What a worker is given. Plain data (it crosses into worker_threads), plus the output sink. */
+export interface WorkerInit {
+  id: number;
+  config: H2loadConfig;
+  target: Target;
+  /** This worker's requests (ignored with -D) and clients. */
+  reqTodo: number;
+  nclients: number;
+  /** Connections made per rate period (-r share), 0 = all at once. */
+  rate: number;
+  postData?: Buffer;
+  /** --log-file descriptor (shared by all threads of the process). */
+  logFd?: number;
+  userAgent: string;
+}
+
+/** h2load's util::duration_str: `500ms`, `3s`, `2m`, `1h`. */
+export function durationStr(ms: number): string {
+  if (ms % 1000 !== 0) return `${Math.floor(ms)}ms`;
+  let v = ms / 1000;
+  if (v === 0 || v % 60) return `${v}s`;
+  v /= 60;
+  if (v % 60) return `${v}m`;
+  return `${v / 60}h`;
+}
+
+/** The "spawning thread" line of one worker. */
+export function spawnLine(init: Pick<WorkerInit, 'id' | 'nclients' | 'reqTodo' | 'rate' | 'config'>): string {
+  const c = init.config;
+  let s = `spawning thread #${init.id}: ${init.nclients} total client(s).`;
+  if (c.durationMs !== undefined) {
+    s += ` Timing-based test with ${durationStr(c.warmUpMs)} of warm-up time and ${durationStr(c.durationMs)} of main duration for measurements.`;
+  } else {
+    if (init.rate > 0) s += ` Up to ${init.rate} client(s) will be created every ${durationStr(c.ratePeriodMs)}`;
+    s += ` ${init.reqTodo} total requests`;
+  }
+  return s;
+}
+
+/** Runs one worker's clients to the end; `run()` resolves with its counters. */
+export class LoadWorker implements ClientHost {
+  readonly id: number;
+  readonly config: H2loadConfig;
+  readonly target: Target;
+  readonly stats: WorkerStats;
+  readonly timing: boolean;
+  readonly postData: Buffer | undefined;
+  readonly h2Requests: HeaderField[][];
+  readonly h1Requests: Buffer[];
+  phase: Phase;
+  private readonly clients: Client[] = [];
+  private readonly progressInterval: number;
+  private readonly clientInterval: number;
+  private nconnsMade = 0;
+  private ndone = 0;
+  private appInfoPrinted = false;
+  private logBuf = '';
+  private resolve: ((s: WorkerStats) => void) | undefined;
+  private rateTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly init: WorkerInit, private readonly sink: (line: string) => void) {
+    this.id = init.id;
+    this.config = init.config;
+    this.target = init.target;
+    this.timing = init.config.durationMs !== undefined;
+    this.phase = this.timing ? 'initial' : 'main';
+    this.stats = newWorkerStats(this.timing ? 0 : init.reqTodo);
+    this.postData = init.postData;
+    this.progressInterval = Math.max(1, Math.floor(init.reqTodo / 10));
+    this.clientInterval = Math.max(1, Math.floor(init.nclients / 10));
+    const t = init.target;
+    const method = init.postData ? 'POST' : 'GET';
+    const len = init.postData?.length;
+    this.h2Requests = t.paths.map((p) => h2RequestHeaders(method, p, t.scheme, t.authority, init.userAgent, init.config.headers, len));
+    this.h1Requests = t.paths.map((p) => h1RequestHead(method, p, t.authority, init.userAgent, init.config.headers, len));
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  out(line: string): void {
+    this.sink(line);
+  }
+
+  /** Start every client (or the first batch with -r); resolves when all have finished. */
+  run(): Promise<WorkerStats> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      if (this.init.nclients === 0) {
+        resolve(this.stats);
+        return;
+      }
+      if (this.init.rate > 0) {
+        this.makeClients(this.init.rate);
+        if (this.nconnsMade < this.init.nclients) {
+          this.rateTimer = setInterval(() => {
+            this.makeClients(this.init.rate);
+            if (this.nconnsMade >= this.init.nclients && this.rateTimer) clearInterval(this.rateTimer);
+          }, this.config.ratePeriodMs);
+        }
+      } else {
+        this.makeClients(this.init.nclients);
+      }
+    });
+  }
+
+  private makeClients(n: number): void {
+    const base = Math.floor(this.init.reqTodo / this.init.nclients);
+    const rem = this.init.reqTodo % this.init.nclients;
+    for (let i = 0; i < n && this.nconnsMade < this.init.nclients; i++) {
+      const k = this.nconnsMade++;
+      const c = new Client(this, k, base + (k < rem ? 1 : 0));
+      this.clients.push(c);
+      c.start();
+      if (this.timing || this.init.rate > 0) this.reportRateProgress();
+    }
+  }
+
+  private reportRateProgress(): void {
+    if (this.id !== 0 || this.nconnsMade % this.clientInterval) return;
+    this.out(`progress: ${Math.floor((this.nconnsMade * 100) / this.init.nclients)}% of clients started`);
+  }
+
+  reportProgress(): void {
+    if (this.id !== 0 || this.init.rate > 0 || this.timing || this.stats.reqDone % this.progressInterval) return;
+    this.out(`progress: ${Math.floor((this.stats.reqDone * 100) / this.stats.reqTodo)}% done`);
+  }
+
+  printAppInfo(protocol: string, socket: Duplex): void {
+    if (this.id !== 0 || this.appInfoPrinted) return;
+    this.appInfoPrinted = true;
+    const ts = socket as TLSSocket;
+    if (typeof ts.getProtocol === 'function' && ts.encrypted) {
+      this.out(`TLS Protocol: ${ts.getProtocol()}`);
+      this.out(`Cipher: ${ts.getCipher()?.standardName ?? ts.getCipher()?.name}`);
+      const k = ts.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
+      if (k && k.type) {
+        if (k.type === 'ECDH' && k.name && !/^X(25519|448)$/.test(k.name)) this.out(`Server Temp Key: ECDH ${k.name} ${k.size} bits`);
+        else this.out(`Server Temp Key: ${k.name ?? k.type} ${k.size} bits`);
+      }
+    }
+    this.out(`Application protocol: ${protocol}`);
+  }
+
+  beginWarmUp(): void {
+    if (this.phase !== 'initial') return;
+    this.phase = 'warmup';
+    this.out(`Warm-up started for thread #${this.id}.`);
+    this.timers.push(setTimeout(() => this.beginMain(), this.config.warmUpMs));
+  }
+
+  private beginMain(): void {
+    this.out(`Warm-up phase is over for thread #${this.id}.`);
+    this.out(`Main benchmark duration is started for thread #${this.id}.`);
+    for (const c of this.clients) c.onMainPhase();
+    this.phase = 'main';
+    this.timers.push(setTimeout(() => this.endMain(), this.config.durationMs));
+  }
+
+  private endMain(): void {
+    this.out(`Main benchmark duration is over for thread #${this.id}. Stopping all clients.`);
+    this.phase = 'over';
+    for (const c of this.clients) c.stop();
+    this.out(`Stopped all clients for thread #${this.id}`);
+  }
+
+  logRow(startUs: number, status: number, durationUs: number): void {
+    this.logBuf += `${startUs}\t${status}\t${durationUs}\n`;
+    if (this.logBuf.length > 65536) this.flushLog();
+  }
+
+  private flushLog(): void {
+    if (this.init.logFd !== undefined && this.logBuf) {
+      try {
+        fs.writeSync(this.init.logFd, this.logBuf);
+      } catch {
+        // A failing log file must not stop the benchmark; the summary still prints.
+      }
+    }
+    this.logBuf = '';
+  }
+
+  clientDone(c: Client): void {
+    void c;
+    this.ndone++;
+    if (this.ndone < this.init.nclients || this.nconnsMade < this.init.nclients) return;
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.rateTimer) clearInterval(this.rateTimer);
+    for (const t of this.timers) clearTimeout(t);
+    // A -D run that ended before its main phase (every connection failed) has nothing to count.
+    for (const c of this.clients) this.stats.clients.push(c.cstat);
+    if (this.timing) this.stats.reqTodo = this.stats.reqDone;
+    this.flushLog();
+    const r = this.resolve;
+    this.resolve = undefined;
+    r?.(this.stats);
+  }
+}
