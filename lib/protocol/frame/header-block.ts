@@ -6,6 +6,7 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import type { Stage } from '../stage';
 import { Flag, FrameType } from './constants';
+import { payloadLength } from './encode';
 import type { Frame, HeadersFrame, PushPromiseFrame } from './types';
 
 /** Limits of the HeaderBlockAssembler. */
@@ -45,6 +46,8 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
   private fragments: Buffer[] = [];
   private blockSize = 0;
   private payloadLength = 0;
+  /** Payload length of the HEADERS/PUSH_PROMISE that opened the block. */
+  private firstLength = 0;
   private failed: Error | null = null;
 
   constructor(opts: HeaderBlockOptions = {}) {
@@ -90,7 +93,8 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
         this.open = block;
         this.fragments = [block.fragment];
         this.blockSize = block.fragment.length;
-        this.payloadLength = block.length ?? 0;
+        this.payloadLength = block.length ?? payloadLength(block);
+        this.firstLength = this.payloadLength;
         return;
       }
       // RFC 9113 section 6.10: "A CONTINUATION frame MUST be preceded by a HEADERS, PUSH_PROMISE
@@ -135,7 +139,7 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
       length: this.payloadLength,
       fragment: Buffer.concat(this.fragments, this.blockSize),
       continuations: count,
-      continuationLength: this.payloadLength - (open.length ?? 0),
+      continuationLength: this.payloadLength - this.firstLength,
     };
     this.open = null;
     this.fragments = [];
