@@ -3,7 +3,7 @@
  * connection state: stream states, flow-control windows, SETTINGS, the HPACK contexts, shutdown.
  */
 import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from '../errors';
-import { encodeFrame, withPadding, writeFrameHeader } from '../frame/codec';
+import { encodeFrame, validateSetting, withPadding, writeFrameHeader } from '../frame/codec';
 import { choosePadding, PaddingPolicy } from '../frame/padding';
 import {
   CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType,
@@ -680,8 +680,9 @@ export class Session {
     this.closeStream(s, 'remoteReset', f.errorCode);
   }
 
-  private recvSettings(f: SettingsFrame): void {
-    if (this.frameEvents) this.onEvent({ type: 'frameReceived', frame: f });
+  /** `implicit`: settings from an h2c HTTP2-Settings header, acknowledged by the 101 itself. */
+  private recvSettings(f: SettingsFrame, implicit = false): void {
+    if (this.frameEvents && !implicit) this.onEvent({ type: 'frameReceived', frame: f });
     if (f.flags & Flag.ACK) {
       const p = this.pendingSettings.shift();
       // An ACK for nothing we sent: ignored (nghttp2 does the same).
@@ -750,7 +751,7 @@ export class Session {
     }
     // RFC 9113 section 6.5.3: "Once all values have been processed, the recipient MUST
     // immediately emit a SETTINGS frame with the ACK flag set."
-    this.queueControl({ type: FrameType.SETTINGS, flags: Flag.ACK, streamId: 0, settings: [] } as SettingsFrame);
+    if (!implicit) this.queueControl({ type: FrameType.SETTINGS, flags: Flag.ACK, streamId: 0, settings: [] } as SettingsFrame);
     this.onEvent({ type: 'settingsReceived', settings: f.settings });
     this.openPending();
     this.wantWrite();
@@ -1388,17 +1389,14 @@ export class Session {
       const settings: SettingEntry[] = [];
       for (let i = 0; i < http2SettingsPayload.length; i += 6) settings.push({ id: http2SettingsPayload.readUInt16BE(i), value: http2SettingsPayload.readUInt32BE(i + 2) });
       const frame: SettingsFrame = { type: FrameType.SETTINGS, flags: 0, streamId: 0, settings };
-      const saveEvents = this.gotPeerSettings;
       try {
-        this.recvSettings(frame);
+        // RFC 7540 section 3.2.1: the HTTP2-Settings payload is applied as the client's first
+        // SETTINGS; the 101 response acknowledges it (no SETTINGS ACK frame is sent for it).
+        for (const e of settings) validateSetting(e.id, e.value);
+        this.recvSettings(frame, true);
       } catch (err) {
         throw new ApiMisuseError(`upgrade: bad HTTP2-Settings: ${(err as Error).message}`);
       }
-      // The SETTINGS inside HTTP2-Settings are acknowledged implicitly by the 101: drop our ACK.
-      this.out.pop();
-      this.outBytes -= FRAME_HEADER_LENGTH;
-      this.queuedControl--;
-      this.gotPeerSettings = saveEvents;
       const s = new Stream(1, false, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
       this.lastPeerStreamId = 1;
       s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
