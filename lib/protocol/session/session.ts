@@ -579,9 +579,8 @@ export class Session {
     if (!informational) {
       s.headersDone = true;
       // RFC 9110 section 6.4.1: responses to HEAD and 204/304 responses carry no content, whatever
-      // content-length says.
-      s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? (info.contentLength > 0 ? 0 : info.contentLength) : info.contentLength;
-      if (s.headRequest || info.status === 304) s.contentLength = -1;
+      // content-length says (for HEAD and 304 it describes the representation): no DATA octets.
+      s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? 0 : info.contentLength;
     }
     this.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational });
     if (endStream) {

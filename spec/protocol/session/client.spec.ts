@@ -107,3 +107,16 @@ test('late frames after the peer reset a stream are stream errors; after our res
   // Earlier reads: our CANCEL on s3, and STREAM_CLOSED for the HEADERS after the peer's reset of s1.
   t.deepEqual(rst(a.peer.received).sort((x, y) => x[0] - y[0]), [[s1, ErrorCode.STREAM_CLOSED], [s3, ErrorCode.CANCEL]]);
 });
+
+test('content-length on responses: HEAD and 304 carry none, a body longer than announced is malformed', (t) => {
+  const a = client();
+  const head = a.session.request(req('/', 'HEAD'), { endStream: true });
+  const get = a.session.request(req('/'), { endStream: true });
+  a.peer.read();
+  a.peer.headers(head, [[':status', '200'], ['content-length', '1000']], true);
+  a.peer.headers(get, [[':status', '200'], ['content-length', '2']]);
+  a.peer.data(get, 'abc', true);
+  const fs = a.peer.read();
+  t.deepEqual(rst(fs), [[get, ErrorCode.PROTOCOL_ERROR]]);
+  t.true(a.events.some((e) => e.type === 'streamClosed' && e.streamId === head && e.errorCode === 0));
+});
