@@ -13,6 +13,7 @@ type Expect =
   | { conn: number } // GOAWAY with this code (the connection is closed)
   | { stream: number; id: number } // RST_STREAM on `id` with this code, or a GOAWAY with it
   | { ping: true } // the connection is still fine: a PING is answered
+  | { noGoaway: true } // no GOAWAY with an error code comes back
   | { status: string; id: number }; // a response with this status
 
 interface Row { rfc: string; name: string; send: () => Buffer[]; expect: Expect }
@@ -28,6 +29,12 @@ const rows: Row[] = [
   { rfc: '4.2', name: 'DATA larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.alloc(16385))], expect: { conn: E.FRAME_SIZE_ERROR } },
   { rfc: '4.2', name: 'HEADERS larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, Buffer.alloc(16385))], expect: { conn: E.FRAME_SIZE_ERROR } },
   { rfc: '4.3', name: 'undecodable header block: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))], expect: { conn: E.COMPRESSION_ERROR } },
+  { rfc: '4.1', name: 'the reserved bit of the stream id is ignored', send: () => [(() => { const f = headers(1, request('/1k')); f[5] |= 0x80; return f; })()], expect: { status: '200', id: 1 } },
+  { rfc: '7', name: 'GOAWAY with an unknown error code is not an error', send: () => [frame(T.GOAWAY, 0, 0, Buffer.concat([u32(0), u32(0xff)]))], expect: { noGoaway: true } },
+  { rfc: '7', name: 'RST_STREAM with an unknown error code is not an error', send: () => [headers(1, request('/100k')), frame(T.RST_STREAM, 0, 1, u32(0xff))], expect: { ping: true } },
+  { rfc: '6.1', name: 'padded DATA is accepted (POST)', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, F.PADDED | F.END_STREAM, 1, [3, 0x61, 0x62, 0, 0, 0])], expect: { status: '200', id: 1 } },
+  { rfc: '6.2', name: 'padded HEADERS with PRIORITY are accepted', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PADDED | F.PRIORITY, 1, Buffer.concat([Buffer.from([4]), u32(0), Buffer.from([255]), block(request('/1k')), Buffer.alloc(4)]))], expect: { status: '200', id: 1 } },
+  { rfc: '7541 6.2.1', name: 'a field indexed into the dynamic table is reused by the next request', send: () => [headers(1, Buffer.concat([Buffer.from([0x82, 0x86, 0x41, 0x09]), Buffer.from('localhost'), Buffer.from([0x44, 0x03]), Buffer.from('/1k')])), headers(3, Buffer.from([0x82, 0x86, 0xbf, 0xbe]))], expect: { status: '200', id: 3 } },
   // 5.1 stream states
   { rfc: '5.1', name: 'DATA on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.DATA, F.END_STREAM, 1, [1])], expect: { conn: E.PROTOCOL_ERROR } },
   { rfc: '5.1', name: 'RST_STREAM on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.RST_STREAM, 0, 1, u32(E.CANCEL))], expect: { conn: E.PROTOCOL_ERROR } },
@@ -83,6 +90,9 @@ const rows: Row[] = [
   { rfc: '6.10', name: 'HEADERS without END_HEADERS then another frame: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.PING, 0, 0, ping8)], expect: { conn: E.PROTOCOL_ERROR } },
   { rfc: '6.10', name: 'CONTINUATION on another stream: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 3, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
   { rfc: '6.10', name: 'a block split over CONTINUATION frames is served', send: () => { const b = block(request('/1k')); return [frame(T.HEADERS, F.END_STREAM, 1, b.subarray(0, 5)), frame(T.CONTINUATION, 0, 1, b.subarray(5, 12)), frame(T.CONTINUATION, F.END_HEADERS, 1, b.subarray(12))]; }, expect: { status: '200', id: 1 } },
+  { rfc: '6.10', name: 'CONTINUATION on stream 0: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 0, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
+  { rfc: '6.10', name: 'CONTINUATION after DATA: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']]))], expect: { conn: E.PROTOCOL_ERROR } },
+  { rfc: '6.2', name: 'HEADERS without END_HEADERS then PRIORITY: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])]))], expect: { conn: E.PROTOCOL_ERROR } },
   // 8.1 / 8.2 / 8.3 HTTP messages
   { rfc: '8.2', name: 'upper-case field name: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['X-Upper', 'a']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.2.2', name: 'connection-specific field: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['connection', 'keep-alive']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
@@ -93,6 +103,7 @@ const rows: Row[] = [
   { rfc: '8.3.1', name: 'missing :method: PROTOCOL_ERROR', send: () => [headers(1, [[':scheme', 'http'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.3.1', name: 'missing :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.3.1', name: 'empty :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http'], [':path', '']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  { rfc: '8.3.1', name: 'duplicated :method: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':method', 'GET'], [':scheme', 'http'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.3.1', name: 'duplicated :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.1', name: 'pseudo-header in trailers: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [[':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
   { rfc: '8.1', name: 'trailers without END_STREAM: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [['x', 'y']], F.END_HEADERS)], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
@@ -137,6 +148,10 @@ async function check(t: import('ava').ExecutionContext, c: RawClient, e: Expect)
     t.true(ok, 'RST_STREAM or GOAWAY arrives');
     const code = c.rst(e.id) ?? c.goaway()?.errorCode;
     t.is(code, e.stream, 'error code');
+  } else if ('noGoaway' in e) {
+    await c.until(() => c.goaway() !== undefined, 300);
+    const g = c.goaway();
+    t.true(g === undefined || g.errorCode === E.NO_ERROR, `GOAWAY ${g?.errorCode}`);
   } else if ('ping' in e) {
     c.send(frame(T.PING, 0, 0, Buffer.from('pingpong')));
     const ok = await c.until(() => c.frames.some((f) => f.type === T.PING && f.flags & F.ACK && f.payload.toString() === 'pingpong'));
