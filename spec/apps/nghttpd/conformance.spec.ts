@@ -228,3 +228,42 @@ test('h2c RFC 6.9: DATA beyond the advertised window: FLOW_CONTROL_ERROR', async
     await s.close();
   }
 });
+
+test('h2c RFC 6.9.1/6.9.2: windows of 1, windows changed by SETTINGS, and negative windows are honoured', async (t) => {
+  const dataOn = (c: RawClient, id: number) => c.frames.filter((f) => f.type === T.DATA && f.streamId === id);
+  // Window 1: the first DATA frame carries exactly one octet.
+  const a = await RawClient.connect(h2c.port, { handshake: false });
+  try {
+    a.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 1]]), SETTINGS_ACK, GET(1));
+    t.true(await a.until(() => dataOn(a, 1).length > 0));
+    t.is(dataOn(a, 1)[0].payload.length, 1);
+  } finally {
+    a.close();
+  }
+  // Window 0, then SETTINGS raises it: DATA starts flowing.
+  const b = await RawClient.connect(h2c.port, { handshake: false });
+  try {
+    b.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 0]]), SETTINGS_ACK, GET(1));
+    t.true(await b.until(() => b.find(T.HEADERS, 1) !== undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    t.is(dataOn(b, 1).length, 0, 'nothing while the window is 0');
+    b.send(settings([[4, 100]]));
+    t.true(await b.until(() => dataOn(b, 1).length > 0));
+    t.is(dataOn(b, 1).reduce((n, f) => n + f.payload.length, 0), 100);
+  } finally {
+    b.close();
+  }
+  // Window 100 spent, SETTINGS lowers it to 50 (the window goes to -50), then +60 makes 10 more.
+  const c = await RawClient.connect(h2c.port, { handshake: false });
+  try {
+    c.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 100]]), SETTINGS_ACK, GET(1));
+    t.true(await c.until(() => dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) >= 100));
+    c.send(settings([[4, 50]]), frame(T.WINDOW_UPDATE, 0, 1, u32(60)));
+    t.true(await c.until(() => dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) >= 110));
+    await new Promise((r) => setTimeout(r, 100));
+    t.is(dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0), 110);
+    t.is(c.goaway(), undefined);
+  } finally {
+    c.close();
+  }
+});
