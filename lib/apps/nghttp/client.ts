@@ -222,7 +222,10 @@ class ConnectionRun {
     if (o.noRfc7540Pri) sessionSettings.noRfc7540Priorities = true;
     const cw = connectionWindow(o);
 
-    let upgradeHeaders: [string, string][] = [];
+    // The Upgrade request nghttp sends: host, connection, upgrade, http2-settings (from the
+    // transport), then accept, user-agent and the -H fields (pseudo-headers left out).
+    const upgradeRequest = buildUpgradeRequest({ authority: first.authority, path: first.path, withBody: this.body !== undefined, settings, headers: o.headers });
+    let upgradeHeaders: [string, string][] = upgradeRequest.headers;
     let upgradeRaw: Buffer = Buffer.alloc(0);
     let upgradeHead: string | undefined;
     let upgradeParseError: string | undefined;
@@ -246,12 +249,19 @@ class ConnectionRun {
         }
       }
       if (useUpgrade) {
-        const up = buildUpgradeRequest({ authority: first.authority, path: first.path, withBody: this.body !== undefined, settings, headers: o.headers });
-        upgradeHeaders = up.headers;
-        if (this.verbose) {
-          this.printer.note('HTTP Upgrade request');
-          if (!o.json) this.io.stdout.write(Buffer.from(up.text + '\n', 'latin1'));
-        }
+        // Show the Upgrade request exactly as the transport writes it (its first write).
+        const write = socket.write;
+        (socket as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+          socket.write = write;
+          const text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
+          const lines = text.split('\r\n').slice(1).filter((l) => l !== '');
+          upgradeHeaders = lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]);
+          if (this.verbose) {
+            this.printer.note('HTTP Upgrade request');
+            if (!o.json) this.io.stdout.write(Buffer.from(text + '\n', 'latin1'));
+          }
+          return (write as (...a: unknown[]) => boolean).call(socket, chunk, ...rest);
+        };
         // Keep the raw answer head (the transport lower-cases names) and refuse a non-HTTP answer early.
         const sniff = (chunk: Buffer) => {
           upgradeRaw = Buffer.concat([upgradeRaw, chunk]);
@@ -287,7 +297,7 @@ class ConnectionRun {
         // -t also bounds connecting (TCP, TLS, Upgrade); the transport's own default otherwise.
         timeout: o.timeout > 0 ? o.timeout : undefined,
         upgrade: useUpgrade
-          ? { method: this.body !== undefined ? 'OPTIONS' : header(o.headers, ':method') ?? 'GET', path: this.body !== undefined ? '*' : first.path, headers: upgradeHeaders.slice(4) }
+          ? { method: upgradeRequest.method, path: this.body !== undefined ? '*' : first.path, headers: upgradeRequest.headers.slice(4) }
           : undefined,
         onConnected,
         connection: {
