@@ -341,3 +341,11 @@ test('CONNECT (no :path) gets 405, not a file', async (t) => {
     await s.close();
   }
 });
+
+test('listen lines as nghttpd prints them', async (t) => {
+  const { listenLines } = await import('../../../lib/apps/nghttpd/server');
+  t.deepEqual(listenLines({ address: '127.0.0.1', family: 'IPv4', port: 8080 }, '127.0.0.1'), ['IPv4: listen 127.0.0.1:8080']);
+  t.deepEqual(listenLines({ address: '::1', family: 'IPv6', port: 8080 }, '::1'), ['IPv6: listen ::1:8080']);
+  t.deepEqual(listenLines({ address: '::', family: 'IPv6', port: 3000 }, undefined), ['IPv4: listen 0.0.0.0:3000', 'IPv6: listen :::3000']);
+  t.deepEqual(listenLines({ address: '0.0.0.0', family: 'IPv4', port: 3000 }, undefined), ['IPv4: listen 0.0.0.0:3000']);
+});
