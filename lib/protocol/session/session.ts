@@ -6,7 +6,7 @@ import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from
 import { encodeFrame, validateSetting, withPadding, writeFrameHeader } from '../frame/codec';
 import { choosePadding, PaddingPolicy } from '../frame/padding';
 import {
-  CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType,
+  CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType,
   MAX_WINDOW_SIZE, Setting,
 } from '../frame/constants';
 import { Deframer } from '../frame/deframer';
@@ -22,6 +22,7 @@ import {
   checkOutgoing, MessageInfo, newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers,
 } from '../http/semantics';
 import { WriteScheduler } from './scheduler';
+import { defaultLocalSettings, encodeSettingsPayload, SETTING_KEYS, settingsEntries } from './settings';
 import { Stream } from './stream';
 import { isViolation, lateFrameVerdict, StreamEvent, StreamState, transition, Violation } from './stream-state';
 import { TokenBucket } from './token-bucket';
@@ -37,39 +38,6 @@ const MAX_STREAM_ID = 0x7fffffff;
 const CAUSE_CODES: readonly CloseCause[] = ['endStream', 'localReset', 'remoteReset', 'connection'];
 /** Opaque data of the PING that ends phase one of a graceful shutdown. */
 const SHUTDOWN_PING = Buffer.from('nghttp2s', 'latin1');
-
-/** Default settings we advertise (anything not set stays at the RFC initial value). */
-function defaultLocalSettings(role: 'client' | 'server', limits: SessionLimits): LocalSettings {
-  return {
-    ...RFC_INITIAL_SETTINGS,
-    enablePush: role === 'client',
-    maxConcurrentStreams: limits.maxConcurrentStreams,
-  };
-}
-
-/** Our settings as SETTINGS entries: those explicitly given plus those that differ from the RFC initial values. */
-function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>, role: 'client' | 'server'): SettingEntry[] {
-  const out: SettingEntry[] = [];
-  const add = (id: number, key: keyof LocalSettings, value: number | boolean) => {
-    const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-    if (!Number.isFinite(v)) return;
-    const init = RFC_INITIAL_SETTINGS[key];
-    const iv = typeof init === 'boolean' ? (init ? 1 : 0) : init;
-    if (given[key] !== undefined || v !== iv) out.push({ id, value: v });
-  };
-  add(Setting.HEADER_TABLE_SIZE, 'headerTableSize', s.headerTableSize);
-  // RFC 9113 section 6.5.2: "A server MUST NOT explicitly set this value to 1. A server MAY
-  // choose to omit this setting when it sends a SETTINGS frame, but if a server does include a
-  // value, it MUST be 0."
-  if (role === 'client' || given.enablePush === false) add(Setting.ENABLE_PUSH, 'enablePush', role === 'client' ? s.enablePush : false);
-  add(Setting.MAX_CONCURRENT_STREAMS, 'maxConcurrentStreams', s.maxConcurrentStreams);
-  add(Setting.INITIAL_WINDOW_SIZE, 'initialWindowSize', s.initialWindowSize);
-  add(Setting.MAX_FRAME_SIZE, 'maxFrameSize', s.maxFrameSize);
-  add(Setting.MAX_HEADER_LIST_SIZE, 'maxHeaderListSize', s.maxHeaderListSize);
-  add(Setting.ENABLE_CONNECT_PROTOCOL, 'enableConnectProtocol', s.enableConnectProtocol);
-  add(Setting.NO_RFC7540_PRIORITIES, 'noRfc7540Priorities', s.noRfc7540Priorities);
-  return out;
-}
 
 /**
  * An HTTP/2 connection endpoint without I/O.
@@ -1236,13 +1204,7 @@ export class Session {
     const next: LocalSettings = { ...base, ...settings };
     this.checkLocalSettings(next);
     const entries: SettingEntry[] = [];
-    const keys: [keyof LocalSettings, number][] = [
-      ['headerTableSize', Setting.HEADER_TABLE_SIZE], ['enablePush', Setting.ENABLE_PUSH],
-      ['maxConcurrentStreams', Setting.MAX_CONCURRENT_STREAMS], ['initialWindowSize', Setting.INITIAL_WINDOW_SIZE],
-      ['maxFrameSize', Setting.MAX_FRAME_SIZE], ['maxHeaderListSize', Setting.MAX_HEADER_LIST_SIZE],
-      ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL], ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
-    ];
-    for (const [k, id] of keys) {
+    for (const [k, id] of SETTING_KEYS) {
       const v = settings[k];
       if (v === undefined) continue;
       const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
@@ -1365,13 +1327,7 @@ export class Session {
   /** Our SETTINGS payload (as sent first), base64url-encode it for an h2c `HTTP2-Settings` header. */
   settingsPayload(): Buffer {
     const first = this.pendingSettings[0]?.settings ?? this.localSettings;
-    const entries = settingsEntries(first, {}, this.role);
-    const b = Buffer.allocUnsafe(entries.length * 6);
-    entries.forEach((e, i) => {
-      b.writeUInt16BE(e.id, i * 6);
-      b.writeUInt32BE(e.value >>> 0, i * 6 + 2);
-    });
-    return b;
+    return encodeSettingsPayload(settingsEntries(first, {}, this.role));
   }
 
   /**

@@ -1,0 +1,58 @@
+/**
+ * Our SETTINGS as data: the defaults a Session advertises, which entries go on the wire, and the
+ * SETTINGS payload an h2c Upgrade carries in HTTP2-Settings.
+ */
+import { Setting } from '../frame/constants';
+import type { SettingEntry } from '../frame/types';
+import { LocalSettings, RFC_INITIAL_SETTINGS, SessionLimits } from './types';
+
+/** LocalSettings field -> SETTINGS identifier, in the order entries are sent. */
+export const SETTING_KEYS: readonly (readonly [keyof LocalSettings, number])[] = [
+  ['headerTableSize', Setting.HEADER_TABLE_SIZE], ['enablePush', Setting.ENABLE_PUSH],
+  ['maxConcurrentStreams', Setting.MAX_CONCURRENT_STREAMS], ['initialWindowSize', Setting.INITIAL_WINDOW_SIZE],
+  ['maxFrameSize', Setting.MAX_FRAME_SIZE], ['maxHeaderListSize', Setting.MAX_HEADER_LIST_SIZE],
+  ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL], ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
+];
+
+/** Default settings we advertise (anything not set stays at the RFC initial value). */
+export function defaultLocalSettings(role: 'client' | 'server', limits: SessionLimits): LocalSettings {
+  return {
+    ...RFC_INITIAL_SETTINGS,
+    enablePush: role === 'client',
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+  };
+}
+
+/** Our settings as SETTINGS entries: those explicitly given plus those that differ from the RFC initial values. */
+export function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>, role: 'client' | 'server'): SettingEntry[] {
+  const out: SettingEntry[] = [];
+  const add = (id: number, key: keyof LocalSettings, value: number | boolean) => {
+    const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    if (!Number.isFinite(v)) return;
+    const init = RFC_INITIAL_SETTINGS[key];
+    const iv = typeof init === 'boolean' ? (init ? 1 : 0) : init;
+    if (given[key] !== undefined || v !== iv) out.push({ id, value: v });
+  };
+  add(Setting.HEADER_TABLE_SIZE, 'headerTableSize', s.headerTableSize);
+  // RFC 9113 section 6.5.2: "A server MUST NOT explicitly set this value to 1. A server MAY
+  // choose to omit this setting when it sends a SETTINGS frame, but if a server does include a
+  // value, it MUST be 0."
+  if (role === 'client' || given.enablePush === false) add(Setting.ENABLE_PUSH, 'enablePush', role === 'client' ? s.enablePush : false);
+  add(Setting.MAX_CONCURRENT_STREAMS, 'maxConcurrentStreams', s.maxConcurrentStreams);
+  add(Setting.INITIAL_WINDOW_SIZE, 'initialWindowSize', s.initialWindowSize);
+  add(Setting.MAX_FRAME_SIZE, 'maxFrameSize', s.maxFrameSize);
+  add(Setting.MAX_HEADER_LIST_SIZE, 'maxHeaderListSize', s.maxHeaderListSize);
+  add(Setting.ENABLE_CONNECT_PROTOCOL, 'enableConnectProtocol', s.enableConnectProtocol);
+  add(Setting.NO_RFC7540_PRIORITIES, 'noRfc7540Priorities', s.noRfc7540Priorities);
+  return out;
+}
+
+/** A SETTINGS payload (6 octets per entry), e.g. for the HTTP2-Settings header of an h2c Upgrade. */
+export function encodeSettingsPayload(entries: SettingEntry[]): Buffer {
+  const b = Buffer.allocUnsafe(entries.length * 6);
+  for (let i = 0; i < entries.length; i++) {
+    b.writeUInt16BE(entries[i].id & 0xffff, i * 6);
+    b.writeUInt32BE(entries[i].value >>> 0, i * 6 + 2);
+  }
+  return b;
+}
