@@ -91,6 +91,9 @@ interface Live {
  */
 export const MAX_REFUSED_RETRIES = 3;
 
+/** How long pushed streams may stay open once every request is answered (unless -t says). */
+export const PUSH_GRACE_MS = 10_000;
+
 /** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
 export const EXPECT_CONTINUE_WAIT_MS = 1000;
 
@@ -370,7 +373,7 @@ class ConnectionRun {
       if (this.body === undefined) {
         // Stream 1 carries the first request: it was sent as HTTP/1.1.
         const p = this.queue.shift() as Planned;
-        const rec = this.newRecord(1, p, upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField), header(o.headers, ':method') ?? 'GET');
+        const rec = this.newRecord(1, p, upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField), upgradeRequest.method);
         rec.requestStart = this.timing.connectEnd;
         this.ownInFlight++;
       }
@@ -406,6 +409,7 @@ class ConnectionRun {
     this.connectionClosed = true;
     this.trace.end();
     for (const l of this.live.values()) this.clearTimers(l);
+    if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);
     const info = conn.closeInfo;
     const unfinished = [...this.live.values()].filter((l) => l.own && !l.rec.completed);
     if (info && info.by !== 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR && !this.errors.some((m) => m.includes('GOAWAY'))) {
@@ -538,9 +542,37 @@ class ConnectionRun {
   }
 
   /** Everything asked for has closed: say goodbye (GOAWAY NO_ERROR), as the reference. */
+  private pushGraceTimer: NodeJS.Timeout | undefined;
+
   private maybeFinish(): void {
     if (this.finishing || !this.ready || !this.connection || this.queue.length) return;
-    for (const l of this.live.values()) if (!l.closed) return;
+    let pushesOpen = false;
+    for (const l of this.live.values()) {
+      if (l.closed) continue;
+      if (l.own) return;
+      pushesOpen = true;
+    }
+    if (pushesOpen) {
+      // Every request is answered; a server that promised a push and never completes it must
+      // not keep us forever: cancel what is left after a grace period (-t, else 10 s).
+      if (!this.pushGraceTimer) {
+        this.pushGraceTimer = setTimeout(() => {
+          const session = this.connection?.session;
+          for (const [id, l] of this.live) {
+            if (l.closed || l.own || !session) continue;
+            try {
+              session.reset(id, ErrorCode.CANCEL);
+            } catch {
+              // already gone
+            }
+          }
+          this.kick();
+        }, this.o.timeout > 0 ? this.o.timeout : PUSH_GRACE_MS);
+        this.pushGraceTimer.unref?.();
+      }
+      return;
+    }
+    if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);
     this.finishing = true;
     try {
       this.connection.session.goaway(ErrorCode.NO_ERROR);

@@ -60,6 +60,16 @@ async function withServer<T>(fn: (port: number, seen: Seen[]) => Promise<T>): Pr
         case '/goaway':
           req.stream.session?.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from('calm down'));
           break;
+        case '/stuck-push':
+          // Promise a push whose body never ends, then answer the request itself.
+          res.createPushResponse({ ':path': '/pushed' }, (err, push) => {
+            if (!err) {
+              push.setHeader('content-type', 'text/plain');
+              push.write('partial');
+            }
+            res.end('main\n');
+          });
+          break;
         case '/never':
           break; // no answer: the client's -t must give up
         default:
@@ -315,4 +325,12 @@ test('--cert/--key present a client certificate; --color colours the trace', asy
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+test('a pushed stream the server never finishes does not keep us forever (-t bounds the wait)', async (t) => {
+  await withServer(async (port) => {
+    const r = await runOurs(['-t', '500ms', `http://127.0.0.1:${port}/stuck-push`], { timeoutMs: 15000 });
+    t.is(r.code, 0, r.stderr);
+    t.true(r.stdout.includes('main\n'));
+  });
 });
