@@ -30,13 +30,21 @@ export function newMessageInfo(): MessageInfo {
  * single colon, field names MUST NOT include a colon (ASCII COLON, 0x3a)."
  */
 function badName(name: string, from: number): boolean {
-  if (name.length === from) return true;
-  for (let i = from; i < name.length; i++) {
+  const n = name.length;
+  if (n === from) return true;
+  for (let i = from; i < n; i++) {
     const c = name.charCodeAt(i);
-    if (c <= 0x20 || (c >= 0x41 && c <= 0x5a) || c >= 0x7f || c === 0x3a) return true;
+    if (c > 0x7e || BAD_NAME_CHAR[c] === 1) return true;
   }
   return false;
 }
+
+/** 1 for the octets below 0x7f that a field name may not contain: 0x00-0x20, 'A'-'Z', ':'. */
+const BAD_NAME_CHAR = (() => {
+  const t = new Uint8Array(0x7f);
+  for (let c = 0; c < 0x7f; c++) t[c] = c <= 0x20 || (c >= 0x41 && c <= 0x5a) || c === 0x3a ? 1 : 0;
+  return t;
+})();
 
 /**
  * RFC 9113 section 8.2.1: "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line

@@ -52,6 +52,7 @@ const SHUTDOWN_PING = Buffer.from('nghttp2s', 'latin1');
  * `connectionTerminated`. Commands used wrongly throw ApiMisuseError.
  */
 export class Session {
+  /** Which end of the connection this session is. */
   readonly role: 'client' | 'server';
   /** What the peer advertised (RFC initial values until its SETTINGS arrives). */
   readonly remoteSettings: LocalSettings = { ...RFC_INITIAL_SETTINGS };
