@@ -95,6 +95,8 @@ export class Session {
   private localActive = 0;
   /** Streams the peer initiated that count against ours. */
   private remoteActive = 0;
+  /** Server: promised streams not yet answered (they will count once their HEADERS go out). */
+  private reservedLocal = 0;
   /** Client: streams whose HEADERS wait for a concurrency slot, in id order. */
   private readonly pendingOpen: Stream[] = [];
 
@@ -844,6 +846,7 @@ export class Session {
 
   private closeStream(s: Stream, cause: CloseCause, code: number): void {
     if (!this.streams.delete(s.id)) return;
+    if (s.state === StreamState.RESERVED_LOCAL) this.reservedLocal--;
     s.state = StreamState.CLOSED;
     if (s.counted) {
       s.counted = false;
@@ -1089,6 +1092,7 @@ export class Session {
     const wasReserved = s.state === StreamState.RESERVED_LOCAL;
     s.state = t;
     if (wasReserved) {
+      this.reservedLocal--;
       s.counted = true;
       this.localActive++;
     }
@@ -1112,13 +1116,19 @@ export class Session {
     if (parent.local) throw new ApiMisuseError('push: the associated stream must be client-initiated');
     const t = transition(parent.state, StreamEvent.SEND_PUSH_PROMISE);
     if (isViolation(t)) throw new ApiMisuseError(`push: stream ${parentStreamId} is not open or half-closed (remote)`);
-    this.checkFields(requestHeaders, true, 'push');
     if (this.nextStreamId > MAX_STREAM_ID) throw new ApiMisuseError('push: stream ids exhausted');
+    // RFC 9113 section 5.1.2: the client's SETTINGS_MAX_CONCURRENT_STREAMS also limits the pushed
+    // streams the server may open; promises beyond it could never be answered.
+    if (this.localActive + this.reservedLocal >= this.remoteSettings.maxConcurrentStreams) {
+      throw new ApiMisuseError(`push: the client allows ${this.remoteSettings.maxConcurrentStreams} concurrent pushed streams`);
+    }
+    this.checkFields(requestHeaders, true, 'push');
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     const s = new Stream(id, true, this.remoteSettings.initialWindowSize, this.streamRecvWindowSize);
     s.pushed = true;
     s.state = transition(StreamState.IDLE, StreamEvent.SEND_PROMISED) as StreamState;
+    this.reservedLocal++;
     this.streams.set(id, s);
     const block = this.encode(requestHeaders);
     const frame: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: parentStreamId, promisedStreamId: id, fragment: block };

@@ -427,3 +427,21 @@ test('commands refuse malformed field sections before anything is encoded', (t) 
   t.true(client.events.some((e) => e.type === 'trailersReceived'));
   t.false(client.session.closed || server.session.closed);
 });
+
+test("push() respects the client's MAX_CONCURRENT_STREAMS", (t) => {
+  let refused = 0;
+  let pushed = 0;
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      for (let i = 0; i < 5; i++) {
+        try { s.push(ev.streamId, req(`/p${i}`)); pushed++; } catch { refused++; }
+      }
+      s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+    }
+  });
+  const client = collectingClient({ settings: { maxConcurrentStreams: 2 } });
+  pump(client.session, server.session);
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  t.deepEqual([pushed, refused], [2, 3]);
+});
