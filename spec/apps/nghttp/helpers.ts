@@ -116,3 +116,69 @@ export function makeDocroot(): string {
   fs.writeFileSync(path.join(dir, '1k'), Buffer.alloc(1024, 'a'));
   return dir;
 }
+
+/**
+ * A TCP relay that holds the server's bytes until `ready(buffered)` says the whole answer is
+ * there, then delivers them in one write: the client then reads everything in one go, which
+ * makes the order of its sent and received lines deterministic for a line-by-line comparison.
+ */
+export async function holdingRelay(targetPort: number, ready: (buffered: Buffer) => boolean): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    let held: Buffer[] = [];
+    let released = false;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d: Buffer) => {
+      if (released) {
+        client.write(d);
+        return;
+      }
+      held.push(d);
+      const all = Buffer.concat(held);
+      if (ready(all)) {
+        released = true;
+        held = [];
+        client.write(all);
+      }
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', () => {
+      if (!released && held.length) client.write(Buffer.concat(held));
+      client.end();
+    });
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Whether `buf` (server-to-client HTTP/2 bytes) holds a frame ending `streamId` (END_STREAM). */
+export function hasEndStream(buf: Buffer, streamId: number): boolean {
+  let at = 0;
+  while (at + 9 <= buf.length) {
+    const len = buf.readUIntBE(at, 3);
+    const type = buf[at + 3];
+    const flags = buf[at + 4];
+    const id = buf.readUInt32BE(at + 5) & 0x7fffffff;
+    if (at + 9 + len > buf.length) return false;
+    if (id === streamId && (type === 0 || type === 1) && flags & 1) return true;
+    at += 9 + len;
+  }
+  return false;
+}
