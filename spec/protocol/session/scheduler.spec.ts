@@ -90,3 +90,42 @@ test('a server honours nghttp-style anchor streams sent as PRIORITY frames on id
   // The child of the weight-201 anchor is served before the child of the weight-1 anchor.
   t.deepEqual(order, [high, high, low, low]);
 });
+
+test('with SETTINGS_NO_RFC7540_PRIORITIES = 1 the server ignores PRIORITY frames and keeps RFC 9218 order', (t) => {
+  const order: number[] = [];
+  const server = endpoint('server', { settings: { noRfc7540Priorities: true } }, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, Buffer.alloc(30000), true);
+    }
+  });
+  const client = endpoint('client', {}, (ev, s) => {
+    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
+  });
+  pump(client.session, server.session);
+  client.session.sendPriority(3, { dependsOn: 0, weight: 256, exclusive: false });
+  client.session.sendPriority(5, { dependsOn: 0, weight: 1, exclusive: false });
+  // RFC 7540 says 9 first (weight 256 anchor); RFC 9218 urgency says 7 (u=0) first.
+  client.session.request(req('/a', 'GET', [['priority', 'u=0']]), { endStream: true, priority: { dependsOn: 5, weight: 1, exclusive: false } });
+  client.session.request(req('/b', 'GET', [['priority', 'u=5']]), { endStream: true, priority: { dependsOn: 3, weight: 256, exclusive: false } });
+  pump(client.session, server.session);
+  t.deepEqual(order, [7, 7, 9, 9]);
+});
+
+test('sendQueueDrained fires when a stream has framed all it had queued (without ending)', (t) => {
+  const drained: number[] = [];
+  const server = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, Buffer.alloc(20000));
+    } else if (ev.type === 'sendQueueDrained') {
+      drained.push(ev.streamId);
+      if (drained.length === 1) s.sendData(ev.streamId, Buffer.alloc(10), true);
+    }
+  });
+  const client = endpoint('client', {}, (ev, s) => { if (ev.type === 'dataReceived') s.consume(ev.streamId, ev.data.length); });
+  client.session.request(req('/'), { endStream: true });
+  pump(client.session, server.session);
+  t.deepEqual(drained, [1]);
+  t.is(client.session.streamCount, 0);
+});
