@@ -241,3 +241,13 @@ test('line by line: with the server answer delivered in one read, the whole -nv 
 test('line by line, with server push', async (t) => {
   await lineByLine(t, '/', [13, 2, 4]);
 });
+
+test('--encoder-header-table-size=0: no dynamic table, so a repeated request is not smaller (as the reference)', async (t) => {
+  const u = (p: string) => `http://127.0.0.1:${h2cPort}${p}`;
+  const { ours, ref } = await compare(t, ['-nv', '--encoder-header-table-size=0', u('/1k'), u('/1k?a')]);
+  const lens = (s: string) => [...s.matchAll(/send HEADERS frame <length=(\d+)/g)].map((m) => Number(m[1]));
+  const [a13, a15] = lens(ref.stdout);
+  const [b13, b15] = lens(ours.stdout);
+  t.is(b15 - b13, a15 - a13);
+  t.true(b15 >= b13);
+});
