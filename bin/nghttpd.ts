@@ -4,8 +4,17 @@
  */
 import cluster from 'cluster';
 import { spawn } from 'child_process';
+import * as v8 from 'v8';
 import { helpText, NGHTTPD_VERSION, parseArgs, UsageError } from '../lib/apps/nghttpd/options';
 import { startNghttpd, NghttpdServer } from '../lib/apps/nghttpd/server';
+
+// A larger young generation: serving 100 KiB bodies allocates fast, and with 64 MiB semi-spaces
+// fewer scavenges promote short-lived buffers (paired h2load runs: +10-50% at 100 KiB in 6 of 8,
+// no change at 1 KiB, RSS unchanged at ~100 MB). A value given in NODE_OPTIONS or on the node
+// command line wins.
+if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space'))) {
+  v8.setFlagsFromString('--max-semi-space-size=64');
+}
 
 function fail(message: string): never {
   process.stderr.write(`nghttpd: ${message}\n`);
