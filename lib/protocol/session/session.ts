@@ -1137,9 +1137,14 @@ export class Session {
     return id;
   }
 
-  /** Queue DATA on a stream (flow-controlled; sent by dataToSend in scheduler order). */
+  /**
+   * Queue DATA on a stream (flow-controlled; framed by dataToSend in scheduler order, split to the
+   * peer's frame size). The Buffer is kept, not copied, until it is framed: do not modify it after
+   * the call. `endStream` ends our side after it.
+   */
   sendData(streamId: number, data: Buffer, endStream = false): void {
     this.checkOpen();
+    if (!Buffer.isBuffer(data)) throw new ApiMisuseError('sendData: data must be a Buffer');
     const s = this.liveStream(streamId, 'sendData');
     if (s.endQueued || s.trailers !== null || (s.pendingHeaders !== null && s.pendingEndStream)) throw new ApiMisuseError(`sendData: stream ${streamId} already ended`);
     if (s.pendingHeaders === null) {
