@@ -120,6 +120,9 @@ const rows: Row[] = [
   { rfc: '7541 2.3.3', name: 'index past the tables: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from(hpackInt(0x80, 7, 70)))], expect: { conn: E.COMPRESSION_ERROR } },
   { rfc: '7541 4.2', name: 'table size update above SETTINGS_HEADER_TABLE_SIZE: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 8192)), block(request('/'))]))], expect: { conn: E.COMPRESSION_ERROR } },
   { rfc: '7541 4.2', name: 'table size update after a field: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([block(request('/')), Buffer.from(hpackInt(0x20, 5, 0))]))], expect: { conn: E.COMPRESSION_ERROR } },
+  { rfc: '7541 5.1', name: 'an integer that overflows: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))], expect: { conn: E.COMPRESSION_ERROR } },
+  { rfc: '7541 5.2', name: 'a string longer than the block: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([Buffer.from([0x82, 0x86, 0x84, 0x00, 0x64]), Buffer.from('abc')]))], expect: { conn: E.COMPRESSION_ERROR } },
+  { rfc: '7541 4.2', name: 'a table size update within the limit is accepted', send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 0)), block(request('/1k'))]))], expect: { status: '200', id: 1 } },
   { rfc: '7541 5.2', name: 'Huffman string with EOS: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x00, 0x85, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]))], expect: { conn: E.COMPRESSION_ERROR } },
   { rfc: '7541 5.2', name: 'Huffman padding longer than 7 bits: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x00, 0x82, 0x1f, 0xff, 0x01, 0x61]))], expect: { conn: E.COMPRESSION_ERROR } },
 ];

@@ -211,3 +211,22 @@ test.serial('TLS: garbage instead of a ClientHello is dropped; TLS clients are s
     await s.close();
   }
 });
+
+test.serial('a 70 KB header list is refused, not served; others are served', async (t) => {
+  const c = await RawClient.connect(server.port);
+  try {
+    const b = block(request('/1k', [['x-big', 'a'.repeat(70000)]]));
+    const parts: Buffer[] = [];
+    for (let i = 0; i < b.length; i += 16000) parts.push(b.subarray(i, i + 16000));
+    c.send(ACK, ...parts.map((p, i) => (i === 0
+      ? frame(T.HEADERS, F.END_STREAM | (parts.length === 1 ? F.END_HEADERS : 0), 1, p)
+      : frame(T.CONTINUATION, i === parts.length - 1 ? F.END_HEADERS : 0, 1, p))));
+    t.true(await c.until(() => c.rst(1) !== undefined || c.goaway() !== undefined || c.status(1) !== undefined, 5000));
+    const st = c.status(1);
+    t.true(st === undefined || st === '431', `status ${st}`);
+    t.not(c.goaway()?.errorCode, E.NO_ERROR);
+  } finally {
+    c.close();
+  }
+  t.true(await goodClientServed(server.port));
+});
