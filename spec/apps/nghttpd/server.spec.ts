@@ -349,3 +349,33 @@ test('listen lines as nghttpd prints them', async (t) => {
   t.deepEqual(listenLines({ address: '::', family: 'IPv6', port: 3000 }, undefined), ['IPv4: listen 0.0.0.0:3000', 'IPv6: listen :::3000']);
   t.deepEqual(listenLines({ address: '0.0.0.0', family: 'IPv4', port: 3000 }, undefined), ['IPv4: listen 0.0.0.0:3000']);
 });
+
+test('close(): GOAWAY(NO_ERROR) naming the last stream, the stream in flight still completes', async (t) => {
+  const s = await startServer(['-d', root]);
+  const c = await RawClient.connect(s.port, { handshake: false });
+  try {
+    c.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 1000]]), ACK, headers(1, request('/100k')));
+    t.true(await c.until(() => c.body(1).data.length >= 1000));
+    const closing = s.close();
+    // RFC 9113 6.8 graceful shutdown: GOAWAY 2^31-1 first (optional), then the real last stream id.
+    const goaways = () => c.frames.filter((f) => f.type === T.GOAWAY).map((f) => [f.payload.readUInt32BE(0) & 0x7fffffff, f.payload.readUInt32BE(4)]);
+    t.true(await c.until(() => goaways().length > 0));
+    // Phase one ends with a PING round trip: answer it, and open the windows for the rest.
+    if (await c.until(() => c.frames.some((f) => f.type === T.PING && !(f.flags & F.ACK)), 2000)) {
+      const ping = c.frames.find((f) => f.type === T.PING && !(f.flags & F.ACK))!;
+      c.send(frame(T.PING, F.ACK, 0, ping.payload));
+    }
+    c.send(frame(T.WINDOW_UPDATE, 0, 1, u32(200000)), frame(T.WINDOW_UPDATE, 0, 0, u32(200000)));
+    t.true(await c.until(() => goaways().some(([id]) => id === 1)));
+    for (const [id, code] of goaways()) {
+      t.is(code, E.NO_ERROR);
+      t.true(id === 1 || id === 2 ** 31 - 1, `last_stream_id ${id}`);
+    }
+    // The stream in flight finishes.
+    t.true(await c.until(() => c.body(1).ended));
+    t.is(c.body(1).data.length, 100 * 1024);
+    await closing;
+  } finally {
+    c.close();
+  }
+});
