@@ -118,13 +118,29 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
 const BY_LONG = new Map(OPTION_TABLE.map((o) => [o.long, o]));
 const BY_SHORT = new Map(OPTION_TABLE.filter((o) => o.short).map((o) => [o.short as string, o]));
 
+/** Split prose into lines of at most `width` columns (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) out.push(line);
+  return out;
+}
+
 /** The help text printed by -h. */
 export function helpText(): string {
   const lines = ['Usage: nghttp [OPTIONS]... <URI>...', 'HTTP/2 client (nghttp2-ts)', '', '  <URI>       The URI to fetch; several URIs on the same origin share one connection.', 'Options:'];
   for (const o of OPTION_TABLE) {
     const names = (o.short ? `-${o.short}, ` : '') + `--${o.long}` + (o.arg ? `=<${o.arg}>` : '');
     lines.push(`  ${names}`);
-    lines.push(`              ${o.help}`);
+    lines.push(...wrap(o.help, 64).map((l) => `              ${l}`));
   }
   lines.push(
     '',
