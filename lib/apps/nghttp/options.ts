@@ -136,7 +136,14 @@ function wrap(text: string, width: number): string[] {
 
 /** The help text printed by -h. */
 export function helpText(): string {
-  const lines = ['Usage: nghttp [OPTIONS]... <URI>...', 'HTTP/2 client (nghttp2-ts)', '', '  <URI>       The URI to fetch; several URIs on the same origin share one connection.', 'Options:'];
+  const lines = [
+    'Usage: nghttp [OPTIONS]... <URI>...',
+    'HTTP/2 client (nghttp2-ts)',
+    '',
+    '  <URI>       The URI to fetch; several URIs on the same origin share one',
+    '              connection.',
+    'Options:',
+  ];
   for (const o of OPTION_TABLE) {
     const names = (o.short ? `-${o.short}, ` : '') + `--${o.long}` + (o.arg ? `=<${o.arg}>` : '');
     lines.push(`  ${names}`);
@@ -144,10 +151,13 @@ export function helpText(): string {
   }
   lines.push(
     '',
-    '  <SIZE> is an integer with an optional unit K, M or G (powers of 1024), e.g. 10K.',
-    '  <DURATION> is a number with an optional unit h, m, s or ms (seconds when omitted), e.g. 500ms.',
+    '  <SIZE> is an integer with an optional unit K, M or G (powers of 1024),',
+    '  e.g. 10K.',
+    '  <DURATION> is a number with an optional unit h, m, s or ms (seconds when',
+    '  omitted), e.g. 500ms.',
     '',
-    'Unlike the reference nghttp, the exit status is non-zero when a request did not complete.',
+    'Unlike the reference nghttp, the exit status is non-zero when a request did',
+    'not complete.',
   );
   return lines.join('\n') + '\n';
 }
