@@ -59,8 +59,10 @@ export class NghttpTrace {
     if (!this.opts.enabled) return;
     for (const l of lines) {
       const f = l.frame;
-      if (f.type === FrameType.HEADERS && !(f.flags & Flag.END_HEADERS) && f.length === undefined) {
-        this.heldHeaders = { frame: f as HeadersFrame, headers: l.headers, category: l.category, length: payloadLength(f) };
+      if (f.type === FrameType.HEADERS && !(f.flags & Flag.END_HEADERS)) {
+        // Its own length as sent (padding included), CONTINUATIONs are added as they come.
+        const first = this.padded(f) as HeadersFrame;
+        this.heldHeaders = { frame: first, headers: l.headers, category: l.category, length: first.length ?? payloadLength(first) };
         continue;
       }
       const h = this.heldHeaders;
@@ -68,10 +70,9 @@ export class NghttpTrace {
         h.length += f.length ?? payloadLength(f);
         if (f.flags & Flag.END_HEADERS) {
           this.heldHeaders = undefined;
-          const first = this.padded(h.frame) as HeadersFrame;
-          const padding = (first.length ?? payloadLength(first)) - payloadLength(h.frame);
+          const first = h.frame;
           const flags = (first.length === undefined ? wireFlags(first) : first.flags) | Flag.END_HEADERS;
-          this.opts.printer.sent({ ...first, flags, length: h.length + padding }, { headers: h.headers, category: printerCategory(h.category) });
+          this.opts.printer.sent({ ...first, flags, length: h.length }, { headers: h.headers, category: printerCategory(h.category) });
         }
         continue;
       }

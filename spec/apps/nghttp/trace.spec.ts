@@ -63,3 +63,12 @@ test('session categories map to the printer spelling', (t) => {
   t.is(printerCategory('request'), 'request');
   t.is(printerCategory(undefined), undefined);
 });
+
+test('the CONTINUATION folding also works when the session already filled in length and flags', (t) => {
+  const { trace, out } = setup();
+  const first = { type: FrameType.HEADERS, flags: Flag.END_STREAM | Flag.PRIORITY, length: 105, streamId: 13, fragment: Buffer.alloc(100), priority: { exclusive: false, dependsOn: 11, weight: 16 } } as Frame;
+  trace.sent(first, headers, 'request');
+  trace.sent({ type: FrameType.CONTINUATION, flags: Flag.END_HEADERS, streamId: 13, fragment: Buffer.alloc(20), length: 20 } as Frame);
+  trace.flushSent();
+  t.regex(out(), /^\[T\] send HEADERS frame <length=125, flags=0x25, stream_id=13>\n/);
+});
