@@ -399,8 +399,10 @@ class ConnectionRun {
         upgrade(...args);
         begin();
       };
-      // Should the transport have started already, the upgrade is done: go on at once.
+      // Should the transport have started already, the upgrade is done: go on at once; and
+      // should it apply the upgrade some other way, the server's first SETTINGS starts us.
       if (session.isStreamOpen(1)) begin();
+      else this.whenServerSettings = begin;
     } else {
       begin();
     }
@@ -543,6 +545,8 @@ class ConnectionRun {
 
   /** Everything asked for has closed: say goodbye (GOAWAY NO_ERROR), as the reference. */
   private pushGraceTimer: NodeJS.Timeout | undefined;
+  /** Upgrade fallback: start the anchors and requests when the server's SETTINGS arrive. */
+  private whenServerSettings: (() => void) | undefined;
 
   private maybeFinish(): void {
     if (this.finishing || !this.ready || !this.connection || this.queue.length) return;
@@ -604,6 +608,11 @@ class ConnectionRun {
         break;
       case 'settingsReceived':
         this.gotServerSettings = true;
+        if (this.whenServerSettings) {
+          const go = this.whenServerSettings;
+          this.whenServerSettings = undefined;
+          go();
+        }
         this.pump();
         break;
       case 'responseReceived':
