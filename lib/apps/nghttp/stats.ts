@@ -44,7 +44,7 @@ id  responseEnd requestStart  process code size request path`;
 export function formatStats(timing: ConnectionTiming, records: readonly RequestRecord[]): string {
   const done = records
     .filter((r) => r.completed && r.responseEnd !== undefined && r.requestStart !== undefined)
-    .sort((a, b) => (a.responseEnd as number) - (b.responseEnd as number));
+    .sort((a, b) => (a.responseEnd as number) - (b.responseEnd as number) || (a.requestStart as number) - (b.requestStart as number));
   const lines = [STAT_HEADER];
   for (const r of done) {
     const end = (r.responseEnd as number) - timing.connectEnd;
