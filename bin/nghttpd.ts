@@ -6,7 +6,7 @@ import cluster from 'cluster';
 import { spawn } from 'child_process';
 import * as v8 from 'v8';
 import { helpText, NGHTTPD_VERSION, parseArgs, UsageError } from '../lib/apps/nghttpd/options';
-import { startNghttpd, NghttpdServer } from '../lib/apps/nghttpd/server';
+import { listenLines, startNghttpd, NghttpdServer } from '../lib/apps/nghttpd/server';
 
 // A larger young generation: serving 100 KiB bodies allocates fast, and with 64 MiB semi-spaces
 // fewer scavenges promote short-lived buffers (paired h2load runs: +10-50% at 100 KiB in 6 of 8,
@@ -73,6 +73,17 @@ async function main(): Promise<void> {
         fork(index);
       });
     };
+    // The listen line means "ready": print it once every worker listens.
+    let listening = 0;
+    cluster.on('listening', (_w, addr) => {
+      if (++listening !== opts.workers || !(opts.verbose || opts.port === 0)) return;
+      const family = addr.addressType === 6 || addr.addressType === 'udp6' ? 'IPv6' : 'IPv4';
+      // Without -a the workers bind the unspecified address (dual-stack '::' where IPv6 exists).
+      const address = addr.address ?? '::';
+      for (const line of listenLines({ address, family, port: addr.port }, opts.address)) {
+        process.stdout.write(line + '\n');
+      }
+    });
     for (let i = 0; i < opts.workers; i++) fork(i);
     const stop = () => {
       stopping = true;
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
       color: opts.color || process.stdout.isTTY === true,
       firstId: index + 1,
       idStep: opts.workers,
-      printListen: index === 0 ? undefined : false,
+      printListen: opts.workers > 1 ? false : undefined,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

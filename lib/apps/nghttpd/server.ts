@@ -4,8 +4,6 @@
  * with the `[id=N]` prefix. One instance per process; `-n` runs several processes (bin/nghttpd.ts).
  */
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { AddressInfo } from 'net';
 import type { TlsOptions, TLSSocket } from 'tls';
 import { listen, Http2Listener, AcceptInfo } from '../../transport/server';
@@ -13,19 +11,14 @@ import type { Http2Connection } from '../../transport/connection';
 import type { Http2Stream } from '../../transport/stream';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { HeaderField } from '../../protocol/frame/types';
-import { ErrorCode } from '../../protocol/errors';
 import { Flag, FrameType } from '../../protocol/frame/constants';
-import { FramePrinter, HeadersCategory as PrinterCategory, latin1Writer } from '../printer/printer';
+import { FramePrinter, latin1Writer } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 import { SERVER_NAME } from './options';
-import { FileEntry, loadMimeTypes, readChunk, SiteResponse, StaticSite } from './static';
-
-/** Bytes read from a file per DATA write; the stream's queue bound keeps at most ~2 of these in flight. */
-export const FILE_CHUNK = 64 * 1024;
-/** An echoed upload stays in memory up to this size, then spills to a temporary file. */
-export const ECHO_MEMORY_BYTES = 64 * 1024;
-/** Largest upload --echo-upload accepts (bounded disk use); bigger ones are reset. */
-export const ECHO_MAX_BYTES = 1024 * 1024 * 1024;
+import { loadMimeTypes, StaticSite } from './static';
+import { safeReset, sendResponse } from './respond';
+import { echoUpload } from './echo';
+import { attachPrinter } from './trace';
 
 /** On close(), connections still open after this long are destroyed. */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -56,11 +49,6 @@ export interface NghttpdServer {
   close(): Promise<void>;
 }
 
-const CATEGORY: Record<string, PrinterCategory> = {
-  request: 'request', response: 'response', push_response: 'push-response', headers: 'headers',
-};
-
-/** The `listen` lines nghttpd prints with -v (both families for a dual-stack socket). */
 export function listenLines(addr: AddressInfo, requestedHost: string | undefined): string[] {
   if (requestedHost === undefined && (addr.address === '::' || addr.address === '0.0.0.0')) {
     const lines = [`IPv4: listen 0.0.0.0:${addr.port}`];
@@ -206,60 +194,6 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
   };
 }
 
-/** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection. */
-function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): () => void {
-  if (opts.hexdump) {
-    // The transport's onRawData is one callback per listener and skips the bytes it read while
-    // sniffing, so: dump those (kept in the connection's options) and tap the socket after them.
-    const sniffed = (conn as unknown as { opts?: { initialData?: Buffer } }).opts?.initialData;
-    if (sniffed && sniffed.length) printer.hexdump(sniffed);
-    conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
-  }
-  if (!opts.verbose) return () => printer.closed();
-  // The session reports a frame when it queues it; nghttpd prints it when it is written, after
-  // everything received in the same read. So sent frames (and what follows them) wait for the
-  // end of the current synchronous batch; received frames print at once.
-  const pending: Array<() => void> = [];
-  let scheduled = false;
-  const drain = () => {
-    scheduled = false;
-    for (let i = 0; i < pending.length; i++) pending[i]();
-    pending.length = 0;
-  };
-  const later = (fn: () => void) => {
-    pending.push(fn);
-    if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(drain);
-    }
-  };
-  const info = (ev: { headers?: HeaderField[]; category?: string }) => ({ headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
-  const print = (ev: SessionEvent) => {
-    switch (ev.type) {
-      case 'frameSent':
-        later(() => printer.sent(ev.frame, info(ev)));
-        break;
-      case 'frameReceived':
-        printer.received(ev.frame, info(ev));
-        break;
-      case 'streamClosed':
-        if (pending.length) later(() => printer.streamClosed(ev.streamId));
-        else printer.streamClosed(ev.streamId);
-        break;
-      default:
-        break;
-    }
-  };
-  for (const ev of early) {
-    if (ev.type === 'frameSent') printer.sent(ev.frame, info(ev));
-  }
-  conn.events$.subscribe(print);
-  return () => {
-    if (pending.length) later(() => printer.closed());
-    else printer.closed();
-  };
-}
-
 /** Answer one request stream. */
 function handleRequest(
   conn: Http2Connection,
@@ -357,165 +291,4 @@ function handleRequest(
   };
   if (opts.earlyResponse || stream.remoteEnded) go();
   else stream.once('end', go);
-}
-
-/** Reset a stream with INTERNAL_ERROR unless it (or its connection) is already gone. */
-function safeReset(stream: Http2Stream): void {
-  try {
-    if (!stream.closed) stream.reset(ErrorCode.INTERNAL_ERROR);
-  } catch {
-    // The connection ended under us: nothing left to tell the peer.
-  }
-}
-
-/** Send a SiteResponse on a stream: headers, then the body under flow control, then trailers. */
-function sendResponse(stream: Http2Stream, r: SiteResponse, site: StaticSite, trailers: HeaderField[]): void {
-  if (stream.closed) {
-    if (r.file) site.release(r.file);
-    return;
-  }
-  try {
-    if (!r.file && !r.body) {
-      stream.respond(r.headers, { endStream: true });
-      return;
-    }
-    stream.respond(r.headers);
-    // The reference sends the trailers after any body source, even an empty one.
-    const tr = trailers.length > 0 ? trailers : undefined;
-    if (r.body) {
-      if (tr) {
-        if (r.body.length) stream.sendData(r.body, false);
-        stream.end(tr);
-      } else {
-        stream.sendData(r.body, true);
-      }
-      return;
-    }
-    void streamFile(stream, r.file!, site, tr);
-  } catch {
-    if (r.file) site.release(r.file);
-    safeReset(stream);
-  }
-}
-
-async function streamFile(stream: Http2Stream, file: FileEntry, site: StaticSite, tr: HeaderField[] | undefined): Promise<void> {
-  try {
-    if (file.small) {
-      if (tr) {
-        if (file.small.length) stream.sendData(file.small, false);
-        stream.end(tr);
-      } else {
-        stream.sendData(file.small, true);
-      }
-      return;
-    }
-    let pos = 0;
-    while (pos < file.size) {
-      const chunk = await readChunk(file, pos, FILE_CHUNK);
-      if (stream.closed) return;
-      if (chunk.length === 0) break; // truncated underneath us: end what we have
-      pos += chunk.length;
-      const last = pos >= file.size;
-      stream.sendData(chunk, last && !tr);
-      if (last) break;
-      await stream.drained();
-    }
-    if (tr) stream.end(tr);
-    else if (pos < file.size) stream.end();
-  } catch {
-    safeReset(stream);
-  } finally {
-    site.release(file);
-  }
-}
-
-/** --echo-upload: read the whole body (memory, then a temp file past ECHO_MEMORY_BYTES), send it back. */
-async function echoUpload(stream: Http2Stream, site: StaticSite, trailers: HeaderField[]): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tmp: { fd: number; file: string } | undefined;
-  let pending: Promise<void> = Promise.resolve();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const body = stream.body;
-      body.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > ECHO_MAX_BYTES) {
-          body.destroy();
-          reject(new Error('upload too large'));
-          return;
-        }
-        if (!tmp && size <= ECHO_MEMORY_BYTES) {
-          chunks.push(c);
-          return;
-        }
-        if (!tmp) {
-          const file = path.join(os.tmpdir(), `nghttpd-echo-${process.pid}-${stream.id}-${Date.now()}`);
-          const fd = fs.openSync(file, 'wx+', 0o600);
-          fs.unlinkSync(file); // the fd keeps it alive; nothing is left behind
-          tmp = { fd, file };
-          chunks.push(c);
-          const all = Buffer.concat(chunks);
-          chunks.length = 0;
-          body.pause();
-          pending = writeAll(fd, all).then(() => { body.resume(); });
-          return;
-        }
-        body.pause();
-        const t = tmp;
-        pending = pending.then(() => writeAll(t.fd, c)).then(() => { body.resume(); });
-      });
-      body.once('end', () => resolve());
-      body.once('error', reject);
-    });
-    await pending;
-  } catch {
-    if (tmp) fs.close(tmp.fd, () => undefined);
-    if (!stream.closed) stream.reset(size > ECHO_MAX_BYTES ? ErrorCode.REFUSED_STREAM : ErrorCode.INTERNAL_ERROR);
-    return;
-  }
-  if (stream.closed) {
-    if (tmp) fs.close(tmp.fd, () => undefined);
-    return;
-  }
-  const headers = site.echoHeaders(size);
-  const tr = trailers.length > 0 ? trailers : undefined;
-  if (size === 0 && !tr) {
-    stream.respond(headers, { endStream: true });
-    return;
-  }
-  stream.respond(headers);
-  if (size === 0) {
-    stream.end(tr);
-    return;
-  }
-  if (!tmp) {
-    const data = Buffer.concat(chunks);
-    if (tr) {
-      stream.sendData(data, false);
-      stream.end(tr);
-    } else {
-      stream.sendData(data, true);
-    }
-    return;
-  }
-  const entry: FileEntry = {
-    realPath: '', fd: tmp.fd, size, sizeText: String(size), mtimeMs: 0, lastModified: '', refs: 1, checkedAt: 0, stale: true,
-  };
-  await streamFile(stream, entry, site, tr);
-}
-
-function writeAll(fd: number, buf: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let off = 0;
-    const step = () => {
-      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
-        if (err) { reject(err); return; }
-        off += n;
-        if (off < buf.length) step();
-        else resolve();
-      });
-    };
-    step();
-  });
 }
