@@ -58,13 +58,17 @@ async function main(): Promise<void> {
 
   if (opts.workers > 1 && cluster.isPrimary) {
     let stopping = false;
+    const restarts: number[] = [];
     const fork = (index: number) => {
       const w = cluster.fork({ NGHTTPD_WORKER: String(index) });
       w.on('exit', (code, signal) => {
         if (stopping) return;
         process.stderr.write(`nghttpd: worker ${index} exited (${signal ?? code}); starting a new one\n`);
-        if (code === 1 && !signal) {
-          // A worker that could not listen will not do better the next time.
+        const now = Date.now();
+        restarts.push(now);
+        while (restarts.length && restarts[0] < now - 10000) restarts.shift();
+        // A worker that could not listen, or one that keeps dying, will not do better next time.
+        if ((code === 1 && !signal) || restarts.length > 5) {
           stopping = true;
           for (const o of Object.values(cluster.workers ?? {})) o?.kill();
           process.exitCode = 1;
