@@ -76,6 +76,7 @@ export class Client {
   private idleTimer: NodeJS.Timeout | undefined;
   private rpsTimer: NodeJS.Timeout | undefined;
   private rpsPending = 0;
+  private flushPending = false;
 
   constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
     this.reqLeft = host.timing ? 1 : reqTodo;
@@ -292,6 +293,21 @@ export class Client {
     }
   }
 
+  /**
+   * Session.request() does not always signal onWantWrite (so Http2Connection may not flush what
+   * it queued): flush once after the current batch of submissions, at the end of this tick's
+   * microtasks (after a socket chunk has been fully processed, requests go out together).
+   */
+  private scheduleFlush(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    queueMicrotask(() => {
+      this.flushPending = false;
+      const c = this.conn;
+      if (c && !c.closed) c.flush();
+    });
+  }
+
   private submitRequest(): boolean {
     const h = this.host;
     if (h.phase === 'over' || this.finished || this.terminating) return false;
@@ -304,6 +320,7 @@ export class Client {
         const s = this.conn.session;
         id = s.request(h.h2Requests[idx], { endStream: !h.postData });
         if (h.postData) s.sendData(id, h.postData, true);
+        this.scheduleFlush();
       } else {
         return false;
       }
