@@ -38,6 +38,8 @@ export interface ClientHost {
   now(): number;
   /** Print one line on stdout. */
   out(line: string): void;
+  /** Print bytes as they are (HTTP/1.1 -v dumps what it reads, as h2load does). */
+  outRaw(bytes: Buffer): void;
   /** First connection of the run: print TLS and application protocol (thread 0 only, once). */
   printAppInfo(protocol: string, socket: Duplex): void;
   /** Timing-based: the first connect starts the warm-up. */
@@ -480,6 +482,8 @@ class Http1Client {
     } catch {
       this.socket.destroy();
     }
+    // After parsing, as h2load: the progress line of a response comes before its dump.
+    if (this.client.host.config.verbose) this.client.host.outRaw(chunk);
   }
 
   private parse(): void {
@@ -496,10 +500,6 @@ class Http1Client {
         for (const [n, v] of head.fields) d += n.length + v.length;
         host.stats.bytesHead += d;
         host.stats.bytesHeadDecomp += d;
-        if (host.config.verbose) {
-          host.out(`[stream_id=${req.id}] :status: ${head.status}`);
-          for (const [n, v] of head.fields) host.out(`[stream_id=${req.id}] ${n}: ${v}`);
-        }
         if (head.status < 200) continue;
         this.client.onStatus(req.id, head.status);
         if (fieldTokens(head.fields, 'connection').includes('close') || head.version === 'HTTP/1.0') this.client.requestNewConnection();

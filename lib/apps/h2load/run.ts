@@ -79,7 +79,8 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
       throw new UsageError(`--log-file: cannot open ${config.logFile}: ${(e as Error).message}`);
     }
   }
-  const out = (line: string) => io.stdout.write(line + '\n');
+  const write = (text: string) => io.stdout.write(text);
+  const out = (line: string) => write(line + '\n');
   out('starting benchmark...');
   const reqs = spread(config.durationMs !== undefined ? 0 : config.requests, config.threads);
   const clients = spread(config.clients, config.threads);
@@ -94,7 +95,7 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
     out(spawnLine(init));
   }
   const start = performance.now();
-  const runs: Promise<WorkerStats>[] = inits.map((init) => (init.id === 0 ? new LoadWorker(init, out).run() : runThread(init, out)));
+  const runs: Promise<WorkerStats>[] = inits.map((init) => (init.id === 0 ? new LoadWorker(init, write).run() : runThread(init, write)));
   const all = await Promise.all(runs);
   const end = performance.now();
   if (logFd !== undefined) fs.closeSync(logFd);
@@ -117,12 +118,12 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   return { exitCode, stats, summary };
 }
 
-function runThread(init: WorkerInit, out: (line: string) => void): Promise<WorkerStats> {
+function runThread(init: WorkerInit, write: (text: string) => void): Promise<WorkerStats> {
   return new Promise((resolve, reject) => {
     const w = new Worker(path.join(__dirname, 'thread.js'), { workerData: init });
     let done = false;
     w.on('message', (m: ThreadMessage) => {
-      if (m.type === 'out') out(m.line);
+      if (m.type === 'out') write(m.text);
       else {
         done = true;
         resolve(m.stats);

@@ -6,12 +6,12 @@ import { parentPort, workerData } from 'worker_threads';
 import { LoadWorker, WorkerInit } from './worker';
 
 /** Messages a thread posts to the main thread. */
-export type ThreadMessage = { type: 'out'; line: string } | { type: 'done'; stats: import('./stats').WorkerStats };
+export type ThreadMessage = { type: 'out'; text: string } | { type: 'done'; stats: import('./stats').WorkerStats };
 
 if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   if (init.postData) init.postData = Buffer.from(init.postData);
-  const w = new LoadWorker(init, (line) => port.postMessage({ type: 'out', line } satisfies ThreadMessage));
+  const w = new LoadWorker(init, (text) => port.postMessage({ type: 'out', text } satisfies ThreadMessage));
   void w.run().then((stats) => port.postMessage({ type: 'done', stats } satisfies ThreadMessage));
 }

@@ -71,7 +71,7 @@ export class LoadWorker implements ClientHost {
   private rateTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly init: WorkerInit, private readonly sink: (line: string) => void) {
+  constructor(private readonly init: WorkerInit, private readonly sink: (text: string) => void) {
     this.id = init.id;
     this.config = init.config;
     this.target = init.target;
@@ -93,7 +93,11 @@ export class LoadWorker implements ClientHost {
   }
 
   out(line: string): void {
-    this.sink(line);
+    this.sink(line + '\n');
+  }
+
+  outRaw(bytes: Buffer): void {
+    this.sink(bytes.toString('latin1'));
   }
 
   /** Start every client (or the first batch with -r); resolves when all have finished. */
