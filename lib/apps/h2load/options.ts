@@ -125,10 +125,32 @@ function parseConnectTo(text: string): { host: string; port?: number } {
   return { host, port: parseIntInRange(m[2], '--connect-to port', 1, 65535) };
 }
 
+/**
+ * getopt_long takes the word after an option that needs a value as that value, even when it starts
+ * with '-' (`-W -1`); minimist would not. Join such pairs as `--long=value` first.
+ */
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const long = /^-([A-Za-z])$/.test(a) ? ALIASES[a[1]] : /^--([a-z0-9-]+)$/.test(a) ? a.slice(2) : undefined;
+    if (long !== undefined && STRING_OPTS.includes(long) && i + 1 < argv.length) {
+      out.push(`--${long}=${argv[++i]}`);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** Parse argv (without `node` and the script). Throws UsageError with a message naming the option. */
 export function parseArgs(argv: string[]): ParsedArgs {
   const unknown: string[] = [];
-  const a = minimist(argv, {
+  const a = minimist(joinValues(argv), {
     string: STRING_OPTS,
     boolean: BOOL_OPTS,
     alias: ALIASES,

@@ -1,0 +1,121 @@
+/** Helpers for the h2load specs: repo root, free ports, servers started and stopped by the tests, running a CLI. */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+/** The repository root (the directory with package.json), found from wherever the spec runs. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 10; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('package.json not found above ' + __dirname);
+}
+
+export const ROOT = repoRoot();
+export const FIXTURES = path.join(ROOT, 'spec', 'fixtures');
+export const OUR_H2LOAD = path.join(ROOT, 'bin', 'h2load');
+export const OUR_NGHTTPD = path.join(ROOT, 'bin', 'nghttpd');
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolve once something accepts on 127.0.0.1:port (bounded: 50 tries, 100 ms apart). */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/** A server process the test owns. */
+export interface Server {
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Start `cmd args` (args may use {port}) and wait until it accepts connections. */
+export async function startServer(cmd: string, args: string[]): Promise<Server> {
+  const port = await freePort();
+  const proc = spawn(cmd, args.map((a) => a.replace('{port}', String(port))), { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    port,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        proc.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A docroot with 1k and 100k files (deterministic content). */
+export function makeDocroot(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h2load-spec-'));
+  fs.writeFileSync(path.join(dir, '1k'), Buffer.alloc(1024, 'a'));
+  fs.writeFileSync(path.join(dir, '100k'), Buffer.alloc(102400, 'b'));
+  return dir;
+}
+
+/** The outcome of a CLI run. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (killed after `timeoutMs`). */
+export function run(cmd: string, args: string[], timeoutMs = 20000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Run our h2load. */
+export function h2load(args: string[], timeoutMs?: number): Promise<Run> {
+  return run(process.execPath, [OUR_H2LOAD, ...args], timeoutMs);
+}
+
+/** Where the reference's sample outputs are (read in place, never copied). */
+export const SAMPLES = path.resolve(ROOT, '..', 'shared', 'reference', 'samples');
