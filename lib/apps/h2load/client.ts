@@ -15,7 +15,7 @@ import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode } from '../../protocol/errors';
 import { fieldTokens, fieldValue, formatRequestHead, parseResponseHead } from '../../transport/http1';
 import type { H2loadConfig, Target } from './options';
-import type { ClientStat, WorkerStats } from './stats';
+import { ClientStat, sampleRequestTime, WorkerStats } from './stats';
 
 /** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
 export type Phase = 'initial' | 'warmup' | 'main' | 'over';
@@ -358,7 +358,7 @@ export class Client {
         this.cstat.reqSuccess++;
         if (rs.statusSuccess === 1) st.reqStatusSuccess++;
         else st.reqFailed++;
-        st.requestTimes.push((end - rs.start) / 1000);
+        sampleRequestTime(st, (end - rs.start) / 1000);
       } else {
         st.reqFailed++;
         st.reqError++;

@@ -37,8 +37,10 @@ export interface WorkerStats {
   bytesHead: number;
   bytesHeadDecomp: number;
   bytesBody: number;
-  /** Seconds from each completed request's HEADERS to its stream close. */
+  /** Seconds from each completed request's HEADERS to its stream close (a reservoir sample past MAX_SAMPLES). */
   requestTimes: number[];
+  /** How many request times were offered to the sample (more than its length once sampling). */
+  requestTimesSeen: number;
   clients: ClientStat[];
 }
 
@@ -47,8 +49,22 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
   return {
     reqTodo, reqStarted: 0, reqDone: 0, reqSuccess: 0, reqStatusSuccess: 0, reqFailed: 0, reqError: 0,
     reqTimedout: 0, status: [0, 0, 0, 0, 0, 0], bytesTotal: 0, bytesHead: 0, bytesHeadDecomp: 0, bytesBody: 0,
-    requestTimes: [], clients: [],
+    requestTimes: [], requestTimesSeen: 0, clients: [],
   };
+}
+
+/** Per-worker cap on kept request times (h2load's MAX_SAMPLES): memory stays bounded on long -D runs. */
+export const MAX_SAMPLES = 1000000;
+
+/** Keep a request time: all of them up to `max`, then a uniform reservoir sample (Algorithm R). */
+export function sampleRequestTime(w: WorkerStats, seconds: number, max = MAX_SAMPLES): void {
+  const n = ++w.requestTimesSeen;
+  if (w.requestTimes.length < max) {
+    w.requestTimes.push(seconds);
+    return;
+  }
+  const d = Math.floor(Math.random() * n);
+  if (d < max) w.requestTimes[d] = seconds;
 }
 
 /** min, max, mean, standard deviation and the percentage of samples within mean +/- sd. */
@@ -105,7 +121,9 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
   const connect: number[] = [];
   const ttfb: number[] = [];
   const rps: number[] = [];
+  let sampling = false;
   for (const w of workers) {
+    if (w.requestTimesSeen > w.requestTimes.length) sampling = true;
     for (const t of w.requestTimes) request.push(t);
     for (const c of w.clients) {
       if (c.clientStart >= 0 && c.clientEnd >= 0) {
@@ -119,7 +137,7 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
       ttfb.push((c.ttfb - c.connectStart) / 1000);
     }
   }
-  return { request: computeTimeStat(request), connect: computeTimeStat(connect), ttfb: computeTimeStat(ttfb), rps: computeTimeStat(rps) };
+  return { request: computeTimeStat(request, sampling), connect: computeTimeStat(connect), ttfb: computeTimeStat(ttfb), rps: computeTimeStat(rps) };
 }
 
 /** Sum the workers' counters (samples concatenated). */

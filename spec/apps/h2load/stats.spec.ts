@@ -2,7 +2,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  computeTimeStat, dtos, formatDuration, formatMicros, formatSummary, newWorkerStats, processTimeStats, utosFunit,
+  computeTimeStat, dtos, sampleRequestTime, formatDuration, formatMicros, formatSummary, newWorkerStats, processTimeStats, utosFunit,
 } from '../../../lib/apps/h2load/stats';
 import { parseSummary, SummaryParseError } from '../../../lib/apps/h2load/parse';
 import { SAMPLES } from './helpers';
@@ -106,4 +106,17 @@ test('parseSummary refuses a changed layout', (t) => {
   t.throws(() => parseSummary(sample.replace('0 timeout', '0 timeouts')), { instanceOf: SummaryParseError });
   t.throws(() => parseSummary(sample.replace('time for connect:', 'time to connect:')), { instanceOf: SummaryParseError });
   t.throws(() => parseSummary('nothing here'), { instanceOf: SummaryParseError });
+});
+
+test('request times: kept up to the cap, then a reservoir sample, and the sd switches to n - 1', (t) => {
+  const w = newWorkerStats(0);
+  for (let i = 0; i < 100; i++) sampleRequestTime(w, i, 10);
+  t.is(w.requestTimes.length, 10);
+  t.is(w.requestTimesSeen, 100);
+  for (const v of w.requestTimes) t.true(v >= 0 && v < 100);
+  const full = newWorkerStats(0);
+  for (const v of [1, 2, 3, 4]) sampleRequestTime(full, v, 10);
+  t.true(Math.abs(processTimeStats([full]).request.sd - Math.sqrt(1.25)) < 1e-12);
+  const sampled = { ...full, requestTimesSeen: 5 };
+  t.true(Math.abs(processTimeStats([sampled]).request.sd - Math.sqrt(5 / 3)) < 1e-12);
 });
