@@ -194,10 +194,8 @@ test('--no-push turns push off; --max-concurrent-streams and --no-content-length
   t.notRegex(ref.stdout, /PUSH_PROMISE/);
 });
 
-// The session's settingsPayload() leaves out INITIAL_WINDOW_SIZE=65535 that its own first SETTINGS
-// frame carries, so our token is AAMAAABk where the reference sends the full payload. Marked failing
-// until the session makes the two agree; it will report when that happens.
-test.failing('-u: the HTTP2-Settings token is the reference\'s (the same payload as our SETTINGS frame)', async (t) => {
+// RFC 7540 section 3.2.1: HTTP2-Settings carries the payload of the SETTINGS frame we then send.
+test('-u: the HTTP2-Settings token is the reference\'s (the same payload as our SETTINGS frame)', async (t) => {
   const r = await runOurs(['-nvu', `http://127.0.0.1:${proxyPort}/1k`]);
   t.regex(r.stdout, /http2-settings: AAMAAABkAAQAAP__\r\n/);
 });
