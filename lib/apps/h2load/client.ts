@@ -343,8 +343,11 @@ export class Client {
     return true;
   }
 
-  /** A request ended: cleanly (`success`) or by a reset / connection loss. */
-  onStreamClose(id: number, success: boolean): void {
+  /**
+   * A request ended: cleanly (`success`) or by a reset / connection loss. `final`: the connection
+   * carries no more requests (HTTP/1.1 `Connection: close`): send nothing more on it.
+   */
+  onStreamClose(id: number, success: boolean, final = false): void {
     const rs = this.streams.get(id);
     if (!rs) return;
     this.streams.delete(id);
@@ -371,7 +374,7 @@ export class Client {
       this.terminate();
       return;
     }
-    if (this.reqLeft > 0 && !this.terminating) {
+    if (this.reqLeft > 0 && !this.terminating && !final) {
       if (h.config.rps > 0) this.submitPending();
       else if (!this.submitRequest() && !this.terminating && !this.finished && h.phase !== 'over') {
         // Could not send (e.g. the connection is going away): h2load's process_request_failure.
@@ -454,7 +457,7 @@ class Http1Client {
   private readonly queue: { id: number; head: boolean }[] = [];
   private nextId = 1;
   /** The response being read: its id, status, and body framing. */
-  private cur: { id: number; mode: 'length' | 'chunked' | 'close' | 'none'; left: number; chunkState: number } | undefined;
+  private cur: { id: number; mode: 'length' | 'chunked' | 'close' | 'none'; left: number; chunkState: number; final: boolean } | undefined;
 
   constructor(private readonly socket: net.Socket, private readonly client: Client) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -502,13 +505,14 @@ class Http1Client {
         host.stats.bytesHeadDecomp += d;
         if (head.status < 200) continue;
         this.client.onStatus(req.id, head.status);
-        if (fieldTokens(head.fields, 'connection').includes('close') || head.version === 'HTTP/1.0') this.client.requestNewConnection();
+        const closing = fieldTokens(head.fields, 'connection').includes('close') || head.version === 'HTTP/1.0';
+        if (closing) this.client.requestNewConnection();
         const te = fieldValue(head.fields, 'transfer-encoding');
         const cl = fieldValue(head.fields, 'content-length');
-        if (req.head || head.status === 204 || head.status === 304) this.cur = { id: req.id, mode: 'none', left: 0, chunkState: 0 };
-        else if (te && /chunked/i.test(te)) this.cur = { id: req.id, mode: 'chunked', left: 0, chunkState: 0 };
-        else if (cl !== undefined && /^\d+$/.test(cl.trim())) this.cur = { id: req.id, mode: 'length', left: Number(cl), chunkState: 0 };
-        else this.cur = { id: req.id, mode: 'close', left: 0, chunkState: 0 };
+        if (req.head || head.status === 204 || head.status === 304) this.cur = { id: req.id, mode: 'none', left: 0, chunkState: 0, final: closing };
+        else if (te && /chunked/i.test(te)) this.cur = { id: req.id, mode: 'chunked', left: 0, chunkState: 0, final: closing };
+        else if (cl !== undefined && /^\d+$/.test(cl.trim())) this.cur = { id: req.id, mode: 'length', left: Number(cl), chunkState: 0, final: closing };
+        else this.cur = { id: req.id, mode: 'close', left: 0, chunkState: 0, final: closing };
       }
       const c = this.cur;
       if (c.mode === 'none' || (c.mode === 'length' && c.left === 0)) {
@@ -577,7 +581,7 @@ class Http1Client {
     const c = this.cur!;
     this.cur = undefined;
     this.queue.shift();
-    this.client.onStreamClose(c.id, true);
+    this.client.onStreamClose(c.id, true, c.final);
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import test from 'ava';
 import * as fs from 'fs';
+import * as http from 'http';
+import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -206,4 +208,53 @@ test('bad usage: message on stderr, exit 1, nothing on stdout', async (t) => {
   const h = await h2load(['--help']);
   t.is(h.code, 0);
   t.regex(h.stdout, /^Usage: h2load/);
+});
+
+/** A Node server (http or http2) on a free port, closed after `fn`. */
+async function withNodeServer<T>(srv: net.Server, fn: (port: number) => Promise<T>): Promise<T> {
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  try {
+    return await fn((srv.address() as net.AddressInfo).port);
+  } finally {
+    (srv as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise((r) => srv.close(r));
+  }
+}
+
+test('HTTP/1.1 Connection: close: the client reconnects and completes every request', async (t) => {
+  let n = 0;
+  const srv = http.createServer((req, res) => {
+    n++;
+    res.setHeader('connection', n % 3 === 0 ? 'close' : 'keep-alive');
+    res.end('hello');
+  });
+  const p = await withNodeServer(srv, async (port) => ok(t, await h2load(['--h1', '-n', '10', '-c', '1', `http://127.0.0.1:${port}/`])));
+  t.deepEqual(p.requests, { total: 10, started: 10, done: 10, succeeded: 10, failed: 0, errored: 0, timeout: 0 });
+  t.is(p.traffic.data, 50);
+  t.is(n, 10);
+});
+
+const goawayServer = () => {
+  const srv = http2.createServer();
+  srv.on('stream', (stream) => {
+    const s = stream.session as http2.ServerHttp2Session & { served?: number };
+    s.served = (s.served ?? 0) + 1;
+    stream.respond({ ':status': 200 });
+    stream.end('hello');
+    // Graceful GOAWAY after the third response of each connection.
+    if (s.served === 3) s.close();
+  });
+  return srv;
+};
+
+test('a server GOAWAY: requests that can no longer be sent fail and error (as the reference)', async (t) => {
+  const p = await withNodeServer(goawayServer(), async (port) => parseSummary((await h2load(['-n', '10', '-c', '1', `http://127.0.0.1:${port}/`])).stdout));
+  t.deepEqual(p.requests, { total: 10, started: 3, done: 3, succeeded: 3, failed: 7, errored: 7, timeout: 0 });
+});
+
+withBoth('a server GOAWAY: same requests line as Debian h2load (needs nghttp2-client)', async (t) => {
+  const args = (port: number) => ['-n', '10', '-c', '2', `http://127.0.0.1:${port}/`];
+  const [a, b] = await withNodeServer(goawayServer(), async (port) =>
+    Promise.all([h2load(args(port)), run('/usr/bin/h2load', args(port))]));
+  t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests);
 });
