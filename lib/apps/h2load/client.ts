@@ -430,7 +430,8 @@ export class Client {
     }
     this.finished = true;
     if (main) {
-      const abandoned = this.reqInflight + this.reqLeft;
+      // With -D there is no request count: only the requests in flight are abandoned.
+      const abandoned = this.reqInflight + (h.timing ? 0 : this.reqLeft);
       h.stats.reqFailed += abandoned;
       h.stats.reqError += abandoned;
     }

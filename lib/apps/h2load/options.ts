@@ -237,6 +237,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const uris = a._.map(String);
   const inputFile = str('input-file');
 
+  if (rate > 0 && rate < threads) throw new UsageError('-r, -t: the connection rate must be greater than or equal to the number of threads');
   if (threads > clients) throw new UsageError('-c, -t: the number of clients must be greater than or equal to the number of threads');
   if (durationMs === undefined && requests < clients) {
     throw new UsageError('-n, -c: the number of requests must be greater than or equal to the clients');

@@ -88,7 +88,7 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   const inits: WorkerInit[] = [];
   for (let i = 0; i < config.threads; i++) {
     const init: WorkerInit = {
-      id: i, config, target, reqTodo: reqs[i], nclients: clients[i], rate: config.rate > 0 ? Math.max(1, rates[i]) : 0,
+      id: i, config, target, reqTodo: reqs[i], nclients: clients[i], rate: rates[i],
       postData, logFd, userAgent: userAgent(),
     };
     inits.push(init);
@@ -114,7 +114,8 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
     timingSeconds: config.durationMs !== undefined ? config.durationMs / 1000 : undefined,
   });
   io.stdout.write(summary);
-  const exitCode = stats.reqTodo > 0 && stats.reqDone === 0 ? 1 : 0;
+  // Not one request completed (refused, unreachable, every stream reset): a failed benchmark.
+  const exitCode = stats.reqDone === 0 ? 1 : 0;
   return { exitCode, stats, summary };
 }
 

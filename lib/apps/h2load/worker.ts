@@ -180,6 +180,7 @@ export class LoadWorker implements ClientHost {
     this.phase = 'over';
     for (const c of this.clients) c.stop();
     this.out(`Stopped all clients for thread #${this.id}`);
+    this.maybeFinish();
   }
 
   logRow(startUs: number, status: number, durationUs: number): void {
@@ -201,7 +202,13 @@ export class LoadWorker implements ClientHost {
   clientDone(c: Client): void {
     void c;
     this.ndone++;
+    this.maybeFinish();
+  }
+
+  /** Done when every client has finished and, for -D, the main duration is over (it runs its course even if every connection failed, as in h2load). */
+  private maybeFinish(): void {
     if (this.ndone < this.init.nclients || this.nconnsMade < this.init.nclients) return;
+    if (this.timing && this.phase !== 'over') return;
     this.finish();
   }
 

@@ -92,6 +92,7 @@ const bad: [string[], RegExp][] = [
   [['--timing-script-file', 'x', 'http://a/'], /not supported/],
   [['--ciphers', 'x', 'http://a/'], /not supported/],
   [[], /no URI given/],
+  [['-r', '1', '-t', '2', '-c', '2', '-n', '2', 'http://a/'], /connection rate must be greater than or equal to the number of threads/],
 ];
 for (const [argv, re] of bad) {
   test(`rejects ${JSON.stringify(argv)}`, (t) => {

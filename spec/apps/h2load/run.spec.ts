@@ -258,3 +258,38 @@ withBoth('a server GOAWAY: same requests line as Debian h2load (needs nghttp2-cl
     Promise.all([h2load(args(port)), run('/usr/bin/h2load', args(port))]));
   t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests);
 });
+
+test('-D against a refused port: runs its duration, counts nothing, exits 1', async (t) => {
+  const port = await freePort();
+  const r = await h2load(['-D', '300ms', `http://127.0.0.1:${port}/`]);
+  t.is(r.code, 1);
+  const p = parseSummary(r.stdout);
+  t.deepEqual(p.requests, { total: 0, started: 0, done: 0, succeeded: 0, failed: 0, errored: 0, timeout: 0 });
+  t.true(r.stdout.includes('Stopped all clients for thread #0\n'));
+});
+
+test('-i reads URIs from a file; --connect-to dials elsewhere; -B unix: goes through a UNIX socket', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h2load-i-'));
+  const sock = path.join(dir, 's.sock');
+  // A UNIX-socket front for our nghttpd, to show -B unix:PATH really dials the path.
+  const front = net.createServer((c) => {
+    const b = net.connect(ours.port, '127.0.0.1');
+    c.pipe(b).pipe(c);
+    c.on('error', () => b.destroy());
+    b.on('error', () => c.destroy());
+  });
+  await new Promise<void>((r) => front.listen(sock, () => r()));
+  try {
+    const list = path.join(dir, 'uris.txt');
+    fs.writeFileSync(list, `${url(ours)}\n\n/nope\n`);
+    const a = ok(t, await h2load(['-n', '10', '-i', list]));
+    t.deepEqual(a.status, { '2xx': 5, '3xx': 0, '4xx': 5, '5xx': 0 });
+    const b = ok(t, await h2load(['-n', '4', '--connect-to', `127.0.0.1:${ours.port}`, 'http://h2load.invalid:9/1k']));
+    t.is(b.requests.succeeded, 4);
+    const c = ok(t, await h2load(['-n', '4', '-B', `unix:${sock}`, 'http://localhost/1k']));
+    t.is(c.requests.succeeded, 4);
+  } finally {
+    await new Promise((r) => front.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
