@@ -89,10 +89,12 @@ export class Client {
     this.connect();
   }
 
-  /** -D: the main phase began: restart the clocks this client is measured by. */
+  /** A connection starts in the measured phase, or -D's main phase began: (re)start the clocks. */
   onMainPhase(): void {
     const now = this.host.now();
-    this.cstat.clientStart = now;
+    // The client's req/s clock starts at its first connection (kept across reconnects, as h2load);
+    // the connect and first-byte clocks restart with each connection.
+    if (this.cstat.clientStart < 0) this.cstat.clientStart = now;
     this.cstat.connectTime = -1;
     this.cstat.ttfb = -1;
     this.cstat.connectStart = now;
@@ -182,7 +184,6 @@ export class Client {
     const settings: Record<string, number | boolean> = { enablePush: false, initialWindowSize: 2 ** cfg.windowBits - 1 };
     if (cfg.maxFrameSize !== 16384) settings.maxFrameSize = cfg.maxFrameSize;
     if (cfg.headerTableSize !== 4096) settings.headerTableSize = cfg.headerTableSize;
-    const t = this.host.target;
     // The socket is ours (dialed above, ALPN checked): the connection just wraps it, synchronously,
     // so requests can be submitted at once (they go out when it starts, on the next microtask).
     const conn = new Http2Connection(socket, {
