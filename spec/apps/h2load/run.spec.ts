@@ -293,3 +293,9 @@ test('-i reads URIs from a file; --connect-to dials elsewhere; -B unix: goes thr
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('small windows (-w 16 -W 16, -f 32K): 100 KiB bodies still flow (WINDOW_UPDATE as the body is counted)', async (t) => {
+  const p = ok(t, await h2load(['-n', '20', '-c', '2', '-m', '4', '-w', '16', '-W', '16', '-f', '32K', url(ours, '/100k')]));
+  t.is(p.requests.succeeded, 20);
+  t.is(p.traffic.data, 20 * 102400);
+});
