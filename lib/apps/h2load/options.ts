@@ -102,10 +102,6 @@ function all(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-function parsePositive(text: string, option: string): number {
-  return parseIntInRange(text, option, 1, Number.MAX_SAFE_INTEGER);
-}
-
 /** A -H value `name: value` (a leading ':' is part of the name, as in `:method: POST`). */
 export function parseHeader(text: string): [string, string] {
   const i = text.indexOf(':', 1);

@@ -223,7 +223,7 @@ async function withNodeServer<T>(srv: net.Server, fn: (port: number) => Promise<
 
 test('HTTP/1.1 Connection: close: the client reconnects and completes every request', async (t) => {
   let n = 0;
-  const srv = http.createServer((req, res) => {
+  const srv = http.createServer((_req, res) => {
     n++;
     res.setHeader('connection', n % 3 === 0 ? 'close' : 'keep-alive');
     res.end('hello');
