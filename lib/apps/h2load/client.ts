@@ -388,6 +388,8 @@ export class Client {
     if (this.host.phase === 'main') {
       this.host.stats.reqFailed += this.reqLeft;
       this.host.stats.reqError += this.reqLeft;
+      // h2load's line, with the thread's failed count so far.
+      this.host.out(`Process Request Failure:${this.host.stats.reqFailed}`);
     }
     this.reqLeft = 0;
     if (this.reqInflight === 0) this.terminate();

@@ -248,15 +248,20 @@ const goawayServer = () => {
 };
 
 test('a server GOAWAY: requests that can no longer be sent fail and error (as the reference)', async (t) => {
-  const p = await withNodeServer(goawayServer(), async (port) => parseSummary((await h2load(['-n', '10', '-c', '1', `http://127.0.0.1:${port}/`])).stdout));
-  t.deepEqual(p.requests, { total: 10, started: 3, done: 3, succeeded: 3, failed: 7, errored: 7, timeout: 0 });
+  const r = await withNodeServer(goawayServer(), async (port) => h2load(['-n', '10', '-c', '1', `http://127.0.0.1:${port}/`]));
+  t.deepEqual(parseSummary(r.stdout).requests, { total: 10, started: 3, done: 3, succeeded: 3, failed: 7, errored: 7, timeout: 0 });
+  t.regex(r.stdout, /^Process Request Failure:7$/m);
 });
 
 withBoth('a server GOAWAY: same requests line as Debian h2load (needs nghttp2-client)', async (t) => {
-  const args = (port: number) => ['-n', '10', '-c', '2', `http://127.0.0.1:${port}/`];
+  const args = (port: number) => ['-n', '20', '-c', '2', '-m', '2', `http://127.0.0.1:${port}/`];
   const [a, b] = await withNodeServer(goawayServer(), async (port) =>
     Promise.all([h2load(args(port)), run('/usr/bin/h2load', args(port))]));
   t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests);
+  // Both print h2load's "Process Request Failure:<failed so far>" line per client.
+  const lines = (s: string) => s.split('\n').filter((l) => l.startsWith('Process Request Failure:'));
+  t.deepEqual(lines(a.stdout), lines(b.stdout));
+  t.is(lines(a.stdout).length, 2);
 });
 
 test('-D against a refused port: runs its duration, counts nothing, exits 1', async (t) => {
