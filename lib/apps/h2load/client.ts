@@ -59,6 +59,9 @@ interface RequestState {
   counted: boolean;
 }
 
+/** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
+const PEER_MAX_STREAMS_BEFORE_SETTINGS = 100;
+
 const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 /** One client (see the module comment). */
@@ -79,6 +82,7 @@ export class Client {
   private rpsTimer: NodeJS.Timeout | undefined;
   private rpsPending = 0;
   private flushPending = false;
+  private peerSettingsSeen = false;
 
   constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
     this.reqLeft = host.timing ? 1 : reqTodo;
@@ -176,7 +180,22 @@ export class Client {
   private maxInflight(): number {
     // HTTP/1.1 with a body: one request at a time (as h2load).
     if (this.h1 && this.host.postData) return 1;
-    return this.host.config.maxConcurrentStreams;
+    const m = this.host.config.maxConcurrentStreams;
+    // Until the server's SETTINGS arrive, assume it allows 100 streams, as nghttp2 does (our session
+    // assumes the RFC's unlimited initial value: more would be refused with REFUSED_STREAM).
+    return this.conn && !this.peerSettingsSeen ? Math.min(m, PEER_MAX_STREAMS_BEFORE_SETTINGS) : m;
+  }
+
+  /** The server's first SETTINGS: send the requests held back by the assumed limit. */
+  private onPeerSettings(): void {
+    if (this.peerSettingsSeen) return;
+    this.peerSettingsSeen = true;
+    const m = this.maxInflight();
+    if (this.host.config.rps > 0) {
+      this.submitPending();
+      return;
+    }
+    while (this.streams.size < m && (this.host.timing || this.reqLeft > 0)) if (!this.submitRequest()) break;
   }
 
   private startH2(socket: net.Socket): void {
@@ -250,6 +269,12 @@ export class Client {
         break;
       case 'streamClosed':
         this.onStreamClose(ev.streamId, ev.errorCode === ErrorCode.NO_ERROR);
+        // A freed slot lets the session open a request queued behind the server's
+        // MAX_CONCURRENT_STREAMS, without signalling onWantWrite: flush for it.
+        this.scheduleFlush();
+        break;
+      case 'settingsReceived':
+        this.onPeerSettings();
         break;
       case 'goawayReceived':
         if (this.reqLeft > 0) this.newConnectionRequested = true;
@@ -418,6 +443,7 @@ export class Client {
     this.socket?.destroy();
     this.conn = undefined;
     this.h1 = undefined;
+    this.peerSettingsSeen = false;
     const main = h.phase === 'main';
     if (this.newConnectionRequested && this.reqLeft > 0 && !this.terminating && h.phase !== 'over') {
       this.newConnectionRequested = false;

@@ -304,3 +304,8 @@ test('small windows (-w 16 -W 16, -f 32K): 100 KiB bodies still flow (WINDOW_UPD
   t.is(p.requests.succeeded, 20);
   t.is(p.traffic.data, 20 * 102400);
 });
+
+test('-m above the server\'s MAX_CONCURRENT_STREAMS (100): requests wait for a slot, none is refused', async (t) => {
+  const p = ok(t, await h2load(['-n', '600', '-c', '1', '-m', '150', url(ours)]));
+  t.deepEqual(p.requests, { total: 600, started: 600, done: 600, succeeded: 600, failed: 0, errored: 0, timeout: 0 });
+});
