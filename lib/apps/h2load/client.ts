@@ -42,6 +42,8 @@ export interface ClientHost {
   outRaw(bytes: Buffer): void;
   /** First connection of the run: print TLS and application protocol (thread 0 only, once). */
   printAppInfo(protocol: string, socket: Duplex): void;
+  /** The TLS lines alone (thread 0 only, once), before an ALPN verdict. */
+  printTlsInfo(socket: Duplex): void;
   /** Timing-based: the first connect starts the warm-up. */
   beginWarmUp(): void;
   reportProgress(): void;
@@ -139,10 +141,19 @@ export class Client {
       ts.once('secureConnect', () => {
         const alpn = ts.alpnProtocol;
         if (alpn === 'h2' || alpn === 'h2-16' || alpn === 'h2-14') onUp('h2');
-        else if (alpn === 'http/1.1' || (alpn === false && cfg.npnList.includes('http/1.1'))) onUp('http/1.1');
+        else if (alpn === 'http/1.1') onUp('http/1.1');
         else {
-          process.stderr.write('No protocol negotiated. Exiting...\n');
-          onFail();
+          // The reference's wording and order: TLS lines, then the ALPN verdict.
+          h.printTlsInfo(ts);
+          h.out('No protocol negotiated. Fallback behaviour may be activated');
+          if (cfg.npnList.includes('http/1.1')) {
+            h.out('Server does not support NPN/ALPN. Falling back to HTTP/1.1.');
+            onUp('http/1.1');
+          } else {
+            h.out('No supported protocol was negotiated. Supported protocols were:');
+            for (const p of cfg.npnList) h.out(p);
+            onFail();
+          }
         }
       });
     } else {

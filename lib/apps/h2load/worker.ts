@@ -66,6 +66,7 @@ export class LoadWorker implements ClientHost {
   private nconnsMade = 0;
   private ndone = 0;
   private appInfoPrinted = false;
+  private tlsInfoPrinted = false;
   private logBuf = '';
   private resolve: ((s: WorkerStats) => void) | undefined;
   private rateTimer: NodeJS.Timeout | undefined;
@@ -147,6 +148,13 @@ export class LoadWorker implements ClientHost {
   printAppInfo(protocol: string, socket: Duplex): void {
     if (this.id !== 0 || this.appInfoPrinted) return;
     this.appInfoPrinted = true;
+    this.printTlsInfo(socket);
+    this.out(`Application protocol: ${protocol}`);
+  }
+
+  printTlsInfo(socket: Duplex): void {
+    if (this.id !== 0 || this.tlsInfoPrinted) return;
+    this.tlsInfoPrinted = true;
     const ts = socket as TLSSocket;
     if (typeof ts.getProtocol === 'function' && ts.encrypted) {
       this.out(`TLS Protocol: ${ts.getProtocol()}`);
@@ -157,7 +165,6 @@ export class LoadWorker implements ClientHost {
         else this.out(`Server Temp Key: ${k.name ?? k.type} ${k.size} bits`);
       }
     }
-    this.out(`Application protocol: ${protocol}`);
   }
 
   beginWarmUp(): void {

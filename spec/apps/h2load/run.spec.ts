@@ -309,3 +309,13 @@ test('-m above the server\'s MAX_CONCURRENT_STREAMS (100): requests wait for a s
   const p = ok(t, await h2load(['-n', '600', '-c', '1', '-m', '150', url(ours)]));
   t.deepEqual(p.requests, { total: 600, started: 600, done: 600, succeeded: 600, failed: 0, errored: 0, timeout: 0 });
 });
+
+withBoth('ALPN without a common protocol: the same lines and counts as Debian h2load (needs nghttp2-client, nghttp2-server)', async (t) => {
+  for (const list of ['http/1.1', 'foo']) {
+    const args = [`--npn-list=${list}`, '-n', '2', url(debianTls!, '/1k', 'https')];
+    const [a, b] = [await h2load(args), await run('/usr/bin/h2load', args)];
+    const head = (s: string) => s.slice(0, s.indexOf('\n\nfinished in'));
+    t.is(head(a.stdout), head(b.stdout), list);
+    t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests, list);
+  }
+});
