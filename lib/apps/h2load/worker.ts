@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { HeaderField } from '../../protocol/frame/types';
-import { Client, ClientHost, h1RequestHead, h2RequestHeaders, Phase } from './client';
+import { Client, ClientHost, Phase } from './client';
+import { h1RequestHead, h2RequestHeaders } from './requests';
 import type { H2loadConfig, Target } from './options';
 import { newWorkerStats, WorkerStats } from './stats';
 

@@ -2,6 +2,7 @@ import test from 'ava';
 import { parseArgs, parseHeader, resolveTarget, UsageError, H2loadConfig } from '../../../lib/apps/h2load/options';
 import { spread } from '../../../lib/apps/h2load/run';
 import { durationStr, spawnLine } from '../../../lib/apps/h2load/worker';
+import { h1RequestHead, h2RequestHeaders } from '../../../lib/apps/h2load/requests';
 
 function cfg(argv: string[]): H2loadConfig {
   const p = parseArgs(argv);
@@ -149,4 +150,13 @@ test('durationStr and the spawning lines', (t) => {
     'spawning thread #0: 6 total client(s). Up to 2 client(s) will be created every 500ms 60 total requests');
   t.is(spawnLine({ id: 0, nclients: 10, reqTodo: 0, rate: 0, config: { ...c, durationMs: 3000, warmUpMs: 1000 } }),
     'spawning thread #0: 10 total client(s). Timing-based test with 1s of warm-up time and 3s of main duration for measurements.');
+});
+
+test('request builders: h2load header order, -H overrides in place, content-length for -d', (t) => {
+  const h2 = h2RequestHeaders('GET', '/a', 'http', 'h:1', 'ua', [['x-a', 'b'], [':method', 'HEAD'], ['user-agent', 'me']]);
+  t.deepEqual(h2, [[':path', '/a'], [':scheme', 'http'], [':authority', 'h:1'], [':method', 'HEAD'], ['user-agent', 'me'], ['x-a', 'b']]);
+  t.deepEqual(h2RequestHeaders('POST', '/', 'https', 'h', 'ua', [['host', 'o']], 5).slice(2), [[':authority', 'o'], [':method', 'POST'], ['user-agent', 'ua'], ['content-length', '5']]);
+  t.is(h1RequestHead('POST', '/a', 'h:1', 'ua', [['x-a', 'b']], 3).toString('latin1'),
+    'POST /a HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nx-a: b\r\nContent-Length: 3\r\n\r\n');
+  t.true(h1RequestHead('GET', '/a', 'h', 'ua', [[':method', 'HEAD'], ['host', 'o']]).toString('latin1').startsWith('HEAD /a HTTP/1.1\r\nHost: o\r\n'));
 });
