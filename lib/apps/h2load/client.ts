@@ -1,6 +1,6 @@
 /**
- * One h2load client: one connection (reopened when the server asks with GOAWAY or
- * `Connection: close`), up to -m requests in flight, paths round-robin, and the bookkeeping
+ * One h2load client: one connection (reopened after an HTTP/1.1 `Connection: close`, or a GOAWAY
+ * that leaves requests to send once the connection is gone), up to -m requests in flight, paths round-robin, and the bookkeeping
  * h2load does per request (started/done/succeeded/failed/errored/timeout, status classes, bytes,
  * connect time, time to first byte). HTTP/2 runs over the project's Http2Connection on a socket
  * dialed here; HTTP/1.1 (--h1, -p http/1.1, ALPN http/1.1) is http1-client.ts.
