@@ -171,6 +171,9 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       const up = this.opts.upgrade;
       // Server: the upgraded request becomes stream 1 now that listeners are attached.
       if (up && this.role === 'server') this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
+      // Our connection preface (SETTINGS) leaves before anything already read is processed, as
+      // nghttp2 sends it on accept/connect: frameSent for it comes first too.
+      this.flush();
       if (this.opts.initialData && this.opts.initialData.length) this.receive(this.opts.initialData);
     } catch (err) {
       // Bad upgrade data (or a listener that threw) costs this connection only.

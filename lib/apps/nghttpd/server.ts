@@ -9,9 +9,7 @@ import type { TlsOptions, TLSSocket } from 'tls';
 import { listen, Http2Listener, AcceptInfo } from '../../transport/server';
 import type { Http2Connection } from '../../transport/connection';
 import type { Http2Stream } from '../../transport/stream';
-import type { SessionEvent } from '../../protocol/session/types';
 import type { HeaderField } from '../../protocol/frame/types';
-import { Flag, FrameType } from '../../protocol/frame/constants';
 import { FramePrinter, latin1Writer } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 import { SERVER_NAME } from './options';
@@ -87,35 +85,13 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 
   const siteRef: { site?: StaticSite } = {};
 
-  // The session queues (and reports) its first SETTINGS while the connection is being built,
-  // before onConnection can subscribe. With -v a listener-wide hook keeps those frames: they are
-  // exactly the events between that SETTINGS and the onConnection call (all synchronous).
-  let initial: SessionEvent[] = [];
-  let capturing = false;
-  const initialHook = (ev: SessionEvent) => {
-    if (ev.type === 'frameSent' && ev.frame.type === FrameType.SETTINGS && (ev.frame.flags & Flag.ACK) === 0 && !capturing) {
-      initial = [ev];
-      capturing = true;
-      // Claimed synchronously by onConnection; anything else (a later SETTINGS) is let go here.
-      queueMicrotask(() => {
-        capturing = false;
-        initial = [];
-      });
-    } else if (capturing && initial.length < 8) {
-      initial.push(ev);
-    }
-  };
-
   const onConnection = (conn: Http2Connection, info: AcceptInfo): void => {
     const id = nextId;
     nextId += idStep;
     const printer = opts.verbose || opts.hexdump
       ? new FramePrinter({ write, color: io.color, prefix: id, startTime })
       : undefined;
-    const early = initial;
-    initial = [];
-    capturing = false;
-    const onClosed = printer ? attachPrinter(conn, printer, opts, early) : undefined;
+    const onClosed = printer ? attachPrinter(conn, printer, opts) : undefined;
     conn.on('stream', (stream: Http2Stream) => {
       try {
         handleRequest(conn, stream, info, siteRef.site!, opts, trailers);
@@ -143,7 +119,6 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
           limits: { maxConcurrentStreams: opts.maxConcurrentStreams },
           frameEvents: opts.verbose,
         },
-        onEvent: opts.verbose ? initialHook : undefined,
       },
     },
     onConnection,

@@ -5,15 +5,12 @@
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { HeaderField } from '../../protocol/frame/types';
-import { FramePrinter, HeadersCategory as PrinterCategory } from '../printer/printer';
+import type { HeadersCategory } from '../../protocol/session/types';
+import type { FramePrinter } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 
-const CATEGORY: Record<string, PrinterCategory> = {
-  request: 'request', response: 'response', push_response: 'push-response', headers: 'headers',
-};
-
 /** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection; returns the `closed` printer. */
-export function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions, early: SessionEvent[]): () => void {
+export function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions): () => void {
   if (opts.hexdump) {
     // The transport's onRawData is one callback per listener and skips the bytes it read while
     // sniffing, so: dump those (kept in the connection's options) and tap the socket after them.
@@ -22,46 +19,24 @@ export function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts
     conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
   }
   if (!opts.verbose) return () => printer.closed();
-  // The session reports a frame when it queues it; nghttpd prints it when it is written, after
-  // everything received in the same read. So sent frames (and what follows them) wait for the
-  // end of the current synchronous batch; received frames print at once.
-  const pending: Array<() => void> = [];
-  let scheduled = false;
-  const drain = () => {
-    scheduled = false;
-    for (let i = 0; i < pending.length; i++) pending[i]();
-    pending.length = 0;
-  };
-  const later = (fn: () => void) => {
-    pending.push(fn);
-    if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(drain);
-    }
-  };
-  const info = (ev: { headers?: HeaderField[]; category?: string }) => ({ headers: ev.headers, category: ev.category ? CATEGORY[ev.category] : undefined });
+  // The session reports a sent frame when its bytes go to the socket, after everything received
+  // in the same read, which is when nghttpd prints it: every event prints as it comes.
+  const info = (ev: { headers?: HeaderField[]; category?: HeadersCategory }) => ({ headers: ev.headers, category: ev.category });
   const print = (ev: SessionEvent) => {
     switch (ev.type) {
       case 'frameSent':
-        later(() => printer.sent(ev.frame, info(ev)));
+        printer.sent(ev.frame, info(ev));
         break;
       case 'frameReceived':
         printer.received(ev.frame, info(ev));
         break;
       case 'streamClosed':
-        if (pending.length) later(() => printer.streamClosed(ev.streamId));
-        else printer.streamClosed(ev.streamId);
+        printer.streamClosed(ev.streamId);
         break;
       default:
         break;
     }
   };
-  for (const ev of early) {
-    if (ev.type === 'frameSent') printer.sent(ev.frame, info(ev));
-  }
   conn.events$.subscribe(print);
-  return () => {
-    if (pending.length) later(() => printer.closed());
-    else printer.closed();
-  };
+  return () => printer.closed();
 }

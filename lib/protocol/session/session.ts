@@ -121,6 +121,10 @@ export class Session {
   /** Control frames queued and not yet taken by dataToSend (flood limit). */
   private queuedControl = 0;
   private wantWriteSignalled = false;
+  /** frameSent events of frames queued but not yet handed out (only with `frameEvents`). */
+  private pendingSent: SessionEvent[] = [];
+  /** Inside dataToSend: frames framed now are reported at once. */
+  private handingOut = false;
 
   // Shutdown.
   /** Last stream id in the GOAWAY we sent (MAX_STREAM_ID in phase one), or -1. */
@@ -1413,12 +1417,12 @@ export class Session {
       // Control frame flood: the peer makes us queue replies faster than the transport takes
       // them (CVE-2019-9512/9514/9515). nghttp2 calls this "too many outbound control frames".
       if (++this.queuedControl > this.limits.maxQueuedControlFrames && !this.closed) {
-        if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f });
+        if (this.frameEvents) this.sent({ type: 'frameSent', frame: f });
         this.connectionError(new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many queued control frames (peer is not reading)'));
         return;
       }
     }
-    if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f });
+    if (this.frameEvents) this.sent({ type: 'frameSent', frame: f });
   }
 
   private queueRst(id: number, code: number): void {
@@ -1461,7 +1465,7 @@ export class Session {
       const b = encodeFrame(f, undefined, { maxFrameSize: max });
       this.out.push(b);
       this.outBytes += b.length;
-      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: f, headers, category });
+      if (this.frameEvents) this.sent({ type: 'frameSent', frame: f, headers, category });
       return;
     }
     const firstLen = max - fixed - (this.padding !== undefined ? 256 : 0);
@@ -1470,14 +1474,14 @@ export class Session {
     const b = encodeFrame(first, undefined, { maxFrameSize: max });
     this.out.push(b);
     this.outBytes += b.length;
-    if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: first, headers, category });
+    if (this.frameEvents) this.sent({ type: 'frameSent', frame: first, headers, category });
     for (let at = firstLen; at < block.length; at += max) {
       const end = Math.min(at + max, block.length);
       const cont: Frame = { type: FrameType.CONTINUATION, flags: end === block.length ? Flag.END_HEADERS : 0, streamId: frame.streamId, fragment: block.subarray(at, end) };
       const cb = encodeFrame(cont);
       this.out.push(cb);
       this.outBytes += cb.length;
-      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: cont });
+      if (this.frameEvents) this.sent({ type: 'frameSent', frame: cont });
     }
   }
 
@@ -1490,35 +1494,66 @@ export class Session {
   }
 
   /**
+   * A frame's bytes were queued: report `frameSent` when they are handed to the transport (by
+   * dataToSend/dataToSendParts), which is when nghttp2 prints `send`. Frames framed while handing
+   * out (DATA, trailers) are reported at once, in wire order.
+   */
+  private sent(ev: SessionEvent): void {
+    if (this.handingOut) this.onEvent(ev);
+    else this.pendingSent.push(ev);
+  }
+
+  /**
+   * Fill `out`: report the frames already queued, then frame DATA chosen by the write scheduler
+   * within the flow-control windows (and trailers after their stream's DATA). Returns false when
+   * nothing is ready.
+   */
+  private collect(maxBytes: number): boolean {
+    this.wantWriteSignalled = false;
+    this.queuedControl = 0;
+    const outer = this.handingOut;
+    this.handingOut = true;
+    try {
+      if (this.pendingSent.length > 0) {
+        const evs = this.pendingSent;
+        this.pendingSent = [];
+        for (let i = 0; i < evs.length; i++) this.onEvent(evs[i]);
+      }
+      let budget = maxBytes;
+      const sched = this.scheduler;
+      if (!this.closed) {
+        while (budget > 0 && sched.size > 0) {
+          const s = sched.pop();
+          if (s === undefined) break;
+          const sent = this.writeStreamData(s, budget);
+          if (sent < 0) {
+            // Blocked by the connection window: put it back and stop.
+            sched.requeue(s, 0);
+            break;
+          }
+          budget -= sent;
+          if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null) && (s.sendWindow > 0 || s.queued === 0)) {
+            sched.requeue(s, sent);
+          }
+        }
+      }
+    } finally {
+      this.handingOut = outer;
+    }
+    return this.out.length > 0;
+  }
+
+  /**
    * Bytes to write now: queued control frames first, then DATA chosen by the write scheduler
    * within the flow-control windows (and trailers after their stream's DATA), coalesced into one
    * Buffer. `maxBytes` bounds the DATA pulled (transport backpressure). Null when nothing is ready.
+   * `frameSent` fires here, for each frame whose bytes are handed out.
    */
   dataToSend(maxBytes = Infinity): Buffer | null {
-    this.wantWriteSignalled = false;
-    this.queuedControl = 0;
-    let budget = maxBytes;
-    const sched = this.scheduler;
-    if (!this.closed) {
-      while (budget > 0 && sched.size > 0) {
-        const s = sched.pop();
-        if (s === undefined) break;
-        const sent = this.writeStreamData(s, budget);
-        if (sent < 0) {
-          // Blocked by the connection window: put it back and stop.
-          sched.requeue(s, 0);
-          break;
-        }
-        budget -= sent;
-        if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null) && (s.sendWindow > 0 || s.queued === 0)) {
-          sched.requeue(s, sent);
-        }
-      }
-    }
-    const n = this.out.length;
-    if (n === 0) return null;
-    const buf = n === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
-    this.out.length = 0;
+    if (!this.collect(maxBytes)) return null;
+    const out = this.out;
+    const buf = out.length === 1 ? out[0] : Buffer.concat(out, this.outBytes);
+    out.length = 0;
     this.outBytes = 0;
     return buf;
   }
@@ -1589,7 +1624,7 @@ export class Session {
       if (parts !== null) {
         const f: DataFrame = { type: FrameType.DATA, flags, streamId: s.id, data: parts.length === 1 ? parts[0] : Buffer.concat(parts), length: n + pad };
         if (pad > 0) f.padLength = pad - 1;
-        this.onEvent({ type: 'frameSent', frame: f });
+        this.sent({ type: 'frameSent', frame: f });
       }
       if (s.queued === 0) {
         if (endFlag) {
@@ -1613,7 +1648,7 @@ export class Session {
       writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
       this.out.push(header);
       this.outBytes += FRAME_HEADER_LENGTH;
-      if (this.frameEvents) this.onEvent({ type: 'frameSent', frame: { type: FrameType.DATA, flags: Flag.END_STREAM, streamId: s.id, data: Buffer.alloc(0), length: 0 } as DataFrame });
+      if (this.frameEvents) this.sent({ type: 'frameSent', frame: { type: FrameType.DATA, flags: Flag.END_STREAM, streamId: s.id, data: Buffer.alloc(0), length: 0 } as DataFrame });
       this.localEnded(s);
       return FRAME_HEADER_LENGTH;
     }

@@ -138,7 +138,7 @@ export type CloseCause = 'endStream' | 'localReset' | 'remoteReset' | 'connectio
  * receive(), dataToSend() and the commands.
  */
 export type SessionEvent =
-  /** A frame was serialised (HEADERS/PUSH_PROMISE carry the header list and, for HEADERS, the printer category). Only with `frameEvents`. */
+  /** A frame's bytes were handed out by dataToSend/dataToSendParts (when nghttp2 prints `send`; HEADERS/PUSH_PROMISE carry the header list and, for HEADERS, the printer category). Only with `frameEvents`. */
   | { type: 'frameSent'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
   /** A frame arrived (a header block already joined with its CONTINUATIONs and decoded). Only with `frameEvents`. */
   | { type: 'frameReceived'; frame: Frame; headers?: HeaderField[]; category?: HeadersCategory }
