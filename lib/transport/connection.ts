@@ -236,12 +236,40 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     if (this.closed || this.blocked) return;
     this.flushWanted = false;
     const s = this.socket;
-    for (;;) {
-      const buf = this.session.dataToSend(this.maxWriteChunk);
-      if (buf === null || buf.length === 0) break;
-      if (!s.write(buf)) {
-        this.blocked = true;
-        break;
+    const session = this.session;
+    if (Object.prototype.hasOwnProperty.call(session, 'dataToSend')) {
+      // Someone wrapped session.dataToSend (a tracer that prints frames as they are written):
+      // keep calling it, one coalesced Buffer per write.
+      for (;;) {
+        const buf = session.dataToSend(this.maxWriteChunk);
+        if (buf === null || buf.length === 0) break;
+        if (!s.write(buf)) {
+          this.blocked = true;
+          break;
+        }
+      }
+    } else {
+      // Zero-copy: control frames and small pieces come coalesced, large DATA payloads as the
+      // application's own Buffers; corked, so the socket sends them with one writev.
+      for (;;) {
+        const parts = session.dataToSendParts(this.maxWriteChunk);
+        if (parts === null) break;
+        if (parts.length === 1) {
+          if (!s.write(parts[0])) {
+            this.blocked = true;
+            break;
+          }
+          continue;
+        }
+        s.cork();
+        for (let i = 0; i < parts.length; i++) s.write(parts[i]);
+        s.uncork();
+        // write() says false once the corked bytes pass the high-water mark, whatever uncork
+        // then managed to send: judge by what is still buffered ('drain' follows when it empties).
+        if (s.writableLength >= s.writableHighWaterMark) {
+          this.blocked = true;
+          break;
+        }
       }
     }
     if (this.waiters.size) this.wakeWriters();

@@ -38,6 +38,8 @@ const MAX_STREAM_ID = 0x7fffffff;
 const CAUSE_CODES: readonly CloseCause[] = ['endStream', 'localReset', 'remoteReset', 'connection'];
 /** Opaque data of the PING that ends phase one of a graceful shutdown. */
 const SHUTDOWN_PING = Buffer.from('nghttp2s', 'latin1');
+/** dataToSendParts: DATA payloads at least this long are handed out as they are (no copy). */
+export const ZERO_COPY_MIN = 4096;
 
 /**
  * An HTTP/2 connection endpoint without I/O.
@@ -1556,6 +1558,46 @@ export class Session {
     out.length = 0;
     this.outBytes = 0;
     return buf;
+  }
+
+  /**
+   * Like {@link dataToSend}, without copying bodies: the same bytes as a list of Buffers to write
+   * in order (e.g. corked, so the socket does one writev). Runs of small pieces (frame headers,
+   * control frames, HEADERS, small DATA) are coalesced into one Buffer; DATA payloads of at least
+   * `zeroCopyMin` octets are the application's own Buffers (views), passed through uncopied.
+   * Null when nothing is ready.
+   */
+  dataToSendParts(maxBytes = Infinity, zeroCopyMin = ZERO_COPY_MIN): Buffer[] | null {
+    if (!this.collect(maxBytes)) return null;
+    const out = this.out;
+    const n = out.length;
+    const parts: Buffer[] = [];
+    let runStart = 0;
+    let runBytes = 0;
+    for (let i = 0; i <= n; i++) {
+      const b = i < n ? out[i] : null;
+      if (b !== null && b.length < zeroCopyMin) {
+        runBytes += b.length;
+        continue;
+      }
+      // Close the run of small pieces [runStart, i).
+      if (i - runStart === 1) parts.push(out[runStart]);
+      else if (i - runStart > 1) {
+        const joined = Buffer.allocUnsafe(runBytes);
+        let at = 0;
+        for (let j = runStart; j < i; j++) {
+          out[j].copy(joined, at);
+          at += out[j].length;
+        }
+        parts.push(joined);
+      }
+      if (b !== null) parts.push(b);
+      runStart = i + 1;
+      runBytes = 0;
+    }
+    out.length = 0;
+    this.outBytes = 0;
+    return parts;
   }
 
   /**

@@ -1,0 +1,48 @@
+/**
+ * dataToSendParts: the same bytes as dataToSend, with large DATA payloads passed through uncopied
+ * (the application's own Buffers) and small pieces coalesced.
+ */
+import test from 'ava';
+import { FrameType } from '../../../lib/protocol/frame/constants';
+import { Deframer } from '../../../lib/protocol/frame/deframer';
+import type { Frame } from '../../../lib/protocol/frame/types';
+import { ZERO_COPY_MIN } from '../../../lib/protocol/session/session';
+import { endpoint, RawPeer, req } from './harness';
+
+function serverWithBody(body: Buffer): { ep: ReturnType<typeof endpoint>; peer: RawPeer } {
+  const ep = endpoint('server', {}, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, body, true);
+    }
+  });
+  const peer = new RawPeer(ep.session, 'client').preface([{ id: 4, value: 1 << 20 }]);
+  peer.send({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: 1 << 20 } as Frame);
+  peer.headers(1, req('/'), true);
+  return { ep, peer };
+}
+
+test('dataToSendParts: large DATA payloads pass through uncopied, small pieces are coalesced, bytes equal dataToSend', (t) => {
+  const body = Buffer.alloc(100 * 1024, 7);
+  const a = serverWithBody(body);
+  const b = serverWithBody(body);
+  const parts = a.ep.session.dataToSendParts()!;
+  const whole = b.ep.session.dataToSend()!;
+  t.true(Buffer.concat(parts).equals(whole));
+  // Every 16 KiB DATA payload is a view of the application's Buffer (same memory), not a copy.
+  const views = parts.filter((p) => p.buffer === body.buffer);
+  t.true(views.length >= 6, `${views.length} payload views`);
+  t.is(views.reduce((n, p) => n + p.length, 0), body.length);
+  // Between two payloads there is exactly one small piece: the next frame header.
+  for (const p of parts) if (p.buffer !== body.buffer) t.true(p.length < ZERO_COPY_MIN || p === parts[0]);
+  t.is(a.ep.session.dataToSendParts(), null);
+});
+
+test('dataToSendParts: a small response is one coalesced Buffer', (t) => {
+  const { ep } = serverWithBody(Buffer.alloc(1024, 1));
+  const parts = ep.session.dataToSendParts()!;
+  t.is(parts.length, 1);
+  const frames: Frame[] = [];
+  new Deframer({ expectPreface: false }).push(parts[0], (f) => frames.push(f));
+  t.deepEqual(frames.map((f) => f.type), [FrameType.SETTINGS, FrameType.SETTINGS, FrameType.HEADERS, FrameType.DATA]);
+});
