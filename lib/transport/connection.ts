@@ -455,9 +455,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
 
   /** Client: open a request stream. With `endStream` false, send the body through the returned stream. */
   request(headers: HeaderField[], opts: { endStream?: boolean } = {}): Http2Stream {
+    // The session signals onWantWrite when the HEADERS are queued.
     const id = this.session.request(headers, { endStream: opts.endStream });
-    // Commands may not signal onWantWrite themselves (request() did not, in the first session): flush anyway.
-    this.wantWrite();
     const st = this.adopt(id, 'request');
     st.requestHeaders = headers;
     if (opts.endStream) st.localEnded = true;

@@ -953,6 +953,7 @@ export class Session {
     this.goawayFinal = true;
     this.goawaySentLastId = this.lastPeerStreamId;
     this.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: 0, debugData: Buffer.alloc(0) } as GoawayFrame, true);
+    this.wantWrite();
     // Streams above the last id were never opened by us (we ignored them), nothing to close.
     this.maybeFinish();
   }
@@ -1047,6 +1048,8 @@ export class Session {
     this.streams.set(id, s);
     this.pendingOpen.push(s);
     this.openPending();
+    // The HEADERS are queued unless the stream waits for a concurrency slot.
+    if (this.outBytes > 0) this.wantWrite();
     return id;
   }
 
