@@ -116,6 +116,8 @@ export class Session {
   // SETTINGS in flight: each sent frame's full local settings, ACKed in order.
   private readonly pendingSettings: { settings: LocalSettings; sentAt: number }[] = [];
   private gotPeerSettings = false;
+  /** The entries of our first SETTINGS frame (also the h2c HTTP2-Settings payload). */
+  private firstSettings: SettingEntry[] = [];
 
   // Output.
   private readonly out: Buffer[] = [];
@@ -187,6 +189,7 @@ export class Session {
     if (this.role === 'client') this.queueRaw(CONNECTION_PREFACE);
     const entries = settingsEntries(local, given, this.role);
     if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
+    this.firstSettings = entries;
     this.sendSettingsFrame(entries, local);
     const cw = opts.connectionWindowSize;
     if (cw !== undefined) {
@@ -1351,8 +1354,9 @@ export class Session {
 
   /** Our SETTINGS payload (as sent first), base64url-encode it for an h2c `HTTP2-Settings` header. */
   settingsPayload(): Buffer {
-    const first = this.pendingSettings[0]?.settings ?? this.localSettings;
-    return encodeSettingsPayload(settingsEntries(first, {}, this.role));
+    // The entries of our first SETTINGS frame, in its order: the HTTP2-Settings header carries
+    // the same settings as that frame.
+    return encodeSettingsPayload(this.firstSettings);
   }
 
   /**

@@ -14,6 +14,8 @@ export const SETTING_KEYS: readonly (readonly [keyof LocalSettings, number])[] =
   ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL], ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
 ];
 
+const SETTING_ID = Object.fromEntries(SETTING_KEYS) as Record<keyof LocalSettings, number>;
+
 /** Default settings we advertise (anything not set stays at the RFC initial value). */
 export function defaultLocalSettings(role: 'client' | 'server', limits: SessionLimits): LocalSettings {
   return {
@@ -23,27 +25,33 @@ export function defaultLocalSettings(role: 'client' | 'server', limits: SessionL
   };
 }
 
-/** Our settings as SETTINGS entries: those explicitly given plus those that differ from the RFC initial values. */
+/**
+ * Our settings as SETTINGS entries: those explicitly given, in the order the caller's object lists
+ * them (so a tool can send them in its own order, as nghttp and nghttpd do), then those that
+ * differ from the RFC initial values, by identifier.
+ */
 export function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>, role: 'client' | 'server'): SettingEntry[] {
   const out: SettingEntry[] = [];
-  const add = (id: number, key: keyof LocalSettings, value: number | boolean) => {
+  const add = (key: keyof LocalSettings, explicit: boolean) => {
+    const id = SETTING_ID[key];
+    // RFC 9113 section 6.5.2: "A server MUST NOT explicitly set this value to 1. A server MAY
+    // choose to omit this setting when it sends a SETTINGS frame, but if a server does include a
+    // value, it MUST be 0."
+    if (key === 'enablePush' && role === 'server' && given.enablePush !== false) return;
+    const value = key === 'enablePush' && role === 'server' ? false : s[key];
     const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     if (!Number.isFinite(v)) return;
     const init = RFC_INITIAL_SETTINGS[key];
     const iv = typeof init === 'boolean' ? (init ? 1 : 0) : init;
-    if (given[key] !== undefined || v !== iv) out.push({ id, value: v });
+    if (explicit || v !== iv) out.push({ id, value: v });
   };
-  add(Setting.HEADER_TABLE_SIZE, 'headerTableSize', s.headerTableSize);
-  // RFC 9113 section 6.5.2: "A server MUST NOT explicitly set this value to 1. A server MAY
-  // choose to omit this setting when it sends a SETTINGS frame, but if a server does include a
-  // value, it MUST be 0."
-  if (role === 'client' || given.enablePush === false) add(Setting.ENABLE_PUSH, 'enablePush', role === 'client' ? s.enablePush : false);
-  add(Setting.MAX_CONCURRENT_STREAMS, 'maxConcurrentStreams', s.maxConcurrentStreams);
-  add(Setting.INITIAL_WINDOW_SIZE, 'initialWindowSize', s.initialWindowSize);
-  add(Setting.MAX_FRAME_SIZE, 'maxFrameSize', s.maxFrameSize);
-  add(Setting.MAX_HEADER_LIST_SIZE, 'maxHeaderListSize', s.maxHeaderListSize);
-  add(Setting.ENABLE_CONNECT_PROTOCOL, 'enableConnectProtocol', s.enableConnectProtocol);
-  add(Setting.NO_RFC7540_PRIORITIES, 'noRfc7540Priorities', s.noRfc7540Priorities);
+  const done = new Set<string>();
+  for (const key of Object.keys(given) as (keyof LocalSettings)[]) {
+    if (given[key] === undefined || !(key in SETTING_ID)) continue;
+    done.add(key);
+    add(key, true);
+  }
+  for (const [key] of SETTING_KEYS) if (!done.has(key)) add(key, false);
   return out;
 }
 
