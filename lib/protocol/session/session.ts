@@ -177,7 +177,14 @@ export class Session {
     this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.parseStreamError(e) });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
     this.encoder = new HpackEncoder({ maxTableSize: this.encoderMaxTableSize });
-    this.decoder = new HpackDecoder({ maxHeaderListSize: Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity) });
+    // No separate cap on one string: the whole block is already in memory (bounded by the frame
+    // size and maxContinuations), and a field too long for our header-list limit must end as
+    // HeaderListTooLargeError (decoded whole, HPACK table in step: a stream-level 431 or
+    // RST_STREAM) rather than a connection-ending COMPRESSION_ERROR.
+    this.decoder = new HpackDecoder({
+      maxHeaderListSize: Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity),
+      maxStringLength: Infinity,
+    });
     this.onRawFrame = (f) => this.assembler.push(f, this.onFrame);
     this.onFrame = (f) => this.handleFrame(f);
 
