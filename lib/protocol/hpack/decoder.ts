@@ -47,7 +47,7 @@ export const DEFAULT_MAX_STRING_LENGTH = 65536;
 /** One HPACK decoding context. Feed it every header block of one direction, in wire order. */
 export class HpackDecoder {
   private limit: number;
-  private readonly maxListSize: number;
+  private maxListSize: number;
   private readonly maxString: number;
   private readonly table: HeaderTable;
   /** Set when our limit went below the table's size: the next block must open with an update. */
@@ -81,6 +81,15 @@ export class HpackDecoder {
   setMaxTableSize(n: number): void {
     this.limit = checkSize(n, 'table size');
     this.lowerTo(n);
+  }
+
+  /**
+   * A new `maxHeaderListSize` (e.g. our SETTINGS_MAX_HEADER_LIST_SIZE once the peer ACKed it);
+   * applies from the next block.
+   */
+  setMaxHeaderListSize(n: number): void {
+    if (!(n >= 0)) throw new ApiMisuseError('maxHeaderListSize must be a number >= 0');
+    this.maxListSize = n;
   }
 
   /** The current maximum size of the dynamic table (as the last size update set it). */

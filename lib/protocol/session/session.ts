@@ -753,6 +753,9 @@ export class Session {
     const l = this.localSettings;
     if (s.headerTableSize !== l.headerTableSize) this.decoder.setMaxTableSize(s.headerTableSize);
     if (s.maxFrameSize !== l.maxFrameSize) this.deframer.setMaxFrameSize(s.maxFrameSize);
+    // RFC 9113 section 6.5.3: the values apply once acknowledged; a larger limit is only enforced
+    // after the peer knows it, a smaller one too (a peer may have sent under the old one).
+    if (s.maxHeaderListSize !== l.maxHeaderListSize) this.decoder.setMaxHeaderListSize(Math.min(this.limits.maxHeaderListSize, s.maxHeaderListSize));
     if (s.initialWindowSize < l.initialWindowSize) {
       // A smaller window takes effect once the peer knows it: shrink open streams now.
       const delta = s.initialWindowSize - Math.max(l.initialWindowSize, this.streamRecvWindowSize);
@@ -1246,6 +1249,8 @@ export class Session {
       if (Number.isFinite(n)) entries.push({ id, value: n });
     }
     if (settings.maxConcurrentStreams !== undefined) this.limits.maxConcurrentStreams = settings.maxConcurrentStreams;
+    // What we advertise is what we accept: the header-list limit follows the setting (on ACK).
+    if (settings.maxHeaderListSize !== undefined) this.limits.maxHeaderListSize = settings.maxHeaderListSize;
     this.sendSettingsFrame(entries, next);
     this.wantWrite();
   }
