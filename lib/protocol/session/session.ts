@@ -270,7 +270,21 @@ export class Session {
    */
   private parseStreamError(err: StreamError): void {
     if (this.closed) return;
-    this.streamError(err.streamId, err.code, err.message);
+    const id = err.streamId;
+    const s = this.streams.get(id);
+    // The codec cannot know the stream's state; the state table decides. RFC 9113 section 5.1,
+    // idle: "Receiving any frame other than HEADERS or PRIORITY on a stream in this state MUST be
+    // treated as a connection error (Section 5.4.1) of type PROTOCOL_ERROR." (a WINDOW_UPDATE of 0
+    // on an idle stream). A bad PRIORITY on an idle stream stays the stream error section 6.3 names.
+    if (s === undefined ? this.isIdle(id) : s.pendingHeaders !== null) {
+      const event = err.message.startsWith('WINDOW_UPDATE') ? StreamEvent.RECV_WINDOW_UPDATE : StreamEvent.RECV_PRIORITY;
+      const t = transition(StreamState.IDLE, event);
+      if (isViolation(t) && t.scope === 'connection') {
+        this.connectionError(new ConnectionError(t.code, `${err.message} (stream ${id} is idle)`));
+        return;
+      }
+    }
+    this.streamError(id, err.code, err.message);
   }
 
   /** Turn a thrown error into a stream or connection error. */
