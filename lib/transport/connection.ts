@@ -33,10 +33,19 @@ export interface ConnectionOptions {
   sendLowWaterMark?: number;
   /** Every session event, synchronously, before the connection's own handling (the hot path). */
   onEvent?: (ev: SessionEvent) => void;
-  /** Every chunk read from the socket, before the session sees it (for `--hexdump`). */
+  /**
+   * Every chunk read from the socket, before the session sees it (for `--hexdump`), starting with
+   * `rawPrefix`. More listeners: the connection's 'rawData' event (same chunks, same order).
+   */
   onRawData?: (chunk: Buffer) => void;
   /** Bytes already read from the socket (a sniffed preface, bytes after an HTTP/1.1 101). */
   initialData?: Buffer;
+  /**
+   * Every byte read from the socket before the connection took it over (what a listener read
+   * while sniffing: the preface, or the whole HTTP/1.1 Upgrade request), delivered to raw-data
+   * listeners first when the connection starts. Not given: nothing is delivered for them.
+   */
+  rawPrefix?: Buffer;
   /**
    * h2c Upgrade (RFC 7540 section 3.2): on a server, the HTTP/1.1 request becomes stream 1; on a
    * client, stream 1 is the upgrade request (its response arrives on stream 1).
@@ -155,6 +164,11 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       this.blocked = false;
       this.flush();
     });
+    const prefix = this.opts.rawPrefix;
+    if (prefix && prefix.length) {
+      this.opts.onRawData?.(prefix);
+      this.emit('rawData', prefix);
+    }
     // A sniffing listener may have paused the socket before handing it over.
     s.resume();
     if ((s as { destroyed?: boolean }).destroyed) {
@@ -190,6 +204,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
 
   private onData(chunk: Buffer): void {
     this.opts.onRawData?.(chunk);
+    if (this.listenerCount('rawData') > 0) this.emit('rawData', chunk);
     this.inReceive = true;
     try {
       this.receive(chunk);
@@ -571,6 +586,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
 /** Typed listener signatures of {@link Http2Connection}'s events. */
 export interface ConnectionEvents {
   stream: (stream: Http2Stream) => void;
+  /** Every chunk read from the socket (the sniffed `rawPrefix` first), before the session sees it. */
+  rawData: (chunk: Buffer) => void;
   push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
   settings: (settings: { id: number; value: number }[]) => void;
   settingsAcknowledged: () => void;

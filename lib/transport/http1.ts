@@ -62,6 +62,45 @@ export function sniffPreface(buf: Buffer): Sniffed {
   return n === CONNECTION_PREFACE.length ? 'h2' : 'undecided';
 }
 
+/** tchar (RFC 9110 section 5.6.2) by octet. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+const HTTP_SLASH = Buffer.from('HTTP/', 'latin1');
+
+/**
+ * Whether `buf` can still become the start of an HTTP/1.x request (RFC 9112 section 3:
+ * `request-line = method SP request-target SP HTTP-version CRLF`), checked as far as it goes, so
+ * that a peer sending something else can be answered at once instead of after a timeout. Only
+ * the request line is checked (the head parser judges the rest).
+ */
+export function couldBeHttp1Request(buf: Buffer): boolean {
+  const n = buf.length;
+  let i = 0;
+  // method = token
+  while (i < n && TCHAR[buf[i]] === 1) i++;
+  if (i === n) return true;
+  if (i === 0 || buf[i] !== 0x20) return false;
+  i++;
+  // request-target: visible characters (at least one)
+  const t0 = i;
+  while (i < n && buf[i] > 0x20 && buf[i] < 0x7f) i++;
+  if (i === n) return true;
+  if (i === t0 || buf[i] !== 0x20) return false;
+  i++;
+  // HTTP-version = "HTTP/" DIGIT "." DIGIT, then CRLF
+  for (let k = 0; k < HTTP_SLASH.length; k++, i++) {
+    if (i === n) return true;
+    if (buf[i] !== HTTP_SLASH[k]) return false;
+  }
+  const rest = [0x30, 0x2e, 0x30, 0x0d, 0x0a];
+  for (let k = 0; k < rest.length; k++, i++) {
+    if (i === n) return true;
+    const c = buf[i];
+    if (k === 0 || k === 2 ? c < 0x30 || c > 0x39 : c !== rest[k]) return false;
+  }
+  return true;
+}
+
 // RFC 9110 section 5.6.2: token = 1*tchar
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 9110 section 5.5: field values are visible chars, SP, HTAB and obs-text; no CR, LF, NUL.

@@ -13,6 +13,7 @@ import {
   Http1ParseError,
   Http1RequestHead,
   SWITCHING_PROTOCOLS,
+  couldBeHttp1Request,
   formatResponse,
   h2cUpgradeOf,
   parseRequestHead,
@@ -76,11 +77,15 @@ export interface Http2Listener {
 
 const ALPN = ['h2', 'http/1.1'];
 
-function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: string): void {
+function http1Answer(reason: string): Buffer {
   const body =
     'This server speaks HTTP/2: use prior knowledge (h2c), HTTP/1.1 Upgrade: h2c, or TLS with ALPN h2.\n' +
     (reason ? `(${reason})\n` : '');
-  socket.end(formatResponse(505, 'HTTP Version Not Supported', [['content-type', 'text/plain; charset=utf-8'], ['connection', 'close']], body));
+  return formatResponse(505, 'HTTP Version Not Supported', [['content-type', 'text/plain; charset=utf-8'], ['connection', 'close']], body);
+}
+
+function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: string): void {
+  socket.end(http1Answer(reason));
 }
 
 /**
@@ -97,7 +102,7 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
   const maxUpgradeBody = opts.maxUpgradeBody ?? 1048576;
   let closing = false;
 
-  const start = (socket: Duplex, info: AcceptInfo, initialData?: Buffer, upgrade?: ConnectionOptions['upgrade']) => {
+  const start = (socket: Duplex, info: AcceptInfo, initialData?: Buffer, upgrade?: ConnectionOptions['upgrade'], rawPrefix?: Buffer) => {
     const c = opts.connection ?? {};
     let conn: Http2Connection;
     try {
@@ -106,6 +111,7 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         session: { ...(c.session ?? {}), role: 'server' },
         initialData,
         upgrade,
+        rawPrefix,
       });
     } catch {
       // Bad session options (or a session bug) cost this connection, never the server.
@@ -133,7 +139,20 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         settingsPayload,
         requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
         body: bodyLength ? buf.subarray(parsed.consumed, bodyEnd) : undefined,
-      });
+      }, buf);
+    };
+    // An HTTP/1.1 answer that ends the connection: keep reading (and dropping) so the peer's FIN
+    // is seen and the socket closes; tracked as pending so that close() can end it; a peer that
+    // never closes is dropped after the handshake timeout.
+    const answerAndClose = (response: Buffer) => {
+      pending.add(socket);
+      socket.setTimeout(handshakeTimeout, () => socket.destroy());
+      socket.resume();
+      socket.end(response);
+    };
+    const badRequest = (status: number, message: string) => {
+      done();
+      answerAndClose(formatResponse(status, status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : 'Bad Request', [['connection', 'close']], `${message}\n`));
     };
     const done = () => {
       socket.pause();
@@ -151,16 +170,21 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
       if (kind === 'undecided') return;
       if (kind === 'h2') {
         done();
-        start(socket, info, buf);
+        start(socket, info, buf, undefined, buf);
+        return;
+      }
+      // Neither the preface nor a request line can come of these bytes: answer now, not after
+      // the handshake timeout.
+      if (!couldBeHttp1Request(buf)) {
+        badRequest(400, 'neither the HTTP/2 connection preface nor an HTTP/1.1 request');
         return;
       }
       let parsed;
       try {
         parsed = parseRequestHead(buf, limits);
       } catch (err) {
-        done();
         const e = err as Http1ParseError;
-        socket.end(formatResponse(e.status ?? 400, e.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', [['connection', 'close']], `${e.message}\n`));
+        badRequest(e.status ?? 400, e.message);
         return;
       }
       if (!parsed) return;
@@ -172,6 +196,10 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
       }
       done();
       const reason = !h2cUpgrade ? 'HTTP/1.1 over TLS' : 'settingsPayload' in up ? 'server closing' : up.reason;
+      if (opts.onHttp1Request === undefined) {
+        answerAndClose(http1Answer(reason));
+        return;
+      }
       socket.resume();
       onHttp1(parsed.head, socket, reason);
     };

@@ -11,13 +11,8 @@ import type { NghttpdOptions } from './options';
 
 /** Print frames (-v), stream closes and incoming bytes (--hexdump) for one connection; returns the `closed` printer. */
 export function attachPrinter(conn: Http2Connection, printer: FramePrinter, opts: NghttpdOptions): () => void {
-  if (opts.hexdump) {
-    // The transport's onRawData is one callback per listener and skips the bytes it read while
-    // sniffing, so: dump those (kept in the connection's options) and tap the socket after them.
-    const sniffed = (conn as unknown as { opts?: { initialData?: Buffer } }).opts?.initialData;
-    if (sniffed && sniffed.length) printer.hexdump(sniffed);
-    conn.socket.on('data', (chunk: Buffer) => printer.hexdump(chunk));
-  }
+  // Every byte read, the ones the listener read while sniffing first.
+  if (opts.hexdump) conn.on('rawData', (chunk: Buffer) => printer.hexdump(chunk));
   if (!opts.verbose) return () => printer.closed();
   // The session reports a sent frame when its bytes go to the socket, after everything received
   // in the same read, which is when nghttpd prints it: every event prints as it comes.

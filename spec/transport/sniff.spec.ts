@@ -1,0 +1,104 @@
+/**
+ * What the listener reads before HTTP/2 starts: raw-data listeners see those bytes too; HTTP/1.1
+ * error answers let close() finish; bytes that can be neither the preface nor a request line are
+ * answered at once instead of after the handshake timeout.
+ */
+import test from 'ava';
+import * as net from 'net';
+import { listen } from '../../lib/transport/server';
+import { couldBeHttp1Request } from '../../lib/transport/http1';
+import { encodeFrame } from '../../lib/protocol/frame/codec';
+import { CONNECTION_PREFACE, Flag, FrameType } from '../../lib/protocol/frame/constants';
+import type { Frame } from '../../lib/protocol/frame/types';
+import { HpackEncoder } from '../../lib/protocol/hpack/encoder';
+
+/** Resolves true when `p` settles within `ms`, false otherwise (a bound, not a speed assertion). */
+function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    }, () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+function connectRaw(port: number, allowHalfOpen = false): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen }, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+test('couldBeHttp1Request: every prefix of real request lines is plausible; garbage is not', (t) => {
+  for (const line of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'OPTIONS * HTTP/1.0\r\n', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'POST http://a.example/x?y=1 HTTP/1.1\r\n']) {
+    const b = Buffer.from(line, 'latin1');
+    for (let i = 0; i <= b.length; i++) t.true(couldBeHttp1Request(b.subarray(0, i)), `${JSON.stringify(line)} cut at ${i}`);
+  }
+  for (const bad of ['\x16\x03\x01\x02\x00', ' GET', 'GET  /', 'GET / XTTP/1.1', 'GET / HTTP/x', 'GET / HTTP/1.1\n', 'GET /\x01 HTTP/1.1', '\0\0\0\x04']) {
+    t.false(couldBeHttp1Request(Buffer.from(bad, 'latin1')), JSON.stringify(bad));
+  }
+});
+
+test('raw-data listeners (the option and any number of rawData listeners) see every byte, the sniffed preface included', async (t) => {
+  const seen: Buffer[][] = [[], [], []];
+  let done!: () => void;
+  const answered = new Promise<void>((r) => (done = r));
+  const l = await listen({ connection: { onRawData: (c) => seen[0].push(c) } }, (conn) => {
+    conn.on('rawData', (c) => seen[1].push(c));
+    conn.on('rawData', (c) => seen[2].push(c));
+    conn.on('stream', (st) => {
+      st.respond([[':status', '200']], { endStream: true });
+      done();
+    });
+  });
+  const enc = new HpackEncoder();
+  const sent = Buffer.concat([
+    CONNECTION_PREFACE,
+    encodeFrame({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] } as Frame),
+    encodeFrame({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 1, fragment: enc.encode([[':method', 'GET'], [':scheme', 'http'], [':authority', 'x'], [':path', '/']]) } as Frame),
+  ]);
+  const s = await connectRaw(l.port);
+  s.on('data', () => undefined);
+  s.write(sent);
+  t.true(await within(answered, 5000));
+  s.destroy();
+  await l.close();
+  for (const list of seen) t.true(Buffer.concat(list).equals(sent));
+});
+
+test('after an HTTP/1.1 400 answer, close() resolves even though the client never closes its side', async (t) => {
+  const l = await listen({}, () => undefined);
+  // A client that keeps its side open after the server's FIN.
+  const s = await connectRaw(l.port, true);
+  const got: Buffer[] = [];
+  s.on('data', (c) => got.push(c));
+  s.on('error', () => undefined);
+  s.write('GET / HTTP/1.1\r\nbad header line\r\n\r\n');
+  const answered = new Promise<void>((r) => s.once('end', () => r()));
+  t.true(await within(answered, 5000));
+  t.regex(Buffer.concat(got).toString('latin1'), /^HTTP\/1\.1 400 /);
+  t.true(await within(l.close(), 5000), 'listener.close() resolved');
+  s.destroy();
+});
+
+test('bytes that are neither the preface nor a request line are answered at once, not after the handshake timeout', async (t) => {
+  const l = await listen({ handshakeTimeout: 60000 }, () => undefined);
+  try {
+    const s = await connectRaw(l.port);
+    const got: Buffer[] = [];
+    s.on('data', (c) => got.push(c));
+    s.on('error', () => undefined);
+    // A TLS ClientHello start sent to the cleartext port.
+    s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+    const closed = new Promise<void>((r) => s.once('close', () => r()));
+    s.end();
+    t.true(await within(closed, 5000), 'the server answered and closed well before its 60 s timeout');
+    t.regex(Buffer.concat(got).toString('latin1'), /^HTTP\/1\.1 400 /);
+  } finally {
+    await l.close();
+  }
+});
