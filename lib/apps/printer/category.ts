@@ -5,7 +5,7 @@
  */
 import { FrameType } from '../../protocol/frame/constants';
 import type { Frame } from '../../protocol/frame/types';
-import type { HeadersCategory } from './printer';
+import type { HeadersCategory } from '../../protocol/session/types';
 
 /** Tracks which streams have opened and answered; see the module comment. */
 export class HeadersCategoryTracker {
@@ -31,6 +31,6 @@ export class HeadersCategoryTracker {
     }
     if (this.answered.has(id)) return 'headers';
     this.answered.add(id);
-    return id % 2 === 0 || this.promised.has(id) ? 'push-response' : 'response';
+    return id % 2 === 0 || this.promised.has(id) ? 'push_response' : 'response';
   }
 }

@@ -7,16 +7,18 @@
 import { FrameType } from '../../protocol/frame/constants';
 import { payloadLength, wireFlags } from '../../protocol/frame/codec';
 import type { Frame, HeaderField, PrioritySpec } from '../../protocol/frame/types';
+import type { HeadersCategory as SessionHeadersCategory } from '../../protocol/session/types';
 import { hexdump } from './hexdump';
 import { asciiDump, errorName, flagNames, frameTypeName, hex2, settingName } from './names';
 
 /**
  * What a HEADERS frame means for its stream, as nghttp2 classifies it (`nghttp2_headers_category`):
  * the printer adds `; Open new stream`, `; First response header` or `; First push response
- * header`; `'headers'` (trailers, interim responses) adds nothing. `'push_response'` is accepted
- * as the session's spelling of `'push-response'`, so session categories pass straight through.
+ * header`; `'headers'` (trailers, interim responses) adds nothing. The names are the session's
+ * (`SessionHeadersCategory`, with `'push_response'`), so its events pass straight through.
+ * `'push-response'` is the printer's former spelling, still accepted.
  */
-export type HeadersCategory = 'request' | 'response' | 'push-response' | 'push_response' | 'headers';
+export type HeadersCategory = SessionHeadersCategory | 'push-response';
 
 /** What the caller knows about a frame beyond its bytes. */
 export interface FrameInfo {

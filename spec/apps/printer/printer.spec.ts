@@ -276,7 +276,7 @@ test('HeadersCategoryTracker classifies like nghttp2: request, response, push re
   t.is(c.categorize(h(1), true), 'headers');
   t.is(c.categorize({ type: FrameType.PUSH_PROMISE, flags: 4, streamId: 1, promisedStreamId: 2, fragment: block(1) }, false), undefined);
   t.is(c.categorize(h(1), false), 'response');
-  t.is(c.categorize(h(2), false), 'push-response');
+  t.is(c.categorize(h(2), false), 'push_response');
   t.is(c.categorize(h(1), false), 'headers');
   t.is(c.categorize(ack, false), undefined);
 });
