@@ -65,3 +65,13 @@ export {
 } from '../operators/frames';
 export { createFrameReader, createFrameWriter, frameReaderTransform, readFrames, frameWriterTransform, writeFrames } from '../operators/layers';
 export type { ReaderLayerOptions, WriterLayerOptions } from '../operators/layers';
+// nghttpx: the reverse proxy engine, its options, routing, header rewriting and logs (lib/apps/nghttpx).
+export { startNghttpx } from './apps/nghttpx/proxy';
+export type { NghttpxProxy, ProxyIO as NghttpxIO } from './apps/nghttpx/proxy';
+export { parseArgs as parseNghttpxArgs, parseFrontend, parseBackend } from './apps/nghttpx/options';
+export type { NghttpxOptions, FrontendAddress, BackendAddress } from './apps/nghttpx/options';
+export { helpText as nghttpxHelpText } from './apps/nghttpx/help';
+export { matchRoute, parsePattern, normalizePath } from './apps/nghttpx/routing';
+export type { Route, RoutePattern } from './apps/nghttpx/routing';
+export { backendRequestFields, frontendResponseFields } from './apps/nghttpx/headers';
+export { compileFormat as compileAccessLogFormat, formatAccessLine } from './apps/nghttpx/log';

@@ -1,0 +1,197 @@
+/**
+ * nghttpx's backends: HTTP/1.1 through Node's `http`/`https` with a keep-alive agent, and h2
+ * through our client (one pooled connection per backend address, redialled when it ends).
+ */
+import * as http from 'http';
+import * as https from 'https';
+import type { Readable } from 'stream';
+import { connect, ClientConnection } from '../../transport/client';
+import type { Http2Stream } from '../../transport/stream';
+import type { Field } from './headers';
+import type { BackendAddress } from './options';
+
+/** A backend's answer: status, fields (lowercase names) and the body. */
+export interface BackendResponse {
+  status: number;
+  fields: Field[];
+  body: Readable;
+}
+
+/** One request to a backend: the response (or an error before it), and a way to abandon it. */
+export interface BackendExchange {
+  /** Resolves with the response head; rejects when the backend could not be reached or reset us. */
+  response: Promise<BackendResponse>;
+  /** Give up: close the backend stream / socket. */
+  abort(): void;
+}
+
+/** What a backend request carries. */
+export interface BackendRequest {
+  method: string;
+  scheme: 'http' | 'https';
+  authority: string | undefined;
+  path: string;
+  /** Fields already rewritten for the backend (no Host). */
+  fields: Field[];
+  /** The request body, or undefined when there is none. */
+  body: Readable | undefined;
+}
+
+/** A backend address the proxy forwards to. */
+export interface Backend {
+  readonly address: BackendAddress;
+  /** `host` or the UNIX path, for logs. */
+  readonly label: string;
+  request(req: BackendRequest): BackendExchange;
+  /** Drop pooled connections. */
+  close(): void;
+}
+
+function label(a: BackendAddress): string {
+  return a.unixPath !== undefined ? `unix:${a.unixPath}` : `${a.host}:${a.port}`;
+}
+
+/** Node's `http` headers object from a field list (repeated names become arrays). */
+function headersObject(fields: Field[]): http.OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (const [n, v] of fields) {
+    const prev = out[n];
+    if (prev === undefined) out[n] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[n] = [prev, v];
+  }
+  return out;
+}
+
+/** Raw header pairs from Node into lowercase fields. */
+export function fieldsFromRaw(raw: string[]): Field[] {
+  const out: Field[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i].toLowerCase(), raw[i + 1]]);
+  return out;
+}
+
+class Http1Backend implements Backend {
+  readonly label: string;
+  private readonly agent: http.Agent;
+  constructor(readonly address: BackendAddress, private readonly insecure: boolean) {
+    this.label = label(address);
+    this.agent = address.tls
+      ? new https.Agent({ keepAlive: true, rejectUnauthorized: !insecure, servername: address.sni ?? address.host })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  request(req: BackendRequest): BackendExchange {
+    const a = this.address;
+    const fields: Field[] = [['host', req.authority ?? this.label], ...req.fields];
+    const mod = a.tls ? https : http;
+    const creq = mod.request({
+      host: a.unixPath === undefined ? a.host : undefined,
+      port: a.port,
+      socketPath: a.unixPath,
+      method: req.method,
+      path: req.path,
+      headers: headersObject(fields),
+      agent: this.agent,
+      setHost: false,
+    });
+    const response = new Promise<BackendResponse>((resolve, reject) => {
+      creq.once('response', (res) => {
+        resolve({ status: res.statusCode ?? 502, fields: fieldsFromRaw(res.rawHeaders), body: res });
+      });
+      creq.once('error', reject);
+    });
+    response.catch(() => undefined);
+    if (req.body) {
+      req.body.pipe(creq);
+      req.body.once('error', (err) => creq.destroy(err));
+    } else creq.end();
+    return { response, abort: () => creq.destroy() };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+class Http2Backend implements Backend {
+  readonly label: string;
+  private pool: Promise<ClientConnection> | undefined;
+  constructor(readonly address: BackendAddress, private readonly insecure: boolean) {
+    this.label = label(address);
+  }
+
+  private connection(): Promise<ClientConnection> {
+    if (this.pool) return this.pool;
+    const a = this.address;
+    const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${a.port ?? (a.tls ? 443 : 80)}/`;
+    const p = connect(url, {
+      rejectUnauthorized: !this.insecure,
+      alpnProtocols: ['h2'],
+      timeout: 10000,
+      // A backend connection carries many clients' streams: open the windows wide.
+      connection: { session: { settings: { initialWindowSize: 2 ** 30 }, connectionWindowSize: 2 ** 31 - 1 } },
+    });
+    this.pool = p;
+    p.then(
+      (c) => {
+        c.connection.on('error', () => undefined);
+        const drop = () => {
+          if (this.pool === p) this.pool = undefined;
+        };
+        c.connection.once('close', drop);
+        c.connection.once('goaway', drop);
+      },
+      () => {
+        if (this.pool === p) this.pool = undefined;
+      },
+    );
+    return p;
+  }
+
+  request(req: BackendRequest): BackendExchange {
+    let stream: Http2Stream | undefined;
+    let aborted = false;
+    const response = this.connection().then(
+      (c) =>
+        new Promise<BackendResponse>((resolve, reject) => {
+          if (aborted) return reject(new Error('aborted'));
+          const headers: Field[] = [
+            [':method', req.method],
+            [':scheme', req.scheme],
+            [':authority', req.authority ?? this.label],
+            [':path', req.path],
+            ...req.fields,
+          ];
+          const st = c.connection.request(headers, { endStream: !req.body });
+          stream = st;
+          st.once('response', (h: Field[]) => {
+            const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
+            resolve({ status, fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v]), body: st.body });
+          });
+          st.once('close', (code: number) => reject(new Error(`backend stream closed (error code ${code}) before a response`)));
+          if (req.body) {
+            st.sendBody(req.body).catch(() => st.reset());
+          }
+        }),
+    );
+    response.catch(() => undefined);
+    return {
+      response,
+      abort: () => {
+        aborted = true;
+        stream?.reset();
+      },
+    };
+  }
+
+  close(): void {
+    const p = this.pool;
+    this.pool = undefined;
+    p?.then((c) => c.connection.close(), () => undefined);
+  }
+}
+
+/** Make the backend object for one `-b` address. */
+export function createBackend(address: BackendAddress, insecure: boolean): Backend {
+  return address.proto === 'h2' ? new Http2Backend(address, insecure) : new Http1Backend(address, insecure);
+}

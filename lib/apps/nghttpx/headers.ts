@@ -1,0 +1,100 @@
+/**
+ * nghttpx's header rewriting, pure: the request header list sent to a backend and the response
+ * header list sent to a client (hop-by-hop fields dropped, Via, Server, X-Forwarded-*).
+ */
+import type { NghttpxOptions } from './options';
+
+/** A header field as [lowercase name, value]. */
+export type Field = [string, string];
+
+/**
+ * Connection-specific fields: RFC 9113 section 8.2.2 "An endpoint MUST NOT generate an HTTP/2
+ * message containing connection-specific header fields"; a proxy drops them in both directions
+ * (RFC 9110 section 7.6.1). `te` is kept only as `te: trailers`.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
+
+/** What the proxy knows about a request it forwards. */
+export interface ForwardedRequest {
+  method: string;
+  scheme: 'http' | 'https';
+  /** :authority or Host. */
+  authority: string | undefined;
+  /** :path or request-target. */
+  path: string;
+  /** Regular fields as received (no pseudo-headers), lowercase names. */
+  fields: Field[];
+  /** The client's address (for X-Forwarded-For). */
+  remoteAddress: string;
+  /** The frontend protocol: decides the Via token (`2` or `1.1`). */
+  frontend: 'h2' | 'http/1.1';
+}
+
+type RewriteOptions = Pick<NghttpxOptions, 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
+
+function joinValues(fields: Field[], name: string): string | undefined {
+  const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
+  return vs.length ? vs.join(', ') : undefined;
+}
+
+/**
+ * The request fields for the backend, in nghttpx's order: the client's fields (minus hop-by-hop
+ * and Host), then X-Forwarded-For, X-Forwarded-Proto, Via, then `--add-request-header`s. The
+ * caller adds Host (HTTP/1.1) or :authority (h2).
+ */
+export function backendRequestFields(req: ForwardedRequest, o: RewriteOptions): Field[] {
+  const out: Field[] = [];
+  for (const [n, v] of req.fields) {
+    if (HOP_BY_HOP.has(n) || n === 'host' || n === 'via') continue;
+    if (n === 'te' && v.trim().toLowerCase() !== 'trailers') continue;
+    if (n === 'x-forwarded-for' && (o.stripIncomingXForwardedFor || o.addXForwardedFor)) continue;
+    if (n === 'x-forwarded-proto' && !o.noStripIncomingXForwardedProto) continue;
+    out.push([n, v]);
+  }
+  if (o.addXForwardedFor) {
+    const prev = o.stripIncomingXForwardedFor ? undefined : joinValues(req.fields, 'x-forwarded-for');
+    out.push(['x-forwarded-for', prev ? `${prev}, ${req.remoteAddress}` : req.remoteAddress]);
+  }
+  if (!o.noAddXForwardedProto) out.push(['x-forwarded-proto', req.scheme]);
+  const via = joinValues(req.fields, 'via');
+  if (o.noVia) {
+    if (via !== undefined) out.push(['via', via]);
+  } else {
+    const token = req.frontend === 'h2' ? '2 nghttpx' : '1.1 nghttpx';
+    out.push(['via', via ? `${via}, ${token}` : token]);
+  }
+  for (const h of o.addRequestHeaders) out.push([h[0], h[1]]);
+  return out;
+}
+
+/**
+ * The response fields for the client: the backend's (minus hop-by-hop; minus Server unless
+ * `--no-server-rewrite`), then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
+ * protocol), then `--add-response-header`s.
+ */
+export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions): Field[] {
+  const out: Field[] = [];
+  for (const [n, v] of fields) {
+    if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
+    if (n === 'server' && !o.noServerRewrite) continue;
+    out.push([n, v]);
+  }
+  if (!o.noServerRewrite) out.push(['server', o.serverName]);
+  const via = joinValues(fields, 'via');
+  if (o.noVia) {
+    if (via !== undefined) out.push(['via', via]);
+  } else {
+    const token = backend === 'h2' ? '2 nghttpx' : '1.1 nghttpx';
+    out.push(['via', via ? `${via}, ${token}` : token]);
+  }
+  for (const h of o.addResponseHeaders) out.push([h[0], h[1]]);
+  return out;
+}
+
+/** The body nghttpx sends with an error status it generates itself (e.g. 502). */
+export function errorPage(status: number, reason: string): string {
+  return `<!DOCTYPE html><html lang="en"><title>${status} ${reason}</title><body><h1>${status} ${reason}</h1><footer>nghttpx</footer></body></html>`;
+}
+
+/** Reason phrases of the statuses the proxy generates. */
+export const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
