@@ -1,0 +1,152 @@
+/** Helpers for the nghttpx specs: repo root, free ports, backends and clients the tests own. */
+import { ChildProcess, execFile, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+
+/** The repository root (the directory with package.json), found from wherever the spec runs. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 10; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('package.json not found above ' + __dirname);
+}
+
+export const ROOT = repoRoot();
+export const FIXTURES = path.join(ROOT, 'spec', 'fixtures');
+export const OUR_NGHTTPX = path.join(ROOT, 'bin', 'nghttpx');
+export const HAS = {
+  nghttpd: fs.existsSync('/usr/sbin/nghttpd'),
+  nghttp: fs.existsSync('/usr/bin/nghttp'),
+  curl: fs.existsSync('/usr/bin/curl'),
+};
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolve once something accepts on 127.0.0.1:port (bounded: 50 tries, 100 ms apart). */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/** Stop a child: SIGTERM, SIGKILL after 3 s; resolves when it exited. */
+export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    proc.kill(signal);
+  });
+}
+
+/** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend). */
+export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc = spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', dir, String(port)], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return { port, stop: () => stopProcess(proc) };
+}
+
+/** What the Node HTTP/1.1 backend saw of one request. */
+export interface Seen {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  bodyLength: number;
+  sha256: string;
+}
+
+/**
+ * A Node `http` backend: answers each request with JSON of what it saw (method, url, raw headers,
+ * body length and sha256), after `delayMs` when the path starts with /slow. GET /bytes/N answers
+ * N pseudo-random bytes with their sha256 in x-sha256.
+ */
+export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; stop(): Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const h = crypto.createHash('sha256');
+    let n = 0;
+    req.on('data', (d: Buffer) => {
+      n += d.length;
+      h.update(d);
+    });
+    req.on('end', () => {
+      const s: Seen = { method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, bodyLength: n, sha256: h.digest('hex') };
+      seen.push(s);
+      const m = /^\/bytes\/(\d+)$/.exec(req.url!);
+      if (m) {
+        const body = crypto.randomBytes(Number(m[1]));
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-sha256': crypto.createHash('sha256').update(body).digest('hex'), server: 'echo-backend' });
+        res.end(body);
+        return;
+      }
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-body-length': String(n), 'x-sha256': s.sha256, server: 'echo-backend' });
+        res.end(JSON.stringify(s));
+      };
+      if (req.url!.startsWith('/slow')) setTimeout(send, 600);
+      else send();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    seen,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Run a client binary; resolves with its exit code and output (bounded by a 20 s timeout). */
+export function runClient(cmd: string, args: string[], opts: { encoding?: 'buffer' } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 20000, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: stdout as Buffer, stderr: (stderr as Buffer).toString() });
+    });
+    void opts;
+  });
+}
+
+/** Header value (case-insensitive) from Node raw header pairs. */
+export function rawHeader(raw: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}
+
+export const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
