@@ -25,7 +25,12 @@ export interface ConnectionOptions {
    * length is `session.settingsTimeoutMs`). Milliseconds; 0 disables. Default 1000.
    */
   tickInterval?: number;
-  /** Most bytes pulled from the session per socket write. Default 256 KiB. */
+  /**
+   * Most bytes pulled from the session per socket write. Default 1 MiB: 'drain' comes only once
+   * the socket's queue is empty, so a larger batch keeps the kernel buffer fed across the event
+   * loop turn (h2load at 100 KiB: about +40% over 256 KiB; the batch is views of the bodies,
+   * not copies).
+   */
   maxWriteChunk?: number;
   /** Per-stream buffering: the body Readable's and Writable's highWaterMark. Default 64 KiB. */
   streamHighWaterMark?: number;
@@ -113,7 +118,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.opts = opts;
     this.hwm = opts.streamHighWaterMark ?? 65536;
     this.lowWater = opts.sendLowWaterMark ?? 65536;
-    this.maxWriteChunk = opts.maxWriteChunk ?? 262144;
+    this.maxWriteChunk = opts.maxWriteChunk ?? 1048576;
     const hook = opts.onEvent;
     this.session = new Session({
       ...opts.session,
