@@ -7,7 +7,7 @@ import * as https from 'https';
 import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
-import type { Field } from './headers';
+import { http1Name, Field } from './headers';
 import type { BackendAddress } from './options';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
@@ -54,7 +54,8 @@ function label(a: BackendAddress): string {
 /** Node's `http` headers object from a field list (repeated names become arrays). */
 function headersObject(fields: Field[]): http.OutgoingHttpHeaders {
   const out: Record<string, string | string[]> = {};
-  for (const [n, v] of fields) {
+  for (const [name, v] of fields) {
+    const n = http1Name(name);
     const prev = out[n];
     if (prev === undefined) out[n] = v;
     else if (Array.isArray(prev)) prev.push(v);

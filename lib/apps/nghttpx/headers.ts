@@ -98,3 +98,8 @@ export function errorPage(status: number, reason: string): string {
 
 /** Reason phrases of the statuses the proxy generates. */
 export const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** HTTP/1.1 spelling of a field name as nghttpx writes it: `x-forwarded-for` -> `X-Forwarded-For`. */
+export function http1Name(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+}

@@ -15,7 +15,7 @@ import type { SessionEvent } from '../../protocol/session/types';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FramePrinter } from '../printer/printer';
 import { Backend, createBackend, fieldsFromRaw } from './backend';
-import { backendRequestFields, errorPage, Field, frontendResponseFields, REASONS } from './headers';
+import { backendRequestFields, errorPage, Field, frontendResponseFields, http1Name, REASONS } from './headers';
 import { AccessRecord, compileFormat, formatAccessLine, formatErrorLine, levelEnabled } from './log';
 import type { FrontendAddress, LogLevel, NghttpxOptions } from './options';
 import { matchRoute, Route } from './routing';
@@ -305,7 +305,7 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
         alpn: alpnOf(socket),
         respond: (status, out, endStream) => {
           const flat: string[] = [];
-          for (const [n, v] of out) flat.push(n, v);
+          for (const [n, v] of out) flat.push(http1Name(n), v);
           res.writeHead(status, flat);
           if (endStream) res.end();
         },
