@@ -91,7 +91,7 @@ export interface Seen {
 /**
  * A Node `http` backend: answers each request with JSON of what it saw (method, url, raw headers,
  * body length and sha256), after `delayMs` when the path starts with /slow. GET /bytes/N answers
- * N pseudo-random bytes with their sha256 in x-sha256.
+ * N pseudo-random bytes with their sha256 in x-sha256; GET /die sends half its body and drops.
  */
 export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; stop(): Promise<void> }> {
   const seen: Seen[] = [];
@@ -105,6 +105,13 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
     req.on('end', () => {
       const s: Seen = { method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, bodyLength: n, sha256: h.digest('hex') };
       seen.push(s);
+      if (req.url === '/die') {
+        // Half of the promised body, then the connection drops.
+        res.writeHead(200, { 'content-length': '100000' });
+        res.write(Buffer.alloc(50000));
+        setTimeout(() => res.socket?.destroy(), 50);
+        return;
+      }
       const m = /^\/bytes\/(\d+)$/.exec(req.url!);
       if (m) {
         const body = crypto.randomBytes(Number(m[1]));

@@ -212,3 +212,18 @@ t_('-o prints the frontend frames to the error log with the printer', async (t) 
   t.regex(text, /recv HEADERS frame <length=\d+, flags=0x25, stream_id=13>/);
   t.regex(text, /send DATA frame <length=1024, flags=0x01, stream_id=13>/);
 });
+
+t_('a backend that dies mid-body: the client sees an error (stream reset / cut connection), not a short body', async (t) => {
+  const h2 = await runClient('curl', ['-s', '--http2-prior-knowledge', `${h2c}/die`, '-o', '/dev/null']);
+  t.not(h2.code, 0);
+  const h1 = await runClient('curl', ['-s', '--http1.1', `${h2c}/die`, '-o', '/dev/null']);
+  t.is(h1.code, 18, 'curl: partial file');
+  // The proxy still serves afterwards.
+  const ok = await runClient('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--http2-prior-knowledge', `${h2c}/after-die`]);
+  t.is(ok.stdout.toString(), '200');
+});
+
+t_('an Upgrade other than h2c is not proxied yet: 400', async (t) => {
+  const r = await runClient('curl', ['-si', '--http1.1', `${h2c}/ws`, '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket']);
+  t.regex(r.stdout.toString(), /^HTTP\/1\.1 400 Bad Request\r\n/);
+});
