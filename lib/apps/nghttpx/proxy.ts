@@ -166,11 +166,19 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
     );
     const bx = backend.request({ method: ex.method, scheme: ex.scheme, authority: ex.authority, path: ex.path, fields, body: ex.body });
     let done = false;
+    let clientGone = false;
     ex.onClientGone(() => {
+      clientGone = true;
       if (!done) bx.abort();
     });
     bx.response.then(
       (res) => {
+        if (clientGone) {
+          // The client reset or hung up while the backend was thinking: nobody to answer.
+          res.body.destroy();
+          bx.abort();
+          return;
+        }
         status = res.status;
         const out = frontendResponseFields(res.fields, backend!.address.proto, o);
         const noBody = ex.method === 'HEAD' || res.status === 204 || res.status === 304;
@@ -198,6 +206,7 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
       },
       (err: Error & { code?: string; errno?: number }) => {
         done = true;
+        if (clientGone) return;
         if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'EHOSTUNREACH') {
           log('WARN', 'shrpx_http_downstream_connection.cc:1532', `Backend connect failed; addr=${backend!.label}: errno=${err.errno !== undefined ? -err.errno : err.code}`);
         } else log('WARN', 'shrpx_downstream.cc', `Backend request failed; addr=${backend!.label}: ${err.message}`);
@@ -207,7 +216,13 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
           ex.abort();
         }
       },
-    );
+    ).catch((err: Error) => {
+      // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the backend's
+      // answer): drop both sides of this request; the proxy goes on.
+      log('INFO', 'nghttpx', `request ${ex.method} ${ex.path} dropped: ${err.message}`);
+      bx.abort();
+      ex.abort();
+    });
   };
 
   // ---- HTTP/2 frontend ----
@@ -348,11 +363,18 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
         socket.write(SWITCHING_PROTOCOLS);
         const fields: [string, string][] = fieldsFromRaw(req.rawHeaders);
         const requestHeaders = requestHeadersFromHttp1({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, fields }, 'http');
-        const conn = new Http2Connection(socket, {
-          session: { ...sessionOptions(), role: 'server' },
-          initialData: buf.subarray(length),
-          upgrade: { settingsPayload: settingsPayload!, requestHeaders, body: length ? buf.subarray(0, length) : undefined },
-        });
+        let conn: Http2Connection;
+        try {
+          conn = new Http2Connection(socket, {
+            session: { ...sessionOptions(), role: 'server' },
+            initialData: buf.subarray(length),
+            upgrade: { settingsPayload: settingsPayload!, requestHeaders, body: length ? buf.subarray(0, length) : undefined },
+          });
+        } catch (err) {
+          log('ERROR', 'nghttpx', `could not start an HTTP/2 session after Upgrade: ${(err as Error).message}`);
+          socket.destroy();
+          return;
+        }
         onH2Connection(conn, socket, 'h2c', 'http', getPort(), true);
       };
       const more = (chunk: Buffer) => {
@@ -397,7 +419,14 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
           socket.off('data', onData);
           socket.pause();
           if (kind === 'h2') {
-            const conn = new Http2Connection(socket, { session: { ...sessionOptions(), role: 'server' }, initialData: buf });
+            let conn: Http2Connection;
+            try {
+              conn = new Http2Connection(socket, { session: { ...sessionOptions(), role: 'server' }, initialData: buf });
+            } catch (err) {
+              log('ERROR', 'nghttpx', `could not start an HTTP/2 session: ${(err as Error).message}`);
+              socket.destroy();
+              return;
+            }
             onH2Connection(conn, socket, 'h2c', 'http', getPort(), false);
           } else {
             socket.unshift(buf);
@@ -412,7 +441,14 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
       server = tls.createServer({ ...tlsContext!, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
         socket.on('error', () => undefined);
         if (socket.alpnProtocol === 'h2') {
-          const conn = new Http2Connection(socket, { session: { ...sessionOptions(), role: 'server' } });
+          let conn: Http2Connection;
+          try {
+            conn = new Http2Connection(socket, { session: { ...sessionOptions(), role: 'server' } });
+          } catch (err) {
+            log('ERROR', 'nghttpx', `could not start an HTTP/2 session: ${(err as Error).message}`);
+            socket.destroy();
+            return;
+          }
           onH2Connection(conn, socket, 'h2', 'https', getPort(), false);
         } else handOverH1(socket);
       });

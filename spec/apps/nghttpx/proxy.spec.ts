@@ -7,6 +7,7 @@ import test from 'ava';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http2 from 'http2';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
@@ -226,4 +227,34 @@ t_('a backend that dies mid-body: the client sees an error (stream reset / cut c
 t_('an Upgrade other than h2c is not proxied yet: 400', async (t) => {
   const r = await runClient('curl', ['-si', '--http1.1', `${h2c}/ws`, '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket']);
   t.regex(r.stdout.toString(), /^HTTP\/1\.1 400 Bad Request\r\n/);
+});
+
+t_('clients that go away early or send junk cost only their own request: reset before the answer, bad HTTP2-Settings, garbage bytes', async (t) => {
+  // Node's http2 client resets /slow (held 600 ms by the backend) after 100 ms.
+  const client = http2.connect(h2c);
+  await new Promise<void>((resolve) => {
+    const req = client.request({ ':path': '/slow/reset' });
+    req.on('error', () => undefined);
+    req.on('close', () => resolve());
+    setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 100);
+    req.end();
+  });
+  client.close();
+  // curl gives up on an HTTP/1.1 request before the backend answers.
+  const cut = await runClient('curl', ['-s', '--http1.1', '-m', '0.2', `${h2c}/slow/h1-cut`]);
+  t.is(cut.code, 28);
+  const bad = await runClient('curl', ['-si', '--http1.1', `${h2c}/badsettings`, '-H', 'Connection: Upgrade, HTTP2-Settings', '-H', 'Upgrade: h2c', '-H', 'HTTP2-Settings: !!!']);
+  t.regex(bad.stdout.toString(), /^HTTP\/1\.1 400 /);
+  const junk = await new Promise<string>((resolve) => {
+    const s = net.connect(proxy.ports[0], '127.0.0.1', () => s.end('\x16\x03\x01 not http at all\r\n\r\n'));
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(got));
+  });
+  t.regex(junk, /^(HTTP\/1\.1 400 |$)/);
+  // Wait past the backend's 600 ms so that its late answers arrive, then check the proxy still serves.
+  await new Promise((r) => setTimeout(r, 700));
+  const ok = await runClient('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--http2-prior-knowledge', `${h2c}/still-alive`]);
+  t.is(ok.stdout.toString(), '200');
 });
