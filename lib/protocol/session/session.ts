@@ -1494,6 +1494,16 @@ export class Session {
     // RFC 9113 section 4.3: "Each field block is processed as a discrete unit. Field blocks MUST
     // be transmitted as a contiguous sequence of frames, with no interleaved frames of any other
     // type or from any other stream."
+    if (this.padding === undefined && fixed === 0 && block.length <= max) {
+      // Hot path (every response): the frame header on its own and the HPACK block as it is,
+      // no generic encode and no copy of the block (dataToSendParts coalesces the two).
+      const h = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+      writeFrameHeader(h, 0, block.length, FrameType.HEADERS, frame.flags, frame.streamId);
+      this.out.push(h, block);
+      this.outBytes += FRAME_HEADER_LENGTH + block.length;
+      if (this.frameEvents) this.sent({ type: 'frameSent', frame, headers, category });
+      return;
+    }
     if (block.length + fixed + (this.padding !== undefined ? 256 : 0) <= max) {
       // The padding policy is applied once, so the frame printed is the frame sent.
       const f = this.padding !== undefined ? withPadding(frame, this.padding, { maxFrameSize: max }) : frame;
