@@ -45,7 +45,8 @@ export const ZERO_COPY_MIN = 4096;
  * An HTTP/2 connection endpoint without I/O.
  *
  * The adapter's loop: call `receive(bytes)` with what the transport read; whenever `onWantWrite`
- * fires (or after any command), write `dataToSend()` to the transport; call `tick(Date.now())`
+ * fires (every command that queues bytes signals it), write `dataToSend()` (or, without copying
+ * bodies, `dataToSendParts()`) to the transport; call `tick(Date.now())`
  * from a timer (about once a second) for the SETTINGS timeout; close the transport after
  * `connectionTerminated` once `dataToSend()` returns null.
  *
