@@ -15,6 +15,8 @@ export interface BackendResponse {
   status: number;
   fields: Field[];
   body: Readable;
+  /** Trailer fields, known once `body` has ended (undefined when there were none). */
+  trailers(): Field[] | undefined;
 }
 
 /** One request to a backend: the response (or an error before it), and a way to abandon it. */
@@ -97,7 +99,12 @@ class Http1Backend implements Backend {
     });
     const response = new Promise<BackendResponse>((resolve, reject) => {
       creq.once('response', (res) => {
-        resolve({ status: res.statusCode ?? 502, fields: fieldsFromRaw(res.rawHeaders), body: res });
+        resolve({
+          status: res.statusCode ?? 502,
+          fields: fieldsFromRaw(res.rawHeaders),
+          body: res,
+          trailers: () => (res.rawTrailers.length ? fieldsFromRaw(res.rawTrailers) : undefined),
+        });
       });
       creq.once('error', reject);
     });
@@ -167,7 +174,12 @@ class Http2Backend implements Backend {
           stream = st;
           st.once('response', (h: Field[]) => {
             const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
-            resolve({ status, fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v]), body: st.body });
+            resolve({
+              status,
+              fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v]),
+              body: st.body,
+              trailers: () => st.trailers?.map(([n, v]) => [n, v] as Field),
+            });
           });
           st.once('close', (code: number) => reject(new Error(`backend stream closed (error code ${code}) before a response`)));
           if (req.body) {

@@ -62,8 +62,11 @@ interface Exchange {
   alpn: string;
   /** Send the response head; `endStream` when there is no body. */
   respond(status: number, fields: Field[], endStream: boolean): void;
-  /** The response body sink (after respond()). */
-  writable(): Writable;
+  /**
+   * The response body sink (after respond()). `trailers` is asked when the body ends: HTTP/2
+   * clients get the fields as a trailing HEADERS frame; HTTP/1.1 clients do not get them yet.
+   */
+  writable(trailers?: () => Field[] | undefined): Writable;
   /** Reset / drop the client's request. */
   abort(): void;
   /** Called once when the client is gone before the response finished. */
@@ -173,6 +176,8 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
     });
     bx.response.then(
       (res) => {
+        // Whatever happens below, an error on the backend body must have a listener.
+        res.body.on('error', () => undefined);
         if (clientGone) {
           // The client reset or hung up while the backend was thinking: nobody to answer.
           res.body.destroy();
@@ -183,7 +188,9 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
         const out = frontendResponseFields(res.fields, backend!.address.proto, o);
         const noBody = ex.method === 'HEAD' || res.status === 204 || res.status === 304;
         ex.respond(res.status, out, noBody && res.body.readableEnded);
-        const w = ex.writable();
+        // RFC 9110 section 6.5.1: trailer fields a proxy forwards are those of the message, not
+        // connection-specific ones.
+        const w = ex.writable(() => res.trailers()?.filter(([n]) => !['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade'].includes(n)));
         res.body.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
         });
@@ -263,9 +270,9 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
           responded = true;
           stream.respond([[':status', String(status)], ...fields], { endStream });
         },
-        writable: () => {
+        writable: (trailers) => {
           if (stream.localEnded) return new Writable({ write: (_c, _e, cb) => cb(), final: (cb) => cb() });
-          return stream.writableBody();
+          return stream.writableBody({ trailers });
         },
         abort: () => stream.reset(responded ? 2 : 8),
         onClientGone: (cb) => {
@@ -320,7 +327,9 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
         alpn: alpnOf(socket),
         respond: (status, out, endStream) => {
           const flat: string[] = [];
-          for (const [n, v] of out) flat.push(http1Name(n), v);
+          // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
+          // announcing them (Node refuses it on a Content-Length response anyway).
+          for (const [n, v] of out) if (n !== 'trailer') flat.push(http1Name(n), v);
           res.writeHead(status, flat);
           if (endStream) res.end();
         },

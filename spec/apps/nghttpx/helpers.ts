@@ -66,10 +66,10 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
   });
 }
 
-/** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend). */
+/** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend), with an `x-trailer` trailer on every answer. */
 export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', dir, String(port)], { stdio: 'ignore' });
+  const proc = spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' });
   try {
     await waitForPort(port);
   } catch (e) {
@@ -105,6 +105,13 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
     req.on('end', () => {
       const s: Seen = { method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, bodyLength: n, sha256: h.digest('hex') };
       seen.push(s);
+      if (req.url === '/trailers') {
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+        res.write('body');
+        res.addTrailers({ 'x-checksum': 'abc' });
+        res.end();
+        return;
+      }
       if (req.url === '/die') {
         // Half of the promised body, then the connection drops.
         res.writeHead(200, { 'content-length': '100000' });
