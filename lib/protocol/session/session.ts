@@ -138,6 +138,8 @@ export class Session {
   private goawayStartedAt = 0;
   private goawayReceivedLastId = -1;
   private terminatedEmitted = false;
+  /** Whether the peer's first SETTINGS frame (or the h2c HTTP2-Settings) has been applied. */
+  private remoteSettingsSeen = false;
 
   // Rate limits.
   private readonly resetBucket: TokenBucket;
@@ -163,6 +165,7 @@ export class Session {
       this.limits.maxConcurrentStreams = opts.settings.maxConcurrentStreams;
     }
     this.encoderMaxTableSize = opts.encoderMaxTableSize ?? 4096;
+    this.remoteSettings.maxConcurrentStreams = opts.peerMaxConcurrentStreams ?? 100;
     this.closedIds = new Int32Array(Math.max(0, this.limits.maxClosedStreamsRemembered));
     this.closedCauses = new Uint8Array(this.closedIds.length);
     this.nextStreamId = this.role === 'client' ? 1 : 2;
@@ -694,6 +697,12 @@ export class Session {
     }
     if (!this.settingsBucket.take(this.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'SETTINGS flood');
     const r = this.remoteSettings;
+    if (!this.remoteSettingsSeen) {
+      // The assumed limit (peerMaxConcurrentStreams) gives way to the RFC initial value
+      // ("initially, there is no limit to this value") unless this frame names one.
+      this.remoteSettingsSeen = true;
+      r.maxConcurrentStreams = RFC_INITIAL_SETTINGS.maxConcurrentStreams;
+    }
     for (const e of f.settings) {
       const v = e.value;
       switch (e.id) {

@@ -115,6 +115,12 @@ export interface SessionOptions {
   /** Outbound padding policy (default: no padding). */
   padding?: SessionPaddingPolicy;
   limits?: Partial<SessionLimits>;
+  /**
+   * The peer's SETTINGS_MAX_CONCURRENT_STREAMS assumed until its first SETTINGS frame arrives
+   * (default 100, as nghttp2). RFC 9113 section 6.5.2 makes the initial value unlimited, but a
+   * client that opens hundreds of streams before the server's SETTINGS gets them refused.
+   */
+  peerMaxConcurrentStreams?: number;
   /** A SETTINGS frame not ACKed within this many ms is SETTINGS_TIMEOUT (checked by `tick`). Default 10000. */
   settingsTimeoutMs?: number;
   /** Clock for rate limits and timeouts (default Date.now). Tests inject a fake one. */

@@ -120,3 +120,21 @@ test('content-length on responses: HEAD and 304 carry none, a body longer than a
   t.deepEqual(rst(fs), [[get, ErrorCode.PROTOCOL_ERROR]]);
   t.true(a.events.some((e) => e.type === 'streamClosed' && e.streamId === head && e.errorCode === 0));
 });
+
+test('before the server SETTINGS a client assumes 100 concurrent streams, then uses what the server says', (t) => {
+  const ep = endpoint('client');
+  const peer = new RawPeer(ep.session, 'server');
+  for (let i = 0; i < 150; i++) ep.session.request(req(`/${i}`), { endStream: true });
+  const early = peer.read().filter((f) => f.type === FrameType.HEADERS);
+  t.is(early.length, 100, 'only the assumed 100 go out before the server SETTINGS');
+  // A server SETTINGS without MAX_CONCURRENT_STREAMS means "no limit" (RFC 9113 section 6.5.2).
+  peer.preface();
+  t.is(peer.read().filter((f) => f.type === FrameType.HEADERS).length, 50);
+
+  const capped = endpoint('client', { peerMaxConcurrentStreams: 2 });
+  const peer2 = new RawPeer(capped.session, 'server');
+  for (let i = 0; i < 5; i++) capped.session.request(req(`/${i}`), { endStream: true });
+  t.is(peer2.read().filter((f) => f.type === FrameType.HEADERS).length, 2);
+  peer2.preface([{ id: 3, value: 3 }]);
+  t.is(peer2.read().filter((f) => f.type === FrameType.HEADERS).length, 1, 'the server limit of 3 applies once known');
+});
