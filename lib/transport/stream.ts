@@ -43,8 +43,13 @@ export class Http2Stream extends EventEmitter {
   requestHeaders: HeaderField[] = [];
   /** Final response headers: received (client) or sent (server); empty until then. */
   responseHeaders: HeaderField[] = [];
+  private informationalList: HeaderField[][] | undefined;
   /** 1xx header lists received, in order. */
-  readonly informational: HeaderField[][] = [];
+  get informational(): HeaderField[][] {
+    // Created on first use: most streams never see a 1xx, and this is one allocation per request.
+    if (this.informationalList === undefined) this.informationalList = [];
+    return this.informationalList;
+  }
   /** Trailers received from the peer, if any. */
   trailers: HeaderField[] | undefined;
   /** The peer sent END_STREAM. */
@@ -191,12 +196,19 @@ export class Http2Stream extends EventEmitter {
   // ---- sending ----
 
   /** Send response headers (server). `endStream` when there is no body. */
-  respond(headers: HeaderField[], opts: { endStream?: boolean } = {}): void {
-    const status = headers.find((h) => h[0] === ':status');
-    const informational = status !== undefined && status[1].length === 3 && status[1][0] === '1';
+  respond(headers: HeaderField[], opts?: { endStream?: boolean }): void {
+    let informational = false;
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i];
+      if (h[0] === ':status') {
+        informational = h[1].length === 3 && h[1][0] === '1';
+        break;
+      }
+    }
     if (!informational) this.responseHeaders = headers;
-    this.owner.respond(this.id, headers, !!opts.endStream);
-    if (opts.endStream) this.localEnded = true;
+    const end = opts !== undefined && !!opts.endStream;
+    this.owner.respond(this.id, headers, end);
+    if (end) this.localEnded = true;
   }
 
   /** Queue DATA now, ignoring backpressure (prefer `write`/`writableBody` for large bodies). */

@@ -88,6 +88,14 @@ export class HpackEncoder {
   private buf = Buffer.allocUnsafe(0);
   private base = 0;
   private broken = false;
+  /**
+   * The last block that changed nothing in the dynamic table (no insertion, no size update), with
+   * the fields it encoded: the same fields against the same table encode to the same bytes, so a
+   * server answering with one header list over and over re-sends that block without re-encoding.
+   */
+  private lastBlock: Buffer | null = null;
+  private lastInserted = -1;
+  private readonly lastFields: (string | boolean)[] = [];
 
   constructor(opts: HpackEncoderOptions = {}) {
     const cap = opts.maxTableSize ?? 4096;
@@ -153,7 +161,33 @@ export class HpackEncoder {
     }
   }
 
+  /** Whether `fields` are, field by field, the ones `lastBlock` encodes. */
+  private sameAsLast(fields: readonly HeaderField[]): boolean {
+    const last = this.lastFields;
+    if (last.length !== fields.length * 3 || this.lastInserted !== this.table.inserted) return false;
+    for (let i = 0, j = 0; i < fields.length; i++, j += 3) {
+      const f = fields[i];
+      if (f[0] !== last[j] || f[1] !== last[j + 1] || (f[2] === true) !== last[j + 2]) return false;
+    }
+    return true;
+  }
+
+  private rememberBlock(fields: readonly HeaderField[], block: Buffer): void {
+    const last = this.lastFields;
+    last.length = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      last.push(f[0], f[1], f[2] === true);
+    }
+    this.lastBlock = block;
+    this.lastInserted = this.table.inserted;
+  }
+
   private encodeBlock(fields: readonly HeaderField[]): Buffer {
+    if (this.lastBlock !== null && this.pendingFinal < 0 && this.sameAsLast(fields)) return this.lastBlock;
+    const insertedBefore = this.table.inserted;
+    const lengthBefore = this.table.length;
+    const sizeUpdate = this.pendingFinal >= 0;
     let pos = this.base;
     if (this.pendingFinal >= 0) {
       // RFC 7541 section 4.2: "This dynamic table size update MUST occur at the beginning of the
@@ -226,6 +260,9 @@ export class HpackEncoder {
     }
     const out = this.buf.subarray(this.base, pos);
     this.base = pos;
+    // Only a block that left the table as it found it can be sent again as it is.
+    if (!sizeUpdate && this.table.inserted === insertedBefore && this.table.length === lengthBefore) this.rememberBlock(fields, out);
+    else this.lastBlock = null;
     return out;
   }
 
@@ -264,6 +301,7 @@ export class HpackEncoder {
   }
 
   private setTableSize(size: number): void {
+    this.lastBlock = null;
     this.pendingMin = this.pendingFinal < 0 ? size : Math.min(this.pendingMin, size);
     this.pendingFinal = size;
     this.table.setMaxSize(size);

@@ -150,6 +150,8 @@ export class Session {
 
   /** Scratch for HTTP validation (reused: no allocation per message). */
   private readonly info: MessageInfo = newMessageInfo();
+  /** The names and values of the last response header list that passed checkFields. */
+  private lastCheckedResponse: string[] | null = null;
 
   constructor(opts: SessionOptions) {
     if (opts.role !== 'client' && opts.role !== 'server') throw new ApiMisuseError(`role must be 'client' or 'server'`);
@@ -1282,8 +1284,26 @@ export class Session {
   /** Refuse to send a malformed field section (RFC 9113 section 8.2). */
   private checkFields(headers: HeaderField[], isRequest: boolean, what: string): void {
     if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
+    // A server answering with the same fields again (nghttpd's cached 200 list) checks them once.
+    const last = isRequest ? null : this.lastCheckedResponse;
+    if (last !== null && last.length === headers.length * 2) {
+      let same = true;
+      for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
+        const h = headers[i];
+        if (h[0] !== last[j] || h[1] !== last[j + 1]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
     const err = checkOutgoing(headers, isRequest);
     if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
+    if (!isRequest) {
+      const copy: string[] = this.lastCheckedResponse ?? (this.lastCheckedResponse = []);
+      copy.length = 0;
+      for (let i = 0; i < headers.length; i++) copy.push(headers[i][0], headers[i][1]);
+    }
   }
 
   private checkLocalSettings(s: LocalSettings): void {
