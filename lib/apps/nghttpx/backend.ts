@@ -7,6 +7,7 @@ import * as https from 'https';
 import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
+import { ErrorCode } from '../../protocol/errors';
 import { http1Name, Field } from './headers';
 import type { BackendAddress } from './options';
 
@@ -156,13 +157,52 @@ class Http2Backend implements Backend {
     return p;
   }
 
+  /** Streams open on the pooled connection, and requests waiting for one to close. */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * RFC 9113 section 5.1.2: "An endpoint that receives a HEADERS frame that causes its advertised
+   * concurrent stream limit to be exceeded MUST treat this as a stream error ... of type
+   * PROTOCOL_ERROR or REFUSED_STREAM." So requests beyond the backend's
+   * SETTINGS_MAX_CONCURRENT_STREAMS wait here for a stream to close.
+   */
+  private acquire(c: ClientConnection): Promise<void> {
+    const limit = Math.max(1, c.connection.session.remoteSettings.maxConcurrentStreams);
+    if (this.active < limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => {
+      this.active++;
+      resolve();
+    }));
+  }
+
+  private release(): void {
+    this.active--;
+    const next = this.waiting.shift();
+    if (next) next();
+  }
+
   request(req: BackendRequest): BackendExchange {
     let stream: Http2Stream | undefined;
     let aborted = false;
-    const response = this.connection().then(
-      (c) =>
-        new Promise<BackendResponse>((resolve, reject) => {
-          if (aborted) return reject(new Error('aborted'));
+    const attempt = (retries: number): Promise<BackendResponse> =>
+      this.connection().then(async (c) => {
+        await this.acquire(c);
+        return new Promise<BackendResponse>((resolve, reject) => {
+          let released = false;
+          const release = () => {
+            if (!released) {
+              released = true;
+              this.release();
+            }
+          };
+          if (aborted) {
+            release();
+            return reject(new Error('aborted'));
+          }
           const headers: Field[] = [
             [':method', req.method],
             [':scheme', req.scheme],
@@ -170,9 +210,17 @@ class Http2Backend implements Backend {
             [':path', req.path],
             ...req.fields,
           ];
-          const st = c.connection.request(headers, { endStream: !req.body });
+          let st: Http2Stream;
+          try {
+            st = c.connection.request(headers, { endStream: !req.body });
+          } catch (err) {
+            release();
+            return reject(err);
+          }
           stream = st;
+          let answered = false;
           st.once('response', (h: Field[]) => {
+            answered = true;
             const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
             resolve({
               status,
@@ -181,12 +229,20 @@ class Http2Backend implements Backend {
               trailers: () => st.trailers?.map(([n, v]) => [n, v] as Field),
             });
           });
-          st.once('close', (code: number) => reject(new Error(`backend stream closed (error code ${code}) before a response`)));
+          st.once('close', (code: number) => {
+            release();
+            if (answered) return;
+            // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
+            // without a body may safely go again.
+            if (code === ErrorCode.REFUSED_STREAM && !req.body && retries > 0 && !aborted) resolve(attempt(retries - 1));
+            else reject(new Error(`backend stream closed (error code ${code}) before a response`));
+          });
           if (req.body) {
             st.sendBody(req.body).catch(() => st.reset());
           }
-        }),
-    );
+        });
+      });
+    const response = attempt(2);
     response.catch(() => undefined);
     return {
       response,

@@ -7,7 +7,7 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, OUR_NGHTTPX, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import { freePort, own, OUR_NGHTTPX, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
 
 test('a bad option or value: one message naming it, exit 1', async (t) => {
   for (const [args, msg] of [
@@ -38,7 +38,7 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-cli-'));
   const errlog = path.join(dir, 'error.log');
-  const proc = spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`], { stdio: 'ignore' });
+  const proc = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`], { stdio: 'ignore' }));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let client: http2.ClientHttp2Session | undefined;
   try {
@@ -98,7 +98,7 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
 
 test('SIGTERM exits at once', async (t) => {
   const port = await freePort();
-  const proc = spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], { stdio: 'ignore' });
+  const proc = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
   try {
     await waitForPort(port);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -53,6 +53,19 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/** Children the specs started: killed when the worker exits, even after a crash skipped the hooks. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Remember a child so that it never outlives the spec run. */
+export function own(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
 /** Stop a child: SIGTERM, SIGKILL after 3 s; resolves when it exited. */
 export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -69,7 +82,7 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 /** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend), with an `x-trailer` trailer on every answer. */
 export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' });
+  const proc = own(spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' }));
   try {
     await waitForPort(port);
   } catch (e) {

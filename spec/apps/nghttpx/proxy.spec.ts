@@ -280,3 +280,10 @@ t_('response trailers reach HTTP/2 clients, from an h2 backend (nghttpd --traile
     client.close();
   }
 });
+
+// Needs h2load (nghttp2-client).
+(needs && fs.existsSync('/usr/bin/h2load') ? test : test.skip)('more streams than the h2 backend allows (nghttpd: 100) wait for one to close: 4 clients x 100 streams all answered', async (t) => {
+  const r = await runClient('/usr/bin/h2load', ['-n', '800', '-c', '4', '-m', '100', `${h2c}/files/1k`]);
+  t.is(r.code, 0);
+  t.regex(r.stdout.toString(), /requests: 800 total, 800 started, 800 done, 800 succeeded, 0 failed/);
+});
