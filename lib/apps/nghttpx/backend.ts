@@ -88,33 +88,49 @@ class Http1Backend implements Backend {
     const a = this.address;
     const fields: Field[] = [['host', req.authority ?? this.label], ...req.fields];
     const mod = a.tls ? https : http;
-    const creq = mod.request({
-      host: a.unixPath === undefined ? a.host : undefined,
-      port: a.port,
-      socketPath: a.unixPath,
-      method: req.method,
-      path: req.path,
-      headers: headersObject(fields),
-      agent: this.agent,
-      setHost: false,
-    });
-    const response = new Promise<BackendResponse>((resolve, reject) => {
-      creq.once('response', (res) => {
-        resolve({
-          status: res.statusCode ?? 502,
-          fields: fieldsFromRaw(res.rawHeaders),
-          body: res,
-          trailers: () => (res.rawTrailers.length ? fieldsFromRaw(res.rawTrailers) : undefined),
+    let current: http.ClientRequest | undefined;
+    let aborted = false;
+    const attempt = (retry: boolean): Promise<BackendResponse> =>
+      new Promise<BackendResponse>((resolve, reject) => {
+        const creq = mod.request({
+          host: a.unixPath === undefined ? a.host : undefined,
+          port: a.port,
+          socketPath: a.unixPath,
+          method: req.method,
+          path: req.path,
+          headers: headersObject(fields),
+          agent: this.agent,
+          setHost: false,
         });
+        current = creq;
+        creq.once('response', (res) => {
+          resolve({
+            status: res.statusCode ?? 502,
+            fields: fieldsFromRaw(res.rawHeaders),
+            body: res,
+            trailers: () => (res.rawTrailers.length ? fieldsFromRaw(res.rawTrailers) : undefined),
+          });
+        });
+        creq.once('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive socket the backend closed just as we reused it: the request never
+          // reached the backend, so a bodiless one goes again on a fresh connection.
+          if (retry && !aborted && creq.reusedSocket && err.code === 'ECONNRESET' && !req.body) resolve(attempt(false));
+          else reject(err);
+        });
+        if (req.body) {
+          req.body.pipe(creq);
+          req.body.once('error', (err) => creq.destroy(err));
+        } else creq.end();
       });
-      creq.once('error', reject);
-    });
+    const response = attempt(true);
     response.catch(() => undefined);
-    if (req.body) {
-      req.body.pipe(creq);
-      req.body.once('error', (err) => creq.destroy(err));
-    } else creq.end();
-    return { response, abort: () => creq.destroy() };
+    return {
+      response,
+      abort: () => {
+        aborted = true;
+        current?.destroy();
+      },
+    };
   }
 
   close(): void {
