@@ -205,12 +205,13 @@ class ConnectionRun {
     const o = this.o;
     const useUpgrade = o.upgrade && first.scheme === 'http';
     const settings = initialSettings(o);
+    // The session announces given settings in the order this object lists them: the reference's
+    // order is MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE, HEADER_TABLE_SIZE, ENABLE_PUSH,
+    // NO_RFC7540_PRIORITIES (each only when asked for, apart from the first two).
     const sessionSettings: NonNullable<SessionOptions['settings']> = {
       maxConcurrentStreams: o.maxConcurrentStreams,
       initialWindowSize: 2 ** o.windowBits - 1,
     };
-    // Given settings are always announced: name ENABLE_PUSH only to turn push off, as the reference.
-    if (o.noPush) sessionSettings.enablePush = false;
     // -c given several times with a smaller value before the last: announce the smallest, then
     // the last, so the server's encoder goes through two table size changes. The reference puts
     // both entries in one SETTINGS frame; the session takes one value per frame, so the last
@@ -222,6 +223,8 @@ class ConnectionRun {
       sessionSettings.headerTableSize = minSize < lastSize ? minSize : lastSize;
       if (minSize < lastSize) secondTableSize = lastSize;
     }
+    // Given settings are always announced: name ENABLE_PUSH only to turn push off, as the reference.
+    if (o.noPush) sessionSettings.enablePush = false;
     if (o.noRfc7540Pri) sessionSettings.noRfc7540Priorities = true;
     const cw = connectionWindow(o);
 
@@ -308,6 +311,7 @@ class ConnectionRun {
             settings: sessionSettings,
             connectionWindowSize: cw,
             encoderMaxTableSize: o.encoderHeaderTableSize,
+            peerMaxConcurrentStreams: o.peerMaxConcurrentStreams,
             padding: o.padding > 0 ? { fixed: o.padding } : undefined,
           },
           onEvent: (ev) => this.onEvent(ev),

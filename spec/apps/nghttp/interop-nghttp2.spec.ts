@@ -249,3 +249,8 @@ test('--encoder-header-table-size=0: no dynamic table, so a repeated request is 
   t.is(b15 - b13, a15 - a13);
   t.true(b15 >= b13);
 });
+
+test('--no-push -c 0 --no-rfc7540-pri: the same SETTINGS entries in the same order as the reference', async (t) => {
+  const { ours } = await compare(t, ['-nv', '--no-push', '-c', '0', '--no-rfc7540-pri', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.regex(ours.stdout, /\(niv=5\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]\n {10}\[SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):65535\]\n {10}\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]\n {10}\[SETTINGS_ENABLE_PUSH\(0x02\):0\]\n {10}\[SETTINGS_NO_RFC7540_PRIORITIES\(0x09\):1\]\n/);
+});
