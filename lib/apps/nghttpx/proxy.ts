@@ -298,7 +298,11 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
 
   // ---- HTTP/1.1 frontend (Node's parser), with Upgrade: h2c ----
   const makeH1Server = (scheme: 'http' | 'https', alpnOf: (s: net.Socket) => string, getPort: () => number | undefined) => {
-    const server = http.createServer({ keepAliveTimeout: 60000 });
+    // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none);
+    // idle and stalled connections are dropped by the socket timeout instead (nghttpx's
+    // --frontend-read-timeout default is 1 minute).
+    const server = http.createServer({ keepAliveTimeout: 0 });
+    server.setTimeout(60000);
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket;
       h1Sockets.set(socket, (h1Sockets.get(socket) ?? 0) + 1);
