@@ -346,14 +346,7 @@ class ConnectionRun {
     }
     const conn = cc.connection;
     this.connection = conn;
-    // Print sent frames when the transport takes their bytes, as the reference does on send.
     const session = conn.session;
-    const dataToSend = session.dataToSend.bind(session);
-    session.dataToSend = (maxBytes?: number) => {
-      const b = dataToSend(maxBytes);
-      this.trace.flushSent();
-      return b;
-    };
     const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
     conn.on('error', () => {
       // Reported from the close info below.
@@ -604,8 +597,10 @@ class ConnectionRun {
           const k = ev.frame.streamId;
           this.unacked.set(k, Math.max(0, (this.unacked.get(k) ?? 0) - (ev.frame as WindowUpdateFrame).windowSizeIncrement));
         }
+        // The session reports a frame as sent when the transport takes its bytes (the moment
+        // nghttp2's on_frame_send fires), so it is printed now.
         this.trace.sent(ev.frame, ev.headers, ev.category);
-        if (this.connectionClosed) this.trace.flushSent();
+        this.trace.flushSent();
         break;
       case 'frameReceived':
         this.trace.received(ev.frame, ev.headers, ev.category);
