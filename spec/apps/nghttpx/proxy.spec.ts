@@ -287,3 +287,27 @@ t_('response trailers reach HTTP/2 clients, from an h2 backend (nghttpd --traile
   t.is(r.code, 0);
   t.regex(r.stdout.toString(), /requests: 800 total, 800 started, 800 done, 800 succeeded, 0 failed/);
 });
+
+t_('UNIX domain sockets: frontend unix:PATH, HTTP/1.1 backend unix:PATH', async (t) => {
+  const http = await import('http');
+  const backendPath = path.join(dir, 'backend.sock');
+  const frontPath = path.join(dir, 'front.sock');
+  const backend = http.createServer((req, res) => res.end(`unix ${req.url} ${req.headers.via}`));
+  await new Promise<void>((r) => backend.listen(backendPath, r));
+  const p = parseArgs(['--conf=/dev/null', `-funix:${frontPath};no-tls`, `-bunix:${backendPath}`]);
+  if (p.kind !== 'run') throw new Error('bad args');
+  const px = await startNghttpx(p.options, { errorLog: () => undefined });
+  try {
+    t.deepEqual(px.addresses, [`unix:${frontPath}`]);
+    const h2 = await runClient('curl', ['-s', '--unix-socket', frontPath, '--http2-prior-knowledge', 'http://localhost/u2']);
+    t.is(h2.stdout.toString(), 'unix /u2 2 nghttpx');
+    const h1 = await runClient('curl', ['-s', '--unix-socket', frontPath, 'http://localhost/u1']);
+    t.is(h1.stdout.toString(), 'unix /u1 1.1 nghttpx');
+  } finally {
+    await px.shutdown(1000);
+    await new Promise<void>((r) => {
+      backend.closeAllConnections();
+      backend.close(() => r());
+    });
+  }
+});
