@@ -12,6 +12,7 @@ import type { SessionOptions, SessionEvent } from '../protocol/session/session';
 import type { HeaderField } from '../protocol/frame/types';
 import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
+import { IdMap } from '../protocol/session/id-map';
 
 /** The session options a connection passes through (it supplies `onEvent`/`onWantWrite` itself). */
 export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite'>;
@@ -89,7 +90,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   /** The transport. */
   readonly socket: Duplex;
   /** Open streams by id. */
-  readonly streams = new Map<number, Http2Stream>();
+  readonly streams = new IdMap<Http2Stream>();
   /** Set once the socket is gone. */
   closed = false;
   /** Set when the connection ended; see {@link CloseInfo}. */

@@ -24,6 +24,7 @@ import {
 import { WriteScheduler } from './scheduler';
 import { defaultLocalSettings, encodeSettingsPayload, SETTING_KEYS, settingsEntries } from './settings';
 import { Stream } from './stream';
+import { IdMap } from './id-map';
 import { isViolation, lateFrameVerdict, StreamEvent, StreamState, transition, Violation } from './stream-state';
 import { TokenBucket } from './token-bucket';
 import {
@@ -86,7 +87,7 @@ export class Session {
   private readonly onRawFrame: (f: Frame) => void;
   private readonly onFrame: (f: Frame) => void;
 
-  private readonly streams = new Map<number, Stream>();
+  private readonly streams = new IdMap<Stream>();
   /** Recently closed streams and how they closed (bounded FIFO). */
   private readonly closedIds: Int32Array;
   private readonly closedCauses: Uint8Array;
