@@ -141,7 +141,7 @@ class Http1Backend implements Backend {
 class Http2Backend implements Backend {
   readonly label: string;
   private pool: Promise<ClientConnection> | undefined;
-  constructor(readonly address: BackendAddress, private readonly insecure: boolean) {
+  constructor(readonly address: BackendAddress, private readonly insecure: boolean, private readonly windows: { stream: number; connection: number }) {
     this.label = label(address);
   }
 
@@ -153,8 +153,10 @@ class Http2Backend implements Backend {
       rejectUnauthorized: !this.insecure,
       alpnProtocols: ['h2'],
       timeout: 10000,
-      // A backend connection carries many clients' streams: open the windows wide.
-      connection: { session: { settings: { initialWindowSize: 2 ** 30 }, connectionWindowSize: 2 ** 31 - 1 } },
+      // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
+      // pile up here (the body is read only as the client takes it); the connection window is
+      // wide so that one slow stream does not stall the others.
+      connection: { session: { settings: { initialWindowSize: this.windows.stream }, connectionWindowSize: this.windows.connection } },
     });
     this.pool = p;
     p.then(
@@ -277,6 +279,6 @@ class Http2Backend implements Backend {
 }
 
 /** Make the backend object for one `-b` address. */
-export function createBackend(address: BackendAddress, insecure: boolean): Backend {
-  return address.proto === 'h2' ? new Http2Backend(address, insecure) : new Http1Backend(address, insecure);
+export function createBackend(address: BackendAddress, insecure: boolean, windows = { stream: 65535, connection: 2 ** 31 - 1 }): Backend {
+  return address.proto === 'h2' ? new Http2Backend(address, insecure, windows) : new Http1Backend(address, insecure);
 }

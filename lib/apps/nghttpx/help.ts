@@ -37,6 +37,8 @@ HTTP/2:
   -c, --frontend-http2-max-concurrent-streams=<N>   Default: 100
   --frontend-http2-window-size=<SIZE>               Default: 65535
   --frontend-http2-connection-window-size=<SIZE>    Default: 65535
+  --backend-http2-window-size=<SIZE>                Default: 65535
+  --backend-http2-connection-window-size=<SIZE>     Default: 2147483647
 
 HTTP:
   --no-via                 Do not add or append to Via.

@@ -64,6 +64,10 @@ export interface NghttpxOptions {
   frontendWindowSize: number;
   /** Connection-level receive window for clients. */
   frontendConnectionWindowSize: number;
+  /** SETTINGS_INITIAL_WINDOW_SIZE we advertise to h2 backends (bounds what one response may buffer). */
+  backendWindowSize: number;
+  /** Connection-level receive window for h2 backends. */
+  backendConnectionWindowSize: number;
   insecure: boolean;
   /** The `--conf` path that was read, if any. */
   conf?: string;
@@ -106,6 +110,8 @@ const SPECS: OptionSpec[] = [
   { long: 'frontend-http2-max-concurrent-streams', short: 'c', arg: true },
   { long: 'frontend-http2-window-size', arg: true },
   { long: 'frontend-http2-connection-window-size', arg: true },
+  { long: 'backend-http2-window-size', arg: true },
+  { long: 'backend-http2-connection-window-size', arg: true },
   { long: 'insecure', short: 'k', arg: false },
   { long: 'single-process', arg: false },
   { long: 'single-thread', arg: false },
@@ -288,6 +294,8 @@ export function defaultOptions(): NghttpxOptions {
     maxConcurrentStreams: 100,
     frontendWindowSize: 65535,
     frontendConnectionWindowSize: 65535,
+    backendWindowSize: 65535,
+    backendConnectionWindowSize: 2 ** 31 - 1,
     insecure: false,
   };
 }
@@ -331,6 +339,8 @@ function apply(o: NghttpxOptions, name: string, value: string | undefined, fromC
     case 'frontend-http2-max-concurrent-streams': o.maxConcurrentStreams = parseInteger(v, name, 1, 2 ** 31 - 1); break;
     case 'frontend-http2-window-size': o.frontendWindowSize = parseInteger(v, name, 0, 2 ** 31 - 1); break;
     case 'frontend-http2-connection-window-size': o.frontendConnectionWindowSize = parseInteger(v, name, 65535, 2 ** 31 - 1); break;
+    case 'backend-http2-window-size': o.backendWindowSize = parseInteger(v, name, 0, 2 ** 31 - 1); break;
+    case 'backend-http2-connection-window-size': o.backendConnectionWindowSize = parseInteger(v, name, 65535, 2 ** 31 - 1); break;
     case 'insecure': o.insecure = flag(); break;
     case 'single-process': case 'single-thread': flag(); break;
     case 'workers': {

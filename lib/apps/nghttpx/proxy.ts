@@ -99,7 +99,7 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
   const routes: Route<Group>[] = [];
   const allBackends: Backend[] = [];
   for (const addr of o.backends) {
-    const be = createBackend(addr, o.insecure);
+    const be = createBackend(addr, o.insecure, { stream: o.backendWindowSize, connection: o.backendConnectionWindowSize });
     allBackends.push(be);
     for (const p of addr.patterns) {
       let g = groups.get(p.key);

@@ -311,3 +311,31 @@ t_('UNIX domain sockets: frontend unix:PATH, HTTP/1.1 backend unix:PATH', async 
     });
   }
 });
+
+// Known to fail until the transport is fixed: Http2Stream.pump() (lib/transport/stream.ts) runs on
+// every DATA frame delivered and moves at least one chunk into the body Readable (releasing its
+// window) even when that Readable is full, so a stopped reader never stops the peer. Here the
+// backend stream's body is piped to a client that reads nothing: the proxy should hold about a
+// window's worth, not the whole 64 MiB response.
+(needs ? test.serial.failing : test.skip)('backpressure: a client that stops reading stops the h2 backend (transport fix pending)', async (t) => {
+  // Written 1 MiB at a time, so that no 64 MiB buffer of our own blurs the measure.
+  const fd = fs.openSync(path.join(dir, 'files', 'huge.bin'), 'w');
+  const mib = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < 64; i++) fs.writeSync(fd, mib);
+  fs.closeSync(fd);
+  const before = process.memoryUsage().arrayBuffers;
+  const client = http2.connect(h2c);
+  try {
+    const req = client.request({ ':path': '/files/huge.bin' });
+    req.on('error', () => undefined);
+    req.pause();
+    req.end();
+    await new Promise((r) => setTimeout(r, 800));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    t.log(`arrayBuffers grew by ${Math.round(grown / 1048576)} MiB`);
+    t.true(grown < 24 * 1024 * 1024, `the proxy buffered ${Math.round(grown / 1048576)} MiB for a client that read nothing`);
+  } finally {
+    client.destroy();
+    fs.rmSync(path.join(dir, 'files', 'huge.bin'));
+  }
+});
