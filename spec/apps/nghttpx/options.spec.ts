@@ -34,6 +34,12 @@ test('flags and values, short clusters, defaults', (t) => {
   t.deepEqual(o.addRequestHeaders, [['x-a', '1']]);
   t.deepEqual(o.addResponseHeaders, [['x-b', '2']]);
   t.is(o.frontendWindowSize, 65535);
+  t.is(o.backendWindowSize, 65535);
+  t.is(o.backendConnectionWindowSize, 2 ** 31 - 1);
+  const w = run(['-f*,0;no-tls', '--backend-http2-window-size=1048576', '--backend-http2-connection-window-size', '70000', '--frontend-http2-window-size=100000']);
+  t.is(w.backendWindowSize, 1048576);
+  t.is(w.backendConnectionWindowSize, 70000);
+  t.is(w.frontendWindowSize, 100000);
   t.is(o.accesslogFormat, '$remote_addr - - [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"');
 });
 
