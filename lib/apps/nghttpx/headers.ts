@@ -26,8 +26,11 @@ export interface ForwardedRequest {
   fields: Field[];
   /** The client's address (for X-Forwarded-For). */
   remoteAddress: string;
-  /** The frontend protocol: decides the Via token (`2` or `1.1`). */
-  frontend: 'h2' | 'http/1.1';
+  /**
+   * The protocol the request arrived in: decides the Via token (`2`, `1.1`, `1.0`). An h2c
+   * Upgrade request arrived as HTTP/1.1 (nghttpx writes `1.1` for it).
+   */
+  frontend: 'h2' | 'http/1.1' | 'http/1.0';
 }
 
 type RewriteOptions = Pick<NghttpxOptions, 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
@@ -60,7 +63,7 @@ export function backendRequestFields(req: ForwardedRequest, o: RewriteOptions): 
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);
   } else {
-    const token = req.frontend === 'h2' ? '2 nghttpx' : '1.1 nghttpx';
+    const token = req.frontend === 'h2' ? '2 nghttpx' : req.frontend === 'http/1.0' ? '1.0 nghttpx' : '1.1 nghttpx';
     out.push(['via', via ? `${via}, ${token}` : token]);
   }
   for (const h of o.addRequestHeaders) out.push([h[0], h[1]]);
@@ -69,16 +72,19 @@ export function backendRequestFields(req: ForwardedRequest, o: RewriteOptions): 
 
 /**
  * The response fields for the client: the backend's (minus hop-by-hop; minus Server unless
- * `--no-server-rewrite`), then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
+ * `--no-server-rewrite`), then `framing`, then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
  * protocol), then `--add-response-header`s.
  */
-export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions): Field[] {
+export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions, framing: Field[] = []): Field[] {
   const out: Field[] = [];
   for (const [n, v] of fields) {
     if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
     if (n === 'server' && !o.noServerRewrite) continue;
     out.push([n, v]);
   }
+  // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
+  // nghttpx writes it: after the backend's fields.
+  out.push(...framing);
   if (!o.noServerRewrite) out.push(['server', o.serverName]);
   const via = joinValues(fields, 'via');
   if (o.noVia) {

@@ -164,7 +164,15 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
     const g = route.target;
     backend = g.backends[g.next++ % g.backends.length];
     const fields = backendRequestFields(
-      { method: ex.method, scheme: ex.scheme, authority: ex.authority, path: ex.path, fields: ex.fields, remoteAddress: ex.remoteAddress, frontend: ex.frontend },
+      {
+        method: ex.method,
+        scheme: ex.scheme,
+        authority: ex.authority,
+        path: ex.path,
+        fields: ex.fields,
+        remoteAddress: ex.remoteAddress,
+        frontend: ex.protocolVersion === 'HTTP/2' ? 'h2' : ex.protocolVersion === 'HTTP/1.0' ? 'http/1.0' : 'http/1.1',
+      },
       o,
     );
     const bx = backend.request({ method: ex.method, scheme: ex.scheme, authority: ex.authority, path: ex.path, fields, body: ex.body });
@@ -185,8 +193,11 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
           return;
         }
         status = res.status;
-        const out = frontendResponseFields(res.fields, backend!.address.proto, o);
-        const noBody = ex.method === 'HEAD' || res.status === 204 || res.status === 304;
+        const noBody = ex.method === 'HEAD' || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
+        // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the field
+        // where nghttpx puts it (Node would append it last).
+        const chunked = ex.protocolVersion === 'HTTP/1.1' && ex.frontend === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
+        const out = frontendResponseFields(res.fields, backend!.address.proto, o, chunked ? [['transfer-encoding', 'chunked']] : []);
         ex.respond(res.status, out, noBody && res.body.readableEnded);
         // RFC 9110 section 6.5.1: trailer fields a proxy forwards are those of the message, not
         // connection-specific ones.
