@@ -109,7 +109,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   private closing = false;
   private closeTimer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  private waiters = new Map<number, ((err?: Error | null) => void)[]>();
+  private waiters = new IdMap<((err?: Error | null) => void)[]>();
   private subject: Subject<SessionEvent> | undefined;
   private readonly boundFlush = () => this.flush();
 
