@@ -8,6 +8,7 @@
  */
 import type { PrioritySpec } from '../frame/types';
 import type { Stream } from './stream';
+import { IdMap } from './id-map';
 
 /** Stride constant: a node of weight w advances its pass by sent * STRIDE / w. */
 const STRIDE = 256;
@@ -37,7 +38,7 @@ export class WriteScheduler {
   /** RFC 7540 mode: the dependency tree decides. */
   private treeMode = false;
   private readonly root = new PNode(0);
-  private readonly nodes = new Map<number, PNode>();
+  private readonly nodes = new IdMap<PNode>();
 
   /** @param maxNodes most tree nodes kept (blocks memory exhaustion by PRIORITY frames on idle streams). */
   constructor(private readonly maxNodes = 10000) {}
