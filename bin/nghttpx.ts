@@ -40,10 +40,17 @@ async function main(): Promise<void> {
   }
   for (const w of parsed.warnings) proxy.log('WARN', 'nghttpx', w);
   process.once('SIGQUIT', () => {
-    void proxy.shutdown().then(() => {
-      proxy.log('NOTICE', 'shrpx.cc:5209', 'Shutdown momentarily');
-      process.exit(0);
-    });
+    proxy
+      .shutdown()
+      .then(() => {
+        proxy.log('NOTICE', 'shrpx.cc:5209', 'Shutdown momentarily');
+        process.exit(0);
+      })
+      .catch((err: Error) => {
+        proxy.log('ERROR', 'nghttpx', `graceful shutdown failed: ${err.message}`);
+        proxy.destroy();
+        process.exit(1);
+      });
   });
   const now = () => {
     proxy.destroy();

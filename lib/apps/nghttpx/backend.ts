@@ -274,7 +274,10 @@ class Http2Backend implements Backend {
   close(): void {
     const p = this.pool;
     this.pool = undefined;
-    p?.then((c) => c.connection.close(), () => undefined);
+    p?.then(
+      (c) => c.connection.close().catch(() => undefined),
+      () => undefined,
+    ).catch(() => undefined);
   }
 }
 

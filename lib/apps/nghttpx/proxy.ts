@@ -80,6 +80,13 @@ function openLog(path: string): (line: string) => void {
   return (line) => fs.writeSync(fd, line + '\n');
 }
 
+/** Close a connection gracefully; a session that cannot say GOAWAY any more is simply dropped. */
+function closeQuietly(c: Http2Connection): Promise<void> {
+  return Promise.resolve()
+    .then(() => c.close())
+    .catch(() => c.destroy());
+}
+
 const threadId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
 
 /** Start nghttpx with parsed options; resolves once every frontend listens. */
@@ -297,7 +304,7 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
         stream.reset(2);
       }
     });
-    if (closing) void conn.close();
+    if (closing) void closeQuietly(conn);
   };
 
   const sessionOptions = () => ({
@@ -531,7 +538,7 @@ export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise
       log('NOTICE', 'shrpx_worker_process.cc:113', 'Graceful shutdown signal received');
       for (const s of listeners) s.close();
       for (const [s, n] of h1Sockets) if (n === 0) s.end();
-      await Promise.all([...h2Conns].map((c) => c.close()));
+      await Promise.all([...h2Conns].map(closeQuietly));
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline && [...h1Sockets].some(([s, n]) => n > 0 && !s.destroyed)) {
         await new Promise((r) => setTimeout(r, 20));
