@@ -77,7 +77,7 @@ export function fieldsFromRaw(raw: string[]): Field[] {
 class Http1Backend implements Backend {
   readonly label: string;
   private readonly agent: http.Agent;
-  constructor(readonly address: BackendAddress, private readonly insecure: boolean) {
+  constructor(readonly address: BackendAddress, insecure: boolean) {
     this.label = label(address);
     this.agent = address.tls
       ? new https.Agent({ keepAlive: true, rejectUnauthorized: !insecure, servername: address.sni ?? address.host })
