@@ -367,7 +367,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         // Set before 'stream' so listeners know at once whether a body follows; 'end' after it.
         if (ev.endStream) st.remoteEnded = true;
         this.emit('stream', st);
-        if (ev.endStream) st.emit('end');
+        if (ev.endStream && st.listenerCount('end') > 0) st.emit('end');
         break;
       }
       case 'responseReceived': {

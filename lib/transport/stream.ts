@@ -30,6 +30,9 @@ export class StreamClosedError extends Error {
   }
 }
 
+/** The empty receive queue every stream starts with (never pushed to: replaced on first DATA). */
+const NO_DATA: Buffer[] = [];
+
 /** What a stream is, seen from our side. */
 export type StreamKind = 'request' | 'pushed';
 
@@ -62,7 +65,8 @@ export class Http2Stream extends EventEmitter {
   /** Whether the stream was reset, and by whom. */
   resetBy: 'local' | 'remote' | undefined;
 
-  private queue: Buffer[] = [];
+  /** Received DATA not yet moved into the body Readable (shared empty array until the first chunk). */
+  private queue: Buffer[] = NO_DATA;
   /** Bytes at the head of `queue` that were never flow-controlled. */
   private uncounted = 0;
   private queuedLen = 0;
@@ -123,6 +127,7 @@ export class Http2Stream extends EventEmitter {
   deliver(data: Buffer, counted = true): void {
     if (data.length === 0) return;
     if (!counted) this.uncounted += data.length;
+    if (this.queue === NO_DATA) this.queue = [];
     this.queue.push(data);
     this.queuedLen += data.length;
     if (this.readable) this.pump();
@@ -133,7 +138,8 @@ export class Http2Stream extends EventEmitter {
     if (this.remoteEnded) return;
     this.remoteEnded = true;
     if (this.readable) this.pump();
-    this.emit('end');
+    // emit() allocates its arguments array even with nobody listening: one per request saved.
+    if (this.listenerCount('end') > 0) this.emit('end');
   }
 
   /** Connection side: the stream is fully closed. */
@@ -153,7 +159,7 @@ export class Http2Stream extends EventEmitter {
     if (this.writable && !this.writable.writableFinished && !this.writable.destroyed) {
       this.writable.destroy(err ?? new StreamClosedError(this.id, errorCode));
     }
-    this.emit('close', errorCode);
+    if (this.listenerCount('close') > 0) this.emit('close', errorCode);
   }
 
   private pump(): void {
@@ -183,7 +189,7 @@ export class Http2Stream extends EventEmitter {
   /** Drop the queued bytes, giving back their window. */
   private discardQueue(): void {
     this.releaseQueued();
-    this.queue = [];
+    this.queue = NO_DATA;
     this.queuedLen = 0;
     this.uncounted = 0;
   }

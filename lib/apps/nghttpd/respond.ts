@@ -42,7 +42,24 @@ export function sendResponse(stream: Http2Stream, r: SiteResponse, site: StaticS
       }
       return;
     }
-    void streamFile(stream, r.file!, site, tr);
+    const file = r.file!;
+    if (file.small) {
+      // A cached small file goes out right here: no async function (and its promise) per request.
+      try {
+        if (tr) {
+          if (file.small.length) stream.sendData(file.small, false);
+          stream.end(tr);
+        } else {
+          stream.sendData(file.small, true);
+        }
+      } catch {
+        safeReset(stream);
+      } finally {
+        site.release(file);
+      }
+      return;
+    }
+    void streamFile(stream, file, site, tr);
   } catch {
     if (r.file) site.release(r.file);
     safeReset(stream);
