@@ -71,6 +71,8 @@ export class Http2Stream extends EventEmitter {
   private uncounted = 0;
   private queuedLen = 0;
   private readable: Readable | undefined;
+  /** The body Readable asked for data (its _read ran) and has not said "enough" since. */
+  private readWanted = false;
   private writable: Writable | undefined;
   private readonly highWaterMark: number;
 
@@ -102,7 +104,10 @@ export class Http2Stream extends EventEmitter {
     if (!this.readable) {
       this.readable = new Readable({
         highWaterMark: this.highWaterMark,
-        read: () => this.pump(),
+        read: () => {
+          this.readWanted = true;
+          this.pump();
+        },
         destroy: (err, cb) => {
           // The reader gave up: drop what is queued (its window goes back) and stop the peer.
           this.discardQueue();
@@ -130,7 +135,7 @@ export class Http2Stream extends EventEmitter {
     if (this.queue === NO_DATA) this.queue = [];
     this.queue.push(data);
     this.queuedLen += data.length;
-    if (this.readable) this.pump();
+    if (this.readWanted) this.pump();
   }
 
   /** Connection side: the peer sent END_STREAM. */
@@ -162,9 +167,14 @@ export class Http2Stream extends EventEmitter {
     if (this.listenerCount('close') > 0) this.emit('close', errorCode);
   }
 
+  /**
+   * Move queued DATA into the body Readable, releasing its window, only while the Readable wants
+   * more: once its buffer is at the highWaterMark the bytes stay here unreleased, so a reader that
+   * stopped reading stops the peer when the window is spent (memory bounded by the window).
+   */
   private pump(): void {
     const r = this.readable!;
-    while (this.queue.length) {
+    while (this.readWanted && this.queue.length) {
       const chunk = this.queue.shift()!;
       this.queuedLen -= chunk.length;
       if (this.uncounted > 0) {
@@ -174,7 +184,7 @@ export class Http2Stream extends EventEmitter {
       } else {
         this.owner.consume(this.id, chunk.length);
       }
-      if (!r.push(chunk)) break;
+      if (!r.push(chunk)) this.readWanted = false;
     }
     if (this.remoteEnded && this.queue.length === 0 && !r.readableEnded) r.push(null);
   }

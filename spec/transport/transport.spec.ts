@@ -85,6 +85,40 @@ test('a client that stops reading stops the server: the body source is pulled on
   await l.close();
 });
 
+test('a body Readable taken but not read holds at most its highWaterMark plus a window: the peer stops', async (t) => {
+  let pulled = 0;
+  const l = await server((st) => {
+    st.respond([[':status', '200']]);
+    const src = patternStream(64 * 1024 * 1024, 16384);
+    src.on('data', (c: Buffer) => (pulled += c.length));
+    void st.sendBody(src).catch(() => undefined);
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/`);
+  const st = c.connection.request([[':method', 'GET'], [':scheme', 'http'], [':authority', 'x'], [':path', '/']], { endStream: true });
+  await new Promise((r) => st.once('response', r));
+  // A consumer that read a little, then paused (a proxy whose downstream stopped reading).
+  const body = st.body;
+  let got = 0;
+  let pauseOnce = true;
+  body.on('data', (d: Buffer) => {
+    got += d.length;
+    if (pauseOnce && got >= 16384) {
+      pauseOnce = false;
+      body.pause();
+    }
+  });
+  const stuck = await settle(() => pulled);
+  t.log(`stuck at ${stuck}, buffered ${st.bufferedBytes + body.readableLength}`);
+  t.true(stuck < 1024 * 1024, `server pulled ${stuck} bytes for a paused reader`);
+  const before = got;
+  body.resume();
+  const moved = await settle(() => got, 100, 3000);
+  t.true(moved > before + 1024 * 1024, 'resuming released window and more data came');
+  st.reset(ErrorCode.CANCEL);
+  await c.connection.close();
+  await l.close();
+});
+
 test('h2c upgrade: our client upgrades to our server; the request is stream 1, later streams work', async (t) => {
   const l = await server((st) => {
     const path = st.requestHeaders.find((h) => h[0] === ':path')?.[1];
