@@ -309,7 +309,7 @@ class ConnectionRun {
         connection: {
           session: {
             settings: sessionSettings,
-            connectionWindowSize: cw,
+            // -W: granted in begin(), after the PRIORITY anchors, where the reference sends it.
             encoderMaxTableSize: o.encoderHeaderTableSize,
             peerMaxConcurrentStreams: o.peerMaxConcurrentStreams,
             padding: o.padding > 0 ? { fixed: o.padding } : undefined,
@@ -384,6 +384,9 @@ class ConnectionRun {
         // The Upgrade request could not carry a priority: place stream 1 under the anchor now.
         session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: firstRec.priority.weight });
       }
+      // The reference grows the connection window after its anchors (WINDOW_UPDATE on stream 0
+      // above 65535; a smaller -W sends nothing, it only returns consumed octets sooner).
+      if (cw !== undefined) session.setConnectionWindowSize(cw);
       this.ready = true;
       this.pump();
       this.maybeFinish();

@@ -110,6 +110,8 @@ export class Session {
   /** Size of our connection receive window, to decide when to send WINDOW_UPDATE. */
   private connRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
   private connUnackedConsumed = 0;
+  /** The largest connection window granted so far (65535 plus every `setConnectionWindowSize` growth). */
+  private connAdvertisedWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   /** DATA octets delivered to the application and not yet consumed (caps `consume`). */
   private connUnconsumed = 0;
   /** The stream receive window size new streams get (our INITIAL_WINDOW_SIZE, raised at send). */
@@ -205,15 +207,34 @@ export class Session {
     if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
     this.firstSettings = entries;
     this.sendSettingsFrame(entries, local);
-    const cw = opts.connectionWindowSize;
-    if (cw !== undefined) {
-      if (!Number.isInteger(cw) || cw < 0 || cw > MAX_WINDOW_SIZE) throw new ApiMisuseError(`connectionWindowSize ${cw} outside 0..2^31-1`);
-      if (cw > DEFAULT_INITIAL_WINDOW_SIZE) {
-        this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: cw - DEFAULT_INITIAL_WINDOW_SIZE } as WindowUpdateFrame);
-        this.connRecvWindow = cw;
-      }
-      this.connRecvWindowSize = Math.max(cw, 1);
+    if (opts.connectionWindowSize !== undefined) this.setConnectionWindowSize(opts.connectionWindowSize);
+  }
+
+  /**
+   * Set our connection-level receive window to `n` octets (0..2^31-1). The connection window has
+   * no SETTINGS entry (RFC 9113 section 6.9.2: "The connection flow-control window can only be
+   * changed using WINDOW_UPDATE frames"), so growing it queues a WINDOW_UPDATE on stream 0 for the
+   * difference, now, behind whatever was queued before; shrinking it sends nothing: the octets
+   * the peer may still send beyond `n` are consumed without being returned, then consumed octets
+   * go back in WINDOW_UPDATEs of at least half of `n`, as nghttp2 does. Callers that want
+   * other frames ahead of that WINDOW_UPDATE leave `connectionWindowSize` unset and call this after
+   * queuing them.
+   */
+  setConnectionWindowSize(n: number): void {
+    this.checkOpen();
+    if (!Number.isInteger(n) || n < 0 || n > MAX_WINDOW_SIZE) throw new ApiMisuseError(`connectionWindowSize ${n} outside 0..2^31-1`);
+    if (n > this.connAdvertisedWindow) {
+      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: n - this.connAdvertisedWindow } as WindowUpdateFrame);
+      this.connRecvWindow += n - this.connAdvertisedWindow;
+      this.connAdvertisedWindow = n;
+      this.wantWrite();
+    } else if (n < this.connRecvWindowSize) {
+      // The peer still holds the window it was granted: the octets it may send beyond `n` are
+      // taken back as they arrive (consumed but never returned) before WINDOW_UPDATEs resume,
+      // as nghttp2_session_set_local_window_size does with its "recv_reduction".
+      this.connUnackedConsumed -= this.connRecvWindowSize - n;
     }
+    this.connRecvWindowSize = Math.max(n, 1);
   }
 
   // ---------------------------------------------------------------- inbound

@@ -254,3 +254,16 @@ test('--no-push -c 0 --no-rfc7540-pri: the same SETTINGS entries in the same ord
   const { ours } = await compare(t, ['-nv', '--no-push', '-c', '0', '--no-rfc7540-pri', `http://127.0.0.1:${h2cPort}/1k`]);
   t.regex(ours.stdout, /\(niv=5\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]\n {10}\[SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):65535\]\n {10}\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]\n {10}\[SETTINGS_ENABLE_PUSH\(0x02\):0\]\n {10}\[SETTINGS_NO_RFC7540_PRIORITIES\(0x09\):1\]\n/);
 });
+
+test('-W 20: SETTINGS, the PRIORITY anchors, then the connection WINDOW_UPDATE, as the reference', async (t) => {
+  const { ours } = await compare(t, ['-nv', '-W', '20', `http://127.0.0.1:${h2cPort}/1k`]);
+  const sends = [...ours.stdout.matchAll(/send (\w+) frame <length=\d+, flags=0x[0-9a-f]+, stream_id=(\d+)>/g)].map((m) => `${m[1]}/${m[2]}`);
+  t.deepEqual(sends.filter((s) => s !== 'SETTINGS/0').slice(0, 7), ['PRIORITY/3', 'PRIORITY/5', 'PRIORITY/7', 'PRIORITY/9', 'PRIORITY/11', 'WINDOW_UPDATE/0', 'HEADERS/13']);
+  t.regex(ours.stdout, /send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n {10}\(window_size_increment=983040\)\n/);
+});
+
+test('-W 10 on a small response: no connection WINDOW_UPDATE (the window shrinks without a frame); -w 10 as the reference', async (t) => {
+  const { ours } = await compare(t, ['-nv', '-W', '10', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.notRegex(ours.stdout, /send WINDOW_UPDATE/);
+  await compare(t, ['-nv', '-w', '10', `http://127.0.0.1:${h2cPort}/1k`]);
+});
