@@ -8,16 +8,11 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { Readable } from 'stream';
+import { repoRoot } from '../helpers/repo';
+export { repoRoot };
+export { freePort } from '../helpers/net';
 
 /** The repository root (the directory holding package.json), found from this file upward. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 10; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('package.json not found above ' + __dirname);
-}
 
 /** The self-signed localhost key and certificate of spec/fixtures. */
 export function fixtureTls(): { key: Buffer; cert: Buffer; keyPath: string; certPath: string } {
@@ -33,17 +28,6 @@ export const NGHTTP = '/usr/bin/nghttp';
 export const NGHTTPD = '/usr/sbin/nghttpd';
 export const CURL = fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : '/bin/curl';
 
-/** A free TCP port on 127.0.0.1 (for peers that cannot bind port 0 and report it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The outcome of a finished peer process. */
 export interface RunResult {

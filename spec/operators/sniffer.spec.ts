@@ -15,31 +15,12 @@ import { readFrames, writeFrames, createFrameReader, createFrameWriter } from '.
 import { Flag, FrameType } from '../../lib/protocol/frame/constants';
 import { runStage } from '../../lib/protocol/stage';
 import type { Frame, HeaderField, HeadersFrame } from '../../lib/protocol/frame/types';
-import { repoRoot } from '../protocol/frame/helpers';
+import { repoRoot } from '../helpers/repo';
+import { freePort, waitForPort } from '../helpers/net';
 
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const frameHeads = (text: string) => text.split('\n').filter((l) => / frame </.test(l)).map((l) => l.replace(/^\[ *\d+\.\d{3}\] /, ''));
 

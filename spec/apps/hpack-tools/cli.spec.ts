@@ -4,15 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
+import { repoRoot } from '../../helpers/repo';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    if (path.dirname(dir) === dir) throw new Error('package.json not found');
-    dir = path.dirname(dir);
-  }
-  return dir;
-}
 const ROOT = repoRoot();
 const VECTORS = path.resolve(ROOT, '../shared/vectors/hpack-test-case');
 const tv = fs.existsSync(VECTORS) ? test : test.skip;

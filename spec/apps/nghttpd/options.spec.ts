@@ -3,12 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expandShortOptions, helpText, NghttpdOptions, parseArgs, parsePushSpec, parseTrailer, UsageError } from '../../../lib/apps/nghttpd/options';
+import { repoRoot } from '../../helpers/repo';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 const KEY = path.join(repoRoot(), 'spec/fixtures/server.key');
 const CRT = path.join(repoRoot(), 'spec/fixtures/server.crt');
 

@@ -10,15 +10,12 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { parseArgs } from '../../../lib/apps/nghttpd/options';
 import { startNghttpd, NghttpdServer } from '../../../lib/apps/nghttpd/server';
+import { repoRoot } from '../../helpers/repo';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const hpack = require('hpack.js');
 
-export function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
+export { repoRoot };
 export const KEY = path.join(repoRoot(), 'spec/fixtures/server.key');
 export const CERT = path.join(repoRoot(), 'spec/fixtures/server.crt');
 

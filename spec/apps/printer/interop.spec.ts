@@ -14,31 +14,12 @@ import { FrameReader } from '../../../lib/protocol/frame/pipeline';
 import { FramePrinter, HeadersCategoryTracker } from '../../../lib/apps/printer';
 import type { Frame } from '../../../lib/protocol/frame/types';
 import { hpackJsDecoder, traceBlocks as blocks } from './trace-blocks';
+import { freePort, waitForPort } from '../../helpers/net';
 
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 const it = have ? test.serial : test.skip;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A proxy printing both directions; returns its port, its trace so far, and a closer. */
 async function sniffingProxy(upstream: number): Promise<{ port: number; trace: () => string; close: () => Promise<void> }> {

@@ -2,17 +2,10 @@
 import fs from 'fs';
 import path from 'path';
 import type { Frame } from '../../../lib/protocol/frame/types';
+import { repoRoot } from '../../helpers/repo';
+export { repoRoot };
 
 /** The repository root: the nearest directory above this file holding package.json. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = up;
-  }
-  return dir;
-}
 
 /** One byte-exact vector from vectors/frames/frames.json. */
 export interface FrameVector {

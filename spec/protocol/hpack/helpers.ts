@@ -2,16 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
+import { repoRoot } from '../../helpers/repo';
+export { repoRoot };
 
 /** The repository root: the nearest directory above this file with a package.json. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    if (path.dirname(dir) === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = path.dirname(dir);
-  }
-  return dir;
-}
 
 /** ../shared/vectors/hpack-test-case next to the repository. */
 export const HPACK_TEST_CASE = path.resolve(repoRoot(), '../shared/vectors/hpack-test-case');
