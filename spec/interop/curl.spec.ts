@@ -75,20 +75,22 @@ for (const tls of [false, true]) {
   const flags = tls ? ['-k', '--http2'] : ['--http2-prior-knowledge'];
 
   // curl 7.88's --parallel over h2c prior knowledge fails every stream after the first with
-  // "Error in the HTTP2 framing layer" against nghttpd and node:http2 too (a curl bug), so the
-  // multiplexing check runs over TLS only; nghttp and node:http2 cover concurrency over h2c.
-  const tp = tls ? t_ : test.skip;
-  tp(title(`curl --parallel -> our server (${mode}): 50 multiplexed transfers${tls ? '' : ' (skipped: curl 7.88 bug over h2c)'}`), async (t) => {
-    await withApp(tls, async (base) => {
-      const urls = Array.from({ length: 50 }, (_, i) => `${base}/bytes/${1000 + i}`);
-      const args = ['-sS', ...flags, '--parallel', '--parallel-max', '50', '-w', '%{http_version} %{size_download}\n'];
-      for (const u of urls) args.push('-o', '/dev/null', u);
-      const r = await run(CURL, args);
-      t.is(r.code, 0, r.stderr);
-      const lines = r.stdout.toString().trim().split('\n').sort();
-      t.deepEqual(lines, Array.from({ length: 50 }, (_, i) => `2 ${1000 + i}`).sort());
+  // "Error in the HTTP2 framing layer" against Debian's nghttpd and node:http2 too (a curl bug,
+  // seen with `curl --http2-prior-knowledge --parallel` against nghttpd), so the multiplexing
+  // check with curl runs over TLS only; nghttp and node:http2 cover concurrency over h2c.
+  if (tls) {
+    t_(title(`curl --parallel -> our server (${mode}): 50 multiplexed transfers`), async (t) => {
+      await withApp(tls, async (base) => {
+        const urls = Array.from({ length: 50 }, (_, i) => `${base}/bytes/${1000 + i}`);
+        const args = ['-sS', ...flags, '--parallel', '--parallel-max', '50', '-w', '%{http_version} %{size_download}\n'];
+        for (const u of urls) args.push('-o', '/dev/null', u);
+        const r = await run(CURL, args);
+        t.is(r.code, 0, r.stderr);
+        const lines = r.stdout.toString().trim().split('\n').sort();
+        t.deepEqual(lines, Array.from({ length: 50 }, (_, i) => `2 ${1000 + i}`).sort());
+      });
     });
-  });
+  }
 
   t_(title(`curl -> our server (${mode}): 64 MiB down and up, hashes checked; trailers`), async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttp2-ts-curl-'));
