@@ -205,27 +205,9 @@ class ConnectionRun {
     const o = this.o;
     const useUpgrade = o.upgrade && first.scheme === 'http';
     const settings = initialSettings(o);
-    // The session announces given settings in the order this object lists them: the reference's
-    // order is MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE, HEADER_TABLE_SIZE, ENABLE_PUSH,
-    // NO_RFC7540_PRIORITIES (each only when asked for, apart from the first two).
-    const sessionSettings: NonNullable<SessionOptions['settings']> = {
-      maxConcurrentStreams: o.maxConcurrentStreams,
-      initialWindowSize: 2 ** o.windowBits - 1,
-    };
-    // -c given several times with a smaller value before the last: announce the smallest, then
-    // the last, so the server's encoder goes through two table size changes. The reference puts
-    // both entries in one SETTINGS frame; the session takes one value per frame, so the last
-    // follows in a second SETTINGS frame (same effect on the peer's HPACK encoder).
-    let secondTableSize: number | undefined;
-    if (o.headerTableSizes.length) {
-      const lastSize = o.headerTableSizes[o.headerTableSizes.length - 1];
-      const minSize = Math.min(...o.headerTableSizes);
-      sessionSettings.headerTableSize = minSize < lastSize ? minSize : lastSize;
-      if (minSize < lastSize) secondTableSize = lastSize;
-    }
-    // Given settings are always announced: name ENABLE_PUSH only to turn push off, as the reference.
-    if (o.noPush) sessionSettings.enablePush = false;
-    if (o.noRfc7540Pri) sessionSettings.noRfc7540Priorities = true;
+    // The session sends these entries as listed (the reference's order: MAX_CONCURRENT_STREAMS,
+    // INITIAL_WINDOW_SIZE, HEADER_TABLE_SIZE (the smallest -c first when below the last), then
+    // ENABLE_PUSH=0 and NO_RFC7540_PRIORITIES=1 when asked for), all in one SETTINGS frame.
     const cw = connectionWindow(o);
 
     // The Upgrade request nghttp sends: host, connection, upgrade, http2-settings (from the
@@ -308,7 +290,7 @@ class ConnectionRun {
         onConnected,
         connection: {
           session: {
-            settings: sessionSettings,
+            settingsList: settings,
             // -W: granted in begin(), after the PRIORITY anchors, where the reference sends it.
             encoderMaxTableSize: o.encoderHeaderTableSize,
             peerMaxConcurrentStreams: o.peerMaxConcurrentStreams,
@@ -378,7 +360,6 @@ class ConnectionRun {
 
     const begin = () => {
       if (this.ready || session.closed) return;
-      if (secondTableSize !== undefined) conn.updateSettings({ headerTableSize: secondTableSize });
       for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
       if (useUpgrade && this.body === undefined && !o.noDep) {
         // The Upgrade request could not carry a priority: place stream 1 under the anchor now.

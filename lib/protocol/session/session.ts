@@ -118,7 +118,7 @@ export class Session {
   private streamRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
 
   // SETTINGS in flight: each sent frame's full local settings, ACKed in order.
-  private readonly pendingSettings: { settings: LocalSettings; sentAt: number }[] = [];
+  private readonly pendingSettings: { settings: LocalSettings; sentAt: number; minHeaderTableSize?: number }[] = [];
   private gotPeerSettings = false;
   /** The entries of our first SETTINGS frame (also the h2c HTTP2-Settings payload). */
   private firstSettings: SettingEntry[] = [];
@@ -198,15 +198,24 @@ export class Session {
     this.onFrame = (f) => this.handleFrame(f);
 
     // Our connection preface (RFC 9113 section 3.4): client magic, then SETTINGS from both.
-    const given = opts.settings ?? {};
-    const local: LocalSettings = { ...defaultLocalSettings(this.role, this.limits), ...given };
-    if (this.role === 'server') local.enablePush = false;
-    this.checkLocalSettings(local);
+    let local: LocalSettings;
+    let entries: SettingEntry[];
+    let minHeaderTableSize: number | undefined;
+    if (opts.settingsList !== undefined) {
+      if (opts.settings !== undefined) throw new ApiMisuseError('give settings or settingsList, not both');
+      ({ local, minHeaderTableSize } = this.settingsFromList(opts.settingsList));
+      entries = opts.settingsList.map((e) => ({ id: e.id, value: e.value }));
+    } else {
+      const given = opts.settings ?? {};
+      local = { ...defaultLocalSettings(this.role, this.limits), ...given };
+      if (this.role === 'server') local.enablePush = false;
+      this.checkLocalSettings(local);
+      entries = settingsEntries(local, given, this.role);
+    }
     if (this.role === 'client') this.queueRaw(CONNECTION_PREFACE);
-    const entries = settingsEntries(local, given, this.role);
     if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
     this.firstSettings = entries;
-    this.sendSettingsFrame(entries, local);
+    this.sendSettingsFrame(entries, local, minHeaderTableSize);
     if (opts.connectionWindowSize !== undefined) this.setConnectionWindowSize(opts.connectionWindowSize);
   }
 
@@ -715,6 +724,12 @@ export class Session {
       const p = this.pendingSettings.shift();
       // An ACK for nothing we sent: ignored (nghttp2 does the same).
       if (p === undefined) return;
+      // RFC 7541 section 4.2: a table size that went down and back up within one frame must
+      // still be signalled by its minimum first: the decoder expects that update, then the final.
+      if (p.minHeaderTableSize !== undefined) {
+        this.decoder.setMaxTableSize(p.minHeaderTableSize);
+        this.decoder.setMaxTableSize(p.settings.headerTableSize);
+      }
       this.applyAckedSettings(p.settings);
       this.onEvent({ type: 'settingsAcknowledged' });
       return;
@@ -1328,20 +1343,48 @@ export class Session {
     }
   }
 
+  /**
+   * Our first SETTINGS given as entries, in wire order, an id possibly repeated. RFC 9113 section
+   * 6.5.3: "The values in the SETTINGS frame MUST be processed in the order they appear, with no
+   * other frame processing between values", so the last value of an id wins; every value must
+   * be valid on its own. Several HEADER_TABLE_SIZE values also leave their minimum: RFC 7541
+   * section 4.2 has the peer's encoder signal "the smallest maximum table size that occurs in
+   * that interval" before the final one.
+   */
+  private settingsFromList(list: readonly SettingEntry[]): { local: LocalSettings; minHeaderTableSize?: number } {
+    const local: LocalSettings = defaultLocalSettings(this.role, this.limits);
+    if (this.role === 'server') local.enablePush = false;
+    let min: number | undefined;
+    for (const e of list) {
+      if (!Number.isInteger(e.id) || e.id < 0 || e.id > 0xffff || !Number.isInteger(e.value) || e.value < 0 || e.value > 0xffffffff) {
+        throw new ApiMisuseError(`SETTINGS entry ${e.id}=${e.value} out of range`);
+      }
+      const key = SETTING_KEYS.find(([, id]) => id === e.id)?.[0];
+      if (key === undefined) continue;
+      const isFlag = typeof local[key] === 'boolean';
+      if (isFlag && e.value > 1) throw new ApiMisuseError(`SETTINGS entry ${e.id} must be 0 or 1, not ${e.value}`);
+      if (key === 'enablePush' && this.role === 'server' && e.value !== 0) throw new ApiMisuseError('a server must not set ENABLE_PUSH to 1');
+      (local as unknown as Record<string, number | boolean>)[key] = isFlag ? e.value === 1 : e.value;
+      this.checkLocalSettings(local);
+      if (key === 'headerTableSize') min = min === undefined ? e.value : Math.min(min, e.value);
+    }
+    return { local, minHeaderTableSize: min !== undefined && min < local.headerTableSize ? min : undefined };
+  }
+
   private checkLocalSettings(s: LocalSettings): void {
     if (!(s.maxFrameSize >= 16384 && s.maxFrameSize <= 16777215)) throw new ApiMisuseError(`maxFrameSize ${s.maxFrameSize} outside 16384..16777215`);
     if (!(s.initialWindowSize >= 0 && s.initialWindowSize <= MAX_WINDOW_SIZE)) throw new ApiMisuseError(`initialWindowSize ${s.initialWindowSize} outside 0..2^31-1`);
     if (!(s.headerTableSize >= 0 && s.headerTableSize <= 0xffffffff)) throw new ApiMisuseError(`headerTableSize ${s.headerTableSize} out of range`);
   }
 
-  private sendSettingsFrame(entries: SettingEntry[], next: LocalSettings): void {
+  private sendSettingsFrame(entries: SettingEntry[], next: LocalSettings, minHeaderTableSize?: number): void {
     // A larger receive window may be used by the peer as soon as it reads the frame: grow now.
     if (next.initialWindowSize > this.streamRecvWindowSize) {
       const delta = next.initialWindowSize - this.streamRecvWindowSize;
       for (const st of this.streams.values()) st.recvWindow += delta;
       this.streamRecvWindowSize = next.initialWindowSize;
     }
-    this.pendingSettings.push({ settings: next, sentAt: this.now() });
+    this.pendingSettings.push({ settings: next, sentAt: this.now(), minHeaderTableSize });
     this.queueControl({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: entries } as SettingsFrame, true);
   }
 

@@ -106,6 +106,12 @@ export interface SessionOptions {
   role: 'client' | 'server';
   /** What we advertise in our first SETTINGS frame (unset fields: defaults; see `Session`). */
   settings?: Partial<LocalSettings>;
+  /**
+   * Instead of `settings`: our first SETTINGS frame as entries in wire order, ids possibly repeated
+   * (the last value of an id wins, RFC 9113 section 6.5.3; several HEADER_TABLE_SIZE values make
+   * the HPACK decoder expect their minimum, then the last). Sent exactly as listed.
+   */
+  settingsList?: SettingEntry[];
   /** Extra SETTINGS entries sent verbatim after the named ones (unknown ids allowed). */
   extraSettings?: SettingEntry[];
   /** Our connection-level receive window; above 65535 it is sent as a WINDOW_UPDATE on stream 0. */

@@ -267,3 +267,14 @@ test('-W 10 on a small response: no connection WINDOW_UPDATE (the window shrinks
   t.notRegex(ours.stdout, /send WINDOW_UPDATE/);
   await compare(t, ['-nv', '-w', '10', `http://127.0.0.1:${h2cPort}/1k`]);
 });
+
+test('-c given twice: both HEADER_TABLE_SIZE entries in one SETTINGS frame, as the reference; every response decodes', async (t) => {
+  const u = (p: string) => `http://127.0.0.1:${h2cPort}${p}`;
+  for (const sizes of [['0', '4096'], ['100', '0'], ['0', '4096', '--no-push']]) {
+    const [a, b, ...rest] = sizes;
+    const { ours } = await compare(t, ['-nv', '-c', a, '-c', b, ...rest, u('/1k'), u('/1k?again')]);
+    t.is(ours.stdout.match(/send SETTINGS frame <length=\d+, flags=0x00/g)?.length, 1);
+    if (a === '0') t.regex(ours.stdout, /\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]\n {10}\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):4096\]\n/);
+    t.is(ours.stdout.match(/recv \(stream_id=1[35]\) :status: 200/g)?.length, 2);
+  }
+});
