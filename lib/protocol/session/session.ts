@@ -1599,8 +1599,9 @@ export class Session {
       if (this.frameEvents) this.sent({ type: 'frameSent', frame, headers, category });
       return;
     }
-    if (block.length + fixed + (this.padding !== undefined ? 256 : 0) <= max) {
-      // The padding policy is applied once, so the frame printed is the frame sent.
+    if (block.length + fixed <= max) {
+      // The padding policy is applied once, so the frame printed is the frame sent; it is cut to
+      // what still fits in one frame (nghttp2 too caps a HEADERS frame's padding at the frame size).
       const f = this.padding !== undefined ? withPadding(frame, this.padding, { maxFrameSize: max }) : frame;
       const b = encodeFrame(f, undefined, { maxFrameSize: max });
       this.out.push(b);
@@ -1608,9 +1609,10 @@ export class Session {
       if (this.frameEvents) this.sent({ type: 'frameSent', frame: f, headers, category });
       return;
     }
-    const firstLen = max - fixed - (this.padding !== undefined ? 256 : 0);
-    let first = { ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, firstLen) } as HeadersFrame | PushPromiseFrame;
-    if (this.padding !== undefined) first = withPadding(first, this.padding, { maxFrameSize: max });
+    // A block that needs CONTINUATION frames goes unpadded, as nghttp2 sends it (padding is only
+    // chosen for a HEADERS frame whose payload is below the maximum frame size).
+    const firstLen = max - fixed;
+    const first = { ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, firstLen) } as HeadersFrame | PushPromiseFrame;
     const b = encodeFrame(first, undefined, { maxFrameSize: max });
     this.out.push(b);
     this.outBytes += b.length;

@@ -278,3 +278,8 @@ test('-c given twice: both HEADER_TABLE_SIZE entries in one SETTINGS frame, as t
     t.is(ours.stdout.match(/recv \(stream_id=1[35]\) :status: 200/g)?.length, 2);
   }
 });
+
+test('--continuation -b 10: the split header block goes unpadded, as the reference', async (t) => {
+  const { ours } = await compare(t, ['-nv', '--continuation', '-b', '10', `http://127.0.0.1:${h2cPort}/1k`]);
+  t.regex(ours.stdout, /send HEADERS frame <length=\d+, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0,/);
+});
