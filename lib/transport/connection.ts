@@ -191,6 +191,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       const up = this.opts.upgrade;
       // Server: the upgraded request becomes stream 1 now that listeners are attached.
       if (up && this.role === 'server') this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
+      if (up) this.emit('upgraded');
       // Our connection preface (SETTINGS) leaves before anything already read is processed, as
       // nghttp2 sends it on accept/connect: frameSent for it comes first too.
       this.flush();
@@ -258,39 +259,26 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.flushWanted = false;
     const s = this.socket;
     const session = this.session;
-    if (Object.prototype.hasOwnProperty.call(session, 'dataToSend')) {
-      // Someone wrapped session.dataToSend (a tracer that prints frames as they are written):
-      // keep calling it, one coalesced Buffer per write.
-      for (;;) {
-        const buf = session.dataToSend(this.maxWriteChunk);
-        if (buf === null || buf.length === 0) break;
-        if (!s.write(buf)) {
+    // Zero-copy: control frames and small pieces come coalesced, large DATA payloads as the
+    // application's own Buffers; corked, so the socket sends them with one writev.
+    for (;;) {
+      const parts = session.dataToSendParts(this.maxWriteChunk);
+      if (parts === null) break;
+      if (parts.length === 1) {
+        if (!s.write(parts[0])) {
           this.blocked = true;
           break;
         }
+        continue;
       }
-    } else {
-      // Zero-copy: control frames and small pieces come coalesced, large DATA payloads as the
-      // application's own Buffers; corked, so the socket sends them with one writev.
-      for (;;) {
-        const parts = session.dataToSendParts(this.maxWriteChunk);
-        if (parts === null) break;
-        if (parts.length === 1) {
-          if (!s.write(parts[0])) {
-            this.blocked = true;
-            break;
-          }
-          continue;
-        }
-        s.cork();
-        for (let i = 0; i < parts.length; i++) s.write(parts[i]);
-        s.uncork();
-        // write() says false once the corked bytes pass the high-water mark, whatever uncork
-        // then managed to send: judge by what is still buffered ('drain' follows when it empties).
-        if (s.writableLength >= s.writableHighWaterMark) {
-          this.blocked = true;
-          break;
-        }
+      s.cork();
+      for (let i = 0; i < parts.length; i++) s.write(parts[i]);
+      s.uncork();
+      // write() says false once the corked bytes pass the high-water mark, whatever uncork
+      // then managed to send: judge by what is still buffered ('drain' follows when it empties).
+      if (s.writableLength >= s.writableHighWaterMark) {
+        this.blocked = true;
+        break;
       }
     }
     if (this.waiters.size) this.wakeWriters();
@@ -594,6 +582,11 @@ export interface ConnectionEvents {
   stream: (stream: Http2Stream) => void;
   /** Every chunk read from the socket (the sniffed `rawPrefix` first), before the session sees it. */
   rawData: (chunk: Buffer) => void;
+  /**
+   * h2c upgrade only: the upgrade is applied (stream 1 exists on both sides) and the connection
+   * is starting; frames queued by a listener follow our SETTINGS, ahead of anything read.
+   */
+  upgraded: () => void;
   push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
   settings: (settings: { id: number; value: number }[]) => void;
   settingsAcknowledged: () => void;

@@ -470,3 +470,29 @@ test('output is coalesced: ten requests arriving in one chunk are answered with 
   s.destroy();
   await l2.close();
 });
+
+test("h2c upgrade: 'upgraded' fires once as the client connection starts, with stream 1 open; a plain connection never fires it", async (t) => {
+  const l = await server((st) => {
+    st.respond([[':status', '200']]);
+    st.sendData(Buffer.from('ok'), true);
+  });
+  const c = await connect(`http://127.0.0.1:${l.port}/up`, { upgrade: true });
+  const seen: boolean[] = [];
+  c.connection.on('upgraded', () => {
+    seen.push(c.connection.session.isStreamOpen(1));
+    // Frames queued here go out with the connection's first write.
+    c.connection.session.sendPriority(11, { exclusive: false, dependsOn: 0, weight: 1 });
+  });
+  const chunks: Buffer[] = [];
+  for await (const d of c.upgradeStream!.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'ok');
+  t.deepEqual(seen, [true]);
+  await c.connection.close();
+  const plain = await connect(`http://127.0.0.1:${l.port}/`);
+  let fired = 0;
+  plain.connection.on('upgraded', () => fired++);
+  await new Promise((r) => setImmediate(r));
+  await plain.connection.close();
+  t.is(fired, 0);
+  await l.close();
+});

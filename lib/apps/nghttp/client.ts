@@ -373,17 +373,11 @@ class ConnectionRun {
       this.maybeFinish();
     };
     if (useUpgrade) {
-      // The transport applies the upgrade (stream 1) when it starts, just before it feeds the
-      // server's first HTTP/2 bytes: queue the anchors and requests right after that step.
-      const upgrade = session.upgrade.bind(session);
-      session.upgrade = (...args: Parameters<typeof upgrade>) => {
-        upgrade(...args);
-        begin();
-      };
-      // Should the transport have started already, the upgrade is done: go on at once; and
-      // should it apply the upgrade some other way, the server's first SETTINGS starts us.
-      if (session.isStreamOpen(1)) begin();
-      else this.whenServerSettings = begin;
+      // The connection emits 'upgraded' as it starts, once stream 1 exists and before it feeds
+      // the server's first HTTP/2 bytes: queue the anchors and requests there. Should it have
+      // started already, the server's first SETTINGS starts us (begin runs once).
+      conn.once('upgraded', begin);
+      this.whenServerSettings = begin;
     } else {
       begin();
     }
