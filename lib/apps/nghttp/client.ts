@@ -12,7 +12,7 @@ import type { TlsInfo } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import { FrameType } from '../../protocol/frame/constants';
+import { DEFAULT_INITIAL_WINDOW_SIZE, FrameType } from '../../protocol/frame/constants';
 import type { HeaderField, PrioritySpec, WindowUpdateFrame } from '../../protocol/frame/types';
 import { FramePrinter } from '../printer/printer';
 import { NghttpTrace } from './trace';
@@ -367,7 +367,12 @@ class ConnectionRun {
       }
       // The reference grows the connection window after its anchors (WINDOW_UPDATE on stream 0
       // above 65535; a smaller -W sends nothing, it only returns consumed octets sooner).
-      if (cw !== undefined) session.setConnectionWindowSize(cw);
+      if (cw !== undefined) {
+        session.setConnectionWindowSize(cw);
+        // -vv's crecv follows nghttp2's connection recv_window_size, which a smaller window
+        // starts below zero (the octets taken back from the peer's 65535); it prints as 0 there.
+        if (cw < DEFAULT_INITIAL_WINDOW_SIZE) this.unacked.set(0, cw - DEFAULT_INITIAL_WINDOW_SIZE);
+      }
       this.ready = true;
       this.pump();
       this.maybeFinish();
@@ -700,7 +705,7 @@ class ConnectionRun {
     const l = this.live.get(id);
     if (!l) return;
     // -vv: the reference's data-chunk line, before the payload and the DATA frame line.
-    if (this.o.verbose >= 2) this.printer.dataChunk(id, data.length, srecv, crecv);
+    if (this.o.verbose >= 2) this.printer.dataChunk(id, data.length, srecv, Math.max(0, crecv));
     l.rec.responseLength += data.length;
     if (l.compressed) {
       l.compressed.push(data);

@@ -283,3 +283,26 @@ test('--continuation -b 10: the split header block goes unpadded, as the referen
   const { ours } = await compare(t, ['-nv', '--continuation', '-b', '10', `http://127.0.0.1:${h2cPort}/1k`]);
   t.regex(ours.stdout, /send HEADERS frame <length=\d+, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0,/);
 });
+
+test('-W 10 on a 100 kB response: the window is taken back from the server\'s 65535 as the reference does; -vv crecv stays within 1023', async (t) => {
+  fs.writeFileSync(path.join(dir, '100k'), Buffer.alloc(100000, 'b'));
+  const args = ['-nvv', '-W', '10', `http://127.0.0.1:${h2cPort}/100k`];
+  const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir })]);
+  for (const [name, r] of [['reference', ref], ['ours', ours]] as const) {
+    t.is(r.code, 0, `${name}: ${r.stderr}`);
+    const chunks = [...r.stdout.matchAll(/recv \(stream_id=13, length=(\d+), srecv=\d+, crecv=(\d+)\) DATA/g)];
+    t.is(chunks.reduce((a, m) => a + Number(m[1]), 0), 100000, name);
+    t.true(chunks.every((m) => Number(m[2]) <= 1023), name);
+    // The server could send 65535 octets before any connection WINDOW_UPDATE; each later one
+    // returns at most a small window's worth.
+    const updates = [...r.stdout.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n {10}\(window_size_increment=(\d+)\)/g)].map((m) => Number(m[1]));
+    t.true(updates.length > 5, name);
+  }
+  // Frames sent up to the request are the same.
+  const head = (s: string) => {
+    const send = parseTrace(s, { dropSettingsAck: true }).send;
+    return send.slice(0, send.findIndex((b) => b.includes('send HEADERS')) + 1);
+  };
+  t.true(head(ref.stdout).length === 7);
+  t.deepEqual(head(ours.stdout), head(ref.stdout));
+});
