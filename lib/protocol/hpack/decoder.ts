@@ -52,6 +52,8 @@ export class HpackDecoder {
   private readonly table: HeaderTable;
   /** Set when our limit went below the table's size: the next block must open with an update. */
   private expectUpdate = false;
+  /** While `expectUpdate`: the smallest limit since the last block, the most the first update may say. */
+  private firstUpdateCap = 0;
   /** Set after an update in the current block: the table's maximum changed (for the tools). */
   private changed = false;
   private readonly cursor = { pos: 0 };
@@ -171,6 +173,12 @@ export class HpackDecoder {
         // RFC 7541 section 6.3: "The new maximum size MUST be lower than or equal to the limit
         // ... A value that exceeds this limit MUST be treated as a decoding error."
         if (size > this.limit) throw new TableSizeUpdateError(at, `size ${size} is above the limit ${this.limit}`);
+        // RFC 7541 section 4.2: "If the maximum size is changed more than once between header
+        // blocks, ... the smallest maximum table size that occurs in that interval MUST be
+        // signaled in a dynamic table size update." The first update carries that minimum.
+        if (this.expectUpdate && size > this.firstUpdateCap) {
+          throw new TableSizeUpdateError(at, `the first size update (${size}) must be at most the smallest limit since the last block (${this.firstUpdateCap})`);
+        }
         table.setMaxSize(size);
         this.expectUpdate = false;
         this.changed = true;
@@ -215,7 +223,10 @@ export class HpackDecoder {
   private lowerTo(n: number): void {
     if (this.table.maxSize > n) {
       this.table.setMaxSize(n);
+      this.firstUpdateCap = this.expectUpdate ? Math.min(this.firstUpdateCap, n) : n;
       this.expectUpdate = true;
+    } else if (this.expectUpdate) {
+      this.firstUpdateCap = Math.min(this.firstUpdateCap, n);
     }
   }
 }

@@ -87,6 +87,15 @@ test('a size update above the limit, after a field, or missing after a shrink is
   t.throws(() => new HpackDecoder({ maxTableSize: 100 }).decode(hex('82')), { instanceOf: TableSizeUpdateError });
   // Two updates at the start (shrink then grow) are allowed.
   t.deepEqual(new HpackDecoder().decode(hex('20 3fe11f 82')), [[':method', 'GET']]);
+  // RFC 7541 section 4.2: limit 0 then 4096 between two blocks: the first update must be <= 0.
+  const twice = () => {
+    const d = new HpackDecoder();
+    d.setMaxTableSize(0);
+    d.setMaxTableSize(4096);
+    return d;
+  };
+  rejects(t, '3fe11f 82', TableSizeUpdateError, twice()); // 4096 alone hides the shrink
+  t.deepEqual(twice().decode(hex('20 3fe11f 82')), [[':method', 'GET']]); // 0, then 4096
 });
 
 test('a header list above maxHeaderListSize throws HeaderListTooLargeError after the whole block, table in step', (t) => {

@@ -42,10 +42,14 @@ test('RFC 7541 4.2: after 0 then 4096 in one frame, a response opening with upda
 });
 
 test('RFC 7541 4.2: a response without a table size update after the change is a COMPRESSION_ERROR', (t) => {
-  // (The HPACK decoder accepts any update here, not only one at most the minimum as nghttp2
-  // requires: a block opening with just 4096 passes. That check belongs to lib/protocol/hpack.)
   const { ep, peer } = started();
   respond(peer, [0x88]);
+  t.is(terminated(ep)?.errorCode, ErrorCode.COMPRESSION_ERROR);
+});
+
+test('RFC 7541 4.2: a response opening with an update to 4096 alone (hiding the shrink to 0) is a COMPRESSION_ERROR', (t) => {
+  const { ep, peer } = started();
+  respond(peer, [0x3f, 0xe1, 0x1f, 0x88]);
   t.is(terminated(ep)?.errorCode, ErrorCode.COMPRESSION_ERROR);
 });
 
