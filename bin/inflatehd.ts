@@ -21,7 +21,12 @@ async function main(): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'verify') {
-    const rows = verifyStories(expandStoryArgs(parsed.files), stderr);
+    const files = expandStoryArgs(parsed.files);
+    if (files.length === 0) {
+      stderr(`--verify: no story files (*.json) in ${parsed.files.join(' ')}`);
+      return 1;
+    }
+    const rows = verifyStories(files, stderr);
     process.stdout.write(formatVerifyTable(rows));
     return rows.some((r) => r.failed > 0) ? 1 : 0;
   }

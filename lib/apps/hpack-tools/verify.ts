@@ -36,21 +36,26 @@ function sameFields(got: HeaderField[], want: HeaderField[]): string | null {
   return null;
 }
 
-/** Expand directories among the arguments to the .json files they hold (sorted); files stay. */
+/**
+ * Expand directories among the arguments to the .json files they hold (sorted); files stay. A
+ * directory with no story files of its own but with subdirectories (the hpack-test-case root)
+ * stands for each of them, so `--verify hpack-test-case` checks every implementation in it.
+ */
 export function expandStoryArgs(args: string[]): string[] {
-  return args.flatMap((a) => {
-    let isDir = false;
+  const isDir = (p: string) => {
     try {
-      isDir = fs.statSync(a).isDirectory();
+      return fs.statSync(p).isDirectory();
     } catch {
-      // A missing path is reported by verifyStories as an unreadable story.
+      return false; // A missing path is reported by verifyStories as an unreadable story.
     }
-    if (!isDir) return [a];
-    return fs
-      .readdirSync(a)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => path.join(a, f));
+  };
+  const stories = (dir: string) =>
+    fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
+  return args.flatMap((a) => {
+    if (!isDir(a)) return [a];
+    const own = stories(a);
+    if (own.length > 0) return own;
+    return fs.readdirSync(a).sort().map((f) => path.join(a, f)).filter(isDir).flatMap(stories);
   });
 }
 

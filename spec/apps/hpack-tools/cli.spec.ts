@@ -203,6 +203,20 @@ tv('inflatehd --verify: every story of every hpack-test-case directory passes, o
   t.regex(lines[lines.length - 1], /^total\s+318\s+30222\s+30222\s+0\s+3384$/);
 });
 
+tv('inflatehd --verify ROOT: the hpack-test-case root stands for every implementation directory in it', async (t) => {
+  const r = await run('inflatehd', ['--verify', VECTORS]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout.trim().split('\n').pop()!, /^total\s+318\s+30222\s+30222\s+0\s+3384$/);
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-empty-'));
+  try {
+    const none = await run('inflatehd', ['--verify', empty]);
+    t.is(none.code, 1);
+    t.regex(none.stderr, /no story files/);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 tv('inflatehd --verify: a tampered story fails with <dir>/story_NN#seqno named; exit 1', async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-'));
   try {
