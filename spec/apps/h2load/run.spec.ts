@@ -120,20 +120,21 @@ test('--log-file: one row per request, start_us TAB status TAB duration_us', asy
 
 test('-D: timing-based run bounded by the duration, with the phase lines', async (t) => {
   const started = Date.now();
-  const r = await h2load(['-D', '1', '--warm-up-time', '200ms', '-c', '2', '-m', '4', url(ours)]);
+  // 2 s of main duration: with 1 s a heavily loaded machine once completed no request in it.
+  const r = await h2load(['-D', '2', '--warm-up-time', '200ms', '-c', '2', '-m', '4', url(ours)]);
   const elapsed = Date.now() - started;
   const p = ok(t, r);
-  t.true(elapsed < 10000, `took ${elapsed} ms`);
-  t.true(p.finishedInSeconds >= 1.1 && p.finishedInSeconds < 5, String(p.finishedInSeconds));
+  t.true(elapsed < 15000, `took ${elapsed} ms`);
+  t.true(p.finishedInSeconds >= 2.1 && p.finishedInSeconds < 8, String(p.finishedInSeconds));
   t.true(p.requests.done > 0);
   t.is(p.requests.total, p.requests.done);
   t.is(p.requests.failed, 0);
-  // req/s is over the main duration only (1 s), as in the reference.
-  t.is(p.reqPerSec, p.requests.succeeded);
+  // req/s is over the main duration only (2 s), as in the reference.
+  t.true(Math.abs(p.reqPerSec - p.requests.succeeded / 2) <= 1, `${p.reqPerSec} req/s for ${p.requests.succeeded} in 2 s`);
   // Connected during warm-up: no connect/ttfb samples, as in the reference's sample.
   t.is(p.connect.withinSd, 0);
   for (const line of [
-    'spawning thread #0: 2 total client(s). Timing-based test with 200ms of warm-up time and 1s of main duration for measurements.',
+    'spawning thread #0: 2 total client(s). Timing-based test with 200ms of warm-up time and 2s of main duration for measurements.',
     'Warm-up started for thread #0.', 'progress: 50% of clients started', 'Warm-up phase is over for thread #0.',
     'Main benchmark duration is started for thread #0.', 'Main benchmark duration is over for thread #0. Stopping all clients.',
     'Stopped all clients for thread #0',
