@@ -4,12 +4,8 @@ import * as path from 'path';
 import { formatHar, formatReal } from '../../../lib/apps/nghttp/har';
 import type { RequestRecord } from '../../../lib/apps/nghttp/records';
 import { harProblems, keyPaths } from './har-validate';
+import { repoRoot } from '../../helpers/repo';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 
 test('doubles print as %.17g does (jansson), with a fraction always', (t) => {
   t.is(formatReal(0), '0.0');

@@ -4,26 +4,14 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { repoRoot } from '../../helpers/repo';
+import { freePort } from '../../helpers/net';
+export { repoRoot, freePort };
 
-export function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 
 export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
 export const FIXTURES = path.join(repoRoot(), 'spec', 'fixtures');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Wait until something accepts TCP connections on the port (at most ~5 s). */
 export async function waitForPort(port: number): Promise<void> {

@@ -3,6 +3,7 @@ import { helpText, normalizeArgv, OPTION_TABLE, parseArgs, UsageError, versionTe
 import type { NghttpOptions } from '../../../lib/apps/nghttp/options';
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../../helpers/repo';
 
 function run(argv: string[]): NghttpOptions {
   const r = parseArgs(argv);
@@ -10,11 +11,6 @@ function run(argv: string[]): NghttpOptions {
   return r.options;
 }
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 
 test('defaults match the reference', (t) => {
   const o = run(['http://127.0.0.1:8080/']);
