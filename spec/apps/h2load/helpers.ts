@@ -4,49 +4,14 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-
-/** The repository root (the directory with package.json), found from wherever the spec runs. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 10; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('package.json not found above ' + __dirname);
-}
+import { repoRoot } from '../../helpers/repo';
+import { freePort, waitForPort } from '../../helpers/net';
+export { freePort, waitForPort };
 
 export const ROOT = repoRoot();
 export const FIXTURES = path.join(ROOT, 'spec', 'fixtures');
 export const OUR_H2LOAD = path.join(ROOT, 'bin', 'h2load');
 export const OUR_NGHTTPD = path.join(ROOT, 'bin', 'nghttpd');
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolve once something accepts on 127.0.0.1:port (bounded: 50 tries, 100 ms apart). */
-export async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
 
 /** A server process the test owns. */
 export interface Server {

@@ -5,16 +5,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-
-/** The repository root (the directory with package.json), found from wherever the spec runs. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 10; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('package.json not found above ' + __dirname);
-}
+import { repoRoot } from '../../helpers/repo';
+import { freePort, waitForPort } from '../../helpers/net';
+export { freePort, waitForPort };
 
 export const ROOT = repoRoot();
 export const FIXTURES = path.join(ROOT, 'spec', 'fixtures');
@@ -24,34 +17,6 @@ export const HAS = {
   nghttp: fs.existsSync('/usr/bin/nghttp'),
   curl: fs.existsSync('/usr/bin/curl'),
 };
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolve once something accepts on 127.0.0.1:port (bounded: 50 tries, 100 ms apart). */
-export async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
 
 /** Children the specs started: killed when the worker exits, even after a crash skipped the hooks. */
 const children = new Set<ChildProcess>();
