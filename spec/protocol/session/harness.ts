@@ -100,3 +100,31 @@ export class RawPeer {
 export function types(frames: Frame[]): string[] {
   return frames.map((f) => FrameType[f.type] ?? String(f.type));
 }
+
+/** Send a header block split into HEADERS + CONTINUATION frames of at most 16384 octets. */
+export function sendBlock(peer: RawPeer, id: number, headers: HeaderField[], endStream: boolean): void {
+  const block = peer.enc.encode(headers);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < block.length; i += 16384) parts.push(block.subarray(i, i + 16384));
+  parts.forEach((p, i) => {
+    const last = i === parts.length - 1;
+    if (i === 0) peer.send({ type: FrameType.HEADERS, flags: (endStream ? Flag.END_STREAM : 0) | (last ? Flag.END_HEADERS : 0), streamId: id, fragment: p } as Frame);
+    else peer.send({ type: FrameType.CONTINUATION, flags: last ? Flag.END_HEADERS : 0, streamId: id, fragment: p } as Frame);
+  });
+}
+
+/** A SETTINGS ACK. */
+export const ACK = { type: FrameType.SETTINGS, flags: Flag.ACK, streamId: 0, settings: [] } as Frame;
+
+/** A server session that answers every request with a bare 200. */
+export function answering(opts = {}) {
+  return endpoint('server', opts, (ev, s) => {
+    if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200']], { endStream: true });
+  });
+}
+
+/** The :status of the response HEADERS on stream `id` among `frames`. */
+export function statusOf(peer: RawPeer, frames: Frame[], id: number): string | undefined {
+  const h = frames.find((f) => f.type === FrameType.HEADERS && f.streamId === id);
+  return h ? peer.decode(h).find((x) => x[0] === ':status')?.[1] : undefined;
+}
