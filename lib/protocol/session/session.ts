@@ -133,6 +133,13 @@ export class Session {
   private pendingSent: SessionEvent[] = [];
   /** Inside dataToSend: frames framed now are reported at once. */
   private handingOut = false;
+  /**
+   * WINDOW_UPDATEs in `out` not yet handed out: their slot in `out`, their stream and their
+   * frameSent event, so collect() can still drop them (as nghttp2 does at send time).
+   */
+  private pendingWindowUpdates: { slot: number; streamId: number; ev: SessionEvent | undefined }[] = [];
+  /** We queued a GOAWAY that ends the connection (a client's goaway(), a connection error). */
+  private terminating = false;
 
   // Shutdown.
   /** Last stream id in the GOAWAY we sent (MAX_STREAM_ID in phase one), or -1. */
@@ -974,6 +981,7 @@ export class Session {
   private connectionError(err: H2Error, cause?: Error): void {
     if (this.closed) return;
     this.flushFinished();
+    this.terminating = true;
     this.queueControl({
       type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: err.code,
       debugData: Buffer.from(err.message.slice(0, 256), 'latin1'),
@@ -1063,7 +1071,7 @@ export class Session {
       const inc = s.unackedConsumed;
       s.unackedConsumed = 0;
       s.recvWindow += inc;
-      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: s.id, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+      this.queueWindowUpdate(s.id, inc);
       this.wantWrite();
     }
   }
@@ -1074,7 +1082,7 @@ export class Session {
       const inc = this.connUnackedConsumed;
       this.connUnackedConsumed = 0;
       this.connRecvWindow += inc;
-      this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+      this.queueWindowUpdate(0, inc);
       this.wantWrite();
     }
   }
@@ -1444,6 +1452,7 @@ export class Session {
     } else {
       this.goawaySentLastId = this.lastPeerStreamId;
       this.goawayFinal = true;
+      this.terminating = true;
       this.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: this.lastPeerStreamId, errorCode: 0, debugData: debugData ?? Buffer.alloc(0) } as GoawayFrame, true);
       // Requests not yet sent will never be: refuse them now.
       for (const s of [...this.pendingOpen]) this.closeStream(s, 'connection', ErrorCode.REFUSED_STREAM);
@@ -1555,6 +1564,49 @@ export class Session {
     if (this.frameEvents) this.sent({ type: 'frameSent', frame: f });
   }
 
+  /**
+   * Queue a WINDOW_UPDATE for consumed octets, remembering its slot: nghttp2 checks such a frame
+   * again when it is about to send it (session_predicate_window_update_send) and drops it once
+   * the session is closing or its stream is closed; collect() does the same before hand-out.
+   */
+  private queueWindowUpdate(streamId: number, inc: number): void {
+    const slot = this.out.length;
+    const before = this.pendingSent.length;
+    this.queueControl({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+    // Framed while handing out: already reported, it goes out with this batch as it is.
+    if (this.handingOut) return;
+    this.pendingWindowUpdates.push({ slot, streamId, ev: this.pendingSent.length > before ? this.pendingSent[this.pendingSent.length - 1] : undefined });
+  }
+
+  /**
+   * Drop the queued WINDOW_UPDATEs nghttp2 would no longer send: all of them once we queued a
+   * GOAWAY that ends the connection (NGHTTP2_ERR_SESSION_CLOSING), a stream's once that stream is
+   * closed (NGHTTP2_ERR_STREAM_CLOSED). Their bytes leave `out`, their frameSent events are never
+   * reported.
+   */
+  private dropStaleWindowUpdates(): void {
+    const wus = this.pendingWindowUpdates;
+    if (wus.length === 0) return;
+    this.pendingWindowUpdates = [];
+    let dropped: Set<SessionEvent> | undefined;
+    // From the last slot back, so the earlier slots stay where they are.
+    for (let i = wus.length - 1; i >= 0; i--) {
+      const w = wus[i];
+      const stale = this.terminating || (w.streamId !== 0 && !this.isLiveStream(w.streamId));
+      if (!stale) continue;
+      const b = this.out[w.slot];
+      this.out.splice(w.slot, 1);
+      this.outBytes -= b.length;
+      if (w.ev !== undefined) (dropped ??= new Set()).add(w.ev);
+    }
+    if (dropped !== undefined) this.pendingSent = this.pendingSent.filter((ev) => !dropped!.has(ev));
+  }
+
+  private isLiveStream(id: number): boolean {
+    const s = this.streams.get(id);
+    return s !== undefined && s.state !== StreamState.CLOSED;
+  }
+
   private queueRst(id: number, code: number): void {
     this.queueControl({ type: FrameType.RST_STREAM, flags: 0, streamId: id, errorCode: code } as RstStreamFrame);
     this.wantWrite();
@@ -1653,6 +1705,7 @@ export class Session {
   private collect(maxBytes: number): boolean {
     this.wantWriteSignalled = false;
     this.queuedControl = 0;
+    this.dropStaleWindowUpdates();
     const outer = this.handingOut;
     this.handingOut = true;
     try {

@@ -305,4 +305,44 @@ test('-W 10 on a 100 kB response: the window is taken back from the server\'s 65
   };
   t.true(head(ref.stdout).length === 7);
   t.deepEqual(head(ours.stdout), head(ref.stdout));
+  // After the last DATA only the GOAWAY goes out: a WINDOW_UPDATE still queued is dropped.
+  t.deepEqual(sendsAfterLastData(ref.stdout), ['GOAWAY/0'], 'reference');
+  t.deepEqual(sendsAfterLastData(ours.stdout), ['GOAWAY/0'], 'ours');
 });
+
+/**
+ * The frames sent after the DATA that ends stream 13, as TYPE/stream. nghttp2 drops a
+ * WINDOW_UPDATE still queued once the session is closing (its GOAWAY is queued) or its stream is
+ * closed, so the real nghttp sends only its GOAWAY there.
+ */
+function sendsAfterLastData(stdout: string): string[] {
+  const m = /recv DATA frame <length=\d+, flags=0x0[19], stream_id=13>\n {10}; END_STREAM\n/.exec(stdout);
+  if (m === null) return ['(no final DATA)'];
+  const rest = stdout.slice(m.index + m[0].length);
+  return [...rest.matchAll(/send (\w+) frame <length=\d+, flags=0x[0-9a-f]+, stream_id=(\d+)>/g)].map((x) => `${x[1]}/${x[2]}`);
+}
+
+// 100000 octets leave a consumed remainder that would be returned after the last DATA (the case
+// that differed); 100 KiB ends on a window boundary.
+for (const [name, size] of [['100KiB', 100 * 1024], ['100000b', 100000]] as const) for (const flag of ['-W', '-w']) {
+  test(`-nv ${flag} 10 on a ${size}-octet response: no WINDOW_UPDATE after the final DATA, as the reference; the same kinds of frames sent`, async (t) => {
+    const file = `${name}${flag}`;
+    fs.writeFileSync(path.join(dir, file), Buffer.alloc(size, 'c'));
+    const args = ['-nv', flag, '10', `http://127.0.0.1:${h2cPort}/${file}`];
+    const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir })]);
+    t.is(ref.code, 0, ref.stderr);
+    t.is(ours.code, 0, ours.stderr);
+    t.deepEqual(sendsAfterLastData(ref.stdout), ['GOAWAY/0'], 'reference');
+    t.deepEqual(sendsAfterLastData(ours.stdout), ['GOAWAY/0'], 'ours');
+    // Window updates on the same streams in both, among them the one the flag shrank.
+    const kinds = (out: string) => [...new Set([...out.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=(\d+)>/g)].map((x) => x[1]))].sort();
+    t.deepEqual(kinds(ours.stdout), kinds(ref.stdout));
+    t.true(kinds(ref.stdout).includes(flag === '-W' ? '0' : '13'));
+    // The last sent frame is the same GOAWAY, and the received DATA adds up to the file.
+    const data = (out: string) => [...out.matchAll(/recv DATA frame <length=(\d+), flags=0x0[01], stream_id=13>/g)].reduce((a, x) => a + Number(x[1]), 0);
+    t.is(data(ours.stdout), size);
+    t.is(data(ref.stdout), size);
+    const last = (out: string) => parseTrace(out, { dropSettingsAck: true }).send.at(-1);
+    t.is(last(ours.stdout), last(ref.stdout));
+  });
+}
