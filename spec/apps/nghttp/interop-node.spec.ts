@@ -329,7 +329,8 @@ test('--cert/--key present a client certificate; --color colours the trace', asy
 
 test('a pushed stream the server never finishes does not keep us forever (-t bounds the wait)', async (t) => {
   await withServer(async (port) => {
-    const r = await runOurs(['-t', '500ms', `http://127.0.0.1:${port}/stuck-push`], { timeoutMs: 15000 });
+    // -t 3s: long enough for the main response on a loaded machine, short against the 15 s bound.
+    const r = await runOurs(['-t', '3s', `http://127.0.0.1:${port}/stuck-push`], { timeoutMs: 15000 });
     t.is(r.code, 0, r.stderr);
     t.true(r.stdout.includes('main\n'));
   });
