@@ -7,6 +7,7 @@
 import { helpText, versionText } from '../lib/apps/h2load/help';
 import { parseArgs, UsageError } from '../lib/apps/h2load/options';
 import { runH2load } from '../lib/apps/h2load/run';
+import { runMain } from '../lib/apps/common/cli';
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -35,14 +36,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-    if (process.stdout.writableLength === 0) process.exit(code);
-    else process.stdout.once('drain', () => process.exit(code));
-  },
-  (err: unknown) => {
-    process.stderr.write(`h2load: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(2);
-  },
-);
+runMain('h2load', main);

@@ -6,6 +6,7 @@
 import { helpText, parseArgs, UsageError, versionText } from '../lib/apps/nghttp/options';
 import { runNghttp } from '../lib/apps/nghttp/client';
 import { packageVersion } from '../lib/apps/nghttp/version';
+import { runMain } from '../lib/apps/common/cli';
 
 // A closed stdout (`nghttp ... | head`) ends the run quietly, as for any Unix filter.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -37,15 +38,4 @@ async function main(): Promise<number> {
   return result.exitCode;
 }
 
-main().then(
-  (code) => {
-    // Let stdout drain (a pipe may still hold the body) before exiting with the status.
-    process.exitCode = code;
-    if (process.stdout.writableLength === 0) process.exit(code);
-    else process.stdout.once('drain', () => process.exit(code));
-  },
-  (err: unknown) => {
-    process.stderr.write(`nghttp: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(2);
-  },
-);
+runMain('nghttp', main);
