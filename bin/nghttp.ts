@@ -5,7 +5,7 @@
  */
 import { helpText, parseArgs, UsageError, versionText } from '../lib/apps/nghttp/options';
 import { runNghttp } from '../lib/apps/nghttp/client';
-import { packageVersion } from '../lib/apps/nghttp/version';
+import { packageVersion } from '../lib/apps/common/version';
 import { runMain } from '../lib/apps/common/cli';
 
 // A closed stdout (`nghttp ... | head`) ends the run quietly, as for any Unix filter.

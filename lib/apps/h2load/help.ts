@@ -1,5 +1,5 @@
 /** h2load's --help and --version text (nghttp2's option names; our own wording). */
-import { packageVersion } from '../nghttp/version';
+import { packageVersion } from '../common/version';
 
 /** `h2load --version`. */
 export function versionText(): string {

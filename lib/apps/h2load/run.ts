@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { packageVersion } from '../nghttp/version';
+import { packageVersion } from '../common/version';
 import { H2loadConfig, resolveTarget, Target, urisFromText, UsageError } from './options';
 import { formatSummary, mergeStats, processTimeStats, WorkerStats } from './stats';
 import type { ThreadMessage } from './thread';

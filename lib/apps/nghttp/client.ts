@@ -27,7 +27,7 @@ import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
 import { ConnectionTiming, nowMicros, RequestRecord } from './records';
 import { formatStats } from './stats';
 import { formatHar } from './har';
-import { packageVersion } from './version';
+import { packageVersion } from '../common/version';
 
 /** Where the engine reads and writes. */
 export interface NghttpIO {

@@ -5,7 +5,7 @@
  */
 import type { HeaderField } from '../../protocol/frame/types';
 import { UsageError } from '../common/units';
-import { packageVersion } from './version';
+import { packageVersion } from '../common/version';
 
 /** Command-line text (UTF-16) to the octets sent on the wire, as a latin1 byte string. */
 export function toByteString(s: string): string {

@@ -6,11 +6,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import minimist from 'minimist';
 import { parseIntInRange, parseSize, UsageError } from '../common/units';
+import { packageVersion } from '../common/version';
 
 export { UsageError };
 
-/** The version string we print (`--version`) and put in the `server` header. */
-export const NGHTTPD_VERSION = '0.1.0';
+/** The version we print (`--version`) and put in the `server` header: package.json's. */
+export const NGHTTPD_VERSION = packageVersion();
 /** `server` header value: names this implementation (the reference sends `nghttpd nghttp2/1.52.0`). */
 export const SERVER_NAME = `nghttpd nghttp2-ts/${NGHTTPD_VERSION}`;
 

@@ -5,11 +5,13 @@
 import * as fs from 'fs';
 import { UsageError } from '../common/units';
 import { parsePattern, RoutePattern } from './routing';
+import { packageVersion } from '../common/version';
 
 export { UsageError };
 
 /** Version printed by `-v`. */
-export const NGHTTPX_VERSION = '0.1.0';
+/** This package's version (package.json), shown as nghttpx's. */
+export const NGHTTPX_VERSION = packageVersion();
 
 /** One `-f` frontend. */
 export interface FrontendAddress {

@@ -1,4 +1,4 @@
-/** The package version, read once from the nearest package.json named nghttp2-ts. */
+/** The package version (shown by every tool), read once from the nearest package.json named nghttp2-ts. */
 import * as fs from 'fs';
 import * as path from 'path';
 
