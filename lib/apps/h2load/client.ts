@@ -83,7 +83,6 @@ export class Client {
   private idleTimer: NodeJS.Timeout | undefined;
   private rpsTimer: NodeJS.Timeout | undefined;
   private rpsPending = 0;
-  private flushPending = false;
   private peerSettingsSeen = false;
 
   constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
@@ -280,9 +279,6 @@ export class Client {
         break;
       case 'streamClosed':
         this.onStreamClose(ev.streamId, ev.errorCode === ErrorCode.NO_ERROR);
-        // A freed slot lets the session open a request queued behind the server's
-        // MAX_CONCURRENT_STREAMS, without signalling onWantWrite: flush for it.
-        this.scheduleFlush();
         break;
       case 'settingsReceived':
         this.onPeerSettings();
@@ -332,20 +328,6 @@ export class Client {
     }
   }
 
-  /**
-   * Session.request() does not always signal onWantWrite (so Http2Connection may not flush what
-   * it queued): flush once after the current batch of submissions, at the end of this tick's
-   * microtasks (after a socket chunk has been fully processed, requests go out together).
-   */
-  private scheduleFlush(): void {
-    if (this.flushPending) return;
-    this.flushPending = true;
-    queueMicrotask(() => {
-      this.flushPending = false;
-      const c = this.conn;
-      if (c && !c.closed) c.flush();
-    });
-  }
 
   private submitRequest(): boolean {
     const h = this.host;
@@ -359,7 +341,6 @@ export class Client {
         const s = this.conn.session;
         id = s.request(h.h2Requests[idx], { endStream: !h.postData });
         if (h.postData) s.sendData(id, h.postData, true);
-        this.scheduleFlush();
       } else {
         return false;
       }

@@ -431,25 +431,8 @@ class ConnectionRun {
       this.submit(p);
       n++;
     }
-    if (n) this.kick();
   }
 
-  private kickScheduled = false;
-
-  /**
-   * Make sure what we just queued gets written. `session.request()` does not signal
-   * `onWantWrite` (its HEADERS otherwise wait for the next unrelated write), and commands given
-   * from inside an event must not re-enter the transport, so flush on the next turn.
-   */
-  private kick(): void {
-    if (this.kickScheduled) return;
-    this.kickScheduled = true;
-    setImmediate(() => {
-      this.kickScheduled = false;
-      const conn = this.connection;
-      if (conn && !conn.closed) conn.flush();
-    });
-  }
 
   private submit(p: Planned): void {
     const o = this.o;
@@ -484,7 +467,6 @@ class ConnectionRun {
         this.err(`${rec.uri}: no complete response within ${o.timeout} ms (-t); cancelling stream ${id}`);
         try {
           session.reset(id, ErrorCode.CANCEL);
-          this.kick();
         } catch {
           // already gone
         }
@@ -511,7 +493,6 @@ class ConnectionRun {
     try {
       session.sendData(id, this.body as Buffer, trailers.length === 0);
       if (trailers.length) session.sendTrailers(id, trailers);
-      this.kick();
     } catch (e) {
       this.err(`${l.rec.uri}: could not send the request body: ${(e as Error).message}`);
     }
@@ -550,7 +531,6 @@ class ConnectionRun {
               // already gone
             }
           }
-          this.kick();
         }, this.o.timeout > 0 ? this.o.timeout : PUSH_GRACE_MS);
         this.pushGraceTimer.unref?.();
       }
@@ -781,8 +761,6 @@ class ConnectionRun {
       this.live.delete(id);
       this.queue.unshift({ ...l.plan, refusals: (l.plan.refusals ?? 0) + 1 });
     }
-    // A closed stream frees a concurrency slot: the session may now send queued HEADERS.
-    this.kick();
     this.pump();
     this.maybeFinish();
   }

@@ -1140,6 +1140,7 @@ export class Session {
   /** Send the HEADERS of queued requests while concurrency slots are free. */
   private openPending(): void {
     const q = this.pendingOpen;
+    const before = q.length;
     while (q.length > 0 && this.localActive < this.remoteSettings.maxConcurrentStreams && !this.closed) {
       const s = q.shift()!;
       const headers = s.pendingHeaders!;
@@ -1158,6 +1159,8 @@ export class Session {
       }
       if (s.state !== StreamState.CLOSED && (s.queued > 0 || s.endQueued || s.trailers !== null)) this.scheduler.add(s);
     }
+    // A slot freed by a closing stream (or the server's SETTINGS) sent queued HEADERS: say so.
+    if (q.length < before) this.wantWrite();
   }
 
   /**

@@ -19,6 +19,23 @@ test('request() signals onWantWrite (and not while it waits for a concurrency sl
   t.is(wants, 1);
 });
 
+test('a request waiting for a concurrency slot signals onWantWrite when the slot frees', (t) => {
+  let wants = 0;
+  const c = new Session({ role: 'client', onEvent: () => undefined, onWantWrite: () => wants++ });
+  const peer = new RawPeer(c, 'server');
+  peer.read();
+  peer.preface([{ id: 3, value: 1 }]); // the server allows one stream at a time
+  peer.read();
+  c.request(req('/1'), { endStream: true });
+  c.request(req('/2'), { endStream: true });
+  t.deepEqual(peer.read().filter((f) => f.type === FrameType.HEADERS).map((f) => f.streamId), [1]);
+  wants = 0;
+  // Stream 1 closes: stream 3's HEADERS are queued now, and the transport must hear of it.
+  peer.headers(1, [[':status', '204']], true);
+  t.is(wants, 1);
+  t.deepEqual(peer.read().filter((f) => f.type === FrameType.HEADERS).map((f) => f.streamId), [3]);
+});
+
 test('the final GOAWAY of a graceful shutdown signals onWantWrite when the PING ACK arrives', (t) => {
   let wants = 0;
   const server = new Session({ role: 'server', onEvent: () => undefined, onWantWrite: () => wants++ });
