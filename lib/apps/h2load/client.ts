@@ -191,8 +191,8 @@ export class Client {
     // HTTP/1.1 with a body: one request at a time (as h2load).
     if (this.h1 && this.host.postData) return 1;
     const m = this.host.config.maxConcurrentStreams;
-    // Until the server's SETTINGS arrive, assume it allows 100 streams, as nghttp2 does (our session
-    // assumes the RFC's unlimited initial value: more would be refused with REFUSED_STREAM).
+    // Until the server's SETTINGS arrive, submit at most the 100 streams nghttp2 assumes (the
+    // session would queue more, but h2load counts a request as started only once it is sent).
     return this.conn && !this.peerSettingsSeen ? Math.min(m, PEER_MAX_STREAMS_BEFORE_SETTINGS) : m;
   }
 
