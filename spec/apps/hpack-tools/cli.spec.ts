@@ -1,14 +1,16 @@
 /** deflatehd / inflatehd through their bin/ launchers: outputs, options and every error path. */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { repoRoot } from '../../helpers/repo';
+import { hpackTestCaseDir, NO_HPACK_TEST_CASE, repoRoot } from '../../helpers/repo';
 
 const ROOT = repoRoot();
-const VECTORS = path.resolve(ROOT, '../shared/vectors/hpack-test-case');
-const tv = fs.existsSync(VECTORS) ? test : test.skip;
+const VECTORS = hpackTestCaseDir() ?? '';
+/** Specs that read the hpack-test-case stories; skipped, saying why, where they are absent. */
+const tv = (title: string, fn: (t: ExecutionContext) => unknown) =>
+  VECTORS ? test(title, fn) : test.skip(`${title} (skipped: ${NO_HPACK_TEST_CASE})`, fn);
 
 interface Run {
   code: number | null;

@@ -2,13 +2,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
-import { repoRoot } from '../../helpers/repo';
+import { hpackTestCaseDir, NO_HPACK_TEST_CASE, repoRoot } from '../../helpers/repo';
 export { repoRoot };
 
 /** The repository root: the nearest directory above this file with a package.json. */
 
-/** ../shared/vectors/hpack-test-case next to the repository. */
-export const HPACK_TEST_CASE = path.resolve(repoRoot(), '../shared/vectors/hpack-test-case');
+/** The hpack-test-case stories ($HPACK_TEST_CASE_DIR or ../shared/vectors/hpack-test-case); '' where absent. */
+export const HPACK_TEST_CASE = hpackTestCaseDir() ?? '';
+export { NO_HPACK_TEST_CASE };
 
 /** Directories of hpack-test-case holding encoder output (all but raw-data). */
 export function encoderDirs(): string[] {
