@@ -59,6 +59,26 @@ export interface ListenOptions {
    * saying how to reach this server over HTTP/2, then close.
    */
   onHttp1Request?: (head: Http1RequestHead, socket: Duplex, reason: string) => void;
+  /**
+   * Take over HTTP/1.x connections whole (instead of `onHttp1Request`): the socket, paused, and
+   * every byte read from it so far (`data`, to be replayed first), for an HTTP/1.1 server such as
+   * Node's `http` to serve. `head` is the first request's head when it was read (cleartext, or TLS
+   * without ALPN); a TLS connection that chose `http/1.1` by ALPN is handed over at once.
+   * Malformed or oversized heads are still answered here (400/431).
+   */
+  onHttp1Socket?: (socket: Duplex, data: Buffer, info: AcceptInfo, head: Http1RequestHead | undefined) => void;
+}
+
+/** An HTTP/2 acceptor without a socket of its own: feed it connections with `accept()`. */
+export interface Http2Acceptor {
+  /** The net or tls server that does the handshakes; not bound by {@link acceptor}. */
+  readonly server: net.Server;
+  /** Live HTTP/2 connections. */
+  readonly connections: ReadonlySet<Http2Connection>;
+  /** Serve one accepted TCP connection (from any listener, or one passed from another process). */
+  accept(socket: net.Socket): void;
+  /** Stop taking connections; end every connection gracefully (GOAWAY, in-flight streams finish). */
+  close(): Promise<void>;
 }
 
 /** A listening HTTP/2 server endpoint, as returned by {@link listen}. */
@@ -93,6 +113,25 @@ function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: str
  * frame (attach 'stream' listeners there). Resolves once bound.
  */
 export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection, info: AcceptInfo) => void): Promise<Http2Listener> {
+  const a = acceptor(opts, onConnection);
+  const server = a.server;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      const address = server.address() as net.AddressInfo;
+      resolve({ server, address, port: address.port, connections: a.connections, close: () => a.close() });
+    });
+  });
+}
+
+/**
+ * The connection handling of {@link listen} without the bound socket: preface sniffing, h2c
+ * upgrade and TLS/ALPN for the sockets given to `accept()` (a proxy that owns its listeners, or
+ * whose listeners live in another process, uses it).
+ */
+export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnection: (conn: Http2Connection, info: AcceptInfo) => void): Http2Acceptor {
   const limits: Http1Limits = { ...DEFAULT_HTTP1_LIMITS, ...opts.http1Limits };
   const connections = new Set<Http2Connection>();
   const pending = new Set<net.Socket>();
@@ -195,6 +234,10 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         return;
       }
       done();
+      if (opts.onHttp1Socket) {
+        opts.onHttp1Socket(socket, buf, info, parsed.head);
+        return;
+      }
       const reason = !h2cUpgrade ? 'HTTP/1.1 over TLS' : 'settingsPayload' in up ? 'server closing' : up.reason;
       if (opts.onHttp1Request === undefined) {
         answerAndClose(http1Answer(reason));
@@ -219,6 +262,10 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
         alpnProtocol: socket.alpnProtocol,
       };
       if (socket.alpnProtocol === 'h2') start(socket, info);
+      else if (socket.alpnProtocol === 'http/1.1' && opts.onHttp1Socket) {
+        socket.pause();
+        opts.onHttp1Socket(socket, Buffer.alloc(0), info, undefined);
+      }
       // A client without ALPN may still speak HTTP/2 with prior knowledge; HTTP/1.1 gets text.
       else sniff(socket, { ...info, via: 'prior-knowledge' }, false);
     });
@@ -231,41 +278,34 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
   }
   server.on('connection', (s: net.Socket) => s.setNoDelay(true));
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host, () => {
-      server.off('error', reject);
-      server.on('error', () => undefined);
-      const address = server.address() as net.AddressInfo;
-      resolve({
-        server,
-        address,
-        port: address.port,
-        connections,
-        close: async () => {
-          closing = true;
-          const closed = new Promise<void>((r) => server.close(() => r()));
-          // Connections still showing what they speak get a moment to finish: an HTTP/2 one is
-          // then closed gracefully like the others (start() sees `closing`), the rest dropped.
-          const sniffing = [...pending].map(
-            (s) =>
-              new Promise<void>((r) => {
-                s.once('close', () => r());
-                s.setTimeout(1000, () => s.destroy());
-                const check = setInterval(() => {
-                  if (!pending.has(s)) {
-                    clearInterval(check);
-                    r();
-                  }
-                }, 10);
-                s.once('close', () => clearInterval(check));
-              }),
-          );
-          await Promise.all(sniffing);
-          await Promise.all([...connections].map((c) => c.close()));
-          await closed;
-        },
-      });
-    });
-  });
+  return {
+    server,
+    connections,
+    accept: (socket) => {
+      server.emit('connection', socket);
+    },
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Connections still showing what they speak get a moment to finish: an HTTP/2 one is
+      // then closed gracefully like the others (start() sees `closing`), the rest dropped.
+      const sniffing = [...pending].map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.once('close', () => r());
+            s.setTimeout(1000, () => s.destroy());
+            const check = setInterval(() => {
+              if (!pending.has(s)) {
+                clearInterval(check);
+                r();
+              }
+            }, 10);
+            s.once('close', () => clearInterval(check));
+          }),
+      );
+      await Promise.all(sniffing);
+      await Promise.all([...connections].map((c) => c.close()));
+      await closed;
+    },
+  };
 }

@@ -3,9 +3,9 @@
  * header list sent to a client (hop-by-hop fields dropped, Via, Server, X-Forwarded-*).
  */
 import type { NghttpxOptions } from './options';
+import type { Field, ProxyRequest } from './request';
 
-/** A header field as [lowercase name, value]. */
-export type Field = [string, string];
+export type { Field };
 
 /**
  * Connection-specific fields: RFC 9113 section 8.2.2 "An endpoint MUST NOT generate an HTTP/2
@@ -13,25 +13,6 @@ export type Field = [string, string];
  * (RFC 9110 section 7.6.1). `te` is kept only as `te: trailers`.
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
-
-/** What the proxy knows about a request it forwards. */
-export interface ForwardedRequest {
-  method: string;
-  scheme: 'http' | 'https';
-  /** :authority or Host. */
-  authority: string | undefined;
-  /** :path or request-target. */
-  path: string;
-  /** Regular fields as received (no pseudo-headers), lowercase names. */
-  fields: Field[];
-  /** The client's address (for X-Forwarded-For). */
-  remoteAddress: string;
-  /**
-   * The protocol the request arrived in: decides the Via token (`2`, `1.1`, `1.0`). An h2c
-   * Upgrade request arrived as HTTP/1.1 (nghttpx writes `1.1` for it).
-   */
-  frontend: 'h2' | 'http/1.1' | 'http/1.0';
-}
 
 type RewriteOptions = Pick<NghttpxOptions, 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
 
@@ -45,7 +26,7 @@ function joinValues(fields: Field[], name: string): string | undefined {
  * and Host), then X-Forwarded-For, X-Forwarded-Proto, Via, then `--add-request-header`s. The
  * caller adds Host (HTTP/1.1) or :authority (h2).
  */
-export function backendRequestFields(req: ForwardedRequest, o: RewriteOptions): Field[] {
+export function backendRequestFields(req: ProxyRequest, o: RewriteOptions): Field[] {
   const out: Field[] = [];
   for (const [n, v] of req.fields) {
     if (HOP_BY_HOP.has(n) || n === 'host' || n === 'via') continue;
@@ -63,7 +44,7 @@ export function backendRequestFields(req: ForwardedRequest, o: RewriteOptions): 
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);
   } else {
-    const token = req.frontend === 'h2' ? '2 nghttpx' : req.frontend === 'http/1.0' ? '1.0 nghttpx' : '1.1 nghttpx';
+    const token = req.protocol === 'h2' ? '2 nghttpx' : req.protocol === 'http/1.0' ? '1.0 nghttpx' : '1.1 nghttpx';
     out.push(['via', via ? `${via}, ${token}` : token]);
   }
   for (const h of o.addRequestHeaders) out.push([h[0], h[1]]);

@@ -36,6 +36,14 @@ export interface BackendAddress {
   sni?: string;
 }
 
+/** `--backend-http-proxy-uri=http://[USER:PASS@]HOST:PORT`: the proxy h2 backend connections are tunnelled through. */
+export interface ProxyUri {
+  host: string;
+  port: number;
+  /** `user:pass` (percent-decoded), for Proxy-Authorization: Basic. */
+  userinfo?: string;
+}
+
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ['INFO', 'NOTICE', 'WARN', 'ERROR', 'FATAL'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -71,6 +79,20 @@ export interface NghttpxOptions {
   /** Connection-level receive window for h2 backends. */
   backendConnectionWindowSize: number;
   insecure: boolean;
+  /** `--cacert`: CA certificates trusted for TLS backends. */
+  cacert?: string;
+  /** `--backend-http-proxy-uri`. */
+  backendHttpProxy?: ProxyUri;
+  /** `--request-header-field-buffer`: largest request header block (bytes). */
+  requestHeaderFieldBuffer: number;
+  /** `--max-request-header-fields`. */
+  maxRequestHeaderFields: number;
+  errorlogSyslog: boolean;
+  accesslogSyslog: boolean;
+  /** `--syslog-facility` name (daemon, local0...). */
+  syslogFacility: string;
+  /** `--backlog`. */
+  backlog: number;
   /** The `--conf` path that was read, if any. */
   conf?: string;
 }
@@ -299,6 +321,12 @@ export function defaultOptions(): NghttpxOptions {
     backendWindowSize: 65535,
     backendConnectionWindowSize: 2 ** 31 - 1,
     insecure: false,
+    requestHeaderFieldBuffer: 65536,
+    maxRequestHeaderFields: 100,
+    errorlogSyslog: false,
+    accesslogSyslog: false,
+    syslogFacility: 'daemon',
+    backlog: 65536,
   };
 }
 

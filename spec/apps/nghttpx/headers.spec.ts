@@ -1,10 +1,12 @@
 import test from 'ava';
-import { backendRequestFields, frontendResponseFields, ForwardedRequest } from '../../../lib/apps/nghttpx/headers';
+import { backendRequestFields, frontendResponseFields } from '../../../lib/apps/nghttpx/headers';
+import type { FrontendProtocol, ProxyRequest } from '../../../lib/apps/nghttpx/request';
 import { defaultOptions } from '../../../lib/apps/nghttpx/options';
 import { compileFormat, formatAccessLine, formatErrorLine, timeLocal, AccessRecord } from '../../../lib/apps/nghttpx/log';
 
-const req = (fields: [string, string][], frontend: 'h2' | 'http/1.1' = 'h2'): ForwardedRequest => ({
-  method: 'GET', scheme: 'http', authority: 'a:1', path: '/', fields, remoteAddress: '127.0.0.1', frontend,
+const req = (fields: [string, string][], protocol: FrontendProtocol = 'h2'): ProxyRequest => ({
+  method: 'GET', scheme: 'http', authority: 'a:1', path: '/', fields, body: undefined, remoteAddress: '127.0.0.1', remotePort: 1, serverPort: 2,
+  protocol, alpn: 'h2c', tls: false, frontendIndex: 0,
 });
 
 test('request: hop-by-hop dropped, te only as trailers, x-forwarded-proto replaced, via appended (observed of Debian nghttpx)', (t) => {

@@ -8,8 +8,10 @@ import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
 import { ErrorCode } from '../../protocol/errors';
-import { http1Name, Field } from './headers';
-import type { BackendAddress } from './options';
+import { http1Name } from './headers';
+import type { BackendAddress, ProxyUri } from './options';
+import type { BackendTlsOptions } from './tls';
+import type { Field, ProxyRequest } from './request';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
 export interface BackendResponse {
@@ -28,24 +30,13 @@ export interface BackendExchange {
   abort(): void;
 }
 
-/** What a backend request carries. */
-export interface BackendRequest {
-  method: string;
-  scheme: 'http' | 'https';
-  authority: string | undefined;
-  path: string;
-  /** Fields already rewritten for the backend (no Host). */
-  fields: Field[];
-  /** The request body, or undefined when there is none. */
-  body: Readable | undefined;
-}
-
 /** A backend address the proxy forwards to. */
 export interface Backend {
   readonly address: BackendAddress;
   /** `host` or the UNIX path, for logs. */
   readonly label: string;
-  request(req: BackendRequest): BackendExchange;
+  /** Send `req` (its fields already rewritten for the backend, no Host). */
+  request(req: ProxyRequest): BackendExchange;
   /** Drop pooled connections. */
   close(): void;
 }
@@ -77,14 +68,12 @@ export function fieldsFromRaw(raw: string[]): Field[] {
 class Http1Backend implements Backend {
   readonly label: string;
   private readonly agent: http.Agent;
-  constructor(readonly address: BackendAddress, insecure: boolean) {
+  constructor(readonly address: BackendAddress, tlsOptions: BackendTlsOptions) {
     this.label = label(address);
-    this.agent = address.tls
-      ? new https.Agent({ keepAlive: true, rejectUnauthorized: !insecure, servername: address.sni ?? address.host })
-      : new http.Agent({ keepAlive: true });
+    this.agent = address.tls ? new https.Agent({ keepAlive: true, ...tlsOptions }) : new http.Agent({ keepAlive: true });
   }
 
-  request(req: BackendRequest): BackendExchange {
+  request(req: ProxyRequest): BackendExchange {
     const a = this.address;
     const fields: Field[] = [['host', req.authority ?? this.label], ...req.fields];
     const mod = a.tls ? https : http;
@@ -141,7 +130,12 @@ class Http1Backend implements Backend {
 class Http2Backend implements Backend {
   readonly label: string;
   private pool: Promise<ClientConnection> | undefined;
-  constructor(readonly address: BackendAddress, private readonly insecure: boolean, private readonly windows: { stream: number; connection: number }) {
+  constructor(
+    readonly address: BackendAddress,
+    private readonly tlsOptions: BackendTlsOptions,
+    private readonly windows: { stream: number; connection: number },
+    private readonly proxy: ProxyUri | undefined,
+  ) {
     this.label = label(address);
   }
 
@@ -150,7 +144,7 @@ class Http2Backend implements Backend {
     const a = this.address;
     const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${a.port ?? (a.tls ? 443 : 80)}/`;
     const p = connect(url, {
-      rejectUnauthorized: !this.insecure,
+      ...this.tlsOptions,
       alpnProtocols: ['h2'],
       timeout: 10000,
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
@@ -203,7 +197,7 @@ class Http2Backend implements Backend {
     if (next) next();
   }
 
-  request(req: BackendRequest): BackendExchange {
+  request(req: ProxyRequest): BackendExchange {
     let stream: Http2Stream | undefined;
     let aborted = false;
     const attempt = (retries: number): Promise<BackendResponse> =>
@@ -282,6 +276,6 @@ class Http2Backend implements Backend {
 }
 
 /** Make the backend object for one `-b` address. */
-export function createBackend(address: BackendAddress, insecure: boolean, windows = { stream: 65535, connection: 2 ** 31 - 1 }): Backend {
-  return address.proto === 'h2' ? new Http2Backend(address, insecure, windows) : new Http1Backend(address, insecure);
+export function createBackend(address: BackendAddress, tlsOptions: BackendTlsOptions, windows = { stream: 65535, connection: 2 ** 31 - 1 }, proxy?: ProxyUri): Backend {
+  return address.proto === 'h2' ? new Http2Backend(address, tlsOptions, windows, proxy) : new Http1Backend(address, tlsOptions);
 }

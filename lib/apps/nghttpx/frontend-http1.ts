@@ -1,0 +1,123 @@
+/**
+ * nghttpx's HTTP/1.x frontend: connections the transport handed over as HTTP/1.x (cleartext
+ * without the preface or an h2c upgrade, TLS with ALPN http/1.1) are served by Node's HTTP/1.1
+ * parser; each request becomes a {@link ProxyRequest} and its {@link ClientSide}.
+ */
+import * as http from 'http';
+import type { Duplex } from 'stream';
+import type * as net from 'net';
+import { fieldsFromRaw } from './backends';
+import { errorPage, http1Name } from './headers';
+import type { ClientSide, ProxyRequest } from './request';
+
+/** What the HTTP/1.x frontend needs from the proxy. */
+export interface Http1FrontendContext {
+  forward(req: ProxyRequest, client: ClientSide): void;
+  error(msg: string): void;
+  serverName: string;
+  /** True once a graceful shutdown started: answers say `Connection: close`. */
+  closing(): boolean;
+}
+
+/** An HTTP/1.x frontend (one per `-f`): Node's parser over sockets given to `accept()`. */
+export class Http1Frontend {
+  private readonly server: http.Server;
+  /** Open sockets and how many requests each has in flight. */
+  readonly sockets = new Map<net.Socket, number>();
+
+  constructor(private readonly ctx: Http1FrontendContext, private readonly frontendIndex: number, private readonly serverPort: () => number | undefined) {
+    // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none);
+    // idle and stalled connections are dropped by the socket timeout instead (nghttpx's
+    // --frontend-read-timeout default is 1 minute).
+    this.server = http.createServer({ keepAliveTimeout: 0 });
+    this.server.setTimeout(60000);
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
+    this.server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket) => {
+      // An upgrade we do not take (h2c upgrades are the transport's): not proxied as-is yet.
+      const body = errorPage(400, 'Bad Request');
+      socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    });
+    this.server.on('clientError', (_err, socket: net.Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Serve a connection the transport handed over, replaying the bytes it already read. */
+  accept(socket: Duplex, data: Buffer): void {
+    const s = socket as net.Socket;
+    s.on('error', () => undefined);
+    if (data.length) s.unshift(data);
+    this.sockets.set(s, 0);
+    s.once('close', () => this.sockets.delete(s));
+    this.server.emit('connection', s);
+    s.resume();
+  }
+
+  /** Graceful shutdown: idle connections end now, busy ones after their answer. */
+  drain(): void {
+    for (const [s, n] of this.sockets) if (n === 0) s.end();
+  }
+
+  /** Whether a request is still in flight. */
+  busy(): boolean {
+    return [...this.sockets].some(([s, n]) => n > 0 && !s.destroyed);
+  }
+
+  /** Drop every connection. */
+  destroy(): void {
+    for (const s of this.sockets.keys()) s.destroy();
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const socket = req.socket;
+    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+    if (this.ctx.closing()) res.shouldKeepAlive = false;
+    let gone: (() => void) | undefined;
+    res.once('close', () => {
+      const n = (this.sockets.get(socket) ?? 1) - 1;
+      if (this.sockets.has(socket)) this.sockets.set(socket, n);
+      if (!res.writableFinished) gone?.();
+      if (this.ctx.closing() && n === 0) socket.end();
+    });
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    const tls = (socket as { encrypted?: boolean }).encrypted === true;
+    const pr: ProxyRequest = {
+      method: req.method ?? 'GET',
+      scheme: tls ? 'https' : 'http',
+      authority: req.headers.host,
+      path: req.url ?? '/',
+      fields: fieldsFromRaw(req.rawHeaders),
+      body: hasBody ? req : undefined,
+      remoteAddress: socket.remoteAddress ?? 'localhost',
+      remotePort: socket.remotePort,
+      serverPort: this.serverPort(),
+      protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
+      alpn: 'http/1.1',
+      tls,
+      frontendIndex: this.frontendIndex,
+    };
+    const client: ClientSide = {
+      respond: (status, out, endStream) => {
+        const flat: string[] = [];
+        // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
+        // announcing them (Node refuses it on a Content-Length response anyway).
+        for (const [n, v] of out) if (n !== 'trailer') flat.push(http1Name(n), v);
+        res.writeHead(status, flat);
+        if (endStream) res.end();
+      },
+      writable: () => res,
+      abort: () => socket.destroy(),
+      onClientGone: (cb) => {
+        gone = cb;
+      },
+    };
+    if (!hasBody) req.resume();
+    try {
+      this.ctx.forward(pr, client);
+    } catch (err) {
+      this.ctx.error(`request handling failed: ${(err as Error).message}`);
+      socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * nghttpx's frontends: one per `-f`, each the transport's acceptor (preface sniffing, h2c
+ * upgrade, TLS/ALPN) with the HTTP/2 frontend on its connections and the HTTP/1.x frontend on the
+ * rest. Sockets come from listeners this process owns or from a supervisor (`accept()`).
+ */
+import type * as net from 'net';
+import type * as tls from 'tls';
+import type { Http2Connection } from '../../transport/connection';
+import { acceptor, Http2Acceptor } from '../../transport/server';
+import type { FramePrinter } from '../printer/printer';
+import { serveH2 } from './frontend-h2';
+import { Http1Frontend } from './frontend-http1';
+import type { FrontendAddress, NghttpxOptions } from './options';
+import type { ClientSide, ProxyRequest } from './request';
+
+/** What the frontends need from the proxy. */
+export interface FrontendsContext {
+  options: NghttpxOptions;
+  /** tls.createServer options for TLS frontends (see tls.ts). */
+  tls: tls.TlsOptions | undefined;
+  forward(req: ProxyRequest, client: ClientSide): void;
+  error(msg: string): void;
+  printer?: FramePrinter;
+}
+
+/** One `-f` frontend. */
+export interface Frontend {
+  readonly address: FrontendAddress;
+  readonly acceptor: Http2Acceptor;
+  readonly http1: Http1Frontend;
+  /** The bound port (set by whoever listens; undefined on a UNIX socket). */
+  port: number | undefined;
+}
+
+/** Every frontend of one configuration. */
+export class Frontends {
+  readonly list: Frontend[] = [];
+  private closing = false;
+
+  constructor(ctx: FrontendsContext) {
+    const o = ctx.options;
+    const session = {
+      settings: { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.frontendWindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
+      connectionWindowSize: o.frontendConnectionWindowSize,
+      limits: { maxConcurrentStreams: o.maxConcurrentStreams },
+      frameEvents: o.frontendFrameDebug,
+    };
+    o.frontends.forEach((address, index) => {
+      const fe: Frontend = {
+        address,
+        port: undefined,
+        http1: new Http1Frontend({ forward: ctx.forward, error: ctx.error, serverName: o.serverName, closing: () => this.closing }, index, () => fe.port),
+        acceptor: undefined as unknown as Http2Acceptor,
+      };
+      (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
+        {
+          tls: address.noTls ? undefined : ctx.tls,
+          connection: { session },
+          http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
+          onHttp1Socket: (socket, data) => fe.http1.accept(socket, data),
+        },
+        (conn: Http2Connection, info) => serveH2(conn, info, fe.port, index, { forward: ctx.forward, error: ctx.error, printer: ctx.printer }),
+      );
+      this.list.push(fe);
+    });
+  }
+
+  /** Serve a connection accepted on frontend `index`. */
+  accept(socket: net.Socket, index: number): void {
+    const fe = this.list[index];
+    if (!fe) {
+      socket.destroy();
+      return;
+    }
+    fe.acceptor.accept(socket);
+  }
+
+  /** Graceful shutdown: GOAWAY to HTTP/2 clients, HTTP/1.x connections end after their answers; resolves when all are done or after `timeoutMs`. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    for (const fe of this.list) fe.http1.drain();
+    await Promise.all(this.list.map((fe) => fe.acceptor.close()));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && this.list.some((fe) => fe.http1.busy())) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Drop every connection. */
+  destroy(): void {
+    this.closing = true;
+    for (const fe of this.list) {
+      for (const c of fe.acceptor.connections) c.destroy();
+      fe.http1.destroy();
+    }
+  }
+
+  /** Open connections (HTTP/2 and HTTP/1.x) across every frontend. */
+  get connectionCount(): number {
+    return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.sockets.size, 0);
+  }
+}

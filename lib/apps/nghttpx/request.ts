@@ -1,0 +1,68 @@
+/**
+ * The one request record of nghttpx: what a frontend (HTTP/2 or HTTP/1.x) hands to forwarding,
+ * what header rewriting reads and what a backend sends, plus the frontend's side of the answer.
+ */
+import type { Readable, Writable } from 'stream';
+
+/** A header field as [lowercase name, value]. */
+export type Field = [string, string];
+
+/** The protocol a request arrived in (decides the Via token and the access log's version). */
+export type FrontendProtocol = 'h2' | 'http/1.1' | 'http/1.0';
+
+/**
+ * A request as the proxy sees it, whatever the frontend protocol. Forwarding passes the same
+ * record to the backend with `fields` rewritten (`{ ...req, fields }`).
+ */
+export interface ProxyRequest {
+  method: string;
+  scheme: 'http' | 'https';
+  /** :authority or Host (for CONNECT, the target `host:port`). */
+  authority: string | undefined;
+  /** :path or the origin-form target ('' for CONNECT). */
+  path: string;
+  /** Regular fields (no pseudo-headers), lowercase names, as received or as rewritten. */
+  fields: Field[];
+  /** The request body, or undefined when there is none. */
+  body: Readable | undefined;
+  /** The client's address (`-` when unknown; `localhost` on a UNIX socket). */
+  remoteAddress: string;
+  remotePort: number | undefined;
+  /** The frontend port the request came in on (undefined on a UNIX socket). */
+  serverPort: number | undefined;
+  /** The protocol of the request: `h2`, or HTTP/1.x (an h2c Upgrade request counts as `http/1.1`). */
+  protocol: FrontendProtocol;
+  /** The ALPN id of the frontend connection: `h2`, `h2c`, or `http/1.1` for every HTTP/1.x connection. */
+  alpn: string;
+  /** Whether the frontend connection is TLS. */
+  tls: boolean;
+  /** The frontend's index in the configuration's `frontend` list. */
+  frontendIndex: number;
+  /** The request came in absolute form (`GET http://host/path HTTP/1.1`). */
+  absoluteForm?: boolean;
+}
+
+/** The frontend's side of one request: how forwarding answers the client. */
+export interface ClientSide {
+  /** Send the response head; `endStream` when there is no body. */
+  respond(status: number, fields: Field[], endStream: boolean): void;
+  /**
+   * The response body sink (after respond()). `trailers` is asked when the body ends: HTTP/2
+   * clients get the fields as a trailing HEADERS frame; HTTP/1.1 clients do not get them yet.
+   */
+  writable(trailers?: () => Field[] | undefined): Writable;
+  /** Reset / drop the client's request. */
+  abort(): void;
+  /** Called once when the client is gone before the response finished. */
+  onClientGone(cb: () => void): void;
+  /**
+   * A CONNECT tunnel: after a 2xx, the client's bytes (`readable`) and ours to it (`writable`).
+   * Undefined where the frontend cannot tunnel.
+   */
+  tunnel?(): { readable: Readable; writable: Writable };
+}
+
+/** The access log's `$protocol_version` (and the request line's version) of a protocol. */
+export function versionString(p: FrontendProtocol): string {
+  return p === 'h2' ? 'HTTP/2' : p === 'http/1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+}
