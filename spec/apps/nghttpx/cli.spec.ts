@@ -42,7 +42,7 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let client: http2.ClientHttp2Session | undefined;
   try {
-    await waitForPort(port);
+    await waitForPort(port, 20000);
     client = http2.connect(`http://127.0.0.1:${port}`);
     let goaway = false;
     client.on('goaway', () => (goaway = true));
@@ -100,7 +100,7 @@ test('SIGTERM exits at once', async (t) => {
   const port = await freePort();
   const proc = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
   try {
-    await waitForPort(port);
+    await waitForPort(port, 20000);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill('SIGTERM');
     t.is(await exited, 0);

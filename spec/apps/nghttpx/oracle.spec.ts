@@ -34,7 +34,7 @@ t_('the backend sees the same request fields and the client the same response fi
   const ref = own(spawn('/usr/sbin/nghttpx', ['--conf=/dev/null', '--single-process', `-f127.0.0.1,${refPort};no-tls`, `-b127.0.0.1,${echo.port}`, '--add-x-forwarded-for', '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
   let ours: NghttpxProxy | undefined;
   try {
-    await waitForPort(refPort);
+    await waitForPort(refPort, 20000);
     const p = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${echo.port}`, '--add-x-forwarded-for']);
     if (p.kind !== 'run') throw new Error('bad args');
     ours = await startNghttpx(p.options, { errorLog: () => undefined });
