@@ -1,13 +1,15 @@
 /**
  * HPACK benchmark (npm run bench:hpack): encode and decode every raw-data story of
  * hpack-test-case (one context per story) with this project and with hpack.js in one run;
- * prints MB/s of name+value octets, our/hpack.js ratios (target >= 3x), and our compressed size
+ * prints MB/s of name+value octets through the encoder/decoder and through the public
+ * HDDeflater/HDInflater, our/hpack.js ratios (target >= 3x, hpack.js with Huffman), and our compressed size
  * over the input (target <= 0.310, nghttp2's stored wires). About 10 s; `--quick` for a smoke run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { HpackDecoder } from '../lib/protocol/hpack/decoder';
 import { HpackEncoder } from '../lib/protocol/hpack/encoder';
+import { HDDeflater, HDInflater } from '../lib/hpack';
 import { caseHeaders, readStory, storyFiles } from '../lib/apps/hpack-tools/stories';
 import type { HeaderField } from '../lib/protocol/frame/types';
 import { Readable, Writable } from 'stream';
@@ -117,6 +119,37 @@ const [oursDecode, jsDecode] = compare(() => {
   }
 });
 
+// The public one-call API (what users of HDDeflater/HDInflater get), against hpack.js again.
+const [apiEncode, jsEncode2] = compare(() => {
+  for (const s of stories) {
+    const d = new HDDeflater();
+    for (const list of s) sink += d.deflate(list).length;
+  }
+}, () => {
+  for (const s of jsStories) {
+    const comp = hpackjs.compressor.create({ table: { size: 4096 } });
+    for (const list of s) {
+      comp.write(list);
+      sink += comp.read().length;
+    }
+  }
+});
+const [apiDecode, jsDecode2] = compare(() => {
+  for (const s of ourWires) {
+    const inf = new HDInflater();
+    for (const w of s) sink += inf.inflate(w).length;
+  }
+}, () => {
+  for (const s of jsWires) {
+    const dec = hpackjs.decompressor.create({ table: { size: 4096 } });
+    for (const w of s) {
+      dec.write(w);
+      dec.execute();
+      while (dec.read() !== null) sink++;
+    }
+  }
+});
+
 const f = (x: number) => x.toFixed(1).padStart(8);
 const r = (x: number) => x.toFixed(2).padStart(6) + 'x';
 const cases = stories.reduce((a, s) => a + s.length, 0);
@@ -124,7 +157,9 @@ process.stdout.write(
   `hpack-test-case raw-data: ${stories.length} stories, ${cases} header lists, ${(inputBytes / MB).toFixed(2)} MB of name+value\n\n` +
     `              nghttp2-ts  hpack.js   ratio (target >= 3x)\n` +
     `encode MB/s  ${f(oursEncode)}  ${f(jsEncode)}   ${r(oursEncode / jsEncode)}\n` +
-    `decode MB/s  ${f(oursDecode)}  ${f(jsDecode)}   ${r(oursDecode / jsDecode)}\n\n` +
+    `decode MB/s  ${f(oursDecode)}  ${f(jsDecode)}   ${r(oursDecode / jsDecode)}\n` +
+    `HDDeflater   ${f(apiEncode)}  ${f(jsEncode2)}   ${r(apiEncode / jsEncode2)}\n` +
+    `HDInflater   ${f(apiDecode)}  ${f(jsDecode2)}   ${r(apiDecode / jsDecode2)}\n\n` +
     `compressed/input: nghttp2-ts ${(ourBytes / inputBytes).toFixed(3)} (target <= 0.310), hpack.js ${(jsBytes / inputBytes).toFixed(3)}\n`,
 );
 
