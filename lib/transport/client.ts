@@ -266,7 +266,9 @@ export async function connect(url: string | URL, opts: ConnectOptions = {}): Pro
     upgradeResponse = hs.head;
   }
   // Start after the caller's `await connect()` continuation has attached its listeners.
-  setImmediate(() => connection.start(initialData));
+  // readBeforeFirstFlight: one more event-loop turn (its poll phase reads what has arrived).
+  const start = () => connection.start(initialData);
+  setImmediate(c.readBeforeFirstFlight && !upgrade ? () => setImmediate(start) : start);
   return {
     connection,
     protocol: scheme === 'https' ? 'h2' : 'h2c',

@@ -62,6 +62,13 @@ export interface ConnectionOptions {
     /** Server: the upgraded request's body, read over HTTP/1.1 (outside flow control). */
     body?: Buffer;
   };
+  /**
+   * Read what the peer has already sent (its SETTINGS) before the first flight goes out, as the
+   * reference nghttp does (its first write waits for the event loop, which reads first). With
+   * `connect()`, the start also waits one more event-loop turn so that those bytes can arrive.
+   * Default false: our preface leaves first, as nghttp2 servers send theirs on accept.
+   */
+  readBeforeFirstFlight?: boolean;
   /** Start on the next microtask (default true). With false, call `start()` yourself. */
   autoStart?: boolean;
   /** Graceful close: how long to wait for in-flight streams before destroying. Default 5000 ms. */
@@ -162,6 +169,9 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.started = true;
     if (initialData) this.opts.initialData = initialData;
     const s = this.socket;
+    // Bytes the socket read before anyone listened (it reads from connect on): taken before the
+    // 'data' listener switches it to flowing mode, so that they can be handled before our first flush.
+    const early = this.opts.readBeforeFirstFlight && !this.opts.upgrade && s.readableLength > 0 ? (s.read() as Buffer | null) : null;
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('end', () => this.onEnd());
     s.on('error', (err: Error) => this.finish({ errorCode: this.terminated?.errorCode, by: 'socket', error: err }));
@@ -192,8 +202,13 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       // Server: the upgraded request becomes stream 1 now that listeners are attached.
       if (up && this.role === 'server') this.session.upgrade(up.settingsPayload, up.requestHeaders ?? [], true);
       if (up) this.emit('upgraded');
-      // Our connection preface (SETTINGS) leaves before anything already read is processed, as
-      // nghttp2 sends it on accept/connect: frameSent for it comes first too.
+      if (early) {
+        this.opts.onRawData?.(early);
+        if (this.listenerCount('rawData') > 0) this.emit('rawData', early);
+        this.receive(early);
+      }
+      // Otherwise our connection preface (SETTINGS) leaves before anything already read is
+      // processed, as nghttp2 sends it on accept/connect: frameSent for it comes first too.
       this.flush();
       if (this.opts.initialData && this.opts.initialData.length) this.receive(this.opts.initialData);
     } catch (err) {

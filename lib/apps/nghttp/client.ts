@@ -297,6 +297,8 @@ class ConnectionRun {
             padding: o.padding > 0 ? { fixed: o.padding } : undefined,
           },
           onEvent: (ev) => this.onEvent(ev),
+          // The reference reads the server's first flight (its SETTINGS) before writing its own.
+          readBeforeFirstFlight: true,
           onRawData: o.hexdump ? (chunk) => this.printer.hexdump(chunk) : undefined,
         },
       });
