@@ -20,6 +20,8 @@ import { describeConnectError, verifyErrorText } from './errors';
 import type { NghttpOptions } from './options';
 import { weightFor } from './options';
 import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
+import type { BuiltRequest } from './headers';
+import { PlanQueue } from './plan-queue';
 import { anchorPriorities, resourcePriority, ResourceType, uriPriority } from './priority';
 import { AssetParser } from './assets';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
@@ -142,7 +144,12 @@ class ConnectionRun {
   private readonly verbose: boolean;
   private readonly live = new Map<number, Live>();
   private connection: Http2Connection | undefined;
-  private readonly queue: Planned[] = [];
+  private readonly queue = new PlanQueue<Planned>();
+  /** Own requests and pushed streams not yet closed (what maybeFinish waits for). */
+  private ownOpen = 0;
+  private pushesOpen = 0;
+  /** Request header lists by URI and level: `-m N` sends the same list N times. */
+  private readonly built = new Map<TargetUri, BuiltRequest[]>();
   private readonly requested = new Set<string>();
   private gotServerSettings = false;
   private ownInFlight = 0;
@@ -420,6 +427,7 @@ class ConnectionRun {
     };
     this.records.push(rec);
     this.live.set(streamId, { rec, plan: p, own: true, level: p.level, remoteEnded: false, closed: false });
+    this.ownOpen++;
     return rec;
   }
 
@@ -427,29 +435,38 @@ class ConnectionRun {
   private pump(): void {
     const conn = this.connection;
     if (!conn || !this.ready || this.finishing || conn.session.closed) return;
-    let n = 0;
     while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
-      const p = this.queue.shift() as Planned;
-      this.submit(p);
-      n++;
+      this.submit(this.queue.shift() as Planned);
     }
+  }
+
+  /** The header list of a planned request (built once per URI and level: the session does not change it). */
+  private requestFor(p: Planned): BuiltRequest {
+    let byLevel = this.built.get(p.uri);
+    if (!byLevel) this.built.set(p.uri, (byLevel = []));
+    let b = byLevel[p.level];
+    if (!b) {
+      const o = this.o;
+      b = byLevel[p.level] = buildRequestHeaders({
+        scheme: p.uri.scheme,
+        authority: p.uri.authority,
+        path: p.uri.path,
+        bodyLength: p.level === 0 && this.body !== undefined ? this.body.length : undefined,
+        headers: o.headers,
+        trailers: o.trailers,
+        continuation: o.continuation,
+        noContentLength: o.noContentLength,
+        expectContinue: o.expectContinue,
+      });
+    }
+    return b;
   }
 
 
   private submit(p: Planned): void {
     const o = this.o;
     const session = (this.connection as Http2Connection).session;
-    const built = buildRequestHeaders({
-      scheme: p.uri.scheme,
-      authority: p.uri.authority,
-      path: p.uri.path,
-      bodyLength: p.level === 0 && this.body !== undefined ? this.body.length : undefined,
-      headers: o.headers,
-      trailers: o.trailers,
-      continuation: o.continuation,
-      noContentLength: o.noContentLength,
-      expectContinue: o.expectContinue,
-    });
+    const built = this.requestFor(p);
     const withBody = p.level === 0 && this.body !== undefined;
     let id: number;
     try {
@@ -512,14 +529,8 @@ class ConnectionRun {
   private whenServerSettings: (() => void) | undefined;
 
   private maybeFinish(): void {
-    if (this.finishing || !this.ready || !this.connection || this.queue.length) return;
-    let pushesOpen = false;
-    for (const l of this.live.values()) {
-      if (l.closed) continue;
-      if (l.own) return;
-      pushesOpen = true;
-    }
-    if (pushesOpen) {
+    if (this.finishing || !this.ready || !this.connection || this.queue.length || this.ownOpen > 0) return;
+    if (this.pushesOpen > 0) {
       // Every request is answered; a server that promised a push and never completes it must
       // not keep us forever: cancel what is left after a grace period (-t, else 10 s).
       if (!this.pushGraceTimer) {
@@ -672,6 +683,7 @@ class ConnectionRun {
     };
     this.records.push(rec);
     this.live.set(promisedId, { rec, own: false, level: 1, remoteEnded: false, closed: false });
+    this.pushesOpen++;
     // A pushed resource is not requested again by -a (the reference keeps one path cache).
     this.requested.add(rec.uri);
   }
@@ -729,6 +741,8 @@ class ConnectionRun {
     const l = this.live.get(id);
     if (!l || l.closed) return;
     l.closed = true;
+    if (l.own) this.ownOpen--;
+    else this.pushesOpen--;
     this.clearTimers(l);
     const rec = l.rec;
     rec.responseEnd = nowMicros();
