@@ -4,36 +4,22 @@
  * file or URI, and 1 when not a single request could be completed (e.g. connection refused) —
  * where nghttp2's h2load exits 0; see the README.
  */
-import { helpText, versionText } from '../lib/apps/h2load/help';
-import { parseArgs, UsageError } from '../lib/apps/h2load/options';
+import { launch } from '../lib/apps/common/cli';
+import { versionText } from '../lib/apps/common/version';
+import { helpText } from '../lib/apps/h2load/help';
+import { parseArgs } from '../lib/apps/h2load/options';
 import { runH2load } from '../lib/apps/h2load/run';
-import { runMain } from '../lib/apps/common/cli';
 
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-async function main(): Promise<number> {
-  try {
-    const parsed = parseArgs(process.argv.slice(2));
-    if (parsed.kind === 'help') {
-      process.stdout.write(helpText());
-      return 0;
-    }
-    if (parsed.kind === 'version') {
-      process.stdout.write(versionText());
-      return 0;
-    }
-    const r = await runH2load(parsed.config, { stdout: process.stdout, stderr: process.stderr });
-    return r.exitCode;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`h2load: ${e.message}\nTry 'h2load --help' for the options.\n`);
-      return 1;
-    }
-    throw e;
+launch('h2load', async () => {
+  const parsed = parseArgs(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(helpText());
+    return 0;
   }
-}
-
-runMain('h2load', main);
+  if (parsed.kind === 'version') {
+    process.stdout.write(versionText('h2load'));
+    return 0;
+  }
+  const r = await runH2load(parsed.config, { stdout: process.stdout, stderr: process.stderr });
+  return r.exitCode;
+});

@@ -5,7 +5,9 @@
 import cluster from 'cluster';
 import { spawn } from 'child_process';
 import * as v8 from 'v8';
-import { helpText, NGHTTPD_VERSION, parseArgs, UsageError } from '../lib/apps/nghttpd/options';
+import { launch, Service, ToolError } from '../lib/apps/common/cli';
+import { versionText } from '../lib/apps/common/version';
+import { helpText, parseArgs } from '../lib/apps/nghttpd/options';
 import { listenLines, startNghttpd, NghttpdServer } from '../lib/apps/nghttpd/server';
 
 // A larger young generation: serving 100 KiB bodies allocates fast, and with 64 MiB semi-spaces
@@ -16,30 +18,16 @@ if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.include
   v8.setFlagsFromString('--max-semi-space-size=64');
 }
 
-function fail(message: string): never {
-  process.stderr.write(`nghttpd: ${message}\n`);
-  process.exit(1);
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<number | Service> {
   const argv = process.argv.slice(2);
-  let parsed;
-  try {
-    parsed = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`nghttpd: ${e.message}\nTry 'nghttpd --help' for the options.\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
     process.stdout.write(helpText());
-    return;
+    return 0;
   }
   if (parsed.kind === 'version') {
-    process.stdout.write(`nghttpd nghttp2-ts/${NGHTTPD_VERSION}\n`);
-    return;
+    process.stdout.write(versionText('nghttpd'));
+    return 0;
   }
   const opts = parsed.options;
   if (cluster.isPrimary) for (const w of parsed.warnings) process.stderr.write(`nghttpd: warning: ${w}\n`);
@@ -52,7 +40,7 @@ async function main(): Promise<void> {
       env: { ...process.env, NGHTTPD_DAEMONIZED: '1' },
     });
     child.unref();
-    return;
+    return 0;
   }
   if (opts.daemon) process.chdir('/');
 
@@ -89,13 +77,19 @@ async function main(): Promise<void> {
       }
     });
     for (let i = 0; i < opts.workers; i++) fork(i);
-    const stop = () => {
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    // SIGTERM/SIGINT: each worker stops gracefully; we end when they all have.
+    const workers = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    return {
+      close: () => {
+        stopping = true;
+        const exits = workers().map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+        for (const w of workers()) w.process.kill('SIGTERM');
+        return Promise.all(exits).then(() => undefined);
+      },
+      destroy: () => {
+        for (const w of workers()) w.process.kill('SIGKILL');
+      },
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    return;
   }
 
   // One request's bug must not take every connection down: log it and keep serving.
@@ -115,17 +109,9 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    fail(`could not listen on ${opts.address ?? '*'}:${opts.port}: ${err.code ?? err.message}`);
+    throw new ToolError(`could not listen on ${opts.address ?? '*'}:${opts.port}: ${err.code ?? err.message}`);
   }
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(0);
-    stopping = true;
-    void server.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 3000).unref();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  return server;
 }
 
-main().catch((e) => fail((e as Error).stack ?? String(e)));
+launch('nghttpd', main);

@@ -180,15 +180,8 @@ export function fieldTokens(fields: [string, string][], name: string): string[] 
   return out;
 }
 
-/** Encode SETTINGS parameters as a SETTINGS frame payload (RFC 9113 section 6.5.1: 6 octets each). */
-export function encodeSettingsPayload(settings: SettingEntry[]): Buffer {
-  const buf = Buffer.alloc(settings.length * 6);
-  settings.forEach((s, i) => {
-    buf.writeUInt16BE(s.id, i * 6);
-    buf.writeUInt32BE(s.value >>> 0, i * 6 + 2);
-  });
-  return buf;
-}
+/** Encode SETTINGS parameters as a SETTINGS frame payload (one implementation, in the protocol layer). */
+export { encodeSettingsPayload } from '../protocol/session/settings';
 
 /**
  * RFC 7540 section 3.2.1: "The content of the HTTP2-Settings header field is the payload of a

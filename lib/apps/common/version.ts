@@ -22,3 +22,8 @@ export function packageVersion(): string {
   }
   return (cached = '0.0.0');
 }
+
+/** `--version` output: `<tool> nghttp2-ts/<version>`, the shape of the C tools' `nghttp nghttp2/1.52.0`. */
+export function versionText(tool: string): string {
+  return `${tool} nghttp2-ts/${packageVersion()}\n`;
+}

@@ -1,10 +1,5 @@
 /** h2load's --help and --version text (nghttp2's option names; our own wording). */
-import { packageVersion } from '../common/version';
 
-/** `h2load --version`. */
-export function versionText(): string {
-  return `h2load nghttp2-ts/${packageVersion()}\n`;
-}
 
 /** `h2load --help`. */
 export function helpText(): string {

@@ -2,8 +2,9 @@
  * h2load's command line: nghttp2 1.52's option names, defaults and value checks, parsed into an
  * H2loadConfig; and the URI list resolved into one target (scheme, host, port) plus paths.
  */
-import minimist from 'minimist';
-import { parseDuration, parseIntInRange, parseSize, UsageError } from '../common/units';
+import { helpOrVersion, OptionSpec, OptionTable } from '../common/argv';
+import { parseHeaderArg } from '../common/headers';
+import { parseIntInRange, parseSize, UsageError } from '../common/units';
 
 export { UsageError };
 
@@ -66,21 +67,48 @@ export interface H2loadConfig {
 /** The parse result: run, or print help / version. */
 export type ParsedArgs = { kind: 'run'; config: H2loadConfig } | { kind: 'help' } | { kind: 'version' };
 
-const STRING_OPTS = [
-  'requests', 'clients', 'threads', 'input-file', 'max-concurrent-streams', 'max-frame-size', 'window-bits',
-  'connection-window-bits', 'header', 'no-tls-proto', 'data', 'rate', 'rate-period', 'duration', 'warm-up-time',
-  'connection-active-timeout', 'connection-inactivity-timeout', 'base-uri', 'npn-list', 'header-table-size',
-  'encoder-header-table-size', 'log-file', 'connect-to', 'rps',
+/** h2load's options as nghttp2 1.52 spells them (the help text is lib/apps/h2load/help.ts). */
+export const OPTION_TABLE: readonly OptionSpec[] = [
+  { long: 'requests', short: 'n', arg: 'N' },
+  { long: 'clients', short: 'c', arg: 'N' },
+  { long: 'threads', short: 't', arg: 'N' },
+  { long: 'input-file', short: 'i', arg: 'PATH' },
+  { long: 'max-concurrent-streams', short: 'm', arg: 'N' },
+  { long: 'max-frame-size', short: 'f', arg: 'SIZE' },
+  { long: 'window-bits', short: 'w', arg: 'N' },
+  { long: 'connection-window-bits', short: 'W', arg: 'N' },
+  { long: 'header', short: 'H', arg: 'HEADER', repeatable: true },
+  { long: 'no-tls-proto', short: 'p', arg: 'PROTOID' },
+  { long: 'data', short: 'd', arg: 'PATH' },
+  { long: 'rate', short: 'r', arg: 'N' },
+  { long: 'rate-period', arg: 'DURATION' },
+  { long: 'duration', short: 'D', arg: 'DURATION' },
+  { long: 'warm-up-time', arg: 'DURATION' },
+  { long: 'connection-active-timeout', short: 'T', arg: 'DURATION' },
+  { long: 'connection-inactivity-timeout', short: 'N', arg: 'DURATION' },
+  { long: 'base-uri', short: 'B', arg: 'URI' },
+  { long: 'npn-list', arg: 'LIST' },
+  { long: 'header-table-size', arg: 'SIZE' },
+  { long: 'encoder-header-table-size', arg: 'SIZE' },
+  { long: 'log-file', arg: 'PATH' },
+  { long: 'connect-to', arg: 'HOST[:PORT]' },
+  { long: 'rps', arg: 'N' },
+  { long: 'h1' },
+  { long: 'verbose', short: 'v' },
+  { long: 'version' },
+  { long: 'help', short: 'h' },
   // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
-  'timing-script-file', 'ciphers', 'tls13-ciphers', 'groups', 'qlog-file-base', 'max-udp-payload-size',
+  { long: 'timing-script-file', arg: 'PATH' },
+  { long: 'ciphers', arg: 'SUITE' },
+  { long: 'tls13-ciphers', arg: 'SUITE' },
+  { long: 'groups', arg: 'GROUPS' },
+  { long: 'qlog-file-base', arg: 'PATH' },
+  { long: 'max-udp-payload-size', arg: 'SIZE' },
+  { long: 'no-udp-gso' },
+  { long: 'ktls' },
 ];
-const BOOL_OPTS = ['h1', 'verbose', 'version', 'help', 'no-udp-gso', 'ktls'];
-const ALIASES: Record<string, string> = {
-  n: 'requests', c: 'clients', t: 'threads', i: 'input-file', m: 'max-concurrent-streams', f: 'max-frame-size',
-  w: 'window-bits', W: 'connection-window-bits', H: 'header', p: 'no-tls-proto', d: 'data', r: 'rate',
-  D: 'duration', T: 'connection-active-timeout', N: 'connection-inactivity-timeout', B: 'base-uri',
-  v: 'verbose', h: 'help',
-};
+const TABLE = new OptionTable(OPTION_TABLE);
+
 const UNSUPPORTED: Record<string, string> = {
   'timing-script-file': 'is not supported by this h2load yet',
   ciphers: 'is not supported (Node chooses the TLS cipher list)',
@@ -92,27 +120,6 @@ const UNSUPPORTED: Record<string, string> = {
   ktls: 'is not supported (no kernel TLS from Node)',
 };
 
-function last(v: unknown): string | undefined {
-  if (v === undefined || v === false) return undefined;
-  if (Array.isArray(v)) return last(v[v.length - 1]);
-  return String(v);
-}
-function all(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-/** A -H value `name: value` (a leading ':' is part of the name, as in `:method: POST`). */
-export function parseHeader(text: string): [string, string] {
-  const i = text.indexOf(':', 1);
-  if (i <= 0) throw new UsageError(`-H: invalid header: ${text} (expected NAME: VALUE)`);
-  const name = text.slice(0, i).trim().toLowerCase();
-  const value = text.slice(i + 1).trim();
-  if (name === '' || name === ':' || /[\s\x00-\x1f\x7f]/.test(name)) throw new UsageError(`-H: invalid header: ${text}`);
-  if (/[\r\n\0]/.test(value)) throw new UsageError(`-H: header value has CR, LF or NUL: ${text}`);
-  return [name, value];
-}
-
 function parseConnectTo(text: string): { host: string; port?: number } {
   const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d+))?$/.exec(text);
   if (!m) throw new UsageError(`--connect-to: bad HOST[:PORT]: ${text}`);
@@ -121,116 +128,76 @@ function parseConnectTo(text: string): { host: string; port?: number } {
   return { host, port: parseIntInRange(m[2], '--connect-to port', 1, 65535) };
 }
 
-/**
- * getopt_long takes the word after an option that needs a value as that value, even when it starts
- * with '-' (`-W -1`); minimist would not. Join such pairs as `--long=value` first.
- */
-function joinValues(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const long = /^-([A-Za-z])$/.test(a) ? ALIASES[a[1]] : /^--([a-z0-9-]+)$/.test(a) ? a.slice(2) : undefined;
-    if (long !== undefined && STRING_OPTS.includes(long) && i + 1 < argv.length) {
-      out.push(`--${long}=${argv[++i]}`);
-    } else {
-      out.push(a);
-    }
-  }
-  return out;
-}
-
 /** Parse argv (without `node` and the script). Throws UsageError with a message naming the option. */
 export function parseArgs(argv: string[]): ParsedArgs {
-  const unknown: string[] = [];
-  const a = minimist(joinValues(argv), {
-    string: STRING_OPTS,
-    boolean: BOOL_OPTS,
-    alias: ALIASES,
-    unknown: (arg) => {
-      if (arg.startsWith('-') && arg !== '-') {
-        unknown.push(arg);
-        return false;
-      }
-      return true;
-    },
-  });
-  if (unknown.length) throw new UsageError(`unknown option ${unknown[0]}`);
-  if (a.help) return { kind: 'help' };
-  if (a.version) return { kind: 'version' };
+  const a = TABLE.parse(argv);
+  const shown = helpOrVersion(a);
+  if (shown) return { kind: shown };
   for (const [name, why] of Object.entries(UNSUPPORTED)) {
-    const v = a[name];
-    if (v !== undefined && v !== false) throw new UsageError(`--${name} ${why}`);
+    if (a.has(name)) throw new UsageError(`${a.label(name)} ${why}`);
   }
-  const str = (name: string) => last(a[name]);
-  const num = (name: string, label: string, dflt: number, parse: (t: string, l: string) => number) => {
+  const str = (name: string) => a.last(name);
+  // Messages name the option as the user wrote it (`-n` or `--requests`).
+  const num = (name: string, dflt: number, parse: (t: string, l: string) => number) => {
     const v = str(name);
-    return v === undefined ? dflt : parse(v, label);
+    return v === undefined ? dflt : parse(v, a.label(name));
   };
-  const dur = (name: string, label: string): number | undefined => {
-    const v = str(name);
-    if (v === undefined) return undefined;
-    const ms = parseDuration(v, label);
-    return ms;
-  };
+  const dur = (name: string): number | undefined => a.duration(name);
 
-  const requests = num('requests', '-n', 1, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
-  const clients = num('clients', '-c', 1, (t, l) => {
+  const requests = num('requests', 1, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const clients = num('clients', 1, (t, l) => {
     const n = parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER);
     if (n === 0) throw new UsageError('-c: the number of clients must be greater than 0');
     return n;
   });
-  const threads = num('threads', '-t', 1, (t, l) => {
+  const threads = num('threads', 1, (t, l) => {
     const n = parseIntInRange(t, l, 0, 256);
     if (n === 0) throw new UsageError('-t: the number of threads must be greater than 0');
     return n;
   });
-  const maxConcurrentStreams = num('max-concurrent-streams', '-m', 1, (t, l) => {
+  const maxConcurrentStreams = num('max-concurrent-streams', 1, (t, l) => {
     const n = parseIntInRange(t, l, 0, 0x7fffffff);
     if (n === 0) throw new UsageError('-m: the max concurrent streams must be greater than 0');
     return n;
   });
-  const maxFrameSize = num('max-frame-size', '-f', 16384, (t, l) => {
+  const maxFrameSize = num('max-frame-size', 16384, (t, l) => {
     const n = parseSize(t, l);
     if (n < 16384) throw new UsageError('-f, --max-frame-size: minimum 16384');
     if (n > 16777215) throw new UsageError('-f, --max-frame-size: maximum 16777215');
     return n;
   });
-  const windowBits = num('window-bits', '-w', 30, (t, l) => parseIntInRange(t, l, 0, 30));
-  const connectionWindowBits = num('connection-window-bits', '-W', 30, (t, l) => parseIntInRange(t, l, 0, 30));
-  const headers = all(a.header).map(parseHeader);
+  const windowBits = num('window-bits', 30, (t, l) => parseIntInRange(t, l, 0, 30));
+  const connectionWindowBits = num('connection-window-bits', 30, (t, l) => parseIntInRange(t, l, 0, 30));
+  const headers = a.each('header').map((h) => parseHeaderArg(h.value, h.label));
   let noTlsProto: 'h2c' | 'http/1.1' = 'h2c';
   const p = str('no-tls-proto');
   if (p !== undefined) {
     if (p === 'h2c' || p === 'http/1.1') noTlsProto = p;
     else throw new UsageError(`-p: unsupported protocol ${p} (h2c or http/1.1)`);
   }
-  const rate = num('rate', '-r', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
-  const ratePeriodMs = dur('rate-period', '--rate-period') ?? 1000;
+  const rate = num('rate', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const ratePeriodMs = dur('rate-period') ?? 1000;
   if (ratePeriodMs <= 0) throw new UsageError('--rate-period: the rate period must be positive');
-  const durationMs = dur('duration', '-D');
-  const warmUpMs = dur('warm-up-time', '--warm-up-time') ?? 0;
+  const durationMs = dur('duration');
+  const warmUpMs = dur('warm-up-time') ?? 0;
   if (rate > 0 && durationMs !== undefined) throw new UsageError('-r, -D: they are mutually exclusive');
-  const activeTimeoutMs = dur('connection-active-timeout', '-T');
-  const inactivityTimeoutMs = dur('connection-inactivity-timeout', '-N');
+  const activeTimeoutMs = dur('connection-active-timeout');
+  const inactivityTimeoutMs = dur('connection-inactivity-timeout');
   let npnList = ['h2', 'h2-16', 'h2-14', 'http/1.1'];
   const npn = str('npn-list');
   if (npn !== undefined) {
     npnList = npn.split(',');
     if (npnList.some((s) => s === '' || s.length > 255)) throw new UsageError(`--npn-list: bad list '${npn}'`);
   }
-  if (a.h1) {
+  if (a.has('h1')) {
     npnList = ['http/1.1'];
     noTlsProto = 'http/1.1';
   }
-  const headerTableSize = num('header-table-size', '--header-table-size', 4096, parseSize);
-  const encoderHeaderTableSize = num('encoder-header-table-size', '--encoder-header-table-size', 4096, parseSize);
-  const rps = num('rps', '--rps', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
+  const headerTableSize = num('header-table-size', 4096, parseSize);
+  const encoderHeaderTableSize = num('encoder-header-table-size', 4096, parseSize);
+  const rps = num('rps', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
   const ct = str('connect-to');
-  const uris = a._.map(String);
+  const uris = [...a.positionals];
   const inputFile = str('input-file');
 
   if (rate > 0 && rate < threads) throw new UsageError('-r, -t: the connection rate must be greater than or equal to the number of threads');
@@ -249,7 +216,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       durationMs: durationMs !== undefined && durationMs > 0 ? durationMs : undefined,
       warmUpMs, activeTimeoutMs: activeTimeoutMs || undefined, inactivityTimeoutMs: inactivityTimeoutMs || undefined,
       baseUri: str('base-uri'), npnList, headerTableSize, encoderHeaderTableSize, logFile: str('log-file'),
-      connectTo: ct !== undefined ? parseConnectTo(ct) : undefined, rps, verbose: !!a.verbose,
+      connectTo: ct !== undefined ? parseConnectTo(ct) : undefined, rps, verbose: a.has('verbose'),
     },
   };
 }

@@ -2,68 +2,58 @@
  * Command lines of deflatehd and inflatehd: flags -> options, and the help texts.
  * Flags as the reference tools spell them; a bad flag or value is a UsageError.
  */
-import minimist from 'minimist';
-import { parseSize, UsageError } from '../common/units';
+import { helpOrVersion, OptionTable } from '../common/argv';
+import { UsageError } from '../common/units';
 import type { DeflateOptions } from './deflate';
 import type { InflateOptions } from './inflate';
 
 export { UsageError };
 
 /** What a command line asks for. */
-export type Parsed<T> = { kind: 'help' } | { kind: 'run'; options: T } | { kind: 'verify'; files: string[]; options: T };
+export type Parsed<T> =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'run'; options: T }
+  | { kind: 'verify'; files: string[]; options: T };
 
-function parseWith(argv: string[], strings: string[], booleans: string[], alias: Record<string, string>) {
-  const unknown: string[] = [];
-  const known = new Set([...strings, ...booleans, ...Object.keys(alias), ...Object.values(alias)]);
-  const args = minimist(argv, {
-    string: strings,
-    boolean: booleans,
-    alias,
-    unknown: (arg) => {
-      if (arg.startsWith('-') && arg !== '-') {
-        const name = arg.replace(/^--?/, '').replace(/=.*$/, '');
-        if (!known.has(name)) unknown.push(arg);
-        return known.has(name);
-      }
-      return true;
-    },
-  });
-  if (unknown.length) throw new UsageError(`unknown option '${unknown[0]}'`);
-  return args;
-}
+/** deflatehd's options, as the reference spells them. */
+export const DEFLATE_OPTIONS = new OptionTable([
+  { long: 'http1text', short: 't' },
+  { long: 'table-size', short: 's', arg: 'N' },
+  { long: 'deflate-table-size', short: 'S', arg: 'N' },
+  { long: 'dump-header-table', short: 'd' },
+  { long: 'version' },
+  { long: 'help', short: 'h' },
+]);
 
-function tableSize(text: unknown, option: string): number {
-  if (Array.isArray(text)) text = text[text.length - 1];
-  if (typeof text !== 'string' || text === '') throw new UsageError(`${option} needs a SIZE`);
-  const n = parseSize(text, option);
-  if (n > 0xffffffff) throw new UsageError(`${option}: ${n} is above 4294967295`);
-  return n;
-}
+/** inflatehd's options, as the reference spells them (plus our --verify). */
+export const INFLATE_OPTIONS = new OptionTable([
+  { long: 'dump-header-table', short: 'd' },
+  { long: 'verify' },
+  { long: 'version' },
+  { long: 'help', short: 'h' },
+]);
 
 /** Parse deflatehd's arguments. */
 export function parseDeflateArgs(argv: string[]): Parsed<DeflateOptions> {
-  const a = parseWith(argv, ['table-size', 'deflate-table-size'], ['http1text', 'dump-header-table', 'help'], {
-    s: 'table-size',
-    S: 'deflate-table-size',
-    t: 'http1text',
-    d: 'dump-header-table',
-    h: 'help',
-  });
-  if (a.help) return { kind: 'help' };
-  if (a._.length) throw new UsageError(`unexpected argument '${a._[0]}' (input is read from stdin)`);
-  const options: DeflateOptions = { http1text: !!a.http1text, dumpHeaderTable: !!a['dump-header-table'] };
-  if (a['table-size'] !== undefined) options.tableSize = tableSize(a['table-size'], '--table-size');
-  if (a['deflate-table-size'] !== undefined) options.deflateTableSize = tableSize(a['deflate-table-size'], '--deflate-table-size');
+  const a = DEFLATE_OPTIONS.parse(argv);
+  const shown = helpOrVersion(a);
+  if (shown) return { kind: shown };
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}' (input is read from stdin)`);
+  const options: DeflateOptions = { http1text: a.has('http1text'), dumpHeaderTable: a.has('dump-header-table') };
+  options.tableSize = a.size('table-size', undefined, 0xffffffff);
+  options.deflateTableSize = a.size('deflate-table-size', undefined, 0xffffffff);
   return { kind: 'run', options };
 }
 
 /** Parse inflatehd's arguments. */
 export function parseInflateArgs(argv: string[]): Parsed<InflateOptions> {
-  const a = parseWith(argv, [], ['dump-header-table', 'verify', 'help'], { d: 'dump-header-table', h: 'help' });
-  if (a.help) return { kind: 'help' };
-  const options: InflateOptions = { dumpHeaderTable: !!a['dump-header-table'] };
-  const files = a._.map(String);
-  if (a.verify) {
+  const a = INFLATE_OPTIONS.parse(argv);
+  const shown = helpOrVersion(a);
+  if (shown) return { kind: shown };
+  const options: InflateOptions = { dumpHeaderTable: a.has('dump-header-table') };
+  const files = [...a.positionals];
+  if (a.has('verify')) {
     if (files.length === 0) throw new UsageError('--verify needs at least one story FILE');
     return { kind: 'verify', files, options };
   }
@@ -89,6 +79,7 @@ Options:
                         the first block opens with a table size update.
   -d, --dump-header-table
                         Add the dynamic table after each block to the output ("header_table").
+  --version             Print the version and exit.
   -h, --help            Show this help.
 
 N may take a K, M or G suffix (times 1024). Each bad case is reported on stderr with its index;
@@ -112,6 +103,7 @@ Options:
                         its "headers", and print a table per directory: stories, cases, passed,
                         failed. A directory stands for its .json files. Mismatches are listed
                         on stderr; the exit code is 1 if any.
+  --version             Print the version and exit.
   -h, --help            Show this help.
 
 Each bad case (bad hex, a decoding error) is reported on stderr with its index; the exit code is

@@ -4,34 +4,11 @@
  * Values are latin1 byte strings (one char per octet) as HeaderField requires.
  */
 import type { HeaderField } from '../../protocol/frame/types';
-import { UsageError } from '../common/units';
 import { packageVersion } from '../common/version';
 
 /** Command-line text (UTF-16) to the octets sent on the wire, as a latin1 byte string. */
 export function toByteString(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
-}
-
-/**
- * `-H 'name: value'`: the name may start with ':' (a pseudo-header); surrounding white space of
- * the value is dropped; the name is lower-cased. Throws UsageError as the reference refuses.
- */
-export function parseHeaderArg(text: string, option = '-H'): [string, string] {
-  const colon = text.indexOf(':', 1);
-  if (colon < 0 || (text[0] === ':' && colon === 1)) throw new UsageError(`${option}: invalid header: ${text}`);
-  const name = text.slice(0, colon).trim().toLowerCase();
-  const value = text.slice(colon + 1).trim();
-  if (value === '') throw new UsageError(`${option}: invalid header - value missing: ${text}`);
-  if (name === '' || name === ':') throw new UsageError(`${option}: invalid header - name missing: ${text}`);
-  if (/[\s\x00-\x1f\x7f]/.test(name)) throw new UsageError(`${option}: invalid header name '${name}'`);
-  if (/[\r\n\0]/.test(value)) throw new UsageError(`${option}: header value of '${name}' contains CR, LF or NUL`);
-  return [name, value];
-}
-
-/** `--trailer 'name: value'`: like -H, but a pseudo-header is refused (RFC 9113 section 8.1). */
-export function parseTrailerArg(text: string): [string, string] {
-  if (text.startsWith(':')) throw new UsageError(`--trailer: pseudo-header fields are not allowed in trailers: ${text}`);
-  return parseHeaderArg(text, '--trailer');
 }
 
 /** The default user-agent value: ours, shaped like the reference's `nghttp2/1.52.0`. */

@@ -1,10 +1,10 @@
 /**
  * nghttp's command line: the option table (short and long names as the reference spells them),
- * a getopt_long-like tokenizer in front of minimist, and the validated `NghttpOptions`.
+ * read by the CLI kit (lib/apps/common/argv.ts), and the validated `NghttpOptions`.
  */
-import minimist from 'minimist';
-import { parseDuration, parseIntInRange, parseSize, UsageError } from '../common/units';
-import { parseHeaderArg, parseTrailerArg } from './headers';
+import { checkedSize, helpOrVersion, OptionSpec, OptionTable } from '../common/argv';
+import { parseHeaderArg, parseTrailerArg } from '../common/headers';
+import { parseIntInRange, UsageError } from '../common/units';
 import { parseTargetUri, TargetUri } from './uri';
 
 export { UsageError };
@@ -68,14 +68,6 @@ export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'version' };
 
-interface OptionSpec {
-  long: string;
-  short?: string;
-  /** The argument name shown in the help; absent for flags. */
-  arg?: string;
-  help: string;
-}
-
 /** The options nghttp knows, in the reference's order; the help text is our own wording. */
 export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'verbose', short: 'v', help: 'Print the frames sent and received and their header fields. Repeat for more detail.' },
@@ -115,8 +107,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'help', short: 'h', help: 'Print this help and exit.' },
 ];
 
-const BY_LONG = new Map(OPTION_TABLE.map((o) => [o.long, o]));
-const BY_SHORT = new Map(OPTION_TABLE.filter((o) => o.short).map((o) => [o.short as string, o]));
+const TABLE = new OptionTable(OPTION_TABLE);
 
 /** Split prose into lines of at most `width` columns (a longer word gets a line of its own). */
 function wrap(text: string, width: number): string[] {
@@ -147,7 +138,7 @@ export function helpText(): string {
   for (const o of OPTION_TABLE) {
     const names = (o.short ? `-${o.short}, ` : '') + `--${o.long}` + (o.arg ? `=<${o.arg}>` : '');
     lines.push(`  ${names}`);
-    lines.push(...wrap(o.help, 64).map((l) => `              ${l}`));
+    lines.push(...wrap(o.help ?? '', 64).map((l) => `              ${l}`));
   }
   lines.push(
     '',
@@ -162,174 +153,65 @@ export function helpText(): string {
   return lines.join('\n') + '\n';
 }
 
-/** `nghttp nghttp2-ts/<version>`: the same shape as the reference's `nghttp nghttp2/1.52.0`. */
-export function versionText(version: string): string {
-  return `nghttp nghttp2-ts/${version}\n`;
-}
-
-/** Resolve a long option name, accepting an unambiguous prefix as getopt_long does. */
-function lookupLong(name: string): OptionSpec {
-  const exact = BY_LONG.get(name);
-  if (exact) return exact;
-  const candidates = OPTION_TABLE.filter((o) => o.long.startsWith(name));
-  if (candidates.length === 1) return candidates[0];
-  if (candidates.length > 1) {
-    throw new UsageError(`option '--${name}' is ambiguous; possibilities: ${candidates.map((c) => '--' + c.long).join(' ')}`);
-  }
-  throw new UsageError(`unrecognized option '--${name}'`);
-}
-
-/**
- * getopt_long semantics in front of minimist: short clusters (`-nv`), a short option that takes
- * an argument eats the rest of its cluster or the next word (`-H'a: b'`, `-H 'a: b'`, even when
- * the value starts with '-'), long prefixes, `--` ends options, options may follow URIs.
- * Everything comes out as `--long` or `--long=value` so minimist cannot misread a value.
- */
-export function normalizeArgv(argv: readonly string[]): { tokens: string[]; verbose: number } {
-  const tokens: string[] = [];
-  const positional: string[] = [];
-  let verbose = 0;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      const spec = lookupLong(name);
-      if (spec.arg) {
-        let value: string;
-        if (eq >= 0) value = a.slice(eq + 1);
-        else {
-          if (i + 1 >= argv.length) throw new UsageError(`option '--${spec.long}' requires an argument`);
-          value = argv[++i];
-        }
-        tokens.push(`--${spec.long}=${value}`);
-      } else {
-        if (eq >= 0) throw new UsageError(`option '--${spec.long}' doesn't allow an argument`);
-        if (spec.long === 'verbose') verbose++;
-        tokens.push(`--${spec.long}`);
-      }
-      continue;
-    }
-    if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const spec = BY_SHORT.get(a[j]);
-        if (!spec) throw new UsageError(`invalid option -- '${a[j]}'`);
-        if (spec.arg) {
-          let value = a.slice(j + 1);
-          if (value === '') {
-            if (i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${a[j]}'`);
-            value = argv[++i];
-          }
-          tokens.push(`--${spec.long}=${value}`);
-          break;
-        }
-        if (spec.long === 'verbose') verbose++;
-        tokens.push(`--${spec.long}`);
-      }
-      continue;
-    }
-    positional.push(a);
-  }
-  return { tokens: [...tokens, '--', ...positional], verbose };
-}
-
-const VALUED = OPTION_TABLE.filter((o) => o.arg).map((o) => o.long);
-const FLAGS = OPTION_TABLE.filter((o) => !o.arg).map((o) => o.long);
-
-function all(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-function last(v: unknown): string | undefined {
-  const a = all(v);
-  return a.length ? a[a.length - 1] : undefined;
-}
-
-/** Window bits: 0..30 as the reference allows. */
-function parseBits(text: string, option: string): number {
-  return parseIntInRange(text, option, 0, 30);
-}
 
 /**
  * Parse nghttp's arguments (without `node` and the script). Throws UsageError with a message
  * fit for stderr on any bad option, value or URI.
  */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
-  const { tokens, verbose } = normalizeArgv(argv);
-  // `--no-push` and friends must stay whole: minimist would read them as `push=false`.
-  const args = minimist(tokens, { string: VALUED, boolean: FLAGS, '--': true });
-  for (const neg of ['no-push', 'no-dep', 'no-content-length', 'no-verify-peer', 'no-rfc7540-pri']) {
-    const base = neg.slice(3);
-    if (args[base] === false) args[neg] = true;
-  }
-  if (args.help) return { kind: 'help' };
-  if (args.version) return { kind: 'version' };
+  const args = TABLE.parse(argv);
+  const shown = helpOrVersion(args);
+  if (shown) return { kind: shown };
 
-  const uriArgs = all(args['--']).concat(all(args._));
-  if (uriArgs.length === 0) throw new UsageError('no URI given (see nghttp --help)');
+  const uriArgs = args.positionals;
+  if (uriArgs.length === 0) throw new UsageError('no URI given');
   const uris = uriArgs.map(parseTargetUri);
 
-  const headers = all(args.header).map((h) => parseHeaderArg(h, '-H'));
-  const trailers = all(args.trailer).map((h) => parseTrailerArg(h));
-  const headerTableSizes = all(args['header-table-size']).map((v) => {
-    const n = parseSize(v, '-c');
-    if (n > 0xffffffff) throw new UsageError(`-c: ${v} is too large (at most 4294967295)`);
-    return n;
-  });
-  const weights = all(args.weight).map((v) => parseIntInRange(v, '-p', 1, 256));
-
-  const timeoutText = last(args.timeout);
-  const windowBits = last(args['window-bits']);
-  const connWindowBits = last(args['connection-window-bits']);
-  const multiply = last(args.multiply);
-  const peerMax = last(args['peer-max-concurrent-streams']);
-  const maxStreams = last(args['max-concurrent-streams']);
-  const padding = last(args.padding);
-  const encSize = last(args['encoder-header-table-size']);
-  const data = last(args.data);
-  if (data === '') throw new UsageError('-d: empty path');
-  const har = last(args.har);
-  if (har === '') throw new UsageError('-r: empty path');
+  const headers = args.each('header').map((h) => parseHeaderArg(h.value, h.label));
+  const trailers = args.each('trailer').map((h) => parseTrailerArg(h.value, h.label));
+  const headerTableSizes = args.each('header-table-size').map((v) => checkedSize(v.value, v.label, 0xffffffff));
+  const weights = args.each('weight').map((v) => parseIntInRange(v.value, v.label, 1, 256));
+  const data = args.last('data');
+  if (data === '') throw new UsageError(`${args.label('data')}: empty path`);
+  const har = args.last('har');
+  if (har === '') throw new UsageError(`${args.label('har')}: empty path`);
+  const flag = (name: string) => args.has(name);
 
   const options: NghttpOptions = {
     uris,
-    verbose,
-    nullOut: !!args['null-out'],
-    remoteName: !!args['remote-name'],
-    timeout: timeoutText === undefined ? 0 : parseDuration(timeoutText, '-t'),
-    windowBits: windowBits === undefined ? 16 : parseBits(windowBits, '-w'),
-    connectionWindowBits: connWindowBits === undefined ? undefined : parseBits(connWindowBits, '-W'),
-    getAssets: !!args['get-assets'],
-    stat: !!args.stat,
+    verbose: args.count('verbose'),
+    nullOut: flag('null-out'),
+    remoteName: flag('remote-name'),
+    timeout: args.duration('timeout', 0),
+    windowBits: args.int('window-bits', 0, 30, 16),
+    connectionWindowBits: args.int('connection-window-bits', 0, 30),
+    getAssets: flag('get-assets'),
+    stat: flag('stat'),
     headers,
     trailers,
-    cert: last(args.cert),
-    key: last(args.key),
+    cert: args.last('cert'),
+    key: args.last('key'),
     data,
-    multiply: multiply === undefined ? 1 : parseIntInRange(multiply, '-m', 1, 1_000_000),
-    upgrade: !!args.upgrade,
+    multiply: args.int('multiply', 1, 1_000_000, 1),
+    upgrade: flag('upgrade'),
     weights,
-    peerMaxConcurrentStreams: peerMax === undefined ? 100 : parseIntInRange(peerMax, '-M', 1, 0xffffffff),
+    peerMaxConcurrentStreams: args.int('peer-max-concurrent-streams', 1, 0xffffffff, 100),
     headerTableSizes,
-    encoderHeaderTableSize: encSize === undefined ? undefined : parseSize(encSize, '--encoder-header-table-size'),
-    padding: padding === undefined ? 0 : parseIntInRange(padding, '-b', 0, 256),
+    encoderHeaderTableSize: args.size('encoder-header-table-size', undefined, 0xffffffff),
+    padding: args.int('padding', 0, 256, 0),
     har,
-    color: !!args.color,
-    continuation: !!args.continuation,
-    noContentLength: !!args['no-content-length'],
-    noDep: !!args['no-dep'],
-    hexdump: !!args.hexdump,
-    noPush: !!args['no-push'],
-    maxConcurrentStreams: maxStreams === undefined ? 100 : parseIntInRange(maxStreams, '--max-concurrent-streams', 0, 0xffffffff),
-    expectContinue: !!args['expect-continue'],
-    noVerifyPeer: !!args['no-verify-peer'],
-    ktls: !!args.ktls,
-    noRfc7540Pri: !!args['no-rfc7540-pri'],
-    json: !!args.json,
+    color: flag('color'),
+    continuation: flag('continuation'),
+    noContentLength: flag('no-content-length'),
+    noDep: flag('no-dep'),
+    hexdump: flag('hexdump'),
+    noPush: flag('no-push'),
+    maxConcurrentStreams: args.int('max-concurrent-streams', 0, 0xffffffff, 100),
+    expectContinue: flag('expect-continue'),
+    noVerifyPeer: flag('no-verify-peer'),
+    ktls: flag('ktls'),
+    noRfc7540Pri: flag('no-rfc7540-pri'),
+    json: flag('json'),
   };
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new UsageError('--cert and --key must be given together');

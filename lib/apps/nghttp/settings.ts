@@ -7,6 +7,7 @@ import { Setting } from '../../protocol/frame/constants';
 import type { SettingEntry } from '../../protocol/frame/types';
 import type { NghttpOptions } from './options';
 import { userAgent } from './headers';
+import { encodeSettingsPayload } from '../../protocol/session/settings';
 
 /**
  * MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE, then HEADER_TABLE_SIZE (the smallest -c first
@@ -34,15 +35,6 @@ export function connectionWindow(o: Pick<NghttpOptions, 'connectionWindowBits'>)
   return o.connectionWindowBits === undefined ? undefined : 2 ** o.connectionWindowBits - 1;
 }
 
-/** A SETTINGS payload (RFC 9113 section 6.5.1: 16-bit id, 32-bit value per entry). */
-export function encodeSettingsPayload(iv: readonly SettingEntry[]): Buffer {
-  const b = Buffer.alloc(iv.length * 6);
-  iv.forEach((e, i) => {
-    b.writeUInt16BE(e.id, i * 6);
-    b.writeUInt32BE(e.value >>> 0, i * 6 + 2);
-  });
-  return b;
-}
 
 /** RFC 7540 section 3.2.1: HTTP2-Settings is the payload in base64url without padding. */
 export function http2SettingsToken(iv: readonly SettingEntry[]): string {

@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import minimist from 'minimist';
-import { parseIntInRange, parseSize, UsageError } from '../common/units';
+import { helpOrVersion, OptionSpec, OptionTable } from '../common/argv';
+import { parseTrailerArg } from '../common/headers';
+import { parseIntInRange, UsageError } from '../common/units';
 import { packageVersion } from '../common/version';
 
 export { UsageError };
@@ -81,89 +82,54 @@ export type ParsedCommand =
   | { kind: 'version' }
   | { kind: 'run'; options: NghttpdOptions; warnings: string[] };
 
-const VALUE_SHORT = 'adcpbmnwW';
-const FLAG_SHORT = 'DVvehv';
-const STRINGS = [
-  'address', 'htdocs', 'header-table-size', 'encoder-header-table-size', 'push', 'padding',
-  'max-concurrent-streams', 'workers', 'window-bits', 'connection-window-bits', 'dh-param-file',
-  'trailer', 'mime-types-file',
+/** nghttpd's options as nghttp2 1.52 spells them (the help text is helpText below). */
+export const OPTION_TABLE: readonly OptionSpec[] = [
+  { long: 'address', short: 'a', arg: 'ADDR' },
+  { long: 'daemon', short: 'D' },
+  { long: 'verify-client', short: 'V' },
+  { long: 'htdocs', short: 'd', arg: 'PATH' },
+  { long: 'verbose', short: 'v' },
+  { long: 'no-tls' },
+  { long: 'header-table-size', short: 'c', arg: 'SIZE' },
+  { long: 'encoder-header-table-size', arg: 'SIZE' },
+  { long: 'color' },
+  { long: 'push', short: 'p', arg: 'PATH=PUSH_PATH,...', repeatable: true },
+  { long: 'padding', short: 'b', arg: 'N' },
+  { long: 'max-concurrent-streams', short: 'm', arg: 'N' },
+  { long: 'workers', short: 'n', arg: 'N' },
+  { long: 'error-gzip', short: 'e' },
+  { long: 'window-bits', short: 'w', arg: 'N' },
+  { long: 'connection-window-bits', short: 'W', arg: 'N' },
+  { long: 'dh-param-file', arg: 'PATH' },
+  { long: 'early-response' },
+  { long: 'trailer', arg: 'HEADER', repeatable: true },
+  { long: 'hexdump' },
+  { long: 'echo-upload' },
+  { long: 'mime-types-file', arg: 'PATH' },
+  { long: 'no-content-length' },
+  { long: 'ktls' },
+  { long: 'no-rfc7540-pri' },
+  { long: 'version' },
+  { long: 'help', short: 'h' },
 ];
-const BOOLEANS = [
-  'daemon', 'verify-client', 'verbose', 'color', 'error-gzip', 'early-response', 'hexdump',
-  'echo-upload', 'ktls', 'version', 'help',
-  // minimist reads --no-X as X=false: these three are the negated names.
-  'tls', 'content-length', 'rfc7540-pri',
-];
-const ALIASES: Record<string, string> = {
-  a: 'address', D: 'daemon', V: 'verify-client', d: 'htdocs', v: 'verbose', c: 'header-table-size',
-  p: 'push', b: 'padding', m: 'max-concurrent-streams', n: 'workers', e: 'error-gzip',
-  w: 'window-bits', W: 'connection-window-bits', h: 'help',
-};
-const KNOWN_LONG = new Set([...STRINGS, ...BOOLEANS.filter((b) => !['tls', 'content-length', 'rfc7540-pri'].includes(b)),
-  'no-tls', 'no-content-length', 'no-rfc7540-pri']);
-
-/**
- * Split getopt-style short clusters so minimist sees one option per token:
- * `-vd/tmp` -> `-v -d /tmp`, `-w16` -> `-w 16`, `-p/=/a.css` -> `-p /=/a.css`.
- */
-export function expandShortOptions(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') { out.push(...argv.slice(i)); break; }
-    if (arg.length < 2 || arg[0] !== '-' || arg[1] === '-') { out.push(arg); continue; }
-    for (let j = 1; j < arg.length; j++) {
-      const c = arg[j];
-      if (VALUE_SHORT.includes(c)) {
-        // Emitted as --long=value so that minimist takes any value, even one starting with '-'.
-        const rest = arg.slice(j + 1);
-        let value: string;
-        if (rest.length > 0) value = rest.startsWith('=') && c !== 'p' ? rest.slice(1) : rest;
-        else if (i + 1 < argv.length) value = argv[++i];
-        else throw new UsageError(`-${c}: option requires an argument`);
-        out.push(`--${ALIASES[c]}=${value}`);
-        break;
-      }
-      if (!FLAG_SHORT.includes(c)) throw new UsageError(`-${c}: unknown option (see --help)`);
-      out.push('-' + c);
-    }
-  }
-  return out;
-}
-
-function last(v: unknown): string | undefined {
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? String(v[v.length - 1]) : String(v);
-}
-function all(v: unknown): string[] {
-  if (v === undefined) return [];
-  return Array.isArray(v) ? v.map(String) : [String(v)];
-}
+const TABLE = new OptionTable(OPTION_TABLE);
 
 /** `-p PATH=PUSH_PATH,...` -> [PATH, [PUSH_PATH...]]. */
-export function parsePushSpec(spec: string): [string, string[]] {
+export function parsePushSpec(spec: string, option = '-p'): [string, string[]] {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new UsageError(`-p: bad value '${spec}' (expected <PATH>=<PUSH_PATH>[,<PUSH_PATH>...])`);
+  if (eq <= 0) throw new UsageError(`${option}: bad value '${spec}' (expected <PATH>=<PUSH_PATH>[,<PUSH_PATH>...])`);
   const from = spec.slice(0, eq);
   const to = spec.slice(eq + 1).split(',');
   for (const p of [from, ...to]) {
-    if (!p.startsWith('/')) throw new UsageError(`-p: '${p}' in '${spec}' must be an absolute path starting with '/'`);
-    if (/[\x00-\x20\x7f]/.test(p)) throw new UsageError(`-p: '${p}' contains a space or control character`);
+    if (!p.startsWith('/')) throw new UsageError(`${option}: '${p}' in '${spec}' must be an absolute path starting with '/'`);
+    if (/[\x00-\x20\x7f]/.test(p)) throw new UsageError(`${option}: '${p}' contains a space or control character`);
   }
   return [from, to];
 }
 
-/** `--trailer 'name: value'` -> [lower-case name, value]. */
-export function parseTrailer(text: string): [string, string] {
-  const colon = text.indexOf(':', 1);
-  if (colon <= 0) throw new UsageError(`--trailer: '${text}' is not a header field (expected 'name: value')`);
-  const name = text.slice(0, colon).trim().toLowerCase();
-  const value = text.slice(colon + 1).trim();
-  if (name.startsWith(':') || text.startsWith(':')) throw new UsageError(`--trailer: '${text}': pseudo header fields are not allowed in trailers`);
-  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new UsageError(`--trailer: '${name}' is not a valid field name`);
-  if (value === '') throw new UsageError(`--trailer: '${text}': the value must not be empty`);
-  if (/[\x00\r\n]/.test(value)) throw new UsageError(`--trailer: the value of '${name}' contains CR, LF or NUL`);
-  return [name, value];
+/** `--trailer 'name: value'` -> [lower-case name, value] (the shared header parser, pseudo-headers refused). */
+export function parseTrailer(text: string, option = '--trailer'): [string, string] {
+  return parseTrailerArg(text, option);
 }
 
 function readableFile(file: string, what: string): string {
@@ -183,42 +149,15 @@ function readableFile(file: string, what: string): string {
  * value or file; the message names the option.
  */
 export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
-  for (const a of argv) {
-    if (a === '--') break;
-    if (a === '--tls' || a === '--content-length' || a === '--rfc7540-pri' || a.startsWith('--tls=')) {
-      throw new UsageError(`${a}: unknown option (see --help)`);
-    }
-    const eq = /^--([a-z0-9-]+)=/.exec(a);
-    if (eq && (BOOLEANS.includes(eq[1]) || ['no-tls', 'no-content-length', 'no-rfc7540-pri'].includes(eq[1]))) {
-      throw new UsageError(`--${eq[1]}: takes no value`);
-    }
-  }
-  const args = minimist(expandShortOptions(argv), {
-    string: STRINGS,
-    boolean: BOOLEANS,
-    alias: ALIASES,
-    default: { tls: true, 'content-length': true, 'rfc7540-pri': true },
-    unknown: (a: string) => {
-      if (a.startsWith('--')) {
-        const name = a.slice(2).split('=')[0];
-        if (!KNOWN_LONG.has(name)) throw new UsageError(`${a}: unknown option (see --help)`);
-        return true;
-      }
-      if (a.startsWith('-') && a.length > 1) throw new UsageError(`${a}: unknown option (see --help)`);
-      return true;
-    },
-  });
-  if (args.help) return { kind: 'help' };
-  if (args.version) return { kind: 'version' };
-  for (const b of BOOLEANS) {
-    if (Array.isArray(args[b]) || (args[b] !== undefined && typeof args[b] !== 'boolean')) {
-      throw new UsageError(`--${b}: takes no value`);
-    }
-  }
+  const args = TABLE.parse(argv);
+  const shown = helpOrVersion(args);
+  if (shown) return { kind: shown };
+  const last = (name: string) => args.last(name);
+  const flag = (name: string) => args.has(name);
 
   const warnings: string[] = [];
-  const noTls = args.tls === false;
-  const positionals = (args._ as unknown[]).map(String);
+  const noTls = flag('no-tls');
+  const positionals = [...args.positionals];
   const want = noTls ? 1 : 3;
   if (positionals.length < want) {
     throw new UsageError(noTls ? 'Too few arguments: <PORT> is required'
@@ -232,38 +171,38 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
 
   const opt: NghttpdOptions = {
     port,
-    daemon: !!args.daemon,
-    verifyClient: !!args['verify-client'],
+    daemon: flag('daemon'),
+    verifyClient: flag('verify-client'),
     htdocs: cwd,
-    verbose: !!args.verbose,
+    verbose: flag('verbose'),
     noTls,
-    color: !!args.color,
+    color: flag('color'),
     push: new Map(),
     padding: 0,
     maxConcurrentStreams: 100,
     workers: 1,
-    errorGzip: !!args['error-gzip'],
-    earlyResponse: !!args['early-response'],
+    errorGzip: flag('error-gzip'),
+    earlyResponse: flag('early-response'),
     trailers: [],
-    hexdump: !!args.hexdump,
-    echoUpload: !!args['echo-upload'],
+    hexdump: flag('hexdump'),
+    echoUpload: flag('echo-upload'),
     mimeTypesFile: '/etc/mime.types',
     mimeTypesFileSet: false,
-    noContentLength: args['content-length'] === false,
-    ktls: !!args.ktls,
-    noRfc7540Pri: args['rfc7540-pri'] === false,
+    noContentLength: flag('no-content-length'),
+    ktls: flag('ktls'),
+    noRfc7540Pri: flag('no-rfc7540-pri'),
   };
   if (!noTls) {
     opt.privateKeyFile = readableFile(path.resolve(cwd, positionals[1]), '<PRIVATE_KEY>');
     opt.certFile = readableFile(path.resolve(cwd, positionals[2]), '<CERT>');
   }
 
-  const address = last(args.address);
+  const address = last('address');
   if (address !== undefined) {
-    if (address === '') throw new UsageError('-a: the address must not be empty');
+    if (address === '') throw new UsageError(`${args.label('address')}: the address must not be empty`);
     opt.address = address;
   }
-  const htdocs = last(args.htdocs);
+  const htdocs = last('htdocs');
   if (htdocs !== undefined) {
     if (htdocs === '') throw new UsageError('-d: the path must not be empty');
     const abs = path.resolve(cwd, htdocs);
@@ -276,30 +215,23 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   }
   if (opt.daemon && htdocs === undefined) throw new UsageError('-D: also give -d <PATH> (a daemon works from /)');
 
-  const c = last(args['header-table-size']);
-  if (c !== undefined) opt.headerTableSize = sizeU32(c, '-c');
-  const enc = last(args['encoder-header-table-size']);
-  if (enc !== undefined) opt.encoderHeaderTableSize = sizeU32(enc, '--encoder-header-table-size');
-  for (const p of all(args.push)) {
-    const [from, to] = parsePushSpec(p);
+  opt.headerTableSize = args.size('header-table-size', undefined, 0xffffffff);
+  opt.encoderHeaderTableSize = args.size('encoder-header-table-size', undefined, 0xffffffff);
+  for (const p of args.each('push')) {
+    const [from, to] = parsePushSpec(p.value, p.label);
     opt.push.set(from, to);
   }
-  const b = last(args.padding);
-  if (b !== undefined) opt.padding = parseIntInRange(b, '-b', 0, 255);
-  const m = last(args['max-concurrent-streams']);
-  if (m !== undefined) opt.maxConcurrentStreams = parseIntInRange(m, '-m', 0, 2 ** 31 - 1);
-  const n = last(args.workers);
-  if (n !== undefined) opt.workers = parseIntInRange(n, '-n', 1, 256);
-  const w = last(args['window-bits']);
-  if (w !== undefined) opt.windowBits = parseIntInRange(w, '-w', 0, 30);
-  const W = last(args['connection-window-bits']);
-  if (W !== undefined) opt.connectionWindowBits = parseIntInRange(W, '-W', 0, 30);
-  const dh = last(args['dh-param-file']);
-  if (dh !== undefined) opt.dhParamFile = readableFile(path.resolve(cwd, dh), '--dh-param-file');
-  for (const t of all(args.trailer)) opt.trailers.push(parseTrailer(t));
-  const mt = last(args['mime-types-file']);
+  opt.padding = args.int('padding', 0, 255, 0);
+  opt.maxConcurrentStreams = args.int('max-concurrent-streams', 0, 2 ** 31 - 1, 100);
+  opt.workers = args.int('workers', 1, 256, 1);
+  opt.windowBits = args.int('window-bits', 0, 30);
+  opt.connectionWindowBits = args.int('connection-window-bits', 0, 30);
+  const dh = last('dh-param-file');
+  if (dh !== undefined) opt.dhParamFile = readableFile(path.resolve(cwd, dh), args.label('dh-param-file'));
+  for (const t of args.each('trailer')) opt.trailers.push(parseTrailer(t.value, t.label));
+  const mt = last('mime-types-file');
   if (mt !== undefined) {
-    opt.mimeTypesFile = readableFile(path.resolve(cwd, mt), '--mime-types-file');
+    opt.mimeTypesFile = readableFile(path.resolve(cwd, mt), args.label('mime-types-file'));
     opt.mimeTypesFileSet = true;
   }
   if (opt.ktls) warnings.push('--ktls: Node has no kernel TLS switch; using ordinary TLS');
@@ -308,11 +240,6 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   return { kind: 'run', options: opt, warnings };
 }
 
-function sizeU32(text: string, option: string): number {
-  const n = parseSize(text, option);
-  if (n > 0xffffffff) throw new UsageError(`${option}: ${text} is too large (at most 4G-1)`);
-  return n;
-}
 
 /** `--help` text: the reference's options, described in our words. */
 export function helpText(): string {

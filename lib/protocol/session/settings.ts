@@ -56,7 +56,7 @@ export function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>,
 }
 
 /** A SETTINGS payload (6 octets per entry), e.g. for the HTTP2-Settings header of an h2c Upgrade. */
-export function encodeSettingsPayload(entries: SettingEntry[]): Buffer {
+export function encodeSettingsPayload(entries: readonly SettingEntry[]): Buffer {
   const b = Buffer.allocUnsafe(entries.length * 6);
   for (let i = 0; i < entries.length; i++) {
     b.writeUInt16BE(entries[i].id & 0xffff, i * 6);

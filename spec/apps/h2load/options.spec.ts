@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseArgs, parseHeader, resolveTarget, UsageError, H2loadConfig } from '../../../lib/apps/h2load/options';
+import { parseArgs, resolveTarget, UsageError, H2loadConfig } from '../../../lib/apps/h2load/options';
+import { parseHeaderArg as parseHeader } from '../../../lib/apps/common/headers';
 import { spread } from '../../../lib/apps/h2load/run';
 import { durationStr, spawnLine } from '../../../lib/apps/h2load/worker';
 import { h1RequestHead, h2RequestHeaders } from '../../../lib/apps/h2load/requests';
@@ -89,7 +90,7 @@ const bad: [string[], RegExp][] = [
   [['--rate-period', '0', '-r', '1', 'http://a/'], /rate period/],
   [['-H', 'nocolon', 'http://a/'], /invalid header/],
   [['--connect-to', 'a:b:c', 'http://a/'], /--connect-to/],
-  [['--bogus', 'http://a/'], /unknown option --bogus/],
+  [['--bogus', 'http://a/'], /unrecognized option '--bogus'/],
   [['--timing-script-file', 'x', 'http://a/'], /not supported/],
   [['--ciphers', 'x', 'http://a/'], /not supported/],
   [[], /no URI given/],

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { buildRequestHeaders, buildTrailers, parseHeaderArg, userAgent } from '../../../lib/apps/nghttp/headers';
+import { buildRequestHeaders, buildTrailers, userAgent } from '../../../lib/apps/nghttp/headers';
+import { parseHeaderArg } from '../../../lib/apps/common/headers';
 import { anchorPriorities, resourcePriority, uriPriority } from '../../../lib/apps/nghttp/priority';
 import { findAssets, AssetParser } from '../../../lib/apps/nghttp/assets';
 import { formatDuration, formatSizeUnit, formatStats } from '../../../lib/apps/nghttp/stats';

@@ -2,7 +2,8 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expandShortOptions, helpText, NghttpdOptions, parseArgs, parsePushSpec, parseTrailer, UsageError } from '../../../lib/apps/nghttpd/options';
+import { helpText, NghttpdOptions, OPTION_TABLE, parseArgs, parsePushSpec, parseTrailer, UsageError } from '../../../lib/apps/nghttpd/options';
+import { OptionTable } from '../../../lib/apps/common/argv';
 import { referenceHelp, repoRoot } from '../../helpers/repo';
 
 const KEY = path.join(repoRoot(), 'spec/fixtures/server.key');
@@ -96,15 +97,15 @@ test('bad values and unknown options are refused with the option named', (t) => 
     [['-D'], /-D: also give -d/],
     [['--mime-types-file', '/nonexistent'], /--mime-types-file: cannot read/],
     [['--dh-param-file=/nonexistent'], /--dh-param-file: cannot read/],
-    [['--bogus'], /--bogus: unknown option/],
-    [['-x'], /-x: unknown option/],
-    [['--tls'], /--tls: unknown option/],
-    [['--verbose=yes'], /--verbose: takes no value/],
+    [['--bogus'], /unrecognized option '--bogus'/],
+    [['-x'], /invalid option -- 'x'/],
+    [['--tls'], /unrecognized option '--tls'; did you mean '--no-tls'\?/],
+    [['--verbose=yes'], /option '--verbose' doesn't allow an argument/],
   ];
   for (const [args, re] of bad) {
     t.throws(() => parseArgs(['--no-tls', ...args, '3000']), { instanceOf: UsageError, message: re }, args.join(' '));
   }
-  t.throws(() => parseArgs(['--no-tls', '3000', '-w']), { instanceOf: UsageError, message: /-w: option requires an argument/ });
+  t.throws(() => parseArgs(['--no-tls', '3000', '-w']), { instanceOf: UsageError, message: /option requires an argument -- 'w'/ });
 });
 
 test('--help and --version win over everything else', (t) => {
@@ -127,9 +128,11 @@ const nghttpdHelp = referenceHelp('nghttpd');
   for (const n of names) t.true(helpText().includes(n), n);
 });
 
-test('expandShortOptions splits clusters the getopt way', (t) => {
-  t.deepEqual(expandShortOptions(['-vd/tmp', '-w16', '-p/=/a.css', '-m', '-1', '--x', '--', '-v']),
-    ['-v', '--htdocs=/tmp', '--window-bits=16', '--push=/=/a.css', '--max-concurrent-streams=-1', '--x', '--', '-v']);
+test('short clusters and glued values are read the getopt way', (t) => {
+  const args = new OptionTable(OPTION_TABLE).parse(['-vd/tmp', '-w16', '-p/=/a.css', '-m', '-1', '--', '-v']);
+  t.deepEqual(args.occurrences.map((o) => [o.label, o.value]),
+    [['-v', undefined], ['-d', '/tmp'], ['-w', '16'], ['-p', '/=/a.css'], ['-m', '-1']]);
+  t.deepEqual(args.positionals, ['-v']);
 });
 
 test('--ktls and TLS-only flags under --no-tls warn instead of failing', (t) => {

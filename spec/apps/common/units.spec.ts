@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseDuration, parseIntInRange, parseSize, UsageError } from '../../lib/apps/common/units';
+import { parseDuration, parseIntInRange, parseSize, UsageError } from '../../../lib/apps/common/units';
 
 test('SIZE takes K, M and G as powers of 1024', (t) => {
   t.is(parseSize('4096'), 4096);
