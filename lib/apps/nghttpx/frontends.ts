@@ -40,9 +40,9 @@ export class Frontends {
   constructor(ctx: FrontendsContext) {
     const o = ctx.options;
     const session = {
-      settings: { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.frontendWindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
-      connectionWindowSize: o.frontendConnectionWindowSize,
-      limits: { maxConcurrentStreams: o.maxConcurrentStreams },
+      settings: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams, initialWindowSize: o.frontendHttp2WindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
+      connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
+      limits: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams },
       frameEvents: o.frontendFrameDebug,
     };
     o.frontends.forEach((address, index) => {

@@ -27,7 +27,7 @@ export class BackendGroups {
   constructor(o: NghttpxOptions) {
     const groups = new Map<string, BackendGroup>();
     for (const addr of o.backends) {
-      const be = createBackend(addr, backendTlsOptions(o, addr), { stream: o.backendWindowSize, connection: o.backendConnectionWindowSize }, o.backendHttpProxy);
+      const be = createBackend(addr, backendTlsOptions(o, addr), { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize }, o.backendHttpProxyUri);
       this.all.push(be);
       for (const p of addr.patterns) {
         let g = groups.get(p.key);

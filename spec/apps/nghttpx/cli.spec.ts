@@ -14,7 +14,7 @@ test('a bad option or value: one message naming it, exit 1', async (t) => {
     [['--bogus'], "unrecognized option '--bogus'"],
     [['-c', 'x'], 'frontend-http2-max-concurrent-streams: bad value'],
     [['-b', 'nohost'], 'backend: Invalid host, port: nohost'],
-    [['-f', '127.0.0.1,0;healthmon'], 'frontend: parameter healthmon is not supported by this nghttpx yet'],
+    [['-f', '127.0.0.1,0;quic'], 'frontend: quic: this nghttpx has no HTTP/3'],
     [['-f', '127.0.0.1,0'], 'TLS frontend needs <PRIVATE_KEY> and <CERT>'],
   ] as [string[], string][]) {
     const r = await runClient(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', ...args]);
@@ -29,6 +29,7 @@ test('--help says what is not built yet; -v prints the version', async (t) => {
   t.is(h.code, 0);
   t.regex(h.stdout.toString(), /^Usage: nghttpx \[OPTIONS\]\.\.\. \[<PRIVATE_KEY> <CERT>\]/);
   t.regex(h.stdout.toString(), /Not built yet/);
+  t.regex(h.stdout.toString(), /--backend-http-proxy-uri=<URI>\n/);
   const v = await runClient(process.execPath, [OUR_NGHTTPX, '-v']);
   t.regex(v.stdout.toString(), /^nghttpx nghttp2-ts\/\d+\.\d+\.\d+\n$/);
 });

@@ -26,20 +26,20 @@ test('flags and values, short clusters, defaults', (t) => {
   const o = run(['-f*,0;no-tls', '-b127.0.0.1,80', '-ok', '-c', '7', '-Lwarn', '--no-via', '--server-name=x', '--add-x-forwarded-for', '--add-request-header=X-A: 1', '--add-response-header', 'x-b:2', '-n4', '--single-thread', '--single-process']);
   t.true(o.frontendFrameDebug);
   t.true(o.insecure);
-  t.is(o.maxConcurrentStreams, 7);
+  t.is(o.frontendHttp2MaxConcurrentStreams, 7);
   t.is(o.logLevel, 'WARN');
   t.true(o.noVia);
   t.is(o.serverName, 'x');
   t.true(o.addXForwardedFor);
   t.deepEqual(o.addRequestHeaders, [['x-a', '1']]);
   t.deepEqual(o.addResponseHeaders, [['x-b', '2']]);
-  t.is(o.frontendWindowSize, 65535);
-  t.is(o.backendWindowSize, 65535);
-  t.is(o.backendConnectionWindowSize, 2 ** 31 - 1);
+  t.is(o.frontendHttp2WindowSize, 65535);
+  t.is(o.backendHttp2WindowSize, 65535);
+  t.is(o.backendHttp2ConnectionWindowSize, 2 ** 31 - 1);
   const w = run(['-f*,0;no-tls', '--backend-http2-window-size=1048576', '--backend-http2-connection-window-size', '70000', '--frontend-http2-window-size=100000']);
-  t.is(w.backendWindowSize, 1048576);
-  t.is(w.backendConnectionWindowSize, 70000);
-  t.is(w.frontendWindowSize, 100000);
+  t.is(w.backendHttp2WindowSize, 1048576);
+  t.is(w.backendHttp2ConnectionWindowSize, 70000);
+  t.is(w.frontendHttp2WindowSize, 100000);
   t.is(o.accesslogFormat, '$remote_addr - - [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"');
 });
 
@@ -64,11 +64,12 @@ test('--conf: name=value lines, flags take yes, command-line lists replace the f
   t.is(p.options.accesslogFormat, '$status');
   const q = parseArgs([`--conf=${conf}`, '-b127.0.0.1,9']);
   if (q.kind === 'run') t.deepEqual(q.options.backends.map((b) => b.port), [9]);
-  fs.writeFileSync(conf, 'no-via=no\n');
-  t.throws(() => parseArgs([`--conf=${conf}`]), { message: /no-via/ });
-  fs.writeFileSync(conf, 'bogus=1\n');
-  t.throws(() => parseArgs([`--conf=${conf}`]), { message: 'Unknown option: bogus' });
-  t.throws(() => parseArgs([`--conf=${path.join(dir, 'missing.conf')}`]), { message: /Could not read configuration file/ });
+  fs.writeFileSync(conf, 'frontend=*,0;no-tls\nno-via=no\n');
+  const r = parseArgs([`--conf=${conf}`]);
+  if (r.kind === 'run') t.false(r.options.noVia);
+  fs.writeFileSync(conf, '# c\nbogus=1\n');
+  t.throws(() => parseArgs([`--conf=${conf}`]), { message: `${conf}:2: Unknown option: bogus` });
+  t.throws(() => parseArgs([`--conf=${path.join(dir, 'missing.conf')}`]), { message: /Could not open config file/ });
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -83,9 +84,10 @@ test('bad options and values name what was wrong', (t) => {
   t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;/a']), { message: /catch-all/ });
   t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;;proto=h3']), { message: /proto/ });
   t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;/;proto=h2', '-b127.0.0.1,81']), { message: /same protocol/ });
-  t.throws(() => run(['-s', '-f*,0;no-tls']), { message: /not supported/ });
-  t.throws(() => parseFrontend('127.0.0.1,80;healthmon'), { message: /healthmon is not supported/ });
-  t.throws(() => parseBackend('127.0.0.1,80;/;fall=3'), { message: /fall is not supported/ });
+  t.throws(() => parseFrontend('127.0.0.1,80;quic'), { message: /no HTTP\/3/ });
+  t.throws(() => parseFrontend('127.0.0.1,80;api;healthmon'), { message: /mutually exclusive/ });
+  t.throws(() => parseBackend('127.0.0.1,80;/;fall=x'), { message: /fall: bad value/ });
+  t.throws(() => parseBackend('127.0.0.1,80;/;bogus'), { message: /unknown parameter bogus/ });
   t.throws(() => run(['--add-request-header=nocolon', '-f*,0;no-tls']), { message: /invalid header field/ });
 });
 
