@@ -8,6 +8,40 @@ import type { Http2Stream } from './transport/stream';
 import type { Http2Connection } from './transport/connection';
 import { connect, ClientConnection, ConnectOptions } from './transport/client';
 import { toHeaderList, HeadersInit, BodyInit } from './server';
+import { tunnelDuplex, TunnelDuplex } from './transport/tunnel';
+import { checkOutgoingConnect } from './protocol/http/connect';
+
+/** A tunnel for {@link HTTP2Client.openTunnel}: extended CONNECT (RFC 8441) or plain CONNECT. */
+export interface TunnelInit {
+  /**
+   * `:protocol` of an extended CONNECT, e.g. `websocket` (waits for the server's SETTINGS and
+   * needs its SETTINGS_ENABLE_CONNECT_PROTOCOL = 1). Omit it for a plain CONNECT to `authority`.
+   */
+  protocol?: string;
+  /** Extended CONNECT: `:path` (default: the URL's path). */
+  path?: string;
+  /** `:authority`: the URL's authority by default; for a plain CONNECT, the `host:port` to reach. */
+  authority?: string;
+  /** Extra request header fields (e.g. `sec-websocket-protocol`, `sec-websocket-version: 13`). */
+  headers?: HeadersInit;
+}
+
+/** An open tunnel: the 2xx response and the Duplex that carries the bytes. */
+export interface ClientTunnel {
+  status: number;
+  headers: HeaderField[];
+  stream: Http2Stream;
+  /** Reads are the server's DATA, writes ours; `end()` half-closes, `destroy()` resets. */
+  duplex: TunnelDuplex;
+}
+
+/** The server answered a CONNECT with something other than 2xx. */
+export class TunnelRefusedError extends Error {
+  constructor(readonly response: ClientResponse) {
+    super(`the server refused the tunnel with status ${response.status}`);
+    this.name = 'TunnelRefusedError';
+  }
+}
 
 /** A request for {@link HTTP2Client.request}. */
 export interface ClientRequestInit {
@@ -147,6 +181,42 @@ export class HTTP2Client {
       stream.sendBody(b, trailers).catch(() => stream.reset());
     }
     return res;
+  }
+
+  /**
+   * Open a tunnel: an extended CONNECT (RFC 8441, with `protocol`, e.g. WebSockets over HTTP/2)
+   * or a plain CONNECT (RFC 9113 section 8.5). Resolves once the server answered 2xx, with a
+   * Duplex over the stream; rejects with {@link TunnelRefusedError} for any other status, or when
+   * the server does not allow extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL unset).
+   */
+  async openTunnel(init: TunnelInit = {}): Promise<ClientTunnel> {
+    const conn = this.connection;
+    const authority = init.authority ?? this.info.authority;
+    const headers: HeaderField[] =
+      init.protocol !== undefined
+        ? [[':method', 'CONNECT'], [':protocol', init.protocol], [':scheme', this.info.scheme], [':authority', authority], [':path', init.path ?? this.info.path]]
+        : [[':method', 'CONNECT'], [':authority', authority]];
+    headers.push(...toHeaderList(init.headers));
+    // RFC 8441 section 3: the client learns from the server's SETTINGS whether it may.
+    if (init.protocol !== undefined) await conn.whenRemoteSettings();
+    const err = checkOutgoingConnect(headers, conn.session.remoteSettings.enableConnectProtocol);
+    if (err !== null) throw new Error(`openTunnel: ${err}`);
+    const stream = conn.request(headers, { endStream: false });
+    const head = await new Promise<HeaderField[]>((resolve, reject) => {
+      const onClose = (code: number) => reject(new Error(`tunnel stream ${stream.id} closed (error code ${code}) before a response`));
+      stream.once('response', (h: HeaderField[]) => {
+        stream.off('close', onClose);
+        resolve(h);
+      });
+      stream.once('close', onClose);
+    });
+    const status = Number(head.find((h) => h[0] === ':status')?.[1] ?? 0);
+    if (status < 200 || status > 299) {
+      // No tunnel: end our side so the stream closes (its response body stays readable).
+      if (!stream.closed) stream.end();
+      throw new TunnelRefusedError(await responseOf(stream, []));
+    }
+    return { status, headers: head, stream, duplex: tunnelDuplex(stream) };
   }
 
   /** Close gracefully (GOAWAY; in-flight streams finish). */

@@ -33,8 +33,10 @@ export type { ListenOptions, Http2Listener, AcceptInfo } from './transport/serve
 export { Http1ParseError } from './transport/http1';
 export { HTTP2Server, BaseRequestHandler, toHeaderList } from './server';
 export type { HTTP2ServerOptions, HandlerContext, RequestHandlerClass, ResponseInit, PushInit, HeadersInit, BodyInit } from './server';
-export { HTTP2Client } from './client';
-export type { ClientRequestInit, ClientResponse, PushedResponse } from './client';
+export { HTTP2Client, TunnelRefusedError } from './client';
+export type { ClientRequestInit, ClientResponse, PushedResponse, TunnelInit, ClientTunnel } from './client';
+export { tunnelDuplex, TunnelDuplex } from './transport/tunnel';
+export type { TunnelOptions } from './transport/tunnel';
 export { sessionDuplex, sessionEvents } from '../operators/session';
 export type { SessionDuplex, SessionLayerOptions } from '../operators/session';
 // nghttpd: the static HTTP/2 server engine, its options and the static site (lib/apps/nghttpd).

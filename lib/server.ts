@@ -10,6 +10,7 @@ import type { HeaderField } from './protocol/frame/types';
 import type { Http2Connection } from './transport/connection';
 import type { Http2Stream } from './transport/stream';
 import { listen, AcceptInfo, Http2Listener, ListenOptions } from './transport/server';
+import { tunnelDuplex, TunnelDuplex } from './transport/tunnel';
 
 /** Header fields as an object (`{ 'content-type': 'text/plain' }`, arrays repeat the field) or as `[name, value]` pairs. */
 export type HeadersInit = Record<string, string | number | readonly (string | number)[] | undefined> | readonly (readonly [string, string | number])[];
@@ -90,12 +91,16 @@ export class BaseRequestHandler {
   readonly method: string;
   /** `:authority`, or the `host` field when `:authority` is absent. */
   readonly host: string;
-  /** `:path` (undefined for CONNECT). */
+  /** `:path` (undefined for plain CONNECT). */
   readonly path: string | undefined;
+  /** `:protocol` of an extended CONNECT (RFC 8441), e.g. `websocket`; undefined otherwise. */
+  readonly protocol: string | undefined;
   /** The request header fields as received, pseudo-headers included, as `[name, value]` pairs. */
   readonly headers: [string, string][];
   /** Set once `sendResponse` has been called. */
   responded = false;
+  /** The tunnel, once `acceptTunnel` opened it. */
+  tunnel: TunnelDuplex | undefined;
 
   constructor(ctx: HandlerContext) {
     this.stream = ctx.stream;
@@ -110,6 +115,33 @@ export class BaseRequestHandler {
     this.method = get(':method') ?? '';
     this.host = get(':authority') ?? get('host') ?? '';
     this.path = get(':path');
+    this.protocol = get(':protocol');
+  }
+
+  /** Whether this request asks for a tunnel: CONNECT, plain or extended (`:protocol`). */
+  get isConnect(): boolean {
+    return this.method === 'CONNECT';
+  }
+
+  /**
+   * Accept a CONNECT request (RFC 9113 section 8.5) or an extended CONNECT (RFC 8441, e.g. a
+   * WebSocket): answer with a 2xx (default 200) and return the tunnel as a Duplex (reads are the
+   * client's DATA, writes ours, `end()` half-closes, `destroy()` resets). Call it from
+   * `onHeaders`: then `onData`/`onRequestDone` are not called, the Duplex carries the bytes. The
+   * server must have been started with `enableConnectProtocol` for extended CONNECT to arrive.
+   */
+  acceptTunnel(res: { status?: number; headers?: HeadersInit } = {}): TunnelDuplex {
+    if (!this.isConnect) throw new Error(`stream ${this.streamId}: acceptTunnel() on a ${this.method} request`);
+    if (this.responded) throw new Error(`stream ${this.streamId}: response already sent`);
+    const status = res.status ?? 200;
+    if (status < 200 || status > 299) throw new Error(`stream ${this.streamId}: a tunnel opens with a 2xx status, not ${status}`);
+    this.responded = true;
+    // RFC 9110 section 9.3.6: "A server MUST NOT send any Transfer-Encoding or Content-Length
+    // header fields in a 2xx (Successful) response to CONNECT."
+    const headers = toHeaderList(res.headers).filter(([n]) => n !== 'content-length' && n !== 'transfer-encoding');
+    this.stream.respond([[':status', String(status)], ...headers]);
+    this.tunnel = tunnelDuplex(this.stream);
+    return this.tunnel;
   }
 
   /** The request headers arrived (the handler has just been made). */
@@ -175,6 +207,11 @@ export interface HTTP2ServerOptions {
   tls?: tls.TlsOptions & { key: tls.TlsOptions['key']; cert: tls.TlsOptions['cert'] };
   /** Lower-level listener options (session settings, limits, timeouts). */
   listen?: Omit<ListenOptions, 'host' | 'port' | 'tls'>;
+  /**
+   * Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441), so clients may send extended
+   * CONNECT (`:protocol`, e.g. WebSockets over HTTP/2); handlers answer with `acceptTunnel()`.
+   */
+  enableConnectProtocol?: boolean;
 }
 
 /**
@@ -210,8 +247,12 @@ export class HTTP2Server {
   /** Start listening; resolves with the bound port. */
   async listen(): Promise<number> {
     if (this.listener) return this.listener.port;
+    const lo = this.options.listen ?? {};
+    const connection = this.options.enableConnectProtocol
+      ? { ...lo.connection, session: { ...lo.connection?.session, settings: { ...lo.connection?.session?.settings, enableConnectProtocol: true } } }
+      : lo.connection;
     this.listener = await listen(
-      { ...this.options.listen, host: this.address.host, port: this.address.port ?? 0, tls: this.options.tls },
+      { ...lo, connection, host: this.address.host, port: this.address.port ?? 0, tls: this.options.tls },
       (conn, info) => conn.on('stream', (stream) => this.dispatch(stream, conn, info)),
     );
     return this.listener.port;
@@ -246,6 +287,8 @@ export class HTTP2Server {
     }
     stream.once('close', (code: number) => guard(() => h.onClose(code)));
     guard(() => h.onHeaders());
+    // A handler that accepted a tunnel reads the bytes through it.
+    if (h.tunnel) return;
     if (stream.remoteEnded && stream.bufferedBytes === 0) {
       guard(() => h.onRequestDone());
       return;

@@ -102,6 +102,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   closed = false;
   /** Set when the connection ended; see {@link CloseInfo}. */
   closeInfo: CloseInfo | undefined;
+  /** Set once the peer's first SETTINGS frame arrived (its settings are known from then on). */
+  remoteSettingsReceived = false;
 
   private readonly opts: ConnectionOptions;
   private readonly hwm: number;
@@ -429,6 +431,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         this.emit('settingsAcknowledged');
         break;
       case 'settingsReceived':
+        this.remoteSettingsReceived = true;
         this.emit('settings', ev.settings);
         // A bigger window may let blocked writers go on.
         this.wantWrite();
@@ -485,6 +488,28 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     st.requestHeaders = headers;
     if (opts.endStream) st.localEnded = true;
     return st;
+  }
+
+  /**
+   * Resolve once the peer's first SETTINGS frame has arrived (at once if it has), e.g. before
+   * an extended CONNECT, which needs the server's SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441
+   * section 3). Rejects if the connection closes first.
+   */
+  whenRemoteSettings(): Promise<void> {
+    if (this.remoteSettingsReceived) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error('the connection closed before the peer sent SETTINGS'));
+    return new Promise((resolve, reject) => {
+      const onSettings = () => {
+        this.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        this.off('settings', onSettings);
+        reject(new Error('the connection closed before the peer sent SETTINGS'));
+      };
+      this.once('settings', onSettings);
+      this.once('close', onClose);
+    });
   }
 
   /** Send a PING; resolves with the round-trip time in ms when the ACK arrives. */

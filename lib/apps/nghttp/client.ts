@@ -435,6 +435,8 @@ class ConnectionRun {
   private pump(): void {
     const conn = this.connection;
     if (!conn || !this.ready || this.finishing || conn.session.closed) return;
+    // RFC 8441 section 3: an extended CONNECT (-H ':protocol: ...') waits for the server's SETTINGS.
+    if (!this.gotServerSettings && this.o.headers.some(([n]) => n === ':protocol')) return;
     while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
       this.submit(this.queue.shift() as Planned);
     }
@@ -473,6 +475,8 @@ class ConnectionRun {
       id = session.request(built.fields, { endStream: !withBody, priority: isDefaultPriority(p.priority) ? undefined : p.priority });
     } catch (e) {
       this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
+      // Nothing else may be waiting: end the connection as after the last response.
+      queueMicrotask(() => this.maybeFinish());
       return;
     }
     this.ownInFlight++;

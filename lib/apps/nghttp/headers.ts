@@ -5,6 +5,7 @@
  */
 import type { HeaderField } from '../../protocol/frame/types';
 import { packageVersion } from '../common/version';
+import { pseudoHeadersFirst } from '../../protocol/http/connect';
 
 /** Command-line text (UTF-16) to the octets sent on the wire, as a latin1 byte string. */
 export function toByteString(s: string): string {
@@ -77,6 +78,9 @@ export function buildRequestHeaders(shape: RequestShape): BuiltRequest {
     if (i >= 0) list[i] = [name, value];
     else list.push([name, value]);
   }
+  // A -H pseudo-header that is not a default one (`:protocol` for an extended CONNECT, RFC 8441)
+  // joins the pseudo-headers: RFC 9113 section 8.3 wants them all before the regular fields.
+  if (list.some(([n], idx) => idx >= initial && n.charCodeAt(0) === 0x3a)) list.splice(0, list.length, ...pseudoHeadersFirst(list));
   const recorded: HeaderField[] = list.map(([n, v]) => [toByteString(n), toByteString(v)]);
   const fields = recorded.slice();
   if (shape.trailers.length && shape.bodyLength !== undefined) {

@@ -1,0 +1,83 @@
+/**
+ * A CONNECT tunnel (RFC 9113 section 8.5, RFC 8441) as one Node Duplex over an HTTP/2 stream:
+ * reads are the peer's DATA (reading releases flow-control window, so a slow reader stops the
+ * peer), writes become our DATA and complete only when the stream can take more (window granted,
+ * bytes handed to the socket). Ending the writable side sends END_STREAM (a half-close: the peer
+ * may go on sending); destroying the Duplex resets the stream.
+ */
+import { Duplex } from 'stream';
+import { ErrorCode } from '../protocol/errors';
+import type { Http2Stream } from './stream';
+import { StreamClosedError } from './stream';
+
+/** Options of {@link tunnelDuplex}. */
+export interface TunnelOptions {
+  /**
+   * RST_STREAM code when the Duplex is destroyed with an error (default CONNECT_ERROR: RFC 9113
+   * section 8.5, "a proxy ... MUST send a RST_STREAM frame with an error code of CONNECT_ERROR"
+   * when the far side fails). Destroying without an error resets with CANCEL.
+   */
+  errorCode?: number;
+}
+
+/** The Duplex of one tunnel stream; `stream` is the HTTP/2 stream underneath. */
+export class TunnelDuplex extends Duplex {
+  private readonly source;
+
+  constructor(readonly stream: Http2Stream, private readonly opts: TunnelOptions = {}) {
+    super({ allowHalfOpen: true });
+    this.source = stream.body;
+    this.source.pause();
+    this.source.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) this.source.pause();
+    });
+    this.source.once('end', () => this.push(null));
+    this.source.on('error', (err) => this.destroy(err));
+    // A clean close (both sides ended) needs nothing: what is queued still reads out. A reset ends
+    // the Duplex in error.
+    stream.once('close', (code: number) => {
+      if (!this.destroyed && code !== ErrorCode.NO_ERROR) this.destroy(new StreamClosedError(stream.id, code));
+    });
+  }
+
+  override _read(): void {
+    this.source.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.stream.closed || this.stream.localEnded) {
+      cb(new StreamClosedError(this.stream.id, this.stream.errorCode ?? ErrorCode.STREAM_CLOSED, `tunnel stream ${this.stream.id} can no longer send`));
+      return;
+    }
+    try {
+      this.stream.sendData(chunk, false);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    this.stream.drained().then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    try {
+      if (!this.stream.closed) this.stream.end();
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    if (!this.stream.closed && !(this.stream.localEnded && this.stream.remoteEnded)) {
+      const code = err ? (err instanceof StreamClosedError ? ErrorCode.CANCEL : this.opts.errorCode ?? ErrorCode.CONNECT_ERROR) : ErrorCode.CANCEL;
+      this.stream.reset(code);
+    }
+    if (!this.source.destroyed && !this.source.readableEnded) this.source.destroy();
+    cb(err);
+  }
+}
+
+/** Wrap a stream whose tunnel is open (a 2xx was sent or received) into a Duplex. */
+export function tunnelDuplex(stream: Http2Stream, opts?: TunnelOptions): TunnelDuplex {
+  return new TunnelDuplex(stream, opts);
+}
