@@ -56,7 +56,13 @@ export class ConnectionError extends H2Error {
 
 /** RFC 9113 section 5.4.2: an error confined to one stream; ends with RST_STREAM. */
 export class StreamError extends H2Error {
-  constructor(code: number, streamId: number, message: string) {
+  constructor(
+    code: number,
+    streamId: number,
+    message: string,
+    /** The type of the frame that broke the rule, when a frame did (the session's state table needs it). */
+    readonly frameType?: number,
+  ) {
     super(message, code, 'stream', streamId);
   }
 }

@@ -169,7 +169,9 @@ export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFram
   if (room < 0) throw new RangeError(`padding and fixed fields (${overhead} octets) exceed maxFrameSize ${maxFrameSize}`);
   const block = frame.fragment;
   if (block.length <= room) return [frame];
-  const out: Frame[] = [{ ...frame, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, room), length: undefined, continuations: undefined, continuationLength: undefined }];
+  // An assembled frame's totals describe the joined block, not this first part: they stay behind.
+  const { length: _length, continuations: _continuations, continuationLength: _continuationLength, ...rest } = frame;
+  const out: Frame[] = [{ ...rest, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, room) } as HeadersFrame | PushPromiseFrame];
   for (let at = room; at < block.length; at += maxFrameSize) {
     const end = Math.min(at + maxFrameSize, block.length);
     out.push({

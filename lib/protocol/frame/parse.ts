@@ -109,13 +109,13 @@ function parsePriority(flags: number, streamId: number, p: Buffer): PriorityFram
   if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PRIORITY frame on stream 0');
   // RFC 9113 section 6.3: "A PRIORITY frame with a length other than 5 octets MUST be treated as
   // a stream error (Section 5.4.2) of type FRAME_SIZE_ERROR."
-  if (p.length !== 5) throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`);
+  if (p.length !== 5) throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`, FrameType.PRIORITY);
   const priority = readPriority(p, 0);
   // RFC 7540 section 5.3.1 (the priority scheme RFC 9113 deprecates; its fields are still
   // parsed): "A stream cannot depend on itself. An endpoint MUST treat this as a stream error
   // (Section 5.4.2) of type PROTOCOL_ERROR."
   if (priority.dependsOn === streamId) {
-    throw new StreamError(PROTOCOL_ERROR, streamId, `PRIORITY frame: stream ${streamId} depends on itself`);
+    throw new StreamError(PROTOCOL_ERROR, streamId, `PRIORITY frame: stream ${streamId} depends on itself`, FrameType.PRIORITY);
   }
   return { type: FrameType.PRIORITY, flags, streamId, length: 5, priority };
 }
@@ -259,7 +259,7 @@ function parseWindowUpdate(flags: number, streamId: number, p: Buffer): WindowUp
   // 5.4.1)."
   if (windowSizeIncrement === 0) {
     if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'WINDOW_UPDATE frame with increment 0 on the connection');
-    throw new StreamError(PROTOCOL_ERROR, streamId, `WINDOW_UPDATE frame with increment 0 on stream ${streamId}`);
+    throw new StreamError(PROTOCOL_ERROR, streamId, `WINDOW_UPDATE frame with increment 0 on stream ${streamId}`, FrameType.WINDOW_UPDATE);
   }
   return { type: FrameType.WINDOW_UPDATE, flags, streamId, length: 4, windowSizeIncrement };
 }

@@ -1,0 +1,57 @@
+/**
+ * The writing side's field blocks: it owns the HPACK encoder and encodes each header list at the
+ * moment its frame is queued, in wire order (RFC 7541 section 2.2: the encoder and decoder
+ * contexts must see blocks in the same order), then queues HEADERS / PUSH_PROMISE plus the
+ * CONTINUATIONs the peer's SETTINGS_MAX_FRAME_SIZE requires.
+ */
+import { ApiMisuseError, ConnectionError, ErrorCode } from '../errors';
+import { Flag, FrameType } from '../frame/constants';
+import type { PaddingPolicy } from '../frame/padding';
+import type { HeaderField, HeadersFrame, PrioritySpec, PushPromiseFrame } from '../frame/types';
+import type { HpackEncoder } from '../hpack/encoder';
+import type { OutputQueue } from './output-queue';
+import type { HeadersCategory, LocalSettings } from './types';
+
+/** Encodes and queues outgoing field blocks; see the module comment. */
+export class HeaderSender {
+  constructor(
+    readonly encoder: HpackEncoder,
+    private readonly output: OutputQueue,
+    /** The peer's settings (its SETTINGS_MAX_FRAME_SIZE bounds each frame). */
+    private readonly remote: LocalSettings,
+    private readonly padding: PaddingPolicy | undefined,
+    /** Ends the connection when the encoder fails (its context is then out of step with the peer's). */
+    private readonly connectionError: (err: ConnectionError, cause: Error) => void,
+  ) {}
+
+  /** Queue a HEADERS frame (plus CONTINUATIONs) carrying `headers`. */
+  headers(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
+    const block = this.encode(headers);
+    const frame: HeadersFrame = {
+      type: FrameType.HEADERS, flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), streamId: id, fragment: block,
+    };
+    if (priority !== undefined) frame.priority = priority;
+    this.output.headerBlock(frame, block, priority !== undefined ? 5 : 0, headers, category, this.remote.maxFrameSize, this.padding);
+  }
+
+  /** Queue a PUSH_PROMISE on `parentStreamId` promising `promisedStreamId` for `requestHeaders`. */
+  pushPromise(parentStreamId: number, promisedStreamId: number, requestHeaders: HeaderField[]): void {
+    const block = this.encode(requestHeaders);
+    const frame: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: parentStreamId, promisedStreamId, fragment: block };
+    this.output.headerBlock(frame, block, 4, requestHeaders, 'headers', this.remote.maxFrameSize, this.padding);
+  }
+
+  /**
+   * HPACK-encode a header list. An encoder failure leaves its context out of step with the peer's
+   * decoder, so the connection cannot go on: it ends with GOAWAY INTERNAL_ERROR, and the command
+   * that asked throws.
+   */
+  private encode(headers: HeaderField[]): Buffer {
+    try {
+      return this.encoder.encode(headers);
+    } catch (err) {
+      this.connectionError(new ConnectionError(ErrorCode.INTERNAL_ERROR, `HPACK encoder failed: ${(err as Error).message}`), err as Error);
+      throw new ApiMisuseError(`could not encode the header list: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Checks on what the application asks a Session to send (RFC 9113 section 8.2): a malformed
+ * field section is refused with ApiMisuseError before anything is queued.
+ */
+import { ApiMisuseError } from '../errors';
+import type { HeaderField } from '../frame/types';
+import { checkOutgoing } from '../http/semantics';
+
+/** The names and values of the last response header list that passed `checkFields`. */
+export interface ResponseCheckCache {
+  last: string[] | null;
+}
+
+/**
+ * Refuse to send a malformed field section. A server answering with the same fields again
+ * (nghttpd's cached 200 list) checks them once: `cache` remembers the last response list.
+ */
+export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): void {
+  if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
+  const last = isRequest ? null : cache.last;
+  if (last !== null && last.length === headers.length * 2) {
+    let same = true;
+    for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
+      const h = headers[i];
+      if (h[0] !== last[j] || h[1] !== last[j + 1]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+  }
+  const err = checkOutgoing(headers, isRequest);
+  if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
+  if (!isRequest) {
+    const copy: string[] = cache.last ?? (cache.last = []);
+    copy.length = 0;
+    for (let i = 0; i < headers.length; i++) copy.push(headers[i][0], headers[i][1]);
+  }
+}
+
+/** RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section." */
+export function checkTrailers(headers: HeaderField[]): void {
+  for (let i = 0; i < headers.length; i++) if (headers[i][0].charCodeAt(0) === 0x3a) throw new ApiMisuseError(`sendTrailers: pseudo-header ${headers[i][0]} in trailers`);
+}
