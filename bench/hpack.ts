@@ -18,7 +18,6 @@ import { from, lastValueFrom, reduce } from 'rxjs';
 import { compose } from '../lib/protocol/stage';
 import { hpackDecodeStage, hpackEncodeStage } from '../lib/protocol/hpack/stage';
 import { hpackDecode, hpackDecodeTransform, hpackEncode, hpackEncodeTransform } from '../operators/hpack';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const hpackjs = require('hpack.js');
 
 const QUICK = process.argv.includes('--quick');

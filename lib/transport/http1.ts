@@ -4,7 +4,6 @@
  * handshake of RFC 7540 section 3.2 (`Upgrade: h2c` + `HTTP2-Settings`).
  */
 import { CONNECTION_PREFACE } from '../protocol/frame/constants';
-import type { SettingEntry } from '../protocol/frame/types';
 
 /** A malformed or oversized HTTP/1.1 message head. `status` is the HTTP/1.1 answer to give. */
 export class Http1ParseError extends Error {

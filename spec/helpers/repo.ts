@@ -62,7 +62,6 @@ export function referenceHelp(tool: 'nghttp' | 'h2load' | 'nghttpd' | 'nghttpx')
   if (file) return { text: fs.readFileSync(file, 'utf8') };
   const { bin, pkg } = DEBIAN_TOOLS[tool];
   if (!fs.existsSync(bin)) return { skip: `neither ../shared/reference/help/${tool}.txt nor ${bin} found: apt-get install ${pkg}` };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawnSync } = require('child_process') as typeof import('child_process');
   return { text: spawnSync(bin, ['--help'], { encoding: 'utf8' }).stdout };
 }

@@ -6,7 +6,6 @@
  */
 import test from 'ava';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 import { execFile, spawn } from 'child_process';

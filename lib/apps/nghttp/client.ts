@@ -10,7 +10,7 @@ import type { Duplex } from 'stream';
 import { connect, UpgradeFailedError, AlpnError } from '../../transport/client';
 import type { TlsInfo } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
-import type { SessionEvent, SessionOptions } from '../../protocol/session/session';
+import type { SessionEvent } from '../../protocol/session/session';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { DEFAULT_INITIAL_WINDOW_SIZE, FrameType } from '../../protocol/frame/constants';
 import type { HeaderField, PrioritySpec, WindowUpdateFrame } from '../../protocol/frame/types';
@@ -156,7 +156,6 @@ class ConnectionRun {
   private finishing = false;
   /** Anchors are queued: requests may go. */
   private ready = false;
-  private connectionClosed = false;
   private readonly trace: NghttpTrace;
   private readonly startPerf: number;
 
@@ -397,7 +396,6 @@ class ConnectionRun {
     }
 
     await closed;
-    this.connectionClosed = true;
     this.trace.end();
     for (const l of this.live.values()) this.clearTimers(l);
     if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);

@@ -134,7 +134,7 @@ class Http2Backend implements Backend {
     readonly address: BackendAddress,
     private readonly tlsOptions: BackendTlsOptions,
     private readonly windows: { stream: number; connection: number },
-    private readonly proxy: ProxyUri | undefined,
+    readonly proxy: ProxyUri | undefined,
   ) {
     this.label = label(address);
   }

@@ -13,7 +13,6 @@ import {
   HeaderListTooLargeError,
   InvalidIndexError,
   TableSizeUpdateError,
-  TruncatedBlockError,
 } from './errors';
 
 export type { HeaderField };

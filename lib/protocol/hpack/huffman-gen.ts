@@ -140,9 +140,8 @@ ${rows(t.decode, 16, true)}
 
 if (require.main === module) {
   // Imported lazily so that the library side of this module stays free of I/O.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // biome-ignore lint/style/noRestrictedImports: the generator's own entry point (node dist/.../huffman-gen.js), never reached from the library
   const fs = require('fs') as typeof import('fs');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const path = require('path') as typeof import('path');
   // Walk up from dist/ or the source tree to the repository root, then write the source file.
   let dir = __dirname;

@@ -1,7 +1,6 @@
 /** Helpers for the h2load specs: repo root, free ports, servers started and stopped by the tests, running a CLI. */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../../helpers/repo';

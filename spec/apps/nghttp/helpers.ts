@@ -45,7 +45,7 @@ export async function startServer(cmd: string, args: string[], port: number): Pr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitForPort(port);
-  } catch (e) {
+  } catch {
     child.kill('SIGKILL');
     throw new Error(`${cmd} did not start: ${out}`);
   }

@@ -306,7 +306,7 @@ test('--cert/--key present a client certificate; --color colours the trace', asy
   const server = http2.createSecureServer({ key, cert, requestCert: true, rejectUnauthorized: false });
   let subject: string | undefined;
   server.on('stream', (stream) => {
-    const peer = (stream.session?.socket as import('tls').TLSSocket).getPeerCertificate();
+    const peer = (stream.session!.socket as import('tls').TLSSocket).getPeerCertificate();
     subject = peer?.subject ? String(peer.subject.CN) : undefined;
     stream.respond({ ':status': 200 });
     stream.end('tls ok\n');

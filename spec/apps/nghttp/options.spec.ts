@@ -3,9 +3,7 @@ import { helpText, OPTION_TABLE, parseArgs, UsageError, weightFor } from '../../
 import { OptionTable } from '../../../lib/apps/common/argv';
 import { versionText } from '../../../lib/apps/common/version';
 import type { NghttpOptions } from '../../../lib/apps/nghttp/options';
-import * as fs from 'fs';
-import * as path from 'path';
-import { referenceHelp, repoRoot } from '../../helpers/repo';
+import { referenceHelp, } from '../../helpers/repo';
 
 function run(argv: string[]): NghttpOptions {
   const r = parseArgs(argv);

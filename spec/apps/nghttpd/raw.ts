@@ -12,7 +12,6 @@ import { parseArgs } from '../../../lib/apps/nghttpd/options';
 import { startNghttpd, NghttpdServer } from '../../../lib/apps/nghttpd/server';
 import { repoRoot } from '../../helpers/repo';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const hpack = require('hpack.js');
 
 export { repoRoot };

@@ -4,7 +4,6 @@ import type { HeaderField } from '../../../lib/protocol/frame/types';
 
 /** hpack.js (a dev dependency, an independent HPACK implementation) as a BlockDecoder. */
 export function hpackJsDecoder(): BlockDecoder {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const hpack = require('hpack.js');
   const d = hpack.decompressor.create({ table: { size: 4096 } });
   return {

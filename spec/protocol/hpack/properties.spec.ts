@@ -145,9 +145,7 @@ test('fuzz: random blocks give a header list or a typed error, never a crash or 
 });
 
 test('huffman-table.ts is exactly what huffman-gen.ts generates from the RFC 7541 Appendix B lengths', (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const fs = require('fs') as typeof import('fs');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const path = require('path') as typeof import('path');
   const { buildHuffmanTables, renderHuffmanTable } = require('../../../lib/protocol/hpack/huffman-gen');
   const { repoRoot } = require('./helpers');

@@ -3,10 +3,10 @@
  * block was decoded, HPACK table in step), however long its fields.
  */
 import test from 'ava';
-import { Flag, FrameType } from '../../../lib/protocol/frame/constants';
-import type { Frame, HeaderField, RstStreamFrame } from '../../../lib/protocol/frame/types';
+import { FrameType } from '../../../lib/protocol/frame/constants';
+import type { RstStreamFrame } from '../../../lib/protocol/frame/types';
 import { ErrorCode } from '../../../lib/protocol/errors';
-import { ACK, answering, endpoint, RawPeer, req, sendBlock, statusOf } from './harness';
+import { answering, RawPeer, req, sendBlock, statusOf } from './harness';
 
 test('a 70 KB header field (longer than any HPACK string cap) gets 431 on its stream; the connection and its HPACK table go on', (t) => {
   const ep = answering();

@@ -1,8 +1,6 @@
 /** updateSettings({ maxHeaderListSize }) changes what the decoder accepts, once the peer ACKs. */
 import test from 'ava';
-import { Flag, FrameType } from '../../../lib/protocol/frame/constants';
-import type { Frame, HeaderField } from '../../../lib/protocol/frame/types';
-import { ACK, answering, endpoint, RawPeer, req, sendBlock, statusOf } from './harness';
+import { ACK, answering, RawPeer, req, sendBlock, statusOf } from './harness';
 
 test('updateSettings({ maxHeaderListSize }) lowers the decoder limit once the peer ACKs', (t) => {
   const ep = answering();
