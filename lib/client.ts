@@ -3,6 +3,7 @@
  * response (status, headers, a flow-controlled body Readable, trailers, pushed streams).
  */
 import type { Readable } from 'stream';
+import { finished } from 'stream/promises';
 import type { HeaderField } from './protocol/frame/types';
 import type { Http2Stream } from './transport/stream';
 import type { Http2Connection } from './transport/connection';
@@ -87,11 +88,10 @@ function responseOf(stream: Http2Stream, pushes: PushedResponse[]): Promise<Clie
       stream.off('close', onClose);
       const status = Number(stream.responseHeaders.find((h) => h[0] === ':status')?.[1] ?? 0);
       const body = stream.body;
-      const ended = new Promise<void>((res, rej) => {
-        if (stream.remoteEnded && body.readableEnded) res();
-        body.once('end', res);
-        body.once('error', rej);
-      });
+      // Settles when the body ends or is cut short (a reset, the connection's end, destroy()).
+      // Observed here so that a body nobody asks the trailers of never rejects unhandled.
+      const ended = finished(body);
+      ended.catch(() => undefined);
       resolve({
         status,
         headers: stream.responseHeaders,

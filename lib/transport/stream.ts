@@ -30,6 +30,23 @@ export class StreamClosedError extends Error {
   }
 }
 
+/**
+ * A body stream whose `'error'` reaches listeners only. A reset (by either side) or the end of the
+ * connection is the peer's normal behaviour, not a bug: it must never crash a process that did
+ * not ask to hear about it. Node's http2 takes the same line (a CANCEL'd stream closes without
+ * 'error'); here every code is handled alike and the decision is made once, when the event fires.
+ * Unheard, the error still sets `errored`, so `stream.finished()`, `pipeline()` and `for await`
+ * attached later see it; `'aborted'` and `'close'` are emitted either way.
+ */
+function quietErrors<T extends Readable | Writable>(s: T): T {
+  const emit = s.emit;
+  s.emit = function (this: T, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return emit.call(this, event, ...args);
+  } as T['emit'];
+  return s;
+}
+
 /** The empty receive queue every stream starts with (never pushed to: replaced on first DATA). */
 const NO_DATA: Buffer[] = [];
 
@@ -39,7 +56,15 @@ export type StreamKind = 'request' | 'pushed';
 /**
  * Events: 'response' (headers: final response received; client), 'informational' (headers: 1xx),
  * 'trailers' (headers), 'push' (stream: a promised stream, client), 'end' (peer sent END_STREAM),
- * 'close' (errorCode: the stream is fully closed, any cause; 0 for a clean close).
+ * 'aborted' (errorCode: the stream closed before both sides ended: reset by either side, or the
+ * connection ended), 'close' (errorCode: the stream is fully closed, any cause; 0 for a clean
+ * close). No event here is 'error': a stream's end, clean or not, is told by 'aborted'/'close'.
+ *
+ * The body Readable and Writable emit 'error' only to listeners: a body cut short by a reset
+ * emits 'aborted' (errorCode) and 'close', and 'error' (a {@link StreamClosedError}) when someone
+ * listens, as `pipeline()`, `stream.finished()` and `for await` do. Commands that send
+ * (`respond`, `sendData`, `end`, `writableBody` writes) on a stream that is already closed do
+ * nothing: the peer may reset at any moment, and 'close' has said so.
  */
 export class Http2Stream extends EventEmitter {
   /** Request headers: received (server), sent (client), or promised (pushed streams). */
@@ -102,7 +127,7 @@ export class Http2Stream extends EventEmitter {
    */
   get body(): Readable {
     if (!this.readable) {
-      this.readable = new Readable({
+      this.readable = quietErrors(new Readable({
         highWaterMark: this.highWaterMark,
         read: () => {
           this.readWanted = true;
@@ -114,7 +139,7 @@ export class Http2Stream extends EventEmitter {
           if (!this.remoteEnded && !this.closed) this.reset(ErrorCode.CANCEL);
           cb(err);
         },
-      });
+      }));
       if (this.closed && !this.remoteEnded) this.readable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
     }
     return this.readable;
@@ -152,10 +177,16 @@ export class Http2Stream extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.errorCode = errorCode;
+    const aborted = !this.remoteEnded || !this.localEnded || errorCode !== ErrorCode.NO_ERROR;
     if (!this.remoteEnded) {
-      // A body cut short: the reader gets an error, never a silent truncation.
+      // A body cut short: the reader is told ('aborted', and 'error' if it listens), never
+      // handed a silent truncation.
       this.discardQueue();
-      this.readable?.destroy(err ?? new StreamClosedError(this.id, errorCode));
+      const r = this.readable;
+      if (r && !r.destroyed) {
+        if (r.listenerCount('aborted') > 0) r.emit('aborted', errorCode);
+        r.destroy(err ?? new StreamClosedError(this.id, errorCode));
+      }
     } else {
       // A complete body nobody has read yet stays readable, but the connection window it holds
       // is released now: a stream that is never read must not stall the whole connection.
@@ -164,6 +195,7 @@ export class Http2Stream extends EventEmitter {
     if (this.writable && !this.writable.writableFinished && !this.writable.destroyed) {
       this.writable.destroy(err ?? new StreamClosedError(this.id, errorCode));
     }
+    if (aborted && this.listenerCount('aborted') > 0) this.emit('aborted', errorCode);
     if (this.listenerCount('close') > 0) this.emit('close', errorCode);
   }
 
@@ -213,6 +245,7 @@ export class Http2Stream extends EventEmitter {
 
   /** Send response headers (server). `endStream` when there is no body. */
   respond(headers: HeaderField[], opts?: { endStream?: boolean }): void {
+    if (this.closed) return;
     let informational = false;
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i];
@@ -229,13 +262,14 @@ export class Http2Stream extends EventEmitter {
 
   /** Queue DATA now, ignoring backpressure (prefer `write`/`writableBody` for large bodies). */
   sendData(data: Buffer, endStream = false): void {
+    if (this.closed) return;
     this.owner.sendData(this.id, data, endStream);
     if (endStream) this.localEnded = true;
   }
 
   /** End our side: trailers if given, else END_STREAM on an empty DATA frame. */
   end(trailers?: HeaderField[]): void {
-    if (this.localEnded) return;
+    if (this.localEnded || this.closed) return;
     this.localEnded = true;
     if (trailers && trailers.length) this.owner.sendTrailers(this.id, trailers);
     else this.owner.endStream(this.id);
@@ -265,9 +299,13 @@ export class Http2Stream extends EventEmitter {
    */
   writableBody(opts: { trailers?: () => HeaderField[] | undefined } = {}): Writable {
     if (this.writable) return this.writable;
-    this.writable = new Writable({
+    this.writable = quietErrors(new Writable({
       highWaterMark: this.highWaterMark,
       write: (chunk: Buffer, _enc, cb) => {
+        if (this.closed) {
+          cb(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
+          return;
+        }
         try {
           this.owner.sendData(this.id, chunk, false);
         } catch (err) {
@@ -288,13 +326,16 @@ export class Http2Stream extends EventEmitter {
         if (err && !this.closed && !this.localEnded) this.reset(ErrorCode.CANCEL);
         cb(err);
       },
-    });
+    }));
+    if (this.closed) this.writable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
     return this.writable;
   }
 
   /**
    * Send a whole body (Buffer, string or Readable) with backpressure, then end the stream
-   * (with trailers if given). Resolves when the last byte is queued in the session.
+   * (with trailers if given). Resolves when the last byte is queued in the session, or as soon as
+   * the stream closes (a reset by either side, the connection's end: `errorCode` says which;
+   * a Readable body is then destroyed). Rejects only when the body itself fails.
    */
   async sendBody(body: Buffer | string | Readable | undefined, trailers?: HeaderField[]): Promise<void> {
     if (body === undefined) {
@@ -311,6 +352,10 @@ export class Http2Stream extends EventEmitter {
       this.end(trailers);
       return;
     }
+    if (this.closed) {
+      if (!body.destroyed) body.destroy();
+      return;
+    }
     const w = this.writableBody({ trailers: () => trailers });
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
@@ -322,7 +367,14 @@ export class Http2Stream extends EventEmitter {
         w.destroy(err);
         fail(err);
       });
-      w.once('error', fail);
+      w.once('error', (err) => {
+        if (this.closed) {
+          // The stream ended under us: the peer's business, told by 'close'; stop reading the body.
+          body.unpipe(w);
+          if (!body.destroyed) body.destroy();
+          resolve();
+        } else fail(err);
+      });
       w.once('finish', resolve);
       body.pipe(w);
     });
