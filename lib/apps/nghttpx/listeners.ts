@@ -87,7 +87,11 @@ export async function openListener(fe: FrontendAddress, frontendIndex: number, o
   return l;
 }
 
-/** Stop accepting on a listener (inherited or handed-over copies elsewhere stay open). */
+/**
+ * Stop accepting on a listener (copies handed to another process stay open). Resolves once the
+ * connections it accepted have ended too (net.Server's close semantics): do not await it before
+ * draining them.
+ */
 export function closeListener(l: Listener): Promise<void> {
   return new Promise((r) => l.server.close(() => r()));
 }

@@ -4,6 +4,7 @@
  * users with the reference's deprecation notices. The same table serves the command line and
  * the `name=value` lines of configuration files.
  */
+import { OptionSpec, OptionTable } from '../common/argv';
 import { parseDuration, parseSize, UsageError } from '../common/units';
 import { parseBackend, parseFrontend, parseHeaderOption, parseProxyUri } from './addresses';
 import { LOG_LEVELS, LogLevel, NghttpxOptions } from './config';
@@ -19,12 +20,8 @@ export interface ApplyContext {
   legacy: Set<string>;
 }
 
-/** One option. */
-export interface OptionDef {
-  long: string;
-  short?: string;
-  /** The value's syntax as the help shows it; undefined for a flag (`yes`/`no` in config files). */
-  arg?: string;
+/** One option, as the CLI kit's table holds it (`arg`: the value's syntax; undefined for a flag). */
+export interface OptionDef extends Omit<OptionSpec<ApplyTarget>, 'apply'> {
   /** The help's group (`Connections`, `Timeout`, ...). */
   group: string;
   /**
@@ -38,6 +35,12 @@ export interface OptionDef {
   deprecated?: string;
   /** Parse `value` into the record (flags get `yes` from the command line). */
   apply(o: NghttpxOptions, value: string, ctx: ApplyContext): void;
+}
+
+/** What the kit's table applies an option to. */
+export interface ApplyTarget {
+  options: NghttpxOptions;
+  ctx: ApplyContext;
 }
 
 /** A flag's value in a configuration file: `yes` (any case) enables it, anything else disables it. */
@@ -306,7 +309,15 @@ export const OPTIONS: OptionDef[] = [
 
 /** Options by long name. */
 export const BY_LONG = new Map(OPTIONS.map((d) => [d.long, d]));
-/** Options by short letter. */
-export const BY_SHORT = new Map(OPTIONS.filter((d) => d.short).map((d) => [d.short!, d]));
 /** Options that exist only in configuration files. */
 export const CONF_ONLY = new Set(['private-key-file', 'certificate-file']);
+
+/** The table in the CLI kit's form: its getopt reader and config reader parse nghttpx's argv and files. */
+export const TABLE = new OptionTable<ApplyTarget>(
+  OPTIONS.map((d) => ({
+    ...d,
+    repeatable: d.list,
+    commandLineOnly: ['conf', 'help', 'version'].includes(d.long),
+    apply: (t: ApplyTarget, value: string | undefined) => d.apply(t.options, value ?? 'yes', t.ctx),
+  })),
+);

@@ -9,7 +9,7 @@ import { UsageError } from '../common/units';
 import { packageVersion } from '../common/version';
 import { parseBackend, parseFrontend } from './addresses';
 import { BackendAddress, defaultOptions, NghttpxOptions } from './config';
-import { ApplyContext, BY_LONG, BY_SHORT, CONF_ONLY, OptionDef } from './option-table';
+import { ApplyContext, BY_LONG, CONF_ONLY, OptionDef, TABLE } from './option-table';
 
 export { UsageError, defaultOptions };
 export { parseBackend, parseFrontend, parseHeaderOption, parseProxyUri } from './addresses';
@@ -34,81 +34,6 @@ export interface ParseOptions {
   defaultConf?: string;
 }
 
-/** Tokenise argv getopt_long-style into [name, value] pairs (flags get `yes`) and positionals. */
-export function tokenize(argv: string[]): { opts: [string, string][]; positionals: string[] } {
-  const opts: [string, string][] = [];
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      const def = BY_LONG.get(name);
-      if (!def || CONF_ONLY.has(name)) throw new UsageError(`unrecognized option '--${name}'${suggest(name)}`);
-      if (def.arg !== undefined) {
-        if (eq >= 0) opts.push([name, a.slice(eq + 1)]);
-        else if (i + 1 < argv.length) opts.push([name, argv[++i]]);
-        else throw new UsageError(`option '--${name}' requires an argument`);
-      } else {
-        if (eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
-        opts.push([name, 'yes']);
-      }
-      continue;
-    }
-    if (a.length > 1 && a[0] === '-') {
-      for (let j = 1; j < a.length; j++) {
-        const def = BY_SHORT.get(a[j]);
-        if (!def) throw new UsageError(`invalid option -- '${a[j]}'`);
-        if (def.arg === undefined) {
-          opts.push([def.long, 'yes']);
-          continue;
-        }
-        const rest = a.slice(j + 1);
-        if (rest) opts.push([def.long, rest]);
-        else if (i + 1 < argv.length) opts.push([def.long, argv[++i]]);
-        else throw new UsageError(`option requires an argument -- '${a[j]}'`);
-        break;
-      }
-      continue;
-    }
-    positionals.push(a);
-  }
-  return { opts, positionals };
-}
-
-/** " (did you mean --x?)" for a misspelt long option, when one is close. */
-function suggest(name: string): string {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const long of BY_LONG.keys()) {
-    const d = distance(name, long);
-    if (d < bestD) {
-      bestD = d;
-      best = long;
-    }
-  }
-  return best ? ` (did you mean '--${best}'?)` : '';
-}
-
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 99;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
-
 /** Collects what applying options reports, and remembers which were set. */
 class Applier {
   readonly warnings: string[] = [];
@@ -127,7 +52,7 @@ class Applier {
   }
 
   /** Apply one option; `fromCli` decides list replacement. Errors are UsageErrors. */
-  apply(def: OptionDef, value: string, fromCli: boolean, where?: string): void {
+  apply(def: OptionDef, value: string, fromCli: boolean): void {
     if (def.list && fromCli && !this.cliLists.has(def.long)) {
       this.cliLists.add(def.long);
       const key = ({ frontend: 'frontends', backend: 'backends', 'add-request-header': 'addRequestHeaders', 'add-response-header': 'addResponseHeaders', altsvc: 'altsvcs', 'http2-altsvc': 'http2Altsvcs', subcert: 'subcerts', 'tls-ticket-key-file': 'tlsTicketKeyFiles' } as Record<string, keyof NghttpxOptions>)[def.long];
@@ -163,25 +88,19 @@ class Applier {
     }
     this.including.push(real);
     try {
-      const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i].replace(/\r$/, '');
-        const at = `${file}:${i + 1}`;
-        if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-        const eq = line.indexOf('=');
-        if (eq <= 0) throw new UsageError(`${at}: bad configuration line (expected name=value): ${line.trim()}`);
-        const name = line.slice(0, eq).trim();
-        const value = line.slice(eq + 1);
-        if (name === 'conf') {
-          this.warn(`${at}: conf: ignored`);
-          continue;
+      // The reference ignores `conf=` in a file (with a warning); the kit's reader refuses it.
+      const lines = text.split('\n').map((l, i) => {
+        if (/^\s*conf\s*=/.test(l)) {
+          this.warn(`${file}:${i + 1}: conf: ignored`);
+          return '';
         }
-        const def = BY_LONG.get(name);
-        if (!def || name === 'help' || name === 'version') throw new UsageError(`${at}: Unknown option: ${name}${suggest(name)}`);
+        return l;
+      });
+      for (const occ of TABLE.readConfig(file, lines.join('\n'))) {
         try {
-          this.apply(def, value, false, at);
+          this.apply(BY_LONG.get(occ.name)!, occ.value ?? '', false);
         } catch (e) {
-          if (e instanceof UsageError && !/^\S+:\d+: /.test(e.message)) throw new UsageError(`${at}: ${e.message}`);
+          if (e instanceof UsageError && !/^\S+:\d+: /.test(e.message)) throw new UsageError(`${occ.where}: ${e.message}`);
           throw e;
         }
       }
@@ -213,9 +132,12 @@ function mapLegacyModes(o: NghttpxOptions, legacy: Set<string>): void {
 
 /** Parse argv (without node and script); reads `--conf` (the default file only if it exists). */
 export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedCommand {
-  const { opts, positionals } = tokenize(argv);
-  if (opts.some(([n]) => n === 'help')) return { kind: 'help' };
-  if (opts.some(([n]) => n === 'version')) return { kind: 'version' };
+  const args = TABLE.parse(argv);
+  const opts = args.occurrences.map((occ) => [occ.name, occ.value ?? 'yes'] as [string, string]);
+  const positionals = args.positionals;
+  if (args.has('help')) return { kind: 'help' };
+  if (args.has('version')) return { kind: 'version' };
+  for (const [n] of opts) if (CONF_ONLY.has(n)) throw new UsageError(`unrecognized option '--${n}' (config files only; on the command line give <PRIVATE_KEY> <CERT>)`);
   const o = defaultOptions();
   const ap = new Applier(o);
   const confs = opts.filter(([n]) => n === 'conf');

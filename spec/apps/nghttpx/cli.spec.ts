@@ -19,7 +19,7 @@ test('a bad option or value: one message naming it, exit 1', async (t) => {
   ] as [string[], string][]) {
     const r = await runClient(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', ...args]);
     t.is(r.code, 1, args.join(' '));
-    t.true(r.stderr.includes(` ERROR (nghttpx) ${msg}`), r.stderr);
+    t.true(r.stderr.includes(` ERROR (nghttpx.ts) ${msg}`), r.stderr);
     t.true(r.stderr.includes('FATAL'), r.stderr);
   }
 });

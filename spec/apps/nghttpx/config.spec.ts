@@ -107,7 +107,7 @@ test('every config error names the file and line, included files too', (t) => {
     const cases: [string, RegExp][] = [
       ['workers=abc', /workers: bad value/],
       ['backend=nohost', /backend: Invalid host, port: nohost/],
-      ['no-such-option=1', /Unknown option: no-such-option/],
+      ['no-such-option=1', /unknown option 'no-such-option'/],
       ['just words', /bad configuration line/],
       ['backend-read-timeout=soon', /bad DURATION/],
       ['log-level=LOUD', /Invalid severity level/],

@@ -1,0 +1,188 @@
+/**
+ * Who serves the sockets the supervisor accepts: one configuration in this process
+ * ({@link InProcessWorkers}, `-n 1` and `--single-process`), or N worker processes of this program
+ * ({@link ChildWorkers}, `-n N`) that get each socket over IPC, round-robin, the way node:cluster
+ * hands them out. Either can drain (reload, SIGQUIT) and reopen its logs (SIGUSR1).
+ */
+import { ChildProcess, fork } from 'child_process';
+import type * as net from 'net';
+import type { NghttpxOptions } from './config';
+import { createEngine, NghttpxEngine, ProxyIO } from './proxy';
+
+/** A set of workers serving one configuration. */
+export interface Workers {
+  /** Serve a socket accepted on frontend `index`. */
+  dispatch(socket: net.Socket, index: number): void;
+  /** SIGUSR1: reopen the log files. */
+  reopenLogs(): void;
+  /** Graceful end: in-flight requests finish; resolves when every worker is done. */
+  drain(timeoutMs: number): Promise<void>;
+  /** End now. */
+  destroy(): void;
+}
+
+/** The environment variable that makes this program a worker process. */
+export const WORKER_ENV = 'NGHTTPX_TS_WORKER';
+
+/** Messages between the supervisor and a worker process. */
+export type WorkerMessage =
+  | { type: 'config'; options: NghttpxOptions }
+  | { type: 'ready' }
+  | { type: 'conn'; index: number }
+  | { type: 'reopen' }
+  | { type: 'drain'; timeoutMs: number }
+  | { type: 'failed'; message: string };
+
+/** One configuration served in this process. */
+export class InProcessWorkers implements Workers {
+  readonly engine: NghttpxEngine;
+
+  constructor(options: NghttpxOptions, io: ProxyIO = {}) {
+    this.engine = createEngine(options, io);
+  }
+
+  dispatch(socket: net.Socket, index: number): void {
+    // Accepted paused (see supervisor.ts): flowing starts on the next tick, after accept() has
+    // attached its listeners.
+    socket.resume();
+    this.engine.accept(socket, index);
+  }
+
+  reopenLogs(): void {
+    this.engine.reopenLogs();
+  }
+
+  drain(timeoutMs: number): Promise<void> {
+    return this.engine.shutdown(timeoutMs);
+  }
+
+  destroy(): void {
+    this.engine.destroy();
+  }
+}
+
+/**
+ * N worker processes (this program again, with {@link WORKER_ENV} set), each running the engine
+ * of `options`; sockets are handed to them in turn. Resolves `ready` once every worker serves.
+ */
+export class ChildWorkers implements Workers {
+  private readonly children: ChildProcess[] = [];
+  private next = 0;
+  private draining = false;
+  /** Resolves when every worker has its configuration running; rejects if one fails to start. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly options: NghttpxOptions,
+    private readonly script: string,
+    private readonly log: (msg: string) => void,
+  ) {
+    const starts: Promise<void>[] = [];
+    for (let i = 0; i < options.workers; i++) starts.push(this.spawn());
+    this.ready = Promise.all(starts).then(() => undefined);
+    this.ready.catch(() => undefined);
+  }
+
+  private spawn(): Promise<void> {
+    const child = fork(this.script, [], {
+      env: { ...process.env, [WORKER_ENV]: '1' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+    });
+    this.children.push(child);
+    child.on('error', () => undefined);
+    child.once('exit', (code, signal) => {
+      const i = this.children.indexOf(child);
+      if (i >= 0) this.children.splice(i, 1);
+      // A worker that died while serving is replaced, as the reference's master does.
+      if (!this.draining) {
+        this.log(`worker process ${child.pid} exited (${signal ?? code}); starting another`);
+        this.spawn().catch((err: Error) => this.log(`could not start a worker: ${err.message}`));
+      }
+    });
+    return new Promise<void>((resolve, reject) => {
+      child.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'failed') reject(new Error(m.message));
+      });
+      child.once('exit', () => reject(new Error('worker exited before it was ready')));
+      child.send({ type: 'config', options: this.options } satisfies WorkerMessage);
+    });
+  }
+
+  /** The worker process ids. */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
+  }
+
+  dispatch(socket: net.Socket, index: number): void {
+    const live = this.children.filter((c) => c.connected);
+    if (live.length === 0) {
+      socket.destroy();
+      return;
+    }
+    const child = live[this.next++ % live.length];
+    child.send({ type: 'conn', index } satisfies WorkerMessage, socket, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+
+  reopenLogs(): void {
+    for (const c of this.children) if (c.connected) c.send({ type: 'reopen' } satisfies WorkerMessage);
+  }
+
+  drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    return Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            const kill = setTimeout(() => c.kill('SIGKILL'), timeoutMs + 2000);
+            kill.unref();
+            if (c.connected) c.send({ type: 'drain', timeoutMs } satisfies WorkerMessage);
+            else c.kill('SIGTERM');
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  destroy(): void {
+    this.draining = true;
+    for (const c of this.children) c.kill('SIGKILL');
+  }
+}
+
+/**
+ * The body of a worker process: wait for the configuration, serve the sockets sent with it,
+ * reopen logs and drain when told, exit when drained or when the supervisor goes away.
+ */
+export function runWorker(): void {
+  let engine: NghttpxEngine | undefined;
+  process.on('message', (m: WorkerMessage, handle?: net.Socket) => {
+    if (m.type === 'config') {
+      try {
+        engine = createEngine(m.options);
+        process.send!({ type: 'ready' } satisfies WorkerMessage);
+      } catch (err) {
+        process.send!({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);
+        process.exit(1);
+      }
+    } else if (m.type === 'conn' && handle) {
+      if (engine) engine.accept(handle, m.index);
+      else handle.destroy();
+    } else if (m.type === 'reopen') engine?.reopenLogs();
+    else if (m.type === 'drain') {
+      void (engine ? engine.shutdown(m.timeoutMs) : Promise.resolve()).finally(() => process.exit(0));
+    }
+  });
+  // The supervisor died: nobody will send more sockets; finish what is in flight.
+  process.on('disconnect', () => {
+    void (engine ? engine.shutdown(30000) : Promise.resolve()).finally(() => process.exit(0));
+  });
+  // Signals are the supervisor's to handle (it forwards what matters); a terminal's ^C reaches
+  // the whole group, so the worker ignores SIGINT/SIGQUIT/SIGHUP/SIGUSR* and waits for orders.
+  for (const s of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, () => undefined);
+}
