@@ -27,7 +27,7 @@ export const FUZZ_INCLUDE_PATH = '/nonexistent/nghttp2-ts-fuzz/included.conf';
 export function parseNghttpx(confText: Buffer, argv: string[]): unknown {
   const args = argv.filter((a) => !/^--conf(=|$)/.test(a));
   const real = fs.readFileSync;
-  const fake = function (file: unknown, opts?: unknown): unknown {
+  const fake = (file: unknown, opts?: unknown): unknown => {
     if (file !== FUZZ_CONF_PATH && file !== FUZZ_INCLUDE_PATH) {
       throw Object.assign(new Error(`ENOENT: no such file or directory, open '${String(file)}'`), { code: 'ENOENT' });
     }
