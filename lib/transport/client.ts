@@ -59,6 +59,10 @@ export interface ConnectOptions {
   key?: tls.SecureContextOptions['key'];
   /** ALPN protocols offered (default `h2`, `http/1.1`). */
   alpnProtocols?: string[];
+  /** SNI to send instead of the URL's host name (false: none). */
+  servername?: string | false;
+  /** Any other tls.connect option (ciphers, minVersion, maxVersion, ecdhCurve, passphrase, session...). */
+  tlsOptions?: tls.ConnectionOptions;
   /** Connect to this address instead of the URL's host (the URL still gives SNI and :authority). */
   connectHost?: string;
   connectPort?: number;
@@ -115,11 +119,12 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
       reject(err);
     };
     if (isTls) {
-      const servername = u.hostname.replace(/^\[|\]$/g, '');
+      const servername = opts.servername === false ? '' : opts.servername ?? u.hostname.replace(/^\[|\]$/g, '');
       const t = tls.connect({
+        ...opts.tlsOptions,
         host,
         port,
-        servername: net.isIP(servername) ? undefined : servername,
+        servername: servername === '' || net.isIP(servername) ? undefined : servername,
         ALPNProtocols: opts.alpnProtocols ?? ['h2', 'http/1.1'],
         rejectUnauthorized: opts.rejectUnauthorized ?? false,
         ca: opts.ca,

@@ -41,6 +41,11 @@ export interface ListenOptions {
   port?: number;
   /** TLS: key, cert and any other tls.createServer option. ALPN is set by listen(). */
   tls?: tls.TlsOptions;
+  /**
+   * TLS: decide after the handshake whether to keep a connection (e.g. accept an expired client
+   * certificate but no other verification failure); false closes it before any HTTP byte.
+   */
+  acceptTlsSocket?: (socket: tls.TLSSocket) => boolean;
   /** Options for each connection; `session.role` is forced to 'server'. */
   connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade'> & { session?: Omit<ConnectionSessionOptions, 'role'> };
   /** Accept HTTP/1.1 `Upgrade: h2c` on cleartext connections (default true). */
@@ -254,6 +259,10 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
   let server: net.Server;
   if (opts.tls) {
     server = tls.createServer({ ...opts.tls, ALPNProtocols: ALPN }, (socket) => {
+      if (opts.acceptTlsSocket && !opts.acceptTlsSocket(socket)) {
+        socket.destroy();
+        return;
+      }
       const info: AcceptInfo = {
         scheme: 'https',
         via: 'alpn',

@@ -143,8 +143,15 @@ class Http2Backend implements Backend {
     if (this.pool) return this.pool;
     const a = this.address;
     const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${a.port ?? (a.tls ? 443 : 80)}/`;
+    const t = this.tlsOptions;
     const p = connect(url, {
-      ...this.tlsOptions,
+      rejectUnauthorized: t.rejectUnauthorized,
+      // sni= (or the backend's host name) for h2 backends too, not the URL's host.
+      servername: t.servername ?? false,
+      ca: t.ca,
+      cert: t.cert,
+      key: t.key,
+      tlsOptions: { ciphers: t.ciphers, minVersion: t.minVersion, maxVersion: t.maxVersion },
       alpnProtocols: ['h2'],
       timeout: 10000,
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can

@@ -3,6 +3,7 @@
  * header rewriting, generated error pages, backpressured bodies both ways and the access log
  * record. Frontends call {@link Forwarder.forward}; nothing here knows the frontend's protocol.
  */
+import { tlsLogInfo } from './tls';
 import type { Backend } from './backends';
 import type { BackendGroups } from './groups';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
@@ -60,6 +61,7 @@ export class Forwarder {
         bodyBytesSent: bytes,
         requestFields: req.fields,
         alpn: req.alpn,
+        tls: req.tlsSocket ? tlsLogInfo(req.tlsSocket) : undefined,
         backendHost: backend?.address.unixPath !== undefined ? backend?.address.unixPath : backend?.address.host,
         backendPort: backend?.address.port,
         pid: process.pid,

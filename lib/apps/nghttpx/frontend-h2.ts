@@ -4,6 +4,7 @@
  * and its {@link ClientSide}, handed to forwarding.
  */
 import { Writable } from 'stream';
+import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
 import type { Http2Stream } from '../../transport/stream';
@@ -23,7 +24,7 @@ export interface H2FrontendContext {
 }
 
 /** The request record of one HTTP/2 stream. */
-function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number): ProxyRequest {
+function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, tlsSocket: TLSSocket | undefined): ProxyRequest {
   const h = stream.requestHeaders;
   const get = (n: string) => h.find((f) => f[0] === n)?.[1];
   const upgraded = info.via === 'upgrade' && stream.id === 1;
@@ -42,6 +43,7 @@ function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | u
     protocol: upgraded ? 'http/1.1' : 'h2',
     alpn: info.scheme === 'https' ? 'h2' : 'h2c',
     tls: info.scheme === 'https',
+    tlsSocket,
     frontendIndex,
   };
 }
@@ -73,6 +75,7 @@ function clientOf(stream: Http2Stream): ClientSide {
 /** Serve one HTTP/2 frontend connection. */
 export function serveH2(conn: Http2Connection, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, ctx: H2FrontendContext): void {
   conn.on('error', () => undefined);
+  const tlsSocket = info.scheme === 'https' ? (conn.socket as TLSSocket) : undefined;
   const printer = ctx.printer;
   if (printer) {
     const detail = (ev: { headers?: HeaderField[]; category?: string }) => ({ headers: ev.headers, category: ev.category as never });
@@ -83,7 +86,7 @@ export function serveH2(conn: Http2Connection, info: AcceptInfo, serverPort: num
   }
   conn.on('stream', (stream: Http2Stream) => {
     try {
-      ctx.forward(requestOf(stream, info, serverPort, frontendIndex), clientOf(stream));
+      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket), clientOf(stream));
     } catch (err) {
       ctx.error(`request handling failed: ${(err as Error).message}`);
       stream.reset(2);

@@ -3,6 +3,7 @@
  * without the preface or an h2c upgrade, TLS with ALPN http/1.1) are served by Node's HTTP/1.1
  * parser; each request becomes a {@link ProxyRequest} and its {@link ClientSide}.
  */
+import type { TLSSocket } from 'tls';
 import * as http from 'http';
 import type { Duplex } from 'stream';
 import type * as net from 'net';
@@ -95,6 +96,7 @@ export class Http1Frontend {
       protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',
       tls,
+      tlsSocket: tls ? (socket as TLSSocket) : undefined,
       frontendIndex: this.frontendIndex,
     };
     const client: ClientSide = {

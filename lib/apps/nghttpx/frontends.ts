@@ -9,6 +9,7 @@ import type { Http2Connection } from '../../transport/connection';
 import { acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { serveH2 } from './frontend-h2';
+import { frontendTlsCheck } from './tls';
 import { Http1Frontend } from './frontend-http1';
 import type { FrontendAddress, NghttpxOptions } from './options';
 import type { ClientSide, ProxyRequest } from './request';
@@ -55,6 +56,7 @@ export class Frontends {
       (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
         {
           tls: address.noTls ? undefined : ctx.tls,
+          acceptTlsSocket: address.noTls ? undefined : frontendTlsCheck(o),
           connection: { session },
           http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
           onHttp1Socket: (socket, data) => fe.http1.accept(socket, data),

@@ -3,6 +3,7 @@
  * error log line `<ISO8601> <main-pid> <pid> <thread-id> <LEVEL> (<file>:<line>) <msg>`.
  */
 import { LOG_LEVELS, LogLevel } from './options';
+import type { TlsLogInfo } from './tls';
 
 /** What one finished request contributes to its access log line. */
 export interface AccessRecord {
@@ -26,6 +27,8 @@ export interface AccessRecord {
   backendHost?: string;
   backendPort?: number;
   pid: number;
+  /** The frontend connection's TLS details (undefined in cleartext: `$tls_*` print `-`). */
+  tls?: TlsLogInfo;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -89,6 +92,15 @@ function variable(name: string, r: AccessRecord): string {
     case 'alpn': return r.alpn || '-';
     case 'backend_host': return r.backendHost ?? '-';
     case 'backend_port': return r.backendPort === undefined ? '-' : String(r.backendPort);
+    case 'tls_protocol': return r.tls?.protocol ?? '-';
+    case 'tls_cipher': return r.tls?.cipher ?? '-';
+    case 'tls_session_reused': return r.tls ? (r.tls.sessionReused ? 'r' : '.') : '-';
+    case 'tls_sni': return r.tls?.sni ?? '-';
+    case 'tls_client_fingerprint_sha256': return r.tls?.clientFingerprintSha256 ?? '-';
+    case 'tls_client_fingerprint_sha1': return r.tls?.clientFingerprintSha1 ?? '-';
+    case 'tls_client_subject_name': return r.tls?.clientSubjectName ?? '-';
+    case 'tls_client_issuer_name': return r.tls?.clientIssuerName ?? '-';
+    case 'tls_client_serial': return r.tls?.clientSerial ?? '-';
     default:
       if (name.startsWith('http_')) {
         const h = name.slice(5).replace(/_/g, '-');

@@ -3,6 +3,7 @@
  * what header rewriting reads and what a backend sends, plus the frontend's side of the answer.
  */
 import type { Readable, Writable } from 'stream';
+import type { TLSSocket } from 'tls';
 
 /** A header field as [lowercase name, value]. */
 export type Field = [string, string];
@@ -36,6 +37,8 @@ export interface ProxyRequest {
   alpn: string;
   /** Whether the frontend connection is TLS. */
   tls: boolean;
+  /** The frontend TLS socket (for the access log's `$tls_*`), when `tls`. */
+  tlsSocket?: TLSSocket;
   /** The frontend's index in the configuration's `frontend` list. */
   frontendIndex: number;
   /** The request came in absolute form (`GET http://host/path HTTP/1.1`). */

@@ -1,32 +1,224 @@
 /**
- * Where nghttpx's TLS contexts are built: the frontend's server options (key, certificate) and
- * each TLS backend's client options (verification, SNI). The TLS options of the configuration
- * land here and nowhere else.
+ * Where nghttpx's TLS contexts are built: the frontend's server options (default certificate,
+ * `--subcert` picked by SNI, ciphers, curves, protocol versions, client verification, session
+ * ticket keys, key password) and each TLS backend's client options (verification, SNI, client
+ * certificate, client ciphers). The TLS options of the configuration land here and nowhere else.
+ * Also what the access log's `$tls_*` variables read from a frontend TLS connection.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
-import type * as tls from 'tls';
+import * as tls from 'tls';
+import { UsageError } from '../common/units';
 import type { BackendAddress, NghttpxOptions } from './options';
 
 /** The client side of a TLS backend connection (h2 or HTTP/1.1 over TLS). */
 export interface BackendTlsOptions {
   rejectUnauthorized: boolean;
-  /** SNI: `sni=` of the backend, else its host. */
+  /** SNI: `sni=` of the backend, else its host (none for an IP address). */
   servername: string | undefined;
   /** `--cacert`: trusted CA certificates (PEM) instead of the system's. */
   ca?: Buffer;
+  /** `--client-cert-file` / `--client-private-key-file`: our certificate for backends that ask. */
+  cert?: Buffer;
+  key?: Buffer;
+  /** `--client-ciphers` + `--tls13-client-ciphers`, `--tls-min/max-proto-version`. */
+  ciphers?: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+}
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** OpenSSL's cipher string: Node takes the TLSv1.3 suites in the same list as the older ones. */
+function cipherList(tls12: string, tls13: string): string {
+  return [tls13, tls12].filter((s) => s.length > 0).join(':');
+}
+
+/** The reference's `--private-key-passwd-file`: the password is the file's first line. */
+function passphrase(o: NghttpxOptions): string | undefined {
+  if (!o.privateKeyPasswdFile) return undefined;
+  return readFile(o.privateKeyPasswdFile, 'private-key-passwd-file').toString('utf8').split(/\r?\n/)[0];
+}
+
+/**
+ * `--tls-ticket-key-file`: the first file's key encrypts new tickets. Node keeps one ticket key
+ * of 48 bytes (name, HMAC secret, AES key); an aes-256-cbc file (80 bytes) contributes its name
+ * and the first 16 bytes of its two secrets. Without files Node makes a random key per process.
+ */
+function ticketKeys(o: NghttpxOptions): Buffer | undefined {
+  if (o.tlsTicketKeyFiles.length === 0) return undefined;
+  const want = o.tlsTicketKeyCipher === 'aes-256-cbc' ? 80 : 48;
+  const keys = o.tlsTicketKeyFiles.map((f) => {
+    const b = readFile(f, 'tls-ticket-key-file');
+    if (b.length !== want) throw new UsageError(`tls-ticket-key-file: ${f} holds ${b.length} bytes; ${o.tlsTicketKeyCipher ?? 'aes-128-cbc'} needs exactly ${want}`);
+    return b;
+  });
+  const k = keys[0];
+  return want === 48 ? Buffer.from(k) : Buffer.concat([k.subarray(0, 16), k.subarray(16, 32), k.subarray(48, 64)]);
+}
+
+/** DNS names a certificate serves: its subjectAltName DNS entries, else its subject CN. */
+export function certificateNames(pem: Buffer): string[] {
+  let x: crypto.X509Certificate;
+  try {
+    x = new crypto.X509Certificate(pem);
+  } catch {
+    return [];
+  }
+  const san = (x.subjectAltName ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4).toLowerCase());
+  if (san.length) return san;
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(x.subject)?.[1];
+  return cn ? [cn.toLowerCase()] : [];
+}
+
+/** Pick the context for an SNI name: an exact name first, then a `*.` wildcard of the first label. */
+export function pickBySni<T>(byName: Map<string, T>, servername: string): T | undefined {
+  const n = servername.toLowerCase();
+  const exact = byName.get(n);
+  if (exact !== undefined) return exact;
+  const dot = n.indexOf('.');
+  return dot > 0 ? byName.get(`*${n.slice(dot)}`) : undefined;
+}
+
+/** `--subcert=<KEYPATH>:<CERTPATH>[;<PARAM>...]`: the key and certificate paths. */
+export function parseSubcert(v: string): { keyPath: string; certPath: string } {
+  const spec = v.split(';')[0];
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) throw new UsageError(`subcert: expected <KEYPATH>:<CERTPATH>, got '${v}'`);
+  return { keyPath: spec.slice(0, colon), certPath: spec.slice(colon + 1) };
 }
 
 /** tls.createServer options of the TLS frontends (undefined when every frontend is `no-tls`). */
 export function frontendTlsOptions(o: NghttpxOptions): tls.TlsOptions | undefined {
   if (!o.frontends.some((f) => !f.noTls)) return undefined;
-  return { key: fs.readFileSync(o.privateKeyFile!), cert: fs.readFileSync(o.certificateFile!) };
+  const pass = passphrase(o);
+  const common: tls.SecureContextOptions = {
+    passphrase: pass,
+    ciphers: cipherList(o.ciphers, o.tls13Ciphers),
+    ecdhCurve: o.ecdhCurves,
+    minVersion: o.tlsMinProtoVersion as tls.SecureVersion,
+    maxVersion: o.tlsMaxProtoVersion as tls.SecureVersion,
+    // The CAs client certificates are checked against (sent to the client as acceptable CAs).
+    ca: o.verifyClient && o.verifyClientCacert ? readFile(o.verifyClientCacert, 'verify-client-cacert') : undefined,
+  };
+  const key = readFile(o.privateKeyFile!, 'private key');
+  const cert = readFile(o.certificateFile!, 'certificate');
+  const opts: tls.TlsOptions = { ...common, key, cert };
+  const tickets = ticketKeys(o);
+  if (tickets) opts.ticketKeys = tickets;
+  if (o.verifyClient) {
+    // RFC 8446 section 4.3.2 CertificateRequest; without a valid certificate the handshake fails,
+    // unless --verify-client-tolerate-expired lets an expired one through (see frontendTlsCheck).
+    opts.requestCert = true;
+    opts.rejectUnauthorized = !o.verifyClientTolerateExpired;
+  }
+  try {
+    tls.createSecureContext(opts);
+  } catch (err) {
+    throw new UsageError(`TLS: the private key or certificate cannot be used: ${(err as Error).message}`);
+  }
+  if (o.subcerts.length) {
+    const byName = new Map<string, tls.SecureContext>();
+    const add = (names: string[], ctx: tls.SecureContext) => {
+      for (const n of names) if (!byName.has(n)) byName.set(n, ctx);
+    };
+    add(certificateNames(cert), tls.createSecureContext(opts));
+    for (const v of o.subcerts) {
+      const { keyPath, certPath } = parseSubcert(v);
+      const sub = { ...common, key: readFile(keyPath, 'subcert'), cert: readFile(certPath, 'subcert') };
+      let ctx: tls.SecureContext;
+      try {
+        ctx = tls.createSecureContext(sub);
+      } catch (err) {
+        throw new UsageError(`subcert: ${v}: ${(err as Error).message}`);
+      }
+      add(certificateNames(sub.cert), ctx);
+    }
+    // SNI picks the certificate; an unknown or absent name gets the default one.
+    opts.SNICallback = (servername, cb) => cb(null, pickBySni(byName, servername));
+  }
+  return opts;
+}
+
+/**
+ * Post-handshake check of a frontend TLS connection: with `--verify-client-tolerate-expired` the
+ * handshake accepts any certificate, and only a verified or merely expired one may stay.
+ */
+export function frontendTlsCheck(o: NghttpxOptions): ((socket: tls.TLSSocket) => boolean) | undefined {
+  if (!o.verifyClient || !o.verifyClientTolerateExpired) return undefined;
+  return (socket) => {
+    if (socket.authorized) return true;
+    const e = String(socket.authorizationError ?? '');
+    return e === 'CERT_HAS_EXPIRED' && Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+  };
 }
 
 /** TLS client options for one backend address. */
 export function backendTlsOptions(o: NghttpxOptions, a: BackendAddress): BackendTlsOptions {
-  return {
+  const out: BackendTlsOptions = {
     rejectUnauthorized: !o.insecure,
-    servername: a.sni ?? (a.host && !/^[\d.]+$|:/.test(a.host) ? a.host : undefined),
-    ca: o.cacert ? fs.readFileSync(o.cacert) : undefined,
+    servername: a.sni ?? o.backendTlsSniField ?? (a.host && !/^[\d.]+$|:/.test(a.host) ? a.host : undefined),
+    ca: o.cacert ? readFile(o.cacert, 'cacert') : undefined,
+    ciphers: cipherList(o.clientCiphers, o.tls13ClientCiphers),
+    minVersion: o.tlsMinProtoVersion as tls.SecureVersion,
+    maxVersion: o.tlsMaxProtoVersion as tls.SecureVersion,
   };
+  if (o.clientCertFile || o.clientPrivateKeyFile) {
+    if (!o.clientCertFile || !o.clientPrivateKeyFile) throw new UsageError('client-cert-file and client-private-key-file go together');
+    out.cert = readFile(o.clientCertFile, 'client-cert-file');
+    out.key = readFile(o.clientPrivateKeyFile, 'client-private-key-file');
+  }
+  return out;
+}
+
+/** What the access log's `$tls_*` variables show for one frontend connection. */
+export interface TlsLogInfo {
+  protocol: string;
+  cipher: string;
+  sessionReused: boolean;
+  sni: string;
+  clientFingerprintSha256: string;
+  clientFingerprintSha1: string;
+  clientSubjectName: string;
+  clientIssuerName: string;
+  clientSerial: string;
+}
+
+const cache = new WeakMap<tls.TLSSocket, TlsLogInfo>();
+
+/** RFC 2253 order (most specific last in the certificate, first here), comma-joined as the reference prints. */
+function dn(text: string | undefined): string {
+  if (!text) return '-';
+  return text.split('\n').filter(Boolean).reverse().join(',');
+}
+
+/** The `$tls_*` values of a TLS socket (computed once per connection). */
+export function tlsLogInfo(socket: tls.TLSSocket): TlsLogInfo {
+  let info = cache.get(socket);
+  if (info) return info;
+  const peer = socket.getPeerX509Certificate?.();
+  const hex = (colons: string | undefined) => (colons ? colons.replace(/:/g, '').toLowerCase() : '-');
+  info = {
+    protocol: socket.getProtocol() ?? '-',
+    cipher: socket.getCipher()?.name ?? '-',
+    sessionReused: socket.isSessionReused(),
+    sni: (socket as tls.TLSSocket & { servername?: string | false }).servername || '-',
+    clientFingerprintSha256: hex(peer?.fingerprint256),
+    clientFingerprintSha1: hex(peer?.fingerprint),
+    clientSubjectName: dn(peer?.subject),
+    clientIssuerName: dn(peer?.issuer),
+    clientSerial: peer ? peer.serialNumber.toLowerCase() : '-',
+  };
+  cache.set(socket, info);
+  return info;
 }
