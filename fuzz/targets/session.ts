@@ -5,8 +5,10 @@
  * too. Clean outcomes: anything the session reports through events. The session promises that
  * peer errors never throw out of `receive`; so any throw is a bug, and so is a
  * connectionTerminated carrying an error that is not an H2Error (the session turns its own
- * internal failures into INTERNAL_ERROR GOAWAYs; the fuzzer wants to see them).
+ * internal failures into INTERNAL_ERROR GOAWAYs; the fuzzer wants to see them). The tools' frame
+ * printer prints every frame sent and received, so what it chokes on is found here too.
  */
+import { FramePrinter } from '../../lib/apps/printer/printer';
 import { ApiMisuseError, H2Error } from '../../lib/protocol/errors';
 import { Session, SessionEvent } from '../../lib/protocol/session/session';
 import { chunksOf, FuzzTarget, InvariantError } from './target';
@@ -18,11 +20,16 @@ function drive(role: 'client' | 'server', input: Buffer): void {
   let now = 1_000_000;
   const todo: SessionEvent[] = [];
   let internal: Error | undefined;
+  // The frame printer of nghttp -v (text, on the client) and nghttpd's JSON trace (on the
+  // server) sees every frame the session accepts or sends, as in the tools.
+  const printer = new FramePrinter({ write: () => undefined, now: () => now, json: role === 'server' });
   const session = new Session({
     role,
     now: () => now,
     settings: { initialWindowSize: 1024, maxFrameSize: 16384, maxConcurrentStreams: 8, headerTableSize: 1024 },
     onEvent: (ev) => {
+      if (ev.type === 'frameReceived') printer.received(ev.frame, { headers: ev.headers, category: ev.category });
+      else if (ev.type === 'frameSent') printer.sent(ev.frame, { headers: ev.headers, category: ev.category });
       if (ev.type === 'connectionTerminated' && ev.error !== undefined && !(ev.error instanceof H2Error)) internal = ev.error;
       if (ev.type === 'requestReceived' || ev.type === 'responseReceived' || ev.type === 'dataReceived' ||
           ev.type === 'pushPromiseReceived' || ev.type === 'streamEnded') todo.push(ev);
