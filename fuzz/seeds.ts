@@ -130,20 +130,24 @@ function frameSeeds(): void {
 
 function hpackSeeds(): void {
   const c = readJson<{ fields: { wire: string }[]; sequences: { section: string; table_size: number; cases: { wire: string }[] }[] }>('vectors/rfc7541/appendix-c.json');
-  c.fields.forEach((f, i) => write('hpack', `rfc7541-c2-${i}`, Buffer.from(f.wire, 'hex')));
+  // The first octet of an input sets the decoder up (bit 0: a 256-octet table, as C.5 and C.6 need).
+  c.fields.forEach((f, i) => write('hpack', `rfc7541-c2-${i}`, Buffer.concat([Buffer.from([0]), Buffer.from(f.wire, 'hex')])));
   for (const s of c.sequences) {
     const blocks = s.cases.map((k) => Buffer.from(k.wire, 'hex'));
-    // The first octet chooses the decoder's table size (odd: 256, as C.5 and C.6 need).
-    const sized = s.table_size === 256 && !(blocks[0][0] & 1) ? [Buffer.from([0x3f, 0xe1, 0x01]), ...blocks] : blocks;
-    write('hpack', `rfc7541-${s.section}`, Buffer.concat(sized.flatMap((b, i) => (i ? [BLOCK_SEPARATOR, b] : [b]))));
+    const config = Buffer.from([s.table_size === 256 ? 1 : 0]);
+    write('hpack', `rfc7541-${s.section}`, Buffer.concat([config, ...blocks.flatMap((b, i) => (i ? [BLOCK_SEPARATOR, b] : [b]))]));
   }
+  // A SETTINGS_HEADER_TABLE_SIZE change between blocks (fe fe fd NN: NN*32 octets), answered by
+  // the size update the next block must open with.
+  write('hpack', 'resize', Buffer.concat([Buffer.from([0]), Buffer.from('82864188f439ce75c875fa5784', 'hex'), Buffer.from([0xfe, 0xfe, 0xfd, 0x02]),
+    Buffer.from('3f21828684be', 'hex')]));
   const enc = new HpackEncoder();
   const lists: HeaderField[][] = [
     req('/index.html'), req('/style.css'),
     [[':status', '200'], ['content-type', 'text/html'], ['set-cookie', 'a=b; path=/'], ['cache-control', 'max-age=60']],
     [['authorization', 'secret', true], ['cookie', 'x=1'], ['x-custom', 'v'.repeat(200)]],
   ];
-  write('hpack', 'ours-sequence', Buffer.concat(lists.flatMap((l, i) => (i ? [BLOCK_SEPARATOR, enc.encode(l)] : [enc.encode(l)]))));
+  write('hpack', 'ours-sequence', Buffer.concat([Buffer.from([2]), ...lists.flatMap((l, i) => (i ? [BLOCK_SEPARATOR, enc.encode(l)] : [enc.encode(l)]))]));
 }
 
 function http1Seeds(): void {

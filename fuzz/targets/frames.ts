@@ -2,9 +2,12 @@
  * Target `frames`: the reading frame layers (Deframer -> HeaderBlockAssembler -> HPACK
  * decoding) fed raw bytes, once whole and once cut into pieces. Clean outcomes: frames, stream
  * errors reported through `onStreamError`, and a thrown H2Error (ConnectionError,
- * CompressionError). Invariant: how the bytes are cut never changes what comes out.
+ * CompressionError). Invariants: how the bytes are cut never changes what comes out; every frame
+ * the parser accepts, encoded again by our encoder, parses to the same frame.
  */
 import { H2Error, StreamError } from '../../lib/protocol/errors';
+import { Deframer } from '../../lib/protocol/frame/deframer';
+import { encodeFrame } from '../../lib/protocol/frame/encode';
 import { FrameReader } from '../../lib/protocol/frame/pipeline';
 import type { Frame } from '../../lib/protocol/frame/types';
 import { HpackDecoder } from '../../lib/protocol/hpack/decoder';
@@ -32,6 +35,34 @@ function read(chunks: Buffer[], preface: boolean): string {
     out.push(`${err.name} ${err.code} ${err.scope}`);
   }
   return out.join(' ');
+}
+
+/** A parsed frame's content, without what encoding may legitimately change (length, padding). */
+function canonical(f: Frame): string {
+  const { length: _l, padLength: _p, flags, ...rest } = f as Frame & { padLength?: number };
+  const PADDED = 0x8;
+  const padded = f.type === 0x0 || f.type === 0x1 || f.type === 0x5;
+  return JSON.stringify({ ...rest, flags: padded ? flags & ~PADDED : flags }, (_k, v: unknown) =>
+    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v);
+}
+
+/** Parse each frame of `input` alone (no assembly), encode it, parse it again: same frame? */
+function roundTrip(input: Buffer, preface: boolean): void {
+  const frames: Frame[] = [];
+  try {
+    const d = new Deframer({ expectPreface: preface, onStreamError: () => undefined });
+    d.push(input, (f) => frames.push(f));
+  } catch (err) {
+    if (!(err instanceof H2Error)) throw err;
+  }
+  for (const f of frames) {
+    const bytes = encodeFrame(f);
+    const again: Frame[] = [];
+    new Deframer().push(bytes, (g) => again.push(g));
+    if (again.length !== 1 || canonical(again[0]) !== canonical(f)) {
+      throw new InvariantError(`encode(parse(x)) changed a frame:\n  parsed:  ${canonical(f).slice(0, 300)}\n  again:   ${again.map(canonical).join(' ').slice(0, 300)}`);
+    }
+  }
 }
 
 export const target: FuzzTarget = {
@@ -64,5 +95,6 @@ export const target: FuzzTarget = {
     if (whole !== pieces) {
       throw new InvariantError(`chunking changed the outcome:\n  whole:  ${whole.slice(0, 400)}\n  pieces: ${pieces.slice(0, 400)}`);
     }
+    roundTrip(input, preface);
   },
 };
