@@ -17,9 +17,6 @@ import { FuzzTarget, InvariantError } from './target';
 /** The block separator in inputs. */
 export const BLOCK_SEPARATOR = Buffer.from([0xfe, 0xfe, 0xfe]);
 
-/** Separator that also changes the table size limit: `fe fe fd NN` sets it to NN * 32. */
-const RESIZE = Buffer.from([0xfe, 0xfe, 0xfd]);
-
 /** Blocks after the first octet, each with the table size limit to set before it (if any). */
 function split(input: Buffer): { block: Buffer; limit?: number }[] {
   const out: { block: Buffer; limit?: number }[] = [];
