@@ -1,12 +1,16 @@
 /**
  * Accepting HTTP/2 connections: TCP with h2c prior knowledge and, on the same port, HTTP/1.1
- * `Upgrade: h2c` (the request becomes stream 1); TLS with ALPN (`h2`, `http/1.1`). Anything that
- * is not HTTP/2 gets a readable HTTP/1.1 answer, never binary frames.
+ * `Upgrade: h2c` (the request becomes stream 1); TLS with ALPN (`h2`, `http/1.1`). An HTTP/1.1
+ * request that is not an upgrade gets a readable HTTP/1.1 answer; bytes that are neither the
+ * preface nor an HTTP/1.1 request line get GOAWAY(PROTOCOL_ERROR) and the connection closes.
  */
 import * as net from 'net';
 import * as tls from 'tls';
 import type { Duplex } from 'stream';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
+import { encodeFrame } from '../protocol/frame/encode';
+import { CONNECTION_PREFACE, FrameType } from '../protocol/frame/constants';
+import { ErrorCode } from '../protocol/errors';
 import {
   DEFAULT_HTTP1_LIMITS,
   Http1Limits,
@@ -101,6 +105,25 @@ export interface Http2Listener {
 }
 
 const ALPN = ['h2', 'http/1.1'];
+
+/**
+ * The answer to an invalid connection preface: our (empty) SETTINGS, the server's preface, then
+ * GOAWAY(PROTOCOL_ERROR) with no stream processed. RFC 9113 section 3.4 lets the GOAWAY be
+ * omitted; sending it tells an HTTP/2 client why the connection ends.
+ */
+const INVALID_PREFACE_ANSWER = Buffer.concat([
+  encodeFrame({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] }),
+  encodeFrame({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 0, errorCode: ErrorCode.PROTOCOL_ERROR, debugData: Buffer.from('invalid connection preface') }),
+]);
+
+/**
+ * An HTTP/2 client's preface gone wrong: it starts as the preface does ("PRI " and on) and then
+ * differs. RFC 9113 section 3.4 reserves the PRI method for the preface, so no HTTP/1.1 request
+ * starts so; answering it with HTTP/1.1 text would only puzzle the HTTP/2 client.
+ */
+function looksLikeBadPreface(buf: Buffer): boolean {
+  return buf.length >= 4 && buf.compare(CONNECTION_PREFACE, 0, 4, 0, 4) === 0;
+}
 
 function http1Answer(reason: string): Buffer {
   const body =
@@ -218,9 +241,12 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
         return;
       }
       // Neither the preface nor a request line can come of these bytes: answer now, not after
-      // the handshake timeout.
-      if (!couldBeHttp1Request(buf)) {
-        badRequest(400, 'neither the HTTP/2 connection preface nor an HTTP/1.1 request');
+      // the handshake timeout, and in HTTP/2 (an HTTP/2 client would read HTTP/1.1 text as a
+      // broken frame). RFC 9113 section 3.4: "Clients and servers MUST treat an invalid
+      // connection preface as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
+      if (looksLikeBadPreface(buf) || !couldBeHttp1Request(buf)) {
+        done();
+        answerAndClose(INVALID_PREFACE_ANSWER);
         return;
       }
       let parsed;

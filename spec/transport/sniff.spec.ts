@@ -11,6 +11,7 @@ import { encodeFrame } from '../../lib/protocol/frame/codec';
 import { CONNECTION_PREFACE, Flag, FrameType } from '../../lib/protocol/frame/constants';
 import type { Frame } from '../../lib/protocol/frame/types';
 import { HpackEncoder } from '../../lib/protocol/hpack/encoder';
+import { ErrorCode } from '../../lib/protocol/errors';
 
 /** Resolves true when `p` settles within `ms`, false otherwise (a bound, not a speed assertion). */
 function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
@@ -85,6 +86,56 @@ test('after an HTTP/1.1 400 answer, close() resolves even though the client neve
   s.destroy();
 });
 
+/** The frames in `bytes` (type, payload), as far as they are whole. */
+function framesIn(bytes: Buffer): { type: number; payload: Buffer }[] {
+  const out: { type: number; payload: Buffer }[] = [];
+  for (let at = 0; at + 9 <= bytes.length; ) {
+    const len = bytes.readUIntBE(at, 3);
+    if (at + 9 + len > bytes.length) break;
+    out.push({ type: bytes[at + 3], payload: bytes.subarray(at + 9, at + 9 + len) });
+    at += 9 + len;
+  }
+  return out;
+}
+
+/** Send `bytes`, half-close, and collect everything until the server closes (bounded by 5 s). */
+async function exchange(port: number, bytes: Buffer): Promise<{ closed: boolean; got: Buffer }> {
+  const s = await connectRaw(port);
+  const got: Buffer[] = [];
+  s.on('data', (c) => got.push(c));
+  s.on('error', () => undefined);
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  s.write(bytes);
+  const ok = await within(closed, 5000);
+  s.destroy();
+  return { closed: ok, got: Buffer.concat(got) };
+}
+
+test('an invalid preface gets SETTINGS then GOAWAY(PROTOCOL_ERROR, last stream 0) and the connection closes', async (t) => {
+  const l = await listen({ handshakeTimeout: 60000 }, () => t.fail('no connection is made of an invalid preface'));
+  try {
+    const cases: [string, Buffer][] = [
+      ['a preface gone wrong after PRI', Buffer.from('PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n', 'latin1')],
+      ['a preface for another version', Buffer.from('PRI * HTTP/3.0\r\n\r\nSM\r\n\r\n', 'latin1')],
+      ['binary garbage', Buffer.from([0x00, 0x00, 0x12, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00])],
+      ['text that is no request line', Buffer.from('hello there, HTTP/2 server\r\n', 'latin1')],
+    ];
+    for (const [what, bytes] of cases) {
+      const { closed, got } = await exchange(l.port, bytes);
+      t.true(closed, `${what}: closed well before the 60 s handshake timeout`);
+      const frames = framesIn(got);
+      t.deepEqual(frames.map((f) => f.type), [0x4, 0x7], `${what}: SETTINGS, GOAWAY`);
+      t.is(frames[1]?.payload.readUInt32BE(0), 0, `${what}: no stream processed`);
+      t.is(frames[1]?.payload.readUInt32BE(4), ErrorCode.PROTOCOL_ERROR, `${what}: PROTOCOL_ERROR`);
+    }
+    // A plausible HTTP/1.1 request still gets HTTP/1.1 text.
+    const { got } = await exchange(l.port, Buffer.from('GET / HTTP/1.1\r\nhost: x\r\n\r\n', 'latin1'));
+    t.regex(got.toString('latin1'), /^HTTP\/1\.1 505 /);
+  } finally {
+    await l.close();
+  }
+});
+
 test('bytes that are neither the preface nor a request line are answered at once, not after the handshake timeout', async (t) => {
   const l = await listen({ handshakeTimeout: 60000 }, () => undefined);
   try {
@@ -97,7 +148,7 @@ test('bytes that are neither the preface nor a request line are answered at once
     const closed = new Promise<void>((r) => s.once('close', () => r()));
     s.end();
     t.true(await within(closed, 5000), 'the server answered and closed well before its 60 s timeout');
-    t.regex(Buffer.concat(got).toString('latin1'), /^HTTP\/1\.1 400 /);
+    t.deepEqual(framesIn(Buffer.concat(got)).map((f) => f.type), [0x4, 0x7], 'SETTINGS, then GOAWAY');
   } finally {
     await l.close();
   }
