@@ -76,6 +76,13 @@ export interface ListenOptions {
    * Malformed or oversized heads are still answered here (400/431).
    */
   onHttp1Socket?: (socket: Duplex, data: Buffer, info: AcceptInfo, head: Http1RequestHead | undefined) => void;
+  /**
+   * How to answer bytes that are neither the HTTP/2 preface nor a plausible HTTP/1.1 request
+   * line: 'goaway' (the default, RFC 9113 section 3.4, as an HTTP/2 server: SETTINGS, then
+   * GOAWAY(PROTOCOL_ERROR), then close) or 'http1' (an HTTP/1.1 400 and close, as nghttpx's
+   * HTTP/1.1-first frontend does).
+   */
+  invalidPreface?: 'goaway' | 'http1';
 }
 
 /** An HTTP/2 acceptor without a socket of its own: feed it connections with `accept()`. */
@@ -245,6 +252,10 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
       // broken frame). RFC 9113 section 3.4: "Clients and servers MUST treat an invalid
       // connection preface as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
       if (looksLikeBadPreface(buf) || !couldBeHttp1Request(buf)) {
+        if (opts.invalidPreface === 'http1') {
+          badRequest(400, 'neither the HTTP/2 connection preface nor an HTTP/1.1 request');
+          return;
+        }
         done();
         answerAndClose(INVALID_PREFACE_ANSWER);
         return;

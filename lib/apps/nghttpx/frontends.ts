@@ -60,6 +60,8 @@ export class Frontends {
           connection: { session },
           http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
           onHttp1Socket: (socket, data) => fe.http1.accept(socket, data),
+          // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
+          invalidPreface: 'http1',
         },
         (conn: Http2Connection, info) => serveH2(conn, info, fe.port, index, { forward: ctx.forward, error: ctx.error, printer: ctx.printer }),
       );
