@@ -11,6 +11,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { http1Name } from './headers';
 import type { BackendAddress, ProxyUri } from './options';
 import type { BackendTlsOptions } from './tls';
+import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
 import type { Field, ProxyRequest } from './request';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
@@ -37,6 +38,8 @@ export interface Backend {
   readonly label: string;
   /** Send `req` (its fields already rewritten for the backend, no Host). */
   request(req: ProxyRequest): BackendExchange;
+  /** CONNECT `req.authority` through this backend (the next proxy, forward proxy mode). */
+  connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void };
   /** Drop pooled connections. */
   close(): void;
 }
@@ -68,7 +71,7 @@ export function fieldsFromRaw(raw: string[]): Field[] {
 class Http1Backend implements Backend {
   readonly label: string;
   private readonly agent: http.Agent;
-  constructor(readonly address: BackendAddress, tlsOptions: BackendTlsOptions) {
+  constructor(readonly address: BackendAddress, private readonly tlsOptions: BackendTlsOptions) {
     this.label = label(address);
     this.agent = address.tls ? new https.Agent({ keepAlive: true, ...tlsOptions }) : new http.Agent({ keepAlive: true });
   }
@@ -86,7 +89,7 @@ class Http1Backend implements Backend {
           port: a.port,
           socketPath: a.unixPath,
           method: req.method,
-          path: req.path,
+          path: req.requestTarget ?? req.path,
           headers: headersObject(fields),
           agent: this.agent,
           setHost: false,
@@ -122,6 +125,10 @@ class Http1Backend implements Backend {
     };
   }
 
+  connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
+    return http1Connect(this.address, this.tlsOptions, req);
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -142,12 +149,13 @@ class Http2Backend implements Backend {
   private connection(): Promise<ClientConnection> {
     if (this.pool) return this.pool;
     const a = this.address;
-    const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${a.port ?? (a.tls ? 443 : 80)}/`;
+    const port = a.port ?? (a.tls ? 443 : 80);
+    const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${port}/`;
     const t = this.tlsOptions;
-    const p = connect(url, {
+    const opts = {
       rejectUnauthorized: t.rejectUnauthorized,
       // sni= (or the backend's host name) for h2 backends too, not the URL's host.
-      servername: t.servername ?? false,
+      servername: t.servername ?? (false as const),
       ca: t.ca,
       cert: t.cert,
       key: t.key,
@@ -158,7 +166,21 @@ class Http2Backend implements Backend {
       // pile up here (the body is read only as the client takes it); the connection window is
       // wide so that one slow stream does not stall the others.
       connection: { session: { settings: { initialWindowSize: this.windows.stream }, connectionWindowSize: this.windows.connection } },
-    });
+    };
+    // --backend-http-proxy-uri: "make a CONNECT request to the proxy and it connects to the
+    // backend on behalf of nghttpx ... After that, nghttpx performs SSL/TLS handshake with the
+    // downstream through the tunnel."
+    const proxy = this.proxy;
+    const p = proxy
+      ? connectThroughProxy(proxy, a.host!, port, 10000).then(async (raw) => {
+          const socket = a.tls ? await tlsOver(raw, this.tlsOptions.servername, this.tlsOptions, ['h2']) : raw;
+          if (a.tls && (socket as import('tls').TLSSocket).alpnProtocol !== 'h2') {
+            socket.destroy();
+            throw new Error(`backend ${this.label} did not choose h2 over the proxy tunnel`);
+          }
+          return connect(url, { ...opts, socket });
+        })
+      : connect(url, opts);
     this.pool = p;
     p.then(
       (c) => {
@@ -270,6 +292,17 @@ class Http2Backend implements Backend {
         stream?.reset();
       },
     };
+  }
+
+  connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
+    let stream: Http2Stream | undefined;
+    const response = this.connection().then((c) => {
+      const t = h2Connect(c.connection, req);
+      stream = t.stream;
+      return t.response;
+    });
+    response.catch(() => undefined);
+    return { response, abort: () => stream?.reset() };
   }
 
   close(): void {

@@ -39,6 +39,62 @@ export class Forwarder {
     record(code, body.length);
   }
 
+  /** "When --http2-proxy is used, these headers [Server] will not be altered regardless of this option." */
+  private responseOptions(): NghttpxOptions {
+    const o = this.ctx.options;
+    return o.http2Proxy && !o.noServerRewrite ? { ...o, noServerRewrite: true } : o;
+  }
+
+  /**
+   * CONNECT: ask the backend (the next proxy) for a tunnel to `req.authority`; on 2xx, bytes flow
+   * both ways until either side ends; any other answer is relayed as a response.
+   */
+  private tunnel(req: ProxyRequest, client: ClientSide, be: Backend, record: (status: number, bytes: number) => void): void {
+    const { log } = this.ctx;
+    const bx = be.connect({ ...req, fields: backendRequestFields(req, this.ctx.options) });
+    let clientGone = false;
+    let bytes = 0;
+    client.onClientGone(() => {
+      clientGone = true;
+      bx.abort();
+      record(200, bytes);
+    });
+    bx.response.then(
+      (res) => {
+        if (clientGone) {
+          res.readable.destroy();
+          return;
+        }
+        const fields = frontendResponseFields(res.fields, be.address.proto, this.responseOptions()).filter(([n]) => n !== 'content-length');
+        const t = res.writable && client.tunnel ? client.tunnel() : undefined;
+        if (!t || !res.writable) {
+          client.respond(res.status, fields, false);
+          const w = client.writable();
+          res.readable.on('data', (c: Buffer) => (bytes += c.length));
+          res.readable.pipe(w);
+          w.once('finish', () => record(res.status, bytes));
+          return;
+        }
+        client.respond(res.status, fields, false);
+        res.readable.on('data', (c: Buffer) => (bytes += c.length));
+        res.readable.on('error', () => client.abort());
+        t.readable.on('error', () => res.readable.destroy());
+        res.readable.pipe(t.writable);
+        t.readable.pipe(res.writable);
+        t.writable.once('finish', () => record(res.status, bytes));
+      },
+      (err: Error) => {
+        if (clientGone) return;
+        log('WARN', 'forwarding.ts', `CONNECT ${req.authority} through ${be.label} failed: ${err.message}`);
+        try {
+          this.generated(req, client, 502, record);
+        } catch {
+          client.abort();
+        }
+      },
+    );
+  }
+
   /** Forward one request and relay the answer. Never throws for a peer's behaviour. */
   forward(req: ProxyRequest, client: ClientSide): void {
     const { options: o, log } = this.ctx;
@@ -67,11 +123,18 @@ export class Forwarder {
         pid: process.pid,
       });
     };
+    // -s: "Like default mode, but enable forward proxy": a request must name its origin
+    // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
+    if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm) return this.generated(req, client, 400, record);
     const chosen = this.ctx.groups.select(req);
     if (!chosen) return this.generated(req, client, 404, record);
     backend = chosen.backend;
     const be = backend;
-    const bx = be.request({ ...req, fields: backendRequestFields(req, o) });
+    if (req.method === 'CONNECT') return this.tunnel(req, client, be, record);
+    const out: ProxyRequest = { ...req, fields: backendRequestFields(req, o) };
+    // The backend of a forward proxy is the next proxy: it gets the absolute form.
+    if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
+    const bx = be.request(out);
     let done = false;
     let clientGone = false;
     let status = 0;
@@ -96,8 +159,8 @@ export class Forwarder {
           // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
           // field where nghttpx puts it (Node would append it last).
           const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
-          const out = frontendResponseFields(res.fields, be.address.proto, o, chunked ? [['transfer-encoding', 'chunked']] : []);
-          client.respond(res.status, out, noBody && res.body.readableEnded);
+          const fields = frontendResponseFields(res.fields, be.address.proto, this.responseOptions(), chunked ? [['transfer-encoding', 'chunked']] : []);
+          client.respond(res.status, fields, noBody && res.body.readableEnded);
           const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
           res.body.on('data', (chunk: Buffer) => {
             bytes += chunk.length;

@@ -69,6 +69,8 @@ function clientOf(stream: Http2Stream): ClientSide {
     onClientGone: (cb) => {
       gone = cb;
     },
+    // RFC 9113 section 8.5: after a 2xx to CONNECT, the stream's DATA frames are the tunnel.
+    tunnel: () => ({ readable: stream.body, writable: stream.writableBody() }),
   };
 }
 

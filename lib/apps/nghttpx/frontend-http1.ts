@@ -38,6 +38,7 @@ export class Http1Frontend {
       const body = errorPage(400, 'Bad Request');
       socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     });
+    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onConnect(req, socket, head));
     this.server.on('clientError', (_err, socket: net.Socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
@@ -70,6 +71,51 @@ export class Http1Frontend {
     for (const s of this.sockets.keys()) s.destroy();
   }
 
+  /** `CONNECT host:port HTTP/1.1`: a tunnel once the backend (the next proxy) agrees. */
+  private onConnect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    socket.on('error', () => undefined);
+    if (head.length) socket.unshift(head);
+    let gone: (() => void) | undefined;
+    socket.once('close', () => gone?.());
+    const tls = (socket as { encrypted?: boolean }).encrypted === true;
+    const pr: ProxyRequest = {
+      method: 'CONNECT',
+      scheme: tls ? 'https' : 'http',
+      authority: req.url,
+      path: '',
+      fields: fieldsFromRaw(req.rawHeaders),
+      body: undefined,
+      remoteAddress: socket.remoteAddress ?? 'localhost',
+      remotePort: socket.remotePort,
+      serverPort: this.serverPort(),
+      protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
+      alpn: 'http/1.1',
+      tls,
+      frontendIndex: this.frontendIndex,
+    };
+    const client: ClientSide = {
+      respond: (status, out, endStream) => {
+        let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
+        // A 2xx to CONNECT has no body and switches the connection to a tunnel (RFC 9110 section 9.3.6).
+        for (const [n, v] of out) if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
+        socket.write(h + '\r\n');
+        if (endStream) socket.end();
+      },
+      writable: () => socket,
+      abort: () => socket.destroy(),
+      onClientGone: (cb) => {
+        gone = cb;
+      },
+      tunnel: () => ({ readable: socket, writable: socket }),
+    };
+    try {
+      this.ctx.forward(pr, client);
+    } catch (err) {
+      this.ctx.error(`CONNECT handling failed: ${(err as Error).message}`);
+      socket.destroy();
+    }
+  }
+
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
     this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
@@ -83,11 +129,13 @@ export class Http1Frontend {
     });
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
+    const target = targetOf(req.url ?? '/', req.headers.host);
     const pr: ProxyRequest = {
       method: req.method ?? 'GET',
-      scheme: tls ? 'https' : 'http',
-      authority: req.headers.host,
-      path: req.url ?? '/',
+      scheme: target.scheme ?? (tls ? 'https' : 'http'),
+      authority: target.authority,
+      path: target.path,
+      absoluteForm: target.scheme !== undefined,
       fields: fieldsFromRaw(req.rawHeaders),
       body: hasBody ? req : undefined,
       remoteAddress: socket.remoteAddress ?? 'localhost',
@@ -122,4 +170,15 @@ export class Http1Frontend {
       socket.destroy();
     }
   }
+}
+
+/**
+ * The parts of an HTTP/1.1 request-target: RFC 9112 section 3.2.2, an absolute-form target
+ * carries the authority (which then wins over Host) and the scheme.
+ */
+export function targetOf(target: string, host: string | undefined): { scheme?: 'http' | 'https'; authority: string | undefined; path: string } {
+  const abs = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(target);
+  if (!abs) return { authority: host, path: target };
+  const path = abs[3] || '/';
+  return { scheme: abs[1].toLowerCase() as 'http' | 'https', authority: abs[2], path: path.startsWith('/') ? path : `/${path}` };
 }

@@ -43,6 +43,11 @@ export interface ProxyRequest {
   frontendIndex: number;
   /** The request came in absolute form (`GET http://host/path HTTP/1.1`). */
   absoluteForm?: boolean;
+  /**
+   * The HTTP/1.1 request-target to send instead of `path` (the absolute form a forward proxy
+   * sends to the next proxy). Set by forwarding only.
+   */
+  requestTarget?: string;
 }
 
 /** The frontend's side of one request: how forwarding answers the client. */
