@@ -25,7 +25,7 @@ net.createServer((client) => {
       if (fromClient) printer.sent(f, info);
       else printer.received(f, info);
     });
-    reader.on('error', (err) => printer.error(`${fromClient ? 'client' : 'server'} side: ${err.message}`));
+    reader.on('error', (err: Error) => printer.error(`${fromClient ? 'client' : 'server'} side: ${err.message}`));
     return reader;
   };
   client.pipe(server).pipe(client); // forward both ways untouched...

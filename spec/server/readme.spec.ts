@@ -1,9 +1,11 @@
 /**
- * The README's session-section examples run as written: each ```ts block that imports
- * 'nghttp2-ts' is written to a temp file and run with ts-node (the package name resolving to
- * this checkout); every `// prints: X` line must appear in its output.
+ * The README runs as written. Every ```ts block compiles under strict TypeScript against the
+ * package as a user installs it (`nghttp2-ts` resolving to this checkout); every block with
+ * `// prints: X` lines is run with ts-node and each X must appear in its output; and no shell
+ * block runs one of our tools by its bare name (that would run Debian's C tool, or nothing).
  */
 import test from 'ava';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,22 +13,60 @@ import { repoRoot, run } from '../interop/harness';
 
 const root = repoRoot();
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const section = /<!-- section:session -->([\s\S]*?)<!-- \/section:session -->/.exec(readme)?.[1] ?? '';
-const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes("from 'nghttp2-ts'"));
+/** Each fenced block of a language, with the README line it starts on. */
+const fenced = (lang: string) =>
+  [...readme.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```', 'gm'))].map((m) => ({
+    code: m[1],
+    line: readme.slice(0, m.index).split('\n').length,
+  }));
+const tsBlocks = fenced('ts');
+const runnable = tsBlocks.filter((b) => b.code.includes('// prints:'));
 
-test('the README session section has runnable examples', (t) => {
-  t.true(blocks.length >= 3, `found ${blocks.length} examples`);
+/** A folder where `nghttp2-ts` and the project's own dependencies resolve as for a user. */
+function userProject(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttp2-ts-readme-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(root, path.join(dir, 'node_modules', 'nghttp2-ts'), 'dir');
+  for (const dep of ['rxjs', '@types']) fs.symlinkSync(path.join(root, 'node_modules', dep), path.join(dir, 'node_modules', dep), 'dir');
+  return dir;
+}
+
+test('the README has TypeScript examples, and runnable ones', (t) => {
+  t.true(tsBlocks.length >= 6, `found ${tsBlocks.length} ts blocks`);
+  t.true(runnable.length >= 4, `found ${runnable.length} runnable blocks`);
 });
 
-blocks.forEach((code, i) => {
-  test(`README session example ${i + 1} runs and prints what it says`, async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttp2-ts-readme-'));
+test('every TypeScript block of the README compiles under strict TypeScript against the package', (t) => {
+  const dir = userProject();
+  try {
+    const files = tsBlocks.map((b) => {
+      const file = path.join(dir, `readme-line-${b.line}.ts`);
+      // Each block is its own module (no shared globals between blocks).
+      fs.writeFileSync(file, /^\s*(import|export)\s/m.test(b.code) ? b.code : `${b.code}\nexport {};\n`);
+      return file;
+    });
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true, noEmit: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16',
+        lib: ['ES2022'], types: ['node'], esModuleInterop: true, skipLibCheck: true,
+      },
+      files,
+    }));
+    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 110_000 });
+    // Name the README line of each error instead of the temp file.
+    const out = (tsc.stdout + tsc.stderr).replace(/\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g, (_m, start, l) => `README.md:${Number(start) + Number(l)}`);
+    t.is(tsc.status, 0, out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+runnable.forEach((b) => {
+  test(`README example at line ${b.line} runs and prints what it says`, async (t) => {
+    const dir = userProject();
     try {
-      // `nghttp2-ts` resolves to this checkout (package.json main: dist/lib/index.js).
-      fs.mkdirSync(path.join(dir, 'node_modules'));
-      fs.symlinkSync(root, path.join(dir, 'node_modules', 'nghttp2-ts'), 'dir');
-      const file = path.join(dir, `example${i + 1}.ts`);
-      fs.writeFileSync(file, code);
+      const file = path.join(dir, `example-${b.line}.ts`);
+      fs.writeFileSync(file, b.code);
       const r = await run(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), file], {
         cwd: root,
         timeoutMs: 60000,
@@ -34,9 +74,33 @@ blocks.forEach((code, i) => {
       });
       t.is(r.code, 0, r.stderr);
       const out = r.stdout.toString();
-      for (const m of code.matchAll(/\/\/ prints: (.*)$/gm)) t.true(out.includes(m[1]), `expected "${m[1]}" in:\n${out}`);
+      for (const m of b.code.matchAll(/\/\/ prints: (.*)$/gm)) t.true(out.includes(m[1]), `expected "${m[1]}" in:\n${out}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('shell blocks run our tools as ./bin/TOOL or npx TOOL, never by a bare name', (t) => {
+  const tools = ['nghttp', 'nghttpd', 'nghttpx', 'h2load', 'deflatehd', 'inflatehd'];
+  const bare = new RegExp(`(^|[|;&(]\\s*|^\\$\\s+)(${tools.join('|')})(\\s|$)`);
+  const offenders: string[] = [];
+  for (const lang of ['sh', 'console', 'bash']) {
+    for (const b of fenced(lang)) {
+      b.code.split('\n').forEach((l, i) => {
+        // In a console block only the `$ ` lines are commands; the rest is output.
+        if (lang === 'console' && !l.startsWith('$ ')) return;
+        const cmd = l.replace(/#.*$/, '');
+        if (bare.test(cmd)) offenders.push(`README.md:${b.line + i + 1}: ${l.trim()}`);
+      });
+    }
+  }
+  t.deepEqual(offenders, []);
+});
+
+test("the README's sniffer is examples/sniffer.ts, with the package's imports", (t) => {
+  const body = (code: string) => code.split('\n').filter((l) => !/^import /.test(l)).join('\n').trim();
+  const block = tsBlocks.find((b) => b.code.includes('A custom HTTP/2 sniffer from the layers'));
+  t.truthy(block);
+  t.is(body(block!.code), body(fs.readFileSync(path.join(root, 'examples/sniffer.ts'), 'utf8')));
 });
