@@ -4,7 +4,8 @@
  * knows about streams or observables.
  */
 import { Transform, TransformOptions } from 'stream';
-import { Observable, OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { rxjs } from '../lib/lazy';
 import type { Stage, StageFactory } from '../lib/protocol/stage';
 
 /** Options for `toTransform`: whether each side carries bytes or objects. */
@@ -58,7 +59,7 @@ export function toTransform<I, O>(factory: StageFactory<I, O> | Stage<I, O>, opt
  */
 export function toOperator<I, O>(factory: StageFactory<I, O>): OperatorFunction<I, O> {
   return (source) =>
-    new Observable<O>((subscriber) => {
+    new (rxjs().Observable)<O>((subscriber) => {
       const stage = factory();
       const emit = (o: O) => subscriber.next(o);
       return source.subscribe({

@@ -4,7 +4,8 @@
  * verification result for the caller to report (nghttp warns and continues).
  */
 import * as net from 'net';
-import * as tls from 'tls';
+import type * as tls from 'tls';
+import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';
 import type { HeaderField } from '../protocol/frame/types';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
@@ -120,7 +121,7 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
     };
     if (isTls) {
       const servername = opts.servername === false ? '' : opts.servername ?? u.hostname.replace(/^\[|\]$/g, '');
-      const t = tls.connect({
+      const t = loadTls().connect({
         ...opts.tlsOptions,
         host,
         port,

@@ -6,7 +6,8 @@
  */
 import { EventEmitter } from 'events';
 import type { Duplex } from 'stream';
-import { Observable, Subject } from 'rxjs';
+import type { Observable, Subject } from 'rxjs';
+import { rxjs } from '../lazy';
 import { Session } from '../protocol/session/session';
 import type { SessionOptions, SessionEvent } from '../protocol/session/session';
 import type { HeaderField } from '../protocol/frame/types';
@@ -156,7 +157,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   /** Every session event as an Observable (hot; completes when the connection closes). */
   get events$(): Observable<SessionEvent> {
     if (!this.subject) {
-      this.subject = new Subject<SessionEvent>();
+      this.subject = new (rxjs().Subject)<SessionEvent>();
       if (this.closed) this.subject.complete();
     }
     return this.subject.asObservable();

@@ -5,7 +5,8 @@
  * preface nor an HTTP/1.1 request line get GOAWAY(PROTOCOL_ERROR) and the connection closes.
  */
 import * as net from 'net';
-import * as tls from 'tls';
+import type * as tls from 'tls';
+import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
 import { encodeFrame } from '../protocol/frame/encode';
@@ -295,7 +296,7 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
 
   let server: net.Server;
   if (opts.tls) {
-    server = tls.createServer({ ...opts.tls, ALPNProtocols: ALPN }, (socket) => {
+    server = loadTls().createServer({ ...opts.tls, ALPNProtocols: ALPN }, (socket) => {
       if (opts.acceptTlsSocket && !opts.acceptTlsSocket(socket)) {
         socket.destroy();
         return;

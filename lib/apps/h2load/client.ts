@@ -6,7 +6,7 @@
  * dialed here; HTTP/1.1 (--h1, -p http/1.1, ALPN http/1.1) is http1-client.ts.
  */
 import * as net from 'net';
-import * as tls from 'tls';
+import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
@@ -130,7 +130,7 @@ export class Client {
     };
     if (t.scheme === 'https') {
       const servername = t.host;
-      const ts = tls.connect({
+      const ts = loadTls().connect({
         ...(t.unixPath ? { path: t.unixPath } : { host: t.connectHost, port: t.connectPort }),
         servername: net.isIP(servername) ? undefined : servername,
         ALPNProtocols: cfg.npnList,

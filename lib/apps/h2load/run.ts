@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import { workerThreads } from '../../lazy';
 import { packageVersion } from '../common/version';
 import { H2loadConfig, resolveTarget, Target, urisFromText, UsageError } from './options';
 import { formatSummary, mergeStats, processTimeStats, WorkerStats } from './stats';
@@ -121,7 +121,7 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
 
 function runThread(init: WorkerInit, write: (text: string) => void): Promise<WorkerStats> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(path.join(__dirname, 'thread.js'), { workerData: init });
+    const w = new (workerThreads().Worker)(path.join(__dirname, 'thread.js'), { workerData: init });
     let done = false;
     w.on('message', (m: ThreadMessage) => {
       if (m.type === 'out') write(m.text);

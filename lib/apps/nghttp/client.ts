@@ -5,7 +5,6 @@
  */
 import * as dns from 'dns';
 import * as fs from 'fs';
-import * as zlib from 'zlib';
 import type { Duplex } from 'stream';
 import { connect, UpgradeFailedError, AlpnError } from '../../transport/client';
 import type { TlsInfo } from '../../transport/client';
@@ -23,13 +22,14 @@ import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
 import type { BuiltRequest } from './headers';
 import { PlanQueue } from './plan-queue';
 import { anchorPriorities, resourcePriority, ResourceType, uriPriority } from './priority';
-import { AssetParser } from './assets';
+import type { AssetParser } from './assets';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
 import { ConnectionTiming, nowMicros, RequestRecord } from './records';
 import { formatStats } from './stats';
 import { formatHar } from './har';
 import { packageVersion } from '../common/version';
+import { zlib } from '../../lazy';
 
 /** Where the engine reads and writes. */
 export interface NghttpIO {
@@ -663,7 +663,12 @@ class ConnectionRun {
       l.inflate = ce;
       l.compressed = [];
     }
-    if (this.o.getAssets && l.level === 0) l.assets = new AssetParser(rec.uri);
+    if (this.o.getAssets && l.level === 0) {
+      // htmlparser2 (~20 modules) is loaded only by -a runs: start-up is most of a one-shot fetch.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { AssetParser: Parser } = require('./assets') as typeof import('./assets');
+      l.assets = new Parser(rec.uri);
+    }
   }
 
   private onPushPromise(promisedId: number, headers: HeaderField[]): void {
@@ -754,11 +759,11 @@ class ConnectionRun {
       l.compressed = undefined;
       let out: Buffer;
       try {
-        out = l.inflate === 'gzip' ? zlib.gunzipSync(all) : (() => {
+        out = l.inflate === 'gzip' ? zlib().gunzipSync(all) : (() => {
           try {
-            return zlib.inflateSync(all);
+            return zlib().inflateSync(all);
           } catch {
-            return zlib.inflateRawSync(all);
+            return zlib().inflateRawSync(all);
           }
         })();
       } catch (e) {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
+import { zlib } from '../../lazy';
 import type { HeaderField } from '../../protocol/frame/types';
 
 /**
@@ -233,7 +233,7 @@ export class StaticSite {
     let body = this.pages.get(key);
     if (!body) {
       const html = Buffer.from(errorPageHtml(status, reason, this.config.serverName, this.config.port));
-      body = gzip ? zlib.gzipSync(html) : html;
+      body = gzip ? zlib().gzipSync(html) : html;
       this.pages.set(key, body);
     }
     // As the reference: `trailer` right after `date`, and content-length even with --no-content-length.
