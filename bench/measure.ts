@@ -78,24 +78,32 @@ export interface Measured {
 export function measure(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Measured> {
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve, reject) => {
-    const child = execFile(GNU_TIME, ['-f', '%e %U %S %M', '-o', out, ...argv], { maxBuffer: 1 << 26, timeout: opts.timeoutMs ?? 600000, encoding: 'latin1' }, (err, stdout) => {
-      let t: number[];
-      try {
-        t = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-        fs.rmSync(out, { force: true });
-      } catch {
-        reject(err ?? new Error(`no timing for ${argv.join(' ')}`));
-        return;
-      }
-      resolve({ wall: t[0], cpu: t[1] + t[2], rssMB: t[3] / 1024, stdout, code: err ? ((err as { code?: number }).code ?? null) : 0 });
-    });
+    const child = execFile(
+      GNU_TIME,
+      ['-f', '%e %U %S %M', '-o', out, ...argv],
+      { maxBuffer: 1 << 26, timeout: opts.timeoutMs ?? 600000, encoding: 'latin1' },
+      (err, stdout) => {
+        let t: number[];
+        try {
+          t = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+          fs.rmSync(out, { force: true });
+        } catch {
+          reject(err ?? new Error(`no timing for ${argv.join(' ')}`));
+          return;
+        }
+        resolve({ wall: t[0], cpu: t[1] + t[2], rssMB: t[3] / 1024, stdout, code: err ? ((err as { code?: number }).code ?? null) : 0 });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
 /** The machine's state, to print next to the ratios (they are what counts on a shared machine). */
 export function machineLine(): string {
-  return `${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
+  return `${os.cpus().length} CPUs, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}, Node ${process.version}`;
 }
 
 /** Preconditions: the C tools and GNU time; a message and false when one is missing. */

@@ -57,7 +57,11 @@ async function main(): Promise<void> {
     ['deflatehd (1 case)', () => timeRun(ours('deflatehd'), { input: '{"cases":[{"headers":[{":method":"GET"}]}]}' })],
     ['inflatehd (1 case)', () => timeRun(ours('inflatehd'), { input: '{"cases":[{"wire":"82"}]}' })],
     ['nghttpd: listening', () => timeRun([...ours('nghttpd'), '--no-tls', '-a', '127.0.0.1', '0'], { ready: /listen/ })],
-    ['nghttpx: listening', () => timeRun([...ours('nghttpx'), '--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${server.port}`], { ready: /Listening on/ })],
+    [
+      'nghttpx: listening',
+      () =>
+        timeRun([...ours('nghttpx'), '--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${server.port}`], { ready: /Listening on/ }),
+    ],
   ];
   const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
   try {
@@ -71,7 +75,9 @@ async function main(): Promise<void> {
   const bareMed = median(bare);
   const bareMin = Math.min(...bare);
   console.log(`start-up, ${rounds} interleaved rounds; ${machineLine()}\n`);
-  console.log(`${'run'.padEnd(20)} ${'median s'.padStart(9)} ${'best s'.padStart(8)}  ${'median - node'.padStart(14)} ${'best - node'.padStart(12)}  (target <= 0.080)`);
+  console.log(
+    `${'run'.padEnd(20)} ${'median s'.padStart(9)} ${'best s'.padStart(8)}  ${'median - node'.padStart(14)} ${'best - node'.padStart(12)}  (target <= 0.080)`,
+  );
   for (const [name] of runs) {
     const t = times.get(name)!;
     const med = median(t);
