@@ -16,17 +16,35 @@ import { chunksOf, FuzzTarget, InvariantError } from './target';
 /** Most dataToSend() calls per input (a session that never stops producing bytes is a hang). */
 const MAX_DRAINS = 10000;
 
+/**
+ * The session's set-up, picked by the input's last octet (so mutation moves an input between
+ * them): 0 plain; 1 small limits (one stream, no window, no dynamic table, a 200-octet header
+ * list cap) and outbound padding; 2 RFC 8441 extended CONNECT on and push off; 3 an h2c
+ * upgrade first (stream 1 opened by HTTP/1.1 Upgrade, RFC 7540 section 3.2).
+ */
+function profileOf(input: Buffer): number {
+  return input.length ? input[input.length - 1] & 3 : 0;
+}
+
 function drive(role: 'client' | 'server', input: Buffer): void {
   let now = 1_000_000;
   const todo: SessionEvent[] = [];
   let internal: Error | undefined;
+  const profile = profileOf(input);
   // The frame printer of nghttp -v (text, on the client) and nghttpd's JSON trace (on the
   // server) sees every frame the session accepts or sends, as in the tools.
   const printer = new FramePrinter({ write: () => undefined, now: () => now, json: role === 'server' });
+  const settings = profile === 1
+    ? { initialWindowSize: 0, maxConcurrentStreams: 1, headerTableSize: 0, maxHeaderListSize: 200 }
+    : profile === 2
+      ? { initialWindowSize: 1024, enableConnectProtocol: true, enablePush: false }
+      : { initialWindowSize: 1024, maxFrameSize: 16384, maxConcurrentStreams: 8, headerTableSize: 1024 };
   const session = new Session({
     role,
     now: () => now,
-    settings: { initialWindowSize: 1024, maxFrameSize: 16384, maxConcurrentStreams: 8, headerTableSize: 1024 },
+    settings,
+    padding: profile === 1 ? { upTo: 64 } : undefined,
+    connectionWindowSize: profile === 1 ? 1 << 20 : undefined,
     onEvent: (ev) => {
       if (ev.type === 'frameReceived') printer.received(ev.frame, { headers: ev.headers, category: ev.category });
       else if (ev.type === 'frameSent') printer.sent(ev.frame, { headers: ev.headers, category: ev.category });
@@ -35,6 +53,12 @@ function drive(role: 'client' | 'server', input: Buffer): void {
           ev.type === 'pushPromiseReceived' || ev.type === 'streamEnded') todo.push(ev);
     },
   });
+  if (profile === 3) {
+    // HTTP2-Settings of the Upgrade request: ENABLE_PUSH 0, INITIAL_WINDOW_SIZE 4096.
+    const payload = Buffer.from('000200000000000400001000', 'hex');
+    session.upgrade(role === 'server' ? payload : session.settingsPayload(),
+      [[':method', 'GET'], [':scheme', 'http'], [':authority', 'fuzz'], [':path', '/']], true);
+  }
   const act = (fn: () => void) => {
     try {
       fn();
@@ -44,7 +68,7 @@ function drive(role: 'client' | 'server', input: Buffer): void {
       if (!(err instanceof ApiMisuseError)) throw err;
     }
   };
-  if (role === 'client') {
+  if (role === 'client' && profile !== 3) {
     act(() => session.request([[':method', 'GET'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/']], { endStream: true }));
     act(() => {
       const id = session.request([[':method', 'POST'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/up']]);
