@@ -178,6 +178,17 @@ function optionSeeds(): void {
   for (const [name, text] of seeds) write('nghttpx-options', name, Buffer.from(text, 'utf8'));
 }
 
+function hpackToolSeeds(): void {
+  // The first octet picks the tool (see fuzz/targets/hpack-tools.ts).
+  const seeds: [string, number, string][] = [
+    ['inflate', 0, '{"cases":[{"wire":"82864188f439ce75c875fa5784"},{"wire":"3fe11f8286","header_table_size":4096}]}'],
+    ['inflate-dump', 1, '{"cases":[{"seq":0,"wire":"400a637573746f6d2d6b65790d637573746f6d2d686561646572"}]}'],
+    ['deflate', 2, '{"cases":[{"headers":[{":method":"GET"},{":path":"/"},{"cookie":"a=b"}]},{"headers":[{"x-a":"\\u00e9"}]}]}'],
+    ['deflate-text', 3, ':method: GET\r\n:path: /index.html\r\nuser-agent: curl\r\n\r\n:status: 200\ncontent-type: text/html\n'],
+  ];
+  for (const [name, mode, text] of seeds) write('hpack-tools', name, Buffer.concat([Buffer.from([mode]), Buffer.from(text, 'utf8')]));
+}
+
 function main(): void {
   fs.rmSync(path.join(repoRoot(), 'fuzz', 'corpus'), { recursive: true, force: true });
   sessionSeeds();
@@ -185,6 +196,7 @@ function main(): void {
   hpackSeeds();
   http1Seeds();
   optionSeeds();
+  hpackToolSeeds();
   for (const t of fs.readdirSync(path.join(repoRoot(), 'fuzz', 'corpus'))) {
     const dir = corpusDir(t);
     const files = fs.readdirSync(dir);

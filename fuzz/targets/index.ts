@@ -21,6 +21,7 @@ export const TARGETS: readonly TargetEntry[] = [
   { name: 'session-client', module: './session', exportName: 'clientTarget' },
   { name: 'http1', module: './http1', exportName: 'target' },
   { name: 'nghttpx-options', module: './nghttpx-options', exportName: 'target' },
+  { name: 'hpack-tools', module: './hpack-tools', exportName: 'target' },
   { name: 'selftest-crash', module: './selftest', exportName: 'crashTarget', hidden: true },
   { name: 'selftest-hang', module: './selftest', exportName: 'hangTarget', hidden: true },
 ];
