@@ -39,7 +39,7 @@ export const CTRL_CAPACITY = 1 << 20;
 export type LoopMessage =
   | { type: 'crash'; input: Uint8Array; name: string; message: string; stack: string; signature: string }
   | { type: 'progress'; execs: number; covered: number; corpus: number; ms: number }
-  | { type: 'done'; execs: number; crashes: number; covered: number; sites: number; corpus: number; ms: number };
+  | { type: 'done'; execs: number; crashes: number; covered: number; sites: number; corpus: number; ms: number; slowestMs: number; slowestLen: number };
 
 // AFL's hit-count buckets: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128-255, one bit each.
 const BUCKET = new Uint8Array(256);
@@ -68,6 +68,8 @@ function main(cfg: LoopConfig): void {
   let execs = 0;
   let crashes = 0;
   let covered = 0;
+  let slowestMs = 0;
+  let slowestLen = 0;
   Error.stackTraceLimit = 0;
   counters.fill(0);
   Atomics.store(ctrl, CTRL_PHASE, 1);
@@ -80,8 +82,14 @@ function main(cfg: LoopConfig): void {
     Atomics.add(ctrl, CTRL_SEQ, 1);
     execs++;
     let crashed = false;
+    const t0 = performance.now();
     try {
       target.run(input);
+      const took = performance.now() - t0;
+      if (took > slowestMs) {
+        slowestMs = took;
+        slowestLen = input.length;
+      }
     } catch (first) {
       crashed = true;
       crashes++;
@@ -148,7 +156,7 @@ function main(cfg: LoopConfig): void {
     }
   }
   Atomics.store(ctrl, CTRL_PHASE, 2);
-  parentPort!.postMessage({ type: 'done', execs, crashes, covered, sites: siteCount(), corpus: corpus.length, ms: Date.now() - started } satisfies LoopMessage);
+  parentPort!.postMessage({ type: 'done', execs, crashes, covered, sites: siteCount(), corpus: corpus.length, ms: Date.now() - started, slowestMs, slowestLen } satisfies LoopMessage);
 }
 
 if (parentPort && workerData) main(workerData as LoopConfig);

@@ -84,7 +84,8 @@ function fuzzOne(cfg: Omit<LoopConfig, 'ctrl'>, timeoutMs: number): Promise<Outc
       } else if (m.type === 'done') {
         crashes = m.crashes;
         process.stderr.write(`${cfg.target}: ${m.covered} of ${m.sites} blocks reached, corpus ${m.corpus}, ` +
-          `${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.execs / Math.max(m.ms / 1000, 0.001))} inputs/s\n`);
+          `${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.execs / Math.max(m.ms / 1000, 0.001))} inputs/s, ` +
+          `slowest input ${m.slowestMs.toFixed(1)} ms (${m.slowestLen} octets)\n`);
         finish({ execs: m.execs, crashes: m.crashes, hung: false });
       }
     });
