@@ -2,7 +2,7 @@
  * deflatehd's command line: flags -> DeflateOptions -> the engine (lib/apps/hpack-tools);
  * exit 0 when every case was encoded, 1 on a bad flag or any bad case.
  */
-import { launch } from '../lib/apps/common/cli';
+import { launch, stdinIsReadable } from '../lib/apps/common/cli';
 import { versionText } from '../lib/apps/common/version';
 import { DEFLATE_HELP, parseDeflateArgs } from '../lib/apps/hpack-tools/options';
 import { runDeflatehd } from '../lib/apps/hpack-tools/deflate';
@@ -18,5 +18,6 @@ launch('deflatehd', async () => {
     return 0;
   }
   if (parsed.kind !== 'run') return 1;
+  stdinIsReadable('deflatehd');
   return runDeflatehd(parsed.options, process.stdin, process.stdout, (line) => process.stderr.write(`deflatehd: ${line}\n`));
 });

@@ -108,6 +108,7 @@ async function main(): Promise<number | Service> {
       printListen: opts.workers > 1 ? false : undefined,
     });
   } catch (e) {
+    if (e instanceof ToolError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new ToolError(`could not listen on ${opts.address ?? '*'}:${opts.port}: ${err.code ?? err.message}`);
   }

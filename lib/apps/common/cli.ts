@@ -4,6 +4,7 @@
  * ends quietly, the exit waits for stdout to drain, and signals mean what they mean to the C
  * tools, except that none opens Node's inspector and SIGTERM/SIGINT stop a server gracefully.
  */
+import * as fs from 'fs';
 import { UsageError } from './units';
 
 /** A long-running tool (a server): what the launcher stops on SIGTERM/SIGINT. */
@@ -69,6 +70,21 @@ function describe(err: unknown): { line: string; internal: boolean } {
   }
   const message = e instanceof Error ? e.message : String(err);
   return { line: `internal error: ${message} (NGHTTP2_TS_DEBUG=1 shows the stack; please report it)`, internal: true };
+}
+
+/**
+ * For a tool that reads its input from stdin: a directory on stdin (`tool < dir/`) reads as
+ * nothing at all, so say what it is; on a terminal, say what is awaited (Ctrl-D ends it).
+ */
+export function stdinIsReadable(tool: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.fstatSync(0);
+  } catch {
+    return; // no stdin at all: the read reports it
+  }
+  if (st.isDirectory()) throw new ToolError('stdin is a directory; give the input as a file or a pipe (tool < FILE)');
+  if (process.stdin.isTTY) process.stderr.write(`${tool}: reading the input from the terminal; end it with Ctrl-D (see '${tool} --help')\n`);
 }
 
 /** Append `Try 'tool --help'.` to a usage error, in the same line. */

@@ -131,6 +131,10 @@ export function jsonCasesStage(report: ProblemReport): Stage<Buffer, InputCase> 
     },
     end(emit) {
       const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') {
+        report.add(null, 'no input: expected a JSON document {"cases": [...]} on stdin (the input is empty)');
+        return;
+      }
       let doc: unknown;
       try {
         doc = JSON.parse(text);
@@ -138,8 +142,7 @@ export function jsonCasesStage(report: ProblemReport): Stage<Buffer, InputCase> 
         const msg = (err as Error).message.replace(/\s+/g, ' ');
         const m = /at position (\d+)/.exec(msg);
         const at = m ? Number(m[1]) : jsonErrorOffset(text);
-        const where = text.trim() === '' ? ' (the input is empty)' : ` (${lineColumn(text, at)})`;
-        report.add(null, `invalid JSON input: ${msg}${where}`);
+        report.add(null, `invalid JSON input: ${msg} (${lineColumn(text, at)})`);
         return;
       }
       if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as { cases?: unknown }).cases)) {

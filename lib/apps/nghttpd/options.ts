@@ -135,6 +135,7 @@ export function parseTrailer(text: string, option = '--trailer'): [string, strin
 function readableFile(file: string, what: string): string {
   try {
     const st = fs.statSync(file);
+    if (st.isDirectory()) throw new UsageError(`${what}: '${file}' is a directory, not a regular file`);
     if (!st.isFile()) throw new UsageError(`${what}: '${file}' is not a regular file`);
     fs.accessSync(file, fs.constants.R_OK);
   } catch (e) {

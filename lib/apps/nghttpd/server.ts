@@ -8,6 +8,7 @@ import type { AddressInfo } from 'net';
 import type { TlsOptions, TLSSocket } from 'tls';
 import { listen, Http2Listener, AcceptInfo } from '../../transport/server';
 import type { Http2Connection } from '../../transport/connection';
+import { loadKeyAndCert } from '../common/tls-files';
 import type { Http2Stream } from '../../transport/stream';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FramePrinter, latin1Writer } from '../printer/printer';
@@ -67,10 +68,8 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
 
   let tlsOpts: TlsOptions | undefined;
   if (!opts.noTls) {
-    tlsOpts = {
-      key: fs.readFileSync(opts.privateKeyFile!),
-      cert: fs.readFileSync(opts.certFile!),
-    };
+    // Checked here, before listening: a swapped or mismatched pair is one clear line, not an OpenSSL code.
+    tlsOpts = { ...loadKeyAndCert(opts.privateKeyFile!, opts.certFile!, { key: '<PRIVATE_KEY>', cert: '<CERT>' }) };
     if (opts.verifyClient) {
       tlsOpts.requestCert = true;
       tlsOpts.rejectUnauthorized = false;

@@ -107,7 +107,7 @@ test('deflatehd: invalid JSON is reported with its line and column; stdout is st
   t.deepEqual(JSON.parse(r.stdout), { cases: [] });
   const empty = await run('deflatehd', [], '');
   t.is(empty.code, 1);
-  t.regex(empty.stderr, /input is empty/);
+  t.regex(empty.stderr, /no input: expected a JSON document/);
   t.deepEqual(JSON.parse(empty.stdout), { cases: [] });
 });
 
@@ -237,11 +237,34 @@ tv('inflatehd --verify: a tampered story fails with <dir>/story_NN#seqno named; 
     t.regex(r.stderr, /bad-impl\/story_01#0: COMPRESSION_ERROR: index 62 is out of range/);
     t.regex(r.stderr, /bad-impl\/story_01#1: not decoded/);
     t.regex(r.stderr, /bad-impl\/story_02: cannot read the story/);
-    t.regex(r.stderr, /bad-impl\/story_03: cannot read the story: ENOENT/);
+    t.regex(r.stderr, /--verify: '[^']*bad-impl\/story_03\.json' does not exist/);
     const row = r.stdout.split('\n').find((l) => l.startsWith('bad-impl'))!.trim().split(/\s+/);
-    const cases = story.cases.length + 2 + 1 + 1;
-    t.deepEqual(row.slice(1), ['4', String(cases), String(story.cases.length - 1), '5']);
+    const cases = story.cases.length + 2 + 1;
+    t.deepEqual(row.slice(1), ['3', String(cases), String(story.cases.length - 1), '4']);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('errors a new user meets: --verify on a missing path, a directory on stdin, --version', async (t) => {
+  const v = await run('inflatehd', ['--verify', '/nonexistent-story-dir']);
+  t.is(v.code, 1);
+  t.is(v.stderr, "inflatehd: --verify: '/nonexistent-story-dir' does not exist\n");
+  t.is(v.stdout, '', 'no table for stories that are not there');
+  const dir = await new Promise<Run>((resolve, reject) => {
+    const child = spawn(path.join(ROOT, 'bin', 'deflatehd'), [], { stdio: [fs.openSync(os.tmpdir(), 'r'), 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  t.is(dir.code, 1);
+  t.regex(dir.stderr, /^deflatehd: stdin is a directory/);
+  for (const tool of ['deflatehd', 'inflatehd'] as const) {
+    const r = await run(tool, ['--version']);
+    t.is(r.code, 0);
+    t.regex(r.stdout, new RegExp(`^${tool} nghttp2-ts/\\d+\\.\\d+\\.\\d+`));
   }
 });
