@@ -10,6 +10,7 @@ import { connect, UpgradeFailedError, AlpnError } from '../../transport/client';
 import type { TlsInfo } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
+import { loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { DEFAULT_INITIAL_WINDOW_SIZE, FrameType } from '../../protocol/frame/constants';
 import type { HeaderField, PrioritySpec, WindowUpdateFrame } from '../../protocol/frame/types';
@@ -285,8 +286,7 @@ class ConnectionRun {
         connectHost: address,
         connectPort: first.port,
         rejectUnauthorized: false,
-        cert: o.cert ? fs.readFileSync(o.cert) : undefined,
-        key: o.key ? fs.readFileSync(o.key) : undefined,
+        ...(o.cert && o.key ? loadKeyAndCert(o.key, o.cert, { key: '--key', cert: '--cert' }) : {}),
         alpnProtocols: ['h2'],
         // -t also bounds connecting (TCP, TLS, Upgrade); the transport's own default otherwise.
         timeout: o.timeout > 0 ? o.timeout : undefined,
@@ -804,9 +804,11 @@ export async function runNghttp(o: NghttpOptions, io: NghttpIO): Promise<NghttpR
       return { total: 0, processed: 0, exitCode: 1, records: [] };
     }
   }
-  for (const f of [o.cert, o.key]) {
-    if (f !== undefined && !fs.existsSync(f)) {
-      io.stderr.write(`[ERROR] Could not read ${f}: no such file\n`);
+  if (o.cert !== undefined && o.key !== undefined) {
+    try {
+      loadKeyAndCert(o.key, o.cert, { key: '--key', cert: '--cert' });
+    } catch (e) {
+      io.stderr.write(`[ERROR] ${(e as Error).message}\n`);
       return { total: 0, processed: 0, exitCode: 1, records: [] };
     }
   }

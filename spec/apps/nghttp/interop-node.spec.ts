@@ -321,7 +321,7 @@ test('--cert/--key present a client certificate; --color colours the trace', asy
     t.true(r.stdout.includes('\x1b['), 'ANSI colour codes');
     const missing = await runOurs(['-y', '--cert', '/nonexistent.pem', '--key', '/nonexistent.key', `https://127.0.0.1:${port}/`]);
     t.is(missing.code, 1);
-    t.regex(missing.stderr, /Could not read \/nonexistent\.pem/);
+    t.regex(missing.stderr, /--key: '\/nonexistent\.key' does not exist/);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
