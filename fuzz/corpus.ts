@@ -36,5 +36,8 @@ export function loadTarget(name: string): FuzzTarget {
 export function loadSeeds(name: string): Buffer[] {
   const dir = corpusDir(name);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f)));
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f)));
 }

@@ -47,8 +47,12 @@ function transformer(ctx: ts.TransformationContext): ts.Transformer<ts.SourceFil
   const visit = (node: ts.Node): ts.Node => {
     const n = ts.visitEachChild(node, visit, ctx);
     if (ts.isIfStatement(n)) {
-      return f.updateIfStatement(n, n.expression, countedBlock(f, n.thenStatement),
-        n.elseStatement && ts.isIfStatement(n.elseStatement) ? n.elseStatement : countedBlock(f, n.elseStatement));
+      return f.updateIfStatement(
+        n,
+        n.expression,
+        countedBlock(f, n.thenStatement),
+        n.elseStatement && ts.isIfStatement(n.elseStatement) ? n.elseStatement : countedBlock(f, n.elseStatement),
+      );
     }
     if (ts.isConditionalExpression(n)) {
       return f.updateConditionalExpression(n, n.condition, n.questionToken, counted(f, n.whenTrue), n.colonToken, counted(f, n.whenFalse));
@@ -63,23 +67,52 @@ function transformer(ctx: ts.TransformationContext): ts.Transformer<ts.SourceFil
     if (ts.isCaseClause(n)) return f.updateCaseClause(n, n.expression, [bumpStatement(f), ...n.statements]);
     if (ts.isDefaultClause(n)) return f.updateDefaultClause(n, [bumpStatement(f), ...n.statements]);
     if (ts.isForStatement(n)) return f.updateForStatement(n, n.initializer, n.condition, n.incrementor, countedBlock(f, n.statement));
-    if (ts.isForOfStatement(n)) return f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, countedBlock(f, n.statement));
+    if (ts.isForOfStatement(n))
+      return f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, countedBlock(f, n.statement));
     if (ts.isForInStatement(n)) return f.updateForInStatement(n, n.initializer, n.expression, countedBlock(f, n.statement));
     if (ts.isWhileStatement(n)) return f.updateWhileStatement(n, n.expression, countedBlock(f, n.statement));
     if (ts.isDoStatement(n)) return f.updateDoStatement(n, countedBlock(f, n.statement), n.expression);
     if (ts.isCatchClause(n)) return f.updateCatchClause(n, n.variableDeclaration, countedBlock(f, n.block));
     if (ts.isFunctionDeclaration(n) && n.body) {
-      return f.updateFunctionDeclaration(n, n.modifiers, n.asteriskToken, n.name, n.typeParameters, n.parameters, n.type, countedBlock(f, n.body));
+      return f.updateFunctionDeclaration(
+        n,
+        n.modifiers,
+        n.asteriskToken,
+        n.name,
+        n.typeParameters,
+        n.parameters,
+        n.type,
+        countedBlock(f, n.body),
+      );
     }
     if (ts.isFunctionExpression(n)) {
-      return f.updateFunctionExpression(n, n.modifiers, n.asteriskToken, n.name, n.typeParameters, n.parameters, n.type, countedBlock(f, n.body));
+      return f.updateFunctionExpression(
+        n,
+        n.modifiers,
+        n.asteriskToken,
+        n.name,
+        n.typeParameters,
+        n.parameters,
+        n.type,
+        countedBlock(f, n.body),
+      );
     }
     if (ts.isArrowFunction(n)) {
       const body = ts.isBlock(n.body) ? countedBlock(f, n.body) : counted(f, n.body);
       return f.updateArrowFunction(n, n.modifiers, n.typeParameters, n.parameters, n.type, n.equalsGreaterThanToken, body);
     }
     if (ts.isMethodDeclaration(n) && n.body) {
-      return f.updateMethodDeclaration(n, n.modifiers, n.asteriskToken, n.name, n.questionToken, n.typeParameters, n.parameters, n.type, countedBlock(f, n.body));
+      return f.updateMethodDeclaration(
+        n,
+        n.modifiers,
+        n.asteriskToken,
+        n.name,
+        n.questionToken,
+        n.typeParameters,
+        n.parameters,
+        n.type,
+        countedBlock(f, n.body),
+      );
     }
     if (ts.isConstructorDeclaration(n) && n.body) {
       // A derived constructor must call super() before anything touches `this`; a counter
@@ -98,11 +131,26 @@ function transformer(ctx: ts.TransformationContext): ts.Transformer<ts.SourceFil
     const out = ts.visitEachChild(sf, visit, ctx);
     // `var __fzc = globalThis.__fzc;` after the directive prologue ("use strict" must stay first).
     let k = 0;
-    while (k < out.statements.length && ts.isExpressionStatement(out.statements[k]) && ts.isStringLiteral((out.statements[k] as ts.ExpressionStatement).expression)) k++;
-    const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(GLOBAL_NAME, undefined, undefined,
-        f.createPropertyAccessExpression(f.createIdentifier('globalThis'), GLOBAL_NAME)),
-    ], ts.NodeFlags.None));
+    while (
+      k < out.statements.length &&
+      ts.isExpressionStatement(out.statements[k]) &&
+      ts.isStringLiteral((out.statements[k] as ts.ExpressionStatement).expression)
+    )
+      k++;
+    const decl = f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList(
+        [
+          f.createVariableDeclaration(
+            GLOBAL_NAME,
+            undefined,
+            undefined,
+            f.createPropertyAccessExpression(f.createIdentifier('globalThis'), GLOBAL_NAME),
+          ),
+        ],
+        ts.NodeFlags.None,
+      ),
+    );
     return f.updateSourceFile(out, [...out.statements.slice(0, k), decl, ...out.statements.slice(k)]);
   };
 }

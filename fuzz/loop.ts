@@ -39,11 +39,22 @@ export const CTRL_CAPACITY = 1 << 20;
 export type LoopMessage =
   | { type: 'crash'; input: Uint8Array; name: string; message: string; stack: string; signature: string }
   | { type: 'progress'; execs: number; covered: number; corpus: number; ms: number }
-  | { type: 'done'; execs: number; crashes: number; covered: number; sites: number; corpus: number; ms: number; slowestMs: number; slowestLen: number };
+  | {
+      type: 'done';
+      execs: number;
+      crashes: number;
+      covered: number;
+      sites: number;
+      corpus: number;
+      ms: number;
+      slowestMs: number;
+      slowestLen: number;
+    };
 
 // AFL's hit-count buckets: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128-255, one bit each.
 const BUCKET = new Uint8Array(256);
-for (let c = 1; c < 256; c++) BUCKET[c] = c === 1 ? 1 : c === 2 ? 2 : c === 3 ? 4 : c < 8 ? 8 : c < 16 ? 16 : c < 32 ? 32 : c < 128 ? 64 : 128;
+for (let c = 1; c < 256; c++)
+  BUCKET[c] = c === 1 ? 1 : c === 2 ? 2 : c === 3 ? 4 : c < 8 ? 8 : c < 16 ? 16 : c < 32 ? 32 : c < 128 ? 64 : 128;
 
 function signatureOf(err: unknown): string {
   if (!(err instanceof Error)) return `non-Error ${typeof err}`;
@@ -107,7 +118,14 @@ function main(cfg: LoopConfig): void {
       if (!seen.has(signature)) {
         seen.add(signature);
         const e = err instanceof Error ? err : new Error(String(err));
-        parentPort!.postMessage({ type: 'crash', input: new Uint8Array(input), name: e.name, message: e.message, stack: e.stack ?? '', signature } satisfies LoopMessage);
+        parentPort!.postMessage({
+          type: 'crash',
+          input: new Uint8Array(input),
+          name: e.name,
+          message: e.message,
+          stack: e.stack ?? '',
+          signature,
+        } satisfies LoopMessage);
       }
     }
     let fresh = false;
@@ -156,7 +174,17 @@ function main(cfg: LoopConfig): void {
     }
   }
   Atomics.store(ctrl, CTRL_PHASE, 2);
-  parentPort!.postMessage({ type: 'done', execs, crashes, covered, sites: siteCount(), corpus: corpus.length, ms: Date.now() - started, slowestMs, slowestLen } satisfies LoopMessage);
+  parentPort!.postMessage({
+    type: 'done',
+    execs,
+    crashes,
+    covered,
+    sites: siteCount(),
+    corpus: corpus.length,
+    ms: Date.now() - started,
+    slowestMs,
+    slowestLen,
+  } satisfies LoopMessage);
 }
 
 if (parentPort && workerData) main(workerData as LoopConfig);

@@ -32,7 +32,11 @@ const INTERESTING_32 = [0, 1, 0x3fff, 0x4000, 0x4001, 0xffff, 0x10000, 0xffffff,
 export class Mutator {
   private readonly dict: Buffer[];
 
-  constructor(private readonly rng: Rng, private readonly maxLen: number, dictionary: readonly (string | Buffer)[] = []) {
+  constructor(
+    private readonly rng: Rng,
+    private readonly maxLen: number,
+    dictionary: readonly (string | Buffer)[] = [],
+  ) {
     this.dict = dictionary.map((d) => (typeof d === 'string' ? Buffer.from(d, 'latin1') : d)).filter((d) => d.length > 0);
   }
 
@@ -70,7 +74,8 @@ export class Mutator {
       case 5: // interesting byte
         buf[rng.below(len)] = INTERESTING_8[rng.below(INTERESTING_8.length)];
         return buf;
-      case 6: { // interesting 16/24/32-bit value, big-endian (the wire order of HTTP/2)
+      case 6: {
+        // interesting 16/24/32-bit value, big-endian (the wire order of HTTP/2)
         const width = 2 + rng.below(3);
         if (len < width) return buf;
         const at = rng.below(len - width + 1);
@@ -80,30 +85,35 @@ export class Mutator {
         else buf.writeUInt32BE(v >>> 0, at);
         return buf;
       }
-      case 7: { // small arithmetic on a byte or a 24-bit length field
+      case 7: {
+        // small arithmetic on a byte or a 24-bit length field
         const at = rng.below(len);
         const delta = 1 + rng.below(16);
         if (rng.below(2) === 0 || len - at < 3) buf[at] = (buf[at] + (rng.below(2) ? delta : -delta)) & 0xff;
         else buf.writeUIntBE((buf.readUIntBE(at, 3) + (rng.below(2) ? delta : -delta)) & 0xffffff, at, 3);
         return buf;
       }
-      case 8: { // erase a range
+      case 8: {
+        // erase a range
         const at = rng.below(len);
         const n = 1 + rng.below(Math.min(len - at, 1 + rng.below(64)));
         return Buffer.concat([buf.subarray(0, at), buf.subarray(at + n)]);
       }
-      case 9: { // duplicate a range in place
+      case 9: {
+        // duplicate a range in place
         const at = rng.below(len);
         const n = 1 + rng.below(Math.min(len - at, 64));
         return insert(buf, at, Buffer.from(buf.subarray(at, at + n)));
       }
-      case 10: { // copy a range over another
+      case 10: {
+        // copy a range over another
         const from = rng.below(len);
         const to = rng.below(len);
         buf.copy(buf, to, from, from + 1 + rng.below(Math.min(len - from, 32)));
         return buf;
       }
-      case 11: { // swap two octets
+      case 11: {
+        // swap two octets
         const a = rng.below(len);
         const b = rng.below(len);
         const t = buf[a];
@@ -117,7 +127,8 @@ export class Mutator {
           d.copy(buf, rng.below(len), 0, Math.min(d.length, len));
         }
         return buf;
-      default: { // truncate
+      default: {
+        // truncate
         return buf.subarray(0, rng.below(len + 1));
       }
     }

@@ -57,35 +57,49 @@ function fuzzOne(cfg: Omit<LoopConfig, 'ctrl'>, timeoutMs: number): Promise<Outc
     };
     // The per-input time limit: a synchronous loop cannot be interrupted from inside, so the
     // main thread watches the input sequence number and terminates a worker stuck on one input.
-    const watchdog = setInterval(() => {
-      if (Atomics.load(ctrl, CTRL_PHASE) !== 1) return;
-      const seq = Atomics.load(ctrl, CTRL_SEQ);
-      const now = Date.now();
-      if (seq !== lastSeq) {
-        lastSeq = seq;
-        lastChange = now;
-        return;
-      }
-      if (now - lastChange < timeoutMs) return;
-      const input = new Uint8Array(ctrlBuf, CTRL_DATA, Atomics.load(ctrl, CTRL_LEN)).slice();
-      process.stderr.write(`${cfg.target}: HANG: one input ran over ${timeoutMs} ms (input #${seq})\n`);
-      process.stderr.write(`  saved to ${saveArtifact(cfg.target, input, 'hang')}${input.length <= 256 ? `\n  hex ${hex(input)}` : ''}\n`);
-      void worker.terminate();
-      finish({ execs: seq, crashes: crashes + 1, hung: true });
-    }, Math.min(250, timeoutMs / 4));
+    const watchdog = setInterval(
+      () => {
+        if (Atomics.load(ctrl, CTRL_PHASE) !== 1) return;
+        const seq = Atomics.load(ctrl, CTRL_SEQ);
+        const now = Date.now();
+        if (seq !== lastSeq) {
+          lastSeq = seq;
+          lastChange = now;
+          return;
+        }
+        if (now - lastChange < timeoutMs) return;
+        const input = new Uint8Array(ctrlBuf, CTRL_DATA, Atomics.load(ctrl, CTRL_LEN)).slice();
+        process.stderr.write(`${cfg.target}: HANG: one input ran over ${timeoutMs} ms (input #${seq})\n`);
+        process.stderr.write(
+          `  saved to ${saveArtifact(cfg.target, input, 'hang')}${input.length <= 256 ? `\n  hex ${hex(input)}` : ''}\n`,
+        );
+        void worker.terminate();
+        finish({ execs: seq, crashes: crashes + 1, hung: true });
+      },
+      Math.min(250, timeoutMs / 4),
+    );
     worker.on('message', (m: LoopMessage) => {
       if (m.type === 'crash') {
         process.stderr.write(`${cfg.target}: CRASH: ${m.name}: ${m.message}\n`);
-        const frames = m.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 6);
+        const frames = m.stack
+          .split('\n')
+          .filter((l) => l.trim().startsWith('at '))
+          .slice(0, 6);
         for (const f of frames) process.stderr.write(`  ${f.trim()}\n`);
-        process.stderr.write(`  saved to ${saveArtifact(cfg.target, m.input, 'crash')}${m.input.length <= 256 ? `\n  hex ${hex(m.input)}` : ''}\n`);
+        process.stderr.write(
+          `  saved to ${saveArtifact(cfg.target, m.input, 'crash')}${m.input.length <= 256 ? `\n  hex ${hex(m.input)}` : ''}\n`,
+        );
       } else if (m.type === 'progress') {
-        process.stderr.write(`${cfg.target}: ${m.execs} inputs, ${m.covered} blocks, corpus ${m.corpus}, ${Math.round(m.execs / (m.ms / 1000))}/s\n`);
+        process.stderr.write(
+          `${cfg.target}: ${m.execs} inputs, ${m.covered} blocks, corpus ${m.corpus}, ${Math.round(m.execs / (m.ms / 1000))}/s\n`,
+        );
       } else if (m.type === 'done') {
         crashes = m.crashes;
-        process.stderr.write(`${cfg.target}: ${m.covered} of ${m.sites} blocks reached, corpus ${m.corpus}, ` +
-          `${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.execs / Math.max(m.ms / 1000, 0.001))} inputs/s, ` +
-          `slowest input ${m.slowestMs.toFixed(1)} ms (${m.slowestLen} octets)\n`);
+        process.stderr.write(
+          `${cfg.target}: ${m.covered} of ${m.sites} blocks reached, corpus ${m.corpus}, ` +
+            `${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.execs / Math.max(m.ms / 1000, 0.001))} inputs/s, ` +
+            `slowest input ${m.slowestMs.toFixed(1)} ms (${m.slowestLen} octets)\n`,
+        );
         finish({ execs: m.execs, crashes: m.crashes, hung: false });
       }
     });
@@ -126,7 +140,8 @@ async function main(): Promise<void> {
   if (!(seconds >= 0)) usage(`--seconds takes a number >= 0, got ${argv.seconds}`);
   if (!(timeoutMs > 0)) usage(`--timeout takes milliseconds > 0, got ${argv.timeout}`);
   const names = argv.target ? String(argv.target).split(',') : TARGETS.filter((t) => !t.hidden).map((t) => t.name);
-  for (const n of names) if (!TARGETS.some((t) => t.name === n)) usage(`unknown target '${n}' (targets: ${TARGETS.map((t) => t.name).join(', ')})`);
+  for (const n of names)
+    if (!TARGETS.some((t) => t.name === n)) usage(`unknown target '${n}' (targets: ${TARGETS.map((t) => t.name).join(', ')})`);
   if (argv.repro) {
     if (names.length !== 1) usage('--repro needs exactly one --target');
     process.exitCode = repro(names[0], String(argv.repro));

@@ -42,10 +42,19 @@ function converse(script: (client: Session, server: Session) => void, serverSett
       if (e.type === 'requestReceived' && server.isStreamOpen(e.streamId)) {
         const path = e.headers.find(([n]) => n === ':path')?.[1] ?? '/';
         if (path === '/push') {
-          const p = server.push(e.streamId, [[':method', 'GET'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/pushed.css']]);
+          const p = server.push(e.streamId, [
+            [':method', 'GET'],
+            [':scheme', 'https'],
+            [':authority', 'fuzz'],
+            [':path', '/pushed.css'],
+          ]);
           server.respond(p, [[':status', '200']], { endStream: true });
         }
-        server.respond(e.streamId, [[':status', '200'], ['content-type', 'text/html'], ['server', 'nghttpd nghttp2/1.52.0']]);
+        server.respond(e.streamId, [
+          [':status', '200'],
+          ['content-type', 'text/html'],
+          ['server', 'nghttpd nghttp2/1.52.0'],
+        ]);
         server.sendData(e.streamId, Buffer.alloc(path === '/big' ? 70000 : 300, 0x78), path !== '/trailers');
         if (path === '/trailers') server.sendTrailers(e.streamId, [['x-trailer', 'done']]);
       } else if (e.type === 'dataReceived') {
@@ -66,44 +75,77 @@ function converse(script: (client: Session, server: Session) => void, serverSett
   return { toServer: Buffer.concat(toServer), toClient: Buffer.concat(toClient) };
 }
 
-const GET: HeaderField[] = [[':method', 'GET'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/']];
-const req = (p: string, method = 'GET'): HeaderField[] => [[':method', method], [':scheme', 'https'], [':authority', 'fuzz'], [':path', p], ['user-agent', 'nghttp2/1.52.0']];
+const GET: HeaderField[] = [
+  [':method', 'GET'],
+  [':scheme', 'https'],
+  [':authority', 'fuzz'],
+  [':path', '/'],
+];
+const req = (p: string, method = 'GET'): HeaderField[] => [
+  [':method', method],
+  [':scheme', 'https'],
+  [':authority', 'fuzz'],
+  [':path', p],
+  ['user-agent', 'nghttp2/1.52.0'],
+];
 
 function sessionSeeds(): void {
   const scenarios: [string, (c: Session, s: Session) => void, object?][] = [
     // The client target opens GET (stream 1) and POST with a body (stream 3) itself: these match.
-    ['get-post', (c) => {
-      c.request(GET, { endStream: true });
-      const id = c.request(req('/up', 'POST'));
-      c.sendData(id, Buffer.alloc(3000, 0x61), true);
-    }],
-    ['trailers', (c) => {
-      c.request(req('/trailers'), { endStream: true });
-      const id = c.request(req('/up', 'POST'));
-      c.sendTrailers(id, [['x-client-trailer', 'yes']]);
-    }],
-    ['big-body', (c) => {
-      c.request(req('/big'), { endStream: true, weight: 32 });
-    }],
-    ['push', (c) => {
-      c.request(req('/push'), { endStream: true });
-    }],
-    ['ping-settings-priority', (c) => {
-      c.ping(Buffer.from('fuzzping'));
-      c.updateSettings({ headerTableSize: 256, initialWindowSize: 100000 });
-      const id = c.request(req('/a'), { endStream: true, priority: { exclusive: true, dependsOn: 0, weight: 200 } });
-      c.sendPriority(id, { exclusive: false, dependsOn: 0, weight: 16 });
-      c.sendPriorityUpdate(id, 'u=1, i');
-    }],
-    ['reset-goaway', (c) => {
-      const id = c.request(req('/slow'), { endStream: true });
-      c.request(req('/b'), { endStream: true });
-      c.reset(id);
-      c.goaway();
-    }],
-    ['small-frames', (c) => {
-      c.request(req('/x'.repeat(30)), { endStream: true });
-    }, { maxConcurrentStreams: 1, headerTableSize: 0 }],
+    [
+      'get-post',
+      (c) => {
+        c.request(GET, { endStream: true });
+        const id = c.request(req('/up', 'POST'));
+        c.sendData(id, Buffer.alloc(3000, 0x61), true);
+      },
+    ],
+    [
+      'trailers',
+      (c) => {
+        c.request(req('/trailers'), { endStream: true });
+        const id = c.request(req('/up', 'POST'));
+        c.sendTrailers(id, [['x-client-trailer', 'yes']]);
+      },
+    ],
+    [
+      'big-body',
+      (c) => {
+        c.request(req('/big'), { endStream: true, weight: 32 });
+      },
+    ],
+    [
+      'push',
+      (c) => {
+        c.request(req('/push'), { endStream: true });
+      },
+    ],
+    [
+      'ping-settings-priority',
+      (c) => {
+        c.ping(Buffer.from('fuzzping'));
+        c.updateSettings({ headerTableSize: 256, initialWindowSize: 100000 });
+        const id = c.request(req('/a'), { endStream: true, priority: { exclusive: true, dependsOn: 0, weight: 200 } });
+        c.sendPriority(id, { exclusive: false, dependsOn: 0, weight: 16 });
+        c.sendPriorityUpdate(id, 'u=1, i');
+      },
+    ],
+    [
+      'reset-goaway',
+      (c) => {
+        const id = c.request(req('/slow'), { endStream: true });
+        c.request(req('/b'), { endStream: true });
+        c.reset(id);
+        c.goaway();
+      },
+    ],
+    [
+      'small-frames',
+      (c) => {
+        c.request(req('/x'.repeat(30)), { endStream: true });
+      },
+      { maxConcurrentStreams: 1, headerTableSize: 0 },
+    ],
   ];
   for (const [name, script, settings] of scenarios) {
     const { toServer, toClient } = converse(script, settings);
@@ -129,7 +171,9 @@ function frameSeeds(): void {
 }
 
 function hpackSeeds(): void {
-  const c = readJson<{ fields: { wire: string }[]; sequences: { section: string; table_size: number; cases: { wire: string }[] }[] }>('vectors/rfc7541/appendix-c.json');
+  const c = readJson<{ fields: { wire: string }[]; sequences: { section: string; table_size: number; cases: { wire: string }[] }[] }>(
+    'vectors/rfc7541/appendix-c.json',
+  );
   // The first octet of an input sets the decoder up (bit 0: a 256-octet table, as C.5 and C.6 need).
   c.fields.forEach((f, i) => write('hpack', `rfc7541-c2-${i}`, Buffer.concat([Buffer.from([0]), Buffer.from(f.wire, 'hex')])));
   for (const s of c.sequences) {
@@ -139,23 +183,54 @@ function hpackSeeds(): void {
   }
   // A SETTINGS_HEADER_TABLE_SIZE change between blocks (fe fe fd NN: NN*32 octets), answered by
   // the size update the next block must open with.
-  write('hpack', 'resize', Buffer.concat([Buffer.from([0]), Buffer.from('82864188f439ce75c875fa5784', 'hex'), Buffer.from([0xfe, 0xfe, 0xfd, 0x02]),
-    Buffer.from('3f21828684be', 'hex')]));
+  write(
+    'hpack',
+    'resize',
+    Buffer.concat([
+      Buffer.from([0]),
+      Buffer.from('82864188f439ce75c875fa5784', 'hex'),
+      Buffer.from([0xfe, 0xfe, 0xfd, 0x02]),
+      Buffer.from('3f21828684be', 'hex'),
+    ]),
+  );
   const enc = new HpackEncoder();
   const lists: HeaderField[][] = [
-    req('/index.html'), req('/style.css'),
-    [[':status', '200'], ['content-type', 'text/html'], ['set-cookie', 'a=b; path=/'], ['cache-control', 'max-age=60']],
-    [['authorization', 'secret', true], ['cookie', 'x=1'], ['x-custom', 'v'.repeat(200)]],
+    req('/index.html'),
+    req('/style.css'),
+    [
+      [':status', '200'],
+      ['content-type', 'text/html'],
+      ['set-cookie', 'a=b; path=/'],
+      ['cache-control', 'max-age=60'],
+    ],
+    [
+      ['authorization', 'secret', true],
+      ['cookie', 'x=1'],
+      ['x-custom', 'v'.repeat(200)],
+    ],
   ];
-  write('hpack', 'ours-sequence', Buffer.concat([Buffer.from([2]), ...lists.flatMap((l, i) => (i ? [BLOCK_SEPARATOR, enc.encode(l)] : [enc.encode(l)]))]));
+  write(
+    'hpack',
+    'ours-sequence',
+    Buffer.concat([Buffer.from([2]), ...lists.flatMap((l, i) => (i ? [BLOCK_SEPARATOR, enc.encode(l)] : [enc.encode(l)]))]),
+  );
 }
 
 function http1Seeds(): void {
   const seeds: [string, string][] = [
     ['get', 'GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n'],
-    ['upgrade', 'GET /index.html HTTP/1.1\r\nHost: localhost:3000\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nUser-Agent: nghttp2/1.52.0\r\n\r\n'],
-    ['upgrade-post', 'POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\nContent-Length: 5\r\n\r\nhello'],
-    ['upgrade-chunked', 'POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    [
+      'upgrade',
+      'GET /index.html HTTP/1.1\r\nHost: localhost:3000\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nUser-Agent: nghttp2/1.52.0\r\n\r\n',
+    ],
+    [
+      'upgrade-post',
+      'POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\nContent-Length: 5\r\n\r\nhello',
+    ],
+    [
+      'upgrade-chunked',
+      'POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
     ['http10', 'OPTIONS * HTTP/1.0\r\n\r\n'],
     ['response', 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'],
     ['response-200', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: nghttpx\r\n\r\nok'],
@@ -168,10 +243,19 @@ function http1Seeds(): void {
 function optionSeeds(): void {
   const seeds: [string, string][] = [
     ['conf-basic', 'frontend=127.0.0.1,3000;no-tls\nbackend=127.0.0.1,8080;;proto=h2\n# a comment\n\nworkers=1\nlog-level=WARN\n'],
-    ['conf-headers', 'frontend=*,3000;no-tls\nbackend=localhost,80;/;proto=http/1.1\nadd-request-header=x-a: 1\nadd-response-header=x-b: 2\nno-via=yes\nserver-name=fuzz\n'],
-    ['conf-windows', 'frontend=unix:/tmp/x.sock;no-tls\nbackend=127.0.0.1,80\nfrontend-http2-window-size=65535\nfrontend-http2-connection-window-size=1048576\nbackend-http2-window-size=0\nfrontend-http2-max-concurrent-streams=100\n'],
+    [
+      'conf-headers',
+      'frontend=*,3000;no-tls\nbackend=localhost,80;/;proto=http/1.1\nadd-request-header=x-a: 1\nadd-response-header=x-b: 2\nno-via=yes\nserver-name=fuzz\n',
+    ],
+    [
+      'conf-windows',
+      'frontend=unix:/tmp/x.sock;no-tls\nbackend=127.0.0.1,80\nfrontend-http2-window-size=65535\nfrontend-http2-connection-window-size=1048576\nbackend-http2-window-size=0\nfrontend-http2-max-concurrent-streams=100\n',
+    ],
     ['argv-basic', '\0-f\x00127.0.0.1,3000;no-tls\0-b\x00127.0.0.1,8080\0-L\0INFO'],
-    ['argv-long', '\0--frontend=*,443;no-tls\0--backend=127.0.0.1,80;/api/;proto=h2\0--backend=127.0.0.1,81;/\0--add-x-forwarded-for\0--accesslog-format=$remote_addr $status\0-n\x004'],
+    [
+      'argv-long',
+      '\0--frontend=*,443;no-tls\0--backend=127.0.0.1,80;/api/;proto=h2\0--backend=127.0.0.1,81;/\0--add-x-forwarded-for\0--accesslog-format=$remote_addr $status\0-n\x004',
+    ],
     ['argv-tls', 'frontend=*,3443\n\0key.pem\0cert.pem'],
     ['both', 'backend=127.0.0.1,80\ninsecure=yes\n\0-k\0--frontend=127.0.0.1,0;no-tls\0--no-server-rewrite'],
   ];

@@ -43,7 +43,10 @@ function canonical(f: Frame): string {
   const PADDED = 0x8;
   const padded = f.type === 0x0 || f.type === 0x1 || f.type === 0x5;
   return JSON.stringify({ ...rest, flags: padded ? flags & ~PADDED : flags }, (_k, v: unknown) =>
-    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v);
+    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer'
+      ? Buffer.from((v as { data: number[] }).data).toString('hex')
+      : v,
+  );
 }
 
 /** Parse each frame of `input` alone (no assembly), encode it, parse it again: same frame? */
@@ -60,7 +63,9 @@ function roundTrip(input: Buffer, preface: boolean): void {
     const again: Frame[] = [];
     new Deframer().push(bytes, (g) => again.push(g));
     if (again.length !== 1 || canonical(again[0]) !== canonical(f)) {
-      throw new InvariantError(`encode(parse(x)) changed a frame:\n  parsed:  ${canonical(f).slice(0, 300)}\n  again:   ${again.map(canonical).join(' ').slice(0, 300)}`);
+      throw new InvariantError(
+        `encode(parse(x)) changed a frame:\n  parsed:  ${canonical(f).slice(0, 300)}\n  again:   ${again.map(canonical).join(' ').slice(0, 300)}`,
+      );
     }
   }
 }
@@ -85,8 +90,12 @@ export const target: FuzzTarget = {
     Buffer.from('0000000a0000000000', 'hex'), // ALTSVC
     Buffer.from('0000000c0000000000', 'hex'), // ORIGIN
     Buffer.from('000000100000000000', 'hex'), // PRIORITY_UPDATE
-    Buffer.from([0x82]), Buffer.from([0x84]), Buffer.from([0x86]), Buffer.from([0x3f, 0xe1, 0x1f]),
-    Buffer.from([0x7f, 0xff, 0xff, 0xff]), Buffer.from([0x00, 0x00, 0x40, 0x00]),
+    Buffer.from([0x82]),
+    Buffer.from([0x84]),
+    Buffer.from([0x86]),
+    Buffer.from([0x3f, 0xe1, 0x1f]),
+    Buffer.from([0x7f, 0xff, 0xff, 0xff]),
+    Buffer.from([0x00, 0x00, 0x40, 0x00]),
   ],
   run(input: Buffer): void {
     const preface = input.length > 0 && input[0] === 0x50; // 'P': a server side that expects the preface

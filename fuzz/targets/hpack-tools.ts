@@ -16,17 +16,47 @@ export const target: FuzzTarget = {
   name: 'hpack-tools',
   maxLen: 4096,
   dictionary: [
-    '{"cases":[', ']}', '{"wire":"', '"}', '"header_table_size":', 'null', '4096', '0', '-1', '1e3', '4294967296',
-    '{"headers":[', '{":method":"GET"}', '{"a":"b"}', ',', '"', '\\u0000', '\\u00ff', '\\u20ac', '\\ud800', ': ', '\n', '\r\n',
-    '82', '3fe11f', '40016103e282ac', 'ff', '7f', '00',
+    '{"cases":[',
+    ']}',
+    '{"wire":"',
+    '"}',
+    '"header_table_size":',
+    'null',
+    '4096',
+    '0',
+    '-1',
+    '1e3',
+    '4294967296',
+    '{"headers":[',
+    '{":method":"GET"}',
+    '{"a":"b"}',
+    ',',
+    '"',
+    '\\u0000',
+    '\\u00ff',
+    '\\u20ac',
+    '\\ud800',
+    ': ',
+    '\n',
+    '\r\n',
+    '82',
+    '3fe11f',
+    '40016103e282ac',
+    'ff',
+    '7f',
+    '00',
   ],
   run(input: Buffer): void {
     const mode = input.length ? input[0] & 3 : 0;
     const report = new ProblemReport(() => undefined);
-    const stage = mode < 2
-      ? pipeStages(jsonCasesStage(report), inflateCaseStage({ dumpHeaderTable: mode === 1 }, report), jsonWriterStage())
-      : pipeStages(mode === 3 ? http1TextStage(report) : jsonCasesStage(report),
-        deflateCaseStage({ tableSize: mode === 3 ? 256 : 4096, dumpHeaderTable: mode === 3 }, report, { input: 0, output: 0 }), jsonWriterStage());
+    const stage =
+      mode < 2
+        ? pipeStages(jsonCasesStage(report), inflateCaseStage({ dumpHeaderTable: mode === 1 }, report), jsonWriterStage())
+        : pipeStages(
+            mode === 3 ? http1TextStage(report) : jsonCasesStage(report),
+            deflateCaseStage({ tableSize: mode === 3 ? 256 : 4096, dumpHeaderTable: mode === 3 }, report, { input: 0, output: 0 }),
+            jsonWriterStage(),
+          );
     const sink = () => undefined;
     stage.push(input.subarray(1), sink);
     stage.end?.(sink);

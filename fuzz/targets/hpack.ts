@@ -53,19 +53,37 @@ export const target: FuzzTarget = {
   name: 'hpack',
   maxLen: 4096,
   dictionary: [
-    BLOCK_SEPARATOR, Buffer.from([0xfe, 0xfe, 0xfd, 0x00]), Buffer.from([0xfe, 0xfe, 0xfd, 0x80]), Buffer.from([0xfe, 0xfe, 0xfd, 0x08]),
-    Buffer.from([0x3f, 0xe1, 0x1f]), Buffer.from([0x20]), Buffer.from([0x3f, 0x00]),
-    Buffer.from([0x40]), Buffer.from([0x00]), Buffer.from([0x10]), Buffer.from([0x80]), Buffer.from([0xbe]),
-    Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), Buffer.from([0x7f, 0x80, 0x80, 0x80, 0x80, 0x01]),
-    Buffer.from([0x87]), Buffer.from('8286418cf1e3c2e5f23a6ba0ab90f4ff84', 'hex'),
-    'custom-key', 'custom-header', ':authority', 'www.example.com',
+    BLOCK_SEPARATOR,
+    Buffer.from([0xfe, 0xfe, 0xfd, 0x00]),
+    Buffer.from([0xfe, 0xfe, 0xfd, 0x80]),
+    Buffer.from([0xfe, 0xfe, 0xfd, 0x08]),
+    Buffer.from([0x3f, 0xe1, 0x1f]),
+    Buffer.from([0x20]),
+    Buffer.from([0x3f, 0x00]),
+    Buffer.from([0x40]),
+    Buffer.from([0x00]),
+    Buffer.from([0x10]),
+    Buffer.from([0x80]),
+    Buffer.from([0xbe]),
+    Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+    Buffer.from([0x7f, 0x80, 0x80, 0x80, 0x80, 0x01]),
+    Buffer.from([0x87]),
+    Buffer.from('8286418cf1e3c2e5f23a6ba0ab90f4ff84', 'hex'),
+    'custom-key',
+    'custom-header',
+    ':authority',
+    'www.example.com',
   ],
   run(input: Buffer): void {
     const config = input.length > 0 ? input[0] : 0;
     // Bit 0: a 256-octet table agreed out of band (as RFC 7541 C.5/C.6), else 4096.
     // Bit 1: a 1024-octet header list limit (HeaderListTooLargeError, then go on).
     const initial = config & 1 ? 256 : 4096;
-    const decoder = new HpackDecoder({ maxTableSize: initial, initialTableSize: initial, maxHeaderListSize: config & 2 ? 1024 : undefined });
+    const decoder = new HpackDecoder({
+      maxTableSize: initial,
+      initialTableSize: initial,
+      maxHeaderListSize: config & 2 ? 1024 : undefined,
+    });
     const encoder = new HpackEncoder();
     const check = new HpackDecoder();
     for (const { block, limit } of split(input)) {
@@ -80,7 +98,9 @@ export const target: FuzzTarget = {
       }
       const again = check.decode(encoder.encode(fields));
       if (!same(fields, again)) {
-        throw new InvariantError(`re-encoding changed a header list: ${JSON.stringify(fields).slice(0, 300)} -> ${JSON.stringify(again).slice(0, 300)}`);
+        throw new InvariantError(
+          `re-encoding changed a header list: ${JSON.stringify(fields).slice(0, 300)} -> ${JSON.stringify(again).slice(0, 300)}`,
+        );
       }
     }
   },

@@ -5,7 +5,12 @@
  * `{ reason }` refusal, or Http1ParseError.
  */
 import {
-  couldBeHttp1Request, h2cUpgradeOf, Http1ParseError, parseRequestHead, parseResponseHead, requestHeadersFromHttp1,
+  couldBeHttp1Request,
+  h2cUpgradeOf,
+  Http1ParseError,
+  parseRequestHead,
+  parseResponseHead,
+  requestHeadersFromHttp1,
   sniffPreface,
 } from '../../lib/transport/http1';
 import { FuzzTarget, InvariantError } from './target';
@@ -25,14 +30,33 @@ export const target: FuzzTarget = {
   name: 'http1',
   maxLen: 4096,
   dictionary: [
-    'GET / HTTP/1.1\r\n', 'HTTP/1.1 200 OK\r\n', 'HTTP/1.0', '\r\n\r\n', '\r\n', ': ', 'Host: ',
-    'Upgrade: h2c\r\n', 'Connection: Upgrade, HTTP2-Settings\r\n', 'HTTP2-Settings: AAMAAABkAAQAAP__\r\n',
-    'Content-Length: ', 'Transfer-Encoding: chunked\r\n', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'OPTIONS * ',
-    'CONNECT ', 'h2c', 'upgrade', 'http2-settings', '=', ',', ' ', '\t',
+    'GET / HTTP/1.1\r\n',
+    'HTTP/1.1 200 OK\r\n',
+    'HTTP/1.0',
+    '\r\n\r\n',
+    '\r\n',
+    ': ',
+    'Host: ',
+    'Upgrade: h2c\r\n',
+    'Connection: Upgrade, HTTP2-Settings\r\n',
+    'HTTP2-Settings: AAMAAABkAAQAAP__\r\n',
+    'Content-Length: ',
+    'Transfer-Encoding: chunked\r\n',
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    'OPTIONS * ',
+    'CONNECT ',
+    'h2c',
+    'upgrade',
+    'http2-settings',
+    '=',
+    ',',
+    ' ',
+    '\t',
   ],
   run(input: Buffer): void {
     const sniffed = sniffPreface(input);
-    if (sniffed !== 'h2' && sniffed !== 'http1' && sniffed !== 'undecided') throw new InvariantError(`sniffPreface returned ${String(sniffed)}`);
+    if (sniffed !== 'h2' && sniffed !== 'http1' && sniffed !== 'undecided')
+      throw new InvariantError(`sniffPreface returned ${String(sniffed)}`);
     couldBeHttp1Request(input);
     const req = parsed(() => parseRequestHead(input, LIMITS));
     if (req) {

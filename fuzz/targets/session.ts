@@ -34,11 +34,12 @@ function drive(role: 'client' | 'server', input: Buffer): void {
   // The frame printer of nghttp -v (text, on the client) and nghttpd's JSON trace (on the
   // server) sees every frame the session accepts or sends, as in the tools.
   const printer = new FramePrinter({ write: () => undefined, now: () => now, json: role === 'server' });
-  const settings = profile === 1
-    ? { initialWindowSize: 0, maxConcurrentStreams: 1, headerTableSize: 0, maxHeaderListSize: 200 }
-    : profile === 2
-      ? { initialWindowSize: 1024, enableConnectProtocol: true, enablePush: false }
-      : { initialWindowSize: 1024, maxFrameSize: 16384, maxConcurrentStreams: 8, headerTableSize: 1024 };
+  const settings =
+    profile === 1
+      ? { initialWindowSize: 0, maxConcurrentStreams: 1, headerTableSize: 0, maxHeaderListSize: 200 }
+      : profile === 2
+        ? { initialWindowSize: 1024, enableConnectProtocol: true, enablePush: false }
+        : { initialWindowSize: 1024, maxFrameSize: 16384, maxConcurrentStreams: 8, headerTableSize: 1024 };
   const session = new Session({
     role,
     now: () => now,
@@ -49,15 +50,29 @@ function drive(role: 'client' | 'server', input: Buffer): void {
       if (ev.type === 'frameReceived') printer.received(ev.frame, { headers: ev.headers, category: ev.category });
       else if (ev.type === 'frameSent') printer.sent(ev.frame, { headers: ev.headers, category: ev.category });
       if (ev.type === 'connectionTerminated' && ev.error !== undefined && !(ev.error instanceof H2Error)) internal = ev.error;
-      if (ev.type === 'requestReceived' || ev.type === 'responseReceived' || ev.type === 'dataReceived' ||
-          ev.type === 'pushPromiseReceived' || ev.type === 'streamEnded') todo.push(ev);
+      if (
+        ev.type === 'requestReceived' ||
+        ev.type === 'responseReceived' ||
+        ev.type === 'dataReceived' ||
+        ev.type === 'pushPromiseReceived' ||
+        ev.type === 'streamEnded'
+      )
+        todo.push(ev);
     },
   });
   if (profile === 3) {
     // HTTP2-Settings of the Upgrade request: ENABLE_PUSH 0, INITIAL_WINDOW_SIZE 4096.
     const payload = Buffer.from('000200000000000400001000', 'hex');
-    session.upgrade(role === 'server' ? payload : session.settingsPayload(),
-      [[':method', 'GET'], [':scheme', 'http'], [':authority', 'fuzz'], [':path', '/']], true);
+    session.upgrade(
+      role === 'server' ? payload : session.settingsPayload(),
+      [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':authority', 'fuzz'],
+        [':path', '/'],
+      ],
+      true,
+    );
   }
   const act = (fn: () => void) => {
     try {
@@ -69,9 +84,24 @@ function drive(role: 'client' | 'server', input: Buffer): void {
     }
   };
   if (role === 'client' && profile !== 3) {
-    act(() => session.request([[':method', 'GET'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/']], { endStream: true }));
+    act(() =>
+      session.request(
+        [
+          [':method', 'GET'],
+          [':scheme', 'https'],
+          [':authority', 'fuzz'],
+          [':path', '/'],
+        ],
+        { endStream: true },
+      ),
+    );
     act(() => {
-      const id = session.request([[':method', 'POST'], [':scheme', 'https'], [':authority', 'fuzz'], [':path', '/up']]);
+      const id = session.request([
+        [':method', 'POST'],
+        [':scheme', 'https'],
+        [':authority', 'fuzz'],
+        [':path', '/up'],
+      ]);
       session.sendData(id, Buffer.alloc(3000, 0x61), true);
     });
   }
@@ -85,7 +115,12 @@ function drive(role: 'client' | 'server', input: Buffer): void {
       const ev = todo.shift()!;
       if (ev.type === 'requestReceived') {
         const id = ev.streamId;
-        act(() => session.respond(id, [[':status', '200'], ['content-type', 'text/plain']]));
+        act(() =>
+          session.respond(id, [
+            [':status', '200'],
+            ['content-type', 'text/plain'],
+          ]),
+        );
         act(() => session.sendData(id, Buffer.alloc(2000, 0x62), false));
         act(() => session.sendTrailers(id, [['x-trailer', 'yes']]));
       } else if (ev.type === 'dataReceived') {
@@ -142,7 +177,10 @@ function frameTokens(): (string | Buffer)[] {
     Buffer.from('0000080700000000000000000000000000', 'hex'),
     Buffer.from('000000050400000001', 'hex'),
     Buffer.from('000000100000000000', 'hex'),
-    Buffer.from('82', 'hex'), Buffer.from('8386', 'hex'), Buffer.from('8287', 'hex'), Buffer.from('88', 'hex'),
+    Buffer.from('82', 'hex'),
+    Buffer.from('8386', 'hex'),
+    Buffer.from('8287', 'hex'),
+    Buffer.from('88', 'hex'),
     Buffer.from('3fe11f', 'hex'),
   ];
 }

@@ -40,7 +40,7 @@ export function chunksOf(input: Buffer, salt: number, large = 256): Buffer[] {
     // Mostly small pieces (1..16 octets), now and then a large one, so splits land inside
     // frame headers, inside payloads and on boundaries.
     const big = large > 256 ? h % 4 !== 0 : h % 4 === 0;
-    const n = big ? 1 + (h >>> 8) % large : 1 + (h >>> 8) % 16;
+    const n = big ? 1 + ((h >>> 8) % large) : 1 + ((h >>> 8) % 16);
     out.push(input.subarray(off, off + n));
     off += n;
   }
