@@ -47,10 +47,14 @@ export function timeLocal(ms: number): string {
   return `${pad(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${tzOffset(d, false)}`;
 }
 
-/** `2026-11-24T21:52:39+00:00`. */
+/**
+ * `2026-11-24T21:52:39.123Z` (UTC) or `2026-11-24T22:52:39.123+01:00`: local time with
+ * milliseconds, as nghttpx writes `$time_iso8601`.
+ */
 export function timeIso8601(ms: number): string {
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${tzOffset(d, true)}`;
+  const zone = d.getTimezoneOffset() === 0 ? 'Z' : tzOffset(d, true);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}${zone}`;
 }
 
 /** One format piece: literal text or a variable name. */
