@@ -12,7 +12,7 @@ import { parsePattern } from './routing';
  */
 export const EFFECTIVE_PARAMS = {
   frontend: new Set<string>(['no-tls']),
-  backend: new Set<string>(['proto', 'tls', 'sni']),
+  backend: new Set<string>(['proto', 'tls', 'sni', 'fall', 'rise', 'affinity', 'affinity-cookie-name', 'affinity-cookie-path', 'affinity-cookie-secure', 'affinity-cookie-stickiness', 'dns', 'redirect-if-not-tls', 'read-timeout', 'group', 'group-weight', 'weight', 'dnf']),
 };
 
 /** Split `HOST,PORT` or `unix:PATH`; `what` names the option in errors. */

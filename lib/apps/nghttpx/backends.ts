@@ -31,6 +31,35 @@ export interface BackendExchange {
   abort(): void;
 }
 
+/** Timeouts and pool limits of a backend (ms; the reference's options and `-b` parameters). */
+export interface BackendLimits {
+  /** `--backend-connect-timeout`. */
+  connectTimeout: number;
+  /** `--backend-read-timeout` (or `read-timeout=`): no byte from the backend for this long fails the request. */
+  readTimeout: number;
+  /** `--backend-write-timeout` (or `write-timeout=`). */
+  writeTimeout: number;
+  /** `--backend-keep-alive-timeout`: an idle pooled HTTP/1.1 connection is closed after this. */
+  keepAliveTimeout: number;
+  /** `--backend-http2-settings-timeout`. */
+  settingsTimeout: number;
+}
+
+/** The reference's defaults. */
+export const DEFAULT_BACKEND_LIMITS: BackendLimits = { connectTimeout: 30000, readTimeout: 60000, writeTimeout: 30000, keepAliveTimeout: 2000, settingsTimeout: 10000 };
+
+/**
+ * Why a backend request failed: `connect` (nothing reached the backend: another backend may be
+ * tried, and this one's health counts it), `read` (the read timeout: 504), or `request`.
+ */
+export type BackendFailure = Error & { phase?: 'connect' | 'read' | 'request'; code?: string; errno?: number };
+
+function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
+  const e = err as BackendFailure;
+  if (!e.phase) e.phase = phase;
+  return e;
+}
+
 /** A backend address the proxy forwards to. */
 export interface Backend {
   readonly address: BackendAddress;
@@ -71,9 +100,12 @@ export function fieldsFromRaw(raw: string[]): Field[] {
 class Http1Backend implements Backend {
   readonly label: string;
   private readonly agent: http.Agent;
-  constructor(readonly address: BackendAddress, private readonly tlsOptions: BackendTlsOptions) {
+  constructor(readonly address: BackendAddress, private readonly tlsOptions: BackendTlsOptions, private readonly limits: BackendLimits) {
     this.label = label(address);
-    this.agent = address.tls ? new https.Agent({ keepAlive: true, ...tlsOptions }) : new http.Agent({ keepAlive: true });
+    // `timeout` is what a pooled (free) socket may idle before the agent closes it: nghttpx's
+    // --backend-keep-alive-timeout (a burst must not leave its connections open).
+    const pool = { keepAlive: true, timeout: limits.keepAliveTimeout, scheduling: 'lifo' as const };
+    this.agent = address.tls ? new https.Agent({ ...pool, ...tlsOptions }) : new http.Agent(pool);
   }
 
   request(req: ProxyRequest): BackendExchange {
@@ -95,7 +127,38 @@ class Http1Backend implements Backend {
           setHost: false,
         });
         current = creq;
+        let connected = false;
+        let answered = false;
+        const onConnected = () => {
+          connected = true;
+          // Idle backend for --backend-read-timeout while we wait or read: fail (504 before the
+          // head). Node's socket timeout counts writes as activity too, so a body still going out
+          // keeps it from firing (the write side is bounded by the client's own timeouts).
+          creq.setTimeout(this.limits.readTimeout, () => {
+            const e = Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' });
+            creq.destroy(failure(e, 'read'));
+          });
+          // The body goes out once there is a connection, so that a failed connect leaves it
+          // unread and the request can go to another backend.
+          if (req.body) {
+            req.body.pipe(creq);
+            req.body.once('error', (err) => creq.destroy(err));
+          } else creq.end();
+        };
+        creq.once('socket', (sock) => {
+          if (!(sock as { connecting?: boolean }).connecting) return onConnected();
+          const timer = setTimeout(() => {
+            const e = Object.assign(new Error(`connect to ${this.label} timed out`), { code: 'ETIMEDOUT' });
+            creq.destroy(failure(e, 'connect'));
+          }, this.limits.connectTimeout);
+          sock.once('connect', () => {
+            clearTimeout(timer);
+            onConnected();
+          });
+          sock.once('close', () => clearTimeout(timer));
+        });
         creq.once('response', (res) => {
+          answered = true;
           resolve({
             status: res.statusCode ?? 502,
             fields: fieldsFromRaw(res.rawHeaders),
@@ -107,12 +170,8 @@ class Http1Backend implements Backend {
           // A kept-alive socket the backend closed just as we reused it: the request never
           // reached the backend, so a bodiless one goes again on a fresh connection.
           if (retry && !aborted && creq.reusedSocket && err.code === 'ECONNRESET' && !req.body) resolve(attempt(false));
-          else reject(err);
+          else reject(failure(err, connected ? (answered ? 'read' : 'request') : 'connect'));
         });
-        if (req.body) {
-          req.body.pipe(creq);
-          req.body.once('error', (err) => creq.destroy(err));
-        } else creq.end();
       });
     const response = attempt(true);
     response.catch(() => undefined);
@@ -142,6 +201,7 @@ class Http2Backend implements Backend {
     private readonly tlsOptions: BackendTlsOptions,
     private readonly windows: { stream: number; connection: number },
     readonly proxy: ProxyUri | undefined,
+    private readonly limits: BackendLimits,
   ) {
     this.label = label(address);
   }
@@ -161,7 +221,7 @@ class Http2Backend implements Backend {
       key: t.key,
       tlsOptions: { ciphers: t.ciphers, minVersion: t.minVersion, maxVersion: t.maxVersion },
       alpnProtocols: ['h2'],
-      timeout: 10000,
+      timeout: this.limits.connectTimeout,
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
       // pile up here (the body is read only as the client takes it); the connection window is
       // wide so that one slow stream does not stall the others.
@@ -182,6 +242,7 @@ class Http2Backend implements Backend {
         })
       : connect(url, opts);
     this.pool = p;
+    p.catch(() => undefined);
     p.then(
       (c) => {
         c.connection.on('error', () => undefined);
@@ -230,7 +291,7 @@ class Http2Backend implements Backend {
     let stream: Http2Stream | undefined;
     let aborted = false;
     const attempt = (retries: number): Promise<BackendResponse> =>
-      this.connection().then(async (c) => {
+      this.connection().catch((err: Error) => Promise.reject(failure(err, 'connect'))).then(async (c) => {
         await this.acquire(c);
         return new Promise<BackendResponse>((resolve, reject) => {
           let released = false;
@@ -260,8 +321,15 @@ class Http2Backend implements Backend {
           }
           stream = st;
           let answered = false;
+          // --backend-read-timeout: no response head within it answers 504.
+          const timer = setTimeout(() => {
+            if (answered) return;
+            reject(failure(Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' }), 'read'));
+            st.reset(ErrorCode.CANCEL);
+          }, this.limits.readTimeout);
           st.once('response', (h: Field[]) => {
             answered = true;
+            clearTimeout(timer);
             const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
             resolve({
               status,
@@ -272,6 +340,7 @@ class Http2Backend implements Backend {
           });
           st.once('close', (code: number) => {
             release();
+            clearTimeout(timer);
             if (answered) return;
             // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
             // without a body may safely go again.
@@ -316,6 +385,6 @@ class Http2Backend implements Backend {
 }
 
 /** Make the backend object for one `-b` address. */
-export function createBackend(address: BackendAddress, tlsOptions: BackendTlsOptions, windows = { stream: 65535, connection: 2 ** 31 - 1 }, proxy?: ProxyUri): Backend {
-  return address.proto === 'h2' ? new Http2Backend(address, tlsOptions, windows, proxy) : new Http1Backend(address, tlsOptions);
+export function createBackend(address: BackendAddress, tlsOptions: BackendTlsOptions, windows = { stream: 65535, connection: 2 ** 31 - 1 }, proxy?: ProxyUri, limits: BackendLimits = DEFAULT_BACKEND_LIMITS): Backend {
+  return address.proto === 'h2' ? new Http2Backend(address, tlsOptions, windows, proxy, limits) : new Http1Backend(address, tlsOptions, limits);
 }

@@ -51,7 +51,7 @@ export class BackendHealth {
 
   /** The interval (ms) after the n-th consecutive failure: also the health-check period. */
   backoffMs(n = this.failures): number {
-    const base = Math.pow(BACKOFF_MULTIPLIER, Math.min(BACKOFF_MAX_EXP, n)) * 1000;
+    const base = BACKOFF_MULTIPLIER ** Math.min(BACKOFF_MAX_EXP, n) * 1000;
     const jittered = base + (this.random() * 2 - 1) * BACKOFF_JITTER * base;
     return Math.min(this.maxBackoffMs, jittered);
   }

@@ -4,16 +4,19 @@
  * record. Frontends call {@link Forwarder.forward}; nothing here knows the frontend's protocol.
  */
 import { tlsLogInfo } from './tls';
-import type { Backend } from './backends';
-import type { BackendGroups } from './groups';
+import type { Backend, BackendFailure } from './backends';
+import type { BackendGroups, Selection } from './groups';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
+import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
 import type { AccessRecord } from './log';
-import type { LogLevel, NghttpxOptions } from './options';
+import * as fs from 'fs';
+import type { LogLevel, NghttpxOptions } from './config';
 import { ClientSide, Field, ProxyRequest, versionString } from './request';
 
 /** What forwarding needs from the proxy around it. */
 export interface ForwardingContext {
   options: NghttpxOptions;
+  /** The current backends (replaced whole by the API). */
   groups: BackendGroups;
   log(level: LogLevel, where: string, msg: string): void;
   access(r: AccessRecord): void;
@@ -24,19 +27,63 @@ const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 't
 
 /** Forwards requests; one per running configuration. */
 export class Forwarder {
-  constructor(private readonly ctx: ForwardingContext) {}
+  /** `--forwarded-by=obfuscated`: one name for the life of the process. */
+  private readonly byName: string;
+  /** `--forwarded-for=obfuscated`: one name per client connection. */
+  private readonly forNames = new WeakMap<object, string>();
+  private readonly altSvcH1: string | undefined;
+  private readonly altSvcH2: string | undefined;
+  /** `--add-forwarded` parameters. */
+  private readonly forwardedParams: ReadonlySet<string>;
+  /** `--error-page` bodies, read at start-up. */
+  private readonly errorPages = new Map<number | '*', Buffer>();
 
-  /** Answer a status nghttpx generates itself (404, 502...), with its error page. */
+  constructor(private readonly ctx: ForwardingContext) {
+    const o = ctx.options;
+    this.byName = o.forwardedBy === 'obfuscated' || o.forwardedBy === 'ip' ? obfuscatedNode() : o.forwardedBy;
+    this.altSvcH1 = o.altsvcs.length ? altSvcValue(o.altsvcs.map(parseAltSvc)) : undefined;
+    this.altSvcH2 = o.http2Altsvcs.length ? altSvcValue(o.http2Altsvcs.map(parseAltSvc)) : undefined;
+    this.forwardedParams = new Set(o.addForwarded);
+    for (const [code, file] of o.errorPages) {
+      try {
+        this.errorPages.set(code, fs.readFileSync(file));
+      } catch (err) {
+        throw new Error(`error-page: could not read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+  }
+
+  /** Answer a status nghttpx generates itself (404, 502...), with its error page (or `--error-page`'s). */
   generated(req: ProxyRequest, client: ClientSide, code: number, record: (status: number, bytes: number) => void): void {
     const o = this.ctx.options;
-    const body = Buffer.from(errorPage(code, REASONS[code] ?? 'Error'));
-    // As nghttpx: content-type, server, content-length, date; HTTP/1.1 clients get Connection: close.
-    const fields: Field[] = [['content-type', 'text/html; charset=UTF-8'], ['server', o.serverName], ['content-length', String(body.length)], ['date', new Date().toUTCString()]];
-    if (req.alpn === 'http/1.1') fields.push(['connection', 'close']);
+    const body = this.errorPages.get(code) ?? this.errorPages.get('*') ?? Buffer.from(errorPage(code, REASONS[code] ?? 'Error'));
+    // As nghttpx: HTTP/2 clients get content-type, server, content-length, date; HTTP/1.1
+    // clients server, content-length, date, content-type, connection: close.
+    const type: Field = ['content-type', 'text/html; charset=UTF-8'];
+    const fields: Field[] = [['server', o.serverName], ['content-length', String(body.length)], ['date', new Date().toUTCString()]];
+    if (req.alpn === 'http/1.1') fields.push(type, ['connection', 'close']);
+    else fields.unshift(type);
     client.respond(code, fields, false);
     client.writable().end(body);
     req.body?.resume();
     record(code, body.length);
+  }
+
+  /** The Forwarded element for a request (`--add-forwarded`), or undefined. */
+  private forwarded(req: ProxyRequest): string | undefined {
+    const o = this.ctx.options;
+    if (!this.forwardedParams.size) return undefined;
+    let forName: string | undefined;
+    if (this.forwardedParams.has('for')) {
+      if (o.forwardedFor === 'ip') forName = forwardedNode(req.remoteAddress === 'localhost' ? undefined : req.remoteAddress);
+      else {
+        const key = req.connection ?? req;
+        forName = this.forNames.get(key);
+        if (!forName) this.forNames.set(key, (forName = obfuscatedNode()));
+      }
+    }
+    const by = o.forwardedBy === 'ip' ? forwardedNode(req.localAddress, req.localAddress === undefined ? undefined : req.serverPort) : this.byName;
+    return forwardedElement(this.forwardedParams, { by, for: forName, host: req.authority, proto: req.scheme });
   }
 
   /** "When --http2-proxy is used, these headers [Server] will not be altered regardless of this option." */
@@ -98,6 +145,7 @@ export class Forwarder {
   /** Forward one request and relay the answer. Never throws for a peer's behaviour. */
   forward(req: ProxyRequest, client: ClientSide): void {
     const { options: o, log } = this.ctx;
+    const groups = this.ctx.groups;
     const start = Date.now();
     let backend: Backend | undefined;
     let recorded = false;
@@ -126,81 +174,136 @@ export class Forwarder {
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
     if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm) return this.generated(req, client, 400, record);
-    const chosen = this.ctx.groups.select(req);
-    if (!chosen) return this.generated(req, client, 404, record);
-    backend = chosen.backend;
-    const be = backend;
-    if (req.method === 'CONNECT') return this.tunnel(req, client, be, record);
-    const out: ProxyRequest = { ...req, fields: backendRequestFields(req, o) };
-    // The backend of a forward proxy is the next proxy: it gets the absolute form.
-    if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
-    const bx = be.request(out);
-    let done = false;
+    // --require-http-scheme: "https scheme must be used for an encrypted connection. Otherwise, http scheme must be used."
+    if (o.requireHttpScheme && req.scheme !== (req.tls ? 'https' : 'http')) return this.generated(req, client, 400, record);
+    const group = groups.route(req);
+    if (!group) return this.generated(req, client, 404, record);
+    if (group.redirectIfNotTls && !req.tls) {
+      // 308 with the https URI, no body (as nghttpx 1.52).
+      const fields: Field[] = [['location', httpsRedirect(req.authority, req.path, o.redirectHttpsPort)]];
+      if (req.alpn === 'http/1.1') fields.push(['connection', 'close']);
+      fields.push(['server', o.serverName]);
+      client.respond(308, fields, true);
+      req.body?.resume();
+      return record(308, 0);
+    }
+    if (group.dnf) {
+      // "an incoming request is not forwarded to a backend and just consumed along with the
+      // request body": the answer would come from mruby, which this nghttpx does not run, so as
+      // the reference without a script the request waits for the client or a timeout.
+      req.body?.resume();
+      return;
+    }
+    if (req.method === 'CONNECT') {
+      const c = groups.select(req, group);
+      if (!c) return this.generated(req, client, 502, record);
+      backend = c.backend;
+      return this.tunnel(req, client, c.backend, record);
+    }
+    const forwarded = this.forwarded(req);
+    const tried = new Set<Backend>();
     let clientGone = false;
-    let status = 0;
-    let bytes = 0;
+    let current: { abort(): void } | undefined;
+    let done = false;
     client.onClientGone(() => {
       clientGone = true;
-      if (!done) bx.abort();
+      if (!done) current?.abort();
     });
-    bx.response
-      .then(
-        (res) => {
-          // Whatever happens below, an error on the backend body must have a listener.
-          res.body.on('error', () => undefined);
-          if (clientGone) {
-            // The client reset or hung up while the backend was thinking: nobody to answer.
-            res.body.destroy();
-            bx.abort();
-            return;
-          }
-          status = res.status;
-          const noBody = req.method === 'HEAD' || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
-          // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
-          // field where nghttpx puts it (Node would append it last).
-          const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
-          const fields = frontendResponseFields(res.fields, be.address.proto, this.responseOptions(), chunked ? [['transfer-encoding', 'chunked']] : []);
-          client.respond(res.status, fields, noBody && res.body.readableEnded);
-          const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
-          res.body.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-          });
-          res.body.pipe(w);
-          const finish = () => {
-            if (done) return;
+
+    const attempt = (chosen: Selection) => {
+      const be = chosen.backend;
+      backend = be;
+      tried.add(be);
+      // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
+      const authority = o.hostRewrite && !o.http2Proxy ? groups.hostports.get(be) : req.authority;
+      const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, forwarded) };
+      // The backend of a forward proxy is the next proxy: it gets the absolute form.
+      if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
+      const bx = be.request(out);
+      current = bx;
+      let status = 0;
+      let bytes = 0;
+      bx.response
+        .then(
+          (res) => {
+            groups.connected(be);
+            // Whatever happens below, an error on the backend body must have a listener.
+            res.body.on('error', () => undefined);
+            if (clientGone) {
+              // The client reset or hung up while the backend was thinking: nobody to answer.
+              res.body.destroy();
+              bx.abort();
+              return;
+            }
+            status = res.status;
+            const noBody = req.method === 'HEAD' || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
+            // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
+            // field where nghttpx puts it (Node would append it last).
+            const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
+            let fields = res.fields;
+            if (!o.noLocationRewrite && !o.http2Proxy && req.authority) {
+              // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
+              const match = authority ?? '';
+              fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
+            }
+            const h1 = req.alpn === 'http/1.1';
+            const head = frontendResponseFields(fields, be.address.proto, this.responseOptions(), chunked ? [['transfer-encoding', 'chunked']] : [], {
+              setCookie: chosen.setCookie,
+              altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
+              http1: h1,
+            });
+            client.respond(res.status, head, noBody && res.body.readableEnded);
+            const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
+            res.body.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+            });
+            res.body.pipe(w);
+            const finish = () => {
+              if (done) return;
+              done = true;
+              record(status, bytes);
+            };
+            w.once('finish', finish);
+            w.once('error', () => {
+              res.body.destroy();
+              finish();
+            });
+            res.body.once('error', () => {
+              // The backend failed mid-body: the client must not take a truncated body as whole.
+              client.abort();
+              finish();
+            });
+          },
+          (err: BackendFailure) => {
+            if (clientGone) {
+              done = true;
+              return;
+            }
+            if (err.phase === 'connect') {
+              groups.connectFailed(be);
+              log('WARN', 'forwarding.ts', `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : err.code ?? err.message}`);
+              // Nothing reached this backend: another one of the group gets the request.
+              const next = groups.select(req, group, tried);
+              if (next) return attempt(next);
+            } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
             done = true;
-            record(status, bytes);
-          };
-          w.once('finish', finish);
-          w.once('error', () => {
-            res.body.destroy();
-            finish();
-          });
-          res.body.once('error', () => {
-            // The backend failed mid-body: the client must not take a truncated body as whole.
-            client.abort();
-            finish();
-          });
-        },
-        (err: Error & { code?: string; errno?: number }) => {
-          done = true;
-          if (clientGone) return;
-          if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'EHOSTUNREACH') {
-            log('WARN', 'forwarding.ts', `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : err.code}`);
-          } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
-          try {
-            this.generated(req, client, 502, record);
-          } catch {
-            client.abort();
-          }
-        },
-      )
-      .catch((err: Error) => {
-        // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the
-        // backend's answer): drop both sides of this request; the proxy goes on.
-        log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
-        bx.abort();
-        client.abort();
-      });
+            try {
+              this.generated(req, client, err.phase === 'read' ? 504 : 502, record);
+            } catch {
+              client.abort();
+            }
+          },
+        )
+        .catch((err: Error) => {
+          // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the
+          // backend's answer): drop both sides of this request; the proxy goes on.
+          log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
+          bx.abort();
+          client.abort();
+        });
+    };
+    const first = groups.select(req, group);
+    if (!first) return this.generated(req, client, 502, record);
+    attempt(first);
   }
 }

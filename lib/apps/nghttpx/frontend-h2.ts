@@ -24,7 +24,7 @@ export interface H2FrontendContext {
 }
 
 /** The request record of one HTTP/2 stream. */
-function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, tlsSocket: TLSSocket | undefined): ProxyRequest {
+function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, tlsSocket: TLSSocket | undefined, conn: Http2Connection): ProxyRequest {
   const h = stream.requestHeaders;
   const get = (n: string) => h.find((f) => f[0] === n)?.[1];
   const upgraded = info.via === 'upgrade' && stream.id === 1;
@@ -38,13 +38,15 @@ function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | u
     body: stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body,
     remoteAddress: info.remoteAddress ?? 'localhost',
     remotePort: info.remotePort,
-    serverPort,
+    serverPort: serverPort ?? (conn.socket as { localPort?: number }).localPort,
     // nghttpx logs and tags (Via) the upgraded request as the HTTP/1.1 request it was.
     protocol: upgraded ? 'http/1.1' : 'h2',
     alpn: info.scheme === 'https' ? 'h2' : 'h2c',
     tls: info.scheme === 'https',
     tlsSocket,
     frontendIndex,
+    localAddress: (conn.socket as { localAddress?: string }).localAddress,
+    connection: info,
   };
 }
 
@@ -88,7 +90,7 @@ export function serveH2(conn: Http2Connection, info: AcceptInfo, serverPort: num
   }
   conn.on('stream', (stream: Http2Stream) => {
     try {
-      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket), clientOf(stream));
+      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream));
     } catch (err) {
       ctx.error(`request handling failed: ${(err as Error).message}`);
       stream.reset(2);

@@ -140,12 +140,14 @@ export class Http1Frontend {
       body: hasBody ? req : undefined,
       remoteAddress: socket.remoteAddress ?? 'localhost',
       remotePort: socket.remotePort,
-      serverPort: this.serverPort(),
+      serverPort: this.serverPort() ?? socket.localPort,
       protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',
       tls,
       tlsSocket: tls ? (socket as TLSSocket) : undefined,
       frontendIndex: this.frontendIndex,
+      localAddress: socket.localAddress,
+      connection: socket,
     };
     const client: ClientSide = {
       respond: (status, out, endStream) => {

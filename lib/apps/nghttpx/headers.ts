@@ -14,7 +14,7 @@ export type { Field };
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
-type RewriteOptions = Pick<NghttpxOptions, 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
+type RewriteOptions = Pick<NghttpxOptions, 'addForwarded' | 'stripIncomingForwarded' | 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
 
 function joinValues(fields: Field[], name: string): string | undefined {
   const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
@@ -26,14 +26,22 @@ function joinValues(fields: Field[], name: string): string | undefined {
  * and Host), then X-Forwarded-For, X-Forwarded-Proto, Via, then `--add-request-header`s. The
  * caller adds Host (HTTP/1.1) or :authority (h2).
  */
-export function backendRequestFields(req: ProxyRequest, o: RewriteOptions): Field[] {
+export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwarded?: string): Field[] {
   const out: Field[] = [];
+  // With --add-forwarded, the client's Forwarded values move to the end, ours appended.
+  const moveForwarded = o.stripIncomingForwarded || o.addForwarded.length > 0;
   for (const [n, v] of req.fields) {
     if (HOP_BY_HOP.has(n) || n === 'host' || n === 'via') continue;
+    if (n === 'forwarded' && moveForwarded) continue;
     if (n === 'te' && v.trim().toLowerCase() !== 'trailers') continue;
     if (n === 'x-forwarded-for' && (o.stripIncomingXForwardedFor || o.addXForwardedFor)) continue;
     if (n === 'x-forwarded-proto' && !o.noStripIncomingXForwardedProto) continue;
     out.push([n, v]);
+  }
+  if (moveForwarded) {
+    const prev = o.stripIncomingForwarded ? undefined : joinValues(req.fields, 'forwarded');
+    const v = prev && forwarded ? `${prev}, ${forwarded}` : (prev ?? forwarded);
+    if (v) out.push(['forwarded', v]);
   }
   if (o.addXForwardedFor) {
     const prev = o.stripIncomingXForwardedFor ? undefined : joinValues(req.fields, 'x-forwarded-for');
@@ -51,12 +59,23 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions): Fiel
   return out;
 }
 
+/** Fields the proxy adds to a response besides Server and Via. */
+export interface AddedResponseFields {
+  /** The affinity cookie. */
+  setCookie?: string;
+  /** `--altsvc` (HTTP/1.x clients) or `--http2-altsvc` (HTTP/2 clients) value. */
+  altSvc?: string;
+  /** The client speaks HTTP/1.x: nghttpx puts Alt-Svc before Server there, after Set-Cookie for HTTP/2. */
+  http1?: boolean;
+}
+
 /**
  * The response fields for the client: the backend's (minus hop-by-hop; minus Server unless
  * `--no-server-rewrite`), then `framing`, then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
- * protocol), then `--add-response-header`s.
+ * protocol), then `--add-response-header`s; Alt-Svc and the affinity Set-Cookie where nghttpx
+ * writes them.
  */
-export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions, framing: Field[] = []): Field[] {
+export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions, framing: Field[] = [], added: AddedResponseFields = {}): Field[] {
   const out: Field[] = [];
   for (const [n, v] of fields) {
     if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
@@ -66,7 +85,10 @@ export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.
   // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
   // nghttpx writes it: after the backend's fields.
   out.push(...framing);
+  if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
   if (!o.noServerRewrite) out.push(['server', o.serverName]);
+  if (added.setCookie) out.push(['set-cookie', added.setCookie]);
+  if (added.altSvc && !added.http1) out.push(['alt-svc', added.altSvc]);
   const via = joinValues(fields, 'via');
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);

@@ -5,10 +5,11 @@
  * deprecated mode flags mapped onto today's parameters.
  */
 import * as fs from 'fs';
+import { checkBackends } from './backend-rules';
 import { UsageError } from '../common/units';
 import { packageVersion } from '../common/version';
 import { parseBackend, parseFrontend } from './addresses';
-import { BackendAddress, defaultOptions, NghttpxOptions } from './config';
+import { defaultOptions, NghttpxOptions } from './config';
 import { ApplyContext, BY_LONG, CONF_ONLY, OptionDef, TABLE } from './option-table';
 
 export { UsageError, defaultOptions };
@@ -153,17 +154,7 @@ export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedComma
   if (o.backends.length === 0) o.backends.push(parseBackend('127.0.0.1,80'));
   mapLegacyModes(o, ap.legacy);
   if (o.backendTlsSniField) for (const b of o.backends) b.sni = o.backendTlsSniField;
-  if (!o.backends.some((b) => b.patterns.some((p) => p.key === '/'))) {
-    throw new UsageError('backend: No catch-all backend address is configured');
-  }
-  const groups = new Map<string, BackendAddress>();
-  for (const b of o.backends) {
-    for (const p of b.patterns) {
-      const first = groups.get(p.key);
-      if (first && (first.proto !== b.proto || first.tls !== b.tls)) throw new UsageError(`backend: all backends in the same group must use the same protocol and TLS setting: ${p.key}`);
-      if (!first) groups.set(p.key, b);
-    }
-  }
+  checkBackends(o.backends);
   if (o.frontends.some((f) => !f.noTls)) {
     if (!o.privateKeyFile || !o.certificateFile) throw new UsageError('TLS frontend needs <PRIVATE_KEY> and <CERT> (or no-tls in every -f)');
     for (const f of [o.privateKeyFile, o.certificateFile]) {

@@ -86,7 +86,7 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   const accessFormat = compileFormat(o.accesslogFormat);
   const access = (r: AccessRecord) => accessSink?.write(formatAccessLine(accessFormat, r));
 
-  const groups = new BackendGroups(o);
+  const groups = new BackendGroups(o, o.backends, (level, msg) => log(level, 'groups.ts', msg));
   const forwarder = new Forwarder({ options: o, groups, log, access });
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
   const frontends = new Frontends({

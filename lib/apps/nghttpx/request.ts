@@ -48,6 +48,12 @@ export interface ProxyRequest {
    * sends to the next proxy). Set by forwarding only.
    */
   requestTarget?: string;
+  /** The frontend's local address (`--forwarded-by=ip`); undefined on a UNIX socket. */
+  localAddress?: string;
+  /** Identifies the frontend connection (a key for per-connection state such as `--forwarded-for=obfuscated`). */
+  connection?: object;
+  /** `sni-fwd`: the TLS SNI host, used instead of the request's host to route. */
+  routingHost?: string;
 }
 
 /** The frontend's side of one request: how forwarding answers the client. */

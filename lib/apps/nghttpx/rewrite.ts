@@ -119,10 +119,10 @@ export function forwardedNode(address: string | undefined, port?: number): strin
   return port === undefined ? host : `${host}:${port}`;
 }
 
-/** An obfuscated node name (RFC 7239 section 6.3): `_` and 15 random letters and digits. */
+/** An obfuscated node name (RFC 7239 section 6.3): `_` and 8 random letters and digits (as nghttpx 1.52 sends them). */
 export function obfuscatedNode(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = crypto.randomBytes(15);
+  const bytes = crypto.randomBytes(8);
   let out = '_';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out;
