@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { counters, installHook, siteCount } from './instrument';
+import { editFrames } from './frame-mutate';
 import { Mutator, Rng } from './mutate';
 import { loadSeeds, loadTarget } from './corpus';
 
@@ -68,7 +69,7 @@ function main(cfg: LoopConfig): void {
   const target = loadTarget(cfg.target);
   const seeds = loadSeeds(cfg.target);
   const rng = new Rng(cfg.seed);
-  const mutator = new Mutator(rng, target.maxLen, target.dictionary);
+  const mutator = new Mutator(rng, target.maxLen, target.dictionary, target.frames ? editFrames : undefined);
   const ctrl = new Int32Array(cfg.ctrl, 0, 4);
   const mirror = new Uint8Array(cfg.ctrl, CTRL_DATA, CTRL_CAPACITY);
   const virgin = new Uint8Array(counters.length);

@@ -36,6 +36,8 @@ export class Mutator {
     private readonly rng: Rng,
     private readonly maxLen: number,
     dictionary: readonly (string | Buffer)[] = [],
+    /** Extra structure-aware edit (e.g. frame level); returns null when it does not apply. */
+    private readonly structured?: (rng: Rng, buf: Buffer, other: Buffer) => Buffer | null,
   ) {
     this.dict = dictionary.map((d) => (typeof d === 'string' ? Buffer.from(d, 'latin1') : d)).filter((d) => d.length > 0);
   }
@@ -46,7 +48,10 @@ export class Mutator {
     // Work in a scratch array of the largest size, then cut.
     let buf: Buffer = Buffer.from(base.length > this.maxLen ? base.subarray(0, this.maxLen) : base);
     const edits = 1 << rng.below(5); // 1..16 stacked edits
-    for (let e = 0; e < edits; e++) buf = this.edit(buf, other);
+    for (let e = 0; e < edits; e++) {
+      const s = this.structured && rng.below(3) === 0 ? this.structured(rng, buf, other) : null;
+      buf = s ?? this.edit(buf, other);
+    }
     return buf.length > this.maxLen ? buf.subarray(0, this.maxLen) : buf;
   }
 

@@ -73,6 +73,7 @@ function roundTrip(input: Buffer, preface: boolean): void {
 export const target: FuzzTarget = {
   name: 'frames',
   maxLen: 4096,
+  frames: true,
   dictionary: [
     'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
     Buffer.from('000000040000000000', 'hex'), // empty SETTINGS

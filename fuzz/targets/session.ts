@@ -147,6 +147,7 @@ function drive(role: 'client' | 'server', input: Buffer): void {
 export const serverTarget: FuzzTarget = {
   name: 'session-server',
   maxLen: 8192,
+  frames: true,
   dictionary: frameTokens(),
   run: (input) => drive('server', input),
 };
@@ -154,6 +155,7 @@ export const serverTarget: FuzzTarget = {
 export const clientTarget: FuzzTarget = {
   name: 'session-client',
   maxLen: 8192,
+  frames: true,
   dictionary: frameTokens(),
   run: (input) => drive('client', input),
 };

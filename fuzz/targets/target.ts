@@ -13,6 +13,8 @@ export interface FuzzTarget {
   readonly maxLen: number;
   /** Tokens the mutators splice in (protocol keywords, magic numbers). */
   readonly dictionary?: readonly (string | Buffer)[];
+  /** Inputs are HTTP/2 frame sequences: the fuzzer adds frame-level edits to its byte edits. */
+  readonly frames?: boolean;
   /** Run one input. Returns normally for any clean outcome; throws only for a bug. */
   run(input: Buffer): void;
 }
