@@ -15,7 +15,8 @@ import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode } from '../../protocol/errors';
 import { Http1Client } from './http1-client';
 import type { H2loadConfig, Target } from './options';
-import { ClientStat, sampleRequestTime, WorkerStats } from './stats';
+import { ClientStat, countInTimeline, sampleRequestTime, WorkerStats } from './stats';
+import { HISTOGRAM_MAX_US } from './histogram';
 
 /** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
 export type Phase = 'initial' | 'warmup' | 'main' | 'over';
@@ -59,6 +60,15 @@ interface RequestState {
   statusSuccess: number;
   /** Submitted during the main phase: counted in the summary. */
   counted: boolean;
+  /** The time to the first response byte is recorded. */
+  firstByte: boolean;
+}
+
+/** Add one microsecond value to a histogram's counts (see histogram.ts; inlined: the hot path). */
+function recordUs(counts: Uint32Array, us: number): void {
+  const v = us <= 0 ? 0 : us >= HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : Math.floor(us);
+  const bucket = 32 - Math.clz32(v | 2047) - 11;
+  counts[((bucket + 1) << 10) + ((v >>> bucket) - 1024)]++;
 }
 
 /** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
@@ -84,6 +94,13 @@ export class Client {
   private rpsTimer: NodeJS.Timeout | undefined;
   private rpsPending = 0;
   private peerSettingsSeen = false;
+  /**
+   * The connection ended by -T / -N. The reference never frees such a client, so its connect,
+   * first-byte and req/s samples are never taken: the worker leaves it out of those rows too.
+   */
+  timedOut = false;
+  /** --timing-script-file: the timer of the next scripted request (unset while -m streams are open). */
+  private scriptTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
     this.reqLeft = host.timing ? 1 : reqTodo;
@@ -182,10 +199,39 @@ export class Client {
       this.submitPending();
       return;
     }
+    const script = cfg.timingScript;
+    if (script) {
+      // As the reference: the first request at its offset from the connection, then each at its
+      // offset from the previous one; at -m streams the timer waits for a stream to close.
+      if (script.offsetsMs[0] > 0) this.scriptTimer = setTimeout(this.scriptDue, script.offsetsMs[0]);
+      else this.scriptDue();
+      return;
+    }
     const m = this.maxInflight();
     let n = h.timing ? Math.max(this.reqLeft, m) : Math.min(this.reqLeft, m);
     for (; n > 0; n--) if (!this.submitRequest()) break;
   }
+
+  /** The next scripted request is due: send it, and those due at the same moment. */
+  private readonly scriptDue = (): void => {
+    this.scriptTimer = undefined;
+    const offsets = (this.host.config.timingScript as { offsetsMs: number[] }).offsetsMs;
+    for (;;) {
+      if (this.finished || this.terminating || this.reqLeft === 0) return;
+      if (this.streams.size >= this.host.config.maxConcurrentStreams) return;
+      if (!this.submitRequest()) {
+        this.processRequestFailure();
+        return;
+      }
+      if (this.reqLeft === 0) return;
+      const i = this.uriIndex % offsets.length;
+      const delay = i === 0 ? offsets[0] : offsets[i] - offsets[i - 1];
+      if (delay > 1e-6) {
+        this.scriptTimer = setTimeout(this.scriptDue, delay);
+        return;
+      }
+    }
+  };
 
   private maxInflight(): number {
     // HTTP/1.1 with a body: one request at a time (as h2load).
@@ -251,6 +297,7 @@ export class Client {
   /** -T / -N fired: in-flight requests time out, the rest are abandoned. */
   private timeout(): void {
     if (this.finished) return;
+    this.timedOut = true;
     if (this.host.phase === 'main') this.host.stats.reqTimedout += this.reqInflight;
     this.newConnectionRequested = false;
     this.terminate();
@@ -296,6 +343,10 @@ export class Client {
     if (status < 200) return;
     const rs = this.streams.get(id);
     if (!rs || rs.statusSuccess !== -1) return;
+    if (!rs.firstByte) {
+      rs.firstByte = true;
+      if (rs.counted && this.host.phase === 'main') recordUs(this.host.stats.ttfbHist, (this.host.now() - rs.start) * 1000);
+    }
     if (!rs.counted) {
       // Warm-up: a success, but not counted in the status classes.
       rs.statusSuccess = 1;
@@ -348,7 +399,7 @@ export class Client {
       return false;
     }
     const counted = h.phase === 'main';
-    this.streams.set(id, { start: h.now(), wallUs: h.config.logFile ? wallMicros() : 0, status: -1, statusSuccess: -1, counted });
+    this.streams.set(id, { start: h.now(), wallUs: h.config.logFile ? wallMicros() : 0, status: -1, statusSuccess: -1, counted, firstByte: false });
     if (counted) {
       h.stats.reqStarted++;
       this.reqInflight++;
@@ -380,6 +431,8 @@ export class Client {
         if (rs.statusSuccess === 1) st.reqStatusSuccess++;
         else st.reqFailed++;
         sampleRequestTime(st, (end - rs.start) / 1000);
+        recordUs(st.requestHist, (end - rs.start) * 1000);
+        countInTimeline(st, performance.timeOrigin + end);
       } else {
         st.reqFailed++;
         st.reqError++;
@@ -393,7 +446,9 @@ export class Client {
       return;
     }
     if (this.reqLeft > 0 && !this.terminating && !final) {
-      if (h.config.rps > 0) this.submitPending();
+      if (h.config.timingScript) {
+        if (!this.scriptTimer) this.scriptDue();
+      } else if (h.config.rps > 0) this.submitPending();
       else if (!this.submitRequest() && !this.terminating && !this.finished && h.phase !== 'over') {
         // Could not send (e.g. the connection is going away): h2load's process_request_failure.
         this.processRequestFailure();
@@ -466,6 +521,7 @@ export class Client {
     if (this.activeTimer) clearTimeout(this.activeTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.rpsTimer) clearInterval(this.rpsTimer);
-    this.activeTimer = this.idleTimer = this.rpsTimer = undefined;
+    if (this.scriptTimer) clearTimeout(this.scriptTimer);
+    this.activeTimer = this.idleTimer = this.rpsTimer = this.scriptTimer = undefined;
   }
 }

@@ -74,12 +74,22 @@ Options:
   --connect-to=<HOST>[:<PORT>]
               Connect here instead of the URI's host and port.
   --rps=<N>   Requests per second per client.
+  --timing-script-file=<PATH>
+              Lines of <milliseconds>TAB<URI>: each client sends the
+              script's requests at those offsets from its connection
+              ('-' reads stdin). -n is then per client and defaults to
+              the number of lines. Excludes --rps.
   -v, --verbose
               Print every response header as [stream_id=N] name: value.
+  --json      Write the whole summary as one JSON document on stdout
+              (nothing else), latency percentiles included.
+  --html-report=<FILE>
+              Also write an HTML report: the summary, a latency
+              histogram and requests per second over time.
   --version   Print the version and exit.
   -h, --help  Print this help and exit.
 
-  Not offered: --timing-script-file, --ciphers, --tls13-ciphers, --groups,
+  Not offered: --ciphers, --tls13-ciphers, --groups,
   --ktls and the QUIC options (they are refused with a message).
 
   <SIZE> is an integer with an optional K, M or G (powers of 1024).

@@ -62,6 +62,16 @@ export interface H2loadConfig {
   rps: number;
   /** -v: print each response header. */
   verbose: boolean;
+  /** --json (beyond the reference): stdout is the whole summary as one JSON document. */
+  json: boolean;
+  /** --html-report (beyond the reference): write an HTML report with latency and req/s plots. */
+  htmlReport?: string;
+  /** --timing-script-file: each client's request times (ms from its connection) and URIs. */
+  timingScript?: { offsetsMs: number[]; uris: string[] };
+  /** --timing-script-file as given (read by the run; '-' = stdin). */
+  timingScriptFile?: string;
+  /** -n was given (with a timing script, -n defaults to the number of script lines). */
+  requestsGiven?: boolean;
 }
 
 /** The parse result: run, or print help / version. */
@@ -97,8 +107,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'verbose', short: 'v' },
   { long: 'version' },
   { long: 'help', short: 'h' },
-  // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
+  { long: 'json' },
+  { long: 'html-report', arg: 'FILE' },
   { long: 'timing-script-file', arg: 'PATH' },
+  // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
   { long: 'ciphers', arg: 'SUITE' },
   { long: 'tls13-ciphers', arg: 'SUITE' },
   { long: 'groups', arg: 'GROUPS' },
@@ -110,7 +122,6 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
 const TABLE = new OptionTable(OPTION_TABLE);
 
 const UNSUPPORTED: Record<string, string> = {
-  'timing-script-file': 'is not supported by this h2load yet',
   ciphers: 'is not supported (Node chooses the TLS cipher list)',
   'tls13-ciphers': 'is not supported (Node chooses the TLS cipher list)',
   groups: 'is not supported (Node chooses the key exchange groups)',
@@ -177,7 +188,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   const rate = num('rate', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
   const ratePeriodMs = dur('rate-period') ?? 1000;
-  if (ratePeriodMs <= 0) throw new UsageError('--rate-period: the rate period must be positive');
+  // The reference accepts 0 (its help says positive): with -r, only the first batch is then made.
+  if (ratePeriodMs < 0) throw new UsageError('--rate-period: the rate period must not be negative');
   const durationMs = dur('duration');
   const warmUpMs = dur('warm-up-time') ?? 0;
   if (rate > 0 && durationMs !== undefined) throw new UsageError('-r, -D: they are mutually exclusive');
@@ -202,10 +214,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
 
   if (rate > 0 && rate < threads) throw new UsageError('-r, -t: the connection rate must be greater than or equal to the number of threads');
   if (threads > clients) throw new UsageError('-c, -t: the number of clients must be greater than or equal to the number of threads');
-  if (durationMs === undefined && requests < clients) {
+  const script = str('timing-script-file');
+  if (script !== undefined && rps > 0) throw new UsageError('--timing-script-file, --rps: they are mutually exclusive');
+  // With a timing script, -n is per client (so it may be below -c).
+  if (durationMs === undefined && requests < clients && script === undefined) {
     throw new UsageError('-n, -c: the number of requests must be greater than or equal to the clients');
   }
-  if (!inputFile && uris.length === 0) throw new UsageError('no URI given');
+  if (!inputFile && script === undefined && uris.length === 0) throw new UsageError('no URI given');
 
   return {
     kind: 'run',
@@ -217,8 +232,32 @@ export function parseArgs(argv: string[]): ParsedArgs {
       warmUpMs, activeTimeoutMs: activeTimeoutMs || undefined, inactivityTimeoutMs: inactivityTimeoutMs || undefined,
       baseUri: str('base-uri'), npnList, headerTableSize, encoderHeaderTableSize, logFile: str('log-file'),
       connectTo: ct !== undefined ? parseConnectTo(ct) : undefined, rps, verbose: a.has('verbose'),
+      json: a.has('json'), htmlReport: str('html-report'), timingScriptFile: str('timing-script-file'),
+      requestsGiven: a.has('requests'),
     },
   };
+}
+
+/**
+ * A timing script (--timing-script-file): lines of `offset<TAB>URI`, the offset in milliseconds
+ * (decimals allowed) from the client's connection. Throws UsageError naming the bad line.
+ */
+export function parseTimingScript(text: string): { offsetsMs: number[]; uris: string[] } {
+  const offsetsMs: number[] = [];
+  const uris: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const tab = line.indexOf('\t');
+    const off = tab < 0 ? NaN : Number(line.slice(0, tab));
+    const uri = tab < 0 ? '' : line.slice(tab + 1).trim();
+    if (!Number.isFinite(off) || off < 0 || line.slice(0, tab).trim() === '' || uri === '') {
+      throw new UsageError(`--timing-script-file: line ${i + 1}: expected <milliseconds>TAB<URI>, got ${JSON.stringify(line)}`);
+    }
+    offsetsMs.push(off);
+    uris.push(uri);
+  });
+  if (uris.length === 0) throw new UsageError('--timing-script-file: no script line');
+  return { offsetsMs, uris };
 }
 
 /** Where every client connects and what it asks for. */

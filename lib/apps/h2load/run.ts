@@ -7,14 +7,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { workerThreads } from '../../lazy';
 import { packageVersion } from '../common/version';
-import { H2loadConfig, resolveTarget, Target, urisFromText, UsageError } from './options';
-import { formatSummary, mergeStats, processTimeStats, WorkerStats } from './stats';
-import type { ThreadMessage } from './thread';
+import { H2loadConfig, parseTimingScript, resolveTarget, Target, urisFromText, UsageError } from './options';
+import { formatPercentiles, formatSummary, mergeStats, processTimeStats, WorkerStats } from './stats';
+import type { MainMessage, ThreadMessage } from './thread';
+import { htmlReport, summaryJson } from './report';
 import { LoadWorker, spawnLine, WorkerInit } from './worker';
 
 /** Where a run writes. */
 export interface RunIO {
-  stdout: { write(s: string): unknown };
+  /** Where the summary goes; on a TTY (`isTTY`) a live progress line replaces the 10% lines. */
+  stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown };
   /** For `-i -`. */
   readStdin?: () => string;
@@ -46,7 +48,20 @@ export function spread(n: number, k: number): number[] {
 /** Resolve the files and the target; UsageError on anything unreadable or malformed. */
 export function prepare(config: H2loadConfig, io: RunIO): { target: Target; postData?: Buffer } {
   let uris = config.uris;
-  if (config.inputFile !== undefined) {
+  if (config.timingScriptFile !== undefined) {
+    const f = config.timingScriptFile;
+    let text: string;
+    try {
+      text = f === '-' ? (io.readStdin ? io.readStdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--timing-script-file: cannot read ${f}: ${(e as Error).message}`);
+    }
+    config.timingScript = parseTimingScript(text);
+    uris = config.timingScript.uris;
+    // -n is per client here: the script's length unless -n asks for fewer.
+    const lines = uris.length;
+    config.requests = (config.requestsGiven ? Math.min(config.requests, lines) : lines) * config.clients;
+  } else if (config.inputFile !== undefined) {
     let text: string;
     try {
       text = config.inputFile === '-' ? (io.readStdin ? io.readStdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(config.inputFile, 'utf8');
@@ -79,8 +94,10 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
       throw new UsageError(`--log-file: cannot open ${config.logFile}: ${(e as Error).message}`);
     }
   }
-  const write = (text: string) => io.stdout.write(text);
+  // --json: stdout carries the one JSON document and nothing else.
+  const write = config.json ? () => undefined : (text: string) => io.stdout.write(text);
   const out = (line: string) => write(line + '\n');
+  const live = !config.json && io.stdout.isTTY === true;
   out('starting benchmark...');
   const reqs = spread(config.durationMs !== undefined ? 0 : config.requests, config.threads);
   const clients = spread(config.clients, config.threads);
@@ -89,15 +106,38 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   for (let i = 0; i < config.threads; i++) {
     const init: WorkerInit = {
       id: i, config, target, reqTodo: reqs[i], nclients: clients[i], rate: rates[i],
-      postData, logFd, userAgent: userAgent(),
+      postData, logFd, userAgent: userAgent(), liveProgress: live,
     };
     inits.push(init);
     out(spawnLine(init));
   }
+  // Threads #1.. load and set up first; the clock starts once every one of them is ready.
+  const progress = inits.map(() => ({ done: 0, errored: 0 }));
+  const threads = await Promise.all(inits.slice(1).map((init) => startThread(init, write, (p) => (progress[init.id] = p))));
+  const main = new LoadWorker(inits[0], write);
   const start = performance.now();
-  const runs: Promise<WorkerStats>[] = inits.map((init) => (init.id === 0 ? new LoadWorker(init, write).run() : runThread(init, write)));
+  let ticker: NodeJS.Timeout | undefined;
+  if (live) {
+    const total = config.durationMs === undefined ? config.requests : 0;
+    let last = { t: start, done: 0 };
+    ticker = setInterval(() => {
+      progress[0] = { done: main.stats.reqDone, errored: main.stats.reqError };
+      const t = performance.now();
+      const done = progress.reduce((a, p) => a + p.done, 0);
+      const errored = progress.reduce((a, p) => a + p.errored, 0);
+      const rps = ((done - last.done) * 1000) / Math.max(1, t - last.t);
+      last = { t, done };
+      const pct = total > 0 ? `${Math.floor((done * 100) / total)}%, ` : '';
+      io.stdout.write(`\r\x1b[Kprogress: ${pct}${done}${total > 0 ? `/${total}` : ''} done, ${rps.toFixed(0)} req/s, ${errored} errored`);
+    }, 250);
+  }
+  const runs: Promise<WorkerStats>[] = [main.run(), ...threads.map((t) => t.go())];
   const all = await Promise.all(runs);
   const end = performance.now();
+  if (ticker) {
+    clearInterval(ticker);
+    io.stdout.write('\r\x1b[K');
+  }
   if (logFd !== undefined) fs.closeSync(logFd);
 
   const stats = mergeStats(all);
@@ -113,27 +153,70 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
     stats, times, durationUs: Math.floor((end - start) * 1000),
     timingSeconds: config.durationMs !== undefined ? config.durationMs / 1000 : undefined,
   });
-  io.stdout.write(summary);
+  const durationUs = Math.floor((end - start) * 1000);
+  if (config.json) io.stdout.write(JSON.stringify(summaryJson(config, target, stats, times, durationUs, protocolOf(all))) + '\n');
+  else io.stdout.write(summary + formatPercentiles(stats));
+  if (config.htmlReport !== undefined) {
+    try {
+      fs.writeFileSync(config.htmlReport, htmlReport(config, target, stats, times, durationUs));
+    } catch (e) {
+      io.stderr.write(`h2load: --html-report: cannot write ${config.htmlReport}: ${(e as Error).message}\n`);
+    }
+  }
   // Not one request completed (refused, unreachable, every stream reset): a failed benchmark.
   const exitCode = stats.reqDone === 0 ? 1 : 0;
   return { exitCode, stats, summary };
 }
 
-function runThread(init: WorkerInit, write: (text: string) => void): Promise<WorkerStats> {
-  return new Promise((resolve, reject) => {
+/** The protocol the first connection spoke (thread 0's), for the JSON summary. */
+function protocolOf(all: WorkerStats[]): string | undefined {
+  return all.find((w) => w.protocol !== undefined)?.protocol;
+}
+
+/**
+ * Start one worker thread; resolves once it is loaded and set up, with `go()` to start its run
+ * (resolving with its counters).
+ */
+function startThread(
+  init: WorkerInit,
+  write: (text: string) => void,
+  onProgress: (p: { done: number; errored: number }) => void,
+): Promise<{ go(): Promise<WorkerStats> }> {
+  return new Promise((ready, fail) => {
     const w = new (workerThreads().Worker)(path.join(__dirname, 'thread.js'), { workerData: init });
+    let finished: ((s: WorkerStats) => void) | undefined;
+    let failed: (e: Error) => void = fail;
     let done = false;
+    const result = new Promise<WorkerStats>((resolve, reject) => {
+      finished = resolve;
+      failed = reject;
+    });
+    // Until 'ready', an early failure rejects the start; after it, the run.
+    const early = fail;
+    let isReady = false;
     w.on('message', (m: ThreadMessage) => {
       if (m.type === 'out') write(m.text);
-      else {
+      else if (m.type === 'progress') onProgress(m);
+      else if (m.type === 'ready') {
+        isReady = true;
+        ready({
+          go: () => {
+            w.postMessage({ type: 'go' } satisfies MainMessage);
+            return result;
+          },
+        });
+      } else {
         done = true;
-        resolve(m.stats);
+        finished?.(m.stats);
         void w.terminate();
       }
     });
-    w.on('error', reject);
+    w.on('error', (e) => (isReady ? failed(e) : early(e)));
     w.on('exit', () => {
-      if (!done) reject(new Error(`thread #${init.id} exited early`));
+      if (done) return;
+      const e = new Error(`thread #${init.id} exited early`);
+      if (isReady) failed(e);
+      else early(e);
     });
   });
 }

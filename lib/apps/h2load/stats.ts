@@ -2,6 +2,7 @@
  * h2load's numbers: the per-worker counters, the min/max/mean/sd/"+/- sd" statistics computed the
  * way nghttp2's h2load computes them, and the summary printed byte-for-byte in its layout. Pure.
  */
+import { HISTOGRAM_LENGTH, LatencyHistogram, PERCENTILES } from './histogram';
 
 /** One client's (one connection's) timestamps, in ms from a monotonic clock; -1 = not recorded. */
 export interface ClientStat {
@@ -42,7 +43,19 @@ export interface WorkerStats {
   /** How many request times were offered to the sample (more than its length once sampling). */
   requestTimesSeen: number;
   clients: ClientStat[];
+  /** Every counted request's time (HEADERS sent to stream closed), microseconds: an HDR histogram's counts. */
+  requestHist: Uint32Array;
+  /** Every counted request's time to its first response byte (the response header), microseconds. */
+  ttfbHist: Uint32Array;
+  /** Requests completed per TIMELINE_BUCKET_MS since `timelineStartMs` (wall clock, ms since the epoch). */
+  timeline: number[];
+  timelineStartMs: number;
+  /** The application protocol of the first connection made (h2, h2c, http/1.1). */
+  protocol?: string;
 }
+
+/** Width of one req/s-over-time bucket. */
+export const TIMELINE_BUCKET_MS = 100;
 
 /** Fresh zeroed counters. */
 export function newWorkerStats(reqTodo: number): WorkerStats {
@@ -50,6 +63,8 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
     reqTodo, reqStarted: 0, reqDone: 0, reqSuccess: 0, reqStatusSuccess: 0, reqFailed: 0, reqError: 0,
     reqTimedout: 0, status: [0, 0, 0, 0, 0, 0], bytesTotal: 0, bytesHead: 0, bytesHeadDecomp: 0, bytesBody: 0,
     requestTimes: [], requestTimesSeen: 0, clients: [],
+    requestHist: new Uint32Array(HISTOGRAM_LENGTH), ttfbHist: new Uint32Array(HISTOGRAM_LENGTH),
+    timeline: [], timelineStartMs: 0,
   };
 }
 
@@ -157,8 +172,58 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     out.bytesHead += w.bytesHead;
     out.bytesHeadDecomp += w.bytesHeadDecomp;
     out.bytesBody += w.bytesBody;
+    addCounts(out.requestHist, w.requestHist);
+    addCounts(out.ttfbHist, w.ttfbHist);
+  }
+  // The timelines, aligned on the earliest start (threads start within milliseconds of each other).
+  const starts = workers.filter((w) => w.timeline.length > 0).map((w) => w.timelineStartMs);
+  if (starts.length) {
+    out.timelineStartMs = Math.min(...starts);
+    for (const w of workers) {
+      const shift = Math.round((w.timelineStartMs - out.timelineStartMs) / TIMELINE_BUCKET_MS);
+      w.timeline.forEach((n, i) => {
+        out.timeline[i + shift] = (out.timeline[i + shift] ?? 0) + (n ?? 0);
+      });
+    }
+    for (let i = 0; i < out.timeline.length; i++) out.timeline[i] ??= 0;
   }
   return out;
+}
+
+function addCounts(into: Uint32Array, from: Uint32Array): void {
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
+}
+
+/** Count one completed request in the timeline (wall clock `nowMs`). */
+export function countInTimeline(w: WorkerStats, nowMs: number): void {
+  if (w.timeline.length === 0 && w.timelineStartMs === 0) w.timelineStartMs = nowMs;
+  const i = Math.floor((nowMs - w.timelineStartMs) / TIMELINE_BUCKET_MS);
+  while (w.timeline.length <= i) w.timeline.push(0);
+  w.timeline[i]++;
+}
+
+/** p50, p90, p99 and p99.9 of a histogram, seconds. */
+export function percentilesOf(counts: Uint32Array): { p50: number; p90: number; p99: number; 'p99.9': number } {
+  const h = new LatencyHistogram(counts);
+  const [p50, p90, p99, p999] = PERCENTILES.map((p) => h.percentile(p) / 1e6);
+  return { p50, p90, p99, 'p99.9': p999 };
+}
+
+/**
+ * Beyond the reference, after its table (whose lines stay as they are for parsers): the latency
+ * percentiles of every counted request, from HDR histograms (3 significant digits).
+ */
+export function formatPercentiles(s: WorkerStats): string {
+  const row = (label: string, counts: Uint32Array) => {
+    const p = percentilesOf(counts);
+    return `${label}${pad(formatDuration(p.p50), 10)}  ${pad(formatDuration(p.p90), 10)}  ${pad(formatDuration(p.p99), 10)}  ${pad(formatDuration(p['p99.9']), 10)}`;
+  };
+  return [
+    '',
+    `latency percentiles:${pad('p50', 8)}  ${pad('p90', 10)}  ${pad('p99', 10)}  ${pad('p99.9', 10)}`,
+    row('request         : ', s.requestHist),
+    row('1st byte        : ', s.ttfbHist),
+  ].join('\n') + '\n';
 }
 
 // ------------------------------------------------------------------ number formats

@@ -25,10 +25,13 @@ export interface WorkerInit {
   /** --log-file descriptor (shared by all threads of the process). */
   logFd?: number;
   userAgent: string;
+  /** A live progress line replaces the 10% lines (stdout is a TTY): this worker prints none. */
+  liveProgress?: boolean;
 }
 
 /** h2load's util::duration_str: `500ms`, `3s`, `2m`, `1h`. */
 export function durationStr(ms: number): string {
+  if (ms === 0) return '0';
   if (ms % 1000 !== 0) return `${Math.floor(ms)}ms`;
   let v = ms / 1000;
   if (v === 0 || v % 60) return `${v}s`;
@@ -65,6 +68,8 @@ export class LoadWorker implements ClientHost {
   private readonly progressInterval: number;
   private readonly clientInterval: number;
   private nconnsMade = 0;
+  /** Clients this worker makes in all (fewer than nclients with --rate-period=0). */
+  private clientsToMake: number;
   private ndone = 0;
   private appInfoPrinted = false;
   private tlsInfoPrinted = false;
@@ -83,6 +88,7 @@ export class LoadWorker implements ClientHost {
     this.postData = init.postData;
     this.progressInterval = Math.max(1, Math.floor(init.reqTodo / 10));
     this.clientInterval = Math.max(1, Math.floor(init.nclients / 10));
+    this.clientsToMake = init.nclients;
     const t = init.target;
     const method = init.postData ? 'POST' : 'GET';
     const len = init.postData?.length;
@@ -112,7 +118,10 @@ export class LoadWorker implements ClientHost {
       }
       if (this.init.rate > 0) {
         this.makeClients(this.init.rate);
-        if (this.nconnsMade < this.init.nclients) {
+        // --rate-period=0: the reference's timer never repeats, so only the first batch is made;
+        // the requests of the clients never made end up failed and errored.
+        if (this.config.ratePeriodMs === 0) this.clientsToMake = this.nconnsMade;
+        else if (this.nconnsMade < this.init.nclients) {
           this.rateTimer = setInterval(() => {
             this.makeClients(this.init.rate);
             if (this.nconnsMade >= this.init.nclients && this.rateTimer) clearInterval(this.rateTimer);
@@ -142,11 +151,12 @@ export class LoadWorker implements ClientHost {
   }
 
   reportProgress(): void {
-    if (this.id !== 0 || this.init.rate > 0 || this.timing || this.stats.reqDone % this.progressInterval) return;
+    if (this.id !== 0 || this.init.liveProgress || this.init.rate > 0 || this.timing || this.stats.reqDone % this.progressInterval) return;
     this.out(`progress: ${Math.floor((this.stats.reqDone * 100) / this.stats.reqTodo)}% done`);
   }
 
   printAppInfo(protocol: string, socket: Duplex): void {
+    this.stats.protocol ??= protocol;
     if (this.id !== 0 || this.appInfoPrinted) return;
     this.appInfoPrinted = true;
     this.printTlsInfo(socket);
@@ -215,7 +225,7 @@ export class LoadWorker implements ClientHost {
 
   /** Done when every client has finished and, for -D, the main duration is over (it runs its course even if every connection failed, as in h2load). */
   private maybeFinish(): void {
-    if (this.ndone < this.init.nclients || this.nconnsMade < this.init.nclients) return;
+    if (this.ndone < this.clientsToMake || this.nconnsMade < this.clientsToMake) return;
     if (this.timing && this.phase !== 'over') return;
     this.finish();
   }
@@ -224,7 +234,7 @@ export class LoadWorker implements ClientHost {
     if (this.rateTimer) clearInterval(this.rateTimer);
     for (const t of this.timers) clearTimeout(t);
     // A -D run that ended before its main phase (every connection failed) has nothing to count.
-    for (const c of this.clients) this.stats.clients.push(c.cstat);
+    for (const c of this.clients) if (!c.timedOut) this.stats.clients.push(c.cstat);
     if (this.timing) this.stats.reqTodo = this.stats.reqDone;
     this.flushLog();
     const r = this.resolve;
