@@ -11,7 +11,7 @@ import { parsePattern } from './routing';
  * address and reported as "accepted but not yet effective". Whoever builds one adds it here.
  */
 export const EFFECTIVE_PARAMS = {
-  frontend: new Set<string>(['no-tls']),
+  frontend: new Set<string>(['no-tls', 'api', 'healthmon', 'proxyproto', 'sni-fwd']),
   backend: new Set<string>(['proto', 'tls', 'sni', 'fall', 'rise', 'affinity', 'affinity-cookie-name', 'affinity-cookie-path', 'affinity-cookie-secure', 'affinity-cookie-stickiness', 'dns', 'redirect-if-not-tls', 'read-timeout', 'group', 'group-weight', 'weight', 'dnf']),
 };
 

@@ -10,12 +10,15 @@ import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from
 import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
 import type { AccessRecord } from './log';
 import * as fs from 'fs';
-import type { LogLevel, NghttpxOptions } from './config';
+import type { BackendAddress, LogLevel, NghttpxOptions } from './config';
+import { ApiHost, handleApiRequest } from './api';
 import { ClientSide, Field, ProxyRequest, versionString } from './request';
 
 /** What forwarding needs from the proxy around it. */
 export interface ForwardingContext {
   options: NghttpxOptions;
+  /** The `api` frontend's backend replacement (see api.ts); absent: 404 for API requests. */
+  api?: ApiHost<BackendAddress>;
   /** The current backends (replaced whole by the API). */
   groups: BackendGroups;
   log(level: LogLevel, where: string, msg: string): void;
@@ -142,9 +145,57 @@ export class Forwarder {
     );
   }
 
+  /**
+   * `healthmon` and `api` frontends answer themselves: "Any requests which come through this
+   * address are replied with 200 HTTP status, without no body"; the API reads the whole body
+   * (up to --api-max-request-body) and answers JSON.
+   */
+  private endpoint(req: ProxyRequest, client: ClientSide, kind: 'healthmon' | 'api'): void {
+    const o = this.ctx.options;
+    const start = Date.now();
+    const answer = (status: number, extra: Field[], body: Buffer, close: boolean) => {
+      const fields: Field[] = [...extra, ['content-length', String(body.length)]];
+      if (close && req.alpn === 'http/1.1') fields.push(['connection', 'close']);
+      fields.push(['server', o.serverName]);
+      client.respond(status, fields, body.length === 0);
+      if (body.length) client.writable().end(body);
+      this.ctx.access({
+        remoteAddress: req.remoteAddress, remotePort: req.remotePort, serverPort: req.serverPort, start, end: Date.now(), method: req.method, path: req.path,
+        protocolVersion: versionString(req.protocol), status, bodyBytesSent: body.length, requestFields: req.fields, alpn: req.alpn, pid: process.pid,
+      });
+    };
+    if (kind === 'healthmon') {
+      req.body?.resume();
+      return answer(200, [], Buffer.alloc(0), false);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const api = this.ctx.api;
+    const finish = () => {
+      if (!api) return answer(404, [], Buffer.from('{"status":"Failure","code":404}'), false);
+      const r = handleApiRequest(api, req.method, req.path, size > o.apiMaxRequestBody ? Buffer.alloc(size) : Buffer.concat(chunks));
+      answer(r.status, r.fields, Buffer.from(r.body), r.close);
+    };
+    if (!req.body) return finish();
+    req.body.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= o.apiMaxRequestBody) chunks.push(c);
+    });
+    req.body.once('end', finish);
+    req.body.once('error', () => client.abort());
+  }
+
   /** Forward one request and relay the answer. Never throws for a peer's behaviour. */
   forward(req: ProxyRequest, client: ClientSide): void {
     const { options: o, log } = this.ctx;
+    const fe = o.frontends[req.frontendIndex];
+    if (fe?.healthmon) return this.endpoint(req, client, 'healthmon');
+    if (fe?.api) return this.endpoint(req, client, 'api');
+    // sni-fwd: "SNI host name received from the client is used instead of the request host".
+    if (fe?.sniFwd && req.tlsSocket) {
+      const sni = (req.tlsSocket as { servername?: string | false }).servername;
+      if (sni) req.routingHost = sni;
+    }
     const groups = this.ctx.groups;
     const start = Date.now();
     let backend: Backend | undefined;

@@ -9,6 +9,7 @@ import type { Http2Connection } from '../../transport/connection';
 import { acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { serveH2 } from './frontend-h2';
+import { parseProxyHeader } from './proxyproto';
 import { frontendTlsCheck } from './tls';
 import { Http1Frontend } from './frontend-http1';
 import type { FrontendAddress, NghttpxOptions } from './options';
@@ -37,9 +38,12 @@ export interface Frontend {
 export class Frontends {
   readonly list: Frontend[] = [];
   private closing = false;
+  /** How long a `proxyproto` connection may take to send its PROXY header (nghttpx: the frontend read timeout). */
+  private readonly proxyHeaderTimeout: number;
 
   constructor(ctx: FrontendsContext) {
     const o = ctx.options;
+    this.proxyHeaderTimeout = o.frontendReadTimeout;
     const session = {
       settings: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams, initialWindowSize: o.frontendHttp2WindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
       connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
@@ -76,7 +80,17 @@ export class Frontends {
       socket.destroy();
       return;
     }
-    fe.acceptor.accept(socket);
+    if (!fe.address.proxyproto) {
+      fe.acceptor.accept(socket);
+      return;
+    }
+    readProxyHeader(socket, this.proxyHeaderTimeout, (source) => {
+      // The client's address as the load balancer saw it: what logs, X-Forwarded-For and
+      // Forwarded report. Node reads remoteAddress from this cache (net.Socket#_getpeername).
+      if (source) (socket as unknown as { _peername: object })._peername = { address: source.address, port: source.port, family: source.address.includes(':') ? 'IPv6' : 'IPv4' };
+      fe.acceptor.accept(socket);
+      socket.resume();
+    });
   }
 
   /** Graceful shutdown: GOAWAY to HTTP/2 clients, HTTP/1.x connections end after their answers; resolves when all are done or after `timeoutMs`. */
@@ -101,4 +115,31 @@ export class Frontends {
   get connectionCount(): number {
     return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.sockets.size, 0);
   }
+}
+
+/**
+ * `proxyproto`: read the PROXY v1/v2 header before anything else; `done` gets the client's
+ * address (undefined for LOCAL/UNKNOWN) with the bytes after the header put back on the socket.
+ * A malformed header, or none within `timeoutMs`, drops the connection (as nghttpx).
+ */
+function readProxyHeader(socket: net.Socket, timeoutMs: number, done: (source: { address: string; port: number } | undefined) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  const onData = (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    const r = parseProxyHeader(buf);
+    if (r.kind === 'more') return;
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.pause();
+    if (r.kind === 'error') {
+      socket.destroy();
+      return;
+    }
+    if (r.consumed < buf.length) socket.unshift(buf.subarray(r.consumed));
+    done(r.source);
+  };
+  socket.on('error', () => socket.destroy());
+  socket.once('close', () => clearTimeout(timer));
+  socket.on('data', onData);
 }

@@ -265,7 +265,7 @@ export const OPTIONS: OptionDef[] = [
   { long: 'no-server-rewrite', group: 'HTTP', effective: true, apply: (o, v) => (o.noServerRewrite = yes(v)) },
   { long: 'redirect-https-port', arg: '<PORT>', group: 'HTTP', effective: true, apply: (o, v) => (o.redirectHttpsPort = int(v, 'redirect-https-port', 0, 65535)) },
   { long: 'require-http-scheme', group: 'HTTP', effective: true, apply: (o, v) => (o.requireHttpScheme = yes(v)) },
-  { long: 'api-max-request-body', arg: '<SIZE>', group: 'API', effective: false, apply: (o, v) => (o.apiMaxRequestBody = size(v, 'api-max-request-body')) },
+  { long: 'api-max-request-body', arg: '<SIZE>', group: 'API', effective: true, apply: (o, v) => (o.apiMaxRequestBody = size(v, 'api-max-request-body')) },
   { long: 'dns-cache-timeout', arg: '<DURATION>', group: 'DNS', effective: false, apply: (o, v) => (o.dnsCacheTimeout = duration(v, 'dns-cache-timeout')) },
   { long: 'dns-lookup-timeout', arg: '<DURATION>', group: 'DNS', effective: false, apply: (o, v) => (o.dnsLookupTimeout = duration(v, 'dns-lookup-timeout')) },
   { long: 'dns-max-try', arg: '<N>', group: 'DNS', effective: false, apply: (o, v) => (o.dnsMaxTry = int(v, 'dns-max-try', 0, 2 ** 31 - 1)) },

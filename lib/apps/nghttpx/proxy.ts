@@ -5,7 +5,9 @@
  */
 import type * as net from 'net';
 import { FramePrinter } from '../printer/printer';
-import { Forwarder } from './forwarding';
+import { Forwarder, ForwardingContext } from './forwarding';
+import { parseBackend } from './addresses';
+import { checkBackends } from './backend-rules';
 import { Frontends } from './frontends';
 import { BackendGroups } from './groups';
 import { AccessRecord, compileFormat, formatAccessLine, formatErrorLine, levelEnabled } from './log';
@@ -86,8 +88,29 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   const accessFormat = compileFormat(o.accesslogFormat);
   const access = (r: AccessRecord) => accessSink?.write(formatAccessLine(accessFormat, r));
 
-  const groups = new BackendGroups(o, o.backends, (level, msg) => log(level, 'groups.ts', msg));
-  const forwarder = new Forwarder({ options: o, groups, log, access });
+  const groupsLog = (level: 'NOTICE' | 'WARN', msg: string) => log(level, 'groups.ts', msg);
+  const ctx: ForwardingContext = { options: o, groups: new BackendGroups(o, o.backends, groupsLog), log, access };
+  const retired = new Set<BackendGroups>();
+  // The `api` frontend: new backends take the next requests; the old ones finish what they
+  // carry and close after --backend-read-timeout (their idle connections sooner, by keep-alive).
+  ctx.api = {
+    parseBackend: (v) => parseBackend(v),
+    validate: (b) => checkBackends(b),
+    replace: (b) => {
+      const old = ctx.groups;
+      ctx.groups = new BackendGroups(o, b, groupsLog);
+      retired.add(old);
+      setTimeout(() => {
+        retired.delete(old);
+        old.close();
+      }, o.backendReadTimeout).unref();
+    },
+    // Changed by reloading the configuration (SIGHUP), not by the API, as the reference.
+    configRevision: () => 0,
+    maxRequestBody: o.apiMaxRequestBody,
+    log: (level, msg) => log(level, 'api.ts', msg),
+  };
+  const forwarder = new Forwarder(ctx);
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
   const frontends = new Frontends({
     options: o,
@@ -100,7 +123,8 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   const destroy = () => {
     closed = true;
     frontends.destroy();
-    groups.close();
+    ctx.groups.close();
+    for (const g of retired) g.close();
   };
   return {
     options: o,

@@ -218,3 +218,45 @@ t_('affinity=cookie: Set-Cookie as the reference writes it, and the cookie keeps
     await b.stop();
   }
 });
+
+t_('healthmon, api (backendconfig replaces backends live, configrevision) and proxyproto frontends answer as the reference', async (t) => {
+  const be = await backend();
+  const dead = await deadPort();
+  const dir = tmp();
+  const conf = path.join(dir, 'empty.conf');
+  fs.writeFileSync(conf, '');
+  const ports = { ref: [await freePort(), await freePort(), await freePort(), await freePort()], ours: [await freePort(), await freePort(), await freePort(), await freePort()] };
+  const fes = (p: number[]) => [`-f127.0.0.1,${p[0]};no-tls`, `-f127.0.0.1,${p[1]};no-tls;healthmon`, `-f127.0.0.1,${p[2]};no-tls;api`, `-f127.0.0.1,${p[3]};no-tls;proxyproto`];
+  const common = [`-b127.0.0.1,${be.port}`, '--add-x-forwarded-for', '--errorlog-file=/dev/null'];
+  const a = own(spawn('/usr/sbin/nghttpx', [`--conf=${conf}`, '--single-process', ...fes(ports.ref), ...common], { stdio: 'ignore' }));
+  const b = own(spawn(process.execPath, [OUR_NGHTTPX, `--conf=${conf}`, ...fes(ports.ours), ...common], { stdio: 'ignore' }));
+  try {
+    await Promise.all([...ports.ref, ...ports.ours].map((p) => waitForPort(p, 20000)));
+    const api = (p: number[], method: string, body?: string) => get(p[2], '/api/v1beta1/backendconfig', ['-X', method, ...(body === undefined ? [] : ['--data-binary', body])]);
+    const heads: { head: string[]; body: string }[][] = [[], []];
+    for (const [i, p] of [ports.ref, ports.ours].entries()) {
+      heads[i].push(await get(p[1], '/anything'), await get(p[1], '/anything', ['--http2-prior-knowledge']));
+      heads[i].push(await get(p[2], '/api/v1beta1/configrevision'), await get(p[2], '/nope'), await api(p, 'GET'));
+      // Replace the only backend by a dead one: the next request fails; then put it back.
+      heads[i].push(await api(p, 'POST', `backend=127.0.0.1,${dead}`));
+      heads[i].push({ head: [(await get(p[0], '/after')).head[0]], body: '' });
+      heads[i].push(await api(p, 'PUT', `backend=127.0.0.1,${be.port}\n`));
+      heads[i].push({ head: [(await get(p[0], '/again')).head[0]], body: '' });
+      // PROXY v1 then a request: the backend sees the address from the header.
+      const seen = await new Promise<string>((resolve) => {
+        const s = net.connect(p[3], '127.0.0.1', () => s.write(`PROXY TCP4 192.0.2.7 127.0.0.1 5555 ${p[3]}\r\nGET /pp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+        let text = '';
+        s.on('data', (d) => (text += d.toString()));
+        s.on('close', () => resolve(text.split('\r\n')[0]));
+        s.on('error', () => resolve('error'));
+      });
+      const raw = be.seen[be.seen.length - 1];
+      heads[i].push({ head: [seen, raw[raw.findIndex((x) => x.toLowerCase() === 'x-forwarded-for') + 1]], body: '' });
+    }
+    t.deepEqual(heads[1], heads[0]);
+    t.deepEqual(heads[0].at(-1)!.head, ['HTTP/1.1 200 OK', '192.0.2.7']);
+  } finally {
+    await Promise.all([stopProcess(a), stopProcess(b)]);
+    await be.stop();
+  }
+});
