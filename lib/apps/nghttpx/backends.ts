@@ -305,11 +305,14 @@ class Http2Backend implements Backend {
             release();
             return reject(new Error('aborted'));
           }
+          // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
+          // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
+          // allows either); an absolute-form one gives its authority as :authority.
           const headers: Field[] = [
             [':method', req.method],
             [':scheme', req.scheme],
-            [':authority', req.authority ?? this.label],
             [':path', req.path],
+            [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
             ...req.fields,
           ];
           let st: Http2Stream;

@@ -14,7 +14,7 @@ export type { Field };
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
-type RewriteOptions = Pick<NghttpxOptions, 'addForwarded' | 'stripIncomingForwarded' | 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
+type RewriteOptions = Pick<NghttpxOptions, 'http2Proxy' | 'addForwarded' | 'stripIncomingForwarded' | 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
 
 function joinValues(fields: Field[], name: string): string | undefined {
   const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
@@ -47,7 +47,8 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
     const prev = o.stripIncomingXForwardedFor ? undefined : joinValues(req.fields, 'x-forwarded-for');
     out.push(['x-forwarded-for', prev ? `${prev}, ${req.remoteAddress}` : req.remoteAddress]);
   }
-  if (!o.noAddXForwardedProto) out.push(['x-forwarded-proto', req.scheme]);
+  // The reference adds none in forward proxy mode (-s): the next proxy gets the client's request.
+  if (!o.noAddXForwardedProto && !o.http2Proxy) out.push(['x-forwarded-proto', req.scheme]);
   const via = joinValues(req.fields, 'via');
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);
@@ -79,14 +80,16 @@ export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.
   const out: Field[] = [];
   for (const [n, v] of fields) {
     if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
-    if (n === 'server' && !o.noServerRewrite) continue;
+    if (n === 'server') continue;
     out.push([n, v]);
   }
   // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
   // nghttpx writes it: after the backend's fields.
   out.push(...framing);
   if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
+  // Server sits after the framing either way (observed of Debian nghttpx): ours, or the backend's.
   if (!o.noServerRewrite) out.push(['server', o.serverName]);
+  else for (const f of fields) if (f[0] === 'server') out.push([f[0], f[1]]);
   if (added.setCookie) out.push(['set-cookie', added.setCookie]);
   if (added.altSvc && !added.http1) out.push(['alt-svc', added.altSvc]);
   const via = joinValues(fields, 'via');

@@ -82,13 +82,13 @@ export function tlsOver(socket: net.Socket, servername: string | undefined, o: B
 
 /** CONNECT to an HTTP/1.1 backend (the next proxy). */
 export function http1Connect(a: BackendAddress, o: BackendTlsOptions, req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
-  const headers: Record<string, string | string[]> = {};
+  // Host first, as the reference writes it.
+  const headers: Record<string, string | string[]> = { Host: req.authority ?? '' };
   for (const [n, v] of req.fields) {
     const k = http1Name(n);
     const prev = headers[k];
     headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  headers.Host = req.authority ?? '';
   const creq = (a.tls ? https : http).request({
     host: a.unixPath === undefined ? a.host : undefined,
     port: a.port,
