@@ -34,8 +34,18 @@ import { zlib } from '../../lazy';
 
 /** Where the engine reads and writes. */
 export interface NghttpIO {
-  stdout: { write(chunk: Buffer | string): unknown; isTTY?: boolean };
-  stderr: { write(chunk: string): unknown };
+  /** Bodies, the -v trace, -s and -r output. */
+  stdout: {
+    /** Write bytes or text as they are. */
+    write(chunk: Buffer | string): unknown;
+    /** A terminal: the trace is coloured. */
+    isTTY?: boolean;
+  };
+  /** `[ERROR]` lines and the "Some requests were not processed" line. */
+  stderr: {
+    /** Write one message. */
+    write(chunk: string): unknown;
+  };
   /** Read by `-d -`. */
   stdin?: NodeJS.ReadableStream;
 }

@@ -24,8 +24,16 @@ export const SHUTDOWN_GRACE_MS = 2000;
 
 /** Where the engine writes: -v trace to `out`, warnings to `err`. */
 export interface NghttpdIO {
-  out: { write(chunk: Buffer | string): unknown };
-  err: { write(chunk: Buffer | string): unknown };
+  /** The listen lines and the -v trace. */
+  out: {
+    /** Write bytes or text as they are. */
+    write(chunk: Buffer | string): unknown;
+  };
+  /** Warnings and errors. */
+  err: {
+    /** Write one message. */
+    write(chunk: Buffer | string): unknown;
+  };
   /** Colour the trace (terminal or --color). */
   color?: boolean;
   /** Connection ids: the first and the step (several worker processes use disjoint ids). */
@@ -48,6 +56,10 @@ export interface NghttpdServer {
   close(): Promise<void>;
 }
 
+/**
+ * The reference's listen lines for a bound address: `IPv4: listen 0.0.0.0:PORT` (and the IPv6
+ * line) for a dual-stack wildcard socket, else the one line for the address asked for.
+ */
 export function listenLines(addr: AddressInfo, requestedHost: string | undefined): string[] {
   if (requestedHost === undefined && (addr.address === '::' || addr.address === '0.0.0.0')) {
     const lines = [`IPv4: listen 0.0.0.0:${addr.port}`];
