@@ -6,7 +6,22 @@
 import { Transform, TransformOptions } from 'stream';
 import type { OperatorFunction } from 'rxjs';
 import { rxjs } from '../lib/lazy';
+import type { ConnectionContext } from '../lib/protocol/context';
 import type { Stage, StageFactory } from '../lib/protocol/stage';
+
+/** A lifted layer that keeps a handle on its stage (to retune it) and its connection context. */
+export type LayerTransform<S = Stage<any, any>> = Transform & {
+  /** The stage this Transform runs. */
+  readonly stage: S;
+  /** The connection context the stage is bound to, if any. */
+  readonly context?: ConnectionContext;
+};
+
+/** An RxJS layer operator that keeps a handle on the connection context its stages bind to. */
+export type LayerOperator<I, O> = OperatorFunction<I, O> & {
+  /** The connection context each subscription's stage is bound to, if any. */
+  readonly context?: ConnectionContext;
+};
 
 /** Options for `toTransform`: whether each side carries bytes or objects. */
 export interface TransformAdapterOptions {
@@ -22,8 +37,11 @@ export interface TransformAdapterOptions {
  * Lift a stage into a Node Transform. A stage error destroys the stream with that error
  * (a typed H2Error, with its code and scope, reaches the 'error' listener unchanged).
  */
-export function toTransform<I, O>(factory: StageFactory<I, O> | Stage<I, O>, opts: TransformAdapterOptions = {}): Transform {
-  const stage: Stage<I, O> = typeof factory === 'function' ? factory() : factory;
+export function toTransform<I, O, S extends Stage<I, O> = Stage<I, O>>(
+  factory: (() => S) | S,
+  opts: TransformAdapterOptions & { context?: ConnectionContext } = {},
+): LayerTransform<S> {
+  const stage: S = typeof factory === 'function' ? (factory as () => S)() : factory;
   const tOpts: TransformOptions = {
     readableObjectMode: !opts.bytesOut,
     writableObjectMode: !opts.bytesIn,
@@ -50,15 +68,15 @@ export function toTransform<I, O>(factory: StageFactory<I, O> | Stage<I, O>, opt
       cb();
     },
   });
-  return t;
+  return Object.assign(t, { stage, context: opts.context });
 }
 
 /**
  * Lift a stage into an RxJS operator. Each subscription gets a fresh stage from the factory,
  * so the operator is safe to reuse. A stage error becomes the observable's error.
  */
-export function toOperator<I, O>(factory: StageFactory<I, O>): OperatorFunction<I, O> {
-  return (source) =>
+export function toOperator<I, O>(factory: StageFactory<I, O>, context?: ConnectionContext): LayerOperator<I, O> {
+  const op: OperatorFunction<I, O> = (source) =>
     new (rxjs().Observable)<O>((subscriber) => {
       const stage = factory();
       const emit = (o: O) => subscriber.next(o);
@@ -83,4 +101,5 @@ export function toOperator<I, O>(factory: StageFactory<I, O>): OperatorFunction<
         },
       });
     });
+  return Object.assign(op, { context });
 }

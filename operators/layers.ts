@@ -3,11 +3,11 @@
  * (lib/protocol/frame/pipeline.ts) lifted with the generic adapters. Reading: bytes -> frames ->
  * whole field blocks -> decoded header lists (`frame.headers`). Writing: frames whose HEADERS /
  * PUSH_PROMISE carry `headers` -> HPACK-encoded in wire order, split into CONTINUATION as needed
- * -> bytes. Every Transform and every subscription gets its own HPACK context.
+ * -> bytes. Every Transform and every subscription gets its own HPACK context. Give the reading
+ * and the writing layers of one connection the same `context` (a ConnectionContext) and the
+ * SETTINGS one side reads reconfigure the other (table sizes, frame sizes), as a proxy needs.
  */
-import type { Transform } from 'stream';
-import type { OperatorFunction } from 'rxjs';
-import { toOperator, toTransform } from './adapt';
+import { LayerOperator, LayerTransform, toOperator, toTransform } from './adapt';
 import { FrameReader, FrameReaderOptions, FrameWriter, FrameWriterOptions } from '../lib/protocol/frame/pipeline';
 import { HpackDecoder, type HpackDecoderOptions } from '../lib/protocol/hpack/decoder';
 import { HpackEncoder, type HpackEncoderOptions } from '../lib/protocol/hpack/encoder';
@@ -41,21 +41,21 @@ export function createFrameWriter(opts: WriterLayerOptions = {}): FrameWriter {
 }
 
 /** Reading side as a Transform: Buffers in, frames out (field blocks joined and decoded). */
-export function frameReaderTransform(opts?: ReaderLayerOptions): Transform {
-  return toTransform(() => createFrameReader(opts), { bytesIn: true });
+export function frameReaderTransform(opts?: ReaderLayerOptions): LayerTransform<FrameReader> {
+  return toTransform(() => createFrameReader(opts), { bytesIn: true, context: opts?.context });
 }
 
 /** Reading side as an RxJS operator. */
-export function readFrames(opts?: ReaderLayerOptions): OperatorFunction<Buffer, Frame> {
-  return toOperator(() => createFrameReader(opts));
+export function readFrames(opts?: ReaderLayerOptions): LayerOperator<Buffer, Frame> {
+  return toOperator(() => createFrameReader(opts), opts?.context);
 }
 
 /** Writing side as a Transform: frames in (HEADERS/PUSH_PROMISE may carry `headers`), Buffers out. */
-export function frameWriterTransform(opts?: WriterLayerOptions): Transform {
-  return toTransform(() => createFrameWriter(opts), { bytesOut: true });
+export function frameWriterTransform(opts?: WriterLayerOptions): LayerTransform<FrameWriter> {
+  return toTransform(() => createFrameWriter(opts), { bytesOut: true, context: opts?.context });
 }
 
 /** Writing side as an RxJS operator. */
-export function writeFrames(opts?: WriterLayerOptions): OperatorFunction<Frame, Buffer> {
-  return toOperator(() => createFrameWriter(opts));
+export function writeFrames(opts?: WriterLayerOptions): LayerOperator<Frame, Buffer> {
+  return toOperator(() => createFrameWriter(opts), opts?.context);
 }

@@ -8,6 +8,7 @@
  * the chunks they push (Node sockets never do).
  */
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
+import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, MAX_MAX_FRAME_SIZE } from './constants';
 import { parseFrame, FrameLimits } from './codec';
@@ -31,6 +32,11 @@ export interface DeframerOptions {
    * reads first. ConnectionErrors always throw and end the deframer.
    */
   onStreamError?: (err: StreamError) => void;
+  /**
+   * The connection's context: our SETTINGS_MAX_FRAME_SIZE follows it from the moment the peer
+   * acknowledges a new value (it starts at `maxFrameSize` when given, else at the context's).
+   */
+  context?: ConnectionContext;
 }
 
 /** Incremental frame reader; see the module comment. */
@@ -54,7 +60,10 @@ export class Deframer implements Stage<Buffer, Frame> {
 
   constructor(opts: DeframerOptions = {}) {
     this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
+    const ctx = opts.context;
     if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
+    else if (ctx !== undefined) this.setMaxFrameSize(ctx.local.maxFrameSize);
+    if (ctx !== undefined) bindMaxFrameSize(ctx, 'local', (n) => this.setMaxFrameSize(n));
     this.prefaceLeft = opts.expectPreface ? CONNECTION_PREFACE.length : 0;
     this.onStreamError = opts.onStreamError;
   }

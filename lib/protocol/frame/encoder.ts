@@ -3,6 +3,7 @@
  * policy applied and the peer's SETTINGS_MAX_FRAME_SIZE enforced on what we send.
  */
 import { ApiMisuseError } from '../errors';
+import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE } from './constants';
 import { encodeFrame, encodeFrameParts } from './codec';
@@ -22,6 +23,8 @@ export interface FrameEncoderOptions {
    * own view, padding) instead of one: DATA payloads are never copied. Default false.
    */
   parts?: boolean;
+  /** The connection's context: the peer's SETTINGS_MAX_FRAME_SIZE follows it as its SETTINGS arrive. */
+  context?: ConnectionContext;
 }
 
 /** Stage<Frame, Buffer>: serialises frames; see the module comment. */
@@ -36,7 +39,10 @@ export class FrameEncoder implements Stage<Frame, Buffer> {
     this.parts = opts.parts ?? false;
     this.prefacePending = opts.preface ?? false;
     this.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+    const ctx = opts.context;
     if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
+    else if (ctx !== undefined) this.setMaxFrameSize(ctx.remote.maxFrameSize);
+    if (ctx !== undefined) bindMaxFrameSize(ctx, 'remote', (n) => this.setMaxFrameSize(n));
   }
 
   /** Apply the peer's SETTINGS_MAX_FRAME_SIZE (when its SETTINGS arrive). */

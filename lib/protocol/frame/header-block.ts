@@ -4,6 +4,7 @@
  * rule that nothing may come between them. Every other frame passes through untouched.
  */
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
+import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
 import { Flag, FrameType } from './constants';
 import { payloadLength } from './encode';
@@ -189,7 +190,10 @@ export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFram
  * frames larger than the peer's SETTINGS_MAX_FRAME_SIZE leave as HEADERS + CONTINUATION*.
  */
 export class HeaderBlockSplitter implements Stage<Frame, Frame> {
-  constructor(private maxFrameSize = 16384) {}
+  /** `context`: the peer's SETTINGS_MAX_FRAME_SIZE follows it (overriding `maxFrameSize` when it changes). */
+  constructor(private maxFrameSize = 16384, context?: ConnectionContext) {
+    if (context !== undefined) bindMaxFrameSize(context, 'remote', (n) => this.setMaxFrameSize(n));
+  }
 
   /** Apply the peer's SETTINGS_MAX_FRAME_SIZE. */
   setMaxFrameSize(n: number): void {

@@ -4,6 +4,7 @@
  * with header lists -> HPACK-encoded, split field blocks -> bytes. The HPACK codec is passed in
  * (anything with `decode(block)` / `encode(fields)`), which keeps this module free of it.
  */
+import { bindDecoder, bindEncoder, bindMaxFrameSize, ConnectionContext, TableSizedDecoder, TableSizedEncoder } from '../context';
 import { ConnectionError, ErrorCode } from '../errors';
 import type { Stage } from '../stage';
 import { Flag, FrameType } from './constants';
@@ -24,7 +25,10 @@ export interface BlockEncoder {
 
 /** Stage<Frame, Frame>: sets `headers` on each (assembled) HEADERS and PUSH_PROMISE frame. */
 export class HeaderDecodingStage implements Stage<Frame, Frame> {
-  constructor(readonly decoder: BlockDecoder) {}
+  /** `context`: the decoder's table limit follows our acknowledged SETTINGS_HEADER_TABLE_SIZE. */
+  constructor(readonly decoder: BlockDecoder, readonly context?: ConnectionContext) {
+    if (context !== undefined && hasMethod<TableSizedDecoder>(decoder, 'setMaxTableSize')) bindDecoder(context, decoder);
+  }
 
   push(frame: Frame, emit: (f: Frame) => void): void {
     if ((frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) && !('payload' in frame)) {
@@ -47,7 +51,15 @@ export class HeaderDecodingStage implements Stage<Frame, Frame> {
  * `fragment` as is.
  */
 export class HeaderEncodingStage implements Stage<Frame, Frame> {
-  constructor(readonly encoder: BlockEncoder, public maxFrameSize = 16384) {}
+  /**
+   * `context`: the encoder's table size follows the peer's SETTINGS_HEADER_TABLE_SIZE and the
+   * split size its SETTINGS_MAX_FRAME_SIZE, as the peer's SETTINGS arrive on the reading side.
+   */
+  constructor(readonly encoder: BlockEncoder, public maxFrameSize = 16384, readonly context?: ConnectionContext) {
+    if (context === undefined) return;
+    if (hasMethod<TableSizedEncoder>(encoder, 'setPeerMaxTableSize')) bindEncoder(context, encoder);
+    bindMaxFrameSize(context, 'remote', (n) => (this.maxFrameSize = n));
+  }
 
   push(frame: Frame, emit: (f: Frame) => void): void {
     if ((frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) && !('payload' in frame)) {
@@ -56,6 +68,27 @@ export class HeaderEncodingStage implements Stage<Frame, Frame> {
       for (const part of splitHeaderBlock(out, this.maxFrameSize)) emit(part);
       return;
     }
+    emit(frame);
+  }
+}
+
+/** Whether `o` has method `name` (an HPACK codec that can be reconfigured). */
+function hasMethod<T>(o: object, name: string): o is T & object {
+  return typeof (o as Record<string, unknown>)[name] === 'function';
+}
+
+/**
+ * Stage<Frame, Frame>: tells the connection context about each frame passing (`read`: from the
+ * peer; `written`: to the peer), then passes it on. FrameReader and FrameWriter run one when given
+ * a context; put one at the end of a reading pipeline and one at the start of a writing pipeline
+ * built from separate stages.
+ */
+export class ContextTracker implements Stage<Frame, Frame> {
+  constructor(readonly context: ConnectionContext, readonly direction: 'read' | 'written') {}
+
+  push(frame: Frame, emit: (f: Frame) => void): void {
+    if (this.direction === 'read') this.context.observeRead(frame);
+    else this.context.observeWritten(frame);
     emit(frame);
   }
 }
@@ -77,12 +110,20 @@ export class FrameReader implements Stage<Buffer, Frame> {
   private readonly onFrame: (f: Frame) => void;
   private emit: (f: Frame) => void = () => {};
 
+  /** The connection's context, when given: SETTINGS read here reconfigure its writing layers. */
+  readonly context: ConnectionContext | undefined;
+
   constructor(opts: FrameReaderOptions = {}) {
+    this.context = opts.context;
     this.deframer = new Deframer(opts);
     this.assembler = new HeaderBlockAssembler(opts);
-    this.decoding = opts.decoder ? new HeaderDecodingStage(opts.decoder) : null;
+    this.decoding = opts.decoder ? new HeaderDecodingStage(opts.decoder, opts.context) : null;
     const decoding = this.decoding;
-    const toOut = (f: Frame) => this.emit(f);
+    const ctx = opts.context;
+    const toOut = ctx === undefined ? (f: Frame) => this.emit(f) : (f: Frame) => {
+      ctx.observeRead(f);
+      this.emit(f);
+    };
     const afterAssembly = decoding ? (f: Frame) => decoding.push(f, toOut) : toOut;
     this.onFrame = (f) => this.assembler.push(f, afterAssembly);
   }
@@ -106,6 +147,8 @@ export class FrameReader implements Stage<Buffer, Frame> {
 
 /** Options of the writing pipeline. */
 export interface FrameWriterOptions extends FrameEncoderOptions {
+  /* `context` (from FrameEncoderOptions): frames written here are reported to it, and the peer's
+     SETTINGS read on the other side bound the HPACK table, the split size and the frame size. */
   /** HPACK encoder for frames that carry `headers`. */
   encoder?: BlockEncoder;
 }
@@ -117,9 +160,14 @@ export class FrameWriter implements Stage<Frame, Buffer> {
   private emit: (b: Buffer) => void = () => {};
   private readonly onFrame: (f: Frame) => void;
 
+  /** The connection's context, when given. */
+  readonly context: ConnectionContext | undefined;
+
   constructor(opts: FrameWriterOptions = {}) {
+    this.context = opts.context;
     this.frameEncoder = new FrameEncoder(opts);
-    this.encoding = opts.encoder ? new HeaderEncodingStage(opts.encoder, opts.maxFrameSize) : null;
+    const maxFrameSize = opts.maxFrameSize ?? opts.context?.remote.maxFrameSize;
+    this.encoding = opts.encoder ? new HeaderEncodingStage(opts.encoder, maxFrameSize, opts.context) : null;
     this.onFrame = (f) => this.frameEncoder.push(f, this.emit);
   }
 
@@ -131,6 +179,7 @@ export class FrameWriter implements Stage<Frame, Buffer> {
 
   push(frame: Frame, emit: (b: Buffer) => void): void {
     this.emit = emit;
+    this.context?.observeWritten(frame);
     if (this.encoding) this.encoding.push(frame, this.onFrame);
     else this.frameEncoder.push(frame, emit);
   }

@@ -4,7 +4,7 @@
  * it; nothing outside lib/protocol/session sees it.
  */
 import type { H2Error } from '../errors';
-import type { Frame, HeaderField, PrioritySpec } from '../frame/types';
+import type { Frame, HeaderField } from '../frame/types';
 import type { HpackDecoder } from '../hpack/decoder';
 import type { MessageInfo } from '../http/semantics';
 import type { ClosedStreams } from './closed-streams';
@@ -61,6 +61,5 @@ export interface SessionCore {
   queueRst(id: number, code: number): void;
   /** The peer's END_STREAM was processed on `s`. */
   remoteEnded(s: Stream): void;
-  applyRfc7540Priority(s: Stream, p: PrioritySpec): void;
   respond(streamId: number, headers: HeaderField[], opts?: RespondOptions): void;
 }

@@ -3,9 +3,10 @@
  * windows, and the pull of queued body bytes (chosen by the write scheduler) into DATA frames
  * within those windows, the peer's SETTINGS_MAX_FRAME_SIZE and the transport's budget.
  */
+import type { ConnectionContext } from '../context';
 import { ConnectionError, ErrorCode } from '../errors';
 import { writeFrameHeader } from '../frame/codec';
-import { DEFAULT_INITIAL_WINDOW_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE } from '../frame/constants';
+import { Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE } from '../frame/constants';
 import { choosePadding, PaddingPolicy } from '../frame/padding';
 import type { DataFrame } from '../frame/types';
 import type { OutputQueue } from './output-queue';
@@ -32,10 +33,9 @@ export function hasOutput(s: Stream): boolean {
 
 /** The writer; see the module comment. */
 export class DataWriter {
-  /** Octets of DATA the peer lets us send on the connection (RFC 9113 section 6.9). */
-  connSendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
-
   constructor(
+    /** The connection context: `sendWindow` is the connection send window (RFC 9113 section 6.9). */
+    private readonly ctx: ConnectionContext,
     private readonly host: DataWriterHost,
     private readonly output: OutputQueue,
     private readonly scheduler: WriteScheduler,
@@ -51,10 +51,10 @@ export class DataWriter {
    * an error code of FLOW_CONTROL_ERROR is sent." Returns true when DATA was blocked and may flow now.
    */
   grantConnection(inc: number): boolean {
-    if (this.connSendWindow + inc > MAX_WINDOW_SIZE) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
-    const wasBlocked = this.connSendWindow <= 0;
-    this.connSendWindow += inc;
-    return wasBlocked && this.connSendWindow > 0 && this.scheduler.size > 0;
+    if (this.ctx.sendWindow + inc > MAX_WINDOW_SIZE) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
+    const wasBlocked = this.ctx.sendWindow <= 0;
+    this.ctx.sendWindow += inc;
+    return wasBlocked && this.ctx.sendWindow > 0 && this.scheduler.size > 0;
   }
 
   /**
@@ -121,8 +121,8 @@ export class DataWriter {
     const out = this.output;
     if (s.queued > 0) {
       const maxFrame = this.host.peerMaxFrameSize;
-      let n = Math.min(s.queued, s.sendWindow, this.connSendWindow, maxFrame, budget);
-      if (this.connSendWindow <= 0) return -1;
+      let n = Math.min(s.queued, s.sendWindow, this.ctx.sendWindow, maxFrame, budget);
+      if (this.ctx.sendWindow <= 0) return -1;
       if (n <= 0) return 0;
       let pad = 0;
       if (this.padding !== undefined) {
@@ -130,11 +130,11 @@ export class DataWriter {
         pad = choosePadding(this.padding, frameObj, n, maxFrame);
         // RFC 9113 section 6.9.1: "The entire DATA frame payload is included in flow control,
         // including the Pad Length and Padding fields if present."
-        const room = Math.min(s.sendWindow, this.connSendWindow, maxFrame);
+        const room = Math.min(s.sendWindow, this.ctx.sendWindow, maxFrame);
         if (n + pad > room) n = Math.max(0, room - pad);
         if (n <= 0) {
           pad = 0;
-          n = Math.min(s.queued, s.sendWindow, this.connSendWindow, maxFrame);
+          n = Math.min(s.queued, s.sendWindow, this.ctx.sendWindow, maxFrame);
         }
       }
       const last = n === s.queued;
@@ -176,7 +176,7 @@ export class DataWriter {
       }
       s.queued -= n;
       s.sendWindow -= n + pad;
-      this.connSendWindow -= n + pad;
+      this.ctx.sendWindow -= n + pad;
       if (parts !== null) {
         const f: DataFrame = { type: FrameType.DATA, flags, streamId: s.id, data: parts.length === 1 ? parts[0] : Buffer.concat(parts), length: n + pad };
         if (pad > 0) f.padLength = pad - 1;

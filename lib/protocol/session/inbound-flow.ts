@@ -3,6 +3,7 @@
  * application has consumed, and the WINDOW_UPDATEs that give consumed octets back, batched (one
  * per half window, as nghttp2 does).
  */
+import type { ConnectionContext } from '../context';
 import { ApiMisuseError, ConnectionError, ErrorCode } from '../errors';
 import { DEFAULT_INITIAL_WINDOW_SIZE, MAX_WINDOW_SIZE } from '../frame/constants';
 import type { Stream } from './stream';
@@ -10,8 +11,6 @@ import { StreamState } from './stream-state';
 
 /** The windows; `sendWindowUpdate` queues a WINDOW_UPDATE (0 = the connection). */
 export class InboundFlow {
-  /** Octets the peer may still send on the connection. */
-  connRecvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   /** Size of our connection receive window, to decide when to send WINDOW_UPDATE. */
   private connRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
   private connUnackedConsumed = 0;
@@ -22,7 +21,11 @@ export class InboundFlow {
   /** The stream receive window size new streams get (our INITIAL_WINDOW_SIZE, raised at send). */
   streamRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
 
-  constructor(private readonly sendWindowUpdate: (streamId: number, inc: number) => void) {}
+  constructor(
+    /** The connection context: `recvWindow` is the octets the peer may still send on the connection. */
+    private readonly ctx: ConnectionContext,
+    private readonly sendWindowUpdate: (streamId: number, inc: number) => void,
+  ) {}
 
   /**
    * Set our connection receive window to `n` (see Session.setConnectionWindowSize). Returns the
@@ -33,7 +36,7 @@ export class InboundFlow {
     let inc = 0;
     if (n > this.connAdvertisedWindow) {
       inc = n - this.connAdvertisedWindow;
-      this.connRecvWindow += inc;
+      this.ctx.recvWindow += inc;
       this.connAdvertisedWindow = n;
     } else if (n < this.connRecvWindowSize) {
       // The peer still holds the window it was granted: the octets it may send beyond `n` are
@@ -50,10 +53,10 @@ export class InboundFlow {
     // RFC 9113 section 6.9.1: "A receiver MAY respond with a stream error (Section 5.4.2) or
     // connection error (Section 5.4.1) of type FLOW_CONTROL_ERROR if it is unable to accept a
     // frame." — a sender exceeding the connection window.
-    if (len > this.connRecvWindow) {
-      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the connection window ${this.connRecvWindow}`);
+    if (len > this.ctx.recvWindow) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `DATA of ${len} octets exceeds the connection window ${this.ctx.recvWindow}`);
     }
-    this.connRecvWindow -= len;
+    this.ctx.recvWindow -= len;
   }
 
   /** `n` octets of DATA reached the application on `s` (they wait for `consume`). */
@@ -98,7 +101,7 @@ export class InboundFlow {
     if (this.connUnackedConsumed >= this.connRecvWindowSize >>> 1) {
       const inc = this.connUnackedConsumed;
       this.connUnackedConsumed = 0;
-      this.connRecvWindow += inc;
+      this.ctx.recvWindow += inc;
       this.sendWindowUpdate(0, inc);
     }
   }

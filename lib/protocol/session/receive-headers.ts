@@ -102,7 +102,7 @@ export class HeaderReceiver {
         s.state = transition(StreamState.IDLE, StreamEvent.RECV_HEADERS) as StreamState;
         s.counted = true;
         core.remoteActive++;
-        if (f.priority) core.applyRfc7540Priority(s, f.priority);
+        if (f.priority) this.receiver.applyRfc7540Priority(s, f.priority);
         const info = core.info;
         const err = validateRequest(headers, core.settings.advertised().enableConnectProtocol, endStream, info);
         if (err !== null) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed request: ${err}`);
@@ -143,7 +143,7 @@ export class HeaderReceiver {
       core.remoteActive++;
     }
     s.state = t;
-    if (f.priority) core.applyRfc7540Priority(s, f.priority);
+    if (f.priority) this.receiver.applyRfc7540Priority(s, f.priority);
     if (s.headersDone) {
       // RFC 9113 section 8.1: "An endpoint that receives a HEADERS frame without the END_STREAM
       // flag set after receiving the HEADERS frame that opens a request or after receiving a

@@ -6,12 +6,13 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { Flag, FrameType } from '../frame/constants';
 import type {
-  DataFrame, Frame, PingFrame, PriorityFrame, PriorityUpdateFrame, RstStreamFrame, WindowUpdateFrame,
+  DataFrame, Frame, PingFrame, PriorityFrame, PrioritySpec, PriorityUpdateFrame, RstStreamFrame, WindowUpdateFrame,
 } from '../frame/types';
 import { parsePriorityField } from '../http/semantics';
 import type { SessionCore } from './core';
 import { receiveEventOf, violationError } from './error-scope';
 import { HeaderReceiver } from './receive-headers';
+import type { Stream } from './stream';
 import { isViolation, lateFrameVerdict, StreamEvent, StreamState, transition } from './stream-state';
 
 /** The receive side of a Session; see the module comment. */
@@ -20,6 +21,14 @@ export class FrameReceiver {
 
   constructor(private readonly s: SessionCore) {
     this.headers = new HeaderReceiver(s, this);
+  }
+
+  /** Apply an RFC 7540 priority (HEADERS or PRIORITY) to `st`. */
+  applyRfc7540Priority(st: Stream, p: PrioritySpec): void {
+    // RFC 9218 section 2.1: an endpoint that sent SETTINGS_NO_RFC7540_PRIORITIES = 1 ignores them.
+    if (this.s.settings.local.noRfc7540Priorities) return;
+    st.priority = p;
+    this.s.scheduler.setPriority(st.id, p, st);
   }
 
   /** Process one frame (HEADERS/PUSH_PROMISE with their whole field block). Throws connection errors. */
@@ -164,7 +173,7 @@ export class FrameReceiver {
     if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f });
     core.flood.check('priority', core.now());
     const s = core.streams.get(f.streamId);
-    if (s !== undefined) core.applyRfc7540Priority(s, f.priority);
+    if (s !== undefined) this.applyRfc7540Priority(s, f.priority);
     // PRIORITY on an idle stream shapes the tree for streams that will depend on it (nghttp's
     // anchor streams); on a closed stream it is ignored (RFC 9113 section 5.1).
     else if (core.isIdle(f.streamId) && !core.settings.local.noRfc7540Priorities) core.scheduler.setPriority(f.streamId, f.priority, null);

@@ -10,6 +10,7 @@
  *   ClosedStreams (closed-streams.ts), PendingOpenQueue (pending-open.ts);
  * - error scope, decided in one place from typed errors (error-scope.ts, `raise` / `fail`).
  */
+import { bindDecoder, bindEncoder, ConnectionContext } from '../context';
 import { ApiMisuseError, ConnectionError, ErrorCode, H2Error } from '../errors';
 import type { PaddingPolicy } from '../frame/padding';
 import { CONNECTION_PREFACE, FrameType } from '../frame/constants';
@@ -68,6 +69,12 @@ export class Session implements SessionCore {
   readonly remoteSettings: LocalSettings;
   /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
   readonly localSettings: LocalSettings;
+  /**
+   * This connection's context, shared with the stages the session is built from: the deframer,
+   * the HPACK decoder and encoder follow the SETTINGS in force through it, and it holds the
+   * connection-level windows. Layers added around the session (a tap, a rewriter) can share it.
+   */
+  readonly context = new ConnectionContext();
   /** How long a SETTINGS frame may stay unacknowledged (and phase one of a graceful shutdown may last), in ms. */
   readonly settingsTimeoutMs: number;
 
@@ -132,7 +139,8 @@ export class Session implements SessionCore {
     this.nextStreamId = this.role === 'client' ? 1 : 2;
     this.flood = new FloodGuard(L, this.now());
 
-    this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.receiver.parseStreamError(e) });
+    const context = this.context;
+    this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.receiver.parseStreamError(e), context });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
     const encoder = new HpackEncoder({ maxTableSize: opts.encoderMaxTableSize ?? 4096 });
     // No separate cap on one string: the whole block is already in memory (bounded by the frame
@@ -144,9 +152,11 @@ export class Session implements SessionCore {
       maxStringLength: Infinity,
     });
     this.output = new OutputQueue({ onEvent: this.onEvent, onWantWrite: opts.onWantWrite, frameEvents: this.frameEvents, maxQueuedControlFrames: L.maxQueuedControlFrames });
-    this.writer = new DataWriter(this, this.output, this.scheduler, this.padding, this.frameEvents);
-    this.flow = new InboundFlow((id, inc) => this.queueWindowUpdate(id, inc));
-    this.settings = new SettingsSync(this, { deframer: this.deframer, decoder: this.decoder, encoder, flow: this.flow, writer: this.writer, flood: this.flood });
+    bindEncoder(context, encoder);
+    bindDecoder(context, this.decoder);
+    this.writer = new DataWriter(context, this, this.output, this.scheduler, this.padding, this.frameEvents);
+    this.flow = new InboundFlow(context, (id, inc) => this.queueWindowUpdate(id, inc));
+    this.settings = new SettingsSync(this, { context, decoder: this.decoder, flow: this.flow, writer: this.writer, flood: this.flood });
     this.remoteSettings = this.settings.remote;
     this.localSettings = this.settings.local;
     this.remoteSettings.maxConcurrentStreams = opts.peerMaxConcurrentStreams ?? 100;
@@ -159,10 +169,9 @@ export class Session implements SessionCore {
     // Our connection preface (RFC 9113 section 3.4): client magic, then SETTINGS from both.
     let local: LocalSettings;
     let entries: SettingEntry[];
-    let minHeaderTableSize: number | undefined;
     if (opts.settingsList !== undefined) {
       if (opts.settings !== undefined) throw new ApiMisuseError('give settings or settingsList, not both');
-      ({ local, minHeaderTableSize } = this.settings.fromList(opts.settingsList));
+      local = this.settings.fromList(opts.settingsList);
       entries = opts.settingsList.map((e) => ({ id: e.id, value: e.value }));
     } else {
       const given = opts.settings ?? {};
@@ -174,7 +183,7 @@ export class Session implements SessionCore {
     if (this.role === 'client') this.output.raw(CONNECTION_PREFACE);
     if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
     this.settings.firstSettings = entries;
-    this.settings.send(entries, local, minHeaderTableSize);
+    this.settings.send(entries, local);
     if (opts.connectionWindowSize !== undefined) this.setConnectionWindowSize(opts.connectionWindowSize);
   }
 
@@ -351,14 +360,6 @@ export class Session implements SessionCore {
   /** @internal */
   isIdle(id: number): boolean {
     return this.isPeerId(id) ? id > this.lastPeerStreamId : id >= this.nextStreamId;
-  }
-
-  /** @internal */
-  applyRfc7540Priority(s: Stream, p: PrioritySpec): void {
-    // RFC 9218 section 2.1: an endpoint that sent SETTINGS_NO_RFC7540_PRIORITIES = 1 ignores them.
-    if (this.localSettings.noRfc7540Priorities) return;
-    s.priority = p;
-    this.scheduler.setPriority(s.id, p, s);
   }
 
   /** @internal Every stream known, as a copy (safe to close them while iterating). */

@@ -4,12 +4,11 @@
  * our values reconfigure the reading side (frame size, HPACK decoder, receive windows) on ACK,
  * the peer's reconfigure the writing side (HPACK encoder, send windows, concurrency) at once.
  */
+import type { ConnectionContext } from '../context';
 import { ApiMisuseError, ConnectionError, ErrorCode } from '../errors';
 import { Flag, FrameType, MAX_WINDOW_SIZE, Setting } from '../frame/constants';
-import type { Deframer } from '../frame/deframer';
 import type { Frame, SettingEntry, SettingsFrame } from '../frame/types';
 import type { HpackDecoder } from '../hpack/decoder';
-import type { HpackEncoder } from '../hpack/encoder';
 import type { DataWriter } from './data-writer';
 import type { FloodGuard } from './flood-guard';
 import type { InboundFlow } from './inbound-flow';
@@ -32,9 +31,9 @@ export interface SettingsHost {
 
 /** The layers a settings change reconfigures. */
 export interface SettingsTargets {
-  deframer: Deframer;
+  /** The connection context: the stages bound to it (deframer, HPACK codecs) follow its changes. */
+  context: ConnectionContext;
   decoder: HpackDecoder;
-  encoder: HpackEncoder;
   flow: InboundFlow;
   writer: DataWriter;
   flood: FloodGuard;
@@ -47,7 +46,7 @@ export class SettingsSync {
   /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
   readonly local: LocalSettings = { ...RFC_INITIAL_SETTINGS };
   /** SETTINGS in flight: each sent frame's full local settings, ACKed in order. */
-  private readonly pending: { settings: LocalSettings; sentAt: number; minHeaderTableSize?: number }[] = [];
+  private readonly pending: { settings: LocalSettings; sentAt: number }[] = [];
   /** Whether the peer's first frame (its SETTINGS) has arrived. */
   gotPeerSettings = false;
   /** The entries of our first SETTINGS frame (also the h2c HTTP2-Settings payload). */
@@ -75,12 +74,8 @@ export class SettingsSync {
       const p = this.pending.shift();
       // An ACK for nothing we sent: ignored (nghttp2 does the same).
       if (p === undefined) return;
-      // RFC 7541 section 4.2: a table size that went down and back up within one frame must
-      // still be signalled by its minimum first: the decoder expects that update, then the final.
-      if (p.minHeaderTableSize !== undefined) {
-        this.t.decoder.setMaxTableSize(p.minHeaderTableSize);
-        this.t.decoder.setMaxTableSize(p.settings.headerTableSize);
-      }
+      // The frame size and HPACK table limits of the reading stages follow the context.
+      this.t.context.settingsAcknowledged();
       this.applyAcked(p.settings);
       host.onEvent({ type: 'settingsAcknowledged' });
       return;
@@ -98,7 +93,6 @@ export class SettingsSync {
       switch (e.id) {
         case Setting.HEADER_TABLE_SIZE:
           r.headerTableSize = v;
-          this.t.encoder.setPeerMaxTableSize(v);
           break;
         case Setting.ENABLE_PUSH:
           // RFC 9113 section 6.5.2: "A client MUST treat receipt of a SETTINGS frame with
@@ -135,6 +129,8 @@ export class SettingsSync {
           // or unsupported identifier MUST ignore that setting."
           break;
       }
+      // The writing stages bound to the context (the HPACK encoder) follow the peer's values.
+      this.t.context.settingReceived(e.id, v);
     }
     // RFC 9113 section 6.5.3: "Once all values have been processed, the recipient MUST
     // immediately emit a SETTINGS frame with the ACK flag set."
@@ -151,8 +147,6 @@ export class SettingsSync {
    */
   private applyAcked(s: LocalSettings): void {
     const l = this.local;
-    if (s.headerTableSize !== l.headerTableSize) this.t.decoder.setMaxTableSize(s.headerTableSize);
-    if (s.maxFrameSize !== l.maxFrameSize) this.t.deframer.setMaxFrameSize(s.maxFrameSize);
     if (s.maxHeaderListSize !== l.maxHeaderListSize) this.t.decoder.setMaxHeaderListSize(Math.min(this.host.limits.maxHeaderListSize, s.maxHeaderListSize));
     // A smaller window takes effect once the peer knows it: shrink open streams now.
     if (s.initialWindowSize < l.initialWindowSize) this.t.flow.shrink(this.host.streamList(), s.initialWindowSize, l.initialWindowSize);
@@ -160,10 +154,11 @@ export class SettingsSync {
   }
 
   /** Queue a SETTINGS frame with `entries`, whose full result is `next`. */
-  send(entries: SettingEntry[], next: LocalSettings, minHeaderTableSize?: number): void {
+  send(entries: SettingEntry[], next: LocalSettings): void {
     // A larger receive window may be used by the peer as soon as it reads the frame: grow now.
     this.t.flow.grow(this.host.streamList(), next.initialWindowSize);
-    this.pending.push({ settings: next, sentAt: this.host.now(), minHeaderTableSize });
+    this.pending.push({ settings: next, sentAt: this.host.now() });
+    this.t.context.settingsSent(entries);
     this.host.queueControl({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: entries } as SettingsFrame, true);
   }
 
@@ -189,15 +184,13 @@ export class SettingsSync {
    * Our first SETTINGS given as entries, in wire order, an id possibly repeated. RFC 9113 section
    * 6.5.3: "The values in the SETTINGS frame MUST be processed in the order they appear, with no
    * other frame processing between values", so the last value of an id wins; every value must
-   * be valid on its own. Several HEADER_TABLE_SIZE values also leave their minimum: RFC 7541
-   * section 4.2 has the peer's encoder signal "the smallest maximum table size that occurs in
-   * that interval" before the final one.
+   * be valid on its own. (Several HEADER_TABLE_SIZE values also leave their minimum, which the
+   * ConnectionContext hands the decoder on ACK: RFC 7541 section 4.2.)
    */
-  fromList(list: readonly SettingEntry[]): { local: LocalSettings; minHeaderTableSize?: number } {
+  fromList(list: readonly SettingEntry[]): LocalSettings {
     const role = this.host.role;
     const local: LocalSettings = defaultLocalSettings(role, this.host.limits);
     if (role === 'server') local.enablePush = false;
-    let min: number | undefined;
     for (const e of list) {
       if (!Number.isInteger(e.id) || e.id < 0 || e.id > 0xffff || !Number.isInteger(e.value) || e.value < 0 || e.value > 0xffffffff) {
         throw new ApiMisuseError(`SETTINGS entry ${e.id}=${e.value} out of range`);
@@ -209,9 +202,8 @@ export class SettingsSync {
       if (key === 'enablePush' && role === 'server' && e.value !== 0) throw new ApiMisuseError('a server must not set ENABLE_PUSH to 1');
       (local as unknown as Record<string, number | boolean>)[key] = isFlag ? e.value === 1 : e.value;
       checkLocalSettings(local);
-      if (key === 'headerTableSize') min = min === undefined ? e.value : Math.min(min, e.value);
     }
-    return { local, minHeaderTableSize: min !== undefined && min < local.headerTableSize ? min : undefined };
+    return local;
   }
 }
 

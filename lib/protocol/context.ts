@@ -1,0 +1,182 @@
+/**
+ * The connection context: one small object per connection, shared by that connection's reading
+ * and writing layers (frames, field blocks, HPACK, the session). SETTINGS and window changes seen
+ * by one side reconfigure the other: the peer's SETTINGS (read) bound what the writing layers
+ * send; our SETTINGS (written), once the peer ACKs them (read), bound what the reading layers
+ * accept. Stages subscribe to the changes that concern them; nothing here does I/O.
+ */
+import { DEFAULT_INITIAL_WINDOW_SIZE, Flag, FrameType, Setting } from './frame/constants';
+import type { Frame, SettingEntry } from './frame/types';
+
+/** The settings that shape the bytes of one direction. */
+export interface WireSettings {
+  headerTableSize: number;
+  maxFrameSize: number;
+  maxHeaderListSize: number;
+  initialWindowSize: number;
+}
+
+/** One change: `local` (our settings, ACKed: the reading side) or `remote` (the peer's: the writing side). */
+export interface SettingsChange {
+  side: 'local' | 'remote';
+  /** The setting's identifier (Setting.HEADER_TABLE_SIZE, Setting.MAX_FRAME_SIZE, ...). */
+  id: number;
+  value: number;
+  /**
+   * HEADER_TABLE_SIZE on ACK only: the smallest value within the acknowledged frame, when below
+   * `value`. RFC 7541 section 4.2: the encoder must signal "the smallest maximum table size that
+   * occurs in that interval" before the final one, so the decoder must expect both.
+   */
+  min?: number;
+}
+
+/** A subscriber to settings changes. */
+export type SettingsListener = (change: SettingsChange) => void;
+
+const KEYS: Record<number, keyof WireSettings> = {
+  [Setting.HEADER_TABLE_SIZE]: 'headerTableSize',
+  [Setting.MAX_FRAME_SIZE]: 'maxFrameSize',
+  [Setting.MAX_HEADER_LIST_SIZE]: 'maxHeaderListSize',
+  [Setting.INITIAL_WINDOW_SIZE]: 'initialWindowSize',
+};
+
+function initialSettings(): WireSettings {
+  return { headerTableSize: 4096, maxFrameSize: 16384, maxHeaderListSize: Infinity, initialWindowSize: DEFAULT_INITIAL_WINDOW_SIZE };
+}
+
+/** The context; see the module comment. */
+export class ConnectionContext {
+  /** Our settings as the peer has acknowledged them: what the reading layers accept. */
+  readonly local: WireSettings = initialSettings();
+  /** The peer's settings: what the writing layers may send. */
+  readonly remote: WireSettings = initialSettings();
+  /** Connection-level flow-control window (RFC 9113 section 6.9): octets of DATA we may send. */
+  sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  /** Connection-level flow-control window: octets of DATA the peer may send. */
+  recvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  /** Our SETTINGS frames not yet acknowledged, oldest first (their entries). */
+  private readonly inFlight: (readonly SettingEntry[])[] = [];
+  private listeners: SettingsListener[] = [];
+
+  /** Call `listener` on every settings change from now on; returns the unsubscribe function. */
+  subscribe(listener: SettingsListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** We sent a SETTINGS frame (not an ACK) with these entries: they apply once acknowledged. */
+  settingsSent(entries: readonly SettingEntry[]): void {
+    this.inFlight.push(entries);
+  }
+
+  /**
+   * The peer acknowledged our oldest unacknowledged SETTINGS. RFC 9113 section 6.5.3: "Upon
+   * receiving a SETTINGS frame with the ACK flag set, the sender of the altered settings can rely
+   * on the values from the oldest unacknowledged SETTINGS frame having been applied." Returns
+   * false for an ACK of nothing.
+   */
+  settingsAcknowledged(): boolean {
+    const entries = this.inFlight.shift();
+    if (entries === undefined) return false;
+    // RFC 9113 section 6.5.3: "The values in the SETTINGS frame MUST be processed in the order
+    // they appear", so the last value of an id wins.
+    const last = new Map<number, number>();
+    let minTable = Infinity;
+    for (const e of entries) {
+      if (KEYS[e.id] === undefined) continue;
+      last.set(e.id, e.value);
+      if (e.id === Setting.HEADER_TABLE_SIZE) minTable = Math.min(minTable, e.value);
+    }
+    for (const [id, value] of last) {
+      const key = KEYS[id];
+      const min = id === Setting.HEADER_TABLE_SIZE && minTable < value ? minTable : undefined;
+      if (this.local[key] === value && min === undefined) continue;
+      this.local[key] = value;
+      this.emit({ side: 'local', id, value, min });
+    }
+    return true;
+  }
+
+  /** One entry of the peer's SETTINGS, in wire order: it bounds the writing side at once. */
+  settingReceived(id: number, value: number): void {
+    const key = KEYS[id];
+    if (key === undefined) return;
+    this.remote[key] = value;
+    this.emit({ side: 'remote', id, value });
+  }
+
+  /**
+   * Follow a frame read from the peer (for layers not driven by a Session): SETTINGS and their
+   * ACKs, the DATA it spends and the WINDOW_UPDATEs it grants on the connection.
+   */
+  observeRead(f: Frame): void {
+    switch (f.type) {
+      case FrameType.SETTINGS:
+        if ('payload' in f) return;
+        if (f.flags & Flag.ACK) this.settingsAcknowledged();
+        else for (const e of f.settings) this.settingReceived(e.id, e.value);
+        return;
+      case FrameType.DATA:
+        if (!('payload' in f)) this.recvWindow -= f.length ?? f.data.length + (f.padLength === undefined ? 0 : f.padLength + 1);
+        return;
+      case FrameType.WINDOW_UPDATE:
+        if (!('payload' in f) && f.streamId === 0) this.sendWindow += f.windowSizeIncrement;
+        return;
+    }
+  }
+
+  /** Follow a frame written to the peer: our SETTINGS, the DATA we spend, the WINDOW_UPDATEs we grant. */
+  observeWritten(f: Frame): void {
+    switch (f.type) {
+      case FrameType.SETTINGS:
+        if (!('payload' in f) && !(f.flags & Flag.ACK)) this.settingsSent(f.settings);
+        return;
+      case FrameType.DATA:
+        if (!('payload' in f)) this.sendWindow -= f.data.length + (f.padLength === undefined ? 0 : f.padLength + 1);
+        return;
+      case FrameType.WINDOW_UPDATE:
+        if (!('payload' in f) && f.streamId === 0) this.recvWindow += f.windowSizeIncrement;
+        return;
+    }
+  }
+
+  private emit(change: SettingsChange): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i](change);
+  }
+}
+
+/** What the context binders need from an HPACK decoder. */
+export interface TableSizedDecoder {
+  setMaxTableSize(n: number): void;
+}
+
+/** What the context binders need from an HPACK encoder. */
+export interface TableSizedEncoder {
+  setPeerMaxTableSize(n: number): void;
+}
+
+/** Keep a decoder's table limit at our acknowledged SETTINGS_HEADER_TABLE_SIZE. */
+export function bindDecoder(ctx: ConnectionContext, decoder: TableSizedDecoder): () => void {
+  return ctx.subscribe((c) => {
+    if (c.side !== 'local' || c.id !== Setting.HEADER_TABLE_SIZE) return;
+    if (c.min !== undefined) decoder.setMaxTableSize(c.min);
+    decoder.setMaxTableSize(c.value);
+  });
+}
+
+/** Keep an encoder's table size within the peer's SETTINGS_HEADER_TABLE_SIZE. */
+export function bindEncoder(ctx: ConnectionContext, encoder: TableSizedEncoder): () => void {
+  return ctx.subscribe((c) => {
+    if (c.side === 'remote' && c.id === Setting.HEADER_TABLE_SIZE) encoder.setPeerMaxTableSize(c.value);
+  });
+}
+
+/** Call `apply` with each new SETTINGS_MAX_FRAME_SIZE of `side` (local: what we accept; remote: what we send). */
+export function bindMaxFrameSize(ctx: ConnectionContext, side: 'local' | 'remote', apply: (n: number) => void): () => void {
+  return ctx.subscribe((c) => {
+    if (c.side === side && c.id === Setting.MAX_FRAME_SIZE) apply(c.value);
+  });
+}
