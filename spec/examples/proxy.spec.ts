@@ -7,6 +7,7 @@ import test from 'ava';
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
+import { repoRoot } from '../helpers/repo';
 import { docroot, haveNghttp2, nghttp, Proc, startExample, startNghttpd } from './helpers';
 
 const BIG = crypto.createHash('sha256').update('big').digest().toString('hex').repeat(3 * 1024 * 1024 / 64);
@@ -105,4 +106,12 @@ t0('push configured on nghttpd: the PUSH_PROMISE and the pushed response cross t
   const trace = await scenario(t, [], ['pushed.html'], ['pushed.html', 'a.css']);
   t.true(trace.includes('recv PUSH_PROMISE frame'));
   t.regex(trace, /recv \(stream_id=2\) x-proxied: nghttp2-ts/);
+});
+
+test('the README shows examples/proxy.ts verbatim, and it stays within 80 lines', (t) => {
+  const readme = fs.readFileSync(path.join(repoRoot(), 'README.md'), 'utf8');
+  const source = fs.readFileSync(path.join(repoRoot(), 'examples/proxy.ts'), 'utf8');
+  t.true(readme.includes('```ts\n' + source + '```'));
+  t.true(source.split('\n').length <= 80);
+  t.true(fs.readFileSync(path.join(repoRoot(), 'examples/byte-counter.ts'), 'utf8').split('\n').length <= 40);
 });

@@ -1,0 +1,81 @@
+/**
+ * ConnectionContext joins a connection's reading and writing layers: the peer's SETTINGS read on
+ * one side bound what the other side writes (HPACK table, frame size); our SETTINGS written bound
+ * what is read once the peer ACKs them. Without a shared context a rewriting relay breaks the
+ * peer's decoder (the issue-12 bug: GOAWAY(COMPRESSION_ERROR) with `nghttp -c 0`).
+ */
+import test from 'ava';
+import { ConnectionContext } from '../../lib/protocol/context';
+import { CompressionError } from '../../lib/protocol/errors';
+import { Flag, FrameType, Setting } from '../../lib/protocol/frame/constants';
+import { encodeFrame } from '../../lib/protocol/frame/codec';
+import type { Frame, HeadersFrame } from '../../lib/protocol/frame/types';
+import { HpackDecoder } from '../../lib/protocol/hpack/decoder';
+import { runStage } from '../../lib/protocol/stage';
+import { Session } from '../../lib/protocol/session/session';
+import { createFrameReader, createFrameWriter, frameReaderTransform, readFrames } from '../../operators/layers';
+
+const settings = (entries: [number, number][], ack = false): Frame =>
+  ({ type: FrameType.SETTINGS, flags: ack ? Flag.ACK : 0, streamId: 0, settings: entries.map(([id, value]) => ({ id, value })) }) as Frame;
+const response = (id: number): Frame =>
+  ({ type: FrameType.HEADERS, flags: Flag.END_HEADERS, streamId: id, fragment: Buffer.alloc(0), headers: [[':status', '200'], ['x-a', 'a'.repeat(40)]] }) as HeadersFrame;
+
+/** What a peer whose decoder allows no dynamic table makes of the bytes a writer produced. */
+function peerDecodes(bytes: Buffer): Error | null {
+  const peer = createFrameReader({ decoder: new HpackDecoder({ maxTableSize: 0 }) });
+  try {
+    runStage(peer, [bytes]);
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+test('a peer SETTINGS_HEADER_TABLE_SIZE=0 read on one side makes the writer of the other side use no dynamic table', (t) => {
+  const ctx = new ConnectionContext();
+  const reader = createFrameReader({ context: ctx });
+  const writer = createFrameWriter({ context: ctx });
+  runStage(reader, [encodeFrame(settings([[Setting.HEADER_TABLE_SIZE, 0]]))]);
+  t.is(ctx.remote.headerTableSize, 0);
+  const bytes = Buffer.concat(runStage(writer, [response(1), response(3)]));
+  t.is(peerDecodes(bytes), null);
+  // Without the shared context (the bug this fixes), the writer indexes and the peer fails.
+  const alone = Buffer.concat(runStage(createFrameWriter(), [response(1), response(3)]));
+  t.true(peerDecodes(alone) instanceof CompressionError);
+});
+
+test('our SETTINGS written take effect on the reading side when the ACK is read (frame size)', (t) => {
+  const ctx = new ConnectionContext();
+  const reader = frameReaderTransform({ context: ctx });
+  const writer = createFrameWriter({ context: ctx });
+  runStage(writer, [settings([[Setting.MAX_FRAME_SIZE, 32768]])]);
+  t.is(reader.stage.deframer.maxFrameSize, 16384, 'not before the ACK');
+  runStage(reader.stage, [encodeFrame(settings([], true))]);
+  t.is(reader.stage.deframer.maxFrameSize, 32768);
+  t.is(reader.context, ctx);
+  t.is(readFrames({ context: ctx }).context, ctx);
+});
+
+test('connection windows: DATA and WINDOW_UPDATE seen either way move the shared windows', (t) => {
+  const ctx = new ConnectionContext();
+  const reader = createFrameReader({ context: ctx });
+  const writer = createFrameWriter({ context: ctx });
+  runStage(writer, [{ type: FrameType.DATA, flags: 0, streamId: 1, data: Buffer.alloc(1000) } as Frame]);
+  runStage(reader, [encodeFrame({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: 500 } as Frame)]);
+  t.is(ctx.sendWindow, 65535 - 1000 + 500);
+  runStage(reader, [encodeFrame({ type: FrameType.DATA, flags: 0, streamId: 2, data: Buffer.alloc(10), padLength: 5 } as Frame)]);
+  t.is(ctx.recvWindow, 65535 - 16);
+});
+
+test('the Session is bound to its context: the peer\'s SETTINGS and the ACK of ours land there', (t) => {
+  const s = new Session({ role: 'client', onEvent: () => {}, settings: { maxFrameSize: 20000, headerTableSize: 0 } });
+  s.dataToSend();
+  s.receive(encodeFrame(settings([[Setting.HEADER_TABLE_SIZE, 100], [Setting.MAX_FRAME_SIZE, 65536]])));
+  t.is(s.context.remote.headerTableSize, 100);
+  t.is(s.context.remote.maxFrameSize, 65536);
+  t.is(s.context.local.maxFrameSize, 16384);
+  s.receive(encodeFrame(settings([], true)));
+  t.is(s.context.local.maxFrameSize, 20000);
+  t.is(s.context.local.headerTableSize, 0);
+  t.false(s.closed);
+});
