@@ -1,8 +1,8 @@
 /**
  * Client requests whose HEADERS wait for a MAX_CONCURRENT_STREAMS slot, in id order: an O(1)
- * FIFO (a head index instead of Array.shift, which is O(n) on the 20k-entry queues a load
- * generator builds) with O(1) removal (a stream leaves the queue when its `pendingHeaders` is
- * cleared; the slot is skipped when reached).
+ * FIFO (head and tail indexes over one reused array, instead of Array.shift, which is O(n) on the
+ * 20k-entry queues a load generator builds) with O(1) removal (a stream leaves the queue when its
+ * `pendingHeaders` is cleared; its slot is skipped when reached).
  */
 import type { Stream } from './stream';
 
@@ -10,6 +10,7 @@ import type { Stream } from './stream';
 export class PendingOpenQueue {
   private items: (Stream | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private live = 0;
 
   /** Streams still waiting. */
@@ -19,7 +20,9 @@ export class PendingOpenQueue {
 
   /** Append a stream whose `pendingHeaders` is set. */
   push(s: Stream): void {
-    this.items.push(s);
+    if (this.tail === this.items.length) this.items.push(s);
+    else this.items[this.tail] = s;
+    this.tail++;
     this.live++;
   }
 
@@ -31,36 +34,35 @@ export class PendingOpenQueue {
   /** Take the oldest stream still waiting, or undefined. */
   shift(): Stream | undefined {
     const items = this.items;
-    while (this.head < items.length) {
+    let found: Stream | undefined;
+    while (this.head < this.tail) {
       const s = items[this.head];
       items[this.head++] = undefined;
       if (s !== undefined && s.pendingHeaders !== null) {
         this.live--;
-        this.compact();
-        return s;
+        found = s;
+        break;
       }
     }
-    this.compact();
-    return undefined;
+    if (this.head === this.tail) {
+      // Empty: start again at slot 0, keeping the array (no reallocation per request).
+      this.head = this.tail = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      items.copyWithin(0, this.head, this.tail);
+      this.tail -= this.head;
+      items.fill(undefined, this.tail);
+      this.head = 0;
+    }
+    return found;
   }
 
   /** The streams still waiting, oldest first (a copy: safe to close them while iterating). */
   snapshot(): Stream[] {
     const out: Stream[] = [];
-    for (let i = this.head; i < this.items.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const s = this.items[i];
       if (s !== undefined && s.pendingHeaders !== null) out.push(s);
     }
     return out;
-  }
-
-  private compact(): void {
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
   }
 }
