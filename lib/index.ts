@@ -67,6 +67,11 @@ export {
 } from '../operators/frames';
 export { createFrameReader, createFrameWriter, frameReaderTransform, readFrames, frameWriterTransform, writeFrames } from '../operators/layers';
 export type { ReaderLayerOptions, WriterLayerOptions } from '../operators/layers';
+export { contextTrackerTransform, trackContext } from '../operators/frames';
+export type { LayerTransform, LayerOperator } from '../operators/adapt';
+// One context per connection, shared by its reading and writing layers (lib/protocol/context.ts).
+export { ConnectionContext, bindDecoder, bindEncoder, bindMaxFrameSize } from './protocol/context';
+export type { WireSettings, SettingsChange, SettingsListener } from './protocol/context';
 // nghttpx: the reverse proxy engine, its options, routing, header rewriting and logs (lib/apps/nghttpx).
 export { startNghttpx } from './apps/nghttpx/proxy';
 export type { NghttpxProxy, ProxyIO as NghttpxIO } from './apps/nghttpx/proxy';
