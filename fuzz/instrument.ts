@@ -6,6 +6,7 @@
  * collisions; indices are handed out in load order, and `siteCount()` says how many exist.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import Module = require('module');
 import * as ts from 'typescript';
 
@@ -16,6 +17,15 @@ export const counters = new Uint8Array(MAX_SITES);
 let nextSite = 0;
 const GLOBAL_NAME = '__fzc';
 
+/** Where each block is: its module (index into `siteFiles`) and position in the compiled JS. */
+const siteFile = new Int32Array(MAX_SITES);
+const sitePos = new Int32Array(MAX_SITES);
+const siteFiles: { file: string; source: ts.SourceFile }[] = [];
+/** The module and node being instrumented (set by the transformer before it adds counters). */
+let currentFile = -1;
+let currentSource: ts.SourceFile | undefined;
+let currentPos = 0;
+
 /** How many blocks the loaded modules hold (counters beyond this stay 0). */
 export function siteCount(): number {
   return nextSite;
@@ -23,6 +33,8 @@ export function siteCount(): number {
 
 function bump(f: ts.NodeFactory): ts.Expression {
   const id = nextSite < MAX_SITES ? nextSite++ : MAX_SITES - 1;
+  siteFile[id] = currentFile;
+  sitePos[id] = currentPos;
   return f.createPostfixIncrement(f.createElementAccessExpression(f.createIdentifier(GLOBAL_NAME), id));
 }
 
@@ -46,6 +58,7 @@ function transformer(ctx: ts.TransformationContext): ts.Transformer<ts.SourceFil
   const f = ctx.factory;
   const visit = (node: ts.Node): ts.Node => {
     const n = ts.visitEachChild(node, visit, ctx);
+    if (node.pos >= 0 && currentSource) currentPos = node.getStart(currentSource);
     if (ts.isIfStatement(n)) {
       return f.updateIfStatement(
         n,
@@ -158,10 +171,43 @@ function transformer(ctx: ts.TransformationContext): ts.Transformer<ts.SourceFil
 /** Instrument one module's JavaScript source. */
 export function instrumentSource(source: string, fileName: string): string {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
+  currentFile = siteFiles.push({ file: fileName, source: sf }) - 1;
+  currentSource = sf;
   const result = ts.transform(sf, [transformer]);
   const text = ts.createPrinter({ removeComments: true }).printFile(result.transformed[0]);
   result.dispose();
   return text;
+}
+
+/**
+ * The source lines (TypeScript, through the build's source maps where present) of the blocks
+ * that `reached` (one octet per block, non-zero when reached) says were never reached, as
+ * `file: line line ...`, one line per file.
+ */
+export function unreachedLines(reached: Uint8Array): string[] {
+  const byFile = new Map<string, Set<number>>();
+  const maps = new Map<number, Module.SourceMap | null>();
+  for (let id = 0; id < nextSite; id++) {
+    if (reached[id] !== 0) continue;
+    const fi = siteFile[id];
+    const { file, source } = siteFiles[fi];
+    if (!maps.has(fi)) {
+      let map: Module.SourceMap | null = null;
+      try {
+        map = new Module.SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+      } catch {
+        map = null;
+      }
+      maps.set(fi, map);
+    }
+    const at = ts.getLineAndCharacterOfPosition(source, sitePos[id]);
+    const entry = maps.get(fi)?.findEntry(at.line, at.character) as { originalSource?: string; originalLine?: number } | undefined;
+    const where = entry?.originalSource ? path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, '')) : file;
+    const line = entry?.originalSource ? (entry.originalLine ?? 0) + 1 : at.line + 1;
+    if (!byFile.has(where)) byFile.set(where, new Set());
+    byFile.get(where)!.add(line);
+  }
+  return [...byFile].map(([file, lines]) => `${file}: ${[...lines].sort((a, b) => a - b).join(' ')}`);
 }
 
 /**

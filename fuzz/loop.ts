@@ -9,7 +9,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
-import { counters, installHook, siteCount } from './instrument';
+import { counters, installHook, siteCount, unreachedLines } from './instrument';
 import { editFrames } from './frame-mutate';
 import { Mutator, Rng } from './mutate';
 import { loadSeeds, loadTarget } from './corpus';
@@ -24,6 +24,8 @@ export interface LoopConfig {
   seed: number;
   /** Write each new interesting input here (optional). */
   saveDir?: string;
+  /** At the end, list the source lines of blocks no input reached. */
+  unreached?: boolean;
   /** Shared control block: see `CTRL_*`. */
   ctrl: SharedArrayBuffer;
 }
@@ -50,6 +52,7 @@ export type LoopMessage =
       ms: number;
       slowestMs: number;
       slowestLen: number;
+      unreached?: string[];
     };
 
 // AFL's hit-count buckets: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128-255, one bit each.
@@ -83,6 +86,13 @@ function main(cfg: LoopConfig): void {
   let slowestMs = 0;
   let slowestLen = 0;
   Error.stackTraceLimit = 0;
+  // Blocks run while the modules loaded (top-level code) count as reached.
+  for (let i = 0; i < siteCount(); i++) {
+    if (counters[i] !== 0) {
+      virgin[i] = 0xff;
+      covered++;
+    }
+  }
   counters.fill(0);
   Atomics.store(ctrl, CTRL_PHASE, 1);
 
@@ -185,6 +195,7 @@ function main(cfg: LoopConfig): void {
     ms: Date.now() - started,
     slowestMs,
     slowestLen,
+    unreached: cfg.unreached ? unreachedLines(virgin) : undefined,
   } satisfies LoopMessage);
 }
 

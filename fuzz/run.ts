@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--runs N] [--seconds S] [--target a,b] [--seed N] [--timeout MS] [--save-corpus DIR]`
+ * `npm run fuzz -- [--runs N] [--seconds S] [--target a,b] [--seed N] [--timeout MS] [--save-corpus DIR] [--unreached]`
  * runs each target in its own worker thread, one after the other, and prints one line per
  * target: `<target>: <N> inputs, <K> crashes`. Exits 1 when any input crashed or hung.
  * `--repro FILE --target T` runs one saved input through T without instrumentation and shows
@@ -100,6 +100,7 @@ function fuzzOne(cfg: Omit<LoopConfig, 'ctrl'>, timeoutMs: number): Promise<Outc
             `${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.execs / Math.max(m.ms / 1000, 0.001))} inputs/s, ` +
             `slowest input ${m.slowestMs.toFixed(1)} ms (${m.slowestLen} octets)\n`,
         );
+        for (const line of m.unreached ?? []) process.stderr.write(`  unreached ${path.relative(process.cwd(), line)}\n`);
         finish({ execs: m.execs, crashes: m.crashes, hung: false });
       }
     });
@@ -130,6 +131,7 @@ function repro(targetName: string, file: string): number {
 async function main(): Promise<void> {
   const argv = minimist(process.argv.slice(2), {
     string: ['target', 'repro', 'save-corpus', 'runs', 'seconds', 'timeout', 'seed'],
+    boolean: ['unreached'],
     default: { runs: 10000, seconds: 0, timeout: 2000 },
     unknown: (a) => (a.startsWith('-') ? usage(`unknown option ${a}`) : true),
   });
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const target of names) {
     const saveDir = argv['save-corpus'] ? path.resolve(String(argv['save-corpus']), target) : undefined;
-    const o = await fuzzOne({ target, runs, seconds, seed, saveDir }, timeoutMs);
+    const o = await fuzzOne({ target, runs, seconds, seed, saveDir, unreached: argv.unreached === true }, timeoutMs);
     process.stdout.write(`${target}: ${o.execs} inputs, ${o.crashes} crashes${o.hung ? ' (hang)' : ''}\n`);
     if (o.crashes > 0) failed = true;
   }
