@@ -97,10 +97,3 @@ test('shell blocks run our tools as ./bin/TOOL or npx TOOL, never by a bare name
   }
   t.deepEqual(offenders, []);
 });
-
-test("the README's sniffer is examples/sniffer.ts, with the package's imports", (t) => {
-  const body = (code: string) => code.split('\n').filter((l) => !/^import /.test(l)).join('\n').trim();
-  const block = tsBlocks.find((b) => b.code.includes('A custom HTTP/2 sniffer from the layers'));
-  t.truthy(block);
-  t.is(body(block!.code), body(fs.readFileSync(path.join(root, 'examples/sniffer.ts'), 'utf8')));
-});
