@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const argv = minimist(process.argv.slice(2), {
     string: ['target', 'repro', 'save-corpus', 'runs', 'seconds', 'timeout', 'seed'],
     boolean: ['unreached'],
-    default: { runs: 10000, seconds: 0, timeout: 2000 },
+    default: { runs: 10000, seconds: 0, timeout: 5000 },
     unknown: (a) => (a.startsWith('-') ? usage(`unknown option ${a}`) : true),
   });
   const runs = Number(argv.runs);
