@@ -27,3 +27,23 @@ export async function waitForPort(port: number, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * A loopback port where nothing listens, outside the kernel's ephemeral range
+ * (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 here), so that no server bound to port 0
+ * (ours or another spec's) can take it later. A "dead" port from freePort() is free only for a
+ * moment: once it was handed to the proxy's own port-0 frontend, and the proxy forwarded /dead/
+ * to itself until the header list overflowed (a 400 carrying x-added dozens of times).
+ */
+export async function deadPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(false); });
+      s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('no refused port found in 20000-32000');
+}

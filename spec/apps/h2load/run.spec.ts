@@ -10,7 +10,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parseSummary, ParsedSummary } from '../../../lib/apps/h2load/parse';
-import { FIXTURES, freePort, h2load, makeDocroot, OUR_NGHTTPD, run, Server, startServer } from './helpers';
+import { FIXTURES, h2load, makeDocroot, OUR_NGHTTPD, run, Server, startServer } from './helpers';
+import { deadPort } from '../../helpers/net';
 
 const HAVE_NGHTTPD = fs.existsSync('/usr/sbin/nghttpd');
 const HAVE_H2LOAD = fs.existsSync('/usr/bin/h2load');
@@ -82,7 +83,7 @@ withBoth('same server, ours and Debian h2load: same shape, same counts, same dat
 });
 
 withBoth('connection refused: same summary as Debian h2load, all failed and errored; we exit 1 where it exits 0', async (t) => {
-  const port = await freePort();
+  const port = await deadPort();
   const args = ['-n', '10', '-c', '2', `http://127.0.0.1:${port}/`];
   const [a, b] = [await h2load(args), await run('/usr/bin/h2load', args)];
   t.is(b.code, 0);
@@ -266,7 +267,7 @@ withBoth('a server GOAWAY: same requests line as Debian h2load (needs nghttp2-cl
 });
 
 test('-D against a refused port: runs its duration, counts nothing, exits 1', async (t) => {
-  const port = await freePort();
+  const port = await deadPort();
   const r = await h2load(['-D', '300ms', `http://127.0.0.1:${port}/`]);
   t.is(r.code, 1);
   const p = parseSummary(r.stdout);

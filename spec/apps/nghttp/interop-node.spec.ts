@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { FIXTURES, freePort, runOurs } from './helpers';
+import { deadPort } from '../../helpers/net';
 import { harProblems } from './har-validate';
 
 interface Seen {
@@ -232,7 +233,7 @@ test('URIs on two origins use two connections, one after the other', async (t) =
 });
 
 test('refused connection and unknown host: a message and exit 1', async (t) => {
-  const port = await freePort();
+  const port = await deadPort();
   const r = await runOurs([`http://127.0.0.1:${port}/`]);
   t.is(r.code, 1);
   t.regex(r.stderr, /Could not connect to the address 127\.0\.0\.1:\d+: connection refused/);

@@ -12,7 +12,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
-import { FIXTURES, HAS, freePort, rawHeader, runClient, sha256, startEchoBackend, startNghttpd } from './helpers';
+import { FIXTURES, HAS, rawHeader, runClient, sha256, startEchoBackend, startNghttpd } from './helpers';
+import { deadPort } from '../../helpers/net';
 
 const needs = HAS.nghttpd && HAS.nghttp && HAS.curl;
 // Interop with the real peers: needs nghttp2-server, nghttp2-client and curl.
@@ -38,7 +39,7 @@ test.before(async () => {
   if (!needs) return;
   echo = await startEchoBackend();
   nghttpd = await startNghttpd(dir);
-  const dead = await freePort();
+  const dead = await deadPort();
   const key = path.join(FIXTURES, 'server.key');
   const crt = path.join(FIXTURES, 'server.crt');
   const parsed = parseArgs([
