@@ -8,6 +8,8 @@ import type { HeaderField } from './protocol/frame/types';
 import type { Http2Stream } from './transport/stream';
 import type { Http2Connection } from './transport/connection';
 import { connect, ClientConnection, ConnectOptions } from './transport/client';
+import { StreamClosedError } from './transport/stream';
+import { errorCodeName } from './protocol/errors';
 import { toHeaderList, HeadersInit, BodyInit } from './server';
 import { tunnelDuplex, TunnelDuplex } from './transport/tunnel';
 import { checkOutgoingConnect } from './protocol/http/connect';
@@ -82,7 +84,31 @@ export interface ClientResponse {
   text(): Promise<string>;
 }
 
-function responseOf(stream: Http2Stream, pushes: PushedResponse[]): Promise<ClientResponse> {
+/** How the connection ended, as far as the client saw it. */
+interface ConnectionEnd {
+  terminated?: { errorCode: number; remote: boolean; error: Error | undefined };
+  goaway?: { errorCode: number; lastStreamId: number; debugData: Buffer };
+}
+
+/** Why `stream` closed with `code` before its response, in one sentence. */
+function whyClosed(stream: Http2Stream, code: number, end: ConnectionEnd): string {
+  const id = stream.id;
+  const name = errorCodeName(code);
+  if (stream.resetBy === 'local' && stream.resetReason) return `stream ${id}: the server's response broke the protocol (${stream.resetReason}); reset with ${name}`;
+  if (stream.resetBy === 'remote') return `stream ${id} was reset by the server with ${name}`;
+  const t = end.terminated;
+  if (t && !t.remote && t.error) return `stream ${id} closed before a response: the server broke the protocol (${t.error.message}); we sent GOAWAY ${errorCodeName(t.errorCode)}`;
+  const g = end.goaway;
+  if (g) {
+    const debug = g.debugData.length ? `: ${g.debugData.toString('latin1')}` : '';
+    return `stream ${id} closed before a response: the server sent GOAWAY ${errorCodeName(g.errorCode)} (last_stream_id=${g.lastStreamId})${debug}`;
+  }
+  if (t && t.error) return `stream ${id} closed before a response: ${t.error.message}`;
+  if (t && t.remote) return `stream ${id} closed before a response: the server closed the connection`;
+  return `stream ${id} closed with ${name} before a response`;
+}
+
+function responseOf(stream: Http2Stream, pushes: PushedResponse[], end: ConnectionEnd = {}): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
     const done = () => {
       stream.off('close', onClose);
@@ -114,7 +140,8 @@ function responseOf(stream: Http2Stream, pushes: PushedResponse[]): Promise<Clie
         },
       });
     };
-    const onClose = (code: number) => reject(new Error(`stream ${stream.id} closed (error code ${code}) before a response`));
+    // Said a microtask later: a connection error closes the streams first, then says why.
+    const onClose = (code: number) => queueMicrotask(() => reject(new StreamClosedError(stream.id, code, whyClosed(stream, code, end))));
     if (stream.responseHeaders.length) return done();
     stream.once('response', done);
     stream.once('close', onClose);
@@ -133,10 +160,17 @@ function trackPushes(stream: Http2Stream): PushedResponse[] {
 
 /** An HTTP/2 client connection with a fetch-like `request()`. */
 export class HTTP2Client {
+  /** How the connection ended (for the reasons requests give when they fail). */
+  private readonly end: ConnectionEnd = {};
+
   private constructor(
     /** What `connect()` returned: protocol, TLS info, upgrade details. */
     readonly info: ClientConnection,
-  ) {}
+  ) {
+    const c = info.connection;
+    c.on('terminated', (errorCode, remote, error) => (this.end.terminated = { errorCode, remote, error }));
+    c.on('goaway', (errorCode, lastStreamId, debugData) => (this.end.goaway = { errorCode, lastStreamId, debugData }));
+  }
 
   /** Connect to `url` (`http://` h2c, `https://` h2 via ALPN). See {@link ConnectOptions}. */
   static async connect(url: string | URL, opts: ConnectOptions = {}): Promise<HTTP2Client> {
@@ -151,7 +185,7 @@ export class HTTP2Client {
   /** After an h2c upgrade: the response to the upgrade request (stream 1). */
   upgradeResponse(): Promise<ClientResponse> | undefined {
     const st = this.info.upgradeStream;
-    return st ? responseOf(st, trackPushes(st)) : undefined;
+    return st ? responseOf(st, trackPushes(st), this.end) : undefined;
   }
 
   /** Send a request; resolves with the response headers (the body streams after). */
@@ -175,7 +209,7 @@ export class HTTP2Client {
       return Promise.reject(err);
     }
     const pushes = trackPushes(stream);
-    const res = responseOf(stream, pushes);
+    const res = responseOf(stream, pushes, this.end);
     if (!noBody) {
       const b = body instanceof Uint8Array && !Buffer.isBuffer(body) ? Buffer.from(body) : (body as Buffer | string | Readable | undefined);
       stream.sendBody(b, trailers).catch(() => stream.reset());

@@ -418,7 +418,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         break;
       case 'streamReset': {
         const st = this.streams.get(ev.streamId);
-        if (st) st.resetBy = ev.remote ? 'remote' : 'local';
+        if (st) {
+          st.resetBy = ev.remote ? 'remote' : 'local';
+          st.resetReason = ev.reason;
+        }
         break;
       }
       case 'streamClosed': {

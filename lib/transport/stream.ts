@@ -89,6 +89,8 @@ export class Http2Stream extends EventEmitter {
   errorCode: number | undefined;
   /** Whether the stream was reset, and by whom. */
   resetBy: 'local' | 'remote' | undefined;
+  /** Why we reset it, when the session did on its own (e.g. a response without `:status`). */
+  resetReason: string | undefined;
 
   /** Received DATA not yet moved into the body Readable (shared empty array until the first chunk). */
   private queue: Buffer[] = NO_DATA;

@@ -12,10 +12,10 @@ import { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
 import type { HeaderField, HeadersFrame } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
-import { ErrorCode } from '../../protocol/errors';
+import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { Http1Client } from './http1-client';
 import type { H2loadConfig, Target } from './options';
-import { ClientStat, countInTimeline, sampleRequestTime, WorkerStats } from './stats';
+import { ClientStat, countInTimeline, noteFailure, sampleRequestTime, WorkerStats } from './stats';
 import { HISTOGRAM_MAX_US } from './histogram';
 
 /** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
@@ -101,6 +101,12 @@ export class Client {
   timedOut = false;
   /** --timing-script-file: the timer of the next scripted request (unset while -m streams are open). */
   private scriptTimer: NodeJS.Timeout | undefined;
+  /** The last stream id a request was sent on (a GOAWAY below it left requests unanswered). */
+  private lastSubmitted = 0;
+  /** The socket error that ended the connection, if one did. */
+  private closeError: Error | undefined;
+  /** A failed stream's close, not yet explained by a later event. */
+  private unexplained: string | undefined;
 
   constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
     this.reqLeft = host.timing ? 1 : reqTodo;
@@ -141,7 +147,8 @@ export class Client {
       socket.off('error', onFail);
       this.connectionMade(protocol, socket);
     };
-    const onFail = () => {
+    const onFail = (err?: Error) => {
+      noteFailure(this.host.stats, err ? `could not connect to ${t.connectHost ?? t.unixPath}:${t.connectPort ?? ''}: ${(err as NodeJS.ErrnoException).code ?? err.message}` : 'could not start the connection (no supported protocol)');
       socket.destroy();
       this.disconnected();
     };
@@ -273,7 +280,10 @@ export class Client {
       onEvent: (ev) => this.onH2Event(ev),
       onRawData: (chunk) => this.onRead(chunk.length),
     });
-    conn.on('close', () => this.disconnected());
+    conn.on('close', (info) => {
+      if (info.error) this.closeError = info.error;
+      this.disconnected();
+    });
     conn.on('error', () => undefined);
     this.conn = conn;
   }
@@ -291,13 +301,23 @@ export class Client {
   }
 
   private armIdleTimer(): void {
-    this.idleTimer = setTimeout(() => this.timeout(), this.host.config.inactivityTimeoutMs);
+    this.idleTimer = setTimeout(() => this.timeout('-N'), this.host.config.inactivityTimeoutMs);
+  }
+
+  /** A stream failure no later event explained: say what is known. */
+  private explainFailures(): void {
+    if (this.unexplained !== undefined) noteFailure(this.host.stats, this.unexplained);
+    this.unexplained = undefined;
   }
 
   /** -T / -N fired: in-flight requests time out, the rest are abandoned. */
-  private timeout(): void {
+  private timeout(which: '-T' | '-N'): void {
     if (this.finished) return;
     this.timedOut = true;
+    const cfg = this.host.config;
+    noteFailure(this.host.stats, which === '-T'
+      ? `the connection was still busy after ${cfg.activeTimeoutMs} ms (-T, --connection-active-timeout)`
+      : `no activity on the connection for ${cfg.inactivityTimeoutMs} ms (-N, --connection-inactivity-timeout)`);
     if (this.host.phase === 'main') this.host.stats.reqTimedout += this.reqInflight;
     this.newConnectionRequested = false;
     this.terminate();
@@ -325,13 +345,32 @@ export class Client {
         this.onBody(ev.data.length);
         break;
       case 'streamClosed':
+        if (ev.errorCode !== ErrorCode.NO_ERROR && this.streams.get(ev.streamId)?.counted) {
+          // Said after the event that closed it, which may explain it better (a connection error
+          // closes every stream first, then says connectionTerminated).
+          if (this.unexplained === undefined) queueMicrotask(() => this.explainFailures());
+          this.unexplained = `stream ${ev.streamId} closed with ${errorCodeName(ev.errorCode)}`;
+        }
         this.onStreamClose(ev.streamId, ev.errorCode === ErrorCode.NO_ERROR);
+        break;
+      case 'connectionTerminated':
+        if (this.unexplained !== undefined) {
+          const code = errorCodeName(ev.errorCode);
+          if (!ev.remote && ev.error) noteFailure(this.host.stats, `the server broke the protocol: ${ev.error.message} (we sent GOAWAY ${code})`);
+          else if (ev.remote && ev.errorCode !== ErrorCode.NO_ERROR) noteFailure(this.host.stats, `the server ended the connection with GOAWAY ${code}`);
+          else if (ev.remote) noteFailure(this.host.stats, 'the server closed the connection before answering');
+          this.unexplained = undefined;
+        }
         break;
       case 'settingsReceived':
         this.onPeerSettings();
         break;
       case 'goawayReceived':
         if (this.reqLeft > 0) this.newConnectionRequested = true;
+        if (ev.lastStreamId < this.lastSubmitted) noteFailure(this.host.stats, `the server sent GOAWAY ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId}) before answering`);
+        break;
+      case 'streamReset':
+        if (this.streams.get(ev.streamId)?.counted) noteFailure(this.host.stats, `stream ${ev.streamId} ${ev.remote ? 'reset by the server' : 'reset'} with ${errorCodeName(ev.errorCode)}${ev.reason ? `: ${ev.reason}` : ''}`);
         break;
       default:
         break;
@@ -391,6 +430,7 @@ export class Client {
       } else if (this.conn) {
         const s = this.conn.session;
         id = s.request(h.h2Requests[idx], { endStream: !h.postData });
+        this.lastSubmitted = id;
         if (h.postData) s.sendData(id, h.postData, true);
       } else {
         return false;
@@ -406,7 +446,7 @@ export class Client {
       if (!h.timing) this.reqLeft--;
       // As h2load: -T starts when the last request of this connection has been sent.
       if (h.config.activeTimeoutMs && this.reqLeft === 0 && !this.activeTimer) {
-        this.activeTimer = setTimeout(() => this.timeout(), h.config.activeTimeoutMs);
+        this.activeTimer = setTimeout(() => this.timeout('-T'), h.config.activeTimeoutMs);
       }
     }
     return true;
@@ -508,6 +548,7 @@ export class Client {
     if (main) {
       // With -D there is no request count: only the requests in flight are abandoned.
       const abandoned = this.reqInflight + (h.timing ? 0 : this.reqLeft);
+      if (this.reqInflight > 0) noteFailure(h.stats, `the connection was lost with ${this.reqInflight} request(s) unanswered${this.closeError ? `: ${this.closeError.message}` : ''}`);
       h.stats.reqFailed += abandoned;
       h.stats.reqError += abandoned;
     }

@@ -163,8 +163,11 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
       io.stderr.write(`h2load: --html-report: cannot write ${config.htmlReport}: ${(e as Error).message}\n`);
     }
   }
-  // Not one request completed (refused, unreachable, every stream reset): a failed benchmark.
-  const exitCode = stats.reqDone === 0 ? 1 : 0;
+  // Not one request succeeded (refused, unreachable, a server breaking the protocol, every
+  // stream reset or timed out, every status 4xx/5xx): a failed benchmark, said in one line on
+  // stderr. The reference exits 0 even then (see the README).
+  const exitCode = stats.reqStatusSuccess === 0 ? 1 : 0;
+  if (exitCode !== 0) io.stderr.write(`h2load: no request succeeded: ${stats.firstFailure ?? (stats.reqDone > 0 ? 'every response had a 4xx or 5xx status' : 'no request completed')}\n`);
   return { exitCode, stats, summary };
 }
 

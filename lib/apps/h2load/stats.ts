@@ -52,6 +52,16 @@ export interface WorkerStats {
   timelineStartMs: number;
   /** The application protocol of the first connection made (h2, h2c, http/1.1). */
   protocol?: string;
+  /**
+   * Why the first request that failed failed, in words (a protocol error, a reset, a GOAWAY, a
+   * timeout, a refused connection): printed when no request succeeded. Undefined while none failed.
+   */
+  firstFailure?: string;
+}
+
+/** Remember `why` a request failed, if it is the first failure this worker saw. */
+export function noteFailure(w: WorkerStats, why: string): void {
+  if (w.firstFailure === undefined) w.firstFailure = why;
 }
 
 /** Width of one req/s-over-time bucket. */
@@ -174,6 +184,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     out.bytesBody += w.bytesBody;
     addCounts(out.requestHist, w.requestHist);
     addCounts(out.ttfbHist, w.ttfbHist);
+    if (out.firstFailure === undefined) out.firstFailure = w.firstFailure;
   }
   // The timelines, aligned on the earliest start (threads start within milliseconds of each other).
   const starts = workers.filter((w) => w.timeline.length > 0).map((w) => w.timelineStartMs);
