@@ -82,3 +82,7 @@ export { matchRoute, parsePattern, normalizePath } from './apps/nghttpx/routing'
 export type { Route, RoutePattern } from './apps/nghttpx/routing';
 export { backendRequestFields, frontendResponseFields } from './apps/nghttpx/headers';
 export { compileFormat as compileAccessLogFormat, formatAccessLine } from './apps/nghttpx/log';
+
+// h2load: the load generator's engine (also `nghttp2-ts/h2load`).
+export { runH2load, parseH2loadArgs, resolveTarget as resolveH2loadTarget, h2loadHelpText } from './apps/h2load';
+export type { H2loadConfig, H2loadIO, H2loadResult } from './apps/h2load';

@@ -287,8 +287,12 @@ export function readTextFile(file: string, what: string): string {
  * by minimist (`values`: last value or array per long name, positionals in `_`).
  */
 export class ParsedArgs {
-  /** minimist's record of the normalised words: `values['header-table-size']`, `values._`. */
-  readonly values: minimist.ParsedArgs;
+  /**
+   * minimist's record of the normalised words: `values['header-table-size']` (a string, or an
+   * array when repeated), flags as booleans, positionals in `values._`. Typed here, not as
+   * minimist's own type, so the published typings need no @types/minimist.
+   */
+  readonly values: { readonly [name: string]: unknown; readonly _: string[] };
 
   constructor(
     private readonly table: Pick<OptionTable<never>, 'specs' | 'get'>,
@@ -300,7 +304,8 @@ export class ParsedArgs {
     // Every word is `--long=value` (flags `--long=true`), so minimist cannot misread a value that
     // starts with '-', nor split `--no-tls` into `tls=false`: the `=` form is matched first.
     const words = occurrences.map((o) => `--${o.name}=${o.value ?? 'true'}`);
-    this.values = minimist([...words, '--', ...positionals], { string: valued, boolean: flags, '--': true });
+    const parsed = minimist([...words, '--', ...positionals], { string: valued, boolean: flags, '--': true });
+    this.values = { ...parsed, _: [...(parsed['--'] ?? []), ...parsed._.map(String)] };
   }
 
   /** Whether the option was given at least once. */
