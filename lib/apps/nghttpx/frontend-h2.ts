@@ -21,6 +21,8 @@ export interface H2FrontendContext {
   error(msg: string): void;
   /** `-o`: print every frame of every frontend connection. */
   printer?: FramePrinter;
+  /** `--frontend-max-requests`: streams per connection, then GOAWAY (undefined or 0: no limit). */
+  maxRequests?: number;
 }
 
 /** The request record of one HTTP/2 stream. */
@@ -88,7 +90,11 @@ export function serveH2(conn: Http2Connection, info: AcceptInfo, serverPort: num
       else if (ev.type === 'frameReceived') printer.received(ev.frame, detail(ev));
     });
   }
+  let streams = 0;
   conn.on('stream', (stream: Http2Stream) => {
+    // --frontend-max-requests: "For HTTP/2, this is the number of streams in one HTTP/2
+    // connection": the last one gets a graceful GOAWAY behind it.
+    if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
     try {
       ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream));
     } catch (err) {

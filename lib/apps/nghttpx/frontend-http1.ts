@@ -18,6 +18,8 @@ export interface Http1FrontendContext {
   serverName: string;
   /** True once a graceful shutdown started: answers say `Connection: close`. */
   closing(): boolean;
+  /** `--frontend-max-requests`: keep-alive requests per connection (undefined or 0: no limit). */
+  maxRequests?: number;
 }
 
 /** An HTTP/1.x frontend (one per `-f`): Node's parser over sockets given to `accept()`. */
@@ -25,6 +27,8 @@ export class Http1Frontend {
   private readonly server: http.Server;
   /** Open sockets and how many requests each has in flight. */
   readonly sockets = new Map<net.Socket, number>();
+  /** Requests served per connection (for --frontend-max-requests). */
+  private readonly served = new WeakMap<net.Socket, number>();
 
   constructor(private readonly ctx: Http1FrontendContext, private readonly frontendIndex: number, private readonly serverPort: () => number | undefined) {
     // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none);
@@ -119,7 +123,10 @@ export class Http1Frontend {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
     this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
-    if (this.ctx.closing()) res.shouldKeepAlive = false;
+    const n = (this.served.get(socket) ?? 0) + 1;
+    this.served.set(socket, n);
+    // --frontend-max-requests: "For HTTP/1, this is the number of keep alive requests."
+    if (this.ctx.closing() || (this.ctx.maxRequests && n >= this.ctx.maxRequests)) res.shouldKeepAlive = false;
     let gone: (() => void) | undefined;
     res.once('close', () => {
       const n = (this.sockets.get(socket) ?? 1) - 1;

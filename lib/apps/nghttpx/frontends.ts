@@ -40,10 +40,14 @@ export class Frontends {
   private closing = false;
   /** How long a `proxyproto` connection may take to send its PROXY header (nghttpx: the frontend read timeout). */
   private readonly proxyHeaderTimeout: number;
+  /** Connections open now, and the --worker-frontend-connections limit (0: none). */
+  private open = 0;
+  private readonly maxConnections: number;
 
   constructor(ctx: FrontendsContext) {
     const o = ctx.options;
     this.proxyHeaderTimeout = o.frontendReadTimeout;
+    this.maxConnections = o.workerFrontendConnections;
     const session = {
       settings: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams, initialWindowSize: o.frontendHttp2WindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
       connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
@@ -54,7 +58,7 @@ export class Frontends {
       const fe: Frontend = {
         address,
         port: undefined,
-        http1: new Http1Frontend({ forward: ctx.forward, error: ctx.error, serverName: o.serverName, closing: () => this.closing }, index, () => fe.port),
+        http1: new Http1Frontend({ forward: ctx.forward, error: ctx.error, serverName: o.serverName, closing: () => this.closing, maxRequests: o.frontendMaxRequests }, index, () => fe.port),
         acceptor: undefined as unknown as Http2Acceptor,
       };
       (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
@@ -67,7 +71,7 @@ export class Frontends {
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
           invalidPreface: 'http1',
         },
-        (conn: Http2Connection, info) => serveH2(conn, info, fe.port, index, { forward: ctx.forward, error: ctx.error, printer: ctx.printer }),
+        (conn: Http2Connection, info) => serveH2(conn, info, fe.port, index, { forward: ctx.forward, error: ctx.error, printer: ctx.printer, maxRequests: o.frontendMaxRequests }),
       );
       this.list.push(fe);
     });
@@ -76,10 +80,13 @@ export class Frontends {
   /** Serve a connection accepted on frontend `index`. */
   accept(socket: net.Socket, index: number): void {
     const fe = this.list[index];
-    if (!fe) {
+    // --worker-frontend-connections: "maximum number of simultaneous connections frontend accepts".
+    if (!fe || (this.maxConnections > 0 && this.open >= this.maxConnections)) {
       socket.destroy();
       return;
     }
+    this.open++;
+    socket.once('close', () => this.open--);
     if (!fe.address.proxyproto) {
       fe.acceptor.accept(socket);
       return;

@@ -260,3 +260,20 @@ t_('healthmon, api (backendconfig replaces backends live, configrevision) and pr
     await be.stop();
   }
 });
+
+t_('--frontend-max-requests: an HTTP/1.1 connection closes after N requests, an HTTP/2 one gets GOAWAY after N streams, as the reference', async (t) => {
+  const be = await backend();
+  const p = await both([`-b127.0.0.1,${be.port}`, '--frontend-max-requests=2'], tmp());
+  try {
+    for (const port of [p.ref, p.ours]) {
+      const url = `http://127.0.0.1:${port}/m`;
+      const h1 = await runClient('curl', ['-sv', '-o', '/dev/null', '-o', '/dev/null', '-o', '/dev/null', url, url, url]);
+      t.is((h1.stderr.match(/Connected to/g) ?? []).length, 2, `HTTP/1.1 via ${port === p.ref ? 'reference' : 'ours'}: 3 requests, 2 connections`);
+      const h2 = await runClient('/usr/bin/nghttp', ['-nv', `${url}1`, `${url}2`, `${url}3`]);
+      t.regex(h2.stdout.toString(), /recv GOAWAY frame/, `HTTP/2 via ${port === p.ref ? 'reference' : 'ours'}`);
+    }
+  } finally {
+    await p.stop();
+    await be.stop();
+  }
+});
