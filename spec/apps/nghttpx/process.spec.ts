@@ -1,0 +1,271 @@
+/**
+ * nghttpx's processes and signals, ours beside Debian's /usr/sbin/nghttpx (each given a temp
+ * --conf): -n 2 serves from two workers; SIGHUP reloads the configuration while a request is in
+ * flight (it finishes, the next connection sees the new configuration); SIGUSR1 reopens the access
+ * log; SIGUSR2 starts a copy on the same listener and SIGQUIT then drains the old one; -D with
+ * --pid-file runs in the background.
+ */
+import test from 'ava';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { freePort, OUR_NGHTTPX, own, runClient, stopProcess, waitForPort } from './helpers';
+
+const HAS_REF = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl');
+const t_ = HAS_REF ? test.serial : test.serial.skip;
+const IMPLS: [string, string, string[]][] = [
+  ['ours', process.execPath, [OUR_NGHTTPX]],
+  ['reference', '/usr/sbin/nghttpx', []],
+];
+
+/** A backend whose /hold/* answers wait until release() (bounded: 10 s). */
+async function holdingBackend(tag: string): Promise<{ port: number; held: number; release(): void; stop(): Promise<void> }> {
+  const waiting: (() => void)[] = [];
+  const state = { held: 0 };
+  const server = http.createServer((req, res) => {
+    req.resume();
+    const answer = () => res.end(`${tag} ${req.url}`);
+    if (req.url!.startsWith('/hold')) {
+      state.held++;
+      const t = setTimeout(answer, 10000);
+      waiting.push(() => {
+        clearTimeout(t);
+        answer();
+      });
+    } else answer();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get held() {
+      return state.held;
+    },
+    release: () => {
+      for (const w of waiting.splice(0)) w();
+    },
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function start(cmd: string, pre: string[], args: string[]): ChildProcess {
+  return own(spawn(cmd, [...pre, ...args], { stdio: 'ignore' }));
+}
+
+async function until(cond: () => boolean, ms = 15000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  return cond();
+}
+
+/** One h2 request on its own connection: status, body, the x-conf response field. */
+function h2get(port: number, p: string): Promise<{ status: number; body: string; conf?: string }> {
+  return new Promise((resolve) => {
+    const c = http2.connect(`http://127.0.0.1:${port}`);
+    c.on('error', () => resolve({ status: 0, body: 'connection error' }));
+    const req = c.request({ ':path': p });
+    let status = 0;
+    let conf: string | undefined;
+    let body = '';
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      conf = h['x-conf'] as string | undefined;
+    });
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      c.close();
+      resolve({ status, body, conf });
+    });
+    req.on('error', () => {
+      c.destroy();
+      resolve({ status, body: 'stream error' });
+    });
+    req.end();
+  });
+}
+
+t_('SIGHUP reloads the configuration without dropping the request in flight; SIGUSR1 reopens the access log (ours and the reference alike)', async (t) => {
+  const a = await holdingBackend('A');
+  const b = await holdingBackend('B');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+  const results: Record<string, unknown> = {};
+  try {
+    for (const [name, cmd, pre] of IMPLS) {
+      const port = await freePort();
+      const conf = path.join(dir, `${name}.conf`);
+      const log = path.join(dir, `${name}-access.log`);
+      const write = (backend: number, tag: string) => fs.writeFileSync(conf, `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${backend}\nadd-response-header=x-conf: ${tag}\naccesslog-file=${log}\naccesslog-format=$status $path\nerrorlog-file=/dev/null\n`);
+      write(a.port, 'one');
+      const proc = start(cmd, pre, [`--conf=${conf}`]);
+      try {
+        await waitForPort(port, 20000);
+        const heldBefore = a.held;
+        const inFlight = h2get(port, '/hold/1');
+        t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
+        write(b.port, 'two');
+        proc.kill('SIGHUP');
+        // The new configuration answers new connections (bounded wait for the reload).
+        let after = await h2get(port, '/new');
+        for (let i = 0; i < 60 && after.conf !== 'two'; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          after = await h2get(port, '/new');
+        }
+        a.release();
+        const old = await inFlight;
+        // SIGUSR1 after logrotate moved the file: the next line goes to a new file.
+        fs.renameSync(log, `${log}.1`);
+        proc.kill('SIGUSR1');
+        let reopened = false;
+        for (let i = 0; i < 60 && !reopened; i++) {
+          await h2get(port, '/after-usr1');
+          reopened = fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/after-usr1');
+          if (!reopened) await new Promise((r) => setTimeout(r, 250));
+        }
+        results[name] = { old, after, reopened };
+      } finally {
+        await stopProcess(proc);
+      }
+    }
+    t.deepEqual(results.ours, results.reference);
+    t.deepEqual(results.ours, {
+      old: { status: 200, body: 'A /hold/1', conf: 'one' },
+      after: { status: 200, body: 'B /new', conf: 'two' },
+      reopened: true,
+    });
+  } finally {
+    a.release();
+    b.release();
+    await a.stop();
+    await b.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t_('SIGUSR2 starts a new copy on the same listener; SIGQUIT then drains the old one and the port keeps serving (ours and the reference alike)', async (t) => {
+  const be = await holdingBackend('be');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+  try {
+    for (const [name, cmd, pre] of IMPLS) {
+      const port = await freePort();
+      const pidFile = path.join(dir, `${name}.pid`);
+      const conf = path.join(dir, `${name}.conf`);
+      fs.writeFileSync(conf, `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${be.port}\nerrorlog-file=/dev/null\npid-file=${pidFile}\n`);
+      const old = start(cmd, pre, [`--conf=${conf}`]);
+      let newPid: number | undefined;
+      try {
+        await waitForPort(port, 20000);
+        t.true(await until(() => fs.existsSync(pidFile)), `${name}: pid file written`);
+        t.is(Number(fs.readFileSync(pidFile, 'utf8')), old.pid!, `${name}: pid file holds the pid`);
+        old.kill('SIGUSR2');
+        t.true(await until(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) !== old.pid), `${name}: the new copy wrote its pid`);
+        newPid = Number(fs.readFileSync(pidFile, 'utf8'));
+        const exited = new Promise<void>((r) => old.once('exit', () => r()));
+        old.kill('SIGQUIT');
+        await exited;
+        const r = await runClient('curl', ['-s', `http://127.0.0.1:${port}/still`]);
+        t.is(r.stdout.toString(), 'be /still', `${name}: the new copy serves the listener after the old one left`);
+      } finally {
+        await stopProcess(old, 'SIGKILL');
+        if (newPid) {
+          try {
+            process.kill(newPid, 'SIGQUIT');
+          } catch {
+            // gone
+          }
+          await until(() => {
+            try {
+              process.kill(newPid!, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          }, 10000);
+        }
+      }
+    }
+  } finally {
+    await be.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t_('-n 2: ours serves from two worker processes (the access log\'s $pid shows both); the reference serves the same answers', async (t) => {
+  const be = await holdingBackend('be');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+  try {
+    const bodies: Record<string, string[]> = {};
+    for (const [name, cmd, pre] of IMPLS) {
+      const port = await freePort();
+      const log = path.join(dir, `${name}.log`);
+      const proc = start(cmd, pre, [`--conf=${path.join(dir, 'none.conf')}`, '-n2', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, `--accesslog-file=${log}`, '--accesslog-format=$pid', '--errorlog-file=/dev/null']);
+      fs.writeFileSync(path.join(dir, 'none.conf'), '');
+      try {
+        await waitForPort(port, 20000);
+        bodies[name] = [];
+        for (let i = 0; i < 6; i++) bodies[name].push((await h2get(port, `/n${i}`)).body);
+        if (name === 'ours') {
+          await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').trim().split('\n').length >= 6);
+          const pids = new Set(fs.readFileSync(log, 'utf8').trim().split('\n'));
+          t.is(pids.size, 2, `worker pids: ${[...pids].join(' ')}`);
+          t.false(pids.has(String(proc.pid)), 'the supervisor itself serves nothing');
+        }
+      } finally {
+        await stopProcess(proc, 'SIGQUIT');
+      }
+    }
+    t.deepEqual(bodies.ours, bodies.reference);
+  } finally {
+    await be.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t_('-D --pid-file: the command returns at once, the daemon serves and writes its pid (ours and the reference alike)', async (t) => {
+  const be = await holdingBackend('be');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+  try {
+    for (const [name, cmd, pre] of IMPLS) {
+      const port = await freePort();
+      const pidFile = path.join(dir, `${name}.pid`);
+      const conf = path.join(dir, `${name}.conf`);
+      fs.writeFileSync(conf, '');
+      const r = await runClient(cmd, [...pre, `--conf=${conf}`, '-D', `--pid-file=${pidFile}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null']);
+      t.is(r.code, 0, `${name}: ${r.stderr}`);
+      let pid = 0;
+      try {
+        await waitForPort(port, 20000);
+        t.true(await until(() => fs.existsSync(pidFile)), `${name}: pid file`);
+        pid = Number(fs.readFileSync(pidFile, 'utf8'));
+        t.true(pid > 0);
+        const got = await runClient('curl', ['-s', `http://127.0.0.1:${port}/daemon`]);
+        t.is(got.stdout.toString(), 'be /daemon', name);
+      } finally {
+        if (pid > 0) {
+          try {
+            process.kill(pid, 'SIGQUIT');
+          } catch {
+            // gone
+          }
+          await until(() => {
+            try {
+              process.kill(pid, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          }, 10000);
+        }
+      }
+    }
+  } finally {
+    await be.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
