@@ -32,11 +32,26 @@ export class TunnelDuplex extends Duplex {
       if (!this.push(chunk)) this.source.pause();
     });
     this.source.once('end', () => this.push(null));
-    this.source.on('error', (err) => this.destroy(err));
+    this.source.on('error', (err) => {
+      // RST_STREAM(NO_ERROR): the peer closed the tunnel without an error (a proxy whose far end
+      // closed does this): the read side ends, it does not fail.
+      if (err instanceof StreamClosedError && err.errorCode === ErrorCode.NO_ERROR) this.push(null);
+      else this.destroy(err);
+    });
     // A clean close (both sides ended) needs nothing: what is queued still reads out. A reset ends
     // the Duplex in error.
     stream.once('close', (code: number) => {
       if (!this.destroyed && code !== ErrorCode.NO_ERROR) this.destroy(new StreamClosedError(stream.id, code));
+    });
+  }
+
+  /**
+   * End our side (END_STREAM) and, once written, close the stream with RST_STREAM(NO_ERROR) if the
+   * peer has not ended its side: what a proxy does when the far end of the tunnel closed.
+   */
+  endAndClose(): void {
+    this.end(() => {
+      if (!this.stream.closed) this.stream.reset(ErrorCode.NO_ERROR);
     });
   }
 

@@ -7,6 +7,7 @@ import * as https from 'https';
 import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
+import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
 import { http1Name } from './headers';
 import type { BackendAddress, ProxyUri } from './options';
@@ -71,6 +72,12 @@ export interface Backend {
   connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void };
   /** Drop pooled connections. */
   close(): void;
+  /**
+   * h2 backends: open a CONNECT stream (`headers` with pseudo-headers) and resolve with the answer
+   * and the stream as a Duplex. An extended CONNECT is refused unless the backend sent
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3).
+   */
+  tunnel?(headers: Field[]): Promise<{ status: number; fields: Field[]; duplex: TunnelDuplex }>;
 }
 
 function label(a: BackendAddress): string {
@@ -375,6 +382,33 @@ class Http2Backend implements Backend {
     });
     response.catch(() => undefined);
     return { response, abort: () => stream?.reset() };
+  }
+
+  async tunnel(headers: Field[]): Promise<{ status: number; fields: Field[]; duplex: TunnelDuplex }> {
+    const c = await this.connection();
+    await c.connection.whenRemoteSettings();
+    if (headers.some(([n]) => n === ':protocol') && !c.connection.session.remoteSettings.enableConnectProtocol) {
+      throw new Error('the backend does not allow extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL)');
+    }
+    await this.acquire(c);
+    let st: Http2Stream;
+    try {
+      st = c.connection.request(headers, { endStream: false });
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    st.once('close', () => this.release());
+    const h = await new Promise<Field[]>((resolve, reject) => {
+      const onClose = (code: number) => reject(new Error(`backend stream closed (error code ${code}) before a response`));
+      st.once('close', onClose);
+      st.once('response', (fields: Field[]) => {
+        st.off('close', onClose);
+        resolve(fields);
+      });
+    });
+    const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
+    return { status, fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v] as Field), duplex: tunnelDuplex(st) };
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * record. Frontends call {@link Forwarder.forward}; nothing here knows the frontend's protocol.
  */
 import { tlsLogInfo } from './tls';
+import { isUpgradeRequest, openTunnel } from './tunnels';
 import type { Backend, BackendFailure } from './backends';
 import type { BackendGroups, Selection } from './groups';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
@@ -243,6 +244,19 @@ export class Forwarder {
       // request body": the answer would come from mruby, which this nghttpx does not run, so as
       // the reference without a script the request waits for the client or a timeout.
       req.body?.resume();
+      return;
+    }
+    // WebSockets (an HTTP/1.1 Upgrade or an RFC 8441 extended CONNECT): tunnels.ts; plain
+    // CONNECT: a tunnel the backend agrees to (tunnel() below).
+    if (isUpgradeRequest(req)) {
+      const c = groups.select(req, group);
+      if (!c) return this.generated(req, client, 502, record);
+      backend = c.backend;
+      const generated = (code: number) => this.generated(req, client, code, record);
+      openTunnel(req, client, c.backend, { options: o, warn: (m) => log('WARN', 'tunnels.ts', m), generated }, record).catch((err: Error) => {
+        log('INFO', 'tunnels.ts', `tunnel ${req.method} ${req.path} dropped: ${err.message}`);
+        client.abort();
+      });
       return;
     }
     if (req.method === 'CONNECT') {

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
 import type { Http2Stream } from '../../transport/stream';
+import { tunnelDuplex } from '../../transport/tunnel';
 import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { FramePrinter } from '../printer/printer';
@@ -46,6 +47,7 @@ function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | u
     alpn: info.scheme === 'https' ? 'h2' : 'h2c',
     tls: info.scheme === 'https',
     tlsSocket,
+    connectProtocol: get(':protocol'),
     frontendIndex,
     localAddress: (conn.socket as { localAddress?: string }).localAddress,
     connection: info,
@@ -73,8 +75,10 @@ function clientOf(stream: Http2Stream): ClientSide {
     onClientGone: (cb) => {
       gone = cb;
     },
-    // RFC 9113 section 8.5: after a 2xx to CONNECT, the stream's DATA frames are the tunnel.
-    tunnel: () => ({ readable: stream.body, writable: stream.writableBody() }),
+    tunnel: () => {
+      const d = tunnelDuplex(stream);
+      return { readable: d, writable: d };
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import * as http from 'http';
 import type { Duplex } from 'stream';
 import type * as net from 'net';
 import { fieldsFromRaw } from './backends';
-import { errorPage, http1Name } from './headers';
+import { http1Name } from './headers';
 import type { ClientSide, ProxyRequest } from './request';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
@@ -37,12 +37,10 @@ export class Http1Frontend {
     this.server = http.createServer({ keepAliveTimeout: 0 });
     this.server.setTimeout(60000);
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
-    this.server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket) => {
-      // An upgrade we do not take (h2c upgrades are the transport's): not proxied as-is yet.
-      const body = errorPage(400, 'Bad Request');
-      socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-    });
-    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onConnect(req, socket, head));
+    // WebSocket (any Upgrade but h2c, which the transport takes) and CONNECT: the socket leaves
+    // Node's parser and becomes one side of a tunnel (tunnels.ts for upgrades, forwarding for CONNECT).
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
+    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
     this.server.on('clientError', (_err, socket: net.Socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
@@ -75,18 +73,23 @@ export class Http1Frontend {
     for (const s of this.sockets.keys()) s.destroy();
   }
 
-  /** `CONNECT host:port HTTP/1.1`: a tunnel once the backend (the next proxy) agrees. */
-  private onConnect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+  /**
+   * `CONNECT host:port HTTP/1.1` (a tunnel once the backend agrees) or an `Upgrade:` request such
+   * as a WebSocket (101, then a tunnel): the raw socket answers with a hand-written head.
+   */
+  private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     socket.on('error', () => undefined);
     if (head.length) socket.unshift(head);
     let gone: (() => void) | undefined;
     socket.once('close', () => gone?.());
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
+    const connect = req.method === 'CONNECT';
     const pr: ProxyRequest = {
-      method: 'CONNECT',
+      method: req.method ?? 'GET',
       scheme: tls ? 'https' : 'http',
-      authority: req.url,
-      path: '',
+      authority: connect ? req.url : req.headers.host,
+      path: connect ? '' : (req.url ?? '/'),
+      upgrade: connect ? undefined : req.headers.upgrade,
       fields: fieldsFromRaw(req.rawHeaders),
       body: undefined,
       remoteAddress: socket.remoteAddress ?? 'localhost',
@@ -95,13 +98,17 @@ export class Http1Frontend {
       protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',
       tls,
+      tlsSocket: tls ? (socket as TLSSocket) : undefined,
       frontendIndex: this.frontendIndex,
     };
     const client: ClientSide = {
       respond: (status, out, endStream) => {
         let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
-        // A 2xx to CONNECT has no body and switches the connection to a tunnel (RFC 9110 section 9.3.6).
+        // A 2xx to CONNECT has no body and switches the connection to a tunnel (RFC 9110 section 9.3.6);
+        // so does a 101 to an Upgrade. Any other answer ends the connection.
+        const tunnel = status === 101 || (connect && status >= 200 && status < 300);
         for (const [n, v] of out) if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
+        if (!tunnel && !out.some(([n]) => n === 'connection')) h += 'Connection: close\r\n';
         socket.write(h + '\r\n');
         if (endStream) socket.end();
       },
@@ -115,7 +122,7 @@ export class Http1Frontend {
     try {
       this.ctx.forward(pr, client);
     } catch (err) {
-      this.ctx.error(`CONNECT handling failed: ${(err as Error).message}`);
+      this.ctx.error(`${connect ? 'CONNECT' : 'Upgrade'} handling failed: ${(err as Error).message}`);
       socket.destroy();
     }
   }

@@ -41,6 +41,10 @@ export interface ProxyRequest {
   tlsSocket?: TLSSocket;
   /** The frontend's index in the configuration's `frontend` list. */
   frontendIndex: number;
+  /** `:protocol` of an HTTP/2 extended CONNECT (RFC 8441), e.g. `websocket`. */
+  connectProtocol?: string;
+  /** The `Upgrade` token of an HTTP/1.1 upgrade request (e.g. `websocket`); the frontend keeps the socket. */
+  upgrade?: string;
   /** The request came in absolute form (`GET http://host/path HTTP/1.1`). */
   absoluteForm?: boolean;
   /**

@@ -1,0 +1,271 @@
+/**
+ * WebSockets through nghttpx: the `ws` library's client over HTTP/1.1 Upgrade to an HTTP/1.1
+ * `ws` backend (text, binary, 1 MiB messages, close handshake); an HTTP/2 extended CONNECT
+ * (RFC 8441) from our client with a raw WebSocket framer, turned into an HTTP/1.1 Upgrade; an
+ * HTTP/1.1 WebSocket client to an h2 backend that offers extended CONNECT; plain CONNECT; idle
+ * tunnels closed by --backend-read-timeout; the same ws client through Debian's nghttpx.
+ */
+import test from 'ava';
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import type * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import WebSocket, { WebSocketServer } from 'ws';
+import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
+import { parseArgs } from '../../../lib/apps/nghttpx/options';
+import { HTTP2Client } from '../../../lib/client';
+import { BaseRequestHandler, HTTP2Server } from '../../../lib/server';
+import type { TunnelDuplex } from '../../../lib/transport/tunnel';
+import { freePort, own, stopProcess, waitForPort } from './helpers';
+
+/** A `ws` echo backend over Node's http; `upgrades` records the requests it saw. */
+async function wsBackend(): Promise<{ port: number; upgrades: http.IncomingMessage[]; close(): Promise<void> }> {
+  const server = http.createServer((_req, res) => res.end('plain\n'));
+  const wss = new WebSocketServer({ server });
+  const upgrades: http.IncomingMessage[] = [];
+  wss.on('connection', (ws, req) => {
+    upgrades.push(req);
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    upgrades,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function ourProxy(args: string[]): Promise<{ proxy: NghttpxProxy; port: number }> {
+  const parsed = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0;no-tls', ...args]);
+  if (parsed.kind !== 'run') throw new Error('bad args');
+  const proxy = await startNghttpx(parsed.options, { errorLog: () => undefined });
+  return { proxy, port: proxy.ports[0] };
+}
+
+/** Text, binary and a 1 MiB message echoed, then a close handshake with code and reason. */
+async function exercise(url: string): Promise<{ texts: string[]; binaryOk: boolean; bigOk: boolean; close: [number, string] }> {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const queue: { data: Buffer; binary: boolean }[] = [];
+  let wake: (() => void) | undefined;
+  ws.on('message', (data, binary) => {
+    queue.push({ data: data as Buffer, binary });
+    wake?.();
+  });
+  const next = async () => {
+    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    return queue.shift()!;
+  };
+  ws.send('hello');
+  ws.send('world');
+  const texts = [(await next()).data.toString(), (await next()).data.toString()];
+  const bin = crypto.randomBytes(300);
+  ws.send(bin);
+  const b = await next();
+  const big = crypto.randomBytes(1024 * 1024);
+  ws.send(big);
+  const g = await next();
+  const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()])));
+  ws.close(4000, 'bye');
+  return { texts, binaryOk: b.binary && b.data.equals(bin), bigOk: g.binary && g.data.equals(big), close: await closed };
+}
+
+test('HTTP/1.1 Upgrade: websocket through our nghttpx to an HTTP/1.1 backend: text, binary, 1 MiB, close', async (t) => {
+  const be = await wsBackend();
+  const { proxy, port } = await ourProxy([`-b127.0.0.1,${be.port}`]);
+  try {
+    const r = await exercise(`ws://127.0.0.1:${port}/chat`);
+    t.deepEqual(r, { texts: ['hello', 'world'], binaryOk: true, bigOk: true, close: [4000, 'bye'] });
+    const h = be.upgrades[0].headers;
+    t.is(h.upgrade, 'websocket');
+    t.is(h.via, '1.1 nghttpx');
+  } finally {
+    await proxy.shutdown(1000);
+    await be.close();
+  }
+});
+
+// ---- a raw RFC 6455 framer for the HTTP/2 side (clients mask, servers do not) ----
+
+function frame(opcode: number, payload: Buffer, mask: boolean): Buffer {
+  const len = payload.length;
+  const ext = len < 126 ? Buffer.alloc(0) : len < 65536 ? Buffer.from([len >> 8, len & 255]) : (() => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(len));
+    return b;
+  })();
+  const h = Buffer.from([0x80 | opcode, (mask ? 0x80 : 0) | (len < 126 ? len : len < 65536 ? 126 : 127)]);
+  if (!mask) return Buffer.concat([h, ext, payload]);
+  const key = crypto.randomBytes(4);
+  const body = Buffer.from(payload);
+  for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
+  return Buffer.concat([h, ext, key, body]);
+}
+
+/** Read whole frames from a byte stream. */
+function frameReader(src: NodeJS.ReadableStream): () => Promise<{ opcode: number; payload: Buffer }> {
+  let buf = Buffer.alloc(0);
+  const waiting: (() => void)[] = [];
+  src.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    waiting.splice(0).forEach((w) => w());
+  });
+  return async () => {
+    for (;;) {
+      if (buf.length >= 2) {
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) {
+          len = buf.length >= 4 ? buf.readUInt16BE(2) : -1;
+          off = 4;
+        } else if (len === 127) {
+          len = buf.length >= 10 ? Number(buf.readBigUInt64BE(2)) : -1;
+          off = 10;
+        }
+        const masked = (buf[1] & 0x80) !== 0;
+        const total = off + (masked ? 4 : 0) + len;
+        if (len >= 0 && buf.length >= total) {
+          let payload = Buffer.from(buf.subarray(off + (masked ? 4 : 0), total));
+          if (masked) {
+            const key = buf.subarray(off, off + 4);
+            for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
+          }
+          const opcode = buf[0] & 0x0f;
+          buf = buf.subarray(total);
+          return { opcode, payload };
+        }
+      }
+      await new Promise<void>((r) => waiting.push(r));
+    }
+  };
+}
+
+test('HTTP/2 extended CONNECT through our nghttpx becomes an HTTP/1.1 Upgrade (raw framing: text, 1 MiB binary, close)', async (t) => {
+  const be = await wsBackend();
+  const { proxy, port } = await ourProxy([`-b127.0.0.1,${be.port}`]);
+  const client = await HTTP2Client.connect(`http://127.0.0.1:${port}/chat`);
+  try {
+    await client.connection.whenRemoteSettings();
+    t.true(client.connection.session.remoteSettings.enableConnectProtocol);
+    const tun = await client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } });
+    t.is(tun.status, 200);
+    t.false(tun.headers.some(([n]) => n === 'sec-websocket-accept' || n === 'upgrade' || n === 'connection'));
+    const read = frameReader(tun.duplex);
+    tun.duplex.write(frame(1, Buffer.from('over h2'), true));
+    t.deepEqual(await read(), { opcode: 1, payload: Buffer.from('over h2') });
+    const big = crypto.randomBytes(1024 * 1024);
+    tun.duplex.write(frame(2, big, true));
+    const got = await read();
+    t.is(got.opcode, 2);
+    t.true(got.payload.equals(big));
+    const code = Buffer.from([0x03, 0xe8]);
+    tun.duplex.write(frame(8, code, true));
+    const c = await read();
+    t.is(c.opcode, 8);
+    t.is(c.payload.readUInt16BE(0), 1000);
+    // The backend closes after the close handshake: the stream ends cleanly.
+    await new Promise((r) => tun.stream.once('close', r));
+    t.is(tun.stream.errorCode, 0);
+    const h = be.upgrades[0].headers;
+    t.is(h.upgrade, 'websocket');
+    t.is(h.via, '2 nghttpx');
+    t.truthy(h['sec-websocket-key']);
+  } finally {
+    await client.close();
+    await proxy.shutdown(1000);
+    await be.close();
+  }
+});
+
+test('an HTTP/1.1 WebSocket client to an h2 backend that offers extended CONNECT', async (t) => {
+  let protocolSeen: string | undefined;
+  class EchoFrames extends BaseRequestHandler {
+    override onHeaders(): void {
+      protocolSeen = this.protocol;
+      const d: TunnelDuplex = this.acceptTunnel();
+      d.on('error', () => undefined);
+      const read = frameReader(d);
+      void (async () => {
+        for (;;) {
+          const f = await read();
+          d.write(frame(f.opcode, f.payload, false));
+          if (f.opcode === 8) return d.end();
+        }
+      })();
+    }
+  }
+  const backend = new HTTP2Server({ host: '127.0.0.1', port: 0 }, EchoFrames, { enableConnectProtocol: true });
+  const bport = await backend.listen();
+  const { proxy, port } = await ourProxy([`-b127.0.0.1,${bport};;proto=h2`]);
+  try {
+    const r = await exercise(`ws://127.0.0.1:${port}/chat`);
+    t.deepEqual(r, { texts: ['hello', 'world'], binaryOk: true, bigOk: true, close: [4000, 'bye'] });
+    t.is(protocolSeen, 'websocket');
+  } finally {
+    await proxy.shutdown(1000);
+    await backend.close();
+  }
+});
+
+test('plain CONNECT goes to the backend as the reference does; an idle tunnel closes after --backend-read-timeout', async (t) => {
+  const server = http.createServer();
+  const seen: string[] = [];
+  const sockets: net.Socket[] = [];
+  server.on('connect', (req, sock: net.Socket) => {
+    seen.push(String(req.url));
+    sock.write('HTTP/1.1 200 OK\r\n\r\n');
+    sock.on('data', (d) => sock.write(d));
+    sock.on('end', () => sock.end());
+    sock.on('error', () => undefined);
+    sockets.push(sock);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { proxy, port } = await ourProxy([`-b127.0.0.1,${(server.address() as net.AddressInfo).port}`, '--backend-read-timeout=1s']);
+  const client = await HTTP2Client.connect(`http://127.0.0.1:${port}/`);
+  try {
+    const tun = await client.openTunnel({ authority: 'example.org:443' });
+    t.is(tun.status, 200);
+    tun.duplex.write('ping');
+    const first = await new Promise<Buffer>((r) => tun.duplex.once('data', r));
+    t.is(first.toString(), 'ping');
+    t.deepEqual(seen, ['example.org:443']);
+    // Nothing moves for 1 s: the proxy closes the tunnel.
+    const t0 = Date.now();
+    await new Promise((r) => tun.stream.once('close', r));
+    t.true(Date.now() - t0 >= 800);
+  } finally {
+    await client.close();
+    await proxy.shutdown(1000);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+const DEBIAN = '/usr/sbin/nghttpx';
+(fs.existsSync(DEBIAN) ? test : test.skip)("the same ws client through Debian's nghttpx behaves the same", async (t) => {
+  const be = await wsBackend();
+  const port = await freePort();
+  const conf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-ws-')), 'empty.conf');
+  fs.writeFileSync(conf, '');
+  const proc = own(spawn(DEBIAN, [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
+  try {
+    await waitForPort(port, 20000);
+    const r = await exercise(`ws://127.0.0.1:${port}/chat`);
+    t.deepEqual(r, { texts: ['hello', 'world'], binaryOk: true, bigOk: true, close: [4000, 'bye'] });
+  } finally {
+    await stopProcess(proc);
+    await be.close();
+    fs.rmSync(path.dirname(conf), { recursive: true, force: true });
+  }
+});
