@@ -8,7 +8,7 @@ import * as http from 'http';
 import type { Duplex } from 'stream';
 import type * as net from 'net';
 import { fieldsFromRaw } from './backends';
-import { http1Name } from './headers';
+import { errorPage, http1Name } from './headers';
 import type { ClientSide, ProxyRequest } from './request';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
@@ -79,6 +79,12 @@ export class Http1Frontend {
    */
   private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     socket.on('error', () => undefined);
+    if (req.method !== 'CONNECT' && /^\s*h2c\s*$/i.test(req.headers.upgrade ?? '')) {
+      // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large): refused.
+      const body = errorPage(400, 'Bad Request');
+      socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${this.ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
     if (head.length) socket.unshift(head);
     let gone: (() => void) | undefined;
     socket.once('close', () => gone?.());

@@ -175,8 +175,10 @@ export async function openTunnel(req: ProxyRequest, client: ClientSide, be: Back
   }
   const { socket, res, rest } = up;
   if (res.status !== 101) {
-    // Not switched: relay the answer (its body follows on the socket until it closes).
-    client.respond(res.status, answerFields(o, res, 'http/1.1', ['content-length']), false);
+    // Not switched: relay the answer, its body raw as it follows on the socket (an HTTP/1.1 client
+    // gets the backend's framing fields with it), and close.
+    const framing = h1Client ? res.fields.filter(([n]) => n === 'content-length' || n === 'transfer-encoding') : [];
+    client.respond(res.status, [...answerFields(o, res, 'http/1.1', ['content-length']), ...framing], false);
     const w = client.writable();
     if (rest.length) w.write(rest);
     socket.pipe(w);
