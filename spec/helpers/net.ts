@@ -13,8 +13,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolve once 127.0.0.1:port accepts a connection; reject after `ms`. */
-export async function waitForPort(port: number, ms = 5000): Promise<void> {
+/** Resolve once 127.0.0.1:port accepts a connection; reject after `ms` (20 s: a spawned Node tool can take seconds to start on a loaded machine). */
+export async function waitForPort(port: number, ms = 20000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

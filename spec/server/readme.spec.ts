@@ -1,7 +1,7 @@
 /**
  * The README runs as written. Every ```ts block compiles under strict TypeScript against the
  * package as a user installs it (`nghttp2-ts` resolving to this checkout); every block with
- * `// prints: X` lines is run with ts-node and each X must appear in its output; and no shell
+ * `// prints: X` lines is run (compiled once by tsc) and each X must appear in its output; and no shell
  * block runs one of our tools by its bare name (that would run Debian's C tool, or nothing).
  */
 import test from 'ava';
@@ -36,48 +36,46 @@ test('the README has TypeScript examples, and runnable ones', (t) => {
   t.true(runnable.length >= 4, `found ${runnable.length} runnable blocks`);
 });
 
-test('every TypeScript block of the README compiles under strict TypeScript against the package', (t) => {
+/** One strict compile of every block (emitting JS beside each), shared by the compile and run specs. */
+let compiled: { dir: string; status: number | null; out: string } | undefined;
+function compileAll(): { dir: string; status: number | null; out: string } {
+  if (compiled) return compiled;
   const dir = userProject();
-  try {
-    const files = tsBlocks.map((b) => {
-      const file = path.join(dir, `readme-line-${b.line}.ts`);
-      // Each block is its own module (no shared globals between blocks).
-      fs.writeFileSync(file, /^\s*(import|export)\s/m.test(b.code) ? b.code : `${b.code}\nexport {};\n`);
-      return file;
-    });
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16',
-        lib: ['ES2022'], types: ['node'], esModuleInterop: true, skipLibCheck: true,
-      },
-      files,
-    }));
-    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 110_000 });
-    // Name the README line of each error instead of the temp file.
-    const out = (tsc.stdout + tsc.stderr).replace(/\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g, (_m, start, l) => `README.md:${Number(start) + Number(l)}`);
-    t.is(tsc.status, 0, out);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const files = tsBlocks.map((b) => {
+    const file = path.join(dir, `readme-line-${b.line}.ts`);
+    // Each block is its own module (no shared globals between blocks).
+    fs.writeFileSync(file, /^\s*(import|export)\s/m.test(b.code) ? b.code : `${b.code}\nexport {};\n`);
+    return file;
+  });
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16',
+      lib: ['ES2022'], types: ['node'], esModuleInterop: true, skipLibCheck: true,
+    },
+    files,
+  }));
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 110_000 });
+  // Name the README line of each error instead of the temp file.
+  const out = (tsc.stdout + tsc.stderr).replace(/\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g, (_m, start, l) => `README.md:${Number(start) + Number(l)}`);
+  compiled = { dir, status: tsc.status, out };
+  return compiled;
+}
+test.after.always(() => { if (compiled) fs.rmSync(compiled.dir, { recursive: true, force: true }); });
+
+test.serial('every TypeScript block of the README compiles under strict TypeScript against the package', (t) => {
+  const c = compileAll();
+  t.is(c.status, 0, c.out);
 });
 
 runnable.forEach((b) => {
-  test(`README example at line ${b.line} runs and prints what it says`, async (t) => {
-    const dir = userProject();
-    try {
-      const file = path.join(dir, `example-${b.line}.ts`);
-      fs.writeFileSync(file, b.code);
-      const r = await run(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), file], {
-        cwd: root,
-        timeoutMs: 60000,
-        env: { ...process.env, NODE_PATH: [path.join(dir, 'node_modules'), path.join(root, 'node_modules')].join(path.delimiter), TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-      });
-      t.is(r.code, 0, r.stderr);
-      const out = r.stdout.toString();
-      for (const m of b.code.matchAll(/\/\/ prints: (.*)$/gm)) t.true(out.includes(m[1]), `expected "${m[1]}" in:\n${out}`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  test.serial(`README example at line ${b.line} runs and prints what it says`, async (t) => {
+    const c = compileAll();
+    const js = path.join(c.dir, `readme-line-${b.line}.js`);
+    t.true(fs.existsSync(js), c.out);
+    const r = await run(process.execPath, [js], { cwd: root, timeoutMs: 60000 });
+    t.is(r.code, 0, r.stderr);
+    const out = r.stdout.toString();
+    for (const m of b.code.matchAll(/\/\/ prints: (.*)$/gm)) t.true(out.includes(m[1]), `expected "${m[1]}" in:\n${out}`);
   });
 });
 
