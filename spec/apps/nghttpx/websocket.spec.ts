@@ -136,7 +136,7 @@ function frameReader(src: NodeJS.ReadableStream): () => Promise<{ opcode: number
         const masked = (buf[1] & 0x80) !== 0;
         const total = off + (masked ? 4 : 0) + len;
         if (len >= 0 && buf.length >= total) {
-          let payload = Buffer.from(buf.subarray(off + (masked ? 4 : 0), total));
+          const payload = Buffer.from(buf.subarray(off + (masked ? 4 : 0), total));
           if (masked) {
             const key = buf.subarray(off, off + 4);
             for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
