@@ -275,7 +275,7 @@ export const OPTIONS: OptionDef[] = [
   { long: 'frontend-frame-debug', short: 'o', group: 'Debug', effective: true, apply: (o, v) => (o.frontendFrameDebug = yes(v)) },
   { long: 'daemon', short: 'D', group: 'Process', effective: true, apply: (o, v) => (o.daemon = yes(v)) },
   { long: 'pid-file', arg: '<PATH>', group: 'Process', effective: true, apply: (o, v) => (o.pidFile = v) },
-  { long: 'user', arg: '<USER>', group: 'Process', effective: true, apply: (o, v) => (o.user = v) },
+  { long: 'user', arg: '<USER>', group: 'Process', effective: false, apply: (o, v) => (o.user = v) },
   { long: 'single-process', group: 'Process', effective: true, apply: (o, v) => (o.singleProcess = yes(v)) },
   { long: 'max-worker-processes', arg: '<N>', group: 'Process', effective: false, apply: (o, v) => (o.maxWorkerProcesses = int(v, 'max-worker-processes', 0, 2 ** 31 - 1)) },
   { long: 'worker-process-grace-shutdown-period', arg: '<DURATION>', group: 'Process', effective: false, apply: (o, v) => (o.workerProcessGraceShutdownPeriod = duration(v, 'worker-process-grace-shutdown-period')) },
