@@ -22,6 +22,7 @@ import type {
 import { HpackDecoder } from '../hpack/decoder';
 import { HpackEncoder } from '../hpack/encoder';
 import { MessageInfo, newMessageInfo } from '../http/semantics';
+import { checkConnectSettingChange } from '../http/connect';
 import { ClosedStreams } from './closed-streams';
 import type { SessionCore } from './core';
 import { DataWriter, hasOutput } from './data-writer';
@@ -620,6 +621,10 @@ export class Session implements SessionCore {
   /** Send a new SETTINGS frame with these changes; they take effect (for what we accept) on ACK. */
   updateSettings(settings: Partial<LocalSettings>): void {
     this.checkOpen();
+    // RFC 8441 section 3: "A sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL parameter
+    // with the value of 0 after previously sending a value of 1."
+    const connectErr = checkConnectSettingChange(this.settings.advertised().enableConnectProtocol, settings.enableConnectProtocol);
+    if (connectErr !== null) throw new ApiMisuseError(`updateSettings: ${connectErr}`);
     this.settings.update(settings);
     this.wantWrite();
   }
