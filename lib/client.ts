@@ -81,6 +81,7 @@ export interface ClientResponse {
   trailers(): Promise<HeaderField[] | undefined>;
   /** Read the whole body. */
   buffer(): Promise<Buffer>;
+  /** The whole body as a UTF-8 string. */
   text(): Promise<string>;
 }
 

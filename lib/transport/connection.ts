@@ -623,6 +623,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
 
 /** Typed listener signatures of {@link Http2Connection}'s events. */
 export interface ConnectionEvents {
+  /** The peer opened a stream (a request, on a server). */
   stream: (stream: Http2Stream) => void;
   /** Every chunk read from the socket (the sniffed `rawPrefix` first), before the session sees it. */
   rawData: (chunk: Buffer) => void;
@@ -631,19 +632,30 @@ export interface ConnectionEvents {
    * is starting; frames queued by a listener follow our SETTINGS, ahead of anything read.
    */
   upgraded: () => void;
+  /** A pushed stream was promised (client side); `parent` is the request it was promised on. */
   push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
+  /** The peer's SETTINGS arrived (already applied and acknowledged). */
   settings: (settings: { id: number; value: number }[]) => void;
+  /** The peer acknowledged our SETTINGS: they are in force now. */
   settingsAcknowledged: () => void;
+  /** The peer's PING was answered; its opaque data. */
   ping: (opaqueData: Buffer) => void;
+  /** The peer sent GOAWAY: streams above `lastStreamId` were not processed. */
   goaway: (errorCode: number, lastStreamId: number, debugData: Buffer) => void;
+  /** The session ended (GOAWAY sent or received and nothing left in flight, or a connection error). */
   terminated: (errorCode: number, remote: boolean, error: Error | undefined) => void;
+  /** The socket closed; what ended the connection. */
   close: (info: CloseInfo) => void;
+  /** A socket or TLS error (a peer's normal close or reset is not one). */
   error: (err: Error) => void;
 }
 
 // Typed overloads for on/once without a runtime cost.
 export interface Http2Connection {
+  /** Listens to a connection event (typed by {@link ConnectionEvents}). */
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+  /** Listens to the next occurrence of a connection event. */
   once<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+  /** Removes a listener added with on() or once(). */
   off<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
 }

@@ -12,11 +12,17 @@ import { ErrorCode, errorCodeName } from '../protocol/errors';
 export interface StreamOwner {
   /** Release `n` bytes of receive window on the stream (and connection). */
   consume(streamId: number, n: number): void;
+  /** Queue DATA on the stream (END_STREAM with `endStream`). */
   sendData(streamId: number, data: Buffer, endStream: boolean): void;
+  /** End our side of the stream (an empty DATA with END_STREAM, or none if already ended). */
   endStream(streamId: number): void;
+  /** Send trailers (HEADERS with END_STREAM). */
   sendTrailers(streamId: number, headers: HeaderField[]): void;
+  /** Send the response header list. */
   respond(streamId: number, headers: HeaderField[], endStream: boolean): void;
+  /** Reset the stream with RST_STREAM(errorCode). */
   reset(streamId: number, errorCode: number): void;
+  /** Promise a pushed stream on `parentStreamId` with these request headers. */
   push(parentStreamId: number, requestHeaders: HeaderField[]): Http2Stream;
   /** Call `cb` once the stream's queued outbound bytes are at or below the low-water mark (or with an error if the stream closed). */
   whenWritable(streamId: number, cb: (err?: Error | null) => void): void;

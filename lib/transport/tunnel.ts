@@ -55,10 +55,12 @@ export class TunnelDuplex extends Duplex {
     });
   }
 
+  /** @internal Node stream plumbing. */
   override _read(): void {
     this.source.resume();
   }
 
+  /** @internal Node stream plumbing. */
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.stream.closed || this.stream.localEnded) {
       cb(new StreamClosedError(this.stream.id, this.stream.errorCode ?? ErrorCode.STREAM_CLOSED, `tunnel stream ${this.stream.id} can no longer send`));
@@ -73,6 +75,7 @@ export class TunnelDuplex extends Duplex {
     this.stream.drained().then(() => cb(), cb);
   }
 
+  /** @internal Node stream plumbing. */
   override _final(cb: (err?: Error | null) => void): void {
     try {
       if (!this.stream.closed) this.stream.end();
@@ -82,6 +85,7 @@ export class TunnelDuplex extends Duplex {
     }
   }
 
+  /** @internal Node stream plumbing. */
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     if (!this.stream.closed && !(this.stream.localEnded && this.stream.remoteEnded)) {
       const code = err ? (err instanceof StreamClosedError ? ErrorCode.CANCEL : this.opts.errorCode ?? ErrorCode.CONNECT_ERROR) : ErrorCode.CANCEL;

@@ -16,8 +16,18 @@ import { LoadWorker, spawnLine, WorkerInit } from './worker';
 /** Where a run writes. */
 export interface RunIO {
   /** Where the summary goes; on a TTY (`isTTY`) a live progress line replaces the 10% lines. */
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
+  /** Where the summary goes (process.stdout); a TTY gets the live progress line. */
+  stdout: {
+    /** Writes text. */
+    write(s: string): unknown;
+    /** True on a terminal. */
+    isTTY?: boolean;
+  };
+  /** Where errors and warnings go (process.stderr). */
+  stderr: {
+    /** Writes text. */
+    write(s: string): unknown;
+  };
   /** For `-i -`. */
   readStdin?: () => string;
 }

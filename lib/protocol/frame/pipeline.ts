@@ -15,11 +15,13 @@ import type { Frame, HeaderField, HeadersFrame, PushPromiseFrame } from './types
 
 /** What the reading side needs from an HPACK decoder. Throws CompressionError on a bad block. */
 export interface BlockDecoder {
+  /** Decodes one whole field block into its header list. */
   decode(block: Buffer): HeaderField[];
 }
 
 /** What the writing side needs from an HPACK encoder. */
 export interface BlockEncoder {
+  /** Encodes a header list into one field block. */
   encode(fields: HeaderField[]): Buffer;
 }
 
