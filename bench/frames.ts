@@ -31,7 +31,17 @@ function chunk(bytes: Buffer, size = CHUNK): Buffer[] {
 
 /** A browsing-like mix: requests, responses, small and full-size DATA, flow control, pings. */
 function mixFrames(total: number): Frame[] {
-  const frames: Frame[] = [{ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 3, value: 100 }, { id: 4, value: 65535 }] }];
+  const frames: Frame[] = [
+    {
+      type: FrameType.SETTINGS,
+      flags: 0,
+      streamId: 0,
+      settings: [
+        { id: 3, value: 100 },
+        { id: 4, value: 65535 },
+      ],
+    },
+  ];
   let size = 0;
   let sid = 1;
   const body = Buffer.alloc(16384, 0x61);
@@ -40,7 +50,12 @@ function mixFrames(total: number): Frame[] {
     const n = sid % 5 === 0 ? 6 : 1; // every fifth response is ~96 KiB, the rest ~1-16 KiB
     for (let i = 0; i < n; i++) {
       const len = n === 1 ? 1024 * (1 + (sid % 16)) : 16384;
-      frames.push({ type: FrameType.DATA, flags: i === n - 1 ? Flag.END_STREAM : 0, streamId: sid, data: body.subarray(0, Math.min(len, 16384)) });
+      frames.push({
+        type: FrameType.DATA,
+        flags: i === n - 1 ? Flag.END_STREAM : 0,
+        streamId: sid,
+        data: body.subarray(0, Math.min(len, 16384)),
+      });
       size += len;
     }
     frames.push({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: 32768 });
@@ -143,10 +158,28 @@ async function main(): Promise<void> {
     for (const c of dataChunks) Buffer.from(c);
   });
   const composed = time('deframe + parse, composed stage', dataBytes.length, count, reps, () => void drain(new Deframer(), dataChunks));
-  const reader = time('deframe + parse + assemble, FrameReader', dataBytes.length, count, reps, () => void drain(new FrameReader(), dataChunks));
-  const composeFn = time('deframe + parse + assemble, compose()', dataBytes.length, count, reps, () => void drain(compose(new Deframer(), new HeaderBlockAssembler()), dataChunks));
+  const reader = time(
+    'deframe + parse + assemble, FrameReader',
+    dataBytes.length,
+    count,
+    reps,
+    () => void drain(new FrameReader(), dataChunks),
+  );
+  const composeFn = time(
+    'deframe + parse + assemble, compose()',
+    dataBytes.length,
+    count,
+    reps,
+    () => void drain(compose(new Deframer(), new HeaderBlockAssembler()), dataChunks),
+  );
   const aligned = chunk(dataBytes, one.length * 4);
-  const alignedRun = time('deframe + parse, frame-aligned chunks', dataBytes.length, count, reps, () => void drain(new Deframer(), aligned));
+  const alignedRun = time(
+    'deframe + parse, frame-aligned chunks',
+    dataBytes.length,
+    count,
+    reps,
+    () => void drain(new Deframer(), aligned),
+  );
   report([copy, copyPerChunk, composed, reader, composeFn, alignedRun], copy);
 
   // 3. The same layers as Transforms (separate vs composed) and as RxJS
@@ -159,10 +192,20 @@ async function main(): Promise<void> {
     pipeline(Readable.from(dataChunks), frameReaderTransform({ hpack: false }), sink()),
   );
   const composedTransform = await timeAsync('one Transform: toTransform(compose(...))', dataBytes.length, count, reps, () =>
-    pipeline(Readable.from(dataChunks), toTransform(() => compose(new Deframer(), new HeaderBlockAssembler()), { bytesIn: true }), sink()),
+    pipeline(
+      Readable.from(dataChunks),
+      toTransform(() => compose(new Deframer(), new HeaderBlockAssembler()), { bytesIn: true }),
+      sink(),
+    ),
   );
   const rx = await timeAsync('RxJS: deframe() -> assembleHeaderBlocks()', dataBytes.length, count, reps, () =>
-    lastValueFrom(from(dataChunks).pipe(deframe(), assembleHeaderBlocks(), reduce((n) => n + 1, 0))).then(() => undefined),
+    lastValueFrom(
+      from(dataChunks).pipe(
+        deframe(),
+        assembleHeaderBlocks(),
+        reduce((n) => n + 1, 0),
+      ),
+    ).then(() => undefined),
   );
   report([piped, oneTransform, composedTransform, rx], copy);
 
@@ -175,15 +218,32 @@ async function main(): Promise<void> {
     pipeline(Readable.from(mixChunks), frameReaderTransform({ hpack: false }), sink()),
   );
   const mixRx = await timeAsync('RxJS: deframe() -> assembleHeaderBlocks()', mixBytes.length, mix.length, reps, () =>
-    lastValueFrom(from(mixChunks).pipe(deframe(), assembleHeaderBlocks(), reduce((n) => n + 1, 0))).then(() => undefined),
+    lastValueFrom(
+      from(mixChunks).pipe(
+        deframe(),
+        assembleHeaderBlocks(),
+        reduce((n) => n + 1, 0),
+      ),
+    ).then(() => undefined),
   );
-  const mixStage = time('bare composed stage (no adapter)', mixBytes.length, mix.length, reps, () => void drain(new FrameReader(), mixChunks));
+  const mixStage = time(
+    'bare composed stage (no adapter)',
+    mixBytes.length,
+    mix.length,
+    reps,
+    () => void drain(new FrameReader(), mixChunks),
+  );
   report([mixPiped, mixOne, mixRx, mixStage], mixCopy);
 
   // 5. Small frames only (requests, flow control, pings): per-frame costs dominate
   const small: Frame[] = [];
   for (let i = 0; small.length < (QUICK ? 20_000 : 100_000); i++) {
-    small.push({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 2 * i + 1, fragment: Buffer.alloc(40, 0x82) });
+    small.push({
+      type: FrameType.HEADERS,
+      flags: Flag.END_HEADERS | Flag.END_STREAM,
+      streamId: 2 * i + 1,
+      fragment: Buffer.alloc(40, 0x82),
+    });
     small.push({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 0, windowSizeIncrement: 1024 });
     if (i % 10 === 0) small.push({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8) });
   }
@@ -200,17 +260,33 @@ async function main(): Promise<void> {
     pipeline(Readable.from(smallChunks), frameReaderTransform({ hpack: false }), sink()),
   );
   const smallRx = await timeAsync('RxJS: deframe() -> assembleHeaderBlocks()', smallBytes.length, small.length, reps, () =>
-    lastValueFrom(from(smallChunks).pipe(deframe(), assembleHeaderBlocks(), reduce((n) => n + 1, 0))).then(() => undefined),
+    lastValueFrom(
+      from(smallChunks).pipe(
+        deframe(),
+        assembleHeaderBlocks(),
+        reduce((n) => n + 1, 0),
+      ),
+    ).then(() => undefined),
   );
-  const smallStage = time('bare composed stage (no adapter)', smallBytes.length, small.length, reps, () => void drain(new FrameReader(), smallChunks));
+  const smallStage = time(
+    'bare composed stage (no adapter)',
+    smallBytes.length,
+    small.length,
+    reps,
+    () => void drain(new FrameReader(), smallChunks),
+  );
   const smallEncode = time('encode (encodeFrame)', smallBytes.length, small.length, reps, () => {
     for (const f of small) encodeFrame(f);
   });
   report([smallCopy, smallPiped, smallOne, smallRx, smallStage, smallEncode], smallCopy);
 
   const ratio = composed.bytes / composed.seconds / (copy.bytes / copy.seconds);
-  console.log(`\ntarget: composed deframe + parse of 16 KiB DATA >= 0.5x plain copy: ${ratio.toFixed(2)}x ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
-  console.log(`piped Transforms vs one composed Transform: ${(piped.seconds / oneTransform.seconds).toFixed(2)}x the time (16 KiB DATA), ${(mixPiped.seconds / mixOne.seconds).toFixed(2)}x (mix), ${(smallPiped.seconds / smallOne.seconds).toFixed(2)}x (small frames)`);
+  console.log(
+    `\ntarget: composed deframe + parse of 16 KiB DATA >= 0.5x plain copy: ${ratio.toFixed(2)}x ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
+  );
+  console.log(
+    `piped Transforms vs one composed Transform: ${(piped.seconds / oneTransform.seconds).toFixed(2)}x the time (16 KiB DATA), ${(mixPiped.seconds / mixOne.seconds).toFixed(2)}x (mix), ${(smallPiped.seconds / smallOne.seconds).toFixed(2)}x (small frames)`,
+  );
 }
 
 main().catch((err) => {

@@ -29,11 +29,17 @@ async function main(): Promise<void> {
   console.log(`${'shape'.padEnd(14)} ${'tool'.padEnd(6)} ${'CPU-s/100k'.padStart(10)} ${'RSS MB'.padStart(7)} ${'req/s'.padStart(9)}`);
   const ratios: string[] = [];
   try {
-    for (const shape of [['-c', '10', '-m', '10'], ['-c', '100', '-m', '1']]) {
+    for (const shape of [
+      ['-c', '10', '-m', '10'],
+      ['-c', '100', '-m', '1'],
+    ]) {
       const args = ['-t', '1', '-n', String(n), ...shape, url];
       const best = { ours: { cpu: Infinity, rss: 0, rps: 0 }, c: { cpu: Infinity, rss: 0, rps: 0 } };
       for (let r = 0; r < repeat; r++) {
-        for (const [key, argv] of [['c', [C_H2LOAD, ...args]], ['ours', [...ours('h2load'), ...args]]] as const) {
+        for (const [key, argv] of [
+          ['c', [C_H2LOAD, ...args]],
+          ['ours', [...ours('h2load'), ...args]],
+        ] as const) {
           const m = await measure([...argv]);
           const b = best[key];
           const cpu = (m.cpu * 100000) / n;
@@ -42,9 +48,13 @@ async function main(): Promise<void> {
       }
       for (const key of ['c', 'ours'] as const) {
         const b = best[key];
-        console.log(`${shape.join(' ').padEnd(14)} ${key.padEnd(6)} ${b.cpu.toFixed(3).padStart(10)} ${b.rss.toFixed(1).padStart(7)} ${b.rps.toFixed(0).padStart(9)}`);
+        console.log(
+          `${shape.join(' ').padEnd(14)} ${key.padEnd(6)} ${b.cpu.toFixed(3).padStart(10)} ${b.rss.toFixed(1).padStart(7)} ${b.rps.toFixed(0).padStart(9)}`,
+        );
       }
-      ratios.push(`${shape.join(' ')}: CPU ours/C ${(best.ours.cpu / best.c.cpu).toFixed(2)}x (target <= 1.5), RSS ${best.ours.rss.toFixed(0)} MB (target <= 50)`);
+      ratios.push(
+        `${shape.join(' ')}: CPU ours/C ${(best.ours.cpu / best.c.cpu).toFixed(2)}x (target <= 1.5), RSS ${best.ours.rss.toFixed(0)} MB (target <= 50)`,
+      );
     }
   } finally {
     server.stop();

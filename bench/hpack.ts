@@ -88,66 +88,78 @@ let jsBytes = 0;
 for (const s of jsWires) for (const w of s) jsBytes += w.length;
 
 let sink = 0;
-const [oursEncode, jsEncode] = compare(() => {
-  for (const s of stories) {
-    const enc = new HpackEncoder();
-    for (const list of s) sink += enc.encode(list).length;
-  }
-}, () => {
-  for (const s of jsStories) {
-    const comp = hpackjs.compressor.create({ table: { size: 4096 } });
-    for (const list of s) {
-      comp.write(list);
-      sink += comp.read().length;
+const [oursEncode, jsEncode] = compare(
+  () => {
+    for (const s of stories) {
+      const enc = new HpackEncoder();
+      for (const list of s) sink += enc.encode(list).length;
     }
-  }
-});
-const [oursDecode, jsDecode] = compare(() => {
-  for (const s of ourWires) {
-    const dec = new HpackDecoder();
-    for (const w of s) sink += dec.decode(w).length;
-  }
-}, () => {
-  for (const s of jsWires) {
-    const dec = hpackjs.decompressor.create({ table: { size: 4096 } });
-    for (const w of s) {
-      dec.write(w);
-      dec.execute();
-      while (dec.read() !== null) sink++;
+  },
+  () => {
+    for (const s of jsStories) {
+      const comp = hpackjs.compressor.create({ table: { size: 4096 } });
+      for (const list of s) {
+        comp.write(list);
+        sink += comp.read().length;
+      }
     }
-  }
-});
+  },
+);
+const [oursDecode, jsDecode] = compare(
+  () => {
+    for (const s of ourWires) {
+      const dec = new HpackDecoder();
+      for (const w of s) sink += dec.decode(w).length;
+    }
+  },
+  () => {
+    for (const s of jsWires) {
+      const dec = hpackjs.decompressor.create({ table: { size: 4096 } });
+      for (const w of s) {
+        dec.write(w);
+        dec.execute();
+        while (dec.read() !== null) sink++;
+      }
+    }
+  },
+);
 
 // The public one-call API (what users of HDDeflater/HDInflater get), against hpack.js again.
-const [apiEncode, jsEncode2] = compare(() => {
-  for (const s of stories) {
-    const d = new HDDeflater();
-    for (const list of s) sink += d.deflate(list).length;
-  }
-}, () => {
-  for (const s of jsStories) {
-    const comp = hpackjs.compressor.create({ table: { size: 4096 } });
-    for (const list of s) {
-      comp.write(list);
-      sink += comp.read().length;
+const [apiEncode, jsEncode2] = compare(
+  () => {
+    for (const s of stories) {
+      const d = new HDDeflater();
+      for (const list of s) sink += d.deflate(list).length;
     }
-  }
-});
-const [apiDecode, jsDecode2] = compare(() => {
-  for (const s of ourWires) {
-    const inf = new HDInflater();
-    for (const w of s) sink += inf.inflate(w).length;
-  }
-}, () => {
-  for (const s of jsWires) {
-    const dec = hpackjs.decompressor.create({ table: { size: 4096 } });
-    for (const w of s) {
-      dec.write(w);
-      dec.execute();
-      while (dec.read() !== null) sink++;
+  },
+  () => {
+    for (const s of jsStories) {
+      const comp = hpackjs.compressor.create({ table: { size: 4096 } });
+      for (const list of s) {
+        comp.write(list);
+        sink += comp.read().length;
+      }
     }
-  }
-});
+  },
+);
+const [apiDecode, jsDecode2] = compare(
+  () => {
+    for (const s of ourWires) {
+      const inf = new HDInflater();
+      for (const w of s) sink += inf.inflate(w).length;
+    }
+  },
+  () => {
+    for (const s of jsWires) {
+      const dec = hpackjs.decompressor.create({ table: { size: 4096 } });
+      for (const w of s) {
+        dec.write(w);
+        dec.execute();
+        while (dec.read() !== null) sink++;
+      }
+    }
+  },
+);
 
 const f = (x: number) => x.toFixed(1).padStart(8);
 const r = (x: number) => x.toFixed(2).padStart(6) + 'x';
@@ -181,7 +193,14 @@ async function layerForms(): Promise<void> {
     }
   };
   const rxRun = async () => {
-    for (const s of stories) sink += await lastValueFrom(from(s).pipe(hpackEncode(), hpackDecode(), reduce((n) => n + 1, 0)));
+    for (const s of stories)
+      sink += await lastValueFrom(
+        from(s).pipe(
+          hpackEncode(),
+          hpackDecode(),
+          reduce((n) => n + 1, 0),
+        ),
+      );
   };
   const timeIt = async (fn: () => void | Promise<void>) => {
     await fn();

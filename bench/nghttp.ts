@@ -35,17 +35,23 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${server.port}`;
   console.log(`nghttp vs C nghttp against C nghttpd (h2c), best of ${repeat}; ${machineLine()}\n`);
   try {
-    console.log(`${'run'.padEnd(26)} ${'C CPU-s'.padStart(8)} ${'ours CPU-s'.padStart(10)} ${'ours/C'.padStart(7)}  ours CPU per 1k requests`);
+    console.log(
+      `${'run'.padEnd(26)} ${'C CPU-s'.padStart(8)} ${'ours CPU-s'.padStart(10)} ${'ours/C'.padStart(7)}  ours CPU per 1k requests`,
+    );
     for (const m of [5000, 20000, 40000]) {
       const args = ['-n', '-m', String(m), `${base}/1k`];
       const c = await best([C_NGHTTP, ...args], repeat);
       const o = await best([...ours('nghttp'), ...args], repeat);
-      console.log(`${`-n -m ${m} /1k`.padEnd(26)} ${c.cpu.toFixed(2).padStart(8)} ${o.cpu.toFixed(2).padStart(10)} ${(o.cpu / c.cpu).toFixed(2).padStart(6)}x  ${((o.cpu * 1000) / m).toFixed(3)} s${m === 20000 ? '  (target <= 3x)' : ''}`);
+      console.log(
+        `${`-n -m ${m} /1k`.padEnd(26)} ${c.cpu.toFixed(2).padStart(8)} ${o.cpu.toFixed(2).padStart(10)} ${(o.cpu / c.cpu).toFixed(2).padStart(6)}x  ${((o.cpu * 1000) / m).toFixed(3)} s${m === 20000 ? '  (target <= 3x)' : ''}`,
+      );
     }
     const args = ['-n', `${base}/big`];
     const c = await best([C_NGHTTP, ...args], repeat);
     const o = await best([...ours('nghttp'), ...args], repeat);
-    console.log(`\n${bigMb} MB download: wall C ${c.wall.toFixed(2)} s, ours ${o.wall.toFixed(2)} s, ours/C ${(o.wall / c.wall).toFixed(2)}x (target <= 1.5); CPU C ${c.cpu.toFixed(2)} s, ours ${o.cpu.toFixed(2)} s`);
+    console.log(
+      `\n${bigMb} MB download: wall C ${c.wall.toFixed(2)} s, ours ${o.wall.toFixed(2)} s, ours/C ${(o.wall / c.wall).toFixed(2)}x (target <= 1.5); CPU C ${c.cpu.toFixed(2)} s, ours ${o.cpu.toFixed(2)} s`,
+    );
   } finally {
     server.stop();
     fs.rmSync(docroot, { recursive: true, force: true });

@@ -30,16 +30,18 @@ const CERT = path.join(ROOT, 'spec/fixtures/server.crt');
 function nodeServer(port: number, docroot: string, secure: boolean): void {
   const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const p = path.join(docroot, path.normalize(String(headers[':path'] ?? '/')).replace(/^(\.\.[/\\])+/, ''));
-    stream.respondWithFile(p, { 'content-type': 'application/octet-stream' }, {
-      onError: () => {
-        if (!stream.headersSent) stream.respond({ ':status': 404 });
-        stream.end();
+    stream.respondWithFile(
+      p,
+      { 'content-type': 'application/octet-stream' },
+      {
+        onError: () => {
+          if (!stream.headersSent) stream.respond({ ':status': 404 });
+          stream.end();
+        },
       },
-    });
+    );
   };
-  const server = secure
-    ? http2.createSecureServer({ key: fs.readFileSync(KEY), cert: fs.readFileSync(CERT) })
-    : http2.createServer();
+  const server = secure ? http2.createSecureServer({ key: fs.readFileSync(KEY), cert: fs.readFileSync(CERT) }) : http2.createServer();
   server.on('stream', onStream);
   server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 }
@@ -58,7 +60,10 @@ async function waitPort(port: number, ms = 10000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -67,37 +72,69 @@ async function waitPort(port: number, ms = 10000): Promise<void> {
   throw new Error(`port ${port} did not open`);
 }
 
-interface Result { reqs: number; mbs: number; succeeded: number; total: number }
+interface Result {
+  reqs: number;
+  mbs: number;
+  succeeded: number;
+  total: number;
+}
 
 function h2load(url: string, n: number): Promise<Result> {
   return new Promise((resolve, reject) => {
     execFile(H2LOAD, ['-t', '1', '-c', '10', '-m', '10', '-n', String(n), url], { maxBuffer: 1 << 22 }, (err, stdout) => {
-      if (err && !stdout) { reject(err); return; }
+      if (err && !stdout) {
+        reject(err);
+        return;
+      }
       const fin = /finished in [^,]+, ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(stdout);
       const req = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(stdout);
-      if (!fin || !req) { reject(new Error(`h2load output not understood:\n${stdout}`)); return; }
+      if (!fin || !req) {
+        reject(new Error(`h2load output not understood:\n${stdout}`));
+        return;
+      }
       const unit = { B: 1 / 1e6, KB: 1 / 1024, MB: 1, GB: 1024 }[fin[3]] ?? 1;
       resolve({ reqs: Number(fin[1]), mbs: Number(fin[2]) * unit, total: Number(req[1]), succeeded: Number(req[2]) });
     });
   });
 }
 
-interface Server { name: string; key: 'ours' | 'c' | 'node'; start(port: number, docroot: string, secure: boolean): ChildProcess }
+interface Server {
+  name: string;
+  key: 'ours' | 'c' | 'node';
+  start(port: number, docroot: string, secure: boolean): ChildProcess;
+}
 
 const SERVERS: Server[] = [
   {
-    name: 'nghttp2-ts nghttpd', key: 'ours',
-    start: (port, docroot, secure) => spawn(process.execPath, [path.join(ROOT, 'bin/nghttpd'), '-a', '127.0.0.1', '-d', docroot,
-      ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)])], { stdio: 'ignore' }),
+    name: 'nghttp2-ts nghttpd',
+    key: 'ours',
+    start: (port, docroot, secure) =>
+      spawn(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/nghttpd'),
+          '-a',
+          '127.0.0.1',
+          '-d',
+          docroot,
+          ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)]),
+        ],
+        { stdio: 'ignore' },
+      ),
   },
   {
-    name: 'C nghttpd 1.52', key: 'c',
-    start: (port, docroot, secure) => spawn(C_NGHTTPD, ['-a', '127.0.0.1', '-d', docroot,
-      ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)])], { stdio: 'ignore' }),
+    name: 'C nghttpd 1.52',
+    key: 'c',
+    start: (port, docroot, secure) =>
+      spawn(C_NGHTTPD, ['-a', '127.0.0.1', '-d', docroot, ...(secure ? [String(port), KEY, CERT] : ['--no-tls', String(port)])], {
+        stdio: 'ignore',
+      }),
   },
   {
-    name: 'Node http2', key: 'node',
-    start: (port, docroot, secure) => spawn(process.execPath, [__filename, '--node-server', String(port), docroot, secure ? 'tls' : 'h2c'], { stdio: 'ignore' }),
+    name: 'Node http2',
+    key: 'node',
+    start: (port, docroot, secure) =>
+      spawn(process.execPath, [__filename, '--node-server', String(port), docroot, secure ? 'tls' : 'h2c'], { stdio: 'ignore' }),
   },
 ];
 
@@ -121,7 +158,9 @@ async function main(): Promise<void> {
   const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only === s.key));
   const results = new Map<string, Result>();
   const incomplete = new Map<string, Result>();
-  console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`);
+  console.log(
+    `h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`,
+  );
   for (const secure of [false, true]) {
     // All servers up at once (idle ones cost nothing), measured in rotation, so that the load
     // of a shared machine drifts over all of them alike; the best of REPEAT rounds is kept.
@@ -134,7 +173,10 @@ async function main(): Promise<void> {
         await waitPort(port);
       }
       for (const r of running) await h2load(`${r.base}/1k`, warmup); // warm-up (JIT, file cache)
-      for (const [file, n] of [['1k', n1k], ['100k', n100k]] as const) {
+      for (const [file, n] of [
+        ['1k', n1k],
+        ['100k', n100k],
+      ] as const) {
         for (let round = 0; round < REPEAT; round++) {
           for (const r of running) {
             const got = await h2load(`${r.base}/${file}`, n);
@@ -149,7 +191,9 @@ async function main(): Promise<void> {
           const res = results.get(key)!;
           const bad = incomplete.get(key);
           const ok = bad ? `  (a run had only ${bad.succeeded}/${bad.total} succeeded)` : '';
-          console.log(`${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqs.toFixed(0).padStart(8)} req/s ${res.mbs.toFixed(1).padStart(8)} MB/s${ok}`);
+          console.log(
+            `${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqs.toFixed(0).padStart(8)} req/s ${res.mbs.toFixed(1).padStart(8)} MB/s${ok}`,
+          );
         }
       }
     } finally {
@@ -165,7 +209,10 @@ async function main(): Promise<void> {
       const nd = results.get(`node/${proto}/${file}`);
       const parts = [`${proto.padEnd(4)} ${file.padEnd(5)}`];
       if (nd) parts.push(`vs Node http2 ${(o.reqs / nd.reqs).toFixed(2)}x${proto === 'h2c' && file === '1k' ? ' (target >= 2)' : ''}`);
-      if (c) parts.push(`vs C nghttpd ${(o.reqs / c.reqs).toFixed(2)}x${proto === 'h2c' ? (file === '1k' ? ' (target >= 0.5)' : ' (target >= 0.8)') : ''}`);
+      if (c)
+        parts.push(
+          `vs C nghttpd ${(o.reqs / c.reqs).toFixed(2)}x${proto === 'h2c' ? (file === '1k' ? ' (target >= 0.5)' : ' (target >= 0.8)') : ''}`,
+        );
       console.log('  ' + parts.join('   '));
     }
   }

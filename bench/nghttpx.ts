@@ -145,13 +145,35 @@ const PROXIES: Proxy[] = [
     name: 'nghttp2-ts nghttpx',
     key: 'ours',
     start: (port, backend, conf, workers) =>
-      spawn(process.execPath, [path.join(ROOT, 'bin/nghttpx'), `--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b${backend}`, `-n${workers}`, '--errorlog-file=/dev/null'], { stdio: 'ignore' }),
+      spawn(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/nghttpx'),
+          `--conf=${conf}`,
+          `-f127.0.0.1,${port};no-tls`,
+          `-b${backend}`,
+          `-n${workers}`,
+          '--errorlog-file=/dev/null',
+        ],
+        { stdio: 'ignore' },
+      ),
   },
   {
     name: 'C nghttpx',
     key: 'c',
     start: (port, backend, conf, workers) =>
-      spawn(C_NGHTTPX, [`--conf=${conf}`, ...(workers === 1 ? ['--single-process'] : []), `-f127.0.0.1,${port};no-tls`, `-b${backend}`, `-n${workers}`, '--errorlog-file=/dev/null'], { stdio: 'ignore' }),
+      spawn(
+        C_NGHTTPX,
+        [
+          `--conf=${conf}`,
+          ...(workers === 1 ? ['--single-process'] : []),
+          `-f127.0.0.1,${port};no-tls`,
+          `-b${backend}`,
+          `-n${workers}`,
+          '--errorlog-file=/dev/null',
+        ],
+        { stdio: 'ignore' },
+      ),
   },
 ];
 
@@ -166,7 +188,10 @@ async function main(): Promise<void> {
   const n = Number(process.env.BENCH_N ?? 100000);
   const warmup = Number(process.env.BENCH_WARMUP ?? 30000);
   const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-  const workerCounts = (process.env.BENCH_WORKERS ?? '1').split(',').map(Number).filter((x) => x >= 1);
+  const workerCounts = (process.env.BENCH_WORKERS ?? '1')
+    .split(',')
+    .map(Number)
+    .filter((x) => x >= 1);
   const only = process.env.BENCH_ONLY;
   const proxies = PROXIES.filter((p) => !only || only === p.key);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nghttpx-'));
@@ -175,7 +200,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(tmp, '1k'), Buffer.alloc(1024, 'a'));
   const children: ChildProcess[] = [];
   const results = new Map<string, Result>();
-  console.log(`h2load -t 1 -c 10 -m 10 -n ${n} through each proxy (h2c frontend), best of ${repeat}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`);
+  console.log(
+    `h2load -t 1 -c 10 -m 10 -n ${n} through each proxy (h2c frontend), best of ${repeat}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`,
+  );
   try {
     const h2Port = await freePort();
     children.push(spawn(C_NGHTTPD, ['--no-tls', '-a', '127.0.0.1', '-d', tmp, String(h2Port)], { stdio: 'ignore' }));
@@ -214,7 +241,9 @@ async function main(): Promise<void> {
           for (const r of running) {
             const res = results.get(`${r.p.key}/${bname}/${workers}`)!;
             const bad = res.succeeded < res.total ? `  (only ${res.succeeded}/${res.total} succeeded)` : '';
-            console.log(`${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqs.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB${bad}`);
+            console.log(
+              `${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqs.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB${bad}`,
+            );
           }
         } finally {
           for (const r of running) r.child.kill('SIGKILL');
@@ -231,7 +260,9 @@ async function main(): Promise<void> {
       const o = results.get(`ours/${bname}/${workers}`);
       const c = results.get(`c/${bname}/${workers}`);
       if (!o || !c) continue;
-      console.log(`  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqs / c.reqs).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x`);
+      console.log(
+        `  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqs / c.reqs).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x`,
+      );
     }
   }
   if (workerCounts.length > 1) {
@@ -240,7 +271,9 @@ async function main(): Promise<void> {
       for (const bname of ['h2 (nghttpd)', 'http/1.1 (node)']) {
         const one = results.get(`${p.key}/${bname}/1`);
         if (!one) continue;
-        const parts = workerCounts.filter((w) => w > 1).map((w) => `-n${w} ${((results.get(`${p.key}/${bname}/${w}`)?.reqs ?? 0) / one.reqs).toFixed(2)}x`);
+        const parts = workerCounts
+          .filter((w) => w > 1)
+          .map((w) => `-n${w} ${((results.get(`${p.key}/${bname}/${w}`)?.reqs ?? 0) / one.reqs).toFixed(2)}x`);
         console.log(`  ${p.name.padEnd(19)} -> ${bname.padEnd(16)} ${parts.join('  ')}`);
       }
     }

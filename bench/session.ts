@@ -121,12 +121,16 @@ async function main(): Promise<void> {
       }
       all[which].push(r.reqPerSec);
       if (!best[which] || r.reqPerSec > best[which].reqPerSec) best[which] = r;
-      console.log(`round ${round + 1} ${which === 'ours' ? 'nghttp2-ts  ' : 'node:http2  '} ${r.reqPerSec.toFixed(0).padStart(8)} req/s  (${r.succeeded} succeeded, ${r.failed} failed)`);
+      console.log(
+        `round ${round + 1} ${which === 'ours' ? 'nghttp2-ts  ' : 'node:http2  '} ${r.reqPerSec.toFixed(0).padStart(8)} req/s  (${r.succeeded} succeeded, ${r.failed} failed)`,
+      );
     }
   }
   console.log(`best: node:http2 ${best.node.reqPerSec.toFixed(0)} req/s, nghttp2-ts ${best.ours.reqPerSec.toFixed(0)} req/s`);
   const ratio = best.ours.reqPerSec / best.node.reqPerSec;
-  console.log(`ratio ours/node: ${ratio.toFixed(2)}x (target >= 1.5x) — h2load -n ${n} -c 10 -m 10 -t 1, h2c, 1 KiB bodies, best of ${rounds}`);
+  console.log(
+    `ratio ours/node: ${ratio.toFixed(2)}x (target >= 1.5x) — h2load -n ${n} -c 10 -m 10 -t 1, h2c, 1 KiB bodies, best of ${rounds}`,
+  );
 }
 
 main().catch((err) => {

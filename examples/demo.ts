@@ -53,9 +53,15 @@ function listeningPort(server: ChildProcess): Promise<number> {
       process.stdout.write(chunk);
       seen += chunk.toString('latin1');
       const m = /listen \S+:(\d+)/.exec(seen);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
-    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`nghttpd exited (${code}) before listening`)); });
+    server.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nghttpd exited (${code}) before listening`));
+    });
   });
 }
 
@@ -68,8 +74,17 @@ async function main(): Promise<number> {
 
   say('1. A self-signed certificate for localhost and 127.0.0.1 (the selfsigned package; openssl would do too)');
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    notAfterDate: new Date(Date.now() + 7 * 86400_000), keyType: 'ec',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    notAfterDate: new Date(Date.now() + 7 * 86400_000),
+    keyType: 'ec',
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   fs.writeFileSync(key, pems.private, { mode: 0o600 });
   fs.writeFileSync(cert, pems.cert);
@@ -94,10 +109,24 @@ async function main(): Promise<number> {
   return fetched === 0 && loaded === 0 ? 0 : 1;
 }
 
-const stopAll = () => { for (const c of children) c.kill('SIGTERM'); };
-process.on('SIGINT', () => { stopAll(); process.exitCode = 130; });
-process.on('SIGTERM', () => { stopAll(); process.exitCode = 143; });
+const stopAll = () => {
+  for (const c of children) c.kill('SIGTERM');
+};
+process.on('SIGINT', () => {
+  stopAll();
+  process.exitCode = 130;
+});
+process.on('SIGTERM', () => {
+  stopAll();
+  process.exitCode = 143;
+});
 main().then(
-  (code) => { process.exitCode = code; },
-  (err: Error) => { stopAll(); process.stderr.write(`demo: ${err.message}\n`); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    stopAll();
+    process.stderr.write(`demo: ${err.message}\n`);
+    process.exitCode = 1;
+  },
 );

@@ -95,10 +95,12 @@ interface ConnectionEnd {
 function whyClosed(stream: Http2Stream, code: number, end: ConnectionEnd): string {
   const id = stream.id;
   const name = errorCodeName(code);
-  if (stream.resetBy === 'local' && stream.resetReason) return `stream ${id}: the server's response broke the protocol (${stream.resetReason}); reset with ${name}`;
+  if (stream.resetBy === 'local' && stream.resetReason)
+    return `stream ${id}: the server's response broke the protocol (${stream.resetReason}); reset with ${name}`;
   if (stream.resetBy === 'remote') return `stream ${id} was reset by the server with ${name}`;
   const t = end.terminated;
-  if (t && !t.remote && t.error) return `stream ${id} closed before a response: the server broke the protocol (${t.error.message}); we sent GOAWAY ${errorCodeName(t.errorCode)}`;
+  if (t && !t.remote && t.error)
+    return `stream ${id} closed before a response: the server broke the protocol (${t.error.message}); we sent GOAWAY ${errorCodeName(t.errorCode)}`;
   const g = end.goaway;
   if (g) {
     const debug = g.debugData.length ? `: ${g.debugData.toString('latin1')}` : '';
@@ -229,8 +231,17 @@ export class HTTP2Client {
     const authority = init.authority ?? this.info.authority;
     const headers: HeaderField[] =
       init.protocol !== undefined
-        ? [[':method', 'CONNECT'], [':protocol', init.protocol], [':scheme', this.info.scheme], [':authority', authority], [':path', init.path ?? this.info.path]]
-        : [[':method', 'CONNECT'], [':authority', authority]];
+        ? [
+            [':method', 'CONNECT'],
+            [':protocol', init.protocol],
+            [':scheme', this.info.scheme],
+            [':authority', authority],
+            [':path', init.path ?? this.info.path],
+          ]
+        : [
+            [':method', 'CONNECT'],
+            [':authority', authority],
+          ];
     headers.push(...toHeaderList(init.headers));
     // RFC 8441 section 3: the client learns from the server's SETTINGS whether it may.
     if (init.protocol !== undefined) await conn.whenRemoteSettings();

@@ -25,7 +25,8 @@ const ABOVE_LATIN1 = /[^\x00-\xff]/;
 
 function toByteString(x: HeaderBytes, what: string): string {
   if (typeof x === 'string') {
-    if (ABOVE_LATIN1.test(x)) throw new ApiMisuseError(`${what} has a character above U+00FF; pass a Buffer (e.g. Buffer.from(s, 'utf8')) for such text`);
+    if (ABOVE_LATIN1.test(x))
+      throw new ApiMisuseError(`${what} has a character above U+00FF; pass a Buffer (e.g. Buffer.from(s, 'utf8')) for such text`);
     return x;
   }
   if (Buffer.isBuffer(x)) return x.toString('latin1');

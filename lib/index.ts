@@ -16,10 +16,21 @@ export * from './apps/printer';
 export * from './protocol/frame/encoder';
 export * from './protocol/frame/pipeline';
 export {
-  Session, DEFAULT_LIMITS, RFC_INITIAL_SETTINGS, StreamState, STREAM_STATE_NAMES,
+  Session,
+  DEFAULT_LIMITS,
+  RFC_INITIAL_SETTINGS,
+  StreamState,
+  STREAM_STATE_NAMES,
 } from './protocol/session';
 export type {
-  SessionOptions, SessionEvent, SessionLimits, LocalSettings, HeadersCategory, CloseCause, RequestOptions, RespondOptions,
+  SessionOptions,
+  SessionEvent,
+  SessionLimits,
+  LocalSettings,
+  HeadersCategory,
+  CloseCause,
+  RequestOptions,
+  RespondOptions,
 } from './protocol/session';
 export * from './protocol/http';
 // Transport and the public client/server API (lib/transport, lib/server.ts, lib/client.ts).
@@ -62,10 +73,23 @@ export { buildHar, formatHar } from './apps/nghttp/har';
 export type { RequestRecord, ConnectionTiming } from './apps/nghttp/records';
 // The frame layers as Transforms and RxJS operators (operators/frames.ts, operators/layers.ts).
 export {
-  deframerTransform, deframe, frameEncoderTransform, encodeFrames, headerBlockTransform, assembleHeaderBlocks,
-  headerSplitTransform, splitHeaderBlocks,
+  deframerTransform,
+  deframe,
+  frameEncoderTransform,
+  encodeFrames,
+  headerBlockTransform,
+  assembleHeaderBlocks,
+  headerSplitTransform,
+  splitHeaderBlocks,
 } from '../operators/frames';
-export { createFrameReader, createFrameWriter, frameReaderTransform, readFrames, frameWriterTransform, writeFrames } from '../operators/layers';
+export {
+  createFrameReader,
+  createFrameWriter,
+  frameReaderTransform,
+  readFrames,
+  frameWriterTransform,
+  writeFrames,
+} from '../operators/layers';
 export type { ReaderLayerOptions, WriterLayerOptions } from '../operators/layers';
 export { contextTrackerTransform, trackContext } from '../operators/frames';
 export type { LayerTransform, LayerOperator } from '../operators/adapt';

@@ -13,7 +13,9 @@ import { listen, AcceptInfo, Http2Listener, ListenOptions } from './transport/se
 import { tunnelDuplex, TunnelDuplex } from './transport/tunnel';
 
 /** Header fields as an object (`{ 'content-type': 'text/plain' }`, arrays repeat the field) or as `[name, value]` pairs. */
-export type HeadersInit = Record<string, string | number | readonly (string | number)[] | undefined> | readonly (readonly [string, string | number])[];
+export type HeadersInit =
+  | Record<string, string | number | readonly (string | number)[] | undefined>
+  | readonly (readonly [string, string | number])[];
 
 /** A body: a Buffer, a string (sent as UTF-8) or a Readable of Buffers/strings. */
 export type BodyInit = Buffer | Uint8Array | string | Readable;
@@ -249,7 +251,10 @@ export class HTTP2Server {
     if (this.listener) return this.listener.port;
     const lo = this.options.listen ?? {};
     const connection = this.options.enableConnectProtocol
-      ? { ...lo.connection, session: { ...lo.connection?.session, settings: { ...lo.connection?.session?.settings, enableConnectProtocol: true } } }
+      ? {
+          ...lo.connection,
+          session: { ...lo.connection?.session, settings: { ...lo.connection?.session?.settings, enableConnectProtocol: true } },
+        }
       : lo.connection;
     this.listener = await listen(
       { ...lo, connection, host: this.address.host, port: this.address.port ?? 0, tls: this.options.tls },

@@ -6,12 +6,7 @@
 import type { Transform } from 'stream';
 import type { OperatorFunction } from 'rxjs';
 import { toOperator, toTransform } from './adapt';
-import {
-  hpackDecodeStage,
-  hpackEncodeStage,
-  HeaderBlockMessage,
-  HeaderListMessage,
-} from '../lib/protocol/hpack/stage';
+import { hpackDecodeStage, hpackEncodeStage, HeaderBlockMessage, HeaderListMessage } from '../lib/protocol/hpack/stage';
 import type { HpackEncoderOptions } from '../lib/protocol/hpack/encoder';
 import type { HpackDecoderOptions } from '../lib/protocol/hpack/decoder';
 import type { HeaderField } from '../lib/protocol/frame/types';

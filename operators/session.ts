@@ -83,7 +83,9 @@ export function sessionDuplex(opts: SessionLayerOptions, onEvent?: (ev: SessionE
  * RxJS has no backpressure, so this shape suits tests, monitors and small tools; servers use
  * Http2Connection.
  */
-export function sessionEvents(opts: SessionLayerOptions & { write: (bytes: Buffer) => void; session?: (s: Session) => void }): OperatorFunction<Buffer, SessionEvent> {
+export function sessionEvents(
+  opts: SessionLayerOptions & { write: (bytes: Buffer) => void; session?: (s: Session) => void },
+): OperatorFunction<Buffer, SessionEvent> {
   return (source) =>
     new Observable<SessionEvent>((subscriber) => {
       let scheduled = false;

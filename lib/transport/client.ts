@@ -95,7 +95,10 @@ export interface ClientConnection {
 
 /** The server answered an h2c upgrade request with something other than 101; `response` says what. */
 export class UpgradeFailedError extends Error {
-  constructor(readonly response: Http1ResponseHead, readonly body: Buffer) {
+  constructor(
+    readonly response: Http1ResponseHead,
+    readonly body: Buffer,
+  ) {
     super(`HTTP Upgrade failed: the server answered ${response.status} ${response.reason}`);
     this.name = 'UpgradeFailedError';
   }
@@ -120,7 +123,7 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
       reject(err);
     };
     if (isTls) {
-      const servername = opts.servername === false ? '' : opts.servername ?? u.hostname.replace(/^\[|\]$/g, '');
+      const servername = opts.servername === false ? '' : (opts.servername ?? u.hostname.replace(/^\[|\]$/g, ''));
       const t = loadTls().connect({
         ...opts.tlsOptions,
         host,
@@ -222,7 +225,8 @@ function h2cHandshake(
  */
 export async function connect(url: string | URL, opts: ConnectOptions = {}): Promise<ClientConnection> {
   const u = typeof url === 'string' ? new URL(url) : url;
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`unsupported URL scheme ${u.protocol} (http: or https: expected)`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new TypeError(`unsupported URL scheme ${u.protocol} (http: or https: expected)`);
   const scheme = u.protocol === 'https:' ? 'https' : 'http';
   const authority = u.host;
   const path = (u.pathname || '/') + u.search;

@@ -178,7 +178,12 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('end', () => this.onEnd());
     s.on('error', (err: Error) => this.finish({ errorCode: this.terminated?.errorCode, by: 'socket', error: err }));
-    s.on('close', () => this.finish({ errorCode: this.terminated?.errorCode, by: this.terminated ? (this.terminated.remote ? 'remote' : 'local') : 'socket' }));
+    s.on('close', () =>
+      this.finish({
+        errorCode: this.terminated?.errorCode,
+        by: this.terminated ? (this.terminated.remote ? 'remote' : 'local') : 'socket',
+      }),
+    );
     s.on('drain', () => {
       this.blocked = false;
       this.flush();
@@ -457,7 +462,6 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     if (this.subject) this.subject.next(ev);
   }
 
-
   private finish(info: CloseInfo, socketEnding = false): void {
     if (this.closed) return;
     this.closed = true;
@@ -474,7 +478,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     const err = info.error;
     for (const [id, st] of this.streams) {
       this.failWriters(id, info.errorCode ?? ErrorCode.CANCEL, 'connection closed');
-      st.closeWith(info.errorCode ?? ErrorCode.CANCEL, err ?? new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, `connection closed before stream ${id} ended`));
+      st.closeWith(
+        info.errorCode ?? ErrorCode.CANCEL,
+        err ?? new StreamClosedError(id, info.errorCode ?? ErrorCode.CANCEL, `connection closed before stream ${id} ended`),
+      );
     }
     this.streams.clear();
     this.subject?.complete();

@@ -7,7 +7,10 @@ import { CONNECTION_PREFACE } from '../protocol/frame/constants';
 
 /** A malformed or oversized HTTP/1.1 message head. `status` is the HTTP/1.1 answer to give. */
 export class Http1ParseError extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = 'Http1ParseError';
   }
@@ -157,7 +160,10 @@ export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTT
   const lines = buf.toString('latin1', 0, end).split('\r\n');
   const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
   if (!m) throw new Http1ParseError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
-  return { head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFields(lines.slice(1), limits) }, consumed: end + 4 };
+  return {
+    head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFields(lines.slice(1), limits) },
+    consumed: end + 4,
+  };
 }
 
 /** The value of the first field named `name` (lowercase), or undefined. */
@@ -215,7 +221,8 @@ export function h2cUpgradeOf(head: Http1RequestHead, maxBody = 0): { settingsPay
   // field is not present or if more than one is present."
   if (settings.length !== 1) return { reason: 'HTTP2-Settings must appear exactly once' };
   if (!conn.includes('upgrade') || !conn.includes('http2-settings')) return { reason: 'Connection must list Upgrade and HTTP2-Settings' };
-  if (fieldValue(head.fields, 'transfer-encoding') !== undefined) return { reason: 'upgrade requests with a chunked body are not upgraded' };
+  if (fieldValue(head.fields, 'transfer-encoding') !== undefined)
+    return { reason: 'upgrade requests with a chunked body are not upgraded' };
   const lengths = head.fields.filter(([n]) => n === 'content-length').map(([, v]) => v);
   let bodyLength = 0;
   if (lengths.length) {
@@ -231,7 +238,16 @@ export function h2cUpgradeOf(head: Http1RequestHead, maxBody = 0): { settingsPay
 }
 
 /** Headers that are connection-specific in HTTP/1.1 and MUST NOT appear in HTTP/2 (RFC 9113 section 8.2.2). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host', 'te']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+  'host',
+  'te',
+]);
 
 /**
  * The HTTP/2 request header list of an upgraded HTTP/1.1 request (RFC 9113 section 8.3.1):
@@ -239,7 +255,10 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  */
 export function requestHeadersFromHttp1(head: Http1RequestHead, scheme: 'http' | 'https'): [string, string][] {
   const host = fieldValue(head.fields, 'host');
-  const out: [string, string][] = [[':method', head.method], [':scheme', scheme]];
+  const out: [string, string][] = [
+    [':method', head.method],
+    [':scheme', scheme],
+  ];
   let path = head.target;
   let authority = host;
   // An absolute-form target carries its own authority (RFC 9112 section 3.2.2).

@@ -121,7 +121,14 @@ const ALPN = ['h2', 'http/1.1'];
  */
 const INVALID_PREFACE_ANSWER = Buffer.concat([
   encodeFrame({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] }),
-  encodeFrame({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 0, errorCode: ErrorCode.PROTOCOL_ERROR, debugData: Buffer.from('invalid connection preface') }),
+  encodeFrame({
+    type: FrameType.GOAWAY,
+    flags: 0,
+    streamId: 0,
+    lastStreamId: 0,
+    errorCode: ErrorCode.PROTOCOL_ERROR,
+    debugData: Buffer.from('invalid connection preface'),
+  }),
 ]);
 
 /**
@@ -135,9 +142,16 @@ function looksLikeBadPreface(buf: Buffer): boolean {
 
 function http1Answer(reason: string): Buffer {
   const body =
-    'This server speaks HTTP/2: use prior knowledge (h2c), HTTP/1.1 Upgrade: h2c, or TLS with ALPN h2.\n' +
-    (reason ? `(${reason})\n` : '');
-  return formatResponse(505, 'HTTP Version Not Supported', [['content-type', 'text/plain; charset=utf-8'], ['connection', 'close']], body);
+    'This server speaks HTTP/2: use prior knowledge (h2c), HTTP/1.1 Upgrade: h2c, or TLS with ALPN h2.\n' + (reason ? `(${reason})\n` : '');
+  return formatResponse(
+    505,
+    'HTTP Version Not Supported',
+    [
+      ['content-type', 'text/plain; charset=utf-8'],
+      ['connection', 'close'],
+    ],
+    body,
+  );
 }
 
 function defaultHttp1Answer(_head: Http1RequestHead, socket: Duplex, reason: string): void {
@@ -167,7 +181,10 @@ export function listen(opts: ListenOptions, onConnection: (conn: Http2Connection
  * upgrade and TLS/ALPN for the sockets given to `accept()` (a proxy that owns its listeners, or
  * whose listeners live in another process, uses it).
  */
-export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnection: (conn: Http2Connection, info: AcceptInfo) => void): Http2Acceptor {
+export function acceptor(
+  opts: Omit<ListenOptions, 'host' | 'port'>,
+  onConnection: (conn: Http2Connection, info: AcceptInfo) => void,
+): Http2Acceptor {
   const limits: Http1Limits = { ...DEFAULT_HTTP1_LIMITS, ...opts.http1Limits };
   const connections = new Set<Http2Connection>();
   const pending = new Set<net.Socket>();
@@ -210,11 +227,17 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
       done();
       const bodyEnd = parsed.consumed + bodyLength;
       socket.write(SWITCHING_PROTOCOLS);
-      start(socket, { ...info, via: 'upgrade' }, buf.subarray(bodyEnd), {
-        settingsPayload,
-        requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
-        body: bodyLength ? buf.subarray(parsed.consumed, bodyEnd) : undefined,
-      }, buf);
+      start(
+        socket,
+        { ...info, via: 'upgrade' },
+        buf.subarray(bodyEnd),
+        {
+          settingsPayload,
+          requestHeaders: requestHeadersFromHttp1(parsed.head, info.scheme),
+          body: bodyLength ? buf.subarray(parsed.consumed, bodyEnd) : undefined,
+        },
+        buf,
+      );
     };
     // An HTTP/1.1 answer that ends the connection: keep reading (and dropping) so the peer's FIN
     // is seen and the socket closes; tracked as pending so that close() can end it; a peer that
@@ -227,7 +250,14 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
     };
     const badRequest = (status: number, message: string) => {
       done();
-      answerAndClose(formatResponse(status, status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : 'Bad Request', [['connection', 'close']], `${message}\n`));
+      answerAndClose(
+        formatResponse(
+          status,
+          status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : 'Bad Request',
+          [['connection', 'close']],
+          `${message}\n`,
+        ),
+      );
     };
     const done = () => {
       socket.pause();
@@ -238,7 +268,8 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
     const onData = (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       if (awaiting) {
-        if (buf.length >= awaiting.parsed.consumed + awaiting.bodyLength) switchProtocols(awaiting.parsed, awaiting.settingsPayload, awaiting.bodyLength);
+        if (buf.length >= awaiting.parsed.consumed + awaiting.bodyLength)
+          switchProtocols(awaiting.parsed, awaiting.settingsPayload, awaiting.bodyLength);
         return;
       }
       const kind = sniffPreface(buf);
@@ -320,7 +351,11 @@ export function acceptor(opts: Omit<ListenOptions, 'host' | 'port'>, onConnectio
     server.on('tlsClientError', () => undefined);
   } else {
     server = net.createServer((socket) => {
-      sniff(socket, { scheme: 'http', via: 'prior-knowledge', remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }, allowUpgrade);
+      sniff(
+        socket,
+        { scheme: 'http', via: 'prior-knowledge', remoteAddress: socket.remoteAddress, remotePort: socket.remotePort },
+        allowUpgrade,
+      );
     });
   }
   server.on('connection', (s: net.Socket) => s.setNoDelay(true));

@@ -30,7 +30,11 @@ export interface StreamOwner {
 
 /** The error a stream's body and writers get when the stream was reset or the connection ended. */
 export class StreamClosedError extends Error {
-  constructor(readonly streamId: number, readonly errorCode: number, message?: string) {
+  constructor(
+    readonly streamId: number,
+    readonly errorCode: number,
+    message?: string,
+  ) {
     super(message ?? `stream ${streamId} closed with ${errorCodeName(errorCode)}`);
     this.name = 'StreamClosedError';
   }
@@ -135,19 +139,21 @@ export class Http2Stream extends EventEmitter {
    */
   get body(): Readable {
     if (!this.readable) {
-      this.readable = quietErrors(new Readable({
-        highWaterMark: this.highWaterMark,
-        read: () => {
-          this.readWanted = true;
-          this.pump();
-        },
-        destroy: (err, cb) => {
-          // The reader gave up: drop what is queued (its window goes back) and stop the peer.
-          this.discardQueue();
-          if (!this.remoteEnded && !this.closed) this.reset(ErrorCode.CANCEL);
-          cb(err);
-        },
-      }));
+      this.readable = quietErrors(
+        new Readable({
+          highWaterMark: this.highWaterMark,
+          read: () => {
+            this.readWanted = true;
+            this.pump();
+          },
+          destroy: (err, cb) => {
+            // The reader gave up: drop what is queued (its window goes back) and stop the peer.
+            this.discardQueue();
+            if (!this.remoteEnded && !this.closed) this.reset(ErrorCode.CANCEL);
+            cb(err);
+          },
+        }),
+      );
       if (this.closed && !this.remoteEnded) this.readable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
     }
     return this.readable;
@@ -307,34 +313,36 @@ export class Http2Stream extends EventEmitter {
    */
   writableBody(opts: { trailers?: () => HeaderField[] | undefined } = {}): Writable {
     if (this.writable) return this.writable;
-    this.writable = quietErrors(new Writable({
-      highWaterMark: this.highWaterMark,
-      write: (chunk: Buffer, _enc, cb) => {
-        if (this.closed) {
-          cb(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
-          return;
-        }
-        try {
-          this.owner.sendData(this.id, chunk, false);
-        } catch (err) {
-          cb(err as Error);
-          return;
-        }
-        this.owner.whenWritable(this.id, cb);
-      },
-      final: (cb) => {
-        try {
-          this.end(opts.trailers?.());
-          cb();
-        } catch (err) {
-          cb(err as Error);
-        }
-      },
-      destroy: (err, cb) => {
-        if (err && !this.closed && !this.localEnded) this.reset(ErrorCode.CANCEL);
-        cb(err);
-      },
-    }));
+    this.writable = quietErrors(
+      new Writable({
+        highWaterMark: this.highWaterMark,
+        write: (chunk: Buffer, _enc, cb) => {
+          if (this.closed) {
+            cb(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
+            return;
+          }
+          try {
+            this.owner.sendData(this.id, chunk, false);
+          } catch (err) {
+            cb(err as Error);
+            return;
+          }
+          this.owner.whenWritable(this.id, cb);
+        },
+        final: (cb) => {
+          try {
+            this.end(opts.trailers?.());
+            cb();
+          } catch (err) {
+            cb(err as Error);
+          }
+        },
+        destroy: (err, cb) => {
+          if (err && !this.closed && !this.localEnded) this.reset(ErrorCode.CANCEL);
+          cb(err);
+        },
+      }),
+    );
     if (this.closed) this.writable.destroy(new StreamClosedError(this.id, this.errorCode ?? ErrorCode.CANCEL));
     return this.writable;
   }

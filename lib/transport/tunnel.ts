@@ -24,7 +24,10 @@ export interface TunnelOptions {
 export class TunnelDuplex extends Duplex {
   private readonly source;
 
-  constructor(readonly stream: Http2Stream, private readonly opts: TunnelOptions = {}) {
+  constructor(
+    readonly stream: Http2Stream,
+    private readonly opts: TunnelOptions = {},
+  ) {
     super({ allowHalfOpen: true });
     this.source = stream.body;
     this.source.pause();
@@ -63,7 +66,13 @@ export class TunnelDuplex extends Duplex {
   /** @internal Node stream plumbing. */
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.stream.closed || this.stream.localEnded) {
-      cb(new StreamClosedError(this.stream.id, this.stream.errorCode ?? ErrorCode.STREAM_CLOSED, `tunnel stream ${this.stream.id} can no longer send`));
+      cb(
+        new StreamClosedError(
+          this.stream.id,
+          this.stream.errorCode ?? ErrorCode.STREAM_CLOSED,
+          `tunnel stream ${this.stream.id} can no longer send`,
+        ),
+      );
       return;
     }
     try {
@@ -88,7 +97,11 @@ export class TunnelDuplex extends Duplex {
   /** @internal Node stream plumbing. */
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     if (!this.stream.closed && !(this.stream.localEnded && this.stream.remoteEnded)) {
-      const code = err ? (err instanceof StreamClosedError ? ErrorCode.CANCEL : this.opts.errorCode ?? ErrorCode.CONNECT_ERROR) : ErrorCode.CANCEL;
+      const code = err
+        ? err instanceof StreamClosedError
+          ? ErrorCode.CANCEL
+          : (this.opts.errorCode ?? ErrorCode.CONNECT_ERROR)
+        : ErrorCode.CANCEL;
       this.stream.reset(code);
     }
     if (!this.source.destroyed && !this.source.readableEnded) this.source.destroy();

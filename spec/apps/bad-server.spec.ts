@@ -16,7 +16,11 @@ import { HTTP2Client } from '../../lib/client';
 const BIN = path.join(repoRoot(), 'bin');
 
 /** Run a tool; killed (and reported as such) if it outlives `ms`. */
-function run(tool: string, args: string[], ms = 30000): Promise<{ code: number | null; stderr: string; stdout: string; ms: number; killed: boolean }> {
+function run(
+  tool: string,
+  args: string[],
+  ms = 30000,
+): Promise<{ code: number | null; stderr: string; stdout: string; ms: number; killed: boolean }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(path.join(BIN, tool), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,18 +78,26 @@ for (const kind of MISBEHAVIOURS) {
   });
 
   if (kind === 'silence' || kind === 'drip') {
-    test.serial(`h2load -N against a server sending ${kind}: ${kind === 'silence' ? 'ends after the inactivity timeout' : 'activity keeps it open; -T ends it'}`, async (t) => {
-      const s = await startBadServer(kind);
-      try {
-        const r = await run('h2load', ['-n', '2', '-c', '1', '-N', '1', ...(kind === 'drip' ? ['-m', '2', '-T', '3'] : []), s.url]);
-        t.false(r.killed);
-        t.is(r.code, 1);
-        t.regex(r.stderr, kind === 'silence' ? /^h2load: no request succeeded: no activity .* \(-N, --connection-inactivity-timeout\)\n$/ : /\(-T, --connection-active-timeout\)\n$/);
-        t.regex(r.stdout, /requests: 2 total, .* 0 succeeded, 2 failed, 2 errored, [12] timeout/);
-      } finally {
-        await s.close();
-      }
-    });
+    test.serial(
+      `h2load -N against a server sending ${kind}: ${kind === 'silence' ? 'ends after the inactivity timeout' : 'activity keeps it open; -T ends it'}`,
+      async (t) => {
+        const s = await startBadServer(kind);
+        try {
+          const r = await run('h2load', ['-n', '2', '-c', '1', '-N', '1', ...(kind === 'drip' ? ['-m', '2', '-T', '3'] : []), s.url]);
+          t.false(r.killed);
+          t.is(r.code, 1);
+          t.regex(
+            r.stderr,
+            kind === 'silence'
+              ? /^h2load: no request succeeded: no activity .* \(-N, --connection-inactivity-timeout\)\n$/
+              : /\(-T, --connection-active-timeout\)\n$/,
+          );
+          t.regex(r.stdout, /requests: 2 total, .* 0 succeeded, 2 failed, 2 errored, [12] timeout/);
+        } finally {
+          await s.close();
+        }
+      },
+    );
   }
 
   test.serial(`nghttp against a server sending ${kind}: ends within -t, exits non-zero, an [ERROR] line, no stack trace`, async (t) => {

@@ -7,7 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import { docroot, haveNghttp2, nghttp, startExample, startNghttpd } from './helpers';
 
-(haveNghttp2 ? test : test.skip)('the byte counter prints each stream\'s running total, ending at the body size', async (t) => {
+(haveNghttp2 ? test : test.skip)("the byte counter prints each stream's running total, ending at the body size", async (t) => {
   const body = Buffer.alloc(300_000, 'z');
   const root = docroot({ 'big.bin': body, 'up.bin': Buffer.alloc(100_000, 'u') });
   const server = await startNghttpd(root.dir);
@@ -16,7 +16,8 @@ import { docroot, haveNghttp2, nghttp, startExample, startNghttpd } from './help
     const run = await nghttp(['-n', '-d', path.join(root.dir, 'up.bin'), `http://127.0.0.1:${counter.port}/big.bin`]);
     t.is(run.code, 0, run.stderr);
     const deadline = Date.now() + 10000;
-    while (!counter.stdout().includes('< stream 13: 300000 bytes (END_STREAM)') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!counter.stdout().includes('< stream 13: 300000 bytes (END_STREAM)') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const lines = counter.stdout().trim().split('\n');
     t.true(lines.includes('< stream 13: 300000 bytes (END_STREAM)'), counter.stdout().slice(-500));
     t.true(lines.includes('> stream 13: 100000 bytes (END_STREAM)'));

@@ -9,14 +9,20 @@ import path from 'path';
 import { repoRoot } from '../helpers/repo';
 
 test('npm start: the demo serves, fetches with push, loads, and stops its server', async (t) => {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist/examples/demo.js')], { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist/examples/demo.js')], {
+    cwd: repoRoot(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (err += c));
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
   });
   t.is(code, 0, out + err);
   // Each step shows the command that reproduces it.
@@ -29,7 +35,10 @@ test('npm start: the demo serves, fetches with push, loads, and stops its server
   // The server it started is gone: its port refuses connections.
   const refused = await new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => { s.destroy(); resolve(false); });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.on('error', () => resolve(true));
   });
   t.true(refused, `port ${port} still accepts connections`);

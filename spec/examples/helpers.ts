@@ -52,7 +52,11 @@ export async function startNghttpd(dir: string, args: string[] = []): Promise<Pr
 /** Run dist/examples/NAME.js in front of `upstreamPort`; resolves once it says on stderr that it listens. */
 export async function startExample(name: string, upstreamPort: number): Promise<Proc & { stdout(): string }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'examples', `${name}.js`), String(port), `127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [path.join(repoRoot(), 'dist', 'examples', `${name}.js`), String(port), `127.0.0.1:${upstreamPort}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   proc.stdout!.setEncoding('latin1').on('data', (s: string) => (out += s));
   // Probing the port would open a connection the example relays: wait for its message instead.
@@ -81,7 +85,7 @@ export interface NghttpRun {
 export function nghttp(args: string[], timeoutMs = 60000): Promise<NghttpRun> {
   return new Promise((resolve) => {
     execFile('/usr/bin/nghttp', args, { timeout: timeoutMs, encoding: 'latin1', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number | null) ?? null : 0;
+      const code = err ? (((err as { code?: unknown }).code as number | null) ?? null) : 0;
       resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
   });

@@ -10,7 +10,12 @@ import path from 'path';
 import { repoRoot } from '../helpers/repo';
 import { docroot, haveNghttp2, nghttp, Proc, startExample, startNghttpd } from './helpers';
 
-const BIG = crypto.createHash('sha256').update('big').digest().toString('hex').repeat(3 * 1024 * 1024 / 64);
+const BIG = crypto
+  .createHash('sha256')
+  .update('big')
+  .digest()
+  .toString('hex')
+  .repeat((3 * 1024 * 1024) / 64);
 const FILES: Record<string, string> = {
   'index.html': 'hello\n',
   'a.css': 'body { color: red }\n',
@@ -57,7 +62,10 @@ async function scenario(t: import('ava').ExecutionContext, args: string[], paths
   if (expected.length === 1 || new Set(expected).size === 1) t.is(plain.stdout, expected.join(''));
   else {
     // Responses on several streams finish in any order; small bodies arrive whole.
-    t.is(plain.stdout.length, expected.reduce((n, b) => n + b.length, 0));
+    t.is(
+      plain.stdout.length,
+      expected.reduce((n, b) => n + b.length, 0),
+    );
     for (const b of expected) t.true(plain.stdout.includes(b));
   }
   return trace;

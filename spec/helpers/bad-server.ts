@@ -36,8 +36,18 @@ export type Misbehaviour =
 
 /** Every case, in the order the issue lists them. */
 export const MISBEHAVIOURS: Misbehaviour[] = [
-  'garbage', 'invalid-settings', 'endless-continuation', 'hpack-bomb', 'truncated-frame', 'window-overflow',
-  'no-status', 'data-before-headers', 'immediate-goaway', 'silence', 'endless-body', 'drip',
+  'garbage',
+  'invalid-settings',
+  'endless-continuation',
+  'hpack-bomb',
+  'truncated-frame',
+  'window-overflow',
+  'no-status',
+  'data-before-headers',
+  'immediate-goaway',
+  'silence',
+  'endless-body',
+  'drip',
 ];
 
 const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 };
@@ -223,7 +233,12 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
       }
       case 'endless-continuation': {
         send(frame(T.HEADERS, 0, id, literals([[':status', '200']])));
-        const piece = frame(T.CONTINUATION, 0, id, literals(Array.from({ length: 15 }, (_, i): [string, string] => [`x-c${i}`, 'c'.repeat(1000)])));
+        const piece = frame(
+          T.CONTINUATION,
+          0,
+          id,
+          literals(Array.from({ length: 15 }, (_, i): [string, string] => [`x-c${i}`, 'c'.repeat(1000)])),
+        );
         const more = () => {
           while (send(piece)) {
             // Until the socket is full; stops at the byte bound.

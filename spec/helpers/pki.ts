@@ -38,25 +38,134 @@ function ossl(args: string[], cwd: string): void {
 export function makePki(names: string[]): Pki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pki-'));
   const p = (f: string) => path.join(dir, f);
-  ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Test CA'], dir);
+  ossl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Test CA',
+    ],
+    dir,
+  );
   const leaf = (name: string, cn: string, ext: string) => {
-    ossl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`], dir);
+    ossl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/O=Test/CN=${cn}`,
+      ],
+      dir,
+    );
     fs.writeFileSync(p(`${name}.ext`), ext);
-    ossl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
+    ossl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    );
     return { key: p(`${name}.key`), cert: p(`${name}.crt`) };
   };
   const servers: Record<string, KeyPair> = {};
   for (const n of names) servers[n] = leaf(n, n, `subjectAltName=DNS:${n}\nextendedKeyUsage=serverAuth\n`);
   const client = leaf('client', 'client', 'extendedKeyUsage=clientAuth\n');
   // An expired certificate needs explicit dates: `openssl ca` takes them.
-  ossl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/O=Test/CN=expired'], dir);
+  ossl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'expired.key',
+      '-out',
+      'expired.csr',
+      '-subj',
+      '/O=Test/CN=expired',
+    ],
+    dir,
+  );
   fs.writeFileSync(p('index.txt'), '');
   fs.writeFileSync(p('serial'), '1000\n');
   fs.writeFileSync(
     p('ca.cnf'),
-    ['[ca]', 'default_ca=d', '[d]', `dir=${dir}`, 'database=$dir/index.txt', 'new_certs_dir=$dir', 'serial=$dir/serial', 'default_md=sha256', 'policy=pol', 'copy_extensions=none', 'x509_extensions=ext', '[pol]', 'commonName=supplied', 'organizationName=optional', '[ext]', 'extendedKeyUsage=clientAuth', ''].join('\n'),
+    [
+      '[ca]',
+      'default_ca=d',
+      '[d]',
+      `dir=${dir}`,
+      'database=$dir/index.txt',
+      'new_certs_dir=$dir',
+      'serial=$dir/serial',
+      'default_md=sha256',
+      'policy=pol',
+      'copy_extensions=none',
+      'x509_extensions=ext',
+      '[pol]',
+      'commonName=supplied',
+      'organizationName=optional',
+      '[ext]',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'),
   );
-  ossl(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-in', 'expired.csr', '-out', 'expired.crt', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext'], dir);
+  ossl(
+    [
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.crt',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      'expired.csr',
+      '-out',
+      'expired.crt',
+      '-startdate',
+      '20200101000000Z',
+      '-enddate',
+      '20200102000000Z',
+      '-notext',
+    ],
+    dir,
+  );
   return {
     dir,
     ca: { key: p('ca.key'), cert: p('ca.crt') },

@@ -24,17 +24,31 @@ export class InteropHandler extends BaseRequestHandler {
   override async onRequestDone(): Promise<void> {
     const p = this.path ?? '';
     if (this.method === 'POST' || this.method === 'PUT') {
-      await this.sendResponse({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${this.bytes} ${this.hash.digest('hex')}\n` });
+      await this.sendResponse({
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        body: `${this.bytes} ${this.hash.digest('hex')}\n`,
+      });
       return;
     }
     const m = /^\/bytes\/(\d+)$/.exec(p);
     if (m) {
       const n = Number(m[1]);
-      await this.sendResponse({ headers: [['content-length', String(n)], ['content-type', 'application/octet-stream']], body: patternStream(n) });
+      await this.sendResponse({
+        headers: [
+          ['content-length', String(n)],
+          ['content-type', 'application/octet-stream'],
+        ],
+        body: patternStream(n),
+      });
       return;
     }
     if (p === '/trailers') {
-      await this.sendResponse({ headers: { 'content-type': 'text/plain' }, body: 'body\n', trailers: { 'x-checksum': 'abc123', 'x-count': 1 } });
+      await this.sendResponse({
+        headers: { 'content-type': 'text/plain' },
+        body: 'body\n',
+        trailers: { 'x-checksum': 'abc123', 'x-count': 1 },
+      });
       return;
     }
     if (p === '/push') {

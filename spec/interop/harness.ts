@@ -28,7 +28,6 @@ export const NGHTTP = '/usr/bin/nghttp';
 export const NGHTTPD = '/usr/sbin/nghttpd';
 export const CURL = fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : '/bin/curl';
 
-
 /** The outcome of a finished peer process. */
 export interface RunResult {
   code: number | null;
@@ -38,7 +37,11 @@ export interface RunResult {
 }
 
 /** Run a peer to completion; killed (SIGKILL) after `timeoutMs`. */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -175,7 +178,10 @@ export async function hashStream(r: Readable): Promise<{ bytes: number; sha256: 
 export async function writePatternFile(file: string, total: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const w = fs.createWriteStream(file);
-    patternStream(total, 1 << 20).pipe(w).on('finish', resolve).on('error', reject);
+    patternStream(total, 1 << 20)
+      .pipe(w)
+      .on('finish', resolve)
+      .on('error', reject);
   });
 }
 

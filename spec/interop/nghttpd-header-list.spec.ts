@@ -24,7 +24,9 @@ function repoRoot(): string {
 }
 
 async function startNghttpd(docroot: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/nghttpd'), '--no-tls', '-d', docroot, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/nghttpd'), '--no-tls', '-d', docroot, '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`nghttpd did not listen: ${out}`)), 10000);
@@ -63,16 +65,17 @@ test('bin/nghttpd answers an oversized header list with 431 on that stream and k
       wake();
     });
     sock.on('error', () => undefined);
-    const until = (pred: () => boolean) => new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(pred()), 10000);
-      wake = () => {
-        if (pred()) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      wake();
-    });
+    const until = (pred: () => boolean) =>
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(pred()), 10000);
+        wake = () => {
+          if (pred()) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        };
+        wake();
+      });
     const enc = new HpackEncoder();
     const send = (f: Frame) => sock.write(encodeFrame(f));
     const request = (id: number, extra: HeaderField[]) => {
@@ -80,20 +83,27 @@ test('bin/nghttpd answers an oversized header list with 431 on that stream and k
       for (let at = 0; at < block.length; at += 16384) {
         const last = at + 16384 >= block.length;
         const fragment = block.subarray(at, at + 16384);
-        if (at === 0) send({ type: FrameType.HEADERS, flags: Flag.END_STREAM | (last ? Flag.END_HEADERS : 0), streamId: id, fragment } as Frame);
+        if (at === 0)
+          send({ type: FrameType.HEADERS, flags: Flag.END_STREAM | (last ? Flag.END_HEADERS : 0), streamId: id, fragment } as Frame);
         else send({ type: FrameType.CONTINUATION, flags: last ? Flag.END_HEADERS : 0, streamId: id, fragment } as Frame);
       }
     };
     sock.write(CONNECTION_PREFACE);
     send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] } as Frame);
-    request(1, [['x-big', 'a'.repeat(70000)], ['x-after', 'indexed']]);
+    request(1, [
+      ['x-big', 'a'.repeat(70000)],
+      ['x-after', 'indexed'],
+    ]);
     t.true(await until(() => statuses.has(1)), 'an answer on stream 1');
     t.is(statuses.get(1), '431');
     // Same connection, same HPACK context: the next request (reusing indexed fields) is served.
     request(3, [['x-after', 'indexed']]);
     t.true(await until(() => statuses.has(3)), 'an answer on stream 3');
     t.is(statuses.get(3), '200');
-    t.falsy(frames.find((f) => f.type === FrameType.GOAWAY), 'no GOAWAY');
+    t.falsy(
+      frames.find((f) => f.type === FrameType.GOAWAY),
+      'no GOAWAY',
+    );
   } finally {
     sock.destroy();
     child.kill();

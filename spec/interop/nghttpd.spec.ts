@@ -75,7 +75,10 @@ for (const tls of [false, true]) {
       const r = await c.request({ path: '/index.html' });
       t.is(await r.text(), '<html>hello</html>\n');
       const tr = await r.trailers();
-      t.deepEqual(tr?.filter((h) => h[0] === 'x-checksum').map((h) => h[1]), ['abc123']);
+      t.deepEqual(
+        tr?.filter((h) => h[0] === 'x-checksum').map((h) => h[1]),
+        ['abc123'],
+      );
       t.is(r.pushes.length, 1);
       t.is(r.pushes[0].requestHeaders.find((h) => h[0] === ':path')?.[1], '/style.css');
       const p = await r.pushes[0].response;

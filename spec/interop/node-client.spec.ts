@@ -10,7 +10,11 @@ import { BIG, fixtureTls, hashStream, patternHash, patternStream } from './harne
 
 type Mode = 'h2c' | 'tls';
 
-async function withServerAndClient<T>(mode: Mode, fn: (client: http2.ClientHttp2Session) => Promise<T>, clientSettings: http2.Settings = {}): Promise<T> {
+async function withServerAndClient<T>(
+  mode: Mode,
+  fn: (client: http2.ClientHttp2Session) => Promise<T>,
+  clientSettings: http2.Settings = {},
+): Promise<T> {
   const tlsOpts = mode === 'tls' ? fixtureTls() : undefined;
   const { server, port } = await startApp({
     tls: tlsOpts ? { key: tlsOpts.key, cert: tlsOpts.cert } : undefined,
@@ -28,7 +32,11 @@ async function withServerAndClient<T>(mode: Mode, fn: (client: http2.ClientHttp2
   }
 }
 
-function get(client: http2.ClientHttp2Session, path: string, method = 'GET'): Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer; trailers?: http2.IncomingHttpHeaders }> {
+function get(
+  client: http2.ClientHttp2Session,
+  path: string,
+  method = 'GET',
+): Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer; trailers?: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = client.request({ ':path': path, ':method': method });
     const chunks: Buffer[] = [];

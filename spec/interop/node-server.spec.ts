@@ -90,7 +90,10 @@ for (const mode of ['h2c', 'tls'] as Mode[]) {
 
   test(`our client -> node:http2 server (${mode}): 64 MiB download and upload with small windows`, async (t) => {
     await withClient(mode, async (c) => {
-      const [down, up] = await Promise.all([c.request({ path: `/bytes/${BIG}` }), c.request({ method: 'POST', path: '/hash', body: patternStream(BIG) })]);
+      const [down, up] = await Promise.all([
+        c.request({ path: `/bytes/${BIG}` }),
+        c.request({ method: 'POST', path: '/hash', body: patternStream(BIG) }),
+      ]);
       const d = await hashStream(down.body);
       t.is(d.bytes, BIG);
       t.is(d.sha256, patternHash(BIG));
@@ -103,7 +106,10 @@ for (const mode of ['h2c', 'tls'] as Mode[]) {
       const r = await c.request({ path: '/trailers' });
       t.is(await r.text(), 'body\n');
       const tr = await r.trailers();
-      t.deepEqual(tr?.filter((h) => h[0] === 'x-checksum').map((h) => h[1]), ['abc123']);
+      t.deepEqual(
+        tr?.filter((h) => h[0] === 'x-checksum').map((h) => h[1]),
+        ['abc123'],
+      );
       const page = await c.request({ path: '/push' });
       t.is(await page.text(), 'page\n');
       t.is(page.pushes.length, 1);

@@ -14,14 +14,16 @@ import { BaseRequestHandler, HTTP2Server } from '../../lib/server';
 import type { TunnelDuplex } from '../../lib/transport/tunnel';
 
 const PY = '/usr/bin/python3';
-const hasPyH2 = fs.existsSync(PY) && (() => {
-  try {
-    execFileSync(PY, ['-c', 'import h2'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPyH2 =
+  fs.existsSync(PY) &&
+  (() => {
+    try {
+      execFileSync(PY, ['-c', 'import h2'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 /** Echo every tunnel byte back; end when the client ends. Plain CONNECT to `refuse:1` gets 403. */
 class EchoTunnel extends BaseRequestHandler {
@@ -73,7 +75,13 @@ test('our client and server: extended CONNECT (websocket) echoes 4 MiB through t
   try {
     const tun = await client.openTunnel({ protocol: 'websocket' });
     t.is(tun.status, 200);
-    t.deepEqual(tun.headers.filter(([n]) => n.startsWith('x-')), [['x-protocol', 'websocket'], ['x-path', '/chat']]);
+    t.deepEqual(
+      tun.headers.filter(([n]) => n.startsWith('x-')),
+      [
+        ['x-protocol', 'websocket'],
+        ['x-path', '/chat'],
+      ],
+    );
     const payload = crypto.randomBytes(4 * 1024 * 1024);
     const back = await roundTrip(tun.duplex, payload);
     t.is(sha(back), sha(payload));
@@ -150,7 +158,10 @@ test("Node's http2 client opens an extended CONNECT to our server", async (t) =>
   try {
     const settings = await new Promise<http2.Settings>((resolve) => session.once('remoteSettings', resolve));
     t.true(settings.enableConnectProtocol);
-    const req = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/chat', ':scheme': 'http', ':authority': `127.0.0.1:${server.port}` }, { endStream: false });
+    const req = session.request(
+      { ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/chat', ':scheme': 'http', ':authority': `127.0.0.1:${server.port}` },
+      { endStream: false },
+    );
     const head = await new Promise<http2.IncomingHttpHeaders>((resolve) => req.once('response', resolve));
     t.is(Number(head[':status']), 200);
     t.is(head['x-protocol'], 'websocket');

@@ -18,7 +18,16 @@ import { createFrameReader, createFrameWriter, frameReaderTransform, readFrames 
 const settings = (entries: [number, number][], ack = false): Frame =>
   ({ type: FrameType.SETTINGS, flags: ack ? Flag.ACK : 0, streamId: 0, settings: entries.map(([id, value]) => ({ id, value })) }) as Frame;
 const response = (id: number): Frame =>
-  ({ type: FrameType.HEADERS, flags: Flag.END_HEADERS, streamId: id, fragment: Buffer.alloc(0), headers: [[':status', '200'], ['x-a', 'a'.repeat(40)]] }) as HeadersFrame;
+  ({
+    type: FrameType.HEADERS,
+    flags: Flag.END_HEADERS,
+    streamId: id,
+    fragment: Buffer.alloc(0),
+    headers: [
+      [':status', '200'],
+      ['x-a', 'a'.repeat(40)],
+    ],
+  }) as HeadersFrame;
 
 /** What a peer whose decoder allows no dynamic table makes of the bytes a writer produced. */
 function peerDecodes(bytes: Buffer): Error | null {
@@ -67,10 +76,17 @@ test('connection windows: DATA and WINDOW_UPDATE seen either way move the shared
   t.is(ctx.recvWindow, 65535 - 16);
 });
 
-test('the Session is bound to its context: the peer\'s SETTINGS and the ACK of ours land there', (t) => {
+test("the Session is bound to its context: the peer's SETTINGS and the ACK of ours land there", (t) => {
   const s = new Session({ role: 'client', onEvent: () => {}, settings: { maxFrameSize: 20000, headerTableSize: 0 } });
   s.dataToSend();
-  s.receive(encodeFrame(settings([[Setting.HEADER_TABLE_SIZE, 100], [Setting.MAX_FRAME_SIZE, 65536]])));
+  s.receive(
+    encodeFrame(
+      settings([
+        [Setting.HEADER_TABLE_SIZE, 100],
+        [Setting.MAX_FRAME_SIZE, 65536],
+      ]),
+    ),
+  );
   t.is(s.context.remote.headerTableSize, 100);
   t.is(s.context.remote.maxFrameSize, 65536);
   t.is(s.context.local.maxFrameSize, 16384);

@@ -2,7 +2,16 @@ import test from 'ava';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { assembleHeaderBlocks, deframe, deframerTransform, encodeFrames, frameEncoderTransform, headerBlockTransform, headerSplitTransform, splitHeaderBlocks } from '../../operators/frames';
+import {
+  assembleHeaderBlocks,
+  deframe,
+  deframerTransform,
+  encodeFrames,
+  frameEncoderTransform,
+  headerBlockTransform,
+  headerSplitTransform,
+  splitHeaderBlocks,
+} from '../../operators/frames';
 import { frameReaderTransform, frameWriterTransform, readFrames, writeFrames } from '../../operators/layers';
 import { encodeFrame } from '../../lib/protocol/frame/codec';
 import { CONNECTION_PREFACE, Flag, FrameType } from '../../lib/protocol/frame/constants';
@@ -77,7 +86,11 @@ test('header blocks: split on the way out, assembled on the way in, through the 
 
 test('a typed stage error reaches the pipe and the observable with code and scope', async (t) => {
   const bad = Buffer.from('000001 00 00 00000000 61'.replace(/ /g, ''), 'hex'); // DATA on stream 0
-  const err = await t.throwsAsync(pipeline(Readable.from([bad]), deframerTransform(), async function* (s: AsyncIterable<Frame>) { for await (const _ of s); }));
+  const err = await t.throwsAsync(
+    pipeline(Readable.from([bad]), deframerTransform(), async function* (s: AsyncIterable<Frame>) {
+      for await (const _ of s);
+    }),
+  );
   t.true(err instanceof ConnectionError);
   t.is((err as ConnectionError).code, ErrorCode.PROTOCOL_ERROR);
   const rxErr = await t.throwsAsync(lastValueFrom(from([bad]).pipe(deframe())));
@@ -85,7 +98,11 @@ test('a typed stage error reaches the pipe and the observable with code and scop
 });
 
 test('composed reader/writer: header lists out, bytes, header lists back; one stage per direction', async (t) => {
-  const headers: HeaderField[] = [[':method', 'GET'], [':path', '/' + 'x'.repeat(20000)], ['cookie', 'a=b', true]];
+  const headers: HeaderField[] = [
+    [':method', 'GET'],
+    [':path', '/' + 'x'.repeat(20000)],
+    ['cookie', 'a=b', true],
+  ];
   const out: Frame[] = [
     { type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 1, fragment: Buffer.alloc(0), headers },
     { type: FrameType.DATA, flags: 1, streamId: 1, data: Buffer.from('body') },
@@ -96,13 +113,17 @@ test('composed reader/writer: header lists out, bytes, header lists back; one st
   t.deepEqual((back[0] as HeadersFrame).headers, headers);
   t.is((back[0] as HeadersFrame).continuations, 1);
   // the same through the Transform and RxJS forms
-  const viaStream = await collect<Frame>(Readable.from([wire.subarray(0, 100), wire.subarray(100)]).pipe(frameReaderTransform({ decoder: jsonCodec, expectPreface: true })));
+  const viaStream = await collect<Frame>(
+    Readable.from([wire.subarray(0, 100), wire.subarray(100)]).pipe(frameReaderTransform({ decoder: jsonCodec, expectPreface: true })),
+  );
   t.deepEqual(viaStream.map(plain), back.map(plain));
   const wire2 = Buffer.concat(await lastValueFrom(from(out).pipe(writeFrames({ encoder: jsonCodec, preface: true }), toArray())));
   t.deepEqual(wire2, wire);
   const viaRx = await lastValueFrom(from([wire]).pipe(readFrames({ decoder: jsonCodec, expectPreface: true }), toArray()));
   t.deepEqual(viaRx.map(plain), back.map(plain));
-  const wire3 = Buffer.concat(await collect<Buffer>(Readable.from(out, { objectMode: true }).pipe(frameWriterTransform({ encoder: jsonCodec, preface: true }))));
+  const wire3 = Buffer.concat(
+    await collect<Buffer>(Readable.from(out, { objectMode: true }).pipe(frameWriterTransform({ encoder: jsonCodec, preface: true }))),
+  );
   t.deepEqual(wire3, wire);
 });
 

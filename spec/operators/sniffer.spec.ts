@@ -19,16 +19,22 @@ import { freePort, waitForPort } from '../helpers/net';
 
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 
-
-
-const frameHeads = (text: string) => text.split('\n').filter((l) => / frame </.test(l)).map((l) => l.replace(/^\[ *\d+\.\d{3}\] /, ''));
+const frameHeads = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => / frame </.test(l))
+    .map((l) => l.replace(/^\[ *\d+\.\d{3}\] /, ''));
 
 (have ? test : test.skip)('examples/sniffer prints what nghttp -nv prints (needs nghttp2-client, nghttp2-server)', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sniffer-'));
   fs.writeFileSync(path.join(dir, 'index.html'), 'hello\n');
   const [serverPort, sniffPort] = [await freePort(), await freePort()];
   const server = spawn('/usr/sbin/nghttpd', ['--no-tls', '-a', '127.0.0.1', '-d', dir, String(serverPort)], { stdio: 'ignore' });
-  const sniffer = spawn(process.execPath, [path.join(repoRoot(), 'dist/examples/sniffer.js'), String(sniffPort), `127.0.0.1:${serverPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sniffer = spawn(
+    process.execPath,
+    [path.join(repoRoot(), 'dist/examples/sniffer.js'), String(sniffPort), `127.0.0.1:${serverPort}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let trace = '';
   sniffer.stdout!.setEncoding('latin1').on('data', (s: string) => (trace += s));
   // the sniffer says on stderr when it listens (probing its port would open a connection it prints)
@@ -37,7 +43,9 @@ const frameHeads = (text: string) => text.split('\n').filter((l) => / frame </.t
     await waitForPort(serverPort, 5000);
     await Promise.race([listening, new Promise((_, reject) => setTimeout(() => reject(new Error('sniffer did not start')), 5000))]);
     const theirs = await new Promise<string>((resolve, reject) =>
-      execFile('/usr/bin/nghttp', ['-nv', `http://127.0.0.1:${sniffPort}/`], { timeout: 10_000, encoding: 'latin1' }, (e, out) => (e ? reject(e) : resolve(out))),
+      execFile('/usr/bin/nghttp', ['-nv', `http://127.0.0.1:${sniffPort}/`], { timeout: 10_000, encoding: 'latin1' }, (e, out) =>
+        e ? reject(e) : resolve(out),
+      ),
     );
     const deadline = Date.now() + 3000;
     while (!trace.includes('GOAWAY') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -55,13 +63,34 @@ const frameHeads = (text: string) => text.split('\n').filter((l) => / frame </.t
 
 test('HPACK-composed layers: header lists in, bytes, the same header lists out (fresh context per pipe)', async (t) => {
   const lists: HeaderField[][] = [
-    [[':method', 'GET'], [':path', '/'], [':scheme', 'https'], [':authority', 'example.com'], ['cookie', 'secret', true]],
-    [[':method', 'GET'], [':path', '/next'], [':scheme', 'https'], [':authority', 'example.com'], ['x-big', 'v'.repeat(30000)]],
+    [
+      [':method', 'GET'],
+      [':path', '/'],
+      [':scheme', 'https'],
+      [':authority', 'example.com'],
+      ['cookie', 'secret', true],
+    ],
+    [
+      [':method', 'GET'],
+      [':path', '/next'],
+      [':scheme', 'https'],
+      [':authority', 'example.com'],
+      ['x-big', 'v'.repeat(30000)],
+    ],
   ];
-  const frames: Frame[] = lists.map((headers, i) => ({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 1 + 2 * i, fragment: Buffer.alloc(0), headers }));
+  const frames: Frame[] = lists.map((headers, i) => ({
+    type: FrameType.HEADERS,
+    flags: Flag.END_HEADERS | Flag.END_STREAM,
+    streamId: 1 + 2 * i,
+    fragment: Buffer.alloc(0),
+    headers,
+  }));
   const bytes = Buffer.concat(runStage(createFrameWriter({ preface: true }), frames));
   const back = runStage(createFrameReader({ expectPreface: true }), [bytes]) as HeadersFrame[];
-  t.deepEqual(back.map((f) => f.headers), lists);
+  t.deepEqual(
+    back.map((f) => f.headers),
+    lists,
+  );
   t.is(back[1].continuations, 1);
   // RxJS: each subscription has its own HPACK contexts, so subscribing twice works
   const op = writeFrames({ preface: true });
@@ -69,7 +98,10 @@ test('HPACK-composed layers: header lists in, bytes, the same header lists out (
   const b = Buffer.concat(await lastValueFrom(from(frames).pipe(op, toArray())));
   t.deepEqual(a, b);
   const decoded: Frame[] = await lastValueFrom(from([a as Buffer]).pipe(readFrames({ expectPreface: true }), toArray()));
-  t.deepEqual(decoded.map((f) => (f as HeadersFrame).headers), lists);
+  t.deepEqual(
+    decoded.map((f) => (f as HeadersFrame).headers),
+    lists,
+  );
 });
 
 test('the README shows examples/sniffer.ts verbatim (so the example there runs as written)', (t) => {

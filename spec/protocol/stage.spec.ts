@@ -6,7 +6,9 @@ import { toOperator, toTransform } from '../../operators/adapt';
 
 /** A stage that splits strings into characters and, at the end, emits a marker. */
 const chars = (): Stage<string, string> => ({
-  push: (s, emit) => { for (const c of s) emit(c); },
+  push: (s, emit) => {
+    for (const c of s) emit(c);
+  },
   end: (emit) => emit('$'),
 });
 
@@ -24,9 +26,16 @@ test('toOperator and toTransform give the same output as the bare stage', async 
 });
 
 test('a stage error reaches the stream and the observable unchanged', async (t) => {
-  const failing = (): Stage<string, string> => ({ push: () => { throw new RangeError('bad'); } });
+  const failing = (): Stage<string, string> => ({
+    push: () => {
+      throw new RangeError('bad');
+    },
+  });
   await t.throwsAsync(lastValueFrom(from(['x']).pipe(toOperator(failing))), { instanceOf: RangeError });
   const tr = toTransform(failing);
-  const err = await new Promise<Error>((resolve) => { tr.on('error', resolve); tr.write('x'); });
+  const err = await new Promise<Error>((resolve) => {
+    tr.on('error', resolve);
+    tr.write('x');
+  });
   t.true(err instanceof RangeError);
 });

@@ -28,7 +28,12 @@ class Handler extends BaseRequestHandler {
       case '/info':
         return this.sendResponse({
           headers: { 'content-type': 'application/json', 'x-multi': ['a', 'b'] },
-          body: JSON.stringify({ clientAddress: this.clientAddress, method: this.method, body: this.body, ua: this.headers.find((h) => h[0] === 'user-agent')?.[1] }),
+          body: JSON.stringify({
+            clientAddress: this.clientAddress,
+            method: this.method,
+            body: this.body,
+            ua: this.headers.find((h) => h[0] === 'user-agent')?.[1],
+          }),
         });
       case '/pairs':
         return this.sendResponse({ status: 201, headers: [['X-Pair', 'v']], body: Buffer.from('pairs') });
@@ -53,7 +58,10 @@ class Handler extends BaseRequestHandler {
   }
 }
 
-async function withServer(fn: (c: HTTP2Client, port: number) => Promise<void>, clientOpts: Parameters<typeof HTTP2Client.connect>[1] = {}): Promise<void> {
+async function withServer(
+  fn: (c: HTTP2Client, port: number) => Promise<void>,
+  clientOpts: Parameters<typeof HTTP2Client.connect>[1] = {},
+): Promise<void> {
   const server = new HTTP2Server({ host: '127.0.0.1', port: 0 }, Handler);
   const port = await server.listen();
   const c = await HTTP2Client.connect(`http://127.0.0.1:${port}/`, clientOpts);
@@ -70,7 +78,10 @@ test.serial('callbacks in order; request properties; body from onData; headers o
   await withServer(async (c) => {
     const r = await c.request({ method: 'POST', path: '/info', headers: { 'user-agent': 'spec' }, body: 'hello body' });
     t.is(r.status, 200);
-    t.deepEqual(r.headers.filter((h) => h[0] === 'x-multi').map((h) => h[1]), ['a', 'b']);
+    t.deepEqual(
+      r.headers.filter((h) => h[0] === 'x-multi').map((h) => h[1]),
+      ['a', 'b'],
+    );
     const j = JSON.parse(await r.text());
     t.is(j.clientAddress, '127.0.0.1');
     t.is(j.method, 'POST');

@@ -47,20 +47,34 @@ function compileAll(): { dir: string; status: number | null; out: string } {
     fs.writeFileSync(file, /^\s*(import|export)\s/m.test(b.code) ? b.code : `${b.code}\nexport {};\n`);
     return file;
   });
-  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16',
-      lib: ['ES2022'], types: ['node'], esModuleInterop: true, skipLibCheck: true,
-    },
-    files,
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        module: 'node16',
+        moduleResolution: 'node16',
+        lib: ['ES2022'],
+        types: ['node'],
+        esModuleInterop: true,
+        skipLibCheck: true,
+      },
+      files,
+    }),
+  );
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 110_000 });
   // Name the README line of each error instead of the temp file.
-  const out = (tsc.stdout + tsc.stderr).replace(/\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g, (_m, start, l) => `README.md:${Number(start) + Number(l)}`);
+  const out = (tsc.stdout + tsc.stderr).replace(
+    /\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g,
+    (_m, start, l) => `README.md:${Number(start) + Number(l)}`,
+  );
   compiled = { dir, status: tsc.status, out };
   return compiled;
 }
-test.after.always(() => { if (compiled) fs.rmSync(compiled.dir, { recursive: true, force: true }); });
+test.after.always(() => {
+  if (compiled) fs.rmSync(compiled.dir, { recursive: true, force: true });
+});
 
 test.serial('every TypeScript block of the README compiles under strict TypeScript against the package', (t) => {
   const c = compileAll();

@@ -59,8 +59,13 @@ test('h2cUpgradeOf: refuses missing/duplicate HTTP2-Settings, missing Connection
   t.true('reason' in h2cUpgradeOf(withBody));
   const ok = h2cUpgradeOf(withBody, 5);
   t.true('bodyLength' in ok && ok.bodyLength === 5);
-  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nTransfer-Encoding: chunked\r\n'), 1e6));
-  t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nContent-Length: 5\r\nContent-Length: 6\r\n'), 1e6));
+  t.true(
+    'reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nTransfer-Encoding: chunked\r\n'), 1e6),
+  );
+  t.true(
+    'reason' in
+      h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\nContent-Length: 5\r\nContent-Length: 6\r\n'), 1e6),
+  );
   t.true('reason' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAA\r\n')));
   t.true('settingsPayload' in h2cUpgradeOf(mk(base + 'Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: \r\n')));
 });

@@ -59,10 +59,20 @@ test('sessionEvents: bytes in, events out; the session answers through `write`',
     }),
   );
   const request = firstValueFrom(serverEvents.pipe(filter((ev) => ev.type === 'requestReceived')));
-  const settings = firstValueFrom(clientEvents.pipe(filter((ev) => ev.type === 'settingsReceived'), take(1), toArray()));
+  const settings = firstValueFrom(
+    clientEvents.pipe(
+      filter((ev) => ev.type === 'settingsReceived'),
+      take(1),
+      toArray(),
+    ),
+  );
   const req = await request;
   t.is(req.type, 'requestReceived');
-  if (req.type === 'requestReceived') t.deepEqual(req.headers.find((h) => h[0] === ':path'), [':path', '/rx']);
+  if (req.type === 'requestReceived')
+    t.deepEqual(
+      req.headers.find((h) => h[0] === ':path'),
+      [':path', '/rx'],
+    );
   t.is((await settings).length, 1);
   clientBytes.complete();
   serverBytes.complete();

@@ -29,8 +29,18 @@ interface Seen {
   bytes: number;
 }
 
-const GET = (path = '/'): [string, string][] => [[':method', 'GET'], [':scheme', 'http'], [':authority', 'x'], [':path', path]];
-const POST = (path = '/'): [string, string][] => [[':method', 'POST'], [':scheme', 'http'], [':authority', 'x'], [':path', path]];
+const GET = (path = '/'): [string, string][] => [
+  [':method', 'GET'],
+  [':scheme', 'http'],
+  [':authority', 'x'],
+  [':path', path],
+];
+const POST = (path = '/'): [string, string][] => [
+  [':method', 'POST'],
+  [':scheme', 'http'],
+  [':authority', 'x'],
+  [':path', path],
+];
 
 /** Two turns of the event loop: long enough for any nextTick 'error' of a destroyed stream to fire. */
 const turns = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -140,7 +150,7 @@ for (const by of sides) {
   }
 }
 
-test.serial("a listener that asks for errors gets StreamClosedError with the code; for await and finished() see it too", async (t) => {
+test.serial('a listener that asks for errors gets StreamClosedError with the code; for await and finished() see it too', async (t) => {
   const c = await connect(`http://127.0.0.1:${l.port}/`);
   onServerStream = (st) => {
     st.respond([[':status', '200']]);
@@ -154,9 +164,12 @@ test.serial("a listener that asks for errors gets StreamClosedError with the cod
   // A body taken only after the reset, iterated: the error, not a hang or a crash.
   const b = c.connection.request(GET(), { endStream: true });
   await new Promise((r) => b.once('close', r));
-  await t.throwsAsync(async () => {
-    for await (const _ of b.body) void _;
-  }, { instanceOf: StreamClosedError });
+  await t.throwsAsync(
+    async () => {
+      for await (const _ of b.body) void _;
+    },
+    { instanceOf: StreamClosedError },
+  );
   // Nobody listened when it was cut short; finished() asked later still learns of it.
   const d = c.connection.request(GET(), { endStream: true });
   const body = d.body;

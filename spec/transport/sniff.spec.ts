@@ -17,13 +17,16 @@ import { ErrorCode } from '../../lib/protocol/errors';
 function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
-    p.then(() => {
-      clearTimeout(t);
-      resolve(true);
-    }, () => {
-      clearTimeout(t);
-      resolve(true);
-    });
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(true);
+      },
+    );
   });
 }
 
@@ -35,11 +38,25 @@ function connectRaw(port: number, allowHalfOpen = false): Promise<net.Socket> {
 }
 
 test('couldBeHttp1Request: every prefix of real request lines is plausible; garbage is not', (t) => {
-  for (const line of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'OPTIONS * HTTP/1.0\r\n', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'POST http://a.example/x?y=1 HTTP/1.1\r\n']) {
+  for (const line of [
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+    'OPTIONS * HTTP/1.0\r\n',
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    'POST http://a.example/x?y=1 HTTP/1.1\r\n',
+  ]) {
     const b = Buffer.from(line, 'latin1');
     for (let i = 0; i <= b.length; i++) t.true(couldBeHttp1Request(b.subarray(0, i)), `${JSON.stringify(line)} cut at ${i}`);
   }
-  for (const bad of ['\x16\x03\x01\x02\x00', ' GET', 'GET  /', 'GET / XTTP/1.1', 'GET / HTTP/x', 'GET / HTTP/1.1\n', 'GET /\x01 HTTP/1.1', '\0\0\0\x04']) {
+  for (const bad of [
+    '\x16\x03\x01\x02\x00',
+    ' GET',
+    'GET  /',
+    'GET / XTTP/1.1',
+    'GET / HTTP/x',
+    'GET / HTTP/1.1\n',
+    'GET /\x01 HTTP/1.1',
+    '\0\0\0\x04',
+  ]) {
     t.false(couldBeHttp1Request(Buffer.from(bad, 'latin1')), JSON.stringify(bad));
   }
 });
@@ -60,7 +77,17 @@ test('raw-data listeners (the option and any number of rawData listeners) see ev
   const sent = Buffer.concat([
     CONNECTION_PREFACE,
     encodeFrame({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] } as Frame),
-    encodeFrame({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 1, fragment: enc.encode([[':method', 'GET'], [':scheme', 'http'], [':authority', 'x'], [':path', '/']]) } as Frame),
+    encodeFrame({
+      type: FrameType.HEADERS,
+      flags: Flag.END_HEADERS | Flag.END_STREAM,
+      streamId: 1,
+      fragment: enc.encode([
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':authority', 'x'],
+        [':path', '/'],
+      ]),
+    } as Frame),
   ]);
   const s = await connectRaw(l.port);
   s.on('data', () => undefined);
@@ -124,7 +151,11 @@ test('an invalid preface gets SETTINGS then GOAWAY(PROTOCOL_ERROR, last stream 0
       const { closed, got } = await exchange(l.port, bytes);
       t.true(closed, `${what}: closed well before the 60 s handshake timeout`);
       const frames = framesIn(got);
-      t.deepEqual(frames.map((f) => f.type), [0x4, 0x7], `${what}: SETTINGS, GOAWAY`);
+      t.deepEqual(
+        frames.map((f) => f.type),
+        [0x4, 0x7],
+        `${what}: SETTINGS, GOAWAY`,
+      );
       t.is(frames[1]?.payload.readUInt32BE(0), 0, `${what}: no stream processed`);
       t.is(frames[1]?.payload.readUInt32BE(4), ErrorCode.PROTOCOL_ERROR, `${what}: PROTOCOL_ERROR`);
     }
@@ -148,7 +179,11 @@ test('bytes that are neither the preface nor a request line are answered at once
     const closed = new Promise<void>((r) => s.once('close', () => r()));
     s.end();
     t.true(await within(closed, 5000), 'the server answered and closed well before its 60 s timeout');
-    t.deepEqual(framesIn(Buffer.concat(got)).map((f) => f.type), [0x4, 0x7], 'SETTINGS, then GOAWAY');
+    t.deepEqual(
+      framesIn(Buffer.concat(got)).map((f) => f.type),
+      [0x4, 0x7],
+      'SETTINGS, then GOAWAY',
+    );
   } finally {
     await l.close();
   }

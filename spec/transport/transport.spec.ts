@@ -97,7 +97,15 @@ test('a body Readable taken but not read holds at most its highWaterMark plus a 
     void st.sendBody(src).catch(() => undefined);
   });
   const c = await connect(`http://127.0.0.1:${l.port}/`);
-  const st = c.connection.request([[':method', 'GET'], [':scheme', 'http'], [':authority', 'x'], [':path', '/']], { endStream: true });
+  const st = c.connection.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'x'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
   await new Promise((r) => st.once('response', r));
   // A consumer that read a little, then paused (a proxy whose downstream stopped reading).
   const body = st.body;
@@ -162,7 +170,10 @@ test('cleartext port: plain HTTP/1.1 gets a readable 505, a bad head a 400, garb
   const bad = (await rawExchange(l.port, 'GET / HTTP/1.1\r\nbad header\r\n\r\n')).toString('latin1');
   t.regex(bad, /^HTTP\/1\.1 400 /);
   // Preface then garbage: a GOAWAY (binary), the connection closes, the server lives on.
-  const junk = await rawExchange(l.port, Buffer.concat([CONNECTION_PREFACE, Buffer.from('\x00\x00\x04\x09\x00\x00\x00\x00\x07abcd', 'latin1')]));
+  const junk = await rawExchange(
+    l.port,
+    Buffer.concat([CONNECTION_PREFACE, Buffer.from('\x00\x00\x04\x09\x00\x00\x00\x00\x07abcd', 'latin1')]),
+  );
   // Walk the frames that came back: the last is GOAWAY (type 7) with PROTOCOL_ERROR, then the socket closed.
   const frames: { type: number; payload: Buffer }[] = [];
   for (let at = 0; at + 9 <= junk.length; ) {

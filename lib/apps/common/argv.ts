@@ -234,7 +234,9 @@ export class OptionTable<T = unknown> {
       const spec = this.byLong.get(name);
       if (!spec || spec.commandLineOnly) {
         const near = this.suggest(name);
-        throw new UsageError(`${where}: unknown option '${name}'${near && !this.byLong.get(near)?.commandLineOnly ? `; did you mean '${near}'?` : ''}`);
+        throw new UsageError(
+          `${where}: unknown option '${name}'${near && !this.byLong.get(near)?.commandLineOnly ? `; did you mean '${near}'?` : ''}`,
+        );
       }
       out.push({ name, value: t.slice(eq + 1).trim(), label: name, where });
     });
@@ -342,7 +344,9 @@ export class ParsedArgs {
 
   /** Each occurrence's value with its label, in order (for repeatable options with messages). */
   each(name: string): { value: string; label: string }[] {
-    return this.occurrences.filter((o) => o.name === name && o.value !== undefined).map((o) => ({ value: o.value as string, label: o.label }));
+    return this.occurrences
+      .filter((o) => o.name === name && o.value !== undefined)
+      .map((o) => ({ value: o.value as string, label: o.label }));
   }
 
   /** The last value as a SIZE (K/M/G units), within `max`; `dflt` when absent. */

@@ -84,7 +84,8 @@ export function stdinIsReadable(tool: string): void {
     return; // no stdin at all: the read reports it
   }
   if (st.isDirectory()) throw new ToolError('stdin is a directory; give the input as a file or a pipe (tool < FILE)');
-  if (process.stdin.isTTY) process.stderr.write(`${tool}: reading the input from the terminal; end it with Ctrl-D (see '${tool} --help')\n`);
+  if (process.stdin.isTTY)
+    process.stderr.write(`${tool}: reading the input from the terminal; end it with Ctrl-D (see '${tool} --help')\n`);
 }
 
 /** Append `Try 'tool --help'.` to a usage error, in the same line. */

@@ -32,7 +32,9 @@ export function readUserFile(file: string, label: string): Buffer {
     st = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ToolError(code === 'ENOENT' ? `${label}: '${file}' does not exist` : `${label}: cannot read '${file}': ${code ?? (e as Error).message}`);
+    throw new ToolError(
+      code === 'ENOENT' ? `${label}: '${file}' does not exist` : `${label}: cannot read '${file}': ${code ?? (e as Error).message}`,
+    );
   }
   if (st.isDirectory()) throw new ToolError(`${label}: '${file}' is a directory, not a file`);
   try {
@@ -73,7 +75,8 @@ export function loadKeyAndCert(keyFile: string, certFile: string, labels: TlsFil
     const what = c.key ? 'a private key, not a certificate' : 'no PEM certificate (-----BEGIN CERTIFICATE-----)';
     throw new ToolError(`${certLabel}: '${certFile}' holds ${what}`);
   }
-  if (k.encrypted) throw new ToolError(`${keyLabel}: '${keyFile}' is encrypted; give an unencrypted key (e.g. openssl pkey -in KEY -out PLAIN)`);
+  if (k.encrypted)
+    throw new ToolError(`${keyLabel}: '${keyFile}' is encrypted; give an unencrypted key (e.g. openssl pkey -in KEY -out PLAIN)`);
   try {
     tls.createSecureContext({ key, cert });
     // OpenSSL takes a key that does not match the certificate here and fails on the first

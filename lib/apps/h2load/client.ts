@@ -108,7 +108,11 @@ export class Client {
   /** A failed stream's close, not yet explained by a later event. */
   private unexplained: string | undefined;
 
-  constructor(readonly host: ClientHost, readonly id: number, reqTodo: number) {
+  constructor(
+    readonly host: ClientHost,
+    readonly id: number,
+    reqTodo: number,
+  ) {
     this.reqLeft = host.timing ? 1 : reqTodo;
   }
 
@@ -148,7 +152,12 @@ export class Client {
       this.connectionMade(protocol, socket);
     };
     const onFail = (err?: Error) => {
-      noteFailure(this.host.stats, err ? `could not connect to ${t.connectHost ?? t.unixPath}:${t.connectPort ?? ''}: ${(err as NodeJS.ErrnoException).code ?? err.message}` : 'could not start the connection (no supported protocol)');
+      noteFailure(
+        this.host.stats,
+        err
+          ? `could not connect to ${t.connectHost ?? t.unixPath}:${t.connectPort ?? ''}: ${(err as NodeJS.ErrnoException).code ?? err.message}`
+          : 'could not start the connection (no supported protocol)',
+      );
       socket.destroy();
       this.disconnected();
     };
@@ -315,9 +324,12 @@ export class Client {
     if (this.finished) return;
     this.timedOut = true;
     const cfg = this.host.config;
-    noteFailure(this.host.stats, which === '-T'
-      ? `the connection was still busy after ${cfg.activeTimeoutMs} ms (-T, --connection-active-timeout)`
-      : `no activity on the connection for ${cfg.inactivityTimeoutMs} ms (-N, --connection-inactivity-timeout)`);
+    noteFailure(
+      this.host.stats,
+      which === '-T'
+        ? `the connection was still busy after ${cfg.activeTimeoutMs} ms (-T, --connection-active-timeout)`
+        : `no activity on the connection for ${cfg.inactivityTimeoutMs} ms (-N, --connection-inactivity-timeout)`,
+    );
     if (this.host.phase === 'main') this.host.stats.reqTimedout += this.reqInflight;
     this.newConnectionRequested = false;
     this.terminate();
@@ -356,8 +368,10 @@ export class Client {
       case 'connectionTerminated':
         if (this.unexplained !== undefined) {
           const code = errorCodeName(ev.errorCode);
-          if (!ev.remote && ev.error) noteFailure(this.host.stats, `the server broke the protocol: ${ev.error.message} (we sent GOAWAY ${code})`);
-          else if (ev.remote && ev.errorCode !== ErrorCode.NO_ERROR) noteFailure(this.host.stats, `the server ended the connection with GOAWAY ${code}`);
+          if (!ev.remote && ev.error)
+            noteFailure(this.host.stats, `the server broke the protocol: ${ev.error.message} (we sent GOAWAY ${code})`);
+          else if (ev.remote && ev.errorCode !== ErrorCode.NO_ERROR)
+            noteFailure(this.host.stats, `the server ended the connection with GOAWAY ${code}`);
           else if (ev.remote) noteFailure(this.host.stats, 'the server closed the connection before answering');
           this.unexplained = undefined;
         }
@@ -367,10 +381,18 @@ export class Client {
         break;
       case 'goawayReceived':
         if (this.reqLeft > 0) this.newConnectionRequested = true;
-        if (ev.lastStreamId < this.lastSubmitted) noteFailure(this.host.stats, `the server sent GOAWAY ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId}) before answering`);
+        if (ev.lastStreamId < this.lastSubmitted)
+          noteFailure(
+            this.host.stats,
+            `the server sent GOAWAY ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId}) before answering`,
+          );
         break;
       case 'streamReset':
-        if (this.streams.get(ev.streamId)?.counted) noteFailure(this.host.stats, `stream ${ev.streamId} ${ev.remote ? 'reset by the server' : 'reset'} with ${errorCodeName(ev.errorCode)}${ev.reason ? `: ${ev.reason}` : ''}`);
+        if (this.streams.get(ev.streamId)?.counted)
+          noteFailure(
+            this.host.stats,
+            `stream ${ev.streamId} ${ev.remote ? 'reset by the server' : 'reset'} with ${errorCodeName(ev.errorCode)}${ev.reason ? `: ${ev.reason}` : ''}`,
+          );
         break;
       default:
         break;
@@ -418,7 +440,6 @@ export class Client {
     }
   }
 
-
   private submitRequest(): boolean {
     const h = this.host;
     if (h.phase === 'over' || this.finished || this.terminating) return false;
@@ -439,7 +460,14 @@ export class Client {
       return false;
     }
     const counted = h.phase === 'main';
-    this.streams.set(id, { start: h.now(), wallUs: h.config.logFile ? wallMicros() : 0, status: -1, statusSuccess: -1, counted, firstByte: false });
+    this.streams.set(id, {
+      start: h.now(),
+      wallUs: h.config.logFile ? wallMicros() : 0,
+      status: -1,
+      statusSuccess: -1,
+      counted,
+      firstByte: false,
+    });
     if (counted) {
       h.stats.reqStarted++;
       this.reqInflight++;
@@ -548,7 +576,11 @@ export class Client {
     if (main) {
       // With -D there is no request count: only the requests in flight are abandoned.
       const abandoned = this.reqInflight + (h.timing ? 0 : this.reqLeft);
-      if (this.reqInflight > 0) noteFailure(h.stats, `the connection was lost with ${this.reqInflight} request(s) unanswered${this.closeError ? `: ${this.closeError.message}` : ''}`);
+      if (this.reqInflight > 0)
+        noteFailure(
+          h.stats,
+          `the connection was lost with ${this.reqInflight} request(s) unanswered${this.closeError ? `: ${this.closeError.message}` : ''}`,
+        );
       h.stats.reqFailed += abandoned;
       h.stats.reqError += abandoned;
     }

@@ -1,6 +1,5 @@
 /** h2load's --help and --version text (nghttp2's option names; our own wording). */
 
-
 /** `h2load --help`. */
 export function helpText(): string {
   return `Usage: h2load [OPTIONS]... [URI]...

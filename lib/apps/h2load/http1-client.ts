@@ -17,7 +17,10 @@ export class Http1Client {
   /** The response being read: its id, status, and body framing. */
   private cur: { id: number; mode: 'length' | 'chunked' | 'close' | 'none'; left: number; chunkState: number; final: boolean } | undefined;
 
-  constructor(private readonly socket: net.Socket, private readonly client: Client) {
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly client: Client,
+  ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       // A body delimited by the close is complete now.
@@ -67,9 +70,11 @@ export class Http1Client {
         if (closing) this.client.requestNewConnection();
         const te = fieldValue(head.fields, 'transfer-encoding');
         const cl = fieldValue(head.fields, 'content-length');
-        if (req.head || head.status === 204 || head.status === 304) this.cur = { id: req.id, mode: 'none', left: 0, chunkState: 0, final: closing };
+        if (req.head || head.status === 204 || head.status === 304)
+          this.cur = { id: req.id, mode: 'none', left: 0, chunkState: 0, final: closing };
         else if (te && /chunked/i.test(te)) this.cur = { id: req.id, mode: 'chunked', left: 0, chunkState: 0, final: closing };
-        else if (cl !== undefined && /^\d+$/.test(cl.trim())) this.cur = { id: req.id, mode: 'length', left: Number(cl), chunkState: 0, final: closing };
+        else if (cl !== undefined && /^\d+$/.test(cl.trim()))
+          this.cur = { id: req.id, mode: 'length', left: Number(cl), chunkState: 0, final: closing };
         else this.cur = { id: req.id, mode: 'close', left: 0, chunkState: 0, final: closing };
       }
       const c = this.cur;

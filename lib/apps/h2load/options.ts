@@ -212,7 +212,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const uris = [...a.positionals];
   const inputFile = str('input-file');
 
-  if (rate > 0 && rate < threads) throw new UsageError('-r, -t: the connection rate must be greater than or equal to the number of threads');
+  if (rate > 0 && rate < threads)
+    throw new UsageError('-r, -t: the connection rate must be greater than or equal to the number of threads');
   if (threads > clients) throw new UsageError('-c, -t: the number of clients must be greater than or equal to the number of threads');
   const script = str('timing-script-file');
   if (script !== undefined && rps > 0) throw new UsageError('--timing-script-file, --rps: they are mutually exclusive');
@@ -225,14 +226,36 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return {
     kind: 'run',
     config: {
-      uris, requests, clients, threads, maxConcurrentStreams, inputFile, maxFrameSize, windowBits, connectionWindowBits,
-      headers, noTlsProto, dataFile: str('data'), rate, ratePeriodMs,
+      uris,
+      requests,
+      clients,
+      threads,
+      maxConcurrentStreams,
+      inputFile,
+      maxFrameSize,
+      windowBits,
+      connectionWindowBits,
+      headers,
+      noTlsProto,
+      dataFile: str('data'),
+      rate,
+      ratePeriodMs,
       // nghttp2's -D 0 means "not timing-based".
       durationMs: durationMs !== undefined && durationMs > 0 ? durationMs : undefined,
-      warmUpMs, activeTimeoutMs: activeTimeoutMs || undefined, inactivityTimeoutMs: inactivityTimeoutMs || undefined,
-      baseUri: str('base-uri'), npnList, headerTableSize, encoderHeaderTableSize, logFile: str('log-file'),
-      connectTo: ct !== undefined ? parseConnectTo(ct) : undefined, rps, verbose: a.has('verbose'),
-      json: a.has('json'), htmlReport: str('html-report'), timingScriptFile: str('timing-script-file'),
+      warmUpMs,
+      activeTimeoutMs: activeTimeoutMs || undefined,
+      inactivityTimeoutMs: inactivityTimeoutMs || undefined,
+      baseUri: str('base-uri'),
+      npnList,
+      headerTableSize,
+      encoderHeaderTableSize,
+      logFile: str('log-file'),
+      connectTo: ct !== undefined ? parseConnectTo(ct) : undefined,
+      rps,
+      verbose: a.has('verbose'),
+      json: a.has('json'),
+      htmlReport: str('html-report'),
+      timingScriptFile: str('timing-script-file'),
       requestsGiven: a.has('requests'),
     },
   };
@@ -337,5 +360,8 @@ export function resolveTarget(config: H2loadConfig, uris: string[] = config.uris
 
 /** URIs from an -i file's text: one per line, blank lines skipped. */
 export function urisFromText(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

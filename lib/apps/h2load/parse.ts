@@ -36,7 +36,9 @@ const PATTERNS = {
   finished: new RegExp(String.raw`^finished in ${DUR}, (\d+\.\d\d) req/s, ${FUNIT}/s$`),
   requests: /^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout$/,
   status: /^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx$/,
-  traffic: new RegExp(String.raw`^traffic: ${FUNIT} \((\d+)\) total, ${FUNIT} \((\d+)\) headers \(space savings (-?\d+\.\d\d)%\), ${FUNIT} \((\d+)\) data$`),
+  traffic: new RegExp(
+    String.raw`^traffic: ${FUNIT} \((\d+)\) total, ${FUNIT} \((\d+)\) headers \(space savings (-?\d+\.\d\d)%\), ${FUNIT} \((\d+)\) data$`,
+  ),
   header: /^ {21}min {9}max {9}mean {9}sd {8}\+\/- sd$/,
   timeRow: (label: string) => new RegExp(String.raw`^${label}: +${DUR} +${DUR} +${DUR} +${DUR} +(\d+\.\d\d)%$`),
   rpsRow: /^req\/s {11}: +(\d+\.\d\d) +(\d+\.\d\d) +(\d+\.\d\d) +(\d+\.\d\d) +(\d+\.\d\d)%$/,
@@ -47,7 +49,10 @@ const secs = (n: string, unit: string) => Number(n) * SCALE[unit];
 
 /** A line that does not match where a summary line is expected. */
 export class SummaryParseError extends Error {
-  constructor(readonly what: string, readonly line: string | undefined) {
+  constructor(
+    readonly what: string,
+    readonly line: string | undefined,
+  ) {
     super(`h2load output: expected the ${what} line, got ${JSON.stringify(line)}`);
     this.name = 'SummaryParseError';
   }
@@ -76,11 +81,21 @@ export function parseSummary(text: string): ParsedSummary {
   };
   const row = (what: string) =>
     take(what, PATTERNS.timeRow(what), (m) => ({
-      min: secs(m[1], m[2]), max: secs(m[3], m[4]), mean: secs(m[5], m[6]), sd: secs(m[7], m[8]), withinSd: Number(m[9]),
+      min: secs(m[1], m[2]),
+      max: secs(m[3], m[4]),
+      mean: secs(m[5], m[6]),
+      sd: secs(m[7], m[8]),
+      withinSd: Number(m[9]),
     }));
   const finished = take('finished', PATTERNS.finished, (m) => ({ s: secs(m[1], m[2]), rps: Number(m[3]) }));
   const requests = take('requests', PATTERNS.requests, (m) => ({
-    total: +m[1], started: +m[2], done: +m[3], succeeded: +m[4], failed: +m[5], errored: +m[6], timeout: +m[7],
+    total: +m[1],
+    started: +m[2],
+    done: +m[3],
+    succeeded: +m[4],
+    failed: +m[5],
+    errored: +m[6],
+    timeout: +m[7],
   }));
   const status = take('status codes', PATTERNS.status, (m) => ({ '2xx': +m[1], '3xx': +m[2], '4xx': +m[3], '5xx': +m[4] }));
   const traffic = take('traffic', PATTERNS.traffic, (m) => ({ total: +m[1], headers: +m[2], savingsPercent: +m[3], data: +m[4] }));
@@ -89,5 +104,17 @@ export function parseSummary(text: string): ParsedSummary {
   const connect = row('time for connect');
   const ttfb = row('time to 1st byte');
   const rps = take('req/s', PATTERNS.rpsRow, (m) => ({ min: +m[1], max: +m[2], mean: +m[3], sd: +m[4], withinSd: +m[5] }));
-  return { protocol, progress, finishedInSeconds: finished.s, reqPerSec: finished.rps, requests, status, traffic, request, connect, ttfb, rps };
+  return {
+    protocol,
+    progress,
+    finishedInSeconds: finished.s,
+    reqPerSec: finished.rps,
+    requests,
+    status,
+    traffic,
+    request,
+    connect,
+    ttfb,
+    rps,
+  };
 }

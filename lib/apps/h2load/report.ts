@@ -13,23 +13,44 @@ const sd = (s: SDStat) => ({ min: s.min, max: s.max, mean: s.mean, sd: s.sd, wit
  * The whole summary as one JSON-serialisable object: the reference's numbers (times in seconds,
  * bytes as integers), the latency percentiles, and req/s per 100 ms.
  */
-export function summaryJson(config: H2loadConfig, target: Target, s: WorkerStats, t: TimeStats, durationUs: number, protocol: string | undefined) {
+export function summaryJson(
+  config: H2loadConfig,
+  target: Target,
+  s: WorkerStats,
+  t: TimeStats,
+  durationUs: number,
+  protocol: string | undefined,
+) {
   const secs = config.durationMs !== undefined ? config.durationMs / 1000 : durationUs / 1e6;
   return {
     target: { scheme: target.scheme, authority: target.authority, paths: target.paths },
     applicationProtocol: protocol ?? null,
     options: {
-      requests: config.durationMs === undefined ? config.requests : null, clients: config.clients, threads: config.threads,
-      maxConcurrentStreams: config.maxConcurrentStreams, durationSeconds: config.durationMs !== undefined ? config.durationMs / 1000 : null,
+      requests: config.durationMs === undefined ? config.requests : null,
+      clients: config.clients,
+      threads: config.threads,
+      maxConcurrentStreams: config.maxConcurrentStreams,
+      durationSeconds: config.durationMs !== undefined ? config.durationMs / 1000 : null,
     },
-    finished: { seconds: durationUs / 1e6, requestsPerSecond: durationUs > 0 ? s.reqSuccess / secs : 0, bytesPerSecond: durationUs > 0 ? s.bytesTotal / secs : 0 },
+    finished: {
+      seconds: durationUs / 1e6,
+      requestsPerSecond: durationUs > 0 ? s.reqSuccess / secs : 0,
+      bytesPerSecond: durationUs > 0 ? s.bytesTotal / secs : 0,
+    },
     requests: {
-      total: s.reqTodo, started: s.reqStarted, done: s.reqDone, succeeded: s.reqStatusSuccess, failed: s.reqFailed, errored: s.reqError,
+      total: s.reqTodo,
+      started: s.reqStarted,
+      done: s.reqDone,
+      succeeded: s.reqStatusSuccess,
+      failed: s.reqFailed,
+      errored: s.reqError,
       timeout: s.reqTimedout,
     },
     statusCodes: { '2xx': s.status[2], '3xx': s.status[3], '4xx': s.status[4], '5xx': s.status[5] },
     traffic: {
-      totalBytes: s.bytesTotal, headerBytes: s.bytesHead, dataBytes: s.bytesBody,
+      totalBytes: s.bytesTotal,
+      headerBytes: s.bytesHead,
+      dataBytes: s.bytesBody,
       headerSpaceSavingsPercent: s.bytesHeadDecomp > 0 ? (1 - s.bytesHead / s.bytesHeadDecomp) * 100 : 0,
     },
     timeForRequest: sd(t.request),
@@ -61,7 +82,9 @@ function barChart(title: string, bars: [string, number][], yLabel: string, color
   bars.forEach(([label, v], i) => {
     const h = ((H - B - 20) * v) / max;
     const x = L + i * bw;
-    parts.push(`<rect x="${x.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(label)}: ${v.toFixed(0)}</title></rect>`);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(label)}: ${v.toFixed(0)}</title></rect>`,
+    );
   });
   const ticks = Math.min(bars.length, 10);
   for (let k = 0; k < ticks; k++) {
@@ -70,7 +93,9 @@ function barChart(title: string, bars: [string, number][], yLabel: string, color
   }
   for (let k = 0; k <= 4; k++) {
     const y = H - B - ((H - B - 20) * k) / 4;
-    parts.push(`<line x1="${L}" x2="${W - 10}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${L - 6}" y="${y + 4}" font-size="11" text-anchor="end">${((max * k) / 4).toFixed(0)}</text>`);
+    parts.push(
+      `<line x1="${L}" x2="${W - 10}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${L - 6}" y="${y + 4}" font-size="11" text-anchor="end">${((max * k) / 4).toFixed(0)}</text>`,
+    );
   }
   return `<h2>${esc(title)}</h2><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="12" y="${H / 2}" font-size="11" transform="rotate(-90 12 ${H / 2})">${esc(yLabel)}</text>${parts.join('')}</svg>`;
 }
@@ -98,7 +123,10 @@ export function htmlReport(config: H2loadConfig, target: Target, s: WorkerStats,
   const row = (k: string, v: string | number) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`;
   const pct = (x: { p50: number; p90: number; p99: number; 'p99.9': number }) =>
     `<td>${fmtUs(x.p50 * 1e6)}</td><td>${fmtUs(x.p90 * 1e6)}</td><td>${fmtUs(x.p99 * 1e6)}</td><td>${fmtUs(x['p99.9'] * 1e6)}</td>`;
-  const perSecond: [string, number][] = j.requestsPerSecondOverTime.values.map((v, i) => [`${((i * TIMELINE_BUCKET_MS) / 1000).toFixed(1)}s`, v]);
+  const perSecond: [string, number][] = j.requestsPerSecondOverTime.values.map((v, i) => [
+    `${((i * TIMELINE_BUCKET_MS) / 1000).toFixed(1)}s`,
+    v,
+  ]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>h2load report: ${esc(target.authority)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f4f4f4;text-align:left}</style>

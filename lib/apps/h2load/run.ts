@@ -74,7 +74,8 @@ export function prepare(config: H2loadConfig, io: RunIO): { target: Target; post
   } else if (config.inputFile !== undefined) {
     let text: string;
     try {
-      text = config.inputFile === '-' ? (io.readStdin ? io.readStdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(config.inputFile, 'utf8');
+      text =
+        config.inputFile === '-' ? (io.readStdin ? io.readStdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(config.inputFile, 'utf8');
     } catch (e) {
       throw new UsageError(`-i: cannot read ${config.inputFile}: ${(e as Error).message}`);
     }
@@ -115,8 +116,16 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   const inits: WorkerInit[] = [];
   for (let i = 0; i < config.threads; i++) {
     const init: WorkerInit = {
-      id: i, config, target, reqTodo: reqs[i], nclients: clients[i], rate: rates[i],
-      postData, logFd, userAgent: userAgent(), liveProgress: live,
+      id: i,
+      config,
+      target,
+      reqTodo: reqs[i],
+      nclients: clients[i],
+      rate: rates[i],
+      postData,
+      logFd,
+      userAgent: userAgent(),
+      liveProgress: live,
     };
     inits.push(init);
     out(spawnLine(init));
@@ -160,7 +169,9 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   }
   const times = processTimeStats(all);
   const summary = formatSummary({
-    stats, times, durationUs: Math.floor((end - start) * 1000),
+    stats,
+    times,
+    durationUs: Math.floor((end - start) * 1000),
     timingSeconds: config.durationMs !== undefined ? config.durationMs / 1000 : undefined,
   });
   const durationUs = Math.floor((end - start) * 1000);
@@ -177,7 +188,10 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   // stream reset or timed out, every status 4xx/5xx): a failed benchmark, said in one line on
   // stderr. The reference exits 0 even then (see the README).
   const exitCode = stats.reqStatusSuccess === 0 ? 1 : 0;
-  if (exitCode !== 0) io.stderr.write(`h2load: no request succeeded: ${stats.firstFailure ?? (stats.reqDone > 0 ? 'every response had a 4xx or 5xx status' : 'no request completed')}\n`);
+  if (exitCode !== 0)
+    io.stderr.write(
+      `h2load: no request succeeded: ${stats.firstFailure ?? (stats.reqDone > 0 ? 'every response had a 4xx or 5xx status' : 'no request completed')}\n`,
+    );
   return { exitCode, stats, summary };
 }
 

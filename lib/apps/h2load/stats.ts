@@ -70,11 +70,26 @@ export const TIMELINE_BUCKET_MS = 100;
 /** Fresh zeroed counters. */
 export function newWorkerStats(reqTodo: number): WorkerStats {
   return {
-    reqTodo, reqStarted: 0, reqDone: 0, reqSuccess: 0, reqStatusSuccess: 0, reqFailed: 0, reqError: 0,
-    reqTimedout: 0, status: [0, 0, 0, 0, 0, 0], bytesTotal: 0, bytesHead: 0, bytesHeadDecomp: 0, bytesBody: 0,
-    requestTimes: [], requestTimesSeen: 0, clients: [],
-    requestHist: new Uint32Array(HISTOGRAM_LENGTH), ttfbHist: new Uint32Array(HISTOGRAM_LENGTH),
-    timeline: [], timelineStartMs: 0,
+    reqTodo,
+    reqStarted: 0,
+    reqDone: 0,
+    reqSuccess: 0,
+    reqStatusSuccess: 0,
+    reqFailed: 0,
+    reqError: 0,
+    reqTimedout: 0,
+    status: [0, 0, 0, 0, 0, 0],
+    bytesTotal: 0,
+    bytesHead: 0,
+    bytesHeadDecomp: 0,
+    bytesBody: 0,
+    requestTimes: [],
+    requestTimesSeen: 0,
+    clients: [],
+    requestHist: new Uint32Array(HISTOGRAM_LENGTH),
+    ttfbHist: new Uint32Array(HISTOGRAM_LENGTH),
+    timeline: [],
+    timelineStartMs: 0,
   };
 }
 
@@ -162,7 +177,12 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
       ttfb.push((c.ttfb - c.connectStart) / 1000);
     }
   }
-  return { request: computeTimeStat(request, sampling), connect: computeTimeStat(connect), ttfb: computeTimeStat(ttfb), rps: computeTimeStat(rps) };
+  return {
+    request: computeTimeStat(request, sampling),
+    connect: computeTimeStat(connect),
+    ttfb: computeTimeStat(ttfb),
+    rps: computeTimeStat(rps),
+  };
 }
 
 /** Sum the workers' counters (samples concatenated). */
@@ -229,12 +249,14 @@ export function formatPercentiles(s: WorkerStats): string {
     const p = percentilesOf(counts);
     return `${label}${pad(formatDuration(p.p50), 10)}  ${pad(formatDuration(p.p90), 10)}  ${pad(formatDuration(p.p99), 10)}  ${pad(formatDuration(p['p99.9']), 10)}`;
   };
-  return [
-    '',
-    `latency percentiles:${pad('p50', 8)}  ${pad('p90', 10)}  ${pad('p99', 10)}  ${pad('p99.9', 10)}`,
-    row('request         : ', s.requestHist),
-    row('1st byte        : ', s.ttfbHist),
-  ].join('\n') + '\n';
+  return (
+    [
+      '',
+      `latency percentiles:${pad('p50', 8)}  ${pad('p90', 10)}  ${pad('p99', 10)}  ${pad('p99.9', 10)}`,
+      row('request         : ', s.requestHist),
+      row('1st byte        : ', s.ttfbHist),
+    ].join('\n') + '\n'
+  );
 }
 
 // ------------------------------------------------------------------ number formats

@@ -26,7 +26,10 @@ if (parentPort) {
   port.once('message', (m: MainMessage) => {
     if (m.type !== 'go') return;
     if (init.liveProgress) {
-      ticker = setInterval(() => port.postMessage({ type: 'progress', done: w.stats.reqDone, errored: w.stats.reqError } satisfies ThreadMessage), 200);
+      ticker = setInterval(
+        () => port.postMessage({ type: 'progress', done: w.stats.reqDone, errored: w.stats.reqError } satisfies ThreadMessage),
+        200,
+      );
       ticker.unref();
     }
     void w.run().then((stats) => {

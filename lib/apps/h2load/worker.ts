@@ -78,7 +78,10 @@ export class LoadWorker implements ClientHost {
   private rateTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly init: WorkerInit, private readonly sink: (text: string) => void) {
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly sink: (text: string) => void,
+  ) {
     this.id = init.id;
     this.config = init.config;
     this.target = init.target;

@@ -43,7 +43,8 @@ export function deflateCaseStage(opts: DeflateOptions, report: ProblemReport, to
       let fields: HeaderField[];
       try {
         if (value !== null && typeof value === 'object' && 'fields' in value) fields = (value as { fields: HeaderField[] }).fields;
-        else if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('a case must be an object with "headers"');
+        else if (value === null || typeof value !== 'object' || Array.isArray(value))
+          throw new TypeError('a case must be an object with "headers"');
         else fields = caseHeaders((value as { headers?: unknown }).headers);
       } catch (err) {
         report.add(index, (err as Error).message);
@@ -75,7 +76,12 @@ export function deflateCaseStage(opts: DeflateOptions, report: ProblemReport, to
  * Run deflatehd over `input`, writing the JSON document to `output` and problems (and the
  * summary line) through `stderr`. Resolves to the exit code: 0, or 1 when any case failed.
  */
-export async function runDeflatehd(opts: DeflateOptions, input: Readable, output: Writable, stderr: (line: string) => void): Promise<number> {
+export async function runDeflatehd(
+  opts: DeflateOptions,
+  input: Readable,
+  output: Writable,
+  stderr: (line: string) => void,
+): Promise<number> {
   const report = new ProblemReport(stderr);
   const totals: DeflateTotals = { input: 0, output: 0 };
   const stage = pipeStages(

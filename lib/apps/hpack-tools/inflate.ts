@@ -84,7 +84,12 @@ export function inflateCaseStage(opts: InflateOptions, report: ProblemReport): S
 }
 
 /** Run inflatehd over `input`; resolves to the exit code (1 when any case failed). */
-export async function runInflatehd(opts: InflateOptions, input: Readable, output: Writable, stderr: (line: string) => void): Promise<number> {
+export async function runInflatehd(
+  opts: InflateOptions,
+  input: Readable,
+  output: Writable,
+  stderr: (line: string) => void,
+): Promise<number> {
   const report = new ProblemReport(stderr);
   const stage = pipeStages(jsonCasesStage(report), inflateCaseStage(opts, report), jsonWriterStage());
   await pipeline(input, toTransform(stage, { bytesIn: true, bytesOut: true }), output);

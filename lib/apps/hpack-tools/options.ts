@@ -57,7 +57,8 @@ export function parseInflateArgs(argv: string[]): Parsed<InflateOptions> {
     if (files.length === 0) throw new UsageError('--verify needs at least one story FILE');
     return { kind: 'verify', files, options };
   }
-  if (files.length) throw new UsageError(`unexpected argument '${files[0]}' (input is read from stdin; use --verify FILE... to check story files)`);
+  if (files.length)
+    throw new UsageError(`unexpected argument '${files[0]}' (input is read from stdin; use --verify FILE... to check story files)`);
   return { kind: 'run', options };
 }
 

@@ -50,12 +50,21 @@ export function expandStoryArgs(args: string[]): string[] {
     }
   };
   const stories = (dir: string) =>
-    fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => path.join(dir, f));
   return args.flatMap((a) => {
     if (!isDir(a)) return [a];
     const own = stories(a);
     if (own.length > 0) return own;
-    return fs.readdirSync(a).sort().map((f) => path.join(a, f)).filter(isDir).flatMap(stories);
+    return fs
+      .readdirSync(a)
+      .sort()
+      .map((f) => path.join(a, f))
+      .filter(isDir)
+      .flatMap(stories);
   });
 }
 
@@ -141,9 +150,9 @@ export function formatVerifyTable(rows: VerifyRow[]): string {
   const line = (r: VerifyRow) =>
     r.dir.padEnd(w) +
     [r.stories, r.cases, r.passed, r.failed, ...(withSkipped ? [r.skipped] : [])].map((n) => String(n).padStart(9)).join('');
-  return [
-    'directory'.padEnd(w) + cols.map((c) => c.padStart(9)).join(''),
-    ...rows.map(line),
-    ...(rows.length > 1 ? [line(total)] : []),
-  ].join('\n') + '\n';
+  return (
+    ['directory'.padEnd(w) + cols.map((c) => c.padStart(9)).join(''), ...rows.map(line), ...(rows.length > 1 ? [line(total)] : [])].join(
+      '\n',
+    ) + '\n'
+  );
 }

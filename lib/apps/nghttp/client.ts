@@ -229,7 +229,13 @@ class ConnectionRun {
 
     // The Upgrade request nghttp sends: host, connection, upgrade, http2-settings (from the
     // transport), then accept, user-agent and the -H fields (pseudo-headers left out).
-    const upgradeRequest = buildUpgradeRequest({ authority: first.authority, path: first.path, withBody: this.body !== undefined, settings, headers: o.headers });
+    const upgradeRequest = buildUpgradeRequest({
+      authority: first.authority,
+      path: first.path,
+      withBody: this.body !== undefined,
+      settings,
+      headers: o.headers,
+    });
     let upgradeHeaders: [string, string][] = upgradeRequest.headers;
     let upgradeRaw: Buffer = Buffer.alloc(0);
     let upgradeHead: string | undefined;
@@ -259,7 +265,10 @@ class ConnectionRun {
         (socket as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
           socket.write = write;
           const text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
-          const lines = text.split('\r\n').slice(1).filter((l) => l !== '');
+          const lines = text
+            .split('\r\n')
+            .slice(1)
+            .filter((l) => l !== '');
           upgradeHeaders = lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]);
           if (this.verbose) {
             this.printer.note('HTTP Upgrade request');
@@ -332,7 +341,8 @@ class ConnectionRun {
           if (!o.json && upgradeHead) this.io.stdout.write(Buffer.concat([Buffer.from(upgradeHead, 'latin1'), body, Buffer.from('\n')]));
         }
         if (upgradeParseError) this.err(`Failed to parse HTTP Upgrade response header: ${upgradeParseError}`);
-        else if (e instanceof UpgradeFailedError) this.err(`HTTP Upgrade failed: the server answered ${e.response.status} ${e.response.reason}`);
+        else if (e instanceof UpgradeFailedError)
+          this.err(`HTTP Upgrade failed: the server answered ${e.response.status} ${e.response.reason}`);
         else this.err(`HTTP Upgrade failed: ${error.message}`);
       } else {
         this.err(describeConnectError(error, address, first.port));
@@ -370,7 +380,12 @@ class ConnectionRun {
       if (this.body === undefined) {
         // Stream 1 carries the first request: it was sent as HTTP/1.1.
         const p = this.queue.shift() as Planned;
-        const rec = this.newRecord(1, p, upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField), upgradeRequest.method);
+        const rec = this.newRecord(
+          1,
+          p,
+          upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField),
+          upgradeRequest.method,
+        );
         rec.requestStart = this.timing.connectEnd;
         this.ownInFlight++;
       }
@@ -411,10 +426,18 @@ class ConnectionRun {
     if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);
     const info = conn.closeInfo;
     const unfinished = [...this.live.values()].filter((l) => l.own && !l.rec.completed);
-    if (info && info.by !== 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR && !this.errors.some((m) => m.includes('GOAWAY'))) {
+    if (
+      info &&
+      info.by !== 'local' &&
+      info.errorCode !== undefined &&
+      info.errorCode !== ErrorCode.NO_ERROR &&
+      !this.errors.some((m) => m.includes('GOAWAY'))
+    ) {
       this.err(`The connection ended with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''}`);
     } else if (info?.by === 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR) {
-      this.err(`We closed the connection with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''} (a protocol error by the server)`);
+      this.err(
+        `We closed the connection with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''} (a protocol error by the server)`,
+      );
     } else if ((unfinished.length || this.queue.length) && !this.errors.length) {
       this.err(`The connection closed before every response arrived${info?.error ? ': ' + info.error.message : ''}`);
     }
@@ -471,7 +494,6 @@ class ConnectionRun {
     }
     return b;
   }
-
 
   private submit(p: Planned): void {
     const o = this.o;
@@ -546,17 +568,20 @@ class ConnectionRun {
       // Every request is answered; a server that promised a push and never completes it must
       // not keep us forever: cancel what is left after a grace period (-t, else 10 s).
       if (!this.pushGraceTimer) {
-        this.pushGraceTimer = setTimeout(() => {
-          const session = this.connection?.session;
-          for (const [id, l] of this.live) {
-            if (l.closed || l.own || !session) continue;
-            try {
-              session.reset(id, ErrorCode.CANCEL);
-            } catch {
-              // already gone
+        this.pushGraceTimer = setTimeout(
+          () => {
+            const session = this.connection?.session;
+            for (const [id, l] of this.live) {
+              if (l.closed || l.own || !session) continue;
+              try {
+                session.reset(id, ErrorCode.CANCEL);
+              } catch {
+                // already gone
+              }
             }
-          }
-        }, this.o.timeout > 0 ? this.o.timeout : PUSH_GRACE_MS);
+          },
+          this.o.timeout > 0 ? this.o.timeout : PUSH_GRACE_MS,
+        );
         this.pushGraceTimer.unref?.();
       }
       return;
@@ -621,7 +646,14 @@ class ConnectionRun {
         if (l) {
           l.resetCode = ev.errorCode;
           l.resetRemote = ev.remote;
-          if (ev.remote && ev.errorCode === ErrorCode.REFUSED_STREAM && l.plan && l.rec.responseStart === undefined && (l.plan.refusals ?? 0) < MAX_REFUSED_RETRIES && !this.finishing) {
+          if (
+            ev.remote &&
+            ev.errorCode === ErrorCode.REFUSED_STREAM &&
+            l.plan &&
+            l.rec.responseStart === undefined &&
+            (l.plan.refusals ?? 0) < MAX_REFUSED_RETRIES &&
+            !this.finishing
+          ) {
             l.retry = true;
           } else if (ev.remote && l.own && !l.remoteEnded) {
             this.err(`${l.rec.uri}: the server reset stream ${ev.streamId} with ${errorCodeName(ev.errorCode)}`);
@@ -638,7 +670,10 @@ class ConnectionRun {
           this.err(`The server sent GOAWAY with ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId})${dbg}`);
         } else if (!this.finishing) {
           const lost = [...this.live.values()].filter((l) => l.own && !l.closed && l.rec.streamId > ev.lastStreamId);
-          if (lost.length || this.queue.length) this.err(`The server is closing the connection (GOAWAY NO_ERROR, last_stream_id=${ev.lastStreamId}); later requests were not processed`);
+          if (lost.length || this.queue.length)
+            this.err(
+              `The server is closing the connection (GOAWAY NO_ERROR, last_stream_id=${ev.lastStreamId}); later requests were not processed`,
+            );
         }
         break;
       default:
@@ -769,13 +804,16 @@ class ConnectionRun {
       l.compressed = undefined;
       let out: Buffer;
       try {
-        out = l.inflate === 'gzip' ? zlib().gunzipSync(all) : (() => {
-          try {
-            return zlib().inflateSync(all);
-          } catch {
-            return zlib().inflateRawSync(all);
-          }
-        })();
+        out =
+          l.inflate === 'gzip'
+            ? zlib().gunzipSync(all)
+            : (() => {
+                try {
+                  return zlib().inflateSync(all);
+                } catch {
+                  return zlib().inflateRawSync(all);
+                }
+              })();
       } catch (e) {
         this.err(`${rec.uri}: could not decompress the ${l.inflate} body: ${(e as Error).message}`);
         out = Buffer.alloc(0);
@@ -851,4 +889,3 @@ export async function runNghttp(o: NghttpOptions, io: NghttpIO): Promise<NghttpR
   }
   return { total, processed, exitCode: processed === total ? 0 : 1, records };
 }
-

@@ -34,9 +34,10 @@ export function describeConnectError(err: NodeJS.ErrnoException, host: string, p
     case 'EPIPE':
       return `The connection to ${host}:${port} was reset by the peer`;
     default:
-      if (/wrong version number/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: the server does not speak TLS there (try http://)`;
-      if (/SSL|TLS|certificate|handshake|alert/i.test(err.message)) return `TLS handshake with ${host}:${port} failed: ${err.message.split('\n')[0]}`;
+      if (/wrong version number/i.test(err.message))
+        return `TLS handshake with ${host}:${port} failed: the server does not speak TLS there (try http://)`;
+      if (/SSL|TLS|certificate|handshake|alert/i.test(err.message))
+        return `TLS handshake with ${host}:${port} failed: ${err.message.split('\n')[0]}`;
       return `Could not connect to the address ${host}:${port}: ${err.message}`;
   }
 }
-

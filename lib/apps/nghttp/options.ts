@@ -63,20 +63,25 @@ export interface NghttpOptions {
 }
 
 /** What the command line asks for: run, or print help/version and exit 0. */
-export type ParsedCommand =
-  | { kind: 'run'; options: NghttpOptions; warnings: string[] }
-  | { kind: 'help' }
-  | { kind: 'version' };
+export type ParsedCommand = { kind: 'run'; options: NghttpOptions; warnings: string[] } | { kind: 'help' } | { kind: 'version' };
 
 /** The options nghttp knows, in the reference's order; the help text is our own wording. */
 export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'verbose', short: 'v', help: 'Print the frames sent and received and their header fields. Repeat for more detail.' },
   { long: 'null-out', short: 'n', help: 'Do not write response bodies to stdout.' },
-  { long: 'remote-name', short: 'O', help: 'Save bodies under a name derived from the URI (accepted but, as in the reference, not implemented).' },
+  {
+    long: 'remote-name',
+    short: 'O',
+    help: 'Save bodies under a name derived from the URI (accepted but, as in the reference, not implemented).',
+  },
   { long: 'timeout', short: 't', arg: 'DURATION', help: 'Give up on each request after DURATION; 0 turns the timeout off.' },
   { long: 'window-bits', short: 'w', arg: 'N', help: 'Stream-level initial window size 2**N-1 (N in 0..30).' },
   { long: 'connection-window-bits', short: 'W', arg: 'N', help: 'Connection-level window size 2**N-1 (N in 0..30).' },
-  { long: 'get-assets', short: 'a', help: 'Also fetch the stylesheets, scripts and images the page links to from the same origin, prioritised html > css > js > images.' },
+  {
+    long: 'get-assets',
+    short: 'a',
+    help: 'Also fetch the stylesheets, scripts and images the page links to from the same origin, prioritised html > css > js > images.',
+  },
   { long: 'stat', short: 's', help: 'Print a resource-timing table at the end.' },
   { long: 'header', short: 'H', arg: 'HEADER', help: "Add or override a request header, pseudo-headers too, e.g. -H':method: PUT'." },
   { long: 'trailer', arg: 'HEADER', help: "Send a trailer field after the request body (needs -d), e.g. --trailer 'foo: bar'." },
@@ -86,8 +91,18 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'multiply', short: 'm', arg: 'N', help: 'Request every URI N times (repeated URIs are otherwise fetched once).' },
   { long: 'upgrade', short: 'u', help: 'Start with an HTTP/1.1 Upgrade to h2c (http:// only; OPTIONS when -d is given).' },
   { long: 'weight', short: 'p', arg: 'WEIGHT', help: 'Weight (1..256) of the N-th URI for the N-th -p; the last one repeats; default 16.' },
-  { long: 'peer-max-concurrent-streams', short: 'M', arg: 'N', help: "Assume the server's SETTINGS_MAX_CONCURRENT_STREAMS is N until it says otherwise. Default: 100" },
-  { long: 'header-table-size', short: 'c', arg: 'SIZE', help: 'HPACK decoder table size; give it several times to announce the smallest value before the last one.' },
+  {
+    long: 'peer-max-concurrent-streams',
+    short: 'M',
+    arg: 'N',
+    help: "Assume the server's SETTINGS_MAX_CONCURRENT_STREAMS is N until it says otherwise. Default: 100",
+  },
+  {
+    long: 'header-table-size',
+    short: 'c',
+    arg: 'SIZE',
+    help: 'HPACK decoder table size; give it several times to announce the smallest value before the last one.',
+  },
   { long: 'encoder-header-table-size', arg: 'SIZE', help: 'Upper bound on the HPACK encoder table size (the server may lower it).' },
   { long: 'padding', short: 'b', arg: 'N', help: 'Pad frame payloads with up to N octets; 0 disables padding.' },
   { long: 'har', short: 'r', arg: 'PATH', help: "Write the transactions as HAR 1.2 to PATH; '-' writes to stdout." },
@@ -152,7 +167,6 @@ export function helpText(): string {
   );
   return lines.join('\n') + '\n';
 }
-
 
 /**
  * Parse nghttp's arguments (without `node` and the script). Throws UsageError with a message

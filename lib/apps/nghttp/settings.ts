@@ -14,7 +14,9 @@ import { encodeSettingsPayload } from '../../protocol/session/settings';
  * when it is below the last one, to make the server see two table-size changes), ENABLE_PUSH=0
  * for --no-push, NO_RFC7540_PRIORITIES=1 for --no-rfc7540-pri.
  */
-export function initialSettings(o: Pick<NghttpOptions, 'maxConcurrentStreams' | 'windowBits' | 'headerTableSizes' | 'noPush' | 'noRfc7540Pri'>): SettingEntry[] {
+export function initialSettings(
+  o: Pick<NghttpOptions, 'maxConcurrentStreams' | 'windowBits' | 'headerTableSizes' | 'noPush' | 'noRfc7540Pri'>,
+): SettingEntry[] {
   const iv: SettingEntry[] = [
     { id: Setting.MAX_CONCURRENT_STREAMS, value: o.maxConcurrentStreams },
     { id: Setting.INITIAL_WINDOW_SIZE, value: 2 ** o.windowBits - 1 },
@@ -34,7 +36,6 @@ export function initialSettings(o: Pick<NghttpOptions, 'maxConcurrentStreams' | 
 export function connectionWindow(o: Pick<NghttpOptions, 'connectionWindowBits'>): number | undefined {
   return o.connectionWindowBits === undefined ? undefined : 2 ** o.connectionWindowBits - 1;
 }
-
 
 /** RFC 7540 section 3.2.1: HTTP2-Settings is the payload in base64url without padding. */
 export function http2SettingsToken(iv: readonly SettingEntry[]): string {

@@ -45,12 +45,18 @@ export async function echoUpload(stream: Http2Stream, site: StaticSite, trailers
           const all = Buffer.concat(chunks);
           chunks.length = 0;
           body.pause();
-          pending = writeAll(fd, all).then(() => { body.resume(); });
+          pending = writeAll(fd, all).then(() => {
+            body.resume();
+          });
           return;
         }
         body.pause();
         const t = tmp;
-        pending = pending.then(() => writeAll(t.fd, c)).then(() => { body.resume(); });
+        pending = pending
+          .then(() => writeAll(t.fd, c))
+          .then(() => {
+            body.resume();
+          });
       });
       body.once('end', () => resolve());
       body.once('error', reject);
@@ -87,7 +93,15 @@ export async function echoUpload(stream: Http2Stream, site: StaticSite, trailers
     return;
   }
   const entry: FileEntry = {
-    realPath: '', fd: tmp.fd, size, sizeText: String(size), mtimeMs: 0, lastModified: '', refs: 1, checkedAt: 0, stale: true,
+    realPath: '',
+    fd: tmp.fd,
+    size,
+    sizeText: String(size),
+    mtimeMs: 0,
+    lastModified: '',
+    refs: 1,
+    checkedAt: 0,
+    stale: true,
   };
   await streamFile(stream, entry, site, tr);
 }
@@ -97,7 +111,10 @@ function writeAll(fd: number, buf: Buffer): Promise<void> {
     let off = 0;
     const step = () => {
       fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
-        if (err) { reject(err); return; }
+        if (err) {
+          reject(err);
+          return;
+        }
         off += n;
         if (off < buf.length) step();
         else resolve();

@@ -77,10 +77,7 @@ export interface NghttpdOptions {
 }
 
 /** What the command line asks for. */
-export type ParsedCommand =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'run'; options: NghttpdOptions; warnings: string[] };
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: NghttpdOptions; warnings: string[] };
 
 /** nghttpd's options as nghttp2 1.52 spells them (the help text is helpText below). */
 export const OPTION_TABLE: readonly OptionSpec[] = [
@@ -161,8 +158,9 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   const positionals = [...args.positionals];
   const want = noTls ? 1 : 3;
   if (positionals.length < want) {
-    throw new UsageError(noTls ? 'Too few arguments: <PORT> is required'
-      : 'Too few arguments: <PORT> <PRIVATE_KEY> <CERT> are required (or use --no-tls)');
+    throw new UsageError(
+      noTls ? 'Too few arguments: <PORT> is required' : 'Too few arguments: <PORT> <PRIVATE_KEY> <CERT> are required (or use --no-tls)',
+    );
   }
   if (positionals.length > 3 || (noTls && positionals.length > 1 && positionals.length !== 3)) {
     throw new UsageError(`Too many arguments: ${positionals.slice(want).join(' ')}`);
@@ -208,7 +206,9 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
     if (htdocs === '') throw new UsageError('-d: the path must not be empty');
     const abs = path.resolve(cwd, htdocs);
     let st: fs.Stats;
-    try { st = fs.statSync(abs); } catch (e) {
+    try {
+      st = fs.statSync(abs);
+    } catch (e) {
       throw new UsageError(`-d: cannot use '${htdocs}' as document root: ${(e as NodeJS.ErrnoException).code}`);
     }
     if (!st.isDirectory()) throw new UsageError(`-d: '${htdocs}' is not a directory`);
@@ -240,7 +240,6 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   if (noTls && opt.dhParamFile) warnings.push('--dh-param-file: ignored with --no-tls');
   return { kind: 'run', options: opt, warnings };
 }
-
 
 /** `--help` text: the reference's options, described in our words. */
 export function helpText(): string {

@@ -66,7 +66,7 @@ export function listenLines(addr: AddressInfo, requestedHost: string | undefined
     if (addr.address === '::') lines.push(`IPv6: listen :::${addr.port}`);
     return lines;
   }
-  return [`${addr.family === 'IPv6' || addr.family as unknown === 6 ? 'IPv6' : 'IPv4'}: listen ${addr.address}:${addr.port}`];
+  return [`${addr.family === 'IPv6' || (addr.family as unknown) === 6 ? 'IPv6' : 'IPv4'}: listen ${addr.address}:${addr.port}`];
 }
 
 /** Start nghttpd with parsed options; resolves once listening. */
@@ -99,9 +99,7 @@ export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise
   const onConnection = (conn: Http2Connection, info: AcceptInfo): void => {
     const id = nextId;
     nextId += idStep;
-    const printer = opts.verbose || opts.hexdump
-      ? new FramePrinter({ write, color: io.color, prefix: id, startTime })
-      : undefined;
+    const printer = opts.verbose || opts.hexdump ? new FramePrinter({ write, color: io.color, prefix: id, startTime }) : undefined;
     const onClosed = printer ? attachPrinter(conn, printer, opts) : undefined;
     conn.on('stream', (stream: Http2Stream) => {
       try {
@@ -201,14 +199,29 @@ function handleRequest(
   for (let i = 0; i < h.length; i++) {
     const name = h[i][0];
     switch (name) {
-      case ':method': method = h[i][1]; break;
-      case ':path': reqPath = h[i][1]; break;
-      case ':scheme': scheme = h[i][1]; break;
-      case ':authority': authority = h[i][1]; break;
-      case 'host': host = h[i][1]; break;
-      case 'accept-encoding': acceptEncoding = h[i][1]; break;
-      case 'if-modified-since': ifModifiedSince = h[i][1]; break;
-      default: break;
+      case ':method':
+        method = h[i][1];
+        break;
+      case ':path':
+        reqPath = h[i][1];
+        break;
+      case ':scheme':
+        scheme = h[i][1];
+        break;
+      case ':authority':
+        authority = h[i][1];
+        break;
+      case 'host':
+        host = h[i][1];
+        break;
+      case 'accept-encoding':
+        acceptEncoding = h[i][1];
+        break;
+      case 'if-modified-since':
+        ifModifiedSince = h[i][1];
+        break;
+      default:
+        break;
     }
   }
   if (authority === undefined) authority = host;
@@ -246,7 +259,12 @@ function handleRequest(
     if (pushList && stream.kind === 'request' && conn.session.remoteSettings.enablePush) {
       for (const p of pushList) {
         try {
-          const st = stream.push([[':method', 'GET'], [':path', p], [':scheme', scheme], [':authority', authority!]]);
+          const st = stream.push([
+            [':method', 'GET'],
+            [':path', p],
+            [':scheme', scheme],
+            [':authority', authority!],
+          ]);
           pushed.push({ st, path: p });
         } catch {
           break; // the client refused push, or too many streams: serve the page alone

@@ -69,7 +69,11 @@ export function percentDecode(s: string): Buffer {
     if (c === 0x25 && i + 2 < src.length) {
       const h = hexVal(src[i + 1]);
       const l = hexVal(src[i + 2]);
-      if (h >= 0 && l >= 0) { out[o++] = (h << 4) | l; i += 2; continue; }
+      if (h >= 0 && l >= 0) {
+        out[o++] = (h << 4) | l;
+        i += 2;
+        continue;
+      }
     }
     out[o++] = c;
   }
@@ -158,7 +162,10 @@ let dateText = '';
 /** The `date` header value, formatted once per second. */
 export function httpDate(now = Date.now()): string {
   const s = Math.floor(now / 1000);
-  if (s !== dateSecond) { dateSecond = s; dateText = new Date(s * 1000).toUTCString(); }
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
   return dateText;
 }
 
@@ -222,7 +229,10 @@ export class StaticSite {
 
   /** Response headers shared by every answer: `:status`, `server`, then what the caller adds. */
   private base(status: number): HeaderField[] {
-    return [[':status', String(status)], ['server', this.config.serverName]];
+    return [
+      [':status', String(status)],
+      ['server', this.config.serverName],
+    ];
   }
 
   /** The error page response for `status` (404; also used for 400/405/500 by the engine). */
@@ -354,7 +364,9 @@ export class StaticSite {
     if (!p) {
       p = this.lookup(file);
       this.inflight.set(file, p);
-      const done = () => { this.inflight.delete(file); };
+      const done = () => {
+        this.inflight.delete(file);
+      };
       p.then(done, done);
     }
     return p;
@@ -401,12 +413,21 @@ export class StaticSite {
     let entry: FileEntry;
     try {
       const fst = await fstatAsync(fd);
-      if (!fst.isFile()) { fs.close(fd, () => undefined); return fst.isDirectory() ? 'dir' : null; }
+      if (!fst.isFile()) {
+        fs.close(fd, () => undefined);
+        return fst.isDirectory() ? 'dir' : null;
+      }
       entry = {
-        realPath: real, fd, size: fst.size, sizeText: String(fst.size), mtimeMs: fst.mtimeMs,
+        realPath: real,
+        fd,
+        size: fst.size,
+        sizeText: String(fst.size),
+        mtimeMs: fst.mtimeMs,
         lastModified: new Date(Math.floor(fst.mtimeMs / 1000) * 1000).toUTCString(),
         contentType: contentTypeFor(file, this.config.mimeTypes),
-        refs: 0, checkedAt: now, stale: false,
+        refs: 0,
+        checkedAt: now,
+        stale: false,
       };
       if (fst.size <= SMALL_FILE_BYTES && this.memBytes + fst.size <= MEMORY_CACHE_BYTES) {
         const buf = Buffer.allocUnsafe(fst.size);
@@ -475,6 +496,11 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
 
 /** Reason phrases for the error pages we produce. */
 export const STATUS_REASON: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large',
-  500: 'Internal Server Error', 501: 'Not Implemented', 505: 'HTTP Version Not Supported',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  505: 'HTTP Version Not Supported',
 };

@@ -12,7 +12,25 @@ import { parsePattern } from './routing';
  */
 export const EFFECTIVE_PARAMS = {
   frontend: new Set<string>(['no-tls', 'api', 'healthmon', 'proxyproto', 'sni-fwd']),
-  backend: new Set<string>(['proto', 'tls', 'sni', 'fall', 'rise', 'affinity', 'affinity-cookie-name', 'affinity-cookie-path', 'affinity-cookie-secure', 'affinity-cookie-stickiness', 'dns', 'redirect-if-not-tls', 'read-timeout', 'group', 'group-weight', 'weight', 'dnf']),
+  backend: new Set<string>([
+    'proto',
+    'tls',
+    'sni',
+    'fall',
+    'rise',
+    'affinity',
+    'affinity-cookie-name',
+    'affinity-cookie-path',
+    'affinity-cookie-secure',
+    'affinity-cookie-stickiness',
+    'dns',
+    'redirect-if-not-tls',
+    'read-timeout',
+    'group',
+    'group-weight',
+    'weight',
+    'dnf',
+  ]),
 };
 
 /** Split `HOST,PORT` or `unix:PATH`; `what` names the option in errors. */
@@ -56,7 +74,8 @@ export function parseFrontend(text: string, warn: (msg: string) => void = () => 
 }
 
 function positiveInt(v: string | undefined, what: string, min: number, max: number): number {
-  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`backend: ${what}: bad value ${v ?? ''} (an integer in ${min}..${max})`);
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`backend: ${what}: bad value ${v ?? ''} (an integer in ${min}..${max})`);
   return Number(v);
 }
 
@@ -85,46 +104,79 @@ export function parseBackend(text: string, warn: (msg: string) => void = () => u
         if (value !== 'h2' && value !== 'http/1.1') throw new UsageError(`backend: proto: unknown protocol ${value ?? ''}`);
         be.proto = value;
         break;
-      case 'tls': be.tls = noValue(); break;
+      case 'tls':
+        be.tls = noValue();
+        break;
       case 'sni':
         if (!value) throw new UsageError('backend: sni: a host name is required');
         be.sni = value;
         break;
-      case 'fall': be.fall = positiveInt(value, key, 0, 2 ** 31 - 1); break;
-      case 'rise': be.rise = positiveInt(value, key, 0, 2 ** 31 - 1); break;
+      case 'fall':
+        be.fall = positiveInt(value, key, 0, 2 ** 31 - 1);
+        break;
+      case 'rise':
+        be.rise = positiveInt(value, key, 0, 2 ** 31 - 1);
+        break;
       case 'affinity':
-        if (value !== 'none' && value !== 'ip' && value !== 'cookie') throw new UsageError(`backend: affinity: value must be one of none, ip, and cookie: ${value ?? ''}`);
+        if (value !== 'none' && value !== 'ip' && value !== 'cookie')
+          throw new UsageError(`backend: affinity: value must be one of none, ip, and cookie: ${value ?? ''}`);
         be.affinity = value;
         break;
-      case 'affinity-cookie-name': cookie.name = value; break;
-      case 'affinity-cookie-path': cookie.path = value; break;
+      case 'affinity-cookie-name':
+        cookie.name = value;
+        break;
+      case 'affinity-cookie-path':
+        cookie.path = value;
+        break;
       case 'affinity-cookie-secure':
-        if (value !== 'auto' && value !== 'yes' && value !== 'no') throw new UsageError(`backend: affinity-cookie-secure: value must be one of auto, yes, and no: ${value ?? ''}`);
+        if (value !== 'auto' && value !== 'yes' && value !== 'no')
+          throw new UsageError(`backend: affinity-cookie-secure: value must be one of auto, yes, and no: ${value ?? ''}`);
         cookie.secure = value;
         break;
       case 'affinity-cookie-stickiness':
-        if (value !== 'loose' && value !== 'strict') throw new UsageError(`backend: affinity-cookie-stickiness: value must be either loose or strict: ${value ?? ''}`);
+        if (value !== 'loose' && value !== 'strict')
+          throw new UsageError(`backend: affinity-cookie-stickiness: value must be either loose or strict: ${value ?? ''}`);
         cookie.stickiness = value;
         break;
-      case 'dns': be.dns = noValue(); break;
-      case 'redirect-if-not-tls': be.redirectIfNotTls = noValue(); break;
-      case 'upgrade-scheme': be.upgradeScheme = noValue(); break;
-      case 'mruby': be.mruby = value ?? ''; break;
-      case 'read-timeout': be.readTimeout = parseDuration(value ?? '', 'backend: read-timeout'); break;
-      case 'write-timeout': be.writeTimeout = parseDuration(value ?? '', 'backend: write-timeout'); break;
+      case 'dns':
+        be.dns = noValue();
+        break;
+      case 'redirect-if-not-tls':
+        be.redirectIfNotTls = noValue();
+        break;
+      case 'upgrade-scheme':
+        be.upgradeScheme = noValue();
+        break;
+      case 'mruby':
+        be.mruby = value ?? '';
+        break;
+      case 'read-timeout':
+        be.readTimeout = parseDuration(value ?? '', 'backend: read-timeout');
+        break;
+      case 'write-timeout':
+        be.writeTimeout = parseDuration(value ?? '', 'backend: write-timeout');
+        break;
       case 'group':
         if (!value) throw new UsageError('backend: group: empty string is not allowed');
         be.group = value;
         break;
-      case 'group-weight': be.groupWeight = positiveInt(value, key, 1, 256); break;
-      case 'weight': be.weight = positiveInt(value, key, 1, 256); break;
-      case 'dnf': be.dnf = noValue(); break;
-      default: throw new UsageError(`backend: unknown parameter ${p}`);
+      case 'group-weight':
+        be.groupWeight = positiveInt(value, key, 1, 256);
+        break;
+      case 'weight':
+        be.weight = positiveInt(value, key, 1, 256);
+        break;
+      case 'dnf':
+        be.dnf = noValue();
+        break;
+      default:
+        throw new UsageError(`backend: unknown parameter ${p}`);
     }
     if (!EFFECTIVE_PARAMS.backend.has(key)) warn(`backend: parameter ${key} is accepted but not yet effective`);
   }
   if (Object.keys(cookie).length) be.affinityCookie = cookie;
-  if (be.affinity === 'cookie' && !cookie.name) throw new UsageError('backend: affinity-cookie-name is mandatory if affinity=cookie is specified');
+  if (be.affinity === 'cookie' && !cookie.name)
+    throw new UsageError('backend: affinity-cookie-name is mandatory if affinity=cookie is specified');
   return be;
 }
 

@@ -47,7 +47,13 @@ export interface BackendLimits {
 }
 
 /** The reference's defaults. */
-export const DEFAULT_BACKEND_LIMITS: BackendLimits = { connectTimeout: 30000, readTimeout: 60000, writeTimeout: 30000, keepAliveTimeout: 2000, settingsTimeout: 10000 };
+export const DEFAULT_BACKEND_LIMITS: BackendLimits = {
+  connectTimeout: 30000,
+  readTimeout: 60000,
+  writeTimeout: 30000,
+  keepAliveTimeout: 2000,
+  settingsTimeout: 10000,
+};
 
 /**
  * Why a backend request failed: `connect` (nothing reached the backend: another backend may be
@@ -107,7 +113,11 @@ export function fieldsFromRaw(raw: string[]): Field[] {
 class Http1Backend implements Backend {
   readonly label: string;
   private readonly agent: http.Agent;
-  constructor(readonly address: BackendAddress, private readonly tlsOptions: BackendTlsOptions, private readonly limits: BackendLimits) {
+  constructor(
+    readonly address: BackendAddress,
+    private readonly tlsOptions: BackendTlsOptions,
+    private readonly limits: BackendLimits,
+  ) {
     this.label = label(address);
     // `timeout` is what a pooled (free) socket may idle before the agent closes it: nghttpx's
     // --backend-keep-alive-timeout (a burst must not leave its connections open).
@@ -282,10 +292,12 @@ class Http2Backend implements Backend {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => {
-      this.active++;
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.active++;
+        resolve();
+      }),
+    );
   }
 
   private release(): void {
@@ -298,70 +310,77 @@ class Http2Backend implements Backend {
     let stream: Http2Stream | undefined;
     let aborted = false;
     const attempt = (retries: number): Promise<BackendResponse> =>
-      this.connection().catch((err: Error) => Promise.reject(failure(err, 'connect'))).then(async (c) => {
-        await this.acquire(c);
-        return new Promise<BackendResponse>((resolve, reject) => {
-          let released = false;
-          const release = () => {
-            if (!released) {
-              released = true;
-              this.release();
+      this.connection()
+        .catch((err: Error) => Promise.reject(failure(err, 'connect')))
+        .then(async (c) => {
+          await this.acquire(c);
+          return new Promise<BackendResponse>((resolve, reject) => {
+            let released = false;
+            const release = () => {
+              if (!released) {
+                released = true;
+                this.release();
+              }
+            };
+            if (aborted) {
+              release();
+              return reject(new Error('aborted'));
             }
-          };
-          if (aborted) {
-            release();
-            return reject(new Error('aborted'));
-          }
-          // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
-          // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
-          // allows either); an absolute-form one gives its authority as :authority.
-          const headers: Field[] = [
-            [':method', req.method],
-            [':scheme', req.scheme],
-            [':path', req.path],
-            [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
-            ...req.fields,
-          ];
-          let st: Http2Stream;
-          try {
-            st = c.connection.request(headers, { endStream: !req.body });
-          } catch (err) {
-            release();
-            return reject(err);
-          }
-          stream = st;
-          let answered = false;
-          // --backend-read-timeout: no response head within it answers 504.
-          const timer = setTimeout(() => {
-            if (answered) return;
-            reject(failure(Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' }), 'read'));
-            st.reset(ErrorCode.CANCEL);
-          }, this.limits.readTimeout);
-          st.once('response', (h: Field[]) => {
-            answered = true;
-            clearTimeout(timer);
-            const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
-            resolve({
-              status,
-              fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v]),
-              body: st.body,
-              trailers: () => st.trailers?.map(([n, v]) => [n, v] as Field),
+            // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
+            // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
+            // allows either); an absolute-form one gives its authority as :authority.
+            const headers: Field[] = [
+              [':method', req.method],
+              [':scheme', req.scheme],
+              [':path', req.path],
+              [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
+              ...req.fields,
+            ];
+            let st: Http2Stream;
+            try {
+              st = c.connection.request(headers, { endStream: !req.body });
+            } catch (err) {
+              release();
+              return reject(err);
+            }
+            stream = st;
+            let answered = false;
+            // --backend-read-timeout: no response head within it answers 504.
+            const timer = setTimeout(() => {
+              if (answered) return;
+              reject(
+                failure(
+                  Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' }),
+                  'read',
+                ),
+              );
+              st.reset(ErrorCode.CANCEL);
+            }, this.limits.readTimeout);
+            st.once('response', (h: Field[]) => {
+              answered = true;
+              clearTimeout(timer);
+              const status = Number(h.find((f) => f[0] === ':status')?.[1] ?? 502);
+              resolve({
+                status,
+                fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v]),
+                body: st.body,
+                trailers: () => st.trailers?.map(([n, v]) => [n, v] as Field),
+              });
             });
+            st.once('close', (code: number) => {
+              release();
+              clearTimeout(timer);
+              if (answered) return;
+              // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
+              // without a body may safely go again.
+              if (code === ErrorCode.REFUSED_STREAM && !req.body && retries > 0 && !aborted) resolve(attempt(retries - 1));
+              else reject(new Error(`backend stream closed (error code ${code}) before a response`));
+            });
+            if (req.body) {
+              st.sendBody(req.body).catch(() => st.reset());
+            }
           });
-          st.once('close', (code: number) => {
-            release();
-            clearTimeout(timer);
-            if (answered) return;
-            // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
-            // without a body may safely go again.
-            if (code === ErrorCode.REFUSED_STREAM && !req.body && retries > 0 && !aborted) resolve(attempt(retries - 1));
-            else reject(new Error(`backend stream closed (error code ${code}) before a response`));
-          });
-          if (req.body) {
-            st.sendBody(req.body).catch(() => st.reset());
-          }
         });
-      });
     const response = attempt(2);
     response.catch(() => undefined);
     return {
@@ -422,6 +441,14 @@ class Http2Backend implements Backend {
 }
 
 /** Make the backend object for one `-b` address. */
-export function createBackend(address: BackendAddress, tlsOptions: BackendTlsOptions, windows = { stream: 65535, connection: 2 ** 31 - 1 }, proxy?: ProxyUri, limits: BackendLimits = DEFAULT_BACKEND_LIMITS): Backend {
-  return address.proto === 'h2' ? new Http2Backend(address, tlsOptions, windows, proxy, limits) : new Http1Backend(address, tlsOptions, limits);
+export function createBackend(
+  address: BackendAddress,
+  tlsOptions: BackendTlsOptions,
+  windows = { stream: 65535, connection: 2 ** 31 - 1 },
+  proxy?: ProxyUri,
+  limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+): Backend {
+  return address.proto === 'h2'
+    ? new Http2Backend(address, tlsOptions, windows, proxy, limits)
+    : new Http1Backend(address, tlsOptions, limits);
 }

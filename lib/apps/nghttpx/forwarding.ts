@@ -64,7 +64,11 @@ export class Forwarder {
     // As nghttpx: HTTP/2 clients get content-type, server, content-length, date; HTTP/1.1
     // clients server, content-length, date, content-type, connection: close.
     const type: Field = ['content-type', 'text/html; charset=UTF-8'];
-    const fields: Field[] = [['server', o.serverName], ['content-length', String(body.length)], ['date', new Date().toUTCString()]];
+    const fields: Field[] = [
+      ['server', o.serverName],
+      ['content-length', String(body.length)],
+      ['date', new Date().toUTCString()],
+    ];
     if (req.alpn === 'http/1.1') fields.push(type, ['connection', 'close']);
     else fields.unshift(type);
     client.respond(code, fields, false);
@@ -86,7 +90,8 @@ export class Forwarder {
         if (!forName) this.forNames.set(key, (forName = obfuscatedNode()));
       }
     }
-    const by = o.forwardedBy === 'ip' ? forwardedNode(req.localAddress, req.localAddress === undefined ? undefined : req.serverPort) : this.byName;
+    const by =
+      o.forwardedBy === 'ip' ? forwardedNode(req.localAddress, req.localAddress === undefined ? undefined : req.serverPort) : this.byName;
     return forwardedElement(this.forwardedParams, { by, for: forName, host: req.authority, proto: req.scheme });
   }
 
@@ -161,8 +166,19 @@ export class Forwarder {
       client.respond(status, fields, body.length === 0);
       if (body.length) client.writable().end(body);
       this.ctx.access({
-        remoteAddress: req.remoteAddress, remotePort: req.remotePort, serverPort: req.serverPort, start, end: Date.now(), method: req.method, path: req.path,
-        protocolVersion: versionString(req.protocol), status, bodyBytesSent: body.length, requestFields: req.fields, alpn: req.alpn, pid: process.pid,
+        remoteAddress: req.remoteAddress,
+        remotePort: req.remotePort,
+        serverPort: req.serverPort,
+        start,
+        end: Date.now(),
+        method: req.method,
+        path: req.path,
+        protocolVersion: versionString(req.protocol),
+        status,
+        bodyBytesSent: body.length,
+        requestFields: req.fields,
+        alpn: req.alpn,
+        pid: process.pid,
       });
     };
     if (kind === 'healthmon') {
@@ -225,7 +241,8 @@ export class Forwarder {
     };
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
-    if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm) return this.generated(req, client, 400, record);
+    if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm)
+      return this.generated(req, client, 400, record);
     // --require-http-scheme: "https scheme must be used for an encrypted connection. Otherwise, http scheme must be used."
     if (o.requireHttpScheme && req.scheme !== (req.tls ? 'https' : 'http')) return this.generated(req, client, 400, record);
     const group = groups.route(req);
@@ -253,10 +270,12 @@ export class Forwarder {
       if (!c) return this.generated(req, client, 502, record);
       backend = c.backend;
       const generated = (code: number) => this.generated(req, client, code, record);
-      openTunnel(req, client, c.backend, { options: o, warn: (m) => log('WARN', 'tunnels.ts', m), generated }, record).catch((err: Error) => {
-        log('INFO', 'tunnels.ts', `tunnel ${req.method} ${req.path} dropped: ${err.message}`);
-        client.abort();
-      });
+      openTunnel(req, client, c.backend, { options: o, warn: (m) => log('WARN', 'tunnels.ts', m), generated }, record).catch(
+        (err: Error) => {
+          log('INFO', 'tunnels.ts', `tunnel ${req.method} ${req.path} dropped: ${err.message}`);
+          client.abort();
+        },
+      );
       return;
     }
     if (req.method === 'CONNECT') {
@@ -304,7 +323,8 @@ export class Forwarder {
             const noBody = req.method === 'HEAD' || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
             // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
             // field where nghttpx puts it (Node would append it last).
-            const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
+            const chunked =
+              req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
             let fields = res.fields;
             if (!o.noLocationRewrite && !o.http2Proxy && req.authority) {
               // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
@@ -312,11 +332,17 @@ export class Forwarder {
               fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
             }
             const h1 = req.alpn === 'http/1.1';
-            const head = frontendResponseFields(fields, be.address.proto, this.responseOptions(), chunked ? [['transfer-encoding', 'chunked']] : [], {
-              setCookie: chosen.setCookie,
-              altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
-              http1: h1,
-            });
+            const head = frontendResponseFields(
+              fields,
+              be.address.proto,
+              this.responseOptions(),
+              chunked ? [['transfer-encoding', 'chunked']] : [],
+              {
+                setCookie: chosen.setCookie,
+                altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
+                http1: h1,
+              },
+            );
             client.respond(res.status, head, noBody && res.body.readableEnded);
             const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
             res.body.on('data', (chunk: Buffer) => {
@@ -346,7 +372,11 @@ export class Forwarder {
             }
             if (err.phase === 'connect') {
               groups.connectFailed(be);
-              log('WARN', 'forwarding.ts', `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : err.code ?? err.message}`);
+              log(
+                'WARN',
+                'forwarding.ts',
+                `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : (err.code ?? err.message)}`,
+              );
               // Nothing reached this backend: another one of the group gets the request.
               const next = groups.select(req, group, tried);
               if (next) return attempt(next);

@@ -27,7 +27,14 @@ export interface H2FrontendContext {
 }
 
 /** The request record of one HTTP/2 stream. */
-function requestOf(stream: Http2Stream, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, tlsSocket: TLSSocket | undefined, conn: Http2Connection): ProxyRequest {
+function requestOf(
+  stream: Http2Stream,
+  info: AcceptInfo,
+  serverPort: number | undefined,
+  frontendIndex: number,
+  tlsSocket: TLSSocket | undefined,
+  conn: Http2Connection,
+): ProxyRequest {
   const h = stream.requestHeaders;
   const get = (n: string) => h.find((f) => f[0] === n)?.[1];
   const upgraded = info.via === 'upgrade' && stream.id === 1;
@@ -83,7 +90,13 @@ function clientOf(stream: Http2Stream): ClientSide {
 }
 
 /** Serve one HTTP/2 frontend connection. */
-export function serveH2(conn: Http2Connection, info: AcceptInfo, serverPort: number | undefined, frontendIndex: number, ctx: H2FrontendContext): void {
+export function serveH2(
+  conn: Http2Connection,
+  info: AcceptInfo,
+  serverPort: number | undefined,
+  frontendIndex: number,
+  ctx: H2FrontendContext,
+): void {
   conn.on('error', () => undefined);
   const tlsSocket = info.scheme === 'https' ? (conn.socket as TLSSocket) : undefined;
   const printer = ctx.printer;

@@ -30,7 +30,11 @@ export class Http1Frontend {
   /** Requests served per connection (for --frontend-max-requests). */
   private readonly served = new WeakMap<net.Socket, number>();
 
-  constructor(private readonly ctx: Http1FrontendContext, private readonly frontendIndex: number, private readonly serverPort: () => number | undefined) {
+  constructor(
+    private readonly ctx: Http1FrontendContext,
+    private readonly frontendIndex: number,
+    private readonly serverPort: () => number | undefined,
+  ) {
     // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none);
     // idle and stalled connections are dropped by the socket timeout instead (nghttpx's
     // --frontend-read-timeout default is 1 minute).
@@ -82,7 +86,9 @@ export class Http1Frontend {
     if (req.method !== 'CONNECT' && /^\s*h2c\s*$/i.test(req.headers.upgrade ?? '')) {
       // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large): refused.
       const body = errorPage(400, 'Bad Request');
-      socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${this.ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nServer: ${this.ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     if (head.length) socket.unshift(head);
@@ -113,7 +119,8 @@ export class Http1Frontend {
         // A 2xx to CONNECT has no body and switches the connection to a tunnel (RFC 9110 section 9.3.6);
         // so does a 101 to an Upgrade. Any other answer ends the connection.
         const tunnel = status === 101 || (connect && status >= 200 && status < 300);
-        for (const [n, v] of out) if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
+        for (const [n, v] of out)
+          if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
         if (!tunnel && !out.some(([n]) => n === 'connection')) h += 'Connection: close\r\n';
         socket.write(h + '\r\n');
         if (endStream) socket.end();
@@ -147,7 +154,8 @@ export class Http1Frontend {
       if (!res.writableFinished) gone?.();
       if (this.ctx.closing() && n === 0) socket.end();
     });
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
     const target = targetOf(req.url ?? '/', req.headers.host);
     const pr: ProxyRequest = {
@@ -198,7 +206,10 @@ export class Http1Frontend {
  * The parts of an HTTP/1.1 request-target: RFC 9112 section 3.2.2, an absolute-form target
  * carries the authority (which then wins over Host) and the scheme.
  */
-export function targetOf(target: string, host: string | undefined): { scheme?: 'http' | 'https'; authority: string | undefined; path: string } {
+export function targetOf(
+  target: string,
+  host: string | undefined,
+): { scheme?: 'http' | 'https'; authority: string | undefined; path: string } {
   const abs = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(target);
   if (!abs) return { authority: host, path: target };
   const path = abs[3] || '/';

@@ -49,7 +49,12 @@ export class Frontends {
     this.proxyHeaderTimeout = o.frontendReadTimeout;
     this.maxConnections = o.workerFrontendConnections;
     const session = {
-      settings: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams, initialWindowSize: o.frontendHttp2WindowSize, noRfc7540Priorities: true, enableConnectProtocol: true },
+      settings: {
+        maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams,
+        initialWindowSize: o.frontendHttp2WindowSize,
+        noRfc7540Priorities: true,
+        enableConnectProtocol: true,
+      },
       connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
       limits: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams },
       frameEvents: o.frontendFrameDebug,
@@ -58,7 +63,17 @@ export class Frontends {
       const fe: Frontend = {
         address,
         port: undefined,
-        http1: new Http1Frontend({ forward: ctx.forward, error: ctx.error, serverName: o.serverName, closing: () => this.closing, maxRequests: o.frontendMaxRequests }, index, () => fe.port),
+        http1: new Http1Frontend(
+          {
+            forward: ctx.forward,
+            error: ctx.error,
+            serverName: o.serverName,
+            closing: () => this.closing,
+            maxRequests: o.frontendMaxRequests,
+          },
+          index,
+          () => fe.port,
+        ),
         acceptor: undefined as unknown as Http2Acceptor,
       };
       (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
@@ -71,7 +86,13 @@ export class Frontends {
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
           invalidPreface: 'http1',
         },
-        (conn: Http2Connection, info) => serveH2(conn, info, fe.port, index, { forward: ctx.forward, error: ctx.error, printer: ctx.printer, maxRequests: o.frontendMaxRequests }),
+        (conn: Http2Connection, info) =>
+          serveH2(conn, info, fe.port, index, {
+            forward: ctx.forward,
+            error: ctx.error,
+            printer: ctx.printer,
+            maxRequests: o.frontendMaxRequests,
+          }),
       );
       this.list.push(fe);
     });
@@ -94,7 +115,12 @@ export class Frontends {
     readProxyHeader(socket, this.proxyHeaderTimeout, (source) => {
       // The client's address as the load balancer saw it: what logs, X-Forwarded-For and
       // Forwarded report. Node reads remoteAddress from this cache (net.Socket#_getpeername).
-      if (source) (socket as unknown as { _peername: object })._peername = { address: source.address, port: source.port, family: source.address.includes(':') ? 'IPv6' : 'IPv4' };
+      if (source)
+        (socket as unknown as { _peername: object })._peername = {
+          address: source.address,
+          port: source.port,
+          family: source.address.includes(':') ? 'IPv6' : 'IPv4',
+        };
       fe.acceptor.accept(socket);
       socket.resume();
     });
@@ -129,7 +155,11 @@ export class Frontends {
  * address (undefined for LOCAL/UNKNOWN) with the bytes after the header put back on the socket.
  * A malformed header, or none within `timeoutMs`, drops the connection (as nghttpx).
  */
-function readProxyHeader(socket: net.Socket, timeoutMs: number, done: (source: { address: string; port: number } | undefined) => void): void {
+function readProxyHeader(
+  socket: net.Socket,
+  timeoutMs: number,
+  done: (source: { address: string; port: number } | undefined) => void,
+): void {
   let buf: Buffer = Buffer.alloc(0);
   const timer = setTimeout(() => socket.destroy(), timeoutMs);
   const onData = (chunk: Buffer) => {

@@ -50,7 +50,11 @@ export class BackendGroups {
   readonly hostports = new Map<Backend, string>();
   private readonly stops: (() => void)[] = [];
 
-  constructor(o: NghttpxOptions, backends: BackendAddress[] = o.backends, log: (level: 'NOTICE' | 'WARN', msg: string) => void = () => undefined) {
+  constructor(
+    o: NghttpxOptions,
+    backends: BackendAddress[] = o.backends,
+    log: (level: 'NOTICE' | 'WARN', msg: string) => void = () => undefined,
+  ) {
     const groups = new Map<string, { key: string; members: Member<Backend>[]; addrs: BackendAddress[] }>();
     for (const addr of backends) {
       const p = addr;
@@ -61,14 +65,22 @@ export class BackendGroups {
         keepAliveTimeout: o.backendKeepAliveTimeout,
         settingsTimeout: o.backendHttp2SettingsTimeout,
       };
-      const be = createBackend(addr, backendTlsOptions(o, addr), { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize }, o.backendHttpProxyUri, limits);
+      const be = createBackend(
+        addr,
+        backendTlsOptions(o, addr),
+        { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize },
+        o.backendHttpProxyUri,
+        limits,
+      );
       this.all.push(be);
       this.hostports.set(be, hostport(addr));
       const health = new BackendHealth(p.fall ?? 0, p.rise ?? 0, o.backendMaxBackoff);
       this.health.set(be, health);
       this.stops.push(
-        watchHealth(health, { host: addr.host, port: addr.port, unixPath: addr.unixPath, tls: addr.tls, sni: addr.sni, timeoutMs: o.backendConnectTimeout }, (online) =>
-          log(online ? 'NOTICE' : 'WARN', `Backend ${be.label} is ${online ? 'online' : 'offline'}`),
+        watchHealth(
+          health,
+          { host: addr.host, port: addr.port, unixPath: addr.unixPath, tls: addr.tls, sni: addr.sni, timeoutMs: o.backendConnectTimeout },
+          (online) => log(online ? 'NOTICE' : 'WARN', `Backend ${be.label} is ${online ? 'online' : 'offline'}`),
         ),
       );
       for (const pat of addr.patterns) {
@@ -113,7 +125,13 @@ export class BackendGroups {
   select(req: ProxyRequest, group = this.route(req), exclude?: ReadonlySet<Backend>): Selection | undefined {
     if (!group) return undefined;
     const cookies = group.balancer.affinity.type === 'cookie' ? req.fields.filter((f) => f[0] === 'cookie').map((f) => f[1]) : undefined;
-    const c = group.balancer.choose({ remoteAddress: req.remoteAddress, cookies, secure: req.scheme === 'https', exclude, now: Date.now() });
+    const c = group.balancer.choose({
+      remoteAddress: req.remoteAddress,
+      cookies,
+      secure: req.scheme === 'https',
+      exclude,
+      now: Date.now(),
+    });
     return c && { group, backend: c.target, setCookie: c.setCookie };
   }
 

@@ -14,7 +14,21 @@ export type { Field };
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
-type RewriteOptions = Pick<NghttpxOptions, 'http2Proxy' | 'addForwarded' | 'stripIncomingForwarded' | 'noVia' | 'addXForwardedFor' | 'stripIncomingXForwardedFor' | 'noAddXForwardedProto' | 'noStripIncomingXForwardedProto' | 'addRequestHeaders' | 'addResponseHeaders' | 'noServerRewrite' | 'serverName'>;
+type RewriteOptions = Pick<
+  NghttpxOptions,
+  | 'http2Proxy'
+  | 'addForwarded'
+  | 'stripIncomingForwarded'
+  | 'noVia'
+  | 'addXForwardedFor'
+  | 'stripIncomingXForwardedFor'
+  | 'noAddXForwardedProto'
+  | 'noStripIncomingXForwardedProto'
+  | 'addRequestHeaders'
+  | 'addResponseHeaders'
+  | 'noServerRewrite'
+  | 'serverName'
+>;
 
 function joinValues(fields: Field[], name: string): string | undefined {
   const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
@@ -76,7 +90,13 @@ export interface AddedResponseFields {
  * protocol), then `--add-response-header`s; Alt-Svc and the affinity Set-Cookie where nghttpx
  * writes them.
  */
-export function frontendResponseFields(fields: Field[], backend: 'h2' | 'http/1.1', o: RewriteOptions, framing: Field[] = [], added: AddedResponseFields = {}): Field[] {
+export function frontendResponseFields(
+  fields: Field[],
+  backend: 'h2' | 'http/1.1',
+  o: RewriteOptions,
+  framing: Field[] = [],
+  added: AddedResponseFields = {},
+): Field[] {
   const out: Field[] = [];
   for (const [n, v] of fields) {
     if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
@@ -109,7 +129,13 @@ export function errorPage(status: number, reason: string): string {
 }
 
 /** Reason phrases of the statuses the proxy generates. */
-export const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+export const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 /** HTTP/1.1 spelling of a field name as nghttpx writes it: `x-forwarded-for` -> `X-Forwarded-For`. */
 export function http1Name(name: string): string {

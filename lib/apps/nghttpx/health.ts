@@ -23,7 +23,12 @@ export function probe(t: ProbeTarget): Promise<boolean> {
   return new Promise((resolve) => {
     const opts = t.unixPath !== undefined ? { path: t.unixPath } : { host: t.host, port: t.port! };
     const sock = t.tls
-      ? tls.connect({ ...opts, servername: t.sni ?? (t.host && net.isIP(t.host) === 0 ? t.host : undefined), rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] })
+      ? tls.connect({
+          ...opts,
+          servername: t.sni ?? (t.host && net.isIP(t.host) === 0 ? t.host : undefined),
+          rejectUnauthorized: false,
+          ALPNProtocols: ['h2', 'http/1.1'],
+        })
       : net.connect(opts);
     let done = false;
     const finish = (ok: boolean) => {

@@ -55,7 +55,12 @@ export interface OpenOptions {
 }
 
 /** Bind one frontend address (or adopt an inherited descriptor for it). */
-export async function openListener(fe: FrontendAddress, frontendIndex: number, onSocket: (socket: net.Socket, frontendIndex: number) => void, opts: OpenOptions = {}): Promise<Listener> {
+export async function openListener(
+  fe: FrontendAddress,
+  frontendIndex: number,
+  onSocket: (socket: net.Socket, frontendIndex: number) => void,
+  opts: OpenOptions = {},
+): Promise<Listener> {
   const server = net.createServer({ pauseOnConnect: opts.pauseOnConnect ?? false });
   const key = listenerKey(fe);
   const l = { key, server, address: '', port: 0, frontendIndex };

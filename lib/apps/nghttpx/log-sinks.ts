@@ -39,8 +39,26 @@ export function fileSink(path: string): LogSink {
 
 /** Syslog facilities by name (RFC 5424 section 6.2.1). */
 export const SYSLOG_FACILITIES: Record<string, number> = {
-  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
-  local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+  kern: 0,
+  user: 1,
+  mail: 2,
+  daemon: 3,
+  auth: 4,
+  syslog: 5,
+  lpr: 6,
+  news: 7,
+  uucp: 8,
+  cron: 9,
+  authpriv: 10,
+  ftp: 11,
+  local0: 16,
+  local1: 17,
+  local2: 18,
+  local3: 19,
+  local4: 20,
+  local5: 21,
+  local6: 22,
+  local7: 23,
 };
 
 /** Syslog severities of nghttpx's log levels. */
@@ -60,7 +78,9 @@ export function syslogSink(facility: number, level: (line: string) => string, so
   }
   const logger = ['/usr/bin/logger', '/bin/logger'].find((p) => fs.existsSync(p));
   if (!logger) return undefined;
-  const child = spawn(logger, ['--prio-prefix', '-t', 'nghttpx', '-u', socketPath, '--socket-errors=off'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(logger, ['--prio-prefix', '-t', 'nghttpx', '-u', socketPath, '--socket-errors=off'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   let failed = false;

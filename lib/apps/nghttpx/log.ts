@@ -76,35 +76,60 @@ export function compileFormat(format: string): FormatPart[] {
 
 function variable(name: string, r: AccessRecord): string {
   switch (name) {
-    case 'remote_addr': return r.remoteAddress;
-    case 'remote_port': return r.remotePort === undefined ? '-' : String(r.remotePort);
-    case 'server_port': return r.serverPort === undefined ? '-' : String(r.serverPort);
-    case 'time_local': return timeLocal(r.start);
-    case 'time_iso8601': return timeIso8601(r.start);
-    case 'request': return `${r.method} ${r.path} ${r.protocolVersion}`;
-    case 'method': return r.method;
-    case 'path': return r.path;
+    case 'remote_addr':
+      return r.remoteAddress;
+    case 'remote_port':
+      return r.remotePort === undefined ? '-' : String(r.remotePort);
+    case 'server_port':
+      return r.serverPort === undefined ? '-' : String(r.serverPort);
+    case 'time_local':
+      return timeLocal(r.start);
+    case 'time_iso8601':
+      return timeIso8601(r.start);
+    case 'request':
+      return `${r.method} ${r.path} ${r.protocolVersion}`;
+    case 'method':
+      return r.method;
+    case 'path':
+      return r.path;
     case 'path_without_query': {
       const q = r.path.indexOf('?');
       return q < 0 ? r.path : r.path.slice(0, q);
     }
-    case 'protocol_version': return r.protocolVersion;
-    case 'status': return String(r.status);
-    case 'body_bytes_sent': return String(r.bodyBytesSent);
-    case 'request_time': return ((r.end - r.start) / 1000).toFixed(3);
-    case 'pid': return String(r.pid);
-    case 'alpn': return r.alpn || '-';
-    case 'backend_host': return r.backendHost ?? '-';
-    case 'backend_port': return r.backendPort === undefined ? '-' : String(r.backendPort);
-    case 'tls_protocol': return r.tls?.protocol ?? '-';
-    case 'tls_cipher': return r.tls?.cipher ?? '-';
-    case 'tls_session_reused': return r.tls ? (r.tls.sessionReused ? 'r' : '.') : '-';
-    case 'tls_sni': return r.tls?.sni ?? '-';
-    case 'tls_client_fingerprint_sha256': return r.tls?.clientFingerprintSha256 ?? '-';
-    case 'tls_client_fingerprint_sha1': return r.tls?.clientFingerprintSha1 ?? '-';
-    case 'tls_client_subject_name': return r.tls?.clientSubjectName ?? '-';
-    case 'tls_client_issuer_name': return r.tls?.clientIssuerName ?? '-';
-    case 'tls_client_serial': return r.tls?.clientSerial ?? '-';
+    case 'protocol_version':
+      return r.protocolVersion;
+    case 'status':
+      return String(r.status);
+    case 'body_bytes_sent':
+      return String(r.bodyBytesSent);
+    case 'request_time':
+      return ((r.end - r.start) / 1000).toFixed(3);
+    case 'pid':
+      return String(r.pid);
+    case 'alpn':
+      return r.alpn || '-';
+    case 'backend_host':
+      return r.backendHost ?? '-';
+    case 'backend_port':
+      return r.backendPort === undefined ? '-' : String(r.backendPort);
+    case 'tls_protocol':
+      return r.tls?.protocol ?? '-';
+    case 'tls_cipher':
+      return r.tls?.cipher ?? '-';
+    case 'tls_session_reused':
+      return r.tls ? (r.tls.sessionReused ? 'r' : '.') : '-';
+    case 'tls_sni':
+      return r.tls?.sni ?? '-';
+    case 'tls_client_fingerprint_sha256':
+      return r.tls?.clientFingerprintSha256 ?? '-';
+    case 'tls_client_fingerprint_sha1':
+      return r.tls?.clientFingerprintSha1 ?? '-';
+    case 'tls_client_subject_name':
+      return r.tls?.clientSubjectName ?? '-';
+    case 'tls_client_issuer_name':
+      return r.tls?.clientIssuerName ?? '-';
+    case 'tls_client_serial':
+      return r.tls?.clientSerial ?? '-';
     default:
       if (name.startsWith('http_')) {
         const h = name.slice(5).replace(/_/g, '-');
@@ -127,6 +152,14 @@ export function levelEnabled(level: LogLevel, threshold: LogLevel): boolean {
 }
 
 /** One error log line (without the newline). `where` stands for nghttpx's (file:line). */
-export function formatErrorLine(ms: number, mainPid: number, pid: number, threadId: string, level: LogLevel, where: string, msg: string): string {
+export function formatErrorLine(
+  ms: number,
+  mainPid: number,
+  pid: number,
+  threadId: string,
+  level: LogLevel,
+  where: string,
+  msg: string,
+): string {
   return `${new Date(ms).toISOString()} ${mainPid} ${pid} ${threadId} ${level} (${where}) ${msg}`;
 }

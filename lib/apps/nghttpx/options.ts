@@ -24,10 +24,7 @@ export const NGHTTPX_VERSION = packageVersion();
 export const DEFAULT_CONF = '/etc/nghttpx/nghttpx.conf';
 
 /** What the command line asks for. */
-export type ParsedCommand =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'run'; options: NghttpxOptions; warnings: string[] };
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: NghttpxOptions; warnings: string[] };
 
 /** Options of {@link parseArgs}. */
 export interface ParseOptions {
@@ -56,7 +53,18 @@ class Applier {
   apply(def: OptionDef, value: string, fromCli: boolean): void {
     if (def.list && fromCli && !this.cliLists.has(def.long)) {
       this.cliLists.add(def.long);
-      const key = ({ frontend: 'frontends', backend: 'backends', 'add-request-header': 'addRequestHeaders', 'add-response-header': 'addResponseHeaders', altsvc: 'altsvcs', 'http2-altsvc': 'http2Altsvcs', subcert: 'subcerts', 'tls-ticket-key-file': 'tlsTicketKeyFiles' } as Record<string, keyof NghttpxOptions>)[def.long];
+      const key = (
+        {
+          frontend: 'frontends',
+          backend: 'backends',
+          'add-request-header': 'addRequestHeaders',
+          'add-response-header': 'addResponseHeaders',
+          altsvc: 'altsvcs',
+          'http2-altsvc': 'http2Altsvcs',
+          subcert: 'subcerts',
+          'tls-ticket-key-file': 'tlsTicketKeyFiles',
+        } as Record<string, keyof NghttpxOptions>
+      )[def.long];
       if (key) (this.o[key] as unknown[]).length = 0;
       if (def.long === 'error-page') this.o.errorPages.clear();
     }
@@ -138,7 +146,9 @@ export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedComma
   const positionals = args.positionals;
   if (args.has('help')) return { kind: 'help' };
   if (args.has('version')) return { kind: 'version' };
-  for (const [n] of opts) if (CONF_ONLY.has(n)) throw new UsageError(`unrecognized option '--${n}' (config files only; on the command line give <PRIVATE_KEY> <CERT>)`);
+  for (const [n] of opts)
+    if (CONF_ONLY.has(n))
+      throw new UsageError(`unrecognized option '--${n}' (config files only; on the command line give <PRIVATE_KEY> <CERT>)`);
   const o = defaultOptions();
   const ap = new Applier(o);
   const confs = opts.filter(([n]) => n === 'conf');
@@ -149,14 +159,16 @@ export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedComma
   }
   for (const [n, v] of opts) if (n !== 'conf') ap.apply(BY_LONG.get(n)!, v, true);
   if (positionals.length === 2) [o.privateKeyFile, o.certificateFile] = positionals;
-  else if (positionals.length !== 0) throw new UsageError(`expected <PRIVATE_KEY> <CERT> or nothing, got ${positionals.length} positional argument(s)`);
+  else if (positionals.length !== 0)
+    throw new UsageError(`expected <PRIVATE_KEY> <CERT> or nothing, got ${positionals.length} positional argument(s)`);
   if (o.frontends.length === 0) o.frontends.push(parseFrontend('*,3000'));
   if (o.backends.length === 0) o.backends.push(parseBackend('127.0.0.1,80'));
   mapLegacyModes(o, ap.legacy);
   if (o.backendTlsSniField) for (const b of o.backends) b.sni = o.backendTlsSniField;
   checkBackends(o.backends);
   if (o.frontends.some((f) => !f.noTls)) {
-    if (!o.privateKeyFile || !o.certificateFile) throw new UsageError('TLS frontend needs <PRIVATE_KEY> and <CERT> (or no-tls in every -f)');
+    if (!o.privateKeyFile || !o.certificateFile)
+      throw new UsageError('TLS frontend needs <PRIVATE_KEY> and <CERT> (or no-tls in every -f)');
     for (const f of [o.privateKeyFile, o.certificateFile]) {
       if (!fs.existsSync(f)) throw new UsageError(`Could not read ${f}`);
     }

@@ -47,7 +47,10 @@ export interface NghttpxProxy extends NghttpxEngine {
   readonly listeners: Listener[];
 }
 
-const threadId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+const threadId = () =>
+  Math.floor(Math.random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, '0');
 
 /** The error log sink of a configuration: syslog, a file, or what `io` says. */
 function errorSinkOf(o: NghttpxOptions, io: ProxyIO, warn: string[]): LogSink {

@@ -35,7 +35,12 @@ function parseV1(buf: Buffer): ProxyParse {
   if (!okAddr(src) || !okAddr(dst) || !PORT.test(sport) || !PORT.test(dport) || Number(sport) > 65535 || Number(dport) > 65535) {
     return { kind: 'error', message: `malformed PROXY v1 header: ${line}` };
   }
-  return { kind: 'done', consumed: end + 2, source: { address: src, port: Number(sport) }, destination: { address: dst, port: Number(dport) } };
+  return {
+    kind: 'done',
+    consumed: end + 2,
+    source: { address: src, port: Number(sport) },
+    destination: { address: dst, port: Number(dport) },
+  };
 }
 
 function ipv6(b: Buffer, off: number): string {
@@ -78,12 +83,22 @@ function parseV2(buf: Buffer): ProxyParse {
     case 0x12: {
       if (len < 12) return { kind: 'error', message: 'PROXY v2: IPv4 address block too short' };
       const a = (o: number) => `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
-      return { kind: 'done', consumed, source: { address: a(16), port: buf.readUInt16BE(24) }, destination: { address: a(20), port: buf.readUInt16BE(26) } };
+      return {
+        kind: 'done',
+        consumed,
+        source: { address: a(16), port: buf.readUInt16BE(24) },
+        destination: { address: a(20), port: buf.readUInt16BE(26) },
+      };
     }
     case 0x21: // TCP over IPv6
     case 0x22: {
       if (len < 36) return { kind: 'error', message: 'PROXY v2: IPv6 address block too short' };
-      return { kind: 'done', consumed, source: { address: ipv6(buf, 16), port: buf.readUInt16BE(48) }, destination: { address: ipv6(buf, 32), port: buf.readUInt16BE(50) } };
+      return {
+        kind: 'done',
+        consumed,
+        source: { address: ipv6(buf, 16), port: buf.readUInt16BE(48) },
+        destination: { address: ipv6(buf, 32), port: buf.readUInt16BE(50) },
+      };
     }
     default:
       // AF_UNSPEC, AF_UNIX: "the receiver ... must use the real connection endpoints".

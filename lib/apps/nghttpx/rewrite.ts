@@ -20,7 +20,8 @@ export function parseAltSvc(text: string): AltSvc {
   const [protocolId, portText, host = '', origin = ''] = parts;
   const params = parts.slice(4).join(',');
   if (!protocolId) throw new Error(`altsvc: protocol ID is empty: ${text}`);
-  if (portText === undefined || !/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw new Error(`altsvc: port is invalid: ${portText ?? ''}`);
+  if (portText === undefined || !/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
+    throw new Error(`altsvc: port is invalid: ${portText ?? ''}`);
   return { protocolId, port: Number(portText), host, origin, params };
 }
 

@@ -112,7 +112,10 @@ export function matchRoute<T>(routes: Route<T>[], authority: string | undefined,
   const host = normalizeHost(authority);
   const path = normalizePath(rawPath);
   if (host) {
-    const exact = longest(routes.filter((r) => r.pattern.host === host), path);
+    const exact = longest(
+      routes.filter((r) => r.pattern.host === host),
+      path,
+    );
     if (exact) return exact;
     const wild = routes
       .filter((r) => r.pattern.host.startsWith('*') && host.length > r.pattern.host.length - 1 && host.endsWith(r.pattern.host.slice(1)))
@@ -124,5 +127,8 @@ export function matchRoute<T>(routes: Route<T>[], authority: string | undefined,
       i += same.length;
     }
   }
-  return longest(routes.filter((r) => r.pattern.host === ''), path);
+  return longest(
+    routes.filter((r) => r.pattern.host === ''),
+    path,
+  );
 }

@@ -32,12 +32,17 @@ export class Supervisor {
   private options: NghttpxOptions;
   private closing = false;
   private reloading: Promise<void> = Promise.resolve();
-  private readonly tid = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+  private readonly tid = Math.floor(Math.random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, '0');
   private errorLog: (line: string) => void;
   /** Draining worker sets, oldest first (for --max-worker-processes). */
   private readonly retired: Workers[] = [];
 
-  constructor(options: NghttpxOptions, private readonly so: SupervisorOptions) {
+  constructor(
+    options: NghttpxOptions,
+    private readonly so: SupervisorOptions,
+  ) {
     this.options = options;
     const sink = options.errorlogSyslog ? undefined : fileSink(options.errorlogFile);
     this.errorLog = sink ? (l) => sink.write(l) : (l) => void process.stderr.write(l + '\n');
@@ -45,7 +50,8 @@ export class Supervisor {
 
   /** Log as the error log does (the supervisor's own lines). */
   log(level: LogLevel, msg: string): void {
-    if (levelEnabled(level, this.options.logLevel)) this.errorLog(formatErrorLine(Date.now(), process.pid, process.pid, this.tid, level, 'supervisor.ts', msg));
+    if (levelEnabled(level, this.options.logLevel))
+      this.errorLog(formatErrorLine(Date.now(), process.pid, process.pid, this.tid, level, 'supervisor.ts', msg));
   }
 
   /** Workers for one configuration; resolves once they serve. */
@@ -77,7 +83,11 @@ export class Supervisor {
           continue;
         }
         // Accepted sockets stay paused until a worker takes them (none of their bytes is read here).
-        const l = await openListener(o.frontends[i], i, (socket, index) => this.dispatch(socket, index), { backlog: o.backlog, pauseOnConnect: true, fd: inherited.get(key) });
+        const l = await openListener(o.frontends[i], i, (socket, index) => this.dispatch(socket, index), {
+          backlog: o.backlog,
+          pauseOnConnect: true,
+          fd: inherited.get(key),
+        });
         opened.push(l);
         next.push(l);
       }
@@ -209,11 +219,15 @@ export class Supervisor {
       pairs.push(`${l.key}=${3 + fds.length}`);
       fds.push(fd);
     }
-    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), this.so.script, ...this.so.argv], {
-      stdio: ['ignore', 'inherit', 'inherit', ...fds],
-      env: { ...process.env, [LISTENER_FDS_ENV]: pairs.join('|') },
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv.filter((a) => !a.startsWith('--inspect')), this.so.script, ...this.so.argv],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', ...fds],
+        env: { ...process.env, [LISTENER_FDS_ENV]: pairs.join('|') },
+        detached: true,
+      },
+    );
     child.on('error', (err) => this.log('ERROR', `could not start a new copy: ${err.message}`));
     child.unref();
     this.log('NOTICE', `Executed new binary: pid ${child.pid}`);

@@ -56,7 +56,10 @@ function ticketKeys(o: NghttpxOptions): Buffer | undefined {
   const want = o.tlsTicketKeyCipher === 'aes-256-cbc' ? 80 : 48;
   const keys = o.tlsTicketKeyFiles.map((f) => {
     const b = readFile(f, 'tls-ticket-key-file');
-    if (b.length !== want) throw new UsageError(`tls-ticket-key-file: ${f} holds ${b.length} bytes; ${o.tlsTicketKeyCipher ?? 'aes-128-cbc'} needs exactly ${want}`);
+    if (b.length !== want)
+      throw new UsageError(
+        `tls-ticket-key-file: ${f} holds ${b.length} bytes; ${o.tlsTicketKeyCipher ?? 'aes-128-cbc'} needs exactly ${want}`,
+      );
     return b;
   });
   const k = keys[0];

@@ -57,7 +57,8 @@ export function connectThroughProxy(proxy: ProxyUri, host: string, port: number,
       socket.off('data', onData);
       socket.pause();
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(buf.toString('latin1', 0, end));
-      if (!status || status[1][0] !== '2') return fail(new Error(`the proxy ${proxy.host}:${proxy.port} refused CONNECT ${authority}: ${status ? status[1] : 'not HTTP'}`));
+      if (!status || status[1][0] !== '2')
+        return fail(new Error(`the proxy ${proxy.host}:${proxy.port} refused CONNECT ${authority}: ${status ? status[1] : 'not HTTP'}`));
       const rest = buf.subarray(end + 4);
       if (rest.length) socket.unshift(rest);
       socket.off('error', fail);
@@ -71,7 +72,18 @@ export function connectThroughProxy(proxy: ProxyUri, host: string, port: number,
 /** TLS over an established socket (a proxy tunnel), offering `alpn`. */
 export function tlsOver(socket: net.Socket, servername: string | undefined, o: BackendTlsOptions, alpn: string[]): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const t = tls.connect({ socket, servername, ALPNProtocols: alpn, rejectUnauthorized: o.rejectUnauthorized, ca: o.ca, cert: o.cert, key: o.key, ciphers: o.ciphers, minVersion: o.minVersion, maxVersion: o.maxVersion });
+    const t = tls.connect({
+      socket,
+      servername,
+      ALPNProtocols: alpn,
+      rejectUnauthorized: o.rejectUnauthorized,
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      ciphers: o.ciphers,
+      minVersion: o.minVersion,
+      maxVersion: o.maxVersion,
+    });
     t.once('secureConnect', () => {
       t.off('error', reject);
       resolve(t);
@@ -81,7 +93,11 @@ export function tlsOver(socket: net.Socket, servername: string | undefined, o: B
 }
 
 /** CONNECT to an HTTP/1.1 backend (the next proxy). */
-export function http1Connect(a: BackendAddress, o: BackendTlsOptions, req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
+export function http1Connect(
+  a: BackendAddress,
+  o: BackendTlsOptions,
+  req: ProxyRequest,
+): { response: Promise<TunnelResponse>; abort(): void } {
   // Host first, as the reference writes it.
   const headers: Record<string, string | string[]> = { Host: req.authority ?? '' };
   for (const [n, v] of req.fields) {
@@ -98,7 +114,18 @@ export function http1Connect(a: BackendAddress, o: BackendTlsOptions, req: Proxy
     headers,
     agent: false,
     setHost: false,
-    ...(a.tls ? { rejectUnauthorized: o.rejectUnauthorized, servername: o.servername, ca: o.ca, cert: o.cert, key: o.key, ciphers: o.ciphers, minVersion: o.minVersion, maxVersion: o.maxVersion } : {}),
+    ...(a.tls
+      ? {
+          rejectUnauthorized: o.rejectUnauthorized,
+          servername: o.servername,
+          ca: o.ca,
+          cert: o.cert,
+          key: o.key,
+          ciphers: o.ciphers,
+          minVersion: o.minVersion,
+          maxVersion: o.maxVersion,
+        }
+      : {}),
   });
   const response = new Promise<TunnelResponse>((resolve, reject) => {
     creq.once('connect', (res: http.IncomingMessage, socket: net.Socket, head: Buffer) => {

@@ -23,7 +23,10 @@ const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** RFC 6455 section 4.2.2: Sec-WebSocket-Accept for a key. */
 export function websocketAccept(key: string): string {
-  return crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
+  return crypto
+    .createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 /** Whether a request asks to switch protocols: an HTTP/1.1 Upgrade or an RFC 8441 extended CONNECT. */
@@ -55,7 +58,20 @@ function dialHttp1(o: NghttpxOptions, be: Backend, request: Buffer): Promise<{ s
     let socket: net.Socket;
     if (a.tls) {
       const t = backendTlsOptions(o, a);
-      socket = tls.connect({ host: a.host, port: a.port, path: a.unixPath, servername: t.servername, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized, ciphers: t.ciphers, minVersion: t.minVersion, maxVersion: t.maxVersion, ALPNProtocols: ['http/1.1'] } as tls.ConnectionOptions);
+      socket = tls.connect({
+        host: a.host,
+        port: a.port,
+        path: a.unixPath,
+        servername: t.servername,
+        ca: t.ca,
+        cert: t.cert,
+        key: t.key,
+        rejectUnauthorized: t.rejectUnauthorized,
+        ciphers: t.ciphers,
+        minVersion: t.minVersion,
+        maxVersion: t.maxVersion,
+        ALPNProtocols: ['http/1.1'],
+      } as tls.ConnectionOptions);
       socket.once('secureConnect', () => socket.write(request));
     } else {
       socket = a.unixPath !== undefined ? net.connect(a.unixPath) : net.connect(a.port!, a.host!);
@@ -89,7 +105,13 @@ function dialHttp1(o: NghttpxOptions, be: Backend, request: Buffer): Promise<{ s
 }
 
 /** Join two byte streams both ways with backpressure; close both when either ends or idles. */
-function splice(a: { readable: Readable; writable: Writable }, b: Duplex, idleMs: number, count: (n: number) => void, done: () => void): void {
+function splice(
+  a: { readable: Readable; writable: Writable },
+  b: Duplex,
+  idleMs: number,
+  count: (n: number) => void,
+  done: () => void,
+): void {
   let finished = false;
   const end = () => {
     if (finished) return;
@@ -123,15 +145,30 @@ function splice(a: { readable: Readable; writable: Writable }, b: Duplex, idleMs
 }
 
 /** The response fields a tunnel's answer carries to the client (no hop-by-hop, no WebSocket handshake fields). */
-function answerFields(o: NghttpxOptions, res: Http1ResponseHead | { fields: Field[] }, backendProto: 'h2' | 'http/1.1', drop: string[]): Field[] {
-  return frontendResponseFields(res.fields.filter(([n]) => !drop.includes(n)), backendProto, o);
+function answerFields(
+  o: NghttpxOptions,
+  res: Http1ResponseHead | { fields: Field[] },
+  backendProto: 'h2' | 'http/1.1',
+  drop: string[],
+): Field[] {
+  return frontendResponseFields(
+    res.fields.filter(([n]) => !drop.includes(n)),
+    backendProto,
+    o,
+  );
 }
 
 /**
  * Open a tunnel for `req` through `be` and splice it to the client. `record` is called once with
  * the status the client got and the bytes sent to it.
  */
-export async function openTunnel(req: ProxyRequest, client: ClientSide, be: Backend, ctx: TunnelContext, record: TunnelRecord): Promise<void> {
+export async function openTunnel(
+  req: ProxyRequest,
+  client: ClientSide,
+  be: Backend,
+  ctx: TunnelContext,
+  record: TunnelRecord,
+): Promise<void> {
   const o = ctx.options;
   const fields = backendRequestFields(req, o).filter(([n]) => n !== 'sec-websocket-key' && n !== 'sec-websocket-accept');
   const h1Client = req.alpn === 'http/1.1';
@@ -141,7 +178,13 @@ export async function openTunnel(req: ProxyRequest, client: ClientSide, be: Back
   if (be.address.proto === 'h2') {
     // An h2 backend: extended CONNECT where it allows it (RFC 8441 section 3).
     if (!be.tunnel) return ctx.generated(502);
-    const headers: Field[] = [[':method', 'CONNECT'], [':protocol', protocol], [':scheme', req.scheme], [':authority', req.authority ?? be.label], [':path', req.path]];
+    const headers: Field[] = [
+      [':method', 'CONNECT'],
+      [':protocol', protocol],
+      [':scheme', req.scheme],
+      [':authority', req.authority ?? be.label],
+      [':path', req.path],
+    ];
     let t;
     try {
       t = await be.tunnel([...headers, ...fields]);
@@ -155,17 +198,31 @@ export async function openTunnel(req: ProxyRequest, client: ClientSide, be: Back
       record(t.status, 0);
       return;
     }
-    const extra: Field[] = h1Client ? [['upgrade', protocol], ['connection', 'Upgrade'], ...(wsKey ? [['sec-websocket-accept', websocketAccept(wsKey)] as Field] : [])] : [];
+    const extra: Field[] = h1Client
+      ? [['upgrade', protocol], ['connection', 'Upgrade'], ...(wsKey ? [['sec-websocket-accept', websocketAccept(wsKey)] as Field] : [])]
+      : [];
     const status = h1Client ? 101 : 200;
     client.respond(status, [...extra, ...answerFields(o, t, 'h2', ['content-length'])], false);
     let bytes = 0;
-    splice(client.tunnel(), t.duplex as unknown as Duplex, o.backendReadTimeout || 60000, (n) => (bytes += n), () => record(status, bytes));
+    splice(
+      client.tunnel(),
+      t.duplex as unknown as Duplex,
+      o.backendReadTimeout || 60000,
+      (n) => (bytes += n),
+      () => record(status, bytes),
+    );
     return;
   }
   // An HTTP/1.1 backend. RFC 8441 section 5: the h2 side has no Sec-WebSocket-Key; the proxy
   // makes one for the HTTP/1.1 side and checks the backend's Sec-WebSocket-Accept against it.
   const key = wsKey ?? crypto.randomBytes(16).toString('base64');
-  const request = head(req.method === 'CONNECT' ? 'GET' : req.method, req.path, [['host', req.authority ?? be.label], ['sec-websocket-key', key], ...fields, ['upgrade', protocol], ['connection', 'Upgrade']]);
+  const request = head(req.method === 'CONNECT' ? 'GET' : req.method, req.path, [
+    ['host', req.authority ?? be.label],
+    ['sec-websocket-key', key],
+    ...fields,
+    ['upgrade', protocol],
+    ['connection', 'Upgrade'],
+  ]);
   let up;
   try {
     up = await dialHttp1(o, be, request);
@@ -194,13 +251,28 @@ export async function openTunnel(req: ProxyRequest, client: ClientSide, be: Back
   }
   const drop = ['sec-websocket-accept', 'content-length'];
   if (h1Client) {
-    client.respond(101, [['sec-websocket-accept', websocketAccept(key)], ...answerFields(o, res, 'http/1.1', drop), ['connection', 'Upgrade'], ['upgrade', protocol]], false);
+    client.respond(
+      101,
+      [
+        ['sec-websocket-accept', websocketAccept(key)],
+        ...answerFields(o, res, 'http/1.1', drop),
+        ['connection', 'Upgrade'],
+        ['upgrade', protocol],
+      ],
+      false,
+    );
   } else {
     client.respond(200, answerFields(o, res, 'http/1.1', drop), false);
   }
   if (rest.length) socket.unshift(rest);
   let bytes = 0;
   const status = h1Client ? 101 : 200;
-  splice(client.tunnel(), socket, o.backendReadTimeout || 60000, (n) => (bytes += n), () => record(status, bytes));
+  splice(
+    client.tunnel(),
+    socket,
+    o.backendReadTimeout || 60000,
+    (n) => (bytes += n),
+    () => record(status, bytes),
+  );
   socket.resume();
 }

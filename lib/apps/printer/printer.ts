@@ -309,8 +309,13 @@ export function frameToJson(dir: Direction, frame: Frame, info?: FrameInfo): Rec
   const length = frame.length ?? payloadLength(frame);
   const flags = frame.length === undefined ? wireFlags(frame) : frame.flags;
   const o: Record<string, unknown> = {
-    dir, type: frameTypeName(frame.type), typeCode: frame.type, length, flags,
-    flagNames: flagNames(frame.type, flags), streamId: frame.streamId,
+    dir,
+    type: frameTypeName(frame.type),
+    typeCode: frame.type,
+    length,
+    flags,
+    flagNames: flagNames(frame.type, flags),
+    streamId: frame.streamId,
   };
   if ('payload' in frame) {
     o.payload = frame.payload.toString('hex');

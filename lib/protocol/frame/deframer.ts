@@ -84,7 +84,9 @@ export class Deframer implements Stage<Buffer, Frame> {
   /** Whether the deframer holds a partial frame (or partial preface). */
   get midFrame(): boolean {
     return (
-      this.headerHave > 0 || this.pending !== null || (this.backlog !== null && this.backlog.length > 0) ||
+      this.headerHave > 0 ||
+      this.pending !== null ||
+      (this.backlog !== null && this.backlog.length > 0) ||
       (this.prefaceLeft > 0 && this.prefaceLeft < CONNECTION_PREFACE.length)
     );
   }

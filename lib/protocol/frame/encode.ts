@@ -167,8 +167,10 @@ function plan(frame: Frame, padding: PaddingPolicy | undefined, maxFrameSize: nu
     }
     case FrameType.PRIORITY_UPDATE:
       return {
-        flags: frame.flags, head: u32(frame.prioritizedStreamId & 0x7fffffff),
-        body: Buffer.from(frame.priorityFieldValue, 'latin1'), pad: 0,
+        flags: frame.flags,
+        head: u32(frame.prioritizedStreamId & 0x7fffffff),
+        body: Buffer.from(frame.priorityFieldValue, 'latin1'),
+        pad: 0,
       };
     default:
       throw new ApiMisuseError(`cannot encode frame of type ${f.type} without a payload`);

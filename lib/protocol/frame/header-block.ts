@@ -164,15 +164,16 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
  */
 export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFrameSize = 16384): Frame[] {
   const overhead =
-    (frame.padLength === undefined ? 0 : frame.padLength + 1) +
-    (frame.type === FrameType.HEADERS ? (frame.priority ? 5 : 0) : 4);
+    (frame.padLength === undefined ? 0 : frame.padLength + 1) + (frame.type === FrameType.HEADERS ? (frame.priority ? 5 : 0) : 4);
   const room = maxFrameSize - overhead;
   if (room < 0) throw new RangeError(`padding and fixed fields (${overhead} octets) exceed maxFrameSize ${maxFrameSize}`);
   const block = frame.fragment;
   if (block.length <= room) return [frame];
   // An assembled frame's totals describe the joined block, not this first part: they stay behind.
   const { length: _length, continuations: _continuations, continuationLength: _continuationLength, ...rest } = frame;
-  const out: Frame[] = [{ ...rest, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, room) } as HeadersFrame | PushPromiseFrame];
+  const out: Frame[] = [
+    { ...rest, flags: frame.flags & ~Flag.END_HEADERS, fragment: block.subarray(0, room) } as HeadersFrame | PushPromiseFrame,
+  ];
   for (let at = room; at < block.length; at += maxFrameSize) {
     const end = Math.min(at + maxFrameSize, block.length);
     out.push({
@@ -191,7 +192,10 @@ export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFram
  */
 export class HeaderBlockSplitter implements Stage<Frame, Frame> {
   /** `context`: the peer's SETTINGS_MAX_FRAME_SIZE follows it (overriding `maxFrameSize` when it changes). */
-  constructor(private maxFrameSize = 16384, context?: ConnectionContext) {
+  constructor(
+    private maxFrameSize = 16384,
+    context?: ConnectionContext,
+  ) {
     if (context !== undefined) bindMaxFrameSize(context, 'remote', (n) => this.setMaxFrameSize(n));
   }
 

@@ -21,11 +21,7 @@ export type PaddableFrame = DataFrame | HeadersFrame | PushPromiseFrame;
  * A policy's amount is clamped to 256 and to what still fits under `maxFrameSize`; a frame's
  * own `padLength` is used as is.
  */
-export type PaddingPolicy =
-  | 'none'
-  | { fixed: number }
-  | { upTo: number }
-  | ((frame: PaddableFrame, unpaddedLength: number) => number);
+export type PaddingPolicy = 'none' | { fixed: number } | { upTo: number } | ((frame: PaddableFrame, unpaddedLength: number) => number);
 
 /** The largest padding overhead one frame can carry: the Pad Length octet plus 255 octets. */
 export const MAX_PADDING = 256;

@@ -6,9 +6,23 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { Flag, FrameType, FRAME_HEADER_LENGTH, MAX_WINDOW_SIZE, Setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE } from './constants';
 import type {
-  AltsvcFrame, ContinuationFrame, DataFrame, Frame, GoawayFrame, HeadersFrame, OriginFrame, PingFrame,
-  PriorityFrame, PrioritySpec, PriorityUpdateFrame, PushPromiseFrame, RstStreamFrame, SettingEntry,
-  SettingsFrame, UnknownFrame, WindowUpdateFrame,
+  AltsvcFrame,
+  ContinuationFrame,
+  DataFrame,
+  Frame,
+  GoawayFrame,
+  HeadersFrame,
+  OriginFrame,
+  PingFrame,
+  PriorityFrame,
+  PrioritySpec,
+  PriorityUpdateFrame,
+  PushPromiseFrame,
+  RstStreamFrame,
+  SettingEntry,
+  SettingsFrame,
+  UnknownFrame,
+  WindowUpdateFrame,
 } from './types';
 
 /** Limits the parser enforces that come from our own SETTINGS. */
@@ -109,7 +123,8 @@ function parsePriority(flags: number, streamId: number, p: Buffer): PriorityFram
   if (streamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PRIORITY frame on stream 0');
   // RFC 9113 section 6.3: "A PRIORITY frame with a length other than 5 octets MUST be treated as
   // a stream error (Section 5.4.2) of type FRAME_SIZE_ERROR."
-  if (p.length !== 5) throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`, FrameType.PRIORITY);
+  if (p.length !== 5)
+    throw new StreamError(FRAME_SIZE_ERROR, streamId, `PRIORITY frame: length ${p.length}, must be 5`, FrameType.PRIORITY);
   const priority = readPriority(p, 0);
   // RFC 7540 section 5.3.1 (the priority scheme RFC 9113 deprecates; its fields are still
   // parsed): "A stream cannot depend on itself. An endpoint MUST treat this as a stream error
@@ -219,7 +234,12 @@ function parsePushPromise(flags: number, streamId: number, p: Buffer): PushPromi
   // stream sent by the sender" — stream 0 never is (which ids are valid next is the session's).
   if (promisedStreamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PUSH_PROMISE frame promises stream 0');
   return {
-    type: FrameType.PUSH_PROMISE, flags, streamId, length: p.length, padLength, promisedStreamId,
+    type: FrameType.PUSH_PROMISE,
+    flags,
+    streamId,
+    length: p.length,
+    padLength,
+    promisedStreamId,
     fragment: p.subarray(start + 4, end),
   };
 }
@@ -243,8 +263,13 @@ function parseGoaway(flags: number, streamId: number, p: Buffer): GoawayFrame {
   // Last-Stream-ID and Error Code)
   if (p.length < 8) throw frameSizeError('GOAWAY', `length ${p.length}, must be at least 8`);
   return {
-    type: FrameType.GOAWAY, flags, streamId, length: p.length,
-    lastStreamId: p.readUInt32BE(0) & 0x7fffffff, errorCode: p.readUInt32BE(4), debugData: p.subarray(8),
+    type: FrameType.GOAWAY,
+    flags,
+    streamId,
+    length: p.length,
+    lastStreamId: p.readUInt32BE(0) & 0x7fffffff,
+    errorCode: p.readUInt32BE(4),
+    debugData: p.subarray(8),
   };
 }
 
@@ -286,8 +311,12 @@ function parseAltsvc(flags: number, streamId: number, p: Buffer): Frame {
   const originLength = p.readUInt16BE(0);
   if (originLength > p.length - 2) return unknown(FrameType.ALTSVC, flags, streamId, p);
   const frame: AltsvcFrame = {
-    type: FrameType.ALTSVC, flags, streamId, length: p.length,
-    origin: p.toString('latin1', 2, 2 + originLength), fieldValue: p.toString('latin1', 2 + originLength, p.length),
+    type: FrameType.ALTSVC,
+    flags,
+    streamId,
+    length: p.length,
+    origin: p.toString('latin1', 2, 2 + originLength),
+    fieldValue: p.toString('latin1', 2 + originLength, p.length),
   };
   return frame;
 }
@@ -320,7 +349,11 @@ function parsePriorityUpdate(flags: number, streamId: number, p: Buffer): Priori
   // of 0x00, the recipient MUST respond with a connection error of type PROTOCOL_ERROR."
   if (prioritizedStreamId === 0) throw new ConnectionError(PROTOCOL_ERROR, 'PRIORITY_UPDATE frame for stream 0');
   return {
-    type: FrameType.PRIORITY_UPDATE, flags, streamId, length: p.length, prioritizedStreamId,
+    type: FrameType.PRIORITY_UPDATE,
+    flags,
+    streamId,
+    length: p.length,
+    prioritizedStreamId,
     priorityFieldValue: p.toString('latin1', 4, p.length),
   };
 }

@@ -28,7 +28,10 @@ export interface BlockEncoder {
 /** Stage<Frame, Frame>: sets `headers` on each (assembled) HEADERS and PUSH_PROMISE frame. */
 export class HeaderDecodingStage implements Stage<Frame, Frame> {
   /** `context`: the decoder's table limit follows our acknowledged SETTINGS_HEADER_TABLE_SIZE. */
-  constructor(readonly decoder: BlockDecoder, readonly context?: ConnectionContext) {
+  constructor(
+    readonly decoder: BlockDecoder,
+    readonly context?: ConnectionContext,
+  ) {
     if (context !== undefined && hasMethod<TableSizedDecoder>(decoder, 'setMaxTableSize')) bindDecoder(context, decoder);
   }
 
@@ -57,7 +60,11 @@ export class HeaderEncodingStage implements Stage<Frame, Frame> {
    * `context`: the encoder's table size follows the peer's SETTINGS_HEADER_TABLE_SIZE and the
    * split size its SETTINGS_MAX_FRAME_SIZE, as the peer's SETTINGS arrive on the reading side.
    */
-  constructor(readonly encoder: BlockEncoder, public maxFrameSize = 16384, readonly context?: ConnectionContext) {
+  constructor(
+    readonly encoder: BlockEncoder,
+    public maxFrameSize = 16384,
+    readonly context?: ConnectionContext,
+  ) {
     if (context === undefined) return;
     if (hasMethod<TableSizedEncoder>(encoder, 'setPeerMaxTableSize')) bindEncoder(context, encoder);
     bindMaxFrameSize(context, 'remote', (n) => (this.maxFrameSize = n));
@@ -86,7 +93,10 @@ function hasMethod<T>(o: object, name: string): o is T & object {
  * built from separate stages.
  */
 export class ContextTracker implements Stage<Frame, Frame> {
-  constructor(readonly context: ConnectionContext, readonly direction: 'read' | 'written') {}
+  constructor(
+    readonly context: ConnectionContext,
+    readonly direction: 'read' | 'written',
+  ) {}
 
   push(frame: Frame, emit: (f: Frame) => void): void {
     if (this.direction === 'read') this.context.observeRead(frame);
@@ -122,10 +132,13 @@ export class FrameReader implements Stage<Buffer, Frame> {
     this.decoding = opts.decoder ? new HeaderDecodingStage(opts.decoder, opts.context) : null;
     const decoding = this.decoding;
     const ctx = opts.context;
-    const toOut = ctx === undefined ? (f: Frame) => this.emit(f) : (f: Frame) => {
-      ctx.observeRead(f);
-      this.emit(f);
-    };
+    const toOut =
+      ctx === undefined
+        ? (f: Frame) => this.emit(f)
+        : (f: Frame) => {
+            ctx.observeRead(f);
+            this.emit(f);
+          };
     const afterAssembly = decoding ? (f: Frame) => decoding.push(f, toOut) : toOut;
     this.onFrame = (f) => this.assembler.push(f, afterAssembly);
   }

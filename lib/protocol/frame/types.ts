@@ -169,9 +169,19 @@ export type Frame = KnownFrame | UnknownFrame;
 export type HeaderField = [name: string, value: string, sensitive?: boolean];
 
 const KNOWN_TYPES = new Set<number>([
-  FrameType.DATA, FrameType.HEADERS, FrameType.PRIORITY, FrameType.RST_STREAM, FrameType.SETTINGS,
-  FrameType.PUSH_PROMISE, FrameType.PING, FrameType.GOAWAY, FrameType.WINDOW_UPDATE,
-  FrameType.CONTINUATION, FrameType.ALTSVC, FrameType.ORIGIN, FrameType.PRIORITY_UPDATE,
+  FrameType.DATA,
+  FrameType.HEADERS,
+  FrameType.PRIORITY,
+  FrameType.RST_STREAM,
+  FrameType.SETTINGS,
+  FrameType.PUSH_PROMISE,
+  FrameType.PING,
+  FrameType.GOAWAY,
+  FrameType.WINDOW_UPDATE,
+  FrameType.CONTINUATION,
+  FrameType.ALTSVC,
+  FrameType.ORIGIN,
+  FrameType.PRIORITY_UPDATE,
 ]);
 
 /**

@@ -9,11 +9,7 @@ import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
 import { readInteger } from './integer';
 import { readString } from './string';
-import {
-  HeaderListTooLargeError,
-  InvalidIndexError,
-  TableSizeUpdateError,
-} from './errors';
+import { HeaderListTooLargeError, InvalidIndexError, TableSizeUpdateError } from './errors';
 
 export type { HeaderField };
 
@@ -176,7 +172,10 @@ export class HpackDecoder {
         // blocks, ... the smallest maximum table size that occurs in that interval MUST be
         // signaled in a dynamic table size update." The first update carries that minimum.
         if (this.expectUpdate && size > this.firstUpdateCap) {
-          throw new TableSizeUpdateError(at, `the first size update (${size}) must be at most the smallest limit since the last block (${this.firstUpdateCap})`);
+          throw new TableSizeUpdateError(
+            at,
+            `the first size update (${size}) must be at most the smallest limit since the last block (${this.firstUpdateCap})`,
+          );
         }
         table.setMaxSize(size);
         this.expectUpdate = false;

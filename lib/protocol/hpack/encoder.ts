@@ -45,7 +45,14 @@ const SLAB_SIZE = 64 * 1024;
 
 /** Names whose values change per request, so indexing them only evicts useful entries. */
 export const DEFAULT_UNINDEXED_NAMES: ReadonlySet<string> = new Set([
-  ':path', 'age', 'content-length', 'etag', 'if-modified-since', 'if-none-match', 'location', 'set-cookie',
+  ':path',
+  'age',
+  'content-length',
+  'etag',
+  'if-modified-since',
+  'if-none-match',
+  'location',
+  'set-cookie',
 ]);
 
 /** The default sensitivity rule: `authorization`, and `cookie` values under 20 octets. */
@@ -99,10 +106,12 @@ export class HpackEncoder {
 
   constructor(opts: HpackEncoderOptions = {}) {
     const cap = opts.maxTableSize ?? 4096;
-    if (!Number.isInteger(cap) || cap < 0 || cap > 0xffffffff) throw new ApiMisuseError(`maxTableSize must be an integer in 0..2^32-1, got ${cap}`);
+    if (!Number.isInteger(cap) || cap < 0 || cap > 0xffffffff)
+      throw new ApiMisuseError(`maxTableSize must be an integer in 0..2^32-1, got ${cap}`);
     this.cap = cap;
     this.huffman = opts.huffman ?? 'auto';
-    if (!['auto', 'always', 'never'].includes(this.huffman)) throw new ApiMisuseError(`huffman must be auto, always or never, got ${String(this.huffman)}`);
+    if (!['auto', 'always', 'never'].includes(this.huffman))
+      throw new ApiMisuseError(`huffman must be auto, always or never, got ${String(this.huffman)}`);
     this.shouldIndexFn = opts.shouldIndex;
     this.neverIndexFn = opts.neverIndex ?? defaultNeverIndex;
     // RFC 7541 section 4.2 / RFC 9113 section 6.5.2: the peer's limit starts at 4096.
@@ -110,12 +119,20 @@ export class HpackEncoder {
     this.table = new HeaderTable(4096, (name, value, id) => this.forget(name, value, id));
     if (opts.initialTableSize !== undefined) {
       const n = opts.initialTableSize;
-      if (!Number.isInteger(n) || n < 0 || n > cap) throw new ApiMisuseError(`initialTableSize must be an integer in 0..maxTableSize, got ${n}`);
+      if (!Number.isInteger(n) || n < 0 || n > cap)
+        throw new ApiMisuseError(`initialTableSize must be an integer in 0..maxTableSize, got ${n}`);
       this.table.maxSize = n;
     } else if (initial !== 4096) {
       this.setTableSize(initial);
     }
-    for (const [name, e] of STATIC_NAMES) this.names.set(name, { staticIndex: e.index, staticValues: e.values, latest: -1, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) });
+    for (const [name, e] of STATIC_NAMES)
+      this.names.set(name, {
+        staticIndex: e.index,
+        staticValues: e.values,
+        latest: -1,
+        values: null,
+        noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
+      });
   }
 
   /**
@@ -278,7 +295,11 @@ export class HpackEncoder {
     if (this.table.inserted === before) return; // larger than the table: it was emptied instead
     const id = before;
     let rec = this.names.get(name);
-    if (rec === undefined) this.names.set(name, (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) }));
+    if (rec === undefined)
+      this.names.set(
+        name,
+        (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) }),
+      );
     rec.latest = id;
     if (rec.values === null) rec.values = new Map();
     rec.values.set(value, id);

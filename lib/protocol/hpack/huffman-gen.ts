@@ -109,7 +109,14 @@ export function renderHuffmanTable(t: HuffmanTables): string {
   const rows = (xs: number[], per: number, hex: boolean) => {
     const out: string[] = [];
     for (let i = 0; i < xs.length; i += per) {
-      out.push('  ' + xs.slice(i, i + per).map((x) => (hex ? '0x' + x.toString(16) : String(x))).join(', ') + ',');
+      out.push(
+        '  ' +
+          xs
+            .slice(i, i + per)
+            .map((x) => (hex ? '0x' + x.toString(16) : String(x)))
+            .join(', ') +
+          ',',
+      );
     }
     return out.join('\n');
   };

@@ -272,7 +272,13 @@ export function parsePriorityField(value: string): PriorityParams | null {
     const item = raw.trim();
     const eq = item.indexOf('=');
     const key = (eq < 0 ? item : item.slice(0, eq)).split(';')[0].trim();
-    const v = eq < 0 ? '' : item.slice(eq + 1).split(';')[0].trim();
+    const v =
+      eq < 0
+        ? ''
+        : item
+            .slice(eq + 1)
+            .split(';')[0]
+            .trim();
     if (key === 'u') {
       if (/^[0-7]$/.test(v)) urgency = Number(v);
     } else if (key === 'i') {

@@ -51,7 +51,8 @@ export class DataWriter {
    * an error code of FLOW_CONTROL_ERROR is sent." Returns true when DATA was blocked and may flow now.
    */
   grantConnection(inc: number): boolean {
-    if (this.ctx.sendWindow + inc > MAX_WINDOW_SIZE) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
+    if (this.ctx.sendWindow + inc > MAX_WINDOW_SIZE)
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
     const wasBlocked = this.ctx.sendWindow <= 0;
     this.ctx.sendWindow += inc;
     return wasBlocked && this.ctx.sendWindow > 0 && this.scheduler.size > 0;
@@ -70,7 +71,10 @@ export class DataWriter {
     for (const s of streams) {
       s.sendWindow += delta;
       if (s.sendWindow > MAX_WINDOW_SIZE) {
-        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE change overflows the window of stream ${s.id}`);
+        throw new ConnectionError(
+          ErrorCode.FLOW_CONTROL_ERROR,
+          `SETTINGS_INITIAL_WINDOW_SIZE change overflows the window of stream ${s.id}`,
+        );
       }
       if (delta > 0 && s.queued + (s.endQueued || s.trailers ? 1 : 0) > 0 && s.sendWindow > 0) this.scheduler.add(s);
     }
@@ -178,7 +182,13 @@ export class DataWriter {
       s.sendWindow -= n + pad;
       this.ctx.sendWindow -= n + pad;
       if (parts !== null) {
-        const f: DataFrame = { type: FrameType.DATA, flags, streamId: s.id, data: parts.length === 1 ? parts[0] : Buffer.concat(parts), length: n + pad };
+        const f: DataFrame = {
+          type: FrameType.DATA,
+          flags,
+          streamId: s.id,
+          data: parts.length === 1 ? parts[0] : Buffer.concat(parts),
+          length: n + pad,
+        };
         if (pad > 0) f.padLength = pad - 1;
         out.sent({ type: 'frameSent', frame: f });
       }
@@ -204,7 +214,11 @@ export class DataWriter {
       writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
       out.out.push(header);
       out.bytes += FRAME_HEADER_LENGTH;
-      if (this.frameEvents) out.sent({ type: 'frameSent', frame: { type: FrameType.DATA, flags: Flag.END_STREAM, streamId: s.id, data: Buffer.alloc(0), length: 0 } as DataFrame });
+      if (this.frameEvents)
+        out.sent({
+          type: 'frameSent',
+          frame: { type: FrameType.DATA, flags: Flag.END_STREAM, streamId: s.id, data: Buffer.alloc(0), length: 0 } as DataFrame,
+        });
       this.host.localEnded(s);
       return FRAME_HEADER_LENGTH;
     }

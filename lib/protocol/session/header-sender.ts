@@ -28,7 +28,10 @@ export class HeaderSender {
   headers(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
     const block = this.encode(headers);
     const frame: HeadersFrame = {
-      type: FrameType.HEADERS, flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), streamId: id, fragment: block,
+      type: FrameType.HEADERS,
+      flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0),
+      streamId: id,
+      fragment: block,
     };
     if (priority !== undefined) frame.priority = priority;
     this.output.headerBlock(frame, block, priority !== undefined ? 5 : 0, headers, category, this.remote.maxFrameSize, this.padding);
@@ -37,7 +40,13 @@ export class HeaderSender {
   /** Queue a PUSH_PROMISE on `parentStreamId` promising `promisedStreamId` for `requestHeaders`. */
   pushPromise(parentStreamId: number, promisedStreamId: number, requestHeaders: HeaderField[]): void {
     const block = this.encode(requestHeaders);
-    const frame: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: parentStreamId, promisedStreamId, fragment: block };
+    const frame: PushPromiseFrame = {
+      type: FrameType.PUSH_PROMISE,
+      flags: Flag.END_HEADERS,
+      streamId: parentStreamId,
+      promisedStreamId,
+      fragment: block,
+    };
     this.output.headerBlock(frame, block, 4, requestHeaders, 'headers', this.remote.maxFrameSize, this.padding);
   }
 

@@ -161,17 +161,23 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   entries(): IterableIterator<[number, V]> {
     const keys = this.keys_;
     const vals = this.vals;
-    return this.ordered().map((s) => [keys[s], vals[s] as V] as [number, V])[Symbol.iterator]();
+    return this.ordered()
+      .map((s) => [keys[s], vals[s] as V] as [number, V])
+      [Symbol.iterator]();
   }
 
   keys(): IterableIterator<number> {
     const keys = this.keys_;
-    return this.ordered().map((s) => keys[s])[Symbol.iterator]();
+    return this.ordered()
+      .map((s) => keys[s])
+      [Symbol.iterator]();
   }
 
   values(): IterableIterator<V> {
     const vals = this.vals;
-    return this.ordered().map((s) => vals[s] as V)[Symbol.iterator]();
+    return this.ordered()
+      .map((s) => vals[s] as V)
+      [Symbol.iterator]();
   }
 
   forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {

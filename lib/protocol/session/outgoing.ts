@@ -40,5 +40,6 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
 
 /** RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section." */
 export function checkTrailers(headers: HeaderField[]): void {
-  for (let i = 0; i < headers.length; i++) if (headers[i][0].charCodeAt(0) === 0x3a) throw new ApiMisuseError(`sendTrailers: pseudo-header ${headers[i][0]} in trailers`);
+  for (let i = 0; i < headers.length; i++)
+    if (headers[i][0].charCodeAt(0) === 0x3a) throw new ApiMisuseError(`sendTrailers: pseudo-header ${headers[i][0]} in trailers`);
 }

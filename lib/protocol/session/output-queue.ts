@@ -92,7 +92,11 @@ export class OutputQueue {
     const ok = this.control({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
     // Framed while handing out: already reported, it goes out with this batch as it is.
     if (this.handingOut) return ok;
-    this.pendingWindowUpdates.push({ slot, streamId, ev: this.pendingSent.length > before ? this.pendingSent[this.pendingSent.length - 1] : undefined });
+    this.pendingWindowUpdates.push({
+      slot,
+      streamId,
+      ev: this.pendingSent.length > before ? this.pendingSent[this.pendingSent.length - 1] : undefined,
+    });
     return ok;
   }
 
@@ -124,7 +128,15 @@ export class OutputQueue {
    * when it does not fit in `maxFrameSize` (split by the shared `splitHeaderBlock`). `fixed`:
    * octets of priority / promised id in the first frame.
    */
-  headerBlock(frame: HeadersFrame | PushPromiseFrame, block: Buffer, fixed: number, headers: HeaderField[], category: HeadersCategory, maxFrameSize: number, padding: PaddingPolicy | undefined): void {
+  headerBlock(
+    frame: HeadersFrame | PushPromiseFrame,
+    block: Buffer,
+    fixed: number,
+    headers: HeaderField[],
+    category: HeadersCategory,
+    maxFrameSize: number,
+    padding: PaddingPolicy | undefined,
+  ): void {
     const max = maxFrameSize;
     // RFC 9113 section 4.3: "Each field block is processed as a discrete unit. Field blocks MUST
     // be transmitted as a contiguous sequence of frames, with no interleaved frames of any other
@@ -157,7 +169,8 @@ export class OutputQueue {
     const b = encodeFrame(f, undefined, { maxFrameSize });
     this.out.push(b);
     this.bytes += b.length;
-    if (this.frameEvents) this.sent(headers !== undefined ? { type: 'frameSent', frame: f, headers, category } : { type: 'frameSent', frame: f });
+    if (this.frameEvents)
+      this.sent(headers !== undefined ? { type: 'frameSent', frame: f, headers, category } : { type: 'frameSent', frame: f });
   }
 
   /**

@@ -17,7 +17,10 @@ import type { HeadersCategory } from './types';
 
 /** HEADERS and PUSH_PROMISE handling for FrameReceiver. */
 export class HeaderReceiver {
-  constructor(private readonly s: SessionCore, private readonly receiver: FrameReceiver) {}
+  constructor(
+    private readonly s: SessionCore,
+    private readonly receiver: FrameReceiver,
+  ) {}
 
   /** Decode a header block; header-list-too-large becomes a stream error (returns null). */
   private decodeBlock(f: HeadersFrame | PushPromiseFrame, resetId: number): HeaderField[] | null {
@@ -40,7 +43,13 @@ export class HeaderReceiver {
     // handle can send an HTTP 431 (Request Header Fields Too Large) status code [RFC6585]. A client
     // can discard responses that it cannot process."
     const s = core.streams.get(id);
-    if (core.role === 'server' && s === undefined && core.isPeerId(id) && id > core.lastPeerStreamId && core.shutdown.goawaySentLastId < 0) {
+    if (
+      core.role === 'server' &&
+      s === undefined &&
+      core.isPeerId(id) &&
+      id > core.lastPeerStreamId &&
+      core.shutdown.goawaySentLastId < 0
+    ) {
       const st = this.openPeerStream(id);
       if (st === null) return;
       st.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
@@ -138,7 +147,8 @@ export class HeaderReceiver {
       // "An endpoint that receives a HEADERS frame that causes its advertised concurrent stream
       // limit to be exceeded MUST treat this as a stream error (Section 5.4.2) of type
       // PROTOCOL_ERROR or REFUSED_STREAM."
-      if (core.remoteActive >= core.limits.maxConcurrentStreams) return core.streamError(id, ErrorCode.REFUSED_STREAM, 'push beyond our concurrency limit');
+      if (core.remoteActive >= core.limits.maxConcurrentStreams)
+        return core.streamError(id, ErrorCode.REFUSED_STREAM, 'push beyond our concurrency limit');
       s.counted = true;
       core.remoteActive++;
     }
@@ -152,7 +162,11 @@ export class HeaderReceiver {
       const err = endStream ? validateTrailers(headers) : 'HEADERS without END_STREAM after the message header';
       if (err !== null) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed trailers: ${err}`);
       if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
-        return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`);
+        return core.streamError(
+          id,
+          ErrorCode.PROTOCOL_ERROR,
+          `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`,
+        );
       }
       core.onEvent({ type: 'trailersReceived', streamId: id, headers });
       core.remoteEnded(s);
@@ -222,7 +236,11 @@ export class HeaderReceiver {
     const info = core.info;
     const err = validateRequest(headers, false, true, info);
     if (err !== null || (info.method !== 'GET' && info.method !== 'HEAD')) {
-      return core.streamError(pid, ErrorCode.PROTOCOL_ERROR, `malformed promised request: ${err ?? `method ${info.method} is not safe and cacheable`}`);
+      return core.streamError(
+        pid,
+        ErrorCode.PROTOCOL_ERROR,
+        `malformed promised request: ${err ?? `method ${info.method} is not safe and cacheable`}`,
+      );
     }
     s.headRequest = info.method === 'HEAD';
     core.onEvent({ type: 'pushPromiseReceived', streamId: f.streamId, promisedStreamId: pid, headers });

@@ -6,7 +6,14 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { Flag, FrameType } from '../frame/constants';
 import type {
-  DataFrame, Frame, PingFrame, PriorityFrame, PrioritySpec, PriorityUpdateFrame, RstStreamFrame, WindowUpdateFrame,
+  DataFrame,
+  Frame,
+  PingFrame,
+  PriorityFrame,
+  PrioritySpec,
+  PriorityUpdateFrame,
+  RstStreamFrame,
+  WindowUpdateFrame,
 } from '../frame/types';
 import { parsePriorityField } from '../http/semantics';
 import type { SessionCore } from './core';
@@ -52,20 +59,28 @@ export class FrameReceiver {
       return;
     }
     switch (f.type) {
-      case FrameType.DATA: return this.recvData(f);
-      case FrameType.HEADERS: return this.headers.recvHeaders(f);
-      case FrameType.PRIORITY: return this.recvPriority(f);
-      case FrameType.RST_STREAM: return this.recvRstStream(f);
+      case FrameType.DATA:
+        return this.recvData(f);
+      case FrameType.HEADERS:
+        return this.headers.recvHeaders(f);
+      case FrameType.PRIORITY:
+        return this.recvPriority(f);
+      case FrameType.RST_STREAM:
+        return this.recvRstStream(f);
       case FrameType.SETTINGS:
         if (s.frameEvents) s.onEvent({ type: 'frameReceived', frame: f });
         return s.settings.recvSettings(f);
-      case FrameType.PUSH_PROMISE: return this.headers.recvPushPromise(f);
-      case FrameType.PING: return this.recvPing(f);
+      case FrameType.PUSH_PROMISE:
+        return this.headers.recvPushPromise(f);
+      case FrameType.PING:
+        return this.recvPing(f);
       case FrameType.GOAWAY:
         if (s.frameEvents) s.onEvent({ type: 'frameReceived', frame: f });
         return s.shutdown.recvGoaway(f);
-      case FrameType.WINDOW_UPDATE: return this.recvWindowUpdate(f);
-      case FrameType.PRIORITY_UPDATE: return this.recvPriorityUpdate(f);
+      case FrameType.WINDOW_UPDATE:
+        return this.recvWindowUpdate(f);
+      case FrameType.PRIORITY_UPDATE:
+        return this.recvPriorityUpdate(f);
       default:
         // ALTSVC, ORIGIN: informational only, nothing to enforce here.
         if (s.frameEvents) s.onEvent({ type: 'frameReceived', frame: f });
@@ -159,7 +174,11 @@ export class FrameReceiver {
     // form the content".
     if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (endStream && s.dataReceived !== s.contentLength))) {
       flow.releaseConnection(f.data.length);
-      return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`);
+      return core.streamError(
+        id,
+        ErrorCode.PROTOCOL_ERROR,
+        `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`,
+      );
     }
     flow.delivered(s, f.data.length);
     if (f.data.length > 0 || endStream) {

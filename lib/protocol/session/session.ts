@@ -17,7 +17,15 @@ import { CONNECTION_PREFACE, FrameType } from '../frame/constants';
 import { Deframer } from '../frame/deframer';
 import { HeaderBlockAssembler } from '../frame/header-block';
 import type {
-  Frame, HeaderField, PingFrame, PriorityFrame, PrioritySpec, PriorityUpdateFrame, RstStreamFrame, SettingEntry, WindowUpdateFrame,
+  Frame,
+  HeaderField,
+  PingFrame,
+  PriorityFrame,
+  PrioritySpec,
+  PriorityUpdateFrame,
+  RstStreamFrame,
+  SettingEntry,
+  WindowUpdateFrame,
 } from '../frame/types';
 import { HpackDecoder } from '../hpack/decoder';
 import { HpackEncoder } from '../hpack/encoder';
@@ -43,8 +51,14 @@ import { Stream } from './stream';
 import { upgradeStream } from './upgrade';
 import { isViolation, StreamEvent, StreamState, transition } from './stream-state';
 import {
-  CloseCause, DEFAULT_LIMITS, LocalSettings, RequestOptions, RespondOptions, SessionEvent,
-  SessionLimits, SessionOptions,
+  CloseCause,
+  DEFAULT_LIMITS,
+  LocalSettings,
+  RequestOptions,
+  RespondOptions,
+  SessionEvent,
+  SessionLimits,
+  SessionOptions,
 } from './types';
 
 export * from './types';
@@ -141,7 +155,11 @@ export class Session implements SessionCore {
     this.flood = new FloodGuard(L, this.now());
 
     const context = this.context;
-    this.deframer = new Deframer({ expectPreface: this.role === 'server', onStreamError: (e) => this.receiver.parseStreamError(e), context });
+    this.deframer = new Deframer({
+      expectPreface: this.role === 'server',
+      onStreamError: (e) => this.receiver.parseStreamError(e),
+      context,
+    });
     this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
     const encoder = new HpackEncoder({ maxTableSize: opts.encoderMaxTableSize ?? 4096 });
     // No separate cap on one string: the whole block is already in memory (bounded by the frame
@@ -152,7 +170,12 @@ export class Session implements SessionCore {
       maxHeaderListSize: Math.min(L.maxHeaderListSize, opts.settings?.maxHeaderListSize ?? Infinity),
       maxStringLength: Infinity,
     });
-    this.output = new OutputQueue({ onEvent: this.onEvent, onWantWrite: opts.onWantWrite, frameEvents: this.frameEvents, maxQueuedControlFrames: L.maxQueuedControlFrames });
+    this.output = new OutputQueue({
+      onEvent: this.onEvent,
+      onWantWrite: opts.onWantWrite,
+      frameEvents: this.frameEvents,
+      maxQueuedControlFrames: L.maxQueuedControlFrames,
+    });
     bindEncoder(context, encoder);
     bindDecoder(context, this.decoder);
     this.writer = new DataWriter(context, this, this.output, this.scheduler, this.padding, this.frameEvents);
@@ -257,7 +280,9 @@ export class Session implements SessionCore {
     this.shutdown.tick(nowMs);
     const sentAt = this.settings.oldestUnackedAt();
     if (sentAt !== undefined && nowMs - sentAt > this.settingsTimeoutMs) {
-      this.connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `SETTINGS not acknowledged within ${this.settingsTimeoutMs} ms`));
+      this.connectionError(
+        new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `SETTINGS not acknowledged within ${this.settingsTimeoutMs} ms`),
+      );
     }
   }
 
@@ -552,7 +577,8 @@ export class Session implements SessionCore {
     this.checkOpen();
     if (!Buffer.isBuffer(data)) throw new ApiMisuseError('sendData: data must be a Buffer');
     const s = this.liveStream(streamId, 'sendData');
-    if (s.endQueued || s.trailers !== null || (s.pendingHeaders !== null && s.pendingEndStream)) throw new ApiMisuseError(`sendData: stream ${streamId} already ended`);
+    if (s.endQueued || s.trailers !== null || (s.pendingHeaders !== null && s.pendingEndStream))
+      throw new ApiMisuseError(`sendData: stream ${streamId} already ended`);
     if (s.pendingHeaders === null) {
       const t = transition(s.state, StreamEvent.SEND_DATA);
       if (isViolation(t)) throw new ApiMisuseError(`sendData: stream ${streamId} cannot send DATA now`);
@@ -650,7 +676,10 @@ export class Session implements SessionCore {
   sendPriorityUpdate(streamId: number, priorityFieldValue: string): void {
     this.checkOpen();
     if (this.role !== 'client') throw new ApiMisuseError('sendPriorityUpdate: servers must not send PRIORITY_UPDATE');
-    this.queueControl({ type: FrameType.PRIORITY_UPDATE, flags: 0, streamId: 0, prioritizedStreamId: streamId, priorityFieldValue } as PriorityUpdateFrame, true);
+    this.queueControl(
+      { type: FrameType.PRIORITY_UPDATE, flags: 0, streamId: 0, prioritizedStreamId: streamId, priorityFieldValue } as PriorityUpdateFrame,
+      true,
+    );
     this.wantWrite();
   }
 
@@ -701,7 +730,8 @@ export class Session implements SessionCore {
    */
   upgrade(http2SettingsPayload: Buffer, requestHeaders: HeaderField[] = [], endStream = true): void {
     this.checkOpen();
-    if (this.streams.size > 0 || this.lastPeerStreamId > 0 || this.nextStreamId > 2) throw new ApiMisuseError('upgrade: must be the first thing on the session');
+    if (this.streams.size > 0 || this.lastPeerStreamId > 0 || this.nextStreamId > 2)
+      throw new ApiMisuseError('upgrade: must be the first thing on the session');
     const s = upgradeStream(this, http2SettingsPayload, requestHeaders, endStream);
     this.streams.set(1, s);
     if (this.role === 'server') {

@@ -54,7 +54,10 @@ export class SettingsSync {
   /** Whether the peer's first SETTINGS frame (or the h2c HTTP2-Settings) has been applied. */
   private remoteSettingsSeen = false;
 
-  constructor(private readonly host: SettingsHost, private readonly t: SettingsTargets) {}
+  constructor(
+    private readonly host: SettingsHost,
+    private readonly t: SettingsTargets,
+  ) {}
 
   /** The settings we advertised most recently (ACKed or not). */
   advertised(): LocalSettings {
@@ -97,7 +100,8 @@ export class SettingsSync {
         case Setting.ENABLE_PUSH:
           // RFC 9113 section 6.5.2: "A client MUST treat receipt of a SETTINGS frame with
           // SETTINGS_ENABLE_PUSH set to 1 as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
-          if (host.role === 'client' && v === 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'server sent SETTINGS_ENABLE_PUSH = 1');
+          if (host.role === 'client' && v === 1)
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'server sent SETTINGS_ENABLE_PUSH = 1');
           r.enablePush = v === 1;
           break;
         case Setting.MAX_CONCURRENT_STREAMS:
@@ -118,7 +122,8 @@ export class SettingsSync {
         case Setting.ENABLE_CONNECT_PROTOCOL:
           // RFC 8441 section 3: "A sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL
           // parameter with the value of 0 after previously sending a value of 1."
-          if (v === 0 && r.enableConnectProtocol) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 to 0');
+          if (v === 0 && r.enableConnectProtocol)
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 to 0');
           r.enableConnectProtocol = v === 1;
           break;
         case Setting.NO_RFC7540_PRIORITIES:
@@ -147,7 +152,8 @@ export class SettingsSync {
    */
   private applyAcked(s: LocalSettings): void {
     const l = this.local;
-    if (s.maxHeaderListSize !== l.maxHeaderListSize) this.t.decoder.setMaxHeaderListSize(Math.min(this.host.limits.maxHeaderListSize, s.maxHeaderListSize));
+    if (s.maxHeaderListSize !== l.maxHeaderListSize)
+      this.t.decoder.setMaxHeaderListSize(Math.min(this.host.limits.maxHeaderListSize, s.maxHeaderListSize));
     // A smaller window takes effect once the peer knows it: shrink open streams now.
     if (s.initialWindowSize < l.initialWindowSize) this.t.flow.shrink(this.host.streamList(), s.initialWindowSize, l.initialWindowSize);
     Object.assign(l, s);
@@ -209,7 +215,10 @@ export class SettingsSync {
 
 /** Refuse settings we could not honour ourselves (API misuse, not a wire error). */
 export function checkLocalSettings(s: LocalSettings): void {
-  if (!(s.maxFrameSize >= 16384 && s.maxFrameSize <= 16777215)) throw new ApiMisuseError(`maxFrameSize ${s.maxFrameSize} outside 16384..16777215`);
-  if (!(s.initialWindowSize >= 0 && s.initialWindowSize <= MAX_WINDOW_SIZE)) throw new ApiMisuseError(`initialWindowSize ${s.initialWindowSize} outside 0..2^31-1`);
-  if (!(s.headerTableSize >= 0 && s.headerTableSize <= 0xffffffff)) throw new ApiMisuseError(`headerTableSize ${s.headerTableSize} out of range`);
+  if (!(s.maxFrameSize >= 16384 && s.maxFrameSize <= 16777215))
+    throw new ApiMisuseError(`maxFrameSize ${s.maxFrameSize} outside 16384..16777215`);
+  if (!(s.initialWindowSize >= 0 && s.initialWindowSize <= MAX_WINDOW_SIZE))
+    throw new ApiMisuseError(`initialWindowSize ${s.initialWindowSize} outside 0..2^31-1`);
+  if (!(s.headerTableSize >= 0 && s.headerTableSize <= 0xffffffff))
+    throw new ApiMisuseError(`headerTableSize ${s.headerTableSize} out of range`);
 }

@@ -8,10 +8,14 @@ import { LocalSettings, RFC_INITIAL_SETTINGS, SessionLimits } from './types';
 
 /** LocalSettings field -> SETTINGS identifier, in the order entries are sent. */
 export const SETTING_KEYS: readonly (readonly [keyof LocalSettings, number])[] = [
-  ['headerTableSize', Setting.HEADER_TABLE_SIZE], ['enablePush', Setting.ENABLE_PUSH],
-  ['maxConcurrentStreams', Setting.MAX_CONCURRENT_STREAMS], ['initialWindowSize', Setting.INITIAL_WINDOW_SIZE],
-  ['maxFrameSize', Setting.MAX_FRAME_SIZE], ['maxHeaderListSize', Setting.MAX_HEADER_LIST_SIZE],
-  ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL], ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
+  ['headerTableSize', Setting.HEADER_TABLE_SIZE],
+  ['enablePush', Setting.ENABLE_PUSH],
+  ['maxConcurrentStreams', Setting.MAX_CONCURRENT_STREAMS],
+  ['initialWindowSize', Setting.INITIAL_WINDOW_SIZE],
+  ['maxFrameSize', Setting.MAX_FRAME_SIZE],
+  ['maxHeaderListSize', Setting.MAX_HEADER_LIST_SIZE],
+  ['enableConnectProtocol', Setting.ENABLE_CONNECT_PROTOCOL],
+  ['noRfc7540Priorities', Setting.NO_RFC7540_PRIORITIES],
 ];
 
 const SETTING_ID = Object.fromEntries(SETTING_KEYS) as Record<keyof LocalSettings, number>;

@@ -47,7 +47,11 @@ export class Shutdown {
   private goawayStartedAt = 0;
   private terminatedEmitted = false;
 
-  constructor(private readonly host: ShutdownHost, private readonly writer: DataWriter, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly host: ShutdownHost,
+    private readonly writer: DataWriter,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** A GOAWAY was sent or received: no new streams. */
   get goingAway(): boolean {
@@ -58,7 +62,9 @@ export class Shutdown {
   goaway(errorCode: number, debugData: Buffer | undefined): void {
     const host = this.host;
     if (errorCode !== ErrorCode.NO_ERROR) {
-      this.connectionError(new ConnectionError(errorCode, debugData ? debugData.toString('latin1') : 'connection closed by the application'));
+      this.connectionError(
+        new ConnectionError(errorCode, debugData ? debugData.toString('latin1') : 'connection closed by the application'),
+      );
       return;
     }
     if (this.goawaySentLastId >= 0) {
@@ -74,13 +80,33 @@ export class Shutdown {
       // NO_ERROR code. ... After allowing time for any in-flight stream creation (at least one
       // round-trip time), the server MAY send another GOAWAY frame with an updated last stream identifier."
       this.goawaySentLastId = MAX_STREAM_ID;
-      host.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: MAX_STREAM_ID, errorCode: 0, debugData: debugData ?? Buffer.alloc(0) } as GoawayFrame, true);
+      host.queueControl(
+        {
+          type: FrameType.GOAWAY,
+          flags: 0,
+          streamId: 0,
+          lastStreamId: MAX_STREAM_ID,
+          errorCode: 0,
+          debugData: debugData ?? Buffer.alloc(0),
+        } as GoawayFrame,
+        true,
+      );
       host.queueControl({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: SHUTDOWN_PING } as PingFrame, true);
     } else {
       this.goawaySentLastId = host.lastPeerStreamId;
       this.goawayFinal = true;
       this.terminating = true;
-      host.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: host.lastPeerStreamId, errorCode: 0, debugData: debugData ?? Buffer.alloc(0) } as GoawayFrame, true);
+      host.queueControl(
+        {
+          type: FrameType.GOAWAY,
+          flags: 0,
+          streamId: 0,
+          lastStreamId: host.lastPeerStreamId,
+          errorCode: 0,
+          debugData: debugData ?? Buffer.alloc(0),
+        } as GoawayFrame,
+        true,
+      );
       // Requests not yet sent will never be: refuse them now.
       for (const s of host.pendingOpenList()) host.closeStream(s, 'connection', ErrorCode.REFUSED_STREAM);
       this.maybeFinish();
@@ -125,7 +151,12 @@ export class Shutdown {
 
   /** The transport's input ended (Session.receiveEnd). */
   inputEnded(): void {
-    this.terminate(ErrorCode.NO_ERROR, this.goawayReceivedLastId >= 0 ? this.goawayReceivedLastId : this.host.lastPeerStreamId, true, undefined);
+    this.terminate(
+      ErrorCode.NO_ERROR,
+      this.goawayReceivedLastId >= 0 ? this.goawayReceivedLastId : this.host.lastPeerStreamId,
+      true,
+      undefined,
+    );
   }
 
   /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
@@ -134,10 +165,17 @@ export class Shutdown {
     const host = this.host;
     this.writer.flushFinished();
     this.terminating = true;
-    host.queueControl({
-      type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: host.lastPeerStreamId, errorCode: err.code,
-      debugData: Buffer.from(err.message.slice(0, 256), 'latin1'),
-    } as GoawayFrame, true);
+    host.queueControl(
+      {
+        type: FrameType.GOAWAY,
+        flags: 0,
+        streamId: 0,
+        lastStreamId: host.lastPeerStreamId,
+        errorCode: err.code,
+        debugData: Buffer.from(err.message.slice(0, 256), 'latin1'),
+      } as GoawayFrame,
+      true,
+    );
     this.goawaySentLastId = host.lastPeerStreamId;
     this.goawayFinal = true;
     this.terminate(err.code, host.lastPeerStreamId, false, cause ?? err);
@@ -173,7 +211,17 @@ export class Shutdown {
     const host = this.host;
     this.goawayFinal = true;
     this.goawaySentLastId = host.lastPeerStreamId;
-    host.queueControl({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: host.lastPeerStreamId, errorCode: 0, debugData: Buffer.alloc(0) } as GoawayFrame, true);
+    host.queueControl(
+      {
+        type: FrameType.GOAWAY,
+        flags: 0,
+        streamId: 0,
+        lastStreamId: host.lastPeerStreamId,
+        errorCode: 0,
+        debugData: Buffer.alloc(0),
+      } as GoawayFrame,
+      true,
+    );
     host.wantWrite();
     // Streams above the last id were never opened by us (we ignored them), nothing to close.
     this.maybeFinish();

@@ -18,7 +18,15 @@ export const enum StreamState {
 }
 
 /** Names for printing and tests. */
-export const STREAM_STATE_NAMES = ['idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed'] as const;
+export const STREAM_STATE_NAMES = [
+  'idle',
+  'reserved (local)',
+  'reserved (remote)',
+  'open',
+  'half-closed (local)',
+  'half-closed (remote)',
+  'closed',
+] as const;
 
 /** What happens to a stream: a frame received on it or sent on it. END_STREAM is its own event,
  *  applied after the HEADERS/DATA that carried it. */
@@ -60,9 +68,16 @@ const CONN_STREAM_CLOSED: Violation = Object.freeze({ code: ErrorCode.STREAM_CLO
 /** A local command not allowed in this state: the Session throws ApiMisuseError. */
 export const MISUSE: Violation = Object.freeze({ code: -1, scope: 'stream' });
 
-const I = StreamState.IDLE, RL = StreamState.RESERVED_LOCAL, RR = StreamState.RESERVED_REMOTE, O = StreamState.OPEN;
-const HL = StreamState.HALF_CLOSED_LOCAL, HR = StreamState.HALF_CLOSED_REMOTE, C = StreamState.CLOSED;
-const P = CONN_PROTOCOL, SC = STREAM_CLOSED_ERR, X = MISUSE;
+const I = StreamState.IDLE,
+  RL = StreamState.RESERVED_LOCAL,
+  RR = StreamState.RESERVED_REMOTE,
+  O = StreamState.OPEN;
+const HL = StreamState.HALF_CLOSED_LOCAL,
+  HR = StreamState.HALF_CLOSED_REMOTE,
+  C = StreamState.CLOSED;
+const P = CONN_PROTOCOL,
+  SC = STREAM_CLOSED_ERR,
+  X = MISUSE;
 
 /*
  * Rows: states. Columns: StreamEvent in order

@@ -59,7 +59,12 @@ export class Stream {
   /** Server: the final (non-1xx) response has been sent. */
   responded = false;
 
-  constructor(readonly id: number, local: boolean, sendWindow: number, recvWindow: number) {
+  constructor(
+    readonly id: number,
+    local: boolean,
+    sendWindow: number,
+    recvWindow: number,
+  ) {
     this.local = local;
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;

@@ -6,7 +6,11 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly burst: number, private readonly perSecond: number, nowMs: number) {
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    nowMs: number,
+  ) {
     this.tokens = burst;
     this.last = nowMs;
   }

@@ -27,7 +27,8 @@ export function upgradeStream(host: UpgradeHost, http2SettingsPayload: Buffer, r
   if (host.role === 'server') {
     if (http2SettingsPayload.length % 6 !== 0) throw new ApiMisuseError('upgrade: HTTP2-Settings payload is not a multiple of 6 octets');
     const settings: SettingEntry[] = [];
-    for (let i = 0; i < http2SettingsPayload.length; i += 6) settings.push({ id: http2SettingsPayload.readUInt16BE(i), value: http2SettingsPayload.readUInt32BE(i + 2) });
+    for (let i = 0; i < http2SettingsPayload.length; i += 6)
+      settings.push({ id: http2SettingsPayload.readUInt16BE(i), value: http2SettingsPayload.readUInt32BE(i + 2) });
     const frame: SettingsFrame = { type: FrameType.SETTINGS, flags: 0, streamId: 0, settings };
     try {
       // RFC 7540 section 3.2.1: the HTTP2-Settings payload is applied as the client's first

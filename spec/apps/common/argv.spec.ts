@@ -33,7 +33,10 @@ test('long forms, prefixes, last value wins, labels as typed', (t) => {
   t.is(a.label('window-bits'), '--window-bits');
   t.is(a.count('verbose'), 1);
   t.is(a.size('header-table-size'), 1024 * 1024);
-  t.deepEqual(a.each('header-table-size').map((e) => e.label), ['-c', '--header-table-size']);
+  t.deepEqual(
+    a.each('header-table-size').map((e) => e.label),
+    ['-c', '--header-table-size'],
+  );
   t.is(a.duration('timeout'), 500);
   t.deepEqual(a.values['window-bits'], ['20', '24'], 'minimist holds the values too');
   const e = t.throws(() => table.parse(['-w', '31']).int('window-bits', 0, 30), { instanceOf: UsageError });
@@ -59,7 +62,9 @@ test('getopt_long errors', (t) => {
   t.deepEqual(a.positionals, ['-v', '--bogus']);
   t.is(a.count('verbose'), 0);
   t.deepEqual(new OptionTable(SPECS, { prefixes: false }).parse(['--verbose']).positionals, []);
-  t.throws(() => new OptionTable(SPECS, { prefixes: false }).parse(['--verb']), { message: /unrecognized option '--verb'; did you mean '--verbose'/ });
+  t.throws(() => new OptionTable(SPECS, { prefixes: false }).parse(['--verb']), {
+    message: /unrecognized option '--verb'; did you mean '--verbose'/,
+  });
 });
 
 interface Conf {
@@ -95,11 +100,15 @@ test('one table drives argv and name=value config files; errors say where', (t) 
   fs.writeFileSync(file, 'workers=two\n');
   const [occ] = confTable.readConfig(file);
   t.throws(() => applyOption(confTable, c, occ), { instanceOf: UsageError, message: `${file}:1: workers: 'two' is not a number` });
-  t.throws(() => confTable.readConfig(file, 'workers=1\nbakend=x\n'), { message: `${file}:2: unknown option 'bakend'; did you mean 'backend'?` });
+  t.throws(() => confTable.readConfig(file, 'workers=1\nbakend=x\n'), {
+    message: `${file}:2: unknown option 'bakend'; did you mean 'backend'?`,
+  });
   t.throws(() => confTable.readConfig(file, 'conf=/x\n'), { message: `${file}:1: unknown option 'conf'` });
   t.throws(() => confTable.readConfig(file, 'no equals sign\n'), { message: /:1: bad configuration line/ });
   t.throws(() => confTable.readConfig(dir), { message: `configuration file '${dir}' is a directory` });
-  t.throws(() => applyNamedOption(confTable, c, 'no-via', 'maybe', 'api'), { message: "api: no-via: a flag takes 'yes' or 'no' in a config file, got 'maybe'" });
+  t.throws(() => applyNamedOption(confTable, c, 'no-via', 'maybe', 'api'), {
+    message: "api: no-via: a flag takes 'yes' or 'no' in a config file, got 'maybe'",
+  });
   applyNamedOption(confTable, c, 'no-via', 'no', 'api');
   t.false(c.noVia);
   t.throws(() => applyNamedOption(confTable, c, 'worker', '1'), { message: "unknown option 'worker'; did you mean 'workers'?" });

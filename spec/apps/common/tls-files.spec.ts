@@ -57,6 +57,9 @@ test('nghttpd with key and certificate swapped: one line, exit 1, before listeni
     stderr = err.stderr.toString();
   }
   t.is(status, 1);
-  t.regex(stderr, /^nghttpd: <PRIVATE_KEY> '.*server\.crt' holds a certificate and <CERT> '.*server\.key' holds a private key: they look swapped/);
+  t.regex(
+    stderr,
+    /^nghttpd: <PRIVATE_KEY> '.*server\.crt' holds a certificate and <CERT> '.*server\.key' holds a private key: they look swapped/,
+  );
   t.is(stderr.trimEnd().split('\n').length, 1);
 });

@@ -124,7 +124,7 @@ withReference('--rate-period=0 is accepted: with -r only the first batch of clie
   t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests);
 });
 
-withReference('after -N / -T timeouts the connect and req/s rows are the reference\'s (timed-out clients are not sampled)', async (t) => {
+withReference("after -N / -T timeouts the connect and req/s rows are the reference's (timed-out clients are not sampled)", async (t) => {
   const sockets: net.Socket[] = [];
   const silent = net.createServer((s) => {
     sockets.push(s);
@@ -133,7 +133,10 @@ withReference('after -N / -T timeouts the connect and req/s rows are the referen
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   try {
     const target = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
-    for (const args of [['-n', '4', '-c', '2', '-N', '300ms', target], ['-n', '2', '-c', '2', '-T', '300ms', target]]) {
+    for (const args of [
+      ['-n', '4', '-c', '2', '-N', '300ms', target],
+      ['-n', '2', '-c', '2', '-T', '300ms', target],
+    ]) {
       const [a, b] = await Promise.all([h2load(args), run('/usr/bin/h2load', args)]);
       const [pa, pb] = [parseSummary(a.stdout), parseSummary(b.stdout)];
       t.deepEqual(pa.requests, pb.requests, args.join(' '));

@@ -22,7 +22,11 @@ export interface Server {
 /** Start `cmd args` (args may use {port}) and wait until it accepts connections. */
 export async function startServer(cmd: string, args: string[]): Promise<Server> {
   const port = await freePort();
-  const proc = spawn(cmd, args.map((a) => a.replace('{port}', String(port))), { stdio: 'ignore' });
+  const proc = spawn(
+    cmd,
+    args.map((a) => a.replace('{port}', String(port))),
+    { stdio: 'ignore' },
+  );
   try {
     await waitForPort(port);
   } catch (e) {

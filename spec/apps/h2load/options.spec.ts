@@ -31,9 +31,37 @@ test('defaults are nghttp2 1.52 h2load defaults', (t) => {
 });
 
 test('short, long, attached and = forms', (t) => {
-  const c = cfg(['-n100', '-c', '4', '--threads=2', '-m', '10', '-f', '32K', '-w', '16', '-W20', '--header-table-size=8K',
-    '--encoder-header-table-size', '0', '-H', 'x-a: b', '-H', ':method: HEAD', '-v', '--rps=5', '-T', '2s', '-N', '500ms',
-    '--connect-to=localhost:9', '--log-file', '/tmp/x.tsv', 'http://a/', '/b']);
+  const c = cfg([
+    '-n100',
+    '-c',
+    '4',
+    '--threads=2',
+    '-m',
+    '10',
+    '-f',
+    '32K',
+    '-w',
+    '16',
+    '-W20',
+    '--header-table-size=8K',
+    '--encoder-header-table-size',
+    '0',
+    '-H',
+    'x-a: b',
+    '-H',
+    ':method: HEAD',
+    '-v',
+    '--rps=5',
+    '-T',
+    '2s',
+    '-N',
+    '500ms',
+    '--connect-to=localhost:9',
+    '--log-file',
+    '/tmp/x.tsv',
+    'http://a/',
+    '/b',
+  ]);
   t.is(c.requests, 100);
   t.is(c.clients, 4);
   t.is(c.threads, 2);
@@ -43,7 +71,10 @@ test('short, long, attached and = forms', (t) => {
   t.is(c.connectionWindowBits, 20);
   t.is(c.headerTableSize, 8192);
   t.is(c.encoderHeaderTableSize, 0);
-  t.deepEqual(c.headers, [['x-a', 'b'], [':method', 'HEAD']]);
+  t.deepEqual(c.headers, [
+    ['x-a', 'b'],
+    [':method', 'HEAD'],
+  ]);
   t.true(c.verbose);
   t.is(c.rps, 5);
   t.is(c.activeTimeoutMs, 2000);
@@ -146,18 +177,50 @@ test('durationStr and the spawning lines', (t) => {
   t.is(durationStr(120000), '2m');
   t.is(durationStr(3600000), '1h');
   const c = cfg(['-n', '60', '-c', '6', 'http://a/']);
-  t.is(spawnLine({ id: 0, nclients: 10, reqTodo: 100000, rate: 0, config: c }), 'spawning thread #0: 10 total client(s). 100000 total requests');
-  t.is(spawnLine({ id: 0, nclients: 6, reqTodo: 60, rate: 2, config: { ...c, ratePeriodMs: 500 } }),
-    'spawning thread #0: 6 total client(s). Up to 2 client(s) will be created every 500ms 60 total requests');
-  t.is(spawnLine({ id: 0, nclients: 10, reqTodo: 0, rate: 0, config: { ...c, durationMs: 3000, warmUpMs: 1000 } }),
-    'spawning thread #0: 10 total client(s). Timing-based test with 1s of warm-up time and 3s of main duration for measurements.');
+  t.is(
+    spawnLine({ id: 0, nclients: 10, reqTodo: 100000, rate: 0, config: c }),
+    'spawning thread #0: 10 total client(s). 100000 total requests',
+  );
+  t.is(
+    spawnLine({ id: 0, nclients: 6, reqTodo: 60, rate: 2, config: { ...c, ratePeriodMs: 500 } }),
+    'spawning thread #0: 6 total client(s). Up to 2 client(s) will be created every 500ms 60 total requests',
+  );
+  t.is(
+    spawnLine({ id: 0, nclients: 10, reqTodo: 0, rate: 0, config: { ...c, durationMs: 3000, warmUpMs: 1000 } }),
+    'spawning thread #0: 10 total client(s). Timing-based test with 1s of warm-up time and 3s of main duration for measurements.',
+  );
 });
 
 test('request builders: h2load header order, -H overrides in place, content-length for -d', (t) => {
-  const h2 = h2RequestHeaders('GET', '/a', 'http', 'h:1', 'ua', [['x-a', 'b'], [':method', 'HEAD'], ['user-agent', 'me']]);
-  t.deepEqual(h2, [[':path', '/a'], [':scheme', 'http'], [':authority', 'h:1'], [':method', 'HEAD'], ['user-agent', 'me'], ['x-a', 'b']]);
-  t.deepEqual(h2RequestHeaders('POST', '/', 'https', 'h', 'ua', [['host', 'o']], 5).slice(2), [[':authority', 'o'], [':method', 'POST'], ['user-agent', 'ua'], ['content-length', '5']]);
-  t.is(h1RequestHead('POST', '/a', 'h:1', 'ua', [['x-a', 'b']], 3).toString('latin1'),
-    'POST /a HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nx-a: b\r\nContent-Length: 3\r\n\r\n');
-  t.true(h1RequestHead('GET', '/a', 'h', 'ua', [[':method', 'HEAD'], ['host', 'o']]).toString('latin1').startsWith('HEAD /a HTTP/1.1\r\nHost: o\r\n'));
+  const h2 = h2RequestHeaders('GET', '/a', 'http', 'h:1', 'ua', [
+    ['x-a', 'b'],
+    [':method', 'HEAD'],
+    ['user-agent', 'me'],
+  ]);
+  t.deepEqual(h2, [
+    [':path', '/a'],
+    [':scheme', 'http'],
+    [':authority', 'h:1'],
+    [':method', 'HEAD'],
+    ['user-agent', 'me'],
+    ['x-a', 'b'],
+  ]);
+  t.deepEqual(h2RequestHeaders('POST', '/', 'https', 'h', 'ua', [['host', 'o']], 5).slice(2), [
+    [':authority', 'o'],
+    [':method', 'POST'],
+    ['user-agent', 'ua'],
+    ['content-length', '5'],
+  ]);
+  t.is(
+    h1RequestHead('POST', '/a', 'h:1', 'ua', [['x-a', 'b']], 3).toString('latin1'),
+    'POST /a HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nx-a: b\r\nContent-Length: 3\r\n\r\n',
+  );
+  t.true(
+    h1RequestHead('GET', '/a', 'h', 'ua', [
+      [':method', 'HEAD'],
+      ['host', 'o'],
+    ])
+      .toString('latin1')
+      .startsWith('HEAD /a HTTP/1.1\r\nHost: o\r\n'),
+  );
 });

@@ -31,10 +31,20 @@ test.before(async () => {
   ours = await startServer(process.execPath, [OUR_NGHTTPD, '--no-tls', '-d', docroot, '{port}']);
   if (HAVE_NGHTTPD) {
     debian = await startServer('/usr/sbin/nghttpd', ['--no-tls', '-d', docroot, '{port}']);
-    debianTls = await startServer('/usr/sbin/nghttpd', ['-d', docroot, '{port}', path.join(FIXTURES, 'server.key'), path.join(FIXTURES, 'server.crt')]);
+    debianTls = await startServer('/usr/sbin/nghttpd', [
+      '-d',
+      docroot,
+      '{port}',
+      path.join(FIXTURES, 'server.key'),
+      path.join(FIXTURES, 'server.crt'),
+    ]);
   }
   if (HAVE_NGHTTPD && HAVE_NGHTTPX) {
-    proxy = await startServer('/usr/sbin/nghttpx', ['--conf=/dev/null', '-f127.0.0.1,{port};no-tls', `-b127.0.0.1,${debian!.port};;proto=h2`]);
+    proxy = await startServer('/usr/sbin/nghttpx', [
+      '--conf=/dev/null',
+      '-f127.0.0.1,{port};no-tls',
+      `-b127.0.0.1,${debian!.port};;proto=h2`,
+    ]);
   }
 });
 
@@ -45,7 +55,10 @@ test.after.always(async () => {
 
 const url = (s: Server, p = '/1k', scheme = 'http') => `${scheme}://127.0.0.1:${s.port}${p}`;
 
-function ok(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: { code: number | null; stdout: string; stderr: string }): ParsedSummary {
+function ok(
+  t: { is: (a: unknown, b: unknown, m?: string) => void },
+  r: { code: number | null; stdout: string; stderr: string },
+): ParsedSummary {
   t.is(r.code, 0, r.stderr + r.stdout);
   return parseSummary(r.stdout);
 }
@@ -60,7 +73,9 @@ test('against our nghttpd: every request succeeds, progress to 100%', async (t) 
   t.deepEqual(p.progress, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   t.true(p.traffic.savingsPercent > 50);
   t.true(p.request.min > 0 && p.connect.min > 0 && p.ttfb.min > 0);
-  t.true(r.stdout.startsWith('starting benchmark...\nspawning thread #0: 4 total client(s). 500 total requests\nApplication protocol: h2c\n'));
+  t.true(
+    r.stdout.startsWith('starting benchmark...\nspawning thread #0: 4 total client(s). 500 total requests\nApplication protocol: h2c\n'),
+  );
 });
 
 test('a 404 mix: 4xx counted as failed, not errored; URIs used round-robin', async (t) => {
@@ -69,18 +84,21 @@ test('a 404 mix: 4xx counted as failed, not errored; URIs used round-robin', asy
   t.deepEqual(p.status, { '2xx': 200, '3xx': 0, '4xx': 100, '5xx': 0 });
 });
 
-withBoth('same server, ours and Debian h2load: same shape, same counts, same data bytes (needs nghttp2-client, nghttp2-server)', async (t) => {
-  const args = ['-n', '600', '-c', '3', '-m', '4', url(debian!), '/nope', '/100k'];
-  const [a, b] = [ok(t, await h2load(args)), ok(t, await run('/usr/bin/h2load', args))];
-  t.deepEqual(a.requests, b.requests);
-  t.deepEqual(a.status, b.status);
-  t.is(a.traffic.data, b.traffic.data);
-  t.deepEqual(a.progress, b.progress);
-  t.is(a.protocol, b.protocol);
-  // Response header bytes depend on HPACK state and the Date header's second: close, not equal.
-  t.true(Math.abs(a.traffic.headers - b.traffic.headers) <= b.traffic.headers * 0.05, `${a.traffic.headers} vs ${b.traffic.headers}`);
-  t.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-});
+withBoth(
+  'same server, ours and Debian h2load: same shape, same counts, same data bytes (needs nghttp2-client, nghttp2-server)',
+  async (t) => {
+    const args = ['-n', '600', '-c', '3', '-m', '4', url(debian!), '/nope', '/100k'];
+    const [a, b] = [ok(t, await h2load(args)), ok(t, await run('/usr/bin/h2load', args))];
+    t.deepEqual(a.requests, b.requests);
+    t.deepEqual(a.status, b.status);
+    t.is(a.traffic.data, b.traffic.data);
+    t.deepEqual(a.progress, b.progress);
+    t.is(a.protocol, b.protocol);
+    // Response header bytes depend on HPACK state and the Date header's second: close, not equal.
+    t.true(Math.abs(a.traffic.headers - b.traffic.headers) <= b.traffic.headers * 0.05, `${a.traffic.headers} vs ${b.traffic.headers}`);
+    t.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+  },
+);
 
 withBoth('connection refused: same summary as Debian h2load, all failed and errored; we exit 1 where it exits 0', async (t) => {
   const port = await deadPort();
@@ -105,7 +123,11 @@ test('--log-file: one row per request, start_us TAB status TAB duration_us', asy
     const before = Date.now() * 1000;
     ok(t, await h2load(['-n', '20', '-c', '2', '-m', '2', '--log-file', file, url(ours), '/nope']));
     const after = Date.now() * 1000;
-    const rows = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    const rows = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     t.is(rows.length, 20);
     for (const r of rows) {
       t.is(r.length, 3);
@@ -136,16 +158,24 @@ test('-D: timing-based run bounded by the duration, with the phase lines', async
   t.is(p.connect.withinSd, 0);
   for (const line of [
     'spawning thread #0: 2 total client(s). Timing-based test with 200ms of warm-up time and 2s of main duration for measurements.',
-    'Warm-up started for thread #0.', 'progress: 50% of clients started', 'Warm-up phase is over for thread #0.',
-    'Main benchmark duration is started for thread #0.', 'Main benchmark duration is over for thread #0. Stopping all clients.',
+    'Warm-up started for thread #0.',
+    'progress: 50% of clients started',
+    'Warm-up phase is over for thread #0.',
+    'Main benchmark duration is started for thread #0.',
+    'Main benchmark duration is over for thread #0. Stopping all clients.',
     'Stopped all clients for thread #0',
-  ]) t.true(r.stdout.includes(line + '\n'), line);
+  ])
+    t.true(r.stdout.includes(line + '\n'), line);
 });
 
 test('-t 2: clients and requests spread over two threads, totals add up', async (t) => {
   const r = await h2load(['-n', '101', '-c', '3', '-t', '2', '-m', '2', url(ours)]);
   const p = ok(t, r);
-  t.true(r.stdout.includes('spawning thread #0: 2 total client(s). 51 total requests\nspawning thread #1: 1 total client(s). 50 total requests\n'));
+  t.true(
+    r.stdout.includes(
+      'spawning thread #0: 2 total client(s). 51 total requests\nspawning thread #1: 1 total client(s). 50 total requests\n',
+    ),
+  );
   t.is(p.requests.succeeded, 101);
   t.is(p.traffic.data, 101 * 1024);
 });
@@ -201,7 +231,13 @@ test('-N: a silent server times the in-flight request out, the rest fail', async
 });
 
 test('bad usage: message on stderr, exit 1, nothing on stdout', async (t) => {
-  for (const args of [['-c', '0', 'http://a/'], ['--nope'], [], ['-d', '/nonexistent/file', 'http://127.0.0.1:1/'], ['-i', '/nonexistent']]) {
+  for (const args of [
+    ['-c', '0', 'http://a/'],
+    ['--nope'],
+    [],
+    ['-d', '/nonexistent/file', 'http://127.0.0.1:1/'],
+    ['-i', '/nonexistent'],
+  ]) {
     const r = await h2load(args);
     t.is(r.code, 1, args.join(' '));
     t.regex(r.stderr, /^h2load: /, args.join(' '));
@@ -258,7 +294,8 @@ test('a server GOAWAY: requests that can no longer be sent fail and error (as th
 withBoth('a server GOAWAY: same requests line as Debian h2load (needs nghttp2-client)', async (t) => {
   const args = (port: number) => ['-n', '20', '-c', '2', '-m', '2', `http://127.0.0.1:${port}/`];
   const [a, b] = await withNodeServer(goawayServer(), async (port) =>
-    Promise.all([h2load(args(port)), run('/usr/bin/h2load', args(port))]));
+    Promise.all([h2load(args(port)), run('/usr/bin/h2load', args(port))]),
+  );
   t.deepEqual(parseSummary(a.stdout).requests, parseSummary(b.stdout).requests);
   // Both print h2load's "Process Request Failure:<failed so far>" line per client.
   const lines = (s: string) => s.split('\n').filter((l) => l.startsWith('Process Request Failure:'));
@@ -307,7 +344,7 @@ test('small windows (-w 16 -W 16, -f 32K): 100 KiB bodies still flow (WINDOW_UPD
   t.is(p.traffic.data, 20 * 102400);
 });
 
-test('-m above the server\'s MAX_CONCURRENT_STREAMS (100): requests wait for a slot, none is refused', async (t) => {
+test("-m above the server's MAX_CONCURRENT_STREAMS (100): requests wait for a slot, none is refused", async (t) => {
   const p = ok(t, await h2load(['-n', '600', '-c', '1', '-m', '150', url(ours)]));
   t.deepEqual(p.requests, { total: 600, started: 600, done: 600, succeeded: 600, failed: 0, errored: 0, timeout: 0 });
 });

@@ -2,7 +2,15 @@ import test, { type ExecutionContext } from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  computeTimeStat, dtos, sampleRequestTime, formatDuration, formatMicros, formatSummary, newWorkerStats, processTimeStats, utosFunit,
+  computeTimeStat,
+  dtos,
+  sampleRequestTime,
+  formatDuration,
+  formatMicros,
+  formatSummary,
+  newWorkerStats,
+  processTimeStats,
+  utosFunit,
 } from '../../../lib/apps/h2load/stats';
 import { parseSummary, SummaryParseError } from '../../../lib/apps/h2load/parse';
 import { SAMPLES } from './helpers';
@@ -67,7 +75,15 @@ ts('formatSummary reproduces the reference connection-refused summary byte for b
 
 ts('formatSummary lays out figures like the reference h2c sample', (t) => {
   const s = newWorkerStats(100000);
-  Object.assign(s, { reqStarted: 100000, reqDone: 100000, reqSuccess: 100000, reqStatusSuccess: 100000, bytesTotal: 105300970, bytesHead: 1100730, bytesBody: 102400000 });
+  Object.assign(s, {
+    reqStarted: 100000,
+    reqDone: 100000,
+    reqSuccess: 100000,
+    reqStatusSuccess: 100000,
+    bytesTotal: 105300970,
+    bytesHead: 1100730,
+    bytesBody: 102400000,
+  });
   s.status[2] = 100000;
   // Savings 92.94%: decompressed = head / (1 - 0.9294).
   s.bytesHeadDecomp = Math.round(1100730 / (1 - 0.92941));

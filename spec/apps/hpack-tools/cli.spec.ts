@@ -45,7 +45,15 @@ test('deflatehd: JSON in, a complete JSON document out, with the reference field
   const out = JSON.parse(r.stdout);
   t.is(out.cases.length, 2);
   const [c0, c1] = out.cases;
-  t.deepEqual(Object.keys(c0), ['seq', 'input_length', 'output_length', 'percentage_of_original_size', 'wire', 'headers', 'header_table_size']);
+  t.deepEqual(Object.keys(c0), [
+    'seq',
+    'input_length',
+    'output_length',
+    'percentage_of_original_size',
+    'wire',
+    'headers',
+    'header_table_size',
+  ]);
   t.is(c0.seq, 0);
   t.is(c0.input_length, 7 + 3 + 5 + 1 + 10 + 11 + 10 + 5); // 'café' is 5 octets in UTF-8
   t.is(c0.output_length, c0.wire.length / 2);
@@ -64,17 +72,23 @@ tv('deflatehd | inflatehd round-trips a raw-data story', async (t) => {
   const i = await run('inflatehd', [], d.stdout);
   t.is(i.code, 0, i.stderr);
   const want = JSON.parse(input).cases.map((c: { headers: unknown }) => c.headers);
-  t.deepEqual(JSON.parse(i.stdout).cases.map((c: { headers: unknown }) => c.headers), want);
+  t.deepEqual(
+    JSON.parse(i.stdout).cases.map((c: { headers: unknown }) => c.headers),
+    want,
+  );
 });
 
 test('deflatehd -t: HTTP/1 text blocks, CRLF and a last block without a trailing empty line', async (t) => {
   const r = await run('deflatehd', ['-t'], ':method: GET\r\n:path: /a\r\nhost:  x\r\n\r\n:method: POST\r\n:path: /b');
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  t.deepEqual(out.cases.map((c: { headers: unknown }) => c.headers), [
-    [{ ':method': 'GET' }, { ':path': '/a' }, { host: 'x' }],
-    [{ ':method': 'POST' }, { ':path': '/b' }],
-  ]);
+  t.deepEqual(
+    out.cases.map((c: { headers: unknown }) => c.headers),
+    [
+      [{ ':method': 'GET' }, { ':path': '/a' }, { host: 'x' }],
+      [{ ':method': 'POST' }, { ':path': '/b' }],
+    ],
+  );
 });
 
 test('deflatehd -s/-S: the table size in effect is min(S, s), signalled at the start of the first block', async (t) => {
@@ -95,7 +109,10 @@ test('deflatehd -d / inflatehd -d: the dynamic table after each block', async (t
   t.deepEqual(Object.keys(table), ['entries', 'size', 'max_size']);
   t.is(table.max_size, 4096);
   t.deepEqual(table.entries[0], { index: 62, name: 'user-agent', value: 'caf\u00e9', size: 10 + 5 + 32 });
-  t.is(table.size, table.entries.reduce((a: number, e: { size: number }) => a + e.size, 0));
+  t.is(
+    table.size,
+    table.entries.reduce((a: number, e: { size: number }) => a + e.size, 0),
+  );
   const i = await run('inflatehd', ['--dump-header-table'], d.stdout);
   t.deepEqual(JSON.parse(i.stdout).cases[0].header_table, table);
 });
@@ -112,20 +129,30 @@ test('deflatehd: invalid JSON is reported with its line and column; stdout is st
 });
 
 test('deflatehd: malformed cases are reported with their index, the others still encoded', async (t) => {
-  const r = await run('deflatehd', [], doc([{ headers: REQ }, { headers: [{ a: '1', b: '2' }] }, 'x', { headers: [{ a: 1 }] }, {}, { headers: REQ }]));
+  const r = await run(
+    'deflatehd',
+    [],
+    doc([{ headers: REQ }, { headers: [{ a: '1', b: '2' }] }, 'x', { headers: [{ a: 1 }] }, {}, { headers: REQ }]),
+  );
   t.is(r.code, 1);
   t.regex(r.stderr, /case 1: headers\[0\] must have exactly one key/);
   t.regex(r.stderr, /case 2: a case must be an object/);
   t.regex(r.stderr, /case 3: headers\[0\] value of "a" must be a string/);
   t.regex(r.stderr, /case 4: "headers" must be an array/);
-  t.deepEqual(JSON.parse(r.stdout).cases.map((c: { seq: number }) => c.seq), [0, 5]);
+  t.deepEqual(
+    JSON.parse(r.stdout).cases.map((c: { seq: number }) => c.seq),
+    [0, 5],
+  );
   const notCases = await run('deflatehd', [], '[1, 2]');
   t.is(notCases.code, 1);
   t.regex(notCases.stderr, /"cases" array/);
   const text = await run('deflatehd', ['-t'], ':method: GET\n\nno colon here\n\n:path: /\n');
   t.is(text.code, 1);
   t.regex(text.stderr, /case 1: line 3: no ':'/);
-  t.deepEqual(JSON.parse(text.stdout).cases.map((c: { seq: number }) => c.seq), [0, 2]);
+  t.deepEqual(
+    JSON.parse(text.stdout).cases.map((c: { seq: number }) => c.seq),
+    [0, 2],
+  );
 });
 
 test('deflatehd / inflatehd: bad flags, bad values and stray arguments exit 1 with a message; --help exits 0', async (t) => {
@@ -155,27 +182,42 @@ test('deflatehd / inflatehd: bad flags, bad values and stray arguments exit 1 wi
 });
 
 test('inflatehd: decodes wires, applies header_table_size (null = absent) and reports size updates', async (t) => {
-  const r = await run('inflatehd', [], doc([
-    { wire: '82864188f439ce75c875fa5784', header_table_size: null },
-    { wire: '3fe107 8286'.replace(/ /g, ''), header_table_size: 1024 },
-    { wire: '82' },
-  ]));
+  const r = await run(
+    'inflatehd',
+    [],
+    doc([
+      { wire: '82864188f439ce75c875fa5784', header_table_size: null },
+      { wire: '3fe107 8286'.replace(/ /g, ''), header_table_size: 1024 },
+      { wire: '82' },
+    ]),
+  );
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout).cases;
-  t.deepEqual(out[0], { seq: 0, wire: '82864188f439ce75c875fa5784', headers: [{ ':method': 'GET' }, { ':scheme': 'http' }, { ':authority': 'yahoo.co.jp' }, { ':path': '/' }] });
+  t.deepEqual(out[0], {
+    seq: 0,
+    wire: '82864188f439ce75c875fa5784',
+    headers: [{ ':method': 'GET' }, { ':scheme': 'http' }, { ':authority': 'yahoo.co.jp' }, { ':path': '/' }],
+  });
   t.is(out[1].header_table_size, 1024);
   t.false('header_table_size' in out[2]);
 });
 
 test('inflatehd: bad hex, odd length, missing wire and bad sizes are reported per case; exit 1', async (t) => {
-  const r = await run('inflatehd', [], doc([{ wire: '82' }, { wire: '8z' }, { wire: '828' }, {}, { wire: '82', header_table_size: 'x' }, 7, { wire: '84' }]));
+  const r = await run(
+    'inflatehd',
+    [],
+    doc([{ wire: '82' }, { wire: '8z' }, { wire: '828' }, {}, { wire: '82', header_table_size: 'x' }, 7, { wire: '84' }]),
+  );
   t.is(r.code, 1);
   t.regex(r.stderr, /case 1: "wire" has a non-hex character 'z' at offset 1/);
   t.regex(r.stderr, /case 2: "wire" has an odd number of hex digits \(3\)/);
   t.regex(r.stderr, /case 3: "wire" is missing or not a string/);
   t.regex(r.stderr, /case 4: "header_table_size" must be an integer/);
   t.regex(r.stderr, /case 5: a case must be an object/);
-  t.deepEqual(JSON.parse(r.stdout).cases.map((c: { seq: number }) => c.seq), [0, 6]);
+  t.deepEqual(
+    JSON.parse(r.stdout).cases.map((c: { seq: number }) => c.seq),
+    [0, 6],
+  );
 });
 
 test('inflatehd: a decoding error is reported with its case and RFC error code; later cases are not decoded', async (t) => {
@@ -184,7 +226,10 @@ test('inflatehd: a decoding error is reported with its case and RFC error code; 
   t.regex(r.stderr, /case 1: COMPRESSION_ERROR: index 62 is out of range/);
   t.regex(r.stderr, /case 2: not decoded: the decoding context was lost at case 1/);
   const out = JSON.parse(r.stdout);
-  t.deepEqual(out.cases.map((c: { seq: number }) => c.seq), [0]);
+  t.deepEqual(
+    out.cases.map((c: { seq: number }) => c.seq),
+    [0],
+  );
   const inv = await run('inflatehd', [], 'not json');
   t.is(inv.code, 1);
   t.regex(inv.stderr, /invalid JSON input/);
@@ -195,14 +240,26 @@ tv('inflatehd --verify: every story of every hpack-test-case directory passes, o
   const dirs = fs.readdirSync(VECTORS).filter((d) => fs.statSync(path.join(VECTORS, d)).isDirectory());
   // Files for some directories, the directory itself for the others.
   const args = dirs.flatMap((d, k) =>
-    k % 2 ? [path.join(VECTORS, d)] : fs.readdirSync(path.join(VECTORS, d)).filter((f) => f.endsWith('.json')).map((f) => path.join(VECTORS, d, f)),
+    k % 2
+      ? [path.join(VECTORS, d)]
+      : fs
+          .readdirSync(path.join(VECTORS, d))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => path.join(VECTORS, d, f)),
   );
   const r = await run('inflatehd', ['--verify', ...args]);
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   t.regex(lines[0], /^directory\s+stories\s+cases\s+passed\s+failed/);
-  for (const d of dirs) t.true(lines.some((l) => l.startsWith(d + ' ')), `row for ${d}`);
-  const nghttp2 = lines.find((l) => l.startsWith('nghttp2 '))!.trim().split(/\s+/);
+  for (const d of dirs)
+    t.true(
+      lines.some((l) => l.startsWith(d + ' ')),
+      `row for ${d}`,
+    );
+  const nghttp2 = lines
+    .find((l) => l.startsWith('nghttp2 '))!
+    .trim()
+    .split(/\s+/);
   t.deepEqual(nghttp2.slice(1, 5), ['32', '3384', '3384', '0']);
   t.regex(lines[lines.length - 1], /^total\s+318\s+30222\s+30222\s+0\s+3384$/);
 });
@@ -231,14 +288,21 @@ tv('inflatehd --verify: a tampered story fails with <dir>/story_NN#seqno named; 
     fs.writeFileSync(path.join(dir, 'story_00.json'), JSON.stringify(story));
     fs.writeFileSync(path.join(dir, 'story_01.json'), '{"cases": [{"wire": "be", "headers": []}, {"wire": "82", "headers": []}]}');
     fs.writeFileSync(path.join(dir, 'story_02.json'), '{oops');
-    const r = await run('inflatehd', ['--verify', ...['story_00', 'story_01', 'story_02', 'story_03'].map((s) => path.join(dir, s + '.json'))]);
+    const r = await run('inflatehd', [
+      '--verify',
+      ...['story_00', 'story_01', 'story_02', 'story_03'].map((s) => path.join(dir, s + '.json')),
+    ]);
     t.is(r.code, 1);
     t.regex(r.stderr, /bad-impl\/story_00#1: field 0: decoded ":method: GET", expected ":method: POST"/);
     t.regex(r.stderr, /bad-impl\/story_01#0: COMPRESSION_ERROR: index 62 is out of range/);
     t.regex(r.stderr, /bad-impl\/story_01#1: not decoded/);
     t.regex(r.stderr, /bad-impl\/story_02: cannot read the story/);
     t.regex(r.stderr, /--verify: '[^']*bad-impl\/story_03\.json' does not exist/);
-    const row = r.stdout.split('\n').find((l) => l.startsWith('bad-impl'))!.trim().split(/\s+/);
+    const row = r.stdout
+      .split('\n')
+      .find((l) => l.startsWith('bad-impl'))!
+      .trim()
+      .split(/\s+/);
     const cases = story.cases.length + 2 + 1;
     t.deepEqual(row.slice(1), ['3', String(cases), String(story.cases.length - 1), '4']);
   } finally {

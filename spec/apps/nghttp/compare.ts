@@ -12,13 +12,15 @@ export interface Trace {
 }
 
 export function maskLine(line: string): string {
-  return line
-    .replace(/^\[ *\d+\.\d{3}\]/, '[T]')
-    .replace(/nghttp2(-ts)?\/\d+\.\d+\.\d+(-[\w.]+)?/g, 'nghttp2/V')
-    .replace(/^(\s+|\[T\] recv \(stream_id=\d+\) )(date|last-modified): .*/, '$1$2: D')
-    .replace(/^(\[T\] (send|recv) (HEADERS|PUSH_PROMISE) frame <length=)\d+/, '$1L')
-    // The HTTP2-Settings token is checked on its own (see the -u specs).
-    .replace(/^http2-settings: \S+/, 'http2-settings: TOKEN');
+  return (
+    line
+      .replace(/^\[ *\d+\.\d{3}\]/, '[T]')
+      .replace(/nghttp2(-ts)?\/\d+\.\d+\.\d+(-[\w.]+)?/g, 'nghttp2/V')
+      .replace(/^(\s+|\[T\] recv \(stream_id=\d+\) )(date|last-modified): .*/, '$1$2: D')
+      .replace(/^(\[T\] (send|recv) (HEADERS|PUSH_PROMISE) frame <length=)\d+/, '$1L')
+      // The HTTP2-Settings token is checked on its own (see the -u specs).
+      .replace(/^http2-settings: \S+/, 'http2-settings: TOKEN')
+  );
 }
 
 export function parseTrace(text: string, opts: { dropSettingsAck?: boolean } = {}): Trace {

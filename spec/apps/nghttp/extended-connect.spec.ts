@@ -23,7 +23,9 @@ async function withTunnelServer<T>(enable: boolean, fn: (port: number, seen: htt
 
 test('-H :protocol waits for the server SETTINGS, sends the pseudo-headers first, and tunnels -d', async (t) => {
   await withTunnelServer(true, async (port, seen) => {
-    const r = await runOurs(['-v', '-H', ':method: CONNECT', '-H', ':protocol: websocket', '-d', '-', `http://127.0.0.1:${port}/chat`], { input: 'hello tunnel\n' });
+    const r = await runOurs(['-v', '-H', ':method: CONNECT', '-H', ':protocol: websocket', '-d', '-', `http://127.0.0.1:${port}/chat`], {
+      input: 'hello tunnel\n',
+    });
     t.is(r.code, 0, r.stderr);
     const out = r.stdout.toString();
     t.true(out.includes('hello tunnel\n'));

@@ -14,38 +14,91 @@ export function harProblems(har: unknown): string[] {
     }
   };
   const date = (s: unknown, where: string) => {
-    if (typeof s !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s)) p.push(`${where}: not ISO 8601: ${String(s)}`);
+    if (typeof s !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s))
+      p.push(`${where}: not ISO 8601: ${String(s)}`);
   };
   const nv = (arr: unknown, where: string) => {
     if (!Array.isArray(arr)) return;
-    arr.forEach((h, i) => need(h, `${where}[${i}]`, [['name', 'string'], ['value', 'string']]));
+    arr.forEach((h, i) =>
+      need(h, `${where}[${i}]`, [
+        ['name', 'string'],
+        ['value', 'string'],
+      ]),
+    );
   };
   if (!isObj(har)) return ['root is not an object'];
   const log = har.log;
-  need(log, 'log', [['version', 'string'], ['creator', 'object'], ['entries', 'array']]);
+  need(log, 'log', [
+    ['version', 'string'],
+    ['creator', 'object'],
+    ['entries', 'array'],
+  ]);
   if (!isObj(log)) return p;
-  need(log.creator, 'log.creator', [['name', 'string'], ['version', 'string']]);
+  need(log.creator, 'log.creator', [
+    ['name', 'string'],
+    ['version', 'string'],
+  ]);
   if (log.pages !== undefined) {
     if (!Array.isArray(log.pages)) p.push('log.pages is not an array');
-    else log.pages.forEach((pg, i) => {
-      need(pg, `log.pages[${i}]`, [['startedDateTime', 'string'], ['id', 'string'], ['title', 'string'], ['pageTimings', 'object']]);
-      if (isObj(pg)) date(pg.startedDateTime, `log.pages[${i}].startedDateTime`);
-    });
+    else
+      log.pages.forEach((pg, i) => {
+        need(pg, `log.pages[${i}]`, [
+          ['startedDateTime', 'string'],
+          ['id', 'string'],
+          ['title', 'string'],
+          ['pageTimings', 'object'],
+        ]);
+        if (isObj(pg)) date(pg.startedDateTime, `log.pages[${i}].startedDateTime`);
+      });
   }
   (Array.isArray(log.entries) ? log.entries : []).forEach((e, i) => {
     const w = `log.entries[${i}]`;
-    need(e, w, [['startedDateTime', 'string'], ['time', 'number'], ['request', 'object'], ['response', 'object'], ['cache', 'object'], ['timings', 'object']]);
+    need(e, w, [
+      ['startedDateTime', 'string'],
+      ['time', 'number'],
+      ['request', 'object'],
+      ['response', 'object'],
+      ['cache', 'object'],
+      ['timings', 'object'],
+    ]);
     if (!isObj(e)) return;
     date(e.startedDateTime, `${w}.startedDateTime`);
-    need(e.request, `${w}.request`, [['method', 'string'], ['url', 'string'], ['httpVersion', 'string'], ['cookies', 'array'], ['headers', 'array'], ['queryString', 'array'], ['headersSize', 'number'], ['bodySize', 'number']]);
-    need(e.response, `${w}.response`, [['status', 'number'], ['statusText', 'string'], ['httpVersion', 'string'], ['cookies', 'array'], ['headers', 'array'], ['content', 'object'], ['redirectURL', 'string'], ['headersSize', 'number'], ['bodySize', 'number']]);
+    need(e.request, `${w}.request`, [
+      ['method', 'string'],
+      ['url', 'string'],
+      ['httpVersion', 'string'],
+      ['cookies', 'array'],
+      ['headers', 'array'],
+      ['queryString', 'array'],
+      ['headersSize', 'number'],
+      ['bodySize', 'number'],
+    ]);
+    need(e.response, `${w}.response`, [
+      ['status', 'number'],
+      ['statusText', 'string'],
+      ['httpVersion', 'string'],
+      ['cookies', 'array'],
+      ['headers', 'array'],
+      ['content', 'object'],
+      ['redirectURL', 'string'],
+      ['headersSize', 'number'],
+      ['bodySize', 'number'],
+    ]);
     if (isObj(e.request)) nv(e.request.headers, `${w}.request.headers`);
     if (isObj(e.response)) {
       nv(e.response.headers, `${w}.response.headers`);
-      need(e.response.content, `${w}.response.content`, [['size', 'number'], ['mimeType', 'string']]);
+      need(e.response.content, `${w}.response.content`, [
+        ['size', 'number'],
+        ['mimeType', 'string'],
+      ]);
     }
-    need(e.timings, `${w}.timings`, [['send', 'number'], ['wait', 'number'], ['receive', 'number']]);
-    if (isObj(e.timings)) for (const k of ['send', 'wait', 'receive']) if ((e.timings[k] as number) < 0) p.push(`${w}.timings.${k} is negative`);
+    need(e.timings, `${w}.timings`, [
+      ['send', 'number'],
+      ['wait', 'number'],
+      ['receive', 'number'],
+    ]);
+    if (isObj(e.timings))
+      for (const k of ['send', 'wait', 'receive']) if ((e.timings[k] as number) < 0) p.push(`${w}.timings.${k} is negative`);
   });
   return p;
 }

@@ -8,10 +8,8 @@ import { repoRoot } from '../../helpers/repo';
 import { freePort } from '../../helpers/net';
 export { repoRoot, freePort };
 
-
 export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
 export const FIXTURES = path.join(repoRoot(), 'spec', 'fixtures');
-
 
 /** Wait until something accepts TCP connections on the port (at most ~5 s). */
 export async function waitForPort(port: number): Promise<void> {
@@ -68,7 +66,11 @@ export interface RunResult {
 }
 
 /** Run a command to completion (killed after `timeoutMs`); stdout/stderr as latin1 text. */
-export function runCmd(cmd: string, args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function runCmd(
+  cmd: string,
+  args: string[],
+  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -86,7 +88,10 @@ export function runCmd(cmd: string, args: string[], opts: { input?: Buffer | str
 }
 
 /** Our nghttp CLI. */
-export function runOurs(args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function runOurs(
+  args: string[],
+  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
   return runCmd(process.execPath, [NGHTTP_BIN, ...args], opts);
 }
 
@@ -110,7 +115,10 @@ export function makeDocroot(): string {
  * there, then delivers them in one write: the client then reads everything in one go, which
  * makes the order of its sent and received lines deterministic for a line-by-line comparison.
  */
-export async function holdingRelay(targetPort: number, ready: (buffered: Buffer) => boolean): Promise<{ port: number; close(): Promise<void> }> {
+export async function holdingRelay(
+  targetPort: number,
+  ready: (buffered: Buffer) => boolean,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');

@@ -24,11 +24,30 @@ anyTest.before(async () => {
   if (!HAVE) return;
   dir = makeDocroot();
   h2cPort = await freePort();
-  h2c = await startServer('/usr/sbin/nghttpd', ['--no-tls', '--echo-upload', '-p/=/style.css,/app.js', '-d', dir, String(h2cPort)], h2cPort);
+  h2c = await startServer(
+    '/usr/sbin/nghttpd',
+    ['--no-tls', '--echo-upload', '-p/=/style.css,/app.js', '-d', dir, String(h2cPort)],
+    h2cPort,
+  );
   tlsPort = await freePort();
-  tls = await startServer('/usr/sbin/nghttpd', ['-d', dir, String(tlsPort), path.join(FIXTURES, 'server.key'), path.join(FIXTURES, 'server.crt')], tlsPort);
+  tls = await startServer(
+    '/usr/sbin/nghttpd',
+    ['-d', dir, String(tlsPort), path.join(FIXTURES, 'server.key'), path.join(FIXTURES, 'server.crt')],
+    tlsPort,
+  );
   proxyPort = await freePort();
-  proxy = await startServer('/usr/sbin/nghttpx', ['--conf=/dev/null', '--single-process', '-L', 'FATAL', `--frontend=127.0.0.1,${proxyPort};no-tls`, `--backend=127.0.0.1,${h2cPort};/;proto=h2`], proxyPort);
+  proxy = await startServer(
+    '/usr/sbin/nghttpx',
+    [
+      '--conf=/dev/null',
+      '--single-process',
+      '-L',
+      'FATAL',
+      `--frontend=127.0.0.1,${proxyPort};no-tls`,
+      `--backend=127.0.0.1,${h2cPort};/;proto=h2`,
+    ],
+    proxyPort,
+  );
 });
 
 anyTest.after.always(async () => {
@@ -52,7 +71,10 @@ async function compare(t: import('ava').ExecutionContext, args: string[], opts: 
   t.deepEqual(b.send, a.send, 'sent frames');
   t.deepEqual(byStream(b.recv), byStream(a.recv), 'received frames, per stream');
   t.regex(ours.stdout.split('\n')[0], /^\[ *\d+\.\d{3}\] Connected$/);
-  t.regex(ours.stdout, /send GOAWAY frame <length=8, flags=0x00, stream_id=0>\n {10}\(last_stream_id=\d+, error_code=NO_ERROR\(0x00\), opaque_data\(0\)=\[\]\)\n$/);
+  t.regex(
+    ours.stdout,
+    /send GOAWAY frame <length=8, flags=0x00, stream_id=0>\n {10}\(last_stream_id=\d+, error_code=NO_ERROR\(0x00\), opaque_data\(0\)=\[\]\)\n$/,
+  );
   return { ref, ours };
 }
 
@@ -79,7 +101,10 @@ test('-nva: assets by priority, pushed ones not fetched again; -s table', async 
   t.is(s.code, 0);
   const rows = s.stdout.slice(s.stdout.indexOf('id  responseEnd')).trim().split('\n').slice(1);
   t.deepEqual(rows.map((r) => r.trim().split(/\s+/).pop()).sort(), ['/', '/1k', '/app.js', '/late.js', '/style.css']);
-  t.true(rows.some((r) => /^ {2}2 +\+\S+ \*/.test(r)), 'pushed row marked with *');
+  t.true(
+    rows.some((r) => /^ {2}2 +\+\S+ \*/.test(r)),
+    'pushed row marked with *',
+  );
 });
 
 test('-nv -m 2 -p 200 --no-dep', async (t) => {
@@ -94,14 +119,19 @@ test('TLS with ALPN: -nvy matches the reference; without -y a bad certificate is
   t.regex(refused.stderr, /Certificate verification failed: self-signed certificate/);
   t.regex(refused.stderr, /Some requests were not processed\. total=1, processed=0/);
   // Trusting the fixture's certificate makes it verify: no -y needed.
-  const trusted = await runOurs([`https://localhost:${tlsPort}/1k`], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'server.crt') } });
+  const trusted = await runOurs([`https://localhost:${tlsPort}/1k`], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'server.crt') },
+  });
   t.is(trusted.code, 0, trusted.stderr);
   t.is(trusted.stdout, 'a'.repeat(1024));
 });
 
 test('-u through nghttpx: HTTP/1.1 Upgrade, then the same frames as the reference', async (t) => {
   const { ours } = await compare(t, ['-nvu', `http://127.0.0.1:${proxyPort}/1k`, `http://127.0.0.1:${proxyPort}/style.css`]);
-  t.regex(ours.stdout, /HTTP Upgrade request\nGET \/1k HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: [\w-]+\r\naccept: \*\/\*\r\nuser-agent: nghttp2-ts\/[\d.]+\r\n\r\n/);
+  t.regex(
+    ours.stdout,
+    /HTTP Upgrade request\nGET \/1k HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: [\w-]+\r\naccept: \*\/\*\r\nuser-agent: nghttp2-ts\/[\d.]+\r\n\r\n/,
+  );
   // RFC 7540 section 3.2.1: the token is a SETTINGS payload; it names MAX_CONCURRENT_STREAMS=100.
   const token = /http2-settings: ([\w-]+)/.exec(ours.stdout)![1];
   const payload = Buffer.from(token, 'base64url');
@@ -147,7 +177,17 @@ test('-c: a 0 table, and several -c values announced smallest first, still decod
   const zero = await runOurs(['-nv', '-c', '0', `http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/style.css`]);
   t.is(zero.code, 0, zero.stderr);
   t.regex(zero.stdout, /\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]/);
-  const multi = await runOurs(['-nv', '-c', '4096', '-c', '100', '-c', '200', `http://127.0.0.1:${h2cPort}/1k`, `http://127.0.0.1:${h2cPort}/1k?x`]);
+  const multi = await runOurs([
+    '-nv',
+    '-c',
+    '4096',
+    '-c',
+    '100',
+    '-c',
+    '200',
+    `http://127.0.0.1:${h2cPort}/1k`,
+    `http://127.0.0.1:${h2cPort}/1k?x`,
+  ]);
   t.is(multi.code, 0, multi.stderr);
   const sizes = [...multi.stdout.matchAll(/\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):(\d+)\]/g)].map((m) => Number(m[1]));
   t.deepEqual(sizes, [100, 200]);
@@ -184,7 +224,19 @@ test('-vv adds the reference data-chunk lines (before the payload and the DATA f
 });
 
 test('--no-push turns push off; --max-concurrent-streams and --no-content-length shape what is sent', async (t) => {
-  const r = await runOurs(['-nv', '--no-push', '--max-concurrent-streams=7', '--no-content-length', '-d', 'style.css', `http://127.0.0.1:${h2cPort}/echo`, `http://127.0.0.1:${h2cPort}/`], { cwd: dir });
+  const r = await runOurs(
+    [
+      '-nv',
+      '--no-push',
+      '--max-concurrent-streams=7',
+      '--no-content-length',
+      '-d',
+      'style.css',
+      `http://127.0.0.1:${h2cPort}/echo`,
+      `http://127.0.0.1:${h2cPort}/`,
+    ],
+    { cwd: dir },
+  );
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):7\]/);
   t.regex(r.stdout, /\[SETTINGS_ENABLE_PUSH\(0x02\):0\]/);
@@ -195,7 +247,7 @@ test('--no-push turns push off; --max-concurrent-streams and --no-content-length
 });
 
 // RFC 7540 section 3.2.1: HTTP2-Settings carries the payload of the SETTINGS frame we then send.
-test('-u: the HTTP2-Settings token is the reference\'s (the same payload as our SETTINGS frame)', async (t) => {
+test("-u: the HTTP2-Settings token is the reference's (the same payload as our SETTINGS frame)", async (t) => {
   const r = await runOurs(['-nvu', `http://127.0.0.1:${proxyPort}/1k`]);
   t.regex(r.stdout, /http2-settings: AAMAAABkAAQAAP__\r\n/);
 });
@@ -252,13 +304,26 @@ test('--encoder-header-table-size=0: no dynamic table, so a repeated request is 
 
 test('--no-push -c 0 --no-rfc7540-pri: the same SETTINGS entries in the same order as the reference', async (t) => {
   const { ours } = await compare(t, ['-nv', '--no-push', '-c', '0', '--no-rfc7540-pri', `http://127.0.0.1:${h2cPort}/1k`]);
-  t.regex(ours.stdout, /\(niv=5\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]\n {10}\[SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):65535\]\n {10}\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]\n {10}\[SETTINGS_ENABLE_PUSH\(0x02\):0\]\n {10}\[SETTINGS_NO_RFC7540_PRIORITIES\(0x09\):1\]\n/);
+  t.regex(
+    ours.stdout,
+    /\(niv=5\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]\n {10}\[SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):65535\]\n {10}\[SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]\n {10}\[SETTINGS_ENABLE_PUSH\(0x02\):0\]\n {10}\[SETTINGS_NO_RFC7540_PRIORITIES\(0x09\):1\]\n/,
+  );
 });
 
 test('-W 20: SETTINGS, the PRIORITY anchors, then the connection WINDOW_UPDATE, as the reference', async (t) => {
   const { ours } = await compare(t, ['-nv', '-W', '20', `http://127.0.0.1:${h2cPort}/1k`]);
-  const sends = [...ours.stdout.matchAll(/send (\w+) frame <length=\d+, flags=0x[0-9a-f]+, stream_id=(\d+)>/g)].map((m) => `${m[1]}/${m[2]}`);
-  t.deepEqual(sends.filter((s) => s !== 'SETTINGS/0').slice(0, 7), ['PRIORITY/3', 'PRIORITY/5', 'PRIORITY/7', 'PRIORITY/9', 'PRIORITY/11', 'WINDOW_UPDATE/0', 'HEADERS/13']);
+  const sends = [...ours.stdout.matchAll(/send (\w+) frame <length=\d+, flags=0x[0-9a-f]+, stream_id=(\d+)>/g)].map(
+    (m) => `${m[1]}/${m[2]}`,
+  );
+  t.deepEqual(sends.filter((s) => s !== 'SETTINGS/0').slice(0, 7), [
+    'PRIORITY/3',
+    'PRIORITY/5',
+    'PRIORITY/7',
+    'PRIORITY/9',
+    'PRIORITY/11',
+    'WINDOW_UPDATE/0',
+    'HEADERS/13',
+  ]);
   t.regex(ours.stdout, /send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n {10}\(window_size_increment=983040\)\n/);
 });
 
@@ -270,7 +335,11 @@ test('-W 10 on a small response: no connection WINDOW_UPDATE (the window shrinks
 
 test('-c given twice: both HEADER_TABLE_SIZE entries in one SETTINGS frame, as the reference; every response decodes', async (t) => {
   const u = (p: string) => `http://127.0.0.1:${h2cPort}${p}`;
-  for (const sizes of [['0', '4096'], ['100', '0'], ['0', '4096', '--no-push']]) {
+  for (const sizes of [
+    ['0', '4096'],
+    ['100', '0'],
+    ['0', '4096', '--no-push'],
+  ]) {
     const [a, b, ...rest] = sizes;
     const { ours } = await compare(t, ['-nv', '-c', a, '-c', b, ...rest, u('/1k'), u('/1k?again')]);
     t.is(ours.stdout.match(/send SETTINGS frame <length=\d+, flags=0x00/g)?.length, 1);
@@ -281,21 +350,36 @@ test('-c given twice: both HEADER_TABLE_SIZE entries in one SETTINGS frame, as t
 
 test('--continuation -b 10: the split header block goes unpadded, as the reference', async (t) => {
   const { ours } = await compare(t, ['-nv', '--continuation', '-b', '10', `http://127.0.0.1:${h2cPort}/1k`]);
-  t.regex(ours.stdout, /send HEADERS frame <length=\d+, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0,/);
+  t.regex(
+    ours.stdout,
+    /send HEADERS frame <length=\d+, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0,/,
+  );
 });
 
-test('-W 10 on a 100 kB response: the window is taken back from the server\'s 65535 as the reference does; -vv crecv stays within 1023', async (t) => {
+test("-W 10 on a 100 kB response: the window is taken back from the server's 65535 as the reference does; -vv crecv stays within 1023", async (t) => {
   fs.writeFileSync(path.join(dir, '100k'), Buffer.alloc(100000, 'b'));
   const args = ['-nvv', '-W', '10', `http://127.0.0.1:${h2cPort}/100k`];
   const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir })]);
-  for (const [name, r] of [['reference', ref], ['ours', ours]] as const) {
+  for (const [name, r] of [
+    ['reference', ref],
+    ['ours', ours],
+  ] as const) {
     t.is(r.code, 0, `${name}: ${r.stderr}`);
     const chunks = [...r.stdout.matchAll(/recv \(stream_id=13, length=(\d+), srecv=\d+, crecv=(\d+)\) DATA/g)];
-    t.is(chunks.reduce((a, m) => a + Number(m[1]), 0), 100000, name);
-    t.true(chunks.every((m) => Number(m[2]) <= 1023), name);
+    t.is(
+      chunks.reduce((a, m) => a + Number(m[1]), 0),
+      100000,
+      name,
+    );
+    t.true(
+      chunks.every((m) => Number(m[2]) <= 1023),
+      name,
+    );
     // The server could send 65535 octets before any connection WINDOW_UPDATE; each later one
     // returns at most a small window's worth.
-    const updates = [...r.stdout.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n {10}\(window_size_increment=(\d+)\)/g)].map((m) => Number(m[1]));
+    const updates = [
+      ...r.stdout.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n {10}\(window_size_increment=(\d+)\)/g),
+    ].map((m) => Number(m[1]));
     t.true(updates.length > 5, name);
   }
   // Frames sent up to the request are the same.
@@ -324,25 +408,31 @@ function sendsAfterLastData(stdout: string): string[] {
 
 // 100000 octets leave a consumed remainder that would be returned after the last DATA (the case
 // that differed); 100 KiB ends on a window boundary.
-for (const [name, size] of [['100KiB', 100 * 1024], ['100000b', 100000]] as const) for (const flag of ['-W', '-w']) {
-  test(`-nv ${flag} 10 on a ${size}-octet response: no WINDOW_UPDATE after the final DATA, as the reference; the same kinds of frames sent`, async (t) => {
-    const file = `${name}${flag}`;
-    fs.writeFileSync(path.join(dir, file), Buffer.alloc(size, 'c'));
-    const args = ['-nv', flag, '10', `http://127.0.0.1:${h2cPort}/${file}`];
-    const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir })]);
-    t.is(ref.code, 0, ref.stderr);
-    t.is(ours.code, 0, ours.stderr);
-    t.deepEqual(sendsAfterLastData(ref.stdout), ['GOAWAY/0'], 'reference');
-    t.deepEqual(sendsAfterLastData(ours.stdout), ['GOAWAY/0'], 'ours');
-    // Window updates on the same streams in both, among them the one the flag shrank.
-    const kinds = (out: string) => [...new Set([...out.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=(\d+)>/g)].map((x) => x[1]))].sort();
-    t.deepEqual(kinds(ours.stdout), kinds(ref.stdout));
-    t.true(kinds(ref.stdout).includes(flag === '-W' ? '0' : '13'));
-    // The last sent frame is the same GOAWAY, and the received DATA adds up to the file.
-    const data = (out: string) => [...out.matchAll(/recv DATA frame <length=(\d+), flags=0x0[01], stream_id=13>/g)].reduce((a, x) => a + Number(x[1]), 0);
-    t.is(data(ours.stdout), size);
-    t.is(data(ref.stdout), size);
-    const last = (out: string) => parseTrace(out, { dropSettingsAck: true }).send.at(-1);
-    t.is(last(ours.stdout), last(ref.stdout));
-  });
-}
+for (const [name, size] of [
+  ['100KiB', 100 * 1024],
+  ['100000b', 100000],
+] as const)
+  for (const flag of ['-W', '-w']) {
+    test(`-nv ${flag} 10 on a ${size}-octet response: no WINDOW_UPDATE after the final DATA, as the reference; the same kinds of frames sent`, async (t) => {
+      const file = `${name}${flag}`;
+      fs.writeFileSync(path.join(dir, file), Buffer.alloc(size, 'c'));
+      const args = ['-nv', flag, '10', `http://127.0.0.1:${h2cPort}/${file}`];
+      const [ref, ours] = await Promise.all([runCmd('/usr/bin/nghttp', args, { cwd: dir }), runOurs(args, { cwd: dir })]);
+      t.is(ref.code, 0, ref.stderr);
+      t.is(ours.code, 0, ours.stderr);
+      t.deepEqual(sendsAfterLastData(ref.stdout), ['GOAWAY/0'], 'reference');
+      t.deepEqual(sendsAfterLastData(ours.stdout), ['GOAWAY/0'], 'ours');
+      // Window updates on the same streams in both, among them the one the flag shrank.
+      const kinds = (out: string) =>
+        [...new Set([...out.matchAll(/send WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=(\d+)>/g)].map((x) => x[1]))].sort();
+      t.deepEqual(kinds(ours.stdout), kinds(ref.stdout));
+      t.true(kinds(ref.stdout).includes(flag === '-W' ? '0' : '13'));
+      // The last sent frame is the same GOAWAY, and the received DATA adds up to the file.
+      const data = (out: string) =>
+        [...out.matchAll(/recv DATA frame <length=(\d+), flags=0x0[01], stream_id=13>/g)].reduce((a, x) => a + Number(x[1]), 0);
+      t.is(data(ours.stdout), size);
+      t.is(data(ref.stdout), size);
+      const last = (out: string) => parseTrace(out, { dropSettingsAck: true }).send.at(-1);
+      t.is(last(ours.stdout), last(ref.stdout));
+    });
+  }

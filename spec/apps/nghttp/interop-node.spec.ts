@@ -103,7 +103,10 @@ test('GET: body to stdout, exit 0; -n discards it; gzip bodies are inflated', as
 test('-d - posts stdin with content-length; --trailer sends trailers; -H overrides :method and adds fields', async (t) => {
   await withServer(async (port, seen) => {
     const body = Buffer.from('x'.repeat(70000));
-    const r = await runOurs(['-d', '-', '--trailer', 'x-sum: 42', '-H', ':method: PUT', '-H', 'X-Thing: yes', `http://127.0.0.1:${port}/echo`], { input: body });
+    const r = await runOurs(
+      ['-d', '-', '--trailer', 'x-sum: 42', '-H', ':method: PUT', '-H', 'X-Thing: yes', `http://127.0.0.1:${port}/echo`],
+      { input: body },
+    );
     t.is(r.code, 0, r.stderr);
     t.is(r.stdout.length, body.length);
     t.is(seen[0].method, 'PUT');
@@ -137,7 +140,10 @@ test('--expect-continue waits for 100 Continue, then sends the body', async (t) 
 
 test('a large body with small windows (-w 16 -W 16) and a big one (-W 24) arrive whole', async (t) => {
   await withServer(async (port) => {
-    for (const args of [['-w', '16', '-W', '16'], ['-w', '20', '-W', '24']]) {
+    for (const args of [
+      ['-w', '16', '-W', '16'],
+      ['-w', '20', '-W', '24'],
+    ]) {
       const r = await runOurs([...args, `http://127.0.0.1:${port}/big`]);
       t.is(r.code, 0, r.stderr);
       t.is(r.stdout.length, 1 << 20);
@@ -192,7 +198,10 @@ test('-r writes HAR 1.2 with every required field; -s prints one row per request
       const har = JSON.parse(fs.readFileSync(file, 'utf8'));
       t.deepEqual(harProblems(har), []);
       t.is(har.log.entries.length, 4);
-      t.deepEqual(har.log.entries.map((e: { response: { status: number } }) => e.response.status), [200, 200, 404, 404]);
+      t.deepEqual(
+        har.log.entries.map((e: { response: { status: number } }) => e.response.status),
+        [200, 200, 404, 404],
+      );
       t.is(har.log.entries[0].request.url, `http://127.0.0.1:${port}/hello`);
       t.is(har.log.entries[0].response.content.mimeType, 'text/plain');
       const rows = r.stdout.slice(r.stdout.indexOf('id  responseEnd')).trim().split('\n').slice(1);
@@ -211,7 +220,10 @@ test('--json: every line is a JSON object; frames carry their header lists', asy
   await withServer(async (port) => {
     const r = await runOurs(['-n', '--json', `http://127.0.0.1:${port}/hello`]);
     t.is(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     t.is(events[0].text, 'Connected');
     const sent = events.find((e) => e.dir === 'send' && e.type === 'HEADERS');
     t.is(sent.streamId, 13);
@@ -315,7 +327,16 @@ test('--cert/--key present a client certificate; --color colours the trace', asy
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   try {
-    const r = await runOurs(['-y', '--color', '-v', '--cert', path.join(fixtures, 'server.crt'), '--key', path.join(fixtures, 'server.key'), `https://127.0.0.1:${port}/`]);
+    const r = await runOurs([
+      '-y',
+      '--color',
+      '-v',
+      '--cert',
+      path.join(fixtures, 'server.crt'),
+      '--key',
+      path.join(fixtures, 'server.key'),
+      `https://127.0.0.1:${port}/`,
+    ]);
     t.is(r.code, 0, r.stderr);
     t.is(subject, 'localhost');
     t.true(r.stdout.includes('tls ok\n'));

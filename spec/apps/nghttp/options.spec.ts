@@ -3,14 +3,13 @@ import { helpText, OPTION_TABLE, parseArgs, UsageError, weightFor } from '../../
 import { OptionTable } from '../../../lib/apps/common/argv';
 import { versionText } from '../../../lib/apps/common/version';
 import type { NghttpOptions } from '../../../lib/apps/nghttp/options';
-import { referenceHelp, } from '../../helpers/repo';
+import { referenceHelp } from '../../helpers/repo';
 
 function run(argv: string[]): NghttpOptions {
   const r = parseArgs(argv);
   if (r.kind !== 'run') throw new Error('expected run');
   return r.options;
 }
-
 
 test('defaults match the reference', (t) => {
   const o = run(['http://127.0.0.1:8080/']);
@@ -32,11 +31,25 @@ test('short clusters, repeated -v, and values glued to short options', (t) => {
   const o = run(['-nvv', '-vH:method: PUT', '-Hx-a: 1', 'http://h/', '-v']);
   t.is(o.verbose, 4);
   t.true(o.nullOut);
-  t.deepEqual(o.headers, [[':method', 'PUT'], ['x-a', '1']]);
+  t.deepEqual(o.headers, [
+    [':method', 'PUT'],
+    ['x-a', '1'],
+  ]);
 });
 
 test('long options with = or a separate word, unambiguous prefixes, options after URIs', (t) => {
-  const o = run(['http://h/a', '--window-bits=20', '--connection-window-bits', '24', '--verb', '--hexd', '-p', '3', 'http://h/b', '--weight=200']);
+  const o = run([
+    'http://h/a',
+    '--window-bits=20',
+    '--connection-window-bits',
+    '24',
+    '--verb',
+    '--hexd',
+    '-p',
+    '3',
+    'http://h/b',
+    '--weight=200',
+  ]);
   t.is(o.windowBits, 20);
   t.is(o.connectionWindowBits, 24);
   t.is(o.verbose, 1);
@@ -45,7 +58,10 @@ test('long options with = or a separate word, unambiguous prefixes, options afte
   t.is(weightFor(o, 0), 3);
   t.is(weightFor(o, 1), 200);
   t.is(weightFor(o, 5), 200);
-  t.deepEqual(o.uris.map((u) => u.path), ['/a', '/b']);
+  t.deepEqual(
+    o.uris.map((u) => u.path),
+    ['/a', '/b'],
+  );
 });
 
 test('a value may start with a dash', (t) => {
@@ -76,7 +92,11 @@ const nghttpHelp = referenceHelp('nghttp');
   for (const l of longs) t.true(known.has(l), `--${l}`);
   const shorts = [...ref.matchAll(/^  -([a-zA-Z]), --/gm)].map((m) => m[1]);
   t.true(shorts.length > 15);
-  for (const s of shorts) t.truthy(OPTION_TABLE.find((o) => o.short === s), `-${s}`);
+  for (const s of shorts)
+    t.truthy(
+      OPTION_TABLE.find((o) => o.short === s),
+      `-${s}`,
+    );
   // help lists each option
   const help = helpText();
   for (const o of OPTION_TABLE) t.true(help.includes(`--${o.long}`));

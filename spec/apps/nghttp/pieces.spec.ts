@@ -4,7 +4,15 @@ import { parseHeaderArg } from '../../../lib/apps/common/headers';
 import { anchorPriorities, resourcePriority, uriPriority } from '../../../lib/apps/nghttp/priority';
 import { findAssets, AssetParser } from '../../../lib/apps/nghttp/assets';
 import { formatDuration, formatSizeUnit, formatStats } from '../../../lib/apps/nghttp/stats';
-import { buildUpgradeRequest, http2SettingsToken, initialSettings, parseUpgradeResponse, upgradeAccepted, UpgradeResponseError, connectionWindow } from '../../../lib/apps/nghttp/settings';
+import {
+  buildUpgradeRequest,
+  http2SettingsToken,
+  initialSettings,
+  parseUpgradeResponse,
+  upgradeAccepted,
+  UpgradeResponseError,
+  connectionWindow,
+} from '../../../lib/apps/nghttp/settings';
 import { parseTargetUri, groupByOrigin } from '../../../lib/apps/nghttp/uri';
 import { Setting } from '../../../lib/protocol/frame/constants';
 import type { RequestRecord } from '../../../lib/apps/nghttp/records';
@@ -13,10 +21,18 @@ const base = { scheme: 'http' as const, authority: '127.0.0.1:47180', path: '/',
 
 test('default request header list, in the reference order', (t) => {
   const b = buildRequestHeaders(base);
-  t.deepEqual(b.fields.map(([n, v]) => `${n}: ${v}`), [
-    ':method: GET', ':path: /', ':scheme: http', ':authority: 127.0.0.1:47180',
-    'accept: */*', 'accept-encoding: gzip, deflate', `user-agent: ${userAgent()}`,
-  ]);
+  t.deepEqual(
+    b.fields.map(([n, v]) => `${n}: ${v}`),
+    [
+      ':method: GET',
+      ':path: /',
+      ':scheme: http',
+      ':authority: 127.0.0.1:47180',
+      'accept: */*',
+      'accept-encoding: gzip, deflate',
+      `user-agent: ${userAgent()}`,
+    ],
+  );
   t.regex(userAgent(), /^nghttp2-ts\/\d+\.\d+\.\d+/);
   t.is(b.method, 'GET');
 });
@@ -24,19 +40,47 @@ test('default request header list, in the reference order', (t) => {
 test('-H replaces defaults in place (pseudo-headers too) and appends the rest', (t) => {
   const b = buildRequestHeaders({
     ...base,
-    headers: [parseHeaderArg(':method: PUT'), parseHeaderArg('User-Agent: foo'), parseHeaderArg('host: example.org'),
-      parseHeaderArg('x-a: 1'), parseHeaderArg(':authority: auth.example'), parseHeaderArg('accept:   text/*')],
+    headers: [
+      parseHeaderArg(':method: PUT'),
+      parseHeaderArg('User-Agent: foo'),
+      parseHeaderArg('host: example.org'),
+      parseHeaderArg('x-a: 1'),
+      parseHeaderArg(':authority: auth.example'),
+      parseHeaderArg('accept:   text/*'),
+    ],
   });
-  t.deepEqual(b.fields.map(([n, v]) => `${n}: ${v}`), [
-    ':method: PUT', ':path: /', ':scheme: http', ':authority: auth.example', 'accept: text/*',
-    'accept-encoding: gzip, deflate', 'user-agent: foo', 'host: example.org', 'x-a: 1',
-  ]);
+  t.deepEqual(
+    b.fields.map(([n, v]) => `${n}: ${v}`),
+    [
+      ':method: PUT',
+      ':path: /',
+      ':scheme: http',
+      ':authority: auth.example',
+      'accept: text/*',
+      'accept-encoding: gzip, deflate',
+      'user-agent: foo',
+      'host: example.org',
+      'x-a: 1',
+    ],
+  );
   t.is(b.method, 'PUT');
 });
 
 test('a body brings POST and content-length; trailer names come last; --no-content-length; expect', (t) => {
-  const b = buildRequestHeaders({ ...base, path: '/1k', bodyLength: 15, trailers: [['x-cli-trailer', 'yes'], ['b', '2']], headers: [['x-z', '9']] });
-  t.deepEqual(b.fields.slice(7).map(([n, v]) => `${n}: ${v}`), ['content-length: 15', 'x-z: 9', 'trailer: x-cli-trailer, b']);
+  const b = buildRequestHeaders({
+    ...base,
+    path: '/1k',
+    bodyLength: 15,
+    trailers: [
+      ['x-cli-trailer', 'yes'],
+      ['b', '2'],
+    ],
+    headers: [['x-z', '9']],
+  });
+  t.deepEqual(
+    b.fields.slice(7).map(([n, v]) => `${n}: ${v}`),
+    ['content-length: 15', 'x-z: 9', 'trailer: x-cli-trailer, b'],
+  );
   t.is(b.method, 'POST');
   t.is(b.recorded.length, b.fields.length - 1);
   t.deepEqual(buildTrailers([['x-cli-trailer', 'yes']]), [['x-cli-trailer', 'yes']]);
@@ -58,9 +102,16 @@ test('header values are sent as UTF-8 octets', (t) => {
 });
 
 test('anchor streams and priorities', (t) => {
-  t.deepEqual(anchorPriorities(false).map((a) => [a.streamId, a.priority.dependsOn, a.priority.weight]), [
-    [3, 0, 201], [5, 0, 101], [7, 0, 1], [9, 7, 1], [11, 3, 1],
-  ]);
+  t.deepEqual(
+    anchorPriorities(false).map((a) => [a.streamId, a.priority.dependsOn, a.priority.weight]),
+    [
+      [3, 0, 201],
+      [5, 0, 101],
+      [7, 0, 1],
+      [9, 7, 1],
+      [11, 3, 1],
+    ],
+  );
   t.deepEqual(anchorPriorities(true), []);
   t.deepEqual(uriPriority(16, false), { exclusive: false, dependsOn: 11, weight: 16 });
   t.deepEqual(uriPriority(7, true), { exclusive: false, dependsOn: 0, weight: 7 });
@@ -113,7 +164,19 @@ test('stat formatting helpers match the reference', (t) => {
 });
 
 function rec(p: Partial<RequestRecord>): RequestRecord {
-  return { streamId: 13, uri: 'http://h/', path: '/', method: 'GET', pushed: false, requestHeaders: [], responseHeaders: [], status: 200, responseLength: 0, completed: true, ...p };
+  return {
+    streamId: 13,
+    uri: 'http://h/',
+    path: '/',
+    method: 'GET',
+    pushed: false,
+    requestHeaders: [],
+    responseHeaders: [],
+    status: 200,
+    responseLength: 0,
+    completed: true,
+    ...p,
+  };
 }
 
 test('stat table: layout, push marker, sorted by completion, unfinished rows left out', (t) => {
@@ -138,10 +201,29 @@ test('stat table: layout, push marker, sorted by completion, unfinished rows lef
 
 test('initial SETTINGS in the reference order; -c twice announces the smaller first', (t) => {
   const o = { maxConcurrentStreams: 100, windowBits: 16, headerTableSizes: [] as number[], noPush: false, noRfc7540Pri: false };
-  t.deepEqual(initialSettings(o), [{ id: Setting.MAX_CONCURRENT_STREAMS, value: 100 }, { id: Setting.INITIAL_WINDOW_SIZE, value: 65535 }]);
+  t.deepEqual(initialSettings(o), [
+    { id: Setting.MAX_CONCURRENT_STREAMS, value: 100 },
+    { id: Setting.INITIAL_WINDOW_SIZE, value: 65535 },
+  ]);
   t.is(http2SettingsToken(initialSettings(o)), 'AAMAAABkAAQAAP__');
-  const all = initialSettings({ maxConcurrentStreams: 7, windowBits: 10, headerTableSizes: [4096, 100, 200], noPush: true, noRfc7540Pri: true });
-  t.deepEqual(all.map((e) => [e.id, e.value]), [[3, 7], [4, 1023], [1, 100], [1, 200], [2, 0], [9, 1]]);
+  const all = initialSettings({
+    maxConcurrentStreams: 7,
+    windowBits: 10,
+    headerTableSizes: [4096, 100, 200],
+    noPush: true,
+    noRfc7540Pri: true,
+  });
+  t.deepEqual(
+    all.map((e) => [e.id, e.value]),
+    [
+      [3, 7],
+      [4, 1023],
+      [1, 100],
+      [1, 200],
+      [2, 0],
+      [9, 1],
+    ],
+  );
   t.deepEqual(initialSettings({ ...o, headerTableSizes: [0] }).slice(2), [{ id: 1, value: 0 }]);
   t.deepEqual(initialSettings({ ...o, headerTableSizes: [100, 4096, 50] }).slice(2), [{ id: 1, value: 50 }]);
   t.is(connectionWindow({ connectionWindowBits: 18 }), 262143);
@@ -149,9 +231,25 @@ test('initial SETTINGS in the reference order; -c twice announces the smaller fi
 });
 
 test('Upgrade request as the reference writes it (GET, or OPTIONS * with a body)', (t) => {
-  const settings = [{ id: 3, value: 100 }, { id: 4, value: 65535 }];
-  const r = buildUpgradeRequest({ authority: '127.0.0.1:47190', path: '/', withBody: false, settings, headers: [['x-y', 'z'], [':method', 'HEAD'], ['accept', 'text/html']] });
-  t.is(r.text, `HEAD / HTTP/1.1\r\nhost: 127.0.0.1:47190\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQAAP__\r\naccept: text/html\r\nuser-agent: ${userAgent()}\r\nx-y: z\r\n\r\n`);
+  const settings = [
+    { id: 3, value: 100 },
+    { id: 4, value: 65535 },
+  ];
+  const r = buildUpgradeRequest({
+    authority: '127.0.0.1:47190',
+    path: '/',
+    withBody: false,
+    settings,
+    headers: [
+      ['x-y', 'z'],
+      [':method', 'HEAD'],
+      ['accept', 'text/html'],
+    ],
+  });
+  t.is(
+    r.text,
+    `HEAD / HTTP/1.1\r\nhost: 127.0.0.1:47190\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQAAP__\r\naccept: text/html\r\nuser-agent: ${userAgent()}\r\nx-y: z\r\n\r\n`,
+  );
   const o = buildUpgradeRequest({ authority: 'h', path: '/x', withBody: true, settings, headers: [] });
   t.true(o.text.startsWith('OPTIONS * HTTP/1.1\r\n'));
 });
@@ -165,7 +263,10 @@ test('Upgrade response parsing', (t) => {
   t.is(r.rest.length, 3);
   t.false(upgradeAccepted(parseUpgradeResponse(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'))!));
   // nghttpd answers an HTTP/1.1 request with its binary SETTINGS: not HTTP at all
-  t.throws(() => parseUpgradeResponse(Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0])), { instanceOf: UpgradeResponseError, message: /Expected HTTP\// });
+  t.throws(() => parseUpgradeResponse(Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0])), {
+    instanceOf: UpgradeResponseError,
+    message: /Expected HTTP\//,
+  });
   t.throws(() => parseUpgradeResponse(Buffer.from('HTTP/1.1 abc\r\n\r\n')), { instanceOf: UpgradeResponseError });
 });
 
@@ -180,7 +281,10 @@ test('URIs: authority and path as written, default ports, grouping by origin', (
   t.is(v.path, '/a/../b');
   t.is(v.authority, '[::1]');
   const g = groupByOrigin(['http://a/1', 'http://a:80/2', 'http://b/3', 'http://a/4'].map((s) => ({ uri: parseTargetUri(s) })));
-  t.deepEqual(g.map((x) => x.length), [2, 1, 1]);
+  t.deepEqual(
+    g.map((x) => x.length),
+    [2, 1, 1],
+  );
 });
 
 test('connection failures read as something to act on', (t) => {

@@ -11,7 +11,10 @@ function setup(opts: { padding?: number; holdData?: boolean } = {}) {
   return { trace, out: () => out.replace(/\[ *\d+\.\d+\]/g, '[T]') };
 }
 
-const headers: HeaderField[] = [[':method', 'GET'], [':path', '/']];
+const headers: HeaderField[] = [
+  [':method', 'GET'],
+  [':path', '/'],
+];
 
 test('sent frames print only when flushed, in order', (t) => {
   const { trace, out } = setup();
@@ -23,14 +26,23 @@ test('sent frames print only when flushed, in order', (t) => {
 
 test('HEADERS + CONTINUATIONs print as one HEADERS line with the total length and END_HEADERS', (t) => {
   const { trace, out } = setup();
-  const first = { type: FrameType.HEADERS, flags: Flag.END_STREAM, streamId: 13, fragment: Buffer.alloc(100), priority: { exclusive: false, dependsOn: 11, weight: 16 } } as Frame;
+  const first = {
+    type: FrameType.HEADERS,
+    flags: Flag.END_STREAM,
+    streamId: 13,
+    fragment: Buffer.alloc(100),
+    priority: { exclusive: false, dependsOn: 11, weight: 16 },
+  } as Frame;
   trace.sent(first, headers, 'request');
   trace.sent({ type: FrameType.CONTINUATION, flags: 0, streamId: 13, fragment: Buffer.alloc(50) } as Frame);
   trace.flushSent();
   t.is(out(), '');
   trace.sent({ type: FrameType.CONTINUATION, flags: Flag.END_HEADERS, streamId: 13, fragment: Buffer.alloc(20) } as Frame);
   trace.flushSent();
-  t.regex(out(), /^\[T\] send HEADERS frame <length=175, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0, dep_stream_id=11, weight=16, exclusive=0\)\n {10}; Open new stream\n {10}:method: GET\n/);
+  t.regex(
+    out(),
+    /^\[T\] send HEADERS frame <length=175, flags=0x25, stream_id=13>\n {10}; END_STREAM \| END_HEADERS \| PRIORITY\n {10}\(padlen=0, dep_stream_id=11, weight=16, exclusive=0\)\n {10}; Open new stream\n {10}:method: GET\n/,
+  );
   t.notRegex(out(), /CONTINUATION/);
 });
 
@@ -66,7 +78,14 @@ test('session categories map to the printer spelling', (t) => {
 
 test('the CONTINUATION folding also works when the session already filled in length and flags', (t) => {
   const { trace, out } = setup();
-  const first = { type: FrameType.HEADERS, flags: Flag.END_STREAM | Flag.PRIORITY, length: 105, streamId: 13, fragment: Buffer.alloc(100), priority: { exclusive: false, dependsOn: 11, weight: 16 } } as Frame;
+  const first = {
+    type: FrameType.HEADERS,
+    flags: Flag.END_STREAM | Flag.PRIORITY,
+    length: 105,
+    streamId: 13,
+    fragment: Buffer.alloc(100),
+    priority: { exclusive: false, dependsOn: 11, weight: 16 },
+  } as Frame;
   trace.sent(first, headers, 'request');
   trace.sent({ type: FrameType.CONTINUATION, flags: Flag.END_HEADERS, streamId: 13, fragment: Buffer.alloc(20), length: 20 } as Frame);
   trace.flushSent();

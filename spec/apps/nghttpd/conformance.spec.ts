@@ -16,7 +16,12 @@ type Expect =
   | { noGoaway: true } // no GOAWAY with an error code comes back
   | { status: string; id: number }; // a response with this status
 
-interface Row { rfc: string; name: string; send: () => Buffer[]; expect: Expect }
+interface Row {
+  rfc: string;
+  name: string;
+  send: () => Buffer[];
+  expect: Expect;
+}
 
 const GET = (id: number, p = '/1k') => headers(id, request(p));
 const SETTINGS_ACK = settings([], F.ACK);
@@ -26,105 +31,600 @@ const rows: Row[] = [
   // 3.4 / 4.1
   { rfc: '4.1', name: 'unknown frame types are ignored', send: () => [frame(0xfa, 0, 0, [1, 2, 3])], expect: { ping: true } },
   { rfc: '4.1', name: 'unknown flags are ignored', send: () => [frame(T.PING, 0xfe & ~F.ACK, 0, ping8)], expect: { ping: true } },
-  { rfc: '4.2', name: 'DATA larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.alloc(16385))], expect: { conn: E.FRAME_SIZE_ERROR } },
-  { rfc: '4.2', name: 'HEADERS larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, Buffer.alloc(16385))], expect: { conn: E.FRAME_SIZE_ERROR } },
-  { rfc: '4.3', name: 'undecodable header block: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '4.1', name: 'the reserved bit of the stream id is ignored', send: () => [(() => { const f = headers(1, request('/1k')); f[5] |= 0x80; return f; })()], expect: { status: '200', id: 1 } },
-  { rfc: '7', name: 'GOAWAY with an unknown error code is not an error', send: () => [frame(T.GOAWAY, 0, 0, Buffer.concat([u32(0), u32(0xff)]))], expect: { noGoaway: true } },
-  { rfc: '7', name: 'RST_STREAM with an unknown error code is not an error', send: () => [headers(1, request('/100k')), frame(T.RST_STREAM, 0, 1, u32(0xff))], expect: { ping: true } },
-  { rfc: '6.1', name: 'padded DATA is accepted (POST)', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, F.PADDED | F.END_STREAM, 1, [3, 0x61, 0x62, 0, 0, 0])], expect: { status: '200', id: 1 } },
-  { rfc: '6.2', name: 'padded HEADERS with PRIORITY are accepted', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PADDED | F.PRIORITY, 1, Buffer.concat([Buffer.from([4]), u32(0), Buffer.from([255]), block(request('/1k')), Buffer.alloc(4)]))], expect: { status: '200', id: 1 } },
-  { rfc: '7541 6.2.1', name: 'a field indexed into the dynamic table is reused by the next request', send: () => [headers(1, Buffer.concat([Buffer.from([0x82, 0x86, 0x41, 0x09]), Buffer.from('localhost'), Buffer.from([0x44, 0x03]), Buffer.from('/1k')])), headers(3, Buffer.from([0x82, 0x86, 0xbf, 0xbe]))], expect: { status: '200', id: 3 } },
+  {
+    rfc: '4.2',
+    name: 'DATA larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.alloc(16385))],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
+  {
+    rfc: '4.2',
+    name: 'HEADERS larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR',
+    send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, Buffer.alloc(16385))],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
+  {
+    rfc: '4.3',
+    name: 'undecodable header block: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '4.1',
+    name: 'the reserved bit of the stream id is ignored',
+    send: () => [
+      (() => {
+        const f = headers(1, request('/1k'));
+        f[5] |= 0x80;
+        return f;
+      })(),
+    ],
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '7',
+    name: 'GOAWAY with an unknown error code is not an error',
+    send: () => [frame(T.GOAWAY, 0, 0, Buffer.concat([u32(0), u32(0xff)]))],
+    expect: { noGoaway: true },
+  },
+  {
+    rfc: '7',
+    name: 'RST_STREAM with an unknown error code is not an error',
+    send: () => [headers(1, request('/100k')), frame(T.RST_STREAM, 0, 1, u32(0xff))],
+    expect: { ping: true },
+  },
+  {
+    rfc: '6.1',
+    name: 'padded DATA is accepted (POST)',
+    send: () => [
+      headers(1, request('/1k', [], 'POST'), F.END_HEADERS),
+      frame(T.DATA, F.PADDED | F.END_STREAM, 1, [3, 0x61, 0x62, 0, 0, 0]),
+    ],
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '6.2',
+    name: 'padded HEADERS with PRIORITY are accepted',
+    send: () => [
+      frame(
+        T.HEADERS,
+        F.END_HEADERS | F.END_STREAM | F.PADDED | F.PRIORITY,
+        1,
+        Buffer.concat([Buffer.from([4]), u32(0), Buffer.from([255]), block(request('/1k')), Buffer.alloc(4)]),
+      ),
+    ],
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '7541 6.2.1',
+    name: 'a field indexed into the dynamic table is reused by the next request',
+    send: () => [
+      headers(
+        1,
+        Buffer.concat([Buffer.from([0x82, 0x86, 0x41, 0x09]), Buffer.from('localhost'), Buffer.from([0x44, 0x03]), Buffer.from('/1k')]),
+      ),
+      headers(3, Buffer.from([0x82, 0x86, 0xbf, 0xbe])),
+    ],
+    expect: { status: '200', id: 3 },
+  },
   // 5.1 stream states
-  { rfc: '5.1', name: 'DATA on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.DATA, F.END_STREAM, 1, [1])], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '5.1', name: 'RST_STREAM on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.RST_STREAM, 0, 1, u32(E.CANCEL))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '5.1', name: 'WINDOW_UPDATE on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.WINDOW_UPDATE, 0, 1, u32(1))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '5.1', name: 'CONTINUATION on an idle stream: PROTOCOL_ERROR', send: () => [frame(T.CONTINUATION, F.END_HEADERS, 1, block(request('/')))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '5.1', name: 'DATA on a half-closed (remote) stream: STREAM_CLOSED', send: () => [headers(1, request('/100k')), frame(T.DATA, F.END_STREAM, 1, [1])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
-  { rfc: '5.1', name: 'HEADERS on a half-closed (remote) stream: STREAM_CLOSED', send: () => [headers(1, request('/100k')), headers(1, [['x', 'y']])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
-  { rfc: '5.1', name: 'DATA after the client reset the stream: STREAM_CLOSED', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), frame(T.DATA, 0, 1, [1])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
-  { rfc: '5.1', name: 'HEADERS after the client reset the stream: STREAM_CLOSED', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), headers(1, [['x', 'y']])], expect: { stream: E.STREAM_CLOSED, id: 1 } },
-  { rfc: '5.1', name: 'WINDOW_UPDATE and PRIORITY on a half-closed (remote) stream are fine', send: () => [settings([[4, 10]]), headers(1, request('/1k')), frame(T.WINDOW_UPDATE, 0, 1, u32(5000)), frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])]))], expect: { status: '200', id: 1 } },
-  { rfc: '5.5', name: 'an unknown frame inside a header block: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(0xfa, 0, 1, [1]), frame(T.CONTINUATION, F.END_HEADERS, 1, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '8.4', name: 'PUSH_PROMISE from a client: PROTOCOL_ERROR', send: () => [headers(1, request('/100k')), frame(T.PUSH_PROMISE, F.END_HEADERS, 1, Buffer.concat([u32(2), block(request('/'))]))], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '5.1',
+    name: 'DATA on an idle stream: PROTOCOL_ERROR',
+    send: () => [frame(T.DATA, F.END_STREAM, 1, [1])],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '5.1',
+    name: 'RST_STREAM on an idle stream: PROTOCOL_ERROR',
+    send: () => [frame(T.RST_STREAM, 0, 1, u32(E.CANCEL))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '5.1',
+    name: 'WINDOW_UPDATE on an idle stream: PROTOCOL_ERROR',
+    send: () => [frame(T.WINDOW_UPDATE, 0, 1, u32(1))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '5.1',
+    name: 'CONTINUATION on an idle stream: PROTOCOL_ERROR',
+    send: () => [frame(T.CONTINUATION, F.END_HEADERS, 1, block(request('/')))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '5.1',
+    name: 'DATA on a half-closed (remote) stream: STREAM_CLOSED',
+    send: () => [headers(1, request('/100k')), frame(T.DATA, F.END_STREAM, 1, [1])],
+    expect: { stream: E.STREAM_CLOSED, id: 1 },
+  },
+  {
+    rfc: '5.1',
+    name: 'HEADERS on a half-closed (remote) stream: STREAM_CLOSED',
+    send: () => [headers(1, request('/100k')), headers(1, [['x', 'y']])],
+    expect: { stream: E.STREAM_CLOSED, id: 1 },
+  },
+  {
+    rfc: '5.1',
+    name: 'DATA after the client reset the stream: STREAM_CLOSED',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), frame(T.DATA, 0, 1, [1])],
+    expect: { stream: E.STREAM_CLOSED, id: 1 },
+  },
+  {
+    rfc: '5.1',
+    name: 'HEADERS after the client reset the stream: STREAM_CLOSED',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)), headers(1, [['x', 'y']])],
+    expect: { stream: E.STREAM_CLOSED, id: 1 },
+  },
+  {
+    rfc: '5.1',
+    name: 'WINDOW_UPDATE and PRIORITY on a half-closed (remote) stream are fine',
+    send: () => [
+      settings([[4, 10]]),
+      headers(1, request('/1k')),
+      frame(T.WINDOW_UPDATE, 0, 1, u32(5000)),
+      frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])])),
+    ],
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '5.5',
+    name: 'an unknown frame inside a header block: PROTOCOL_ERROR',
+    send: () => [
+      frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))),
+      frame(0xfa, 0, 1, [1]),
+      frame(T.CONTINUATION, F.END_HEADERS, 1, Buffer.alloc(0)),
+    ],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '8.4',
+    name: 'PUSH_PROMISE from a client: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/100k')), frame(T.PUSH_PROMISE, F.END_HEADERS, 1, Buffer.concat([u32(2), block(request('/'))]))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 5.1.1 stream identifiers
   { rfc: '5.1.1', name: 'even stream id from a client: PROTOCOL_ERROR', send: () => [GET(2)], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '5.1.1', name: 'stream id lower than one already used: PROTOCOL_ERROR', send: () => [GET(5), GET(3)], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '5.1.1',
+    name: 'stream id lower than one already used: PROTOCOL_ERROR',
+    send: () => [GET(5), GET(3)],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 5.3.1 / 6.3 priority
-  { rfc: '5.3.1', name: 'HEADERS depending on itself: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PRIORITY, 1, Buffer.concat([u32(1), Buffer.from([15]), block(request('/'))]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '5.3.1', name: 'PRIORITY depending on itself: PROTOCOL_ERROR', send: () => [frame(T.PRIORITY, 0, 3, Buffer.concat([u32(3), Buffer.from([15])]))], expect: { stream: E.PROTOCOL_ERROR, id: 3 } },
-  { rfc: '6.3', name: 'PRIORITY on stream 0: PROTOCOL_ERROR', send: () => [frame(T.PRIORITY, 0, 0, Buffer.concat([u32(1), Buffer.from([15])]))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.3', name: 'PRIORITY of length 4: FRAME_SIZE_ERROR', send: () => [frame(T.PRIORITY, 0, 1, u32(0))], expect: { stream: E.FRAME_SIZE_ERROR, id: 1 } },
-  { rfc: '6.3', name: 'PRIORITY on an idle stream is fine', send: () => [frame(T.PRIORITY, 0, 9, Buffer.concat([u32(0), Buffer.from([15])]))], expect: { ping: true } },
+  {
+    rfc: '5.3.1',
+    name: 'HEADERS depending on itself: PROTOCOL_ERROR',
+    send: () => [
+      frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PRIORITY, 1, Buffer.concat([u32(1), Buffer.from([15]), block(request('/'))])),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '5.3.1',
+    name: 'PRIORITY depending on itself: PROTOCOL_ERROR',
+    send: () => [frame(T.PRIORITY, 0, 3, Buffer.concat([u32(3), Buffer.from([15])]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 3 },
+  },
+  {
+    rfc: '6.3',
+    name: 'PRIORITY on stream 0: PROTOCOL_ERROR',
+    send: () => [frame(T.PRIORITY, 0, 0, Buffer.concat([u32(1), Buffer.from([15])]))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.3',
+    name: 'PRIORITY of length 4: FRAME_SIZE_ERROR',
+    send: () => [frame(T.PRIORITY, 0, 1, u32(0))],
+    expect: { stream: E.FRAME_SIZE_ERROR, id: 1 },
+  },
+  {
+    rfc: '6.3',
+    name: 'PRIORITY on an idle stream is fine',
+    send: () => [frame(T.PRIORITY, 0, 9, Buffer.concat([u32(0), Buffer.from([15])]))],
+    expect: { ping: true },
+  },
   // 6.1 DATA
   { rfc: '6.1', name: 'DATA on stream 0: PROTOCOL_ERROR', send: () => [frame(T.DATA, 0, 0, [1])], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.1', name: 'DATA padding as long as the payload: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, F.PADDED, 1, [4, 0, 0, 0])], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '6.1',
+    name: 'DATA padding as long as the payload: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, F.PADDED, 1, [4, 0, 0, 0])],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 6.2 HEADERS
   { rfc: '6.2', name: 'HEADERS on stream 0: PROTOCOL_ERROR', send: () => [headers(0, request('/'))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.2', name: 'HEADERS padding longer than the payload: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PADDED, 1, Buffer.concat([Buffer.from([200]), block(request('/'))]))], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '6.2',
+    name: 'HEADERS padding longer than the payload: PROTOCOL_ERROR',
+    send: () => [frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PADDED, 1, Buffer.concat([Buffer.from([200]), block(request('/'))]))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 6.4 RST_STREAM
-  { rfc: '6.4', name: 'RST_STREAM on stream 0: PROTOCOL_ERROR', send: () => [frame(T.RST_STREAM, 0, 0, u32(E.CANCEL))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.4', name: 'RST_STREAM of length 3: FRAME_SIZE_ERROR', send: () => [GET(1, '/100k'), frame(T.RST_STREAM, 0, 1, [0, 0, 8])], expect: { conn: E.FRAME_SIZE_ERROR } },
+  {
+    rfc: '6.4',
+    name: 'RST_STREAM on stream 0: PROTOCOL_ERROR',
+    send: () => [frame(T.RST_STREAM, 0, 0, u32(E.CANCEL))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.4',
+    name: 'RST_STREAM of length 3: FRAME_SIZE_ERROR',
+    send: () => [GET(1, '/100k'), frame(T.RST_STREAM, 0, 1, [0, 0, 8])],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
   // 6.5 SETTINGS
-  { rfc: '6.5', name: 'SETTINGS ACK with a payload: FRAME_SIZE_ERROR', send: () => [frame(T.SETTINGS, F.ACK, 0, Buffer.alloc(6))], expect: { conn: E.FRAME_SIZE_ERROR } },
-  { rfc: '6.5', name: 'SETTINGS on a stream: PROTOCOL_ERROR', send: () => [frame(T.SETTINGS, 0, 1, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.5', name: 'SETTINGS length not a multiple of 6: FRAME_SIZE_ERROR', send: () => [frame(T.SETTINGS, 0, 0, Buffer.alloc(5))], expect: { conn: E.FRAME_SIZE_ERROR } },
+  {
+    rfc: '6.5',
+    name: 'SETTINGS ACK with a payload: FRAME_SIZE_ERROR',
+    send: () => [frame(T.SETTINGS, F.ACK, 0, Buffer.alloc(6))],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
+  {
+    rfc: '6.5',
+    name: 'SETTINGS on a stream: PROTOCOL_ERROR',
+    send: () => [frame(T.SETTINGS, 0, 1, Buffer.alloc(0))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.5',
+    name: 'SETTINGS length not a multiple of 6: FRAME_SIZE_ERROR',
+    send: () => [frame(T.SETTINGS, 0, 0, Buffer.alloc(5))],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
   { rfc: '6.5.2', name: 'SETTINGS_ENABLE_PUSH of 2: PROTOCOL_ERROR', send: () => [settings([[2, 2]])], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.5.2', name: 'SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1: FLOW_CONTROL_ERROR', send: () => [settings([[4, 2 ** 31]])], expect: { conn: E.FLOW_CONTROL_ERROR } },
-  { rfc: '6.5.2', name: 'SETTINGS_MAX_FRAME_SIZE below 16384: PROTOCOL_ERROR', send: () => [settings([[5, 16383]])], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.5.2', name: 'SETTINGS_MAX_FRAME_SIZE above 2^24-1: PROTOCOL_ERROR', send: () => [settings([[5, 2 ** 24]])], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '6.5.2',
+    name: 'SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1: FLOW_CONTROL_ERROR',
+    send: () => [settings([[4, 2 ** 31]])],
+    expect: { conn: E.FLOW_CONTROL_ERROR },
+  },
+  {
+    rfc: '6.5.2',
+    name: 'SETTINGS_MAX_FRAME_SIZE below 16384: PROTOCOL_ERROR',
+    send: () => [settings([[5, 16383]])],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.5.2',
+    name: 'SETTINGS_MAX_FRAME_SIZE above 2^24-1: PROTOCOL_ERROR',
+    send: () => [settings([[5, 2 ** 24]])],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   { rfc: '6.5.2', name: 'unknown SETTINGS are ignored', send: () => [settings([[0xff, 1]])], expect: { ping: true } },
   // 6.7 PING
   { rfc: '6.7', name: 'PING on a stream: PROTOCOL_ERROR', send: () => [frame(T.PING, 0, 1, ping8)], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.7', name: 'PING of length 7: FRAME_SIZE_ERROR', send: () => [frame(T.PING, 0, 0, Buffer.alloc(7))], expect: { conn: E.FRAME_SIZE_ERROR } },
+  {
+    rfc: '6.7',
+    name: 'PING of length 7: FRAME_SIZE_ERROR',
+    send: () => [frame(T.PING, 0, 0, Buffer.alloc(7))],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
   // 6.8 GOAWAY
-  { rfc: '6.8', name: 'GOAWAY on a stream: PROTOCOL_ERROR', send: () => [frame(T.GOAWAY, 0, 1, Buffer.concat([u32(0), u32(0)]))], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '6.8',
+    name: 'GOAWAY on a stream: PROTOCOL_ERROR',
+    send: () => [frame(T.GOAWAY, 0, 1, Buffer.concat([u32(0), u32(0)]))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 6.9 WINDOW_UPDATE
-  { rfc: '6.9', name: 'connection WINDOW_UPDATE of 0: PROTOCOL_ERROR', send: () => [frame(T.WINDOW_UPDATE, 0, 0, u32(0))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.9', name: 'stream WINDOW_UPDATE of 0: PROTOCOL_ERROR', send: () => [headers(1, request('/100k')), frame(T.WINDOW_UPDATE, 0, 1, u32(0))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '6.9', name: 'WINDOW_UPDATE of length 3: FRAME_SIZE_ERROR', send: () => [frame(T.WINDOW_UPDATE, 0, 0, [0, 0, 1])], expect: { conn: E.FRAME_SIZE_ERROR } },
-  { rfc: '6.9.1', name: 'connection window above 2^31-1: FLOW_CONTROL_ERROR', send: () => [frame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1))], expect: { conn: E.FLOW_CONTROL_ERROR } },
-  { rfc: '6.9.1', name: 'stream window above 2^31-1: FLOW_CONTROL_ERROR', send: () => [settings([[4, 0]]), headers(1, request('/1k')), frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)), frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1))], expect: { stream: E.FLOW_CONTROL_ERROR, id: 1 } },
-  { rfc: '6.9.2', name: 'INITIAL_WINDOW_SIZE pushing a stream window above 2^31-1: FLOW_CONTROL_ERROR', send: () => [settings([[4, 0]]), headers(1, request('/1k')), frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)), settings([[4, 10]])], expect: { conn: E.FLOW_CONTROL_ERROR } },
+  {
+    rfc: '6.9',
+    name: 'connection WINDOW_UPDATE of 0: PROTOCOL_ERROR',
+    send: () => [frame(T.WINDOW_UPDATE, 0, 0, u32(0))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.9',
+    name: 'stream WINDOW_UPDATE of 0: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/100k')), frame(T.WINDOW_UPDATE, 0, 1, u32(0))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '6.9',
+    name: 'WINDOW_UPDATE of length 3: FRAME_SIZE_ERROR',
+    send: () => [frame(T.WINDOW_UPDATE, 0, 0, [0, 0, 1])],
+    expect: { conn: E.FRAME_SIZE_ERROR },
+  },
+  {
+    rfc: '6.9.1',
+    name: 'connection window above 2^31-1: FLOW_CONTROL_ERROR',
+    send: () => [frame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1))],
+    expect: { conn: E.FLOW_CONTROL_ERROR },
+  },
+  {
+    rfc: '6.9.1',
+    name: 'stream window above 2^31-1: FLOW_CONTROL_ERROR',
+    send: () => [
+      settings([[4, 0]]),
+      headers(1, request('/1k')),
+      frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)),
+      frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)),
+    ],
+    expect: { stream: E.FLOW_CONTROL_ERROR, id: 1 },
+  },
+  {
+    rfc: '6.9.2',
+    name: 'INITIAL_WINDOW_SIZE pushing a stream window above 2^31-1: FLOW_CONTROL_ERROR',
+    send: () => [settings([[4, 0]]), headers(1, request('/1k')), frame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)), settings([[4, 10]])],
+    expect: { conn: E.FLOW_CONTROL_ERROR },
+  },
   // 6.10 CONTINUATION
-  { rfc: '6.10', name: 'HEADERS without END_HEADERS then another frame: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.PING, 0, 0, ping8)], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.10', name: 'CONTINUATION on another stream: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 3, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.10', name: 'a block split over CONTINUATION frames is served', send: () => { const b = block(request('/1k')); return [frame(T.HEADERS, F.END_STREAM, 1, b.subarray(0, 5)), frame(T.CONTINUATION, 0, 1, b.subarray(5, 12)), frame(T.CONTINUATION, F.END_HEADERS, 1, b.subarray(12))]; }, expect: { status: '200', id: 1 } },
-  { rfc: '6.10', name: 'CONTINUATION on stream 0: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 0, Buffer.alloc(0))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.10', name: 'CONTINUATION after DATA: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']]))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '6.2', name: 'HEADERS without END_HEADERS then PRIORITY: PROTOCOL_ERROR', send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])]))], expect: { conn: E.PROTOCOL_ERROR } },
+  {
+    rfc: '6.10',
+    name: 'HEADERS without END_HEADERS then another frame: PROTOCOL_ERROR',
+    send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.PING, 0, 0, ping8)],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.10',
+    name: 'CONTINUATION on another stream: PROTOCOL_ERROR',
+    send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 3, Buffer.alloc(0))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.10',
+    name: 'a block split over CONTINUATION frames is served',
+    send: () => {
+      const b = block(request('/1k'));
+      return [
+        frame(T.HEADERS, F.END_STREAM, 1, b.subarray(0, 5)),
+        frame(T.CONTINUATION, 0, 1, b.subarray(5, 12)),
+        frame(T.CONTINUATION, F.END_HEADERS, 1, b.subarray(12)),
+      ];
+    },
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '6.10',
+    name: 'CONTINUATION on stream 0: PROTOCOL_ERROR',
+    send: () => [frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))), frame(T.CONTINUATION, F.END_HEADERS, 0, Buffer.alloc(0))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.10',
+    name: 'CONTINUATION after DATA: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, request('/1k', [], 'POST'), F.END_HEADERS),
+      frame(T.DATA, 0, 1, [1]),
+      frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']])),
+    ],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '6.2',
+    name: 'HEADERS without END_HEADERS then PRIORITY: PROTOCOL_ERROR',
+    send: () => [
+      frame(T.HEADERS, F.END_STREAM, 1, block(request('/'))),
+      frame(T.PRIORITY, 0, 1, Buffer.concat([u32(0), Buffer.from([15])])),
+    ],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
   // 8.1 / 8.2 / 8.3 HTTP messages
-  { rfc: '8.2', name: 'upper-case field name: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['X-Upper', 'a']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.2.2', name: 'connection-specific field: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['connection', 'keep-alive']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.2.2', name: 'TE other than trailers: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['te', 'gzip']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3', name: 'unknown pseudo-header: PROTOCOL_ERROR', send: () => [headers(1, request('/', [[':foo', 'bar']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3', name: 'response pseudo-header in a request: PROTOCOL_ERROR', send: () => [headers(1, request('/', [[':status', '200']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3', name: 'pseudo-header after a regular field: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http'], ['x', 'y'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'missing :method: PROTOCOL_ERROR', send: () => [headers(1, [[':scheme', 'http'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'missing :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'empty :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http'], [':path', '']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'duplicated :method: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':method', 'GET'], [':scheme', 'http'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'duplicated :path: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.1', name: 'pseudo-header in trailers: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [[':path', '/']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.1', name: 'trailers without END_STREAM: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [['x', 'y']], F.END_HEADERS)], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.1.1', name: 'content-length not matching the DATA: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [['content-length', '3']], 'POST'), F.END_HEADERS), frame(T.DATA, F.END_STREAM, 1, [1])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '6.10', name: 'CONTINUATION after END_HEADERS: PROTOCOL_ERROR', send: () => [headers(1, request('/100k')), frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']]))], expect: { conn: E.PROTOCOL_ERROR } },
-  { rfc: '8.1.1', name: 'END_STREAM on HEADERS with a non-zero content-length: PROTOCOL_ERROR', send: () => [headers(1, request('/1k', [['content-length', '5']], 'POST'))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.2.1', name: 'a field value with CR/LF: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x-bad', 'a\r\nb']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.2.1', name: 'a field value with NUL: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x-bad', 'a\x00b']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.2.1', name: 'a field name with a space: PROTOCOL_ERROR', send: () => [headers(1, request('/', [['x bad', 'a']]))], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.3.1', name: 'missing :scheme: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'GET'], [':path', '/'], [':authority', 'x']])], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
-  { rfc: '8.5', name: 'CONNECT without :authority: PROTOCOL_ERROR', send: () => [headers(1, [[':method', 'CONNECT']], F.END_HEADERS)], expect: { stream: E.PROTOCOL_ERROR, id: 1 } },
+  {
+    rfc: '8.2',
+    name: 'upper-case field name: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['X-Upper', 'a']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.2.2',
+    name: 'connection-specific field: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['connection', 'keep-alive']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.2.2',
+    name: 'TE other than trailers: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['te', 'gzip']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3',
+    name: 'unknown pseudo-header: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [[':foo', 'bar']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3',
+    name: 'response pseudo-header in a request: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [[':status', '200']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3',
+    name: 'pseudo-header after a regular field: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        ['x', 'y'],
+        [':path', '/'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'missing :method: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':scheme', 'http'],
+        [':path', '/'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'missing :path: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'empty :path: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':path', ''],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'duplicated :method: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':path', '/'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'duplicated :path: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':path', '/'],
+        [':path', '/'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.1',
+    name: 'pseudo-header in trailers: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [[':path', '/']])],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.1',
+    name: 'trailers without END_STREAM: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, [1]), headers(1, [['x', 'y']], F.END_HEADERS)],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.1.1',
+    name: 'content-length not matching the DATA: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/1k', [['content-length', '3']], 'POST'), F.END_HEADERS), frame(T.DATA, F.END_STREAM, 1, [1])],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '6.10',
+    name: 'CONTINUATION after END_HEADERS: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/100k')), frame(T.CONTINUATION, F.END_HEADERS, 1, block([['x', 'y']]))],
+    expect: { conn: E.PROTOCOL_ERROR },
+  },
+  {
+    rfc: '8.1.1',
+    name: 'END_STREAM on HEADERS with a non-zero content-length: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/1k', [['content-length', '5']], 'POST'))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.2.1',
+    name: 'a field value with CR/LF: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['x-bad', 'a\r\nb']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.2.1',
+    name: 'a field value with NUL: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['x-bad', 'a\x00b']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.2.1',
+    name: 'a field name with a space: PROTOCOL_ERROR',
+    send: () => [headers(1, request('/', [['x bad', 'a']]))],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.3.1',
+    name: 'missing :scheme: PROTOCOL_ERROR',
+    send: () => [
+      headers(1, [
+        [':method', 'GET'],
+        [':path', '/'],
+        [':authority', 'x'],
+      ]),
+    ],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
+  {
+    rfc: '8.5',
+    name: 'CONNECT without :authority: PROTOCOL_ERROR',
+    send: () => [headers(1, [[':method', 'CONNECT']], F.END_HEADERS)],
+    expect: { stream: E.PROTOCOL_ERROR, id: 1 },
+  },
   // RFC 7541
-  { rfc: '7541 2.3.3', name: 'index 0: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x80]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 2.3.3', name: 'index past the tables: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from(hpackInt(0x80, 7, 70)))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 4.2', name: 'table size update above SETTINGS_HEADER_TABLE_SIZE: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 8192)), block(request('/'))]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 4.2', name: 'table size update after a field: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([block(request('/')), Buffer.from(hpackInt(0x20, 5, 0))]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 5.1', name: 'an integer that overflows: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 5.2', name: 'a string longer than the block: COMPRESSION_ERROR', send: () => [headers(1, Buffer.concat([Buffer.from([0x82, 0x86, 0x84, 0x00, 0x64]), Buffer.from('abc')]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 4.2', name: 'a table size update within the limit is accepted', send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 0)), block(request('/1k'))]))], expect: { status: '200', id: 1 } },
-  { rfc: '7541 5.2', name: 'Huffman string with EOS: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x00, 0x85, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]))], expect: { conn: E.COMPRESSION_ERROR } },
-  { rfc: '7541 5.2', name: 'Huffman padding longer than 7 bits: COMPRESSION_ERROR', send: () => [headers(1, Buffer.from([0x00, 0x82, 0x1f, 0xff, 0x01, 0x61]))], expect: { conn: E.COMPRESSION_ERROR } },
+  {
+    rfc: '7541 2.3.3',
+    name: 'index 0: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from([0x80]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 2.3.3',
+    name: 'index past the tables: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from(hpackInt(0x80, 7, 70)))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 4.2',
+    name: 'table size update above SETTINGS_HEADER_TABLE_SIZE: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 8192)), block(request('/'))]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 4.2',
+    name: 'table size update after a field: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.concat([block(request('/')), Buffer.from(hpackInt(0x20, 5, 0))]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 5.1',
+    name: 'an integer that overflows: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 5.2',
+    name: 'a string longer than the block: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.concat([Buffer.from([0x82, 0x86, 0x84, 0x00, 0x64]), Buffer.from('abc')]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 4.2',
+    name: 'a table size update within the limit is accepted',
+    send: () => [headers(1, Buffer.concat([Buffer.from(hpackInt(0x20, 5, 0)), block(request('/1k'))]))],
+    expect: { status: '200', id: 1 },
+  },
+  {
+    rfc: '7541 5.2',
+    name: 'Huffman string with EOS: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from([0x00, 0x85, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
+  {
+    rfc: '7541 5.2',
+    name: 'Huffman padding longer than 7 bits: COMPRESSION_ERROR',
+    send: () => [headers(1, Buffer.from([0x00, 0x82, 0x1f, 0xff, 0x01, 0x61]))],
+    expect: { conn: E.COMPRESSION_ERROR },
+  },
 ];
 
 let root: string;
@@ -168,7 +668,10 @@ async function check(t: import('ava').ExecutionContext, c: RawClient, e: Expect)
 
 // Rows run one after another: ~180 simultaneous connections (half of them TLS handshakes) each
 // bounded by a 5 s wait once timed out on a shared machine under heavy load.
-for (const [label, secure] of [['h2c', false], ['TLS', true]] as const) {
+for (const [label, secure] of [
+  ['h2c', false],
+  ['TLS', true],
+] as const) {
   for (const r of rows) {
     test.serial(`${label} RFC ${r.rfc}: ${r.name}`, async (t) => {
       const c = await RawClient.connect(secure ? h2.port : h2c.port, { tls: secure });
@@ -254,7 +757,10 @@ test('h2c RFC 6.9.1/6.9.2: windows of 1, windows changed by SETTINGS, and negati
     t.is(dataOn(b, 1).length, 0, 'nothing while the window is 0');
     b.send(settings([[4, 100]]));
     t.true(await b.until(() => dataOn(b, 1).length > 0));
-    t.is(dataOn(b, 1).reduce((n, f) => n + f.payload.length, 0), 100);
+    t.is(
+      dataOn(b, 1).reduce((n, f) => n + f.payload.length, 0),
+      100,
+    );
   } finally {
     b.close();
   }
@@ -266,7 +772,10 @@ test('h2c RFC 6.9.1/6.9.2: windows of 1, windows changed by SETTINGS, and negati
     c.send(settings([[4, 50]]), frame(T.WINDOW_UPDATE, 0, 1, u32(60)));
     t.true(await c.until(() => dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) >= 110));
     await new Promise((r) => setTimeout(r, 100));
-    t.is(dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0), 110);
+    t.is(
+      dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0),
+      110,
+    );
     t.is(c.goaway(), undefined);
   } finally {
     c.close();

@@ -91,13 +91,17 @@ withNghttp('nghttp -nv: the trace of a GET, 404 and multiple URIs', async (t) =>
 withNghttp('nghttp -nas: -a fetches the page assets', async (t) => {
   const r = await run(NGHTTP, ['-nas', `http://127.0.0.1:${h2c.port}/`]);
   t.is(r.code, 0, r.stderr);
-  for (const p of ['/', '/style.css', '/app.js', '/img.png']) t.regex(r.stdout, new RegExp(`200 +\\d+ ${p.replace(/[./]/g, '\\$&')}\\n`), p);
+  for (const p of ['/', '/style.css', '/app.js', '/img.png'])
+    t.regex(r.stdout, new RegExp(`200 +\\d+ ${p.replace(/[./]/g, '\\$&')}\\n`), p);
 });
 
 withNghttp('nghttp against -p: PUSH_PROMISE for streams 2 and 4, pushed bodies received', async (t) => {
   const r = await run(NGHTTP, ['-nvs', `http://127.0.0.1:${push.port}/`]);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /recv PUSH_PROMISE frame <length=\d+, flags=0x04, stream_id=13>\n {10}; END_HEADERS\n {10}\(padlen=0, promised_stream_id=2\)/);
+  t.regex(
+    r.stdout,
+    /recv PUSH_PROMISE frame <length=\d+, flags=0x04, stream_id=13>\n {10}; END_HEADERS\n {10}\(padlen=0, promised_stream_id=2\)/,
+  );
   t.regex(r.stdout, /promised_stream_id=4\)/);
   t.regex(r.stdout, / +2 +\+[\d.]+m?s \* .* 200 +20 \/style\.css/);
   t.regex(r.stdout, / +4 +\+[\d.]+m?s \* .* 200 +16 \/app\.js/);
@@ -117,21 +121,24 @@ withNghttp('nghttp -u (Upgrade) and https', async (t) => {
 test('Node http2 client: GET, POST echo, and a push', async (t) => {
   const client = http2.connect(`http://127.0.0.1:${push.port}`);
   try {
-    const get = (p: string) => new Promise<{ status: number; body: Buffer; pushed: string[] }>((resolve, reject) => {
-      const pushed: string[] = [];
-      client.on('stream', (ps, hdrs) => {
-        pushed.push(String(hdrs[':path']));
-        ps.resume();
+    const get = (p: string) =>
+      new Promise<{ status: number; body: Buffer; pushed: string[] }>((resolve, reject) => {
+        const pushed: string[] = [];
+        client.on('stream', (ps, hdrs) => {
+          pushed.push(String(hdrs[':path']));
+          ps.resume();
+        });
+        const req = client.request({ ':path': p });
+        const parts: Buffer[] = [];
+        let status = 0;
+        req.on('response', (h) => {
+          status = Number(h[':status']);
+        });
+        req.on('data', (d: Buffer) => parts.push(d));
+        req.on('end', () => resolve({ status, body: Buffer.concat(parts), pushed }));
+        req.on('error', reject);
+        req.end();
       });
-      const req = client.request({ ':path': p });
-      const parts: Buffer[] = [];
-      let status = 0;
-      req.on('response', (h) => { status = Number(h[':status']); });
-      req.on('data', (d: Buffer) => parts.push(d));
-      req.on('end', () => resolve({ status, body: Buffer.concat(parts), pushed }));
-      req.on('error', reject);
-      req.end();
-    });
     const r = await get('/');
     t.is(r.status, 200);
     t.is(r.body.toString('latin1'), file('index.html'));
@@ -191,20 +198,32 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no listen line: ${out}`)); }, 10000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no listen line: ${out}`));
+    }, 10000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /IPv[46]: listen \S+:(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), out: () => out }); }
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), out: () => out });
+      }
     });
     child.stderr!.on('data', (d) => (out += d));
-    child.on('exit', () => { clearTimeout(timer); reject(new Error(`exited: ${out}`)); });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`exited: ${out}`));
+    });
   });
 }
 
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) { resolve(child.exitCode); return; }
+    if (child.exitCode !== null) {
+      resolve(child.exitCode);
+      return;
+    }
     child.removeAllListeners('exit');
     child.once('exit', (code) => resolve(code));
     child.kill('SIGTERM');
@@ -219,7 +238,13 @@ test('CLI: --version, --help, bad flags and files exit non-zero with a message',
   const h = await run(process.execPath, [BIN, '-h']);
   t.is(h.code, 0);
   t.regex(h.stdout, /^Usage: nghttpd \[OPTION\]\.\.\. <PORT> \[<PRIVATE_KEY> <CERT>\]/);
-  for (const args of [['--no-tls'], ['--bogus', '--no-tls', '0'], ['-w', '99', '--no-tls', '0'], ['0', '/nonexistent.key', CERT], ['--no-tls', '-d', '/nonexistent', '0']]) {
+  for (const args of [
+    ['--no-tls'],
+    ['--bogus', '--no-tls', '0'],
+    ['-w', '99', '--no-tls', '0'],
+    ['0', '/nonexistent.key', CERT],
+    ['--no-tls', '-d', '/nonexistent', '0'],
+  ]) {
     const r = await run(process.execPath, [BIN, ...args]);
     t.not(r.code, 0, args.join(' '));
     t.regex(r.stderr, /^nghttpd: /, args.join(' '));
@@ -302,10 +327,19 @@ function normaliseTrace(text: string, dropSentAck = false): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     let l = lines[i].replace(/^\[id=\d+\] \[ *\d+\.\d{3}\] /, '');
-    if (l === 'recv SETTINGS frame <length=0, flags=0x01, stream_id=0>') { i += 2; continue; }
-    if (dropSentAck && l === 'send SETTINGS frame <length=0, flags=0x01, stream_id=0>') { i += 2; continue; }
-    l = l.replace(/(date|last-modified): .*/, '$1: X').replace(/:authority: .*/, ':authority: A')
-      .replace(/server: .*/, 'server: S').replace(/^(send HEADERS frame <length=)\d+/, '$1N');
+    if (l === 'recv SETTINGS frame <length=0, flags=0x01, stream_id=0>') {
+      i += 2;
+      continue;
+    }
+    if (dropSentAck && l === 'send SETTINGS frame <length=0, flags=0x01, stream_id=0>') {
+      i += 2;
+      continue;
+    }
+    l = l
+      .replace(/(date|last-modified): .*/, '$1: X')
+      .replace(/:authority: .*/, ':authority: A')
+      .replace(/server: .*/, 'server: S')
+      .replace(/^(send HEADERS frame <length=)\d+/, '$1N');
     out.push(l);
   }
   return out;
@@ -315,9 +349,21 @@ function normaliseTrace(text: string, dropSentAck = false): string[] {
 const TRACES: Array<{ sample: string; server: string[]; client: (base: string, www: string) => string[]; dropSentAck?: boolean }> = [
   { sample: 'nghttp-nv-nghttpd', server: [], client: (b) => ['-nv', `${b}/`] },
   { sample: 'nghttp-nv-push-nghttpd', server: ['-p/=/style.css,/app.js'], client: (b) => ['-nv', `${b}/`] },
-  { sample: 'nghttp-nv-upload-echo-nghttpd', server: ['--echo-upload'], client: (b, w) => ['-nv', '-d', path.join(w, 'style.css'), `${b}/echo`] },
-  { sample: 'nghttp-nv-padding-trailer', server: ['-b', '16', '--trailer=x-srv-trailer:yes'], client: (b, w) => ['-nv', '-b', '8', '--trailer=x-cli-trailer:yes', '-d', path.join(w, 'app.js'), `${b}/1k`] },
-  { sample: 'nghttp-nv-hexdump-small-window', server: [], client: (b) => ['-nv', '--hexdump', '-w', '10', '-W', '10', '-c', '0', `${b}/1k`] },
+  {
+    sample: 'nghttp-nv-upload-echo-nghttpd',
+    server: ['--echo-upload'],
+    client: (b, w) => ['-nv', '-d', path.join(w, 'style.css'), `${b}/echo`],
+  },
+  {
+    sample: 'nghttp-nv-padding-trailer',
+    server: ['-b', '16', '--trailer=x-srv-trailer:yes'],
+    client: (b, w) => ['-nv', '-b', '8', '--trailer=x-cli-trailer:yes', '-d', path.join(w, 'app.js'), `${b}/1k`],
+  },
+  {
+    sample: 'nghttp-nv-hexdump-small-window',
+    server: [],
+    client: (b) => ['-nv', '--hexdump', '-w', '10', '-W', '10', '-c', '0', `${b}/1k`],
+  },
   // 18 KB of headers arrive over several reads: where our ACK lands among them depends on TCP.
   { sample: 'nghttp-continuation', server: [], client: (b) => ['-nv', '--continuation', `${b}/1k`], dropSentAck: true },
 ];

@@ -2,7 +2,15 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helpText, NghttpdOptions, OPTION_TABLE, parseArgs, parsePushSpec, parseTrailer, UsageError } from '../../../lib/apps/nghttpd/options';
+import {
+  helpText,
+  NghttpdOptions,
+  OPTION_TABLE,
+  parseArgs,
+  parsePushSpec,
+  parseTrailer,
+  UsageError,
+} from '../../../lib/apps/nghttpd/options';
 import { OptionTable } from '../../../lib/apps/common/argv';
 import { referenceHelp, repoRoot } from '../../helpers/repo';
 
@@ -37,7 +45,10 @@ test('--no-tls takes the port alone; TLS needs key and cert', (t) => {
   t.true(run(['--no-tls', '3000']).noTls);
   t.throws(() => parseArgs(['3000']), { instanceOf: UsageError, message: /PRIVATE_KEY/ });
   t.throws(() => parseArgs(['--no-tls']), { instanceOf: UsageError, message: /PORT/ });
-  t.throws(() => parseArgs(['3000', '/nonexistent.key', CRT]), { instanceOf: UsageError, message: /<PRIVATE_KEY>: cannot read '\/nonexistent.key': ENOENT/ });
+  t.throws(() => parseArgs(['3000', '/nonexistent.key', CRT]), {
+    instanceOf: UsageError,
+    message: /<PRIVATE_KEY>: cannot read '\/nonexistent.key': ENOENT/,
+  });
   t.throws(() => parseArgs(['3000', KEY, '/']), { instanceOf: UsageError, message: /<CERT>.*not a regular file/ });
   t.throws(() => parseArgs(['--no-tls', 'http']), { instanceOf: UsageError, message: /<PORT>/ });
   t.throws(() => parseArgs(['--no-tls', '70000']), { instanceOf: UsageError, message: /<PORT>.*out of range/ });
@@ -46,11 +57,33 @@ test('--no-tls takes the port alone; TLS needs key and cert', (t) => {
 
 test('short and long options, clustered as getopt allows', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpd-opt-'));
-  const o = run(['-vd', dir, '-w16', '-W', '20', '-m5', '-n', '2', '-b8', '-c4K',
-    '--encoder-header-table-size=1M', '-a127.0.0.1', '--no-tls', '--no-content-length',
-    '--no-rfc7540-pri', '--echo-upload', '--early-response', '--hexdump', '--color', '-e', '3000']);
+  const o = run([
+    '-vd',
+    dir,
+    '-w16',
+    '-W',
+    '20',
+    '-m5',
+    '-n',
+    '2',
+    '-b8',
+    '-c4K',
+    '--encoder-header-table-size=1M',
+    '-a127.0.0.1',
+    '--no-tls',
+    '--no-content-length',
+    '--no-rfc7540-pri',
+    '--echo-upload',
+    '--early-response',
+    '--hexdump',
+    '--color',
+    '-e',
+    '3000',
+  ]);
   t.is(o.htdocs, dir);
-  t.true(o.verbose && o.noTls && o.noContentLength && o.noRfc7540Pri && o.echoUpload && o.earlyResponse && o.hexdump && o.color && o.errorGzip);
+  t.true(
+    o.verbose && o.noTls && o.noContentLength && o.noRfc7540Pri && o.echoUpload && o.earlyResponse && o.hexdump && o.color && o.errorGzip,
+  );
   t.is(o.windowBits, 16);
   t.is(o.connectionWindowBits, 20);
   t.is(o.maxConcurrentStreams, 5);
@@ -64,7 +97,13 @@ test('short and long options, clustered as getopt allows', (t) => {
 
 test('-p push specs are repeatable; the same path given twice keeps the last', (t) => {
   const o = run(['--no-tls', '-p/=/style.css,/app.js', '--push=/doc=/bar.css', '-p', '/doc=/baz.css', '3000']);
-  t.deepEqual([...o.push.entries()], [['/', ['/style.css', '/app.js']], ['/doc', ['/baz.css']]]);
+  t.deepEqual(
+    [...o.push.entries()],
+    [
+      ['/', ['/style.css', '/app.js']],
+      ['/doc', ['/baz.css']],
+    ],
+  );
   t.deepEqual(parsePushSpec('/a=/b'), ['/a', ['/b']]);
   t.throws(() => parsePushSpec('/a'), { instanceOf: UsageError, message: /-p: bad value/ });
   t.throws(() => parsePushSpec('=/a'), { instanceOf: UsageError });
@@ -80,7 +119,10 @@ test('--trailer parses name: value, lower-cases the name, refuses pseudo fields'
   t.throws(() => parseTrailer('foo:'), { instanceOf: UsageError, message: /empty/ });
   t.throws(() => parseTrailer('bad name: x'), { instanceOf: UsageError, message: /valid field name/ });
   const o = run(['--no-tls', '--trailer', 'a: 1', '--trailer=B: 2', '3000']);
-  t.deepEqual(o.trailers, [['a', '1'], ['b', '2']]);
+  t.deepEqual(o.trailers, [
+    ['a', '1'],
+    ['b', '2'],
+  ]);
 });
 
 test('bad values and unknown options are refused with the option named', (t) => {
@@ -113,25 +155,60 @@ test('--help and --version win over everything else', (t) => {
   t.deepEqual(parseArgs(['--no-tls', '--help', 'x']), { kind: 'help' });
   t.deepEqual(parseArgs(['--version']), { kind: 'version' });
   const h = helpText();
-  for (const name of ['--address', '--daemon', '--verify-client', '--htdocs', '--verbose', '--no-tls',
-    '--header-table-size', '--encoder-header-table-size', '--color', '--push', '--padding',
-    '--max-concurrent-streams', '--workers', '--error-gzip', '--window-bits', '--connection-window-bits',
-    '--dh-param-file', '--early-response', '--trailer', '--hexdump', '--echo-upload', '--mime-types-file',
-    '--no-content-length', '--ktls', '--no-rfc7540-pri', '--version', '--help']) {
+  for (const name of [
+    '--address',
+    '--daemon',
+    '--verify-client',
+    '--htdocs',
+    '--verbose',
+    '--no-tls',
+    '--header-table-size',
+    '--encoder-header-table-size',
+    '--color',
+    '--push',
+    '--padding',
+    '--max-concurrent-streams',
+    '--workers',
+    '--error-gzip',
+    '--window-bits',
+    '--connection-window-bits',
+    '--dh-param-file',
+    '--early-response',
+    '--trailer',
+    '--hexdump',
+    '--echo-upload',
+    '--mime-types-file',
+    '--no-content-length',
+    '--ktls',
+    '--no-rfc7540-pri',
+    '--version',
+    '--help',
+  ]) {
     t.true(h.includes(name), name);
   }
 });
 
 const nghttpdHelp = referenceHelp('nghttpd');
-(nghttpdHelp.text ? test : test.skip)(`every option in the reference --help is known${nghttpdHelp.skip ? ` (skipped: ${nghttpdHelp.skip})` : ''}`, (t) => {
-  const names = new Set(nghttpdHelp.text!.match(/--[a-z0-9-]+/g));
-  for (const n of names) t.true(helpText().includes(n), n);
-});
+(nghttpdHelp.text ? test : test.skip)(
+  `every option in the reference --help is known${nghttpdHelp.skip ? ` (skipped: ${nghttpdHelp.skip})` : ''}`,
+  (t) => {
+    const names = new Set(nghttpdHelp.text!.match(/--[a-z0-9-]+/g));
+    for (const n of names) t.true(helpText().includes(n), n);
+  },
+);
 
 test('short clusters and glued values are read the getopt way', (t) => {
   const args = new OptionTable(OPTION_TABLE).parse(['-vd/tmp', '-w16', '-p/=/a.css', '-m', '-1', '--', '-v']);
-  t.deepEqual(args.occurrences.map((o) => [o.label, o.value]),
-    [['-v', undefined], ['-d', '/tmp'], ['-w', '16'], ['-p', '/=/a.css'], ['-m', '-1']]);
+  t.deepEqual(
+    args.occurrences.map((o) => [o.label, o.value]),
+    [
+      ['-v', undefined],
+      ['-d', '/tmp'],
+      ['-w', '16'],
+      ['-p', '/=/a.css'],
+      ['-m', '-1'],
+    ],
+  );
   t.deepEqual(args.positionals, ['-v']);
 });
 

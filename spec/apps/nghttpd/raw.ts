@@ -21,9 +21,11 @@ export const CERT = path.join(repoRoot(), 'spec/fixtures/server.crt');
 /** A document root with a page and its assets, a 1 KiB and a 100 KiB file. */
 export function makeDocroot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpd-www-'));
-  fs.writeFileSync(path.join(root, 'index.html'),
+  fs.writeFileSync(
+    path.join(root, 'index.html'),
     '<html><head><link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head>' +
-    '<body><img src="/img.png">hello</body></html>\n');
+      '<body><img src="/img.png">hello</body></html>\n',
+  );
   fs.writeFileSync(path.join(root, 'style.css'), 'body { color: red }\n');
   fs.writeFileSync(path.join(root, 'app.js'), 'console.log(1);\n');
   fs.writeFileSync(path.join(root, 'img.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
@@ -52,12 +54,34 @@ export async function startServer(argv: string[], opts: { tls?: boolean; out?: s
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 /** Frame types and flags by their RFC names. */
-export const T = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PUSH_PROMISE: 5, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 };
+export const T = {
+  DATA: 0,
+  HEADERS: 1,
+  PRIORITY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PUSH_PROMISE: 5,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+};
 export const F = { END_STREAM: 1, ACK: 1, END_HEADERS: 4, PADDED: 8, PRIORITY: 0x20 };
 export const E = {
-  NO_ERROR: 0, PROTOCOL_ERROR: 1, INTERNAL_ERROR: 2, FLOW_CONTROL_ERROR: 3, SETTINGS_TIMEOUT: 4, STREAM_CLOSED: 5,
-  FRAME_SIZE_ERROR: 6, REFUSED_STREAM: 7, CANCEL: 8, COMPRESSION_ERROR: 9, CONNECT_ERROR: 10, ENHANCE_YOUR_CALM: 11,
-  INADEQUATE_SECURITY: 12, HTTP_1_1_REQUIRED: 13,
+  NO_ERROR: 0,
+  PROTOCOL_ERROR: 1,
+  INTERNAL_ERROR: 2,
+  FLOW_CONTROL_ERROR: 3,
+  SETTINGS_TIMEOUT: 4,
+  STREAM_CLOSED: 5,
+  FRAME_SIZE_ERROR: 6,
+  REFUSED_STREAM: 7,
+  CANCEL: 8,
+  COMPRESSION_ERROR: 9,
+  CONNECT_ERROR: 10,
+  ENHANCE_YOUR_CALM: 11,
+  INADEQUATE_SECURITY: 12,
+  HTTP_1_1_REQUIRED: 13,
 };
 
 /** One frame on the wire. */
@@ -70,10 +94,17 @@ export function frame(type: number, flags: number, streamId: number, payload: Bu
   h.writeUInt32BE(streamId >>> 0, 5);
   return Buffer.concat([h, p]);
 }
-export const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b; };
+export const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+};
 export function settings(entries: Array<[number, number]>, flags = 0): Buffer {
   const p = Buffer.alloc(entries.length * 6);
-  entries.forEach(([id, v], i) => { p.writeUInt16BE(id, i * 6); p.writeUInt32BE(v >>> 0, i * 6 + 2); });
+  entries.forEach(([id, v], i) => {
+    p.writeUInt16BE(id, i * 6);
+    p.writeUInt32BE(v >>> 0, i * 6 + 2);
+  });
   return frame(T.SETTINGS, flags, 0, p);
 }
 
@@ -83,7 +114,10 @@ export function hpackInt(first: number, prefixBits: number, n: number): number[]
   if (n < max) return [first | n];
   const out = [first | max];
   n -= max;
-  while (n >= 128) { out.push((n & 127) | 128); n >>= 7; }
+  while (n >= 128) {
+    out.push((n & 127) | 128);
+    n >>= 7;
+  }
   out.push(n);
   return out;
 }
@@ -104,7 +138,12 @@ export function headers(streamId: number, fields: Array<[string, string]> | Buff
 }
 
 /** A received frame. */
-export interface RawFrame { type: number; flags: number; streamId: number; payload: Buffer }
+export interface RawFrame {
+  type: number;
+  flags: number;
+  streamId: number;
+  payload: Buffer;
+}
 
 /** A raw client: sends bytes, parses frames back, decodes response header blocks with hpack.js. */
 export class RawClient {
@@ -119,7 +158,10 @@ export class RawClient {
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (c: Buffer) => this.onData(c));
-    socket.on('close', () => { this.closed = true; this.wake(); });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
     socket.on('error', () => undefined);
   }
 
@@ -127,7 +169,10 @@ export class RawClient {
   static async connect(port: number, o: { tls?: boolean; handshake?: boolean; alpn?: string[] } = {}): Promise<RawClient> {
     const sock: net.Socket = await new Promise((resolve, reject) => {
       if (o.tls) {
-        const s = tls.connect({ port, host: '127.0.0.1', ALPNProtocols: o.alpn ?? ['h2'], rejectUnauthorized: false, servername: 'localhost' }, () => resolve(s));
+        const s = tls.connect(
+          { port, host: '127.0.0.1', ALPNProtocols: o.alpn ?? ['h2'], rejectUnauthorized: false, servername: 'localhost' },
+          () => resolve(s),
+        );
         s.once('error', reject);
       } else {
         const s = net.connect(port, '127.0.0.1', () => resolve(s));
@@ -149,7 +194,12 @@ export class RawClient {
     while (this.buf.length >= 9) {
       const len = this.buf.readUIntBE(0, 3);
       if (this.buf.length < 9 + len) break;
-      const f: RawFrame = { type: this.buf[3], flags: this.buf[4], streamId: this.buf.readUInt32BE(5) & 0x7fffffff, payload: this.buf.subarray(9, 9 + len) };
+      const f: RawFrame = {
+        type: this.buf[3],
+        flags: this.buf[4],
+        streamId: this.buf.readUInt32BE(5) & 0x7fffffff,
+        payload: this.buf.subarray(9, 9 + len),
+      };
       this.buf = this.buf.subarray(9 + len);
       if (f.type === T.HEADERS || f.type === T.PUSH_PROMISE) this.decodeBlock(f);
       this.frames.push(f);
@@ -160,7 +210,10 @@ export class RawClient {
   private decodeBlock(f: RawFrame): void {
     let p = f.payload;
     let pad = 0;
-    if (f.flags & F.PADDED) { pad = p[0]; p = p.subarray(1); }
+    if (f.flags & F.PADDED) {
+      pad = p[0];
+      p = p.subarray(1);
+    }
     if (f.type === T.HEADERS && f.flags & F.PRIORITY) p = p.subarray(5);
     if (f.type === T.PUSH_PROMISE) p = p.subarray(4);
     p = p.subarray(0, p.length - pad);
@@ -169,7 +222,7 @@ export class RawClient {
       this.decomp.execute();
       const list: Array<[string, string]> = [];
       for (let h = this.decomp.read(); h; h = this.decomp.read()) list.push([h.name, h.value]);
-      const id = f.type === T.PUSH_PROMISE ? f.payload.readUInt32BE((f.flags & F.PADDED) ? 1 : 0) & 0x7fffffff : f.streamId;
+      const id = f.type === T.PUSH_PROMISE ? f.payload.readUInt32BE(f.flags & F.PADDED ? 1 : 0) & 0x7fffffff : f.streamId;
       const arr = this.headerLists.get(id) ?? [];
       arr.push(list);
       this.headerLists.set(id, arr);
@@ -193,7 +246,10 @@ export class RawClient {
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     return true;

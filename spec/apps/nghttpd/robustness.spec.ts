@@ -68,7 +68,12 @@ test.serial('garbage after a valid preface: a connection error, not a crash', as
 test.serial('a client that stops reading: the server buffers a bounded amount and keeps serving others', async (t) => {
   const c = await RawClient.connect(server.port, { handshake: false });
   c.socket.pause(); // never read again
-  const reqs: Buffer[] = [Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 2 ** 31 - 1]]), ACK, frame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65535))];
+  const reqs: Buffer[] = [
+    Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+    settings([[4, 2 ** 31 - 1]]),
+    ACK,
+    frame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65535)),
+  ];
   for (let i = 0; i < 50; i++) reqs.push(headers(1 + 2 * i, request('/4m')));
   c.send(...reqs); // 50 x 4 MiB = 200 MiB asked for
   await new Promise((r) => setTimeout(r, 1000));
@@ -203,7 +208,15 @@ test.serial('TLS: garbage instead of a ClientHello is dropped; TLS clients are s
       c.close();
     }
     const g = await RawClient.connect(s.port, { tls: true });
-    g.send(ACK, headers(1, [[':method', 'GET'], [':scheme', 'https'], [':authority', 'localhost'], [':path', '/1k']]));
+    g.send(
+      ACK,
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'https'],
+        [':authority', 'localhost'],
+        [':path', '/1k'],
+      ]),
+    );
     t.true(await g.until(() => g.body(1).ended));
     t.is(g.status(1), '200');
     g.close();
@@ -218,9 +231,14 @@ test.serial('a 70 KB header list is refused, not served; others are served', asy
     const b = block(request('/1k', [['x-big', 'a'.repeat(70000)]]));
     const parts: Buffer[] = [];
     for (let i = 0; i < b.length; i += 16000) parts.push(b.subarray(i, i + 16000));
-    c.send(ACK, ...parts.map((p, i) => (i === 0
-      ? frame(T.HEADERS, F.END_STREAM | (parts.length === 1 ? F.END_HEADERS : 0), 1, p)
-      : frame(T.CONTINUATION, i === parts.length - 1 ? F.END_HEADERS : 0, 1, p))));
+    c.send(
+      ACK,
+      ...parts.map((p, i) =>
+        i === 0
+          ? frame(T.HEADERS, F.END_STREAM | (parts.length === 1 ? F.END_HEADERS : 0), 1, p)
+          : frame(T.CONTINUATION, i === parts.length - 1 ? F.END_HEADERS : 0, 1, p),
+      ),
+    );
     t.true(await c.until(() => c.rst(1) !== undefined || c.goaway() !== undefined || c.status(1) !== undefined, 5000));
     const st = c.status(1);
     t.true(st === undefined || st === '431', `status ${st}`);

@@ -24,10 +24,19 @@ test('GET serves the file with the reference headers; 404, 301, HEAD, 304', asyn
   const c = await RawClient.connect(s.port);
   try {
     const mtime = fs.statSync(path.join(root, '1k')).mtime;
-    c.send(ACK, headers(1, request('/1k')), headers(3, request('/nope')), headers(5, request('/sub')),
-      headers(7, request('/1k', [], 'HEAD')), headers(9, request('/1k', [['if-modified-since', new Date(mtime.getTime() + 1000).toUTCString()]])));
+    c.send(
+      ACK,
+      headers(1, request('/1k')),
+      headers(3, request('/nope')),
+      headers(5, request('/sub')),
+      headers(7, request('/1k', [], 'HEAD')),
+      headers(9, request('/1k', [['if-modified-since', new Date(mtime.getTime() + 1000).toUTCString()]])),
+    );
     t.true(await c.until(() => [1, 3, 5, 7, 9].every((id) => c.body(id).ended)));
-    t.deepEqual(c.headerLists.get(1)![0].map((h) => h[0]), [':status', 'server', 'cache-control', 'date', 'content-length', 'last-modified']);
+    t.deepEqual(
+      c.headerLists.get(1)![0].map((h) => h[0]),
+      [':status', 'server', 'cache-control', 'date', 'content-length', 'last-modified'],
+    );
     t.is(c.body(1).data.length, 1024);
     t.is(c.status(3), '404');
     t.regex(c.body(3).data.toString(), /404 Not Found/);
@@ -49,11 +58,18 @@ test('-p pushes: PUSH_PROMISE (2, 4) before the response, then the pushed respon
   try {
     c.send(ACK, headers(13, request('/')));
     t.true(await c.until(() => [13, 2, 4].every((id) => c.body(id).ended)));
-    const order = c.frames.filter((f) => f.type === T.PUSH_PROMISE || f.type === T.HEADERS).map((f) => `${f.type === T.PUSH_PROMISE ? 'PP' : 'H'}${f.streamId}`);
+    const order = c.frames
+      .filter((f) => f.type === T.PUSH_PROMISE || f.type === T.HEADERS)
+      .map((f) => `${f.type === T.PUSH_PROMISE ? 'PP' : 'H'}${f.streamId}`);
     t.deepEqual(order, ['PP13', 'PP13', 'H13', 'H2', 'H4']);
     const promised = c.frames.filter((f) => f.type === T.PUSH_PROMISE).map((f) => f.payload.readUInt32BE(0));
     t.deepEqual(promised, [2, 4]);
-    t.deepEqual(c.headerLists.get(2)![0], [[':method', 'GET'], [':path', '/style.css'], [':scheme', 'http'], [':authority', 'localhost']]);
+    t.deepEqual(c.headerLists.get(2)![0], [
+      [':method', 'GET'],
+      [':path', '/style.css'],
+      [':scheme', 'http'],
+      [':authority', 'localhost'],
+    ]);
     t.is(c.body(2).data.toString(), 'body { color: red }\n');
     t.is(c.body(4).data.toString(), 'console.log(1);\n');
     t.is(hv(c, 2, 'content-type', 1), 'text/css');
@@ -84,13 +100,22 @@ test('--echo-upload sends the body back (small in memory, large via a temp file)
   try {
     const big = Buffer.alloc(200 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
-    c.send(ACK, headers(1, request('/echo', [['content-length', '5']], 'POST'), F.END_HEADERS), frame(T.DATA, F.END_STREAM, 1, Buffer.from('hello')));
+    c.send(
+      ACK,
+      headers(1, request('/echo', [['content-length', '5']], 'POST'), F.END_HEADERS),
+      frame(T.DATA, F.END_STREAM, 1, Buffer.from('hello')),
+    );
     // The big upload respects our 65535 window: send what fits, then what the WINDOW_UPDATEs allow.
     // Let the server send the echo back without waiting for us: big stream and connection windows.
-    c.send(settings([[4, 2 ** 31 - 1]]), frame(T.WINDOW_UPDATE, 0, 0, u32(big.length)), headers(3, request('/echo', [], 'PUT'), F.END_HEADERS));
+    c.send(
+      settings([[4, 2 ** 31 - 1]]),
+      frame(T.WINDOW_UPDATE, 0, 0, u32(big.length)),
+      headers(3, request('/echo', [], 'PUT'), F.END_HEADERS),
+    );
     let sent = 0;
     let credit = 65535 - 5;
-    const wu = (id: number) => c.frames.filter((f) => f.type === T.WINDOW_UPDATE && f.streamId === id).reduce((a, f) => a + f.payload.readUInt32BE(0), 0);
+    const wu = (id: number) =>
+      c.frames.filter((f) => f.type === T.WINDOW_UPDATE && f.streamId === id).reduce((a, f) => a + f.payload.readUInt32BE(0), 0);
     for (let i = 0; i < 200 && sent < big.length; i++) {
       const n = Math.min(16384, big.length - sent, credit);
       if (n > 0) {
@@ -107,7 +132,10 @@ test('--echo-upload sends the body back (small in memory, large via a temp file)
     t.true(await c.until(() => c.body(1).ended && c.body(3).ended, 10000));
     t.is(c.body(1).data.toString(), 'hello');
     t.is(hv(c, 1, 'nghttpd-response'), 'echo');
-    t.deepEqual(c.headerLists.get(1)![0].map((h) => h[0]), [':status', 'server', 'date', 'nghttpd-response', 'content-length']);
+    t.deepEqual(
+      c.headerLists.get(1)![0].map((h) => h[0]),
+      [':status', 'server', 'date', 'nghttpd-response', 'content-length'],
+    );
     t.is(hv(c, 3, 'content-length'), String(big.length));
     t.true(c.body(3).data.equals(big));
   } finally {
@@ -127,8 +155,14 @@ test('--trailer, -b padding and --no-content-length shape the response', async (
     t.deepEqual(c.headerLists.get(1)![1], [['x-srv-trailer', 'yes']]);
     t.is(c.body(1).data.length, 1024);
     const data = c.frames.filter((f) => f.type === T.DATA && f.streamId === 1);
-    t.true(data.every((f) => (f.flags & F.PADDED) !== 0), 'DATA padded');
-    t.true(c.frames.filter((f) => f.type === T.HEADERS).every((f) => (f.flags & F.PADDED) !== 0), 'HEADERS padded');
+    t.true(
+      data.every((f) => (f.flags & F.PADDED) !== 0),
+      'DATA padded',
+    );
+    t.true(
+      c.frames.filter((f) => f.type === T.HEADERS).every((f) => (f.flags & F.PADDED) !== 0),
+      'HEADERS padded',
+    );
   } finally {
     c.close();
     await s.close();
@@ -189,10 +223,19 @@ test('-v prints the trace with [id=N], stream closes and closed', async (t) => {
     await c.until(() => c.closed);
     await new Promise((r) => setTimeout(r, 50));
     const text = out.join('');
-    t.regex(text, /^\[id=1\] \[ *\d+\.\d{3}\] send SETTINGS frame <length=6, flags=0x00, stream_id=0>\n {10}\(niv=1\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]/m);
+    t.regex(
+      text,
+      /^\[id=1\] \[ *\d+\.\d{3}\] send SETTINGS frame <length=6, flags=0x00, stream_id=0>\n {10}\(niv=1\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]/m,
+    );
     t.regex(text, /\[id=1\] \[ *\d+\.\d{3}\] recv \(stream_id=1\) :path: \/1k/);
-    t.regex(text, /recv HEADERS frame <length=\d+, flags=0x05, stream_id=1>\n {10}; END_STREAM \| END_HEADERS\n {10}\(padlen=0\)\n {10}; Open new stream/);
-    t.regex(text, /send HEADERS frame <length=\d+, flags=0x04, stream_id=1>\n {10}; END_HEADERS\n {10}\(padlen=0\)\n {10}; First response header\n {10}:status: 200/);
+    t.regex(
+      text,
+      /recv HEADERS frame <length=\d+, flags=0x05, stream_id=1>\n {10}; END_STREAM \| END_HEADERS\n {10}\(padlen=0\)\n {10}; Open new stream/,
+    );
+    t.regex(
+      text,
+      /send HEADERS frame <length=\d+, flags=0x04, stream_id=1>\n {10}; END_HEADERS\n {10}\(padlen=0\)\n {10}; First response header\n {10}:status: 200/,
+    );
     t.regex(text, /send DATA frame <length=1024, flags=0x01, stream_id=1>/);
     t.regex(text, /\[id=1\] \[ *\d+\.\d{3}\] stream_id=1 closed/);
     t.regex(text, /recv GOAWAY frame/);
@@ -263,7 +306,9 @@ test('HTTP/1.1 Upgrade: h2c: 101, then the response on stream 1', async (t) => {
   try {
     const res = await new Promise<Buffer>((resolve, reject) => {
       const sock = net.connect(s.port, '127.0.0.1', () => {
-        sock.write('GET /1k HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n');
+        sock.write(
+          'GET /1k HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n',
+        );
         sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([])]));
       });
       const parts: Buffer[] = [];
@@ -301,7 +346,15 @@ test('TLS: ALPN h2 is served', async (t) => {
   const c = await RawClient.connect(s.port, { tls: true });
   try {
     t.is((c.socket as import('tls').TLSSocket).alpnProtocol, 'h2');
-    c.send(ACK, headers(1, [[':method', 'GET'], [':scheme', 'https'], [':authority', 'localhost'], [':path', '/1k']]));
+    c.send(
+      ACK,
+      headers(1, [
+        [':method', 'GET'],
+        [':scheme', 'https'],
+        [':authority', 'localhost'],
+        [':path', '/1k'],
+      ]),
+    );
     t.true(await c.until(() => c.body(1).ended));
     t.is(c.status(1), '200');
     t.is(c.body(1).data.length, 1024);
@@ -332,7 +385,13 @@ test('CONNECT (no :path) gets 405, not a file', async (t) => {
   const s = await startServer(['-d', root]);
   const c = await RawClient.connect(s.port);
   try {
-    c.send(ACK, headers(1, [[':method', 'CONNECT'], [':authority', 'example.com:443']]));
+    c.send(
+      ACK,
+      headers(1, [
+        [':method', 'CONNECT'],
+        [':authority', 'example.com:443'],
+      ]),
+    );
     t.true(await c.until(() => c.body(1).ended || c.rst(1) !== undefined));
     t.is(c.status(1), '405');
     t.regex(c.body(1).data.toString(), /405 Method Not Allowed/);
@@ -358,7 +417,8 @@ test('close(): GOAWAY(NO_ERROR) naming the last stream, the stream in flight sti
     t.true(await c.until(() => c.body(1).data.length >= 1000));
     const closing = s.close();
     // RFC 9113 6.8 graceful shutdown: GOAWAY 2^31-1 first (optional), then the real last stream id.
-    const goaways = () => c.frames.filter((f) => f.type === T.GOAWAY).map((f) => [f.payload.readUInt32BE(0) & 0x7fffffff, f.payload.readUInt32BE(4)]);
+    const goaways = () =>
+      c.frames.filter((f) => f.type === T.GOAWAY).map((f) => [f.payload.readUInt32BE(0) & 0x7fffffff, f.payload.readUInt32BE(4)]);
     t.true(await c.until(() => goaways().length > 0));
     // Phase one ends with a PING round trip: answer it, and open the windows for the rest.
     if (await c.until(() => c.frames.some((f) => f.type === T.PING && !(f.flags & F.ACK)), 2000)) {

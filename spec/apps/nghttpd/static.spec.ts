@@ -5,11 +5,20 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import * as zlib from 'zlib';
 import {
-  acceptsGzip, contentTypeFor, decodeRequestPath, parseMimeTypes, percentDecode, readChunk, SiteRequest,
-  SMALL_FILE_BYTES, StaticSite,
+  acceptsGzip,
+  contentTypeFor,
+  decodeRequestPath,
+  parseMimeTypes,
+  percentDecode,
+  readChunk,
+  SiteRequest,
+  SMALL_FILE_BYTES,
+  StaticSite,
 } from '../../../lib/apps/nghttpd/static';
 
-const MIME = parseMimeTypes('# comment\ntext/html html htm\ntext/css css\ntext/javascript js\napplication/x-other js\n\nimage/png png # trailing\n');
+const MIME = parseMimeTypes(
+  '# comment\ntext/html html htm\ntext/css css\ntext/javascript js\napplication/x-other js\n\nimage/png png # trailing\n',
+);
 
 function makeSite(extra: Partial<ConstructorParameters<typeof StaticSite>[0]> = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpd-static-'));
@@ -27,10 +36,24 @@ function makeSite(extra: Partial<ConstructorParameters<typeof StaticSite>[0]> = 
   const mtime = new Date('2026-01-02T03:04:05.678Z');
   fs.utimesSync(path.join(root, 'index.html'), mtime, mtime);
   const site = new StaticSite({ htdocs: root, mimeTypes: MIME, serverName: 'nghttpd test', port: 8080, revalidateMs: 0, ...extra });
-  return { base, root, site, cleanup: () => { site.close(); fs.rmSync(base, { recursive: true, force: true }); } };
+  return {
+    base,
+    root,
+    site,
+    cleanup: () => {
+      site.close();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
 }
 
-const req = (p: string, more: Partial<SiteRequest> = {}): SiteRequest => ({ method: 'GET', path: p, scheme: 'http', authority: 'h:8080', ...more });
+const req = (p: string, more: Partial<SiteRequest> = {}): SiteRequest => ({
+  method: 'GET',
+  path: p,
+  scheme: 'http',
+  authority: 'h:8080',
+  ...more,
+});
 const names = (h: Array<[string, string, boolean?]>) => h.map((f) => f[0]);
 const value = (h: Array<[string, string, boolean?]>, n: string) => h.find((f) => f[0] === n)?.[1];
 
@@ -47,8 +70,23 @@ test('percent-decoding keeps malformed escapes and decodes bytes', (t) => {
 });
 
 test('paths that could leave htdocs are refused, encoded or not', (t) => {
-  for (const p of ['/..', '/../etc/passwd', '/a/../../x', '/%2e%2e/x', '/%2E%2E%2fetc', '/a%2f..%2f..%2fx',
-    '/.', '/./x', '/a\\..\\x', '/a%5c..', '/x%00.html', '/%c0%ae%c0%ae/x', 'relative', '*', '']) {
+  for (const p of [
+    '/..',
+    '/../etc/passwd',
+    '/a/../../x',
+    '/%2e%2e/x',
+    '/%2E%2E%2fetc',
+    '/a%2f..%2f..%2fx',
+    '/.',
+    '/./x',
+    '/a\\..\\x',
+    '/a%5c..',
+    '/x%00.html',
+    '/%c0%ae%c0%ae/x',
+    'relative',
+    '*',
+    '',
+  ]) {
     t.is(decodeRequestPath(p), null, p);
   }
   t.deepEqual(decodeRequestPath('/dir/?a=1'), { rawPath: '/dir/', query: '?a=1', file: '/dir/index.html' });
@@ -85,7 +123,12 @@ test('directory without its slash: 301 with location keeping the query', async (
   const s = makeSite();
   const r = await s.site.resolve(req('/sub?x=1'));
   t.is(r.status, 301);
-  t.deepEqual(r.headers, [[':status', '301'], ['server', 'nghttpd test'], ['date', value(r.headers, 'date')!], ['location', 'http://h:8080/sub/?x=1']]);
+  t.deepEqual(r.headers, [
+    [':status', '301'],
+    ['server', 'nghttpd test'],
+    ['date', value(r.headers, 'date')!],
+    ['location', 'http://h:8080/sub/?x=1'],
+  ]);
   t.is(r.body, undefined);
   t.is(r.file, undefined);
   const ok = await s.site.resolve(req('/sub/'));
@@ -124,7 +167,10 @@ test('404: the reference HTML page; -e gzips it for gzip clients only', async (t
   t.is(r.status, 404);
   t.deepEqual(names(r.headers), [':status', 'server', 'date', 'content-type', 'content-length']);
   t.is(value(r.headers, 'content-type'), 'text/html; charset=UTF-8');
-  t.is(r.body!.toString(), '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr><address>nghttpd test at port 8080</address></body></html>');
+  t.is(
+    r.body!.toString(),
+    '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr><address>nghttpd test at port 8080</address></body></html>',
+  );
   t.is(value(r.headers, 'content-length'), String(r.body!.length));
   s.cleanup();
   const g = makeSite({ errorGzip: true });
@@ -139,8 +185,16 @@ test('404: the reference HTML page; -e gzips it for gzip clients only', async (t
 
 test('no request path reaches outside htdocs: traversal, encodings, NUL, symlinks', async (t) => {
   const s = makeSite();
-  for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt',
-    '/sub/%2E%2E/%2E%2E/secret.txt', '/secret.txt%00.html', '/escape.txt', '/updir/secret.txt']) {
+  for (const p of [
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/sub/..%2f..%2fsecret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/sub/%2E%2E/%2E%2E/secret.txt',
+    '/secret.txt%00.html',
+    '/escape.txt',
+    '/updir/secret.txt',
+  ]) {
     const r = await s.site.resolve(req(p));
     t.is(r.status, 404, p);
     t.is(r.file, undefined, p);

@@ -10,7 +10,12 @@ const member = (key: string, o: Partial<Member<string>> = {}, fall = 0, rise = 0
   groupWeight: 1,
   ...o,
 });
-const ctx = (now = 0, o: Partial<Parameters<Balancer<string>['choose']>[0]> = {}) => ({ remoteAddress: '127.0.0.1', secure: false, now, ...o });
+const ctx = (now = 0, o: Partial<Parameters<Balancer<string>['choose']>[0]> = {}) => ({
+  remoteAddress: '127.0.0.1',
+  secure: false,
+  now,
+  ...o,
+});
 
 function counts(b: Balancer<string>, n: number, now = 0): Record<string, number> {
   const c: Record<string, number> = {};

@@ -39,7 +39,13 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-cli-'));
   const errlog = path.join(dir, 'error.log');
-  const proc = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`], { stdio: 'ignore' }));
+  const proc = own(
+    spawn(
+      process.execPath,
+      [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`],
+      { stdio: 'ignore' },
+    ),
+  );
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let client: http2.ClientHttp2Session | undefined;
   try {
@@ -67,7 +73,8 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
       req.on('error', reject);
     });
     // Both requests reached the backend (bounded wait), and are held there for 600 ms.
-    for (let i = 0; i < 100 && echo.seen.filter((s) => s.url.startsWith('/slow')).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && echo.seen.filter((s) => s.url.startsWith('/slow')).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
     t.is(echo.seen.filter((s) => s.url.startsWith('/slow')).length, 2);
     proc.kill('SIGQUIT');
     await new Promise((r) => setTimeout(r, 150));
@@ -99,7 +106,11 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
 
 test('SIGTERM exits at once', async (t) => {
   const port = await freePort();
-  const proc = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
+  const proc = own(
+    spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], {
+      stdio: 'ignore',
+    }),
+  );
   try {
     await waitForPort(port, 20000);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

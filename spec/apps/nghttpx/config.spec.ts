@@ -28,11 +28,28 @@ function referenceOptions(): { long: string; arg?: string }[] {
 /** A valid value for an option, by its syntax. */
 function sample(long: string, arg: string): string {
   const special: Record<string, string> = {
-    backend: '127.0.0.1,8080', frontend: '127.0.0.1,0;no-tls', 'backend-http-proxy-uri': 'http://u:p@127.0.0.1,3128'.replace(',', ':'),
-    'log-level': 'WARN', 'syslog-facility': 'local0', 'add-request-header': 'x-a: 1', 'add-response-header': 'x-b: 2', altsvc: 'h2,443',
-    'http2-altsvc': 'h2,443', 'error-page': '502=/dev/null', 'tls-min-proto-version': 'TLSv1.2', 'tls-max-proto-version': 'TLSv1.3',
-    'tls-ticket-key-cipher': 'aes-128-cbc', 'add-forwarded': 'by,for', 'forwarded-by': 'ip', 'forwarded-for': 'ip', 'redirect-https-port': '8443',
-    include: '/dev/null', conf: '/dev/null', workers: '1', 'frontend-http2-connection-window-size': '65535', 'backend-http2-connection-window-size': '65535',
+    backend: '127.0.0.1,8080',
+    frontend: '127.0.0.1,0;no-tls',
+    'backend-http-proxy-uri': 'http://u:p@127.0.0.1,3128'.replace(',', ':'),
+    'log-level': 'WARN',
+    'syslog-facility': 'local0',
+    'add-request-header': 'x-a: 1',
+    'add-response-header': 'x-b: 2',
+    altsvc: 'h2,443',
+    'http2-altsvc': 'h2,443',
+    'error-page': '502=/dev/null',
+    'tls-min-proto-version': 'TLSv1.2',
+    'tls-max-proto-version': 'TLSv1.3',
+    'tls-ticket-key-cipher': 'aes-128-cbc',
+    'add-forwarded': 'by,for',
+    'forwarded-by': 'ip',
+    'forwarded-for': 'ip',
+    'redirect-https-port': '8443',
+    include: '/dev/null',
+    conf: '/dev/null',
+    workers: '1',
+    'frontend-http2-connection-window-size': '65535',
+    'backend-http2-connection-window-size': '65535',
   };
   if (special[long]) return special[long];
   if (arg === '<N>') return '1';
@@ -83,12 +100,18 @@ test('config files: comments, blank lines, flags yes/no, include= (recursive), t
     const inner = path.join(dir, 'inner.conf');
     const main = path.join(dir, 'main.conf');
     fs.writeFileSync(inner, '# included\nno-via=yes\nbackend=127.0.0.1,8081;/api/\n');
-    fs.writeFileSync(main, `# top\n\nfrontend=127.0.0.1,0;no-tls\nbackend=127.0.0.1,8080\ninclude=${inner}\nadd-x-forwarded-for=no\nserver-name=from-file\n  \n`);
+    fs.writeFileSync(
+      main,
+      `# top\n\nfrontend=127.0.0.1,0;no-tls\nbackend=127.0.0.1,8080\ninclude=${inner}\nadd-x-forwarded-for=no\nserver-name=from-file\n  \n`,
+    );
     const p = parseArgs([`--conf=${main}`, '--server-name=from-cli']);
     if (p.kind !== 'run') return t.fail();
     t.true(p.options.noVia);
     t.false(p.options.addXForwardedFor);
-    t.deepEqual(p.options.backends.map((b) => b.port), [8080, 8081]);
+    t.deepEqual(
+      p.options.backends.map((b) => b.port),
+      [8080, 8081],
+    );
     t.is(p.options.serverName, 'from-cli');
     t.is(p.options.conf, main);
     // A file that includes itself is refused, naming the chain.
@@ -141,19 +164,32 @@ test('the default configuration file is read when it exists and --conf is not gi
   }
 });
 
-(fs.existsSync('/etc/nghttpx/nghttpx.conf') ? test : test.skip)("Debian's shipped /etc/nghttpx/nghttpx.conf parses as is (errorlog-syslog=yes, workers=1)", (t) => {
-  const p = parseArgs([]);
-  if (p.kind !== 'run') return t.fail();
-  t.is(p.options.conf, '/etc/nghttpx/nghttpx.conf');
-  const text = fs.readFileSync('/etc/nghttpx/nghttpx.conf', 'utf8');
-  if (/^errorlog-syslog=yes$/m.test(text)) t.true(p.options.errorlogSyslog);
-  t.true(p.options.frontends.length >= 1);
-  t.deepEqual(p.warnings.filter((w) => /not yet effective/.test(w)), []);
-});
+(fs.existsSync('/etc/nghttpx/nghttpx.conf') ? test : test.skip)(
+  "Debian's shipped /etc/nghttpx/nghttpx.conf parses as is (errorlog-syslog=yes, workers=1)",
+  (t) => {
+    const p = parseArgs([]);
+    if (p.kind !== 'run') return t.fail();
+    t.is(p.options.conf, '/etc/nghttpx/nghttpx.conf');
+    const text = fs.readFileSync('/etc/nghttpx/nghttpx.conf', 'utf8');
+    if (/^errorlog-syslog=yes$/m.test(text)) t.true(p.options.errorlogSyslog);
+    t.true(p.options.frontends.length >= 1);
+    t.deepEqual(
+      p.warnings.filter((w) => /not yet effective/.test(w)),
+      [],
+    );
+  },
+);
 
-test('the 2014 mode flags map onto today\'s parameters, each with the reference\'s deprecation notice', (t) => {
+test("the 2014 mode flags map onto today's parameters, each with the reference's deprecation notice", (t) => {
   const run = (args: string[]) => {
-    const p = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0', '-b127.0.0.1,443', ...args, 'spec/fixtures/server.key', 'spec/fixtures/server.crt']);
+    const p = parseArgs([
+      '--conf=/dev/null',
+      '-f127.0.0.1,0',
+      '-b127.0.0.1,443',
+      ...args,
+      'spec/fixtures/server.key',
+      'spec/fixtures/server.crt',
+    ]);
     if (p.kind !== 'run') throw new Error('run');
     return p;
   };

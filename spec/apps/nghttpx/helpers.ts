@@ -47,7 +47,9 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 /** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend), with an `x-trailer` trailer on every answer. */
 export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = own(spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' }));
+  const proc = own(
+    spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' }),
+  );
   try {
     await waitForPort(port);
   } catch (e) {
@@ -100,12 +102,21 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
       const m = /^\/bytes\/(\d+)$/.exec(req.url!);
       if (m) {
         const body = crypto.randomBytes(Number(m[1]));
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-sha256': crypto.createHash('sha256').update(body).digest('hex'), server: 'echo-backend' });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'x-sha256': crypto.createHash('sha256').update(body).digest('hex'),
+          server: 'echo-backend',
+        });
         res.end(body);
         return;
       }
       const send = () => {
-        res.writeHead(200, { 'content-type': 'application/json', 'x-body-length': String(n), 'x-sha256': s.sha256, server: 'echo-backend' });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'x-body-length': String(n),
+          'x-sha256': s.sha256,
+          server: 'echo-backend',
+        });
         res.end(JSON.stringify(s));
       };
       if (req.url!.startsWith('/slow')) setTimeout(send, 600);
@@ -125,10 +136,14 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
 }
 
 /** Run a client binary; resolves with its exit code and output (bounded by a 20 s timeout). */
-export function runClient(cmd: string, args: string[], opts: { encoding?: 'buffer' } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+export function runClient(
+  cmd: string,
+  args: string[],
+  opts: { encoding?: 'buffer' } = {},
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 20000, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: stdout as Buffer, stderr: (stderr as Buffer).toString() });
     });
     void opts;

@@ -145,13 +145,22 @@ function closeServer(server: net.Server & { closeAllConnections?: () => void }):
 }
 
 /** Ours (in this process, the given argv as on the command line) and the reference (a process) with equivalent arguments. */
-async function both(ours: string[], ref: string[]): Promise<{ ours: NghttpxProxy; oursPort: number; refPort: number; stop(): Promise<void> }> {
+async function both(
+  ours: string[],
+  ref: string[],
+): Promise<{ ours: NghttpxProxy; oursPort: number; refPort: number; stop(): Promise<void> }> {
   const oursPort = await freePort();
   const p = parseArgs([`--conf=${emptyConf}`, ...ours.map((a) => a.replace('PORT', String(oursPort)))]);
   if (p.kind !== 'run') throw new Error('bad args');
   const proxy = await startNghttpx(p.options, { errorLog: () => undefined });
   const refPort = await freePort();
-  const proc = own(spawn('/usr/sbin/nghttpx', [`--conf=${emptyConf}`, '--single-process', '--errorlog-file=/dev/null', ...ref.map((a) => a.replace('PORT', String(refPort)))], { stdio: 'ignore' }));
+  const proc = own(
+    spawn(
+      '/usr/sbin/nghttpx',
+      [`--conf=${emptyConf}`, '--single-process', '--errorlog-file=/dev/null', ...ref.map((a) => a.replace('PORT', String(refPort)))],
+      { stdio: 'ignore' },
+    ),
+  );
   try {
     await waitForPort(refPort, 20000);
   } catch (e) {
@@ -175,7 +184,11 @@ async function curl(args: string[]): Promise<string> {
   const r = await runClient('curl', ['-si', '--max-time', '10', ...args]);
   const text = r.stdout.toString('latin1');
   const cut = text.lastIndexOf('\r\n\r\n');
-  const headLines = text.slice(0, cut).split('\r\n').filter((l) => !/^(date|connection|keep-alive):/i.test(l)).map((l) => l.replace(/^[^:]+:/, (n) => n.toLowerCase()));
+  const headLines = text
+    .slice(0, cut)
+    .split('\r\n')
+    .filter((l) => !/^(date|connection|keep-alive):/i.test(l))
+    .map((l) => l.replace(/^[^:]+:/, (n) => n.toLowerCase()));
   return `${headLines.join('\n')}\n\n${text.slice(cut + 4)}`;
 }
 
@@ -237,7 +250,11 @@ function h2Get(port: number, authority: string, p: string): Promise<string> {
     let head = '';
     let body = '';
     req.on('response', (h) => {
-      head = Object.entries(h).filter(([n]) => n !== 'date').map(([n, v]) => `${n}: ${v}`).sort().join('\n');
+      head = Object.entries(h)
+        .filter(([n]) => n !== 'date')
+        .map(([n, v]) => `${n}: ${v}`)
+        .sort()
+        .join('\n');
     });
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -249,81 +266,103 @@ function h2Get(port: number, authority: string, p: string): Promise<string> {
   });
 }
 
-t_('-s/--http2-proxy: absolute-form and h2 requests, CONNECT over HTTP/1.1 and h2, origin-form refused: client and next proxy see the same', async (t) => {
-  const np = await nextProxy();
-  const px = await both(['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`], ['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`]);
-  try {
-    const cases: [string, (port: number) => Promise<string>][] = [
-      ['absolute-form GET', (port) => curl(['-x', `http://127.0.0.1:${port}`, 'http://example.test/abs?q=1'])],
-      ['absolute-form POST', (port) => curl(['-x', `http://127.0.0.1:${port}`, '--data-binary', 'body', 'http://example.test/post'])],
-      ['h2 with :authority', (port) => h2Get(port, 'example.test', '/h2?x=1')],
-      ['CONNECT over HTTP/1.1', (port) => h1Connect(port, 'example.test:443')],
-      ['CONNECT over h2', (port) => h2Connect(port, 'example.test:443')],
-      ['origin-form over HTTP/1.1', (port) => curl([`http://127.0.0.1:${port}/origin`])],
-    ];
-    for (const [name, run] of cases) {
-      const before = np.seen.length;
-      const theirs = await run(px.refPort);
-      const theirSeen = np.seen.slice(before);
-      const mid = np.seen.length;
-      const mine = await run(px.oursPort);
-      const mySeen = np.seen.slice(mid);
-      t.is(mine.replace(/:\d+\b/g, ':P'), theirs.replace(/:\d+\b/g, ':P'), `${name}: the client's view (ours, reference)`);
-      t.deepEqual(mySeen, theirSeen, `${name}: the next proxy's view (ours, reference)`);
-    }
-  } finally {
-    await px.stop();
-    await np.stop();
-  }
-});
-
-t_('--http2-bridge, --client and --client-proxy (2014 flags on ours) against today\'s equivalents on the reference: same answers, same requests at the h2 TLS backend', async (t) => {
-  const be = await h2TlsBackend();
-  t.teardown(() => be.stop());
-  const b = `-b127.0.0.1,${be.port}`;
-  const setups: [string, string[], string[], (port: number) => Promise<string>[]][] = [
-    ['--http2-bridge', ['--http2-bridge', '-k', '-f127.0.0.1,PORT', b, KEY, CRT], ['-k', '-f127.0.0.1,PORT', `${b};;proto=h2;tls`, KEY, CRT], (port) => [
-      curl(['-k', `https://127.0.0.1:${port}/bridge`]),
-      curl(['-k', '--http1.1', `https://127.0.0.1:${port}/bridge-h1`]),
-    ]],
-    ['--client', ['--client', '-k', '-f127.0.0.1,PORT', b], ['-k', '-f127.0.0.1,PORT;no-tls', `${b};;proto=h2;tls`], (port) => [
-      curl([`http://127.0.0.1:${port}/client`]),
-      curl(['--http2-prior-knowledge', `http://127.0.0.1:${port}/client-h2`]),
-    ]],
-    ['--client-proxy', ['--client-proxy', '-k', '-f127.0.0.1,PORT', b], ['-s', '-k', '-f127.0.0.1,PORT;no-tls', `${b};;proto=h2;tls`], (port) => [
-      curl(['-x', `http://127.0.0.1:${port}`, 'http://example.test/cp']),
-      h1Connect(port, 'example.test:443'),
-    ]],
-  ];
-  for (const [name, ours, ref, requests] of setups) {
-    const px = await both(ours, ref);
+t_(
+  '-s/--http2-proxy: absolute-form and h2 requests, CONNECT over HTTP/1.1 and h2, origin-form refused: client and next proxy see the same',
+  async (t) => {
+    const np = await nextProxy();
+    const px = await both(
+      ['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
+      ['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
+    );
     try {
-      const before = be.seen.length;
-      const theirs: string[] = [];
-      for (const r of requests(px.refPort)) theirs.push(await r);
-      const theirSeen = be.seen.slice(before);
-      const mid = be.seen.length;
-      const mine: string[] = [];
-      for (const r of requests(px.oursPort)) mine.push(await r);
-      const mySeen = be.seen.slice(mid);
-      // Requests on one backend connection may be logged in either order.
-      const byTarget = (a: Seen, b: Seen) => a.target.localeCompare(b.target);
-      mySeen.sort(byTarget);
-      theirSeen.sort(byTarget);
-      const norm = (xs: string[], port: number) => xs.map((x) => x.split(String(port)).join('PORT'));
-      t.deepEqual(norm(mine, px.oursPort), norm(theirs, px.refPort), `${name}: the client's view (ours, reference)`);
-      t.deepEqual(mySeen.map((s) => ({ ...s, fields: s.fields.map((f) => f.split(String(px.oursPort)).join('PORT')) })), theirSeen.map((s) => ({ ...s, fields: s.fields.map((f) => f.split(String(px.refPort)).join('PORT')) })), `${name}: the backend's view (ours, reference)`);
+      const cases: [string, (port: number) => Promise<string>][] = [
+        ['absolute-form GET', (port) => curl(['-x', `http://127.0.0.1:${port}`, 'http://example.test/abs?q=1'])],
+        ['absolute-form POST', (port) => curl(['-x', `http://127.0.0.1:${port}`, '--data-binary', 'body', 'http://example.test/post'])],
+        ['h2 with :authority', (port) => h2Get(port, 'example.test', '/h2?x=1')],
+        ['CONNECT over HTTP/1.1', (port) => h1Connect(port, 'example.test:443')],
+        ['CONNECT over h2', (port) => h2Connect(port, 'example.test:443')],
+        ['origin-form over HTTP/1.1', (port) => curl([`http://127.0.0.1:${port}/origin`])],
+      ];
+      for (const [name, run] of cases) {
+        const before = np.seen.length;
+        const theirs = await run(px.refPort);
+        const theirSeen = np.seen.slice(before);
+        const mid = np.seen.length;
+        const mine = await run(px.oursPort);
+        const mySeen = np.seen.slice(mid);
+        t.is(mine.replace(/:\d+\b/g, ':P'), theirs.replace(/:\d+\b/g, ':P'), `${name}: the client's view (ours, reference)`);
+        t.deepEqual(mySeen, theirSeen, `${name}: the next proxy's view (ours, reference)`);
+      }
     } finally {
       await px.stop();
+      await np.stop();
     }
-  }
-});
+  },
+);
+
+t_(
+  "--http2-bridge, --client and --client-proxy (2014 flags on ours) against today's equivalents on the reference: same answers, same requests at the h2 TLS backend",
+  async (t) => {
+    const be = await h2TlsBackend();
+    t.teardown(() => be.stop());
+    const b = `-b127.0.0.1,${be.port}`;
+    const setups: [string, string[], string[], (port: number) => Promise<string>[]][] = [
+      [
+        '--http2-bridge',
+        ['--http2-bridge', '-k', '-f127.0.0.1,PORT', b, KEY, CRT],
+        ['-k', '-f127.0.0.1,PORT', `${b};;proto=h2;tls`, KEY, CRT],
+        (port) => [curl(['-k', `https://127.0.0.1:${port}/bridge`]), curl(['-k', '--http1.1', `https://127.0.0.1:${port}/bridge-h1`])],
+      ],
+      [
+        '--client',
+        ['--client', '-k', '-f127.0.0.1,PORT', b],
+        ['-k', '-f127.0.0.1,PORT;no-tls', `${b};;proto=h2;tls`],
+        (port) => [curl([`http://127.0.0.1:${port}/client`]), curl(['--http2-prior-knowledge', `http://127.0.0.1:${port}/client-h2`])],
+      ],
+      [
+        '--client-proxy',
+        ['--client-proxy', '-k', '-f127.0.0.1,PORT', b],
+        ['-s', '-k', '-f127.0.0.1,PORT;no-tls', `${b};;proto=h2;tls`],
+        (port) => [curl(['-x', `http://127.0.0.1:${port}`, 'http://example.test/cp']), h1Connect(port, 'example.test:443')],
+      ],
+    ];
+    for (const [name, ours, ref, requests] of setups) {
+      const px = await both(ours, ref);
+      try {
+        const before = be.seen.length;
+        const theirs: string[] = [];
+        for (const r of requests(px.refPort)) theirs.push(await r);
+        const theirSeen = be.seen.slice(before);
+        const mid = be.seen.length;
+        const mine: string[] = [];
+        for (const r of requests(px.oursPort)) mine.push(await r);
+        const mySeen = be.seen.slice(mid);
+        // Requests on one backend connection may be logged in either order.
+        const byTarget = (a: Seen, b: Seen) => a.target.localeCompare(b.target);
+        mySeen.sort(byTarget);
+        theirSeen.sort(byTarget);
+        const norm = (xs: string[], port: number) => xs.map((x) => x.split(String(port)).join('PORT'));
+        t.deepEqual(norm(mine, px.oursPort), norm(theirs, px.refPort), `${name}: the client's view (ours, reference)`);
+        t.deepEqual(
+          mySeen.map((s) => ({ ...s, fields: s.fields.map((f) => f.split(String(px.oursPort)).join('PORT')) })),
+          theirSeen.map((s) => ({ ...s, fields: s.fields.map((f) => f.split(String(px.refPort)).join('PORT')) })),
+          `${name}: the backend's view (ours, reference)`,
+        );
+      } finally {
+        await px.stop();
+      }
+    }
+  },
+);
 
 t_('--frontend-no-tls and --backend-no-tls (deprecated on both): cleartext frontend, plain backend, same answers', async (t) => {
   const np = await nextProxy();
   // The reference takes --frontend-no-tls with a warning and no effect (no-tls must be on -f);
   // ours applies it as the 2014 flag did, so the reference gets the parameter spelled out.
-  const px = await both(['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT', `-b127.0.0.1,${np.port}`], ['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`]);
+  const px = await both(
+    ['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT', `-b127.0.0.1,${np.port}`],
+    ['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
+  );
   try {
     for (const extra of [[], ['--http2-prior-knowledge'], ['--http2']]) {
       const theirs = await curl([...extra, `http://127.0.0.1:${px.refPort}/plain`]);
@@ -331,32 +370,46 @@ t_('--frontend-no-tls and --backend-no-tls (deprecated on both): cleartext front
       t.is(mine, theirs, extra.join(' ') || 'HTTP/1.1');
     }
     const seen = np.seen.map((s) => ({ ...s, fields: s.fields.map((f) => f.replace(/:\d+$/, ':P')) }));
-    t.deepEqual(seen.filter((_, i) => i % 2 === 1), seen.filter((_, i) => i % 2 === 0));
+    t.deepEqual(
+      seen.filter((_, i) => i % 2 === 1),
+      seen.filter((_, i) => i % 2 === 0),
+    );
   } finally {
     await px.stop();
     await np.stop();
   }
 });
 
-t_('--backend-http-proxy-uri=http://user:pass@H:P: the h2 TLS backend connection goes through CONNECT with Proxy-Authorization, as the reference sends it', async (t) => {
-  const be = await h2TlsBackend();
-  const cp = await connectProxy();
-  const args = ['-k', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${be.port};;proto=h2;tls`, `--backend-http-proxy-uri=http://us%40er:p%3Ass@127.0.0.1:${cp.port}`];
-  const px = await both(args, args);
-  try {
-    const theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
-    const theirTunnel = cp.seen.slice();
-    const theirSeen = be.seen.slice();
-    const mine = await curl([`http://127.0.0.1:${px.oursPort}/through`]);
-    const myTunnel = cp.seen.slice(theirTunnel.length);
-    const mySeen = be.seen.slice(theirSeen.length);
-    t.is(mine.split(String(px.oursPort)).join('P'), theirs.split(String(px.refPort)).join('P'));
-    t.deepEqual(myTunnel, theirTunnel);
-    t.deepEqual(myTunnel, [{ target: `127.0.0.1:${be.port}`, auth: `Basic ${Buffer.from('us@er:p:ss').toString('base64')}` }]);
-    t.deepEqual(mySeen.map((s) => s.fields.map((f) => f.split(String(px.oursPort)).join('P'))), theirSeen.map((s) => s.fields.map((f) => f.split(String(px.refPort)).join('P'))));
-  } finally {
-    await px.stop();
-    await cp.stop();
-    await be.stop();
-  }
-});
+t_(
+  '--backend-http-proxy-uri=http://user:pass@H:P: the h2 TLS backend connection goes through CONNECT with Proxy-Authorization, as the reference sends it',
+  async (t) => {
+    const be = await h2TlsBackend();
+    const cp = await connectProxy();
+    const args = [
+      '-k',
+      '-f127.0.0.1,PORT;no-tls',
+      `-b127.0.0.1,${be.port};;proto=h2;tls`,
+      `--backend-http-proxy-uri=http://us%40er:p%3Ass@127.0.0.1:${cp.port}`,
+    ];
+    const px = await both(args, args);
+    try {
+      const theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
+      const theirTunnel = cp.seen.slice();
+      const theirSeen = be.seen.slice();
+      const mine = await curl([`http://127.0.0.1:${px.oursPort}/through`]);
+      const myTunnel = cp.seen.slice(theirTunnel.length);
+      const mySeen = be.seen.slice(theirSeen.length);
+      t.is(mine.split(String(px.oursPort)).join('P'), theirs.split(String(px.refPort)).join('P'));
+      t.deepEqual(myTunnel, theirTunnel);
+      t.deepEqual(myTunnel, [{ target: `127.0.0.1:${be.port}`, auth: `Basic ${Buffer.from('us@er:p:ss').toString('base64')}` }]);
+      t.deepEqual(
+        mySeen.map((s) => s.fields.map((f) => f.split(String(px.oursPort)).join('P'))),
+        theirSeen.map((s) => s.fields.map((f) => f.split(String(px.refPort)).join('P'))),
+      );
+    } finally {
+      await px.stop();
+      await cp.stop();
+      await be.stop();
+    }
+  },
+);

@@ -11,19 +11,48 @@ const run = (argv: string[]) => {
 };
 
 test('-f and -b getopt forms, params and patterns', (t) => {
-  const o = run(['-f127.0.0.1,3000;no-tls', '--frontend', 'unix:/tmp/x.sock;no-tls', '-b', '127.0.0.1,80', '--backend=127.0.0.1,81;/a:/b/;proto=h2']);
+  const o = run([
+    '-f127.0.0.1,3000;no-tls',
+    '--frontend',
+    'unix:/tmp/x.sock;no-tls',
+    '-b',
+    '127.0.0.1,80',
+    '--backend=127.0.0.1,81;/a:/b/;proto=h2',
+  ]);
   t.deepEqual(o.frontends, [
     { host: '127.0.0.1', port: 3000, noTls: true },
     { unixPath: '/tmp/x.sock', noTls: true },
   ]);
   t.is(o.backends[0].proto, 'http/1.1');
-  t.deepEqual(o.backends[0].patterns.map((p) => p.key), ['/']);
+  t.deepEqual(
+    o.backends[0].patterns.map((p) => p.key),
+    ['/'],
+  );
   t.is(o.backends[1].proto, 'h2');
-  t.deepEqual(o.backends[1].patterns.map((p) => p.key), ['/a', '/b/']);
+  t.deepEqual(
+    o.backends[1].patterns.map((p) => p.key),
+    ['/a', '/b/'],
+  );
 });
 
 test('flags and values, short clusters, defaults', (t) => {
-  const o = run(['-f*,0;no-tls', '-b127.0.0.1,80', '-ok', '-c', '7', '-Lwarn', '--no-via', '--server-name=x', '--add-x-forwarded-for', '--add-request-header=X-A: 1', '--add-response-header', 'x-b:2', '-n4', '--single-thread', '--single-process']);
+  const o = run([
+    '-f*,0;no-tls',
+    '-b127.0.0.1,80',
+    '-ok',
+    '-c',
+    '7',
+    '-Lwarn',
+    '--no-via',
+    '--server-name=x',
+    '--add-x-forwarded-for',
+    '--add-request-header=X-A: 1',
+    '--add-response-header',
+    'x-b:2',
+    '-n4',
+    '--single-thread',
+    '--single-process',
+  ]);
   t.true(o.frontendFrameDebug);
   t.true(o.insecure);
   t.is(o.frontendHttp2MaxConcurrentStreams, 7);
@@ -36,7 +65,13 @@ test('flags and values, short clusters, defaults', (t) => {
   t.is(o.frontendHttp2WindowSize, 65535);
   t.is(o.backendHttp2WindowSize, 65535);
   t.is(o.backendHttp2ConnectionWindowSize, 2 ** 31 - 1);
-  const w = run(['-f*,0;no-tls', '--backend-http2-window-size=1048576', '--backend-http2-connection-window-size', '70000', '--frontend-http2-window-size=100000']);
+  const w = run([
+    '-f*,0;no-tls',
+    '--backend-http2-window-size=1048576',
+    '--backend-http2-connection-window-size',
+    '70000',
+    '--frontend-http2-window-size=100000',
+  ]);
   t.is(w.backendHttp2WindowSize, 1048576);
   t.is(w.backendHttp2ConnectionWindowSize, 70000);
   t.is(w.frontendHttp2WindowSize, 100000);
@@ -51,10 +86,13 @@ test('positional <PRIVATE_KEY> <CERT> for a TLS frontend; a TLS frontend without
   t.throws(() => run(['-f127.0.0.1,0']), { instanceOf: UsageError, message: /PRIVATE_KEY/ });
 });
 
-test('--conf: name=value lines, flags take yes, command-line lists replace the file\'s', (t) => {
+test("--conf: name=value lines, flags take yes, command-line lists replace the file's", (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-'));
   const conf = path.join(dir, 'a.conf');
-  fs.writeFileSync(conf, '# comment\nfrontend=127.0.0.1,3001;no-tls\nbackend=127.0.0.1,8080\nno-via=yes\naccesslog-format=$status\n\nadd-x-forwarded-for=yes\n');
+  fs.writeFileSync(
+    conf,
+    '# comment\nfrontend=127.0.0.1,3001;no-tls\nbackend=127.0.0.1,8080\nno-via=yes\naccesslog-format=$status\n\nadd-x-forwarded-for=yes\n',
+  );
   const p = parseArgs([`--conf=${conf}`]);
   t.is(p.kind, 'run');
   if (p.kind !== 'run') return;
@@ -63,7 +101,11 @@ test('--conf: name=value lines, flags take yes, command-line lists replace the f
   t.true(p.options.addXForwardedFor);
   t.is(p.options.accesslogFormat, '$status');
   const q = parseArgs([`--conf=${conf}`, '-b127.0.0.1,9']);
-  if (q.kind === 'run') t.deepEqual(q.options.backends.map((b) => b.port), [9]);
+  if (q.kind === 'run')
+    t.deepEqual(
+      q.options.backends.map((b) => b.port),
+      [9],
+    );
   fs.writeFileSync(conf, 'frontend=*,0;no-tls\nno-via=no\n');
   const r = parseArgs([`--conf=${conf}`]);
   if (r.kind === 'run') t.false(r.options.noVia);

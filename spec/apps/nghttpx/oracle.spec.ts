@@ -25,13 +25,30 @@ function normalise(raw: string[], port: number): string[] {
 /** Response head lines from curl -si, minus Date, Connection and Keep-Alive, names lowercased. */
 function head(text: string): string[] {
   const [h] = text.split('\r\n\r\n');
-  return h.split('\r\n').slice(1).map((l) => l.replace(/^[^:]+/, (n) => n.toLowerCase())).filter((l) => !/^(date|connection|keep-alive):/.test(l));
+  return h
+    .split('\r\n')
+    .slice(1)
+    .map((l) => l.replace(/^[^:]+/, (n) => n.toLowerCase()))
+    .filter((l) => !/^(date|connection|keep-alive):/.test(l));
 }
 
 t_('the backend sees the same request fields and the client the same response fields as through Debian nghttpx', async (t) => {
   const echo = await startEchoBackend();
   const refPort = await freePort();
-  const ref = own(spawn('/usr/sbin/nghttpx', ['--conf=/dev/null', '--single-process', `-f127.0.0.1,${refPort};no-tls`, `-b127.0.0.1,${echo.port}`, '--add-x-forwarded-for', '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
+  const ref = own(
+    spawn(
+      '/usr/sbin/nghttpx',
+      [
+        '--conf=/dev/null',
+        '--single-process',
+        `-f127.0.0.1,${refPort};no-tls`,
+        `-b127.0.0.1,${echo.port}`,
+        '--add-x-forwarded-for',
+        '--errorlog-file=/dev/null',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
   let ours: NghttpxProxy | undefined;
   try {
     await waitForPort(refPort, 20000);
@@ -39,7 +56,20 @@ t_('the backend sees the same request fields and the client the same response fi
     if (p.kind !== 'run') throw new Error('bad args');
     ours = await startNghttpx(p.options, { errorLog: () => undefined });
     const cases: [string, string[]][] = [
-      ['h2c', ['--http2-prior-knowledge', '-H', 'x-forwarded-proto: ftp', '-H', 'x-forwarded-for: 10.1.1.1', '-H', 'te: trailers', '-H', 'via: 1.0 upstream']],
+      [
+        'h2c',
+        [
+          '--http2-prior-knowledge',
+          '-H',
+          'x-forwarded-proto: ftp',
+          '-H',
+          'x-forwarded-for: 10.1.1.1',
+          '-H',
+          'te: trailers',
+          '-H',
+          'via: 1.0 upstream',
+        ],
+      ],
       ['http/1.1', ['--http1.1', '-H', 'Keep-Alive: 5', '-H', 'x-forwarded-for: 10.1.1.1']],
       ['upgrade', ['--http2']],
       ['http/1.0', ['-0']],

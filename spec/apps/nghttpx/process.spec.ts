@@ -91,112 +91,128 @@ function h2get(port: number, p: string): Promise<{ status: number; body: string;
   });
 }
 
-t_('SIGHUP reloads the configuration without dropping the request in flight; SIGUSR1 reopens the access log (ours and the reference alike)', async (t) => {
-  const a = await holdingBackend('A');
-  const b = await holdingBackend('B');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
-  const results: Record<string, unknown> = {};
-  try {
-    for (const [name, cmd, pre] of IMPLS) {
-      const port = await freePort();
-      const conf = path.join(dir, `${name}.conf`);
-      const log = path.join(dir, `${name}-access.log`);
-      const write = (backend: number, tag: string) => fs.writeFileSync(conf, `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${backend}\nadd-response-header=x-conf: ${tag}\naccesslog-file=${log}\naccesslog-format=$status $path\nerrorlog-file=/dev/null\n`);
-      write(a.port, 'one');
-      const proc = start(cmd, pre, [`--conf=${conf}`]);
-      try {
-        await waitForPort(port, 20000);
-        const heldBefore = a.held;
-        const inFlight = h2get(port, '/hold/1');
-        t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
-        write(b.port, 'two');
-        proc.kill('SIGHUP');
-        // The new configuration answers new connections (bounded wait for the reload).
-        let after = await h2get(port, '/new');
-        for (let i = 0; i < 60 && after.conf !== 'two'; i++) {
-          await new Promise((r) => setTimeout(r, 250));
-          after = await h2get(port, '/new');
-        }
-        a.release();
-        const old = await inFlight;
-        // SIGUSR1 after logrotate moved the file: the next line goes to a new file.
-        fs.renameSync(log, `${log}.1`);
-        proc.kill('SIGUSR1');
-        let reopened = false;
-        for (let i = 0; i < 60 && !reopened; i++) {
-          await h2get(port, '/after-usr1');
-          reopened = fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/after-usr1');
-          if (!reopened) await new Promise((r) => setTimeout(r, 250));
-        }
-        results[name] = { old, after, reopened };
-      } finally {
-        await stopProcess(proc);
-      }
-    }
-    t.deepEqual(results.ours, results.reference);
-    t.deepEqual(results.ours, {
-      old: { status: 200, body: 'A /hold/1', conf: 'one' },
-      after: { status: 200, body: 'B /new', conf: 'two' },
-      reopened: true,
-    });
-  } finally {
-    a.release();
-    b.release();
-    await a.stop();
-    await b.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-t_('SIGUSR2 starts a new copy on the same listener; SIGQUIT then drains the old one and the port keeps serving (ours and the reference alike)', async (t) => {
-  const be = await holdingBackend('be');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
-  try {
-    for (const [name, cmd, pre] of IMPLS) {
-      const port = await freePort();
-      const pidFile = path.join(dir, `${name}.pid`);
-      const conf = path.join(dir, `${name}.conf`);
-      fs.writeFileSync(conf, `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${be.port}\nerrorlog-file=/dev/null\npid-file=${pidFile}\n`);
-      const old = start(cmd, pre, [`--conf=${conf}`]);
-      let newPid: number | undefined;
-      try {
-        await waitForPort(port, 20000);
-        t.true(await until(() => fs.existsSync(pidFile)), `${name}: pid file written`);
-        t.is(Number(fs.readFileSync(pidFile, 'utf8')), old.pid!, `${name}: pid file holds the pid`);
-        old.kill('SIGUSR2');
-        t.true(await until(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) !== old.pid), `${name}: the new copy wrote its pid`);
-        newPid = Number(fs.readFileSync(pidFile, 'utf8'));
-        const exited = new Promise<void>((r) => old.once('exit', () => r()));
-        old.kill('SIGQUIT');
-        await exited;
-        const r = await runClient('curl', ['-s', `http://127.0.0.1:${port}/still`]);
-        t.is(r.stdout.toString(), 'be /still', `${name}: the new copy serves the listener after the old one left`);
-      } finally {
-        await stopProcess(old, 'SIGKILL');
-        if (newPid) {
-          try {
-            process.kill(newPid, 'SIGQUIT');
-          } catch {
-            // gone
+t_(
+  'SIGHUP reloads the configuration without dropping the request in flight; SIGUSR1 reopens the access log (ours and the reference alike)',
+  async (t) => {
+    const a = await holdingBackend('A');
+    const b = await holdingBackend('B');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+    const results: Record<string, unknown> = {};
+    try {
+      for (const [name, cmd, pre] of IMPLS) {
+        const port = await freePort();
+        const conf = path.join(dir, `${name}.conf`);
+        const log = path.join(dir, `${name}-access.log`);
+        const write = (backend: number, tag: string) =>
+          fs.writeFileSync(
+            conf,
+            `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${backend}\nadd-response-header=x-conf: ${tag}\naccesslog-file=${log}\naccesslog-format=$status $path\nerrorlog-file=/dev/null\n`,
+          );
+        write(a.port, 'one');
+        const proc = start(cmd, pre, [`--conf=${conf}`]);
+        try {
+          await waitForPort(port, 20000);
+          const heldBefore = a.held;
+          const inFlight = h2get(port, '/hold/1');
+          t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
+          write(b.port, 'two');
+          proc.kill('SIGHUP');
+          // The new configuration answers new connections (bounded wait for the reload).
+          let after = await h2get(port, '/new');
+          for (let i = 0; i < 60 && after.conf !== 'two'; i++) {
+            await new Promise((r) => setTimeout(r, 250));
+            after = await h2get(port, '/new');
           }
-          await until(() => {
-            try {
-              process.kill(newPid!, 0);
-              return false;
-            } catch {
-              return true;
-            }
-          }, 10000);
+          a.release();
+          const old = await inFlight;
+          // SIGUSR1 after logrotate moved the file: the next line goes to a new file.
+          fs.renameSync(log, `${log}.1`);
+          proc.kill('SIGUSR1');
+          let reopened = false;
+          for (let i = 0; i < 60 && !reopened; i++) {
+            await h2get(port, '/after-usr1');
+            reopened = fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/after-usr1');
+            if (!reopened) await new Promise((r) => setTimeout(r, 250));
+          }
+          results[name] = { old, after, reopened };
+        } finally {
+          await stopProcess(proc);
         }
       }
+      t.deepEqual(results.ours, results.reference);
+      t.deepEqual(results.ours, {
+        old: { status: 200, body: 'A /hold/1', conf: 'one' },
+        after: { status: 200, body: 'B /new', conf: 'two' },
+        reopened: true,
+      });
+    } finally {
+      a.release();
+      b.release();
+      await a.stop();
+      await b.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    await be.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
-t_('-n 2: ours serves from two worker processes (the access log\'s $pid shows both); the reference serves the same answers', async (t) => {
+t_(
+  'SIGUSR2 starts a new copy on the same listener; SIGQUIT then drains the old one and the port keeps serving (ours and the reference alike)',
+  async (t) => {
+    const be = await holdingBackend('be');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
+    try {
+      for (const [name, cmd, pre] of IMPLS) {
+        const port = await freePort();
+        const pidFile = path.join(dir, `${name}.pid`);
+        const conf = path.join(dir, `${name}.conf`);
+        fs.writeFileSync(
+          conf,
+          `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${be.port}\nerrorlog-file=/dev/null\npid-file=${pidFile}\n`,
+        );
+        const old = start(cmd, pre, [`--conf=${conf}`]);
+        let newPid: number | undefined;
+        try {
+          await waitForPort(port, 20000);
+          t.true(await until(() => fs.existsSync(pidFile)), `${name}: pid file written`);
+          t.is(Number(fs.readFileSync(pidFile, 'utf8')), old.pid!, `${name}: pid file holds the pid`);
+          old.kill('SIGUSR2');
+          t.true(
+            await until(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) !== old.pid),
+            `${name}: the new copy wrote its pid`,
+          );
+          newPid = Number(fs.readFileSync(pidFile, 'utf8'));
+          const exited = new Promise<void>((r) => old.once('exit', () => r()));
+          old.kill('SIGQUIT');
+          await exited;
+          const r = await runClient('curl', ['-s', `http://127.0.0.1:${port}/still`]);
+          t.is(r.stdout.toString(), 'be /still', `${name}: the new copy serves the listener after the old one left`);
+        } finally {
+          await stopProcess(old, 'SIGKILL');
+          if (newPid) {
+            try {
+              process.kill(newPid, 'SIGQUIT');
+            } catch {
+              // gone
+            }
+            await until(() => {
+              try {
+                process.kill(newPid!, 0);
+                return false;
+              } catch {
+                return true;
+              }
+            }, 10000);
+          }
+        }
+      }
+    } finally {
+      await be.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+t_("-n 2: ours serves from two worker processes (the access log's $pid shows both); the reference serves the same answers", async (t) => {
   const be = await holdingBackend('be');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-proc-'));
   try {
@@ -204,7 +220,15 @@ t_('-n 2: ours serves from two worker processes (the access log\'s $pid shows bo
     for (const [name, cmd, pre] of IMPLS) {
       const port = await freePort();
       const log = path.join(dir, `${name}.log`);
-      const proc = start(cmd, pre, [`--conf=${path.join(dir, 'none.conf')}`, '-n2', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, `--accesslog-file=${log}`, '--accesslog-format=$pid', '--errorlog-file=/dev/null']);
+      const proc = start(cmd, pre, [
+        `--conf=${path.join(dir, 'none.conf')}`,
+        '-n2',
+        `-f127.0.0.1,${port};no-tls`,
+        `-b127.0.0.1,${be.port}`,
+        `--accesslog-file=${log}`,
+        '--accesslog-format=$pid',
+        '--errorlog-file=/dev/null',
+      ]);
       fs.writeFileSync(path.join(dir, 'none.conf'), '');
       try {
         await waitForPort(port, 20000);
@@ -236,7 +260,15 @@ t_('-D --pid-file: the command returns at once, the daemon serves and writes its
       const pidFile = path.join(dir, `${name}.pid`);
       const conf = path.join(dir, `${name}.conf`);
       fs.writeFileSync(conf, '');
-      const r = await runClient(cmd, [...pre, `--conf=${conf}`, '-D', `--pid-file=${pidFile}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null']);
+      const r = await runClient(cmd, [
+        ...pre,
+        `--conf=${conf}`,
+        '-D',
+        `--pid-file=${pidFile}`,
+        `-f127.0.0.1,${port};no-tls`,
+        `-b127.0.0.1,${be.port}`,
+        '--errorlog-file=/dev/null',
+      ]);
       t.is(r.code, 0, `${name}: ${r.stderr}`);
       let pid = 0;
       try {

@@ -43,16 +43,28 @@ test.before(async () => {
   const key = path.join(FIXTURES, 'server.key');
   const crt = path.join(FIXTURES, 'server.crt');
   const parsed = parseArgs([
-    '--conf=/dev/null', '-f127.0.0.1,0;no-tls', '-f127.0.0.1,0',
-    `-b127.0.0.1,${echo.port}`, `-b127.0.0.1,${nghttpd.port};/files/;proto=h2`, `-b127.0.0.1,${dead};/dead/`,
-    `--accesslog-file=${accessLog}`, '--add-x-forwarded-for', '--add-response-header=x-added: yes', '-o', key, crt,
+    '--conf=/dev/null',
+    '-f127.0.0.1,0;no-tls',
+    '-f127.0.0.1,0',
+    `-b127.0.0.1,${echo.port}`,
+    `-b127.0.0.1,${nghttpd.port};/files/;proto=h2`,
+    `-b127.0.0.1,${dead};/dead/`,
+    `--accesslog-file=${accessLog}`,
+    '--add-x-forwarded-for',
+    '--add-response-header=x-added: yes',
+    '-o',
+    key,
+    crt,
   ]);
   if (parsed.kind !== 'run') throw new Error('bad args');
   proxy = await startNghttpx(parsed.options, { errorLog: (l) => errors.push(l) });
   h2c = `http://127.0.0.1:${proxy.ports[0]}`;
   tlsUrl = `https://127.0.0.1:${proxy.ports[1]}`;
   const p2 = parseArgs([
-    '--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${echo.port};/`, `-b127.0.0.1,${nghttpd.port};/files/;proto=h2`,
+    '--conf=/dev/null',
+    '-f127.0.0.1,0;no-tls',
+    `-b127.0.0.1,${echo.port};/`,
+    `-b127.0.0.1,${nghttpd.port};/files/;proto=h2`,
     `--accesslog-file=${customLog}`,
     '--accesslog-format=$remote_addr "$request" $status $body_bytes_sent $alpn $protocol_version $backend_host:$backend_port $method $path ${http_x_test}',
   ]);
@@ -70,10 +82,21 @@ test.after.always(async () => {
 });
 
 /** The JSON the echo backend answers with. */
-const seenOf = (stdout: Buffer) => JSON.parse(stdout.toString().split('\r\n\r\n').pop()!) as { url: string; rawHeaders: string[]; bodyLength: number; sha256: string };
+const seenOf = (stdout: Buffer) =>
+  JSON.parse(stdout.toString().split('\r\n\r\n').pop()!) as { url: string; rawHeaders: string[]; bodyLength: number; sha256: string };
 
 t_('curl h2c prior knowledge: headers rewritten both ways as nghttpx does', async (t) => {
-  const r = await runClient('curl', ['-si', '--http2-prior-knowledge', `${h2c}/hello?x=1`, '-H', 'x-forwarded-for: 10.0.0.1', '-H', 'x-forwarded-proto: ftp', '-H', 'te: trailers']);
+  const r = await runClient('curl', [
+    '-si',
+    '--http2-prior-knowledge',
+    `${h2c}/hello?x=1`,
+    '-H',
+    'x-forwarded-for: 10.0.0.1',
+    '-H',
+    'x-forwarded-proto: ftp',
+    '-H',
+    'te: trailers',
+  ]);
   t.is(r.code, 0);
   const text = r.stdout.toString();
   t.regex(text, /^HTTP\/2 200 \r\n/);
@@ -129,12 +152,15 @@ t_('nghttp -nv (h2c) and -nvu (upgrade): SETTINGS as nghttpx sends them, respons
     const r = await runClient('/usr/bin/nghttp', [flags, `${h2c}/files/1k`]);
     t.is(r.code, 0, flags);
     const out = r.stdout.toString();
-    t.true(out.includes(`recv SETTINGS frame <length=24, flags=0x00, stream_id=0>
+    t.true(
+      out.includes(`recv SETTINGS frame <length=24, flags=0x00, stream_id=0>
           (niv=4)
           [SETTINGS_MAX_CONCURRENT_STREAMS(0x03):100]
           [SETTINGS_INITIAL_WINDOW_SIZE(0x04):65535]
           [SETTINGS_NO_RFC7540_PRIORITIES(0x09):1]
-          [SETTINGS_ENABLE_CONNECT_PROTOCOL(0x08):1]`), flags);
+          [SETTINGS_ENABLE_CONNECT_PROTOCOL(0x08):1]`),
+      flags,
+    );
     t.regex(out, /recv \(stream_id=\d+\) :status: 200\n/);
     t.regex(out, /recv \(stream_id=\d+\) server: nghttpx\n[^\n]*recv \(stream_id=\d+\) via: 2 nghttpx\n/);
     t.regex(out, /recv DATA frame <length=1024, flags=0x0[01]/); // 0x00 when nghttpd sends its trailer
@@ -171,7 +197,11 @@ t_('a few MiB both ways, sha256 checked: Node http2 client, curl h2c, curl HTTP/
   }
   const file = path.join(dir, 'upload.bin');
   fs.writeFileSync(file, big);
-  for (const args of [['--http2-prior-knowledge', `${h2c}/up-h2`], ['--http1.1', `${h2c}/up-h1`], ['-k', `${tlsUrl}/up-tls`]]) {
+  for (const args of [
+    ['--http2-prior-knowledge', `${h2c}/up-h2`],
+    ['--http1.1', `${h2c}/up-h1`],
+    ['-k', `${tlsUrl}/up-tls`],
+  ]) {
     const r = await runClient('curl', ['-s', '-D', '-', '-o', '/dev/null', '--data-binary', `@${file}`, ...args]);
     t.is(r.code, 0, args.join(' '));
     t.regex(r.stdout.toString(), new RegExp(`x-sha256: ${sha256(big)}`, 'i'), args.join(' '));
@@ -183,13 +213,22 @@ t_('a few MiB both ways, sha256 checked: Node http2 client, curl h2c, curl HTTP/
   t.is(dl2.stdout.length, 2500000);
 });
 
-t_('a dead backend: 502 with nghttpx\'s page and headers, a WARN line, an access log line', async (t) => {
+t_("a dead backend: 502 with nghttpx's page and headers, a WARN line, an access log line", async (t) => {
   const r = await runClient('curl', ['-si', '--http2-prior-knowledge', `${h2c}/dead/x`]);
-  t.is(r.stdout.toString().replace(/date: [^\r]*/, 'date: D'), 'HTTP/2 502 \r\ncontent-type: text/html; charset=UTF-8\r\nserver: nghttpx\r\ncontent-length: 129\r\ndate: D\r\n\r\n' +
-    '<!DOCTYPE html><html lang="en"><title>502 Bad Gateway</title><body><h1>502 Bad Gateway</h1><footer>nghttpx</footer></body></html>');
+  t.is(
+    r.stdout.toString().replace(/date: [^\r]*/, 'date: D'),
+    'HTTP/2 502 \r\ncontent-type: text/html; charset=UTF-8\r\nserver: nghttpx\r\ncontent-length: 129\r\ndate: D\r\n\r\n' +
+      '<!DOCTYPE html><html lang="en"><title>502 Bad Gateway</title><body><h1>502 Bad Gateway</h1><footer>nghttpx</footer></body></html>',
+  );
   const h1 = await runClient('curl', ['-si', '--http1.1', `${h2c}/dead/y`]);
   t.regex(h1.stdout.toString(), /^HTTP\/1\.1 502 Bad Gateway\r\n[^]*connection: close\r\n/i);
-  t.true(errors.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \d+ \d+ [0-9a-f]{8} WARN \(\S+\) Backend connect failed; addr=127\.0\.0\.1:\d+: errno=111$/.test(l)));
+  t.true(
+    errors.some((l) =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \d+ \d+ [0-9a-f]{8} WARN \(\S+\) Backend connect failed; addr=127\.0\.0\.1:\d+: errno=111$/.test(
+        l,
+      ),
+    ),
+  );
   t.regex(fs.readFileSync(accessLog, 'utf8'), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/dead\/x HTTP\/2" 502 129 "-" "curl\/[^"]+"$/m);
 });
 
@@ -197,20 +236,36 @@ t_('access log: default combined format (upgrade logged as HTTP/1.1) and custom 
   await runClient('curl', ['-s', '--http2', `${h2c}/log-up`, '-H', 'Referer: http://r/']);
   await runClient('curl', ['-s', '--http1.1', `${h2c}/log-h1`]);
   const log = fs.readFileSync(accessLog, 'utf8');
-  t.regex(log, /^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET \/log-up HTTP\/1\.1" 200 \d+ "http:\/\/r\/" "curl\/[^"]+"$/m);
+  t.regex(
+    log,
+    /^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET \/log-up HTTP\/1\.1" 200 \d+ "http:\/\/r\/" "curl\/[^"]+"$/m,
+  );
   t.regex(log, /"GET \/log-h1 HTTP\/1\.1" 200 \d+ "-" "curl\//);
   const base = `http://127.0.0.1:${custom.ports[0]}`;
   await runClient('curl', ['-s', '--http2-prior-knowledge', `${base}/files/1k`, '-H', 'x-test: T1']);
   await runClient('curl', ['-s', '--http1.1', `${base}/c?q=1`]);
   const lines = fs.readFileSync(customLog, 'utf8').trim().split('\n');
-  t.true(lines.includes(`127.0.0.1 "GET /files/1k HTTP/2" 200 1024 h2c HTTP/2 127.0.0.1:${nghttpd.port} GET /files/1k T1`), lines.join('\n'));
-  t.true(lines.some((l) => new RegExp(`^127\\.0\\.0\\.1 "GET /c\\?q=1 HTTP/1\\.1" 200 \\d+ http/1\\.1 HTTP/1\\.1 127\\.0\\.0\\.1:${echo.port} GET /c\\?q=1 -$`).test(l)), lines.join('\n'));
+  t.true(
+    lines.includes(`127.0.0.1 "GET /files/1k HTTP/2" 200 1024 h2c HTTP/2 127.0.0.1:${nghttpd.port} GET /files/1k T1`),
+    lines.join('\n'),
+  );
+  t.true(
+    lines.some((l) =>
+      new RegExp(
+        `^127\\.0\\.0\\.1 "GET /c\\?q=1 HTTP/1\\.1" 200 \\d+ http/1\\.1 HTTP/1\\.1 127\\.0\\.0\\.1:${echo.port} GET /c\\?q=1 -$`,
+      ).test(l),
+    ),
+    lines.join('\n'),
+  );
 });
 
 t_('-o prints the frontend frames to the error log with the printer', async (t) => {
   await runClient('/usr/bin/nghttp', ['-n', `${h2c}/files/1k`]);
   const text = errors.join('\n');
-  t.regex(text, /send SETTINGS frame <length=24, flags=0x00, stream_id=0>\n {10}\(niv=4\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]/);
+  t.regex(
+    text,
+    /send SETTINGS frame <length=24, flags=0x00, stream_id=0>\n {10}\(niv=4\)\n {10}\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100\]/,
+  );
   t.regex(text, /recv HEADERS frame <length=\d+, flags=0x25, stream_id=13>/);
   t.regex(text, /send DATA frame <length=1024, flags=0x0[01], stream_id=13>/);
 });
@@ -225,50 +280,79 @@ t_('a backend that dies mid-body: the client sees an error (stream reset / cut c
   t.is(ok.stdout.toString(), '200');
 });
 
-t_('an Upgrade the backend does not take: its plain answer is relayed, then the connection closes (WebSockets: websocket.spec)', async (t) => {
-  const r = await runClient('curl', ['-si', '--http1.1', `${h2c}/ws`, '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', '-H', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']);
-  t.is(r.code, 0);
-  const text = r.stdout.toString();
-  t.regex(text, /^HTTP\/1\.1 200 OK\r\n/);
-  t.regex(text, /\r\nConnection: close\r\n/);
-  // The backend saw the Upgrade, and curl decoded the relayed body.
-  t.is(JSON.parse(/\{.*\}/s.exec(text)![0]).url, '/ws');
-});
+t_(
+  'an Upgrade the backend does not take: its plain answer is relayed, then the connection closes (WebSockets: websocket.spec)',
+  async (t) => {
+    const r = await runClient('curl', [
+      '-si',
+      '--http1.1',
+      `${h2c}/ws`,
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: websocket',
+      '-H',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ]);
+    t.is(r.code, 0);
+    const text = r.stdout.toString();
+    t.regex(text, /^HTTP\/1\.1 200 OK\r\n/);
+    t.regex(text, /\r\nConnection: close\r\n/);
+    // The backend saw the Upgrade, and curl decoded the relayed body.
+    t.is(JSON.parse(/\{.*\}/s.exec(text)![0]).url, '/ws');
+  },
+);
 
-t_('clients that go away early or send junk cost only their own request: reset before the answer, bad HTTP2-Settings, garbage bytes', async (t) => {
-  // Node's http2 client resets /slow (held 600 ms by the backend) after 100 ms.
-  const client = http2.connect(h2c);
-  await new Promise<void>((resolve) => {
-    const req = client.request({ ':path': '/slow/reset' });
-    req.on('error', () => undefined);
-    req.on('close', () => resolve());
-    setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 100);
-    req.end();
-  });
-  client.close();
-  // curl gives up on an HTTP/1.1 request before the backend answers.
-  const cut = await runClient('curl', ['-s', '--http1.1', '-m', '0.2', `${h2c}/slow/h1-cut`]);
-  t.is(cut.code, 28);
-  const bad = await runClient('curl', ['-si', '--http1.1', `${h2c}/badsettings`, '-H', 'Connection: Upgrade, HTTP2-Settings', '-H', 'Upgrade: h2c', '-H', 'HTTP2-Settings: !!!']);
-  t.regex(bad.stdout.toString(), /^HTTP\/1\.1 400 /);
-  const junk = await new Promise<string>((resolve) => {
-    const s = net.connect(proxy.ports[0], '127.0.0.1', () => s.end('\x16\x03\x01 not http at all\r\n\r\n'));
-    let got = '';
-    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
-    s.on('close', () => resolve(got));
-    s.on('error', () => resolve(got));
-  });
-  t.regex(junk, /^(HTTP\/1\.1 400 |$)/);
-  // Wait past the backend's 600 ms so that its late answers arrive, then check the proxy still serves.
-  await new Promise((r) => setTimeout(r, 700));
-  const ok = await runClient('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--http2-prior-knowledge', `${h2c}/still-alive`]);
-  t.is(ok.stdout.toString(), '200');
-});
+t_(
+  'clients that go away early or send junk cost only their own request: reset before the answer, bad HTTP2-Settings, garbage bytes',
+  async (t) => {
+    // Node's http2 client resets /slow (held 600 ms by the backend) after 100 ms.
+    const client = http2.connect(h2c);
+    await new Promise<void>((resolve) => {
+      const req = client.request({ ':path': '/slow/reset' });
+      req.on('error', () => undefined);
+      req.on('close', () => resolve());
+      setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 100);
+      req.end();
+    });
+    client.close();
+    // curl gives up on an HTTP/1.1 request before the backend answers.
+    const cut = await runClient('curl', ['-s', '--http1.1', '-m', '0.2', `${h2c}/slow/h1-cut`]);
+    t.is(cut.code, 28);
+    const bad = await runClient('curl', [
+      '-si',
+      '--http1.1',
+      `${h2c}/badsettings`,
+      '-H',
+      'Connection: Upgrade, HTTP2-Settings',
+      '-H',
+      'Upgrade: h2c',
+      '-H',
+      'HTTP2-Settings: !!!',
+    ]);
+    t.regex(bad.stdout.toString(), /^HTTP\/1\.1 400 /);
+    const junk = await new Promise<string>((resolve) => {
+      const s = net.connect(proxy.ports[0], '127.0.0.1', () => s.end('\x16\x03\x01 not http at all\r\n\r\n'));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+    });
+    t.regex(junk, /^(HTTP\/1\.1 400 |$)/);
+    // Wait past the backend's 600 ms so that its late answers arrive, then check the proxy still serves.
+    await new Promise((r) => setTimeout(r, 700));
+    const ok = await runClient('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--http2-prior-knowledge', `${h2c}/still-alive`]);
+    t.is(ok.stdout.toString(), '200');
+  },
+);
 
 t_('response trailers reach HTTP/2 clients, from an h2 backend (nghttpd --trailer) and from a chunked HTTP/1.1 backend', async (t) => {
   const client = http2.connect(h2c);
   try {
-    for (const [p, name, value] of [['/files/1k', 'x-trailer', 'from-nghttpd'], ['/trailers', 'x-checksum', 'abc']]) {
+    for (const [p, name, value] of [
+      ['/files/1k', 'x-trailer', 'from-nghttpd'],
+      ['/trailers', 'x-checksum', 'abc'],
+    ]) {
       const got = await new Promise<{ body: string; trailers: http2.IncomingHttpHeaders | undefined }>((resolve, reject) => {
         const req = client.request({ ':path': p });
         let body = '';
@@ -288,11 +372,14 @@ t_('response trailers reach HTTP/2 clients, from an h2 backend (nghttpd --traile
 });
 
 // Needs h2load (nghttp2-client).
-(needs && fs.existsSync('/usr/bin/h2load') ? test : test.skip)('more streams than the h2 backend allows (nghttpd: 100) wait for one to close: 4 clients x 100 streams all answered', async (t) => {
-  const r = await runClient('/usr/bin/h2load', ['-n', '800', '-c', '4', '-m', '100', `${h2c}/files/1k`]);
-  t.is(r.code, 0);
-  t.regex(r.stdout.toString(), /requests: 800 total, 800 started, 800 done, 800 succeeded, 0 failed/);
-});
+(needs && fs.existsSync('/usr/bin/h2load') ? test : test.skip)(
+  'more streams than the h2 backend allows (nghttpd: 100) wait for one to close: 4 clients x 100 streams all answered',
+  async (t) => {
+    const r = await runClient('/usr/bin/h2load', ['-n', '800', '-c', '4', '-m', '100', `${h2c}/files/1k`]);
+    t.is(r.code, 0);
+    t.regex(r.stdout.toString(), /requests: 800 total, 800 started, 800 done, 800 succeeded, 0 failed/);
+  },
+);
 
 t_('UNIX domain sockets: frontend unix:PATH, HTTP/1.1 backend unix:PATH', async (t) => {
   const http = await import('http');

@@ -1,5 +1,13 @@
 import test from 'ava';
-import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from '../../../lib/apps/nghttpx/rewrite';
+import {
+  altSvcValue,
+  forwardedElement,
+  forwardedNode,
+  httpsRedirect,
+  obfuscatedNode,
+  parseAltSvc,
+  rewriteLocation,
+} from '../../../lib/apps/nghttpx/rewrite';
 import { encodeProxyV1, encodeProxyV2Ipv4, parseProxyHeader } from '../../../lib/apps/nghttpx/proxyproto';
 import { handleApiRequest, ApiHost } from '../../../lib/apps/nghttpx/api';
 import { timeIso8601 } from '../../../lib/apps/nghttpx/log';
@@ -30,7 +38,15 @@ test('Alt-Svc as nghttpx writes it: h2=":443", h3="example.com:443"; ma=3600', (
 
 test('Forwarded: by, for, host, proto in that order; non-tokens quoted (as nghttpx sent them)', (t) => {
   const all = new Set(['by', 'for', 'host', 'proto']);
-  t.is(forwardedElement(all, { by: forwardedNode('127.0.0.1', 39502), for: forwardedNode('127.0.0.1'), host: '127.0.0.1:39502', proto: 'http' }), 'by="127.0.0.1:39502";for=127.0.0.1;host="127.0.0.1:39502";proto=http');
+  t.is(
+    forwardedElement(all, {
+      by: forwardedNode('127.0.0.1', 39502),
+      for: forwardedNode('127.0.0.1'),
+      host: '127.0.0.1:39502',
+      proto: 'http',
+    }),
+    'by="127.0.0.1:39502";for=127.0.0.1;host="127.0.0.1:39502";proto=http',
+  );
   t.is(forwardedElement(new Set(['for']), { for: forwardedNode('::1'), proto: 'http' }), 'for="[::1]"');
   t.is(forwardedElement(new Set(['host']), {}), undefined);
   t.is(forwardedNode(undefined), 'localhost');
@@ -48,7 +64,10 @@ test('PROXY v1 and v2 headers: the client address, the bytes taken; incomplete a
   const r1 = parseProxyHeader(v1);
   t.like(r1, { kind: 'done', source: { address: '192.0.2.7', port: 5555 } });
   if (r1.kind === 'done') t.is(v1.subarray(r1.consumed).toString(), 'GET / HTTP/1.1\r\n');
-  t.like(parseProxyHeader(Buffer.from('PROXY TCP6 2001:db8::1 ::1 1 2\r\n')), { kind: 'done', source: { address: '2001:db8::1', port: 1 } });
+  t.like(parseProxyHeader(Buffer.from('PROXY TCP6 2001:db8::1 ::1 1 2\r\n')), {
+    kind: 'done',
+    source: { address: '2001:db8::1', port: 1 },
+  });
   t.like(parseProxyHeader(Buffer.from('PROXY UNKNOWN\r\n')), { kind: 'done', consumed: 15, source: undefined });
   const v2 = encodeProxyV2Ipv4('198.51.100.9', 4242, '127.0.0.1', 3000);
   t.like(parseProxyHeader(v2), { kind: 'done', consumed: 28, source: { address: '198.51.100.9', port: 4242 } });
@@ -80,15 +99,28 @@ test('API: backendconfig replaces backends (other names ignored), 405 with Allow
     maxRequestBody: 100,
     log: (_l, m) => logs.push(m),
   };
-  const ok = handleApiRequest(host, 'POST', '/api/v1beta1/backendconfig', Buffer.from('backend=127.0.0.1,1\nbogus=1\n# c\nbackend=127.0.0.1,2;/x/\n'));
+  const ok = handleApiRequest(
+    host,
+    'POST',
+    '/api/v1beta1/backendconfig',
+    Buffer.from('backend=127.0.0.1,1\nbogus=1\n# c\nbackend=127.0.0.1,2;/x/\n'),
+  );
   t.deepEqual(ok, { status: 200, fields: [], body: '{"status":"Success","code":200}', close: false });
   t.deepEqual(replaced, [['127.0.0.1,1', '127.0.0.1,2;/x/']]);
-  t.like(handleApiRequest(host, 'GET', '/api/v1beta1/backendconfig', Buffer.alloc(0)), { status: 405, fields: [['allow', 'POST, PUT']], body: '{"status":"Failure","code":405}', close: true });
+  t.like(handleApiRequest(host, 'GET', '/api/v1beta1/backendconfig', Buffer.alloc(0)), {
+    status: 405,
+    fields: [['allow', 'POST, PUT']],
+    body: '{"status":"Failure","code":405}',
+    close: true,
+  });
   t.like(handleApiRequest(host, 'PUT', '/api/v1beta1/backendconfig', Buffer.from('backend=nonsense')), { status: 400 });
   t.like(handleApiRequest(host, 'PUT', '/api/v1beta1/backendconfig', Buffer.alloc(101, 'a')), { status: 413 });
   t.is(replaced.length, 1, 'a rejected config changes nothing');
   t.like(handleApiRequest(host, 'GET', '/nope', Buffer.alloc(0)), { status: 404, body: '{"status":"Failure","code":404}', close: false });
-  t.is(handleApiRequest(host, 'GET', '/api/v1beta1/configrevision', Buffer.alloc(0)).body, '{"status":"Success","code":200,"data":{"configRevision":0}}');
+  t.is(
+    handleApiRequest(host, 'GET', '/api/v1beta1/configrevision', Buffer.alloc(0)).body,
+    '{"status":"Success","code":200,"data":{"configRevision":0}}',
+  );
 });
 
 test('$time_iso8601 has milliseconds and Z in UTC, as nghttpx 1.52 logs 2026-12-06T10:03:48.169Z', (t) => {

@@ -35,7 +35,11 @@ test.before(async () => {
   if (!HAS.nghttpd) return;
   backend = await startNghttpd(dir);
   port = await freePort();
-  proxy = own(spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${backend.port};;proto=h2`], { stdio: 'ignore' }));
+  proxy = own(
+    spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${backend.port};;proto=h2`], {
+      stdio: 'ignore',
+    }),
+  );
   proxy.once('exit', (code, sig) => (exited = `exited with ${code ?? sig}`));
   await waitForPort(port, 15000);
   await goodClientServed();
@@ -88,7 +92,12 @@ async function settle(c: RawClient): Promise<void> {
 t_('clients that cancel mid-upload and mid-download (the crash of issue 9): the proxy lives', async (t) => {
   for (let i = 0; i < 5; i++) {
     const c = await RawClient.connect(port);
-    c.send(ACK, headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.alloc(1000)), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)));
+    c.send(
+      ACK,
+      headers(1, request('/1k', [], 'POST'), F.END_HEADERS),
+      frame(T.DATA, 0, 1, Buffer.alloc(1000)),
+      frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)),
+    );
     c.send(headers(3, request('/4m')));
     await c.until(() => c.body(3).data.length > 0, 5000);
     c.send(frame(T.RST_STREAM, 0, 3, u32(E.CANCEL)));
@@ -129,7 +138,8 @@ t_('PING and SETTINGS floods from a client that never reads', async (t) => {
 t_('CONTINUATION flood and an HPACK bomb', async (t) => {
   const a = await RawClient.connect(port);
   const bufs = [ACK, frame(T.HEADERS, 0, 1, Buffer.alloc(0))];
-  for (let i = 0; i < 5000; i++) bufs.push(frame(T.CONTINUATION, 0, 1, Buffer.from([0x00, 0x01, 0x78, 0x7f, 0x00, ...Buffer.alloc(127, 0x61)])));
+  for (let i = 0; i < 5000; i++)
+    bufs.push(frame(T.CONTINUATION, 0, 1, Buffer.from([0x00, 0x01, 0x78, 0x7f, 0x00, ...Buffer.alloc(127, 0x61)])));
   a.send(...bufs);
   await settle(a);
   const b = await RawClient.connect(port);
@@ -146,7 +156,10 @@ t_('more streams than MAX_CONCURRENT_STREAMS, garbage instead of a preface, PRIO
   const bufs = [ACK];
   for (let i = 0; i < 300; i++) bufs.push(headers(1 + 2 * i, request('/1k')));
   a.send(...bufs);
-  await a.until(() => a.closed || a.frames.filter((f) => f.type === T.RST_STREAM || (f.type === T.DATA && f.flags & F.END_STREAM)).length >= 300, 10000);
+  await a.until(
+    () => a.closed || a.frames.filter((f) => f.type === T.RST_STREAM || (f.type === T.DATA && f.flags & F.END_STREAM)).length >= 300,
+    10000,
+  );
   a.close();
   for (let i = 0; i < 5; i++) {
     const g = await RawClient.connect(port, { handshake: false });
@@ -156,7 +169,8 @@ t_('more streams than MAX_CONCURRENT_STREAMS, garbage instead of a preface, PRIO
   }
   const p = await RawClient.connect(port);
   const churn = [ACK];
-  for (let i = 0; i < 20000; i++) churn.push(frame(T.PRIORITY, 0, 1 + 2 * (i % 500), Buffer.concat([u32(1 + 2 * ((i * 7) % 500)), Buffer.from([i & 0xff])])));
+  for (let i = 0; i < 20000; i++)
+    churn.push(frame(T.PRIORITY, 0, 1 + 2 * (i % 500), Buffer.concat([u32(1 + 2 * ((i * 7) % 500)), Buffer.from([i & 0xff])])));
   p.send(...churn);
   await settle(p);
   await stillWell(t);

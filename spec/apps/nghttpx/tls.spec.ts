@@ -50,7 +50,11 @@ async function proxyWith(args: string[]): Promise<{ proxy: NghttpxProxy; port: n
 const defaults = () => [`-b127.0.0.1,${echo.port}`, pki.servers['default.test'].key, pki.servers['default.test'].cert];
 
 /** Connect with `servername`, return the CN of the certificate the server chose. */
-function certCn(port: number, servername: string | undefined, extra: tls.ConnectionOptions = {}): Promise<{ cn: string; socket: tls.TLSSocket }> {
+function certCn(
+  port: number,
+  servername: string | undefined,
+  extra: tls.ConnectionOptions = {},
+): Promise<{ cn: string; socket: tls.TLSSocket }> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...extra }, () => {
       resolve({ cn: String(s.getPeerCertificate().subject?.CN), socket: s });
@@ -84,9 +88,17 @@ async function logLines(file: string, n: number): Promise<string[]> {
 }
 
 t_('--subcert: SNI picks the certificate (openssl s_client -servername), the default for unknown names', async (t) => {
-  const { proxy, port } = await proxyWith([`--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`, `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`, ...defaults()]);
+  const { proxy, port } = await proxyWith([
+    `--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`,
+    `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`,
+    ...defaults(),
+  ]);
   try {
-    for (const [name, cn] of [['a.test', 'a.test'], ['b.test', 'b.test'], ['other.test', 'default.test']]) {
+    for (const [name, cn] of [
+      ['a.test', 'a.test'],
+      ['b.test', 'b.test'],
+      ['other.test', 'default.test'],
+    ]) {
       const out = await sClient(['-connect', `127.0.0.1:${port}`, '-servername', name, '-CAfile', pki.ca.cert, '-verify_return_error']);
       t.regex(out, new RegExp(`subject=.*CN = ${cn.replace('.', '\\.')}`), `SNI ${name}`);
     }
@@ -100,38 +112,52 @@ t_('--subcert: SNI picks the certificate (openssl s_client -servername), the def
   }
 });
 
-t_('--verify-client: curl with the client certificate gets through, without it the handshake fails; $tls_* in the access log', async (t) => {
-  const fmt = '$alpn $tls_protocol $tls_cipher $tls_session_reused $tls_sni $tls_client_subject_name $tls_client_issuer_name $tls_client_serial $tls_client_fingerprint_sha256 $tls_client_fingerprint_sha1';
-  const { proxy, port, log } = await proxyWith(['--verify-client', `--verify-client-cacert=${pki.ca.cert}`, `--accesslog-format=${fmt}`, ...defaults()]);
-  try {
-    const url = `https://default.test:${port}/hello`;
-    const base = ['-s', '--resolve', `default.test:${port}:127.0.0.1`, '--cacert', pki.ca.cert];
-    const good = await runClient('curl', [...base, '--http2', '--cert', pki.client.cert, '--key', pki.client.key, url]);
-    t.is(good.code, 0, good.stderr);
-    t.is(JSON.parse(good.stdout.toString()).url, '/hello');
-    const bad = await runClient('curl', [...base, url]);
-    t.not(bad.code, 0);
-    const [line] = await logLines(log, 1);
-    const x = new crypto.X509Certificate(fs.readFileSync(pki.client.cert));
-    const f = line.split(' ');
-    t.deepEqual(f.slice(0, 2), ['h2', 'TLSv1.3']);
-    t.regex(f[2], /^TLS_/);
-    t.is(f[3], '.');
-    t.is(f[4], 'default.test');
-    t.is(f[5], 'CN=client,O=Test');
-    t.is(line.split(' ').slice(6, 8).join(' '), 'CN=Test CA');
-    t.is(f[8], x.serialNumber.toLowerCase());
-    t.is(f[9], x.fingerprint256.replace(/:/g, '').toLowerCase());
-    t.is(f[10], x.fingerprint.replace(/:/g, '').toLowerCase());
-  } finally {
-    await proxy.shutdown(1000);
-  }
-});
+t_(
+  '--verify-client: curl with the client certificate gets through, without it the handshake fails; $tls_* in the access log',
+  async (t) => {
+    const fmt =
+      '$alpn $tls_protocol $tls_cipher $tls_session_reused $tls_sni $tls_client_subject_name $tls_client_issuer_name $tls_client_serial $tls_client_fingerprint_sha256 $tls_client_fingerprint_sha1';
+    const { proxy, port, log } = await proxyWith([
+      '--verify-client',
+      `--verify-client-cacert=${pki.ca.cert}`,
+      `--accesslog-format=${fmt}`,
+      ...defaults(),
+    ]);
+    try {
+      const url = `https://default.test:${port}/hello`;
+      const base = ['-s', '--resolve', `default.test:${port}:127.0.0.1`, '--cacert', pki.ca.cert];
+      const good = await runClient('curl', [...base, '--http2', '--cert', pki.client.cert, '--key', pki.client.key, url]);
+      t.is(good.code, 0, good.stderr);
+      t.is(JSON.parse(good.stdout.toString()).url, '/hello');
+      const bad = await runClient('curl', [...base, url]);
+      t.not(bad.code, 0);
+      const [line] = await logLines(log, 1);
+      const x = new crypto.X509Certificate(fs.readFileSync(pki.client.cert));
+      const f = line.split(' ');
+      t.deepEqual(f.slice(0, 2), ['h2', 'TLSv1.3']);
+      t.regex(f[2], /^TLS_/);
+      t.is(f[3], '.');
+      t.is(f[4], 'default.test');
+      t.is(f[5], 'CN=client,O=Test');
+      t.is(line.split(' ').slice(6, 8).join(' '), 'CN=Test CA');
+      t.is(f[8], x.serialNumber.toLowerCase());
+      t.is(f[9], x.fingerprint256.replace(/:/g, '').toLowerCase());
+      t.is(f[10], x.fingerprint.replace(/:/g, '').toLowerCase());
+    } finally {
+      await proxy.shutdown(1000);
+    }
+  },
+);
 
 t_('--verify-client-tolerate-expired lets an expired client certificate in; without it the handshake fails', async (t) => {
   const expired = ['--cert', pki.expiredClient.cert, '--key', pki.expiredClient.key];
   for (const tolerate of [false, true]) {
-    const { proxy, port } = await proxyWith(['--verify-client', `--verify-client-cacert=${pki.ca.cert}`, ...(tolerate ? ['--verify-client-tolerate-expired'] : []), ...defaults()]);
+    const { proxy, port } = await proxyWith([
+      '--verify-client',
+      `--verify-client-cacert=${pki.ca.cert}`,
+      ...(tolerate ? ['--verify-client-tolerate-expired'] : []),
+      ...defaults(),
+    ]);
     try {
       const base = ['-s', '--resolve', `default.test:${port}:127.0.0.1`, '--cacert', pki.ca.cert];
       const r = await runClient('curl', [...base, ...expired, `https://default.test:${port}/x`]);
@@ -161,8 +187,18 @@ t_('--tls-max-proto-version and --ciphers decide the handshake', async (t) => {
 t_('--tls-ticket-key-file: a session ticket from one proxy resumes on another with the same key file', async (t) => {
   const keyFile = path.join(pki.dir, 'ticket.key');
   fs.writeFileSync(keyFile, crypto.randomBytes(48));
-  const one = await proxyWith([`--tls-ticket-key-file=${keyFile}`, '--tls-max-proto-version=TLSv1.2', '--accesslog-format=$tls_session_reused', ...defaults()]);
-  const two = await proxyWith([`--tls-ticket-key-file=${keyFile}`, '--tls-max-proto-version=TLSv1.2', '--accesslog-format=$tls_session_reused', ...defaults()]);
+  const one = await proxyWith([
+    `--tls-ticket-key-file=${keyFile}`,
+    '--tls-max-proto-version=TLSv1.2',
+    '--accesslog-format=$tls_session_reused',
+    ...defaults(),
+  ]);
+  const two = await proxyWith([
+    `--tls-ticket-key-file=${keyFile}`,
+    '--tls-max-proto-version=TLSv1.2',
+    '--accesslog-format=$tls_session_reused',
+    ...defaults(),
+  ]);
   const other = await proxyWith(['--tls-max-proto-version=TLSv1.2', ...defaults()]);
   try {
     const first = await certCn(one.port, 'default.test');
@@ -187,7 +223,10 @@ t_('--tls-ticket-key-file: a session ticket from one proxy resumes on another wi
 });
 
 /** An h1 (https) or h2 TLS backend that records the SNI and client certificate it saw. */
-async function tlsBackend(kind: 'h1' | 'h2', requireClientCert: boolean): Promise<{ port: number; seen: { sni: string | false; clientCn: string | undefined }[]; close(): Promise<void> }> {
+async function tlsBackend(
+  kind: 'h1' | 'h2',
+  requireClientCert: boolean,
+): Promise<{ port: number; seen: { sni: string | false; clientCn: string | undefined }[]; close(): Promise<void> }> {
   const seen: { sni: string | false; clientCn: string | undefined }[] = [];
   const opts = {
     key: fs.readFileSync(pki.servers['backend.test'].key),
@@ -196,7 +235,11 @@ async function tlsBackend(kind: 'h1' | 'h2', requireClientCert: boolean): Promis
     requestCert: requireClientCert,
     rejectUnauthorized: requireClientCert,
   };
-  const record = (sock: tls.TLSSocket) => seen.push({ sni: (sock as tls.TLSSocket & { servername: string | false }).servername, clientCn: String(sock.getPeerCertificate()?.subject?.CN) });
+  const record = (sock: tls.TLSSocket) =>
+    seen.push({
+      sni: (sock as tls.TLSSocket & { servername: string | false }).servername,
+      clientCn: String(sock.getPeerCertificate()?.subject?.CN),
+    });
   let server: net.Server;
   if (kind === 'h2') {
     const s = http2.createSecureServer(opts);
@@ -216,49 +259,68 @@ async function tlsBackend(kind: 'h1' | 'h2', requireClientCert: boolean): Promis
   return {
     port: (server.address() as net.AddressInfo).port,
     seen,
-    close: () => new Promise<void>((r) => {
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close(() => r());
-      setTimeout(r, 500).unref();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => r());
+        setTimeout(r, 500).unref();
+      }),
   };
 }
 
 for (const kind of ['h1', 'h2'] as const) {
-  t_(`${kind} TLS backend: --cacert verifies it, sni= names it, --client-cert-file/--client-private-key-file answer its request; -k skips verification`, async (t) => {
-    const be = await tlsBackend(kind, true);
-    const proto = kind === 'h2' ? ';proto=h2' : '';
-    const client = [`--client-cert-file=${pki.client.cert}`, `--client-private-key-file=${pki.client.key}`];
-    const setups: [string[], number][] = [
-      [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, `--cacert=${pki.ca.cert}`, ...client], 200],
-      // No --cacert: the backend's certificate does not verify; -k accepts it.
-      [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, ...client], 502],
-      [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, '-k', ...client], 200],
-      // No client certificate: the backend refuses the handshake.
-      [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, `--cacert=${pki.ca.cert}`], 502],
-    ];
-    try {
-      for (const [args, status] of setups) {
-        const parsed = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0;no-tls', ...args]);
-        if (parsed.kind !== 'run') throw new Error('bad args');
-        const proxy = await startNghttpx(parsed.options, { errorLog: () => undefined });
-        try {
-          const r = await runClient('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--http2-prior-knowledge', `http://127.0.0.1:${proxy.ports[0]}/`]);
-          t.is(Number(r.stdout.toString()), status, args.join(' '));
-        } finally {
-          await proxy.shutdown(1000);
+  t_(
+    `${kind} TLS backend: --cacert verifies it, sni= names it, --client-cert-file/--client-private-key-file answer its request; -k skips verification`,
+    async (t) => {
+      const be = await tlsBackend(kind, true);
+      const proto = kind === 'h2' ? ';proto=h2' : '';
+      const client = [`--client-cert-file=${pki.client.cert}`, `--client-private-key-file=${pki.client.key}`];
+      const setups: [string[], number][] = [
+        [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, `--cacert=${pki.ca.cert}`, ...client], 200],
+        // No --cacert: the backend's certificate does not verify; -k accepts it.
+        [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, ...client], 502],
+        [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, '-k', ...client], 200],
+        // No client certificate: the backend refuses the handshake.
+        [[`-b127.0.0.1,${be.port};;tls;sni=backend.test${proto}`, `--cacert=${pki.ca.cert}`], 502],
+      ];
+      try {
+        for (const [args, status] of setups) {
+          const parsed = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0;no-tls', ...args]);
+          if (parsed.kind !== 'run') throw new Error('bad args');
+          const proxy = await startNghttpx(parsed.options, { errorLog: () => undefined });
+          try {
+            const r = await runClient('curl', [
+              '-s',
+              '-o',
+              '/dev/null',
+              '-w',
+              '%{http_code}',
+              '--http2-prior-knowledge',
+              `http://127.0.0.1:${proxy.ports[0]}/`,
+            ]);
+            t.is(Number(r.stdout.toString()), status, args.join(' '));
+          } finally {
+            await proxy.shutdown(1000);
+          }
         }
+        t.true(be.seen.length >= 2);
+        for (const s of be.seen) t.deepEqual(s, { sni: 'backend.test', clientCn: 'client' });
+      } finally {
+        await be.close();
       }
-      t.true(be.seen.length >= 2);
-      for (const s of be.seen) t.deepEqual(s, { sni: 'backend.test', clientCn: 'client' });
-    } finally {
-      await be.close();
-    }
-  });
+    },
+  );
 }
 
 t_('bad TLS files: a one-line error naming the option', async (t) => {
-  const bad = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0', `-b127.0.0.1,${echo.port}`, `--subcert=${pki.dir}/missing.key:${pki.dir}/missing.crt`, pki.servers['default.test'].key, pki.servers['default.test'].cert]);
+  const bad = parseArgs([
+    '--conf=/dev/null',
+    '-f127.0.0.1,0',
+    `-b127.0.0.1,${echo.port}`,
+    `--subcert=${pki.dir}/missing.key:${pki.dir}/missing.crt`,
+    pki.servers['default.test'].key,
+    pki.servers['default.test'].cert,
+  ]);
   if (bad.kind !== 'run') return t.pass();
   await t.throwsAsync(startNghttpx(bad.options, { errorLog: () => undefined }), { message: /subcert/ });
 });
@@ -268,10 +330,30 @@ const DEBIAN = '/usr/sbin/nghttpx';
   const port = await freePort();
   const conf = path.join(pki.dir, 'empty.conf');
   fs.writeFileSync(conf, '');
-  const proc = own(spawn(DEBIAN, [`--conf=${conf}`, `-f127.0.0.1,${port}`, `-b127.0.0.1,${echo.port}`, '--no-ocsp', `--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`, `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`, pki.servers['default.test'].key, pki.servers['default.test'].cert, '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
+  const proc = own(
+    spawn(
+      DEBIAN,
+      [
+        `--conf=${conf}`,
+        `-f127.0.0.1,${port}`,
+        `-b127.0.0.1,${echo.port}`,
+        '--no-ocsp',
+        `--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`,
+        `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`,
+        pki.servers['default.test'].key,
+        pki.servers['default.test'].cert,
+        '--errorlog-file=/dev/null',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
   try {
     await waitForPort(port, 20000);
-    for (const [name, cn] of [['a.test', 'a.test'], ['b.test', 'b.test'], ['other.test', 'default.test']]) {
+    for (const [name, cn] of [
+      ['a.test', 'a.test'],
+      ['b.test', 'b.test'],
+      ['other.test', 'default.test'],
+    ]) {
       const c = await certCn(port, name);
       t.is(c.cn, cn, `SNI ${name}`);
       c.socket.destroy();

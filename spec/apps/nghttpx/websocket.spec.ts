@@ -100,11 +100,16 @@ test('HTTP/1.1 Upgrade: websocket through our nghttpx to an HTTP/1.1 backend: te
 
 function frame(opcode: number, payload: Buffer, mask: boolean): Buffer {
   const len = payload.length;
-  const ext = len < 126 ? Buffer.alloc(0) : len < 65536 ? Buffer.from([len >> 8, len & 255]) : (() => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(BigInt(len));
-    return b;
-  })();
+  const ext =
+    len < 126
+      ? Buffer.alloc(0)
+      : len < 65536
+        ? Buffer.from([len >> 8, len & 255])
+        : (() => {
+            const b = Buffer.alloc(8);
+            b.writeBigUInt64BE(BigInt(len));
+            return b;
+          })();
   const h = Buffer.from([0x80 | opcode, (mask ? 0x80 : 0) | (len < 126 ? len : len < 65536 ? 126 : 127)]);
   if (!mask) return Buffer.concat([h, ext, payload]);
   const key = crypto.randomBytes(4);
@@ -274,7 +279,11 @@ const DEBIAN = '/usr/sbin/nghttpx';
   const port = await freePort();
   const conf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-ws-')), 'empty.conf');
   fs.writeFileSync(conf, '');
-  const proc = own(spawn(DEBIAN, [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null'], { stdio: 'ignore' }));
+  const proc = own(
+    spawn(DEBIAN, [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null'], {
+      stdio: 'ignore',
+    }),
+  );
   try {
     await waitForPort(port, 20000);
     const r = await exercise(`ws://127.0.0.1:${port}/chat`);

@@ -45,7 +45,10 @@ function replay(c: Capture, decoder: () => BlockDecoder, chunk: number): string 
 }
 
 for (const c of captures) {
-  for (const [dname, decoder] of [['hpack.js', hpackJsDecoder], ['HpackDecoder', () => new HpackDecoder()]] as const) {
+  for (const [dname, decoder] of [
+    ['hpack.js', hpackJsDecoder],
+    ['HpackDecoder', () => new HpackDecoder()],
+  ] as const) {
     test(`${c.name} (nghttp ${c.args.join(' ')}), decoded by ${dname}: same trace as nghttp`, (t) => {
       const theirs = traceBlocks(c.nghttp);
       t.true(theirs.send.length >= 8 && theirs.recv.length >= 3);

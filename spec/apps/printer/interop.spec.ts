@@ -19,8 +19,6 @@ import { freePort, waitForPort } from '../../helpers/net';
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 const it = have ? test.serial : test.skip;
 
-
-
 /** A proxy printing both directions; returns its port, its trace so far, and a closer. */
 async function sniffingProxy(upstream: number): Promise<{ port: number; trace: () => string; close: () => Promise<void> }> {
   let out = '';
@@ -30,7 +28,10 @@ async function sniffingProxy(upstream: number): Promise<{ port: number; trace: (
     sockets.add(client).add(up);
     const printer = new FramePrinter({ write: (s) => (out += s), now: () => 0 });
     const cats = new HeadersCategoryTracker();
-    for (const [src, fromClient] of [[client, true], [up, false]] as const) {
+    for (const [src, fromClient] of [
+      [client, true],
+      [up, false],
+    ] as const) {
       const reader = new FrameReader({ decoder: hpackJsDecoder(), expectPreface: fromClient, maxFrameSize: 16777215 });
       const onFrame = (f: Frame) => {
         const info = { category: cats.categorize(f, fromClient) };
@@ -38,7 +39,11 @@ async function sniffingProxy(upstream: number): Promise<{ port: number; trace: (
         else printer.received(f, info);
       };
       src.on('data', (chunk: Buffer) => {
-        try { reader.push(chunk, onFrame); } catch (err) { out += `ERROR ${(err as Error).message}\n`; }
+        try {
+          reader.push(chunk, onFrame);
+        } catch (err) {
+          out += `ERROR ${(err as Error).message}\n`;
+        }
       });
     }
     client.pipe(up).pipe(client);
@@ -49,13 +54,19 @@ async function sniffingProxy(upstream: number): Promise<{ port: number; trace: (
   return {
     port: (server.address() as net.AddressInfo).port,
     trace: () => out,
-    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 20_000, maxBuffer: 16 * 1024 * 1024, encoding: 'latin1' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile(cmd, args, { timeout: 20_000, maxBuffer: 16 * 1024 * 1024, encoding: 'latin1' }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
   });
 }
 
@@ -71,7 +82,11 @@ test.before(async () => {
   fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(70000, 0x61));
   fs.writeFileSync(path.join(dir, 'upload'), 'fifteen octets\n');
   serverPort = await freePort();
-  nghttpd = spawn('/usr/sbin/nghttpd', ['--no-tls', '-a', '127.0.0.1', '-d', dir, '-b', '16', '--trailer=x-srv-trailer:yes', '-p/=/style.css', String(serverPort)], { stdio: 'ignore' });
+  nghttpd = spawn(
+    '/usr/sbin/nghttpd',
+    ['--no-tls', '-a', '127.0.0.1', '-d', dir, '-b', '16', '--trailer=x-srv-trailer:yes', '-p/=/style.css', String(serverPort)],
+    { stdio: 'ignore' },
+  );
   await waitForPort(serverPort, 5000);
 });
 
@@ -82,7 +97,10 @@ test.after.always(() => {
 
 const cases: [string, (port: number) => string[]][] = [
   ['GET with push, server padding and trailers', (p) => ['-nv', `http://127.0.0.1:${p}/`]],
-  ['POST with client padding and trailer, small windows (WINDOW_UPDATE)', (p) => ['-nv', '-b', '8', '--trailer=x-cli-trailer:yes', '-d', path.join(dir, 'upload'), '-w', '14', `http://127.0.0.1:${p}/big`]],
+  [
+    'POST with client padding and trailer, small windows (WINDOW_UPDATE)',
+    (p) => ['-nv', '-b', '8', '--trailer=x-cli-trailer:yes', '-d', path.join(dir, 'upload'), '-w', '14', `http://127.0.0.1:${p}/big`],
+  ],
   ['--continuation (a field block over HEADERS + CONTINUATION)', (p) => ['-nv', '--continuation', `http://127.0.0.1:${p}/style.css`]],
 ];
 

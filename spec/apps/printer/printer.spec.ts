@@ -18,7 +18,11 @@ const st = haveSamples ? test : test.skip;
 
 /** The lines of a sample from `first` (a line prefix) to `last` inclusive, timestamps masked. */
 function sampleLines(file: string, from: number, to: number): string[] {
-  return fs.readFileSync(path.join(SAMPLES, file), 'latin1').split('\n').slice(from - 1, to).map(mask);
+  return fs
+    .readFileSync(path.join(SAMPLES, file), 'latin1')
+    .split('\n')
+    .slice(from - 1, to)
+    .map(mask);
 }
 const mask = (l: string) => l.replace(/\[ *\d+\.\d{3}\]/g, '[T]');
 
@@ -32,15 +36,30 @@ function printerFor(prefix?: number): { p: FramePrinter; lines: () => string[] }
 const wire = (f: Frame): Frame => parseFrameBytes(encodeFrame(f));
 const block = (n: number) => Buffer.alloc(n, 0x82);
 const prio = (dependsOn: number, weight: number): PrioritySpec => ({ exclusive: false, dependsOn, weight });
-const settings = (...kv: [number, number][]): Frame => ({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: kv.map(([id, value]) => ({ id, value })) });
+const settings = (...kv: [number, number][]): Frame => ({
+  type: FrameType.SETTINGS,
+  flags: 0,
+  streamId: 0,
+  settings: kv.map(([id, value]) => ({ id, value })),
+});
 const ack: Frame = { type: FrameType.SETTINGS, flags: 1, streamId: 0, settings: [] };
 const goaway: Frame = { type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 0, errorCode: 0, debugData: Buffer.alloc(0) };
 const nghttpPriorities = (): Frame[] =>
-  [[3, 0, 201], [5, 0, 101], [7, 0, 1], [9, 7, 1], [11, 3, 1]].map(([s, d, w]) => ({ type: FrameType.PRIORITY, flags: 0, streamId: s, priority: prio(d, w) }));
-const fields = (text: string): HeaderField[] => text.trim().split('\n').map((l) => {
-  const i = l.indexOf(': ', 1);
-  return [l.slice(0, i).trim(), l.slice(i + 2)];
-});
+  [
+    [3, 0, 201],
+    [5, 0, 101],
+    [7, 0, 1],
+    [9, 7, 1],
+    [11, 3, 1],
+  ].map(([s, d, w]) => ({ type: FrameType.PRIORITY, flags: 0, streamId: s, priority: prio(d, w) }));
+const fields = (text: string): HeaderField[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const i = l.indexOf(': ', 1);
+      return [l.slice(0, i).trim(), l.slice(i + 2)];
+    });
 
 const requestHeaders = fields(`
 :method: POST
@@ -68,14 +87,30 @@ st('nghttpd -v -b 16 with trailers (server side, [id=1] prefix) matches the samp
   p.received(wire(ack));
   for (const f of nghttpPriorities()) p.received(wire(f));
   // -b 8 on the client: 8 octets of padding overhead per frame
-  const req = wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 13, priority: prio(11, 16), padLength: 7, fragment: block(74 - 5 - 8) });
+  const req = wire({
+    type: FrameType.HEADERS,
+    flags: 0x04,
+    streamId: 13,
+    priority: prio(11, 16),
+    padLength: 7,
+    fragment: block(74 - 5 - 8),
+  });
   p.received(req, { headers: requestHeaders, category: 'request' });
   p.received(wire({ type: FrameType.DATA, flags: 0, streamId: 13, data: block(15), padLength: 7 }));
-  p.received(wire({ type: FrameType.HEADERS, flags: 0x05, streamId: 13, padLength: 7, fragment: block(16) }), { headers: [['x-cli-trailer', 'yes']], category: 'headers' });
+  p.received(wire({ type: FrameType.HEADERS, flags: 0x05, streamId: 13, padLength: 7, fragment: block(16) }), {
+    headers: [['x-cli-trailer', 'yes']],
+    category: 'headers',
+  });
   p.sent(ack);
-  p.sent({ type: FrameType.HEADERS, flags: 0x04, streamId: 13, padLength: 15, fragment: block(118 - 16) }, { headers: responseHeaders, category: 'response' });
+  p.sent(
+    { type: FrameType.HEADERS, flags: 0x04, streamId: 13, padLength: 15, fragment: block(118 - 16) },
+    { headers: responseHeaders, category: 'response' },
+  );
   p.sent({ type: FrameType.DATA, flags: 0, streamId: 13, data: block(1024), padLength: 15 });
-  p.sent({ type: FrameType.HEADERS, flags: 0x05, streamId: 13, padLength: 15, fragment: block(16) }, { headers: [['x-srv-trailer', 'yes']] });
+  p.sent(
+    { type: FrameType.HEADERS, flags: 0x05, streamId: 13, padLength: 15, fragment: block(16) },
+    { headers: [['x-srv-trailer', 'yes']] },
+  );
   p.streamClosed(13);
   p.received(wire(goaway));
   p.closed();
@@ -93,10 +128,15 @@ st('nghttp -nv with server push (client side) matches the sample', (t) => {
   const get: HeadersFrame = { type: FrameType.HEADERS, flags: 0x05, streamId: 13, priority: prio(11, 16), fragment: block(34) };
   p.sent(get, {
     category: cats.categorize(get, true),
-    headers: fields(':method: GET\n:path: /\n:scheme: http\n:authority: 127.0.0.1:47180\naccept: */*\naccept-encoding: gzip, deflate\nuser-agent: nghttp2/1.52.0'),
+    headers: fields(
+      ':method: GET\n:path: /\n:scheme: http\n:authority: 127.0.0.1:47180\naccept: */*\naccept-encoding: gzip, deflate\nuser-agent: nghttp2/1.52.0',
+    ),
   });
   p.received(wire(ack));
-  const pushes: [number, string, number][] = [[2, '/style.css', 24], [4, '/app.js', 11]];
+  const pushes: [number, string, number][] = [
+    [2, '/style.css', 24],
+    [4, '/app.js', 11],
+  ];
   for (const [promised, pathName, n] of pushes) {
     const pp = wire({ type: FrameType.PUSH_PROMISE, flags: 0x04, streamId: 13, promisedStreamId: promised, fragment: block(n) });
     cats.categorize(pp, false);
@@ -105,12 +145,16 @@ st('nghttp -nv with server push (client side) matches the sample', (t) => {
   const resp = wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 13, fragment: block(93) });
   p.received(resp, {
     category: cats.categorize(resp, false),
-    headers: fields(':status: 200\nserver: nghttpd nghttp2/1.52.0\ncache-control: max-age=3600\ndate: Tue, 24 Nov 2026 21:52:15 GMT\ncontent-length: 971\nlast-modified: Tue, 24 Nov 2026 21:47:41 GMT\ncontent-type: text/html'),
+    headers: fields(
+      ':status: 200\nserver: nghttpd nghttp2/1.52.0\ncache-control: max-age=3600\ndate: Tue, 24 Nov 2026 21:52:15 GMT\ncontent-length: 971\nlast-modified: Tue, 24 Nov 2026 21:47:41 GMT\ncontent-type: text/html',
+    ),
   });
   const push2 = wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 2, fragment: block(18) });
   p.received(push2, {
     category: cats.categorize(push2, false),
-    headers: fields(':status: 200\nserver: nghttpd nghttp2/1.52.0\ncache-control: max-age=3600\ndate: Tue, 24 Nov 2026 21:52:15 GMT\ncontent-length: 17\nlast-modified: Tue, 24 Nov 2026 21:47:41 GMT\ncontent-type: text/css'),
+    headers: fields(
+      ':status: 200\nserver: nghttpd nghttp2/1.52.0\ncache-control: max-age=3600\ndate: Tue, 24 Nov 2026 21:52:15 GMT\ncontent-length: 17\nlast-modified: Tue, 24 Nov 2026 21:47:41 GMT\ncontent-type: text/css',
+    ),
   });
   t.deepEqual(lines(), sampleLines('nghttp-nv-push-nghttpd.client.txt', 2, 72));
 });
@@ -120,7 +164,14 @@ st('CONTINUATION-assembled HEADERS prints the summed length (nghttpd side of --c
   const { p, lines } = printerFor(1);
   // 18583 = 5 octets of priority + 18578 of field block, split over HEADERS + CONTINUATION on the wire
   const assembled: HeadersFrame = {
-    type: FrameType.HEADERS, flags: 0x25, streamId: 13, priority: prio(11, 16), fragment: block(18578), length: 18583, continuations: 1, continuationLength: 18583 - 16384,
+    type: FrameType.HEADERS,
+    flags: 0x25,
+    streamId: 13,
+    priority: prio(11, 16),
+    fragment: block(18578),
+    length: 18583,
+    continuations: 1,
+    continuationLength: 18583 - 16384,
   };
   p.received(assembled, { category: 'request' });
   t.deepEqual(lines(), sample);
@@ -165,13 +216,26 @@ test('every frame type prints its nghttp detail line', (t) => {
   p.received(wire({ type: FrameType.RST_STREAM, flags: 0, streamId: 1, errorCode: 0x55 }));
   p.received(wire({ type: FrameType.PING, flags: 1, streamId: 0, opaqueData: Buffer.from('0123456789abcdef', 'hex') }));
   p.received(wire({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 7, errorCode: 1, debugData: Buffer.from('bad\x01x') }));
-  p.received(wire({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 8, value: 1 }, { id: 9, value: 1 }, { id: 0x42, value: 5 }] }));
+  p.received(
+    wire({
+      type: FrameType.SETTINGS,
+      flags: 0,
+      streamId: 0,
+      settings: [
+        { id: 8, value: 1 },
+        { id: 9, value: 1 },
+        { id: 0x42, value: 5 },
+      ],
+    }),
+  );
   p.received(wire({ type: FrameType.ALTSVC, flags: 0, streamId: 0, origin: 'https://a', fieldValue: 'h2=":443"' }));
   p.received(wire({ type: FrameType.ORIGIN, flags: 0, streamId: 0, origins: ['https://a', 'https://b'] }));
   p.received(wire({ type: FrameType.PRIORITY_UPDATE, flags: 0, streamId: 0, prioritizedStreamId: 3, priorityFieldValue: 'u=2' }));
   p.received(wire({ type: 0x42, flags: 0x10, streamId: 0, payload: Buffer.from('zz') }));
   p.received(wire({ type: FrameType.DATA, flags: 0x20, streamId: 1, data: Buffer.from('x') }));
-  p.received(wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 1, fragment: Buffer.from([0x82]) }), { headers: [['secret', 'v', true]] });
+  p.received(wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 1, fragment: Buffer.from([0x82]) }), {
+    headers: [['secret', 'v', true]],
+  });
   p.invalid(wire({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: 1, windowSizeIncrement: 5 }), 'Flow control error');
   p.dataChunk(13, 1024, 1024, 1024);
   p.error('Invalid HTTP header field was received');
@@ -232,8 +296,14 @@ test('--color uses the escape sequences nghttp 1.52 writes on a terminal', (t) =
   const p = new FramePrinter({ write: (s) => (out += s), color: true, now: () => 0 });
   p.connected();
   p.received(wire(settings([3, 100])));
-  p.sent({ type: FrameType.HEADERS, flags: 0x05, streamId: 13, fragment: block(3) }, { headers: [[':method', 'GET']], category: 'request' });
-  p.received(wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 13, fragment: block(3) }), { headers: [[':status', '404']], category: 'response' });
+  p.sent(
+    { type: FrameType.HEADERS, flags: 0x05, streamId: 13, fragment: block(3) },
+    { headers: [[':method', 'GET']], category: 'request' },
+  );
+  p.received(wire({ type: FrameType.HEADERS, flags: 0x04, streamId: 13, fragment: block(3) }), {
+    headers: [[':status', '404']],
+    category: 'response',
+  });
   t.is(
     out,
     '\x1b[33m[  0.000]\x1b[0m Connected\n' +
@@ -254,19 +324,44 @@ test('JSON lines: one parseable object per event, jq-friendly fields', (t) => {
   const p = new FramePrinter({ write: (s) => (out += s), json: true, now: () => now, prefix: 3 });
   p.connected();
   now = 12;
-  p.received(wire({ type: FrameType.HEADERS, flags: 0x25, streamId: 13, priority: prio(11, 16), padLength: 2, fragment: block(4) }), { headers: [[':status', '200'], ['set-cookie', 'a', true]], category: 'response' });
+  p.received(wire({ type: FrameType.HEADERS, flags: 0x25, streamId: 13, priority: prio(11, 16), padLength: 2, fragment: block(4) }), {
+    headers: [
+      [':status', '200'],
+      ['set-cookie', 'a', true],
+    ],
+    category: 'response',
+  });
   p.sent({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 13, errorCode: 0x77, debugData: Buffer.from('bye') });
   p.received(wire({ type: FrameType.DATA, flags: 1, streamId: 13, data: block(10) }));
-  const objs = out.trim().split('\n').map((l) => JSON.parse(l));
+  const objs = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(objs.length, 4);
   t.deepEqual(objs[0], { t: 0, id: 3, event: 'note', text: 'Connected' });
   t.deepEqual(objs[1], {
-    t: 0.012, id: 3, dir: 'recv', type: 'HEADERS', typeCode: 1, length: 12, flags: 0x2d, flagNames: ['END_STREAM', 'END_HEADERS', 'PADDED', 'PRIORITY'],
-    streamId: 13, padlen: 3, priority: { exclusive: false, dependsOn: 11, weight: 16 }, category: 'response', headers: [[':status', '200'], ['set-cookie', 'a', true]],
+    t: 0.012,
+    id: 3,
+    dir: 'recv',
+    type: 'HEADERS',
+    typeCode: 1,
+    length: 12,
+    flags: 0x2d,
+    flagNames: ['END_STREAM', 'END_HEADERS', 'PADDED', 'PRIORITY'],
+    streamId: 13,
+    padlen: 3,
+    priority: { exclusive: false, dependsOn: 11, weight: 16 },
+    category: 'response',
+    headers: [
+      [':status', '200'],
+      ['set-cookie', 'a', true],
+    ],
   });
   t.like(objs[2], { dir: 'send', type: 'GOAWAY', lastStreamId: 13, errorCode: 0x77, errorName: 'unknown', debugData: 'bye' });
   t.like(objs[3], { type: 'DATA', flagNames: ['END_STREAM'], dataLength: 10, padlen: 0 });
-  t.like(frameToJson('recv', wire({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8, 1) })), { opaqueData: '0101010101010101' });
+  t.like(frameToJson('recv', wire({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8, 1) })), {
+    opaqueData: '0101010101010101',
+  });
 });
 
 test('HeadersCategoryTracker classifies like nghttp2: request, response, push response, trailers', (t) => {

@@ -2,8 +2,15 @@ import test from 'ava';
 import assert from 'assert';
 import fc from 'fast-check';
 import {
-  encodeFrame, encodeFrameParts, flowControlledLength, parseFrame, parseFrameBytes, payloadLength,
-  validateSetting, wireFlags, withPadding,
+  encodeFrame,
+  encodeFrameParts,
+  flowControlledLength,
+  parseFrame,
+  parseFrameBytes,
+  payloadLength,
+  validateSetting,
+  wireFlags,
+  withPadding,
 } from '../../../lib/protocol/frame/codec';
 import { choosePadding } from '../../../lib/protocol/frame/padding';
 import { ApiMisuseError, ConnectionError, ErrorCode, H2Error, StreamError } from '../../../lib/protocol/errors';
@@ -115,7 +122,17 @@ test('frame larger than our SETTINGS_MAX_FRAME_SIZE is FRAME_SIZE_ERROR on the c
 });
 
 test('edge values that are legal parse', (t) => {
-  for (const s of ['000200000000', '000200000001', '000400000000', '00047fffffff', '000500004000', '000500ffffff', '000800000000', '000900000001', '0003ffffffff']) {
+  for (const s of [
+    '000200000000',
+    '000200000001',
+    '000400000000',
+    '00047fffffff',
+    '000500004000',
+    '000500ffffff',
+    '000800000000',
+    '000900000001',
+    '0003ffffffff',
+  ]) {
     t.notThrows(() => parseFrameBytes(hex('000006 04 00 00000000' + s)), s);
   }
   t.notThrows(() => validateSetting(0x1234, 0xffffffff));
@@ -171,7 +188,13 @@ test('padding policies: none, fixed (as nghttp -b), upTo, function, clamping', (
 });
 
 test('HEADERS and PUSH_PROMISE take padding; other frames ignore the policy', (t) => {
-  const hf: HeadersFrame = { type: FrameType.HEADERS, flags: 4, streamId: 1, fragment: Buffer.from([0x82]), priority: { exclusive: false, dependsOn: 0, weight: 16 } };
+  const hf: HeadersFrame = {
+    type: FrameType.HEADERS,
+    flags: 4,
+    streamId: 1,
+    fragment: Buffer.from([0x82]),
+    priority: { exclusive: false, dependsOn: 0, weight: 16 },
+  };
   const p = parseFrameBytes(encodeFrame(hf, { fixed: 16 })) as HeadersFrame;
   t.is(p.flags, 0x2c);
   t.is(p.padLength, 15);
@@ -210,7 +233,10 @@ test('encoding a frame whose fields do not fit the wire is ApiMisuseError, not a
     ['flags 256', { type: 0, flags: 256, streamId: 1, data: Buffer.alloc(0) }],
     ['padLength 256', { type: 0, flags: 0, streamId: 1, data: Buffer.alloc(0), padLength: 256 }],
     ['weight 0', { type: 2, flags: 0, streamId: 1, priority: { exclusive: false, dependsOn: 0, weight: 0 } }],
-    ['weight 257', { type: 1, flags: 4, streamId: 1, fragment: Buffer.alloc(0), priority: { exclusive: false, dependsOn: 0, weight: 257 } }],
+    [
+      'weight 257',
+      { type: 1, flags: 4, streamId: 1, fragment: Buffer.alloc(0), priority: { exclusive: false, dependsOn: 0, weight: 257 } },
+    ],
     ['error code 2^32', { type: 3, flags: 0, streamId: 1, errorCode: 2 ** 32 }],
     ['setting id 0x10000', { type: 4, flags: 0, streamId: 0, settings: [{ id: 0x10000, value: 1 }] }],
     ['setting value -1', { type: 4, flags: 0, streamId: 0, settings: [{ id: 1, value: -1 }] }],

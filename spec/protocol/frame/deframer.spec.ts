@@ -74,7 +74,10 @@ test('fast-check: random frames, random chunking, same frames out', (t) => {
 
 test('frames wholly inside a chunk are views of it (no copy)', (t) => {
   const data = Buffer.alloc(16384, 0x61);
-  const bytes = Buffer.concat([encodeFrame({ type: FrameType.DATA, flags: 0, streamId: 1, data }), encodeFrame({ type: FrameType.DATA, flags: 1, streamId: 1, data })]);
+  const bytes = Buffer.concat([
+    encodeFrame({ type: FrameType.DATA, flags: 0, streamId: 1, data }),
+    encodeFrame({ type: FrameType.DATA, flags: 1, streamId: 1, data }),
+  ]);
   const frames = deframe([bytes], { expectPreface: false }) as DataFrame[];
   t.is(frames.length, 2);
   for (const f of frames) t.is(f.data.buffer, bytes.buffer);
@@ -89,7 +92,10 @@ test('a frame split across chunks stays valid after later chunks arrive', (t) =>
   d.push(a.subarray(0, 12), emit);
   d.push(Buffer.concat([a.subarray(12), b.subarray(0, 5)]), emit);
   d.push(b.subarray(5), emit);
-  t.deepEqual(out.map((f) => f.data.toString()), ['first-frame', 'second-frame']);
+  t.deepEqual(
+    out.map((f) => f.data.toString()),
+    ['first-frame', 'second-frame'],
+  );
 });
 
 test('preface: checked octet by octet; a bad one is PROTOCOL_ERROR', (t) => {
@@ -98,7 +104,10 @@ test('preface: checked octet by octet; a bad one is PROTOCOL_ERROR', (t) => {
   const err = t.throws(() => d.push(Buffer.from('GET / HTTP/1.1\r\n'), () => {}), { instanceOf: ConnectionError });
   t.is(err!.code, ErrorCode.PROTOCOL_ERROR);
   // poisoned: later input gets the same error
-  t.is(t.throws(() => d.push(Buffer.alloc(1), () => {})), err);
+  t.is(
+    t.throws(() => d.push(Buffer.alloc(1), () => {})),
+    err,
+  );
   const http1 = new Deframer({ expectPreface: true });
   t.throws(() => http1.push(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), () => {}), { instanceOf: ConnectionError });
 });
@@ -148,7 +157,11 @@ test('a stream error does not cost the frames after it: onStreamError gets it, r
     const errors: StreamError[] = [];
     const d = new Deframer({ onStreamError: (e) => errors.push(e) });
     const got = runStage(d, [streamErrorThenMore.subarray(0, cut), streamErrorThenMore.subarray(cut)]);
-    assert.deepStrictEqual(got.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS], `cut ${cut}`);
+    assert.deepStrictEqual(
+      got.map((f) => f.type),
+      [FrameType.PING, FrameType.SETTINGS],
+      `cut ${cut}`,
+    );
     assert.strictEqual(errors.length, 1);
     assert.strictEqual(errors[0].streamId, 5);
   }
@@ -163,7 +176,10 @@ test('without onStreamError the StreamError is thrown and the rest of the chunk 
   t.is(err!.code, ErrorCode.PROTOCOL_ERROR);
   t.true(d.midFrame);
   d.push(Buffer.alloc(0), emit);
-  t.deepEqual(out.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS]);
+  t.deepEqual(
+    out.map((f) => f.type),
+    [FrameType.PING, FrameType.SETTINGS],
+  );
   t.false(d.midFrame);
   d.push(hex('000000 04 01 00000000'), emit);
   t.is(out.length, 3);
@@ -181,7 +197,13 @@ test('a StreamError thrown by the consumer (emit) is survivable too; a Connectio
   d.push(Buffer.alloc(0), emit);
   t.deepEqual(seen, [3, 5, 0]);
   const c = new Deframer();
-  t.throws(() => c.push(frames, () => { throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'x'); }), { instanceOf: ConnectionError });
+  t.throws(
+    () =>
+      c.push(frames, () => {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'x');
+      }),
+    { instanceOf: ConnectionError },
+  );
   t.throws(() => c.push(Buffer.alloc(0), () => {}), { instanceOf: ConnectionError });
 });
 
@@ -190,5 +212,8 @@ test('end() reads what a thrown StreamError left behind before judging the input
   const out: Frame[] = [];
   t.throws(() => d.push(streamErrorThenMore, (f) => out.push(f)), { instanceOf: StreamError });
   d.end((f) => out.push(f));
-  t.deepEqual(out.map((f) => f.type), [FrameType.PING, FrameType.SETTINGS]);
+  t.deepEqual(
+    out.map((f) => f.type),
+    [FrameType.PING, FrameType.SETTINGS],
+  );
 });

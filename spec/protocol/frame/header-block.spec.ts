@@ -10,10 +10,18 @@ import { compose, runStage } from '../../../lib/protocol/stage';
 import type { ContinuationFrame, Frame, HeadersFrame, PushPromiseFrame } from '../../../lib/protocol/frame/types';
 
 const cont = (streamId: number, fragment: string, end: boolean): ContinuationFrame => ({
-  type: FrameType.CONTINUATION, flags: end ? Flag.END_HEADERS : 0, streamId, fragment: Buffer.from(fragment), length: fragment.length,
+  type: FrameType.CONTINUATION,
+  flags: end ? Flag.END_HEADERS : 0,
+  streamId,
+  fragment: Buffer.from(fragment),
+  length: fragment.length,
 });
 const headers = (streamId: number, fragment: string, flags: number): HeadersFrame => ({
-  type: FrameType.HEADERS, flags, streamId, fragment: Buffer.from(fragment), length: fragment.length,
+  type: FrameType.HEADERS,
+  flags,
+  streamId,
+  fragment: Buffer.from(fragment),
+  length: fragment.length,
 });
 const ping: Frame = { type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8) };
 
@@ -24,7 +32,10 @@ test('HEADERS with END_HEADERS passes through unchanged; other frames too', (t) 
 
 test('HEADERS + CONTINUATION* becomes one frame with the whole block', (t) => {
   const out = runStage(new HeaderBlockAssembler(), [
-    headers(3, 'ab', Flag.END_STREAM | Flag.PRIORITY), cont(3, 'cd', false), cont(3, 'ef', true), ping,
+    headers(3, 'ab', Flag.END_STREAM | Flag.PRIORITY),
+    cont(3, 'cd', false),
+    cont(3, 'ef', true),
+    ping,
   ]);
   t.is(out.length, 2);
   const h = out[0] as HeadersFrame;
@@ -37,7 +48,14 @@ test('HEADERS + CONTINUATION* becomes one frame with the whole block', (t) => {
 });
 
 test('PUSH_PROMISE + CONTINUATION is assembled too', (t) => {
-  const pp: PushPromiseFrame = { type: FrameType.PUSH_PROMISE, flags: 0, streamId: 1, promisedStreamId: 2, fragment: Buffer.from('x'), length: 5 };
+  const pp: PushPromiseFrame = {
+    type: FrameType.PUSH_PROMISE,
+    flags: 0,
+    streamId: 1,
+    promisedStreamId: 2,
+    fragment: Buffer.from('x'),
+    length: 5,
+  };
   const out = runStage(new HeaderBlockAssembler(), [pp, cont(1, 'yz', true)]);
   const p = out[0] as PushPromiseFrame;
   t.is(p.fragment.toString(), 'xyz');
@@ -79,15 +97,26 @@ test('CONTINUATION flood: more than maxContinuations is ENHANCE_YOUR_CALM', (t) 
 });
 
 test('oversized block is ENHANCE_YOUR_CALM, on the first frame or later', (t) => {
-  const e1 = t.throws(() => runStage(new HeaderBlockAssembler({ maxBlockSize: 3 }), [headers(1, 'abcd', 0)]), { instanceOf: ConnectionError });
+  const e1 = t.throws(() => runStage(new HeaderBlockAssembler({ maxBlockSize: 3 }), [headers(1, 'abcd', 0)]), {
+    instanceOf: ConnectionError,
+  });
   t.is(e1!.code, ErrorCode.ENHANCE_YOUR_CALM);
-  const e2 = t.throws(() => runStage(new HeaderBlockAssembler({ maxBlockSize: 3 }), [headers(1, 'ab', 0), cont(1, 'cd', true)]), { instanceOf: ConnectionError });
+  const e2 = t.throws(() => runStage(new HeaderBlockAssembler({ maxBlockSize: 3 }), [headers(1, 'ab', 0), cont(1, 'cd', true)]), {
+    instanceOf: ConnectionError,
+  });
   t.is(e2!.code, ErrorCode.ENHANCE_YOUR_CALM);
 });
 
 test('splitHeaderBlock: big blocks leave as HEADERS + CONTINUATION*, and assemble back', (t) => {
   const block = Buffer.alloc(40000, 0x41);
-  const h: HeadersFrame = { type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 5, fragment: block, padLength: 3, priority: { exclusive: false, dependsOn: 0, weight: 16 } };
+  const h: HeadersFrame = {
+    type: FrameType.HEADERS,
+    flags: Flag.END_HEADERS | Flag.END_STREAM,
+    streamId: 5,
+    fragment: block,
+    padLength: 3,
+    priority: { exclusive: false, dependsOn: 0, weight: 16 },
+  };
   const parts = splitHeaderBlock(h, 16384);
   t.is(parts.length, 3);
   t.is(parts[0].flags & Flag.END_HEADERS, 0);
@@ -109,7 +138,9 @@ test('splitHeaderBlock: big blocks leave as HEADERS + CONTINUATION*, and assembl
 });
 
 test('a StreamError thrown downstream leaves the assembler usable; a ConnectionError ends it', (t) => {
-  const boom = () => { throw new StreamError(ErrorCode.REFUSED_STREAM, 1, 'refused'); };
+  const boom = () => {
+    throw new StreamError(ErrorCode.REFUSED_STREAM, 1, 'refused');
+  };
   const b = new HeaderBlockAssembler();
   b.push(headers(1, 'a', 0), boom);
   t.throws(() => b.push(cont(1, 'b', true), boom), { instanceOf: StreamError });
@@ -117,7 +148,13 @@ test('a StreamError thrown downstream leaves the assembler usable; a ConnectionE
   b.push(headers(3, 'c', Flag.END_HEADERS), (f) => out.push(f));
   t.is(out.length, 1);
   const c = new HeaderBlockAssembler();
-  t.throws(() => c.push(ping, () => { throw new ConnectionError(ErrorCode.INTERNAL_ERROR, 'x'); }), { instanceOf: ConnectionError });
+  t.throws(
+    () =>
+      c.push(ping, () => {
+        throw new ConnectionError(ErrorCode.INTERNAL_ERROR, 'x');
+      }),
+    { instanceOf: ConnectionError },
+  );
   t.throws(() => c.push(ping, () => {}), { instanceOf: ConnectionError });
 });
 
@@ -133,11 +170,21 @@ test('fast-check: any block, padding, priority and max frame size splits and ass
         const fragment = Buffer.alloc(size, 0x5a);
         const f: HeadersFrame | PushPromiseFrame = push
           ? { type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: 1, promisedStreamId: 2, fragment, padLength }
-          : { type: FrameType.HEADERS, flags: Flag.END_HEADERS, streamId: 1, fragment, padLength, priority: withPriority ? { exclusive: true, dependsOn: 3, weight: 7 } : undefined };
+          : {
+              type: FrameType.HEADERS,
+              flags: Flag.END_HEADERS,
+              streamId: 1,
+              fragment,
+              padLength,
+              priority: withPriority ? { exclusive: true, dependsOn: 3, weight: 7 } : undefined,
+            };
         const parts = splitHeaderBlock(f, maxFrameSize);
         const wire = parts.map((p) => encodeFrame(p));
         for (const w of wire) assert.ok(w.length - 9 <= maxFrameSize);
-        const back = runStage(compose(new Deframer({ maxFrameSize }), new HeaderBlockAssembler({ maxContinuations: 100, maxBlockSize: 1 << 20 })), [Buffer.concat(wire)]);
+        const back = runStage(
+          compose(new Deframer({ maxFrameSize }), new HeaderBlockAssembler({ maxContinuations: 100, maxBlockSize: 1 << 20 })),
+          [Buffer.concat(wire)],
+        );
         assert.strictEqual(back.length, 1);
         const b = back[0] as HeadersFrame | PushPromiseFrame;
         assert.ok(b.fragment.equals(fragment));

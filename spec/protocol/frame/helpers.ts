@@ -27,7 +27,9 @@ export function loadVectors(): FrameVector[] {
 
 /** A frame as plain data for deepEqual: Buffers as hex, undefined fields dropped. */
 export function plain(f: unknown): unknown {
-  return JSON.parse(JSON.stringify(f, (_k, v) => (v && v.type === 'Buffer' && Array.isArray(v.data) ? 'hex:' + Buffer.from(v.data).toString('hex') : v)));
+  return JSON.parse(
+    JSON.stringify(f, (_k, v) => (v && v.type === 'Buffer' && Array.isArray(v.data) ? 'hex:' + Buffer.from(v.data).toString('hex') : v)),
+  );
 }
 
 export const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

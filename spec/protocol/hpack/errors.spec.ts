@@ -164,8 +164,14 @@ test('encoder: sensitive fields, authorization and short cookies are never index
     ['cookie', 'session=0123456789abcdef'],
   ]);
   const got = new HpackDecoder().decode(block);
-  t.deepEqual(got.map((f) => f[2] === true), [true, true, true, false]);
-  t.deepEqual(enc.entries().map((e) => e.name), ['cookie']);
+  t.deepEqual(
+    got.map((f) => f[2] === true),
+    [true, true, true, false],
+  );
+  t.deepEqual(
+    enc.entries().map((e) => e.name),
+    ['cookie'],
+  );
   // A sensitive field already in the table is still sent as a literal.
   const again = new HpackDecoder();
   const e2 = new HpackEncoder();
@@ -178,9 +184,15 @@ test('encoder: sensitive fields, authorization and short cookies are never index
 test('encoder: Huffman only where shorter in auto mode; always/never as asked', (t) => {
   const auto = new HpackEncoder({ shouldIndex: () => false });
   // '%%%%' is longer in Huffman (6 bits each + ...): sent raw; 'www.example.com' is shorter.
-  const b = auto.encode([['x-a', '\x00\x01'], ['x-b', 'www.example.com']]);
+  const b = auto.encode([
+    ['x-a', '\x00\x01'],
+    ['x-b', 'www.example.com'],
+  ]);
   const dec = new HpackDecoder();
-  t.deepEqual(dec.decode(b), [['x-a', '\x00\x01'], ['x-b', 'www.example.com']]);
+  t.deepEqual(dec.decode(b), [
+    ['x-a', '\x00\x01'],
+    ['x-b', 'www.example.com'],
+  ]);
   // 00, name length, 'x-a' (3 octets raw; Huffman would also need 3), then the value's length octet.
   t.is(b[1] & 0x80, 0, 'raw name');
   t.is(b[5] & 0x80, 0, 'raw value: its Huffman form is longer');
@@ -206,7 +218,10 @@ test('an entry larger than the table empties it (RFC 7541 section 4.4), on both 
   const dec = new HpackDecoder();
   const big = 'x'.repeat(5000);
   dec.decode(enc.encode([['x-a', 'b']]));
-  const list: [string, string][] = [['x-big', big], ['x-a', 'b']];
+  const list: [string, string][] = [
+    ['x-big', big],
+    ['x-a', 'b'],
+  ];
   t.deepEqual(dec.decode(enc.encode(list)), list);
   t.is(enc.entries().length, 1);
   t.deepEqual(dec.entries(), enc.entries());

@@ -27,7 +27,14 @@ export function pairs(fields: readonly HeaderField[]): [string, string][] {
 /** RFC 7541 Appendix C vectors (vectors/rfc7541/appendix-c.json). */
 export interface AppendixC {
   integers: { section: string; value: number; prefix_bits: number; wire: string }[];
-  fields: { section: string; representation: string; headers: [string, string][]; wire: string; table: [string, string][]; table_used: number }[];
+  fields: {
+    section: string;
+    representation: string;
+    headers: [string, string][];
+    wire: string;
+    table: [string, string][];
+    table_used: number;
+  }[];
   sequences: {
     section: string;
     title: string;

@@ -60,7 +60,12 @@ const rawStories = (): { name: string; lists: HeaderField[][] }[] =>
 tv('raw-data: every story round-trips through our encoder and decoder (default and small tables)', (t) => {
   const failures: string[] = [];
   for (const { name, lists } of rawStories()) {
-    for (const [cap, peer] of [[4096, 4096], [4096, 512], [256, 65536], [0, 4096]]) {
+    for (const [cap, peer] of [
+      [4096, 4096],
+      [4096, 512],
+      [256, 65536],
+      [0, 4096],
+    ]) {
       const enc = new HpackEncoder({ maxTableSize: cap });
       const dec = new HpackDecoder({ maxTableSize: Math.max(peer, 4096) });
       if (peer !== 4096) {
@@ -93,28 +98,31 @@ for story in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-tp('raw-data: our encoder\'s wire decodes to the same headers with python3-hpack, default and 256-octet/no-Huffman contexts (needs python3-hpack)', (t) => {
-  const stories = rawStories();
-  // Two encoder set-ups per story, all decoded by one python process.
-  const configs = [{}, { maxTableSize: 256, huffman: 'never' as const }];
-  const wires = configs.flatMap((cfg) =>
-    stories.map(({ lists }) => {
-      const enc = new HpackEncoder(cfg);
-      return lists.map((l) => enc.encode(l).toString('hex'));
-    }),
-  );
-  const r = spawnSync(PY, ['-c', PY_DECODE], { input: JSON.stringify(wires), maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
-  t.is(r.status, 0, r.stderr?.toString());
-  const decoded = JSON.parse(r.stdout.toString()) as [string, string][][][];
-  t.is(decoded.length, configs.length * stories.length);
-  const failures: string[] = [];
-  configs.forEach((cfg, k) =>
-    stories.forEach(({ name, lists }, s) =>
-      lists.forEach((list, i) => {
-        const d = diff(decoded[k * stories.length + s][i], pairs(list));
-        if (d) failures.push(`${name}#${i} ${JSON.stringify(cfg)}: ${d}`);
+tp(
+  "raw-data: our encoder's wire decodes to the same headers with python3-hpack, default and 256-octet/no-Huffman contexts (needs python3-hpack)",
+  (t) => {
+    const stories = rawStories();
+    // Two encoder set-ups per story, all decoded by one python process.
+    const configs = [{}, { maxTableSize: 256, huffman: 'never' as const }];
+    const wires = configs.flatMap((cfg) =>
+      stories.map(({ lists }) => {
+        const enc = new HpackEncoder(cfg);
+        return lists.map((l) => enc.encode(l).toString('hex'));
       }),
-    ),
-  );
-  t.deepEqual(failures.slice(0, 5), [], `${failures.length} failed`);
-});
+    );
+    const r = spawnSync(PY, ['-c', PY_DECODE], { input: JSON.stringify(wires), maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
+    t.is(r.status, 0, r.stderr?.toString());
+    const decoded = JSON.parse(r.stdout.toString()) as [string, string][][][];
+    t.is(decoded.length, configs.length * stories.length);
+    const failures: string[] = [];
+    configs.forEach((cfg, k) =>
+      stories.forEach(({ name, lists }, s) =>
+        lists.forEach((list, i) => {
+          const d = diff(decoded[k * stories.length + s][i], pairs(list));
+          if (d) failures.push(`${name}#${i} ${JSON.stringify(cfg)}: ${d}`);
+        }),
+      ),
+    );
+    t.deepEqual(failures.slice(0, 5), [], `${failures.length} failed`);
+  },
+);

@@ -10,9 +10,23 @@ import { HDDeflater, HDInflater, ApiMisuseError } from '../../../lib';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
 
 const lists: HeaderField[][] = [
-  [[':method', 'GET'], [':path', '/'], [':authority', 'example.org'], ['user-agent', 'nghttp2-ts']],
-  [[':method', 'GET'], [':path', '/style.css'], [':authority', 'example.org'], ['user-agent', 'nghttp2-ts']],
-  [[':status', '200'], ['set-cookie', 'id=1'], ['x-bytes', '\x00\xff\x80']],
+  [
+    [':method', 'GET'],
+    [':path', '/'],
+    [':authority', 'example.org'],
+    ['user-agent', 'nghttp2-ts'],
+  ],
+  [
+    [':method', 'GET'],
+    [':path', '/style.css'],
+    [':authority', 'example.org'],
+    ['user-agent', 'nghttp2-ts'],
+  ],
+  [
+    [':status', '200'],
+    ['set-cookie', 'id=1'],
+    ['x-bytes', '\x00\xff\x80'],
+  ],
 ];
 
 test('stages: encode then decode gives the lists back; a size change travels in-band', (t) => {
@@ -52,8 +66,14 @@ test('RxJS operators: the same layer, one context per subscription', async (t) =
 test('HDDeflater/HDInflater: deflate, inflate, changeTableSize, getHdTable', (t) => {
   const d = new HDDeflater();
   const i = new HDInflater();
-  const b1 = d.deflate([[':method', 'GET'], ['x-name', Buffer.from('caf\u00e9', 'utf8')]]);
-  t.deepEqual(i.inflate(b1), [[':method', 'GET'], ['x-name', Buffer.from('caf\u00e9', 'utf8').toString('latin1')]]);
+  const b1 = d.deflate([
+    [':method', 'GET'],
+    ['x-name', Buffer.from('caf\u00e9', 'utf8')],
+  ]);
+  t.deepEqual(i.inflate(b1), [
+    [':method', 'GET'],
+    ['x-name', Buffer.from('caf\u00e9', 'utf8').toString('latin1')],
+  ]);
   t.deepEqual(d.getHdTable(), [{ index: 62, name: 'x-name', value: 'caf\u00c3\u00a9', size: 43 }]);
   t.deepEqual(i.getHdTable(), d.getHdTable());
   d.changeTableSize(0);

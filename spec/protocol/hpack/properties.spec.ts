@@ -19,14 +19,19 @@ const bytes = (max = 64) => fc.uint8Array({ maxLength: max }).map((b) => Buffer.
 
 test('integers round-trip for every prefix width, and reading stops at the right octet', (t) => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 255 }), (n, prefix, flags) => {
-      const first = flags & ~((1 << prefix) - 1) & 0xff;
-      const enc = encodeInteger(n, prefix, first);
-      t.is(enc[0] & ~((1 << prefix) - 1) & 0xff, first);
-      const padded = Buffer.concat([enc, Buffer.from([0xaa])]);
-      const cur = { pos: 0 };
-      return readInteger(padded, 0, padded.length, prefix, cur) === n && cur.pos === enc.length;
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer({ min: 0, max: 255 }),
+      (n, prefix, flags) => {
+        const first = flags & ~((1 << prefix) - 1) & 0xff;
+        const enc = encodeInteger(n, prefix, first);
+        t.is(enc[0] & ~((1 << prefix) - 1) & 0xff, first);
+        const padded = Buffer.concat([enc, Buffer.from([0xaa])]);
+        const cur = { pos: 0 };
+        return readInteger(padded, 0, padded.length, prefix, cur) === n && cur.pos === enc.length;
+      },
+    ),
     { numRuns: 2000 },
   );
   t.pass();
@@ -83,9 +88,9 @@ const names = fc.oneof(
   fc.constantFrom(':method', ':path', ':authority', 'cookie', 'authorization', 'content-type', 'user-agent', 'x-a', 'x-b'),
   bytes(12).filter((s) => s.length > 0),
 );
-const field: fc.Arbitrary<HeaderField> = fc.tuple(names, fc.oneof(fc.constantFrom('', 'GET', '/', 'a'), bytes(80)), fc.boolean()).map(
-  ([n, v, sens]) => (sens ? [n, v, true] : [n, v]) as HeaderField,
-);
+const field: fc.Arbitrary<HeaderField> = fc
+  .tuple(names, fc.oneof(fc.constantFrom('', 'GET', '/', 'a'), bytes(80)), fc.boolean())
+  .map(([n, v, sens]) => (sens ? [n, v, true] : [n, v]) as HeaderField);
 type Step = { kind: 'list'; fields: HeaderField[] } | { kind: 'size'; size: number };
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.array(field, { maxLength: 12 }).map((fields) => ({ kind: 'list' as const, fields })) },

@@ -7,8 +7,13 @@ import type { HeaderField } from '../../../lib/protocol/frame/types';
 // check that every block still decodes to its list, whatever happened to the table in between.
 
 const response = (date: string): HeaderField[] => [
-  [':status', '200'], ['server', 'nghttpd nghttp2-ts'], ['cache-control', 'max-age=3600'], ['date', date],
-  ['content-length', '1024'], ['last-modified', 'Tue, 24 Nov 2026 10:00:00 GMT'], ['content-type', 'text/plain'],
+  [':status', '200'],
+  ['server', 'nghttpd nghttp2-ts'],
+  ['cache-control', 'max-age=3600'],
+  ['date', date],
+  ['content-length', '1024'],
+  ['last-modified', 'Tue, 24 Nov 2026 10:00:00 GMT'],
+  ['content-type', 'text/plain'],
 ];
 
 test('a repeated list decodes every time: first with insertions, then as the same block', (t) => {

@@ -20,13 +20,23 @@ for (const f of C.fields) {
     const got = dec.decode(Buffer.from(f.wire, 'hex'));
     t.deepEqual(pairs(got), f.headers);
     t.is(got[0][2] === true, f.representation === 'never-indexed', 'never-indexed fields come back marked sensitive');
-    t.deepEqual(dec.entries().map((e) => [e.name, e.value]), f.table);
+    t.deepEqual(
+      dec.entries().map((e) => [e.name, e.value]),
+      f.table,
+    );
     t.is(dec.tableUsed, f.table_used);
 
     const enc = new HpackEncoder({ huffman: 'never', shouldIndex: () => f.representation === 'incremental-indexing' });
-    const fields = f.headers.map(([n, v]) => (f.representation === 'never-indexed' ? [n, v, true] : [n, v])) as [string, string, boolean?][];
+    const fields = f.headers.map(([n, v]) => (f.representation === 'never-indexed' ? [n, v, true] : [n, v])) as [
+      string,
+      string,
+      boolean?,
+    ][];
     t.is(enc.encode(fields).toString('hex'), f.wire);
-    t.deepEqual(enc.entries().map((e) => [e.name, e.value]), f.table);
+    t.deepEqual(
+      enc.entries().map((e) => [e.name, e.value]),
+      f.table,
+    );
   });
 }
 
@@ -35,7 +45,11 @@ for (const s of C.sequences) {
     const dec = new HpackDecoder({ initialTableSize: s.table_size, maxTableSize: Math.max(4096, s.table_size) });
     s.cases.forEach((c, i) => {
       t.deepEqual(pairs(dec.decode(Buffer.from(c.wire, 'hex'))), c.headers, `${s.section}.${i + 1} headers`);
-      t.deepEqual(dec.entries().map((e) => [e.name, e.value]), c.table, `${s.section}.${i + 1} table`);
+      t.deepEqual(
+        dec.entries().map((e) => [e.name, e.value]),
+        c.table,
+        `${s.section}.${i + 1} table`,
+      );
       t.is(dec.tableUsed, c.table_used, `${s.section}.${i + 1} table size`);
     });
   });
@@ -51,7 +65,11 @@ for (const s of C.sequences) {
     });
     s.cases.forEach((c, i) => {
       t.is(enc.encode(c.headers).toString('hex'), c.wire, `${s.section}.${i + 1} wire`);
-      t.deepEqual(enc.entries().map((e) => [e.name, e.value]), c.table, `${s.section}.${i + 1} table`);
+      t.deepEqual(
+        enc.entries().map((e) => [e.name, e.value]),
+        c.table,
+        `${s.section}.${i + 1} table`,
+      );
       t.is(enc.tableUsed, c.table_used);
     });
   });

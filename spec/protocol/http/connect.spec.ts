@@ -1,25 +1,85 @@
 /** RFC 8441 / RFC 9113 section 8.5 rules for CONNECT requests we send (lib/protocol/http/connect.ts). */
 import test from 'ava';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
-import { checkConnectSettingChange, checkOutgoingConnect, isConnectRequest, opensTunnel, pseudoHeadersFirst } from '../../../lib/protocol/http/connect';
+import {
+  checkConnectSettingChange,
+  checkOutgoingConnect,
+  isConnectRequest,
+  opensTunnel,
+  pseudoHeadersFirst,
+} from '../../../lib/protocol/http/connect';
 
-const ext: HeaderField[] = [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/chat']];
+const ext: HeaderField[] = [
+  [':method', 'CONNECT'],
+  [':protocol', 'websocket'],
+  [':scheme', 'https'],
+  [':authority', 'h'],
+  [':path', '/chat'],
+];
 
 test('extended CONNECT needs the server setting, CONNECT, :scheme, :path and :authority', (t) => {
   t.is(checkOutgoingConnect(ext, true), null);
   t.regex(checkOutgoingConnect(ext, false)!, /SETTINGS_ENABLE_CONNECT_PROTOCOL/);
   t.regex(checkOutgoingConnect([[':method', 'GET'], ...ext.slice(1)], true)!, /only CONNECT/);
-  t.regex(checkOutgoingConnect(ext.filter(([n]) => n !== ':path'), true)!, /:scheme and :path/);
-  t.regex(checkOutgoingConnect(ext.filter(([n]) => n !== ':scheme'), true)!, /:scheme and :path/);
-  t.regex(checkOutgoingConnect(ext.filter(([n]) => n !== ':authority'), true)!, /:authority/);
+  t.regex(
+    checkOutgoingConnect(
+      ext.filter(([n]) => n !== ':path'),
+      true,
+    )!,
+    /:scheme and :path/,
+  );
+  t.regex(
+    checkOutgoingConnect(
+      ext.filter(([n]) => n !== ':scheme'),
+      true,
+    )!,
+    /:scheme and :path/,
+  );
+  t.regex(
+    checkOutgoingConnect(
+      ext.filter(([n]) => n !== ':authority'),
+      true,
+    )!,
+    /:authority/,
+  );
   t.regex(checkOutgoingConnect([[':method', 'CONNECT'], [':protocol', ''], ...ext.slice(2)], true)!, /empty/);
 });
 
 test('plain CONNECT omits :scheme and :path and names an authority; other requests pass', (t) => {
-  t.is(checkOutgoingConnect([[':method', 'CONNECT'], [':authority', 'example.org:443']], false), null);
-  t.regex(checkOutgoingConnect([[':method', 'CONNECT'], [':authority', 'h:1'], [':path', '/']], true)!, /omit/);
+  t.is(
+    checkOutgoingConnect(
+      [
+        [':method', 'CONNECT'],
+        [':authority', 'example.org:443'],
+      ],
+      false,
+    ),
+    null,
+  );
+  t.regex(
+    checkOutgoingConnect(
+      [
+        [':method', 'CONNECT'],
+        [':authority', 'h:1'],
+        [':path', '/'],
+      ],
+      true,
+    )!,
+    /omit/,
+  );
   t.regex(checkOutgoingConnect([[':method', 'CONNECT']], true)!, /:authority/);
-  t.is(checkOutgoingConnect([[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'h']], false), null);
+  t.is(
+    checkOutgoingConnect(
+      [
+        [':method', 'GET'],
+        [':scheme', 'http'],
+        [':path', '/'],
+        [':authority', 'h'],
+      ],
+      false,
+    ),
+    null,
+  );
   t.true(isConnectRequest(ext));
   t.false(isConnectRequest([[':method', 'GET']]));
 });
@@ -37,8 +97,18 @@ test('SETTINGS_ENABLE_CONNECT_PROTOCOL may not go from 1 to 0; 2xx to CONNECT op
 
 test('pseudoHeadersFirst keeps each group in order', (t) => {
   t.deepEqual(
-    pseudoHeadersFirst([[':method', 'CONNECT'], ['accept', '*/*'], [':protocol', 'websocket'], ['x', 'y']] as [string, string][]),
-    [[':method', 'CONNECT'], [':protocol', 'websocket'], ['accept', '*/*'], ['x', 'y']],
+    pseudoHeadersFirst([
+      [':method', 'CONNECT'],
+      ['accept', '*/*'],
+      [':protocol', 'websocket'],
+      ['x', 'y'],
+    ] as [string, string][]),
+    [
+      [':method', 'CONNECT'],
+      [':protocol', 'websocket'],
+      ['accept', '*/*'],
+      ['x', 'y'],
+    ],
   );
 });
 

@@ -1,9 +1,20 @@
 import test from 'ava';
 import fc from 'fast-check';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
-import { newMessageInfo, parsePriorityField, validateRequest, validateResponse, validateTrailers } from '../../../lib/protocol/http/semantics';
+import {
+  newMessageInfo,
+  parsePriorityField,
+  validateRequest,
+  validateResponse,
+  validateTrailers,
+} from '../../../lib/protocol/http/semantics';
 
-const base: HeaderField[] = [[':method', 'GET'], [':scheme', 'https'], [':authority', 'example.org'], [':path', '/']];
+const base: HeaderField[] = [
+  [':method', 'GET'],
+  [':scheme', 'https'],
+  [':authority', 'example.org'],
+  [':path', '/'],
+];
 const reqErr = (h: HeaderField[], connect = false) => validateRequest(h, connect, false, newMessageInfo());
 
 test('a plain request is valid and reports method, content-length and priority', (t) => {
@@ -40,9 +51,25 @@ const malformedRequests: [string, HeaderField[]][] = [
   ['te other than trailers', [...base, ['te', 'gzip']]],
   ['bad content-length', [...base, ['content-length', '1x']]],
   ['conflicting content-length', [...base, ['content-length', '1'], ['content-length', '2']]],
-  ['CONNECT with :path', [[':method', 'CONNECT'], [':authority', 'h:443'], [':path', '/']]],
+  [
+    'CONNECT with :path',
+    [
+      [':method', 'CONNECT'],
+      [':authority', 'h:443'],
+      [':path', '/'],
+    ],
+  ],
   ['CONNECT without :authority', [[':method', 'CONNECT']]],
-  [':protocol without the setting', [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/']]],
+  [
+    ':protocol without the setting',
+    [
+      [':method', 'CONNECT'],
+      [':protocol', 'websocket'],
+      [':scheme', 'https'],
+      [':authority', 'h'],
+      [':path', '/'],
+    ],
+  ],
 ];
 for (const [name, h] of malformedRequests) {
   test(`malformed request (RFC 9113 section 8): ${name}`, (t) => {
@@ -52,16 +79,74 @@ for (const [name, h] of malformedRequests) {
 
 test('valid special requests: te: trailers, OPTIONS *, CONNECT, extended CONNECT when enabled', (t) => {
   t.is(reqErr([...base, ['te', 'trailers']]), null);
-  t.is(reqErr([[':method', 'OPTIONS'], [':scheme', 'https'], [':authority', 'h'], [':path', '*']]), null);
-  t.is(reqErr([[':method', 'CONNECT'], [':authority', 'h:443']]), null);
-  t.is(reqErr([[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/chat']], true), null);
-  t.not(reqErr([[':method', 'GET'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/chat']], true), null);
-  t.not(reqErr([[':method', 'CONNECT'], [':protocol', 'websocket'], [':authority', 'h']], true), null);
+  t.is(
+    reqErr([
+      [':method', 'OPTIONS'],
+      [':scheme', 'https'],
+      [':authority', 'h'],
+      [':path', '*'],
+    ]),
+    null,
+  );
+  t.is(
+    reqErr([
+      [':method', 'CONNECT'],
+      [':authority', 'h:443'],
+    ]),
+    null,
+  );
+  t.is(
+    reqErr(
+      [
+        [':method', 'CONNECT'],
+        [':protocol', 'websocket'],
+        [':scheme', 'https'],
+        [':authority', 'h'],
+        [':path', '/chat'],
+      ],
+      true,
+    ),
+    null,
+  );
+  t.not(
+    reqErr(
+      [
+        [':method', 'GET'],
+        [':protocol', 'websocket'],
+        [':scheme', 'https'],
+        [':authority', 'h'],
+        [':path', '/chat'],
+      ],
+      true,
+    ),
+    null,
+  );
+  t.not(
+    reqErr(
+      [
+        [':method', 'CONNECT'],
+        [':protocol', 'websocket'],
+        [':authority', 'h'],
+      ],
+      true,
+    ),
+    null,
+  );
 });
 
 test('responses: exactly one 3-digit :status, no 101, interim ones cannot end the stream', (t) => {
   const info = newMessageInfo();
-  t.is(validateResponse([[':status', '200'], ['content-length', '3']], false, info), null);
+  t.is(
+    validateResponse(
+      [
+        [':status', '200'],
+        ['content-length', '3'],
+      ],
+      false,
+      info,
+    ),
+    null,
+  );
   t.is(info.status, 200);
   t.is(info.contentLength, 3);
   t.is(validateResponse([[':status', '103']], false, info), null);
@@ -69,14 +154,60 @@ test('responses: exactly one 3-digit :status, no 101, interim ones cannot end th
   t.not(validateResponse([[':status', '101']], false, info), null);
   t.not(validateResponse([['server', 'x']], false, info), null);
   t.not(validateResponse([[':status', '20']], false, info), null);
-  t.not(validateResponse([[':status', '200'], [':status', '200']], false, info), null);
-  t.not(validateResponse([[':status', '200'], [':path', '/']], false, info), null);
-  t.not(validateResponse([[':status', '200'], ['te', 'trailers']], false, info), null);
-  t.not(validateResponse([[':status', '200'], ['transfer-encoding', 'chunked']], false, info), null);
+  t.not(
+    validateResponse(
+      [
+        [':status', '200'],
+        [':status', '200'],
+      ],
+      false,
+      info,
+    ),
+    null,
+  );
+  t.not(
+    validateResponse(
+      [
+        [':status', '200'],
+        [':path', '/'],
+      ],
+      false,
+      info,
+    ),
+    null,
+  );
+  t.not(
+    validateResponse(
+      [
+        [':status', '200'],
+        ['te', 'trailers'],
+      ],
+      false,
+      info,
+    ),
+    null,
+  );
+  t.not(
+    validateResponse(
+      [
+        [':status', '200'],
+        ['transfer-encoding', 'chunked'],
+      ],
+      false,
+      info,
+    ),
+    null,
+  );
 });
 
 test('trailers: no pseudo-headers, regular field rules apply', (t) => {
-  t.is(validateTrailers([['grpc-status', '0'], ['x-sum', 'abc']]), null);
+  t.is(
+    validateTrailers([
+      ['grpc-status', '0'],
+      ['x-sum', 'abc'],
+    ]),
+    null,
+  );
   t.not(validateTrailers([[':status', '200']]), null);
   t.not(validateTrailers([['Bad', '1']]), null);
   t.not(validateTrailers([['connection', 'close']]), null);
@@ -91,7 +222,9 @@ test('RFC 9218 priority field: urgency and incremental, unknown parts ignored', 
 });
 
 test('fast-check: any valid lowercase token name with a clean value passes; adding one uppercase letter fails', (t) => {
-  const nameArb = fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/).filter((n) => !['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length'].includes(n));
+  const nameArb = fc
+    .stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/)
+    .filter((n) => !['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length'].includes(n));
   const valueArb = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/);
   fc.assert(fc.property(nameArb, valueArb, (n, v) => reqErr([...base, [n, v]]) === null && reqErr([...base, [n + 'X', v]]) !== null));
   t.pass();

@@ -41,12 +41,24 @@ test('PUSH_PROMISE: refused when push is disabled, an odd promised id is a conne
   const a = client({ settings: { enablePush: false } });
   const id = a.session.request(req('/'), { endStream: true });
   a.peer.read();
-  a.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id, promisedStreamId: 2, fragment: a.peer.enc.encode(req('/p')) } as Frame);
+  a.peer.send({
+    type: FrameType.PUSH_PROMISE,
+    flags: Flag.END_HEADERS,
+    streamId: id,
+    promisedStreamId: 2,
+    fragment: a.peer.enc.encode(req('/p')),
+  } as Frame);
   t.is(goaway(a.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
   const b = client();
   const id2 = b.session.request(req('/'), { endStream: true });
   b.peer.read();
-  b.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id2, promisedStreamId: 3, fragment: b.peer.enc.encode(req('/p')) } as Frame);
+  b.peer.send({
+    type: FrameType.PUSH_PROMISE,
+    flags: Flag.END_HEADERS,
+    streamId: id2,
+    promisedStreamId: 3,
+    fragment: b.peer.enc.encode(req('/p')),
+  } as Frame);
   t.is(goaway(b.peer.read()).errorCode, ErrorCode.PROTOCOL_ERROR);
 });
 
@@ -54,7 +66,13 @@ test('a promised request that is not safe is a stream error on the promised stre
   const a = client();
   const id = a.session.request(req('/'), { endStream: true });
   a.peer.read();
-  a.peer.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id, promisedStreamId: 2, fragment: a.peer.enc.encode(req('/p', 'POST')) } as Frame);
+  a.peer.send({
+    type: FrameType.PUSH_PROMISE,
+    flags: Flag.END_HEADERS,
+    streamId: id,
+    promisedStreamId: 2,
+    fragment: a.peer.enc.encode(req('/p', 'POST')),
+  } as Frame);
   const fs = a.peer.read();
   t.deepEqual(rst(fs), [[2, ErrorCode.PROTOCOL_ERROR]]);
   t.falsy(goaway(fs));
@@ -71,7 +89,11 @@ test('malformed responses are stream errors: no :status, DATA first, HEADERS wit
   a.peer.headers(s5, [[':status', '200']]);
   a.peer.headers(s5, [['x-more', '1']]);
   const fs = a.peer.read();
-  t.deepEqual(rst(fs), [[s1, 1], [s3, 1], [s5, 1]]);
+  t.deepEqual(rst(fs), [
+    [s1, 1],
+    [s3, 1],
+    [s5, 1],
+  ]);
   t.false(a.session.closed);
 });
 
@@ -82,7 +104,10 @@ test('GOAWAY: streams above the last id are refused (retryable), the rest comple
   a.peer.read();
   a.peer.send({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 1, errorCode: 0, debugData: Buffer.alloc(0) } as Frame);
   const closed = a.events.filter((e) => e.type === 'streamClosed').map((e: any) => [e.streamId, e.errorCode]);
-  t.deepEqual(closed, [[ids[1], ErrorCode.REFUSED_STREAM], [ids[2], ErrorCode.REFUSED_STREAM]]);
+  t.deepEqual(closed, [
+    [ids[1], ErrorCode.REFUSED_STREAM],
+    [ids[2], ErrorCode.REFUSED_STREAM],
+  ]);
   t.false(a.session.closed);
   a.peer.headers(ids[0], [[':status', '200']], true);
   t.true(a.session.closed);
@@ -105,7 +130,13 @@ test('late frames after the peer reset a stream are stream errors; after our res
   t.deepEqual(rst(fs), []);
   t.falsy(goaway(fs));
   // Earlier reads: our CANCEL on s3, and STREAM_CLOSED for the HEADERS after the peer's reset of s1.
-  t.deepEqual(rst(a.peer.received).sort((x, y) => x[0] - y[0]), [[s1, ErrorCode.STREAM_CLOSED], [s3, ErrorCode.CANCEL]]);
+  t.deepEqual(
+    rst(a.peer.received).sort((x, y) => x[0] - y[0]),
+    [
+      [s1, ErrorCode.STREAM_CLOSED],
+      [s3, ErrorCode.CANCEL],
+    ],
+  );
 });
 
 test('content-length on responses: HEAD and 304 carry none, a body longer than announced is malformed', (t) => {
@@ -113,8 +144,18 @@ test('content-length on responses: HEAD and 304 carry none, a body longer than a
   const head = a.session.request(req('/', 'HEAD'), { endStream: true });
   const get = a.session.request(req('/'), { endStream: true });
   a.peer.read();
-  a.peer.headers(head, [[':status', '200'], ['content-length', '1000']], true);
-  a.peer.headers(get, [[':status', '200'], ['content-length', '2']]);
+  a.peer.headers(
+    head,
+    [
+      [':status', '200'],
+      ['content-length', '1000'],
+    ],
+    true,
+  );
+  a.peer.headers(get, [
+    [':status', '200'],
+    ['content-length', '2'],
+  ]);
   a.peer.data(get, 'abc', true);
   const fs = a.peer.read();
   t.deepEqual(rst(fs), [[get, ErrorCode.PROTOCOL_ERROR]]);

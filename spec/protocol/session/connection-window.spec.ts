@@ -13,14 +13,18 @@ function client(opts = {}) {
   peer.read();
   return { ep, peer };
 }
-const connUpdates = (fs: Frame[]) => fs.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0).map((f) => (f as WindowUpdateFrame).windowSizeIncrement);
+const connUpdates = (fs: Frame[]) =>
+  fs.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0).map((f) => (f as WindowUpdateFrame).windowSizeIncrement);
 
 test('growing: one WINDOW_UPDATE on stream 0 for the difference, queued when called (after earlier frames)', (t) => {
   const { ep, peer } = client();
   ep.session.sendPriority(3, { exclusive: false, dependsOn: 0, weight: 201 });
   ep.session.setConnectionWindowSize(2 ** 20 - 1);
   const out = peer.read();
-  t.deepEqual(out.map((f) => f.type), [FrameType.PRIORITY, FrameType.WINDOW_UPDATE]);
+  t.deepEqual(
+    out.map((f) => f.type),
+    [FrameType.PRIORITY, FrameType.WINDOW_UPDATE],
+  );
   t.deepEqual(connUpdates(out), [2 ** 20 - 65536]);
   ep.session.setConnectionWindowSize(2 ** 20 - 1);
   t.deepEqual(peer.read(), []);

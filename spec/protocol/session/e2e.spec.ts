@@ -7,13 +7,19 @@ import type { SessionEvent } from '../../../lib/protocol/session/types';
 test('client and server exchange a request and a response with a body', (t) => {
   const server = endpoint('server', {}, (ev, s) => {
     if (ev.type === 'requestReceived') {
-      s.respond(ev.streamId, [[':status', '200'], ['content-length', '5']]);
+      s.respond(ev.streamId, [
+        [':status', '200'],
+        ['content-length', '5'],
+      ]);
       s.sendData(ev.streamId, Buffer.from('hello'), true);
     }
   });
   const body: Buffer[] = [];
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { body.push(ev.data); s.consume(ev.streamId, ev.data.length); }
+    if (ev.type === 'dataReceived') {
+      body.push(ev.data);
+      s.consume(ev.streamId, ev.data.length);
+    }
   });
   const id = client.session.request(req('/'), { endStream: true });
   pump(client.session, server.session);
@@ -21,7 +27,13 @@ test('client and server exchange a request and a response with a body', (t) => {
   t.is(Buffer.concat(body).toString(), 'hello');
   const types = client.app().map((e: SessionEvent) => e.type);
   t.deepEqual(types, ['settingsReceived', 'settingsAcknowledged', 'responseReceived', 'dataReceived', 'streamEnded', 'streamClosed']);
-  t.deepEqual(server.app().map((e) => e.type).filter((x) => x.startsWith('stream') || x === 'requestReceived'), ['requestReceived', 'streamEnded', 'streamClosed']);
+  t.deepEqual(
+    server
+      .app()
+      .map((e) => e.type)
+      .filter((x) => x.startsWith('stream') || x === 'requestReceived'),
+    ['requestReceived', 'streamEnded', 'streamClosed'],
+  );
 });
 
 /** A server that echoes the request body back, with trailers when asked. */
@@ -84,7 +96,10 @@ test('the client queues requests beyond MAX_CONCURRENT_STREAMS and sends them as
   pump(client.session, server.session); // settings exchange first
   const ids = Array.from({ length: 20 }, (_, i) => client.session.request(req(`/${i}`), { endStream: true }));
   pump(client.session, server.session);
-  t.deepEqual(ids, Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+  t.deepEqual(
+    ids,
+    Array.from({ length: 20 }, (_, i) => 2 * i + 1),
+  );
   t.true(maxOpen <= 3);
   t.is(client.events.filter((e) => e.type === 'responseReceived').length, 20);
   t.false(server.events.some((e) => e.type === 'streamReset'));
@@ -96,7 +111,10 @@ test('server push: PUSH_PROMISE, then the pushed response, when the client allow
       const pid = s.push(ev.streamId, req('/style.css'));
       s.respond(ev.streamId, [[':status', '200']]);
       s.sendData(ev.streamId, Buffer.from('<html>'), true);
-      s.respond(pid, [[':status', '200'], ['content-length', '4']]);
+      s.respond(pid, [
+        [':status', '200'],
+        ['content-length', '4'],
+      ]);
       s.sendData(pid, Buffer.from('body'), true);
     }
   });
@@ -115,7 +133,11 @@ test('push() throws when the client disabled push', (t) => {
   let err: unknown;
   const server = endpoint('server', {}, (ev, s) => {
     if (ev.type === 'requestReceived') {
-      try { s.push(ev.streamId, req('/x')); } catch (e) { err = e; }
+      try {
+        s.push(ev.streamId, req('/x'));
+      } catch (e) {
+        err = e;
+      }
       s.respond(ev.streamId, [[':status', '200']], { endStream: true });
     }
   });
@@ -128,7 +150,10 @@ test('push() throws when the client disabled push', (t) => {
 test('1xx informational responses precede the final one', (t) => {
   const server = endpoint('server', {}, (ev, s) => {
     if (ev.type === 'requestReceived') {
-      s.respond(ev.streamId, [[':status', '103'], ['link', '</a.css>; rel=preload']]);
+      s.respond(ev.streamId, [
+        [':status', '103'],
+        ['link', '</a.css>; rel=preload'],
+      ]);
       s.respond(ev.streamId, [[':status', '200']], { endStream: true });
     }
   });
@@ -136,7 +161,13 @@ test('1xx informational responses precede the final one', (t) => {
   client.session.request(req('/'), { endStream: true });
   pump(client.session, server.session);
   const rs = client.events.filter((e) => e.type === 'responseReceived') as any[];
-  t.deepEqual(rs.map((r) => [r.headers[0][1], r.informational]), [['103', true], ['200', false]]);
+  t.deepEqual(
+    rs.map((r) => [r.headers[0][1], r.informational]),
+    [
+      ['103', true],
+      ['200', false],
+    ],
+  );
 });
 
 test('graceful shutdown: in-flight streams finish, then both sides terminate', (t) => {
@@ -163,7 +194,10 @@ test('graceful shutdown: in-flight streams finish, then both sides terminate', (
   t.is(client.body(a).toString(), 'done');
   t.is(client.body(b).toString(), 'done');
   const goaways = client.events.filter((e) => e.type === 'goawayReceived') as any[];
-  t.deepEqual(goaways.map((g) => g.lastStreamId), [0x7fffffff, 3]);
+  t.deepEqual(
+    goaways.map((g) => g.lastStreamId),
+    [0x7fffffff, 3],
+  );
   t.true(server.session.closed);
   t.true(client.session.closed);
   const term = server.events.find((e) => e.type === 'connectionTerminated') as any;
@@ -179,7 +213,10 @@ test('many concurrent streams interleave DATA by urgency', (t) => {
     }
   });
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
+    if (ev.type === 'dataReceived') {
+      if (ev.data.length) order.push(ev.streamId);
+      s.consume(ev.streamId, ev.data.length);
+    }
   });
   pump(client.session, server.session);
   client.session.request(req('/low', 'GET', [['priority', 'u=6']]), { endStream: true });
@@ -193,7 +230,15 @@ test('many concurrent streams interleave DATA by urgency', (t) => {
 test('header blocks larger than a frame go out as HEADERS + CONTINUATION and arrive whole', (t) => {
   const big = 'v'.repeat(40000);
   const server = endpoint('server', { frameEvents: true }, (ev, s) => {
-    if (ev.type === 'requestReceived') s.respond(ev.streamId, [[':status', '200'], ['x-big', big]], { endStream: true });
+    if (ev.type === 'requestReceived')
+      s.respond(
+        ev.streamId,
+        [
+          [':status', '200'],
+          ['x-big', big],
+        ],
+        { endStream: true },
+      );
   });
   const client = collectingClient();
   client.session.request(req('/', 'GET', [['x-req', big]]), { endStream: true });
@@ -226,10 +271,15 @@ test('frame events: HEADERS carry the decoded list and the category a printer ne
   const client = endpoint('client', { frameEvents: true });
   client.session.request(req('/'), { endStream: true });
   pump(client.session, server.session);
-  const cats = (evs: any[], type: string) => evs.filter((e) => e.type === type && e.headers).map((e) => [e.frame.type, e.frame.streamId, e.category]);
+  const cats = (evs: any[], type: string) =>
+    evs.filter((e) => e.type === type && e.headers).map((e) => [e.frame.type, e.frame.streamId, e.category]);
   t.deepEqual(cats(client.events, 'frameSent'), [[1, 1, 'request']]);
   t.deepEqual(cats(server.events, 'frameReceived'), [[1, 1, 'request']]);
-  t.deepEqual(cats(client.events, 'frameReceived'), [[5, 1, 'headers'], [1, 1, 'response'], [1, 2, 'push_response']]);
+  t.deepEqual(cats(client.events, 'frameReceived'), [
+    [5, 1, 'headers'],
+    [1, 1, 'response'],
+    [1, 2, 'push_response'],
+  ]);
 });
 
 test('h2c upgrade: the HTTP/1.1 request becomes stream 1 on both sides', (t) => {
@@ -272,7 +322,13 @@ test('extended CONNECT (RFC 8441) is accepted only when the server enabled it', 
     });
     const client = collectingClient();
     pump(client.session, server.session);
-    const id = client.session.request([[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':authority', 'h'], [':path', '/chat']]);
+    const id = client.session.request([
+      [':method', 'CONNECT'],
+      [':protocol', 'websocket'],
+      [':scheme', 'http'],
+      [':authority', 'h'],
+      [':path', '/chat'],
+    ]);
     pump(client.session, server.session);
     return { client, server, id };
   };
@@ -287,7 +343,13 @@ test('extended CONNECT (RFC 8441) is accepted only when the server enabled it', 
   // ...and a server that did not enable it resets such a request (stream PROTOCOL_ERROR).
   const server = endpoint('server');
   const peer = new RawPeer(server.session, 'client').preface();
-  peer.headers(1, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':authority', 'h'], [':path', '/chat']]);
+  peer.headers(1, [
+    [':method', 'CONNECT'],
+    [':protocol', 'websocket'],
+    [':scheme', 'http'],
+    [':authority', 'h'],
+    [':path', '/chat'],
+  ]);
   const rst = peer.read().find((f) => f.type === FrameType.RST_STREAM) as any;
   t.deepEqual([rst.streamId, rst.errorCode], [1, 1]);
 });
@@ -303,7 +365,10 @@ test('fast-check: random bodies, windows, padding and byte chunking always deliv
       fc.integer({ min: 1, max: 5000 }),
       fc.integer({ min: 1, max: 8 }),
       (sizes, winC, winS, pad, chunk, maxStreams) => {
-        const server = echoServer({ settings: { initialWindowSize: winS, maxConcurrentStreams: maxStreams }, padding: pad ? { fixed: pad } : undefined });
+        const server = echoServer({
+          settings: { initialWindowSize: winS, maxConcurrentStreams: maxStreams },
+          padding: pad ? { fixed: pad } : undefined,
+        });
         const client = collectingClient({ settings: { initialWindowSize: winC } });
         // Settings first: before the server's SETTINGS arrive the client cannot know its
         // concurrency limit, and a refused stream (REFUSED_STREAM, retryable) would be legitimate.
@@ -317,7 +382,10 @@ test('fast-check: random bodies, windows, padding and byte chunking always deliv
         // Move bytes in slices of `chunk` octets, so frames straddle receive() calls.
         for (let round = 0; round < 100000; round++) {
           let moved = false;
-          for (const [from, to] of [[client.session, server.session], [server.session, client.session]] as const) {
+          for (const [from, to] of [
+            [client.session, server.session],
+            [server.session, client.session],
+          ] as const) {
             const b = from.dataToSend();
             if (!b) continue;
             moved = true;
@@ -382,9 +450,18 @@ test('with a padding policy, the frames reported as sent are the frames on the w
   const id = client.session.request(req('/', 'POST'));
   client.session.sendData(id, Buffer.alloc(100), true);
   const wire = peer.read().filter((f) => f.type === FrameType.HEADERS || f.type === FrameType.DATA) as any[];
-  const reported = client.events.filter((e) => e.type === 'frameSent').map((e: any) => e.frame).filter((f) => f.type === FrameType.HEADERS || f.type === FrameType.DATA);
-  t.deepEqual(wire.map((f) => [f.type, f.padLength, f.length]), reported.map((f) => [f.type, f.padLength, f.length]));
-  t.deepEqual(wire.map((f) => f.padLength), [10, 10]);
+  const reported = client.events
+    .filter((e) => e.type === 'frameSent')
+    .map((e: any) => e.frame)
+    .filter((f) => f.type === FrameType.HEADERS || f.type === FrameType.DATA);
+  t.deepEqual(
+    wire.map((f) => [f.type, f.padLength, f.length]),
+    reported.map((f) => [f.type, f.padLength, f.length]),
+  );
+  t.deepEqual(
+    wire.map((f) => f.padLength),
+    [10, 10],
+  );
 });
 
 test('graceful shutdown: a request already in flight when the first GOAWAY leaves is still served', (t) => {
@@ -411,10 +488,38 @@ test('graceful shutdown: a request already in flight when the first GOAWAY leave
 test('commands refuse malformed field sections before anything is encoded', (t) => {
   const server = endpoint('server', {}, (ev, s) => {
     if (ev.type === 'requestReceived') {
-      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['Content-Type', 'x']]), { name: 'ApiMisuseError' });
-      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['connection', 'close']]), { name: 'ApiMisuseError' });
-      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['x', 'a\r\nb']]), { name: 'ApiMisuseError' });
-      t.throws(() => s.respond(ev.streamId, [[':status', '200'], ['x', 5 as any]]), { name: 'ApiMisuseError' });
+      t.throws(
+        () =>
+          s.respond(ev.streamId, [
+            [':status', '200'],
+            ['Content-Type', 'x'],
+          ]),
+        { name: 'ApiMisuseError' },
+      );
+      t.throws(
+        () =>
+          s.respond(ev.streamId, [
+            [':status', '200'],
+            ['connection', 'close'],
+          ]),
+        { name: 'ApiMisuseError' },
+      );
+      t.throws(
+        () =>
+          s.respond(ev.streamId, [
+            [':status', '200'],
+            ['x', 'a\r\nb'],
+          ]),
+        { name: 'ApiMisuseError' },
+      );
+      t.throws(
+        () =>
+          s.respond(ev.streamId, [
+            [':status', '200'],
+            ['x', 5 as any],
+          ]),
+        { name: 'ApiMisuseError' },
+      );
       s.respond(ev.streamId, [[':status', '200']]);
       t.throws(() => s.sendTrailers(ev.streamId, [[':status', '200']]), { name: 'ApiMisuseError' });
       s.sendTrailers(ev.streamId, [['x-done', '1']]);
@@ -434,7 +539,12 @@ test("push() respects the client's MAX_CONCURRENT_STREAMS", (t) => {
   const server = endpoint('server', {}, (ev, s) => {
     if (ev.type === 'requestReceived') {
       for (let i = 0; i < 5; i++) {
-        try { s.push(ev.streamId, req(`/p${i}`)); pushed++; } catch { refused++; }
+        try {
+          s.push(ev.streamId, req(`/p${i}`));
+          pushed++;
+        } catch {
+          refused++;
+        }
       }
       s.respond(ev.streamId, [[':status', '200']], { endStream: true });
     }

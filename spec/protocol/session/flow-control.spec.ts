@@ -6,13 +6,16 @@ import { endpoint, RawPeer, req } from './harness';
 
 function serverWithUpload(opts = {}) {
   const data: any[] = [];
-  const ep = endpoint('server', opts, (ev) => { if (ev.type === 'dataReceived') data.push(ev); });
+  const ep = endpoint('server', opts, (ev) => {
+    if (ev.type === 'dataReceived') data.push(ev);
+  });
   const peer = new RawPeer(ep.session, 'client').preface();
   peer.headers(1, req('/', 'POST'));
   peer.read();
   return { ...ep, peer, data };
 }
-const wu = (frames: Frame[], id: number) => frames.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === id).map((f: any) => f.windowSizeIncrement);
+const wu = (frames: Frame[], id: number) =>
+  frames.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === id).map((f: any) => f.windowSizeIncrement);
 
 test('padding counts toward flow control and is released at once; data is released as consumed, batched', (t) => {
   const s = serverWithUpload();
@@ -102,8 +105,14 @@ test('content-length disagreeing with DATA is a stream PROTOCOL_ERROR', (t) => {
   peer.data(3, 'ab', true);
   peer.headers(5, req('/', 'POST', [['content-length', '3']]));
   peer.data(5, 'abc', true);
-  const rst = peer.read().filter((f) => f.type === FrameType.RST_STREAM).map((f: any) => [f.streamId, f.errorCode]);
-  t.deepEqual(rst, [[1, ErrorCode.PROTOCOL_ERROR], [3, ErrorCode.PROTOCOL_ERROR]]);
+  const rst = peer
+    .read()
+    .filter((f) => f.type === FrameType.RST_STREAM)
+    .map((f: any) => [f.streamId, f.errorCode]);
+  t.deepEqual(rst, [
+    [1, ErrorCode.PROTOCOL_ERROR],
+    [3, ErrorCode.PROTOCOL_ERROR],
+  ]);
 });
 
 test('consume() never releases more than was delivered', (t) => {

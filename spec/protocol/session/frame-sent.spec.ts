@@ -16,12 +16,18 @@ test('frameSent fires when dataToSend hands the bytes out, in wire order; nothin
   t.deepEqual(events, []);
   const peer = new RawPeer(server, 'client').preface();
   // Received frames are reported at once; the SETTINGS ACK (queued) and our SETTINGS wait.
-  t.deepEqual(events.filter((e) => e.type === 'frameSent'), []);
+  t.deepEqual(
+    events.filter((e) => e.type === 'frameSent'),
+    [],
+  );
   const bytes = server.dataToSend()!;
   const wire: Frame[] = [];
   new Deframer({ expectPreface: false }).push(bytes, (f) => wire.push(f));
   const sent = events.filter((e) => e.type === 'frameSent').map((e) => (e as { frame: Frame }).frame);
-  t.deepEqual(sent.map((f) => [f.type, f.flags]), wire.map((f) => [f.type, f.flags]));
+  t.deepEqual(
+    sent.map((f) => [f.type, f.flags]),
+    wire.map((f) => [f.type, f.flags]),
+  );
   t.is(sent[0].type, FrameType.SETTINGS);
   t.is(sent[0].flags & Flag.ACK, 0);
   // A command's frames too: reported at hand-out, not when queued.
@@ -29,7 +35,10 @@ test('frameSent fires when dataToSend hands the bytes out, in wire order; nothin
   server.ping(Buffer.alloc(8));
   t.deepEqual(events, []);
   server.dataToSend();
-  t.deepEqual(events.map((e) => e.type), ['frameSent']);
+  t.deepEqual(
+    events.map((e) => e.type),
+    ['frameSent'],
+  );
   void peer;
 });
 
@@ -41,6 +50,8 @@ test('frameSent of an END_STREAM DATA frame comes before its streamClosed', (t) 
   s2.respond(1, [[':status', '200']]);
   s2.sendData(1, Buffer.from('hi'), true);
   s2.dataToSend();
-  const order = events.filter((e) => e.type === 'frameSent' || e.type === 'streamClosed').map((e) => (e.type === 'frameSent' ? FrameType[(e as { frame: Frame }).frame.type] : 'closed'));
+  const order = events
+    .filter((e) => e.type === 'frameSent' || e.type === 'streamClosed')
+    .map((e) => (e.type === 'frameSent' ? FrameType[(e as { frame: Frame }).frame.type] : 'closed'));
   t.deepEqual(order.slice(-3), ['HEADERS', 'DATA', 'closed']);
 });

@@ -19,7 +19,11 @@ export interface Endpoint {
   app(): SessionEvent[];
 }
 
-export function endpoint(role: 'client' | 'server', opts: Partial<SessionOptions> = {}, onEvent?: (ev: SessionEvent, s: Session) => void): Endpoint {
+export function endpoint(
+  role: 'client' | 'server',
+  opts: Partial<SessionOptions> = {},
+  onEvent?: (ev: SessionEvent, s: Session) => void,
+): Endpoint {
   const events: SessionEvent[] = [];
   let session!: Session;
   session = new Session({
@@ -47,7 +51,11 @@ export function pump(a: Session, b: Session, maxRounds = 10000): number {
 }
 
 export const req = (path = '/', method = 'GET', extra: HeaderField[] = []): HeaderField[] => [
-  [':method', method], [':scheme', 'http'], [':authority', 'localhost'], [':path', path], ...extra,
+  [':method', method],
+  [':scheme', 'http'],
+  [':authority', 'localhost'],
+  [':path', path],
+  ...extra,
 ];
 
 /** A raw scripted peer: hand-made frames in, parsed frames out. */
@@ -56,7 +64,10 @@ export class RawPeer {
   readonly dec = new HpackDecoder();
   readonly received: Frame[] = [];
   private readonly deframer: Deframer;
-  constructor(readonly session: Session, readonly role: 'client' | 'server') {
+  constructor(
+    readonly session: Session,
+    readonly role: 'client' | 'server',
+  ) {
     this.deframer = new Deframer({ expectPreface: role === 'server', maxFrameSize: 16777215 });
   }
   /** Client peer: send the preface and an empty SETTINGS. */
@@ -74,7 +85,12 @@ export class RawPeer {
     return this;
   }
   headers(streamId: number, headers: HeaderField[], endStream = false, extraFlags = 0): this {
-    return this.send({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0) | extraFlags, streamId, fragment: this.enc.encode(headers) } as Frame);
+    return this.send({
+      type: FrameType.HEADERS,
+      flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0) | extraFlags,
+      streamId,
+      fragment: this.enc.encode(headers),
+    } as Frame);
   }
   data(streamId: number, data: Buffer | string, endStream = false, padLength?: number): this {
     const f: any = { type: FrameType.DATA, flags: endStream ? Flag.END_STREAM : 0, streamId, data: Buffer.from(data) };
@@ -108,7 +124,13 @@ export function sendBlock(peer: RawPeer, id: number, headers: HeaderField[], end
   for (let i = 0; i < block.length; i += 16384) parts.push(block.subarray(i, i + 16384));
   parts.forEach((p, i) => {
     const last = i === parts.length - 1;
-    if (i === 0) peer.send({ type: FrameType.HEADERS, flags: (endStream ? Flag.END_STREAM : 0) | (last ? Flag.END_HEADERS : 0), streamId: id, fragment: p } as Frame);
+    if (i === 0)
+      peer.send({
+        type: FrameType.HEADERS,
+        flags: (endStream ? Flag.END_STREAM : 0) | (last ? Flag.END_HEADERS : 0),
+        streamId: id,
+        fragment: p,
+      } as Frame);
     else peer.send({ type: FrameType.CONTINUATION, flags: last ? Flag.END_HEADERS : 0, streamId: id, fragment: p } as Frame);
   });
 }

@@ -13,7 +13,15 @@ test('a 70 KB header field (longer than any HPACK string cap) gets 431 on its st
   const peer = new RawPeer(ep.session, 'client').preface();
   peer.read();
   // Indexed fields before and after: the table must stay in step across the refused block.
-  sendBlock(peer, 1, req('/', 'GET', [['x-big', 'a'.repeat(70000)], ['x-kept', 'v1']]), false);
+  sendBlock(
+    peer,
+    1,
+    req('/', 'GET', [
+      ['x-big', 'a'.repeat(70000)],
+      ['x-kept', 'v1'],
+    ]),
+    false,
+  );
   sendBlock(peer, 3, req('/ok', 'GET', [['x-kept', 'v1']]), true);
   const out = peer.read();
   t.is(statusOf(peer, out, 1), '431');

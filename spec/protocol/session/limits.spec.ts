@@ -70,7 +70,10 @@ test('PING flood at a rate: the bucket trips even when the peer reads', (t) => {
   s.peer.headers(1, req('/good'), true);
   const ping = { type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8) } as Frame;
   let frames: Frame[] = [];
-  for (let i = 0; i < 50; i++) { s.peer.send(ping); frames = frames.concat(s.peer.read()); }
+  for (let i = 0; i < 50; i++) {
+    s.peer.send(ping);
+    frames = frames.concat(s.peer.read());
+  }
   wellBehavedAnswered(t, frames);
   t.is(frames.filter((f) => f.type === FrameType.PING).length, 20);
   t.is(goaway(frames).errorCode, ErrorCode.ENHANCE_YOUR_CALM);
@@ -80,7 +83,10 @@ test('SETTINGS flood trips ENHANCE_YOUR_CALM', (t) => {
   const s = server({ settingsBurst: 20, settingsPerSecond: 1 });
   s.peer.headers(1, req('/good'), true);
   let frames: Frame[] = [];
-  for (let i = 0; i < 50; i++) { s.peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] } as Frame); frames = frames.concat(s.peer.read()); }
+  for (let i = 0; i < 50; i++) {
+    s.peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [] } as Frame);
+    frames = frames.concat(s.peer.read());
+  }
   wellBehavedAnswered(t, frames);
   t.is(goaway(frames).errorCode, ErrorCode.ENHANCE_YOUR_CALM);
 });
@@ -115,7 +121,14 @@ test('concurrent streams beyond our limit get REFUSED_STREAM; the others complet
   for (let id = 1; id <= 9; id += 2) peer.headers(id, req('/'), true);
   let frames = peer.read();
   const rst = frames.filter((f) => f.type === FrameType.RST_STREAM) as any[];
-  t.deepEqual(rst.map((f) => [f.streamId, f.errorCode]), [[5, 7], [7, 7], [9, 7]]);
+  t.deepEqual(
+    rst.map((f) => [f.streamId, f.errorCode]),
+    [
+      [5, 7],
+      [7, 7],
+      [9, 7],
+    ],
+  );
   t.deepEqual(held, [1, 3]);
   for (const id of held) ep.session.respond(id, [[':status', '204']], { endStream: true });
   frames = peer.read();
@@ -141,7 +154,14 @@ test('the header list limit also resets responses on a client', (t) => {
   const id = client.session.request(req('/'), { endStream: true });
   peer.read();
   peer.preface();
-  peer.headers(id, [[':status', '200'], ['x-big', 'b'.repeat(1000)]], true);
+  peer.headers(
+    id,
+    [
+      [':status', '200'],
+      ['x-big', 'b'.repeat(1000)],
+    ],
+    true,
+  );
   const frames = peer.read();
   const rst = frames.find((f) => f.type === FrameType.RST_STREAM) as any;
   t.is(rst.streamId, id);
@@ -170,7 +190,12 @@ test('PRIORITY flood (CVE-2019-9513) trips ENHANCE_YOUR_CALM; a deep dependency 
   // A 150-deep chain of idle streams, then churn on it.
   for (let i = 0; i < 300; i++) {
     const id = 3 + 2 * (i % 150);
-    s.peer.send({ type: FrameType.PRIORITY, flags: 0, streamId: id, priority: { exclusive: i % 2 === 0, dependsOn: id === 3 ? 1 : id - 2, weight: 1 + (i % 256) } } as Frame);
+    s.peer.send({
+      type: FrameType.PRIORITY,
+      flags: 0,
+      streamId: id,
+      priority: { exclusive: i % 2 === 0, dependsOn: id === 3 ? 1 : id - 2, weight: 1 + (i % 256) },
+    } as Frame);
   }
   const frames = s.peer.read();
   wellBehavedAnswered(t, frames);

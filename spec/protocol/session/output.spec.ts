@@ -32,7 +32,10 @@ test('dataToSendParts: large DATA payloads pass through uncopied, small pieces a
   // Every 16 KiB DATA payload is a view of the application's Buffer (same memory), not a copy.
   const views = parts.filter((p) => p.buffer === body.buffer);
   t.true(views.length >= 6, `${views.length} payload views`);
-  t.is(views.reduce((n, p) => n + p.length, 0), body.length);
+  t.is(
+    views.reduce((n, p) => n + p.length, 0),
+    body.length,
+  );
   // Between two payloads there is exactly one small piece: the next frame header.
   for (const p of parts) if (p.buffer !== body.buffer) t.true(p.length < ZERO_COPY_MIN || p === parts[0]);
   t.is(a.ep.session.dataToSendParts(), null);
@@ -44,5 +47,8 @@ test('dataToSendParts: a small response is one coalesced Buffer', (t) => {
   t.is(parts.length, 1);
   const frames: Frame[] = [];
   new Deframer({ expectPreface: false }).push(parts[0], (f) => frames.push(f));
-  t.deepEqual(frames.map((f) => f.type), [FrameType.SETTINGS, FrameType.SETTINGS, FrameType.HEADERS, FrameType.DATA]);
+  t.deepEqual(
+    frames.map((f) => f.type),
+    [FrameType.SETTINGS, FrameType.SETTINGS, FrameType.HEADERS, FrameType.DATA],
+  );
 });

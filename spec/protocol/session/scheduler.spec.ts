@@ -78,7 +78,10 @@ test('a server honours nghttp-style anchor streams sent as PRIORITY frames on id
     }
   });
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
+    if (ev.type === 'dataReceived') {
+      if (ev.data.length) order.push(ev.streamId);
+      s.consume(ev.streamId, ev.data.length);
+    }
   });
   pump(client.session, server.session);
   client.session.sendPriority(3, { dependsOn: 0, weight: 201, exclusive: false });
@@ -100,14 +103,23 @@ test('with SETTINGS_NO_RFC7540_PRIORITIES = 1 the server ignores PRIORITY frames
     }
   });
   const client = endpoint('client', {}, (ev, s) => {
-    if (ev.type === 'dataReceived') { if (ev.data.length) order.push(ev.streamId); s.consume(ev.streamId, ev.data.length); }
+    if (ev.type === 'dataReceived') {
+      if (ev.data.length) order.push(ev.streamId);
+      s.consume(ev.streamId, ev.data.length);
+    }
   });
   pump(client.session, server.session);
   client.session.sendPriority(3, { dependsOn: 0, weight: 256, exclusive: false });
   client.session.sendPriority(5, { dependsOn: 0, weight: 1, exclusive: false });
   // RFC 7540 says 9 first (weight 256 anchor); RFC 9218 urgency says 7 (u=0) first.
-  client.session.request(req('/a', 'GET', [['priority', 'u=0']]), { endStream: true, priority: { dependsOn: 5, weight: 1, exclusive: false } });
-  client.session.request(req('/b', 'GET', [['priority', 'u=5']]), { endStream: true, priority: { dependsOn: 3, weight: 256, exclusive: false } });
+  client.session.request(req('/a', 'GET', [['priority', 'u=0']]), {
+    endStream: true,
+    priority: { dependsOn: 5, weight: 1, exclusive: false },
+  });
+  client.session.request(req('/b', 'GET', [['priority', 'u=5']]), {
+    endStream: true,
+    priority: { dependsOn: 3, weight: 256, exclusive: false },
+  });
   pump(client.session, server.session);
   t.deepEqual(order, [7, 7, 9, 9]);
 });
@@ -123,7 +135,9 @@ test('sendQueueDrained fires when a stream has framed all it had queued (without
       if (drained.length === 1) s.sendData(ev.streamId, Buffer.alloc(10), true);
     }
   });
-  const client = endpoint('client', {}, (ev, s) => { if (ev.type === 'dataReceived') s.consume(ev.streamId, ev.data.length); });
+  const client = endpoint('client', {}, (ev, s) => {
+    if (ev.type === 'dataReceived') s.consume(ev.streamId, ev.data.length);
+  });
   client.session.request(req('/'), { endStream: true });
   pump(client.session, server.session);
   t.deepEqual(drained, [1]);

@@ -25,7 +25,8 @@ function started() {
 
 const respond = (peer: RawPeer, block: number[]) =>
   peer.send({ type: FrameType.HEADERS, flags: Flag.END_HEADERS | Flag.END_STREAM, streamId: 1, fragment: Buffer.from(block) } as Frame);
-const terminated = (ep: ReturnType<typeof started>['ep']) => ep.events.find((e) => e.type === 'connectionTerminated') as { errorCode: number } | undefined;
+const terminated = (ep: ReturnType<typeof started>['ep']) =>
+  ep.events.find((e) => e.type === 'connectionTerminated') as { errorCode: number } | undefined;
 
 test('settingsList: sent exactly as listed, in one SETTINGS frame, repeated ids included', (t) => {
   const { first, ep } = started();

@@ -38,22 +38,49 @@ const setups: Record<string, (p: RawPeer) => number> = {
 const frames: Record<string, (p: RawPeer, id: number) => void> = {
   DATA: (p, id) => p.data(id, 'abc'),
   'HEADERS (trailers)': (p, id) => p.headers(id, [['x-trailer', '1']], true),
-  PRIORITY: (p, id) => p.send({ type: FrameType.PRIORITY, flags: 0, streamId: id, priority: { exclusive: false, dependsOn: 0, weight: 16 } } as Frame),
+  PRIORITY: (p, id) =>
+    p.send({ type: FrameType.PRIORITY, flags: 0, streamId: id, priority: { exclusive: false, dependsOn: 0, weight: 16 } } as Frame),
   RST_STREAM: (p, id) => p.send({ type: FrameType.RST_STREAM, flags: 0, streamId: id, errorCode: 8 } as Frame),
   WINDOW_UPDATE: (p, id) => p.send({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId: id, windowSizeIncrement: 1 } as Frame),
-  PUSH_PROMISE: (p, id) => p.send({ type: FrameType.PUSH_PROMISE, flags: Flag.END_HEADERS, streamId: id, promisedStreamId: 4, fragment: p.enc.encode(req('/x')) } as Frame),
-  CONTINUATION: (p, id) => p.send({ type: FrameType.CONTINUATION, flags: Flag.END_HEADERS, streamId: id, fragment: Buffer.alloc(0) } as Frame),
+  PUSH_PROMISE: (p, id) =>
+    p.send({
+      type: FrameType.PUSH_PROMISE,
+      flags: Flag.END_HEADERS,
+      streamId: id,
+      promisedStreamId: 4,
+      fragment: p.enc.encode(req('/x')),
+    } as Frame),
+  CONTINUATION: (p, id) =>
+    p.send({ type: FrameType.CONTINUATION, flags: Flag.END_HEADERS, streamId: id, fragment: Buffer.alloc(0) } as Frame),
 };
 
 /** RFC 9113 section 5.1, written out independently of the implementation's table. */
 const expected: Record<string, Record<string, Outcome>> = {
   idle: { DATA: ['conn', PE], 'HEADERS (trailers)': ['stream', PE], PRIORITY: 'ok', RST_STREAM: ['conn', PE], WINDOW_UPDATE: ['conn', PE] },
   open: { DATA: 'ok', 'HEADERS (trailers)': 'ok', PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
-  'half-closed (remote)': { DATA: ['stream', SC], 'HEADERS (trailers)': ['stream', SC], PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
+  'half-closed (remote)': {
+    DATA: ['stream', SC],
+    'HEADERS (trailers)': ['stream', SC],
+    PRIORITY: 'ok',
+    RST_STREAM: 'ok',
+    WINDOW_UPDATE: 'ok',
+  },
   'half-closed (local)': { DATA: 'ok', 'HEADERS (trailers)': 'ok', PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
-  'closed (END_STREAM both ways)': { DATA: ['conn', SC], 'HEADERS (trailers)': ['conn', SC], PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
+  'closed (END_STREAM both ways)': {
+    DATA: ['conn', SC],
+    'HEADERS (trailers)': ['conn', SC],
+    PRIORITY: 'ok',
+    RST_STREAM: 'ok',
+    WINDOW_UPDATE: 'ok',
+  },
   'closed (we reset)': { DATA: 'ok', 'HEADERS (trailers)': 'ok', PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
-  'closed (peer reset)': { DATA: ['stream', SC], 'HEADERS (trailers)': ['stream', SC], PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: ['stream', SC] },
+  'closed (peer reset)': {
+    DATA: ['stream', SC],
+    'HEADERS (trailers)': ['stream', SC],
+    PRIORITY: 'ok',
+    RST_STREAM: 'ok',
+    WINDOW_UPDATE: ['stream', SC],
+  },
   'reserved (local)': { DATA: ['conn', PE], 'HEADERS (trailers)': ['conn', PE], PRIORITY: 'ok', RST_STREAM: 'ok', WINDOW_UPDATE: 'ok' },
 };
 // A server receiving PUSH_PROMISE, or a CONTINUATION outside a field block, is always a connection PROTOCOL_ERROR.
@@ -97,9 +124,11 @@ test('fast-check: random frame sequences never throw, and every error is a GOAWA
       const peer = new RawPeer(ep.session, 'client').preface();
       for (const { kind, id } of seq) {
         if (kind === 'HEADERS (request)') peer.headers(id, req('/'), id % 3 === 0);
-        else if (kind === 'SETTINGS') peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 4, value: id * 1000 }] } as Frame);
+        else if (kind === 'SETTINGS')
+          peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: 4, value: id * 1000 }] } as Frame);
         else if (kind === 'PING') peer.send({ type: FrameType.PING, flags: 0, streamId: 0, opaqueData: Buffer.alloc(8, id) } as Frame);
-        else if (kind === 'GOAWAY') peer.send({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 0, errorCode: 0, debugData: Buffer.alloc(0) } as Frame);
+        else if (kind === 'GOAWAY')
+          peer.send({ type: FrameType.GOAWAY, flags: 0, streamId: 0, lastStreamId: 0, errorCode: 0, debugData: Buffer.alloc(0) } as Frame);
         else frames[kind](peer, id);
         for (const f of peer.read()) {
           if (f.type === FrameType.GOAWAY || f.type === FrameType.RST_STREAM) {
@@ -176,7 +205,10 @@ test('frame-local stream errors (PRIORITY of bad length, WINDOW_UPDATE of 0) res
   peer.headers(5, req('/'), true);
   const out = peer.read();
   const rst = out.filter((f) => f.type === FrameType.RST_STREAM).map((f: any) => [f.streamId, f.errorCode]);
-  t.deepEqual(rst, [[1, 6], [3, 1]]);
+  t.deepEqual(rst, [
+    [1, 6],
+    [3, 1],
+  ]);
   t.truthy(out.find((f) => f.type === FrameType.HEADERS && f.streamId === 5));
   t.false(ep.session.closed);
 });

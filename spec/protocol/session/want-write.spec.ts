@@ -28,12 +28,24 @@ test('a request waiting for a concurrency slot signals onWantWrite when the slot
   peer.read();
   c.request(req('/1'), { endStream: true });
   c.request(req('/2'), { endStream: true });
-  t.deepEqual(peer.read().filter((f) => f.type === FrameType.HEADERS).map((f) => f.streamId), [1]);
+  t.deepEqual(
+    peer
+      .read()
+      .filter((f) => f.type === FrameType.HEADERS)
+      .map((f) => f.streamId),
+    [1],
+  );
   wants = 0;
   // Stream 1 closes: stream 3's HEADERS are queued now, and the transport must hear of it.
   peer.headers(1, [[':status', '204']], true);
   t.is(wants, 1);
-  t.deepEqual(peer.read().filter((f) => f.type === FrameType.HEADERS).map((f) => f.streamId), [3]);
+  t.deepEqual(
+    peer
+      .read()
+      .filter((f) => f.type === FrameType.HEADERS)
+      .map((f) => f.streamId),
+    [3],
+  );
 });
 
 test('the final GOAWAY of a graceful shutdown signals onWantWrite when the PING ACK arrives', (t) => {
@@ -51,7 +63,10 @@ test('the final GOAWAY of a graceful shutdown signals onWantWrite when the PING 
   peer.send({ type: FrameType.PING, flags: Flag.ACK, streamId: 0, opaqueData: ping.opaqueData } as Frame);
   t.is(wants, 1);
   const out = peer.read();
-  t.deepEqual(out.map((f) => f.type), [FrameType.GOAWAY]);
+  t.deepEqual(
+    out.map((f) => f.type),
+    [FrameType.GOAWAY],
+  );
   t.false(server.closed);
   server.respond(1, [[':status', '204']], { endStream: true });
   t.true(server.closed);

@@ -32,7 +32,8 @@ function body(peer: RawPeer, id: number, endStream = false): void {
 }
 
 const sentFrames = (evs: SessionEvent[]): Frame[] => evs.flatMap((e) => (e.type === 'frameSent' ? [e.frame] : []));
-const updates = (fs: Frame[]) => fs.filter((f) => f.type === FrameType.WINDOW_UPDATE).map((f) => `${f.streamId}+${(f as WindowUpdateFrame).windowSizeIncrement}`);
+const updates = (fs: Frame[]) =>
+  fs.filter((f) => f.type === FrameType.WINDOW_UPDATE).map((f) => `${f.streamId}+${(f as WindowUpdateFrame).windowSizeIncrement}`);
 
 function parse(parts: Buffer[]): Frame[] {
   const d = new Deframer({ expectPreface: false, maxFrameSize: 16777215 });
@@ -59,8 +60,14 @@ for (const how of ['dataToSend', 'dataToSendParts'] as const) {
     ep.session.goaway();
     const parts = how === 'dataToSend' ? [ep.session.dataToSend()!] : ep.session.dataToSendParts()!;
     const out = parse(parts);
-    t.deepEqual(out.map((f) => f.type), [FrameType.GOAWAY]);
-    t.deepEqual(sentFrames(ep.events).map((f) => f.type), [FrameType.GOAWAY]);
+    t.deepEqual(
+      out.map((f) => f.type),
+      [FrameType.GOAWAY],
+    );
+    t.deepEqual(
+      sentFrames(ep.events).map((f) => f.type),
+      [FrameType.GOAWAY],
+    );
     t.is(ep.session.dataToSend(), null);
   });
 }
@@ -71,8 +78,14 @@ test('a connection error drops queued WINDOW_UPDATEs too (stream and connection)
   ep.session.consume(id, 40000);
   ep.session.goaway(ErrorCode.INTERNAL_ERROR);
   const out = peer.read();
-  t.deepEqual(out.map((f) => f.type), [FrameType.GOAWAY]);
-  t.deepEqual(sentFrames(ep.events).map((f) => f.type), [FrameType.GOAWAY]);
+  t.deepEqual(
+    out.map((f) => f.type),
+    [FrameType.GOAWAY],
+  );
+  t.deepEqual(
+    sentFrames(ep.events).map((f) => f.type),
+    [FrameType.GOAWAY],
+  );
 });
 
 test('a stream-level WINDOW_UPDATE is dropped once its stream is closed; the connection one goes out', (t) => {
@@ -85,13 +98,16 @@ test('a stream-level WINDOW_UPDATE is dropped once its stream is closed; the con
   t.deepEqual(updates(sentFrames(ep.events)), ['0+40000']);
 });
 
-test('WINDOW_UPDATEs handed out before goaway() stay sent; the server\'s graceful first GOAWAY drops nothing', (t) => {
+test("WINDOW_UPDATEs handed out before goaway() stay sent; the server's graceful first GOAWAY drops nothing", (t) => {
   const { ep, peer, id } = client();
   body(peer, id);
   ep.session.consume(id, 40000);
   t.deepEqual(updates(peer.read()), ['0+40000', `${id}+40000`]);
   ep.session.goaway();
-  t.deepEqual(peer.read().map((f) => f.type), [FrameType.GOAWAY]);
+  t.deepEqual(
+    peer.read().map((f) => f.type),
+    [FrameType.GOAWAY],
+  );
 
   const srv = endpoint('server', { frameEvents: true });
   const cli = new RawPeer(srv.session, 'client');
