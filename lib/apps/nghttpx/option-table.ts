@@ -5,10 +5,24 @@
  * the `name=value` lines of configuration files.
  */
 import { OptionSpec, OptionTable } from '../common/argv';
-import { parseDuration, parseSize, UsageError } from '../common/units';
 import { parseBackend, parseFrontend, parseHeaderOption, parseProxyUri } from './addresses';
-import { LOG_LEVELS, LogLevel, NghttpxOptions } from './config';
+import type { NghttpxOptions } from './config';
 import { SYSLOG_FACILITIES } from './log-sinks';
+import { DEPRECATED_OPTIONS } from './option-deprecated';
+import {
+  altsvc,
+  duration,
+  errorPage,
+  forwardedNode,
+  forwardedParams,
+  int,
+  logLevel,
+  oneOf,
+  size,
+  tlsVersion,
+  window,
+  yes,
+} from './option-values';
 
 /** What applying one option may need besides its value. */
 export interface ApplyContext {
@@ -41,107 +55,6 @@ export interface OptionDef extends Omit<OptionSpec<ApplyTarget>, 'apply'> {
 export interface ApplyTarget {
   options: NghttpxOptions;
   ctx: ApplyContext;
-}
-
-/** A flag's value in a configuration file: `yes` (any case) enables it, anything else disables it. */
-function yes(v: string): boolean {
-  return v.toLowerCase() === 'yes';
-}
-
-function int(v: string, what: string, min: number, max: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-    throw new UsageError(`${what}: bad value.  Specify an integer in ${min}..${max}.`);
-  return Number(v);
-}
-
-function size(v: string, what: string): number {
-  return parseSize(v, what);
-}
-
-function duration(v: string, what: string): number {
-  return parseDuration(v, what);
-}
-
-function window(v: string, what: string, min: number): number {
-  const n = parseSize(v, what);
-  if (n < min || n > 2 ** 31 - 1) throw new UsageError(`${what}: must be in ${min}..2147483647, got ${v}`);
-  return n;
-}
-
-function oneOf<T extends string>(v: string, what: string, values: T[]): T {
-  const hit = values.find((x) => x.toLowerCase() === v.toLowerCase());
-  if (!hit) throw new UsageError(`${what}: unknown value ${v} (one of ${values.join(', ')})`);
-  return hit;
-}
-
-function logLevel(v: string): LogLevel {
-  const lv = v.toUpperCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(lv)) throw new UsageError(`log-level: Invalid severity level: ${v}`);
-  return lv as LogLevel;
-}
-
-function tlsVersion(v: string, what: string): string {
-  return oneOf(v, what, ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1.0']);
-}
-
-/** `PROTOID,PORT[,HOST,[ORIGIN[,PARAMS]]]`: checked, kept as written. */
-function altsvc(v: string, what: string): string {
-  const parts = v.split(',');
-  if (parts.length < 2 || !parts[0] || !/^\d{1,5}$/.test(parts[1]) || Number(parts[1]) > 65535)
-    throw new UsageError(`${what}: bad value ${v} (PROTOID,PORT[,HOST,[ORIGIN[,PARAMS]]])`);
-  return v;
-}
-
-function errorPage(o: NghttpxOptions, v: string): void {
-  const eq = v.indexOf('=');
-  const code = v.slice(0, eq);
-  const path = v.slice(eq + 1);
-  if (eq <= 0 || !path) throw new UsageError(`error-page: bad value ${v} ((<CODE>|*)=<PATH>)`);
-  if (code === '*') o.errorPages.set('*', path);
-  else o.errorPages.set(int(code, 'error-page', 400, 599), path);
-}
-
-function forwardedParams(v: string): string[] {
-  const out = v
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  for (const p of out) if (!['by', 'for', 'host', 'proto'].includes(p)) throw new UsageError(`add-forwarded: unknown parameter ${p}`);
-  return out;
-}
-
-function forwardedNode(v: string, what: string, allowStatic: boolean): string {
-  if (v === 'obfuscated' || v === 'ip') return v;
-  // RFC 7239 section 6.3: an obfuscated identifier starts with "_" and is [A-Za-z0-9._-].
-  if (allowStatic && /^_[A-Za-z0-9._-]+$/.test(v)) return v;
-  throw new UsageError(`${what}: bad value ${v}`);
-}
-
-/** A deprecated mode flag: recorded, mapped after reading (see options.ts). */
-function legacyMode(long: string, notice: string): OptionDef {
-  return {
-    long,
-    group: 'Deprecated',
-    effective: true,
-    deprecated: notice,
-    apply: (_o, v, c) => void (yes(v) ? c.legacy.add(long) : c.legacy.delete(long)),
-  };
-}
-
-/** `*-window-bits=N` (2014): a window of 2^N-1 bytes. */
-function windowBits(
-  long: string,
-  target: 'frontendHttp2WindowSize' | 'frontendHttp2ConnectionWindowSize' | 'backendHttp2WindowSize' | 'backendHttp2ConnectionWindowSize',
-  now: string,
-): OptionDef {
-  return {
-    long,
-    arg: '<N>',
-    group: 'Deprecated',
-    effective: true,
-    deprecated: `${long}: deprecated.  Use ${now}`,
-    apply: (o, v) => (o[target] = 2 ** int(v, long, 0, 31) - 1),
-  };
 }
 
 /** Every option, in the reference's order and groups, then the deprecated ones. */
@@ -836,66 +749,7 @@ export const OPTIONS: OptionDef[] = [
   { long: 'include', arg: '<PATH>', group: 'Misc', effective: true, apply: (o, v, c) => c.include(v) },
   { long: 'version', short: 'v', group: 'Misc', effective: true, apply: () => undefined },
   { long: 'help', short: 'h', group: 'Misc', effective: true, apply: () => undefined },
-  // The 2014 README's modes and flags: accepted, mapped onto today's parameters.
-  legacyMode('http2-bridge', 'http2-bridge: deprecated.  Use backend=<addr>,<port>;;proto=h2;tls'),
-  legacyMode('client', 'client: deprecated.  Use frontend=<addr>,<port>;no-tls, backend=<addr>,<port>;;proto=h2;tls'),
-  legacyMode(
-    'client-proxy',
-    'client-proxy: deprecated.  Use http2-proxy, frontend=<addr>,<port>;no-tls and backend=<addr>,<port>;;proto=h2;tls',
-  ),
-  legacyMode('frontend-no-tls', 'frontend-no-tls: deprecated.  Use no-tls keyword in frontend'),
-  legacyMode('backend-no-tls', 'backend-no-tls: deprecated.  backend connection is not encrypted by default.  See also backend-tls'),
-  legacyMode('backend-tls', 'backend-tls: deprecated.  Use tls keyword in backend instead.'),
-  windowBits('frontend-http2-window-bits', 'frontendHttp2WindowSize', 'frontend-http2-window-size'),
-  windowBits('frontend-http2-connection-window-bits', 'frontendHttp2ConnectionWindowSize', 'frontend-http2-connection-window-size'),
-  windowBits('backend-http2-window-bits', 'backendHttp2WindowSize', 'backend-http2-window-size'),
-  windowBits('backend-http2-connection-window-bits', 'backendHttp2ConnectionWindowSize', 'backend-http2-connection-window-size'),
-  {
-    long: 'backend-ipv4',
-    group: 'Deprecated',
-    effective: false,
-    deprecated: 'backend-ipv4: deprecated.  Use backend-address-family=IPv4 instead.',
-    apply: (o, v) => void (yes(v) && (o.backendAddressFamily = 'IPv4')),
-  },
-  {
-    long: 'backend-ipv6',
-    group: 'Deprecated',
-    effective: false,
-    deprecated: 'backend-ipv6: deprecated.  Use backend-address-family=IPv6 instead.',
-    apply: (o, v) => void (yes(v) && (o.backendAddressFamily = 'IPv6')),
-  },
-  {
-    long: 'backend-http1-connections-per-host',
-    arg: '<N>',
-    group: 'Deprecated',
-    effective: false,
-    deprecated: 'backend-http1-connections-per-host: deprecated.  Use backend-connections-per-host instead.',
-    apply: (o, v) => (o.backendConnectionsPerHost = int(v, 'backend-http1-connections-per-host', 1, 2 ** 31 - 1)),
-  },
-  {
-    long: 'backend-http1-connections-per-frontend',
-    arg: '<N>',
-    group: 'Deprecated',
-    effective: false,
-    deprecated: 'backend-http1-connections-per-frontend: deprecated.  Use backend-connections-per-frontend instead.',
-    apply: (o, v) => (o.backendConnectionsPerFrontend = int(v, 'backend-http1-connections-per-frontend', 0, 2 ** 31 - 1)),
-  },
-  {
-    long: 'no-host-rewrite',
-    group: 'Deprecated',
-    effective: true,
-    deprecated:
-      'no-host-rewrite: deprecated.  :authority and host header fields are NOT altered by default.  To rewrite these headers, use --host-rewrite option.',
-    apply: () => undefined,
-  },
-  {
-    long: 'backend-tls-sni-field',
-    arg: '<HOST>',
-    group: 'Deprecated',
-    effective: true,
-    deprecated: 'backend-tls-sni-field: deprecated.  Use sni keyword in --backend option.',
-    apply: (o, v) => (o.backendTlsSniField = v),
-  },
+  ...DEPRECATED_OPTIONS,
   // Configuration files only: the positional <PRIVATE_KEY> and <CERT>.
   { long: 'private-key-file', arg: '<PATH>', group: 'Config', effective: true, apply: (o, v) => (o.privateKeyFile = v) },
   { long: 'certificate-file', arg: '<PATH>', group: 'Config', effective: true, apply: (o, v) => (o.certificateFile = v) },
