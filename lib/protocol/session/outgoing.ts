@@ -43,3 +43,11 @@ export function checkTrailers(headers: HeaderField[]): void {
   for (let i = 0; i < headers.length; i++)
     if (headers[i][0].charCodeAt(0) === 0x3a) throw new ApiMisuseError(`sendTrailers: pseudo-header ${headers[i][0]} in trailers`);
 }
+
+/** Whether a response header list is informational (its `:status` is 1xx). */
+export function isInformational(headers: HeaderField[]): boolean {
+  for (let i = 0; i < headers.length; i++) {
+    if (headers[i][0] === ':status') return headers[i][1].charCodeAt(0) === 0x31; // '1xx'
+  }
+  return false;
+}

@@ -33,12 +33,12 @@ import { MessageInfo, newMessageInfo } from '../http/semantics';
 import { checkConnectSettingChange } from '../http/connect';
 import { ClosedStreams } from './closed-streams';
 import type { SessionCore } from './core';
-import { DataWriter, hasOutput } from './data-writer';
+import { DataWriter } from './data-writer';
 import { isStreamScoped, toH2Error } from './error-scope';
 import { FloodGuard } from './flood-guard';
 import { IdMap } from './id-map';
 import { InboundFlow } from './inbound-flow';
-import { checkFields, checkTrailers, ResponseCheckCache } from './outgoing';
+import { checkFields, checkTrailers, isInformational, ResponseCheckCache } from './outgoing';
 import { OutputQueue, ZERO_COPY_MIN } from './output-queue';
 import { PendingOpenQueue } from './pending-open';
 import { FrameReceiver } from './receive';
@@ -48,6 +48,7 @@ import { checkLocalSettings, SettingsSync } from './settings-sync';
 import { MAX_STREAM_ID, Shutdown } from './shutdown';
 import { HeaderSender } from './header-sender';
 import { Stream } from './stream';
+import { closeStream, localEnded, newRequestStream, openPending, remoteEnded } from './stream-lifecycle';
 import { upgradeStream } from './upgrade';
 import { isViolation, StreamEvent, StreamState, transition } from './stream-state';
 import {
@@ -102,7 +103,7 @@ export class Session implements SessionCore {
   // The stages and collaborators this session owns.
   private readonly deframer: Deframer;
   private readonly assembler: HeaderBlockAssembler;
-  private readonly sender: HeaderSender;
+  /** @internal */ readonly sender: HeaderSender;
   /** @internal */ readonly decoder: HpackDecoder;
   /** @internal */ readonly scheduler = new WriteScheduler();
   /** @internal */ readonly output: OutputQueue;
@@ -121,16 +122,16 @@ export class Session implements SessionCore {
   /** @internal */ readonly streams = new IdMap<Stream>();
   /** @internal Highest stream id the peer opened (or promised, for a client). */
   lastPeerStreamId = 0;
-  /** Next id for a stream we initiate. */
-  private nextStreamId: number;
-  /** Streams we initiated that count against the peer's MAX_CONCURRENT_STREAMS. */
-  private localActive = 0;
+  /** @internal Next id for a stream we initiate. */
+  nextStreamId: number;
+  /** @internal Streams we initiated that count against the peer's MAX_CONCURRENT_STREAMS. */
+  localActive = 0;
   /** @internal Streams the peer initiated that count against ours. */
   remoteActive = 0;
-  /** Server: promised streams not yet answered (they will count once their HEADERS go out). */
-  private reservedLocal = 0;
-  /** Client: streams whose HEADERS wait for a concurrency slot, in id order. */
-  private readonly pendingOpen = new PendingOpenQueue();
+  /** @internal Server: promised streams not yet answered (they count once their HEADERS go out). */
+  reservedLocal = 0;
+  /** @internal Client: streams whose HEADERS wait for a concurrency slot, in id order. */
+  readonly pendingOpen = new PendingOpenQueue();
 
   /** @internal Scratch for HTTP validation (reused: no allocation per message). */
   readonly info: MessageInfo = newMessageInfo();
@@ -333,27 +334,7 @@ export class Session implements SessionCore {
 
   /** @internal */
   closeStream(s: Stream, cause: CloseCause, code: number): void {
-    if (!this.streams.delete(s.id)) return;
-    if (s.state === StreamState.RESERVED_LOCAL) this.reservedLocal--;
-    s.state = StreamState.CLOSED;
-    if (s.counted) {
-      s.counted = false;
-      if (s.local) this.localActive--;
-      else this.remoteActive--;
-    }
-    this.scheduler.closed(s);
-    if (s.pendingHeaders !== null) {
-      s.pendingHeaders = null;
-      this.pendingOpen.removed(s);
-    }
-    // Window the application will never consume goes back to the connection.
-    if (s.unackedConsumed > 0) s.unackedConsumed = 0;
-    s.out.length = 0;
-    s.queued = 0;
-    this.closedStreams.remember(s.id, cause);
-    this.onEvent({ type: 'streamClosed', streamId: s.id, errorCode: code });
-    if (this.pendingOpen.length > 0) this.openPending();
-    this.shutdown.maybeFinish();
+    closeStream(this, s, cause, code);
   }
 
   /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
@@ -363,19 +344,12 @@ export class Session implements SessionCore {
 
   /** @internal The peer's END_STREAM was processed on `s`. */
   remoteEnded(s: Stream): void {
-    if (s.state === StreamState.CLOSED) return;
-    const t = transition(s.state, StreamEvent.RECV_END_STREAM) as StreamState;
-    s.state = t;
-    this.onEvent({ type: 'streamEnded', streamId: s.id });
-    if (t === StreamState.CLOSED) this.closeStream(s, 'endStream', ErrorCode.NO_ERROR);
+    remoteEnded(this, s);
   }
 
   /** @internal Our side of `s` ended (END_STREAM sent). */
   localEnded(s: Stream): void {
-    const t = transition(s.state, StreamEvent.SEND_END_STREAM);
-    if (isViolation(t)) return;
-    s.state = t;
-    if (t === StreamState.CLOSED) this.closeStream(s, 'endStream', ErrorCode.NO_ERROR);
+    localEnded(this, s);
   }
 
   /** @internal */
@@ -405,7 +379,7 @@ export class Session implements SessionCore {
 
   /** @internal The peer's SETTINGS were applied: queued requests may go now. */
   peerSettingsApplied(): void {
-    this.openPending();
+    openPending(this);
     this.wantWrite();
   }
 
@@ -451,55 +425,16 @@ export class Session implements SessionCore {
     if (this.pendingOpen.length >= this.limits.maxPendingRequests) throw new ApiMisuseError('too many requests queued');
     checkFields(headers, true, 'request', this.responseCheck);
     const id = this.nextStreamId;
+    const s = newRequestStream(this, id, headers, opts);
     this.nextStreamId += 2;
-    const s = new Stream(id, true, this.remoteSettings.initialWindowSize, this.flow.streamRecvWindowSize);
-    s.pendingHeaders = headers;
-    s.pendingEndStream = opts.endStream === true;
-    s.pendingPriority = opts.priority ?? (opts.weight !== undefined ? { exclusive: false, dependsOn: 0, weight: opts.weight } : undefined);
-    for (let i = 0; i < headers.length; i++) {
-      const name = headers[i][0];
-      if (name.charCodeAt(0) !== 0x3a) break;
-      if (name === ':method') s.headRequest = headers[i][1] === 'HEAD';
-      // RFC 8441 section 4: a client uses :protocol only once the server sent
-      // SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
-      else if (name === ':protocol' && !this.remoteSettings.enableConnectProtocol) {
-        this.nextStreamId -= 2;
-        throw new ApiMisuseError('request: :protocol (extended CONNECT) needs SETTINGS_ENABLE_CONNECT_PROTOCOL from the server');
-      }
-    }
     this.streams.set(id, s);
     this.pendingOpen.push(s);
-    this.openPending();
+    openPending(this);
     // The HEADERS are queued unless the stream waits for a concurrency slot.
     if (this.output.bytes > 0) this.wantWrite();
     return id;
   }
 
-  /** Send the HEADERS of queued requests while concurrency slots are free. */
-  private openPending(): void {
-    const q = this.pendingOpen;
-    const before = q.length;
-    while (q.length > 0 && this.localActive < this.remoteSettings.maxConcurrentStreams && !this.closed) {
-      const s = q.shift()!;
-      const headers = s.pendingHeaders!;
-      s.pendingHeaders = null;
-      const end = s.pendingEndStream && s.queued === 0 && s.trailers === null;
-      s.state = transition(StreamState.IDLE, StreamEvent.SEND_HEADERS) as StreamState;
-      s.counted = true;
-      this.localActive++;
-      if (s.pendingPriority !== undefined) this.scheduler.setPriority(s.id, s.pendingPriority, s);
-      this.sender.headers(s.id, headers, end, s.pendingPriority, 'request');
-      if (end) {
-        s.endQueued = false;
-        this.localEnded(s);
-      } else if (s.pendingEndStream) {
-        s.endQueued = true;
-      }
-      if (s.state !== StreamState.CLOSED && hasOutput(s)) this.scheduler.add(s);
-    }
-    // A slot freed by a closing stream (or the server's SETTINGS) sent queued HEADERS: say so.
-    if (q.length < before) this.wantWrite();
-  }
   /**
    * Server: send response HEADERS on `streamId` (1xx informational ones first if wanted; the
    * final one when `:status` >= 200). With `endStream` the response has no body.
@@ -512,14 +447,7 @@ export class Session implements SessionCore {
     const t = transition(s.state, StreamEvent.SEND_HEADERS);
     if (isViolation(t)) throw new ApiMisuseError(`respond: stream ${streamId} cannot send HEADERS now`);
     checkFields(headers, false, 'respond', this.responseCheck);
-    let informational = false;
-    for (let i = 0; i < headers.length; i++) {
-      if (headers[i][0] === ':status') {
-        const c = headers[i][1].charCodeAt(0);
-        informational = c === 0x31; // '1xx'
-        break;
-      }
-    }
+    const informational = isInformational(headers);
     const end = opts.endStream === true && !informational;
     if (!informational) s.responded = true;
     const wasReserved = s.state === StreamState.RESERVED_LOCAL;
