@@ -5,32 +5,33 @@
  */
 import * as dns from 'dns';
 import * as fs from 'fs';
-import type { Duplex } from 'stream';
-import { connect, UpgradeFailedError, AlpnError } from '../../transport/client';
-import type { TlsInfo } from '../../transport/client';
+import { connect } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
 import { loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { DEFAULT_INITIAL_WINDOW_SIZE, FrameType } from '../../protocol/frame/constants';
-import type { HeaderField, PrioritySpec, WindowUpdateFrame } from '../../protocol/frame/types';
+import type { HeaderField, WindowUpdateFrame } from '../../protocol/frame/types';
 import { FramePrinter } from '../printer/printer';
 import { NghttpTrace } from './trace';
-import { describeConnectError, verifyErrorText } from './errors';
+import { ConnectWatch } from './first-flight';
+import { decompressBody, readBody } from './body';
 import type { NghttpOptions } from './options';
-import { weightFor } from './options';
 import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
 import type { BuiltRequest } from './headers';
 import { PlanQueue } from './plan-queue';
-import { anchorPriorities, resourcePriority, ResourceType, uriPriority } from './priority';
+import { anchorPriorities, resourcePriority, ResourceType } from './priority';
 import type { AssetParser } from './assets';
+import { header, isDefaultPriority, planRequests } from './plan';
+import type { Live, Planned } from './plan';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
 import { ConnectionTiming, nowMicros, RequestRecord } from './records';
 import { formatStats } from './stats';
 import { formatHar } from './har';
 import { packageVersion } from '../common/version';
-import { zlib } from '../../lazy';
+
+export { planRequests } from './plan';
 
 /** Where the engine reads and writes. */
 export interface NghttpIO {
@@ -62,39 +63,6 @@ export interface NghttpResult {
   records: RequestRecord[];
 }
 
-/** One thing to fetch. */
-interface Planned {
-  uri: TargetUri;
-  priority: PrioritySpec;
-  /** 0 = given on the command line; 1 = found by -a. */
-  level: number;
-  /** How many times the server refused it unprocessed (REFUSED_STREAM) so far. */
-  refusals?: number;
-}
-
-/** What the engine tracks per stream beyond the record. */
-interface Live {
-  rec: RequestRecord;
-  /** What was asked for (own requests), to retry after REFUSED_STREAM. */
-  plan?: Planned;
-  /** Refused before any processing: send again on a new stream once this one closes. */
-  retry?: boolean;
-  own: boolean;
-  level: number;
-  remoteEnded: boolean;
-  closed: boolean;
-  resetCode?: number;
-  resetRemote?: boolean;
-  timedOut?: boolean;
-  timer?: NodeJS.Timeout;
-  /** Body waiting for 100 Continue. */
-  continueTimer?: NodeJS.Timeout;
-  waitingContinue?: boolean;
-  inflate?: 'gzip' | 'deflate';
-  compressed?: Buffer[];
-  assets?: AssetParser;
-}
-
 /**
  * How often one request is sent again after REFUSED_STREAM. RFC 9113 section 8.7: "The
  * REFUSED_STREAM error code can be included in a RST_STREAM frame to indicate that the stream is
@@ -109,40 +77,6 @@ export const PUSH_GRACE_MS = 10_000;
 
 /** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
 export const EXPECT_CONTINUE_WAIT_MS = 1000;
-
-/** Read the -d body: a file, or all of stdin for '-'. */
-async function readBody(path: string, io: NghttpIO): Promise<Buffer> {
-  if (path === '-') {
-    const input = io.stdin ?? process.stdin;
-    const chunks: Buffer[] = [];
-    for await (const c of input) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-    return Buffer.concat(chunks);
-  }
-  return fs.promises.readFile(path);
-}
-
-/** The command-line URIs as planned requests: each repeated -m times in a row, repeats dropped without -m. */
-export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): Planned[] {
-  const out: Planned[] = [];
-  const seen = new Set<string>();
-  o.uris.forEach((uri, i) => {
-    if (o.multiply === 1) {
-      if (seen.has(uri.raw)) return;
-      seen.add(uri.raw);
-    }
-    for (let k = 0; k < o.multiply; k++) out.push({ uri, priority: uriPriority(weightFor(o, i), o.noDep), level: 0 });
-  });
-  return out;
-}
-
-/** RFC 9113 section 5.3.5 default (0, 16, not exclusive): sent without the PRIORITY flag. */
-function isDefaultPriority(p: PrioritySpec): boolean {
-  return p.dependsOn === 0 && p.weight === 16 && !p.exclusive;
-}
-
-function header(fields: readonly HeaderField[], name: string): string | undefined {
-  return fields.find((f) => f[0] === name)?.[1];
-}
 
 /** One connection's work: the requests of one origin. */
 class ConnectionRun {
@@ -236,67 +170,14 @@ class ConnectionRun {
       settings,
       headers: o.headers,
     });
-    let upgradeHeaders: [string, string][] = upgradeRequest.headers;
-    let upgradeRaw: Buffer = Buffer.alloc(0);
-    let upgradeHead: string | undefined;
-    let upgradeParseError: string | undefined;
-    let tlsRejected: string | undefined;
-    let connected = false;
+    const watch = new ConnectWatch(
+      o,
+      { printer: this.printer, stdout: this.io.stdout, verbose: this.verbose, err: (m) => this.err(m) },
+      useUpgrade,
+      upgradeRequest.headers,
+      () => (this.timing.connectEnd = nowMicros()),
+    );
     const firstRec = this.plan[0];
-
-    const onConnected = (socket: Duplex, tls: TlsInfo | undefined) => {
-      connected = true;
-      this.timing.connectEnd = nowMicros();
-      if (this.verbose) this.printer.connected();
-      if (tls) {
-        if (!tls.authorized && !o.noVerifyPeer) {
-          tlsRejected = verifyErrorText(tls.authorizationError);
-          socket.destroy();
-          return;
-        }
-        if (this.verbose && tls.alpnProtocol === 'h2') {
-          if (o.json) this.printer.note('The negotiated protocol: h2');
-          else this.io.stdout.write('The negotiated protocol: h2\n');
-        }
-      }
-      if (useUpgrade) {
-        // Show the Upgrade request exactly as the transport writes it (its first write).
-        const write = socket.write;
-        (socket as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
-          socket.write = write;
-          const text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
-          const lines = text
-            .split('\r\n')
-            .slice(1)
-            .filter((l) => l !== '');
-          upgradeHeaders = lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]);
-          if (this.verbose) {
-            this.printer.note('HTTP Upgrade request');
-            if (!o.json) this.io.stdout.write(Buffer.from(text + '\n', 'latin1'));
-          }
-          return (write as (...a: unknown[]) => boolean).call(socket, chunk, ...rest);
-        };
-        // Keep the raw answer head (the transport lower-cases names) and refuse a non-HTTP answer early.
-        const sniff = (chunk: Buffer) => {
-          upgradeRaw = Buffer.concat([upgradeRaw, chunk]);
-          const prefix = upgradeRaw.subarray(0, 5).toString('latin1');
-          if (!'HTTP/'.startsWith(prefix)) {
-            socket.off('data', sniff);
-            upgradeParseError = 'Expected HTTP/';
-            socket.destroy(new Error('HTTP Upgrade response is not HTTP/1.1'));
-            return;
-          }
-          const end = upgradeRaw.indexOf('\r\n\r\n');
-          if (end >= 0) {
-            socket.off('data', sniff);
-            upgradeHead = upgradeRaw.subarray(0, end + 4).toString('latin1');
-            const rest = upgradeRaw.subarray(end + 4);
-            if (o.hexdump && rest.length) this.printer.hexdump(rest);
-          }
-        };
-        socket.prependListener('data', sniff);
-      }
-    };
 
     const url = `${first.scheme}://${first.authority}/`;
     let cc;
@@ -312,7 +193,7 @@ class ConnectionRun {
         upgrade: useUpgrade
           ? { method: upgradeRequest.method, path: this.body !== undefined ? '*' : first.path, headers: upgradeRequest.headers.slice(4) }
           : undefined,
-        onConnected,
+        onConnected: watch.onConnected,
         connection: {
           session: {
             settingsList: settings,
@@ -328,29 +209,11 @@ class ConnectionRun {
         },
       });
     } catch (e) {
-      const error = e as NodeJS.ErrnoException;
-      if (tlsRejected !== undefined) {
-        this.err(`Certificate verification failed: ${tlsRejected} (use -y to connect anyway)`);
-      } else if (e instanceof AlpnError) {
-        this.err(`HTTP/2 protocol was not selected by ALPN (the server chose ${e.alpnProtocol || 'nothing'}; h2 is required)`);
-      } else if (useUpgrade && connected) {
-        if (this.verbose) {
-          this.printer.note('HTTP Upgrade response');
-          // The refusal's head and whatever of its body came with it, as the reference shows them.
-          const body = e instanceof UpgradeFailedError ? e.body : Buffer.alloc(0);
-          if (!o.json && upgradeHead) this.io.stdout.write(Buffer.concat([Buffer.from(upgradeHead, 'latin1'), body, Buffer.from('\n')]));
-        }
-        if (upgradeParseError) this.err(`Failed to parse HTTP Upgrade response header: ${upgradeParseError}`);
-        else if (e instanceof UpgradeFailedError)
-          this.err(`HTTP Upgrade failed: the server answered ${e.response.status} ${e.response.reason}`);
-        else this.err(`HTTP Upgrade failed: ${error.message}`);
-      } else {
-        this.err(describeConnectError(error, address, first.port));
-      }
+      watch.reportFailure(e, address, first.port);
       return;
     }
-    if (tlsRejected !== undefined) {
-      this.err(`Certificate verification failed: ${tlsRejected} (use -y to connect anyway)`);
+    if (watch.tlsRejected !== undefined) {
+      watch.reportTlsRejected();
       cc.connection.destroy();
       return;
     }
@@ -367,11 +230,7 @@ class ConnectionRun {
     });
 
     if (useUpgrade) {
-      if (this.verbose) {
-        this.printer.note('HTTP Upgrade response');
-        if (!o.json && upgradeHead) this.io.stdout.write(Buffer.from(upgradeHead + '\n', 'latin1'));
-        this.printer.note('HTTP Upgrade success');
-      }
+      watch.printUpgradeSuccess();
       const st = cc.upgradeStream;
       if (st) {
         st.body.on('error', () => undefined);
@@ -383,7 +242,7 @@ class ConnectionRun {
         const rec = this.newRecord(
           1,
           p,
-          upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField),
+          watch.upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField),
           upgradeRequest.method,
         );
         rec.requestStart = this.timing.connectEnd;
@@ -804,16 +663,7 @@ class ConnectionRun {
       l.compressed = undefined;
       let out: Buffer;
       try {
-        out =
-          l.inflate === 'gzip'
-            ? zlib().gunzipSync(all)
-            : (() => {
-                try {
-                  return zlib().inflateSync(all);
-                } catch {
-                  return zlib().inflateRawSync(all);
-                }
-              })();
+        out = decompressBody(all, l.inflate);
       } catch (e) {
         this.err(`${rec.uri}: could not decompress the ${l.inflate} body: ${(e as Error).message}`);
         out = Buffer.alloc(0);
@@ -846,7 +696,7 @@ export async function runNghttp(o: NghttpOptions, io: NghttpIO): Promise<NghttpR
   let body: Buffer | undefined;
   if (o.data !== undefined) {
     try {
-      body = await readBody(o.data, io);
+      body = await readBody(o.data, io.stdin);
     } catch (e) {
       io.stderr.write(`[ERROR] Could not open file ${o.data}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return { total: 0, processed: 0, exitCode: 1, records: [] };

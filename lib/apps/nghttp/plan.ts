@@ -1,0 +1,70 @@
+/**
+ * What the nghttp engine fetches and what it keeps per stream: the planned requests (command
+ * line, -m, -a), and the bookkeeping of each live stream beside its record.
+ */
+import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
+import type { AssetParser } from './assets';
+import type { NghttpOptions } from './options';
+import { weightFor } from './options';
+import { uriPriority } from './priority';
+import type { RequestRecord } from './records';
+import type { TargetUri } from './uri';
+
+/** One thing to fetch. */
+export interface Planned {
+  /** The URI to request. */
+  uri: TargetUri;
+  /** The priority it is sent with. */
+  priority: PrioritySpec;
+  /** 0 = given on the command line; 1 = found by -a. */
+  level: number;
+  /** How many times the server refused it unprocessed (REFUSED_STREAM) so far. */
+  refusals?: number;
+}
+
+/** What the engine tracks per stream beyond the record. */
+export interface Live {
+  rec: RequestRecord;
+  /** What was asked for (own requests), to retry after REFUSED_STREAM. */
+  plan?: Planned;
+  /** Refused before any processing: send again on a new stream once this one closes. */
+  retry?: boolean;
+  own: boolean;
+  level: number;
+  remoteEnded: boolean;
+  closed: boolean;
+  resetCode?: number;
+  resetRemote?: boolean;
+  timedOut?: boolean;
+  timer?: NodeJS.Timeout;
+  /** Body waiting for 100 Continue. */
+  continueTimer?: NodeJS.Timeout;
+  waitingContinue?: boolean;
+  inflate?: 'gzip' | 'deflate';
+  compressed?: Buffer[];
+  assets?: AssetParser;
+}
+
+/** The command-line URIs as planned requests: each repeated -m times in a row, repeats dropped without -m. */
+export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): Planned[] {
+  const out: Planned[] = [];
+  const seen = new Set<string>();
+  o.uris.forEach((uri, i) => {
+    if (o.multiply === 1) {
+      if (seen.has(uri.raw)) return;
+      seen.add(uri.raw);
+    }
+    for (let k = 0; k < o.multiply; k++) out.push({ uri, priority: uriPriority(weightFor(o, i), o.noDep), level: 0 });
+  });
+  return out;
+}
+
+/** RFC 9113 section 5.3.5 default (0, 16, not exclusive): sent without the PRIORITY flag. */
+export function isDefaultPriority(p: PrioritySpec): boolean {
+  return p.dependsOn === 0 && p.weight === 16 && !p.exclusive;
+}
+
+/** The value of the first field called `name`, if any. */
+export function header(fields: readonly HeaderField[], name: string): string | undefined {
+  return fields.find((f) => f[0] === name)?.[1];
+}
