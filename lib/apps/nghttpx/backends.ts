@@ -30,6 +30,11 @@ export interface BackendExchange {
   response: Promise<BackendResponse>;
   /** Give up: close the backend stream / socket. */
   abort(): void;
+  /**
+   * h2 backends: take the backend's pushes on this request (each promised request's header list
+   * and its own exchange). Without a handler, promised streams are cancelled.
+   */
+  onPush?(handler: (headers: Field[], exchange: BackendExchange) => void): void;
 }
 
 /** Timeouts and pool limits of a backend (ms; the reference's options and `-b` parameters). */
@@ -216,7 +221,7 @@ class Http2Backend implements Backend {
   constructor(
     readonly address: BackendAddress,
     private readonly tlsOptions: BackendTlsOptions,
-    private readonly windows: { stream: number; connection: number },
+    private readonly windows: BackendSessionSettings,
     readonly proxy: ProxyUri | undefined,
     private readonly limits: BackendLimits,
   ) {
@@ -242,7 +247,13 @@ class Http2Backend implements Backend {
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
       // pile up here (the body is read only as the client takes it); the connection window is
       // wide so that one slow stream does not stall the others.
-      connection: { session: { settings: { initialWindowSize: this.windows.stream }, connectionWindowSize: this.windows.connection } },
+      // SETTINGS_ENABLE_PUSH = 0 where the proxy would not relay pushes (--no-server-push, -s).
+      connection: {
+        session: {
+          settings: { initialWindowSize: this.windows.stream, enablePush: this.windows.push !== false },
+          connectionWindowSize: this.windows.connection,
+        },
+      },
     };
     // --backend-http-proxy-uri: "make a CONNECT request to the proxy and it connects to the
     // backend on behalf of nghttpx ... After that, nghttpx performs SSL/TLS handshake with the
@@ -309,6 +320,7 @@ class Http2Backend implements Backend {
   request(req: ProxyRequest): BackendExchange {
     let stream: Http2Stream | undefined;
     let aborted = false;
+    let onPush: ((headers: Field[], exchange: BackendExchange) => void) | undefined;
     const attempt = (retries: number): Promise<BackendResponse> =>
       this.connection()
         .catch((err: Error) => Promise.reject(failure(err, 'connect')))
@@ -344,6 +356,14 @@ class Http2Backend implements Backend {
               return reject(err);
             }
             stream = st;
+            st.on('push', (p: Http2Stream) => {
+              if (onPush && !aborted)
+                onPush(
+                  p.requestHeaders.map(([n, v]) => [n, v] as Field),
+                  pushedExchange(p),
+                );
+              else p.reset(ErrorCode.CANCEL);
+            });
             let answered = false;
             // --backend-read-timeout: no response head within it answers 504.
             const timer = setTimeout(() => {
@@ -388,6 +408,9 @@ class Http2Backend implements Backend {
       abort: () => {
         aborted = true;
         stream?.reset();
+      },
+      onPush: (handler) => {
+        onPush = handler;
       },
     };
   }
@@ -440,11 +463,40 @@ class Http2Backend implements Backend {
   }
 }
 
+/** The exchange of a stream an h2 backend promised: its response, once it comes. */
+function pushedExchange(p: Http2Stream): BackendExchange {
+  const response = new Promise<BackendResponse>((resolve, reject) => {
+    const onClose = (code: number) => reject(new Error(`pushed stream closed (error code ${code}) before a response`));
+    p.once('close', onClose);
+    p.once('response', (h: Field[]) => {
+      p.off('close', onClose);
+      resolve({
+        status: Number(h.find((f) => f[0] === ':status')?.[1] ?? 502),
+        fields: h.filter((f) => !f[0].startsWith(':')).map(([n, v]) => [n, v] as Field),
+        body: p.body,
+        trailers: () => p.trailers?.map(([n, v]) => [n, v] as Field),
+      });
+    });
+  });
+  response.catch(() => undefined);
+  return { response, abort: () => p.reset(ErrorCode.CANCEL) };
+}
+
+/** The session settings of h2 backend connections. */
+export interface BackendSessionSettings {
+  /** SETTINGS_INITIAL_WINDOW_SIZE (`--backend-http2-window-size`). */
+  stream: number;
+  /** The connection window (`--backend-http2-connection-window-size`). */
+  connection: number;
+  /** SETTINGS_ENABLE_PUSH (default true). */
+  push?: boolean;
+}
+
 /** Make the backend object for one `-b` address. */
 export function createBackend(
   address: BackendAddress,
   tlsOptions: BackendTlsOptions,
-  windows = { stream: 65535, connection: 2 ** 31 - 1 },
+  windows: BackendSessionSettings = { stream: 65535, connection: 2 ** 31 - 1 },
   proxy?: ProxyUri,
   limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
 ): Backend {

@@ -5,7 +5,8 @@
  */
 import { tlsLogInfo } from './tls';
 import { isUpgradeRequest, openTunnel } from './tunnels';
-import type { Backend, BackendFailure } from './backends';
+import type { Backend, BackendExchange, BackendFailure, BackendResponse } from './backends';
+import { canPush, linkPushes, pushedRequest } from './push';
 import type { BackendGroups, Selection } from './groups';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
 import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
@@ -202,6 +203,115 @@ export class Forwarder {
     req.body.once('error', () => client.abort());
   }
 
+  /**
+   * Relay a backend's response to the client: the head rewritten for the frontend (Location,
+   * Server, Via, framing, `x-http2-push` on a pushed stream), then the body with backpressure and
+   * its trailers. `finish(status, bytes)` runs once, when the body is sent or either side failed.
+   */
+  private relay(
+    req: ProxyRequest,
+    client: ClientSide,
+    res: BackendResponse,
+    be: Backend,
+    authority: string | undefined,
+    setCookie: string | undefined,
+    finish: (status: number, bytes: number) => void,
+  ): void {
+    const o = this.ctx.options;
+    const status = res.status;
+    let bytes = 0;
+    const noBody = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+    // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
+    // field where nghttpx puts it (Node would append it last).
+    const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
+    let fields = res.fields;
+    if (!o.noLocationRewrite && !o.http2Proxy && req.authority) {
+      // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
+      const match = authority ?? '';
+      fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
+    }
+    const h1 = req.alpn === 'http/1.1';
+    const head = frontendResponseFields(
+      fields,
+      be.address.proto,
+      this.responseOptions(),
+      chunked ? [['transfer-encoding', 'chunked']] : [],
+      {
+        setCookie,
+        altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
+        http1: h1,
+      },
+    );
+    // "This header field is basically for human on client side to figure out that the resource is pushed."
+    if (req.pushed) head.push(['x-http2-push', '1']);
+    client.respond(status, head, noBody && res.body.readableEnded);
+    const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
+    res.body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    res.body.pipe(w);
+    const done = () => finish(status, bytes);
+    w.once('finish', done);
+    w.once('error', () => {
+      res.body.destroy();
+      done();
+    });
+    res.body.once('error', () => {
+      // The backend failed mid-body: the client must not take a truncated body as whole.
+      client.abort();
+      done();
+    });
+  }
+
+  /**
+   * An h2 backend promised `headers` on `parent`'s backend stream: promise the same to the client
+   * (where it takes pushes) and relay the pushed response; otherwise cancel the backend's stream.
+   */
+  private relayPush(parent: ProxyRequest, client: ClientSide, be: Backend, headers: Field[], pushed: BackendExchange): void {
+    const pc = canPush(this.ctx.options, parent) ? client.push?.(headers) : undefined;
+    if (!pc) return pushed.abort();
+    const req = pushedRequest(parent, headers);
+    const start = Date.now();
+    let finished = false;
+    const record = (status: number, bytes: number) => {
+      if (finished) return;
+      finished = true;
+      this.ctx.access(this.accessRecord(req, start, status, bytes, be));
+    };
+    pc.onClientGone(() => {
+      if (!finished) pushed.abort();
+    });
+    pushed.response.then(
+      (res) => {
+        res.body.on('error', () => undefined);
+        this.relay(req, pc, res, be, req.authority, undefined, record);
+      },
+      () => pc.abort(),
+    );
+  }
+
+  /** The access log record of a forwarded request. */
+  private accessRecord(req: ProxyRequest, start: number, status: number, bytes: number, backend: Backend | undefined): AccessRecord {
+    return {
+      remoteAddress: req.remoteAddress,
+      remotePort: req.remotePort,
+      serverPort: req.serverPort,
+      start,
+      end: Date.now(),
+      method: req.method,
+      path: req.method === 'CONNECT' ? (req.authority ?? '') : req.path,
+      protocolVersion: versionString(req.protocol),
+      status,
+      bodyBytesSent: bytes,
+      requestFields: req.fields,
+      alpn: req.alpn,
+      tls: req.tlsSocket ? tlsLogInfo(req.tlsSocket) : undefined,
+      backendHost: backend?.address.unixPath !== undefined ? backend?.address.unixPath : backend?.address.host,
+      backendPort: backend?.address.port,
+      pid: process.pid,
+    };
+  }
+
   /** Forward one request and relay the answer. Never throws for a peer's behaviour. */
   forward(req: ProxyRequest, client: ClientSide): void {
     const { options: o, log } = this.ctx;
@@ -220,24 +330,7 @@ export class Forwarder {
     const record = (status: number, bytes: number) => {
       if (recorded) return;
       recorded = true;
-      this.ctx.access({
-        remoteAddress: req.remoteAddress,
-        remotePort: req.remotePort,
-        serverPort: req.serverPort,
-        start,
-        end: Date.now(),
-        method: req.method,
-        path: req.method === 'CONNECT' ? (req.authority ?? '') : req.path,
-        protocolVersion: versionString(req.protocol),
-        status,
-        bodyBytesSent: bytes,
-        requestFields: req.fields,
-        alpn: req.alpn,
-        tls: req.tlsSocket ? tlsLogInfo(req.tlsSocket) : undefined,
-        backendHost: backend?.address.unixPath !== undefined ? backend?.address.unixPath : backend?.address.host,
-        backendPort: backend?.address.port,
-        pid: process.pid,
-      });
+      this.ctx.access(this.accessRecord(req, start, status, bytes, backend));
     };
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
@@ -305,8 +398,8 @@ export class Forwarder {
       if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
       const bx = be.request(out);
       current = bx;
-      let status = 0;
-      let bytes = 0;
+      // An h2 backend's own pushes on this request, relayed to the client where it takes them.
+      bx.onPush?.((headers, pushed) => this.relayPush(req, client, be, headers, pushed));
       bx.response
         .then(
           (res) => {
@@ -319,50 +412,16 @@ export class Forwarder {
               bx.abort();
               return;
             }
-            status = res.status;
-            const noBody = req.method === 'HEAD' || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
-            // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
-            // field where nghttpx puts it (Node would append it last).
-            const chunked =
-              req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
-            let fields = res.fields;
-            if (!o.noLocationRewrite && !o.http2Proxy && req.authority) {
-              // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
-              const match = authority ?? '';
-              fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
-            }
-            const h1 = req.alpn === 'http/1.1';
-            const head = frontendResponseFields(
-              fields,
-              be.address.proto,
-              this.responseOptions(),
-              chunked ? [['transfer-encoding', 'chunked']] : [],
-              {
-                setCookie: chosen.setCookie,
-                altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
-                http1: h1,
-              },
-            );
-            client.respond(res.status, head, noBody && res.body.readableEnded);
-            const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
-            res.body.on('data', (chunk: Buffer) => {
-              bytes += chunk.length;
-            });
-            res.body.pipe(w);
-            const finish = () => {
+            // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
+            if (client.push && canPush(o, req, res.status))
+              for (const h of linkPushes(req, res.fields)) {
+                const pc = client.push(h);
+                if (pc) this.forward(pushedRequest(req, h), pc);
+              }
+            this.relay(req, client, res, be, authority, chosen.setCookie, (st, n) => {
               if (done) return;
               done = true;
-              record(status, bytes);
-            };
-            w.once('finish', finish);
-            w.once('error', () => {
-              res.body.destroy();
-              finish();
-            });
-            res.body.once('error', () => {
-              // The backend failed mid-body: the client must not take a truncated body as whole.
-              client.abort();
-              finish();
+              record(st, n);
             });
           },
           (err: BackendFailure) => {

@@ -62,7 +62,7 @@ function requestOf(
 }
 
 /** The client side of one HTTP/2 stream. */
-function clientOf(stream: Http2Stream): ClientSide {
+function clientOf(stream: Http2Stream, conn: Http2Connection): ClientSide {
   let gone: (() => void) | undefined;
   let responded = false;
   stream.once('close', (code: number) => {
@@ -85,6 +85,17 @@ function clientOf(stream: Http2Stream): ClientSide {
     tunnel: () => {
       const d = tunnelDuplex(stream);
       return { readable: d, writable: d };
+    },
+    // RFC 9113 section 8.4: "PUSH_PROMISE frames MUST only be sent on a peer-initiated stream",
+    // and only while the client's SETTINGS_ENABLE_PUSH allows it.
+    push: (headers) => {
+      if (stream.kind !== 'request' || stream.closed || stream.localEnded || !conn.session.remoteSettings.enablePush) return undefined;
+      try {
+        return clientOf(stream.push(headers), conn);
+      } catch {
+        // The client's SETTINGS_MAX_CONCURRENT_STREAMS is full, or the stream closed meanwhile.
+        return undefined;
+      }
     },
   };
 }
@@ -113,7 +124,7 @@ export function serveH2(
     // connection": the last one gets a graceful GOAWAY behind it.
     if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
     try {
-      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream));
+      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream, conn));
     } catch (err) {
       ctx.error(`request handling failed: ${(err as Error).message}`);
       stream.reset(2);

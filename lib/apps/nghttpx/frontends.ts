@@ -53,7 +53,10 @@ export class Frontends {
         maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams,
         initialWindowSize: o.frontendHttp2WindowSize,
         noRfc7540Priorities: true,
-        enableConnectProtocol: true,
+        // RFC 8441 section 3: advertised where an extended CONNECT is served (WebSockets to the
+        // backend, tunnels.ts); as the reference, not in forward-proxy mode (-s), which has no
+        // backend to carry one.
+        enableConnectProtocol: !o.http2Proxy,
       },
       connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
       limits: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams },

@@ -68,7 +68,7 @@ export class BackendGroups {
       const be = createBackend(
         addr,
         backendTlsOptions(o, addr),
-        { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize },
+        { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize, push: !o.noServerPush && !o.http2Proxy },
         o.backendHttpProxyUri,
         limits,
       );

@@ -514,7 +514,7 @@ export const OPTIONS: OptionDef[] = [
   },
   { long: 'http2-no-cookie-crumbling', group: 'HTTP/2', effective: false, apply: (o, v) => (o.http2NoCookieCrumbling = yes(v)) },
   { long: 'padding', arg: '<N>', group: 'HTTP/2', effective: false, apply: (o, v) => (o.padding = int(v, 'padding', 0, 2 ** 31 - 1)) },
-  { long: 'no-server-push', group: 'HTTP/2', effective: false, apply: (o, v) => (o.noServerPush = yes(v)) },
+  { long: 'no-server-push', group: 'HTTP/2', effective: true, apply: (o, v) => (o.noServerPush = yes(v)) },
   {
     long: 'frontend-http2-optimize-write-buffer-size',
     group: 'HTTP/2',

@@ -58,6 +58,8 @@ export interface ProxyRequest {
   connection?: object;
   /** `sni-fwd`: the TLS SNI host, used instead of the request's host to route. */
   routingHost?: string;
+  /** A request the proxy promised (server push): its response carries `x-http2-push: 1`. */
+  pushed?: boolean;
 }
 
 /** The frontend's side of one request: how forwarding answers the client. */
@@ -78,6 +80,12 @@ export interface ClientSide {
    * Undefined where the frontend cannot tunnel.
    */
   tunnel?(): { readable: Readable; writable: Writable };
+  /**
+   * Server push (HTTP/2 frontends): send a PUSH_PROMISE with `headers` (pseudo-headers first) on
+   * this request's stream and return the promised stream's side, or undefined where the client
+   * does not take pushes (SETTINGS_ENABLE_PUSH = 0, its stream limit, a stream already closed).
+   */
+  push?(headers: Field[]): ClientSide | undefined;
 }
 
 /** The access log's `$protocol_version` (and the request line's version) of a protocol. */
