@@ -6,12 +6,12 @@
 import * as dns from 'dns';
 import * as fs from 'fs';
 import { connect } from '../../transport/client';
+import type { ClientConnection } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
 import { loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import { DEFAULT_INITIAL_WINDOW_SIZE, FrameType } from '../../protocol/frame/constants';
-import type { HeaderField, WindowUpdateFrame } from '../../protocol/frame/types';
+import type { HeaderField } from '../../protocol/frame/types';
 import { FramePrinter } from '../printer/printer';
 import { NghttpTrace } from './trace';
 import { ConnectWatch } from './first-flight';
@@ -103,6 +103,21 @@ class ConnectionRun {
   private ready = false;
   private readonly trace: NghttpTrace;
   private readonly startPerf: number;
+  /** h2c via HTTP/1.1 Upgrade (-u on an http URI). */
+  private readonly useUpgrade: boolean;
+  /**
+   * The SETTINGS entries, sent as listed (the reference's order: MAX_CONCURRENT_STREAMS,
+   * INITIAL_WINDOW_SIZE, HEADER_TABLE_SIZE (the smallest -c first when below the last), then
+   * ENABLE_PUSH=0 and NO_RFC7540_PRIORITIES=1 when asked for), all in one SETTINGS frame.
+   */
+  private readonly settings: ReturnType<typeof initialSettings>;
+  /**
+   * The Upgrade request nghttp sends: host, connection, upgrade, http2-settings (from the
+   * transport), then accept, user-agent and the -H fields (pseudo-headers left out).
+   */
+  private readonly upgradeRequest: ReturnType<typeof buildUpgradeRequest>;
+  /** What the connect attempt saw (set by open()). */
+  private watch: ConnectWatch | undefined;
 
   constructor(
     private readonly o: NghttpOptions,
@@ -130,6 +145,16 @@ class ConnectionRun {
       this.requested.add(p.uri.raw);
       this.queue.push(p);
     }
+    const first = plan[0].uri;
+    this.useUpgrade = o.upgrade && first.scheme === 'http';
+    this.settings = initialSettings(o);
+    this.upgradeRequest = buildUpgradeRequest({
+      authority: first.authority,
+      path: first.path,
+      withBody: body !== undefined,
+      settings: this.settings,
+      headers: o.headers,
+    });
   }
 
   private err(message: string): void {
@@ -139,50 +164,62 @@ class ConnectionRun {
 
   /** Connect, run every request, close. Never throws: failures end up in `errors`. */
   async run(): Promise<void> {
-    const first = this.plan[0].uri;
     const start = nowMicros();
     this.timing = { startWallMs: Date.now(), start, dnsEnd: start, connectEnd: start };
     this.total = this.plan.length;
-
-    let address: string;
-    try {
-      address = (await dns.promises.lookup(first.host)).address;
-    } catch (e) {
-      this.err(`Could not resolve host '${first.host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return;
+    const address = await this.resolve();
+    if (address === undefined) return;
+    const cc = await this.open(address);
+    if (cc === undefined) return;
+    const closed = this.attach(cc);
+    if (this.useUpgrade) {
+      // The connection emits 'upgraded' as it starts, once stream 1 exists and before it feeds
+      // the server's first HTTP/2 bytes: queue the anchors and requests there. Should it have
+      // started already, the server's first SETTINGS starts us (begin runs once).
+      cc.connection.once('upgraded', () => this.begin());
+      this.whenServerSettings = () => this.begin();
+    } else {
+      this.begin();
     }
-    this.timing.dnsEnd = nowMicros();
+    await closed;
+    this.trace.end();
+    for (const l of this.live.values()) this.clearTimers(l);
+    if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);
+    this.reportEnd(cc.connection);
+  }
 
+  /** The first URI's host as an address (the reference's getaddrinfo), or undefined after an error. */
+  private async resolve(): Promise<string | undefined> {
+    const host = this.plan[0].uri.host;
+    try {
+      const { address } = await dns.promises.lookup(host);
+      this.timing.dnsEnd = nowMicros();
+      return address;
+    } catch (e) {
+      this.err(`Could not resolve host '${host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Connect to `address` (TCP, then TLS+ALPN or the h2c Upgrade) with the run's SETTINGS; report
+   * a failure or a refused certificate and return undefined then.
+   */
+  private async open(address: string): Promise<ClientConnection | undefined> {
     const o = this.o;
-    const useUpgrade = o.upgrade && first.scheme === 'http';
-    const settings = initialSettings(o);
-    // The session sends these entries as listed (the reference's order: MAX_CONCURRENT_STREAMS,
-    // INITIAL_WINDOW_SIZE, HEADER_TABLE_SIZE (the smallest -c first when below the last), then
-    // ENABLE_PUSH=0 and NO_RFC7540_PRIORITIES=1 when asked for), all in one SETTINGS frame.
-    const cw = connectionWindow(o);
-
-    // The Upgrade request nghttp sends: host, connection, upgrade, http2-settings (from the
-    // transport), then accept, user-agent and the -H fields (pseudo-headers left out).
-    const upgradeRequest = buildUpgradeRequest({
-      authority: first.authority,
-      path: first.path,
-      withBody: this.body !== undefined,
-      settings,
-      headers: o.headers,
-    });
+    const first = this.plan[0].uri;
+    const upgradeRequest = this.upgradeRequest;
     const watch = new ConnectWatch(
       o,
       { printer: this.printer, stdout: this.io.stdout, verbose: this.verbose, err: (m) => this.err(m) },
-      useUpgrade,
+      this.useUpgrade,
       upgradeRequest.headers,
       () => (this.timing.connectEnd = nowMicros()),
     );
-    const firstRec = this.plan[0];
-
-    const url = `${first.scheme}://${first.authority}/`;
-    let cc;
+    this.watch = watch;
+    let cc: ClientConnection;
     try {
-      cc = await connect(url, {
+      cc = await connect(`${first.scheme}://${first.authority}/`, {
         connectHost: address,
         connectPort: first.port,
         rejectUnauthorized: false,
@@ -190,13 +227,13 @@ class ConnectionRun {
         alpnProtocols: ['h2'],
         // -t also bounds connecting (TCP, TLS, Upgrade); the transport's own default otherwise.
         timeout: o.timeout > 0 ? o.timeout : undefined,
-        upgrade: useUpgrade
+        upgrade: this.useUpgrade
           ? { method: upgradeRequest.method, path: this.body !== undefined ? '*' : first.path, headers: upgradeRequest.headers.slice(4) }
           : undefined,
         onConnected: watch.onConnected,
         connection: {
           session: {
-            settingsList: settings,
+            settingsList: this.settings,
             // -W: granted in begin(), after the PRIORITY anchors, where the reference sends it.
             encoderMaxTableSize: o.encoderHeaderTableSize,
             peerMaxConcurrentStreams: o.peerMaxConcurrentStreams,
@@ -210,95 +247,76 @@ class ConnectionRun {
       });
     } catch (e) {
       watch.reportFailure(e, address, first.port);
-      return;
+      return undefined;
     }
     if (watch.tlsRejected !== undefined) {
       watch.reportTlsRejected();
       cc.connection.destroy();
-      return;
+      return undefined;
     }
+    return cc;
+  }
+
+  /**
+   * Take the connection: pushed streams and the Upgrade's stream 1 are read (their octets reach
+   * us as session events), and stream 1 becomes the first request's record. Resolves on close.
+   */
+  private attach(cc: ClientConnection): Promise<void> {
     const conn = cc.connection;
     this.connection = conn;
-    const session = conn.session;
     const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
     conn.on('error', () => {
-      // Reported from the close info below.
+      // Reported from the close info in reportEnd().
     });
-    conn.on('push', (st) => {
-      st.body.on('error', () => undefined);
-      st.body.resume();
-    });
-
-    if (useUpgrade) {
+    conn.on('push', (st) => st.body.resume());
+    if (this.useUpgrade) {
+      const watch = this.watch as ConnectWatch;
       watch.printUpgradeSuccess();
-      const st = cc.upgradeStream;
-      if (st) {
-        st.body.on('error', () => undefined);
-        st.body.resume();
-      }
+      cc.upgradeStream?.body.resume();
       if (this.body === undefined) {
         // Stream 1 carries the first request: it was sent as HTTP/1.1.
         const p = this.queue.shift() as Planned;
-        const rec = this.newRecord(
-          1,
-          p,
-          watch.upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField),
-          upgradeRequest.method,
-        );
+        const fields = watch.upgradeHeaders.map(([n, v]) => [toByteString(n), toByteString(v)] as HeaderField);
+        const rec = this.newRecord(1, p, fields, this.upgradeRequest.method);
         rec.requestStart = this.timing.connectEnd;
         this.ownInFlight++;
       }
     }
+    return closed;
+  }
 
-    const begin = () => {
-      if (this.ready || session.closed) return;
-      for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
-      if (useUpgrade && this.body === undefined && !o.noDep) {
-        // The Upgrade request could not carry a priority: place stream 1 under the anchor now.
-        session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: firstRec.priority.weight });
-      }
-      // The reference grows the connection window after its anchors (WINDOW_UPDATE on stream 0
-      // above 65535; a smaller -W sends nothing, it only returns consumed octets sooner).
-      if (cw !== undefined) {
-        session.setConnectionWindowSize(cw);
-        // -vv's crecv follows nghttp2's connection recv_window_size, which a smaller window
-        // starts below zero (the octets taken back from the peer's 65535); it prints as 0 there.
-        if (cw < DEFAULT_INITIAL_WINDOW_SIZE) this.unacked.set(0, cw - DEFAULT_INITIAL_WINDOW_SIZE);
-      }
-      this.ready = true;
-      this.pump();
-      this.maybeFinish();
-    };
-    if (useUpgrade) {
-      // The connection emits 'upgraded' as it starts, once stream 1 exists and before it feeds
-      // the server's first HTTP/2 bytes: queue the anchors and requests there. Should it have
-      // started already, the server's first SETTINGS starts us (begin runs once).
-      conn.once('upgraded', begin);
-      this.whenServerSettings = begin;
-    } else {
-      begin();
+  /**
+   * Start the exchange (once): the PRIORITY anchors, stream 1 placed under them after an Upgrade,
+   * the -W connection window, then the requests.
+   */
+  private begin(): void {
+    const session = (this.connection as Http2Connection).session;
+    if (this.ready || session.closed) return;
+    const o = this.o;
+    for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
+    if (this.useUpgrade && this.body === undefined && !o.noDep) {
+      // The Upgrade request could not carry a priority: place stream 1 under the anchor now.
+      session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: this.plan[0].priority.weight });
     }
+    // The reference grows the connection window after its anchors (WINDOW_UPDATE on stream 0
+    // above 65535; a smaller -W sends nothing, it only returns consumed octets sooner).
+    const cw = connectionWindow(o);
+    if (cw !== undefined) session.setConnectionWindowSize(cw);
+    this.ready = true;
+    this.pump();
+    this.maybeFinish();
+  }
 
-    await closed;
-    this.trace.end();
-    for (const l of this.live.values()) this.clearTimers(l);
-    if (this.pushGraceTimer) clearTimeout(this.pushGraceTimer);
+  /** The connection closed: say why, once, when it was not the clean end of every request. */
+  private reportEnd(conn: Http2Connection): void {
     const info = conn.closeInfo;
-    const unfinished = [...this.live.values()].filter((l) => l.own && !l.rec.completed);
-    if (
-      info &&
-      info.by !== 'local' &&
-      info.errorCode !== undefined &&
-      info.errorCode !== ErrorCode.NO_ERROR &&
-      !this.errors.some((m) => m.includes('GOAWAY'))
-    ) {
-      this.err(`The connection ended with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''}`);
-    } else if (info?.by === 'local' && info.errorCode !== undefined && info.errorCode !== ErrorCode.NO_ERROR) {
-      this.err(
-        `We closed the connection with ${errorCodeName(info.errorCode)}${info.error ? ': ' + info.error.message : ''} (a protocol error by the server)`,
-      );
-    } else if ((unfinished.length || this.queue.length) && !this.errors.length) {
-      this.err(`The connection closed before every response arrived${info?.error ? ': ' + info.error.message : ''}`);
+    const detail = info?.error ? `: ${info.error.message}` : '';
+    const code = info?.errorCode;
+    if (code !== undefined && code !== ErrorCode.NO_ERROR) {
+      if (info?.by === 'local') this.err(`We closed the connection with ${errorCodeName(code)}${detail} (a protocol error by the server)`);
+      else if (!this.errors.some((m) => m.includes('GOAWAY'))) this.err(`The connection ended with ${errorCodeName(code)}${detail}`);
+    } else if (!this.errors.length && (this.queue.length || [...this.live.values()].some((l) => l.own && !l.rec.completed))) {
+      this.err(`The connection closed before every response arrived${detail}`);
     }
   }
 
@@ -459,16 +477,12 @@ class ConnectionRun {
   private onEvent(ev: SessionEvent): void {
     if (this.trace.beforeEvent(ev.type === 'dataReceived' ? ev.streamId : undefined) && ev.type === 'dataReceived') {
       // The payload of the DATA frame just received: write it, then its line.
-      this.onData(ev.streamId, ev.data, ev.flowControlledLength);
+      this.onData(ev.streamId, ev.data);
       this.trace.releaseData();
       return;
     }
     switch (ev.type) {
       case 'frameSent':
-        if (ev.frame.type === FrameType.WINDOW_UPDATE) {
-          const k = ev.frame.streamId;
-          this.unacked.set(k, Math.max(0, (this.unacked.get(k) ?? 0) - (ev.frame as WindowUpdateFrame).windowSizeIncrement));
-        }
         // The session reports a frame as sent when the transport takes its bytes (the moment
         // nghttp2's on_frame_send fires), so it is printed now.
         this.trace.sent(ev.frame, ev.headers, ev.category);
@@ -493,7 +507,7 @@ class ConnectionRun {
         this.onPushPromise(ev.promisedStreamId, ev.headers);
         break;
       case 'dataReceived':
-        this.onData(ev.streamId, ev.data, ev.flowControlledLength);
+        this.onData(ev.streamId, ev.data);
         break;
       case 'streamEnded': {
         const l = this.live.get(ev.streamId);
@@ -599,18 +613,15 @@ class ConnectionRun {
     this.requested.add(rec.uri);
   }
 
-  /** Octets received and not yet given back by a WINDOW_UPDATE, per stream and for the connection (-vv). */
-  private readonly unacked = new Map<number, number>();
-
-  private onData(id: number, data: Buffer, flowControlled: number): void {
-    const srecv = (this.unacked.get(id) ?? 0) + flowControlled;
-    const crecv = (this.unacked.get(0) ?? 0) + flowControlled;
-    this.unacked.set(id, srecv);
-    this.unacked.set(0, crecv);
+  private onData(id: number, data: Buffer): void {
     const l = this.live.get(id);
     if (!l) return;
-    // -vv: the reference's data-chunk line, before the payload and the DATA frame line.
-    if (this.o.verbose >= 2) this.printer.dataChunk(id, data.length, srecv, Math.max(0, crecv));
+    // -vv: the reference's data-chunk line, before the payload and the DATA frame line; srecv and
+    // crecv are the octets received and not yet given back by WINDOW_UPDATE (this frame's included).
+    if (this.o.verbose >= 2) {
+      const session = (this.connection as Http2Connection).session;
+      this.printer.dataChunk(id, data.length, session.unacknowledgedData(id), session.unacknowledgedData(0));
+    }
     l.rec.responseLength += data.length;
     if (l.compressed) {
       l.compressed.push(data);

@@ -82,6 +82,16 @@ export class InboundFlow {
     this.releaseStream(s, m);
   }
 
+  /**
+   * DATA octets (padding included) received on `s` (undefined: the whole connection) and not yet
+   * given back by a WINDOW_UPDATE, never below 0: nghttp2's "effective recv data length". A
+   * connection window shrunk by `setConnectionWindowSize` starts below 0 (the octets taken back).
+   */
+  unacknowledged(s: Stream | undefined): number {
+    const n = s === undefined ? this.connUnconsumed + this.connUnackedConsumed : s.unconsumed + s.unackedConsumed;
+    return n > 0 ? n : 0;
+  }
+
   /** Give `n` octets back to `s`'s window, with a WINDOW_UPDATE once enough has gathered. */
   releaseStream(s: Stream, n: number): void {
     // No WINDOW_UPDATE once the peer has ended its side: it will not send more.

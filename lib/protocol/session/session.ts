@@ -399,6 +399,17 @@ export class Session implements SessionCore {
     this.flow.consume(this.streams.get(streamId), n);
   }
 
+  /**
+   * DATA octets (padding included) received on `streamId` (0: the connection) and not yet given
+   * back to the peer by a queued WINDOW_UPDATE, as nghttp2's
+   * `nghttp2_session_get_stream_effective_recv_data_length` (0 for a stream that is not open).
+   */
+  unacknowledgedData(streamId: number): number {
+    if (streamId === 0) return this.flow.unacknowledged(undefined);
+    const s = this.streams.get(streamId);
+    return s === undefined ? 0 : this.flow.unacknowledged(s);
+  }
+
   // ---------------------------------------------------------------- commands
 
   private checkOpen(): void {
