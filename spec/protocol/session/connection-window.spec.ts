@@ -68,3 +68,43 @@ test('out of range values are refused', (t) => {
   t.throws(() => ep.session.setConnectionWindowSize(2 ** 31));
   t.throws(() => ep.session.setConnectionWindowSize(-1));
 });
+
+test('unacknowledgedData: octets received (padding included) and not yet given back, per stream and for the connection, 0 again once the WINDOW_UPDATE is queued', (t) => {
+  const { ep, peer } = client();
+  const s = ep.session;
+  const id = s.request(req(), { endStream: true });
+  peer.read();
+  peer.headers(id, [[':status', '200']]);
+  t.is(s.unacknowledgedData(id), 0);
+  // 1000 octets of data + 9 of padding + the pad length octet.
+  peer.data(id, Buffer.alloc(1000), false, 9);
+  t.is(s.unacknowledgedData(id), 1010);
+  t.is(s.unacknowledgedData(0), 1010);
+  // Consuming alone does not give octets back: the WINDOW_UPDATE waits for half a window.
+  s.consume(id, 1000);
+  t.is(s.unacknowledgedData(id), 1010);
+  for (let i = 0; i < 3; i++) {
+    peer.data(id, Buffer.alloc(10000));
+    s.consume(id, 10000);
+  }
+  t.is(s.unacknowledgedData(id), 31010);
+  peer.data(id, Buffer.alloc(2000));
+  s.consume(id, 2000);
+  t.deepEqual(connUpdates(peer.read()), [33010]);
+  t.is(s.unacknowledgedData(id), 0);
+  t.is(s.unacknowledgedData(0), 0);
+  t.is(s.unacknowledgedData(99), 0, 'a stream that is not open');
+});
+
+test('unacknowledgedData(0) after a shrink stays 0 until the octets taken back have arrived (nghttp2 clamps its negative recv window)', (t) => {
+  const { ep, peer } = client();
+  const s = ep.session;
+  s.setConnectionWindowSize(1023);
+  const id = s.request(req(), { endStream: true });
+  peer.read();
+  peer.headers(id, [[':status', '200']]);
+  peer.data(id, Buffer.alloc(16000));
+  s.consume(id, 16000);
+  t.is(s.unacknowledgedData(0), 0);
+  t.is(s.unacknowledgedData(id), 16000);
+});
