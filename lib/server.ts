@@ -300,9 +300,9 @@ export class HTTP2Server {
     }
     const body = stream.body;
     body.on('data', (chunk: Buffer) => guard(() => h.onData(chunk)));
+    // A body cut short by RST_STREAM/GOAWAY ends without 'end' (its 'error' reaches listeners
+    // only, and there are none): onClose reports it.
     body.on('end', () => guard(() => h.onRequestDone()));
-    // A body cut short by RST_STREAM/GOAWAY: onClose reports it.
-    body.on('error', () => undefined);
   }
 
   /** Called when a handler throws; override to log. Default: silent (the stream was reset). */

@@ -227,7 +227,7 @@ function handleRequest(
   if (authority === undefined) authority = host;
   if (reqPath === undefined) {
     // CONNECT (the only request without :path): nothing to serve here, as nghttpd answers 405.
-    if (!stream.remoteEnded) stream.body.on('error', () => undefined).resume();
+    if (!stream.remoteEnded) stream.body.resume();
     sendResponse(stream, site.errorResponse(405, { method, acceptEncoding }), site, trailers);
     return;
   }
@@ -239,7 +239,7 @@ function handleRequest(
     return;
   }
   // The request body is read and dropped, releasing flow-control window as it goes.
-  if (!stream.remoteEnded) stream.body.on('error', () => undefined).resume();
+  if (!stream.remoteEnded) stream.body.resume();
 
   // Hot path (a GET without a body, no push configured, a cached file): answered right here,
   // with no closure, request object or push list allocated for it.

@@ -404,7 +404,9 @@ export class Forwarder {
         .then(
           (res) => {
             groups.connected(be);
-            // Whatever happens below, an error on the backend body must have a listener.
+            // Whatever happens below, an error on the backend body must have a listener: an
+            // HTTP/1.1 backend's body is Node's IncomingMessage, whose unheard 'error' throws
+            // (an HTTP/2 backend's body emits 'error' to listeners only).
             res.body.on('error', () => undefined);
             if (clientGone) {
               // The client reset or hung up while the backend was thinking: nobody to answer.
