@@ -215,6 +215,9 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         if (this.listenerCount('rawData') > 0) this.emit('rawData', early);
         this.receive(early);
       }
+      // Frames a listener queues now follow our SETTINGS and the ACK of what was read above, as
+      // nghttp2 orders its first flight (SETTINGS and ACKs are urgent, requests come after).
+      this.emit('firstFlight');
       // Otherwise our connection preface (SETTINGS) leaves before anything already read is
       // processed, as nghttp2 sends it on accept/connect: frameSent for it comes first too.
       this.flush();
@@ -639,6 +642,12 @@ export interface ConnectionEvents {
    * is starting; frames queued by a listener follow our SETTINGS, ahead of anything read.
    */
   upgraded: () => void;
+  /**
+   * The connection is starting: what was already read (`readBeforeFirstFlight`) is handled and
+   * nothing is written yet. Frames queued by a listener go out after our SETTINGS and the ACK of
+   * the peer's SETTINGS if it came first: the order of nghttp's first flight.
+   */
+  firstFlight: () => void;
   /** A pushed stream was promised (client side); `parent` is the request it was promised on. */
   push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
   /** The peer's SETTINGS arrived (already applied and acknowledged). */

@@ -179,7 +179,9 @@ class ConnectionRun {
       cc.connection.once('upgraded', () => this.begin());
       this.whenServerSettings = () => this.begin();
     } else {
-      this.begin();
+      // Once the server's first flight (if it has arrived) is read: the ACK of its SETTINGS then
+      // goes out right after our SETTINGS, ahead of the anchors and requests, as the reference's.
+      cc.connection.once('firstFlight', () => this.begin());
     }
     await closed;
     this.trace.end();

@@ -436,3 +436,44 @@ for (const [name, size] of [
       t.is(last(ours.stdout), last(ref.stdout));
     });
   }
+
+test('first flight: the ACK of the server SETTINGS read first goes out second, before the anchors, as the reference', async (t) => {
+  // Which side writes first is a race (the server's SETTINGS may not have arrived yet); the rule
+  // holds either way: the ACK is the first frame sent after the server's SETTINGS is received.
+  const frameLines = (out: string) =>
+    out
+      .split('\n')
+      .map((l) => /^\[ *\d+\.\d{3}\] ((send|recv) [A-Z_]+ frame <length=\d+, flags=0x\d\d)/.exec(l)?.[1])
+      .filter((l): l is string => l !== undefined);
+  let readFirst = 0;
+  for (const run of [1, 2, 3]) {
+    const [ref, ours] = await Promise.all([
+      runCmd('/usr/bin/nghttp', ['-nv', `http://127.0.0.1:${h2cPort}/1k`]),
+      runOurs(['-nv', `http://127.0.0.1:${h2cPort}/1k`]),
+    ]);
+    for (const [who, r] of [
+      ['reference', ref],
+      ['ours', ours],
+    ] as const) {
+      t.is(r.code, 0, r.stderr);
+      const lines = frameLines(r.stdout);
+      const recv = lines.indexOf('recv SETTINGS frame <length=6, flags=0x00');
+      t.true(recv >= 0, `${who} run ${run}: the server's SETTINGS`);
+      const ack = lines.indexOf('send SETTINGS frame <length=0, flags=0x01');
+      const sentAfter = lines.slice(recv + 1).filter((l) => l.startsWith('send'));
+      if (recv === 0) {
+        if (who === 'ours') readFirst++;
+        t.deepEqual(
+          lines.slice(0, 3),
+          [lines[0], 'send SETTINGS frame <length=12, flags=0x00', 'send SETTINGS frame <length=0, flags=0x01'],
+          `${who} run ${run}`,
+        );
+        t.regex(lines[3], /^send PRIORITY/, `${who} run ${run}: the anchors after the ACK`);
+      } else if (ack >= 0) {
+        // (The reference may end before it sends the ACK at all: its GOAWAY can go out first.)
+        t.is(lines[ack], sentAfter[0], `${who} run ${run}: the ACK is the first frame sent after the SETTINGS read`);
+      }
+    }
+  }
+  t.log(`ours read the server's SETTINGS first in ${readFirst} of 3 runs`);
+});
