@@ -9,6 +9,7 @@ import * as http2 from 'http2';
 import { HTTP2Server, BaseRequestHandler, toHeaderList } from '../../lib/index';
 import { HTTP2Client } from '../../lib/client';
 import { ErrorCode } from '../../lib/protocol/errors';
+import { until } from '../helpers/wait';
 
 const log: string[] = [];
 let closeCodes: number[] = [];
@@ -139,9 +140,10 @@ test.serial('a throwing handler resets only its stream (INTERNAL_ERROR); a clien
       ],
       { endStream: true },
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // Reset once the handler has the whole request (so the reset reaches a stream it knows).
+    await until(() => log.includes('done /hang'), { timeoutMs: 10000 });
     st.reset(ErrorCode.CANCEL);
-    for (let i = 0; i < 100 && !closeCodes.includes(ErrorCode.CANCEL); i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => closeCodes.includes(ErrorCode.CANCEL), { timeoutMs: 10000 });
   });
   t.true(closeCodes.includes(ErrorCode.INTERNAL_ERROR));
   t.true(closeCodes.includes(ErrorCode.CANCEL));

@@ -14,6 +14,7 @@ import type { Http2Stream } from '../../lib/transport/stream';
 import { CONNECTION_PREFACE } from '../../lib/protocol/frame/constants';
 import { ErrorCode } from '../../lib/protocol/errors';
 import { fixtureTls, patternStream } from '../interop/harness';
+import { until } from '../helpers/wait';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -473,15 +474,30 @@ test('output is coalesced: ten requests arriving in one chunk are answered with 
     h.writeUInt32BE(id, 5);
     return Buffer.concat([h, payload]);
   };
+  // What the server sent, as frame heads: synchronise on the frames themselves, not on quiet time
+  // (a loaded machine can stall the server longer than any quiet period).
   let got = Buffer.alloc(0);
+  const heads = () => {
+    const out: { type: number; flags: number; id: number }[] = [];
+    for (let at = 0; at + 9 <= got.length; ) {
+      const len = got.readUIntBE(at, 3);
+      if (at + 9 + len > got.length) break;
+      out.push({ type: got[at + 3], flags: got[at + 4], id: got.readUInt32BE(at + 5) & 0x7fffffff });
+      at += 9 + len;
+    }
+    return out;
+  };
   s.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
   await new Promise<void>((r) => s.once('connect', () => r()));
   s.write(Buffer.concat([CONNECTION_PREFACE, frame(0x4, 0, 0, Buffer.alloc(0)), frame(0x4, 0x1, 0, Buffer.alloc(0))]));
-  await settle(() => got.length, 100, 3000);
+  // The server's answer to that first chunk ends with its ACK of our SETTINGS.
+  t.true(await until(() => heads().some((f) => f.type === 0x4 && f.flags & 0x1), { timeoutMs: 20000 }), 'SETTINGS ACK');
   const before = writes.length;
   const block = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x78]);
   s.write(Buffer.concat(Array.from({ length: 10 }, (_, i) => frame(0x1, 0x5, 1 + 2 * i, block))));
-  await settle(() => got.length, 100, 3000);
+  // All ten answers in (DATA with END_STREAM on each stream), however long the server took.
+  const ended = () => heads().filter((f) => f.type === 0x0 && f.flags & 0x1).length;
+  t.true(await until(() => ended() === 10, { timeoutMs: 20000 }), `${ended()} of 10 responses ended`);
   t.is(writes.length - before, 1, `writes after the burst: ${writes.slice(before).join(', ')}`);
   s.destroy();
   await l2.close();

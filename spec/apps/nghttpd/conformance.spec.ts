@@ -8,6 +8,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import type { NghttpdServer } from '../../../lib/apps/nghttpd/server';
 import { block, E, F, frame, headers, hpackInt, makeDocroot, RawClient, request, settings, startServer, T, u32 } from './raw';
+import { expectQuietFor } from '../../helpers/wait';
 
 type Expect =
   | { conn: number } // GOAWAY with this code (the connection is closed)
@@ -753,7 +754,7 @@ test('h2c RFC 6.9.1/6.9.2: windows of 1, windows changed by SETTINGS, and negati
   try {
     b.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 0]]), SETTINGS_ACK, GET(1));
     t.true(await b.until(() => b.find(T.HEADERS, 1) !== undefined));
-    await new Promise((r) => setTimeout(r, 100));
+    await expectQuietFor(100, () => (dataOn(b, 1).length > 0 ? 'DATA' : undefined));
     t.is(dataOn(b, 1).length, 0, 'nothing while the window is 0');
     b.send(settings([[4, 100]]));
     t.true(await b.until(() => dataOn(b, 1).length > 0));
@@ -771,7 +772,7 @@ test('h2c RFC 6.9.1/6.9.2: windows of 1, windows changed by SETTINGS, and negati
     t.true(await c.until(() => dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) >= 100));
     c.send(settings([[4, 50]]), frame(T.WINDOW_UPDATE, 0, 1, u32(60)));
     t.true(await c.until(() => dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) >= 110));
-    await new Promise((r) => setTimeout(r, 100));
+    await expectQuietFor(100, () => (dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0) > 110 ? 'DATA past the window' : undefined));
     t.is(
       dataOn(c, 1).reduce((n, f) => n + f.payload.length, 0),
       110,

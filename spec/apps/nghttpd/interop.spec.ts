@@ -10,6 +10,7 @@ import * as http2 from 'http2';
 import * as path from 'path';
 import type { NghttpdServer } from '../../../lib/apps/nghttpd/server';
 import { CERT, KEY, makeDocroot, repoRoot, startServer } from './raw';
+import { until } from '../../helpers/wait';
 
 const CURL = '/usr/bin/curl';
 const NGHTTP = '/usr/bin/nghttp';
@@ -142,7 +143,7 @@ test('Node http2 client: GET, POST echo, and a push', async (t) => {
     const r = await get('/');
     t.is(r.status, 200);
     t.is(r.body.toString('latin1'), file('index.html'));
-    await new Promise((res) => setTimeout(res, 50));
+    await until(() => r.pushed.length >= 2, { timeoutMs: 5000 });
     t.deepEqual(r.pushed.sort(), ['/app.js', '/style.css']);
     const r2 = await get('/100k');
     t.is(r2.body.length, 100 * 1024);
@@ -269,7 +270,7 @@ test('CLI: -v prints the listen line and the trace; SIGTERM stops it', async (t)
       req.on('error', reject);
     });
     client.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => /stream_id=1 closed/.test(s.out()), { timeoutMs: 10000 });
     t.regex(s.out(), /\[id=1\] \[ *\d+\.\d{3}\] send HEADERS frame/);
     t.regex(s.out(), /stream_id=1 closed/);
   } finally {
@@ -291,7 +292,9 @@ test('CLI: -n 2 runs two worker processes sharing the port', async (t) => {
       });
       client.close();
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Each worker's trace reaches our pipe when it is written: wait until both have spoken.
+    const parities = () => new Set([...s.out().matchAll(/\[id=(\d+)\]/g)].map((m) => Number(m[1]) % 2)).size;
+    await until(() => parities() === 2, { timeoutMs: 10000 });
     for (const m of s.out().matchAll(/\[id=(\d+)\]/g)) ids.add(m[1]);
     t.true(ids.size >= 2, `connection ids ${[...ids]}`);
     // Ids from worker 0 are odd, from worker 1 even: both workers served.
@@ -382,8 +385,10 @@ for (const tr of TRACES) {
     try {
       const r = await run(NGHTTP, tr.client(`http://127.0.0.1:${s.port}`, www));
       t.is(r.code, 0, r.stderr);
-      await new Promise((res) => setTimeout(res, 200));
-      t.deepEqual(normaliseTrace(out.join(''), tr.dropSentAck), normaliseTrace(fs.readFileSync(file, 'latin1'), tr.dropSentAck));
+      const want = normaliseTrace(fs.readFileSync(file, 'latin1'), tr.dropSentAck);
+      // nghttp has exited; the server's trace of its last frames may still be on its way.
+      await until(() => JSON.stringify(normaliseTrace(out.join(''), tr.dropSentAck)) === JSON.stringify(want), { timeoutMs: 5000 });
+      t.deepEqual(normaliseTrace(out.join(''), tr.dropSentAck), want);
     } finally {
       await s.close();
       fs.rmSync(www, { recursive: true, force: true });

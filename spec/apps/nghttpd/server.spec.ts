@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { block, E, F, frame, headers, makeDocroot, RawClient, request, settings, startServer, T, u32 } from './raw';
+import { expectQuietFor, until } from '../../helpers/wait';
 
 let root: string;
 test.before(() => {
@@ -193,7 +194,7 @@ test('a 100 KiB file is sent within the stream window the client grants', async 
   try {
     c.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 1000]]), ACK, headers(1, request('/100k')));
     t.true(await c.until(() => c.body(1).data.length >= 1000));
-    await new Promise((r) => setTimeout(r, 100));
+    await expectQuietFor(100, () => (c.body(1).data.length > 1000 ? 'DATA past the window' : undefined));
     t.is(c.body(1).data.length, 1000, 'no more than the window');
     let granted = 1000;
     for (let i = 0; i < 20 && !c.body(1).ended; i++) {
@@ -221,7 +222,8 @@ test('-v prints the trace with [id=N], stream closes and closed', async (t) => {
     c.send(frame(T.GOAWAY, 0, 0, Buffer.concat([u32(0), u32(0)])));
     c.socket.end();
     await c.until(() => c.closed);
-    await new Promise((r) => setTimeout(r, 50));
+    // The server logs the connection's end ("closed", last) when it sees the socket go.
+    await until(() => /\] closed\n$/.test(out.join('')), { timeoutMs: 10000 });
     const text = out.join('');
     t.regex(
       text,

@@ -8,6 +8,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { freePort, own, OUR_NGHTTPX, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import { until } from '../../helpers/wait';
 
 test('a bad option or value: one message naming it, exit 1', async (t) => {
   for (const [args, msg] of [
@@ -73,18 +74,20 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
       req.on('error', reject);
     });
     // Both requests reached the backend (bounded wait), and are held there for 600 ms.
-    for (let i = 0; i < 100 && echo.seen.filter((s) => s.url.startsWith('/slow')).length < 2; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => echo.seen.filter((s) => s.url.startsWith('/slow')).length >= 2);
     t.is(echo.seen.filter((s) => s.url.startsWith('/slow')).length, 2);
     proc.kill('SIGQUIT');
-    await new Promise((r) => setTimeout(r, 150));
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.once('error', () => resolve(true));
-    });
+    // The listener closes once the signal is handled: polled, with a deadline.
+    const refused = await until(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.destroy();
+            resolve(false);
+          });
+          s.once('error', () => resolve(true));
+        }),
+    );
     t.true(refused, 'no new connections after SIGQUIT');
     const [a, b] = await Promise.all([h2done, h1done]);
     t.is(a.status, 200);

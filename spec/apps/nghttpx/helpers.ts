@@ -73,8 +73,10 @@ export interface Seen {
  * body length and sha256), after `delayMs` when the path starts with /slow. GET /bytes/N answers
  * N pseudo-random bytes with their sha256 in x-sha256; GET /die sends half its body and drops.
  */
-export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; stop(): Promise<void> }> {
+export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; answered: string[]; stop(): Promise<void> }> {
   const seen: Seen[] = [];
+  /** The urls of the JSON answers sent (or attempted, for a /slow request whose client left), in order. */
+  const answered: string[] = [];
   const server = http.createServer((req, res) => {
     const h = crypto.createHash('sha256');
     let n = 0;
@@ -111,6 +113,7 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
         return;
       }
       const send = () => {
+        answered.push(req.url!);
         res.writeHead(200, {
           'content-type': 'application/json',
           'x-body-length': String(n),
@@ -127,6 +130,7 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
   return {
     port: (server.address() as net.AddressInfo).port,
     seen,
+    answered,
     stop: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

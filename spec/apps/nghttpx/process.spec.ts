@@ -14,6 +14,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { freePort, OUR_NGHTTPX, own, runClient, stopProcess, waitForPort } from './helpers';
+import { until } from '../../helpers/wait';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl');
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -57,12 +58,6 @@ async function holdingBackend(tag: string): Promise<{ port: number; held: number
 
 function start(cmd: string, pre: string[], args: string[]): ChildProcess {
   return own(spawn(cmd, [...pre, ...args], { stdio: 'ignore' }));
-}
-
-async function until(cond: () => boolean, ms = 15000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return cond();
 }
 
 /** One h2 request on its own connection: status, body, the x-conf response field. */
@@ -119,21 +114,19 @@ t_(
           proc.kill('SIGHUP');
           // The new configuration answers new connections (bounded wait for the reload).
           let after = await h2get(port, '/new');
-          for (let i = 0; i < 60 && after.conf !== 'two'; i++) {
-            await new Promise((r) => setTimeout(r, 250));
-            after = await h2get(port, '/new');
-          }
+          await until(async () => (after = await h2get(port, '/new')).conf === 'two', { intervalMs: 250 });
           a.release();
           const old = await inFlight;
           // SIGUSR1 after logrotate moved the file: the next line goes to a new file.
           fs.renameSync(log, `${log}.1`);
           proc.kill('SIGUSR1');
-          let reopened = false;
-          for (let i = 0; i < 60 && !reopened; i++) {
-            await h2get(port, '/after-usr1');
-            reopened = fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/after-usr1');
-            if (!reopened) await new Promise((r) => setTimeout(r, 250));
-          }
+          const reopened = await until(
+            async () => {
+              await h2get(port, '/after-usr1');
+              return fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/after-usr1');
+            },
+            { intervalMs: 250 },
+          );
           results[name] = { old, after, reopened };
         } finally {
           await stopProcess(proc);
@@ -198,14 +191,17 @@ test.serial.skip(
             } catch {
               // gone
             }
-            await until(() => {
-              try {
-                process.kill(newPid!, 0);
-                return false;
-              } catch {
-                return true;
-              }
-            }, 10000);
+            await until(
+              () => {
+                try {
+                  process.kill(newPid!, 0);
+                  return false;
+                } catch {
+                  return true;
+                }
+              },
+              { timeoutMs: 10000 },
+            );
           }
         }
       }
@@ -289,14 +285,17 @@ t_('-D --pid-file: the command returns at once, the daemon serves and writes its
           } catch {
             // gone
           }
-          await until(() => {
-            try {
-              process.kill(pid, 0);
-              return false;
-            } catch {
-              return true;
-            }
-          }, 10000);
+          await until(
+            () => {
+              try {
+                process.kill(pid, 0);
+                return false;
+              } catch {
+                return true;
+              }
+            },
+            { timeoutMs: 10000 },
+          );
         }
       }
     }

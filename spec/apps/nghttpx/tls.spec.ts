@@ -255,15 +255,21 @@ async function tlsBackend(
       res.end('h1 backend\n');
     });
   }
+  // Every accepted socket is destroyed on close, so close() ends on the server's 'close' event
+  // (an http2 server has no closeAllConnections; its sessions would hold close() open).
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (sock: net.Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,
     seen,
     close: () =>
       new Promise<void>((r) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => r());
-        setTimeout(r, 500).unref();
+        for (const sock of sockets) sock.destroy();
       }),
   };
 }

@@ -15,17 +15,24 @@ import { FramePrinter, HeadersCategoryTracker } from '../../../lib/apps/printer'
 import type { Frame } from '../../../lib/protocol/frame/types';
 import { hpackJsDecoder, traceBlocks as blocks } from './trace-blocks';
 import { freePort, waitForPort } from '../../helpers/net';
+import { waitFor } from '../../helpers/wait';
 
 const have = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 const it = have ? test.serial : test.skip;
 
 /** A proxy printing both directions; returns its port, its trace so far, and a closer. */
-async function sniffingProxy(upstream: number): Promise<{ port: number; trace: () => string; close: () => Promise<void> }> {
+async function sniffingProxy(
+  upstream: number,
+): Promise<{ port: number; trace: () => string; clientsEnded: () => boolean; close: () => Promise<void> }> {
   let out = '';
   const sockets = new Set<net.Socket>();
+  let open = 0;
   const server = net.createServer((client) => {
     const up = net.connect(upstream, '127.0.0.1');
     sockets.add(client).add(up);
+    // A client's socket ends after the proxy read (and traced) its last byte.
+    open++;
+    client.once('close', () => open--);
     const printer = new FramePrinter({ write: (s) => (out += s), now: () => 0 });
     const cats = new HeadersCategoryTracker();
     for (const [src, fromClient] of [
@@ -54,6 +61,7 @@ async function sniffingProxy(upstream: number): Promise<{ port: number; trace: (
   return {
     port: (server.address() as net.AddressInfo).port,
     trace: () => out,
+    clientsEnded: () => open === 0,
     close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();
@@ -109,7 +117,8 @@ for (const [name, args] of cases) {
     const proxy = await sniffingProxy(serverPort);
     try {
       const theirs = blocks(await run('/usr/bin/nghttp', args(proxy.port)));
-      await new Promise((r) => setTimeout(r, 100)); // let the proxy read the last bytes
+      // nghttp has exited: the proxy has traced its last bytes once their socket closed.
+      await waitFor('the proxy to read the client to its end', proxy.clientsEnded);
       const ours = blocks(proxy.trace());
       t.true(theirs.send.length > 3 && theirs.recv.length > 3);
       // the comparison covers header lines on both sides, not just frame heads
