@@ -5,28 +5,12 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../../helpers/repo';
-import { freePort } from '../../helpers/net';
-export { repoRoot, freePort };
+import { freePort, waitForPort } from '../../helpers/net';
+export { repoRoot, freePort, waitForPort };
 
 export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
 export const FIXTURES = path.join(repoRoot(), 'spec', 'fixtures');
 
-/** Wait until something accepts TCP connections on the port (at most ~5 s). */
-export async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 export interface Proc {
   child: ChildProcess;

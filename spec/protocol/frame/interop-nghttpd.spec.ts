@@ -16,6 +16,7 @@ import { CONNECTION_PREFACE, FrameType } from '../../../lib/protocol/frame/const
 import { ErrorCode, H2Error } from '../../../lib/protocol/errors';
 import type { Frame } from '../../../lib/protocol/frame/types';
 import { hex } from './helpers';
+import { waitForPort } from '../../helpers/net';
 
 const have = fs.existsSync('/usr/sbin/nghttpd');
 const it = have ? test.serial : test.skip;
@@ -61,19 +62,7 @@ test.before(async () => {
     });
   });
   server = spawn('/usr/sbin/nghttpd', ['--no-tls', '-a', '127.0.0.1', '-d', dir, String(port)], { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('nghttpd did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(port);
 });
 
 test.after.always(() => {
