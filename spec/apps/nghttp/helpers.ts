@@ -11,7 +11,6 @@ export { repoRoot, freePort, waitForPort };
 export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
 export const FIXTURES = path.join(repoRoot(), 'spec', 'fixtures');
 
-
 export interface Proc {
   child: ChildProcess;
   stop(): Promise<void>;
