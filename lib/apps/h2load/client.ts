@@ -14,7 +14,8 @@ import type { HeaderField, HeadersFrame } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { Http1Client } from './http1-client';
-import type { H2loadConfig, Target } from './options';
+import { H2LOAD_TLS_DEFAULTS, type H2loadConfig, type Target } from './options';
+import { suitesContext } from '../common/tls-suites';
 import { ClientStat, countInTimeline, noteFailure, sampleRequestTime, WorkerStats } from './stats';
 import { HISTOGRAM_MAX_US } from './histogram';
 
@@ -168,6 +169,7 @@ export class Client {
         servername: net.isIP(servername) ? undefined : servername,
         ALPNProtocols: cfg.npnList,
         rejectUnauthorized: false,
+        secureContext: suitesContext(cfg.tlsSuites ?? {}, H2LOAD_TLS_DEFAULTS),
       });
       socket = ts;
       ts.once('secureConnect', () => {

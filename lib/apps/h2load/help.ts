@@ -62,6 +62,16 @@ Options:
               ALPN identifiers offered over TLS, comma separated, most
               wanted first.  Default: h2,h2-16,h2-14,http/1.1
   --h1        Same as --npn-list=http/1.1 --no-tls-proto=http/1.1.
+  --ciphers=<SUITE>
+              Allowed cipher list for TLSv1.2 and earlier (OpenSSL
+              ciphers(1) format).
+              Default: ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384
+  --tls13-ciphers=<SUITE>
+              Allowed cipher list for TLSv1.3.
+              Default: TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256
+  --groups=<GROUPS>
+              Supported key exchange groups.
+              Default: X25519:P-256:P-384:P-521
   --header-table-size=<SIZE>
               HPACK decoder table size we advertise.  Default: 4K
   --encoder-header-table-size=<SIZE>
@@ -88,8 +98,8 @@ Options:
   --version   Print the version and exit.
   -h, --help  Print this help and exit.
 
-  Not offered: --ciphers, --tls13-ciphers, --groups,
-  --ktls and the QUIC options (they are refused with a message).
+  Not offered: --ktls and the QUIC options (they are refused with
+  a message).
 
   <SIZE> is an integer with an optional K, M or G (powers of 1024).
   <DURATION> is a number with an optional h, m, s or ms (default s).

@@ -4,6 +4,7 @@
  */
 import { helpOrVersion, OptionSpec, OptionTable } from '../common/argv';
 import { parseHeaderArg } from '../common/headers';
+import { checkSuites, TlsSuites } from '../common/tls-suites';
 import { parseIntInRange, parseSize, UsageError } from '../common/units';
 
 export { UsageError };
@@ -72,7 +73,20 @@ export interface H2loadConfig {
   timingScriptFile?: string;
   /** -n was given (with a timing script, -n defaults to the number of script lines). */
   requestsGiven?: boolean;
+  /** --ciphers, --tls13-ciphers, --groups as given (H2LOAD_TLS_DEFAULTS for the others). */
+  tlsSuites?: TlsSuites;
 }
+
+/**
+ * h2load's defaults for the TLS lists (its --help), so that its ClientHello offers what the C
+ * h2load offers (Node's own defaults order the TLSv1.3 suites differently).
+ */
+export const H2LOAD_TLS_DEFAULTS: Required<TlsSuites> = {
+  ciphers:
+    'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384',
+  tls13Ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256',
+  groups: 'X25519:P-256:P-384:P-521',
+};
 
 /** The parse result: run, or print help / version. */
 export type ParsedArgs = { kind: 'run'; config: H2loadConfig } | { kind: 'help' } | { kind: 'version' };
@@ -110,10 +124,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'json' },
   { long: 'html-report', arg: 'FILE' },
   { long: 'timing-script-file', arg: 'PATH' },
-  // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
   { long: 'ciphers', arg: 'SUITE' },
   { long: 'tls13-ciphers', arg: 'SUITE' },
   { long: 'groups', arg: 'GROUPS' },
+  // Known to nghttp2's h2load but not offered here (refused with a message, not mistaken for URIs).
   { long: 'qlog-file-base', arg: 'PATH' },
   { long: 'max-udp-payload-size', arg: 'SIZE' },
   { long: 'no-udp-gso' },
@@ -122,9 +136,6 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
 const TABLE = new OptionTable(OPTION_TABLE);
 
 const UNSUPPORTED: Record<string, string> = {
-  ciphers: 'is not supported (Node chooses the TLS cipher list)',
-  'tls13-ciphers': 'is not supported (Node chooses the TLS cipher list)',
-  groups: 'is not supported (Node chooses the key exchange groups)',
   'qlog-file-base': 'is QUIC-only; this h2load has no HTTP/3',
   'max-udp-payload-size': 'is QUIC-only; this h2load has no HTTP/3',
   'no-udp-gso': 'is QUIC-only; this h2load has no HTTP/3',
@@ -222,6 +233,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     throw new UsageError('-n, -c: the number of requests must be greater than or equal to the clients');
   }
   if (!inputFile && script === undefined && uris.length === 0) throw new UsageError('no URI given');
+  let tlsSuites: TlsSuites | undefined;
+  if (a.has('ciphers') || a.has('tls13-ciphers') || a.has('groups')) {
+    tlsSuites = { ciphers: str('ciphers'), tls13Ciphers: str('tls13-ciphers'), groups: str('groups') };
+    checkSuites(tlsSuites, { ciphers: a.label('ciphers'), tls13Ciphers: a.label('tls13-ciphers'), groups: a.label('groups') });
+  }
 
   return {
     kind: 'run',
@@ -257,6 +273,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       htmlReport: str('html-report'),
       timingScriptFile: str('timing-script-file'),
       requestsGiven: a.has('requests'),
+      tlsSuites,
     },
   };
 }

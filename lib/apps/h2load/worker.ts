@@ -172,7 +172,9 @@ export class LoadWorker implements ClientHost {
     const ts = socket as TLSSocket;
     if (typeof ts.getProtocol === 'function' && ts.encrypted) {
       this.out(`TLS Protocol: ${ts.getProtocol()}`);
-      this.out(`Cipher: ${ts.getCipher()?.standardName ?? ts.getCipher()?.name}`);
+      // OpenSSL's name (SSL_CIPHER_get_name), as the C h2load prints it: ECDHE-ECDSA-AES128-GCM-SHA256
+      // for TLSv1.2, not the IANA name; TLSv1.3 suites have one name.
+      this.out(`Cipher: ${ts.getCipher()?.name}`);
       const k = ts.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
       if (k && k.type) {
         if (k.type === 'ECDH' && k.name && !/^X(25519|448)$/.test(k.name)) this.out(`Server Temp Key: ECDH ${k.name} ${k.size} bits`);

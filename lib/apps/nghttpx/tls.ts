@@ -8,6 +8,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as tls from 'tls';
+import { cipherList } from '../common/tls-suites';
 import { UsageError } from '../common/units';
 import type { BackendAddress, NghttpxOptions } from './options';
 
@@ -33,11 +34,6 @@ function readFile(path: string, what: string): Buffer {
   } catch (err) {
     throw new UsageError(`${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-/** OpenSSL's cipher string: Node takes the TLSv1.3 suites in the same list as the older ones. */
-function cipherList(tls12: string, tls13: string): string {
-  return [tls13, tls12].filter((s) => s.length > 0).join(':');
 }
 
 /** The reference's `--private-key-passwd-file`: the password is the file's first line. */

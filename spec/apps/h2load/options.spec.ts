@@ -123,7 +123,11 @@ const bad: [string[], RegExp][] = [
   [['--connect-to', 'a:b:c', 'http://a/'], /--connect-to/],
   [['--bogus', 'http://a/'], /unrecognized option '--bogus'/],
   [['--timing-script-file', 'x', '--rps', '1'], /mutually exclusive/],
-  [['--ciphers', 'x', 'http://a/'], /not supported/],
+  [['--ciphers', 'x', 'http://a/'], /--ciphers: OpenSSL refused 'x'/],
+  [['--ciphers', 'TLS_AES_128_GCM_SHA256', 'http://a/'], /--tls13-ciphers/],
+  [['--tls13-ciphers', 'AES128-SHA', 'http://a/'], /not a list of TLSv1.3 suites/],
+  [['--groups=P-999', 'http://a/'], /--groups: OpenSSL refused 'P-999'/],
+  [['--ktls', 'http://a/'], /--ktls is not supported/],
   [[], /no URI given/],
   [['-r', '1', '-t', '2', '-c', '2', '-n', '2', 'http://a/'], /connection rate must be greater than or equal to the number of threads/],
 ];
@@ -133,6 +137,16 @@ for (const [argv, re] of bad) {
     t.regex(e!.message, re);
   });
 }
+
+test('--ciphers, --tls13-ciphers, --groups: kept as given (absent: undefined, Node defaults)', (t) => {
+  t.is(cfg(['http://a/']).tlsSuites, undefined);
+  t.deepEqual(cfg(['--groups', 'P-384', 'http://a/']).tlsSuites, { ciphers: undefined, tls13Ciphers: undefined, groups: 'P-384' });
+  t.deepEqual(cfg(['--ciphers=AES128-SHA', '--tls13-ciphers=TLS_AES_256_GCM_SHA384', 'http://a/']).tlsSuites, {
+    ciphers: 'AES128-SHA',
+    tls13Ciphers: 'TLS_AES_256_GCM_SHA384',
+    groups: undefined,
+  });
+});
 
 test('-H parsing keeps a leading colon in the name and trims', (t) => {
   t.deepEqual(parseHeader(':authority: example.org'), [':authority', 'example.org']);
