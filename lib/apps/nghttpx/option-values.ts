@@ -1,5 +1,5 @@
 /** Parsers of nghttpx option values: each checks one value and says what was wrong in one line. */
-import { parseDuration, parseSize, UsageError } from '../common/units';
+import { parseSize, UsageError } from '../common/units';
 import { LOG_LEVELS, LogLevel, NghttpxOptions } from './config';
 
 /** A flag's value in a configuration file: `yes` (any case) enables it, anything else disables it. */
@@ -12,16 +12,6 @@ export function int(v: string, what: string, min: number, max: number): number {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
     throw new UsageError(`${what}: bad value.  Specify an integer in ${min}..${max}.`);
   return Number(v);
-}
-
-/** A SIZE option value (K, M, G suffixes) in bytes. */
-export function size(v: string, what: string): number {
-  return parseSize(v, what);
-}
-
-/** A DURATION option value (h, m, s, ms) in milliseconds. */
-export function duration(v: string, what: string): number {
-  return parseDuration(v, what);
 }
 
 /** A flow-control window size in min..2^31-1. */
