@@ -12,6 +12,7 @@ import * as path from 'path';
 export const C_H2LOAD = '/usr/bin/h2load';
 export const C_NGHTTP = '/usr/bin/nghttp';
 export const C_NGHTTPD = '/usr/sbin/nghttpd';
+export const C_NGHTTPX = '/usr/sbin/nghttpx';
 export const GNU_TIME = '/usr/bin/time';
 
 /** The repository root (where package.json is). */
@@ -38,7 +39,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once 127.0.0.1:port accepts connections (bounded by `ms`). */
-export async function waitPort(port: number, ms = 10000): Promise<void> {
+export async function waitPort(port: number, ms = 15000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -115,6 +116,89 @@ export function haveTools(...tools: string[]): boolean {
     }
   }
   return true;
+}
+
+/** What one run of Debian's h2load reported. */
+export interface H2loadRun {
+  /** The "finished in" line's req/s. */
+  reqPerSec: number;
+  /** Its transfer rate in MB/s. */
+  mbPerSec: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** The "finished in ..." line as printed. */
+  line: string;
+}
+
+/** Run Debian's h2load (`-t 1 -c 10 -m 10` unless `args` says) for `n` requests on `url`. */
+export function runH2load(url: string, n: number, args: string[] = ['-t', '1', '-c', '10', '-m', '10']): Promise<H2loadRun> {
+  return new Promise((resolve, reject) => {
+    execFile(C_H2LOAD, [...args, '-n', String(n), url], { maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      if (err && !stdout) return reject(err);
+      const fin = /finished in [^,]+, ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(stdout);
+      const req = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
+      if (!fin || !req) return reject(new Error(`h2load output not understood:\n${stdout}${stderr}`));
+      const unit = { B: 1 / 1e6, KB: 1 / 1024, MB: 1, GB: 1024 }[fin[3]] ?? 1;
+      resolve({
+        reqPerSec: Number(fin[1]),
+        mbPerSec: Number(fin[2]) * unit,
+        total: Number(req[1]),
+        succeeded: Number(req[2]),
+        failed: Number(req[3]),
+        line: fin[0],
+      });
+    });
+  });
+}
+
+/** `pid` and every descendant of it (from /proc). */
+function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
+  return out;
+}
+
+/** USER_HZ on Linux: /proc's CPU times are in these ticks. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far by a running process and its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** Resident set size of a running process and its descendants, MB. */
+export function treeRssMB(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // exited
+    }
+  }
+  return kb / 1024;
 }
 
 /** Median of numbers. */

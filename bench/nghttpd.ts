@@ -7,21 +7,13 @@
  * getting faster for the first ~60k requests, and a short warm-up measured the compiler, not the
  * server), BENCH_REPEAT (best of N, default 3), BENCH_ONLY=ours|c|node (one server).
  */
-import { execFile, spawn, ChildProcess } from 'child_process';
+import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http2 from 'http2';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { C_H2LOAD, C_NGHTTPD, freePort, H2loadRun, machineLine, repoRoot, runH2load, waitPort } from './measure';
 
-const H2LOAD = '/usr/bin/h2load';
-const C_NGHTTPD = '/usr/sbin/nghttpd';
-
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 const ROOT = repoRoot();
 const KEY = path.join(ROOT, 'spec/fixtures/server.key');
 const CERT = path.join(ROOT, 'spec/fixtures/server.crt');
@@ -44,58 +36,6 @@ function nodeServer(port: number, docroot: string, secure: boolean): void {
   const server = secure ? http2.createSecureServer({ key: fs.readFileSync(KEY), cert: fs.readFileSync(CERT) }) : http2.createServer();
   server.on('stream', onStream);
   server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} did not open`);
-}
-
-interface Result {
-  reqs: number;
-  mbs: number;
-  succeeded: number;
-  total: number;
-}
-
-function h2load(url: string, n: number): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    execFile(H2LOAD, ['-t', '1', '-c', '10', '-m', '10', '-n', String(n), url], { maxBuffer: 1 << 22 }, (err, stdout) => {
-      if (err && !stdout) {
-        reject(err);
-        return;
-      }
-      const fin = /finished in [^,]+, ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(stdout);
-      const req = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(stdout);
-      if (!fin || !req) {
-        reject(new Error(`h2load output not understood:\n${stdout}`));
-        return;
-      }
-      const unit = { B: 1 / 1e6, KB: 1 / 1024, MB: 1, GB: 1024 }[fin[3]] ?? 1;
-      resolve({ reqs: Number(fin[1]), mbs: Number(fin[2]) * unit, total: Number(req[1]), succeeded: Number(req[2]) });
-    });
-  });
 }
 
 interface Server {
@@ -143,7 +83,7 @@ async function main(): Promise<void> {
     nodeServer(Number(process.argv[3]), process.argv[4], process.argv[5] === 'tls');
     return;
   }
-  if (!fs.existsSync(H2LOAD)) {
+  if (!fs.existsSync(C_H2LOAD)) {
     console.log('bench:nghttpd needs /usr/bin/h2load (Debian package nghttp2-client)');
     return;
   }
@@ -156,11 +96,9 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only === s.key));
-  const results = new Map<string, Result>();
-  const incomplete = new Map<string, Result>();
-  console.log(
-    `h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`,
-  );
+  const results = new Map<string, H2loadRun>();
+  const incomplete = new Map<string, H2loadRun>();
+  console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${machineLine()}`);
   for (const secure of [false, true]) {
     // All servers up at once (idle ones cost nothing), measured in rotation, so that the load
     // of a shared machine drifts over all of them alike; the best of REPEAT rounds is kept.
@@ -172,18 +110,18 @@ async function main(): Promise<void> {
         running.push({ srv, base: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`, child });
         await waitPort(port);
       }
-      for (const r of running) await h2load(`${r.base}/1k`, warmup); // warm-up (JIT, file cache)
+      for (const r of running) await runH2load(`${r.base}/1k`, warmup); // warm-up (JIT, file cache)
       for (const [file, n] of [
         ['1k', n1k],
         ['100k', n100k],
       ] as const) {
         for (let round = 0; round < REPEAT; round++) {
           for (const r of running) {
-            const got = await h2load(`${r.base}/${file}`, n);
+            const got = await runH2load(`${r.base}/${file}`, n);
             const key = `${r.srv.key}/${secure ? 'tls' : 'h2c'}/${file}`;
             if (got.succeeded < got.total) incomplete.set(key, got);
             const best = results.get(key);
-            if (!best || got.reqs > best.reqs) results.set(key, got);
+            if (!best || got.reqPerSec > best.reqPerSec) results.set(key, got);
           }
         }
         for (const r of running) {
@@ -192,7 +130,7 @@ async function main(): Promise<void> {
           const bad = incomplete.get(key);
           const ok = bad ? `  (a run had only ${bad.succeeded}/${bad.total} succeeded)` : '';
           console.log(
-            `${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqs.toFixed(0).padStart(8)} req/s ${res.mbs.toFixed(1).padStart(8)} MB/s${ok}`,
+            `${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqPerSec.toFixed(0).padStart(8)} req/s ${res.mbPerSec.toFixed(1).padStart(8)} MB/s${ok}`,
           );
         }
       }
@@ -208,10 +146,11 @@ async function main(): Promise<void> {
       const c = results.get(`c/${proto}/${file}`);
       const nd = results.get(`node/${proto}/${file}`);
       const parts = [`${proto.padEnd(4)} ${file.padEnd(5)}`];
-      if (nd) parts.push(`vs Node http2 ${(o.reqs / nd.reqs).toFixed(2)}x${proto === 'h2c' && file === '1k' ? ' (target >= 2)' : ''}`);
+      if (nd)
+        parts.push(`vs Node http2 ${(o.reqPerSec / nd.reqPerSec).toFixed(2)}x${proto === 'h2c' && file === '1k' ? ' (target >= 2)' : ''}`);
       if (c)
         parts.push(
-          `vs C nghttpd ${(o.reqs / c.reqs).toFixed(2)}x${proto === 'h2c' ? (file === '1k' ? ' (target >= 0.5)' : ' (target >= 0.8)') : ''}`,
+          `vs C nghttpd ${(o.reqPerSec / c.reqPerSec).toFixed(2)}x${proto === 'h2c' ? (file === '1k' ? ' (target >= 0.5)' : ' (target >= 0.8)') : ''}`,
         );
       console.log('  ' + parts.join('   '));
     }

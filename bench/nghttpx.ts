@@ -9,22 +9,13 @@
  * (best of N, default 3), BENCH_WORKERS (a list such as `1,2`: each proxy also run with `-n N`;
  * default `1`), BENCH_ONLY=ours|c.
  */
-import { execFile, spawn, ChildProcess } from 'child_process';
+import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { C_H2LOAD, C_NGHTTPD, C_NGHTTPX, freePort, machineLine, repoRoot, runH2load, treeCpuSeconds, treeRssMB, waitPort } from './measure';
 
-const H2LOAD = '/usr/bin/h2load';
-const C_NGHTTPD = '/usr/sbin/nghttpd';
-const C_NGHTTPX = '/usr/sbin/nghttpx';
-
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
 const ROOT = repoRoot();
 
 /** The HTTP/1.1 backend (run in a child: `node bench/nghttpx.js --h1-backend PORT`): 1 KiB to every GET. */
@@ -39,99 +30,12 @@ function h1Backend(port: number): void {
     .listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} did not open`);
-}
-
-const TICK = 100; // USER_HZ on Linux
-
-/** The pid and every descendant of it (from /proc). */
-function tree(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(d), Number(f[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
-  return out;
-}
-
-/** CPU seconds (user+system) used so far by a process tree. */
-function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  for (const p of tree(pid)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // exited
-    }
-  }
-  return ticks / TICK;
-}
-
-/** Resident set size of a process tree, MB. */
-function rssMB(pid: number): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) kb += Number(m[1]);
-    } catch {
-      // exited
-    }
-  }
-  return kb / 1024;
-}
-
 interface Result {
-  reqs: number;
+  reqPerSec: number;
   succeeded: number;
   total: number;
   cpuPerReq: number;
   rss: number;
-}
-
-function h2load(url: string, n: number): Promise<{ reqs: number; succeeded: number; total: number }> {
-  return new Promise((resolve, reject) => {
-    execFile(H2LOAD, ['-t', '1', '-c', '10', '-m', '10', '-n', String(n), url], { maxBuffer: 1 << 22 }, (err, stdout) => {
-      if (err && !stdout) return reject(err);
-      const fin = /finished in [^,]+, ([\d.]+) req\/s/.exec(stdout);
-      const req = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(stdout);
-      if (!fin || !req) return reject(new Error(`h2load output not understood:\n${stdout}`));
-      resolve({ reqs: Number(fin[1]), total: Number(req[1]), succeeded: Number(req[2]) });
-    });
-  });
 }
 
 interface Proxy {
@@ -179,7 +83,7 @@ const PROXIES: Proxy[] = [
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--h1-backend') return h1Backend(Number(process.argv[3]));
-  for (const f of [H2LOAD, C_NGHTTPD, C_NGHTTPX]) {
+  for (const f of [C_H2LOAD, C_NGHTTPD, C_NGHTTPX]) {
     if (!fs.existsSync(f)) {
       console.log(`bench:nghttpx needs ${f} (Debian packages nghttp2-client, nghttp2-server, nghttp2-proxy)`);
       return;
@@ -200,9 +104,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(tmp, '1k'), Buffer.alloc(1024, 'a'));
   const children: ChildProcess[] = [];
   const results = new Map<string, Result>();
-  console.log(
-    `h2load -t 1 -c 10 -m 10 -n ${n} through each proxy (h2c frontend), best of ${repeat}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`,
-  );
+  console.log(`h2load -t 1 -c 10 -m 10 -n ${n} through each proxy (h2c frontend), best of ${repeat}; ${machineLine()}`);
   try {
     const h2Port = await freePort();
     children.push(spawn(C_NGHTTPD, ['--no-tls', '-a', '127.0.0.1', '-d', tmp, String(h2Port)], { stdio: 'ignore' }));
@@ -225,24 +127,30 @@ async function main(): Promise<void> {
             running.push({ p, child, url: `http://127.0.0.1:${port}/1k` });
             await waitPort(port);
           }
-          for (const r of running) await h2load(r.url, warmup);
+          for (const r of running) await runH2load(r.url, warmup);
           for (let round = 0; round < repeat; round++) {
             for (const r of running) {
-              const before = cpuSeconds(r.child.pid!);
-              const got = await h2load(r.url, n);
-              const cpu = cpuSeconds(r.child.pid!) - before;
-              const res: Result = { ...got, cpuPerReq: cpu / Math.max(1, got.succeeded), rss: rssMB(r.child.pid!) };
+              const before = treeCpuSeconds(r.child.pid!);
+              const got = await runH2load(r.url, n);
+              const cpu = treeCpuSeconds(r.child.pid!) - before;
+              const res: Result = {
+                reqPerSec: got.reqPerSec,
+                succeeded: got.succeeded,
+                total: got.total,
+                cpuPerReq: cpu / Math.max(1, got.succeeded),
+                rss: treeRssMB(r.child.pid!),
+              };
               const key = `${r.p.key}/${bname}/${workers}`;
               const best = results.get(key);
               // Best of the rounds by req/s; CPU per request from the same run.
-              if (!best || res.reqs > best.reqs) results.set(key, res);
+              if (!best || res.reqPerSec > best.reqPerSec) results.set(key, res);
             }
           }
           for (const r of running) {
             const res = results.get(`${r.p.key}/${bname}/${workers}`)!;
             const bad = res.succeeded < res.total ? `  (only ${res.succeeded}/${res.total} succeeded)` : '';
             console.log(
-              `${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqs.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB${bad}`,
+              `${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqPerSec.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB${bad}`,
             );
           }
         } finally {
@@ -261,7 +169,7 @@ async function main(): Promise<void> {
       const c = results.get(`c/${bname}/${workers}`);
       if (!o || !c) continue;
       console.log(
-        `  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqs / c.reqs).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x`,
+        `  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqPerSec / c.reqPerSec).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x`,
       );
     }
   }
@@ -273,7 +181,7 @@ async function main(): Promise<void> {
         if (!one) continue;
         const parts = workerCounts
           .filter((w) => w > 1)
-          .map((w) => `-n${w} ${((results.get(`${p.key}/${bname}/${w}`)?.reqs ?? 0) / one.reqs).toFixed(2)}x`);
+          .map((w) => `-n${w} ${((results.get(`${p.key}/${bname}/${w}`)?.reqPerSec ?? 0) / one.reqPerSec).toFixed(2)}x`);
         console.log(`  ${p.name.padEnd(19)} -> ${bname.padEnd(16)} ${parts.join('  ')}`);
       }
     }

@@ -7,12 +7,12 @@
  *   BENCH_N=50000 npm run bench:session       # shorter
  *   node dist/bench/session.js --serve ours   # just the server (prints its port), e.g. for --cpu-prof
  */
-import { fork, spawn } from 'child_process';
+import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as http2 from 'http2';
+import { C_H2LOAD, H2loadRun, runH2load } from './measure';
 
 const BODY = Buffer.alloc(1024, 'x');
-const H2LOAD = '/usr/bin/h2load';
 
 async function serveOurs(): Promise<number> {
   const { listen } = await import('../lib/transport/server');
@@ -37,32 +37,6 @@ function serveNode(): Promise<number> {
     stream.end(BODY);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-}
-
-interface Result {
-  reqPerSec: number;
-  succeeded: number;
-  failed: number;
-  line: string;
-}
-
-function h2load(port: number, n: number): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(H2LOAD, ['-n', String(n), '-c', '10', '-m', '10', '-t', '1', `http://127.0.0.1:${port}/`]);
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('error', reject);
-    p.on('close', () => {
-      const fin = /finished in [^,]+, ([\d.]+) req\/s/.exec(out);
-      const req = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(out);
-      if (!fin || !req) {
-        reject(new Error(`unexpected h2load output:\n${out}`));
-        return;
-      }
-      resolve({ reqPerSec: Number(fin[1]), succeeded: Number(req[1]), failed: Number(req[2]), line: fin[0] });
-    });
-  });
 }
 
 async function startChild(which: 'ours' | 'node', extraExecArgv: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -97,8 +71,8 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (!fs.existsSync(H2LOAD)) {
-    console.error(`${H2LOAD} not found: install Debian's nghttp2-client`);
+  if (!fs.existsSync(C_H2LOAD)) {
+    console.error(`${C_H2LOAD} not found: install Debian's nghttp2-client`);
     process.exit(1);
   }
   const n = Number(process.env.BENCH_N ?? 200000);
@@ -106,16 +80,17 @@ async function main(): Promise<void> {
   // Alternate the two servers for a few rounds and keep each one's best: the machine is shared,
   // and the best run is the least disturbed one.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-  const best: Record<string, Result> = {};
+  const best: Record<string, H2loadRun> = {};
   const all: Record<string, number[]> = { node: [], ours: [] };
   for (let round = 0; round < rounds; round++) {
     for (const which of ['node', 'ours'] as const) {
       const srv = await startChild(which, which === 'ours' && round === 0 ? prof : []);
-      let r: Result;
+      let r: H2loadRun;
       try {
         // A short warm-up so both JITs are hot before the measured run.
-        await h2load(srv.port, Math.min(20000, n));
-        r = await h2load(srv.port, n);
+        const url = `http://127.0.0.1:${srv.port}/`;
+        await runH2load(url, Math.min(20000, n));
+        r = await runH2load(url, n);
       } finally {
         await srv.stop();
       }
