@@ -6,6 +6,7 @@
  * and time, and close() destroys every connection.
  */
 import * as net from 'net';
+import { block as literals, F, frame, settings, T } from './wire';
 
 /** What the server does wrong. */
 export type Misbehaviour =
@@ -50,55 +51,9 @@ export const MISBEHAVIOURS: Misbehaviour[] = [
   'drip',
 ];
 
-const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 };
-const END_STREAM = 1;
-const ACK = 1;
-const END_HEADERS = 4;
 const PREFACE_LENGTH = 24;
 /** The most any one connection sends (endless cases stop here even if the client never does). */
 const MAX_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId >>> 0, 5);
-  return Buffer.concat([h, payload]);
-}
-
-function settings(entries: [number, number][], flags = 0): Buffer {
-  const p = Buffer.alloc(entries.length * 6);
-  entries.forEach(([id, v], i) => {
-    p.writeUInt16BE(id, i * 6);
-    p.writeUInt32BE(v >>> 0, i * 6 + 2);
-  });
-  return frame(T.SETTINGS, flags, 0, p);
-}
-
-/** HPACK integer with an N-bit prefix (RFC 7541 section 5.1). */
-function hpackInt(first: number, prefixBits: number, n: number): number[] {
-  const max = (1 << prefixBits) - 1;
-  if (n < max) return [first | n];
-  const out = [first | max];
-  n -= max;
-  while (n >= 128) {
-    out.push((n & 127) | 128);
-    n >>= 7;
-  }
-  out.push(n);
-  return out;
-}
-
-/** Literal header fields; `index` adds them to the dynamic table (RFC 7541 section 6.2.1). */
-function literals(fields: [string, string][], index = false): Buffer {
-  const out: number[] = [];
-  for (const [n, v] of fields) {
-    out.push(index ? 0x40 : 0x00, ...hpackInt(0, 7, n.length), ...Buffer.from(n, 'latin1'));
-    out.push(...hpackInt(0, 7, v.length), ...Buffer.from(v, 'latin1'));
-  }
-  return Buffer.from(out);
-}
 
 /** A running misbehaving server. */
 export interface BadServer {
@@ -211,13 +166,13 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
   const onRequest = (id: number) => {
     switch (kind) {
       case 'no-status':
-        send(frame(T.HEADERS, END_HEADERS | END_STREAM, id, literals([['content-type', 'text/plain']])));
+        send(frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, id, literals([['content-type', 'text/plain']])));
         return;
       case 'data-before-headers':
-        send(frame(T.DATA, END_STREAM, id, Buffer.from('body before any headers')));
+        send(frame(T.DATA, F.END_STREAM, id, Buffer.from('body before any headers')));
         return;
       case 'truncated-frame':
-        send(frame(T.HEADERS, END_HEADERS, id, literals([[':status', '200']])));
+        send(frame(T.HEADERS, F.END_HEADERS, id, literals([[':status', '200']])));
         // A DATA frame header for 1000 octets, 10 of them, then FIN.
         send(Buffer.concat([frame(T.DATA, 0, id, Buffer.alloc(1000)).subarray(0, 19)]));
         socket.end();
@@ -228,7 +183,7 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
         const entry = literals([['x-bomb', 'a'.repeat(4000)]], true);
         const refs = Buffer.alloc(16000, 0x80 | 62);
         const block = Buffer.concat([literals([[':status', '200']]), entry, refs]);
-        send(frame(T.HEADERS, END_HEADERS | END_STREAM, id, block.subarray(0, 16384)));
+        send(frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, id, block.subarray(0, 16384)));
         return;
       }
       case 'endless-continuation': {
@@ -250,7 +205,7 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
         return;
       }
       case 'endless-body': {
-        send(frame(T.HEADERS, END_HEADERS, id, literals([[':status', '200']])));
+        send(frame(T.HEADERS, F.END_HEADERS, id, literals([[':status', '200']])));
         streamWindows.set(id, initialWindow);
         pumping = () => {
           // Round-robin over the open bodies, 16 KiB at a time, within both windows.
@@ -274,7 +229,7 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
         return;
       }
       case 'drip': {
-        send(frame(T.HEADERS, END_HEADERS, id, literals([[':status', '200']])));
+        send(frame(T.HEADERS, F.END_HEADERS, id, literals([[':status', '200']])));
         const drip = () => {
           send(frame(T.DATA, 0, id, Buffer.from('.')));
           later(100, drip);
@@ -306,7 +261,7 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
       const id = buf.readUInt32BE(5) & 0x7fffffff;
       const payload = buf.subarray(9, 9 + len);
       buf = buf.subarray(9 + len);
-      if (type === T.SETTINGS && !(flags & ACK)) {
+      if (type === T.SETTINGS && !(flags & F.ACK)) {
         for (let i = 0; i + 6 <= payload.length; i += 6) {
           if (payload.readUInt16BE(i) === 4) {
             const v = payload.readUInt32BE(i + 2);
@@ -314,9 +269,9 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
             initialWindow = v;
           }
         }
-        send(settings([], ACK));
-      } else if (type === T.PING && !(flags & ACK)) {
-        send(frame(T.PING, ACK, 0, payload));
+        send(settings([], F.ACK));
+      } else if (type === T.PING && !(flags & F.ACK)) {
+        send(frame(T.PING, F.ACK, 0, payload));
       } else if (type === T.WINDOW_UPDATE && payload.length === 4) {
         const inc = payload.readUInt32BE(0) & 0x7fffffff;
         if (id === 0) connWindow += inc;
