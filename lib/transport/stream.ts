@@ -159,6 +159,11 @@ export class Http2Stream extends EventEmitter {
     return this.readable;
   }
 
+  /** Body octets received so far (for read timeouts: progress is this number moving). */
+  receivedBytes = 0;
+  /** Body octets handed to the session so far (less what it still queues: what has left). */
+  writtenBytes = 0;
+
   /** Whether anyone has taken the body Readable. */
   get hasBody(): boolean {
     return this.readable !== undefined;
@@ -170,6 +175,7 @@ export class Http2Stream extends EventEmitter {
    */
   deliver(data: Buffer, counted = true): void {
     if (data.length === 0) return;
+    this.receivedBytes += data.length;
     if (!counted) this.uncounted += data.length;
     if (this.queue === NO_DATA) this.queue = [];
     this.queue.push(data);
@@ -277,6 +283,7 @@ export class Http2Stream extends EventEmitter {
   /** Queue DATA now, ignoring backpressure (prefer `write`/`writableBody` for large bodies). */
   sendData(data: Buffer, endStream = false): void {
     if (this.closed) return;
+    this.writtenBytes += data.length;
     this.owner.sendData(this.id, data, endStream);
     if (endStream) this.localEnded = true;
   }
@@ -322,6 +329,7 @@ export class Http2Stream extends EventEmitter {
             return;
           }
           try {
+            this.writtenBytes += chunk.length;
             this.owner.sendData(this.id, chunk, false);
           } catch (err) {
             cb(err as Error);

@@ -26,6 +26,7 @@ export const EFFECTIVE_PARAMS = {
     'dns',
     'redirect-if-not-tls',
     'read-timeout',
+    'write-timeout',
     'group',
     'group-weight',
     'weight',

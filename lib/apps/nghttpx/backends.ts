@@ -14,6 +14,7 @@ import type { BackendAddress, ProxyUri } from './options';
 import type { BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
 import type { Field, ProxyRequest } from './request';
+import { tickInterval, watchWrites } from './timeouts';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
 export interface BackendResponse {
@@ -160,6 +161,16 @@ class Http1Backend implements Backend {
             const e = Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' });
             creq.destroy(failure(e, 'read'));
           });
+          // --backend-write-timeout: request bytes the backend does not take for this long fail
+          // the request as a timeout (504 before the head, as the read timeout).
+          const sock = creq.socket;
+          if (sock) {
+            const w = watchWrites(sock, this.limits.writeTimeout, () => {
+              const e = Object.assign(new Error(`backend write timeout after ${this.limits.writeTimeout} ms`), { code: 'ETIMEDOUT' });
+              creq.destroy(failure(e, 'read'));
+            });
+            creq.once('close', () => w.stop());
+          }
           // The body goes out once there is a connection, so that a failed connect leaves it
           // unread and the request can go to another backend.
           if (req.body) {
@@ -249,9 +260,12 @@ class Http2Backend implements Backend {
       // wide so that one slow stream does not stall the others.
       // SETTINGS_ENABLE_PUSH = 0 where the proxy would not relay pushes (--no-server-push, -s).
       connection: {
+        // --backend-http2-settings-timeout: our SETTINGS unacknowledged: GOAWAY SETTINGS_TIMEOUT.
+        tickInterval: tickInterval(this.limits.settingsTimeout),
         session: {
           settings: { initialWindowSize: this.windows.stream, enablePush: this.windows.push !== false },
           connectionWindowSize: this.windows.connection,
+          settingsTimeoutMs: this.limits.settingsTimeout,
         },
       },
     };
@@ -274,6 +288,8 @@ class Http2Backend implements Backend {
     p.then(
       (c) => {
         c.connection.on('error', () => undefined);
+        // --backend-write-timeout: bytes the backend does not take for this long end the connection.
+        watchWrites(c.connection.socket, this.limits.writeTimeout, () => c.connection.destroy());
         const drop = () => {
           if (this.pool === p) this.pool = undefined;
         };

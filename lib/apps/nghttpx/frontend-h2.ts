@@ -4,6 +4,7 @@
  * and its {@link ClientSide}, handed to forwarding.
  */
 import { Writable } from 'stream';
+import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
@@ -13,6 +14,8 @@ import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { FramePrinter } from '../printer/printer';
 import type { ClientSide, Field, ProxyRequest } from './request';
+import { watchProgress, watchWrites } from './timeouts';
+import { ErrorCode } from '../../protocol/errors';
 
 /** What the HTTP/2 frontend needs from the proxy. */
 export interface H2FrontendContext {
@@ -24,6 +27,20 @@ export interface H2FrontendContext {
   printer?: FramePrinter;
   /** `--frontend-max-requests`: streams per connection, then GOAWAY (undefined or 0: no limit). */
   maxRequests?: number;
+  /** Timeouts (ms; 0: none); absent: none. */
+  timeouts?: H2Timeouts;
+}
+
+/** The HTTP/2 frontend's timeouts (ms; 0: none). */
+export interface H2Timeouts {
+  /** `--frontend-http2-read-timeout`: a connection with no open stream that reads nothing this long is closed. */
+  read: number;
+  /** `--frontend-write-timeout`: bytes for the client that have not left for this long drop the connection. */
+  write: number;
+  /** `--stream-read-timeout`: a request body that stops arriving this long: RST_STREAM INTERNAL_ERROR. */
+  streamRead: number;
+  /** `--stream-write-timeout`: a response body that cannot leave (flow control) this long: RST_STREAM INTERNAL_ERROR. */
+  streamWrite: number;
 }
 
 /** The request record of one HTTP/2 stream. */
@@ -62,7 +79,7 @@ function requestOf(
 }
 
 /** The client side of one HTTP/2 stream. */
-function clientOf(stream: Http2Stream, conn: Http2Connection): ClientSide {
+function clientOf(stream: Http2Stream, conn: Http2Connection, timeouts: H2Timeouts | undefined): ClientSide {
   let gone: (() => void) | undefined;
   let responded = false;
   stream.once('close', (code: number) => {
@@ -72,6 +89,17 @@ function clientOf(stream: Http2Stream, conn: Http2Connection): ClientSide {
     respond: (status, fields, endStream) => {
       responded = true;
       stream.respond([[':status', String(status)], ...fields], { endStream });
+      // --stream-write-timeout: body bytes queued for the client that do not leave (its window
+      // stays shut) for this long reset the stream with INTERNAL_ERROR, as nghttpx.
+      if (!endStream && timeouts?.streamWrite) {
+        const w = watchProgress(
+          timeouts.streamWrite,
+          () => stream.writtenBytes - conn.session.queuedBytes(stream.id),
+          () => conn.session.queuedBytes(stream.id) > 0,
+          () => stream.reset(ErrorCode.INTERNAL_ERROR),
+        );
+        stream.once('close', () => w.stop());
+      }
     },
     writable: (trailers) => {
       if (stream.localEnded) return new Writable({ write: (_c, _e, cb) => cb(), final: (cb) => cb() });
@@ -91,7 +119,7 @@ function clientOf(stream: Http2Stream, conn: Http2Connection): ClientSide {
     push: (headers) => {
       if (stream.kind !== 'request' || stream.closed || stream.localEnded || !conn.session.remoteSettings.enablePush) return undefined;
       try {
-        return clientOf(stream.push(headers), conn);
+        return clientOf(stream.push(headers), conn, timeouts);
       } catch {
         // The client's SETTINGS_MAX_CONCURRENT_STREAMS is full, or the stream closed meanwhile.
         return undefined;
@@ -118,13 +146,39 @@ export function serveH2(
       else if (ev.type === 'frameReceived') printer.received(ev.frame, detail(ev));
     });
   }
+  const t = ctx.timeouts;
+  // --frontend-http2-read-timeout: as nghttpx, it runs only while no stream is open (a request
+  // waiting on its backend keeps the connection), and closes the connection without a GOAWAY.
+  let open = 0;
+  const socket = conn.socket as Duplex & { setTimeout?(ms: number): void };
+  if (t?.read && typeof socket.setTimeout === 'function') {
+    socket.setTimeout(t.read);
+    socket.on('timeout', () => {
+      if (open === 0) conn.destroy();
+    });
+  }
+  if (t?.write) watchWrites(conn.socket, t.write, () => conn.destroy());
   let streams = 0;
   conn.on('stream', (stream: Http2Stream) => {
+    if (t?.read && open++ === 0) socket.setTimeout?.(0);
+    stream.once('close', () => {
+      if (t?.read && --open === 0 && !conn.closed) socket.setTimeout?.(t.read);
+    });
+    // --stream-read-timeout: a request body that stops arriving: RST_STREAM INTERNAL_ERROR.
+    if (t?.streamRead && !stream.remoteEnded) {
+      const w = watchProgress(
+        t.streamRead,
+        () => stream.receivedBytes,
+        () => !stream.remoteEnded,
+        () => stream.reset(ErrorCode.INTERNAL_ERROR),
+      );
+      stream.once('close', () => w.stop());
+    }
     // --frontend-max-requests: "For HTTP/2, this is the number of streams in one HTTP/2
     // connection": the last one gets a graceful GOAWAY behind it.
     if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
     try {
-      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream, conn));
+      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream, conn, t));
     } catch (err) {
       ctx.error(`request handling failed: ${(err as Error).message}`);
       stream.reset(2);

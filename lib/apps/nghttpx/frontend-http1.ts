@@ -10,6 +10,7 @@ import type * as net from 'net';
 import { fieldsFromRaw } from './backends';
 import { errorPage, http1Name } from './headers';
 import type { ClientSide, ProxyRequest } from './request';
+import { watchWrites } from './timeouts';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
 export interface Http1FrontendContext {
@@ -20,7 +21,22 @@ export interface Http1FrontendContext {
   closing(): boolean;
   /** `--frontend-max-requests`: keep-alive requests per connection (undefined or 0: no limit). */
   maxRequests?: number;
+  /** Timeouts (ms; 0: none), the reference's defaults when absent. */
+  timeouts?: Partial<Http1Timeouts>;
 }
+
+/** The HTTP/1.x frontend's timeouts (ms; 0: none). */
+export interface Http1Timeouts {
+  /** `--frontend-read-timeout`: a request head that stops arriving for this long drops the connection. */
+  read: number;
+  /** `--frontend-keep-alive-timeout`: an idle connection between requests is closed after this. */
+  keepAlive: number;
+  /** `--frontend-write-timeout`: bytes for the client that have not left for this long drop the connection. */
+  write: number;
+}
+
+/** nghttpx's defaults: 1m, 1m, 30s. */
+export const DEFAULT_HTTP1_TIMEOUTS: Http1Timeouts = { read: 60000, keepAlive: 60000, write: 30000 };
 
 /** An HTTP/1.x frontend (one per `-f`): Node's parser over sockets given to `accept()`. */
 export class Http1Frontend {
@@ -29,17 +45,18 @@ export class Http1Frontend {
   readonly sockets = new Map<net.Socket, number>();
   /** Requests served per connection (for --frontend-max-requests). */
   private readonly served = new WeakMap<net.Socket, number>();
+  private readonly timeouts: Http1Timeouts;
 
   constructor(
     private readonly ctx: Http1FrontendContext,
     private readonly frontendIndex: number,
     private readonly serverPort: () => number | undefined,
   ) {
-    // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none);
-    // idle and stalled connections are dropped by the socket timeout instead (nghttpx's
-    // --frontend-read-timeout default is 1 minute).
-    this.server = http.createServer({ keepAliveTimeout: 0 });
-    this.server.setTimeout(60000);
+    this.timeouts = { ...DEFAULT_HTTP1_TIMEOUTS, ...ctx.timeouts };
+    // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none)
+    // and from setting socket timeouts of its own: the socket's idle timeout is ours (see
+    // accept()), and a socket timeout nobody listens to makes Node's server drop the connection.
+    this.server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 });
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
     // WebSocket (any Upgrade but h2c, which the transport takes) and CONNECT: the socket leaves
     // Node's parser and becomes one side of a tunnel (tunnels.ts for upgrades, forwarding for CONNECT).
@@ -59,6 +76,11 @@ export class Http1Frontend {
     this.sockets.set(s, 0);
     s.once('close', () => this.sockets.delete(s));
     this.server.emit('connection', s);
+    // As nghttpx: --frontend-read-timeout while a request head is awaited (an idle timeout: each
+    // byte read restarts it), none while the request is served, --frontend-keep-alive-timeout
+    // once the answer is out (see onRequest).
+    s.setTimeout(this.timeouts.read);
+    watchWrites(s, this.timeouts.write, () => s.destroy());
     s.resume();
   }
 
@@ -83,6 +105,8 @@ export class Http1Frontend {
    */
   private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     socket.on('error', () => undefined);
+    // A tunnel idles as long as its backend allows (tunnels.ts), not by the request-head timeout.
+    socket.setTimeout(0);
     if (req.method !== 'CONNECT' && /^\s*h2c\s*$/i.test(req.headers.upgrade ?? '')) {
       // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large): refused.
       const body = errorPage(400, 'Bad Request');
@@ -143,6 +167,9 @@ export class Http1Frontend {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
     this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+    // The head is in: no read timeout while the request is with the backend (nghttpx waits for
+    // the backend's own timeouts).
+    socket.setTimeout(0);
     const n = (this.served.get(socket) ?? 0) + 1;
     this.served.set(socket, n);
     // --frontend-max-requests: "For HTTP/1, this is the number of keep alive requests."
@@ -153,6 +180,7 @@ export class Http1Frontend {
       if (this.sockets.has(socket)) this.sockets.set(socket, n);
       if (!res.writableFinished) gone?.();
       if (this.ctx.closing() && n === 0) socket.end();
+      else if (n === 0 && !socket.destroyed) socket.setTimeout(this.timeouts.keepAlive);
     });
     const hasBody =
       req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;

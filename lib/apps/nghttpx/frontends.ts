@@ -8,8 +8,9 @@ import type * as tls from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import { acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
-import { serveH2 } from './frontend-h2';
+import { H2Timeouts, serveH2 } from './frontend-h2';
 import { parseProxyHeader } from './proxyproto';
+import { tickInterval } from './timeouts';
 import { frontendTlsCheck } from './tls';
 import { Http1Frontend } from './frontend-http1';
 import type { FrontendAddress, NghttpxOptions } from './options';
@@ -61,6 +62,14 @@ export class Frontends {
       connectionWindowSize: o.frontendHttp2ConnectionWindowSize,
       limits: { maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams },
       frameEvents: o.frontendFrameDebug,
+      // --frontend-http2-setting-timeout: our SETTINGS unacknowledged this long: GOAWAY SETTINGS_TIMEOUT.
+      settingsTimeoutMs: o.frontendHttp2SettingTimeout,
+    };
+    const h2Timeouts: H2Timeouts = {
+      read: o.frontendHttp2ReadTimeout,
+      write: o.frontendWriteTimeout,
+      streamRead: o.streamReadTimeout,
+      streamWrite: o.streamWriteTimeout,
     };
     o.frontends.forEach((address, index) => {
       const fe: Frontend = {
@@ -73,6 +82,7 @@ export class Frontends {
             serverName: o.serverName,
             closing: () => this.closing,
             maxRequests: o.frontendMaxRequests,
+            timeouts: { read: o.frontendReadTimeout, keepAlive: o.frontendKeepAliveTimeout, write: o.frontendWriteTimeout },
           },
           index,
           () => fe.port,
@@ -83,7 +93,10 @@ export class Frontends {
         {
           tls: address.noTls ? undefined : ctx.tls,
           acceptTlsSocket: address.noTls ? undefined : frontendTlsCheck(o),
-          connection: { session },
+          // The session's timers are checked often enough for a short SETTINGS timeout too.
+          connection: { session, tickInterval: tickInterval(o.frontendHttp2SettingTimeout) },
+          // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
+          handshakeTimeout: o.frontendReadTimeout || undefined,
           http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
           onHttp1Socket: (socket, data) => fe.http1.accept(socket, data),
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
@@ -95,6 +108,7 @@ export class Frontends {
             error: ctx.error,
             printer: ctx.printer,
             maxRequests: o.frontendMaxRequests,
+            timeouts: h2Timeouts,
           }),
       );
       this.list.push(fe);
