@@ -1,18 +1,23 @@
 /**
  * `npm run bench:nghttpd`: our nghttpd, Debian's C nghttpd and a Node `http2` static server, each
  * loaded by Debian's h2load (`-t 1 -c 10 -m 10`) on 1 KiB and 100 KiB files over h2c and TLS, in
- * one run; prints req/s, MB/s and the ratios against the targets. Each server runs in its own
- * process. Env: BENCH_N1K / BENCH_N100K (requests per run; default 200000 and 20000, the issue's
- * -n for 1 KiB), BENCH_WARMUP (requests per server before measuring, default 50000: V8's JIT keeps
- * getting faster for the first ~60k requests, and a short warm-up measured the compiler, not the
- * server), BENCH_REPEAT (best of N, default 3), BENCH_ONLY=ours|c|node (one server).
+ * one run; prints req/s, MB/s and the server's CPU seconds per 100k requests (user + system of the
+ * server process, from /proc), then the memory an idle h2c connection costs each server (RSS growth
+ * over BENCH_IDLE connections that did the HTTP/2 handshake and stay open), and the ratios against
+ * the targets. Each server runs in its own process. Env: BENCH_N1K / BENCH_N100K (requests per
+ * run; default 200000 and 20000, the issue's -n for 1 KiB), BENCH_WARMUP (requests per server
+ * before measuring, default 50000: V8's JIT keeps getting faster for the first ~60k requests, and
+ * a short warm-up measured the compiler, not the server), BENCH_REPEAT (best of N, default 3),
+ * BENCH_ONLY=ours|c|node (one server, or a list: ours,c), BENCH_IDLE (idle connections, default
+ * 1000; 0 skips), BENCH_TLS=0 (h2c only).
  */
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http2 from 'http2';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { C_H2LOAD, C_NGHTTPD, freePort, H2loadRun, machineLine, repoRoot, runH2load, waitPort } from './measure';
+import { C_H2LOAD, C_NGHTTPD, freePort, H2loadRun, machineLine, repoRoot, runH2load, treeCpuSeconds, treeRssMB, waitPort } from './measure';
 
 const ROOT = repoRoot();
 const KEY = path.join(ROOT, 'spec/fixtures/server.key');
@@ -36,6 +41,65 @@ function nodeServer(port: number, docroot: string, secure: boolean): void {
   const server = secure ? http2.createSecureServer({ key: fs.readFileSync(KEY), cert: fs.readFileSync(CERT) }) : http2.createServer();
   server.on('stream', onStream);
   server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+}
+
+/** The client connection preface (RFC 9113 section 3.4) + an empty SETTINGS frame. */
+const PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+/** SETTINGS with the ACK flag. */
+const SETTINGS_ACK = Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0]);
+
+/**
+ * Open `n` h2c connections to 127.0.0.1:port that do the HTTP/2 handshake (preface, SETTINGS, ACK
+ * of the server's SETTINGS, server's ACK of ours read) and then stay idle. Resolves with the
+ * sockets once every handshake is done.
+ */
+async function openIdle(port: number, n: number): Promise<net.Socket[]> {
+  const sockets: net.Socket[] = [];
+  const one = () =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      let buf = Buffer.alloc(0);
+      let acked = false;
+      let gotSettings = false;
+      s.on('error', reject);
+      s.on('connect', () => s.write(PREFACE));
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 9) {
+          const len = buf.readUIntBE(0, 3);
+          if (buf.length < 9 + len) break;
+          if (buf[3] === 4 && (buf[4] & 1) === 0) {
+            gotSettings = true;
+            s.write(SETTINGS_ACK);
+          } else if (buf[3] === 4) acked = true;
+          buf = buf.subarray(9 + len);
+        }
+        if (acked && gotSettings) {
+          s.removeAllListeners('data');
+          s.on('data', () => undefined);
+          resolve(s);
+        }
+      });
+    });
+  // A few at a time: a listen backlog is not a queue to fill at once.
+  for (let i = 0; i < n; i += 50) {
+    const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, one));
+    sockets.push(...batch);
+  }
+  return sockets;
+}
+
+/** RSS growth per idle connection (KiB) of the server `pid` on `port`, over `n` connections. */
+async function idleConnectionKiB(pid: number, port: number, n: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 300));
+  const before = treeRssMB(pid);
+  const sockets = await openIdle(port, n);
+  // Let the server finish whatever it does after the handshake (timers, lazy frees).
+  await new Promise((r) => setTimeout(r, 500));
+  const after = treeRssMB(pid);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => setTimeout(r, 300));
+  return ((after - before) * 1024) / n;
 }
 
 interface Server {
@@ -95,19 +159,23 @@ async function main(): Promise<void> {
   const warmup = Number(process.env.BENCH_WARMUP ?? 50000);
   const only = process.env.BENCH_ONLY;
   const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-  const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only === s.key));
+  const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only.split(',').includes(s.key)));
   const results = new Map<string, H2loadRun>();
   const incomplete = new Map<string, H2loadRun>();
+  const cpuBest = new Map<string, number>();
+  const idleKiB = new Map<string, number>();
+  const nIdle = Number(process.env.BENCH_IDLE ?? 1000);
+  const protocols = process.env.BENCH_TLS === '0' ? [false] : [false, true];
   console.log(`h2load -t 1 -c 10 -m 10; ${n1k} requests for 1k, ${n100k} for 100k, best of ${REPEAT}; ${machineLine()}`);
-  for (const secure of [false, true]) {
+  for (const secure of protocols) {
     // All servers up at once (idle ones cost nothing), measured in rotation, so that the load
     // of a shared machine drifts over all of them alike; the best of REPEAT rounds is kept.
-    const running: Array<{ srv: Server; base: string; child: ChildProcess }> = [];
+    const running: Array<{ srv: Server; base: string; port: number; child: ChildProcess }> = [];
     try {
       for (const srv of servers) {
         const port = await freePort();
         const child = srv.start(port, docroot, secure);
-        running.push({ srv, base: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`, child });
+        running.push({ srv, base: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`, port, child });
         await waitPort(port);
       }
       for (const r of running) await runH2load(`${r.base}/1k`, warmup); // warm-up (JIT, file cache)
@@ -117,11 +185,15 @@ async function main(): Promise<void> {
       ] as const) {
         for (let round = 0; round < REPEAT; round++) {
           for (const r of running) {
+            const cpu0 = treeCpuSeconds(r.child.pid!);
             const got = await runH2load(`${r.base}/${file}`, n);
+            const cpu100k = ((treeCpuSeconds(r.child.pid!) - cpu0) * 100000) / n;
             const key = `${r.srv.key}/${secure ? 'tls' : 'h2c'}/${file}`;
             if (got.succeeded < got.total) incomplete.set(key, got);
             const best = results.get(key);
             if (!best || got.reqPerSec > best.reqPerSec) results.set(key, got);
+            // CPU per request: the least disturbed run too (the fewest CPU seconds).
+            cpuBest.set(key, Math.min(cpuBest.get(key) ?? Infinity, cpu100k));
           }
         }
         for (const r of running) {
@@ -130,7 +202,17 @@ async function main(): Promise<void> {
           const bad = incomplete.get(key);
           const ok = bad ? `  (a run had only ${bad.succeeded}/${bad.total} succeeded)` : '';
           console.log(
-            `${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqPerSec.toFixed(0).padStart(8)} req/s ${res.mbPerSec.toFixed(1).padStart(8)} MB/s${ok}`,
+            `${r.srv.name.padEnd(20)} ${(secure ? 'TLS' : 'h2c').padEnd(4)} ${file.padEnd(5)} ${res.reqPerSec.toFixed(0).padStart(8)} req/s ${res.mbPerSec.toFixed(1).padStart(8)} MB/s ${cpuBest.get(key)!.toFixed(3).padStart(7)} CPU-s/100k req${ok}`,
+          );
+        }
+      }
+      if (!secure && nIdle > 0) {
+        // Idle connections, on servers already warm (their heaps and pools have grown).
+        for (const r of running) {
+          const kib = await idleConnectionKiB(r.child.pid!, r.port, nIdle);
+          idleKiB.set(r.srv.key, kib);
+          console.log(
+            `${r.srv.name.padEnd(20)} h2c  idle  ${kib.toFixed(1).padStart(8)} KiB RSS per idle connection (${nIdle} connections)`,
           );
         }
       }
@@ -155,6 +237,19 @@ async function main(): Promise<void> {
       console.log('  ' + parts.join('   '));
     }
   }
+  console.log('ratios (ours / C nghttpd, CPU-s per request; idle connection memory):');
+  for (const proto of ['h2c', 'tls']) {
+    for (const file of ['1k', '100k']) {
+      const o = cpuBest.get(`ours/${proto}/${file}`);
+      const c = cpuBest.get(`c/${proto}/${file}`);
+      if (o === undefined || c === undefined) continue;
+      const target = proto === 'h2c' && file === '1k' ? ' (target <= 1.1)' : '';
+      console.log(`  ${proto.padEnd(4)} ${file.padEnd(5)} CPU ${(o / c).toFixed(2)}x${target}`);
+    }
+  }
+  const oi = idleKiB.get('ours');
+  const ci = idleKiB.get('c');
+  if (oi !== undefined && ci !== undefined) console.log(`  idle connection memory ${(oi / ci).toFixed(2)}x (target <= 1.5)`);
   fs.rmSync(docroot, { recursive: true, force: true });
 }
 
