@@ -75,7 +75,28 @@ interface NameRecord {
   values: Map<string, number> | null;
   /** The name is in DEFAULT_UNINDEXED_NAMES. */
   noIndex: boolean;
+  /** A record of STATIC_RECORDS, shared by every encoder: copy it before changing it. */
+  shared: boolean;
 }
+
+/**
+ * The records of the static table's names, with no dynamic entries: every encoder starts from
+ * this one map and copies it (and a record) only when it first inserts into its dynamic table, so
+ * an idle connection's encoder holds no copy (52 records and their map, ~4.5 KB each).
+ */
+const STATIC_RECORDS: ReadonlyMap<string, NameRecord> = (() => {
+  const m = new Map<string, NameRecord>();
+  for (const [name, e] of STATIC_NAMES)
+    m.set(name, {
+      staticIndex: e.index,
+      staticValues: e.values,
+      latest: -1,
+      values: null,
+      noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
+      shared: true,
+    });
+  return m;
+})();
 
 /**
  * One HPACK encoding context. Feed it the header lists of one connection direction, in wire
@@ -87,7 +108,8 @@ export class HpackEncoder {
   private readonly shouldIndexFn?: (name: string, value: string) => boolean;
   private readonly neverIndexFn: (name: string, value: string) => boolean;
   private readonly table: HeaderTable;
-  private readonly names = new Map<string, NameRecord>();
+  /** Name -> record: STATIC_RECORDS itself until the first insertion, then this encoder's copy. */
+  private names = STATIC_RECORDS as Map<string, NameRecord>;
   /** Smallest table size since the last block, and the size to end on; -1 when none pending. */
   private pendingMin = -1;
   private pendingFinal = -1;
@@ -125,14 +147,6 @@ export class HpackEncoder {
     } else if (initial !== 4096) {
       this.setTableSize(initial);
     }
-    for (const [name, e] of STATIC_NAMES)
-      this.names.set(name, {
-        staticIndex: e.index,
-        staticValues: e.values,
-        latest: -1,
-        values: null,
-        noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
-      });
   }
 
   /**
@@ -294,12 +308,14 @@ export class HpackEncoder {
     this.table.add(name, value);
     if (this.table.inserted === before) return; // larger than the table: it was emptied instead
     const id = before;
+    if (this.names === STATIC_RECORDS) this.names = new Map(STATIC_RECORDS);
     let rec = this.names.get(name);
     if (rec === undefined)
       this.names.set(
         name,
-        (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) }),
+        (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name), shared: false }),
       );
+    else if (rec.shared) this.names.set(name, (rec = { ...rec, shared: false }));
     rec.latest = id;
     if (rec.values === null) rec.values = new Map();
     rec.values.set(value, id);

@@ -13,6 +13,10 @@
 
 const EMPTY = 0;
 
+/** Shared zero-length tables of a map that never held an entry (an idle connection's maps). */
+const NO_KEYS = new Int32Array(0);
+const NO_SEQS = new Float64Array(0);
+
 /** Fibonacci hashing of a stream id into `bits` bits (consecutive ids spread over the table). */
 function slotOf(id: number, shift: number): number {
   return Math.imul(id, 0x9e3779b1) >>> shift;
@@ -28,16 +32,18 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   /** Insertion sequence of each slot, for Map-like iteration order. */
   private seqs: Float64Array;
   private nextSeq = 0;
-  private shift: number;
+  private shift = 32;
   private count = 0;
+  /** Slots of the first table, allocated by the first `set` (an idle connection's maps hold none). */
+  private readonly firstCapacity: number;
 
   constructor(capacity = 16) {
     let cap = 16;
     while (cap < capacity) cap *= 2;
-    this.keys_ = new Int32Array(cap);
-    this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.seqs = new Float64Array(cap);
-    this.shift = 32 - Math.log2(cap);
+    this.firstCapacity = cap;
+    this.keys_ = NO_KEYS;
+    this.vals = [];
+    this.seqs = NO_SEQS;
   }
 
   /** Number of entries. */
@@ -46,6 +52,7 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   }
 
   private find(id: number): number {
+    if (this.count === 0) return -1;
     const keys = this.keys_;
     const mask = keys.length - 1;
     let i = slotOf(id, this.shift);
@@ -68,6 +75,7 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
 
   set(id: number, v: V): this {
     if (!(id > 0 && id <= 0x7fffffff)) throw new RangeError(`IdMap: key ${id} is not a stream id`);
+    if (this.keys_.length === 0) this.allocate(this.firstCapacity);
     const keys = this.keys_;
     const mask = keys.length - 1;
     let i = slotOf(id, this.shift);
@@ -124,15 +132,19 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
     this.count = 0;
   }
 
+  private allocate(cap: number): void {
+    this.keys_ = new Int32Array(cap);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.seqs = new Float64Array(cap);
+    this.shift = 32 - Math.log2(cap);
+  }
+
   private grow(): void {
     const oldKeys = this.keys_;
     const oldVals = this.vals;
     const oldSeqs = this.seqs;
     const cap = oldKeys.length * 2;
-    this.keys_ = new Int32Array(cap);
-    this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.seqs = new Float64Array(cap);
-    this.shift = 32 - Math.log2(cap);
+    this.allocate(cap);
     const mask = cap - 1;
     for (let s = 0; s < oldKeys.length; s++) {
       const k = oldKeys[s];
