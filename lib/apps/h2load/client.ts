@@ -10,7 +10,7 @@ import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
-import type { HeaderField, HeadersFrame } from '../../protocol/frame/types';
+import type { HeaderField } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { Http1Client } from './http1-client';
@@ -286,6 +286,9 @@ export class Client {
         connectionWindowSize: 2 ** cfg.connectionWindowBits - 1,
         encoderMaxTableSize: cfg.encoderHeaderTableSize,
         limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) },
+        // Frame events (an object and a dispatch per frame each way) only for -v's header lines;
+        // the counters come from the response and trailer events.
+        frameEvents: cfg.verbose,
       },
       tickInterval: 0,
       onEvent: (ev) => this.onH2Event(ev),
@@ -340,21 +343,22 @@ export class Client {
   private onH2Event(ev: SessionEvent): void {
     switch (ev.type) {
       case 'frameReceived': {
+        // Only with -v (frame events are off otherwise): every received header field, as h2load.
         const f = ev.frame;
         if (f.type !== FrameType.HEADERS || !ev.headers) break;
-        const st = this.host.stats;
-        st.bytesHead += (f as HeadersFrame).fragment.length;
-        let d = 0;
-        for (const [n, v] of ev.headers) d += n.length + v.length;
-        st.bytesHeadDecomp += d;
-        if (this.host.config.verbose) for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
+        for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
         break;
       }
       case 'responseReceived': {
-        const s = ev.headers.find((x) => x[0] === ':status');
-        if (s) this.onStatus(ev.streamId, Number(s[1]));
+        const hs = ev.headers;
+        this.countHeaderBytes(ev.blockLength, hs);
+        // The session checked the response: :status comes first, as three digits.
+        if (hs.length > 0 && hs[0][0] === ':status') this.onStatus(ev.streamId, Number(hs[0][1]));
         break;
       }
+      case 'trailersReceived':
+        this.countHeaderBytes(ev.blockLength, ev.headers);
+        break;
       case 'dataReceived':
         this.onBody(ev.data.length);
         break;
@@ -399,6 +403,15 @@ export class Client {
       default:
         break;
     }
+  }
+
+  /** Header traffic of one received field block: its HPACK octets and the fields' name + value octets. */
+  private countHeaderBytes(blockLength: number, headers: HeaderField[]): void {
+    const st = this.host.stats;
+    st.bytesHead += blockLength;
+    let d = 0;
+    for (let i = 0; i < headers.length; i++) d += headers[i][0].length + headers[i][1].length;
+    st.bytesHeadDecomp += d;
   }
 
   /** A final status arrived on a stream. */

@@ -86,6 +86,30 @@ export class LatencyHistogram {
     return HISTOGRAM_MAX_US;
   }
 
+  /**
+   * `percentile(p)` for each of `ps` (ascending) in one walk that stops at the last one's slot:
+   * at the end of a run (start-up matters for a one-shot run) this walks the counts once, not
+   * once per percentile.
+   */
+  percentiles(ps: readonly number[]): number[] {
+    const out: number[] = [];
+    if (this.total === 0) return ps.map(() => 0);
+    const c = this.counts;
+    let seen = 0;
+    let i = 0;
+    for (const p of ps) {
+      const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+      while (i < c.length && seen + c[i] < rank) seen += c[i++];
+      if (i === c.length) {
+        out.push(HISTOGRAM_MAX_US);
+        continue;
+      }
+      const [low, width] = slotOf(i);
+      out.push(low + width - 1);
+    }
+    return out;
+  }
+
   /** Non-empty slots as [lowest value us, count], ascending (for plots). */
   slots(): [number, number][] {
     const out: [number, number][] = [];

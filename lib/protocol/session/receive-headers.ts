@@ -168,7 +168,7 @@ export class HeaderReceiver {
           `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`,
         );
       }
-      core.onEvent({ type: 'trailersReceived', streamId: id, headers });
+      core.onEvent({ type: 'trailersReceived', streamId: id, headers, blockLength: f.fragment.length });
       core.remoteEnded(s);
       return;
     }
@@ -186,7 +186,7 @@ export class HeaderReceiver {
       // content-length says (for HEAD and 304 it describes the representation): no DATA octets.
       s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? 0 : info.contentLength;
     }
-    core.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational });
+    core.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational, blockLength: f.fragment.length });
     if (endStream) {
       if (s.contentLength > 0) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} but no DATA`);
       core.remoteEnded(s);

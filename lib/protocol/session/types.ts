@@ -157,9 +157,23 @@ export type SessionEvent =
   /** Server: a valid request opened a stream (or h2c upgrade made stream 1). */
   | { type: 'requestReceived'; streamId: number; headers: HeaderField[]; endStream: boolean }
   /** Client: a response header section, interim (1xx, `informational`) or final. */
-  | { type: 'responseReceived'; streamId: number; headers: HeaderField[]; endStream: boolean; informational: boolean }
+  | {
+      type: 'responseReceived';
+      streamId: number;
+      headers: HeaderField[];
+      endStream: boolean;
+      informational: boolean;
+      /** Octets of the HPACK field block (HEADERS and CONTINUATION fragments, without padding or priority). */
+      blockLength: number;
+    }
   /** A trailer section (it always ends the peer's side; `streamEnded` follows). */
-  | { type: 'trailersReceived'; streamId: number; headers: HeaderField[] }
+  | {
+      type: 'trailersReceived';
+      streamId: number;
+      headers: HeaderField[];
+      /** Octets of the HPACK field block (HEADERS and CONTINUATION fragments, without padding or priority). */
+      blockLength: number;
+    }
   /** Client: the server promised `promisedStreamId` with these request headers, on `streamId`. */
   | { type: 'pushPromiseReceived'; streamId: number; promisedStreamId: number; headers: HeaderField[] }
   /** Body octets (padding removed; its window is already released). Call `consume(streamId, data.length)` once the application has used them. */

@@ -52,6 +52,13 @@ test('HDR histogram: percentiles within its 3 significant digits, merge adds cou
     t.true(got >= exact && got <= exact * 1.001 + 1, `p${p}: ${got} vs ${exact}`);
   }
   t.is(new LatencyHistogram().percentile(99), 0);
+  // The one-walk form gives the same values.
+  const ps = [50, 90, 99, 99.9, 100];
+  t.deepEqual(
+    a.percentiles(ps),
+    ps.map((p) => a.percentile(p)),
+  );
+  t.deepEqual(new LatencyHistogram().percentiles([50, 99]), [0, 0]);
 });
 
 test('the percentile rows follow the reference table, which parsers still read as before', async (t) => {
