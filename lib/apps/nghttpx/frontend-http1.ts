@@ -9,6 +9,7 @@ import type { Duplex } from 'stream';
 import type * as net from 'net';
 import { fieldsFromRaw } from './backends';
 import { errorPage, http1Name } from './headers';
+import type { Peer } from './peers';
 import type { ClientSide, ProxyRequest } from './request';
 import { watchWrites } from './timeouts';
 
@@ -46,6 +47,8 @@ export class Http1Frontend {
   /** Requests served per connection (for --frontend-max-requests). */
   private readonly served = new WeakMap<net.Socket, number>();
   private readonly timeouts: Http1Timeouts;
+  /** Each connection's client (a PROXY header's source, or the socket's peer). */
+  private readonly peers = new WeakMap<net.Socket, Peer>();
 
   constructor(
     private readonly ctx: Http1FrontendContext,
@@ -68,9 +71,10 @@ export class Http1Frontend {
     });
   }
 
-  /** Serve a connection the transport handed over, replaying the bytes it already read. */
-  accept(socket: Duplex, data: Buffer): void {
+  /** Serve a connection the transport handed over, replaying the bytes it already read; `peer` is its client. */
+  accept(socket: Duplex, data: Buffer, peer: Peer): void {
     const s = socket as net.Socket;
+    this.peers.set(s, peer);
     s.on('error', () => undefined);
     if (data.length) s.unshift(data);
     this.sockets.set(s, 0);
@@ -128,8 +132,8 @@ export class Http1Frontend {
       upgrade: connect ? undefined : req.headers.upgrade,
       fields: fieldsFromRaw(req.rawHeaders),
       body: undefined,
-      remoteAddress: socket.remoteAddress ?? 'localhost',
-      remotePort: socket.remotePort,
+      remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
+      remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
       serverPort: this.serverPort(),
       protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',
@@ -194,8 +198,8 @@ export class Http1Frontend {
       absoluteForm: target.scheme !== undefined,
       fields: fieldsFromRaw(req.rawHeaders),
       body: hasBody ? req : undefined,
-      remoteAddress: socket.remoteAddress ?? 'localhost',
-      remotePort: socket.remotePort,
+      remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
+      remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
       serverPort: this.serverPort() ?? socket.localPort,
       protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',

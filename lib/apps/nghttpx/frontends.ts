@@ -6,9 +6,10 @@
 import type * as net from 'net';
 import type * as tls from 'tls';
 import type { Http2Connection } from '../../transport/connection';
-import { acceptor, Http2Acceptor } from '../../transport/server';
+import { AcceptInfo, acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { H2Timeouts, serveH2 } from './frontend-h2';
+import { PeerRecords } from './peers';
 import { parseProxyHeader } from './proxyproto';
 import { tickInterval } from './timeouts';
 import { frontendTlsCheck } from './tls';
@@ -44,6 +45,8 @@ export class Frontends {
   /** Connections open now, and the --worker-frontend-connections limit (0: none). */
   private open = 0;
   private readonly maxConnections: number;
+  /** Clients as PROXY headers named them (`proxyproto` frontends). */
+  private readonly peers = new PeerRecords();
 
   constructor(ctx: FrontendsContext) {
     const o = ctx.options;
@@ -98,12 +101,12 @@ export class Frontends {
           // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
           handshakeTimeout: o.frontendReadTimeout || undefined,
           http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
-          onHttp1Socket: (socket, data) => fe.http1.accept(socket, data),
+          onHttp1Socket: (socket, data) => fe.http1.accept(socket, data, this.peers.of(socket)),
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
           invalidPreface: 'http1',
         },
         (conn: Http2Connection, info) =>
-          serveH2(conn, info, fe.port, index, {
+          serveH2(conn, this.withPeer(info, conn), fe.port, index, {
             forward: ctx.forward,
             error: ctx.error,
             printer: ctx.printer,
@@ -131,16 +134,21 @@ export class Frontends {
     }
     readProxyHeader(socket, this.proxyHeaderTimeout, (source) => {
       // The client's address as the load balancer saw it: what logs, X-Forwarded-For and
-      // Forwarded report. Node reads remoteAddress from this cache (net.Socket#_getpeername).
-      if (source)
-        (socket as unknown as { _peername: object })._peername = {
-          address: source.address,
-          port: source.port,
-          family: source.address.includes(':') ? 'IPv6' : 'IPv4',
-        };
+      // Forwarded report.
+      if (source) this.peers.record(socket, source);
       fe.acceptor.accept(socket);
-      socket.resume();
+      // A TLS frontend's TLSSocket collects the bytes read past the header from this paused
+      // socket's buffer on its own; resuming the socket here would let them flow out as 'data'
+      // nobody listens to (the ClientHello was lost). The cleartext sniffer needs the resume.
+      if (fe.address.noTls) socket.resume();
     });
+  }
+
+  /** The connection's accept record with the client a PROXY header named (once per connection). */
+  private withPeer(info: AcceptInfo, conn: Http2Connection): AcceptInfo {
+    const peer = this.peers.of(conn.socket);
+    if (peer.address === info.remoteAddress && peer.port === info.remotePort) return info;
+    return { ...info, remoteAddress: peer.address, remotePort: peer.port };
   }
 
   /** Graceful shutdown: GOAWAY to HTTP/2 clients, HTTP/1.x connections end after their answers; resolves when all are done or after `timeoutMs`. */
