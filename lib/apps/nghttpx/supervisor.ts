@@ -2,8 +2,8 @@
  * nghttpx's process life: the listeners, who serves them (this process, or `-n N` worker
  * processes), and the signals: SIGQUIT drains and exits; SIGHUP reloads the configuration (new
  * workers take new connections, the old ones drain, the listeners stay); SIGUSR1 reopens the
- * logs; SIGUSR2 starts a new copy of the program on the same listening sockets (then SIGQUIT to
- * this one drains it). Also `--pid-file`.
+ * logs; SIGUSR2 starts a new copy of the program on the same listening sockets, which sends
+ * SIGQUIT to this one once it serves (as the reference since 1.20.0). Also `--pid-file`.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +14,13 @@ import { fileSink } from './log-sinks';
 import { closeListener, inheritedFds, Listener, LISTENER_FDS_ENV, listenerFd, listenerKey, openListener } from './listeners';
 import type { LogLevel } from './options';
 import { ChildWorkers, InProcessWorkers, Workers } from './workers';
+
+/**
+ * Set in the copy SIGUSR2 starts: the starting process's pid. As the reference (since nghttpx
+ * 1.20.0), "the new main process sends SIGQUIT to the original main process when it is ready to
+ * serve requests".
+ */
+export const ORIGINAL_PID_ENV = 'NGHTTPX_TS_ORIG_PID';
 
 /** What the supervisor needs from the launcher. */
 export interface SupervisorOptions {
@@ -118,6 +125,20 @@ export class Supervisor {
       throw err;
     }
     this.writePidFile();
+    this.quitOriginal();
+  }
+
+  /** In a copy started by SIGUSR2, now serving: the original process drains and exits. */
+  private quitOriginal(): void {
+    const pid = Number(process.env[ORIGINAL_PID_ENV]);
+    delete process.env[ORIGINAL_PID_ENV];
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+    try {
+      process.kill(pid, 'SIGQUIT');
+      this.log('NOTICE', `Sent SIGQUIT to the original main process ${pid}`);
+    } catch (err) {
+      this.log('WARN', `could not signal the original main process ${pid}: ${(err as Error).message}`);
+    }
   }
 
   /** Bound addresses and ports, in `-f` order. */
@@ -208,7 +229,7 @@ export class Supervisor {
 
   /**
    * SIGUSR2: start a new copy of this program that listens on the same sockets (inherited file
-   * descriptors). This one keeps serving until told to stop (SIGQUIT).
+   * descriptors). This one keeps serving until the copy, once it serves, sends it SIGQUIT.
    */
   execNew(): void {
     const fds: number[] = [];
@@ -224,7 +245,7 @@ export class Supervisor {
       [...process.execArgv.filter((a) => !a.startsWith('--inspect')), this.so.script, ...this.so.argv],
       {
         stdio: ['ignore', 'inherit', 'inherit', ...fds],
-        env: { ...process.env, [LISTENER_FDS_ENV]: pairs.join('|') },
+        env: { ...process.env, [LISTENER_FDS_ENV]: pairs.join('|'), [ORIGINAL_PID_ENV]: String(process.pid) },
         detached: true,
       },
     );
