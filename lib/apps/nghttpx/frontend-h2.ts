@@ -15,6 +15,7 @@ import type { SessionEvent } from '../../protocol/session/types';
 import type { FramePrinter } from '../printer/printer';
 import type { ClientSide, Field, ProxyRequest } from './request';
 import { watchProgress, watchWrites } from './timeouts';
+import { DispatchLimiter } from './dispatch';
 import { ErrorCode } from '../../protocol/errors';
 
 /** What the HTTP/2 frontend needs from the proxy. */
@@ -29,6 +30,8 @@ export interface H2FrontendContext {
   maxRequests?: number;
   /** Timeouts (ms; 0: none); absent: none. */
   timeouts?: H2Timeouts;
+  /** Requests of one connection with backends at once (`limit` 0: any), per origin host when `byHost`. */
+  dispatch?: { limit: number; byHost: boolean };
 }
 
 /** The HTTP/2 frontend's timeouts (ms; 0: none). */
@@ -158,6 +161,7 @@ export function serveH2(
     });
   }
   if (t?.write) watchWrites(conn.socket, t.write, () => conn.destroy());
+  const limiter = new DispatchLimiter(ctx.dispatch?.limit ?? 0);
   let streams = 0;
   conn.on('stream', (stream: Http2Stream) => {
     if (t?.read && open++ === 0) socket.setTimeout?.(0);
@@ -177,11 +181,18 @@ export function serveH2(
     // --frontend-max-requests: "For HTTP/2, this is the number of streams in one HTTP/2
     // connection": the last one gets a graceful GOAWAY behind it.
     if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
-    try {
-      ctx.forward(requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn), clientOf(stream, conn, t));
-    } catch (err) {
-      ctx.error(`request handling failed: ${(err as Error).message}`);
-      stream.reset(2);
-    }
+    const req = requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn);
+    // --backend-connections-per-frontend (per origin host with -s): beyond the limit a request
+    // waits for one of this connection's to finish before it goes to a backend.
+    limiter.run(ctx.dispatch?.byHost ? (req.authority ?? '') : '', (release) => {
+      if (stream.closed) return release();
+      stream.once('close', release);
+      try {
+        ctx.forward(req, clientOf(stream, conn, t));
+      } catch (err) {
+        ctx.error(`request handling failed: ${(err as Error).message}`);
+        stream.reset(2);
+      }
+    });
   });
 }

@@ -112,6 +112,11 @@ export class Frontends {
             printer: ctx.printer,
             maxRequests: o.frontendMaxRequests,
             timeouts: h2Timeouts,
+            // "--backend-connections-per-host ... meaningful when --http2-proxy option is used";
+            // "--backend-connections-per-frontend ... only used for default mode".
+            dispatch: o.http2Proxy
+              ? { limit: o.backendConnectionsPerHost, byHost: true }
+              : { limit: o.backendConnectionsPerFrontend, byHost: false },
           }),
       );
       this.list.push(fe);

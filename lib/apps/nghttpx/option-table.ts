@@ -134,14 +134,14 @@ export const OPTIONS: OptionDef[] = [
     long: 'backend-connections-per-host',
     arg: '<N>',
     group: 'Performance',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.backendConnectionsPerHost = int(v, 'backend-connections-per-host', 0, 2 ** 31 - 1)),
   },
   {
     long: 'backend-connections-per-frontend',
     arg: '<N>',
     group: 'Performance',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.backendConnectionsPerFrontend = int(v, 'backend-connections-per-frontend', 0, 2 ** 31 - 1)),
   },
   {

@@ -4,17 +4,11 @@
  * answers, when the connection ends) must be the same, and what the reference does is asserted.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
-import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
 import { Readable } from 'stream';
 import { E, F, frame, headers, PREFACE, RawClient, request, settings, T } from '../nghttpd/raw';
-import { freePort, own, OUR_NGHTTPX, stopProcess, waitForPort } from './helpers';
-
-const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
+import { compare, HAS_REF } from './oracle-pair';
 const t_ = HAS_REF ? test.serial : test.serial.skip;
 
 /** A backend: /slow waits 800 ms; /big streams 64 MiB as the reader takes it; /sink never reads its body. */
@@ -56,52 +50,6 @@ async function backend(): Promise<{ port: number; closed: string[]; stop(): Prom
         server.close(() => r());
       }),
   };
-}
-
-interface Proxy {
-  name: 'reference' | 'ours';
-  port: number;
-}
-
-/** Debian's nghttpx and ours with the same arguments, each on its own cleartext frontend. */
-async function both(args: string[]): Promise<{ proxies: Proxy[]; stop(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-timeouts-'));
-  const conf = path.join(dir, 'empty.conf');
-  fs.writeFileSync(conf, '');
-  const ref = await freePort();
-  const ours = await freePort();
-  const common = [`--conf=${conf}`, '--errorlog-file=/dev/null', ...args];
-  const a = own(spawn('/usr/sbin/nghttpx', ['--single-process', `-f127.0.0.1,${ref};no-tls`, ...common], { stdio: 'ignore' }));
-  const b = own(spawn(process.execPath, [OUR_NGHTTPX, `-f127.0.0.1,${ours};no-tls`, ...common], { stdio: 'ignore' }));
-  const stop = async () => {
-    await Promise.all([stopProcess(a), stopProcess(b)]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await Promise.all([waitForPort(ref, 20000), waitForPort(ours, 20000)]);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return {
-    proxies: [
-      { name: 'reference', port: ref },
-      { name: 'ours', port: ours },
-    ],
-    stop,
-  };
-}
-
-/** Run `scenario` against both proxies (one after the other) and return both views. */
-async function compare<V>(args: string[], scenario: (port: number) => Promise<V>): Promise<{ reference: V; ours: V }> {
-  const p = await both(args);
-  try {
-    const out: Record<string, V> = {};
-    for (const x of p.proxies) out[x.name] = await scenario(x.port);
-    return out as { reference: V; ours: V };
-  } finally {
-    await p.stop();
-  }
 }
 
 /** A raw TCP client: what it wrote, what came back, and when the connection ended (ms after `mark()`). */
