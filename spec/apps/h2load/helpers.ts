@@ -64,17 +64,25 @@ export interface Run {
   stderr: string;
 }
 
-/** Run a command to completion (killed after `timeoutMs`). */
-export function run(cmd: string, args: string[], timeoutMs = 20000): Promise<Run> {
+/**
+ * Run a command to completion, killed after `timeoutMs` (60 s: a bound against hangs, not a speed
+ * check; at load 20+ on 2 cores a 500-request run of ours took over 20 s). A kill is said on stderr.
+ */
+export function run(cmd: string, args: string[], timeoutMs = 60000): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let killed = false;
+    const t = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(t);
+      if (killed) stderr += `\n[spec] ${path.basename(args[0] ?? cmd)} killed after ${timeoutMs} ms\n`;
       resolve({ code, stdout, stderr });
     });
   });
