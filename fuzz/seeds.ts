@@ -273,6 +273,48 @@ function hpackToolSeeds(): void {
   for (const [name, mode, text] of seeds) write('hpack-tools', name, Buffer.concat([Buffer.from([mode]), Buffer.from(text, 'utf8')]));
 }
 
+function sniffSeeds(): void {
+  // The last octet picks the listener's options (see fuzz/targets/sniff.ts): 0 goaway, 1 http1,
+  // 2 goaway without Upgrade, 3 http1 with an onHttp1Socket hand-off.
+  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  const settings = '\x00\x00\x00\x04\x00\x00\x00\x00\x00';
+  const upgrade =
+    'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n';
+  const seeds: [string, string][] = [
+    ['preface', `${preface}${settings}\x00`],
+    ['preface-http1', `${preface}${settings}\x01`],
+    ['upgrade', `${upgrade}\x00`],
+    [
+      'upgrade-post',
+      `POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nContent-Length: 5\r\n\r\nhello\x00`,
+    ],
+    ['upgrade-refused', `${upgrade}\x02`],
+    ['get-handoff', 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n\x03'],
+    ['get', 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n\x01'],
+    ['bad-preface', 'PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n\x00'],
+    ['tls-hello', '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\x00'],
+    ['junk-http1', '\x16\x03\x01 not http at all\r\n\r\n\x01'],
+  ];
+  for (const [name, text] of seeds) write('sniff', name, Buffer.from(text, 'latin1'));
+}
+
+function clientArgSeeds(): void {
+  // The first octet picks the tool (see fuzz/targets/client-args.ts): even nghttp, odd h2load.
+  const seeds: [string, number, string[]][] = [
+    ['nghttp-get', 0, ['-nv', 'http://127.0.0.1:3000/']],
+    ['nghttp-many', 0, ['-a', '-s', '-m', '3', '-H', 'x-a: b', '--trailer=x-t: 1', '-d', 'f', 'https://[::1]:8443/a?b=c', 'http://a/']],
+    ['nghttp-opts', 0, ['-w', '16', '-W', '20', '-p', '32', '--padding=8', '-t', '1s', 'http://user@host:80/p#frag']],
+    ['h2load-run', 1, ['-n', '100', '-c', '2', '-m', '10', 'http://127.0.0.1:3000/', '/nope']],
+    ['h2load-base', 1, ['-B', 'unix:/tmp/s', '-D', '2s', '--warm-up-time=1s', '-c', '1', '/a']],
+    ['h2load-connect-to', 1, ['--connect-to=[::1]:8080', '--h1', '-H', ':method: POST', '-r', '2', '-t', '2', '-c', '2', 'https://a/']],
+    ['h2load-script', 1, ['--timing-script-file=s', '-c', '1', '1.5\thttp://a/x\n20\t/y']],
+    // Found by this target: `new URL('//', first)` threw a TypeError (h2load said "internal error").
+    ['crash-h2load-double-slash', 1, ['http://a/', '//']],
+  ];
+  for (const [name, tool, argv] of seeds)
+    write('client-args', name, Buffer.concat([Buffer.from([tool]), Buffer.from(argv.join('\0'), 'utf8')]));
+}
+
 function main(): void {
   fs.rmSync(path.join(repoRoot(), 'fuzz', 'corpus'), { recursive: true, force: true });
   sessionSeeds();
@@ -281,6 +323,8 @@ function main(): void {
   http1Seeds();
   optionSeeds();
   hpackToolSeeds();
+  sniffSeeds();
+  clientArgSeeds();
   for (const t of fs.readdirSync(path.join(repoRoot(), 'fuzz', 'corpus'))) {
     const dir = corpusDir(t);
     const files = fs.readdirSync(dir);

@@ -22,6 +22,8 @@ export const TARGETS: readonly TargetEntry[] = [
   { name: 'http1', module: './http1', exportName: 'target' },
   { name: 'nghttpx-options', module: './nghttpx-options', exportName: 'target' },
   { name: 'hpack-tools', module: './hpack-tools', exportName: 'target' },
+  { name: 'sniff', module: './sniff', exportName: 'target' },
+  { name: 'client-args', module: './client-args', exportName: 'target' },
   { name: 'selftest-crash', module: './selftest', exportName: 'crashTarget', hidden: true },
   { name: 'selftest-hang', module: './selftest', exportName: 'hangTarget', hidden: true },
 ];

@@ -351,7 +351,13 @@ export function resolveTarget(config: H2loadConfig, uris: string[] = config.uris
     if (text.startsWith('/') || (first === undefined && base !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(text))) {
       const b = base ?? first;
       if (!b) throw new UsageError(`invalid URI: ${text} (the first URI needs a scheme and host)`);
-      const u = new URL(text, b);
+      // A path is a path, '//x' too (as h2load's URI parser reads it), never an authority.
+      let u: URL;
+      try {
+        u = text.startsWith('/') ? new URL(`http://h${text}`) : new URL(text, b);
+      } catch {
+        throw new UsageError(`invalid URI: ${text}`);
+      }
       paths.push(u.pathname + u.search);
       continue;
     }
