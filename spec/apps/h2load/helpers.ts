@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../../helpers/repo';
 import { freePort, waitForPort } from '../../helpers/net';
+import { withSpawnSlot } from '../../helpers/spawn-slots';
 export { freePort, waitForPort };
 
 export const ROOT = repoRoot();
@@ -67,8 +68,13 @@ export interface Run {
 /**
  * Run a command to completion, killed after `timeoutMs` (60 s: a bound against hangs, not a speed
  * check; at load 20+ on 2 cores a 500-request run of ours took over 20 s). A kill is said on stderr.
+ * The timer starts once the run has a spawn slot (spec/helpers/spawn-slots.ts).
  */
 export function run(cmd: string, args: string[], timeoutMs = 60000): Promise<Run> {
+  return withSpawnSlot(() => runNow(cmd, args, timeoutMs));
+}
+
+function runNow(cmd: string, args: string[], timeoutMs: number): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../../helpers/repo';
 import { freePort, waitForPort } from '../../helpers/net';
+import { withSpawnSlot } from '../../helpers/spawn-slots';
 export { repoRoot, freePort, waitForPort };
 
 export const NGHTTP_BIN = path.join(repoRoot(), 'bin', 'nghttp');
@@ -48,11 +49,22 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Run a command to completion (killed after `timeoutMs`); stdout/stderr as latin1 text. */
+/**
+ * Run a command to completion, killed after `timeoutMs` (default 60 s, a bound against hangs, not
+ * a speed check; the timer starts once the run has a spawn slot); stdout/stderr as latin1 text.
+ */
 export function runCmd(
   cmd: string,
   args: string[],
   opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
+  return withSpawnSlot(() => runNow(cmd, args, opts));
+}
+
+function runNow(
+  cmd: string,
+  args: string[],
+  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -60,10 +72,16 @@ export function runCmd(
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    const ms = opts.timeoutMs ?? 60000;
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, ms);
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') });
+      const note = killed ? `\n[spec] ${path.basename(args[0] ?? cmd)} killed after ${ms} ms\n` : '';
+      resolve({ code, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') + note });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');

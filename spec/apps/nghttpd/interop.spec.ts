@@ -11,6 +11,7 @@ import * as path from 'path';
 import type { NghttpdServer } from '../../../lib/apps/nghttpd/server';
 import { CERT, KEY, makeDocroot, repoRoot, startServer } from './raw';
 import { until } from '../../helpers/wait';
+import { withSpawnSlot } from '../../helpers/spawn-slots';
 
 const CURL = '/usr/bin/curl';
 const NGHTTP = '/usr/bin/nghttp';
@@ -22,7 +23,12 @@ const withCurl = has(CURL) ? test : test.skip;
 const withNghttp = has(NGHTTP) ? test : test.skip;
 const withH2load = has(H2LOAD) ? test : test.skip;
 
-function run(cmd: string, args: string[], timeout = 20000): Promise<{ code: number; stdout: string; stderr: string }> {
+/** A client run, bounded at 60 s (against hangs), a few at a time (spec/helpers/spawn-slots.ts). */
+function run(cmd: string, args: string[], timeout = 60000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return withSpawnSlot(() => runNow(cmd, args, timeout));
+}
+
+function runNow(cmd: string, args: string[], timeout: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout, maxBuffer: 1 << 24, encoding: 'latin1' }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? -1) : 0;

@@ -7,6 +7,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { repoRoot } from '../../helpers/repo';
 import { freePort, waitForPort } from '../../helpers/net';
+import { withSpawnSlot } from '../../helpers/spawn-slots';
 export { freePort, waitForPort };
 
 export const ROOT = repoRoot();
@@ -139,14 +140,26 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
   };
 }
 
-/** Run a client binary; resolves with its exit code and output (bounded by a 20 s timeout). */
+/**
+ * Run a client binary; resolves with its exit code and output. Bounded by a 60 s kill (against
+ * hangs, not a speed check), whose timer starts once the run has a spawn slot
+ * (spec/helpers/spawn-slots.ts: a file's concurrent tests start a few clients at a time).
+ */
 export function runClient(
   cmd: string,
   args: string[],
   opts: { encoding?: 'buffer' } = {},
 ): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return withSpawnSlot(() => runClientNow(cmd, args, opts));
+}
+
+function runClientNow(
+  cmd: string,
+  args: string[],
+  opts: { encoding?: 'buffer' },
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 20000, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: 60000, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: stdout as Buffer, stderr: (stderr as Buffer).toString() });
     });
