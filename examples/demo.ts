@@ -44,7 +44,7 @@ function exited(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }
 
-/** Resolves with the port from nghttpd's "IPv4: listen 0.0.0.0:PORT" line (10 s at most). */
+/** Resolves with the port from nghttpd's "IPv4: listen 127.0.0.1:PORT" line (10 s at most). */
 function listeningPort(server: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -90,8 +90,8 @@ async function main(): Promise<number> {
   fs.writeFileSync(cert, pems.cert);
   process.stdout.write(`wrote ${cert} and ${key}\n`);
 
-  say('2. nghttpd serves the demo site over TLS on a free port, pushing the stylesheet and script with the page');
-  const server = tool('nghttpd', ['--push=/=/style.css,/app.js', '-d', rel(site), '0', key, cert], false);
+  say('2. nghttpd serves the demo site over TLS on a free loopback port, pushing the stylesheet and script with the page');
+  const server = tool('nghttpd', ['-a', '127.0.0.1', '--push=/=/style.css,/app.js', '-d', rel(site), '0', key, cert], false);
   server.stdout!.on('error', () => {});
   const port = await listeningPort(server);
   const url = `https://127.0.0.1:${port}/`;

@@ -13,12 +13,21 @@ import { repoRoot, run } from '../interop/harness';
 
 const root = repoRoot();
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+/** Every fenced block: its language tag ('' when untagged), its code, and the README line it starts on. */
+const blocks: { lang: string; code: string; line: number }[] = [];
+{
+  let open: { lang: string; line: number; lines: string[] } | undefined;
+  readme.split('\n').forEach((l, i) => {
+    const fence = /^```(\S*)\s*$/.exec(l);
+    if (open && fence && fence[1] === '') {
+      blocks.push({ lang: open.lang, code: open.lines.map((x) => `${x}\n`).join(''), line: open.line });
+      open = undefined;
+    } else if (open) open.lines.push(l);
+    else if (fence) open = { lang: fence[1], line: i + 1, lines: [] };
+  });
+}
 /** Each fenced block of a language, with the README line it starts on. */
-const fenced = (lang: string) =>
-  [...readme.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```', 'gm'))].map((m) => ({
-    code: m[1],
-    line: readme.slice(0, m.index).split('\n').length,
-  }));
+const fenced = (lang: string) => blocks.filter((b) => b.lang === lang);
 const tsBlocks = fenced('ts');
 const runnable = tsBlocks.filter((b) => b.code.includes('// prints:'));
 
@@ -97,11 +106,12 @@ test('shell blocks run our tools as ./bin/TOOL or npx TOOL, never by a bare name
   const tools = ['nghttp', 'nghttpd', 'nghttpx', 'h2load', 'deflatehd', 'inflatehd'];
   const bare = new RegExp(`(^|[|;&(]\\s*|^\\$\\s+)(${tools.join('|')})(\\s|$)`);
   const offenders: string[] = [];
-  for (const lang of ['sh', 'console', 'bash']) {
+  // An untagged block showing a session is read as a console block.
+  for (const lang of ['sh', 'console', 'bash', '']) {
     for (const b of fenced(lang)) {
       b.code.split('\n').forEach((l, i) => {
         // In a console block only the `$ ` lines are commands; the rest is output.
-        if (lang === 'console' && !l.startsWith('$ ')) return;
+        if ((lang === 'console' || lang === '') && !l.startsWith('$ ')) return;
         const cmd = l.replace(/#.*$/, '');
         if (bare.test(cmd)) offenders.push(`README.md:${b.line + i + 1}: ${l.trim()}`);
       });
