@@ -26,7 +26,7 @@ test('npm start: the demo serves, fetches with push, loads, and stops its server
   });
   t.is(code, 0, out + err);
   // Each step shows the command that reproduces it.
-  t.regex(out, /\$ \.\/bin\/nghttpd --push=\/=\/style\.css,\/app\.js -d examples\/demo-site 0 \S+demo\.key \S+demo\.crt/);
+  t.regex(out, /\$ \.\/bin\/nghttpd -a 127\.0\.0\.1 --push=\/=\/style\.css,\/app\.js -d examples\/demo-site 0 \S+demo\.key \S+demo\.crt/);
   const port = Number(/listen \S+:(\d+)/.exec(out)![1]);
   t.regex(out, new RegExp(`\\$ \\./bin/nghttp -nvay https://127\\.0\\.0\\.1:${port}/`));
   t.regex(out, /send PUSH_PROMISE|recv PUSH_PROMISE/);
