@@ -21,7 +21,9 @@ const has = (p: string) => fs.existsSync(p);
 const withCurl = has(CURL) ? test : test.skip;
 // needs nghttp2-client (nghttp, h2load)
 const withNghttp = has(NGHTTP) ? test : test.skip;
-const withH2load = has(H2LOAD) ? test : test.skip;
+// Serial: 2000-request runs against the in-process servers would starve the tests running beside
+// them in this worker (a concurrent nghttp once got no answer within its 10 s SETTINGS timeout).
+const withH2load = has(H2LOAD) ? test.serial : test.skip;
 
 /** A client run, bounded at 60 s (against hangs), a few at a time (spec/helpers/spawn-slots.ts). */
 function run(cmd: string, args: string[], timeout = 60000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -205,10 +207,11 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    // A bound against a hang: Node (and -n 2's two workers) took over 10 s to start at load 20.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no listen line: ${out}`));
-    }, 10000);
+      reject(new Error(`no listen line within 30 s: ${out}`));
+    }, 30000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /IPv[46]: listen \S+:(\d+)/.exec(out);
