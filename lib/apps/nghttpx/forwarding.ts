@@ -166,21 +166,7 @@ export class Forwarder {
       fields.push(['server', o.serverName]);
       client.respond(status, fields, body.length === 0);
       if (body.length) client.writable().end(body);
-      this.ctx.access({
-        remoteAddress: req.remoteAddress,
-        remotePort: req.remotePort,
-        serverPort: req.serverPort,
-        start,
-        end: Date.now(),
-        method: req.method,
-        path: req.path,
-        protocolVersion: versionString(req.protocol),
-        status,
-        bodyBytesSent: body.length,
-        requestFields: req.fields,
-        alpn: req.alpn,
-        pid: process.pid,
-      });
+      this.ctx.access(this.accessRecord(req, start, status, body.length, undefined));
     };
     if (kind === 'healthmon') {
       req.body?.resume();
