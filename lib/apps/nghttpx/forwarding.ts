@@ -3,7 +3,7 @@
  * header rewriting, generated error pages, backpressured bodies both ways and the access log
  * record. Frontends call {@link Forwarder.forward}; nothing here knows the frontend's protocol.
  */
-import { tlsLogInfo } from './tls';
+import { sniRoutable, tlsLogInfo } from './tls';
 import { isUpgradeRequest, openTunnel } from './tunnels';
 import type { Backend, BackendExchange, BackendFailure, BackendResponse } from './backends';
 import { canPush, linkPushes, pushedRequest } from './push';
@@ -42,9 +42,12 @@ export class Forwarder {
   private readonly forwardedParams: ReadonlySet<string>;
   /** `--error-page` bodies, read at start-up. */
   private readonly errorPages = new Map<number | '*', Buffer>();
+  /** `sni-fwd`: the SNI names a frontend certificate serves (the ones nghttpx routes by). */
+  private readonly sniRoutable: ((servername: string) => boolean) | undefined;
 
   constructor(private readonly ctx: ForwardingContext) {
     const o = ctx.options;
+    this.sniRoutable = o.frontends.some((f) => f.sniFwd && !f.noTls) ? sniRoutable(o) : undefined;
     this.byName = o.forwardedBy === 'obfuscated' || o.forwardedBy === 'ip' ? obfuscatedNode() : o.forwardedBy;
     this.altSvcH1 = o.altsvcs.length ? altSvcValue(o.altsvcs.map(parseAltSvc)) : undefined;
     this.altSvcH2 = o.http2Altsvcs.length ? altSvcValue(o.http2Altsvcs.map(parseAltSvc)) : undefined;
@@ -307,7 +310,8 @@ export class Forwarder {
     // sni-fwd: "SNI host name received from the client is used instead of the request host".
     if (fe?.sniFwd && req.tlsSocket) {
       const sni = (req.tlsSocket as { servername?: string | false }).servername;
-      if (sni) req.routingHost = sni;
+      // A name no frontend certificate serves is not kept: the route is chosen with no host at all.
+      req.routingHost = sni && this.sniRoutable?.(sni) ? sni : '';
     }
     const groups = this.ctx.groups;
     const start = Date.now();

@@ -89,6 +89,26 @@ export function pickBySni<T>(byName: Map<string, T>, servername: string): T | un
   return dot > 0 ? byName.get(`*${n.slice(dot)}`) : undefined;
 }
 
+/**
+ * `sni-fwd`: whether the SNI name `servername` is one nghttpx routes by. nghttpx keeps a client's
+ * SNI only once its certificate lookup found a frontend certificate (the default one or a
+ * `--subcert`) serving that name, exactly or by wildcard; with any other name (or none) the route
+ * is chosen with an empty host, not the request's (Debian's nghttpx 1.52 does so).
+ */
+export function sniRoutable(o: NghttpxOptions): (servername: string) => boolean {
+  const names = new Map<string, true>();
+  const files = [o.certificateFile, ...o.subcerts.map((v) => parseSubcert(v).certPath)];
+  for (const f of files) {
+    if (!f) continue;
+    try {
+      for (const n of certificateNames(fs.readFileSync(f))) names.set(n, true);
+    } catch {
+      // Unreadable files were reported when the TLS context was built.
+    }
+  }
+  return (servername) => pickBySni(names, servername) !== undefined;
+}
+
 /** `--subcert=<KEYPATH>:<CERTPATH>[;<PARAM>...]`: the key and certificate paths. */
 export function parseSubcert(v: string): { keyPath: string; certPath: string } {
   const spec = v.split(';')[0];

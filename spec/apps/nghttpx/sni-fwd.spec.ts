@@ -1,0 +1,164 @@
+/**
+ * The `sni-fwd` frontend parameter: on a TLS frontend, the backend is chosen by the TLS SNI host
+ * name instead of the request's host (`:authority` / Host). Two backends routed by host pattern
+ * plus a catch-all; requests whose SNI and Host disagree go where the SNI says with `sni-fwd`,
+ * where the Host says without it. As Debian's nghttpx, an SNI name that no frontend certificate
+ * serves is not kept: such requests take the catch-all route. Ours and the reference, over
+ * HTTP/1.1 and HTTP/2.
+ */
+import test, { ExecutionContext } from 'ava';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as path from 'path';
+import * as tls from 'tls';
+import { FIXTURES, freePort, OUR_NGHTTPX, own, stopProcess, waitForPort } from './helpers';
+import { hasOpenssl, makePki } from '../../helpers/pki';
+
+const KEY = path.join(FIXTURES, 'server.key');
+const CERT = path.join(FIXTURES, 'server.crt');
+const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
+
+/** A backend answering `<tag> <host> <path>`. */
+async function taggedBackend(tag: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.end(`${tag} ${req.headers.host} ${req.url}`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** GET over TLS with SNI `sni` and Host `host`, HTTP/1.1 or h2 by ALPN: the body, or what failed. */
+function get(port: number, sni: string, host: string, p: string, alpn: 'h2' | 'http/1.1'): Promise<string> {
+  const connect = () => tls.connect({ port, host: '127.0.0.1', servername: sni, ALPNProtocols: [alpn], rejectUnauthorized: false });
+  return new Promise((resolve) => {
+    if (alpn === 'http/1.1') {
+      const s = connect();
+      let text = '';
+      const timer = setTimeout(() => s.destroy(new Error('no answer in 10 s')), 10000);
+      s.on('secureConnect', () => s.write(`GET ${p} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.on('close', () => {
+        clearTimeout(timer);
+        const [head, body] = text.split('\r\n\r\n');
+        resolve(`${head.split(' ')[1]} ${body ?? ''}`);
+      });
+      s.on('error', (e) => resolve(`error ${e.message}`));
+      return;
+    }
+    const c = http2.connect(`https://${host}`, { createConnection: connect });
+    const timer = setTimeout(() => c.destroy(new Error('no answer in 10 s')), 10000);
+    const finish = (r: string) => {
+      clearTimeout(timer);
+      c.close();
+      resolve(r);
+    };
+    c.on('error', (e) => finish(`error ${e.message}`));
+    const req = c.request({ ':path': p, ':authority': host });
+    let status = '';
+    let body = '';
+    req.on('response', (h) => (status = String(h[':status'])));
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => finish(`${status} ${body}`));
+    req.on('error', (e) => finish(`error ${e.message}`));
+    req.end();
+  });
+}
+
+/** Start a proxy (ours or the reference) with two TLS frontends, one with sni-fwd, the other without. */
+async function startProxy(
+  ref: boolean,
+  a: number,
+  b: number,
+  certs: string[],
+): Promise<{ proc: ChildProcess; sniFwd: number; plain: number }> {
+  const [sniFwd, plain] = [await freePort(), await freePort()];
+  const args = [
+    '--conf=/dev/null',
+    `-f127.0.0.1,${sniFwd};sni-fwd`,
+    `-f127.0.0.1,${plain}`,
+    `-b127.0.0.1,${a};a.example/`,
+    `-b127.0.0.1,${b};b.example/`,
+    `-b127.0.0.1,${a};/`,
+    '--errorlog-file=/dev/null',
+    ...certs,
+  ];
+  const proc = own(
+    ref ? spawn('/usr/sbin/nghttpx', args, { stdio: 'ignore' }) : spawn(process.execPath, [OUR_NGHTTPX, ...args], { stdio: 'ignore' }),
+  );
+  await Promise.all([waitForPort(sniFwd, 20000), waitForPort(plain, 20000)]);
+  return { proc, sniFwd, plain };
+}
+
+/** The answers of one proxy: SNI and Host disagreeing, both ways, h1 and h2, each frontend. */
+async function answers(px: { sniFwd: number; plain: number }): Promise<string[]> {
+  const out: string[] = [];
+  for (const alpn of ['http/1.1', 'h2'] as const) {
+    out.push(await get(px.sniFwd, 'b.example', 'a.example', `/fwd-${alpn}`, alpn));
+    out.push(await get(px.sniFwd, 'a.example', 'b.example', `/fwd-${alpn}`, alpn));
+    out.push(await get(px.plain, 'b.example', 'a.example', `/plain-${alpn}`, alpn));
+    out.push(await get(px.plain, 'a.example', 'b.example', `/plain-${alpn}`, alpn));
+  }
+  return out;
+}
+
+/** With certificates for a.example and b.example: the SNI decides on the sni-fwd frontend. */
+const BY_SNI = ['http/1.1', 'h2'].flatMap((alpn) => [
+  `200 B a.example /fwd-${alpn}`,
+  `200 A b.example /fwd-${alpn}`,
+  `200 A a.example /plain-${alpn}`,
+  `200 B b.example /plain-${alpn}`,
+]);
+
+/** With a certificate serving neither name: the sni-fwd frontend routes every request to the catch-all (A). */
+const UNSERVED_SNI = ['http/1.1', 'h2'].flatMap((alpn) => [
+  `200 A a.example /fwd-${alpn}`,
+  `200 A b.example /fwd-${alpn}`,
+  `200 A a.example /plain-${alpn}`,
+  `200 B b.example /plain-${alpn}`,
+]);
+
+async function compare(t: ExecutionContext, certs: string[], expected: string[]): Promise<void> {
+  const a = await taggedBackend('A');
+  const b = await taggedBackend('B');
+  try {
+    for (const ref of HAS_REF ? [false, true] : [false]) {
+      const px = await startProxy(ref, a.port, b.port, certs);
+      try {
+        t.deepEqual(await answers(px), expected, ref ? 'reference' : 'ours');
+      } finally {
+        await stopProcess(px.proc);
+      }
+    }
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
+(hasOpenssl() ? test : test.skip)(
+  'sni-fwd: with certificates serving a.example and b.example, a TLS frontend routes by the SNI name instead of the request host (without sni-fwd, by the host), as Debian nghttpx',
+  async (t) => {
+    const pki = makePki(['a.example', 'b.example']);
+    try {
+      const [sa, sb] = [pki.servers['a.example'], pki.servers['b.example']];
+      await compare(t, [`--subcert=${sb.key}:${sb.cert}`, sa.key, sa.cert], BY_SNI);
+    } finally {
+      pki.remove();
+    }
+  },
+);
+
+test('sni-fwd: an SNI name no frontend certificate serves is not kept; the request takes the catch-all route, as Debian nghttpx', async (t) => {
+  await compare(t, [KEY, CERT], UNSERVED_SNI);
+});
