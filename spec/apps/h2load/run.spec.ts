@@ -95,7 +95,13 @@ withBoth(
     t.deepEqual(a.progress, b.progress);
     t.is(a.protocol, b.protocol);
     // Response header bytes depend on HPACK state and the Date header's second: close, not equal.
-    t.true(Math.abs(a.traffic.headers - b.traffic.headers) <= b.traffic.headers * 0.05, `${a.traffic.headers} vs ${b.traffic.headers}`);
+    // Each second a run spans costs each connection one new Date literal (~30 octets), and a
+    // loaded machine stretches one run more than the other: that much is allowed on top of 5%.
+    const dateSlack = 32 * 3 * (Math.ceil(a.finishedInSeconds) + Math.ceil(b.finishedInSeconds) + 2);
+    t.true(
+      Math.abs(a.traffic.headers - b.traffic.headers) <= b.traffic.headers * 0.05 + dateSlack,
+      `${a.traffic.headers} vs ${b.traffic.headers} (runs of ${a.finishedInSeconds} s and ${b.finishedInSeconds} s)`,
+    );
     t.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
   },
 );
