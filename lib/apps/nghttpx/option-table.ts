@@ -258,6 +258,8 @@ export const OPTIONS: OptionDef[] = [
     apply: (o, v) => (o.backendKeepAliveTimeout = duration(v, 'backend-keep-alive-timeout')),
   },
   {
+    // Not built: libuv answers EMFILE on accept by closing the pending connections itself
+    // (uv__emfile_trick) and never calls back, so Node never sees an accept fail.
     long: 'listener-disable-timeout',
     arg: '<DURATION>',
     group: 'Timeout',
