@@ -60,6 +60,20 @@ function quietErrors<T extends Readable | Writable>(s: T): T {
 /** The empty receive queue every stream starts with (never pushed to: replaced on first DATA). */
 const NO_DATA: Buffer[] = [];
 
+/**
+ * A direct reader of a stream's body (see {@link Http2Stream.relayBody}): a relay that passes DATA
+ * on without a Readable. Bytes it is given keep their flow-control window until it calls
+ * {@link Http2Stream.release}, so a slow receiver on the far side still stops the peer.
+ */
+export interface BodySink {
+  /** A DATA payload (its window is held until `release`). */
+  data(chunk: Buffer): void;
+  /** The peer ended the body (its trailers, if any, are in `trailers`). */
+  end(): void;
+  /** The stream closed before the body ended (a reset by either side, the connection's end). */
+  abort(errorCode: number): void;
+}
+
 /** What a stream is, seen from our side. */
 export type StreamKind = 'request' | 'pushed';
 
@@ -111,6 +125,8 @@ export class Http2Stream extends EventEmitter {
   /** The body Readable asked for data (its _read ran) and has not said "enough" since. */
   private readWanted = false;
   private writable: Writable | undefined;
+  /** The direct reader, when {@link relayBody} took the body (no Readable then). */
+  private sink: BodySink | undefined;
   private readonly highWaterMark: number;
 
   constructor(
@@ -139,6 +155,7 @@ export class Http2Stream extends EventEmitter {
    */
   get body(): Readable {
     if (!this.readable) {
+      if (this.sink) throw new Error(`stream ${this.id}: the body is relayed (relayBody), not readable`);
       this.readable = quietErrors(
         new Readable({
           highWaterMark: this.highWaterMark,
@@ -164,6 +181,39 @@ export class Http2Stream extends EventEmitter {
   /** Body octets handed to the session so far (less what it still queues: what has left). */
   writtenBytes = 0;
 
+  /**
+   * Take the peer's body without a Readable: `sink` gets what is queued now and each DATA payload
+   * as it arrives, then `end()` or `abort(code)`. The window of the bytes it got comes back only
+   * as it calls {@link release}. Either this or {@link body}, once.
+   */
+  relayBody(sink: BodySink): void {
+    if (this.readable || this.sink) throw new Error(`stream ${this.id}: the body is already being read`);
+    this.sink = sink;
+    if (this.queue.length) {
+      const q = this.queue;
+      this.queue = NO_DATA;
+      this.queuedLen = 0;
+      for (let i = 0; i < q.length; i++) sink.data(q[i]);
+    }
+    if (this.remoteEnded) sink.end();
+    else if (this.closed) sink.abort(this.errorCode ?? ErrorCode.CANCEL);
+  }
+
+  /** Give back the window of `n` bytes a {@link relayBody} sink got (also after the stream closed: the connection's share). */
+  release(n: number): void {
+    if (this.uncounted > 0) {
+      const free = Math.min(this.uncounted, n);
+      this.uncounted -= free;
+      n -= free;
+    }
+    if (n > 0) this.owner.consume(this.id, n);
+  }
+
+  /** Call `cb` once our queued DATA is at or below the low-water mark (at once if it is), or with an error once the stream closed. */
+  whenWritable(cb: (err?: Error | null) => void): void {
+    this.owner.whenWritable(this.id, cb);
+  }
+
   /** Whether anyone has taken the body Readable. */
   get hasBody(): boolean {
     return this.readable !== undefined;
@@ -177,6 +227,10 @@ export class Http2Stream extends EventEmitter {
     if (data.length === 0) return;
     this.receivedBytes += data.length;
     if (!counted) this.uncounted += data.length;
+    if (this.sink) {
+      this.sink.data(data);
+      return;
+    }
     if (this.queue === NO_DATA) this.queue = [];
     this.queue.push(data);
     this.queuedLen += data.length;
@@ -188,6 +242,7 @@ export class Http2Stream extends EventEmitter {
     if (this.remoteEnded) return;
     this.remoteEnded = true;
     if (this.readable) this.pump();
+    else if (this.sink) this.sink.end();
     // emit() allocates its arguments array even with nobody listening: one per request saved.
     if (this.listenerCount('end') > 0) this.emit('end');
   }
@@ -207,6 +262,7 @@ export class Http2Stream extends EventEmitter {
         if (r.listenerCount('aborted') > 0) r.emit('aborted', errorCode);
         r.destroy(err ?? new StreamClosedError(this.id, errorCode));
       }
+      this.sink?.abort(errorCode);
     } else {
       // A complete body nobody has read yet stays readable, but the connection window it holds
       // is released now: a stream that is never read must not stall the whole connection.

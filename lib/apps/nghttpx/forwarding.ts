@@ -233,8 +233,22 @@ export class Forwarder {
     );
     // "This header field is basically for human on client side to figure out that the resource is pushed."
     if (req.pushed) head.push(['x-http2-push', '1']);
+    const trailers = () => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
+    if (res.source && client.relay) {
+      // The fast path: the backend's body straight onto the client's stream, no Node streams.
+      client.respond(status, head, false);
+      client.relay(res.source, trailers, (n, complete) => {
+        // A body cut short: the client must not take a truncated body as whole.
+        if (!complete) client.abort();
+        finish(status, n);
+      });
+      return;
+    }
+    // An error on the backend body must have a listener: an HTTP/1.1 backend's body is Node's
+    // IncomingMessage, whose unheard 'error' throws (an HTTP/2 backend's emits to listeners only).
+    res.body.on('error', () => undefined);
     client.respond(status, head, noBody && res.body.readableEnded);
-    const w = client.writable(() => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n)));
+    const w = client.writable(trailers);
     res.body.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
     });
@@ -271,10 +285,7 @@ export class Forwarder {
       if (!finished) pushed.abort();
     });
     pushed.response.then(
-      (res) => {
-        res.body.on('error', () => undefined);
-        this.relay(req, pc, res, be, req.authority, undefined, record);
-      },
+      (res) => this.relay(req, pc, res, be, req.authority, undefined, record),
       () => pc.abort(),
     );
   }
@@ -394,13 +405,9 @@ export class Forwarder {
         .then(
           (res) => {
             groups.connected(be);
-            // Whatever happens below, an error on the backend body must have a listener: an
-            // HTTP/1.1 backend's body is Node's IncomingMessage, whose unheard 'error' throws
-            // (an HTTP/2 backend's body emits 'error' to listeners only).
-            res.body.on('error', () => undefined);
             if (clientGone) {
-              // The client reset or hung up while the backend was thinking: nobody to answer.
-              res.body.destroy();
+              // The client reset or hung up while the backend was thinking: nobody to answer
+              // (aborting closes the backend stream or socket, and with it the body).
               bx.abort();
               return;
             }

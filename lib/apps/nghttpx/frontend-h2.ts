@@ -8,12 +8,12 @@ import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
-import type { Http2Stream } from '../../transport/stream';
+import type { BodySink, Http2Stream } from '../../transport/stream';
 import { tunnelDuplex } from '../../transport/tunnel';
 import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { FramePrinter } from '../printer/printer';
-import type { ClientSide, Field, ProxyRequest } from './request';
+import type { BodySource, ClientSide, Field, ProxyRequest } from './request';
 import { watchProgress, watchWrites } from './timeouts';
 import { DispatchLimiter } from './dispatch';
 import { ErrorCode } from '../../protocol/errors';
@@ -81,6 +81,70 @@ function requestOf(
   };
 }
 
+/**
+ * A backend body relayed onto one HTTP/2 frontend stream, with no Readable, Writable or pipe:
+ * each payload is queued on the stream as it arrives, and its window goes back to the backend
+ * once the stream's queue is under its low-water mark (so a slow client stops the backend).
+ */
+class StreamRelay implements BodySink {
+  private bytes = 0;
+  /** Bytes passed on whose window the source has not had back yet. */
+  private held = 0;
+  private waiting = false;
+  private over = false;
+  private readonly onWritable = (): void => {
+    // Also when the stream closed (an error): the source's window must come back either way.
+    this.waiting = false;
+    const n = this.held;
+    this.held = 0;
+    if (n > 0) this.source.release(n);
+  };
+
+  constructor(
+    private readonly stream: Http2Stream,
+    private readonly source: BodySource,
+    private readonly trailers: () => Field[] | undefined,
+    private readonly done: (bytes: number, complete: boolean) => void,
+  ) {}
+
+  data(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    this.held += chunk.length;
+    try {
+      this.stream.sendData(chunk);
+    } catch {
+      // The stream takes no more DATA (ended, or the connection is going away): the bytes are
+      // dropped and their window given back below.
+    }
+    if (!this.waiting) {
+      this.waiting = true;
+      this.stream.whenWritable(this.onWritable);
+    }
+  }
+
+  end(): void {
+    if (this.over) return;
+    this.over = true;
+    let complete = true;
+    try {
+      this.stream.end(this.trailers());
+    } catch {
+      complete = false;
+    }
+    this.done(this.bytes, complete);
+  }
+
+  abort(): void {
+    if (this.over) return;
+    this.over = true;
+    const n = this.held;
+    this.held = 0;
+    if (n > 0) this.source.release(n);
+    // The backend failed mid-body: `done` tells forwarding, which resets the client's stream.
+    this.done(this.bytes, false);
+  }
+}
+
 /** The client side of one HTTP/2 stream. */
 function clientOf(stream: Http2Stream, conn: Http2Connection, timeouts: H2Timeouts | undefined): ClientSide {
   let gone: (() => void) | undefined;
@@ -108,6 +172,7 @@ function clientOf(stream: Http2Stream, conn: Http2Connection, timeouts: H2Timeou
       if (stream.localEnded) return new Writable({ write: (_c, _e, cb) => cb(), final: (cb) => cb() });
       return stream.writableBody({ trailers });
     },
+    relay: (source, trailers, done) => source.relayBody(new StreamRelay(stream, source, trailers, done)),
     // INTERNAL_ERROR once the answer has started, else CANCEL.
     abort: () => stream.reset(responded ? 2 : 8),
     onClientGone: (cb) => {

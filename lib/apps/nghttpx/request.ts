@@ -4,6 +4,9 @@
  */
 import type { Readable, Writable } from 'stream';
 import type { TLSSocket } from 'tls';
+import type { BodySink } from '../../transport/stream';
+
+export type { BodySink };
 
 /** A header field as [lowercase name, value]. */
 export type Field = [string, string];
@@ -62,6 +65,16 @@ export interface ProxyRequest {
   pushed?: boolean;
 }
 
+/**
+ * A body read without Node streams (an h2 backend stream, an HTTP/1.1 response's events): the
+ * relay's fast path. `relayBody` starts delivery to the sink (once); the sink calls `release(n)`
+ * as the bytes it got move on, which lets more come (flow-control window, socket reads).
+ */
+export interface BodySource {
+  relayBody(sink: BodySink): void;
+  release(n: number): void;
+}
+
 /** The frontend's side of one request: how forwarding answers the client. */
 export interface ClientSide {
   /** Send the response head; `endStream` when there is no body. */
@@ -71,6 +84,12 @@ export interface ClientSide {
    * clients get the fields as a trailing HEADERS frame; HTTP/1.1 clients do not get them yet.
    */
   writable(trailers?: () => Field[] | undefined): Writable;
+  /**
+   * The fast path of `writable()`: relay `source` to the client (after respond()) with no
+   * Writable or pipe, then end with `trailers()`; `done(bytes, complete)` once it is over
+   * (`complete` false when the body was cut short). Undefined where the frontend has none.
+   */
+  relay?(source: BodySource, trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void;
   /** Reset / drop the client's request. */
   abort(): void;
   /** Called once when the client is gone before the response finished. */
