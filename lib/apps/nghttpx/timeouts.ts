@@ -66,8 +66,17 @@ export function watchWrites(socket: Duplex, ms: number, expired: () => void): Wa
     () => socket.writableLength > 0,
     expired,
   );
-  socket.once('close', () => w.stop());
-  return w;
+  if (w === NONE) return NONE;
+  const onClose = () => w.stop();
+  socket.once('close', onClose);
+  return {
+    // Also unhooked from the socket: a kept-alive backend socket watched once per request must
+    // not gather one 'close' listener (and a timer's closure) per request it ever carried.
+    stop: () => {
+      w.stop();
+      socket.off('close', onClose);
+    },
+  };
 }
 
 /** How often a connection checks its session's timers: a quarter of the SETTINGS timeout, at most every second. */
