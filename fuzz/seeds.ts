@@ -310,6 +310,8 @@ function clientArgSeeds(): void {
     ['h2load-script', 1, ['--timing-script-file=s', '-c', '1', '1.5\thttp://a/x\n20\t/y']],
     // Found by this target: `new URL('//', first)` threw a TypeError (h2load said "internal error").
     ['crash-h2load-double-slash', 1, ['http://a/', '//']],
+    // Found by this target: with -B, '\x01x:/y' became an absolute URI and its path 'x:/y' a :path.
+    ['crash-h2load-control-scheme', 1, ['-Bhttp://a/', '\x01ix:/4']],
   ];
   for (const [name, tool, argv] of seeds)
     write('client-args', name, Buffer.concat([Buffer.from([tool]), Buffer.from(argv.join('\0'), 'utf8')]));

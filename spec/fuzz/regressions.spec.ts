@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { corpusDir, loadTarget } from '../../fuzz/corpus';
 import { TARGETS } from '../../fuzz/targets/index';
-import { parseArgs, resolveTarget } from '../../lib/apps/h2load/options';
+import { parseArgs, resolveTarget, UsageError } from '../../lib/apps/h2load/options';
 import { lastOutcome } from '../../fuzz/targets/sniff';
 
 for (const { name } of TARGETS.filter((t) => !t.hidden)) {
@@ -32,6 +32,19 @@ test("fuzz crash client-args/crash-h2load-double-slash: h2load's later URIs '//'
   const r = parseArgs(['http://a/', '//', '//x/y?q']);
   if (r.kind !== 'run') return t.fail(r.kind);
   t.deepEqual(resolveTarget(r.config).paths, ['/', '//', '//x/y?q']);
+});
+
+// client-args/crash-h2load-control-scheme: with -B, a URI starting with a control character
+// ('\x01ix:/4') was taken as relative, but `new URL` drops leading controls and read it as the
+// absolute 'ix:/4', whose path 'ix:/4' would have been sent as :path. Fixed in resolveTarget: a
+// relative URI must stay on the base's origin, else it is a usage error.
+test("fuzz crash client-args/crash-h2load-control-scheme: a 'relative' URI that is absolute is refused", (t) => {
+  const r = parseArgs(['-Bhttp://a/', '\x01ix:/4']);
+  if (r.kind !== 'run') return t.fail(r.kind);
+  t.throws(() => resolveTarget(r.config), { instanceOf: UsageError, message: /invalid URI/ });
+  const ok = parseArgs(['-Bhttp://a/', 'x/y?z']);
+  if (ok.kind !== 'run') return t.fail(ok.kind);
+  t.deepEqual(resolveTarget(ok.config).paths, ['/x/y?z']);
 });
 
 // The sniff target is only worth its runs if its mock socket reaches each outcome.

@@ -358,6 +358,8 @@ export function resolveTarget(config: H2loadConfig, uris: string[] = config.uris
       } catch {
         throw new UsageError(`invalid URI: ${text}`);
       }
+      // `new URL` drops leading control characters, so '\x01x:/y' came out absolute (scheme x:).
+      if (!text.startsWith('/') && u.origin !== b.origin) throw new UsageError(`invalid URI: ${text}`);
       paths.push(u.pathname + u.search);
       continue;
     }
