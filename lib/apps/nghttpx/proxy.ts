@@ -14,6 +14,7 @@ import { AccessRecord, compileFormat, formatAccessLine, formatErrorLine, levelEn
 import { fileSink, LogSink, SYSLOG_FACILITIES, syslogSink } from './log-sinks';
 import { closeListener, Listener, openListener } from './listeners';
 import type { LogLevel, NghttpxOptions } from './options';
+import { startOcsp } from './ocsp';
 import { frontendTlsOptions } from './tls';
 
 /** Where the logs go. */
@@ -36,6 +37,8 @@ export interface NghttpxEngine {
   shutdown(timeoutMs?: number): Promise<void>;
   /** Close everything now. */
   destroy(): void;
+  /** Settles once OCSP stapling had its first attempt for every certificate (`--ocsp-startup` waits for it). */
+  readonly ocspReady: Promise<void>;
 }
 
 /** A running proxy with its own listeners. */
@@ -115,16 +118,25 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   };
   const forwarder = new Forwarder(ctx);
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
+  const tlsOptions = frontendTlsOptions(o);
   const frontends = new Frontends({
     options: o,
-    tls: frontendTlsOptions(o),
+    tls: tlsOptions,
     forward: (req, client) => forwarder.forward(req, client),
     error: (msg) => log('ERROR', 'frontends.ts', msg),
     printer,
   });
+  const ocsp = tlsOptions
+    ? startOcsp(
+        o,
+        frontends.list.filter((fe) => !fe.address.noTls).map((fe) => fe.acceptor.server as import('tls').Server),
+        log,
+      )
+    : undefined;
   let closed = false;
   const destroy = () => {
     closed = true;
+    ocsp?.stop();
     frontends.destroy();
     ctx.groups.close();
     for (const g of retired) g.close();
@@ -148,6 +160,7 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
       destroy();
     },
     destroy,
+    ocspReady: ocsp?.ready ?? Promise.resolve(),
   };
 }
 
@@ -155,6 +168,8 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
 export async function startNghttpx(o: NghttpxOptions, io: ProxyIO = {}): Promise<NghttpxProxy> {
   const engine = createEngine(o, io);
   if (o.conf) engine.log('NOTICE', 'proxy.ts', `Loading configuration from ${o.conf}`);
+  // --ocsp-startup: "Start accepting connections after initial attempts to get OCSP responses finish."
+  if (o.ocspStartup) await engine.ocspReady;
   const listeners: Listener[] = [];
   try {
     for (let i = 0; i < o.frontends.length; i++) {

@@ -1,0 +1,156 @@
+/**
+ * OCSP stapling in nghttpx, side by side with Debian's /usr/sbin/nghttpx: both run the same
+ * `--fetch-ocsp-response-file` script (it prints a response `openssl ocsp` made for the test
+ * CA), and `openssl s_client -status` must see the same stapled answer, or the same absence of
+ * one, for each setting: --cacert (the responder is trusted), none (it is not), --no-verify-ocsp,
+ * --no-ocsp, a response for another certificate, a failing script.
+ */
+import test from 'ava';
+import { execFile, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from '../../../lib/apps/nghttpx/options';
+import { startNghttpx } from '../../../lib/apps/nghttpx/proxy';
+import { ocspProblem, pemCertificates } from '../../../lib/apps/nghttpx/ocsp';
+import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
+import { until } from '../../helpers/wait';
+import { freePort, own, startEchoBackend, stopProcess, waitForPort } from './helpers';
+
+const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
+const t_ = HAVE ? test.serial : test.serial.skip;
+
+let pki: Pki | undefined;
+test.after.always(() => pki?.remove());
+
+/** An OCSP response for `certFile` signed by the test CA (`good`), written to `out`. */
+function makeResponse(p: Pki, certFile: string, out: string): void {
+  const serial = execFileSync(OPENSSL, ['x509', '-in', certFile, '-noout', '-serial']).toString().trim().split('=')[1];
+  const index = path.join(p.dir, `ocsp-index-${serial}.txt`);
+  fs.writeFileSync(index, `V\t301231000000Z\t\t${serial}\tunknown\t/CN=x\n`);
+  const req = path.join(p.dir, `ocsp-req-${serial}.der`);
+  execFileSync(OPENSSL, ['ocsp', '-issuer', p.ca.cert, '-cert', certFile, '-reqout', req], { stdio: 'ignore' });
+  execFileSync(
+    OPENSSL,
+    ['ocsp', '-index', index, '-rsigner', p.ca.cert, '-rkey', p.ca.key, '-CA', p.ca.cert, '-reqin', req, '-respout', out, '-ndays', '1'],
+    { stdio: 'ignore' },
+  );
+}
+
+/** A fetch script that prints `file` (or fails when `file` is undefined). */
+function script(p: Pki, name: string, file: string | undefined): string {
+  const s = path.join(p.dir, name);
+  fs.writeFileSync(s, file ? `#!/bin/sh\nexec cat '${file}'\n` : '#!/bin/sh\necho "no responder" >&2\nexit 1\n');
+  fs.chmodSync(s, 0o755);
+  return s;
+}
+
+/** What `openssl s_client -status` shows of the stapled response. */
+function stapled(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const c = execFile(
+      OPENSSL,
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-status'],
+      { timeout: 15000 },
+      (_e, out) =>
+        resolve(
+          String(out)
+            .split('\n')
+            .filter((l) => /OCSP response: no response sent|OCSP Response Status|Cert Status/.test(l))
+            .map((l) => l.trim())
+            .join('; '),
+        ),
+    );
+    c.stdin?.end();
+  });
+}
+
+t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (t) => {
+  pki = makePki(['localhost', 'other']);
+  const p = pki;
+  const { key, cert } = p.servers.localhost;
+  const good = path.join(p.dir, 'good.der');
+  makeResponse(p, cert, good);
+  const otherResp = path.join(p.dir, 'other.der');
+  makeResponse(p, p.servers.other.cert, otherResp);
+  const echo = await startEchoBackend();
+  const cases: [string, string[], string][] = [
+    ['trusted responder (--cacert)', [`--fetch-ocsp-response-file=${script(p, 'good.sh', good)}`, `--cacert=${p.ca.cert}`], 'good'],
+    ['untrusted responder', [`--fetch-ocsp-response-file=${script(p, 'good2.sh', good)}`], 'none'],
+    ['--no-verify-ocsp', [`--fetch-ocsp-response-file=${script(p, 'good3.sh', good)}`, '--no-verify-ocsp'], 'good'],
+    ['--no-ocsp', [`--fetch-ocsp-response-file=${script(p, 'good4.sh', good)}`, `--cacert=${p.ca.cert}`, '--no-ocsp'], 'none'],
+    [
+      'a response for another certificate',
+      [`--fetch-ocsp-response-file=${script(p, 'other.sh', otherResp)}`, `--cacert=${p.ca.cert}`],
+      'none',
+    ],
+    ['a failing script', [`--fetch-ocsp-response-file=${script(p, 'fail.sh', undefined)}`, `--cacert=${p.ca.cert}`], 'none'],
+  ];
+  try {
+    for (const [name, extra, want] of cases) {
+      const refPort = await freePort();
+      const refLog = path.join(p.dir, `ref-${refPort}.log`);
+      const ref = own(
+        spawn(
+          '/usr/sbin/nghttpx',
+          [
+            '--conf=/dev/null',
+            '--single-process',
+            `--errorlog-file=${refLog}`,
+            '-LINFO',
+            `-f127.0.0.1,${refPort}`,
+            `-b127.0.0.1,${echo.port}`,
+            ...extra,
+            key,
+            cert,
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
+      const a = parseArgs(['--conf=/dev/null', '--ocsp-startup', '-f127.0.0.1,0', `-b127.0.0.1,${echo.port}`, ...extra, key, cert]);
+      if (a.kind !== 'run') throw new Error('bad args');
+      const ours = await startNghttpx(a.options, { errorLog: () => undefined });
+      try {
+        await waitForPort(refPort, 20000);
+        // The reference's first OCSP round is over once its log says how it went (--ocsp-startup
+        // does not hold connections back in --single-process); --no-ocsp never starts one.
+        if (!extra.includes('--no-ocsp')) {
+          const said = await until(
+            () =>
+              fs.existsSync(refLog) &&
+              /ocsp update for .* finished|ocsp query command for .* failed|OCSP/.test(fs.readFileSync(refLog, 'utf8')),
+          );
+          t.truthy(said, `${name}: the reference never tried`);
+        }
+        const [o, r] = await Promise.all([stapled(ours.ports[0]), stapled(refPort)]);
+        if (want === 'good') t.regex(r, /OCSP Response Status: successful.*Cert Status: good/, `${name}: reference`);
+        else t.is(r, 'OCSP response: no response sent', `${name}: reference`);
+        t.is(o, r, name);
+      } finally {
+        await ours.shutdown(500);
+        await stopProcess(ref);
+      }
+    }
+  } finally {
+    await echo.stop();
+  }
+});
+
+t_('ocspProblem: what makes a response unfit to staple', (t) => {
+  pki ??= makePki(['localhost', 'other']);
+  const p = pki;
+  const cert = pemCertificates(fs.readFileSync(p.servers.localhost.cert, 'latin1'))[0];
+  const ca = pemCertificates(fs.readFileSync(p.ca.cert, 'latin1'));
+  const good = path.join(p.dir, 'unit-good.der');
+  makeResponse(p, p.servers.localhost.cert, good);
+  const der = fs.readFileSync(good);
+  t.is(ocspProblem(der, cert, [], ca), undefined);
+  t.regex(ocspProblem(der, cert, [], []) ?? '', /certificate verify error/);
+  const other = pemCertificates(fs.readFileSync(p.servers.other.cert, 'latin1'))[0];
+  t.regex(ocspProblem(der, other, [], ca) ?? '', /serial numbers do not match/);
+  // A flipped bit in the signed part: the signature no longer verifies.
+  const bad = Buffer.from(der);
+  bad[bad.length - 120] ^= 1;
+  t.truthy(ocspProblem(bad, cert, [], ca));
+  t.regex(ocspProblem(Buffer.from('3003 0a01 01'.replace(/ /g, ''), 'hex'), cert, [], ca) ?? '', /not successful/);
+  t.regex(ocspProblem(Buffer.from('garbage'), cert, [], ca) ?? '', /d2i_OCSP_RESPONSE failed/);
+});
