@@ -59,11 +59,9 @@ export function sessionIdOf(session: Buffer): Buffer {
   return expect(seq[3], OCTET_STRING, 'session ID').value;
 }
 
-/** Unsigned big-endian INTEGER contents without leading zero octets, as lowercase hex. */
+/** Unsigned big-endian INTEGER contents as lowercase hex without leading zeros (as a number prints). */
 function integerHex(v: Buffer): string {
-  let i = 0;
-  while (i < v.length - 1 && v[i] === 0) i++;
-  return v.subarray(i).toString('hex');
+  return v.toString('hex').replace(/^0+(?=.)/, '');
 }
 
 /** id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1, as DER OBJECT IDENTIFIER contents. */

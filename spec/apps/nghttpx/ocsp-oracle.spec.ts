@@ -122,9 +122,14 @@ t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (
           t.truthy(said, `${name}: the reference never tried`);
         }
         const [o, r] = await Promise.all([stapled(ours.ports[0]), stapled(refPort)]);
-        if (want === 'good') t.regex(r, /OCSP Response Status: successful.*Cert Status: good/, `${name}: reference`);
-        else t.is(r, 'OCSP response: no response sent', `${name}: reference`);
-        t.is(o, r, name);
+        const wanted =
+          want === 'good' ? /^OCSP Response Status: successful \(0x0\); Cert Status: good$/ : /^OCSP response: no response sent$/;
+        t.regex(o, wanted, name);
+        if (fs.readFileSync(refLog, 'utf8').includes('d2i_OCSP_RESPONSE failed')) {
+          // Seen under load: the reference took the script's output before it was all read (its
+          // log says "finished successfully" and then d2i_OCSP_RESPONSE failed). Nothing to compare.
+          t.log(`${name}: the reference misread the script's output this time`);
+        } else t.is(o, r, name);
       } finally {
         await ours.shutdown(500);
         await stopProcess(ref);
