@@ -10,14 +10,39 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { C_NGHTTPD, haveTools, machineLine, median, ours, startCNghttpd } from './measure';
+import { C_NGHTTPD, GNU_TIME, haveTools, machineLine, median, ours, startCNghttpd } from './measure';
 
-/** Wall seconds from spawn to exit, or to the first output matching `ready` (then killed). */
-function timeRun(argv: string[], opts: { input?: string; ready?: RegExp } = {}): Promise<number> {
+/** One run: wall seconds, and CPU seconds (user + system; NaN for servers, which are killed). */
+interface Run {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * Wall seconds from spawn to exit, or to the first output matching `ready` (then killed). A
+ * one-shot run goes under GNU time for its CPU seconds too: on a loaded machine the wall time is
+ * mostly the scheduler's, the CPU time is the run's own.
+ */
+function timeRun(argv: string[], opts: { input?: string; ready?: RegExp } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const done = () => resolve(Number(process.hrtime.bigint() - t0) / 1e9);
+    const cpuFile = opts.ready ? undefined : path.join(os.tmpdir(), `bench-startup-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const cmd = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = () => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      let cpu = Number.NaN;
+      if (cpuFile) {
+        try {
+          const [u, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+          cpu = u + sys;
+        } catch {
+          // no timing: leave NaN
+        }
+        fs.rmSync(cpuFile, { force: true });
+      }
+      resolve({ wall, cpu });
+    };
     let seen = '';
     let ended = false;
     const watch = (chunk: Buffer) => {
@@ -50,7 +75,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(docroot, '1k'), Buffer.alloc(1024, 'a'));
   const server = await startCNghttpd(docroot);
   const url = `http://127.0.0.1:${server.port}/1k`;
-  const runs: Array<[string, () => Promise<number>]> = [
+  const runs: Array<[string, () => Promise<Run>]> = [
     ["node -e ''", () => timeRun([process.execPath, '-e', ''])],
     ['nghttp -n URI', () => timeRun([...ours('nghttp'), '-n', url])],
     ['h2load -n 1 URI', () => timeRun([...ours('h2load'), '-n', '1', url])],
@@ -63,7 +88,7 @@ async function main(): Promise<void> {
         timeRun([...ours('nghttpx'), '--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${server.port}`], { ready: /Listening on/ }),
     ],
   ];
-  const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
+  const times = new Map<string, Run[]>(runs.map(([name]) => [name, []]));
   try {
     for (const [, run] of runs) await run(); // warm the file cache
     for (let r = 0; r < rounds; r++) for (const [name, run] of runs) times.get(name)!.push(await run());
@@ -72,19 +97,25 @@ async function main(): Promise<void> {
     fs.rmSync(docroot, { recursive: true, force: true });
   }
   const bare = times.get("node -e ''")!;
-  const bareMed = median(bare);
-  const bareMin = Math.min(...bare);
+  const bareMed = median(bare.map((r) => r.wall));
+  const bareMin = Math.min(...bare.map((r) => r.wall));
+  const bareCpu = median(bare.map((r) => r.cpu));
   console.log(`start-up, ${rounds} interleaved rounds; ${machineLine()}\n`);
   console.log(
-    `${'run'.padEnd(20)} ${'median s'.padStart(9)} ${'best s'.padStart(8)}  ${'median - node'.padStart(14)} ${'best - node'.padStart(12)}  (target <= 0.080)`,
+    `${'run'.padEnd(20)} ${'median s'.padStart(9)} ${'best s'.padStart(8)}  ${'median - node'.padStart(14)} ${'best - node'.padStart(12)}  (target <= 0.080)  ${'CPU s'.padStart(6)} ${'CPU - node'.padStart(10)}`,
   );
   for (const [name] of runs) {
     const t = times.get(name)!;
-    const med = median(t);
-    const min = Math.min(...t);
-    const d = name === runs[0][0] ? '' : `${(med - bareMed).toFixed(3).padStart(14)} ${(min - bareMin).toFixed(3).padStart(12)}`;
-    console.log(`${name.padEnd(20)} ${med.toFixed(3).padStart(9)} ${min.toFixed(3).padStart(8)}  ${d}`);
+    const wall = t.map((r) => r.wall);
+    const med = median(wall);
+    const min = Math.min(...wall);
+    const cpu = median(t.map((r) => r.cpu));
+    const first = name === runs[0][0];
+    const d = first ? ' '.repeat(27) : `${(med - bareMed).toFixed(3).padStart(14)} ${(min - bareMin).toFixed(3).padStart(12)}`;
+    const c = Number.isNaN(cpu) ? '' : `${cpu.toFixed(3).padStart(6)} ${first ? '' : (cpu - bareCpu).toFixed(3).padStart(10)}`;
+    console.log(`${name.padEnd(20)} ${med.toFixed(3).padStart(9)} ${min.toFixed(3).padStart(8)}  ${d}  ${' '.repeat(17)}  ${c}`);
   }
+  console.log('\nCPU: median user + system seconds of the one-shot runs (servers are killed: no CPU figure).');
 }
 
 main().catch((e) => {
