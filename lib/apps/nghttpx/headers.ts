@@ -139,5 +139,14 @@ export const REASONS: Record<number, string> = {
 
 /** HTTP/1.1 spelling of a field name as nghttpx writes it: `x-forwarded-for` -> `X-Forwarded-For`. */
 export function http1Name(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  let spelled = HTTP1_NAMES.get(name);
+  if (spelled === undefined) {
+    spelled = name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+    // Bounded: names come from peers, the cache holds the first few hundred seen.
+    if (HTTP1_NAMES.size < 512) HTTP1_NAMES.set(name, spelled);
+  }
+  return spelled;
 }
+
+/** Field names already spelled by {@link http1Name} (the same few dozen on every request). */
+const HTTP1_NAMES = new Map<string, string>();

@@ -20,6 +20,8 @@ export interface Route<T> {
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** A path that normalises to itself unless it has a dot-segment. */
+const SIMPLE_PATH = /^\/[^?#%]*$/;
 
 /**
  * Path normalisation as the man page says: "percent-encoded unreserved characters defined in
@@ -27,6 +29,8 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
  * is not part of matching.
  */
 export function normalizePath(raw: string): string {
+  // The common case, once per request: no query, no percent-encoding, no dot-segment: nothing to do.
+  if (SIMPLE_PATH.test(raw) && raw.indexOf('/.') < 0) return raw;
   let path = raw;
   const q = path.search(/[?#]/);
   if (q >= 0) path = path.slice(0, q);
