@@ -1,0 +1,82 @@
+/** nghttpx's limit and timer building blocks on their own: DispatchLimiter and the progress timers. */
+import test from 'ava';
+import { PassThrough } from 'stream';
+import { DispatchLimiter } from '../../../lib/apps/nghttpx/dispatch';
+import { tickInterval, watchProgress, watchWrites } from '../../../lib/apps/nghttpx/timeouts';
+import { expectQuietFor, until } from '../../helpers/wait';
+
+test('DispatchLimiter: at most N per key run at once, the rest in arrival order as slots free; 0 is no limit', (t) => {
+  const lim = new DispatchLimiter(2);
+  const started: string[] = [];
+  const releases = new Map<string, () => void>();
+  const run = (key: string, name: string) =>
+    lim.run(key, (release) => {
+      started.push(name);
+      releases.set(name, release);
+    });
+  run('a', 'a1');
+  run('a', 'a2');
+  run('a', 'a3');
+  run('a', 'a4');
+  run('b', 'b1');
+  t.deepEqual(started, ['a1', 'a2', 'b1']);
+  releases.get('a2')!();
+  releases.get('a2')!(); // a second release frees nothing more
+  t.deepEqual(started, ['a1', 'a2', 'b1', 'a3']);
+  releases.get('a1')!();
+  t.deepEqual(started, ['a1', 'a2', 'b1', 'a3', 'a4']);
+  const free = new DispatchLimiter(0);
+  let n = 0;
+  for (let i = 0; i < 5; i++) free.run('a', () => n++);
+  t.is(n, 5);
+});
+
+test('watchProgress: fires after the time without progress while something is pending, never while it moves or waits for nothing', async (t) => {
+  // Progress moves at every look while `moving` (so the load on the machine cannot fake a stall).
+  let progress = 0;
+  let moving = true;
+  let pending = true;
+  let fired = 0;
+  const w = watchProgress(
+    80,
+    () => (moving ? ++progress : progress),
+    () => pending,
+    () => fired++,
+  );
+  t.is(await expectQuietFor(300, () => (fired ? 'fired while moving' : undefined)), undefined);
+  // Nothing pending: stalled progress is no timeout either.
+  moving = false;
+  pending = false;
+  t.is(await expectQuietFor(250, () => (fired ? 'fired with nothing pending' : undefined)), undefined);
+  pending = true;
+  const stalled = Date.now();
+  await until(() => fired > 0, { timeoutMs: 5000 });
+  // The stall counts from the last look (every quarter period), so at least 80 - 20 ms from here.
+  t.true(Date.now() - stalled >= 60);
+  t.is(fired, 1);
+  w.stop();
+  t.is(
+    watchProgress(
+      0,
+      () => 0,
+      () => true,
+      () => t.fail(),
+    ).stop(),
+    undefined,
+  );
+});
+
+test('watchWrites: a socket whose queued bytes do not leave expires; tickInterval is a quarter of the SETTINGS timeout within [10, 1000] ms', async (t) => {
+  // A Writable that never completes its writes: bytes stay queued.
+  const stuck = new PassThrough({ highWaterMark: 1 });
+  (stuck as unknown as { bytesWritten: number }).bytesWritten = 0;
+  stuck.write(Buffer.alloc(1024));
+  stuck.write(Buffer.alloc(1024));
+  let expired = false;
+  watchWrites(stuck, 60, () => (expired = true));
+  t.true(await until(() => expired, { timeoutMs: 5000 }));
+  stuck.destroy();
+  t.is(tickInterval(300), 75);
+  t.is(tickInterval(10000), 1000);
+  t.is(tickInterval(1), 10);
+});
