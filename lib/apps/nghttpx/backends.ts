@@ -317,6 +317,8 @@ class Http2Backend implements Backend {
     const port = a.port ?? (a.tls ? 443 : 80);
     const url = `${a.tls ? 'https' : 'http'}://${a.unixPath !== undefined ? 'localhost' : a.host!.includes(':') ? `[${a.host}]` : a.host}:${port}/`;
     const t = this.tlsOptions;
+    const w = this.windows;
+    const knobs = http2Knobs(w.decoderTableSize, w.encoderTableSize, w.padding);
     const opts = {
       rejectUnauthorized: t.rejectUnauthorized,
       // sni= (or the backend's host name) for h2 backends too, not the URL's host.
@@ -335,7 +337,15 @@ class Http2Backend implements Backend {
         // --backend-http2-settings-timeout: our SETTINGS unacknowledged: GOAWAY SETTINGS_TIMEOUT.
         tickInterval: tickInterval(this.limits.settingsTimeout),
         session: {
-          settings: { initialWindowSize: this.windows.stream, enablePush: this.windows.push !== false },
+          ...knobs,
+          settings: {
+            ...knobs.settings,
+            initialWindowSize: this.windows.stream,
+            // As the reference: ENABLE_PUSH only when it is 0 (1 is the default), and no RFC 7540 priorities.
+            ...(this.windows.push === false ? { enablePush: false } : {}),
+            maxConcurrentStreams: this.windows.maxConcurrentStreams,
+            noRfc7540Priorities: true,
+          },
           connectionWindowSize: this.windows.connection,
           settingsTimeoutMs: this.limits.settingsTimeout,
         },
@@ -581,6 +591,28 @@ export interface BackendSessionSettings {
   connection: number;
   /** SETTINGS_ENABLE_PUSH (default true). */
   push?: boolean;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS sent to the backend (`--backend-http2-max-concurrent-streams`: pushed streams it may open). */
+  maxConcurrentStreams?: number;
+  /** SETTINGS_HEADER_TABLE_SIZE: our HPACK decoder's table (`--backend-http2-decoder-dynamic-table-size`). */
+  decoderTableSize?: number;
+  /** Cap on our HPACK encoder's table (`--backend-http2-encoder-dynamic-table-size`). */
+  encoderTableSize?: number;
+  /** `--padding`: at most this many padding octets per frame (0 or undefined: none). */
+  padding?: number;
+}
+
+/**
+ * The session options behind nghttpx's HTTP/2 knobs shared by both sides: the decoder's
+ * SETTINGS_HEADER_TABLE_SIZE, the encoder's table cap, and `--padding` (nghttp's `-b` policy:
+ * a fixed number of padding octets per frame, 0 for none).
+ */
+export function http2Knobs(decoderTableSize?: number, encoderTableSize?: number, padding?: number) {
+  return {
+    // Sent only when not the RFC's 4096 (as the reference: its default SETTINGS stay as they were).
+    settings: decoderTableSize === undefined || decoderTableSize === 4096 ? {} : { headerTableSize: decoderTableSize },
+    encoderMaxTableSize: encoderTableSize,
+    padding: padding ? { fixed: padding } : undefined,
+  };
 }
 
 /** Make the backend object for one `-b` address. */

@@ -9,6 +9,7 @@ import type { Http2Connection } from '../../transport/connection';
 import { AcceptInfo, acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { H2Timeouts, serveH2 } from './frontend-h2';
+import { http2Knobs } from './backends';
 import { PeerRecords } from './peers';
 import { parseProxyHeader } from './proxyproto';
 import { tickInterval } from './timeouts';
@@ -52,8 +53,11 @@ export class Frontends {
     const o = ctx.options;
     this.proxyHeaderTimeout = o.frontendReadTimeout;
     this.maxConnections = o.workerFrontendConnections;
+    const knobs = http2Knobs(o.frontendHttp2DecoderDynamicTableSize, o.frontendHttp2EncoderDynamicTableSize, o.padding);
     const session = {
+      ...knobs,
       settings: {
+        ...knobs.settings,
         maxConcurrentStreams: o.frontendHttp2MaxConcurrentStreams,
         initialWindowSize: o.frontendHttp2WindowSize,
         noRfc7540Priorities: true,

@@ -68,7 +68,15 @@ export class BackendGroups {
       const be = createBackend(
         addr,
         backendTlsOptions(o, addr),
-        { stream: o.backendHttp2WindowSize, connection: o.backendHttp2ConnectionWindowSize, push: !o.noServerPush && !o.http2Proxy },
+        {
+          stream: o.backendHttp2WindowSize,
+          connection: o.backendHttp2ConnectionWindowSize,
+          push: !o.noServerPush && !o.http2Proxy,
+          maxConcurrentStreams: o.backendHttp2MaxConcurrentStreams,
+          decoderTableSize: o.backendHttp2DecoderDynamicTableSize,
+          encoderTableSize: o.backendHttp2EncoderDynamicTableSize,
+          padding: o.padding,
+        },
         o.backendHttpProxyUri,
         limits,
       );
