@@ -116,6 +116,8 @@ function variable(name: string, r: AccessRecord): string {
       return r.tls?.protocol ?? '-';
     case 'tls_cipher':
       return r.tls?.cipher ?? '-';
+    case 'tls_session_id':
+      return r.tls ? r.tls.sessionId : '-';
     case 'tls_session_reused':
       return r.tls ? (r.tls.sessionReused ? 'r' : '.') : '-';
     case 'tls_sni':

@@ -119,6 +119,12 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   const forwarder = new Forwarder(ctx);
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
   const tlsOptions = frontendTlsOptions(o);
+  if (tlsOptions && o.tlsTicketKeyFiles.length > 1)
+    log(
+      'WARN',
+      'tls.ts',
+      `tls-ticket-key-file: ${o.tlsTicketKeyFiles.length} files given; only the first (${o.tlsTicketKeyFiles[0]}) is used, to encrypt and to decrypt: Node's TLS holds a single ticket key (tls.Server#setTicketKeys takes one 48-byte key), so tickets made with the other keys are not accepted (those clients do a full handshake and get a ticket under the first key)`,
+    );
   const frontends = new Frontends({
     options: o,
     tls: tlsOptions,

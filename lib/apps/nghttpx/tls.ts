@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as tls from 'tls';
 import { cipherList } from '../common/tls-suites';
+import { sessionIdOf } from './der';
 import { UsageError } from '../common/units';
 import type { BackendAddress, NghttpxOptions } from './options';
 
@@ -205,6 +206,8 @@ export interface TlsLogInfo {
   protocol: string;
   cipher: string;
   sessionReused: boolean;
+  /** The TLS session ID in hex (`-` when the session has none, e.g. TLSv1.2 with a ticket). */
+  sessionId: string;
   sni: string;
   clientFingerprintSha256: string;
   clientFingerprintSha1: string;
@@ -221,6 +224,17 @@ function dn(text: string | undefined): string {
   return text.split('\n').filter(Boolean).reverse().join(',');
 }
 
+/** `$tls_session_id`: the ID inside the session OpenSSL serialises for the socket. */
+function sessionIdHex(socket: tls.TLSSocket): string {
+  try {
+    const s = socket.getSession();
+    const id = s ? sessionIdOf(s) : undefined;
+    return id?.length ? id.toString('hex') : '-';
+  } catch {
+    return '-';
+  }
+}
+
 /** The `$tls_*` values of a TLS socket (computed once per connection). */
 export function tlsLogInfo(socket: tls.TLSSocket): TlsLogInfo {
   let info = cache.get(socket);
@@ -231,6 +245,7 @@ export function tlsLogInfo(socket: tls.TLSSocket): TlsLogInfo {
     protocol: socket.getProtocol() ?? '-',
     cipher: socket.getCipher()?.name ?? '-',
     sessionReused: socket.isSessionReused(),
+    sessionId: sessionIdHex(socket),
     sni: (socket as tls.TLSSocket & { servername?: string | false }).servername || '-',
     clientFingerprintSha256: hex(peer?.fingerprint256),
     clientFingerprintSha1: hex(peer?.fingerprint),
