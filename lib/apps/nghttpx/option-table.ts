@@ -33,6 +33,11 @@ export interface OptionDef extends Omit<OptionSpec<ApplyTarget>, 'apply'> {
    * setting it warns "accepted but not yet effective". Whoever builds one flips it here.
    */
   effective: boolean;
+  /**
+   * Not effective for good: the one-line warning saying why, for a value given (undefined: no
+   * warning for that value, e.g. 0 meaning "leave it alone"). Replaces "not yet effective".
+   */
+  unsupported?: (value: string) => string | undefined;
   /** Repeatable: the command line's uses replace the configuration file's. */
   list?: boolean;
   /** Not in the reference's help: a deprecated flag; its notice is logged when used. */
@@ -149,6 +154,10 @@ export const OPTIONS: OptionDef[] = [
     arg: '<N>',
     group: 'Performance',
     effective: false,
+    unsupported: (v) =>
+      Number(v) > 0
+        ? 'Node cannot call setrlimit(2), so the open-file limit stays as the process got it (raise it with `ulimit -n` before starting)'
+        : undefined,
     apply: (o, v) => (o.rlimitNofile = int(v, 'rlimit-nofile', 0, 2 ** 31 - 1)),
   },
   {
@@ -156,6 +165,10 @@ export const OPTIONS: OptionDef[] = [
     arg: '<N>',
     group: 'Performance',
     effective: false,
+    unsupported: (v) =>
+      Number(v) > 0
+        ? 'Node cannot call setrlimit(2), so the locked-memory limit stays as the process got it (raise it with `ulimit -l` before starting)'
+        : undefined,
     apply: (o, v) => (o.rlimitMemlock = int(v, 'rlimit-memlock', 0, 2 ** 31 - 1)),
   },
   {
@@ -519,12 +532,16 @@ export const OPTIONS: OptionDef[] = [
     long: 'frontend-http2-optimize-write-buffer-size',
     group: 'HTTP/2',
     effective: false,
+    unsupported: () =>
+      "it sizes writes by the kernel's TCP_INFO (congestion window, unsent bytes), which Node does not expose; writes are not trimmed",
     apply: (o, v) => (o.frontendHttp2OptimizeWriteBufferSize = yes(v)),
   },
   {
     long: 'frontend-http2-optimize-window-size',
     group: 'HTTP/2',
     effective: false,
+    unsupported: () =>
+      "it tunes the connection window from the kernel's TCP_INFO (receive window), which Node does not expose; the window stays at --frontend-http2-connection-window-size",
     apply: (o, v) => (o.frontendHttp2OptimizeWindowSize = yes(v)),
   },
   {

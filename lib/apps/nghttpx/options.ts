@@ -76,7 +76,13 @@ class Applier {
     def.apply(this.o, value, ctx);
     if (def.deprecated) this.warn(def.deprecated);
     const set = def.arg !== undefined || value.toLowerCase() === 'yes';
-    if (!def.effective && set) this.warn(`${def.long}: accepted but not yet effective`);
+    if (!def.effective && set) {
+      if (!def.unsupported) this.warn(`${def.long}: accepted but not yet effective`);
+      else {
+        const why = def.unsupported(value);
+        if (why) this.warn(`${def.long}: accepted but has no effect here: ${why}`);
+      }
+    }
   }
 
   /** Read one configuration file (`--conf` or `include=`); errors name the file and line. */

@@ -84,8 +84,11 @@ withHelp('every long option is accepted on the command line and as name=value in
       t.is(file.kind, 'run', r.long);
       if (cli.kind === 'run' && file.kind === 'run') {
         const def = BY_LONG.get(r.long)!;
-        const warned = cli.warnings.includes(`${r.long}: accepted but not yet effective`);
-        t.is(warned, !def.effective, `${r.long}: warns iff not effective`);
+        const why = def.unsupported?.(value ?? 'yes');
+        const warned = cli.warnings.includes(
+          def.unsupported ? `${r.long}: accepted but has no effect here: ${why}` : `${r.long}: accepted but not yet effective`,
+        );
+        t.is(warned, !def.effective && (!def.unsupported || why !== undefined), `${r.long}: warns iff not effective`);
         t.deepEqual({ ...file.options, conf: undefined }, { ...cli.options, conf: undefined }, `${r.long}: the same record either way`);
       }
     }
