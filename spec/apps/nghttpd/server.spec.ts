@@ -288,7 +288,7 @@ function http1(port: number, text: string): Promise<Buffer> {
     sock.on('data', (d) => parts.push(d));
     sock.on('close', () => resolve(Buffer.concat(parts)));
     sock.on('error', reject);
-    setTimeout(() => sock.destroy(), 3000).unref();
+    setTimeout(() => sock.destroy(), 20_000).unref(); // a bound for a server that never answers, not a wait
   });
 }
 
@@ -320,7 +320,7 @@ test('HTTP/1.1 Upgrade: h2c: 101, then the response on stream 1', async (t) => {
       });
       sock.on('close', () => resolve(Buffer.concat(parts)));
       sock.on('error', reject);
-      setTimeout(() => sock.destroy(), 3000).unref();
+      setTimeout(() => sock.destroy(), 20_000).unref(); // a bound for a server that never answers, not a wait
     });
     const text = res.toString('latin1');
     t.regex(text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
