@@ -55,11 +55,17 @@ test.after.always(async () => {
 
 const ACK = settings([], F.ACK);
 
+/** Last goodClientServed() outcome, for the failure message (which part failed, and when). */
+let lastServed = '';
+
 async function goodClientServed(): Promise<boolean> {
   const c = await RawClient.connect(port);
+  const t0 = Date.now();
   try {
     c.send(ACK, headers(1, request('/1k')));
-    const ok = await c.until(() => c.body(1).ended, 10000);
+    // 20 s bounds a hang; at load 28 one case in a full-suite run was not served within 10 s.
+    const ok = await c.until(() => c.body(1).ended, 20000);
+    lastServed = `ended ${ok}, status ${c.status(1)}, ${c.body(1).data.length} bytes, goaway ${JSON.stringify(c.goaway())}, closed ${c.closed}, after ${Date.now() - t0} ms`;
     return ok && c.status(1) === '200' && c.body(1).data.length === 1024;
   } finally {
     c.close();
@@ -70,7 +76,7 @@ async function goodClientServed(): Promise<boolean> {
 async function stillWell(t: { true: (v: boolean, m?: string) => void; log: (...a: unknown[]) => void }): Promise<void> {
   t.true(exited === '', `nghttpx ${exited}`);
   if (exited) return;
-  t.true(await goodClientServed(), 'a good client is served afterwards');
+  t.true(await goodClientServed(), `a good client is served afterwards (${lastServed})`);
   const pid = proxy!.pid!;
   const grew = rssOf(pid) - rss0;
   t.true(grew < 200 * 1024 * 1024, `rss grew by ${grew} bytes`);
