@@ -11,6 +11,7 @@ import type { FramePrinter } from '../printer/printer';
 import { H2Timeouts, serveH2 } from './frontend-h2';
 import { http2Knobs } from './backends';
 import { PeerRecords } from './peers';
+import { RateLimits } from './rate-limit';
 import { parseProxyHeader } from './proxyproto';
 import { tickInterval } from './timeouts';
 import { frontendTlsCheck } from './tls';
@@ -48,11 +49,16 @@ export class Frontends {
   private readonly maxConnections: number;
   /** Clients as PROXY headers named them (`proxyproto` frontends). */
   private readonly peers = new PeerRecords();
+  /** --read-rate/--write-rate and their --worker-* forms (the worker buckets live here). */
+  private readonly rates: RateLimits;
 
   constructor(ctx: FrontendsContext) {
     const o = ctx.options;
     this.proxyHeaderTimeout = o.frontendReadTimeout;
     this.maxConnections = o.workerFrontendConnections;
+    this.rates = new RateLimits(o);
+    const rates = this.rates.active ? this.rates : undefined;
+    const tlsCheck = frontendTlsCheck(o);
     const knobs = http2Knobs(o.frontendHttp2DecoderDynamicTableSize, o.frontendHttp2EncoderDynamicTableSize, o.padding);
     const session = {
       ...knobs,
@@ -99,13 +105,19 @@ export class Frontends {
       (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
         {
           tls: address.noTls ? undefined : ctx.tls,
-          acceptTlsSocket: address.noTls ? undefined : frontendTlsCheck(o),
+          // A TLS connection is limited on its TLSSocket: its plaintext, as nghttpx counts SSL_read/SSL_write.
+          acceptTlsSocket: address.noTls ? undefined : limitedTls(rates, tlsCheck),
           // The session's timers are checked often enough for a short SETTINGS timeout too.
           connection: { session, tickInterval: tickInterval(o.frontendHttp2SettingTimeout) },
           // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
           handshakeTimeout: o.frontendReadTimeout || undefined,
           http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
-          onHttp1Socket: (socket, data) => fe.http1.accept(socket, data, this.peers.of(socket)),
+          onHttp1Socket: (socket, data) => {
+            fe.http1.accept(socket, data, this.peers.of(socket));
+            // Node's HTTP/1.1 server reads a TCP handle's bytes in C++ (parser.consume), past the
+            // rate limit's push(); a 'data' listener makes it read through the socket again.
+            if (this.rates.limited.has(socket)) socket.on('data', () => undefined);
+          },
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
           invalidPreface: 'http1',
         },
@@ -137,6 +149,7 @@ export class Frontends {
     }
     this.open++;
     socket.once('close', () => this.open--);
+    if (fe.address.noTls && this.rates.active) this.rates.limit(socket);
     if (!fe.address.proxyproto) {
       fe.acceptor.accept(socket);
       return;
@@ -182,6 +195,18 @@ export class Frontends {
   get connectionCount(): number {
     return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.sockets.size, 0);
   }
+}
+
+/** The TLS frontend's accept check, limiting each accepted TLSSocket's rates first when `rates` is given. */
+function limitedTls(
+  rates: RateLimits | undefined,
+  check: ((socket: tls.TLSSocket) => boolean) | undefined,
+): ((socket: tls.TLSSocket) => boolean) | undefined {
+  if (!rates) return check;
+  return (socket) => {
+    rates.limit(socket);
+    return check ? check(socket) : true;
+  };
 }
 
 /**

@@ -1,0 +1,134 @@
+/**
+ * nghttpx's --read-rate/--read-burst and --write-rate/--write-burst, side by side with Debian's
+ * nghttpx: 256 KiB through a frontend limited to 64 KiB/s (64 KiB burst) takes about 3 s. Only a
+ * lower bound is asserted (a loaded machine makes anything slower, never faster).
+ */
+import test from 'ava';
+import * as http from 'http';
+import * as http2 from 'http2';
+import type * as net from 'net';
+import { compare, HAS_REF } from './oracle-pair';
+
+const t_ = HAS_REF ? test.serial : test.serial.skip;
+
+const SIZE = 256 * 1024;
+/** (256 KiB - the 64 KiB burst) / 64 KiB/s = 3 s; asserted with a generous margin. */
+const AT_LEAST_MS = 2000;
+
+/** A backend that answers a POST once its whole body arrived (with its length) and a GET with SIZE bytes. */
+async function backend(): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(String(n)));
+      return;
+    }
+    req.resume();
+    res.writeHead(200, { 'content-length': String(SIZE) });
+    res.end(Buffer.alloc(SIZE, 0x61));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** One HTTP/2 request (prior knowledge) through the proxy: its body, and how long it took. */
+async function h2(port: number, method: 'GET' | 'POST'): Promise<{ body: string; length: number; ms: number }> {
+  const start = Date.now();
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = session.request({ ':method': method, ':path': '/' });
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const b = Buffer.concat(chunks);
+        resolve({ body: method === 'POST' ? b.toString() : '', length: b.length, ms: Date.now() - start });
+      });
+      req.on('error', reject);
+      req.setTimeout(30000, () => reject(new Error('request timed out')));
+      req.end(method === 'POST' ? Buffer.alloc(SIZE, 0x62) : undefined);
+    });
+  } finally {
+    session.destroy();
+  }
+}
+
+/** One HTTP/1.1 request through the proxy: its body's length, and how long it took. */
+function h1(port: number, method: 'GET' | 'POST'): Promise<{ body: string; length: number; ms: number }> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: '/', agent: false, timeout: 30000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const b = Buffer.concat(chunks);
+        resolve({ body: method === 'POST' ? b.toString() : '', length: b.length, ms: Date.now() - start });
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.end(method === 'POST' ? Buffer.alloc(SIZE, 0x62) : undefined);
+  });
+}
+
+/** The proxies' arguments for a backend. */
+const args = (port: number, ...more: string[]) => [`-b127.0.0.1,${port}`, ...more];
+
+t_('--read-rate/--read-burst slow an upload (HTTP/2 and HTTP/1.1), as the reference', async (t) => {
+  const be = await backend();
+  try {
+    const r = await compare(args(be.port, '--read-rate=64K', '--read-burst=64K'), async (port) => [
+      await h2(port, 'POST'),
+      await h1(port, 'POST'),
+    ]);
+    t.log(`h2, HTTP/1.1: reference ${r.reference.map((x) => x.ms)} ms, ours ${r.ours.map((x) => x.ms)} ms`);
+    for (const [who, runs] of Object.entries(r)) {
+      for (const x of runs) {
+        t.is(x.body, String(SIZE), `${who}: the backend got the whole upload`);
+        t.true(x.ms >= AT_LEAST_MS, `${who}: 256 KiB at 64 KiB/s took ${x.ms} ms`);
+      }
+    }
+  } finally {
+    await be.stop();
+  }
+});
+
+t_('--write-rate/--write-burst slow a download (HTTP/2 and HTTP/1.1), as the reference', async (t) => {
+  const be = await backend();
+  try {
+    const r = await compare(args(be.port, '--write-rate=64K', '--write-burst=64K'), async (port) => [
+      await h2(port, 'GET'),
+      await h1(port, 'GET'),
+    ]);
+    t.log(`h2, HTTP/1.1: reference ${r.reference.map((x) => x.ms)} ms, ours ${r.ours.map((x) => x.ms)} ms`);
+    for (const [who, runs] of Object.entries(r)) {
+      for (const x of runs) {
+        t.is(x.length, SIZE, `${who}: the whole download arrived`);
+        t.true(x.ms >= AT_LEAST_MS, `${who}: 256 KiB at 64 KiB/s took ${x.ms} ms`);
+      }
+    }
+  } finally {
+    await be.stop();
+  }
+});
+
+t_('without rate options the same transfers are not held', async (t) => {
+  const be = await backend();
+  try {
+    const r = await compare(args(be.port), async (port) => [await h2(port, 'POST'), await h1(port, 'GET')]);
+    t.log(`unlimited: reference ${r.reference.map((x) => x.ms)} ms, ours ${r.ours.map((x) => x.ms)} ms`);
+    t.is(r.ours[0].body, String(SIZE));
+    t.is(r.ours[1].length, SIZE);
+  } finally {
+    await be.stop();
+  }
+});
