@@ -2,6 +2,7 @@
  * nghttpx's backends: HTTP/1.1 through Node's `http`/`https` with a keep-alive agent, and h2
  * through our client (one pooled connection per backend address, redialled when it ends).
  */
+import { nodeParserLimits } from './header-limits';
 import * as http from 'http';
 import * as https from 'https';
 import type { Readable } from 'stream';
@@ -53,6 +54,10 @@ export interface BackendLimits {
   keepAliveTimeout: number;
   /** `--backend-http2-settings-timeout`. */
   settingsTimeout: number;
+  /** `--response-header-field-buffer` (Node's parser gets room past it: forwarding checks the head as nghttpx does). */
+  headerBuffer?: number;
+  /** `--max-response-header-fields` (likewise). */
+  maxHeaderFields?: number;
 }
 
 /** The reference's defaults. */
@@ -152,6 +157,7 @@ function incomingSource(res: http.IncomingMessage): BodySource {
 
 class Http1Backend implements Backend {
   readonly label: string;
+  private readonly parser: { maxHeaderSize: number; maxHeadersCount: number };
   private readonly agent: http.Agent;
   constructor(
     readonly address: BackendAddress,
@@ -159,6 +165,7 @@ class Http1Backend implements Backend {
     private readonly limits: BackendLimits,
   ) {
     this.label = label(address);
+    this.parser = nodeParserLimits(limits.headerBuffer ?? 65536, limits.maxHeaderFields ?? 100);
     // `timeout` is what a pooled (free) socket may idle before the agent closes it: nghttpx's
     // --backend-keep-alive-timeout (a burst must not leave its connections open).
     const pool = { keepAlive: true, timeout: limits.keepAliveTimeout, scheduling: 'lifo' as const };
@@ -182,7 +189,9 @@ class Http1Backend implements Backend {
           headers: headerPairs(fields) as unknown as http.OutgoingHttpHeaders,
           agent: this.agent,
           setHost: false,
+          maxHeaderSize: this.parser.maxHeaderSize,
         });
+        creq.maxHeadersCount = this.parser.maxHeadersCount;
         current = creq;
         let connected = false;
         let answered = false;

@@ -8,6 +8,8 @@ import { isUpgradeRequest, openTunnel } from './tunnels';
 import type { Backend, BackendExchange, BackendFailure, BackendResponse } from './backends';
 import { canPush, linkPushes, pushedRequest } from './push';
 import type { BackendGroups, Selection } from './groups';
+import { ErrorCode } from '../../protocol/errors';
+import { headLoad, overLimit } from './header-limits';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
 import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
 import type { AccessRecord } from './log';
@@ -333,6 +335,9 @@ export class Forwarder {
       recorded = true;
       this.ctx.access(this.accessRecord(req, start, status, bytes, backend));
     };
+    // --request-header-field-buffer / --max-request-header-fields: a head over either gets 431.
+    if (req.head && overLimit(req.head, o.requestHeaderFieldBuffer, o.maxRequestHeaderFields))
+      return this.generated(req, client, 431, record);
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
     if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm)
@@ -410,6 +415,20 @@ export class Forwarder {
               // (aborting closes the backend stream or socket, and with it the body).
               bx.abort();
               return;
+            }
+            // --response-header-field-buffer / --max-response-header-fields: a head over either is
+            // dropped. As nghttpx 1.52: an HTTP/1.1 backend's gets the client a 502; an HTTP/2
+            // backend's stream is reset and so is the client's request (RST_STREAM INTERNAL_ERROR,
+            // an HTTP/1.1 client's connection closed with no answer). Its :status counts, as
+            // nghttpx counts pseudo-headers.
+            const h2 = be.address.proto === 'h2';
+            if (overLimit(headLoad(res.fields, h2 ? 1 : 0, h2 ? 10 : 0), o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) {
+              log('WARN', 'forwarding.ts', `Backend response header fields too large or too many; addr=${be.label}`);
+              bx.abort();
+              done = true;
+              if (!h2) return this.generated(req, client, 502, record);
+              client.abort(ErrorCode.INTERNAL_ERROR);
+              return record(502, 0);
             }
             // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
             if (client.push && canPush(o, req, res.status))

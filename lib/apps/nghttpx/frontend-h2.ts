@@ -64,9 +64,11 @@ function requestOf(
   let path: string | undefined;
   let protocol: string | undefined;
   const fields: Field[] = [];
+  let bytes = 0;
   for (let i = 0; i < h.length; i++) {
     const n = h[i][0];
     const v = h[i][1];
+    bytes += n.length + v.length;
     if (n.charCodeAt(0) !== 0x3a /* ':' */) {
       if (n === 'host' && host === undefined) host = v;
       fields.push([n, v]);
@@ -83,6 +85,8 @@ function requestOf(
     authority: authority ?? host,
     path: path ?? (method === 'CONNECT' ? '' : '/'),
     fields,
+    // Pseudo-headers included, as nghttpx counts them against the header-field limits.
+    head: { count: h.length, bytes },
     body: stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body,
     remoteAddress: info.remoteAddress ?? 'localhost',
     remotePort: info.remotePort,
@@ -211,9 +215,9 @@ class H2ClientSide implements ClientSide {
     source.relayBody(new StreamRelay(this.stream, source, trailers, done));
   }
 
-  /** INTERNAL_ERROR once the answer has started, else CANCEL. */
-  abort(): void {
-    this.stream.reset(this.responded ? 2 : 8);
+  /** `code`, else INTERNAL_ERROR once the answer has started, else CANCEL. */
+  abort(code?: number): void {
+    this.stream.reset(code ?? (this.responded ? ErrorCode.INTERNAL_ERROR : ErrorCode.CANCEL));
   }
 
   onClientGone(cb: () => void): void {

@@ -8,6 +8,7 @@ import * as http from 'http';
 import type { Duplex } from 'stream';
 import type * as net from 'net';
 import { fieldsFromRaw } from './backends';
+import { nodeParserLimits, rawHeadLoad } from './header-limits';
 import { errorPage, http1Name } from './headers';
 import type { Peer } from './peers';
 import type { ClientSide, ProxyRequest } from './request';
@@ -24,6 +25,8 @@ export interface Http1FrontendContext {
   maxRequests?: number;
   /** Timeouts (ms; 0: none), the reference's defaults when absent. */
   timeouts?: Partial<Http1Timeouts>;
+  /** `--request-header-field-buffer` and `--max-request-header-fields` (Node's parser is given room past them). */
+  headerLimits?: { buffer: number; maxFields: number };
 }
 
 /** The HTTP/1.x frontend's timeouts (ms; 0: none). */
@@ -59,14 +62,17 @@ export class Http1Frontend {
     // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none)
     // and from setting socket timeouts of its own: the socket's idle timeout is ours (see
     // accept()), and a socket timeout nobody listens to makes Node's server drop the connection.
-    this.server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 });
+    const parser = nodeParserLimits(ctx.headerLimits?.buffer ?? 65536, ctx.headerLimits?.maxFields ?? 100);
+    this.server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0, maxHeaderSize: parser.maxHeaderSize });
+    this.server.maxHeadersCount = parser.maxHeadersCount;
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
     // WebSocket (any Upgrade but h2c, which the transport takes) and CONNECT: the socket leaves
     // Node's parser and becomes one side of a tunnel (tunnels.ts for upgrades, forwarding for CONNECT).
     this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
     this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
     this.server.on('clientError', (_err, socket: net.Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const status = (_err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       else socket.destroy();
     });
   }
@@ -131,6 +137,8 @@ export class Http1Frontend {
       path: connect ? '' : (req.url ?? '/'),
       upgrade: connect ? undefined : req.headers.upgrade,
       fields: fieldsFromRaw(req.rawHeaders),
+      // The request-target counts toward --request-header-field-buffer, as in nghttpx.
+      head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
       body: undefined,
       remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
       remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
@@ -197,6 +205,7 @@ export class Http1Frontend {
       path: target.path,
       absoluteForm: target.scheme !== undefined,
       fields: fieldsFromRaw(req.rawHeaders),
+      head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
       body: hasBody ? req : undefined,
       remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
       remotePort: this.peers.get(socket)?.port ?? socket.remotePort,

@@ -10,6 +10,7 @@ import { AcceptInfo, acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { H2Timeouts, serveH2 } from './frontend-h2';
 import { http2Knobs } from './backends';
+import { nodeParserLimits } from './header-limits';
 import { PeerRecords } from './peers';
 import { RateLimits } from './rate-limit';
 import { parseProxyHeader } from './proxyproto';
@@ -84,6 +85,7 @@ export class Frontends {
       streamRead: o.streamReadTimeout,
       streamWrite: o.streamWriteTimeout,
     };
+    const h1Parser = nodeParserLimits(o.requestHeaderFieldBuffer, o.maxRequestHeaderFields);
     o.frontends.forEach((address, index) => {
       const fe: Frontend = {
         address,
@@ -96,6 +98,7 @@ export class Frontends {
             closing: () => this.closing,
             maxRequests: o.frontendMaxRequests,
             timeouts: { read: o.frontendReadTimeout, keepAlive: o.frontendKeepAliveTimeout, write: o.frontendWriteTimeout },
+            headerLimits: { buffer: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
           },
           index,
           () => fe.port,
@@ -111,7 +114,8 @@ export class Frontends {
           connection: { session, tickInterval: tickInterval(o.frontendHttp2SettingTimeout) },
           // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
           handshakeTimeout: o.frontendReadTimeout || undefined,
-          http1Limits: { maxHeadSize: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
+          // Room past the limits: forwarding measures a head as nghttpx does and answers 431 itself.
+          http1Limits: { maxHeadSize: h1Parser.maxHeaderSize, maxFields: h1Parser.maxHeadersCount },
           onHttp1Socket: (socket, data) => {
             fe.http1.accept(socket, data, this.peers.of(socket));
             // Node's HTTP/1.1 server reads a TCP handle's bytes in C++ (parser.consume), past the

@@ -64,6 +64,8 @@ export class BackendGroups {
         writeTimeout: p.writeTimeout ?? o.backendWriteTimeout,
         keepAliveTimeout: o.backendKeepAliveTimeout,
         settingsTimeout: o.backendHttp2SettingsTimeout,
+        headerBuffer: o.responseHeaderFieldBuffer,
+        maxHeaderFields: o.maxResponseHeaderFields,
       };
       const be = createBackend(
         addr,

@@ -132,6 +132,7 @@ export function errorPage(status: number, reason: string): string {
 export const REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
+  431: 'Request Header Fields Too Large',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',

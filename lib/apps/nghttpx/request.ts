@@ -12,6 +12,8 @@ export type { BodySink };
 export type Field = [string, string];
 
 /** The protocol a request arrived in (decides the Via token and the access log's version). */
+import type { HeadLoad } from './header-limits';
+
 export type FrontendProtocol = 'h2' | 'http/1.1' | 'http/1.0';
 
 /**
@@ -63,6 +65,8 @@ export interface ProxyRequest {
   routingHost?: string;
   /** A request the proxy promised (server push): its response carries `x-http2-push: 1`. */
   pushed?: boolean;
+  /** The head as received, measured for the header-field limits (header-limits.ts); absent on requests the proxy made. */
+  head?: HeadLoad;
 }
 
 /**
@@ -90,8 +94,11 @@ export interface ClientSide {
    * (`complete` false when the body was cut short). Undefined where the frontend has none.
    */
   relay?(source: BodySource, trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void;
-  /** Reset / drop the client's request. */
-  abort(): void;
+  /**
+   * Reset / drop the client's request; over HTTP/2 with RST_STREAM `code` (default INTERNAL_ERROR
+   * once the answer has started, else CANCEL). HTTP/1.x drops the connection.
+   */
+  abort(code?: number): void;
   /** Called once when the client is gone before the response finished. */
   onClientGone(cb: () => void): void;
   /**
