@@ -6,7 +6,9 @@
 import test from 'ava';
 import * as http from 'http';
 import * as http2 from 'http2';
+import * as https from 'https';
 import type * as net from 'net';
+import { FIXTURE_CERT, FIXTURE_KEY } from '../../helpers/repo';
 import { compare, HAS_REF } from './oracle-pair';
 
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -40,9 +42,9 @@ async function backend(): Promise<{ port: number; stop(): Promise<void> }> {
 }
 
 /** One HTTP/2 request (prior knowledge) through the proxy: its body, and how long it took. */
-async function h2(port: number, method: 'GET' | 'POST'): Promise<{ body: string; length: number; ms: number }> {
+async function h2(port: number, method: 'GET' | 'POST', tls = false): Promise<{ body: string; length: number; ms: number }> {
   const start = Date.now();
-  const session = http2.connect(`http://127.0.0.1:${port}`);
+  const session = http2.connect(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, { rejectUnauthorized: false });
   session.on('error', () => undefined);
   try {
     return await new Promise((resolve, reject) => {
@@ -63,10 +65,11 @@ async function h2(port: number, method: 'GET' | 'POST'): Promise<{ body: string;
 }
 
 /** One HTTP/1.1 request through the proxy: its body's length, and how long it took. */
-function h1(port: number, method: 'GET' | 'POST'): Promise<{ body: string; length: number; ms: number }> {
+function h1(port: number, method: 'GET' | 'POST', tls = false): Promise<{ body: string; length: number; ms: number }> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: '/', agent: false, timeout: 30000 }, (res) => {
+    const opts = { host: '127.0.0.1', port, method, path: '/', agent: false, timeout: 30000, rejectUnauthorized: false };
+    const req = (tls ? https : http).request(opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -128,6 +131,50 @@ t_('without rate options the same transfers are not held', async (t) => {
     t.log(`unlimited: reference ${r.reference.map((x) => x.ms)} ms, ours ${r.ours.map((x) => x.ms)} ms`);
     t.is(r.ours[0].body, String(SIZE));
     t.is(r.ours[1].length, SIZE);
+  } finally {
+    await be.stop();
+  }
+});
+
+/** The pair's cleartext frontends made TLS ones (the fixture key and certificate), for both proxies. */
+const overTls = (cmd: string[]) => [...cmd.map((a) => a.replace(';no-tls', '')), '--no-ocsp', FIXTURE_KEY, FIXTURE_CERT];
+
+t_('on a TLS frontend both limits hold too (plaintext bytes, h2 and HTTP/1.1 over ALPN)', async (t) => {
+  const be = await backend();
+  try {
+    const limits = ['--read-rate=64K', '--read-burst=64K', '--write-rate=64K', '--write-burst=64K'];
+    const r = await compare(args(be.port, ...limits), async (port) => [await h2(port, 'POST', true), await h1(port, 'GET', true)], overTls);
+    t.log(`TLS upload h2, download HTTP/1.1: reference ${r.reference.map((x) => x.ms)} ms, ours ${r.ours.map((x) => x.ms)} ms`);
+    for (const [who, [up, down]] of Object.entries(r)) {
+      t.is(up.body, String(SIZE), `${who}: the backend got the whole upload`);
+      t.is(down.length, SIZE, `${who}: the whole download arrived`);
+      t.true(down.ms >= AT_LEAST_MS, `${who}: download took ${down.ms} ms`);
+    }
+    // Deliberate difference: Debian's nghttpx 1.52 let this TLS upload through unheld (58 ms,
+    // where its cleartext one is held as documented); ours holds reads on every frontend.
+    t.true(r.ours[0].ms >= AT_LEAST_MS, `ours: upload took ${r.ours[0].ms} ms`);
+  } finally {
+    await be.stop();
+  }
+});
+
+t_('--worker-read-rate/--worker-write-rate: one bucket for every connection of the worker', async (t) => {
+  const be = await backend();
+  try {
+    const limits = ['--worker-read-rate=64K', '--worker-read-burst=64K', '--worker-write-rate=64K', '--worker-write-burst=64K'];
+    // Two connections at once, each 256 KiB: shared, (512 - 64) KiB at 64 KiB/s = 7 s for the
+    // pair (a per-connection bucket would let both finish in 3 s).
+    const r = await compare(args(be.port, ...limits), async (port) => {
+      const start = Date.now();
+      await Promise.all([h1(port, 'POST'), h2(port, 'POST')]);
+      const up = Date.now() - start;
+      await Promise.all([h1(port, 'GET'), h2(port, 'GET')]);
+      return { up, down: Date.now() - start - up };
+    });
+    // The reference's help says of these four "Not implemented yet": it is logged, not judged.
+    t.log(`two uploads, two downloads at once: reference ${r.reference.up}, ${r.reference.down} ms; ours ${r.ours.up}, ${r.ours.down} ms`);
+    t.true(r.ours.up >= 5000, `ours: two uploads took ${r.ours.up} ms`);
+    t.true(r.ours.down >= 5000, `ours: two downloads took ${r.ours.down} ms`);
   } finally {
     await be.stop();
   }
