@@ -305,6 +305,12 @@ class H2Response implements BackendResponse {
   }
 }
 
+/** A pooled h2 connection that may still open streams: not closed, no GOAWAY either way. */
+function usable(c: ClientConnection): boolean {
+  const session = c.connection.session;
+  return !c.connection.closed && !session.closed && !session.goingAway;
+}
+
 class Http2Backend implements Backend {
   readonly label: string;
   private pool: Promise<ClientConnection> | undefined;
@@ -381,19 +387,30 @@ class Http2Backend implements Backend {
         c.connection.on('error', () => undefined);
         // --backend-write-timeout: bytes the backend does not take for this long end the connection.
         watchWrites(c.connection.socket, this.limits.writeTimeout, () => c.connection.destroy());
-        if (this.pool === p && !c.connection.closed) this.ready = c;
         const drop = () => {
           if (this.pool === p) this.pool = undefined;
           if (this.ready === c) this.ready = undefined;
         };
+        // Already over (it closed between connecting and now): the next request connects anew.
+        if (!usable(c)) return drop();
+        if (this.pool === p) this.ready = c;
         c.connection.once('close', drop);
         c.connection.once('goaway', drop);
+        c.connection.once('terminated', drop);
       },
       () => {
         if (this.pool === p) this.pool = undefined;
       },
     );
     return p;
+  }
+
+  /** Stop handing out `c` (it is over or going away): the next request connects anew. */
+  private forget(c: ClientConnection): void {
+    if (this.ready === c) {
+      this.ready = undefined;
+      this.pool = undefined;
+    }
   }
 
   /** Streams open on the pooled connection, and requests waiting for one to close. */
@@ -459,6 +476,15 @@ class Http2Backend implements Backend {
       ];
       for (let i = 0; i < req.fields.length; i++) headers.push(req.fields[i]);
       let st: Http2Stream;
+      if (!usable(c)) {
+        // The pooled connection ended or got GOAWAY after it was picked, before its 'close'
+        // reached us (a backend that answers a flood with GOAWAY): nothing of this request
+        // reached the backend, so it goes again on a new connection.
+        release();
+        this.forget(c);
+        if (retries > 0) return resolve(attempt(retries - 1));
+        return reject(new Error('backend connection closed before the request could be sent'));
+      }
       try {
         st = c.connection.request(headers, { endStream: !req.body });
       } catch (err) {

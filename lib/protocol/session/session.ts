@@ -217,6 +217,11 @@ export class Session implements SessionCore {
     return this.shutdown.ended;
   }
 
+  /** A GOAWAY was sent or received: `request()` opens no new stream. */
+  get goingAway(): boolean {
+    return this.shutdown.goingAway;
+  }
+
   /**
    * Set our connection-level receive window to `n` octets (0..2^31-1). The connection window has
    * no SETTINGS entry (RFC 9113 section 6.9.2: "The connection flow-control window can only be
