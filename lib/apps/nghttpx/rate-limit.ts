@@ -5,6 +5,7 @@
  * until tokens exist. The worker buckets are shared by every connection of one worker.
  */
 import type * as net from 'net';
+import type { NghttpxOptions } from './config';
 
 /** A token bucket with an injected clock (milliseconds), so it can be checked without timers. */
 export class TokenBucket {
@@ -81,17 +82,11 @@ function bucket(rate: number, burst: number): TokenBucket[] {
   return rate > 0 ? [new TokenBucket(rate, burst)] : [];
 }
 
-/** The rate options of nghttpx. */
-export interface RateOptions {
-  readRate: number;
-  readBurst: number;
-  writeRate: number;
-  writeBurst: number;
-  workerReadRate: number;
-  workerReadBurst: number;
-  workerWriteRate: number;
-  workerWriteBurst: number;
-}
+/** The rate options of nghttpx (`--read-rate` ... `--worker-write-burst`, in bytes). */
+export type RateOptions = Pick<
+  NghttpxOptions,
+  'readRate' | 'readBurst' | 'writeRate' | 'writeBurst' | 'workerReadRate' | 'workerReadBurst' | 'workerWriteRate' | 'workerWriteBurst'
+>;
 
 /** Rate limits of one worker: `limit(socket)` applies them to each frontend connection. */
 export class RateLimits {

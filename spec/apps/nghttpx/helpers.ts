@@ -140,6 +140,20 @@ export async function startEchoBackend(): Promise<{ port: number; seen: Seen[]; 
   };
 }
 
+/** An HTTP/1.1 backend on a free loopback port running `handler`; `stop()` drops its connections. */
+export async function listenHttp(handler: http.RequestListener): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 /**
  * Run a client binary; resolves with its exit code and output. Bounded by a 60 s kill (against
  * hangs, not a speed check), whose timer starts once the run has a spawn slot

@@ -7,14 +7,13 @@
 import test from 'ava';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { startNghttpx } from '../../../lib/apps/nghttpx/proxy';
-import { FIXTURES, freePort, own, stopProcess, waitForPort } from './helpers';
+import { FIXTURES, freePort, listenHttp, own, stopProcess, waitForPort } from './helpers';
 
 const KEY = path.join(FIXTURES, 'server.key');
 const CERT = path.join(FIXTURES, 'server.crt');
@@ -22,19 +21,10 @@ const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
 
 /** A backend answering each request with the X-Forwarded-For it got. */
 async function xffBackend(): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+  return listenHttp((req, res) => {
     req.resume();
     res.end(`xff=${req.headers['x-forwarded-for']}`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** A PROXY v1 header for a TCP4 client `src`:`srcPort`. */

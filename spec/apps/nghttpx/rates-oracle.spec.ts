@@ -7,9 +7,9 @@ import test from 'ava';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
-import type * as net from 'net';
 import { FIXTURE_CERT, FIXTURE_KEY } from '../../helpers/repo';
 import { compare, HAS_REF } from './oracle-pair';
+import { listenHttp } from './helpers';
 
 const t_ = HAS_REF ? test.serial : test.serial.skip;
 
@@ -19,7 +19,7 @@ const AT_LEAST_MS = 2000;
 
 /** A backend that answers a POST once its whole body arrived (with its length) and a GET with SIZE bytes. */
 async function backend(): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+  return listenHttp((req, res) => {
     if (req.method === 'POST') {
       let n = 0;
       req.on('data', (c: Buffer) => (n += c.length));
@@ -30,15 +30,6 @@ async function backend(): Promise<{ port: number; stop(): Promise<void> }> {
     res.writeHead(200, { 'content-length': String(SIZE) });
     res.end(Buffer.alloc(SIZE, 0x61));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** One HTTP/2 request (prior knowledge) through the proxy: its body, and how long it took. */

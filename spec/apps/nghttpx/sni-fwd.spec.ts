@@ -9,12 +9,10 @@
 import test, { ExecutionContext } from 'ava';
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as http2 from 'http2';
-import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
-import { FIXTURES, freePort, OUR_NGHTTPX, own, stopProcess, waitForPort } from './helpers';
+import { FIXTURES, freePort, listenHttp, OUR_NGHTTPX, own, stopProcess, waitForPort } from './helpers';
 import { hasOpenssl, makePki } from '../../helpers/pki';
 
 const KEY = path.join(FIXTURES, 'server.key');
@@ -23,19 +21,10 @@ const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
 
 /** A backend answering `<tag> <host> <path>`. */
 async function taggedBackend(tag: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+  return listenHttp((req, res) => {
     req.resume();
     res.end(`${tag} ${req.headers.host} ${req.url}`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** GET over TLS with SNI `sni` and Host `host`, HTTP/1.1 or h2 by ALPN: the body, or what failed. */
