@@ -10,6 +10,7 @@ import * as http2 from 'http2';
 import * as path from 'path';
 import type { NghttpdServer } from '../../../lib/apps/nghttpd/server';
 import { CERT, KEY, makeDocroot, repoRoot, startServer } from './raw';
+import { NO_REFERENCE_SAMPLES } from '../../helpers/repo';
 import { until } from '../../helpers/wait';
 import { withSpawnSlot } from '../../helpers/spawn-slots';
 
@@ -382,8 +383,10 @@ const TRACES: Array<{ sample: string; server: string[]; client: (base: string, w
 
 for (const tr of TRACES) {
   const file = path.join(SAMPLES, `${tr.sample}.server.txt`);
+  const title = `-v trace equals the reference nghttpd's for the same nghttp session: ${tr.sample}`;
   const t_ = has(NGHTTP) && has(file) ? test : test.skip;
-  t_(`-v trace equals the reference nghttpd's for the same nghttp session: ${tr.sample}`, async (t) => {
+  const why = !has(file) ? ` (skipped: ${NO_REFERENCE_SAMPLES})` : !has(NGHTTP) ? ' (skipped: needs Debian package nghttp2-client)' : '';
+  t_(`${title}${why}`, async (t) => {
     const www = makeDocroot();
     // The sample's files have these sizes.
     fs.writeFileSync(path.join(www, 'index.html'), Buffer.alloc(971, 'x'));

@@ -3,7 +3,7 @@
  * replayed as printer calls with real frames (received frames go through encode + parse), and
  * the text must match the sample line by line with timestamps masked.
  */
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import fs from 'fs';
 import path from 'path';
 import { FramePrinter, formatTimer, frameToJson, HeadersCategoryTracker, hexdump } from '../../../lib/apps/printer';
@@ -11,10 +11,13 @@ import { encodeFrame, parseFrameBytes } from '../../../lib/protocol/frame/codec'
 import { FrameType } from '../../../lib/protocol/frame/constants';
 import type { Frame, HeaderField, HeadersFrame, PrioritySpec } from '../../../lib/protocol/frame/types';
 import { repoRoot } from '../../protocol/frame/helpers';
+import { NO_REFERENCE_SAMPLES } from '../../helpers/repo';
 
 const SAMPLES = path.resolve(repoRoot(), '../shared/reference/samples');
 const haveSamples = fs.existsSync(SAMPLES);
-const st = haveSamples ? test : test.skip;
+/** Specs that replay the C tools' recorded output; skipped, saying why, where it is absent. */
+const st = (title: string, fn: (t: ExecutionContext) => unknown) =>
+  haveSamples ? test(title, fn) : test.skip(`${title} (skipped: ${NO_REFERENCE_SAMPLES})`, fn);
 
 /** The lines of a sample from `first` (a line prefix) to `last` inclusive, timestamps masked. */
 function sampleLines(file: string, from: number, to: number): string[] {
