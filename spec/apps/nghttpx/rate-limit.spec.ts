@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import * as net from 'net';
+import { defaultOptions } from '../../../lib/apps/nghttpx/config';
 import { RateLimit, RateLimits, TokenBucket } from '../../../lib/apps/nghttpx/rate-limit';
 
 /** A clock the test moves by hand. */
@@ -66,16 +67,8 @@ test('RateLimit: the connection and the worker bucket both bound it; no bucket i
   t.is(new RateLimit([]).delayUntil(1e9), 0);
 });
 
-const none = {
-  readRate: 0,
-  readBurst: 0,
-  writeRate: 0,
-  writeBurst: 0,
-  workerReadRate: 0,
-  workerReadBurst: 0,
-  workerWriteRate: 0,
-  workerWriteBurst: 0,
-};
+/** Every rate option at its default (0: unlimited). */
+const none = defaultOptions();
 
 test('RateLimits: inactive with every rate 0 (bursts alone limit nothing)', (t) => {
   t.false(new RateLimits({ ...none, readBurst: 10, writeBurst: 10 }).active);
