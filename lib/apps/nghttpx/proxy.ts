@@ -4,6 +4,7 @@
  * listeners); {@link startNghttpx} also binds the `-f` addresses itself.
  */
 import type * as net from 'net';
+import type * as tls from 'tls';
 import { FramePrinter } from '../printer/printer';
 import { Forwarder, ForwardingContext } from './forwarding';
 import { parseBackend } from './addresses';
@@ -16,6 +17,7 @@ import { closeListener, Listener, openListener } from './listeners';
 import type { LogLevel, NghttpxOptions } from './options';
 import { startOcsp } from './ocsp';
 import { frontendTlsOptions } from './tls';
+import { chooseTicketKeys, TicketKeyRing } from './ticket-keys';
 
 /** Where the logs go. */
 export interface ProxyIO {
@@ -39,6 +41,14 @@ export interface NghttpxEngine {
   destroy(): void;
   /** Settles once OCSP stapling had its first attempt for every certificate (`--ocsp-startup` waits for it). */
   readonly ocspReady: Promise<void>;
+  /** The TLS session ticket keys of the frontends (undefined without a TLS frontend). */
+  readonly ticketKeys: TicketKeyRing | undefined;
+}
+
+/** What an engine may share with the others of its process tree (given by the supervisor). */
+export interface EngineShared {
+  /** Generated ticket keys renewed by the supervisor, used when no key file is given. */
+  ticketKeys?: TicketKeyRing;
 }
 
 /** A running proxy with its own listeners. */
@@ -82,7 +92,7 @@ function accessSinkOf(o: NghttpxOptions, log: (msg: string) => void): LogSink | 
 }
 
 /** Build the engine of one configuration (no listeners). */
-export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine {
+export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: EngineShared = {}): NghttpxEngine {
   const warnings: string[] = [];
   const errorSink = errorSinkOf(o, io, warnings);
   const tid = threadId();
@@ -118,13 +128,9 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
   };
   const forwarder = new Forwarder(ctx);
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
-  const tlsOptions = frontendTlsOptions(o);
-  if (tlsOptions && o.tlsTicketKeyFiles.length > 1)
-    log(
-      'WARN',
-      'tls.ts',
-      `tls-ticket-key-file: ${o.tlsTicketKeyFiles.length} files given; only the first (${o.tlsTicketKeyFiles[0]}) is used, to encrypt and to decrypt: Node's TLS holds a single ticket key (tls.Server#setTicketKeys takes one 48-byte key), so tickets made with the other keys are not accepted (those clients do a full handshake and get a ticket under the first key)`,
-    );
+  const anyTls = o.frontends.some((f) => !f.noTls);
+  const tickets = anyTls ? chooseTicketKeys(o, shared.ticketKeys, (level, msg) => log(level, 'ticket-keys.ts', msg)) : undefined;
+  const tlsOptions = frontendTlsOptions(o, tickets?.ring);
   const frontends = new Frontends({
     options: o,
     tls: tlsOptions,
@@ -132,17 +138,22 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
     error: (msg) => log('ERROR', 'frontends.ts', msg),
     printer,
   });
-  const ocsp = tlsOptions
-    ? startOcsp(
-        o,
-        frontends.list.filter((fe) => !fe.address.noTls).map((fe) => fe.acceptor.server as import('tls').Server),
-        log,
-      )
-    : undefined;
+  const tlsServers = frontends.list.filter((fe) => !fe.address.noTls).map((fe) => fe.acceptor.server as tls.Server);
+  if (tickets) {
+    for (const server of tlsServers) tickets.ring.install((server as tls.Server & { _sharedCreds: tls.SecureContext })._sharedCreds);
+    if (!tickets.ring.callbackInstalled && tickets.ring.list.length > 1)
+      log(
+        'WARN',
+        'ticket-keys.ts',
+        'tls-ticket-key-file: this Node has no per-name ticket key callback; only the first key encrypts and decrypts',
+      );
+  }
+  const ocsp = tlsOptions ? startOcsp(o, tlsServers, log) : undefined;
   let closed = false;
   const destroy = () => {
     closed = true;
     ocsp?.stop();
+    if (tickets?.owned) tickets.ring.stop();
     frontends.destroy();
     ctx.groups.close();
     for (const g of retired) g.close();
@@ -167,6 +178,7 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}): NghttpxEngine
     },
     destroy,
     ocspReady: ocsp?.ready ?? Promise.resolve(),
+    ticketKeys: tickets?.ring,
   };
 }
 

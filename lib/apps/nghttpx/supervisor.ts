@@ -13,6 +13,7 @@ import { formatErrorLine, levelEnabled } from './log';
 import { fileSink } from './log-sinks';
 import { closeListener, inheritedFds, Listener, LISTENER_FDS_ENV, listenerFd, listenerKey, openListener } from './listeners';
 import type { LogLevel } from './options';
+import { keysToWire, renewingRing, TicketKeyRing } from './ticket-keys';
 import { ChildWorkers, InProcessWorkers, Workers } from './workers';
 
 /**
@@ -45,6 +46,12 @@ export class Supervisor {
   private errorLog: (line: string) => void;
   /** Draining worker sets, oldest first (for --max-worker-processes). */
   private readonly retired: Workers[] = [];
+  /**
+   * Generated TLS ticket keys, renewed hourly here and given to every worker (and kept across
+   * reloads), so any worker process resumes a session another one began. Made when a
+   * configuration has a TLS frontend and no --tls-ticket-key-file.
+   */
+  private ticketKeys: TicketKeyRing | undefined;
 
   constructor(
     options: NghttpxOptions,
@@ -63,8 +70,16 @@ export class Supervisor {
 
   /** Workers for one configuration; resolves once they serve. */
   private async makeWorkers(o: NghttpxOptions): Promise<Workers> {
-    if (o.workers <= 1 || o.singleProcess) return new InProcessWorkers(o);
-    const w = new ChildWorkers(o, this.so.script, (m) => this.log('WARN', m));
+    if (!this.ticketKeys && o.frontends.some((f) => !f.noTls) && o.tlsTicketKeyFiles.length === 0)
+      this.ticketKeys = renewingRing(
+        o.tlsTicketKeyCipher,
+        (m) => this.log('NOTICE', m),
+        (ring) => {
+          if (this.workers instanceof ChildWorkers) this.workers.sendTicketKeys(keysToWire(ring.list));
+        },
+      );
+    if (o.workers <= 1 || o.singleProcess) return new InProcessWorkers(o, {}, { ticketKeys: this.ticketKeys });
+    const w = new ChildWorkers(o, this.so.script, (m) => this.log('WARN', m), this.ticketKeys);
     try {
       await w.ready;
     } catch (err) {
@@ -263,6 +278,7 @@ export class Supervisor {
     // Not awaited: a net.Server's close callback waits for every connection it accepted to end.
     for (const l of this.listeners) l.server.close();
     await Promise.all([this.workers.drain(timeoutMs), ...this.retired.map((w) => w.drain(timeoutMs))]);
+    this.ticketKeys?.stop();
     this.removePidFile();
   }
 
@@ -272,6 +288,7 @@ export class Supervisor {
     for (const l of this.listeners) l.server.close();
     this.workers?.destroy();
     for (const w of this.retired) w.destroy();
+    this.ticketKeys?.stop();
     this.removePidFile();
   }
 }

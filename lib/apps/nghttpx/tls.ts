@@ -12,6 +12,7 @@ import { cipherList } from '../common/tls-suites';
 import { sessionIdOf } from './der';
 import { UsageError } from '../common/units';
 import type { BackendAddress, NghttpxOptions } from './options';
+import { SESSION_TIMEOUT_S, TicketKeyRing } from './ticket-keys';
 
 /** The client side of a TLS backend connection (h2 or HTTP/1.1 over TLS). */
 export interface BackendTlsOptions {
@@ -41,26 +42,6 @@ function readFile(path: string, what: string): Buffer {
 function passphrase(o: NghttpxOptions): string | undefined {
   if (!o.privateKeyPasswdFile) return undefined;
   return readFile(o.privateKeyPasswdFile, 'private-key-passwd-file').toString('utf8').split(/\r?\n/)[0];
-}
-
-/**
- * `--tls-ticket-key-file`: the first file's key encrypts new tickets. Node keeps one ticket key
- * of 48 bytes (name, HMAC secret, AES key); an aes-256-cbc file (80 bytes) contributes its name
- * and the first 16 bytes of its two secrets. Without files Node makes a random key per process.
- */
-function ticketKeys(o: NghttpxOptions): Buffer | undefined {
-  if (o.tlsTicketKeyFiles.length === 0) return undefined;
-  const want = o.tlsTicketKeyCipher === 'aes-256-cbc' ? 80 : 48;
-  const keys = o.tlsTicketKeyFiles.map((f) => {
-    const b = readFile(f, 'tls-ticket-key-file');
-    if (b.length !== want)
-      throw new UsageError(
-        `tls-ticket-key-file: ${f} holds ${b.length} bytes; ${o.tlsTicketKeyCipher ?? 'aes-128-cbc'} needs exactly ${want}`,
-      );
-    return b;
-  });
-  const k = keys[0];
-  return want === 48 ? Buffer.from(k) : Buffer.concat([k.subarray(0, 16), k.subarray(16, 32), k.subarray(48, 64)]);
 }
 
 /** DNS names a certificate serves: its subjectAltName DNS entries, else its subject CN. */
@@ -118,8 +99,24 @@ export function parseSubcert(v: string): { keyPath: string; certPath: string } {
   return { keyPath: spec.slice(0, colon), certPath: spec.slice(colon + 1) };
 }
 
+/** The reference's SSL_CTX_set_session_id_context(ssl_ctx, "shrpx"). */
+const SESSION_ID_CONTEXT = 'shrpx';
+
+/**
+ * A context picked by SNI gets what tls.createServer gives its own: the session ID context and
+ * timeout (tls.createSecureContext takes neither), and the ticket keys.
+ */
+function sessionSettings(ctx: tls.SecureContext, tickets: TicketKeyRing | undefined): void {
+  const native = (ctx as { context?: unknown }).context as
+    | { setSessionIdContext?(s: string): void; setSessionTimeout?(n: number): void }
+    | undefined;
+  native?.setSessionIdContext?.(SESSION_ID_CONTEXT);
+  native?.setSessionTimeout?.(SESSION_TIMEOUT_S);
+  tickets?.install(ctx);
+}
+
 /** tls.createServer options of the TLS frontends (undefined when every frontend is `no-tls`). */
-export function frontendTlsOptions(o: NghttpxOptions): tls.TlsOptions | undefined {
+export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): tls.TlsOptions | undefined {
   if (!o.frontends.some((f) => !f.noTls)) return undefined;
   const pass = passphrase(o);
   const common: tls.SecureContextOptions = {
@@ -133,9 +130,16 @@ export function frontendTlsOptions(o: NghttpxOptions): tls.TlsOptions | undefine
   };
   const key = readFile(o.privateKeyFile!, 'private key');
   const cert = readFile(o.certificateFile!, 'certificate');
-  const opts: tls.TlsOptions = { ...common, key, cert };
-  const tickets = ticketKeys(o);
-  if (tickets) opts.ticketKeys = tickets;
+  const opts: tls.TlsOptions = {
+    ...common,
+    key,
+    cert,
+    // As the reference: tickets (and cached sessions) live 12 hours (SSL_CTX_set_timeout), and
+    // the session ID context is "shrpx", so a session from another nghttpx sharing the key file
+    // (or from the C nghttpx) resumes here.
+    sessionTimeout: SESSION_TIMEOUT_S,
+    sessionIdContext: SESSION_ID_CONTEXT,
+  };
   if (o.verifyClient) {
     // RFC 8446 section 4.3.2 CertificateRequest; without a valid certificate the handshake fails,
     // unless --verify-client-tolerate-expired lets an expired one through (see frontendTlsCheck).
@@ -152,7 +156,9 @@ export function frontendTlsOptions(o: NghttpxOptions): tls.TlsOptions | undefine
     const add = (names: string[], ctx: tls.SecureContext) => {
       for (const n of names) if (!byName.has(n)) byName.set(n, ctx);
     };
-    add(certificateNames(cert), tls.createSecureContext(opts));
+    const main = tls.createSecureContext(opts);
+    sessionSettings(main, tickets);
+    add(certificateNames(cert), main);
     for (const v of o.subcerts) {
       const { keyPath, certPath } = parseSubcert(v);
       const sub = { ...common, key: readFile(keyPath, 'subcert'), cert: readFile(certPath, 'subcert') };
@@ -162,6 +168,7 @@ export function frontendTlsOptions(o: NghttpxOptions): tls.TlsOptions | undefine
       } catch (err) {
         throw new UsageError(`subcert: ${v}: ${(err as Error).message}`);
       }
+      sessionSettings(ctx, tickets);
       add(certificateNames(sub.cert), ctx);
     }
     // SNI picks the certificate; an unknown or absent name gets the default one.

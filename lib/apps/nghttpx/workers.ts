@@ -7,7 +7,8 @@
 import { ChildProcess, fork } from 'child_process';
 import type * as net from 'net';
 import type { NghttpxOptions } from './config';
-import { createEngine, NghttpxEngine, ProxyIO } from './proxy';
+import { createEngine, EngineShared, NghttpxEngine, ProxyIO } from './proxy';
+import { keysFromWire, keysToWire, TicketKeyRing } from './ticket-keys';
 
 /** A set of workers serving one configuration. */
 export interface Workers {
@@ -26,7 +27,11 @@ export const WORKER_ENV = 'NGHTTPX_TS_WORKER';
 
 /** Messages between the supervisor and a worker process. */
 export type WorkerMessage =
-  | { type: 'config'; options: NghttpxOptions }
+  | { type: 'config'; options: NghttpxOptions; ticketKeys?: Buffer[] }
+  /** The supervisor renewed its generated ticket keys (the workers without a key file use them). */
+  | { type: 'ticket-keys'; keys: Buffer[] }
+  /** The worker's first OCSP attempts are done (sent when --ocsp-startup holds its sockets). */
+  | { type: 'ocsp-ready' }
   | { type: 'ready' }
   | { type: 'conn'; index: number }
   | { type: 'reopen' }
@@ -36,12 +41,25 @@ export type WorkerMessage =
 /** One configuration served in this process. */
 export class InProcessWorkers implements Workers {
   readonly engine: NghttpxEngine;
+  /** --ocsp-startup: sockets wait (paused, unread) until the first OCSP attempts are done. */
+  private gate: Promise<void> | undefined;
 
-  constructor(options: NghttpxOptions, io: ProxyIO = {}) {
-    this.engine = createEngine(options, io);
+  constructor(options: NghttpxOptions, io: ProxyIO = {}, shared: EngineShared = {}) {
+    this.engine = createEngine(options, io, shared);
+    if (options.ocspStartup) {
+      this.gate = this.engine.ocspReady.then(() => {
+        this.gate = undefined;
+      });
+    }
   }
 
   dispatch(socket: net.Socket, index: number): void {
+    if (this.gate) {
+      void this.gate.then(() => {
+        if (!socket.destroyed) this.dispatch(socket, index);
+      });
+      return;
+    }
     // Accepted paused (see supervisor.ts): flowing starts on the next tick, after accept() has
     // attached its listeners.
     socket.resume();
@@ -71,12 +89,17 @@ export class ChildWorkers implements Workers {
   private draining = false;
   /** Resolves when every worker has its configuration running; rejects if one fails to start. */
   readonly ready: Promise<void>;
+  /** --ocsp-startup: sockets accepted before every worker had its first OCSP attempts (sent after). */
+  private held: { socket: net.Socket; index: number }[] | undefined;
+  private ocspPending = new Set<ChildProcess>();
 
   constructor(
     private readonly options: NghttpxOptions,
     private readonly script: string,
     private readonly log: (msg: string) => void,
+    private readonly ticketKeys?: TicketKeyRing,
   ) {
+    if (options.ocspStartup) this.held = [];
     const starts: Promise<void>[] = [];
     for (let i = 0; i < options.workers; i++) starts.push(this.spawn());
     this.ready = Promise.all(starts).then(() => undefined);
@@ -101,14 +124,32 @@ export class ChildWorkers implements Workers {
         this.spawn().catch((err: Error) => this.log(`could not start a worker: ${err.message}`));
       }
     });
+    if (this.held) this.ocspPending.add(child);
+    child.once('exit', () => this.ocspDone(child));
     return new Promise<void>((resolve, reject) => {
       child.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') resolve();
+        else if (m.type === 'ocsp-ready') this.ocspDone(child);
         else if (m.type === 'failed') reject(new Error(m.message));
       });
       child.once('exit', () => reject(new Error('worker exited before it was ready')));
-      child.send({ type: 'config', options: this.options } satisfies WorkerMessage);
+      const ticketKeys = this.ticketKeys ? keysToWire(this.ticketKeys.list) : undefined;
+      child.send({ type: 'config', options: this.options, ticketKeys } satisfies WorkerMessage);
     });
+  }
+
+  /** One worker finished its first OCSP attempts: once all did, the held sockets go out. */
+  private ocspDone(child: ChildProcess): void {
+    this.ocspPending.delete(child);
+    if (!this.held || this.ocspPending.size > 0) return;
+    const held = this.held;
+    this.held = undefined;
+    for (const h of held) if (!h.socket.destroyed) this.dispatch(h.socket, h.index);
+  }
+
+  /** The supervisor renewed its generated ticket keys: every worker takes them. */
+  sendTicketKeys(keys: Buffer[]): void {
+    for (const c of this.children) if (c.connected) c.send({ type: 'ticket-keys', keys } satisfies WorkerMessage);
   }
 
   /** The worker process ids. */
@@ -117,6 +158,10 @@ export class ChildWorkers implements Workers {
   }
 
   dispatch(socket: net.Socket, index: number): void {
+    if (this.held) {
+      this.held.push({ socket, index });
+      return;
+    }
     const live = this.children.filter((c) => c.connected);
     if (live.length === 0) {
       socket.destroy();
@@ -161,11 +206,16 @@ export class ChildWorkers implements Workers {
  */
 export function runWorker(): void {
   let engine: NghttpxEngine | undefined;
+  let shared: TicketKeyRing | undefined;
   process.on('message', (m: WorkerMessage, handle?: net.Socket) => {
     if (m.type === 'config') {
       try {
-        engine = createEngine(m.options);
+        const cipher = m.options.tlsTicketKeyCipher;
+        shared = m.ticketKeys ? new TicketKeyRing(keysFromWire(m.ticketKeys, cipher), cipher) : undefined;
+        const e = createEngine(m.options, {}, { ticketKeys: shared });
+        engine = e;
         process.send!({ type: 'ready' } satisfies WorkerMessage);
+        if (m.options.ocspStartup) void e.ocspReady.then(() => process.send!({ type: 'ocsp-ready' } satisfies WorkerMessage));
       } catch (err) {
         process.send!({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);
         process.exit(1);
@@ -173,7 +223,8 @@ export function runWorker(): void {
     } else if (m.type === 'conn' && handle) {
       if (engine) engine.accept(handle, m.index);
       else handle.destroy();
-    } else if (m.type === 'reopen') engine?.reopenLogs();
+    } else if (m.type === 'ticket-keys') shared?.set(keysFromWire(m.keys, engine?.options.tlsTicketKeyCipher));
+    else if (m.type === 'reopen') engine?.reopenLogs();
     else if (m.type === 'drain') {
       void (engine ? engine.shutdown(m.timeoutMs) : Promise.resolve()).finally(() => process.exit(0));
     }

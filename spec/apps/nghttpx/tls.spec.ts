@@ -219,20 +219,19 @@ t_('--tls-ticket-key-file: a session ticket from one proxy resumes on another wi
     const elsewhere = await certCn(other.port, 'default.test', { session });
     t.false(elsewhere.socket.isSessionReused());
     elsewhere.socket.destroy();
-    // Several files: the first key encrypts and decrypts. The reference would also take tickets
-    // made under the later ones; Node holds one key, so those are not accepted, and a warning says why.
+    // Several files: the first key encrypts, every key decrypts (tickets-oracle.spec.ts compares
+    // this with the reference through openssl s_client).
     const newer = path.join(pki.dir, 'ticket-new.key');
     fs.writeFileSync(newer, crypto.randomBytes(48));
-    for (const [files, reused] of [
-      [[keyFile, newer], true],
-      [[newer, keyFile], false],
-    ] as const) {
+    for (const files of [
+      [keyFile, newer],
+      [newer, keyFile],
+    ]) {
       const p = await proxyWith([...files.map((f) => `--tls-ticket-key-file=${f}`), '--tls-max-proto-version=TLSv1.2', ...defaults()]);
       try {
         const c = await certCn(p.port, 'default.test', { session });
-        t.is(c.socket.isSessionReused(), reused, files.join(','));
+        t.true(c.socket.isSessionReused(), files.join(','));
         c.socket.destroy();
-        t.true(p.errors.some((l) => /WARN .*tls-ticket-key-file: 2 files given; only the first .* single ticket key/.test(l)));
       } finally {
         await p.proxy.shutdown(1000);
       }
