@@ -13,10 +13,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolve once 127.0.0.1:port accepts a connection; reject after `ms` (20 s: a spawned Node tool can take seconds to start on a loaded machine). */
-export async function waitForPort(port: number, ms = 20000): Promise<void> {
+/**
+ * Resolve once 127.0.0.1:port accepts a connection; reject after `ms` (20 s: a spawned Node tool
+ * can take seconds to start on a loaded machine), or at once when `gone()` returns a reason (say,
+ * the server process exited: no use waiting for it).
+ */
+export async function waitForPort(port: number, ms = 20000, gone?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
+    const reason = gone?.();
+    if (reason !== undefined) throw new Error(`nothing listens on 127.0.0.1:${port}: ${reason}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => {

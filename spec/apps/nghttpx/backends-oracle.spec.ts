@@ -4,13 +4,14 @@
  * same requests sent through both; what the client gets and what the backend sees must match.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, own, OUR_NGHTTPX, runClient, stopProcess, waitForPort } from './helpers';
+import { deadPort } from '../../helpers/net';
+import { runClient } from './helpers';
+import { both } from './oracle-pair';
 
 const t_ = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl') ? test : test.skip;
 
@@ -41,42 +42,6 @@ async function backend(): Promise<{ port: number; seen: string[][]; stop(): Prom
         server.close(() => r());
       }),
   };
-}
-
-/** A port nobody listens on. */
-async function deadPort(): Promise<number> {
-  return freePort();
-}
-
-interface Pair {
-  ref: number;
-  ours: number;
-  stop(): Promise<void>;
-}
-
-/** The same arguments to Debian's nghttpx and ours, each on its own cleartext frontend. */
-async function both(args: string[], dir: string): Promise<Pair> {
-  const conf = path.join(dir, 'empty.conf');
-  fs.writeFileSync(conf, '');
-  const ref = await freePort();
-  const ours = await freePort();
-  const a = own(
-    spawn('/usr/sbin/nghttpx', [`--conf=${conf}`, '--single-process', `-f127.0.0.1,${ref};no-tls`, '--errorlog-file=/dev/null', ...args], {
-      stdio: 'ignore',
-    }),
-  );
-  const b = own(
-    spawn(process.execPath, [OUR_NGHTTPX, `--conf=${conf}`, `-f127.0.0.1,${ours};no-tls`, '--errorlog-file=/dev/null', ...args], {
-      stdio: 'ignore',
-    }),
-  );
-  try {
-    await Promise.all([waitForPort(ref, 20000), waitForPort(ours, 20000)]);
-  } catch (e) {
-    await Promise.all([stopProcess(a), stopProcess(b)]);
-    throw e;
-  }
-  return { ref, ours, stop: async () => void (await Promise.all([stopProcess(a), stopProcess(b)])) };
 }
 
 /** curl -si through a port: the status line and header lines (lowercase names, no Date/Connection), and the body. */
@@ -113,15 +78,12 @@ t_(
     const dir = tmp();
     const page = path.join(dir, '502.html');
     fs.writeFileSync(page, '<p>custom 502</p>\n');
-    const p = await both(
-      [
-        `-b127.0.0.1,${dead};;fall=1;rise=1`,
-        `-b127.0.0.1,${be.port};;fall=1;rise=1`,
-        `-b127.0.0.1,${dead};/dead/`,
-        `--error-page=502=${page}`,
-      ],
-      dir,
-    );
+    const p = await both([
+      `-b127.0.0.1,${dead};;fall=1;rise=1`,
+      `-b127.0.0.1,${be.port};;fall=1;rise=1`,
+      `-b127.0.0.1,${dead};/dead/`,
+      `--error-page=502=${page}`,
+    ]);
     try {
       for (const port of [p.ref, p.ours]) {
         for (let i = 0; i < 4; i++) {
@@ -143,18 +105,15 @@ t_(
   'Location rewrite (and --host-rewrite), Alt-Svc for HTTP/1.1 and HTTP/2, redirect-if-not-tls: the same heads as the reference',
   async (t) => {
     const be = await backend();
-    const p = await both(
-      [
-        `-b127.0.0.1,${be.port}`,
-        `-b127.0.0.1,${be.port};/tls/;redirect-if-not-tls`,
-        '--redirect-https-port=8443',
-        '--altsvc=h2,443',
-        '--altsvc=h3,443,example.com,,ma=3600',
-        '--http2-altsvc=h3,443',
-      ],
-      tmp(),
-    );
-    const q = await both([`-b127.0.0.1,${be.port}`, '--host-rewrite', '--no-location-rewrite'], tmp());
+    const p = await both([
+      `-b127.0.0.1,${be.port}`,
+      `-b127.0.0.1,${be.port};/tls/;redirect-if-not-tls`,
+      '--redirect-https-port=8443',
+      '--altsvc=h2,443',
+      '--altsvc=h3,443,example.com,,ma=3600',
+      '--http2-altsvc=h3,443',
+    ]);
+    const q = await both([`-b127.0.0.1,${be.port}`, '--host-rewrite', '--no-location-rewrite']);
     try {
       const cases: [string, string[]][] = [];
       for (const loc of [
@@ -194,20 +153,20 @@ t_(
   'Forwarded (--add-forwarded, --forwarded-by/--forwarded-for=ip, incoming kept or stripped): the backend sees what the reference sends',
   async (t) => {
     const be = await backend();
-    const p = await both(
-      [`-b127.0.0.1,${be.port}`, '--add-forwarded=by,for,host,proto', '--forwarded-by=ip', '--forwarded-for=ip', '--add-x-forwarded-for'],
-      tmp(),
-    );
-    const q = await both(
-      [
-        `-b127.0.0.1,${be.port}`,
-        '--add-forwarded=by,for,proto',
-        '--forwarded-by=_static',
-        '--forwarded-for=ip',
-        '--strip-incoming-forwarded',
-      ],
-      tmp(),
-    );
+    const p = await both([
+      `-b127.0.0.1,${be.port}`,
+      '--add-forwarded=by,for,host,proto',
+      '--forwarded-by=ip',
+      '--forwarded-for=ip',
+      '--add-x-forwarded-for',
+    ]);
+    const q = await both([
+      `-b127.0.0.1,${be.port}`,
+      '--add-forwarded=by,for,proto',
+      '--forwarded-by=_static',
+      '--forwarded-for=ip',
+      '--strip-incoming-forwarded',
+    ]);
     const fieldsOf = (raw: string[], port: number) => {
       const out: string[] = [];
       for (let i = 0; i + 1 < raw.length; i += 2)
@@ -230,7 +189,7 @@ t_(
         }
       }
       // Obfuscated `for` (the default): `_` and 8 letters or digits, one per client connection.
-      const r = await both([`-b127.0.0.1,${be.port}`, '--add-forwarded=for'], tmp());
+      const r = await both([`-b127.0.0.1,${be.port}`, '--add-forwarded=for']);
       try {
         for (const port of [r.ref, r.ours]) {
           await get(port, '/o');
@@ -250,7 +209,7 @@ t_(
 
 t_('--backend-read-timeout: a backend that never answers gets 504, as from the reference', async (t) => {
   const be = await backend();
-  const p = await both([`-b127.0.0.1,${be.port}`, '--backend-read-timeout=1s'], tmp());
+  const p = await both([`-b127.0.0.1,${be.port}`, '--backend-read-timeout=1s']);
   try {
     for (const args of [[], ['--http2-prior-knowledge']]) {
       const [ref, ours] = await Promise.all([get(p.ref, '/hang', args), get(p.ours, '/hang', args)]);
@@ -267,7 +226,7 @@ t_('affinity=cookie: Set-Cookie as the reference writes it, and the cookie keeps
   const a = await backend();
   const b = await backend();
   const aff = ';affinity=cookie;affinity-cookie-name=lb;affinity-cookie-path=/p;affinity-cookie-secure=no';
-  const p = await both([`-b127.0.0.1,${a.port};${aff}`, `-b127.0.0.1,${b.port};${aff}`], tmp());
+  const p = await both([`-b127.0.0.1,${a.port};${aff}`, `-b127.0.0.1,${b.port};${aff}`]);
   try {
     for (const port of [p.ref, p.ours]) {
       const first = await get(port, '/c');
@@ -292,24 +251,14 @@ t_('affinity=cookie: Set-Cookie as the reference writes it, and the cookie keeps
 t_('healthmon, api (backendconfig replaces backends live, configrevision) and proxyproto frontends answer as the reference', async (t) => {
   const be = await backend();
   const dead = await deadPort();
-  const dir = tmp();
-  const conf = path.join(dir, 'empty.conf');
-  fs.writeFileSync(conf, '');
-  const ports = {
-    ref: [await freePort(), await freePort(), await freePort(), await freePort()],
-    ours: [await freePort(), await freePort(), await freePort(), await freePort()],
-  };
-  const fes = (p: number[]) => [
-    `-f127.0.0.1,${p[0]};no-tls`,
-    `-f127.0.0.1,${p[1]};no-tls;healthmon`,
-    `-f127.0.0.1,${p[2]};no-tls;api`,
-    `-f127.0.0.1,${p[3]};no-tls;proxyproto`,
-  ];
-  const common = [`-b127.0.0.1,${be.port}`, '--add-x-forwarded-for', '--errorlog-file=/dev/null'];
-  const a = own(spawn('/usr/sbin/nghttpx', [`--conf=${conf}`, '--single-process', ...fes(ports.ref), ...common], { stdio: 'ignore' }));
-  const b = own(spawn(process.execPath, [OUR_NGHTTPX, `--conf=${conf}`, ...fes(ports.ours), ...common], { stdio: 'ignore' }));
+  const pair = await both([`-b127.0.0.1,${be.port}`, '--add-x-forwarded-for'], undefined, [
+    'no-tls',
+    'no-tls;healthmon',
+    'no-tls;api',
+    'no-tls;proxyproto',
+  ]);
+  const ports = { ref: pair.proxies[0].ports, ours: pair.proxies[1].ports };
   try {
-    await Promise.all([...ports.ref, ...ports.ours].map((p) => waitForPort(p, 20000)));
     const api = (p: number[], method: string, body?: string) =>
       get(p[2], '/api/v1beta1/backendconfig', ['-X', method, ...(body === undefined ? [] : ['--data-binary', body])]);
     const heads: { head: string[]; body: string }[][] = [[], []];
@@ -337,7 +286,7 @@ t_('healthmon, api (backendconfig replaces backends live, configrevision) and pr
     t.deepEqual(heads[1], heads[0]);
     t.deepEqual(heads[0].at(-1)!.head, ['HTTP/1.1 200 OK', '192.0.2.7']);
   } finally {
-    await Promise.all([stopProcess(a), stopProcess(b)]);
+    await pair.stop();
     await be.stop();
   }
 });
@@ -346,7 +295,7 @@ t_(
   '--frontend-max-requests: an HTTP/1.1 connection closes after N requests, an HTTP/2 one gets GOAWAY after N streams, as the reference',
   async (t) => {
     const be = await backend();
-    const p = await both([`-b127.0.0.1,${be.port}`, '--frontend-max-requests=2'], tmp());
+    const p = await both([`-b127.0.0.1,${be.port}`, '--frontend-max-requests=2']);
     try {
       for (const port of [p.ref, p.ours]) {
         const url = `http://127.0.0.1:${port}/m`;

@@ -45,18 +45,51 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
   });
 }
 
+/** How long a spawned server may take to accept once it holds a start slot (a bound against hangs, not a speed check). */
+const START_MS = 60000;
+
+/**
+ * Spawn a server the spec owns (Debian's nghttpx or nghttpd, or ours) and resolve once it accepts
+ * on every one of `ports`. The start-up holds a spawn slot (spec/helpers/spawn-slots.ts) until
+ * then, so a file's concurrent tests start a few servers at a time: eight of our nghttpx started
+ * together at load 13 took 23-25 s each to listen (alone, 2-3 s), past the 20 s the oracle specs
+ * allowed. Rejects at once, naming `name`, when the server exits before listening (with its exit
+ * status and the end of its stderr), and after 60 s in its slot (still running: said so).
+ */
+export function spawnServer(name: string, file: string, args: string[], ports: number[]): Promise<ChildProcess> {
+  return withSpawnSlot(async () => {
+    const proc = own(spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-1500);
+    });
+    const stderrClosed = new Promise<void>((r) => proc.stderr!.once('close', r));
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+    const deadline = Date.now() + START_MS;
+    try {
+      for (const port of ports) {
+        await waitForPort(port, Math.max(0, deadline - Date.now()), () => (exited() ? 'the server exited' : undefined));
+      }
+      return proc;
+    } catch (e) {
+      const died = exited();
+      await stopProcess(proc);
+      await stderrClosed;
+      const state = died ? `exited (${proc.exitCode ?? proc.signalCode}) before listening` : 'still running, not listening: stopped';
+      throw new Error(`${(e as Error).message}; ${name} (pid ${proc.pid}) ${state}; its stderr: ${stderr.trim() || '(empty)'}`);
+    }
+  });
+}
+
 /** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend), with an `x-trailer` trailer on every answer. */
 export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = own(
-    spawn('/usr/sbin/nghttpd', ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)], { stdio: 'ignore' }),
+  const proc = await spawnServer(
+    'Debian nghttpd',
+    '/usr/sbin/nghttpd',
+    ['--no-tls', '--trailer=x-trailer: from-nghttpd', '-d', dir, String(port)],
+    [port],
   );
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
   return { port, stop: () => stopProcess(proc) };
 }
 

@@ -6,24 +6,17 @@
  * proxy) saw compared.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from '../../../lib/apps/nghttpx/options';
-import { NghttpxProxy, startNghttpx } from '../../../lib/apps/nghttpx/proxy';
-import { FIXTURES, freePort, own, runClient, stopProcess, waitForPort } from './helpers';
+import { FIXTURES, runClient } from './helpers';
+import { inProcessPair } from './oracle-pair';
 
 const t_ = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl') ? test.serial : test.serial.skip;
 const KEY = path.join(FIXTURES, 'server.key');
 const CRT = path.join(FIXTURES, 'server.crt');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-modes-'));
-const emptyConf = path.join(dir, 'empty.conf');
-fs.writeFileSync(emptyConf, '# empty: keeps Debian nghttpx from reading /etc/nghttpx/nghttpx.conf\n');
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** What a backend saw of one request: method, target, fields (lowercase, sorted out of Node's own). */
 interface Seen {
@@ -144,41 +137,6 @@ function closeServer(server: net.Server & { closeAllConnections?: () => void }):
   });
 }
 
-/** Ours (in this process, the given argv as on the command line) and the reference (a process) with equivalent arguments. */
-async function both(
-  ours: string[],
-  ref: string[],
-): Promise<{ ours: NghttpxProxy; oursPort: number; refPort: number; stop(): Promise<void> }> {
-  const oursPort = await freePort();
-  const p = parseArgs([`--conf=${emptyConf}`, ...ours.map((a) => a.replace('PORT', String(oursPort)))]);
-  if (p.kind !== 'run') throw new Error('bad args');
-  const proxy = await startNghttpx(p.options, { errorLog: () => undefined });
-  const refPort = await freePort();
-  const proc = own(
-    spawn(
-      '/usr/sbin/nghttpx',
-      [`--conf=${emptyConf}`, '--single-process', '--errorlog-file=/dev/null', ...ref.map((a) => a.replace('PORT', String(refPort)))],
-      { stdio: 'ignore' },
-    ),
-  );
-  try {
-    await waitForPort(refPort, 20000);
-  } catch (e) {
-    await proxy.shutdown(500);
-    await stopProcess(proc);
-    throw e;
-  }
-  return {
-    ours: proxy,
-    oursPort,
-    refPort,
-    stop: async () => {
-      await proxy.shutdown(1000);
-      await stopProcess(proc);
-    },
-  };
-}
-
 /** curl's view: status line and fields (lowercase, minus date), then the body. */
 async function curl(args: string[]): Promise<string> {
   const r = await runClient('curl', ['-si', '--max-time', '10', ...args]);
@@ -270,7 +228,7 @@ t_(
   '-s/--http2-proxy: absolute-form and h2 requests, CONNECT over HTTP/1.1 and h2, origin-form refused: client and next proxy see the same',
   async (t) => {
     const np = await nextProxy();
-    const px = await both(
+    const px = await inProcessPair(
       ['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
       ['-s', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
     );
@@ -327,7 +285,7 @@ t_(
       ],
     ];
     for (const [name, ours, ref, requests] of setups) {
-      const px = await both(ours, ref);
+      const px = await inProcessPair(ours, ref);
       try {
         const before = be.seen.length;
         const theirs: string[] = [];
@@ -359,7 +317,7 @@ t_('--frontend-no-tls and --backend-no-tls (deprecated on both): cleartext front
   const np = await nextProxy();
   // The reference takes --frontend-no-tls with a warning and no effect (no-tls must be on -f);
   // ours applies it as the 2014 flag did, so the reference gets the parameter spelled out.
-  const px = await both(
+  const px = await inProcessPair(
     ['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT', `-b127.0.0.1,${np.port}`],
     ['--frontend-no-tls', '--backend-no-tls', '-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${np.port}`],
   );
@@ -391,7 +349,7 @@ t_(
       `-b127.0.0.1,${be.port};;proto=h2;tls`,
       `--backend-http-proxy-uri=http://us%40er:p%3Ass@127.0.0.1:${cp.port}`,
     ];
-    const px = await both(args, args);
+    const px = await inProcessPair(args, args);
     try {
       const theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
       const theirTunnel = cp.seen.slice();

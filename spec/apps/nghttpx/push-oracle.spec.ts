@@ -6,21 +6,17 @@
  * `nghttp -nv` prints of the promises and pushed responses must match between the two proxies.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from '../../../lib/apps/nghttpx/options';
-import { NghttpxProxy, startNghttpx } from '../../../lib/apps/nghttpx/proxy';
-import { freePort, own, runClient, stopProcess, waitForPort } from './helpers';
+import { freePort, runClient, spawnServer, stopProcess } from './helpers';
+import { inProcessPair } from './oracle-pair';
 
 const HAVE = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd');
 const t_ = HAVE ? test.serial : test.serial.skip;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-push-'));
-const emptyConf = path.join(dir, 'empty.conf');
-fs.writeFileSync(emptyConf, '# empty: keeps Debian nghttpx from reading /etc/nghttpx/nghttpx.conf\n');
 const docs = path.join(dir, 'docs');
 fs.mkdirSync(docs);
 fs.writeFileSync(path.join(docs, 'index.html'), '<html><link rel="stylesheet" href="/style.css">hi</html>\n');
@@ -66,39 +62,8 @@ async function linkBackend(): Promise<{ port: number; paths: string[]; stop(): P
 /** Debian's nghttpd as an h2 backend that pushes /style.css with `/`. */
 async function pushingNghttpd(): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = own(spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', docs, '-p/=/style.css', String(port)], { stdio: 'ignore' }));
-  await waitForPort(port, 20000);
+  const proc = await spawnServer('Debian nghttpd', '/usr/sbin/nghttpd', ['--no-tls', '-d', docs, '-p/=/style.css', String(port)], [port]);
   return { port, stop: () => stopProcess(proc) };
-}
-
-/** Ours (in this process) and the reference (a process), with the same arguments (PORT = each one's frontend port). */
-async function both(args: string[]): Promise<{ ports: [number, number]; stop(): Promise<void> }> {
-  const oursPort = await freePort();
-  const p = parseArgs([`--conf=${emptyConf}`, ...args.map((a) => a.replace('PORT', String(oursPort)))]);
-  if (p.kind !== 'run') throw new Error('bad args');
-  const ours: NghttpxProxy = await startNghttpx(p.options, { errorLog: () => undefined });
-  const refPort = await freePort();
-  const proc = own(
-    spawn(
-      '/usr/sbin/nghttpx',
-      [`--conf=${emptyConf}`, '--single-process', '--errorlog-file=/dev/null', ...args.map((a) => a.replace('PORT', String(refPort)))],
-      { stdio: 'ignore' },
-    ),
-  );
-  try {
-    await waitForPort(refPort, 20000);
-  } catch (e) {
-    await ours.shutdown(500);
-    await stopProcess(proc);
-    throw e;
-  }
-  return {
-    ports: [oursPort, refPort],
-    stop: async () => {
-      await ours.shutdown(1000);
-      await stopProcess(proc);
-    },
-  };
 }
 
 /**
@@ -152,9 +117,9 @@ async function pushView(
 
 t_('Link rel=preload from an HTTP/1.1 backend: the same promises and pushed responses as Debian nghttpx', async (t) => {
   const be = await linkBackend();
-  const p = await both(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${be.port}`]);
+  const p = await inProcessPair(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${be.port}`]);
   try {
-    const [ours, ref] = await Promise.all(p.ports.map((port) => pushView(port, [])));
+    const [ours, ref] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, [])));
     t.is(ours.code, 0);
     t.is(ref.code, 0);
     // style.css (as=style), img.png (relative, quoted rel list) and /q?a=1; not nopush, anchor or stylesheet.
@@ -168,19 +133,19 @@ t_('Link rel=preload from an HTTP/1.1 backend: the same promises and pushed resp
     t.true(be.paths.filter((x) => x === 'GET /style.css').length >= 2);
 
     // nghttp -a: the pushed stylesheet is not requested again; 1 request through each proxy.
-    const [oa, ra] = await Promise.all(p.ports.map((port) => pushView(port, ['-a'])));
+    const [oa, ra] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, ['-a'])));
     t.is(ra.requests, 1);
     t.is(oa.requests, ra.requests);
 
     // No push for a 404, nor for a client that sent SETTINGS_ENABLE_PUSH = 0.
-    const [o404, r404] = await Promise.all(p.ports.map((port) => pushView(port, [], '/404')));
+    const [o404, r404] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, [], '/404')));
     t.deepEqual(r404.pushes, []);
     t.deepEqual(o404.pushes, []);
-    const [onp, rnp] = await Promise.all(p.ports.map((port) => pushView(port, ['--no-push'])));
+    const [onp, rnp] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, ['--no-push'])));
     t.deepEqual(rnp.pushes, []);
     t.deepEqual(onp.pushes, []);
     // POST is pushed for, as the reference does.
-    const [opost, rpost] = await Promise.all(p.ports.map((port) => pushView(port, ['-d', '/dev/null'])));
+    const [opost, rpost] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, ['-d', '/dev/null'])));
     t.is(rpost.pushes.filter((l) => l.startsWith('PUSH')).length, 3);
     t.deepEqual(opost.pushes, rpost.pushes);
   } finally {
@@ -192,9 +157,9 @@ t_('Link rel=preload from an HTTP/1.1 backend: the same promises and pushed resp
 t_('--no-server-push and -s: no promise from either proxy; -s does not offer extended CONNECT', async (t) => {
   const be = await linkBackend();
   for (const extra of [['--no-server-push'], ['-s']]) {
-    const p = await both(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${be.port}`, ...extra]);
+    const p = await inProcessPair(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${be.port}`, ...extra]);
     try {
-      const [ours, ref] = await Promise.all(p.ports.map((port) => pushView(port, [])));
+      const [ours, ref] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, [])));
       t.is(ref.code, 0, extra.join(' '));
       t.is(ours.code, 0, extra.join(' '));
       t.deepEqual(ref.pushes, [], extra.join(' '));
@@ -211,14 +176,14 @@ t_('--no-server-push and -s: no promise from either proxy; -s does not offer ext
 
 t_("an h2 backend's pushes are relayed to the client as Debian nghttpx relays them", async (t) => {
   const nd = await pushingNghttpd();
-  const p = await both(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${nd.port};;proto=h2`]);
+  const p = await inProcessPair(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${nd.port};;proto=h2`]);
   try {
-    const [ours, ref] = await Promise.all(p.ports.map((port) => pushView(port, [])));
+    const [ours, ref] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, [])));
     t.is(ref.pushes.filter((l) => l.startsWith('PUSH')).length, 1);
     t.true(ref.pushes.some((l) => l.startsWith('/style.css -> :status: 200') && l.includes('x-http2-push: 1')));
     // nghttpd's last-modified is the file's: the same through both.
     t.deepEqual(ours.pushes, ref.pushes);
-    const [onp, rnp] = await Promise.all(p.ports.map((port) => pushView(port, ['--no-push'])));
+    const [onp, rnp] = await Promise.all([p.oursPort, p.refPort].map((port) => pushView(port, ['--no-push'])));
     t.deepEqual(rnp.pushes, []);
     t.deepEqual(onp.pushes, []);
   } finally {
@@ -227,9 +192,9 @@ t_("an h2 backend's pushes are relayed to the client as Debian nghttpx relays th
   }
   // --no-server-push: the backend is asked not to push at all (SETTINGS_ENABLE_PUSH = 0).
   const nd2 = await pushingNghttpd();
-  const q = await both(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${nd2.port};;proto=h2`, '--no-server-push']);
+  const q = await inProcessPair(['-f127.0.0.1,PORT;no-tls', `-b127.0.0.1,${nd2.port};;proto=h2`, '--no-server-push']);
   try {
-    const [ours, ref] = await Promise.all(q.ports.map((port) => pushView(port, [])));
+    const [ours, ref] = await Promise.all([q.oursPort, q.refPort].map((port) => pushView(port, [])));
     t.deepEqual(ref.pushes, []);
     t.deepEqual(ours.pushes, []);
   } finally {
