@@ -7,7 +7,8 @@
  * Both proxies always get `--conf` of an empty temp file (never /etc/nghttpx/nghttpx.conf).
  * Env: BENCH_N (requests per run, default 100000), BENCH_WARMUP (default 30000), BENCH_REPEAT
  * (best of N, default 3), BENCH_WORKERS (a list such as `1,2`: each proxy also run with `-n N`;
- * default `1`), BENCH_ONLY=ours|c.
+ * default `1`), BENCH_ONLY=ours|c, BENCH_BACKENDS=h2|h1 (one backend path only; default both),
+ * BENCH_FRONTEND=h1 (load over HTTP/1.1 instead: `h2load --h1 -t 1 -c 100 -m 1`, the HTTP/1.1 frontend path).
  */
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -104,7 +105,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(tmp, '1k'), Buffer.alloc(1024, 'a'));
   const children: ChildProcess[] = [];
   const results = new Map<string, Result>();
-  console.log(`h2load -t 1 -c 10 -m 10 -n ${n} through each proxy (h2c frontend), best of ${repeat}; ${machineLine()}`);
+  const h1Frontend = process.env.BENCH_FRONTEND === 'h1';
+  const load = h1Frontend ? ['--h1', '-t', '1', '-c', '100', '-m', '1'] : ['-t', '1', '-c', '10', '-m', '10'];
+  console.log(
+    `h2load ${load.join(' ')} -n ${n} through each proxy (${h1Frontend ? 'HTTP/1.1' : 'h2c'} frontend), best of ${repeat}; ${machineLine()}`,
+  );
   try {
     const h2Port = await freePort();
     children.push(spawn(C_NGHTTPD, ['--no-tls', '-a', '127.0.0.1', '-d', tmp, String(h2Port)], { stdio: 'ignore' }));
@@ -112,10 +117,15 @@ async function main(): Promise<void> {
     children.push(spawn(process.execPath, [__filename, '--h1-backend', String(h1Port)], { stdio: 'ignore' }));
     await waitPort(h2Port);
     await waitPort(h1Port);
-    const backends: [string, string][] = [
-      ['h2 (nghttpd)', `127.0.0.1,${h2Port};;proto=h2`],
-      ['http/1.1 (node)', `127.0.0.1,${h1Port}`],
-    ];
+    const onlyBackend = process.env.BENCH_BACKENDS;
+    const backends = (
+      [
+        ['h2', 'h2 (nghttpd)', `127.0.0.1,${h2Port};;proto=h2`],
+        ['h1', 'http/1.1 (node)', `127.0.0.1,${h1Port}`],
+      ] as const
+    )
+      .filter(([key]) => !onlyBackend || onlyBackend === key)
+      .map(([, name, addr]) => [name, addr] as [string, string]);
     for (const workers of workerCounts) {
       for (const [bname, backend] of backends) {
         const running: { p: Proxy; child: ChildProcess; url: string }[] = [];
@@ -127,11 +137,11 @@ async function main(): Promise<void> {
             running.push({ p, child, url: `http://127.0.0.1:${port}/1k` });
             await waitPort(port);
           }
-          for (const r of running) await runH2load(r.url, warmup);
+          for (const r of running) await runH2load(r.url, warmup, load);
           for (let round = 0; round < repeat; round++) {
             for (const r of running) {
               const before = treeCpuSeconds(r.child.pid!);
-              const got = await runH2load(r.url, n);
+              const got = await runH2load(r.url, n, load);
               const cpu = treeCpuSeconds(r.child.pid!) - before;
               const res: Result = {
                 reqPerSec: got.reqPerSec,
