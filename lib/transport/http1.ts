@@ -118,7 +118,11 @@ function findHeadEnd(buf: Buffer, limits: Http1Limits): number {
   return end;
 }
 
-function parseFields(lines: string[], limits: Http1Limits): [string, string][] {
+/**
+ * Header field lines (no CRLFs) into [lowercase name, trimmed value] pairs, checked as a head's
+ * (also a chunked body's trailer section); throws {@link Http1ParseError}.
+ */
+export function parseFieldLines(lines: string[], limits: Http1Limits): [string, string][] {
   if (lines.length > limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
   const fields: [string, string][] = [];
   for (const line of lines) {
@@ -147,7 +151,7 @@ export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP
   const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) (HTTP\/\d\.\d)$/.exec(lines[0]);
   if (!m) throw new Http1ParseError(`malformed request line: ${JSON.stringify(lines[0].slice(0, 80))}`);
   if (m[3] !== 'HTTP/1.1' && m[3] !== 'HTTP/1.0') throw new Http1ParseError(`unsupported version ${m[3]}`, 505);
-  return { head: { method: m[1], target: m[2], version: m[3], fields: parseFields(lines.slice(1), limits) }, consumed: end + 4 };
+  return { head: { method: m[1], target: m[2], version: m[3], fields: parseFieldLines(lines.slice(1), limits) }, consumed: end + 4 };
 }
 
 /**
@@ -161,7 +165,7 @@ export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTT
   const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
   if (!m) throw new Http1ParseError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
   return {
-    head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFields(lines.slice(1), limits) },
+    head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFieldLines(lines.slice(1), limits) },
     consumed: end + 4,
   };
 }

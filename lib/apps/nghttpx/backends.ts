@@ -1,16 +1,14 @@
 /**
- * nghttpx's backends: HTTP/1.1 through Node's `http`/`https` with a keep-alive agent, and h2
+ * nghttpx's backends: HTTP/1.1 through our lean client over kept sockets (backend-http1.ts), and h2
  * through our client (one pooled connection per backend address, redialled when it ends).
  */
 import { nodeParserLimits } from './header-limits';
-import * as http from 'http';
-import * as https from 'https';
 import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
-import { http1Name } from './headers';
+import { Http1Pool } from './backend-http1';
 import type { BackendAddress, ProxyUri } from './options';
 import type { BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
@@ -104,16 +102,6 @@ function label(a: BackendAddress): string {
   return a.unixPath !== undefined ? `unix:${a.unixPath}` : `${a.host}:${a.port}`;
 }
 
-/**
- * Node's `http` header list from a field list, in order, names spelled as nghttpx writes them
- * (an array of pairs: Node writes it as given, without a per-name object).
- */
-function headerPairs(fields: Field[]): [string, string][] {
-  const out: [string, string][] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) out[i] = [http1Name(fields[i][0]), fields[i][1]];
-  return out;
-}
-
 /** Raw header pairs from Node into lowercase fields. */
 export function fieldsFromRaw(raw: string[]): Field[] {
   const out: Field[] = [];
@@ -121,144 +109,22 @@ export function fieldsFromRaw(raw: string[]): Field[] {
   return out;
 }
 
-/** Bytes a relay may hold (sent on, not yet taken by the client) before an HTTP/1.1 body is paused. */
-const RELAY_HOLD = 65536;
-
-/**
- * An HTTP/1.1 response body as a {@link BodySource}: its 'data' events go to the sink, and the
- * socket is paused while the sink holds more than {@link RELAY_HOLD} bytes.
- */
-function incomingSource(res: http.IncomingMessage): BodySource {
-  let held = 0;
-  return {
-    relayBody(sink) {
-      let ended = false;
-      res.on('data', (c: Buffer) => {
-        held += c.length;
-        if (held > RELAY_HOLD) res.pause();
-        sink.data(c);
-      });
-      res.once('end', () => {
-        ended = true;
-        sink.end();
-      });
-      res.on('error', () => undefined);
-      // Closed without its end: the backend failed mid-body.
-      res.once('close', () => {
-        if (!ended) sink.abort(ErrorCode.INTERNAL_ERROR);
-      });
-    },
-    release(n) {
-      held -= n;
-      if (held <= RELAY_HOLD && res.isPaused()) res.resume();
-    },
-  };
-}
-
+/** An HTTP/1.1 backend: requests on its pool of kept connections (backend-http1.ts); CONNECT via tunnel.ts. */
 class Http1Backend implements Backend {
   readonly label: string;
-  private readonly parser: { maxHeaderSize: number; maxHeadersCount: number };
-  private readonly agent: http.Agent;
+  private readonly pool: Http1Pool;
   constructor(
     readonly address: BackendAddress,
     private readonly tlsOptions: BackendTlsOptions,
-    private readonly limits: BackendLimits,
+    limits: BackendLimits,
   ) {
     this.label = label(address);
-    this.parser = nodeParserLimits(limits.headerBuffer ?? 65536, limits.maxHeaderFields ?? 100);
-    // `timeout` is what a pooled (free) socket may idle before the agent closes it: nghttpx's
-    // --backend-keep-alive-timeout (a burst must not leave its connections open).
-    const pool = { keepAlive: true, timeout: limits.keepAliveTimeout, scheduling: 'lifo' as const };
-    this.agent = address.tls ? new https.Agent({ ...pool, ...tlsOptions }) : new http.Agent(pool);
+    const parser = nodeParserLimits(limits.headerBuffer ?? 65536, limits.maxHeaderFields ?? 100);
+    this.pool = new Http1Pool(address, tlsOptions, limits, this.label, parser.maxHeaderSize);
   }
 
   request(req: ProxyRequest): BackendExchange {
-    const a = this.address;
-    const fields: Field[] = [['host', req.authority ?? this.label], ...req.fields];
-    const mod = a.tls ? https : http;
-    let current: http.ClientRequest | undefined;
-    let aborted = false;
-    const attempt = (retry: boolean): Promise<BackendResponse> =>
-      new Promise<BackendResponse>((resolve, reject) => {
-        const creq = mod.request({
-          host: a.unixPath === undefined ? a.host : undefined,
-          port: a.port,
-          socketPath: a.unixPath,
-          method: req.method,
-          path: req.requestTarget ?? req.path,
-          headers: headerPairs(fields) as unknown as http.OutgoingHttpHeaders,
-          agent: this.agent,
-          setHost: false,
-          maxHeaderSize: this.parser.maxHeaderSize,
-        });
-        creq.maxHeadersCount = this.parser.maxHeadersCount;
-        current = creq;
-        let connected = false;
-        let answered = false;
-        const onConnected = () => {
-          connected = true;
-          // Idle backend for --backend-read-timeout while we wait or read: fail (504 before the
-          // head). Node's socket timeout counts writes as activity too, so a body still going out
-          // keeps it from firing (the write side is bounded by the client's own timeouts).
-          creq.setTimeout(this.limits.readTimeout, () => {
-            const e = Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' });
-            creq.destroy(failure(e, 'read'));
-          });
-          // --backend-write-timeout: request bytes the backend does not take for this long fail
-          // the request as a timeout (504 before the head, as the read timeout).
-          const sock = creq.socket;
-          if (sock) {
-            const w = watchWrites(sock, this.limits.writeTimeout, () => {
-              const e = Object.assign(new Error(`backend write timeout after ${this.limits.writeTimeout} ms`), { code: 'ETIMEDOUT' });
-              creq.destroy(failure(e, 'read'));
-            });
-            creq.once('close', () => w.stop());
-          }
-          // The body goes out once there is a connection, so that a failed connect leaves it
-          // unread and the request can go to another backend.
-          if (req.body) {
-            req.body.pipe(creq);
-            req.body.once('error', (err) => creq.destroy(err));
-          } else creq.end();
-        };
-        creq.once('socket', (sock) => {
-          if (!(sock as { connecting?: boolean }).connecting) return onConnected();
-          const timer = setTimeout(() => {
-            const e = Object.assign(new Error(`connect to ${this.label} timed out`), { code: 'ETIMEDOUT' });
-            creq.destroy(failure(e, 'connect'));
-          }, this.limits.connectTimeout);
-          sock.once('connect', () => {
-            clearTimeout(timer);
-            onConnected();
-          });
-          sock.once('close', () => clearTimeout(timer));
-        });
-        creq.once('response', (res) => {
-          answered = true;
-          resolve({
-            status: res.statusCode ?? 502,
-            fields: fieldsFromRaw(res.rawHeaders),
-            body: res,
-            source: incomingSource(res),
-            trailers: () => (res.rawTrailers.length ? fieldsFromRaw(res.rawTrailers) : undefined),
-          });
-        });
-        creq.once('error', (err: NodeJS.ErrnoException) => {
-          // A kept-alive socket the backend closed just as we reused it: the request never
-          // reached the backend, so a bodiless one goes again on a fresh connection.
-          if (retry && !aborted && creq.reusedSocket && err.code === 'ECONNRESET' && !req.body) resolve(attempt(false));
-          else reject(failure(err, connected ? (answered ? 'read' : 'request') : 'connect'));
-        });
-      });
-    const response = attempt(true);
-    response.catch(() => undefined);
-    return {
-      response,
-      abort: () => {
-        aborted = true;
-        current?.destroy();
-      },
-    };
+    return this.pool.request(req);
   }
 
   connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
@@ -266,7 +132,7 @@ class Http1Backend implements Backend {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.pool.close();
   }
 }
 

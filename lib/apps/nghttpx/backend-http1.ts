@@ -1,0 +1,500 @@
+/**
+ * nghttpx's HTTP/1.1 backend: a lean client over kept sockets, without Node's `http` module. Each
+ * request takes an idle connection of the backend's pool (last used first) or dials a new one,
+ * goes out as one write of its head (its body, if any, after it, chunked when its length is
+ * unknown), and its response is parsed incrementally ({@link Http1ResponseParser}) and relayed
+ * with backpressure both ways. Timeouts as the reference: connect (another backend may be tried),
+ * read and write (504 before the head), keep-alive (idle pooled connections closed).
+ */
+import * as net from 'net';
+import { Readable } from 'stream';
+import { tls as lazyTls } from '../../lazy';
+import { ErrorCode } from '../../protocol/errors';
+import { DEFAULT_HTTP1_LIMITS, Http1Limits, Http1ResponseHead } from '../../transport/http1';
+import { Http1ResponseParser } from '../../transport/http1-response';
+import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } from './backends';
+import { http1Name } from './headers';
+import type { BackendAddress } from './options';
+import type { BodySink, BodySource, Field, ProxyRequest } from './request';
+import type { BackendTlsOptions } from './tls';
+import { watchWrites } from './timeouts';
+
+/** Bytes a relay may hold (sent on, not yet taken by the client) before the backend socket is paused. */
+const RELAY_HOLD = 65536;
+
+function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
+  const e = err as BackendFailure;
+  if (!e.phase) e.phase = phase;
+  return e;
+}
+
+function timeoutError(what: string): Error {
+  return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
+}
+
+/** The request head as one latin1 string: request line, Host, the fields in nghttpx's spelling, framing. */
+function requestHead(req: ProxyRequest, host: string, chunked: boolean): string {
+  let h = `${req.method} ${req.requestTarget ?? req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  const fields = req.fields;
+  for (let i = 0; i < fields.length; i++) h += `${http1Name(fields[i][0])}: ${fields[i][1]}\r\n`;
+  // A body of unknown length (an HTTP/2 request without content-length, a chunked HTTP/1.1 one)
+  // goes chunked, as the reference sends it.
+  if (chunked) h += 'Transfer-Encoding: chunked\r\n';
+  return `${h}\r\n`;
+}
+
+function hasField(fields: Field[], name: string): boolean {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return true;
+  return false;
+}
+
+/**
+ * One backend response: the head, and the body as a {@link BodySource} (the relay's fast path)
+ * or, made on first use, a Readable. Body bytes that arrive before either is taken wait here.
+ */
+class H1Response implements BackendResponse, BodySource {
+  readonly status: number;
+  readonly fields: Field[];
+  private sink: BodySink | undefined;
+  private queue: Buffer[] | undefined;
+  /** 'end' or an error code once the body is over (delivered when a sink comes). */
+  private over: 'end' | number | undefined;
+  private trailerFields: Field[] | undefined;
+  /** Bytes passed to the sink not yet released. */
+  private held = 0;
+  private readable: Readable | undefined;
+
+  constructor(
+    head: Http1ResponseHead,
+    private readonly conn: Http1Connection,
+  ) {
+    this.status = head.status;
+    this.fields = head.fields;
+  }
+
+  /** @internal A body chunk from the parser (a view: kept only as long as the sink keeps it). */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (!this.sink) {
+      (this.queue ??= []).push(chunk); // a view of a read buffer, which Node never reuses
+      return;
+    }
+    this.held += chunk.length;
+    if (this.held > RELAY_HOLD) this.conn.pauseFor(this);
+    this.sink.data(chunk);
+  }
+
+  /** @internal The body ended (trailers, if any) or was cut short (`code`). */
+  close(result: 'end' | number, trailers?: Field[]): void {
+    if (this.over !== undefined) return;
+    this.over = result;
+    this.trailerFields = trailers;
+    const sink = this.sink;
+    if (!sink) return;
+    if (result === 'end') sink.end();
+    else sink.abort(result);
+  }
+
+  relayBody(sink: BodySink): void {
+    if (this.sink) throw new Error('the body is already being read');
+    this.sink = sink;
+    const q = this.queue;
+    this.queue = undefined;
+    if (q) for (const c of q) this.push(c);
+    if (this.over === 'end') sink.end();
+    else if (this.over !== undefined) sink.abort(this.over);
+  }
+
+  release(n: number): void {
+    this.held -= n;
+    if (this.held <= RELAY_HOLD) this.conn.resumeFor(this);
+  }
+
+  /** The body as a Readable, made on first use (then `source` must not be used). */
+  get body(): Readable {
+    if (this.readable) return this.readable;
+    let unreleased = 0;
+    const r = new Readable({
+      read: () => {
+        const n = unreleased;
+        unreleased = 0;
+        if (n) this.release(n);
+      },
+    });
+    this.readable = r;
+    this.relayBody({
+      data: (c) => {
+        unreleased += c.length;
+        r.push(c);
+      },
+      end: () => r.push(null),
+      abort: () => r.destroy(new Error('the backend closed the connection mid-body')),
+    });
+    return r;
+  }
+
+  get source(): BodySource {
+    return this;
+  }
+
+  trailers(): Field[] | undefined {
+    return this.trailerFields;
+  }
+}
+
+/** One request on a connection: its answer (a promise), its body going out, and how it ends. */
+class H1Exchange implements BackendExchange {
+  readonly response: Promise<BackendResponse>;
+  private resolve!: (r: BackendResponse | Promise<BackendResponse>) => void;
+  private reject!: (e: Error) => void;
+  conn: Http1Connection | undefined;
+  res: H1Response | undefined;
+  /** The request body is all written (or there is none). */
+  sent: boolean;
+  aborted = false;
+  private retried = false;
+
+  constructor(
+    readonly backend: Http1Pool,
+    readonly req: ProxyRequest,
+  ) {
+    this.sent = !req.body;
+    this.response = new Promise<BackendResponse>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.response.catch(() => undefined);
+  }
+
+  /** The final head came. */
+  answer(res: H1Response): void {
+    this.res = res;
+    this.resolve(res);
+  }
+
+  /**
+   * The exchange failed on `conn`. A reused connection that ended before any answer to a request
+   * without a body (the backend closed it as we reused it): nothing reached the backend, so the
+   * request goes once more on a new connection.
+   */
+  fail(err: Error, phase: 'connect' | 'read' | 'request', reused: boolean): void {
+    this.conn = undefined;
+    if (this.res) {
+      this.res.close(ErrorCode.INTERNAL_ERROR);
+      return;
+    }
+    if (reused && phase === 'request' && !this.req.body && !this.retried && !this.aborted) {
+      this.retried = true;
+      this.backend.start(this, true);
+      return;
+    }
+    this.reject(failure(err, phase));
+  }
+
+  abort(): void {
+    this.aborted = true;
+    const c = this.conn;
+    if (c && c.exchange === this) c.destroy();
+    else if (!this.res) this.reject(new Error('aborted'));
+  }
+}
+
+/** A kept connection to the backend: one request at a time. */
+class Http1Connection {
+  readonly socket: net.Socket;
+  private readonly parser: Http1ResponseParser;
+  exchange: H1Exchange | undefined;
+  /** Requests this connection carried before the current one. */
+  private uses = 0;
+  private connected = false;
+  private closed = false;
+  private pausedBy: H1Response | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  /** The request body being written (its 'data' paused while the socket is full). */
+  private body: Readable | undefined;
+  private chunked = false;
+
+  constructor(
+    private readonly backend: Http1Pool,
+    limits: Http1Limits,
+  ) {
+    const b = backend;
+    const a = b.address;
+    this.parser = new Http1ResponseParser(
+      {
+        head: (h) => this.onHead(h),
+        data: (c) => this.exchange?.res?.push(c),
+        end: (trailers, keepAlive) => this.onEnd(trailers, keepAlive),
+      },
+      limits,
+    );
+    const t = b.tlsOptions;
+    const where = a.unixPath !== undefined ? { path: a.unixPath } : { host: a.host, port: a.port ?? (a.tls ? 443 : 80) };
+    this.socket = a.tls
+      ? lazyTls().connect({
+          ...where,
+          servername: t.servername,
+          rejectUnauthorized: t.rejectUnauthorized,
+          ca: t.ca,
+          cert: t.cert,
+          key: t.key,
+          ciphers: t.ciphers,
+          minVersion: t.minVersion,
+          maxVersion: t.maxVersion,
+          ALPNProtocols: ['http/1.1'],
+        })
+      : net.connect(where as net.NetConnectOpts);
+    const s = this.socket;
+    s.setNoDelay(true);
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      this.fail(timeoutError(`connect to ${b.label} timed out`), 'connect');
+    }, b.limits.connectTimeout);
+    s.once(a.tls ? 'secureConnect' : 'connect', () => this.onConnect());
+    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('error', (err: Error) => this.fail(err, this.connected ? 'request' : 'connect'));
+    s.once('end', () => this.onEof());
+    s.once('close', () => this.onClose());
+    s.on('timeout', () => this.onTimeout());
+    s.on('drain', () => this.body?.resume());
+    // --backend-write-timeout: request bytes the backend does not take for this long: 504.
+    watchWrites(s, b.limits.writeTimeout, () => this.fail(timeoutError(`backend write timeout after ${b.limits.writeTimeout} ms`), 'read'));
+  }
+
+  /** Whether a pooled connection may take a request. */
+  get usable(): boolean {
+    return this.connected && !this.closed && !this.exchange && this.parser.idle && !this.socket.destroyed;
+  }
+
+  /** Send `x` on this connection (now if connected, else once the connect succeeds). */
+  send(x: H1Exchange): void {
+    this.exchange = x;
+    x.conn = this;
+    if (this.uses > 0) this.socket.ref();
+    if (this.connected) this.write(x);
+  }
+
+  private onConnect(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.connected = true;
+    const x = this.exchange;
+    if (x) this.write(x);
+  }
+
+  private write(x: H1Exchange): void {
+    const req = x.req;
+    const s = this.socket;
+    const body = req.body;
+    this.chunked = !!body && !hasField(req.fields, 'content-length');
+    this.parser.expect(req.method);
+    // --backend-read-timeout: no byte from the backend for this long while a request is out.
+    // Node's socket timeout counts writes too, so a body still going out keeps it from firing.
+    s.setTimeout(this.backend.limits.readTimeout);
+    const head = requestHead(req, req.authority ?? this.backend.label, this.chunked);
+    if (!body) {
+      s.write(head, 'latin1');
+      return;
+    }
+    // The head and the first body bytes leave in one write where the body has them at hand
+    // (its flowing starts on the next tick, the uncork after it).
+    s.cork();
+    s.write(head, 'latin1');
+    process.nextTick(() => s.uncork());
+    // The body is read only now that a connection took the request, so that a failed connect
+    // leaves it unread for another backend.
+    this.body = body;
+    const chunked = this.chunked;
+    body.on('data', (c: Buffer) => {
+      if (this.exchange !== x || c.length === 0) return;
+      let ok: boolean;
+      if (chunked) {
+        s.cork();
+        s.write(`${c.length.toString(16)}\r\n`, 'latin1');
+        s.write(c);
+        ok = s.write('\r\n', 'latin1');
+        s.uncork();
+      } else ok = s.write(c);
+      if (!ok) body.pause();
+    });
+    body.once('end', () => {
+      if (this.exchange !== x) return;
+      if (chunked) s.write('0\r\n\r\n', 'latin1');
+      x.sent = true;
+      this.body = undefined;
+    });
+    body.once('error', (err: Error) => {
+      if (this.exchange === x) this.fail(err, 'request');
+    });
+  }
+
+  private onData(d: Buffer): void {
+    try {
+      this.parser.feed(d);
+    } catch (err) {
+      // A malformed response (or bytes with no request out): nothing more on this connection.
+      this.fail(err as Error, 'request');
+    }
+  }
+
+  private onHead(h: Http1ResponseHead): void {
+    const x = this.exchange;
+    if (!x) return;
+    x.answer(new H1Response(h, this));
+  }
+
+  private onEnd(trailers: [string, string][] | undefined, keepAlive: boolean): void {
+    const x = this.exchange;
+    const res = x?.res;
+    if (this.pausedBy) {
+      this.pausedBy = undefined;
+      this.socket.resume();
+    }
+    // The answer is whole; a request body still going out stops here (the backend answered
+    // without it), and the connection with it.
+    const reusable = keepAlive && !!x && x.sent && !x.aborted;
+    if (x && !x.sent) {
+      const b = this.body;
+      this.body = undefined;
+      b?.resume();
+    }
+    this.exchange = undefined;
+    if (x) x.conn = undefined;
+    res?.close('end', trailers);
+    if (!reusable) return this.destroy();
+    this.uses++;
+    this.socket.setTimeout(this.backend.limits.keepAliveTimeout);
+    // An idle kept connection does not keep the process up (a draining worker exits once its
+    // requests are answered), as Node's agent unrefs its free sockets.
+    this.socket.unref();
+    this.backend.idle(this);
+  }
+
+  /** @internal The relay holds too much of `res`: stop reading. */
+  pauseFor(res: H1Response): void {
+    if (this.exchange?.res !== res || this.pausedBy) return;
+    this.pausedBy = res;
+    this.socket.pause();
+  }
+
+  /** @internal The relay took what it held of `res`: read on. */
+  resumeFor(res: H1Response): void {
+    if (this.pausedBy !== res) return;
+    this.pausedBy = undefined;
+    this.socket.resume();
+  }
+
+  private onTimeout(): void {
+    if (!this.exchange) return this.destroy();
+    const ms = this.backend.limits.readTimeout;
+    this.fail(timeoutError(`backend read timeout after ${ms} ms`), 'read');
+  }
+
+  /** The backend ended its side. */
+  private onEof(): void {
+    try {
+      this.parser.eof();
+    } catch (err) {
+      this.fail(err as Error, 'request');
+      return;
+    }
+    this.destroy();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.backend.forget(this);
+    const x = this.exchange;
+    if (x) {
+      this.exchange = undefined;
+      x.fail(
+        new Error(this.connected ? 'the backend closed the connection' : `connect to ${this.backend.label} failed`),
+        this.connected ? 'request' : 'connect',
+        this.uses > 0,
+      );
+    }
+  }
+
+  /** Fail the request in progress (if any) and end the connection. */
+  private fail(err: Error, phase: 'connect' | 'read' | 'request'): void {
+    const x = this.exchange;
+    this.exchange = undefined;
+    this.destroy();
+    x?.fail(err, phase, this.uses > 0 && phase === 'request' && !this.parser.answered);
+  }
+
+  /** Close the connection now. */
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+/** The kept connections of one HTTP/1.1 backend address, and the requests sent on them. */
+export class Http1Pool {
+  readonly label: string;
+  private readonly idleConnections: Http1Connection[] = [];
+  private readonly all = new Set<Http1Connection>();
+  private readonly headLimits: Http1Limits;
+
+  constructor(
+    readonly address: BackendAddress,
+    readonly tlsOptions: BackendTlsOptions,
+    readonly limits: BackendLimits,
+    label: string,
+    maxHeaderSize: number,
+  ) {
+    this.label = label;
+    // Counted fields are judged by forwarding (--max-response-header-fields, as the reference):
+    // the parser only bounds the head's bytes.
+    this.headLimits = { ...DEFAULT_HTTP1_LIMITS, maxHeadSize: maxHeaderSize, maxFields: maxHeaderSize };
+  }
+
+  /** Send `req` on an idle connection or a new one. */
+  request(req: ProxyRequest): BackendExchange {
+    const x = new H1Exchange(this, req);
+    this.start(x, false);
+    return x;
+  }
+
+  /** @internal Put `x` on a connection (`fresh`: a new one, never a pooled one). */
+  start(x: H1Exchange, fresh: boolean): void {
+    let c: Http1Connection | undefined;
+    if (!fresh) {
+      const idle = this.idleConnections;
+      while (idle.length) {
+        const cand = idle.pop()!;
+        if (cand.usable) {
+          c = cand;
+          break;
+        }
+      }
+    }
+    if (!c) {
+      c = new Http1Connection(this, this.headLimits);
+      this.all.add(c);
+    }
+    c.send(x);
+  }
+
+  /** @internal A connection finished a response and may carry another. */
+  idle(c: Http1Connection): void {
+    this.idleConnections.push(c);
+  }
+
+  /** @internal A connection closed. */
+  forget(c: Http1Connection): void {
+    this.all.delete(c);
+    const i = this.idleConnections.indexOf(c);
+    if (i >= 0) this.idleConnections.splice(i, 1);
+  }
+
+  /** Close every connection. */
+  close(): void {
+    for (const c of this.all) c.destroy();
+    this.all.clear();
+    this.idleConnections.length = 0;
+  }
+}

@@ -1,0 +1,150 @@
+/** The incremental HTTP/1.1 response parser: framing, trailers, 1xx, persistence, any split of the input. */
+import test from 'ava';
+import { Http1ParseError } from '../../lib/transport/http1';
+import { Http1ResponseParser } from '../../lib/transport/http1-response';
+
+interface Seen {
+  status: number[];
+  info: number[];
+  body: string;
+  trailers: [string, string][] | undefined;
+  ends: number;
+  keepAlive: boolean[];
+}
+
+function parser(): { p: Http1ResponseParser; seen: Seen } {
+  const seen: Seen = { status: [], info: [], body: '', trailers: undefined, ends: 0, keepAlive: [] };
+  const p = new Http1ResponseParser(
+    {
+      informational: (h) => seen.info.push(h.status),
+      head: (h) => seen.status.push(h.status),
+      data: (c) => {
+        seen.body += c.toString('latin1');
+      },
+      end: (t, k) => {
+        seen.trailers = t;
+        seen.ends++;
+        seen.keepAlive.push(k);
+      },
+    },
+    { maxHeadSize: 8192, maxFields: 100 },
+  );
+  return { p, seen };
+}
+
+/** Feed `wire` split at every offset (two pieces), and whole: each must give the same events. */
+function everySplit(
+  t: import('ava').ExecutionContext,
+  wire: string,
+  method: string,
+  check: (s: Seen, p: Http1ResponseParser) => void,
+): void {
+  const buf = Buffer.from(wire, 'latin1');
+  for (let cut = 0; cut <= buf.length; cut++) {
+    const { p, seen } = parser();
+    p.expect(method);
+    p.feed(buf.subarray(0, cut));
+    p.feed(buf.subarray(cut));
+    check(seen, p);
+  }
+  // And one byte at a time.
+  const { p, seen } = parser();
+  p.expect(method);
+  for (let i = 0; i < buf.length; i++) p.feed(buf.subarray(i, i + 1));
+  check(seen, p);
+  t.pass();
+}
+
+test('Content-Length body at every split; the connection persists', (t) => {
+  everySplit(t, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', 'GET', (s, p) => {
+    t.deepEqual(s.status, [200]);
+    t.is(s.body, 'hello');
+    t.deepEqual(s.keepAlive, [true]);
+    t.true(p.idle);
+  });
+});
+
+test('chunked body with extensions and trailers at every split', (t) => {
+  const wire =
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Sum: abc\r\nX-Two: 2\r\n\r\n';
+  everySplit(t, wire, 'GET', (s) => {
+    t.is(s.body, 'hello, world!!!');
+    t.deepEqual(s.trailers, [
+      ['x-sum', 'abc'],
+      ['x-two', '2'],
+    ]);
+    t.is(s.ends, 1);
+  });
+});
+
+test('1xx heads before the final one; HEAD, 204 and 304 have no body', (t) => {
+  everySplit(
+    t,
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
+    'GET',
+    (s) => {
+      t.deepEqual(s.info, [100, 103]);
+      t.deepEqual(s.status, [204]);
+      t.is(s.ends, 1);
+    },
+  );
+  everySplit(t, 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', 'HEAD', (s) => {
+    t.is(s.body, '');
+    t.is(s.ends, 1);
+  });
+  everySplit(t, 'HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n', 'GET', (s) => t.is(s.ends, 1));
+});
+
+test('a body without length runs until the close; Connection: close and HTTP/1.0 do not persist', (t) => {
+  const { p, seen } = parser();
+  p.expect('GET');
+  p.feed(Buffer.from('HTTP/1.1 200 OK\r\n\r\nsome'));
+  p.feed(Buffer.from(' bytes'));
+  t.is(seen.ends, 0);
+  p.eof();
+  t.is(seen.body, 'some bytes');
+  t.deepEqual(seen.keepAlive, [false]);
+  const a = parser();
+  a.p.expect('GET');
+  a.p.feed(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
+  t.deepEqual(a.seen.keepAlive, [false]);
+  const b = parser();
+  b.p.expect('GET');
+  b.p.feed(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+  b.p.expect('GET');
+  b.p.feed(Buffer.from('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n'));
+  t.deepEqual(b.seen.keepAlive, [false, true]);
+});
+
+test('malformed input throws Http1ParseError: status line, Content-Length, chunk size, CRLF after chunk, a cut-short body, stray bytes', (t) => {
+  const bad = [
+    'garbage\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX',
+    'HTTP/1.1 101 Switching Protocols\r\n\r\n',
+  ];
+  for (const wire of bad) {
+    const { p } = parser();
+    p.expect('GET');
+    t.throws(() => p.feed(Buffer.from(wire, 'latin1')), { instanceOf: Http1ParseError }, wire);
+  }
+  const { p } = parser();
+  p.expect('GET');
+  p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc'));
+  t.throws(() => p.eof(), { instanceOf: Http1ParseError });
+  const idle = parser();
+  t.throws(() => idle.p.feed(Buffer.from('HTTP/1.1 200 OK\r\n\r\n')), { instanceOf: Http1ParseError });
+});
+
+test('bytes past a whole answer with no request outstanding are refused; the answer stood', (t) => {
+  const { p, seen } = parser();
+  p.expect('GET');
+  t.throws(() => p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb')), {
+    instanceOf: Http1ParseError,
+  });
+  // Bytes past the answer with no request outstanding are refused; the first response stood.
+  t.is(seen.ends, 1);
+  t.is(seen.body, 'a');
+});
