@@ -399,7 +399,7 @@ export class Forwarder {
       tried.add(be);
       // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
       const authority = o.hostRewrite && !o.http2Proxy ? groups.hostports.get(be) : req.authority;
-      const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, forwarded) };
+      const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, forwarded, be.address.proto) };
       // The backend of a forward proxy is the next proxy: it gets the absolute form.
       if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
       const bx = be.request(out);

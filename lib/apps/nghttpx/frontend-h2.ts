@@ -16,6 +16,7 @@ import type { FramePrinter } from '../printer/printer';
 import type { BodySource, ClientSide, Field, ProxyRequest } from './request';
 import { watchProgress, watchWrites } from './timeouts';
 import { DispatchLimiter } from './dispatch';
+import type { HeaderDump, HeaderDumps } from './header-dump';
 import { ErrorCode } from '../../protocol/errors';
 
 /** What the HTTP/2 frontend needs from the proxy. */
@@ -26,6 +27,8 @@ export interface H2FrontendContext {
   error(msg: string): void;
   /** `-o`: print every frame of every frontend connection. */
   printer?: FramePrinter;
+  /** `--frontend-http2-dump-request-header` / `-response-header`: header blocks as received / sent. */
+  dumps?: HeaderDumps;
   /** `--frontend-max-requests`: streams per connection, then GOAWAY (undefined or 0: no limit). */
   maxRequests?: number;
   /** Timeouts (ms; 0: none); absent: none. */
@@ -179,6 +182,7 @@ class H2ClientSide implements ClientSide {
     private readonly stream: Http2Stream,
     private readonly conn: Http2Connection,
     private readonly timeouts: H2Timeouts | undefined,
+    private readonly responseDump?: HeaderDump,
   ) {
     stream.once('close', (code: number) => {
       if (code !== 0 || !stream.localEnded) this.gone?.();
@@ -191,6 +195,7 @@ class H2ClientSide implements ClientSide {
     const headers: Field[] = [[':status', String(status)]];
     for (let i = 0; i < fields.length; i++) headers.push(fields[i]);
     stream.respond(headers, { endStream });
+    this.responseDump?.write(headers);
     // --stream-write-timeout: body bytes queued for the client that do not leave (its window
     // stays shut) for this long reset the stream with INTERNAL_ERROR, as nghttpx.
     const timeouts = this.timeouts;
@@ -237,7 +242,7 @@ class H2ClientSide implements ClientSide {
     const stream = this.stream;
     if (stream.kind !== 'request' || stream.closed || stream.localEnded || !this.conn.session.remoteSettings.enablePush) return undefined;
     try {
-      return new H2ClientSide(stream.push(headers), this.conn, this.timeouts);
+      return new H2ClientSide(stream.push(headers), this.conn, this.timeouts, this.responseDump);
     } catch {
       // The client's SETTINGS_MAX_CONCURRENT_STREAMS is full, or the stream closed meanwhile.
       return undefined;
@@ -295,6 +300,7 @@ export function serveH2(
     // --frontend-max-requests: "For HTTP/2, this is the number of streams in one HTTP/2
     // connection": the last one gets a graceful GOAWAY behind it.
     if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
+    ctx.dumps?.request?.write(stream.requestHeaders);
     const req = requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn);
     // --backend-connections-per-frontend (per origin host with -s): beyond the limit a request
     // waits for one of this connection's to finish before it goes to a backend.
@@ -302,7 +308,7 @@ export function serveH2(
       if (stream.closed) return release();
       stream.once('close', release);
       try {
-        ctx.forward(req, new H2ClientSide(stream, conn, t));
+        ctx.forward(req, new H2ClientSide(stream, conn, t, ctx.dumps?.response));
       } catch (err) {
         ctx.error(`request handling failed: ${(err as Error).message}`);
         stream.reset(2);

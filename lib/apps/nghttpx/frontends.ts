@@ -9,6 +9,7 @@ import type { Http2Connection } from '../../transport/connection';
 import { AcceptInfo, acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
 import { H2Timeouts, serveH2 } from './frontend-h2';
+import type { HeaderDumps } from './header-dump';
 import { http2Knobs } from './backends';
 import { nodeParserLimits } from './header-limits';
 import { PeerRecords } from './peers';
@@ -28,6 +29,8 @@ export interface FrontendsContext {
   forward(req: ProxyRequest, client: ClientSide): void;
   error(msg: string): void;
   printer?: FramePrinter;
+  /** `--frontend-http2-dump-request-header` / `-response-header`. */
+  dumps?: HeaderDumps;
 }
 
 /** One `-f` frontend. */
@@ -130,6 +133,7 @@ export class Frontends {
             forward: ctx.forward,
             error: ctx.error,
             printer: ctx.printer,
+            dumps: ctx.dumps,
             maxRequests: o.frontendMaxRequests,
             timeouts: h2Timeouts,
             // "--backend-connections-per-host ... meaningful when --http2-proxy option is used";

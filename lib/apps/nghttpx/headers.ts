@@ -28,7 +28,38 @@ type RewriteOptions = Pick<
   | 'addResponseHeaders'
   | 'noServerRewrite'
   | 'serverName'
+  | 'http2NoCookieCrumbling'
+  | 'noStripIncomingEarlyData'
 >;
+
+/**
+ * How the client's cookies go to a backend, as nghttpx sends them: after the client's other
+ * fields, `join`ed into one field for HTTP/1.1 (RFC 9113 section 8.2.3: "these MUST be
+ * concatenated into a single octet string using the two-octet delimiter of 0x3b, 0x20"), or
+ * `crumble`d into one field per cookie-pair for HTTP/2 ("an endpoint MAY split the Cookie header
+ * field into separate header fields, each with one or more cookie-pairs"), which lets HPACK index
+ * each pair on its own; `keep` sends the client's fields as they came (`--http2-no-cookie-crumbling`).
+ */
+export type CookieForm = 'join' | 'crumble' | 'keep';
+
+/** The cookie fields for the backend from the client's cookie values, in `form`. */
+export function cookieFields(values: string[], form: CookieForm): Field[] {
+  if (values.length === 0) return [];
+  if (form === 'keep') return values.map((v) => ['cookie', v]);
+  if (form === 'join') {
+    // As nghttpx: each value's trailing spaces and semicolons dropped, joined by "; ".
+    const parts = values.map((v) => v.replace(/[ ;]+$/, '')).filter((v) => v.length > 0);
+    return parts.length ? [['cookie', parts.join('; ')]] : [];
+  }
+  // As nghttpx: each pair from its first character that is not a space, tab or ';' to the next ';'.
+  const out: Field[] = [];
+  for (const v of values)
+    for (const piece of v.split(';')) {
+      const pair = piece.replace(/^[\t ]+/, '');
+      if (pair.length > 0) out.push(['cookie', pair]);
+    }
+  return out;
+}
 
 function joinValues(fields: Field[], name: string): string | undefined {
   const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
@@ -37,11 +68,13 @@ function joinValues(fields: Field[], name: string): string | undefined {
 
 /**
  * The request fields for the backend, in nghttpx's order: the client's fields (minus hop-by-hop
- * and Host), then X-Forwarded-For, X-Forwarded-Proto, Via, then `--add-request-header`s. The
- * caller adds Host (HTTP/1.1) or :authority (h2).
+ * and Host), the cookies (in the form `backendProto` takes, see {@link CookieForm}; as they came
+ * when it is not given), then X-Forwarded-For, X-Forwarded-Proto, Via, then
+ * `--add-request-header`s. The caller adds Host (HTTP/1.1) or :authority (h2).
  */
-export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwarded?: string): Field[] {
+export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwarded?: string, backendProto?: 'h2' | 'http/1.1'): Field[] {
   const out: Field[] = [];
+  let cookies: string[] | undefined;
   // With --add-forwarded, the client's Forwarded values move to the end, ours appended.
   const moveForwarded = o.stripIncomingForwarded || o.addForwarded.length > 0;
   for (const [n, v] of req.fields) {
@@ -50,7 +83,17 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
     if (n === 'te' && v.trim().toLowerCase() !== 'trailers') continue;
     if (n === 'x-forwarded-for' && (o.stripIncomingXForwardedFor || o.addXForwardedFor)) continue;
     if (n === 'x-forwarded-proto' && !o.noStripIncomingXForwardedProto) continue;
+    // nghttpx strips Early-Data from clients: it adds its own when a request came in TLS early data.
+    if (n === 'early-data' && !o.noStripIncomingEarlyData) continue;
+    if (n === 'cookie' && backendProto !== undefined) {
+      (cookies ??= []).push(v);
+      continue;
+    }
     out.push([n, v]);
+  }
+  if (cookies) {
+    const form: CookieForm = backendProto === 'http/1.1' ? 'join' : o.http2NoCookieCrumbling ? 'keep' : 'crumble';
+    for (const f of cookieFields(cookies, form)) out.push(f);
   }
   if (moveForwarded) {
     const prev = o.stripIncomingForwarded ? undefined : joinValues(req.fields, 'forwarded');

@@ -144,6 +144,10 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
     arg: '<N>',
     group: 'Performance',
     effective: false,
+    unsupported: (v) =>
+      Number(v) > 0
+        ? "Node's net.Server cannot set TCP_FASTOPEN on a listening socket, so connections use the ordinary three-way handshake"
+        : undefined,
     apply: (o, v) => (o.fastopen = int(v, 'fastopen', 0, 2 ** 31 - 1)),
   },
   { long: 'no-kqueue', group: 'Performance', effective: true, apply: (o, v) => (o.noKqueue = yes(v)) },
@@ -159,6 +163,7 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
     arg: '<DURATION>',
     group: 'Timeout',
     effective: false,
+    unsupported: () => 'this nghttpx has no HTTP/3 frontend (Node 20 has no QUIC), so there is no HTTP/3 connection to time out',
     apply: (o, v) => (o.frontendHttp3ReadTimeout = duration(v, 'frontend-http3-read-timeout')),
   },
   {
@@ -225,12 +230,14 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
     apply: (o, v) => (o.backendKeepAliveTimeout = duration(v, 'backend-keep-alive-timeout')),
   },
   {
-    // Not built: libuv answers EMFILE on accept by closing the pending connections itself
-    // (uv__emfile_trick) and never calls back, so Node never sees an accept fail.
     long: 'listener-disable-timeout',
     arg: '<DURATION>',
     group: 'Timeout',
     effective: false,
+    unsupported: (v) =>
+      !/^0+(ms|s|m|h)?$/i.test(v)
+        ? 'libuv answers EMFILE on accept by closing the pending connection itself and never reports the failure, so Node never sees when to pause the listener'
+        : undefined,
     apply: (o, v) => (o.listenerDisableTimeout = duration(v, 'listener-disable-timeout')),
   },
   {

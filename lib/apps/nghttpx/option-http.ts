@@ -4,6 +4,7 @@
 import { parseDuration as duration, parseSize as size } from '../common/units';
 import { parseHeaderOption } from './addresses';
 import { SYSLOG_FACILITIES } from './log-sinks';
+import { lookupUser } from './privileges';
 import type { OptionDef } from './option-table';
 import { altsvc, errorPage, forwardedNode, forwardedParams, int, logLevel, oneOf, window, yes } from './option-values';
 
@@ -52,7 +53,7 @@ export const HTTP_OPTIONS: OptionDef[] = [
     effective: true,
     apply: (o, v) => (o.backendHttp2ConnectionWindowSize = window(v, 'backend-http2-connection-window-size', 65535)),
   },
-  { long: 'http2-no-cookie-crumbling', group: 'HTTP/2', effective: false, apply: (o, v) => (o.http2NoCookieCrumbling = yes(v)) },
+  { long: 'http2-no-cookie-crumbling', group: 'HTTP/2', effective: true, apply: (o, v) => (o.http2NoCookieCrumbling = yes(v)) },
   { long: 'padding', arg: '<N>', group: 'HTTP/2', effective: true, apply: (o, v) => (o.padding = int(v, 'padding', 0, 2 ** 31 - 1)) },
   { long: 'no-server-push', group: 'HTTP/2', effective: true, apply: (o, v) => (o.noServerPush = yes(v)) },
   {
@@ -140,7 +141,7 @@ export const HTTP_OPTIONS: OptionDef[] = [
     apply: (o, v) => (o.forwardedFor = forwardedNode(v, 'forwarded-for', false)),
   },
   { long: 'no-via', group: 'HTTP', effective: true, apply: (o, v) => (o.noVia = yes(v)) },
-  { long: 'no-strip-incoming-early-data', group: 'HTTP', effective: false, apply: (o, v) => (o.noStripIncomingEarlyData = yes(v)) },
+  { long: 'no-strip-incoming-early-data', group: 'HTTP', effective: true, apply: (o, v) => (o.noStripIncomingEarlyData = yes(v)) },
   { long: 'no-location-rewrite', group: 'HTTP', effective: true, apply: (o, v) => (o.noLocationRewrite = yes(v)) },
   { long: 'host-rewrite', group: 'HTTP', effective: true, apply: (o, v) => (o.hostRewrite = yes(v)) },
   {
@@ -253,40 +254,56 @@ export const HTTP_OPTIONS: OptionDef[] = [
     long: 'frontend-http2-dump-request-header',
     arg: '<PATH>',
     group: 'Debug',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.frontendHttp2DumpRequestHeader = v),
   },
   {
     long: 'frontend-http2-dump-response-header',
     arg: '<PATH>',
     group: 'Debug',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.frontendHttp2DumpResponseHeader = v),
   },
   { long: 'frontend-frame-debug', short: 'o', group: 'Debug', effective: true, apply: (o, v) => (o.frontendFrameDebug = yes(v)) },
   { long: 'daemon', short: 'D', group: 'Process', effective: true, apply: (o, v) => (o.daemon = yes(v)) },
   { long: 'pid-file', arg: '<PATH>', group: 'Process', effective: true, apply: (o, v) => (o.pidFile = v) },
-  { long: 'user', arg: '<USER>', group: 'Process', effective: false, apply: (o, v) => (o.user = v) },
+  {
+    long: 'user',
+    arg: '<USER>',
+    group: 'Process',
+    effective: true,
+    // Looked up now, as the reference's getpwnam: an unknown account stops the start-up.
+    apply: (o, v) => (o.user = lookupUser(v).name),
+  },
   { long: 'single-process', group: 'Process', effective: true, apply: (o, v) => (o.singleProcess = yes(v)) },
   {
     long: 'max-worker-processes',
     arg: '<N>',
     group: 'Process',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.maxWorkerProcesses = int(v, 'max-worker-processes', 0, 2 ** 31 - 1)),
   },
   {
     long: 'worker-process-grace-shutdown-period',
     arg: '<DURATION>',
     group: 'Process',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.workerProcessGraceShutdownPeriod = duration(v, 'worker-process-grace-shutdown-period')),
   },
-  { long: 'mruby-file', arg: '<PATH>', group: 'Scripting', effective: false, apply: (o, v) => (o.mrubyFile = v) },
+  {
+    long: 'mruby-file',
+    arg: '<PATH>',
+    group: 'Scripting',
+    effective: false,
+    // As Debian's nghttpx, built without mruby, which warns "ignored because mruby support is disabled at build time".
+    unsupported: () => 'there is no mruby interpreter in Node, so the script is not run',
+    apply: (o, v) => (o.mrubyFile = v),
+  },
   {
     long: 'ignore-per-pattern-mruby-error',
     group: 'Scripting',
     effective: false,
+    unsupported: () => 'there is no mruby interpreter in Node, so no script can fail',
     apply: (o, v) => (o.ignorePerPatternMrubyError = yes(v)),
   },
   { long: 'conf', arg: '<PATH>', group: 'Misc', effective: true, apply: () => undefined },

@@ -6,6 +6,7 @@
 import type * as net from 'net';
 import type * as tls from 'tls';
 import { FramePrinter } from '../printer/printer';
+import { openHeaderDumps } from './header-dump';
 import { Forwarder, ForwardingContext } from './forwarding';
 import { parseBackend } from './addresses';
 import { checkBackends } from './backend-rules';
@@ -131,12 +132,14 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: Engine
   const anyTls = o.frontends.some((f) => !f.noTls);
   const tickets = anyTls ? chooseTicketKeys(o, shared.ticketKeys, (level, msg) => log(level, 'ticket-keys.ts', msg)) : undefined;
   const tlsOptions = frontendTlsOptions(o, tickets?.ring);
+  const dumps = openHeaderDumps(o.frontendHttp2DumpRequestHeader, o.frontendHttp2DumpResponseHeader);
   const frontends = new Frontends({
     options: o,
     tls: tlsOptions,
     forward: (req, client) => forwarder.forward(req, client),
     error: (msg) => log('ERROR', 'frontends.ts', msg),
     printer,
+    dumps,
   });
   const tlsServers = frontends.list.filter((fe) => !fe.address.noTls).map((fe) => fe.acceptor.server as tls.Server);
   if (tickets) {
@@ -154,6 +157,8 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: Engine
     closed = true;
     ocsp?.stop();
     if (tickets?.owned) tickets.ring.stop();
+    dumps.request?.close();
+    dumps.response?.close();
     frontends.destroy();
     ctx.groups.close();
     for (const g of retired) g.close();

@@ -14,6 +14,7 @@ import { fileSink } from './log-sinks';
 import { closeListener, inheritedFds, Listener, LISTENER_FDS_ENV, listenerFd, listenerKey, openListener } from './listeners';
 import type { LogLevel } from './options';
 import { keysToWire, renewingRing, TicketKeyRing } from './ticket-keys';
+import { dropPrivileges, lookupUser } from './privileges';
 import { ChildWorkers, InProcessWorkers, Workers } from './workers';
 
 /**
@@ -22,6 +23,9 @@ import { ChildWorkers, InProcessWorkers, Workers } from './workers';
  * serve requests".
  */
 export const ORIGINAL_PID_ENV = 'NGHTTPX_TS_ORIG_PID';
+
+/** The longest drain: about 24 days, below the 2^31-1 ms a Node timer takes (a longer one fires at once). */
+const NO_GRACE_LIMIT = 2 ** 31 - 1 - 10_000;
 
 /** What the supervisor needs from the launcher. */
 export interface SupervisorOptions {
@@ -78,7 +82,9 @@ export class Supervisor {
           if (this.workers instanceof ChildWorkers) this.workers.sendTicketKeys(keysToWire(ring.list));
         },
       );
-    if (o.workers <= 1 || o.singleProcess) return new InProcessWorkers(o, {}, { ticketKeys: this.ticketKeys });
+    // --user: as the reference, the workers drop root and this process keeps it (to bind new
+    // ports on SIGHUP), so one worker is a process of its own unless --single-process.
+    if ((o.workers <= 1 && !o.user) || o.singleProcess) return new InProcessWorkers(o, {}, { ticketKeys: this.ticketKeys });
     const w = new ChildWorkers(o, this.so.script, (m) => this.log('WARN', m), this.ticketKeys);
     try {
       await w.ready;
@@ -140,6 +146,8 @@ export class Supervisor {
       throw err;
     }
     this.writePidFile();
+    // --single-process --user: the one process drops root once bound (as the reference).
+    if (this.options.singleProcess && this.options.user) dropPrivileges(lookupUser(this.options.user));
     this.quitOriginal();
   }
 
@@ -227,8 +235,9 @@ export class Supervisor {
   /** Let old workers drain, within --worker-process-grace-shutdown-period and --max-worker-processes. */
   private retire(old: Workers): void {
     this.retired.push(old);
+    // "Specifying 0 means no limit and it is the default behaviour" (a timer's longest delay here).
     const grace = this.options.workerProcessGraceShutdownPeriod;
-    void old.drain(grace ? grace : 30_000).then(() => {
+    void old.drain(grace ? grace : NO_GRACE_LIMIT).then(() => {
       const i = this.retired.indexOf(old);
       if (i >= 0) this.retired.splice(i, 1);
     });

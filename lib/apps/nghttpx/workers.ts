@@ -9,6 +9,7 @@ import type * as net from 'net';
 import type { NghttpxOptions } from './config';
 import { createEngine, EngineShared, NghttpxEngine, ProxyIO } from './proxy';
 import { keysFromWire, keysToWire, TicketKeyRing } from './ticket-keys';
+import { dropPrivileges, lookupUser } from './privileges';
 
 /** A set of workers serving one configuration. */
 export interface Workers {
@@ -214,6 +215,8 @@ export function runWorker(): void {
         shared = m.ticketKeys ? new TicketKeyRing(keysFromWire(m.ticketKeys, cipher), cipher) : undefined;
         const e = createEngine(m.options, {}, { ticketKeys: shared });
         engine = e;
+        // --user: the log files are open and the sockets come over IPC; nothing needs root now.
+        if (m.options.user) dropPrivileges(lookupUser(m.options.user));
         process.send!({ type: 'ready' } satisfies WorkerMessage);
         if (m.options.ocspStartup) void e.ocspReady.then(() => process.send!({ type: 'ocsp-ready' } satisfies WorkerMessage));
       } catch (err) {

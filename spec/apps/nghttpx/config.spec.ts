@@ -48,6 +48,7 @@ function sample(long: string, arg: string): string {
     include: '/dev/null',
     conf: '/dev/null',
     workers: '1',
+    user: 'nobody',
     'frontend-http2-connection-window-size': '65535',
     'backend-http2-connection-window-size': '65535',
   };
