@@ -19,6 +19,14 @@ launch('nghttp', async () => {
     return 0;
   }
   for (const w of parsed.warnings) process.stderr.write(`nghttp: warning: ${w}\n`);
-  const result = await runNghttp(parsed.options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  const result = await runNghttp(parsed.options, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Only `-d -` reads stdin: touching process.stdin opens it (a file stdin loads Node's fs
+    // streams and fs/promises, ~10 internal modules).
+    get stdin() {
+      return process.stdin;
+    },
+  });
   return result.exitCode;
 });

@@ -4,9 +4,8 @@
  * certificate (and whether the two look swapped), an encrypted key, a key that does not belong
  * to the certificate. Every tool that serves or presents TLS loads its files here.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as tls from 'tls';
+import { crypto, tls } from '../../lazy';
 import { ToolError } from './cli';
 
 /** What the key and certificate are called in messages (`<PRIVATE_KEY>`, `--private-key-file`...). */
@@ -78,11 +77,11 @@ export function loadKeyAndCert(keyFile: string, certFile: string, labels: TlsFil
   if (k.encrypted)
     throw new ToolError(`${keyLabel}: '${keyFile}' is encrypted; give an unencrypted key (e.g. openssl pkey -in KEY -out PLAIN)`);
   try {
-    tls.createSecureContext({ key, cert });
+    tls().createSecureContext({ key, cert });
     // OpenSSL takes a key that does not match the certificate here and fails on the first
     // handshake instead; compare the public halves now.
-    const fromKey = crypto.createPublicKey(key).export({ type: 'spki', format: 'der' });
-    const fromCert = new crypto.X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' });
+    const fromKey = crypto().createPublicKey(key).export({ type: 'spki', format: 'der' });
+    const fromCert = new (crypto().X509Certificate)(cert).publicKey.export({ type: 'spki', format: 'der' });
     if (!fromKey.equals(fromCert)) throw Object.assign(new Error('key values mismatch'), { code: 'ERR_KEY_VALUES_MISMATCH' });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { reason?: string };

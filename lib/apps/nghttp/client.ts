@@ -3,8 +3,8 @@
  * the transport's `connect()`, one connection per run of same-origin URIs, and print what the
  * reference prints (the -v frame trace through FramePrinter, bodies, -s, -r) in its order.
  */
-import * as dns from 'dns';
 import * as fs from 'fs';
+import { isIP } from 'net';
 import { connect } from '../../transport/client';
 import type { ClientConnection } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
@@ -12,7 +12,7 @@ import type { SessionEvent } from '../../protocol/session/session';
 import { loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import type { HeaderField } from '../../protocol/frame/types';
-import { FramePrinter } from '../printer/printer';
+import { FramePrinter, monotonicMs } from '../printer/printer';
 import { NghttpTrace } from './trace';
 import { ConnectWatch } from './first-flight';
 import { decompressBody, readBody } from './body';
@@ -126,7 +126,7 @@ class ConnectionRun {
     private readonly body: Buffer | undefined,
   ) {
     this.verbose = o.verbose > 0 || o.json;
-    this.startPerf = performance.now();
+    this.startPerf = monotonicMs();
     const color = o.color || (!o.json && io.stdout.isTTY === true);
     this.printer = new FramePrinter({
       write: (text) => io.stdout.write(Buffer.from(text, 'latin1')),
@@ -193,7 +193,14 @@ class ConnectionRun {
   /** The first URI's host as an address (the reference's getaddrinfo), or undefined after an error. */
   private async resolve(): Promise<string | undefined> {
     const host = this.plan[0].uri.host;
+    if (isIP(host) !== 0) {
+      // An address already (getaddrinfo returns it as it is): Node's dns module is not loaded.
+      this.timing.dnsEnd = nowMicros();
+      return host;
+    }
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const dns = require('dns') as typeof import('dns');
       const { address } = await dns.promises.lookup(host);
       this.timing.dnsEnd = nowMicros();
       return address;

@@ -11,7 +11,7 @@ import type { Http2Connection } from '../../transport/connection';
 import { loadKeyAndCert } from '../common/tls-files';
 import type { Http2Stream } from '../../transport/stream';
 import type { HeaderField } from '../../protocol/frame/types';
-import { FramePrinter, latin1Writer } from '../printer/printer';
+import { FramePrinter, latin1Writer, monotonicMs } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 import { SERVER_NAME } from './options';
 import { loadMimeTypes, StaticSite } from './static';
@@ -73,7 +73,7 @@ export function listenLines(addr: AddressInfo, requestedHost: string | undefined
 export async function startNghttpd(opts: NghttpdOptions, io: NghttpdIO): Promise<NghttpdServer> {
   const mimeTypes = loadMimeTypes(opts.mimeTypesFile, opts.mimeTypesFileSet);
   const trailers: HeaderField[] = opts.trailers.map(([n, v]) => [n, v]);
-  const startTime = performance.now();
+  const startTime = monotonicMs();
   const write = latin1Writer({ write: (b: Buffer) => io.out.write(b) });
   let nextId = io.firstId ?? 1;
   const idStep = io.idStep ?? 1;

@@ -36,7 +36,7 @@ export interface FramePrinterOptions {
   color?: boolean;
   /** The clock's zero, in the units of `now` (ms). Default: when the printer was made. */
   startTime?: number;
-  /** The clock, in milliseconds. Default `performance.now()`. */
+  /** The clock, in milliseconds. Default `monotonicMs()`. */
   now?: () => number;
   /** nghttpd's per-connection prefix: a number n prints `[id=n] ` before each line head. */
   prefix?: number | string;
@@ -72,6 +72,16 @@ function headersOf(frame: Frame, info?: FrameInfo): HeaderField[] | undefined {
   return info?.headers ?? (frame as { headers?: HeaderField[] }).headers;
 }
 
+/**
+ * A monotonic clock in milliseconds with an arbitrary zero: the printer's default clock, and what
+ * its users take their `startTime` from. Not `performance.now()`: the first touch of Node's
+ * `performance` global loads perf_hooks (~10 internal modules), a few ms of every one-shot run.
+ */
+export function monotonicMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
 /** Prints frames and the other lines nghttp/nghttpd print in verbose mode; see the module comment. */
 export class FramePrinter {
   private readonly out: (text: string) => void;
@@ -85,7 +95,7 @@ export class FramePrinter {
   constructor(opts: FramePrinterOptions) {
     this.out = opts.write;
     this.color = opts.color ?? false;
-    this.now = opts.now ?? (() => performance.now());
+    this.now = opts.now ?? monotonicMs;
     this.start = opts.startTime ?? this.now();
     this.id = opts.prefix;
     this.prefix = opts.prefix === undefined ? '' : `[id=${opts.prefix}] `;
