@@ -9,6 +9,7 @@ import * as net from 'net';
 import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
+import { IdMap } from '../../protocol/session/id-map';
 import type { SessionEvent } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
@@ -82,7 +83,10 @@ export class Client {
   readonly cstat: ClientStat = { clientStart: -1, clientEnd: -1, connectStart: -1, connectTime: -1, ttfb: -1, reqSuccess: 0 };
   reqLeft: number;
   reqInflight = 0;
-  private readonly streams = new Map<number, RequestState>();
+  /** In-flight requests by stream id (an IdMap: no table reallocated per request, see id-map.ts). */
+  private readonly streams = new IdMap<RequestState>();
+  /** Records of finished requests, reused: no object per request. */
+  private readonly spare: RequestState[] = [];
   private uriIndex = 0;
   private conn: Http2Connection | undefined;
   private h1: Http1Client | undefined;
@@ -475,14 +479,20 @@ export class Client {
       return false;
     }
     const counted = h.phase === 'main';
-    this.streams.set(id, {
-      start: h.now(),
-      wallUs: h.config.logFile ? wallMicros() : 0,
-      status: -1,
-      statusSuccess: -1,
-      counted,
-      firstByte: false,
-    });
+    const rs = this.spare.pop();
+    const start = h.now();
+    const wallUs = h.config.logFile ? wallMicros() : 0;
+    if (rs === undefined) {
+      this.streams.set(id, { start, wallUs, status: -1, statusSuccess: -1, counted, firstByte: false });
+    } else {
+      rs.start = start;
+      rs.wallUs = wallUs;
+      rs.status = -1;
+      rs.statusSuccess = -1;
+      rs.counted = counted;
+      rs.firstByte = false;
+      this.streams.set(id, rs);
+    }
     if (counted) {
       h.stats.reqStarted++;
       this.reqInflight++;
@@ -524,6 +534,8 @@ export class Client {
       if (h.config.logFile) h.logRow(rs.wallUs, success ? rs.status : -1, Math.floor((end - rs.start) * 1000));
       h.reportProgress();
     }
+    // Read for the last time: the next request reuses it.
+    this.spare.push(rs);
     if (this.reqLeft === 0 && this.reqInflight === 0) {
       this.terminate();
       return;

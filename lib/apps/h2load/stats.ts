@@ -38,9 +38,15 @@ export interface WorkerStats {
   bytesHead: number;
   bytesHeadDecomp: number;
   bytesBody: number;
-  /** Seconds from each completed request's HEADERS to its stream close (a reservoir sample past MAX_SAMPLES). */
-  requestTimes: number[];
-  /** How many request times were offered to the sample (more than its length once sampling). */
+  /**
+   * Seconds from each completed request's HEADERS to its stream close (a reservoir sample past
+   * MAX_SAMPLES): the first `requestTimesCount` entries (the array has room to grow into; a typed
+   * array, so 100k samples are one flat buffer instead of boxed growth in the hot path).
+   */
+  requestTimes: Float64Array;
+  /** How many entries of `requestTimes` hold samples. */
+  requestTimesCount: number;
+  /** How many request times were offered to the sample (more than `requestTimesCount` once sampling). */
   requestTimesSeen: number;
   clients: ClientStat[];
   /** Every counted request's time (HEADERS sent to stream closed), microseconds: an HDR histogram's counts. */
@@ -83,7 +89,8 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
     bytesHead: 0,
     bytesHeadDecomp: 0,
     bytesBody: 0,
-    requestTimes: [],
+    requestTimes: NO_SAMPLES,
+    requestTimesCount: 0,
     requestTimesSeen: 0,
     clients: [],
     requestHist: new Uint32Array(HISTOGRAM_LENGTH),
@@ -96,15 +103,34 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
 /** Per-worker cap on kept request times (h2load's MAX_SAMPLES): memory stays bounded on long -D runs. */
 export const MAX_SAMPLES = 1000000;
 
+const NO_SAMPLES = new Float64Array(0);
+
 /** Keep a request time: all of them up to `max`, then a uniform reservoir sample (Algorithm R). */
 export function sampleRequestTime(w: WorkerStats, seconds: number, max = MAX_SAMPLES): void {
   const n = ++w.requestTimesSeen;
-  if (w.requestTimes.length < max) {
-    w.requestTimes.push(seconds);
+  const count = w.requestTimesCount;
+  if (count < max) {
+    if (count === w.requestTimes.length) growSamples(w, max);
+    w.requestTimes[count] = seconds;
+    w.requestTimesCount = count + 1;
     return;
   }
   const d = Math.floor(Math.random() * n);
   if (d < max) w.requestTimes[d] = seconds;
+}
+
+/** Room for more samples: a planned run's request count at once, else doubling (at most `max`). */
+function growSamples(w: WorkerStats, max: number): void {
+  const old = w.requestTimes;
+  const want = old.length === 0 && w.reqTodo > 0 ? w.reqTodo : old.length * 2;
+  const next = new Float64Array(Math.min(max, Math.max(1024, want)));
+  next.set(old);
+  w.requestTimes = next;
+}
+
+/** The samples of `w` (a view: no copy). */
+export function requestTimesOf(w: WorkerStats): Float64Array {
+  return w.requestTimes.subarray(0, w.requestTimesCount);
 }
 
 /** min, max, mean, standard deviation and the percentage of samples within mean +/- sd. */
@@ -121,7 +147,7 @@ export interface SDStat {
  * (n - 1 only when the samples were a reservoir sample), within-sd as a percentage. No samples:
  * all zero, 0% within.
  */
-export function computeTimeStat(samples: readonly number[], sampling = false): SDStat {
+export function computeTimeStat(samples: ArrayLike<number>, sampling = false): SDStat {
   const n = samples.length;
   if (n === 0) return { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 };
   let a = 0;
@@ -157,14 +183,28 @@ export interface TimeStats {
 
 /** Gather every worker's samples into the table's four statistics (as h2load's process_time_stats). */
 export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
-  const request: number[] = [];
   const connect: number[] = [];
   const ttfb: number[] = [];
   const rps: number[] = [];
   let sampling = false;
+  let total = 0;
   for (const w of workers) {
-    if (w.requestTimesSeen > w.requestTimes.length) sampling = true;
-    for (const t of w.requestTimes) request.push(t);
+    if (w.requestTimesSeen > w.requestTimesCount) sampling = true;
+    total += w.requestTimesCount;
+  }
+  // One worker (-t 1): its samples as they are; several: one buffer, no per-sample growth.
+  let request: Float64Array;
+  if (workers.length === 1) {
+    request = requestTimesOf(workers[0]);
+  } else {
+    request = new Float64Array(total);
+    let at = 0;
+    for (const w of workers) {
+      request.set(requestTimesOf(w), at);
+      at += w.requestTimesCount;
+    }
+  }
+  for (const w of workers) {
     for (const c of w.clients) {
       if (c.clientStart >= 0 && c.clientEnd >= 0) {
         const t = (c.clientEnd - c.clientStart) / 1000;

@@ -10,6 +10,7 @@ import {
   formatSummary,
   newWorkerStats,
   processTimeStats,
+  requestTimesOf,
   utosFunit,
 } from '../../../lib/apps/h2load/stats';
 import { parseSummary, SummaryParseError } from '../../../lib/apps/h2load/parse';
@@ -35,7 +36,8 @@ test('computeTimeStat: population sd, within-sd percentage, empty = zeros with 0
 
 test('processTimeStats: connect and ttfb from connect start; req/s per client; unrecorded skipped', (t) => {
   const w = newWorkerStats(2);
-  w.requestTimes.push(0.001, 0.003);
+  sampleRequestTime(w, 0.001);
+  sampleRequestTime(w, 0.003);
   w.clients.push({ clientStart: 0, clientEnd: 1000, connectStart: 0, connectTime: 2, ttfb: 5, reqSuccess: 10 });
   w.clients.push({ clientStart: 0, clientEnd: 500, connectStart: 0, connectTime: -1, ttfb: -1, reqSuccess: 0 });
   const ts = processTimeStats([w]);
@@ -132,12 +134,22 @@ ts('parseSummary refuses a changed layout', (t) => {
 test('request times: kept up to the cap, then a reservoir sample, and the sd switches to n - 1', (t) => {
   const w = newWorkerStats(0);
   for (let i = 0; i < 100; i++) sampleRequestTime(w, i, 10);
-  t.is(w.requestTimes.length, 10);
+  t.is(w.requestTimesCount, 10);
+  t.true(w.requestTimes.length >= 10);
   t.is(w.requestTimesSeen, 100);
-  for (const v of w.requestTimes) t.true(v >= 0 && v < 100);
+  for (const v of requestTimesOf(w)) t.true(v >= 0 && v < 100);
   const full = newWorkerStats(0);
   for (const v of [1, 2, 3, 4]) sampleRequestTime(full, v, 10);
   t.true(Math.abs(processTimeStats([full]).request.sd - Math.sqrt(1.25)) < 1e-12);
   const sampled = { ...full, requestTimesSeen: 5 };
   t.true(Math.abs(processTimeStats([sampled]).request.sd - Math.sqrt(5 / 3)) < 1e-12);
+  // Several workers: their samples together.
+  const other = newWorkerStats(0);
+  for (const v of [5, 6]) sampleRequestTime(other, v, 10);
+  t.is(processTimeStats([full, other]).request.mean, 3.5);
+  // A planned run takes room for its requests at once; past it the buffer grows.
+  const planned = newWorkerStats(3000);
+  for (let i = 0; i < 3001; i++) sampleRequestTime(planned, i);
+  t.is(planned.requestTimesCount, 3001);
+  t.is(requestTimesOf(planned)[3000], 3000);
 });
