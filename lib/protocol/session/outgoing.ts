@@ -6,18 +6,21 @@ import { ApiMisuseError } from '../errors';
 import type { HeaderField } from '../frame/types';
 import { checkOutgoing } from '../http/semantics';
 
-/** The names and values of the last response header list that passed `checkFields`. */
+/** The names and values of the last response (and request) header list that passed `checkFields`. */
 export interface ResponseCheckCache {
   last: string[] | null;
+  /** The last request list (a load generator sends the same one again and again). */
+  lastRequest?: string[] | null;
 }
 
 /**
  * Refuse to send a malformed field section. A server answering with the same fields again
- * (nghttpd's cached 200 list) checks them once: `cache` remembers the last response list.
+ * (nghttpd's cached 200 list), or a client repeating a request (h2load), checks them once:
+ * `cache` remembers the last response list and the last request list.
  */
 export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): void {
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
-  const last = isRequest ? null : cache.last;
+  const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
   if (last !== null && last.length === headers.length * 2) {
     let same = true;
     for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
@@ -31,11 +34,12 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
   }
   const err = checkOutgoing(headers, isRequest);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
-  if (!isRequest) {
-    const copy: string[] = cache.last ?? (cache.last = []);
-    copy.length = 0;
-    for (let i = 0; i < headers.length; i++) copy.push(headers[i][0], headers[i][1]);
-  }
+  // Strings compared by identity above: a list built anew with equal strings is checked again.
+  const copy: string[] = (isRequest ? cache.lastRequest : cache.last) ?? [];
+  if (isRequest) cache.lastRequest = copy;
+  else cache.last = copy;
+  copy.length = 0;
+  for (let i = 0; i < headers.length; i++) copy.push(headers[i][0], headers[i][1]);
 }
 
 /** RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section." */

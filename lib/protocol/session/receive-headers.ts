@@ -7,7 +7,7 @@ import { ConnectionError, ErrorCode } from '../errors';
 import { Flag, FrameType } from '../frame/constants';
 import type { HeaderField, HeadersFrame, PushPromiseFrame } from '../frame/types';
 import { HeaderListTooLargeError } from '../hpack/errors';
-import { parsePriorityField, validateRequest, validateResponse, validateTrailers } from '../http/semantics';
+import { newResponseVerdictCache, parsePriorityField, validateRequest, validateResponseCached, validateTrailers } from '../http/semantics';
 import type { SessionCore } from './core';
 import { violationError } from './error-scope';
 import type { FrameReceiver } from './receive';
@@ -17,6 +17,9 @@ import type { HeadersCategory } from './types';
 
 /** HEADERS and PUSH_PROMISE handling for FrameReceiver. */
 export class HeaderReceiver {
+  /** The last valid response list and its verdict (a repeated response is checked once). */
+  private readonly verdicts = newResponseVerdictCache();
+
   constructor(
     private readonly s: SessionCore,
     private readonly receiver: FrameReceiver,
@@ -177,7 +180,7 @@ export class HeaderReceiver {
       return core.streamError(id, ErrorCode.PROTOCOL_ERROR, 'unexpected HEADERS');
     }
     const info = core.info;
-    const err = validateResponse(headers, endStream, info);
+    const err = validateResponseCached(headers, endStream, info, this.verdicts);
     if (err !== null) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed response: ${err}`);
     const informational = info.status < 200;
     if (!informational) {

@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
 import {
   newMessageInfo,
+  newResponseVerdictCache,
   parsePriorityField,
   validateRequest,
   validateResponse,
+  validateResponseCached,
   validateTrailers,
 } from '../../../lib/protocol/http/semantics';
 
@@ -198,6 +200,65 @@ test('responses: exactly one 3-digit :status, no 101, interim ones cannot end th
     ),
     null,
   );
+});
+
+test('a repeated response list reuses its verdict; any change, END_STREAM included, is checked again', (t) => {
+  const cache = newResponseVerdictCache();
+  const info = newMessageInfo();
+  const ok: HeaderField[] = [
+    [':status', '200'],
+    ['content-length', '3'],
+  ];
+  t.is(validateResponseCached(ok, false, info, cache), null);
+  info.status = 0;
+  info.contentLength = -1;
+  // Equal strings, a new list: the cached verdict, with what it yielded.
+  t.is(
+    validateResponseCached(
+      [
+        [':status', '200'],
+        ['content-length', '3'],
+      ],
+      false,
+      info,
+      cache,
+    ),
+    null,
+  );
+  t.deepEqual([info.status, info.contentLength], [200, 3]);
+  // A changed value or a changed END_STREAM is validated anew.
+  t.not(
+    validateResponseCached(
+      [
+        [':status', '200'],
+        ['content-length', 'x'],
+      ],
+      false,
+      info,
+      cache,
+    ),
+    null,
+  );
+  t.is(
+    validateResponseCached(
+      [
+        [':status', '204'],
+        ['content-length', '3'],
+      ],
+      false,
+      info,
+      cache,
+    ),
+    null,
+  );
+  t.is(info.status, 204);
+  t.not(validateResponseCached([[':status', '103']], true, info, cache), null);
+  t.is(validateResponseCached([[':status', '103']], false, info, cache), null);
+  t.not(validateResponseCached([[':status', '103']], true, info, cache), null);
+  // An invalid list is never cached: the same invalid list fails again.
+  const bad: HeaderField[] = [['Server', 'x']];
+  t.not(validateResponseCached(bad, false, info, cache), null);
+  t.not(validateResponseCached(bad, false, info, cache), null);
 });
 
 test('trailers: no pseudo-headers, regular field rules apply', (t) => {

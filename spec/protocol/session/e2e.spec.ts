@@ -527,7 +527,13 @@ test('commands refuse malformed field sections before anything is encoded', (t) 
   });
   const client = collectingClient();
   t.throws(() => client.session.request([...req('/'), ['te', 'gzip']]), { name: 'ApiMisuseError' });
-  client.session.request(req('/'), { endStream: true });
+  // A valid request list is remembered (checked once when repeated); a different one is checked.
+  const good = req('/', 'GET', [['x', '1']]);
+  client.session.request(good, { endStream: true });
+  t.throws(() => client.session.request([...good, ['te', 'gzip']]), { name: 'ApiMisuseError' });
+  // Same length as the remembered list, its last value different.
+  t.throws(() => client.session.request(req('/', 'GET', [['x', 'a\r\nb']])), { name: 'ApiMisuseError' });
+  client.session.request(req('/', 'GET', [['x', '1']]), { endStream: true });
   pump(client.session, server.session);
   t.true(client.events.some((e) => e.type === 'trailersReceived'));
   t.false(client.session.closed || server.session.closed);
