@@ -11,7 +11,7 @@ import { fieldsFromRaw } from './backends';
 import { nodeParserLimits, rawHeadLoad } from './header-limits';
 import { errorPage, http1Name } from './headers';
 import type { Peer } from './peers';
-import type { ClientSide, ProxyRequest } from './request';
+import type { BodySink, BodySource, ClientSide, Field, ProxyRequest } from './request';
 import { watchWrites } from './timeouts';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
@@ -186,11 +186,11 @@ export class Http1Frontend {
     this.served.set(socket, n);
     // --frontend-max-requests: "For HTTP/1, this is the number of keep alive requests."
     if (this.ctx.closing() || (this.ctx.maxRequests && n >= this.ctx.maxRequests)) res.shouldKeepAlive = false;
-    let gone: (() => void) | undefined;
+    const client = new H1ClientSide(res, socket);
     res.once('close', () => {
       const n = (this.sockets.get(socket) ?? 1) - 1;
       if (this.sockets.has(socket)) this.sockets.set(socket, n);
-      if (!res.writableFinished) gone?.();
+      if (!res.writableFinished) client.gone?.();
       if (this.ctx.closing() && n === 0) socket.end();
       else if (n === 0 && !socket.destroyed) socket.setTimeout(this.timeouts.keepAlive);
     });
@@ -218,21 +218,6 @@ export class Http1Frontend {
       localAddress: socket.localAddress,
       connection: socket,
     };
-    const client: ClientSide = {
-      respond: (status, out, endStream) => {
-        const flat: string[] = [];
-        // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
-        // announcing them (Node refuses it on a Content-Length response anyway).
-        for (const [n, v] of out) if (n !== 'trailer') flat.push(http1Name(n), v);
-        res.writeHead(status, flat);
-        if (endStream) res.end();
-      },
-      writable: () => res,
-      abort: () => socket.destroy(),
-      onClientGone: (cb) => {
-        gone = cb;
-      },
-    };
     if (!hasBody) req.resume();
     try {
       this.ctx.forward(pr, client);
@@ -255,4 +240,94 @@ export function targetOf(
   if (!abs) return { authority: host, path: target };
   const path = abs[3] || '/';
   return { scheme: abs[1].toLowerCase() as 'http' | 'https', authority: abs[2], path: path.startsWith('/') ? path : `/${path}` };
+}
+
+/**
+ * The client side of one HTTP/1.1 request (Node's ServerResponse). A class, since one is made per
+ * request; `relay` moves a backend body onto the response with no Readable or pipe.
+ */
+class H1ClientSide implements ClientSide {
+  /** @internal Called once when the client is gone before the answer finished. */
+  gone: (() => void) | undefined;
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly socket: net.Socket,
+  ) {}
+
+  respond(status: number, out: Field[], endStream: boolean): void {
+    const flat: string[] = [];
+    // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
+    // announcing them (Node refuses it on a Content-Length response anyway).
+    for (let i = 0; i < out.length; i++) if (out[i][0] !== 'trailer') flat.push(http1Name(out[i][0]), out[i][1]);
+    this.res.writeHead(status, flat);
+    if (endStream) this.res.end();
+  }
+
+  writable(): http.ServerResponse {
+    return this.res;
+  }
+
+  relay(source: BodySource, _trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
+    source.relayBody(new ResponseRelay(this.res, source, done));
+  }
+
+  abort(): void {
+    this.socket.destroy();
+  }
+
+  onClientGone(cb: () => void): void {
+    this.gone = cb;
+  }
+}
+
+/**
+ * A backend body written to an HTTP/1.1 response: bytes the response takes at once are given
+ * back to the source at once, the rest when it drains (or closes: the source must not wait on a
+ * client that left).
+ */
+class ResponseRelay implements BodySink {
+  private bytes = 0;
+  private held = 0;
+  private waiting = false;
+  private over = false;
+  private readonly onDrain = (): void => {
+    this.res.off('drain', this.onDrain);
+    this.res.off('close', this.onDrain);
+    this.waiting = false;
+    const n = this.held;
+    this.held = 0;
+    if (n > 0) this.source.release(n);
+  };
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly source: BodySource,
+    private readonly done: (bytes: number, complete: boolean) => void,
+  ) {}
+
+  data(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.res.write(chunk)) return this.source.release(chunk.length);
+    this.held += chunk.length;
+    if (!this.waiting) {
+      this.waiting = true;
+      this.res.once('drain', this.onDrain);
+      this.res.once('close', this.onDrain);
+    }
+  }
+
+  end(): void {
+    if (this.over) return;
+    this.over = true;
+    this.res.end();
+    this.done(this.bytes, true);
+  }
+
+  abort(): void {
+    if (this.over) return;
+    this.over = true;
+    this.onDrain();
+    this.done(this.bytes, false);
+  }
 }
