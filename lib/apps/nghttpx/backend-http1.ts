@@ -242,9 +242,15 @@ class Http1Connection {
           minVersion: t.minVersion,
           maxVersion: t.maxVersion,
           ALPNProtocols: ['http/1.1'],
+          // Resume the last session (as Node's https agent did): no full handshake per new connection.
+          session: b.tlsSession,
         })
       : net.connect(where as net.NetConnectOpts);
     const s = this.socket;
+    if (a.tls)
+      s.on('session', (session: Buffer) => {
+        b.tlsSession = session;
+      });
     s.setNoDelay(true);
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
@@ -438,6 +444,8 @@ export class Http1Pool {
   private readonly idleConnections: Http1Connection[] = [];
   private readonly all = new Set<Http1Connection>();
   private readonly headLimits: Http1Limits;
+  /** @internal The last TLS session a connection got (TLS backends), offered by the next one. */
+  tlsSession: Buffer | undefined;
 
   constructor(
     readonly address: BackendAddress,
