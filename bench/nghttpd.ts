@@ -8,8 +8,10 @@
  * run; default 200000 and 20000, the issue's -n for 1 KiB), BENCH_WARMUP (requests per server
  * before measuring, default 50000: V8's JIT keeps getting faster for the first ~60k requests, and
  * a short warm-up measured the compiler, not the server), BENCH_REPEAT (best of N, default 3),
- * BENCH_ONLY=ours|c|node (one server, or a list: ours,c), BENCH_IDLE (idle connections, default
- * 1000; 0 skips), BENCH_TLS=0 (h2c only).
+ * BENCH_ONLY=ours|c|node (one server, or a list: ours,c; the baseline always runs), BENCH_IDLE (idle connections, default
+ * 1000; 0 skips), BENCH_TLS=0 (h2c only), BENCH_BASELINE=DIR (another built checkout of this
+ * project, e.g. an older commit: its bin/nghttpd joins the rotation as `baseline`, and the CPU
+ * ratio ours / baseline is printed: a before/after in one run).
  */
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -104,19 +106,20 @@ async function idleConnectionKiB(pid: number, port: number, n: number): Promise<
 
 interface Server {
   name: string;
-  key: 'ours' | 'c' | 'node';
+  key: 'ours' | 'c' | 'node' | 'base';
   start(port: number, docroot: string, secure: boolean): ChildProcess;
 }
 
-const SERVERS: Server[] = [
-  {
-    name: 'nghttp2-ts nghttpd',
-    key: 'ours',
+/** Our nghttpd of the checkout at `root`, as a server of the rotation. */
+function oursAt(root: string, name: string, key: Server['key']): Server {
+  return {
+    name,
+    key,
     start: (port, docroot, secure) =>
       spawn(
         process.execPath,
         [
-          path.join(ROOT, 'bin/nghttpd'),
+          path.join(root, 'bin/nghttpd'),
           '-a',
           '127.0.0.1',
           '-d',
@@ -125,7 +128,14 @@ const SERVERS: Server[] = [
         ],
         { stdio: 'ignore' },
       ),
-  },
+  };
+}
+
+const BASELINE = process.env.BENCH_BASELINE;
+
+const SERVERS: Server[] = [
+  oursAt(ROOT, 'nghttp2-ts nghttpd', 'ours'),
+  ...(BASELINE ? [oursAt(path.resolve(BASELINE), 'baseline nghttpd', 'base')] : []),
   {
     name: 'C nghttpd 1.52',
     key: 'c',
@@ -159,7 +169,9 @@ async function main(): Promise<void> {
   const warmup = Number(process.env.BENCH_WARMUP ?? 50000);
   const only = process.env.BENCH_ONLY;
   const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-  const servers = SERVERS.filter((s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || only.split(',').includes(s.key)));
+  const servers = SERVERS.filter(
+    (s) => (s.key !== 'c' || fs.existsSync(C_NGHTTPD)) && (!only || s.key === 'base' || only.split(',').includes(s.key)),
+  );
   const results = new Map<string, H2loadRun>();
   const incomplete = new Map<string, H2loadRun>();
   const cpuBest = new Map<string, number>();
@@ -245,6 +257,16 @@ async function main(): Promise<void> {
       if (o === undefined || c === undefined) continue;
       const target = proto === 'h2c' && file === '1k' ? ' (target <= 1.1)' : '';
       console.log(`  ${proto.padEnd(4)} ${file.padEnd(5)} CPU ${(o / c).toFixed(2)}x${target}`);
+    }
+  }
+  if (BASELINE) {
+    console.log(`ratios (ours / baseline ${BASELINE}, CPU-s per request):`);
+    for (const proto of ['h2c', 'tls']) {
+      for (const file of ['1k', '100k']) {
+        const o = cpuBest.get(`ours/${proto}/${file}`);
+        const b = cpuBest.get(`base/${proto}/${file}`);
+        if (o !== undefined && b !== undefined) console.log(`  ${proto.padEnd(4)} ${file.padEnd(5)} CPU ${(o / b).toFixed(3)}x`);
+      }
     }
   }
   const oi = idleKiB.get('ours');

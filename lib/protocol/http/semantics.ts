@@ -15,11 +15,21 @@ export interface MessageInfo {
   status: number;
   /** The RFC 9218 `priority` field of a request, if present. */
   priority: string | null;
+  /**
+   * Request fields that passed the per-field checks (name and value octets, connection-specific
+   * names, `te`), by position: name at 2i, value at 2i+1. A client sends much the same header
+   * list on every request (HPACK hands back the same strings from its table), so a field equal
+   * to the one at its position last time skips the octet scans. Absent: every field is scanned.
+   */
+  checkedFields?: string[];
 }
+
+/** Fields remembered in `checkedFields` (the start of a request's list, where the usual fields are). */
+const MEMO_FIELDS = 32;
 
 /** A fresh MessageInfo. */
 export function newMessageInfo(): MessageInfo {
-  return { contentLength: -1, method: '', status: 0, priority: null };
+  return { contentLength: -1, method: '', status: 0, priority: null, checkedFields: [] };
 }
 
 /**
@@ -132,16 +142,20 @@ export function validateRequest(headers: HeaderField[], connectProtocol: boolean
   let protocol: string | null = null;
   let method: string | null = null;
   let regular = false;
+  const checked = info.checkedFields;
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i];
     const name = h[0];
     const value = h[1];
+    // The same field at the same position passed the octet checks last time (=== on the same
+    // string object is a pointer compare; HPACK returns its table's strings).
+    const known = checked !== undefined && checked[2 * i] === name && checked[2 * i + 1] === value;
     if (name.charCodeAt(0) === 0x3a) {
       // RFC 9113 section 8.3: "All pseudo-header fields MUST appear in a field block before all
       // regular field lines. Any request or response that contains a pseudo-header field that
       // appears in a field block after a regular field line MUST be treated as malformed".
       if (regular) return `pseudo-header "${name}" after a regular field`;
-      if (badValue(value)) return `invalid value for "${name}"`;
+      if (!known && badValue(value)) return `invalid value for "${name}"`;
       // "The same pseudo-header field name MUST NOT appear more than once in a field block."
       switch (name) {
         case ':method':
@@ -171,11 +185,26 @@ export function validateRequest(headers: HeaderField[], connectProtocol: boolean
           // undefined or invalid pseudo-header fields as malformed".
           return `undefined pseudo-header "${name}" in a request`;
       }
-      continue;
+    } else {
+      regular = true;
+      if (known) {
+        // Only what the field tells about the message is left to read.
+        if (name === 'content-length') {
+          const n = parseContentLength(value);
+          if (info.contentLength >= 0 && info.contentLength !== n) return 'conflicting content-length values';
+          info.contentLength = n;
+        } else if (name === 'priority') {
+          info.priority = value;
+        }
+        continue;
+      }
+      const err = regularField(name, value, info, true);
+      if (err !== null) return err;
     }
-    regular = true;
-    const err = regularField(name, value, info, true);
-    if (err !== null) return err;
+    if (checked !== undefined && !known && i < MEMO_FIELDS) {
+      checked[2 * i] = name;
+      checked[2 * i + 1] = value;
+    }
   }
   if (method === null || method.length === 0) return 'missing :method';
   info.method = method;

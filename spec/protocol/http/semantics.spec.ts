@@ -73,6 +73,28 @@ const malformedRequests: [string, HeaderField[]][] = [
     ],
   ],
 ];
+test('one MessageInfo across requests (as a session uses it): fields seen before skip the octet scans, and every verdict stays the same', (t) => {
+  const info = newMessageInfo();
+  const usual: HeaderField[] = [...base, ['accept', '*/*'], ['content-length', '12'], ['priority', 'u=1']];
+  for (let i = 0; i < 3; i++) {
+    t.is(validateRequest(usual, false, false, info), null);
+    t.is(info.contentLength, 12);
+    t.is(info.priority, 'u=1');
+  }
+  // Every malformed list, each right after a valid request that shares its good fields, is still refused.
+  for (const [name, h] of malformedRequests) {
+    t.is(validateRequest(usual, false, false, info), null);
+    t.not(validateRequest(h, false, false, info), null, name);
+    t.is(validateRequest(h, false, false, info), validateRequest(h, false, false, newMessageInfo()), name);
+  }
+  // A remembered content-length still counts (and still conflicts) when it comes again.
+  t.is(validateRequest(usual, false, false, info), null);
+  t.is(validateRequest([...usual, ['content-length', '13']], false, false, info), 'conflicting content-length values');
+  t.is(validateRequest(base, false, false, info), null);
+  t.is(info.contentLength, -1);
+  t.is(info.priority, null);
+});
+
 for (const [name, h] of malformedRequests) {
   test(`malformed request (RFC 9113 section 8): ${name}`, (t) => {
     t.not(reqErr(h), null);
