@@ -3,8 +3,10 @@ import { ChildProcess, execFile, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as http2 from 'http2';
 import * as net from 'net';
 import * as path from 'path';
+import * as tls from 'tls';
 import { repoRoot } from '../../helpers/repo';
 import { freePort, waitForPort } from '../../helpers/net';
 import { withSpawnSlot } from '../../helpers/spawn-slots';
@@ -221,3 +223,43 @@ export function rawHeader(raw: string[], name: string): string | undefined {
 }
 
 export const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
+/**
+ * One GET of `p` with Host / `:authority` `host` over a TLS connection that `connect` makes; the
+ * ALPN it offers (`alpn`) decides HTTP/1.1 or h2 (certificates are not checked). Resolves with
+ * `<status> <body>`, or `error <message>`; bounded at 10 s.
+ */
+export function getOverTls(connect: () => tls.TLSSocket, alpn: 'h2' | 'http/1.1', p: string, host: string): Promise<string> {
+  return new Promise((resolve) => {
+    if (alpn === 'http/1.1') {
+      const s = connect();
+      let text = '';
+      const timer = setTimeout(() => s.destroy(new Error('no answer in 10 s')), 10000);
+      s.on('secureConnect', () => s.write(`GET ${p} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.on('close', () => {
+        clearTimeout(timer);
+        const [head, body] = text.split('\r\n\r\n');
+        resolve(`${head.split(' ')[1]} ${body ?? ''}`);
+      });
+      s.on('error', (e) => resolve(`error ${e.message}`));
+      return;
+    }
+    const c = http2.connect(`https://${host}`, { createConnection: connect });
+    const timer = setTimeout(() => c.destroy(new Error('no answer in 10 s')), 10000);
+    const finish = (r: string) => {
+      clearTimeout(timer);
+      c.close();
+      resolve(r);
+    };
+    c.on('error', (e) => finish(`error ${e.message}`));
+    const req = c.request({ ':path': p, ':authority': host });
+    let status = '';
+    let body = '';
+    req.on('response', (h) => (status = String(h[':status'])));
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => finish(`${status} ${body}`));
+    req.on('error', (e) => finish(`error ${e.message}`));
+    req.end();
+  });
+}

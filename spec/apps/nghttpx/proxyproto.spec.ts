@@ -5,15 +5,13 @@
  * HTTP/1.1 and HTTP/2 (ALPN), as with Debian's nghttpx.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http2 from 'http2';
 import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { startNghttpx } from '../../../lib/apps/nghttpx/proxy';
-import { FIXTURES, freePort, listenHttp, own, stopProcess, waitForPort } from './helpers';
+import { FIXTURES, freePort, getOverTls, listenHttp, spawnServer, stopProcess } from './helpers';
 
 const KEY = path.join(FIXTURES, 'server.key');
 const CERT = path.join(FIXTURES, 'server.crt');
@@ -56,60 +54,26 @@ function tlsAfterHeader(port: number, header: Buffer, alpn: string): tls.TLSSock
   return s;
 }
 
-/** GET over HTTP/1.1 (ALPN http/1.1) after `header`: the status line and body, or what went wrong. */
-function getHttp1(port: number, header: Buffer, p: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = tlsAfterHeader(port, header, 'http/1.1');
-    let text = '';
-    const timer = setTimeout(() => s.destroy(new Error('no answer in 10 s')), 10000);
-    s.on('secureConnect', () => s.write(`GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
-    s.on('data', (d: Buffer) => (text += d.toString()));
-    s.on('close', () => {
-      clearTimeout(timer);
-      const [head, body] = text.split('\r\n\r\n');
-      resolve(`${head.split('\r\n')[0]} ${body ?? ''}`.trim());
-    });
-    s.on('error', (e) => resolve(`error ${e.message}`));
-  });
-}
-
-/** GET over HTTP/2 (ALPN h2) after `header`: the status and body, or what went wrong. */
-function getH2(port: number, header: Buffer, p: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = http2.connect('https://localhost', { createConnection: () => tlsAfterHeader(port, header, 'h2') });
-    const timer = setTimeout(() => c.destroy(new Error('no answer in 10 s')), 10000);
-    const finish = (r: string) => {
-      clearTimeout(timer);
-      c.close();
-      resolve(r);
-    };
-    c.on('error', (e) => finish(`error ${e.message}`));
-    const req = c.request({ ':path': p });
-    let status = '';
-    let body = '';
-    req.on('response', (h) => (status = String(h[':status'])));
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => finish(`${status} ${body}`));
-    req.on('error', (e) => finish(`error ${e.message}`));
-    req.end();
-  });
+/** GET over HTTP/1.1 or HTTP/2 (by ALPN) after `header`: the status and body, or what went wrong. */
+function get(port: number, header: Buffer, p: string, alpn: 'h2' | 'http/1.1'): Promise<string> {
+  return getOverTls(() => tlsAfterHeader(port, header, alpn), alpn, p, 'localhost');
 }
 
 /** The answers one proxy gives: v1 and v2 headers, HTTP/1.1 and HTTP/2, several connections each. */
 async function answers(port: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 1; i <= 3; i++) {
-    out.push(await getHttp1(port, proxyV1(`192.0.2.${i}`, 40000 + i, port), `/v1-h1-${i}`));
-    out.push(await getHttp1(port, proxyV2(`198.51.100.${i}`, 41000 + i, port), `/v2-h1-${i}`));
-    out.push(await getH2(port, proxyV1(`203.0.113.${i}`, 42000 + i, port), `/v1-h2-${i}`));
-    out.push(await getH2(port, proxyV2(`192.0.2.${100 + i}`, 43000 + i, port), `/v2-h2-${i}`));
+    out.push(await get(port, proxyV1(`192.0.2.${i}`, 40000 + i, port), `/v1-h1-${i}`, 'http/1.1'));
+    out.push(await get(port, proxyV2(`198.51.100.${i}`, 41000 + i, port), `/v2-h1-${i}`, 'http/1.1'));
+    out.push(await get(port, proxyV1(`203.0.113.${i}`, 42000 + i, port), `/v1-h2-${i}`, 'h2'));
+    out.push(await get(port, proxyV2(`192.0.2.${100 + i}`, 43000 + i, port), `/v2-h2-${i}`, 'h2'));
   }
   return out;
 }
 
 const EXPECTED = [1, 2, 3].flatMap((i) => [
-  `HTTP/1.1 200 OK xff=192.0.2.${i}`,
-  `HTTP/1.1 200 OK xff=198.51.100.${i}`,
+  `200 xff=192.0.2.${i}`,
+  `200 xff=198.51.100.${i}`,
   `200 xff=203.0.113.${i}`,
   `200 xff=192.0.2.${100 + i}`,
 ]);
@@ -129,27 +93,25 @@ test('a TLS proxyproto frontend keeps the bytes after the PROXY header (v1, v2; 
 
 (HAS_REF ? test : test.skip)('Debian nghttpx gives the same answers on a TLS proxyproto frontend', async (t) => {
   const be = await xffBackend();
+  t.teardown(() => be.stop());
   const port = await freePort();
-  const ref = own(
-    spawn(
-      '/usr/sbin/nghttpx',
-      [
-        '--conf=/dev/null',
-        `-f127.0.0.1,${port};proxyproto`,
-        `-b127.0.0.1,${be.port}`,
-        '--add-x-forwarded-for',
-        '--errorlog-file=/dev/null',
-        KEY,
-        CERT,
-      ],
-      { stdio: 'ignore' },
-    ),
+  const ref = await spawnServer(
+    'Debian nghttpx',
+    '/usr/sbin/nghttpx',
+    [
+      '--conf=/dev/null',
+      `-f127.0.0.1,${port};proxyproto`,
+      `-b127.0.0.1,${be.port}`,
+      '--add-x-forwarded-for',
+      '--errorlog-file=/dev/null',
+      KEY,
+      CERT,
+    ],
+    [port],
   );
   try {
-    await waitForPort(port, 20000);
     t.deepEqual(await answers(port), EXPECTED);
   } finally {
     await stopProcess(ref);
-    await be.stop();
   }
 });

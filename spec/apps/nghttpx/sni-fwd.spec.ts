@@ -7,12 +7,11 @@
  * HTTP/1.1 and HTTP/2.
  */
 import test, { ExecutionContext } from 'ava';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as http2 from 'http2';
 import * as path from 'path';
 import * as tls from 'tls';
-import { FIXTURES, freePort, listenHttp, OUR_NGHTTPX, own, stopProcess, waitForPort } from './helpers';
+import { FIXTURES, freePort, getOverTls, listenHttp, OUR_NGHTTPX, spawnServer, stopProcess } from './helpers';
 import { hasOpenssl, makePki } from '../../helpers/pki';
 
 const KEY = path.join(FIXTURES, 'server.key');
@@ -30,38 +29,7 @@ async function taggedBackend(tag: string): Promise<{ port: number; stop(): Promi
 /** GET over TLS with SNI `sni` and Host `host`, HTTP/1.1 or h2 by ALPN: the body, or what failed. */
 function get(port: number, sni: string, host: string, p: string, alpn: 'h2' | 'http/1.1'): Promise<string> {
   const connect = () => tls.connect({ port, host: '127.0.0.1', servername: sni, ALPNProtocols: [alpn], rejectUnauthorized: false });
-  return new Promise((resolve) => {
-    if (alpn === 'http/1.1') {
-      const s = connect();
-      let text = '';
-      const timer = setTimeout(() => s.destroy(new Error('no answer in 10 s')), 10000);
-      s.on('secureConnect', () => s.write(`GET ${p} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
-      s.on('data', (d: Buffer) => (text += d.toString()));
-      s.on('close', () => {
-        clearTimeout(timer);
-        const [head, body] = text.split('\r\n\r\n');
-        resolve(`${head.split(' ')[1]} ${body ?? ''}`);
-      });
-      s.on('error', (e) => resolve(`error ${e.message}`));
-      return;
-    }
-    const c = http2.connect(`https://${host}`, { createConnection: connect });
-    const timer = setTimeout(() => c.destroy(new Error('no answer in 10 s')), 10000);
-    const finish = (r: string) => {
-      clearTimeout(timer);
-      c.close();
-      resolve(r);
-    };
-    c.on('error', (e) => finish(`error ${e.message}`));
-    const req = c.request({ ':path': p, ':authority': host });
-    let status = '';
-    let body = '';
-    req.on('response', (h) => (status = String(h[':status'])));
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => finish(`${status} ${body}`));
-    req.on('error', (e) => finish(`error ${e.message}`));
-    req.end();
-  });
+  return getOverTls(connect, alpn, p, host);
 }
 
 /** Start a proxy (ours or the reference) with two TLS frontends, one with sni-fwd, the other without. */
@@ -82,10 +50,9 @@ async function startProxy(
     '--errorlog-file=/dev/null',
     ...certs,
   ];
-  const proc = own(
-    ref ? spawn('/usr/sbin/nghttpx', args, { stdio: 'ignore' }) : spawn(process.execPath, [OUR_NGHTTPX, ...args], { stdio: 'ignore' }),
-  );
-  await Promise.all([waitForPort(sniFwd, 20000), waitForPort(plain, 20000)]);
+  const proc = await (ref
+    ? spawnServer('Debian nghttpx', '/usr/sbin/nghttpx', args, [sniFwd, plain])
+    : spawnServer('our nghttpx', process.execPath, [OUR_NGHTTPX, ...args], [sniFwd, plain]));
   return { proc, sniFwd, plain };
 }
 
