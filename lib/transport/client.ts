@@ -67,6 +67,8 @@ export interface ConnectOptions {
   /** Connect to this address instead of the URL's host (the URL still gives SNI and :authority). */
   connectHost?: string;
   connectPort?: number;
+  /** Resolve the host with this instead of dns.lookup (net.connect's `lookup`: a cache, a family filter). */
+  lookup?: net.LookupFunction;
   /** Give up connecting (TCP + TLS + upgrade) after this many ms. Default 30000. */
   timeout?: number;
   /** Use this already-connected Duplex instead of dialing (e.g. an in-memory pair). */
@@ -128,6 +130,7 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
         ...opts.tlsOptions,
         host,
         port,
+        lookup: opts.lookup,
         servername: servername === '' || net.isIP(servername) ? undefined : servername,
         ALPNProtocols: opts.alpnProtocols ?? ['h2', 'http/1.1'],
         rejectUnauthorized: opts.rejectUnauthorized ?? false,
@@ -150,7 +153,7 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
         resolve({ socket: t, tls: info });
       });
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect({ host, port, lookup: opts.lookup });
       socket.once('connect', () => {
         socket.off('error', fail);
         socket.setTimeout(0);

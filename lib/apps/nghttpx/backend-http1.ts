@@ -229,7 +229,8 @@ class Http1Connection {
       limits,
     );
     const t = b.tlsOptions;
-    const where = a.unixPath !== undefined ? { path: a.unixPath } : { host: a.host, port: a.port ?? (a.tls ? 443 : 80) };
+    const where =
+      a.unixPath !== undefined ? { path: a.unixPath } : { host: a.host, port: a.port ?? (a.tls ? 443 : 80), lookup: b.limits.lookup };
     this.socket = a.tls
       ? lazyTls().connect({
           ...where,

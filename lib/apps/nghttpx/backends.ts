@@ -56,6 +56,8 @@ export interface BackendLimits {
   headerBuffer?: number;
   /** `--max-response-header-fields` (likewise). */
   maxHeaderFields?: number;
+  /** How host names are resolved (resolver.ts: --backend-address-family and the --dns-* options); absent: dns.lookup. */
+  lookup?: import('net').LookupFunction;
 }
 
 /** The reference's defaults. */
@@ -210,6 +212,7 @@ class Http2Backend implements Backend {
       tlsOptions: { ciphers: t.ciphers, minVersion: t.minVersion, maxVersion: t.maxVersion },
       alpnProtocols: ['h2'],
       timeout: this.limits.connectTimeout,
+      lookup: this.limits.lookup,
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
       // pile up here (the body is read only as the client takes it); the connection window is
       // wide so that one slow stream does not stall the others.

@@ -436,6 +436,9 @@ export class Forwarder {
                 const pc = client.push(h);
                 if (pc) this.forward(pushedRequest(req, h), pc);
               }
+            // --accesslog-write-early: "Write access log when response header fields are received
+            // from backend rather than when request transaction finishes" (no body bytes yet: 0).
+            if (o.accesslogWriteEarly) record(res.status, 0);
             this.relay(req, client, res, be, authority, chosen.setCookie, (st, n) => {
               if (done) return;
               done = true;

@@ -5,6 +5,7 @@
  * backing off after a failed connect; health checks bring offline ones back (`fall`/`rise`).
  */
 import { Backend, BackendLimits, createBackend } from './backends';
+import { BackendResolver } from './resolver';
 import { Balancer, BackendHealth, Member } from './balancer';
 import { watchHealth } from './health';
 import { affinityOf } from './backend-rules';
@@ -56,6 +57,13 @@ export class BackendGroups {
     log: (level: 'NOTICE' | 'WARN', msg: string) => void = () => undefined,
   ) {
     const groups = new Map<string, { key: string; members: Member<Backend>[]; addrs: BackendAddress[] }>();
+    // One resolver (and cache) for every backend of this configuration.
+    const resolver = new BackendResolver({
+      family: o.backendAddressFamily,
+      cacheTimeout: o.dnsCacheTimeout,
+      lookupTimeout: o.dnsLookupTimeout,
+      maxTry: o.dnsMaxTry,
+    });
     for (const addr of backends) {
       const p = addr;
       const limits: BackendLimits = {
@@ -66,6 +74,7 @@ export class BackendGroups {
         settingsTimeout: o.backendHttp2SettingsTimeout,
         headerBuffer: o.responseHeaderFieldBuffer,
         maxHeaderFields: o.maxResponseHeaderFields,
+        lookup: resolver.lookup,
       };
       const be = createBackend(
         addr,

@@ -31,7 +31,7 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
     long: 'backend-address-family',
     arg: '(auto|IPv4|IPv6)',
     group: 'Connections',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.backendAddressFamily = oneOf(v, 'backend-address-family', ['auto', 'IPv4', 'IPv6'])),
   },
   {

@@ -48,14 +48,14 @@ export const DEPRECATED_OPTIONS: OptionDef[] = [
   {
     long: 'backend-ipv4',
     group: 'Deprecated',
-    effective: false,
+    effective: true,
     deprecated: 'backend-ipv4: deprecated.  Use backend-address-family=IPv4 instead.',
     apply: (o, v) => void (yes(v) && (o.backendAddressFamily = 'IPv4')),
   },
   {
     long: 'backend-ipv6',
     group: 'Deprecated',
-    effective: false,
+    effective: true,
     deprecated: 'backend-ipv6: deprecated.  Use backend-address-family=IPv6 instead.',
     apply: (o, v) => void (yes(v) && (o.backendAddressFamily = 'IPv6')),
   },

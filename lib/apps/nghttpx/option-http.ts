@@ -105,7 +105,7 @@ export const HTTP_OPTIONS: OptionDef[] = [
   { long: 'accesslog-file', arg: '<PATH>', group: 'Logging', effective: true, apply: (o, v) => (o.accesslogFile = v) },
   { long: 'accesslog-syslog', group: 'Logging', effective: true, apply: (o, v) => (o.accesslogSyslog = yes(v)) },
   { long: 'accesslog-format', arg: '<FORMAT>', group: 'Logging', effective: true, apply: (o, v) => (o.accesslogFormat = v) },
-  { long: 'accesslog-write-early', group: 'Logging', effective: false, apply: (o, v) => (o.accesslogWriteEarly = yes(v)) },
+  { long: 'accesslog-write-early', group: 'Logging', effective: true, apply: (o, v) => (o.accesslogWriteEarly = yes(v)) },
   { long: 'errorlog-file', arg: '<PATH>', group: 'Logging', effective: true, apply: (o, v) => (o.errorlogFile = v) },
   { long: 'errorlog-syslog', group: 'Logging', effective: true, apply: (o, v) => (o.errorlogSyslog = yes(v)) },
   {
@@ -226,21 +226,21 @@ export const HTTP_OPTIONS: OptionDef[] = [
     long: 'dns-cache-timeout',
     arg: '<DURATION>',
     group: 'DNS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.dnsCacheTimeout = duration(v, 'dns-cache-timeout')),
   },
   {
     long: 'dns-lookup-timeout',
     arg: '<DURATION>',
     group: 'DNS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.dnsLookupTimeout = duration(v, 'dns-lookup-timeout')),
   },
   {
     long: 'dns-max-try',
     arg: '<N>',
     group: 'DNS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.dnsMaxTry = int(v, 'dns-max-try', 0, 2 ** 31 - 1)),
   },
   {

@@ -1,17 +1,20 @@
 /**
  * nghttpx options made effective this session, ours beside Debian's nghttpx (oracle-pair.ts):
  * cookies as backends get them (crumbled for HTTP/2, joined for HTTP/1.1,
- * --http2-no-cookie-crumbling), Early-Data stripped (--no-strip-incoming-early-data), and the
- * --frontend-http2-dump-request-header / -response-header files.
+ * --http2-no-cookie-crumbling), Early-Data stripped (--no-strip-incoming-early-data), the
+ * --frontend-http2-dump-request-header / -response-header files, --backend-address-family and
+ * --accesslog-write-early.
  */
 import test from 'ava';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { HAS, runClient, startEchoBackend } from './helpers';
 import { compare, HAS_REF } from './oracle-pair';
+import { until } from '../../helpers/wait';
 
 const t_ = HAS_REF && HAS.nghttp ? test.serial : test.serial.skip;
 
@@ -135,3 +138,97 @@ t_('--frontend-http2-dump-request-header / -response-header: the same files as t
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** One h2 GET: its status (0: no answer). */
+function h2status(port: number, p: string): Promise<number> {
+  return new Promise((resolve) => {
+    const c = http2.connect(`http://127.0.0.1:${port}`);
+    c.on('error', () => resolve(0));
+    const req = c.request({ ':path': p });
+    let status = 0;
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.resume();
+    req.on('close', () => {
+      c.close();
+      resolve(status);
+    });
+    req.end();
+  });
+}
+
+t_(
+  '--backend-address-family: a backend named localhost (IPv4 only in /etc/hosts) is reached with auto and IPv4, not with IPv6 (as the reference)',
+  async (t) => {
+    const be = await startEchoBackend();
+    try {
+      const out: Record<string, unknown> = {};
+      for (const family of ['auto', 'IPv4', 'IPv6']) {
+        // IPv6 with `dns`: the reference resolves the backend when it connects (at start-up it would stop
+        // with "Unable to resolve address"). auto without: its c-ares resolver fails `localhost` with
+        // `dns` and auto (502) where the system resolver (ours, and its own at start-up) finds 127.0.0.1.
+        const dnsParam = family === 'IPv6' ? ';;dns' : '';
+        const r = await compare([`-blocalhost,${be.port}${dnsParam}`, `--backend-address-family=${family}`], (port) =>
+          h2status(port, '/af'),
+        );
+        t.is(r.ours === 200, r.reference === 200, `${family}: ${JSON.stringify(r)}`);
+        out[family] = r.ours === 200;
+      }
+      t.deepEqual(out, { auto: true, IPv4: true, IPv6: false });
+    } finally {
+      await be.stop();
+    }
+  },
+);
+
+t_(
+  '--accesslog-write-early: the line is written when the backend head arrives, before the body ends ($body_bytes_sent 0), as the reference',
+  async (t) => {
+    let release: () => void = () => undefined;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first ');
+      const timer = setTimeout(() => res.end('last'), 10000);
+      release = () => {
+        clearTimeout(timer);
+        res.end('last');
+      };
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const bePort = (server.address() as net.AddressInfo).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-early-'));
+    const log = path.join(dir, 'access.log');
+    try {
+      const r = await compare(
+        [
+          `-b127.0.0.1,${bePort}`,
+          `--accesslog-file=${log}`,
+          '--accesslog-format=$status $body_bytes_sent $path',
+          '--accesslog-write-early',
+        ],
+        async (port) => {
+          const c = http2.connect(`http://127.0.0.1:${port}`);
+          c.on('error', () => undefined);
+          const req = c.request({ ':path': '/early' });
+          req.resume();
+          const ended = new Promise<void>((r) => req.on('close', () => r()));
+          // Logged while the body is still held by the backend.
+          const early = await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/early'), { timeoutMs: 8000 });
+          const line = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim() : '';
+          release();
+          await ended;
+          c.close();
+          fs.writeFileSync(log, '');
+          return { early, line };
+        },
+      );
+      t.deepEqual(r.ours, r.reference);
+      t.deepEqual(r.ours, { early: true, line: '200 0 /early' });
+    } finally {
+      release();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
