@@ -13,8 +13,9 @@ import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { startNghttpx } from '../../../lib/apps/nghttpx/proxy';
 import { ocspProblem, pemCertificates } from '../../../lib/apps/nghttpx/ocsp';
 import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
-import { until } from '../../helpers/wait';
-import { freePort, own, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import * as tls from 'tls';
+import { nextEvent, until } from '../../helpers/wait';
+import { freePort, OUR_NGHTTPX, own, startEchoBackend, stopProcess, waitForPort } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
@@ -159,3 +160,88 @@ t_('ocspProblem: what makes a response unfit to staple', (t) => {
   t.regex(ocspProblem(Buffer.from('3003 0a01 01'.replace(/ /g, ''), 'hex'), cert, [], ca) ?? '', /not successful/);
   t.regex(ocspProblem(Buffer.from('garbage'), cert, [], ca) ?? '', /d2i_OCSP_RESPONSE failed/);
 });
+
+/** A fetch script that waits for `gate` to exist, then prints `file`. */
+function gatedScript(p: Pki, name: string, gate: string, file: string): string {
+  const s = path.join(p.dir, name);
+  fs.writeFileSync(s, `#!/bin/sh\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\nexec cat '${file}'\n`);
+  fs.chmodSync(s, 0o755);
+  return s;
+}
+
+t_(
+  '--ocsp-startup through the process supervisor (-n 1 and -n 2): a client that came before the first OCSP answer gets it stapled, as with the reference',
+  async (t) => {
+    pki ??= makePki(['localhost', 'other']);
+    const p = pki;
+    const { key, cert } = p.servers.localhost;
+    const good = path.join(p.dir, 'startup-good.der');
+    makeResponse(p, cert, good);
+    const echo = await startEchoBackend();
+    try {
+      const cases: [string, string, string[]][] = [
+        ['reference', '/usr/sbin/nghttpx', []],
+        ['ours -n 1', process.execPath, [OUR_NGHTTPX]],
+        ['ours -n 2', process.execPath, [OUR_NGHTTPX, '-n', '2']],
+      ];
+      for (const [name, file, pre] of cases) {
+        const gate = path.join(p.dir, `gate-${name.replace(/\W/g, '')}`);
+        const port = await freePort();
+        const proc = own(
+          spawn(
+            file,
+            [
+              ...pre,
+              '--conf=/dev/null',
+              '--errorlog-file=/dev/null',
+              '--ocsp-startup',
+              `--fetch-ocsp-response-file=${gatedScript(p, `gated-${name.replace(/\W/g, '')}.sh`, gate, good)}`,
+              `--cacert=${p.ca.cert}`,
+              `-f127.0.0.1,${port}`,
+              `-b127.0.0.1,${echo.port}`,
+              key,
+              cert,
+            ],
+            { stdio: 'ignore' },
+          ),
+        );
+        try {
+          await waitForPort(port, 20000);
+          // The client is connected (TCP) while the fetch script still waits; the gate opens after.
+          const socket = tls.connect({
+            host: '127.0.0.1',
+            port,
+            servername: 'localhost',
+            requestOCSP: true,
+            rejectUnauthorized: false,
+          } as tls.ConnectionOptions);
+          let how = 'no answer';
+          const response = new Promise<Buffer | undefined>((resolve) => {
+            socket.once('OCSPResponse', (r: Buffer) => resolve(r));
+            socket.once('secureConnect', () => setImmediate(() => resolve(undefined)));
+            socket.once('error', (e) => {
+              how = e.message;
+              resolve(undefined);
+            });
+          });
+          await nextEvent(socket, 'connect');
+          fs.writeFileSync(gate, '');
+          const der = await response;
+          socket.destroy();
+          if (name === 'reference' && !der?.length) {
+            // Debian's nghttpx 1.52 now and then (1 run in 5 at load 20+) hands such an early client
+            // to a worker before its first OCSP round is over: its race, not a behaviour to match.
+            t.log(`the reference did not staple for the early client this time (${how})`);
+            continue;
+          }
+          t.truthy(der?.length, `${name}: the first client got a stapled response (${der ? 'empty' : how})`);
+          if (der) t.true(der.equals(fs.readFileSync(good)), name);
+        } finally {
+          await stopProcess(proc);
+        }
+      }
+    } finally {
+      await echo.stop();
+    }
+  },
+);
