@@ -357,8 +357,13 @@ t_(
       const mine = await curl([`http://127.0.0.1:${px.oursPort}/through`]);
       const myTunnel = cp.seen.slice(theirTunnel.length);
       const mySeen = be.seen.slice(theirSeen.length);
+      t.regex(theirs, /h2-backend GET \/through$/, 'the reference relayed the backend answer');
       t.is(mine.split(String(px.oursPort)).join('P'), theirs.split(String(px.refPort)).join('P'));
-      t.deepEqual(myTunnel, theirTunnel);
+      // What CONNECT each sends, compared once per distinct request: in one full-suite run at load
+      // ~22 the reference opened two identical tunnels for this one request (ours one), cause not
+      // found; ours must open exactly one.
+      const distinct = (xs: { target: string; auth: string | undefined }[]) => [...new Set(xs.map((x) => JSON.stringify(x)))];
+      t.deepEqual(distinct(myTunnel), distinct(theirTunnel), `tunnels: ours ${myTunnel.length}, reference ${theirTunnel.length}`);
       t.deepEqual(myTunnel, [{ target: `127.0.0.1:${be.port}`, auth: `Basic ${Buffer.from('us@er:p:ss').toString('base64')}` }]);
       t.deepEqual(
         mySeen.map((s) => s.fields.map((f) => f.split(String(px.oursPort)).join('P'))),
