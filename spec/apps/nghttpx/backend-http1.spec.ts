@@ -321,3 +321,49 @@ test('abort while the backend thinks: the connection is dropped and the response
     await be.stop();
   }
 });
+
+test('through our nghttpx (h2c frontend): a garbage status line answers 502, chunked trailers reach the HTTP/2 client, a body cut short resets the stream', async (t) => {
+  const http2 = await import('http2');
+  const { startNghttpx } = await import('../../../lib/apps/nghttpx/proxy');
+  const { parseArgs } = await import('../../../lib/apps/nghttpx/options');
+  const be = await rawBackend((s, head) => {
+    if (head.startsWith('GET /garbage')) s.end('SPDY/3 200 whatever\r\n\r\n');
+    else if (head.startsWith('GET /trailers'))
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-sum\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 42\r\n\r\n');
+    else {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial');
+      setTimeout(() => s.destroy(), 20);
+    }
+  });
+  const parsed = parseArgs(['--conf=/dev/null', '-f127.0.0.1,0;no-tls', `-b127.0.0.1,${be.port}`]);
+  if (parsed.kind !== 'run') throw new Error('bad args');
+  const proxy = await startNghttpx(parsed.options, { errorLog: () => undefined });
+  const client = http2.connect(`http://127.0.0.1:${proxy.ports[0]}`);
+  client.on('error', () => undefined);
+  const get = (path: string) =>
+    new Promise<{ status: number; body: string; trailers: Record<string, unknown>; reset?: number }>((resolve) => {
+      const st = client.request({ ':path': path });
+      let status = 0;
+      let body = '';
+      let trailers: Record<string, unknown> = {};
+      st.on('response', (h) => (status = Number(h[':status'])));
+      st.on('trailers', (h) => (trailers = h));
+      st.on('data', (c: Buffer) => (body += c.toString()));
+      st.on('error', () => undefined);
+      st.on('close', () => resolve({ status, body, trailers, reset: st.rstCode || undefined }));
+    });
+  try {
+    t.is((await get('/garbage')).status, 502);
+    const tr = await get('/trailers');
+    t.is(tr.status, 200);
+    t.is(tr.body, 'abc');
+    t.is(tr.trailers['x-sum'], '42');
+    const cut = await get('/cut');
+    t.is(cut.status, 200);
+    t.truthy(cut.reset, 'the client stream is reset, not ended as if whole');
+  } finally {
+    client.close();
+    await proxy.shutdown(2000);
+    await be.stop();
+  }
+});
