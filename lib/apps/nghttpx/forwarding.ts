@@ -9,7 +9,7 @@ import type { Backend, BackendExchange, BackendFailure, BackendResponse } from '
 import { canPush, linkPushes, pushedRequest } from './push';
 import type { BackendGroups, Selection } from './groups';
 import { ErrorCode } from '../../protocol/errors';
-import { headLoad, overLimit } from './header-limits';
+import { CHUNKED_LOAD, headLoad, overLimit, trailersWithin } from './header-limits';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
 import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
 import type { AccessRecord } from './log';
@@ -235,7 +235,10 @@ export class Forwarder {
     );
     // "This header field is basically for human on client side to figure out that the resource is pushed."
     if (req.pushed) head.push(['x-http2-push', '1']);
-    const trailers = () => res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
+    const trailers = () => {
+      const t = res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
+      return t && this.trailersWithinLimits(t, res, be, client);
+    };
     if (res.source && client.relay) {
       // The fast path: the backend's body straight onto the client's stream, no Node streams.
       client.respond(status, head, false);
@@ -290,6 +293,27 @@ export class Forwarder {
       (res) => this.relay(req, pc, res, be, req.authority, undefined, record),
       () => pc.abort(),
     );
+  }
+
+  /**
+   * --response-header-field-buffer / --max-response-header-fields over a response's trailers, as
+   * nghttpx 1.52 (header-limits.ts): an HTTP/2 backend's trailer fields past the head's budget are
+   * dropped; an HTTP/1.1 backend's head and trailers past a limit fail the response.
+   */
+  private trailersWithinLimits(trailers: Field[], res: BackendResponse, be: Backend, client: ClientSide): Field[] | undefined {
+    const o = this.ctx.options;
+    if (be.address.proto === 'h2') {
+      let head = headLoad(res.fields, 1, 10);
+      if (!res.fields.some(([n]) => n === 'content-length'))
+        head = { count: head.count + CHUNKED_LOAD.count, bytes: head.bytes + CHUNKED_LOAD.bytes };
+      return trailersWithin(trailers, head, o.responseHeaderFieldBuffer, o.maxResponseHeaderFields);
+    }
+    const head = headLoad(res.fields);
+    const load = headLoad(trailers, head.count, head.bytes);
+    if (!overLimit(load, o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) return trailers;
+    this.ctx.log('WARN', 'forwarding.ts', `Backend response trailer fields too large or too many; addr=${be.label}`);
+    client.abort(ErrorCode.INTERNAL_ERROR);
+    return undefined;
   }
 
   /** The access log record of a forwarded request. */

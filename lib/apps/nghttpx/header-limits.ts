@@ -5,7 +5,12 @@
  * - the size is the sum of the names' and values' lengths; an HTTP/2 head counts its pseudo-headers
  *   too, an HTTP/1.1 request its request-target;
  * - the count is the number of fields (pseudo-headers included over HTTP/2);
- * - a head over either limit is refused: a request with 431, a backend response with 502.
+ * - a head over either limit is refused: a request with 431, a backend response with 502;
+ * - a response's trailers share its head's budget: from an HTTP/2 backend, each trailer field that
+ *   does not fit is dropped (later ones that fit still go; nghttpx's own `transfer-encoding:
+ *   chunked`, added to a head without content-length, counts too); from an HTTP/1.1 backend, whose
+ *   head counts its framing fields, trailers past a limit fail the response (RST_STREAM
+ *   INTERNAL_ERROR to an HTTP/2 client).
  */
 import type { Field } from './request';
 
@@ -44,3 +49,30 @@ export function rawHeadLoad(raw: readonly string[], extraBytes = 0): HeadLoad {
   for (let i = 0; i < raw.length; i++) bytes += raw[i].length;
   return { count: raw.length >> 1, bytes };
 }
+
+/**
+ * The trailer fields of a response from an HTTP/2 backend that nghttpx passes on: each field that
+ * would take the head and the trailers kept so far past `buffer` octets, or that arrives when
+ * `maxFields` fields are there, is dropped. `head` is the response head's load ({@link headLoad}
+ * with its :status) plus what nghttpx adds to it before the trailers ({@link CHUNKED_LOAD}).
+ */
+export function trailersWithin(trailers: readonly Field[], head: HeadLoad, buffer: number, maxFields: number): Field[] {
+  let bytes = head.bytes;
+  let count = head.count;
+  const out: Field[] = [];
+  for (const f of trailers) {
+    const n = f[0].length + f[1].length;
+    if (bytes + n > buffer || count >= maxFields) continue;
+    bytes += n;
+    count++;
+    out.push(f);
+  }
+  return out;
+}
+
+/**
+ * `transfer-encoding: chunked`, which nghttpx records in a response head without content-length
+ * (measured: the budget left for an HTTP/2 backend's trailers is 24 octets and one field smaller
+ * than the head alone leaves).
+ */
+export const CHUNKED_LOAD: HeadLoad = { count: 1, bytes: 'transfer-encoding'.length + 'chunked'.length };
