@@ -6,7 +6,7 @@
 import type { HeaderField } from '../frame/types';
 import { ApiMisuseError } from '../errors';
 import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
-import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
+import { STATIC_PAIRS, STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
 import { readInteger } from './integer';
 import { readString } from './string';
 import { HeaderListTooLargeError, InvalidIndexError, TableSizeUpdateError } from './errors';
@@ -138,12 +138,10 @@ export class HpackDecoder {
         const at = pos;
         const idx = readInteger(buf, pos, end, 7, cur);
         pos = cur.pos;
-        let name: string;
-        let value: string;
+        // One shared frozen pair per table entry: no array per reference.
+        let pair: HeaderField;
         if (idx > 0 && idx <= STATIC_TABLE_LENGTH) {
-          const e = STATIC_TABLE[idx - 1];
-          name = e[0];
-          value = e[1];
+          pair = STATIC_PAIRS[idx - 1];
         } else {
           const i = idx - STATIC_TABLE_LENGTH - 1;
           // RFC 7541 section 6.1: "The index value of 0 is not used. It MUST be treated as a
@@ -151,11 +149,10 @@ export class HpackDecoder {
           // "Indices strictly greater than the sum of the lengths of both tables MUST be treated
           // as a decoding error."
           if (idx === 0 || i >= table.length) throw new InvalidIndexError(at, idx, STATIC_TABLE_LENGTH + table.length);
-          name = table.name(i);
-          value = table.value(i);
+          pair = table.pair(i);
         }
-        listSize += name.length + value.length + ENTRY_OVERHEAD;
-        if (listSize <= maxList) out.push([name, value]);
+        listSize += pair[0].length + pair[1].length + ENTRY_OVERHEAD;
+        if (listSize <= maxList) out.push(pair);
         fields++;
       } else if ((b & 0xe0) === 0x20) {
         // RFC 7541 section 6.3: Dynamic Table Size Update.

@@ -57,3 +57,28 @@ test('a changed field, a table size update or an eviction in between: the block 
   check(a);
   check(a);
 });
+
+test('indexed references decode to one shared, frozen pair per table entry; a new entry gets a new pair', (t) => {
+  const enc = new HpackEncoder();
+  const dec = new HpackDecoder();
+  const first = dec.decode(enc.encode(response('Sun, 06 Dec 2026 10:00:00 GMT')));
+  const second = dec.decode(enc.encode(response('Sun, 06 Dec 2026 10:00:00 GMT')));
+  t.deepEqual(second, first);
+  t.not(second, first);
+  // :status 200 (static) and the server field (dynamic, indexed the second time): shared pairs.
+  t.is(second[0], dec.decode(enc.encode(response('Sun, 06 Dec 2026 10:00:00 GMT')))[0]);
+  t.is(second[1], dec.decode(enc.encode(response('Sun, 06 Dec 2026 10:00:00 GMT')))[1]);
+  t.true(Object.isFrozen(second[0]) && Object.isFrozen(second[1]));
+  t.throws(() => {
+    (second[1] as string[])[1] = 'changed';
+  });
+  // A new date is a new entry, evicting others in a 256-octet table: every block still decodes to its list.
+  const smallEnc = new HpackEncoder({ maxTableSize: 256 });
+  const smallDec = new HpackDecoder();
+  smallDec.setMaxTableSize(4096);
+  for (let s = 1; s < 20; s++) {
+    const list = response(`Sun, 06 Dec 2026 10:00:${String(s).padStart(2, '0')} GMT`);
+    t.deepEqual(smallDec.decode(smallEnc.encode(list)), list);
+    t.deepEqual(smallDec.decode(smallEnc.encode(list)), list);
+  }
+});
