@@ -2,7 +2,7 @@
  * nghttpx's backends: HTTP/1.1 through our lean client over kept sockets (backend-http1.ts), and h2
  * through our client (one pooled connection per backend address, redialled when it ends).
  */
-import { nodeParserLimits } from './header-limits';
+import { HeadLoad, nodeParserLimits } from './header-limits';
 import type { Readable } from 'stream';
 import { connect, ClientConnection } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
@@ -13,7 +13,7 @@ import type { BackendAddress, ProxyUri } from './options';
 import type { BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
 import type { BodySource, Field, ProxyRequest } from './request';
-import { tickInterval, watchWrites } from './timeouts';
+import { tickInterval, watchWrites, Watched, WatchQueue } from './timeouts';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
 export interface BackendResponse {
@@ -25,12 +25,19 @@ export interface BackendResponse {
   readonly source?: BodySource;
   /** Trailer fields, known once `body` has ended (undefined when there were none). */
   trailers(): Field[] | undefined;
+  /** The head's size for the header-field limits, where the backend measured it while reading (else forwarding does). */
+  readonly head?: HeadLoad;
 }
 
 /** One request to a backend: the response (or an error before it), and a way to abandon it. */
 export interface BackendExchange {
   /** Resolves with the response head; rejects when the backend could not be reached or reset us. */
-  response: Promise<BackendResponse>;
+  readonly response: Promise<BackendResponse>;
+  /**
+   * The callback form of `response`, where the exchange has one (no Promise per request): `ok`
+   * with the head or `fail` with the error, once, possibly before this returns. Either form, or both.
+   */
+  onAnswer?(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void;
   /** Give up: close the backend stream / socket. */
   abort(): void;
   /**
@@ -149,18 +156,22 @@ class H2Response implements BackendResponse {
     readonly fields: Field[],
     /** The backend stream, which is also the body's {@link BodySource} (`relayBody`/`release`). */
     readonly source: Http2Stream,
+    readonly head: HeadLoad,
   ) {}
 
-  /** The answer of `st` from its response header list. */
+  /** The answer of `st` from its response header list (measured for the limits in the same walk). */
   static of(h: Field[], st: Http2Stream): H2Response {
     let status = 502;
+    let bytes = 0;
     const fields: Field[] = [];
     for (let i = 0; i < h.length; i++) {
       const f = h[i];
+      bytes += f[0].length + f[1].length;
       if (f[0].charCodeAt(0) !== 0x3a /* ':' */) fields.push([f[0], f[1]]);
       else if (f[0] === ':status') status = Number(f[1]);
     }
-    return new H2Response(status, fields, st);
+    // Pseudo-headers count, as nghttpx counts them.
+    return new H2Response(status, fields, st, { count: h.length, bytes });
   }
 
   /** The body as a Readable, made on first use (then `source` must not be used). */
@@ -192,7 +203,11 @@ class Http2Backend implements Backend {
     private readonly limits: BackendLimits,
   ) {
     this.label = label(address);
+    this.readWatches = limits.readTimeout > 0 ? new WatchQueue(limits.readTimeout) : undefined;
   }
+
+  /** --backend-read-timeout for every request of this backend: one timer, not one per request. */
+  private readonly readWatches: WatchQueue | undefined;
 
   private connection(): Promise<ClientConnection> {
     if (this.pool) return this.pool;
@@ -313,115 +328,88 @@ class Http2Backend implements Backend {
   }
 
   request(req: ProxyRequest): BackendExchange {
-    let stream: Http2Stream | undefined;
-    let aborted = false;
-    let onPush: ((headers: Field[], exchange: BackendExchange) => void) | undefined;
-    // Once a stream slot is ours: open the stream; the head resolves the answer.
-    const open = (
-      c: ClientConnection,
-      retries: number,
-      resolve: (r: BackendResponse | Promise<BackendResponse>) => void,
-      reject: (e: Error) => void,
-    ): void => {
-      let released = false;
-      const release = () => {
-        if (!released) {
-          released = true;
-          this.release();
-        }
-      };
-      if (aborted) {
-        release();
-        return reject(new Error('aborted'));
-      }
-      // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
-      // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
-      // allows either); an absolute-form one gives its authority as :authority.
-      const headers: Field[] = [
-        [':method', req.method],
-        [':scheme', req.scheme],
-        [':path', req.path],
-        [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
-      ];
-      for (let i = 0; i < req.fields.length; i++) headers.push(req.fields[i]);
-      let st: Http2Stream;
-      if (!usable(c)) {
-        // The pooled connection ended or got GOAWAY after it was picked, before its 'close'
-        // reached us (a backend that answers a flood with GOAWAY): nothing of this request
-        // reached the backend, so it goes again on a new connection.
-        release();
-        this.forget(c);
-        if (retries > 0) return resolve(attempt(retries - 1));
-        return reject(new Error('backend connection closed before the request could be sent'));
-      }
-      try {
-        st = c.connection.request(headers, { endStream: !req.body });
-      } catch (err) {
-        release();
-        return reject(err as Error);
-      }
-      stream = st;
-      st.on('push', (p: Http2Stream) => {
-        if (onPush && !aborted)
-          onPush(
-            p.requestHeaders.map(([n, v]) => [n, v] as Field),
-            pushedExchange(p),
-          );
-        else p.reset(ErrorCode.CANCEL);
-      });
-      let answered = false;
-      // --backend-read-timeout: no response head within it answers 504.
-      const timer = setTimeout(() => {
-        if (answered) return;
-        reject(
-          failure(Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' }), 'read'),
-        );
-        st.reset(ErrorCode.CANCEL);
-      }, this.limits.readTimeout);
-      st.once('response', (h: Field[]) => {
-        answered = true;
-        clearTimeout(timer);
-        resolve(H2Response.of(h, st));
-      });
-      st.once('close', (code: number) => {
-        release();
-        clearTimeout(timer);
-        if (answered) return;
-        // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
-        // without a body may safely go again.
-        if (code === ErrorCode.REFUSED_STREAM && !req.body && retries > 0 && !aborted) resolve(attempt(retries - 1));
-        else reject(new Error(`backend stream closed (error code ${code}) before a response`));
-      });
-      if (req.body) {
-        st.sendBody(req.body).catch(() => st.reset());
-      }
-    };
-    const attempt = (retries: number): Promise<BackendResponse> => {
-      // The pooled connection is up with a stream slot free: open now, one promise in all.
-      const ready = this.ready;
-      if (ready && this.active < Math.max(1, ready.connection.session.remoteSettings.maxConcurrentStreams)) {
-        this.active++;
-        return new Promise<BackendResponse>((resolve, reject) => open(ready, retries, resolve, reject));
-      }
-      return this.connection()
-        .catch((err: Error) => Promise.reject(failure(err, 'connect')))
-        .then(async (c) => {
-          await this.acquire(c);
-          return new Promise<BackendResponse>((resolve, reject) => open(c, retries, resolve, reject));
-        });
-    };
-    const response = attempt(2);
-    response.catch(() => undefined);
-    return {
-      response,
-      abort: () => {
-        aborted = true;
-        stream?.reset();
-      },
-      onPush: (handler) => {
-        onPush = handler;
-      },
-    };
+    const x = new H2Exchange(this, req);
+    this.attempt(x);
+    return x;
+  }
+
+  /** Send `x` on the pooled connection, connecting first if there is none. */
+  private attempt(x: H2Exchange): void {
+    // The pooled connection is up with a stream slot free: open now, no promise at all.
+    const ready = this.ready;
+    if (ready && this.active < Math.max(1, ready.connection.session.remoteSettings.maxConcurrentStreams)) {
+      this.active++;
+      return this.open(x, ready);
+    }
+    this.connection().then(
+      (c) =>
+        this.acquire(c).then(
+          () => this.open(x, c),
+          (err: Error) => x.failed(err),
+        ),
+      (err: Error) => x.failed(failure(err, 'connect')),
+    );
+  }
+
+  /** Once a stream slot on `c` is ours: open `x`'s stream; its head answers the exchange. */
+  private open(x: H2Exchange, c: ClientConnection): void {
+    if (x.aborted) {
+      this.release();
+      return x.failed(new Error('aborted'));
+    }
+    const req = x.req;
+    // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
+    // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
+    // allows either); an absolute-form one gives its authority as :authority.
+    const headers: Field[] = [
+      [':method', req.method],
+      [':scheme', req.scheme],
+      [':path', req.path],
+      [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
+    ];
+    for (let i = 0; i < req.fields.length; i++) headers.push(req.fields[i]);
+    if (!usable(c)) {
+      // The pooled connection ended or got GOAWAY after it was picked, before its 'close'
+      // reached us (a backend that answers a flood with GOAWAY): nothing of this request
+      // reached the backend, so it goes again on a new connection.
+      this.release();
+      this.forget(c);
+      if (x.retries-- > 0) return this.attempt(x);
+      return x.failed(new Error('backend connection closed before the request could be sent'));
+    }
+    let st: Http2Stream;
+    try {
+      st = c.connection.request(headers, { endStream: !req.body });
+    } catch (err) {
+      this.release();
+      return x.failed(err as Error);
+    }
+    x.opened(st);
+    // --backend-read-timeout: no response head within it answers 504.
+    this.readWatches?.add(x);
+    if (req.body) st.sendBody(req.body).catch(() => st.reset());
+  }
+
+  /** @internal The exchange's stream closed (`answered`: after its head). */
+  streamClosed(x: H2Exchange, code: number, answered: boolean): void {
+    this.release();
+    this.readWatches?.delete(x);
+    if (answered) return;
+    // REFUSED_STREAM: "the stream was not processed" (RFC 9113 section 8.7), so a request
+    // without a body may safely go again.
+    if (code === ErrorCode.REFUSED_STREAM && !x.req.body && x.retries-- > 0 && !x.aborted) this.attempt(x);
+    else x.failed(new Error(`backend stream closed (error code ${code}) before a response`));
+  }
+
+  /** @internal The exchange got its head (or gave up waiting): no read timeout any more. */
+  unwatch(x: H2Exchange): void {
+    this.readWatches?.delete(x);
+  }
+
+  /** @internal The read timeout of `x`: 504. */
+  readTimedOut(x: H2Exchange): void {
+    x.failed(failure(Object.assign(new Error(`backend read timeout after ${this.limits.readTimeout} ms`), { code: 'ETIMEDOUT' }), 'read'));
+    x.stream?.reset(ErrorCode.CANCEL);
   }
 
   connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void } {
@@ -470,6 +458,113 @@ class Http2Backend implements Backend {
       (c) => c.connection.close().catch(() => undefined),
       () => undefined,
     ).catch(() => undefined);
+  }
+}
+
+/**
+ * One request to an h2 backend: a class with the stream's handlers, no Promise unless someone
+ * asks for `response` (forwarding takes {@link onAnswer}), and its own read-timeout watch.
+ */
+class H2Exchange extends Watched implements BackendExchange {
+  stream: Http2Stream | undefined;
+  aborted = false;
+  /** Tries left on a new connection or after REFUSED_STREAM. */
+  retries = 2;
+  private answered = false;
+  private settled = false;
+  private outcome: BackendResponse | Error | undefined;
+  private ok: ((res: BackendResponse) => void) | undefined;
+  private fail: ((err: BackendFailure) => void) | undefined;
+  private promise: Promise<BackendResponse> | undefined;
+  private pushHandler: ((headers: Field[], exchange: BackendExchange) => void) | undefined;
+
+  constructor(
+    private readonly backend: Http2Backend,
+    readonly req: ProxyRequest,
+  ) {
+    super();
+  }
+
+  /** The response head, as a Promise (made on first use). */
+  get response(): Promise<BackendResponse> {
+    if (!this.promise) {
+      this.promise = new Promise<BackendResponse>((resolve, reject) => this.onAnswer(resolve, reject));
+      this.promise.catch(() => undefined);
+    }
+    return this.promise;
+  }
+
+  onAnswer(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void {
+    if (this.settled) {
+      const o = this.outcome!;
+      if (o instanceof Error) fail(o);
+      else ok(o);
+      return;
+    }
+    const ok0 = this.ok;
+    const fail0 = this.fail;
+    this.ok = ok0 ? (r) => (ok0(r), ok(r)) : ok;
+    this.fail = fail0 ? (e) => (fail0(e), fail(e)) : fail;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.stream?.reset();
+  }
+
+  onPush(handler: (headers: Field[], exchange: BackendExchange) => void): void {
+    this.pushHandler = handler;
+  }
+
+  /** @internal The stream is open: hear its answer, its end and its pushes. */
+  opened(st: Http2Stream): void {
+    this.stream = st;
+    st.on('push', (p: Http2Stream) => {
+      if (this.pushHandler && !this.aborted)
+        this.pushHandler(
+          p.requestHeaders.map(([n, v]) => [n, v] as Field),
+          pushedExchange(p),
+        );
+      else p.reset(ErrorCode.CANCEL);
+    });
+    // 'on', not 'once' (no wrapper per request): a stream emits each of these once.
+    st.on('response', (h: Field[]) => {
+      this.answered = true;
+      this.backend.unwatch(this);
+      this.settle(H2Response.of(h, st));
+    });
+    st.on('close', (code: number) => this.backend.streamClosed(this, code, this.answered));
+  }
+
+  /** @internal The exchange failed (first outcome wins). */
+  failed(err: Error): void {
+    this.settle(err);
+  }
+
+  private settle(o: BackendResponse | Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    const ok = this.ok;
+    const fail = this.fail;
+    this.ok = this.fail = undefined;
+    this.outcome = o;
+    if (o instanceof Error) fail?.(o);
+    else ok?.(o);
+  }
+
+  /** @internal Watched: a plain deadline (no progress counts). */
+  progress(): number {
+    return 0;
+  }
+
+  /** @internal Watched: still waiting for the head. */
+  waiting(): boolean {
+    return !this.answered;
+  }
+
+  /** @internal Watched: --backend-read-timeout. */
+  expire(): void {
+    this.backend.readTimedOut(this);
   }
 }
 

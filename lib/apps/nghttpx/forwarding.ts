@@ -27,6 +27,8 @@ export interface ForwardingContext {
   groups: BackendGroups;
   log(level: LogLevel, where: string, msg: string): void;
   access(r: AccessRecord): void;
+  /** False when there is no access log: no record is built (default true). */
+  logsAccess?: boolean;
 }
 
 /** RFC 9110 section 6.5.1: trailer fields a proxy forwards are those of the message, not connection-specific ones. */
@@ -216,7 +218,7 @@ export class Forwarder {
     // field where nghttpx puts it (Node would append it last).
     const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
     let fields = res.fields;
-    if (!o.noLocationRewrite && !o.http2Proxy && req.authority) {
+    if (!o.noLocationRewrite && !o.http2Proxy && req.authority && fields.some((f) => f[0] === 'location')) {
       // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
       const match = authority ?? '';
       fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
@@ -357,7 +359,7 @@ export class Forwarder {
     const record = (status: number, bytes: number) => {
       if (recorded) return;
       recorded = true;
-      this.ctx.access(this.accessRecord(req, start, status, bytes, backend));
+      if (this.ctx.logsAccess !== false) this.ctx.access(this.accessRecord(req, start, status, bytes, backend));
     };
     // --request-header-field-buffer / --max-request-header-fields: a head over either gets 431.
     if (req.head && overLimit(req.head, o.requestHeaderFieldBuffer, o.maxRequestHeaderFields))
@@ -408,7 +410,8 @@ export class Forwarder {
       return this.tunnel(req, client, c.backend, record);
     }
     const forwarded = this.forwarded(req);
-    const tried = new Set<Backend>();
+    // Backends this request failed to connect to (made on the first failure).
+    let tried: Set<Backend> | undefined;
     let clientGone = false;
     let current: { abort(): void } | undefined;
     let done = false;
@@ -420,7 +423,6 @@ export class Forwarder {
     const attempt = (chosen: Selection) => {
       const be = chosen.backend;
       backend = be;
-      tried.add(be);
       // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
       const authority = o.hostRewrite && !o.http2Proxy ? groups.hostports.get(be) : req.authority;
       const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, forwarded, be.address.proto) };
@@ -430,76 +432,94 @@ export class Forwarder {
       current = bx;
       // An h2 backend's own pushes on this request, relayed to the client where it takes them.
       bx.onPush?.((headers, pushed) => this.relayPush(req, client, be, headers, pushed));
-      bx.response
-        .then(
-          (res) => {
-            groups.connected(be);
-            if (clientGone) {
-              // The client reset or hung up while the backend was thinking: nobody to answer
-              // (aborting closes the backend stream or socket, and with it the body).
-              bx.abort();
-              return;
-            }
-            // --response-header-field-buffer / --max-response-header-fields: a head over either is
-            // dropped. As nghttpx 1.52: an HTTP/1.1 backend's gets the client a 502; an HTTP/2
-            // backend's stream is reset and so is the client's request (RST_STREAM INTERNAL_ERROR,
-            // an HTTP/1.1 client's connection closed with no answer). Its :status counts, as
-            // nghttpx counts pseudo-headers.
-            const h2 = be.address.proto === 'h2';
-            if (overLimit(headLoad(res.fields, h2 ? 1 : 0, h2 ? 10 : 0), o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) {
-              log('WARN', 'forwarding.ts', `Backend response header fields too large or too many; addr=${be.label}`);
-              bx.abort();
-              done = true;
-              if (!h2) return this.generated(req, client, 502, record);
-              client.abort(ErrorCode.INTERNAL_ERROR);
-              return record(502, 0);
-            }
-            // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
-            if (client.push && canPush(o, req, res.status))
-              for (const h of linkPushes(req, res.fields)) {
-                const pc = client.push(h);
-                if (pc) this.forward(pushedRequest(req, h), pc);
-              }
-            // --accesslog-write-early: "Write access log when response header fields are received
-            // from backend rather than when request transaction finishes" (no body bytes yet: 0).
-            if (o.accesslogWriteEarly) record(res.status, 0);
-            this.relay(req, client, res, be, authority, chosen.setCookie, (st, n) => {
-              if (done) return;
-              done = true;
-              record(st, n);
-            });
-          },
-          (err: BackendFailure) => {
-            if (clientGone) {
-              done = true;
-              return;
-            }
-            if (err.phase === 'connect') {
-              groups.connectFailed(be);
-              log(
-                'WARN',
-                'forwarding.ts',
-                `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : (err.code ?? err.message)}`,
-              );
-              // Nothing reached this backend: another one of the group gets the request.
-              const next = groups.select(req, group, tried);
-              if (next) return attempt(next);
-            } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
-            done = true;
-            try {
-              this.generated(req, client, err.phase === 'read' ? 504 : 502, record);
-            } catch {
-              client.abort();
-            }
-          },
-        )
-        .catch((err: Error) => {
-          // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the
-          // backend's answer): drop both sides of this request; the proxy goes on.
-          log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
+      const answered = (res: BackendResponse) => {
+        groups.connected(be);
+        if (clientGone) {
+          // The client reset or hung up while the backend was thinking: nobody to answer
+          // (aborting closes the backend stream or socket, and with it the body).
           bx.abort();
-          client.abort();
+          return;
+        }
+        // --response-header-field-buffer / --max-response-header-fields: a head over either is
+        // dropped. As nghttpx 1.52: an HTTP/1.1 backend's gets the client a 502; an HTTP/2
+        // backend's stream is reset and so is the client's request (RST_STREAM INTERNAL_ERROR,
+        // an HTTP/1.1 client's connection closed with no answer). Its :status counts, as
+        // nghttpx counts pseudo-headers.
+        const h2 = be.address.proto === 'h2';
+        if (overLimit(res.head ?? headLoad(res.fields, h2 ? 1 : 0, h2 ? 10 : 0), o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) {
+          log('WARN', 'forwarding.ts', `Backend response header fields too large or too many; addr=${be.label}`);
+          bx.abort();
+          done = true;
+          if (!h2) return this.generated(req, client, 502, record);
+          client.abort(ErrorCode.INTERNAL_ERROR);
+          return record(502, 0);
+        }
+        // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
+        if (client.push && canPush(o, req, res.status))
+          for (const h of linkPushes(req, res.fields)) {
+            const pc = client.push(h);
+            if (pc) this.forward(pushedRequest(req, h), pc);
+          }
+        // --accesslog-write-early: "Write access log when response header fields are received
+        // from backend rather than when request transaction finishes" (no body bytes yet: 0).
+        if (o.accesslogWriteEarly) record(res.status, 0);
+        this.relay(req, client, res, be, authority, chosen.setCookie, (st, n) => {
+          if (done) return;
+          done = true;
+          record(st, n);
         });
+      };
+      const failed = (err: BackendFailure) => {
+        if (clientGone) {
+          done = true;
+          return;
+        }
+        if (err.phase === 'connect') {
+          groups.connectFailed(be);
+          log(
+            'WARN',
+            'forwarding.ts',
+            `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : (err.code ?? err.message)}`,
+          );
+          // Nothing reached this backend: another one of the group gets the request.
+          (tried ??= new Set()).add(be);
+          const next = groups.select(req, group, tried);
+          if (next) return attempt(next);
+        } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
+        done = true;
+        try {
+          this.generated(req, client, err.phase === 'read' ? 504 : 502, record);
+        } catch {
+          client.abort();
+        }
+      };
+      // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the
+      // backend's answer): drop both sides of this request; the proxy goes on.
+      const dropped = (err: Error) => {
+        log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
+        bx.abort();
+        client.abort();
+      };
+      if (bx.onAnswer) {
+        // The callback form: no Promise per request; the handlers may run inside the backend's
+        // event dispatch, so a throw is caught here as the Promise's .catch below would.
+        bx.onAnswer(
+          (res) => {
+            try {
+              answered(res);
+            } catch (err) {
+              dropped(err as Error);
+            }
+          },
+          (err) => {
+            try {
+              failed(err);
+            } catch (e) {
+              dropped(e as Error);
+            }
+          },
+        );
+      } else bx.response.then(answered, failed).catch(dropped);
     };
     const first = groups.select(req, group);
     if (!first) return this.generated(req, client, 502, record);

@@ -14,7 +14,7 @@ import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
 import type { FramePrinter } from '../printer/printer';
 import type { BodySource, ClientSide, Field, ProxyRequest } from './request';
-import { watchProgress, watchWrites } from './timeouts';
+import { watchWrites, Watched, WatchQueue } from './timeouts';
 import { DispatchLimiter } from './dispatch';
 import type { HeaderDump, HeaderDumps } from './header-dump';
 import { ErrorCode } from '../../protocol/errors';
@@ -33,6 +33,8 @@ export interface H2FrontendContext {
   maxRequests?: number;
   /** Timeouts (ms; 0: none); absent: none. */
   timeouts?: H2Timeouts;
+  /** The per-request timeouts' queues, shared by the configuration's connections (made per connection when absent). */
+  watches?: H2Watches;
   /** Requests of one connection with backends at once (`limit` 0: any), per origin host when `byHost`. */
   dispatch?: { limit: number; byHost: boolean };
 }
@@ -117,13 +119,8 @@ class StreamRelay implements BodySink {
   private held = 0;
   private waiting = false;
   private over = false;
-  private readonly onWritable = (): void => {
-    // Also when the stream closed (an error): the source's window must come back either way.
-    this.waiting = false;
-    const n = this.held;
-    this.held = 0;
-    if (n > 0) this.source.release(n);
-  };
+  /** `onWritable` bound, made the first time the relay has to wait. */
+  private onWritableFn: (() => void) | undefined;
 
   constructor(
     private readonly stream: Http2Stream,
@@ -143,8 +140,16 @@ class StreamRelay implements BodySink {
     }
     if (!this.waiting) {
       this.waiting = true;
-      this.stream.whenWritable(this.onWritable);
+      this.stream.whenWritable((this.onWritableFn ??= () => this.onWritable()));
     }
+  }
+
+  private onWritable(): void {
+    // Also when the stream closed (an error): the source's window must come back either way.
+    this.waiting = false;
+    const n = this.held;
+    this.held = 0;
+    if (n > 0) this.source.release(n);
   }
 
   end(): void {
@@ -170,23 +175,67 @@ class StreamRelay implements BodySink {
   }
 }
 
+/** What the streams of one HTTP/2 frontend connection share. */
+class H2Shared {
+  /** Streams open now (the connection read timeout runs only while there are none). */
+  open = 0;
+  /** Streams so far (`--frontend-max-requests`). */
+  streams = 0;
+
+  constructor(
+    readonly conn: Http2Connection,
+    readonly socket: Duplex & { setTimeout?(ms: number): void },
+    readonly timeouts: H2Timeouts | undefined,
+    readonly watches: H2Watches,
+    /** `--frontend-http2-dump-response-header`. */
+    readonly responseDump: HeaderDump | undefined,
+  ) {}
+
+  /** A stream of this connection opened. */
+  opened(): void {
+    const read = this.timeouts?.read;
+    if (read && this.open++ === 0) this.socket.setTimeout?.(0);
+  }
+
+  /** A stream of this connection closed. */
+  closed(): void {
+    const read = this.timeouts?.read;
+    if (read && --this.open === 0 && !this.conn.closed) this.socket.setTimeout?.(read);
+  }
+}
+
 /**
- * The client side of one HTTP/2 stream. A class (methods shared on the prototype), since one is
- * made per request: an object of closures cost eight allocations each time.
+ * The client side of one HTTP/2 stream: a class, since one is made per request (an object of closures cost eight
+ * allocations each time). It is its own `--stream-write-timeout` watch, and it hears the
+ * stream's one 'close' for everything a request must undo (slot, watches, the read timeout's
+ * stream count, forwarding's "client gone").
  */
-class H2ClientSide implements ClientSide {
+class H2ClientSide extends Watched implements ClientSide {
   private gone: (() => void) | undefined;
   private responded = false;
+  /** The `--backend-connections-per-frontend` slot to give back when the stream closes. */
+  release: (() => void) | undefined;
+  /** The `--stream-read-timeout` watch of the request body, if any. */
+  readWatch: StreamReadWatch | undefined;
+  private readonly onClose = (code: number): void => {
+    this.shared.closed();
+    const release = this.release;
+    if (release) {
+      this.release = undefined;
+      release();
+    }
+    const watches = this.shared.watches;
+    watches.streamWrite?.delete(this);
+    if (this.readWatch) watches.streamRead?.delete(this.readWatch);
+    if (code !== 0 || !this.stream.localEnded) this.gone?.();
+  };
 
   constructor(
     private readonly stream: Http2Stream,
-    private readonly conn: Http2Connection,
-    private readonly timeouts: H2Timeouts | undefined,
-    private readonly responseDump?: HeaderDump,
+    private readonly shared: H2Shared,
   ) {
-    stream.once('close', (code: number) => {
-      if (code !== 0 || !stream.localEnded) this.gone?.();
-    });
+    super();
+    stream.on('close', this.onClose);
   }
 
   respond(status: number, fields: Field[], endStream: boolean): void {
@@ -195,20 +244,26 @@ class H2ClientSide implements ClientSide {
     const headers: Field[] = [[':status', String(status)]];
     for (let i = 0; i < fields.length; i++) headers.push(fields[i]);
     stream.respond(headers, { endStream });
-    this.responseDump?.write(headers);
+    this.shared.responseDump?.write(headers);
     // --stream-write-timeout: body bytes queued for the client that do not leave (its window
     // stays shut) for this long reset the stream with INTERNAL_ERROR, as nghttpx.
-    const timeouts = this.timeouts;
-    if (!endStream && timeouts?.streamWrite) {
-      const conn = this.conn;
-      const w = watchProgress(
-        timeouts.streamWrite,
-        () => stream.writtenBytes - conn.session.queuedBytes(stream.id),
-        () => conn.session.queuedBytes(stream.id) > 0,
-        () => stream.reset(ErrorCode.INTERNAL_ERROR),
-      );
-      stream.once('close', () => w.stop());
-    }
+    const q = this.shared.watches.streamWrite;
+    if (!endStream && q && !stream.closed) q.add(this);
+  }
+
+  /** @internal Watched: body octets that have left for the client. */
+  progress(): number {
+    return this.stream.writtenBytes - this.shared.conn.session.queuedBytes(this.stream.id);
+  }
+
+  /** @internal Watched: bytes wait for the client's window. */
+  waiting(): boolean {
+    return this.shared.conn.session.queuedBytes(this.stream.id) > 0;
+  }
+
+  /** @internal Watched: the write timeout. */
+  expire(): void {
+    this.stream.reset(ErrorCode.INTERNAL_ERROR);
   }
 
   writable(trailers?: () => Field[] | undefined): Writable {
@@ -240,14 +295,54 @@ class H2ClientSide implements ClientSide {
    */
   push(headers: Field[]): ClientSide | undefined {
     const stream = this.stream;
-    if (stream.kind !== 'request' || stream.closed || stream.localEnded || !this.conn.session.remoteSettings.enablePush) return undefined;
+    if (stream.kind !== 'request' || stream.closed || stream.localEnded || !this.shared.conn.session.remoteSettings.enablePush)
+      return undefined;
+    let pushed: Http2Stream;
     try {
-      return new H2ClientSide(stream.push(headers), this.conn, this.timeouts, this.responseDump);
+      pushed = stream.push(headers);
     } catch {
       // The client's SETTINGS_MAX_CONCURRENT_STREAMS is full, or the stream closed meanwhile.
       return undefined;
     }
+    this.shared.opened();
+    return new H2ClientSide(pushed, this.shared);
   }
+}
+
+/** `--stream-read-timeout` on one stream: its request body stops arriving: RST_STREAM INTERNAL_ERROR. */
+class StreamReadWatch extends Watched {
+  constructor(private readonly stream: Http2Stream) {
+    super();
+  }
+
+  /** @internal */
+  progress(): number {
+    return this.stream.receivedBytes;
+  }
+
+  /** @internal */
+  waiting(): boolean {
+    return !this.stream.remoteEnded;
+  }
+
+  /** @internal */
+  expire(): void {
+    this.stream.reset(ErrorCode.INTERNAL_ERROR);
+  }
+}
+
+/** The per-request watch queues of the HTTP/2 frontends of one configuration (one timer each). */
+export interface H2Watches {
+  streamRead?: WatchQueue;
+  streamWrite?: WatchQueue;
+}
+
+/** The watch queues for `t` (none where a timeout is 0). */
+export function h2Watches(t: H2Timeouts | undefined): H2Watches {
+  return {
+    streamRead: t?.streamRead ? new WatchQueue(t.streamRead) : undefined,
+    streamWrite: t?.streamWrite ? new WatchQueue(t.streamWrite) : undefined,
+  };
 }
 
 /** Serve one HTTP/2 frontend connection. */
@@ -269,50 +364,46 @@ export function serveH2(
     });
   }
   const t = ctx.timeouts;
+  const socket = conn.socket as Duplex & { setTimeout?(ms: number): void };
+  const shared = new H2Shared(conn, socket, t, ctx.watches ?? h2Watches(t), ctx.dumps?.response);
   // --frontend-http2-read-timeout: as nghttpx, it runs only while no stream is open (a request
   // waiting on its backend keeps the connection), and closes the connection without a GOAWAY.
-  let open = 0;
-  const socket = conn.socket as Duplex & { setTimeout?(ms: number): void };
   if (t?.read && typeof socket.setTimeout === 'function') {
     socket.setTimeout(t.read);
     socket.on('timeout', () => {
-      if (open === 0) conn.destroy();
+      if (shared.open === 0) conn.destroy();
     });
   }
   if (t?.write) watchWrites(conn.socket, t.write, () => conn.destroy());
-  const limiter = new DispatchLimiter(ctx.dispatch?.limit ?? 0);
-  let streams = 0;
-  conn.on('stream', (stream: Http2Stream) => {
-    if (t?.read && open++ === 0) socket.setTimeout?.(0);
-    stream.once('close', () => {
-      if (t?.read && --open === 0 && !conn.closed) socket.setTimeout?.(t.read);
-    });
-    // --stream-read-timeout: a request body that stops arriving: RST_STREAM INTERNAL_ERROR.
-    if (t?.streamRead && !stream.remoteEnded) {
-      const w = watchProgress(
-        t.streamRead,
-        () => stream.receivedBytes,
-        () => !stream.remoteEnded,
-        () => stream.reset(ErrorCode.INTERNAL_ERROR),
-      );
-      stream.once('close', () => w.stop());
+  const limit = ctx.dispatch?.limit ?? 0;
+  const limiter = limit > 0 ? new DispatchLimiter(limit) : undefined;
+  const forward = (req: ProxyRequest, client: H2ClientSide, stream: Http2Stream) => {
+    try {
+      ctx.forward(req, client);
+    } catch (err) {
+      ctx.error(`request handling failed: ${(err as Error).message}`);
+      stream.reset(ErrorCode.INTERNAL_ERROR);
     }
+  };
+  conn.on('stream', (stream: Http2Stream) => {
+    shared.opened();
+    // One 'close' listener per stream (the client side's) undoes everything below.
+    const client = new H2ClientSide(stream, shared);
+    // --stream-read-timeout: a request body that stops arriving: RST_STREAM INTERNAL_ERROR.
+    const readQueue = shared.watches.streamRead;
+    if (readQueue && !stream.remoteEnded) readQueue.add((client.readWatch = new StreamReadWatch(stream)));
     // --frontend-max-requests: "For HTTP/2, this is the number of streams in one HTTP/2
     // connection": the last one gets a graceful GOAWAY behind it.
-    if (ctx.maxRequests && ++streams === ctx.maxRequests) void conn.close().catch(() => undefined);
+    if (ctx.maxRequests && ++shared.streams === ctx.maxRequests) void conn.close().catch(() => undefined);
     ctx.dumps?.request?.write(stream.requestHeaders);
     const req = requestOf(stream, info, serverPort, frontendIndex, tlsSocket, conn);
+    if (!limiter) return forward(req, client, stream);
     // --backend-connections-per-frontend (per origin host with -s): beyond the limit a request
     // waits for one of this connection's to finish before it goes to a backend.
     limiter.run(ctx.dispatch?.byHost ? (req.authority ?? '') : '', (release) => {
       if (stream.closed) return release();
-      stream.once('close', release);
-      try {
-        ctx.forward(req, new H2ClientSide(stream, conn, t, ctx.dumps?.response));
-      } catch (err) {
-        ctx.error(`request handling failed: ${(err as Error).message}`);
-        stream.reset(2);
-      }
+      client.release = release;
+      forward(req, client, stream);
     });
   });
 }

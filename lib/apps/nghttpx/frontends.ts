@@ -8,7 +8,7 @@ import type * as tls from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import { AcceptInfo, acceptor, Http2Acceptor } from '../../transport/server';
 import type { FramePrinter } from '../printer/printer';
-import { H2Timeouts, serveH2 } from './frontend-h2';
+import { H2Timeouts, h2Watches, serveH2 } from './frontend-h2';
 import type { HeaderDumps } from './header-dump';
 import { http2Knobs } from './backends';
 import { nodeParserLimits } from './header-limits';
@@ -88,6 +88,8 @@ export class Frontends {
       streamRead: o.streamReadTimeout,
       streamWrite: o.streamWriteTimeout,
     };
+    // One timer per per-request timeout for every HTTP/2 connection of this configuration.
+    const watches = h2Watches(h2Timeouts);
     const h1Parser = nodeParserLimits(o.requestHeaderFieldBuffer, o.maxRequestHeaderFields);
     o.frontends.forEach((address, index) => {
       const fe: Frontend = {
@@ -136,6 +138,7 @@ export class Frontends {
             dumps: ctx.dumps,
             maxRequests: o.frontendMaxRequests,
             timeouts: h2Timeouts,
+            watches,
             // "--backend-connections-per-host ... meaningful when --http2-proxy option is used";
             // "--backend-connections-per-frontend ... only used for default mode".
             dispatch: o.http2Proxy

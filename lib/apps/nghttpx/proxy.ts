@@ -106,7 +106,13 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: Engine
   const access = (r: AccessRecord) => accessSink?.write(formatAccessLine(accessFormat, r));
 
   const groupsLog = (level: 'NOTICE' | 'WARN', msg: string) => log(level, 'groups.ts', msg);
-  const ctx: ForwardingContext = { options: o, groups: new BackendGroups(o, o.backends, groupsLog), log, access };
+  const ctx: ForwardingContext = {
+    options: o,
+    groups: new BackendGroups(o, o.backends, groupsLog),
+    log,
+    access,
+    logsAccess: accessSink !== undefined,
+  };
   const retired = new Set<BackendGroups>();
   // The `api` frontend: new backends take the next requests; the old ones finish what they
   // carry and close after --backend-read-timeout (their idle connections sooner, by keep-alive).

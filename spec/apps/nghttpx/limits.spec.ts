@@ -2,7 +2,7 @@
 import test from 'ava';
 import { PassThrough } from 'stream';
 import { DispatchLimiter } from '../../../lib/apps/nghttpx/dispatch';
-import { tickInterval, watchProgress, watchWrites } from '../../../lib/apps/nghttpx/timeouts';
+import { tickInterval, watchProgress, watchWrites, Watched, WatchQueue } from '../../../lib/apps/nghttpx/timeouts';
 import { expectQuietFor, until } from '../../helpers/wait';
 
 test('DispatchLimiter: at most N per key run at once, the rest in arrival order as slots free; 0 is no limit', (t) => {
@@ -79,4 +79,53 @@ test('watchWrites: a socket whose queued bytes do not leave expires; tickInterva
   t.is(tickInterval(300), 75);
   t.is(tickInterval(10000), 1000);
   t.is(tickInterval(1), 10);
+});
+
+/** A watch for the WatchQueue spec: progress moves while `moving`, waits while `pending`. */
+class Probe extends Watched {
+  count = 0;
+  moving = false;
+  pending = true;
+  fired = 0;
+  progress(): number {
+    return this.moving ? ++this.count : this.count;
+  }
+  waiting(): boolean {
+    return this.pending;
+  }
+  expire(): void {
+    this.fired++;
+  }
+}
+
+test('WatchQueue: one timer for many watches; a stalled waiting watch expires once, moving/idle/removed ones never', async (t) => {
+  const q = new WatchQueue(80);
+  const stalled = new Probe();
+  const moving = new Probe();
+  moving.moving = true;
+  const idle = new Probe();
+  idle.pending = false;
+  const removed = new Probe();
+  const start = Date.now();
+  for (const p of [stalled, moving, idle, removed]) q.add(p);
+  q.delete(removed);
+  q.delete(removed); // twice: no-op
+  t.is(q.size, 3);
+  await until(() => stalled.fired > 0, { timeoutMs: 5000 });
+  // Expired within [ms, 1.25 ms] of its start, give or take the timer's lateness under load.
+  t.true(Date.now() - start >= 80);
+  t.is(q.size, 2);
+  t.is(
+    await expectQuietFor(300, () => (moving.fired || idle.fired || removed.fired || stalled.fired > 1 ? 'fired' : undefined)),
+    undefined,
+  );
+  // Stops moving and waits: expires too; once nothing is listed, the timer is not re-armed.
+  moving.moving = false;
+  idle.pending = true;
+  await until(() => moving.fired > 0 && idle.fired > 0, { timeoutMs: 5000 });
+  t.is(q.size, 0);
+  // Added again after expiring: watched afresh.
+  q.add(stalled);
+  await until(() => stalled.fired === 2, { timeoutMs: 5000 });
+  q.close();
 });
