@@ -177,6 +177,8 @@ function cookieValue(fields: string[] | undefined, name: string): string | undef
 export class Balancer<T> {
   private readonly groups: (WfqEntry & { members: (WfqEntry & { m: Member<T> })[] })[] = [];
   private seq = 0;
+  /** The answer of a one-member group without affinity (the same every time). */
+  private only: Choice<T> | undefined;
   /** Affinity hash ring: sorted (hash, member index). */
   private readonly ring: { hash: number; index: number }[] = [];
   /** Strict cookie stickiness: a member's own cookie value. */
@@ -229,6 +231,11 @@ export class Balancer<T> {
    * failed one is tried anyway, as nghttpx answers 502 after trying rather than refusing.
    */
   choose(ctx: ChooseContext): Choice<T> | undefined {
+    // One member and no affinity (the common `-b host,port`): no queue to turn, nothing to allocate.
+    if (this.members.length === 1 && this.affinity.type === 'none') {
+      const m = this.members[0];
+      if (m.health.usable(ctx.now) && !ctx.exclude?.has(m.target)) return (this.only ??= { target: m.target });
+    }
     const ok = (m: Member<T>) => m.health.usable(ctx.now) && !ctx.exclude?.has(m.target);
     const a = this.affinity;
     if (a.type === 'ip') {

@@ -133,6 +133,9 @@ export class BackendGroups {
 
   /** The group whose pattern matches the request (host and path), if any. */
   route(req: ProxyRequest): BackendGroup | undefined {
+    // A lone catch-all pattern (plain `-b host,port`) takes every request: no host or path to look at.
+    const routes = this.routes;
+    if (routes.length === 1 && routes[0].pattern.host === '' && routes[0].pattern.path === '/') return routes[0].target;
     // The man page: "CONNECT method ... we assume that CONNECT method has "/" as path."
     return matchRoute(this.routes, req.routingHost ?? req.authority, req.method === 'CONNECT' ? '/' : req.path)?.target;
   }

@@ -61,9 +61,11 @@ export function cookieFields(values: string[], form: CookieForm): Field[] {
   return out;
 }
 
+/** The values of every `name` field joined with ", " (undefined when there is none); nothing allocated when absent. */
 function joinValues(fields: Field[], name: string): string | undefined {
-  const vs = fields.filter((f) => f[0] === name).map((f) => f[1]);
-  return vs.length ? vs.join(', ') : undefined;
+  let out: string | undefined;
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) out = out === undefined ? fields[i][1] : `${out}, ${fields[i][1]}`;
+  return out;
 }
 
 /**
@@ -148,7 +150,7 @@ export function frontendResponseFields(
   }
   // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
   // nghttpx writes it: after the backend's fields.
-  out.push(...framing);
+  for (let i = 0; i < framing.length; i++) out.push(framing[i]);
   if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
   // Server sits after the framing either way (observed of Debian nghttpx): ours, or the backend's.
   if (!o.noServerRewrite) out.push(['server', o.serverName]);
