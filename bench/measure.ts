@@ -190,6 +190,23 @@ export function treeCpuSeconds(pid: number): number {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** User and system CPU seconds of a running process and its descendants (utime, stime), apart. */
+export function treeCpuSplit(pid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      user += Number(f[11]);
+      system += Number(f[12]);
+    } catch {
+      // exited
+    }
+  }
+  return { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND };
+}
+
 /** Resident set size of a running process and its descendants, MB. */
 export function treeRssMB(pid: number): number {
   let kb = 0;
