@@ -1,13 +1,12 @@
 /** bin/nghttpx as a process: usage errors, help, SIGQUIT graceful shutdown with requests in flight, SIGTERM. */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, own, OUR_NGHTTPX, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import { freePort, OUR_NGHTTPX, runClient, spawnServer, startEchoBackend, stopProcess } from './helpers';
 import { until } from '../../helpers/wait';
 
 test('a bad option or value: one message naming it, exit 1', async (t) => {
@@ -40,17 +39,15 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-cli-'));
   const errlog = path.join(dir, 'error.log');
-  const proc = own(
-    spawn(
-      process.execPath,
-      [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`],
-      { stdio: 'ignore' },
-    ),
+  const proc = await spawnServer(
+    'our nghttpx',
+    process.execPath,
+    [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${echo.port}`, `--errorlog-file=${errlog}`],
+    [port],
   );
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let client: http2.ClientHttp2Session | undefined;
   try {
-    await waitForPort(port, 20000);
     client = http2.connect(`http://127.0.0.1:${port}`);
     let goaway = false;
     client.on('goaway', () => (goaway = true));
@@ -109,13 +106,13 @@ test('SIGQUIT: stop accepting, GOAWAY to h2 clients, in-flight h2 and HTTP/1.1 r
 
 test('SIGTERM exits at once', async (t) => {
   const port = await freePort();
-  const proc = own(
-    spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'], {
-      stdio: 'ignore',
-    }),
+  const proc = await spawnServer(
+    'our nghttpx',
+    process.execPath,
+    [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '-b127.0.0.1,9', '--errorlog-file=/dev/null'],
+    [port],
   );
   try {
-    await waitForPort(port, 20000);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill('SIGTERM');
     t.is(await exited, 0);

@@ -13,7 +13,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { until } from '../../helpers/wait';
-import { freePort, HAS, OUR_NGHTTPX, own, runClient, stopProcess, waitForPort } from './helpers';
+import { freePort, HAS, OUR_NGHTTPX, own, runClient, spawnServer, stopProcess, waitForPort } from './helpers';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx') && HAS.nghttp && HAS.nghttpd;
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -26,11 +26,12 @@ const BACKEND_KNOBS = [
   '--padding=16',
 ];
 
-function startProxy(ref: boolean, args: string[]): ChildProcess {
-  const all = ['--conf=/dev/null', '--errorlog-file=/dev/null', ...args];
-  return own(
-    ref ? spawn('/usr/sbin/nghttpx', all, { stdio: 'ignore' }) : spawn(process.execPath, [OUR_NGHTTPX, ...all], { stdio: 'ignore' }),
-  );
+/** Ours or the reference on a cleartext frontend at `port`, once it accepts there. */
+function startProxy(ref: boolean, port: number, args: string[]): Promise<ChildProcess> {
+  const all = ['--conf=/dev/null', '--errorlog-file=/dev/null', `-f127.0.0.1,${port};no-tls`, ...args];
+  return ref
+    ? spawnServer('Debian nghttpx', '/usr/sbin/nghttpx', all, [port])
+    : spawnServer('our nghttpx', process.execPath, [OUR_NGHTTPX, ...all], [port]);
 }
 
 /** What nghttp -v (or nghttpd -v) shows of the peer: its first SETTINGS (sorted) and its HEADERS frames. */
@@ -56,9 +57,8 @@ t_('frontend: decoder table size, encoder table size 0 and --padding as the refe
   try {
     for (const ref of [false, true]) {
       const port = await freePort();
-      const px = startProxy(ref, [`-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${bePort}`, ...KNOBS]);
+      const px = await startProxy(ref, port, [`-b127.0.0.1,${bePort}`, ...KNOBS]);
       try {
-        await waitForPort(port, 20000);
         const r = await runClient('nghttp', ['-nv', `http://127.0.0.1:${port}/a`, `http://127.0.0.1:${port}/b`]);
         seen[ref ? 'reference' : 'ours'] = view(r.stdout.toString());
       } finally {
@@ -95,8 +95,7 @@ t_(
         let px: ChildProcess | undefined;
         try {
           await waitForPort(bePort, 20000);
-          px = startProxy(ref, [`-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${bePort};;proto=h2`, ...BACKEND_KNOBS]);
-          await waitForPort(port, 20000);
+          px = await startProxy(ref, port, [`-b127.0.0.1,${bePort};;proto=h2`, ...BACKEND_KNOBS]);
           // One after the other, on the proxy's one backend connection.
           for (const p of ['/a', '/b']) await runClient('nghttp', ['-n', `http://127.0.0.1:${port}${p}`]);
           await until(() => (out.match(/recv HEADERS frame/g) ?? []).length >= 2, { timeoutMs: 10000 });

@@ -17,7 +17,7 @@ import * as tls from 'tls';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
-import { freePort, own, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import { freePort, own, runClient, spawnServer, startEchoBackend, stopProcess } from './helpers';
 
 const ok = hasOpenssl() && fs.existsSync('/usr/bin/curl');
 const t_ = ok ? test : test.skip;
@@ -355,25 +355,23 @@ const DEBIAN = '/usr/sbin/nghttpx';
   const port = await freePort();
   const conf = path.join(pki.dir, 'empty.conf');
   fs.writeFileSync(conf, '');
-  const proc = own(
-    spawn(
-      DEBIAN,
-      [
-        `--conf=${conf}`,
-        `-f127.0.0.1,${port}`,
-        `-b127.0.0.1,${echo.port}`,
-        '--no-ocsp',
-        `--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`,
-        `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`,
-        pki.servers['default.test'].key,
-        pki.servers['default.test'].cert,
-        '--errorlog-file=/dev/null',
-      ],
-      { stdio: 'ignore' },
-    ),
+  const proc = await spawnServer(
+    'Debian nghttpx',
+    DEBIAN,
+    [
+      `--conf=${conf}`,
+      `-f127.0.0.1,${port}`,
+      `-b127.0.0.1,${echo.port}`,
+      '--no-ocsp',
+      `--subcert=${pki.servers['a.test'].key}:${pki.servers['a.test'].cert}`,
+      `--subcert=${pki.servers['b.test'].key}:${pki.servers['b.test'].cert}`,
+      pki.servers['default.test'].key,
+      pki.servers['default.test'].cert,
+      '--errorlog-file=/dev/null',
+    ],
+    [port],
   );
   try {
-    await waitForPort(port, 20000);
     for (const [name, cn] of [
       ['a.test', 'a.test'],
       ['b.test', 'b.test'],

@@ -6,7 +6,6 @@
  * tunnels closed by --backend-read-timeout; the same ws client through Debian's nghttpx.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -19,7 +18,7 @@ import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { HTTP2Client } from '../../../lib/client';
 import { BaseRequestHandler, HTTP2Server } from '../../../lib/server';
 import type { TunnelDuplex } from '../../../lib/transport/tunnel';
-import { freePort, own, stopProcess, waitForPort } from './helpers';
+import { freePort, spawnServer, stopProcess } from './helpers';
 
 /** A `ws` echo backend over Node's http; `upgrades` records the requests it saw. */
 async function wsBackend(): Promise<{ port: number; upgrades: http.IncomingMessage[]; close(): Promise<void> }> {
@@ -279,13 +278,13 @@ const DEBIAN = '/usr/sbin/nghttpx';
   const port = await freePort();
   const conf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-ws-')), 'empty.conf');
   fs.writeFileSync(conf, '');
-  const proc = own(
-    spawn(DEBIAN, [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null'], {
-      stdio: 'ignore',
-    }),
+  const proc = await spawnServer(
+    'Debian nghttpx',
+    DEBIAN,
+    [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${be.port}`, '--errorlog-file=/dev/null'],
+    [port],
   );
   try {
-    await waitForPort(port, 20000);
     const r = await exercise(`ws://127.0.0.1:${port}/chat`);
     t.deepEqual(r, { texts: ['hello', 'world'], binaryOk: true, bigOk: true, close: [4000, 'bye'] });
   } finally {
