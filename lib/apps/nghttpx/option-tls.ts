@@ -6,6 +6,10 @@ import type { OptionDef } from './option-table';
 import { oneOf, int, tlsVersion, yes } from './option-values';
 
 /** SSL/TLS. */
+/** Why the TLSv1.3 0-RTT options do nothing here. */
+const EARLY_DATA =
+  "Node's TLS cannot accept TLSv1.3 early data (no SSL_set_max_early_data / SSL_read_early_data), so 0-RTT is refused and requests wait for the handshake";
+
 export const TLS_OPTIONS: OptionDef[] = [
   { long: 'ciphers', arg: '<SUITE>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.ciphers = v) },
   { long: 'tls13-ciphers', arg: '<SUITE>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.tls13Ciphers = v) },
@@ -23,7 +27,7 @@ export const TLS_OPTIONS: OptionDef[] = [
     effective: true,
     apply: (o, v) => void o.subcerts.push(v),
   },
-  { long: 'dh-param-file', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.dhParamFile = v) },
+  { long: 'dh-param-file', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.dhParamFile = v) },
   { long: 'npn-list', arg: '<LIST>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.npnList = v) },
   { long: 'verify-client', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.verifyClient = yes(v)) },
   { long: 'verify-client-cacert', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.verifyClientCacert = v) },
@@ -162,23 +166,47 @@ export const TLS_OPTIONS: OptionDef[] = [
     effective: false,
     apply: (o, v) => (o.tlsDynRecIdleTimeout = duration(v, 'tls-dyn-rec-idle-timeout')),
   },
-  { long: 'no-http2-cipher-block-list', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.noHttp2CipherBlockList = yes(v)) },
+  { long: 'no-http2-cipher-block-list', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.noHttp2CipherBlockList = yes(v)) },
   {
     long: 'client-no-http2-cipher-block-list',
     group: 'SSL/TLS',
     effective: false,
     apply: (o, v) => (o.clientNoHttp2CipherBlockList = yes(v)),
   },
-  { long: 'tls-sct-dir', arg: '<DIR>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.tlsSctDir = v) },
+  {
+    long: 'tls-sct-dir',
+    arg: '<DIR>',
+    group: 'SSL/TLS',
+    effective: false,
+    unsupported: () =>
+      "Node's TLS has no way to add a server extension (OpenSSL's SSL_CTX_add_custom_ext), so no signed_certificate_timestamp is sent",
+    apply: (o, v) => (o.tlsSctDir = v),
+  },
   { long: 'psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.pskSecrets = v) },
   { long: 'client-psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.clientPskSecrets = v) },
-  { long: 'tls-no-postpone-early-data', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.tlsNoPostponeEarlyData = yes(v)) },
+  {
+    long: 'tls-no-postpone-early-data',
+    group: 'SSL/TLS',
+    effective: false,
+    unsupported: (v) => (v === 'no' ? undefined : EARLY_DATA),
+    apply: (o, v) => (o.tlsNoPostponeEarlyData = yes(v)),
+  },
   {
     long: 'tls-max-early-data',
     arg: '<SIZE>',
     group: 'SSL/TLS',
     effective: false,
+    unsupported: (v) => (v === '0' ? undefined : EARLY_DATA),
     apply: (o, v) => (o.tlsMaxEarlyData = size(v, 'tls-max-early-data')),
   },
-  { long: 'tls-ktls', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.tlsKtls = yes(v)) },
+  {
+    long: 'tls-ktls',
+    group: 'SSL/TLS',
+    effective: false,
+    unsupported: (v) =>
+      v === 'no'
+        ? undefined
+        : "Node runs OpenSSL over memory buffers, not on the socket, so the kernel's TLS (SSL_OP_ENABLE_KTLS) cannot take over the records",
+    apply: (o, v) => (o.tlsKtls = yes(v)),
+  },
 ];

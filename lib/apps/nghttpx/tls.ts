@@ -125,6 +125,8 @@ export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): 
     ecdhCurve: o.ecdhCurves,
     minVersion: o.tlsMinProtoVersion as tls.SecureVersion,
     maxVersion: o.tlsMaxProtoVersion as tls.SecureVersion,
+    // --dh-param-file: "Without this option, DHE cipher suites are not available" (as Node's default).
+    dhparam: o.dhParamFile ? readFile(o.dhParamFile, 'dh-param-file') : undefined,
     // The CAs client certificates are checked against (sent to the client as acceptable CAs).
     ca: o.verifyClient && o.verifyClientCacert ? readFile(o.verifyClientCacert, 'verify-client-cacert') : undefined,
   };
@@ -178,13 +180,35 @@ export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): 
 }
 
 /**
- * Post-handshake check of a frontend TLS connection: with `--verify-client-tolerate-expired` the
- * handshake accepts any certificate, and only a verified or merely expired one may stay.
+ * RFC 9113 section 9.2.2: "Implementations SHOULD NOT generate this error in reaction to the
+ * negotiation of a TLS 1.3 cipher suite" and, for TLS 1.2, the suites of RFC 7540 Appendix A
+ * (those without an ephemeral key exchange or without AEAD, and anything older than TLS 1.2)
+ * may be treated as INADEQUATE_SECURITY. The rule below is that list's: ECDHE or DHE key
+ * exchange with GCM, CCM or ChaCha20-Poly1305 passes.
+ */
+export function http2CipherBlocked(protocol: string | null, standardName: string | undefined): boolean {
+  if (protocol === 'TLSv1.3') return false;
+  if (protocol !== 'TLSv1.2' || !standardName) return true;
+  const ephemeral = /^TLS_(ECDHE|DHE)_/.test(standardName);
+  const aead = /_GCM_|_CCM|CHACHA20_POLY1305/.test(standardName);
+  return !(ephemeral && aead);
+}
+
+/**
+ * Post-handshake checks of a frontend TLS connection: an h2 connection over a block-listed cipher
+ * suite is closed with nothing sent, as the reference does ("The negotiated cipher suite is in
+ * HTTP/2 cipher suite block list. HTTP/2 must not be used."), unless --no-http2-cipher-block-list;
+ * with --verify-client-tolerate-expired the handshake accepts any certificate, and only a verified
+ * or merely expired one may stay.
  */
 export function frontendTlsCheck(o: NghttpxOptions): ((socket: tls.TLSSocket) => boolean) | undefined {
-  if (!o.verifyClient || !o.verifyClientTolerateExpired) return undefined;
+  const checkCipher = !o.noHttp2CipherBlockList;
+  const checkExpired = o.verifyClient && o.verifyClientTolerateExpired;
+  if (!checkCipher && !checkExpired) return undefined;
   return (socket) => {
-    if (socket.authorized) return true;
+    if (checkCipher && socket.alpnProtocol === 'h2' && http2CipherBlocked(socket.getProtocol(), socket.getCipher()?.standardName))
+      return false;
+    if (!checkExpired || socket.authorized) return true;
     const e = String(socket.authorizationError ?? '');
     return e === 'CERT_HAS_EXPIRED' && Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
   };

@@ -1,0 +1,142 @@
+/**
+ * nghttpx TLS options beside Debian's /usr/sbin/nghttpx, seen through `openssl s_client`:
+ * `--dh-param-file` (DHE suites only with it) and the HTTP/2 cipher suite block list (an h2
+ * connection over a block-listed suite is closed with nothing sent; HTTP/1.1 over it is served;
+ * `--no-http2-cipher-block-list` lets h2 through).
+ */
+import test from 'ava';
+import { execFile, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { http2CipherBlocked } from '../../../lib/apps/nghttpx/tls';
+import { hasOpenssl, OPENSSL } from '../../helpers/pki';
+import { freePort, listenHttp, own, OUR_NGHTTPX, stopProcess, waitForPort } from './helpers';
+
+const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
+const t_ = HAVE ? test.serial : test.serial.skip;
+
+let dir = '';
+test.before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-opts-'));
+  if (!HAVE) return;
+  // An RSA certificate (DHE-RSA and plain-RSA suites need one) and RFC 7919's ffdhe2048 group.
+  execFileSync(
+    OPENSSL,
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost'],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
+  execFileSync(OPENSSL, ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', 'dh.pem'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
+});
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Run `scenario` against the reference and ours started with the same arguments (a TLS frontend). */
+async function onBoth<V>(
+  backend: number,
+  args: string[],
+  scenario: (port: number) => Promise<V>,
+): Promise<Record<'reference' | 'ours', V>> {
+  const out: Partial<Record<'reference' | 'ours', V>> = {};
+  for (const who of ['reference', 'ours'] as const) {
+    const port = await freePort();
+    const all = [
+      '--conf=/dev/null',
+      '--errorlog-file=/dev/null',
+      '--no-ocsp',
+      `-f127.0.0.1,${port}`,
+      `-b127.0.0.1,${backend}`,
+      ...args,
+      path.join(dir, 'key.pem'),
+      path.join(dir, 'cert.pem'),
+    ];
+    const proc = own(
+      who === 'reference'
+        ? spawn('/usr/sbin/nghttpx', all, { stdio: 'ignore' })
+        : spawn(process.execPath, [OUR_NGHTTPX, ...all], { stdio: 'ignore' }),
+    );
+    try {
+      await waitForPort(port, 20000);
+      out[who] = await scenario(port);
+    } finally {
+      await stopProcess(proc);
+    }
+  }
+  return out as Record<'reference' | 'ours', V>;
+}
+
+/** `openssl s_client` with `args`, `input` written once the handshake is done; resolves with stdout. */
+function sClient(port: number, args: string[], input: string): Promise<string> {
+  return new Promise((resolve) => {
+    const c = execFile(
+      OPENSSL,
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args],
+      { timeout: 20000, encoding: 'latin1' },
+      (_e, out) => resolve(String(out)),
+    );
+    c.stdin?.end(input);
+  });
+}
+
+const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00';
+const GET = 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
+
+t_('--dh-param-file: DHE suites only with it, as the reference', async (t) => {
+  const backend = await listenHttp((_q, r) => r.end('ok'));
+  try {
+    const dhe = (port: number) =>
+      sClient(port, ['-tls1_2', '-cipher', 'DHE-RSA-AES128-GCM-SHA256', '-alpn', 'http/1.1'], GET).then(
+        (o) =>
+          `${/Server Temp Key: ([^\n]*)/.exec(o)?.[1] ?? 'none'} | ${/Cipher is (\S+)/.exec(o)?.[1]} | ${/HTTP\/1\.1 (\d+)/.exec(o)?.[1] ?? '-'}`,
+      );
+    const without = await onBoth(backend.port, [], dhe);
+    t.is(without.ours, 'none | (NONE) | -');
+    t.is(without.ours, without.reference);
+    const withFile = await onBoth(backend.port, [`--dh-param-file=${path.join(dir, 'dh.pem')}`], dhe);
+    t.is(withFile.ours, 'DH, 2048 bits | DHE-RSA-AES128-GCM-SHA256 | 200');
+    t.is(withFile.ours, withFile.reference);
+  } finally {
+    await backend.stop();
+  }
+});
+
+t_(
+  'HTTP/2 cipher suite block list: h2 over AES128-SHA is closed with nothing sent, HTTP/1.1 is served; --no-http2-cipher-block-list lets h2 through',
+  async (t) => {
+    const backend = await listenHttp((_q, r) => r.end('ok'));
+    try {
+      const look = async (port: number) => {
+        const h2 = await sClient(port, ['-tls1_2', '-cipher', 'AES128-SHA', '-alpn', 'h2', '-quiet'], PREFACE);
+        const h1 = await sClient(port, ['-tls1_2', '-cipher', 'AES128-SHA', '-alpn', 'http/1.1', '-quiet'], GET);
+        // The server's first frame (SETTINGS, type 4) or nothing.
+        return `h2: ${h2.length ? `frame type ${h2.charCodeAt(3)}` : 'nothing'} | h1: ${/HTTP\/1\.1 (\d+)/.exec(h1)?.[1] ?? '-'}`;
+      };
+      const ciphers = '--ciphers=AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256';
+      const blocked = await onBoth(backend.port, [ciphers], look);
+      t.is(blocked.ours, 'h2: nothing | h1: 200');
+      t.is(blocked.ours, blocked.reference);
+      const allowed = await onBoth(backend.port, [ciphers, '--no-http2-cipher-block-list'], look);
+      t.is(allowed.ours, 'h2: frame type 4 | h1: 200');
+      t.is(allowed.ours, allowed.reference);
+    } finally {
+      await backend.stop();
+    }
+  },
+);
+
+test('http2CipherBlocked: RFC 7540 Appendix A as a rule', (t) => {
+  t.false(http2CipherBlocked('TLSv1.3', 'TLS_AES_128_GCM_SHA256'));
+  t.false(http2CipherBlocked('TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'));
+  t.false(http2CipherBlocked('TLSv1.2', 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256'));
+  t.false(http2CipherBlocked('TLSv1.2', 'TLS_DHE_RSA_WITH_AES_128_CCM'));
+  t.true(http2CipherBlocked('TLSv1.2', 'TLS_RSA_WITH_AES_128_CBC_SHA'));
+  t.true(http2CipherBlocked('TLSv1.2', 'TLS_RSA_WITH_AES_128_GCM_SHA256'));
+  t.true(http2CipherBlocked('TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'));
+  t.true(http2CipherBlocked('TLSv1.2', 'TLS_PSK_WITH_AES_128_GCM_SHA256'));
+  t.true(http2CipherBlocked('TLSv1.1', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'));
+});
