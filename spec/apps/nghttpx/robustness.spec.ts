@@ -10,10 +10,10 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, ChildProcess } from 'child_process';
+import { ChildProcess } from 'child_process';
 import { E, F, frame, headers, request, RawClient, settings, T, u32 } from '../nghttpd/raw';
-import { HAS, OUR_NGHTTPX, own, startNghttpd, stopProcess } from './helpers';
-import { freePort, waitForPort } from '../../helpers/net';
+import { HAS, OUR_NGHTTPX, spawnServer, startNghttpd, stopProcess } from './helpers';
+import { freePort } from '../../helpers/net';
 import { expectQuietFor, until } from '../../helpers/wait';
 
 const t_ = HAS.nghttpd ? test.serial : test.serial.skip;
@@ -36,13 +36,13 @@ test.before(async () => {
   if (!HAS.nghttpd) return;
   backend = await startNghttpd(dir);
   port = await freePort();
-  proxy = own(
-    spawn(process.execPath, [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${backend.port};;proto=h2`], {
-      stdio: 'ignore',
-    }),
+  proxy = await spawnServer(
+    'our nghttpx',
+    process.execPath,
+    [OUR_NGHTTPX, '--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, `-b127.0.0.1,${backend.port};;proto=h2`],
+    [port],
   );
   proxy.once('exit', (code, sig) => (exited = `exited with ${code ?? sig}`));
-  await waitForPort(port, 15000);
   await goodClientServed();
   rss0 = rssOf(proxy.pid!);
   fds0 = fdsOf(proxy.pid!);
