@@ -283,6 +283,27 @@ export interface ResponseVerdictCache {
   contentLength: number;
 }
 
+/**
+ * Whether `headers` are, field by field, the names and values in `flat` (name at 2i, value at
+ * 2i+1, as {@link rememberFields} keeps them). Strings held from the same HPACK table or the
+ * same cached list compare by identity first, so a repeated list costs a pointer compare per
+ * string.
+ */
+export function sameFields(headers: readonly HeaderField[], flat: readonly string[]): boolean {
+  if (flat.length !== headers.length * 2) return false;
+  for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
+    const h = headers[i];
+    if (h[0] !== flat[j] || h[1] !== flat[j + 1]) return false;
+  }
+  return true;
+}
+
+/** Keep the names and values of `headers` in `flat` (emptied first), for {@link sameFields}. */
+export function rememberFields(headers: readonly HeaderField[], flat: string[]): void {
+  flat.length = 0;
+  for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
+}
+
 /** An empty {@link ResponseVerdictCache}. */
 export function newResponseVerdictCache(): ResponseVerdictCache {
   return { fields: [], endStream: false, status: 0, contentLength: -1 };
@@ -301,27 +322,16 @@ export function validateResponseCached(
   cache: ResponseVerdictCache,
 ): string | null {
   const last = cache.fields;
-  if (last.length === headers.length * 2 && last.length > 0 && cache.endStream === endStream) {
-    let same = true;
-    for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
-      const h = headers[i];
-      if (h[0] !== last[j] || h[1] !== last[j + 1]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
-      info.contentLength = cache.contentLength;
-      info.method = '';
-      info.status = cache.status;
-      info.priority = null;
-      return null;
-    }
+  if (last.length > 0 && cache.endStream === endStream && sameFields(headers, last)) {
+    info.contentLength = cache.contentLength;
+    info.method = '';
+    info.status = cache.status;
+    info.priority = null;
+    return null;
   }
   const err = validateResponse(headers, endStream, info);
   if (err !== null) return err;
-  last.length = 0;
-  for (let i = 0; i < headers.length; i++) last.push(headers[i][0], headers[i][1]);
+  rememberFields(headers, last);
   cache.endStream = endStream;
   cache.status = info.status;
   cache.contentLength = info.contentLength;

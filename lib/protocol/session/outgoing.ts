@@ -4,7 +4,7 @@
  */
 import { ApiMisuseError } from '../errors';
 import type { HeaderField } from '../frame/types';
-import { checkOutgoing } from '../http/semantics';
+import { checkOutgoing, rememberFields, sameFields } from '../http/semantics';
 
 /** The names and values of the last response (and request) header list that passed `checkFields`. */
 export interface ResponseCheckCache {
@@ -21,25 +21,14 @@ export interface ResponseCheckCache {
 export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): void {
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
   const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
-  if (last !== null && last.length === headers.length * 2) {
-    let same = true;
-    for (let i = 0, j = 0; i < headers.length; i++, j += 2) {
-      const h = headers[i];
-      if (h[0] !== last[j] || h[1] !== last[j + 1]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return;
-  }
+  if (last !== null && sameFields(headers, last)) return;
   const err = checkOutgoing(headers, isRequest);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
-  // Strings compared by identity above: a list built anew with equal strings is checked again.
-  const copy: string[] = (isRequest ? cache.lastRequest : cache.last) ?? [];
+  // Strings compared by identity first: a list built anew with equal strings matches too.
+  const copy: string[] = last ?? [];
   if (isRequest) cache.lastRequest = copy;
   else cache.last = copy;
-  copy.length = 0;
-  for (let i = 0; i < headers.length; i++) copy.push(headers[i][0], headers[i][1]);
+  rememberFields(headers, copy);
 }
 
 /** RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section." */
