@@ -44,7 +44,7 @@ export interface ListenOptions {
   host?: string;
   /** Port to bind; 0 (the default) picks a free one. */
   port?: number;
-  /** TLS: key, cert and any other tls.createServer option. ALPN is set by listen(). */
+  /** TLS: key, cert and any other tls.createServer option. ALPN: `h2`, `http/1.1` unless ALPNProtocols says otherwise (in preference order). */
   tls?: tls.TlsOptions;
   /**
    * TLS: decide after the handshake whether to keep a connection (e.g. accept an expired client
@@ -327,7 +327,7 @@ export function acceptor(
 
   let server: net.Server;
   if (opts.tls) {
-    server = loadTls().createServer({ ...opts.tls, ALPNProtocols: ALPN }, (socket) => {
+    server = loadTls().createServer({ ...opts.tls, ALPNProtocols: opts.tls.ALPNProtocols ?? ALPN }, (socket) => {
       if (opts.acceptTlsSocket && !opts.acceptTlsSocket(socket)) {
         socket.destroy();
         return;

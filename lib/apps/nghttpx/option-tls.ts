@@ -28,7 +28,7 @@ export const TLS_OPTIONS: OptionDef[] = [
     apply: (o, v) => void o.subcerts.push(v),
   },
   { long: 'dh-param-file', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.dhParamFile = v) },
-  { long: 'npn-list', arg: '<LIST>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.npnList = v) },
+  { long: 'npn-list', arg: '<LIST>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.npnList = v) },
   { long: 'verify-client', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.verifyClient = yes(v)) },
   { long: 'verify-client-cacert', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.verifyClientCacert = v) },
   { long: 'verify-client-tolerate-expired', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.verifyClientTolerateExpired = yes(v)) },

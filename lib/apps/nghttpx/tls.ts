@@ -141,6 +141,8 @@ export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): 
     // (or from the C nghttpx) resumes here.
     sessionTimeout: SESSION_TIMEOUT_S,
     sessionIdContext: SESSION_ID_CONTEXT,
+    // --npn-list: the ALPN protocols offered, most wanted first (the server's order decides).
+    ALPNProtocols: o.npnList.split(','),
   };
   if (o.verifyClient) {
     // RFC 8446 section 4.3.2 CertificateRequest; without a valid certificate the handshake fails,
