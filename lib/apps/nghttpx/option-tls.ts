@@ -182,7 +182,7 @@ export const TLS_OPTIONS: OptionDef[] = [
       "Node's TLS has no way to add a server extension (OpenSSL's SSL_CTX_add_custom_ext), so no signed_certificate_timestamp is sent",
     apply: (o, v) => (o.tlsSctDir = v),
   },
-  { long: 'psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.pskSecrets = v) },
+  { long: 'psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.pskSecrets = v) },
   { long: 'client-psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.clientPskSecrets = v) },
   {
     long: 'tls-no-postpone-early-data',

@@ -99,6 +99,24 @@ export function parseSubcert(v: string): { keyPath: string; certPath: string } {
   return { keyPath: spec.slice(0, colon), certPath: spec.slice(colon + 1) };
 }
 
+/**
+ * A `--psk-secrets` / `--client-psk-secrets` file: `<identity>:<hex-secret>` per line; empty lines
+ * and lines starting with '#' are skipped (the reference's format). A bad line is a usage error.
+ */
+export function readPskSecrets(file: string, what: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const lines = readFile(file, what).toString('utf8').split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line === '' || line.startsWith('#')) return;
+    const colon = line.indexOf(':');
+    const hex = colon > 0 ? line.slice(colon + 1) : '';
+    if (colon <= 0 || hex === '' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex))
+      throw new UsageError(`${what}: ${file}:${i + 1}: expected <identity>:<hex-secret>`);
+    out.set(line.slice(0, colon), Buffer.from(hex, 'hex'));
+  });
+  return out;
+}
+
 /** The reference's SSL_CTX_set_session_id_context(ssl_ctx, "shrpx"). */
 const SESSION_ID_CONTEXT = 'shrpx';
 
@@ -130,6 +148,7 @@ export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): 
     // The CAs client certificates are checked against (sent to the client as acceptable CAs).
     ca: o.verifyClient && o.verifyClientCacert ? readFile(o.verifyClientCacert, 'verify-client-cacert') : undefined,
   };
+  const psk = o.pskSecrets ? readPskSecrets(o.pskSecrets, 'psk-secrets') : undefined;
   const key = readFile(o.privateKeyFile!, 'private key');
   const cert = readFile(o.certificateFile!, 'certificate');
   const opts: tls.TlsOptions = {
@@ -144,6 +163,8 @@ export function frontendTlsOptions(o: NghttpxOptions, tickets?: TicketKeyRing): 
     // --npn-list: the ALPN protocols offered, most wanted first (the server's order decides).
     ALPNProtocols: o.npnList.split(','),
   };
+  // --psk-secrets: TLSv1.2 PSK suites (enabled by --ciphers) look the client's identity up.
+  if (psk) opts.pskCallback = (_socket, identity) => psk.get(identity) ?? null;
   if (o.verifyClient) {
     // RFC 8446 section 4.3.2 CertificateRequest; without a valid certificate the handshake fails,
     // unless --verify-client-tolerate-expired lets an expired one through (see frontendTlsCheck).

@@ -2,7 +2,7 @@
  * nghttpx TLS options beside Debian's /usr/sbin/nghttpx, seen through `openssl s_client`:
  * `--dh-param-file` (DHE suites only with it) and the HTTP/2 cipher suite block list (an h2
  * connection over a block-listed suite is closed with nothing sent; HTTP/1.1 over it is served;
- * `--no-http2-cipher-block-list` lets h2 through).
+ * `--no-http2-cipher-block-list` lets h2 through), `--psk-secrets`.
  */
 import test from 'ava';
 import { execFile, execFileSync, spawn } from 'child_process';
@@ -128,6 +128,41 @@ t_(
     }
   },
 );
+
+t_('--psk-secrets: a TLSv1.2 PSK suite with a known identity is served, an unknown one is not, as the reference', async (t) => {
+  const backend = await listenHttp((_q, r) => r.end('ok'));
+  const file = path.join(dir, 'psk.txt');
+  fs.writeFileSync(file, '# identities\n\nfoo:00112233445566778899aabbccddeeff\n');
+  try {
+    const look = async (port: number) => {
+      const seen: string[] = [];
+      for (const id of ['foo', 'bar']) {
+        const o = await sClient(
+          port,
+          [
+            '-tls1_2',
+            '-cipher',
+            'PSK-AES128-GCM-SHA256',
+            '-psk_identity',
+            id,
+            '-psk',
+            '00112233445566778899aabbccddeeff',
+            '-alpn',
+            'http/1.1',
+          ],
+          GET,
+        );
+        seen.push(`${id}: ${/HTTP\/1\.1 (\d+)/.exec(o)?.[1] ?? 'refused'}`);
+      }
+      return seen.join(', ');
+    };
+    const r = await onBoth(backend.port, [`--psk-secrets=${file}`, '--ciphers=PSK-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256'], look);
+    t.is(r.ours, 'foo: 200, bar: refused');
+    t.is(r.ours, r.reference);
+  } finally {
+    await backend.stop();
+  }
+});
 
 test('http2CipherBlocked: RFC 7540 Appendix A as a rule', (t) => {
   t.false(http2CipherBlocked('TLSv1.3', 'TLS_AES_128_GCM_SHA256'));
