@@ -61,7 +61,10 @@ export async function openListener(
   onSocket: (socket: net.Socket, frontendIndex: number) => void,
   opts: OpenOptions = {},
 ): Promise<Listener> {
-  const server = net.createServer({ pauseOnConnect: opts.pauseOnConnect ?? false });
+  // TCP_NODELAY on every accepted connection, as nghttpx sets it: without it, Nagle's algorithm
+  // holds a small write behind unacknowledged data until the peer's delayed ACK (up to 40 ms).
+  // The option goes with the socket when it is handed to a worker process.
+  const server = net.createServer({ pauseOnConnect: opts.pauseOnConnect ?? false, noDelay: true });
   const key = listenerKey(fe);
   const l = { key, server, address: '', port: 0, frontendIndex };
   server.on('connection', (socket: net.Socket) => onSocket(socket, l.frontendIndex));
