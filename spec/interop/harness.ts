@@ -57,6 +57,7 @@ export function run(
       clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
     });
+    p.stdin.on('error', () => undefined); // a peer that exits before reading its input (EPIPE)
     if (opts.input) p.stdin.end(opts.input);
     else p.stdin.end();
   });

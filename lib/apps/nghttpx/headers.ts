@@ -70,7 +70,7 @@ function joinValues(fields: Field[], name: string): string | undefined {
 
 /**
  * The request fields for the backend, in nghttpx's order: the client's fields (minus hop-by-hop
- * and Host), the cookies (in the form `backendProto` takes, see {@link CookieForm}; as they came
+ * and Host), the cookies (in the form `backendProto` takes, see `CookieForm`; as they came
  * when it is not given), then X-Forwarded-For, X-Forwarded-Proto, Via, then
  * `--add-request-header`s. The caller adds Host (HTTP/1.1) or :authority (h2).
  */

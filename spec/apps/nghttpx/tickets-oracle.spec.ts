@@ -99,6 +99,7 @@ function handshake(port: number, version: 'tls1_2' | 'tls1_3', io: { out?: strin
         status: /HTTP\/1\.1 (\d+)/.exec(out)?.[1] ?? '-',
       });
     });
+    c.stdin?.on('error', () => {}); // openssl may exit before reading it (EPIPE)
     c.stdin?.end('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
   });
 }
