@@ -1,16 +1,35 @@
 /** Sockets for specs: a free loopback port, and waiting for a server to accept. */
 import * as net from 'net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (bind it soon). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+/** Ports this process handed out lately: not handed out again for a while. */
+const handedOut = new Map<number, number>();
+const HANDED_OUT_MS = 120000;
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (bind it soon), from 10000-19999: outside the
+ * kernel's ephemeral range (32768-60999 here), where every server bound to port 0 and every
+ * outgoing connection takes its port, and apart from deadPort()'s 20000-32000. A port from the
+ * ephemeral range could be taken by another spec's port-0 server between this call and the bind:
+ * the spawned server then failed with EADDRINUSE while the other one answered its clients (an
+ * --ocsp-startup spec saw a cleartext answer, "wrong version number", at load 1).
+ */
+export async function freePort(): Promise<number> {
+  const now = Date.now();
+  for (const [port, at] of handedOut) if (now - at > HANDED_OUT_MS) handedOut.delete(port);
+  for (let i = 0; i < 200; i++) {
+    const port = 10000 + Math.floor(Math.random() * 10000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.set(port, Date.now());
+      return port;
+    }
+  }
+  throw new Error('no free port found in 10000-19999');
 }
 
 /**
