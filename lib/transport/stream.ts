@@ -413,16 +413,22 @@ export class Http2Stream extends EventEmitter {
 
   /**
    * Send a whole body (Buffer, string or Readable) with backpressure, then end the stream
-   * (with trailers if given). Resolves when the last byte is queued in the session, or as soon as
+   * (with trailers if given: a list, or a function asked once the body has ended, for trailers
+   * that are known only then, as a proxy relaying a request's). Resolves when the last byte is queued in the session, or as soon as
    * the stream closes (a reset by either side, the connection's end: `errorCode` says which;
    * a Readable body is then destroyed). Rejects only when the body itself fails.
    */
-  async sendBody(body: Buffer | string | Readable | undefined, trailers?: HeaderField[]): Promise<void> {
+  async sendBody(
+    body: Buffer | string | Readable | undefined,
+    trailersOrGetter?: HeaderField[] | (() => HeaderField[] | undefined),
+  ): Promise<void> {
+    const later = typeof trailersOrGetter === 'function' ? trailersOrGetter : undefined;
     if (body === undefined) {
-      this.end(trailers);
+      this.end(later ? later() : (trailersOrGetter as HeaderField[] | undefined));
       return;
     }
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      const trailers = later ? later() : (trailersOrGetter as HeaderField[] | undefined);
       const buf = typeof body === 'string' ? Buffer.from(body) : body;
       if (buf.length && (trailers === undefined || trailers.length === 0)) {
         this.sendData(buf, true);
@@ -436,7 +442,7 @@ export class Http2Stream extends EventEmitter {
       if (!body.destroyed) body.destroy();
       return;
     }
-    const w = this.writableBody({ trailers: () => trailers });
+    const w = this.writableBody({ trailers: later ?? (() => trailersOrGetter as HeaderField[] | undefined) });
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
         body.unpipe(w);

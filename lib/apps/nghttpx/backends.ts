@@ -387,7 +387,7 @@ class Http2Backend implements Backend {
     x.opened(st);
     // --backend-read-timeout: no response head within it answers 504.
     this.readWatches?.add(x);
-    if (req.body) st.sendBody(req.body).catch(() => st.reset());
+    if (req.body) st.sendBody(req.body, () => req.trailers?.()).catch(() => st.reset());
   }
 
   /** @internal The exchange's stream closed (`answered`: after its head). */

@@ -93,6 +93,7 @@ function requestOf(
     // Pseudo-headers included, as nghttpx counts them against the header-field limits.
     head: { count: h.length, bytes },
     body: stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body,
+    trailers: () => stream.trailers as Field[] | undefined,
     remoteAddress: info.remoteAddress ?? 'localhost',
     remotePort: info.remotePort,
     serverPort: serverPort ?? (conn.socket as { localPort?: number }).localPort,

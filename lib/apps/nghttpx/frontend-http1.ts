@@ -207,6 +207,7 @@ export class Http1Frontend {
       fields: fieldsFromRaw(req.rawHeaders),
       head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
       body: hasBody ? req : undefined,
+      trailers: () => requestTrailers(req.rawTrailers),
       remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
       remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
       serverPort: this.serverPort() ?? socket.localPort,
@@ -226,6 +227,28 @@ export class Http1Frontend {
       socket.destroy();
     }
   }
+}
+
+/**
+ * RFC 9110 section 6.5.1: a sender must not put framing, routing or connection-specific fields in
+ * trailers; those an HTTP/1.1 client sent anyway are not relayed (HTTP/2 would refuse them).
+ */
+const NOT_IN_TRAILERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** An HTTP/1.1 request's trailer section as fields for the backend (undefined when empty). */
+function requestTrailers(raw: string[]): Field[] | undefined {
+  if (raw.length === 0) return undefined;
+  const out = fieldsFromRaw(raw).filter(([n]) => !NOT_IN_TRAILERS.has(n));
+  return out.length ? out : undefined;
 }
 
 /**

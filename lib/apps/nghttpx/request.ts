@@ -31,6 +31,12 @@ export interface ProxyRequest {
   fields: Field[];
   /** The request body, or undefined when there is none. */
   body: Readable | undefined;
+  /**
+   * The request's trailer fields once its body has ended (an HTTP/2 client's trailing HEADERS, an
+   * HTTP/1.1 chunked request's trailer section), lowercase names; undefined when there are none.
+   * An HTTP/2 backend gets them as trailing HEADERS, as the reference sends them.
+   */
+  trailers?(): Field[] | undefined;
   /** The client's address (`-` when unknown; `localhost` on a UNIX socket). */
   remoteAddress: string;
   remotePort: number | undefined;

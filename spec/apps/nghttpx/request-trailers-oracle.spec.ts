@@ -1,0 +1,79 @@
+/**
+ * Request trailers through the proxy to an HTTP/2 backend, ours beside Debian's nghttpx 1.52: an
+ * HTTP/2 client's trailing HEADERS (nghttp --trailer) and an HTTP/1.1 chunked request's trailer
+ * section reach the backend as trailing HEADERS, connection-specific fields left out.
+ */
+import test from 'ava';
+import * as fs from 'fs';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { HAS, runClient } from './helpers';
+import { compare, HAS_REF } from './oracle-pair';
+
+const t_ = HAS_REF && HAS.nghttp ? test.serial : test.serial.skip;
+
+/** An h2c backend recording each request's body and trailers. */
+async function recordingBackend(): Promise<{ port: number; seen: string[]; stop(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = http2.createServer();
+  server.on('stream', (st) => {
+    let body = '';
+    let trailers = '-';
+    st.on('data', (d: Buffer) => (body += d.toString()));
+    st.on(
+      'trailers',
+      (h) =>
+        (trailers = Object.keys(h)
+          .map((k) => `${k}: ${h[k]}`)
+          .join(', ')),
+    );
+    st.on('end', () => {
+      seen.push(`${body} | ${trailers}`);
+      st.respond({ ':status': 200 });
+      st.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    seen,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** A chunked HTTP/1.1 POST with a trailer section; resolves with the status line. */
+function chunkedPost(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    s.on('error', reject);
+    s.on('close', () => resolve(got.split('\r\n')[0]));
+    s.write(
+      'POST /t HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+        '5\r\nhello\r\n0\r\nX-T: from-h1\r\nConnection: x\r\n\r\n',
+    );
+  });
+}
+
+t_('request trailers reach an HTTP/2 backend from HTTP/2 and HTTP/1.1 clients (as the reference)', async (t) => {
+  const backend = await recordingBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'req-trailers-'));
+  const file = path.join(dir, 'body');
+  fs.writeFileSync(file, 'hello');
+  try {
+    const r = await compare([`-b127.0.0.1,${backend.port};;proto=h2`], async (port) => {
+      const from = backend.seen.length;
+      const h2 = await runClient('nghttp', ['-d', file, '--trailer=x-t: from-h2', `http://127.0.0.1:${port}/t`]);
+      const h1 = await chunkedPost(port);
+      return { h2: h2.code, h1, seen: backend.seen.slice(from) };
+    });
+    t.deepEqual(r.ours, r.reference);
+    t.deepEqual(r.ours, { h2: 0, h1: 'HTTP/1.1 200 OK', seen: ['hello | x-t: from-h2', 'hello | x-t: from-h1'] });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await backend.stop();
+  }
+});
