@@ -364,6 +364,16 @@ export class Forwarder {
     // --request-header-field-buffer / --max-request-header-fields: a head over either gets 431.
     if (req.head && overLimit(req.head, o.requestHeaderFieldBuffer, o.maxRequestHeaderFields))
       return this.generated(req, client, 431, record);
+    // The same limits over the request's trailers, counted on top of the head: fields past either
+    // are dropped one by one (as nghttpx 1.52 does).
+    if (req.trailers && req.head) {
+      const all = req.trailers;
+      const head = req.head;
+      req.trailers = () => {
+        const t = all();
+        return t && trailersWithin(t, head, o.requestHeaderFieldBuffer, o.maxRequestHeaderFields);
+      };
+    }
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
     if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm)

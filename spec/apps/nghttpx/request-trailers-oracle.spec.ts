@@ -1,7 +1,8 @@
 /**
  * Request trailers through the proxy to an HTTP/2 backend, ours beside Debian's nghttpx 1.52: an
  * HTTP/2 client's trailing HEADERS (nghttp --trailer) and an HTTP/1.1 chunked request's trailer
- * section reach the backend as trailing HEADERS, connection-specific fields left out.
+ * section reach the backend as trailing HEADERS, connection-specific fields left out, and fields
+ * past the request header-field limits (counted on top of the head) dropped one by one.
  */
 import test from 'ava';
 import * as fs from 'fs';
@@ -77,3 +78,38 @@ t_('request trailers reach an HTTP/2 backend from HTTP/2 and HTTP/1.1 clients (a
     await backend.stop();
   }
 });
+
+t_(
+  'request trailer fields past --request-header-field-buffer / --max-request-header-fields are dropped one by one (as the reference)',
+  async (t) => {
+    const backend = await recordingBackend();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'req-trailers-'));
+    const file = path.join(dir, 'body');
+    fs.writeFileSync(file, 'hello');
+    const trailers = ['--trailer=x-a: 1234567890', '--trailer=x-b: 12345678901234567890', '--trailer=x-c: 1'];
+    try {
+      const outcomes = new Set<string>();
+      for (const opt of [
+        '--request-header-field-buffer=150',
+        '--request-header-field-buffer=160',
+        '--request-header-field-buffer=170',
+        '--request-header-field-buffer=190',
+        '--max-request-header-fields=9',
+        '--max-request-header-fields=10',
+      ]) {
+        const r = await compare([`-b127.0.0.1,${backend.port};;proto=h2`, opt], async (port) => {
+          const from = backend.seen.length;
+          const h2 = await runClient('nghttp', ['-d', file, ...trailers, `http://127.0.0.1:${port}/t`]);
+          return { code: h2.code, seen: backend.seen.slice(from) };
+        });
+        t.deepEqual(r.ours, r.reference, opt);
+        outcomes.add(JSON.stringify(r.ours));
+      }
+      // The cases straddle the limits: none, some and all of the trailers went through.
+      t.true(outcomes.size >= 3, [...outcomes].join(' '));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await backend.stop();
+    }
+  },
+);
