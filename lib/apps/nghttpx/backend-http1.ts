@@ -16,7 +16,7 @@ import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } 
 import { http1Name } from './headers';
 import type { BackendAddress } from './options';
 import type { BodySink, BodySource, Field, ProxyRequest } from './request';
-import type { BackendTlsOptions } from './tls';
+import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { watchWrites } from './timeouts';
 
 /** Bytes a relay may hold (sent on, not yet taken by the client) before the backend socket is paused. */
@@ -234,14 +234,8 @@ class Http1Connection {
     this.socket = a.tls
       ? lazyTls().connect({
           ...where,
+          ...backendTlsConnectOptions(t),
           servername: t.servername,
-          rejectUnauthorized: t.rejectUnauthorized,
-          ca: t.ca,
-          cert: t.cert,
-          key: t.key,
-          ciphers: t.ciphers,
-          minVersion: t.minVersion,
-          maxVersion: t.maxVersion,
           ALPNProtocols: ['http/1.1'],
           // Resume the last session (as Node's https agent did): no full handshake per new connection.
           session: b.tlsSession,

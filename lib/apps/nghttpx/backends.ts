@@ -3,14 +3,14 @@
  * through our client (one pooled connection per backend address, redialled when it ends).
  */
 import { HeadLoad, nodeParserLimits } from './header-limits';
-import type { Readable } from 'stream';
-import { connect, ClientConnection } from '../../transport/client';
+import type { Duplex, Readable } from 'stream';
+import { connect, ClientConnection, type TlsInfo } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
 import { Http1Pool } from './backend-http1';
 import type { BackendAddress, ProxyUri } from './options';
-import type { BackendTlsOptions } from './tls';
+import { backendCipherRefused, backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
 import type { BodySource, Field, ProxyRequest } from './request';
 import { tickInterval, watchWrites, Watched, WatchQueue } from './timeouts';
@@ -224,8 +224,15 @@ class Http2Backend implements Backend {
       ca: t.ca,
       cert: t.cert,
       key: t.key,
-      tlsOptions: { ciphers: t.ciphers, minVersion: t.minVersion, maxVersion: t.maxVersion },
+      tlsOptions: backendTlsConnectOptions(t),
       alpnProtocols: ['h2'],
+      // Before any HTTP/2 byte: a block-listed suite fails this connect (502 / the next backend).
+      onConnected: (socket: Duplex, info: TlsInfo | undefined) => {
+        const refused = info && backendCipherRefused(t, info.protocol, info.cipher);
+        if (!refused) return;
+        socket.destroy();
+        throw refused;
+      },
       timeout: this.limits.connectTimeout,
       lookup: this.limits.lookup,
       // nghttpx's defaults: a 64 KiB stream window bounds what a response to a slow client can
@@ -260,6 +267,12 @@ class Http2Backend implements Backend {
           if (a.tls && (socket as import('tls').TLSSocket).alpnProtocol !== 'h2') {
             socket.destroy();
             throw new Error(`backend ${this.label} did not choose h2 over the proxy tunnel`);
+          }
+          const s = socket as import('tls').TLSSocket;
+          const refused = a.tls && backendCipherRefused(t, s.getProtocol(), s.getCipher());
+          if (refused) {
+            socket.destroy();
+            throw refused;
           }
           return connect(url, { ...opts, socket });
         })

@@ -170,7 +170,7 @@ export const TLS_OPTIONS: OptionDef[] = [
   {
     long: 'client-no-http2-cipher-block-list',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.clientNoHttp2CipherBlockList = yes(v)),
   },
   {
@@ -183,7 +183,7 @@ export const TLS_OPTIONS: OptionDef[] = [
     apply: (o, v) => (o.tlsSctDir = v),
   },
   { long: 'psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.pskSecrets = v) },
-  { long: 'client-psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: false, apply: (o, v) => (o.clientPskSecrets = v) },
+  { long: 'client-psk-secrets', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.clientPskSecrets = v) },
   {
     long: 'tls-no-postpone-early-data',
     group: 'SSL/TLS',

@@ -28,6 +28,10 @@ export interface BackendTlsOptions {
   ciphers?: string;
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
+  /** `--client-psk-secrets`: the first identity and secret of the file, offered when a PSK suite is chosen. */
+  psk?: { identity: string; psk: Buffer };
+  /** `--client-no-http2-cipher-block-list`: h2 backends may use a block-listed suite (refused by default). */
+  allowHttp2BlockedCiphers?: boolean;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -246,13 +250,59 @@ export function backendTlsOptions(o: NghttpxOptions, a: BackendAddress): Backend
     ciphers: cipherList(o.clientCiphers, o.tls13ClientCiphers),
     minVersion: o.tlsMinProtoVersion as tls.SecureVersion,
     maxVersion: o.tlsMaxProtoVersion as tls.SecureVersion,
+    allowHttp2BlockedCiphers: o.clientNoHttp2CipherBlockList,
   };
+  if (o.clientPskSecrets) {
+    // "The first identity and secret pair encountered is used."
+    const first = readPskSecrets(o.clientPskSecrets, 'client-psk-secrets').entries().next();
+    if (first.done) throw new UsageError(`client-psk-secrets: ${o.clientPskSecrets}: no <identity>:<hex-secret> line`);
+    out.psk = { identity: first.value[0], psk: first.value[1] };
+  }
   if (o.clientCertFile || o.clientPrivateKeyFile) {
     if (!o.clientCertFile || !o.clientPrivateKeyFile) throw new UsageError('client-cert-file and client-private-key-file go together');
     out.cert = readFile(o.clientCertFile, 'client-cert-file');
     out.key = readFile(o.clientPrivateKeyFile, 'client-private-key-file');
   }
   return out;
+}
+
+/**
+ * The tls.connect options every TLS backend connection shares (h2, HTTP/1.1, CONNECT tunnels);
+ * the caller adds where to connect, SNI and ALPN.
+ */
+export function backendTlsConnectOptions(t: BackendTlsOptions): tls.ConnectionOptions {
+  const out: tls.ConnectionOptions = {
+    rejectUnauthorized: t.rejectUnauthorized,
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    ciphers: t.ciphers,
+    minVersion: t.minVersion,
+    maxVersion: t.maxVersion,
+  };
+  const psk = t.psk;
+  if (psk) {
+    // --client-psk-secrets: a PSK suite (enabled by --client-ciphers) authenticates the backend
+    // without a certificate; as the reference (check_cert: "authentication without certificate
+    // is used, such as PSK"), a backend that sends none passes, one that sends one is checked.
+    out.pskCallback = () => psk;
+    out.checkServerIdentity = (host, cert) => (cert && Object.keys(cert).length > 0 ? tls.checkServerIdentity(host, cert) : undefined);
+  }
+  return out;
+}
+
+/**
+ * The reference's check on a new h2 backend connection: a TLS 1.2 suite on RFC 7540 Appendix A's
+ * block list fails it ("The negotiated cipher suite is in HTTP/2 cipher suite block list. HTTP/2
+ * must not be used.") unless --client-no-http2-cipher-block-list. Undefined when it may be used.
+ */
+export function backendCipherRefused(
+  t: BackendTlsOptions,
+  protocol: string | null,
+  cipher: { standardName?: string; name?: string } | undefined,
+): Error | undefined {
+  if (t.allowHttp2BlockedCiphers || !http2CipherBlocked(protocol, cipher?.standardName)) return undefined;
+  return new Error(`the negotiated cipher suite ${cipher?.name ?? '?'} (${protocol}) is on the HTTP/2 block list`);
 }
 
 /** What the access log's `$tls_*` variables show for one frontend connection. */

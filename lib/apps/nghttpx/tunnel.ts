@@ -14,7 +14,7 @@ import { fieldsFromRaw } from './backends';
 import type { BackendAddress, ProxyUri } from './config';
 import { http1Name } from './headers';
 import type { Field, ProxyRequest } from './request';
-import type { BackendTlsOptions } from './tls';
+import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 
 /** A backend's answer to CONNECT: a 2xx comes with the tunnel's two directions. */
 export interface TunnelResponse {
@@ -76,13 +76,7 @@ export function tlsOver(socket: net.Socket, servername: string | undefined, o: B
       socket,
       servername,
       ALPNProtocols: alpn,
-      rejectUnauthorized: o.rejectUnauthorized,
-      ca: o.ca,
-      cert: o.cert,
-      key: o.key,
-      ciphers: o.ciphers,
-      minVersion: o.minVersion,
-      maxVersion: o.maxVersion,
+      ...backendTlsConnectOptions(o),
     });
     t.once('secureConnect', () => {
       t.off('error', reject);
@@ -114,18 +108,7 @@ export function http1Connect(
     headers,
     agent: false,
     setHost: false,
-    ...(a.tls
-      ? {
-          rejectUnauthorized: o.rejectUnauthorized,
-          servername: o.servername,
-          ca: o.ca,
-          cert: o.cert,
-          key: o.key,
-          ciphers: o.ciphers,
-          minVersion: o.minVersion,
-          maxVersion: o.maxVersion,
-        }
-      : {}),
+    ...(a.tls ? { ...backendTlsConnectOptions(o), servername: o.servername } : {}),
   });
   const response = new Promise<TunnelResponse>((resolve, reject) => {
     creq.once('connect', (res: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
