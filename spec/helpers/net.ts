@@ -1,33 +1,50 @@
 /** Sockets for specs: a free loopback port, and waiting for a server to accept. */
+import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 
-/** Ports this process handed out lately: not handed out again for a while. */
-const handedOut = new Map<number, number>();
-const HANDED_OUT_MS = 120000;
+/** Where spec processes reserve the ports they hand out (one file per port, shared by every process). */
+const RESERVED = path.join(os.tmpdir(), 'nghttp2-ts-spec-ports');
+/** How long a reservation holds: long enough for a spawned tool to start and bind. */
+const RESERVED_MS = 120000;
+
+/** Reserve `port` for this process unless another spec process reserved it lately. */
+function reserve(port: number): boolean {
+  const file = path.join(RESERVED, String(port));
+  try {
+    fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs < RESERVED_MS) return false;
+      fs.writeFileSync(file, String(process.pid)); // a stale reservation: taken over
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
 
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago (bind it soon), from 10000-19999: outside the
  * kernel's ephemeral range (32768-60999 here), where every server bound to port 0 and every
- * outgoing connection takes its port, and apart from deadPort()'s 20000-32000. A port from the
- * ephemeral range could be taken by another spec's port-0 server between this call and the bind:
- * the spawned server then failed with EADDRINUSE while the other one answered its clients (an
- * --ocsp-startup spec saw a cleartext answer, "wrong version number", at load 1).
+ * outgoing connection takes its port, and apart from deadPort()'s 20000-32000. Each port handed out
+ * is reserved for two minutes in a directory every spec process shares (ava's workers, and a second
+ * suite run beside this one): two specs given the same port saw each other's requests (a backend
+ * got another test's Forwarded header; a TLS client got a cleartext answer).
  */
 export async function freePort(): Promise<number> {
-  const now = Date.now();
-  for (const [port, at] of handedOut) if (now - at > HANDED_OUT_MS) handedOut.delete(port);
-  for (let i = 0; i < 200; i++) {
+  fs.mkdirSync(RESERVED, { recursive: true });
+  for (let i = 0; i < 400; i++) {
     const port = 10000 + Math.floor(Math.random() * 10000);
-    if (handedOut.has(port)) continue;
+    if (!reserve(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const s = net.createServer();
       s.once('error', () => resolve(false));
       s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-    if (free) {
-      handedOut.set(port, Date.now());
-      return port;
-    }
+    if (free) return port;
   }
   throw new Error('no free port found in 10000-19999');
 }

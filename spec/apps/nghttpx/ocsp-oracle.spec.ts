@@ -193,7 +193,7 @@ t_(
             [
               ...pre,
               '--conf=/dev/null',
-              '--errorlog-file=/dev/null',
+              `--errorlog-file=${path.join(p.dir, `startup-${name.replace(/\W/g, '')}.log`)}`,
               '--ocsp-startup',
               `--fetch-ocsp-response-file=${gatedScript(p, `gated-${name.replace(/\W/g, '')}.sh`, gate, good)}`,
               `--cacert=${p.ca.cert}`,
@@ -234,7 +234,12 @@ t_(
             t.log(`the reference did not staple for the early client this time (${how})`);
             continue;
           }
-          t.truthy(der?.length, `${name}: the first client got a stapled response (${der ? 'empty' : how})`);
+          const state = proc.exitCode !== null || proc.signalCode !== null ? `exited ${proc.exitCode ?? proc.signalCode}` : 'running';
+          const errlog = path.join(p.dir, `startup-${name.replace(/\W/g, '')}.log`);
+          t.truthy(
+            der?.length,
+            `${name}: the first client got a stapled response (${der ? 'empty' : how}); the proxy on ${port}: ${state}; its log: ${fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8').slice(-1500) : '(none)'}`,
+          );
           if (der) t.true(der.equals(fs.readFileSync(good)), name);
         } finally {
           await stopProcess(proc);
