@@ -366,7 +366,7 @@ export class Forwarder {
       return this.generated(req, client, 431, record);
     // The same limits over the request's trailers, counted on top of the head: fields past either
     // are dropped one by one (as nghttpx 1.52 does).
-    if (req.trailers && req.head) {
+    if (req.body && req.trailers && req.head) {
       const all = req.trailers;
       const head = req.head;
       req.trailers = () => {

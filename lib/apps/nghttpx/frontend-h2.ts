@@ -84,6 +84,7 @@ function requestOf(
     else if (n === ':protocol') protocol ??= v;
   }
   const upgraded = info.via === 'upgrade' && stream.id === 1;
+  const body = stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body;
   return {
     method: method ?? 'GET',
     scheme: scheme === 'http' || scheme === 'https' ? scheme : info.scheme,
@@ -92,8 +93,9 @@ function requestOf(
     fields,
     // Pseudo-headers included, as nghttpx counts them against the header-field limits.
     head: { count: h.length, bytes },
-    body: stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body,
-    trailers: () => stream.trailers as Field[] | undefined,
+    body,
+    // Trailers come after a body: a request without one needs no getter (none made per GET).
+    trailers: body && (() => stream.trailers as Field[] | undefined),
     remoteAddress: info.remoteAddress ?? 'localhost',
     remotePort: info.remotePort,
     serverPort: serverPort ?? (conn.socket as { localPort?: number }).localPort,

@@ -207,7 +207,7 @@ export class Http1Frontend {
       fields: fieldsFromRaw(req.rawHeaders),
       head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
       body: hasBody ? req : undefined,
-      trailers: () => requestTrailers(req.rawTrailers),
+      trailers: hasBody ? () => requestTrailers(req.rawTrailers) : undefined,
       remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
       remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
       serverPort: this.serverPort() ?? socket.localPort,
