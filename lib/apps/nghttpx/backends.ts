@@ -167,7 +167,8 @@ class H2Response implements BackendResponse {
     for (let i = 0; i < h.length; i++) {
       const f = h[i];
       bytes += f[0].length + f[1].length;
-      if (f[0].charCodeAt(0) !== 0x3a /* ':' */) fields.push([f[0], f[1]]);
+      // The decoder's pair itself (shared, frozen): no copy per field.
+      if (f[0].charCodeAt(0) !== 0x3a /* ':' */) fields.push(f);
       else if (f[0] === ':status') status = Number(f[1]);
     }
     // Pseudo-headers count, as nghttpx counts them.

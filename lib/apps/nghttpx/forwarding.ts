@@ -353,7 +353,8 @@ export class Forwarder {
       req.routingHost = sni && this.sniRoutable?.(sni) ? sni : '';
     }
     const groups = this.ctx.groups;
-    const start = Date.now();
+    // The clock is read only for the access log.
+    const start = this.ctx.logsAccess === false ? 0 : Date.now();
     let backend: Backend | undefined;
     let recorded = false;
     const record = (status: number, bytes: number) => {

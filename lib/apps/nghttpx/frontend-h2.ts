@@ -71,12 +71,14 @@ function requestOf(
   const fields: Field[] = [];
   let bytes = 0;
   for (let i = 0; i < h.length; i++) {
-    const n = h[i][0];
-    const v = h[i][1];
+    const f = h[i];
+    const n = f[0];
+    const v = f[1];
     bytes += n.length + v.length;
     if (n.charCodeAt(0) !== 0x3a /* ':' */) {
       if (n === 'host' && host === undefined) host = v;
-      fields.push([n, v]);
+      // The decoder's pair itself (shared and frozen, never mutated downstream): no copy per field.
+      fields.push(f as Field);
     } else if (n === ':method') method ??= v;
     else if (n === ':scheme') scheme ??= v;
     else if (n === ':authority') authority ??= v;
@@ -178,6 +180,15 @@ class StreamRelay implements BodySink {
   }
 }
 
+/** `:status` pairs already made, one per status code (pairs are never mutated once sent). */
+const STATUS_FIELDS: Field[] = [];
+
+/** The `:status` field of `status`: one shared pair per code instead of one per response. */
+function statusField(status: number): Field {
+  if (status >= 100 && status < 600) return (STATUS_FIELDS[status] ??= [':status', String(status)]);
+  return [':status', String(status)];
+}
+
 /** What the streams of one HTTP/2 frontend connection share. */
 class H2Shared {
   /** Streams open now (the connection read timeout runs only while there are none). */
@@ -244,7 +255,7 @@ class H2ClientSide extends Watched implements ClientSide {
   respond(status: number, fields: Field[], endStream: boolean): void {
     this.responded = true;
     const stream = this.stream;
-    const headers: Field[] = [[':status', String(status)]];
+    const headers: Field[] = [statusField(status)];
     for (let i = 0; i < fields.length; i++) headers.push(fields[i]);
     stream.respond(headers, { endStream });
     this.shared.responseDump?.write(headers);

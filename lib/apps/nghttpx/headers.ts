@@ -79,7 +79,11 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
   let cookies: string[] | undefined;
   // With --add-forwarded, the client's Forwarded values move to the end, ours appended.
   const moveForwarded = o.stripIncomingForwarded || o.addForwarded.length > 0;
-  for (const [n, v] of req.fields) {
+  const fields = req.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const n = f[0];
+    const v = f[1];
     if (HOP_BY_HOP.has(n) || n === 'host' || n === 'via') continue;
     if (n === 'forwarded' && moveForwarded) continue;
     if (n === 'te' && v.trim().toLowerCase() !== 'trailers') continue;
@@ -91,7 +95,8 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
       (cookies ??= []).push(v);
       continue;
     }
-    out.push([n, v]);
+    // Field pairs are never mutated (received ones are frozen): passed on as they are.
+    out.push(f);
   }
   if (cookies) {
     const form: CookieForm = backendProto === 'http/1.1' ? 'join' : o.http2NoCookieCrumbling ? 'keep' : 'crumble';
@@ -143,10 +148,11 @@ export function frontendResponseFields(
   added: AddedResponseFields = {},
 ): Field[] {
   const out: Field[] = [];
-  for (const [n, v] of fields) {
-    if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te') continue;
-    if (n === 'server') continue;
-    out.push([n, v]);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const n = f[0];
+    if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te' || n === 'server') continue;
+    out.push(f);
   }
   // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
   // nghttpx writes it: after the backend's fields.
@@ -154,7 +160,7 @@ export function frontendResponseFields(
   if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
   // Server sits after the framing either way (observed of Debian nghttpx): ours, or the backend's.
   if (!o.noServerRewrite) out.push(['server', o.serverName]);
-  else for (const f of fields) if (f[0] === 'server') out.push([f[0], f[1]]);
+  else for (const f of fields) if (f[0] === 'server') out.push(f);
   if (added.setCookie) out.push(['set-cookie', added.setCookie]);
   if (added.altSvc && !added.http1) out.push(['alt-svc', added.altSvc]);
   const via = joinValues(fields, 'via');

@@ -137,7 +137,11 @@ export function pushTarget(req: ProxyRequest, uri: string): { scheme: string; au
  * one per preload link, GET, with the associated request's accept-encoding, accept-language,
  * cache-control, host and user-agent.
  */
-export function linkPushes(req: ProxyRequest, fields: Field[]): Field[][] {
+export function linkPushes(req: ProxyRequest, fields: Field[]): readonly Field[][] {
+  // Most responses carry no Link: nothing allocated for them (this runs once per response).
+  let i = 0;
+  while (i < fields.length && fields[i][0] !== 'link') i++;
+  if (i === fields.length) return NO_PUSHES;
   const out: Field[][] = [];
   const copied = req.fields.filter(([n]) => COPIED_FIELDS.has(n));
   for (const [name, value] of fields) {
@@ -156,6 +160,9 @@ export function linkPushes(req: ProxyRequest, fields: Field[]): Field[][] {
   }
   return out;
 }
+
+/** The answer of {@link linkPushes} for a response without a Link field. */
+const NO_PUSHES: readonly Field[][] = Object.freeze([]);
 
 /** The request record of a promised stream (`headers`: the PUSH_PROMISE's list), on `parent`'s connection. */
 export function pushedRequest(parent: ProxyRequest, headers: Field[]): ProxyRequest {
