@@ -18,6 +18,7 @@ import {
   formatRequestHead,
   parseResponseHead,
 } from './http1';
+import { SocketReads } from './socket-reads';
 
 /** What TLS negotiated, and whether the certificate verified. */
 export interface TlsInfo {
@@ -48,7 +49,9 @@ export interface UpgradeRequest {
 /** Options of {@link connect}. */
 export interface ConnectOptions {
   /** Options for the connection; `session.role` is forced to 'client'. */
-  connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade'> & { session?: Omit<ConnectionSessionOptions, 'role'> };
+  connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade' | 'reads'> & {
+    session?: Omit<ConnectionSessionOptions, 'role'>;
+  };
   /** `http://` only: upgrade from HTTP/1.1 instead of prior knowledge; true = GET of the URL. */
   upgrade?: boolean | UpgradeRequest;
   /** Refuse an unverified certificate (default false: connect, and report it in `tls`). */
@@ -71,6 +74,13 @@ export interface ConnectOptions {
   lookup?: net.LookupFunction;
   /** Give up connecting (TCP + TLS + upgrade) after this many ms. Default 30000. */
   timeout?: number;
+  /**
+   * `http://` with prior knowledge only (no Upgrade, no TLS, no `socket`): read into one reused
+   * buffer (net's `onread`) instead of a fresh one per read. Streams' bodies are copied out of it;
+   * `connection.onEvent`, `events$` and raw-data listeners then see views valid only during the
+   * call (see ConnectionOptions.reads). Default false.
+   */
+  reuseReadBuffer?: boolean;
   /** Use this already-connected Duplex instead of dialing (e.g. an in-memory pair). */
   socket?: Duplex;
   /** Called once the transport is up (TCP connected / TLS handshake done), before any HTTP/2 byte. */
@@ -114,7 +124,7 @@ export class AlpnError extends Error {
   }
 }
 
-function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: TlsInfo }> {
+function dial(u: URL, opts: ConnectOptions, reads?: SocketReads): Promise<{ socket: Duplex; tls?: TlsInfo }> {
   const isTls = u.protocol === 'https:';
   const host = opts.connectHost ?? u.hostname.replace(/^\[|\]$/g, '');
   const port = opts.connectPort ?? (u.port ? Number(u.port) : isTls ? 443 : 80);
@@ -153,7 +163,9 @@ function dial(u: URL, opts: ConnectOptions): Promise<{ socket: Duplex; tls?: Tls
         resolve({ socket: t, tls: info });
       });
     } else {
-      socket = net.connect({ host, port, lookup: opts.lookup });
+      socket = net.connect(
+        reads === undefined ? { host, port, lookup: opts.lookup } : { host, port, lookup: opts.lookup, onread: reads.onread },
+      );
       socket.once('connect', () => {
         socket.off('error', fail);
         socket.setTimeout(0);
@@ -233,7 +245,8 @@ export async function connect(url: string | URL, opts: ConnectOptions = {}): Pro
   const scheme = u.protocol === 'https:' ? 'https' : 'http';
   const authority = u.host;
   const path = (u.pathname || '/') + u.search;
-  const dialed = opts.socket ? { socket: opts.socket, tls: undefined } : await dial(u, opts);
+  const reads = opts.reuseReadBuffer && !opts.socket && !opts.upgrade && scheme === 'http' ? new SocketReads() : undefined;
+  const dialed = opts.socket ? { socket: opts.socket, tls: undefined } : await dial(u, opts, reads);
   const socket = dialed.socket;
   opts.onConnected?.(socket, dialed.tls);
   if (dialed.tls && dialed.tls.alpnProtocol !== 'h2') {
@@ -260,7 +273,7 @@ export async function connect(url: string | URL, opts: ConnectOptions = {}): Pro
   }
   // Made before the handshake (it does not touch the socket until start()): HTTP2-Settings
   // must carry exactly the SETTINGS payload this session will send.
-  const connection = new Http2Connection(socket, { ...c, session: sessionOpts, upgrade, autoStart: false });
+  const connection = new Http2Connection(socket, { ...c, session: sessionOpts, upgrade, reads, autoStart: false });
   let initialData: Buffer | undefined;
   let upgradeResponse: Http1ResponseHead | undefined;
   // RFC 7540 section 3.2: the upgrade is for cleartext only; nghttp ignores -u for https.

@@ -14,6 +14,7 @@ import type { HeaderField } from '../protocol/frame/types';
 import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
+import type { SocketReads } from './socket-reads';
 
 /** The session options a connection passes through (it supplies `onEvent`/`onWantWrite` itself). */
 export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite'>;
@@ -47,6 +48,14 @@ export interface ConnectionOptions {
   onRawData?: (chunk: Buffer) => void;
   /** Bytes already read from the socket (a sniffed preface, bytes after an HTTP/1.1 101). */
   initialData?: Buffer;
+  /**
+   * The socket reads into one reused buffer through this adapter (it was made with
+   * `net.connect({ onread: reads.onread })`) instead of emitting 'data'. The connection then
+   * copies what it keeps past a read (a stream's body, GOAWAY debug data, a PING payload), while
+   * `onEvent`/`events$`/`onRawData`/'rawData' see views of the reused buffer that are valid only
+   * during the call: a listener that keeps bytes must copy them.
+   */
+  reads?: SocketReads;
   /**
    * Every byte read from the socket before the connection took it over (what a listener read
    * while sniffing: the preface, or the whole HTTP/1.1 Upgrade request), delivered to raw-data
@@ -105,6 +114,11 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   closeInfo: CloseInfo | undefined;
   /** Set once the peer's first SETTINGS frame arrived (its settings are known from then on). */
   remoteSettingsReceived = false;
+  /**
+   * Reads land in one reused buffer (the `reads` option): Buffers in session events and raw-data
+   * chunks are views valid only during the call; copy what you keep.
+   */
+  readonly readBufferReused: boolean;
 
   private readonly opts: ConnectionOptions;
   private readonly hwm: number;
@@ -130,6 +144,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.hwm = opts.streamHighWaterMark ?? 65536;
     this.lowWater = opts.sendLowWaterMark ?? 65536;
     this.maxWriteChunk = opts.maxWriteChunk ?? 1048576;
+    this.readBufferReused = opts.reads !== undefined;
     const hook = opts.onEvent;
     this.session = new Session({
       ...opts.session,
@@ -174,8 +189,19 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     const s = this.socket;
     // Bytes the socket read before anyone listened (it reads from connect on): taken before the
     // 'data' listener switches it to flowing mode, so that they can be handled before our first flush.
-    const early = this.opts.readBeforeFirstFlight && !this.opts.upgrade && s.readableLength > 0 ? (s.read() as Buffer | null) : null;
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    const firstRead = !!this.opts.readBeforeFirstFlight && !this.opts.upgrade;
+    let early: Buffer | null = null;
+    // What a reused-buffer socket read before now: handled first (readBeforeFirstFlight) or after the preface.
+    let earlyLate: Buffer | null = null;
+    const reads = this.opts.reads;
+    if (reads !== undefined) {
+      const before = reads.attach((chunk) => this.onData(chunk));
+      if (firstRead) early = before;
+      else earlyLate = before;
+    } else {
+      early = firstRead && s.readableLength > 0 ? (s.read() as Buffer | null) : null;
+      s.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
     s.on('end', () => this.onEnd());
     s.on('error', (err: Error) => this.finish({ errorCode: this.terminated?.errorCode, by: 'socket', error: err }));
     s.on('close', () =>
@@ -222,6 +248,11 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       // processed, as nghttp2 sends it on accept/connect: frameSent for it comes first too.
       this.flush();
       if (this.opts.initialData && this.opts.initialData.length) this.receive(this.opts.initialData);
+      if (earlyLate !== null) {
+        this.opts.onRawData?.(earlyLate);
+        if (this.listenerCount('rawData') > 0) this.emit('rawData', earlyLate);
+        this.receive(earlyLate);
+      }
     } catch (err) {
       // Bad upgrade data (or a listener that threw) costs this connection only.
       this.inReceive = false;
@@ -416,7 +447,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
       case 'dataReceived': {
         const st = this.streams.get(ev.streamId);
         // The session already released the padding; the data is released as it is read.
-        if (st) st.deliver(ev.data);
+        if (st) st.deliver(this.readBufferReused && ev.data.length > 0 ? Buffer.from(ev.data) : ev.data);
         else if (ev.data.length > 0) this.session.consume(ev.streamId, ev.data.length);
         if (ev.endStream) st?.endRemote();
         break;
@@ -449,10 +480,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         this.wantWrite();
         break;
       case 'pingAcknowledged':
-        this.emit('ping', ev.opaqueData);
+        this.emit('ping', this.readBufferReused ? Buffer.from(ev.opaqueData) : ev.opaqueData);
         break;
       case 'goawayReceived':
-        this.emit('goaway', ev.errorCode, ev.lastStreamId, ev.debugData);
+        this.emit('goaway', ev.errorCode, ev.lastStreamId, this.readBufferReused ? Buffer.from(ev.debugData) : ev.debugData);
         break;
       case 'connectionTerminated':
         this.terminated = { errorCode: ev.errorCode, remote: ev.remote, error: ev.error };

@@ -234,6 +234,8 @@ class ConnectionRun {
         rejectUnauthorized: false,
         ...(o.cert && o.key ? loadKeyAndCert(o.key, o.cert, { key: '--key', cert: '--cert' }) : {}),
         alpnProtocols: ['h2'],
+        // h2c with prior knowledge: reads land in one reused buffer (onData copies what it keeps).
+        reuseReadBuffer: true,
         // -t also bounds connecting (TCP, TLS, Upgrade); the transport's own default otherwise.
         timeout: o.timeout > 0 ? o.timeout : undefined,
         upgrade: this.useUpgrade
@@ -632,11 +634,13 @@ class ConnectionRun {
       this.printer.dataChunk(id, data.length, session.unacknowledgedData(id), session.unacknowledgedData(0));
     }
     l.rec.responseLength += data.length;
+    // A view of a reused read buffer: copied where it outlives this call (kept or queued for stdout).
+    const reused = (this.connection as Http2Connection).readBufferReused;
     if (l.compressed) {
-      l.compressed.push(data);
+      l.compressed.push(reused ? Buffer.from(data) : data);
       return;
     }
-    this.deliver(l, data);
+    this.deliver(l, reused && !this.o.nullOut ? Buffer.from(data) : data);
   }
 
   private deliver(l: Live, data: Buffer): void {

@@ -4,8 +4,10 @@
  *
  * Zero-copy: a frame lying wholly inside one input chunk is parsed from a view of that chunk.
  * Only a frame split across chunks is gathered, once, into a buffer of exactly its size that the
- * deframer never reuses, so every view it has handed out stays valid. Callers must not recycle
- * the chunks they push (Node sockets never do).
+ * deframer never reuses. The deframer keeps nothing of a chunk once `push` returns (partial
+ * frames and unread input are copied), so a caller may read into one reused buffer; the frames
+ * parsed from views of it are then valid only during `emit`, and whoever keeps their Buffers
+ * (DATA payloads, debug data) past it must copy them.
  */
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { bindMaxFrameSize, type ConnectionContext } from '../context';
@@ -117,7 +119,8 @@ export class Deframer implements Stage<Buffer, Frame> {
         // The offending frame has been read whole: carry on after it.
         input = input.subarray(this.cursor);
         if (this.onStreamError === undefined) {
-          this.backlog = input;
+          // Copied: the caller may reuse the chunk's memory once push returns.
+          this.backlog = Buffer.from(input);
           throw err;
         }
         this.onStreamError(err);

@@ -91,8 +91,10 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
           return;
         }
         this.checkSize(block.fragment.length, block.streamId);
+        // Fragments kept until the block ends are copies: the frames may be views of a read
+        // buffer the transport reuses once this push returns (rare path: blocks over one frame).
         this.open = block;
-        this.fragments = [block.fragment];
+        this.fragments = [Buffer.from(block.fragment)];
         this.blockSize = block.fragment.length;
         this.payloadLength = block.length ?? payloadLength(block);
         this.firstLength = this.payloadLength;
@@ -129,7 +131,7 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `more than ${this.maxContinuations} CONTINUATION frames in one field block`);
     }
     this.checkSize(this.blockSize + cont.fragment.length, open.streamId);
-    this.fragments.push(cont.fragment);
+    this.fragments.push(cont.flags & Flag.END_HEADERS ? cont.fragment : Buffer.from(cont.fragment));
     this.blockSize += cont.fragment.length;
     this.payloadLength += cont.length ?? cont.fragment.length;
     if (!(cont.flags & Flag.END_HEADERS)) return;
