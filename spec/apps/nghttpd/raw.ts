@@ -154,8 +154,12 @@ export class RawClient {
     for (const f of w) f();
   }
 
-  /** Wait until `pred` holds on what was received (or the socket closed); bounded by `ms`. */
-  async until(pred: () => boolean, ms = 5000): Promise<boolean> {
+  /**
+   * Wait until `pred` holds on what was received (or the socket closed); bounded by `ms` (default
+   * 20 s, as helpers/wait's: at load 25 a server can take seconds to answer what takes it 10 ms).
+   * Returns as soon as `pred` holds, so a long bound costs nothing when all is well.
+   */
+  async until(pred: () => boolean, ms = 20000): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (!pred()) {
       if (this.closed) return pred();

@@ -130,7 +130,7 @@ test('--echo-upload sends the body back (small in memory, large via a temp file)
       credit = Math.min(65535 - sent + wu(3), 65535 - 5 - sent + wu(0));
     }
     t.is(sent, big.length);
-    t.true(await c.until(() => c.body(1).ended && c.body(3).ended, 10000));
+    t.true(await c.until(() => c.body(1).ended && c.body(3).ended));
     t.is(c.body(1).data.toString(), 'hello');
     t.is(hv(c, 1, 'nghttpd-response'), 'echo');
     t.deepEqual(
@@ -176,7 +176,7 @@ test('--early-response answers before the request body ends; without it the answ
     const c = await RawClient.connect(s.port);
     try {
       c.send(ACK, headers(1, request('/1k', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.from('part')));
-      const got = await c.until(() => c.status(1) !== undefined, early ? 5000 : 400);
+      const got = await c.until(() => c.status(1) !== undefined, early ? 20000 : 400);
       t.is(got, early, `early=${early}`);
       c.send(frame(T.DATA, F.END_STREAM, 1, Buffer.from('rest')));
       t.true(await c.until(() => c.body(1).ended));
@@ -223,7 +223,7 @@ test('-v prints the trace with [id=N], stream closes and closed', async (t) => {
     c.socket.end();
     await c.until(() => c.closed);
     // The server logs the connection's end ("closed", last) when it sees the socket go.
-    await until(() => /\] closed\n$/.test(out.join('')), { timeoutMs: 10000 });
+    await until(() => /\] closed\n$/.test(out.join('')));
     const text = out.join('');
     t.regex(
       text,

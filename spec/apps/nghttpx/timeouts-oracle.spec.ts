@@ -75,7 +75,7 @@ class Raw {
     this.t0 = Date.now();
   }
   /** Wait (at most `ms`) for the connection to end; false when it did not. */
-  async closed(ms = 5000): Promise<boolean> {
+  async closed(ms = 20000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const r = await Promise.race([this.ended.then(() => true), new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)))]);
     clearTimeout(timer);
@@ -83,7 +83,7 @@ class Raw {
     return r;
   }
   /** Wait (at most `ms`) until the received text matches. */
-  async until(re: RegExp, ms = 5000): Promise<boolean> {
+  async until(re: RegExp, ms = 20000): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (!re.test(this.data) && this.endedAt === undefined && Date.now() < deadline) {
       await new Promise<void>((r) => {
@@ -104,13 +104,13 @@ class Raw {
 async function h2client(port: number, opts: { ack?: boolean; window?: number } = {}): Promise<RawClient> {
   const c = await RawClient.connect(port, { handshake: false });
   c.send(PREFACE, settings(opts.window === undefined ? [] : [[4, opts.window]]));
-  await c.until(() => c.frames.some((f) => f.type === T.SETTINGS && !(f.flags & F.ACK)), 5000);
+  await c.until(() => c.frames.some((f) => f.type === T.SETTINGS && !(f.flags & F.ACK)));
   if (opts.ack !== false) c.send(settings([], F.ACK));
   return c;
 }
 
 /** How a connection ended, from the client's side, within `ms`. */
-async function h2end(c: RawClient, ms = 5000): Promise<{ closed: boolean; goaway?: { lastStreamId: number; errorCode: number } }> {
+async function h2end(c: RawClient, ms = 20000): Promise<{ closed: boolean; goaway?: { lastStreamId: number; errorCode: number } }> {
   const closed = await c.until(() => c.closed, ms);
   c.close();
   const g = c.goaway();
@@ -167,7 +167,7 @@ t_('HTTP/2 --frontend-http2-read-timeout: an idle connection ends without GOAWAY
       const idleEnd = await h2end(idle);
       const busy = await h2client(port);
       busy.send(headers(1, request('/slow')));
-      await busy.until(() => busy.body(1).ended || busy.closed, 5000);
+      await busy.until(() => busy.body(1).ended || busy.closed);
       const status = busy.status(1);
       const busyEnd = await h2end(busy);
       return { idleEnd, status, busyEnd };
@@ -199,7 +199,7 @@ t_('HTTP/2 --stream-read-timeout: a request body that stops coming: RST_STREAM I
     const r = await compare([`-b127.0.0.1,${be.port}`, `--stream-read-timeout=${SHORT}`], async (port) => {
       const c = await h2client(port);
       c.send(headers(1, request('/', [], 'POST'), F.END_HEADERS), frame(T.DATA, 0, 1, Buffer.from('abc')));
-      await c.until(() => c.rst(1) !== undefined, 5000);
+      await c.until(() => c.rst(1) !== undefined);
       const view = { status: c.status(1), rst: c.rst(1) };
       c.close();
       return view;
@@ -217,7 +217,7 @@ t_('HTTP/2 --stream-write-timeout: a response the client never opens a window fo
     const r = await compare([`-b127.0.0.1,${be.port}`, `--stream-write-timeout=${SHORT}`], async (port) => {
       const c = await h2client(port, { window: 0 });
       c.send(headers(1, request('/')));
-      await c.until(() => c.rst(1) !== undefined, 5000);
+      await c.until(() => c.rst(1) !== undefined);
       const view = { status: c.status(1), bytes: c.body(1).data.length, rst: c.rst(1) };
       c.close();
       return view;
@@ -238,7 +238,7 @@ t_('--frontend-write-timeout: a client that stops reading a large answer is drop
       const url = `/big?${port}`;
       c.socket.write(`GET ${url} HTTP/1.1\r\nHost: a\r\n\r\n`);
       // The proxy gives up on the client, so the backend's answer is dropped too: wait for that.
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 20000;
       while (!be.closed.includes(url) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
       const dropped = be.closed.includes(url);
       c.socket.resume();
@@ -265,7 +265,7 @@ t_('--backend-write-timeout: a backend that does not read the request body: 504'
       const body = Buffer.alloc(32 * 1024 * 1024, 'b');
       c.socket.write(`POST /sink HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`);
       c.socket.write(body);
-      await c.until(/^HTTP\/1\.1 \d+/, 10000);
+      await c.until(/^HTTP\/1\.1 \d+/);
       const status = c.data.split('\r\n')[0];
       await c.closed(100);
       return { status };
@@ -315,11 +315,11 @@ t_('--backend-http2-settings-timeout: an h2 backend that never acknowledges SETT
     const r = await compare([`-b127.0.0.1,${be.port};;proto=h2`, `--backend-http2-settings-timeout=${SHORT}`], async (port) => {
       const c = new Raw(port);
       c.socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-      await c.until(/^HTTP\/1\.1 \d+/, 10000);
+      await c.until(/^HTTP\/1\.1 \d+/);
       const status = c.data.split('\r\n')[0];
       await c.closed(100);
       // The GOAWAY and the 502 leave together: give the GOAWAY its moment to arrive.
-      const deadline = Date.now() + 2000;
+      const deadline = Date.now() + 20000;
       while (be.goaways.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
       const goaways = [...be.goaways];
       be.goaways.length = 0;

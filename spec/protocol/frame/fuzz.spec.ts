@@ -11,18 +11,7 @@ import { H2Error } from '../../../lib/protocol/errors';
 import { FramePrinter } from '../../../lib/apps/printer/printer';
 import type { Frame } from '../../../lib/protocol/frame/types';
 import { loadVectors } from './helpers';
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../helpers/random';
 
 const seedBytes = Buffer.concat(loadVectors().map((v) => Buffer.from(v.hex, 'hex')));
 const sink = new FramePrinter({ write: () => {}, json: false });

@@ -1,14 +1,6 @@
 import test from 'ava';
 import { IdMap } from '../../../lib/protocol/session/id-map';
-
-// A small deterministic PRNG so a failure can be replayed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { seededRandom as rng } from '../../helpers/random';
 
 test('IdMap agrees with Map over random set/delete/get (including growth and wrap-around deletes)', (t) => {
   const rand = rng(7);
