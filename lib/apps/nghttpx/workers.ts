@@ -40,16 +40,17 @@ export type WorkerMessage =
   | { type: 'failed'; message: string };
 
 /**
- * Node flags of a worker process: ours without the inspector, and V8's young generation capped
- * at 2 MB semi-spaces unless the flag is given. N workers each cycling 16 MB semi-spaces (Node's
- * default ceiling) through the shared cache cost ~1.4x the CPU per request at -n 2 (measured:
- * h2c -> h2 backend, 1 KiB, user CPU 70 -> 51 us/request, req/s 8.4k -> 12.5-13.2k, RSS per
- * worker 110 -> 85 MB); a single process (-n 1) showed no gain, so it keeps Node's default.
+ * Node flags of a worker process: ours without the inspector. V8's young generation keeps Node's
+ * default (16 MB semi-spaces), as `-n 1` does: a worker's requests in flight (~10 KB allocated
+ * each, h2c -> h2 backend) outlive a scavenge of small semi-spaces and are copied, then promoted
+ * into old space, which then needs mark-compacts. Measured at `-n 2` (2 x 40000 requests, each
+ * 10000 after warm-up, alternating runs, load 22-30): 2 MB semi-spaces 224 scavenges and 5
+ * mark-compacts per 40000 requests against 29 and 2 with 16 MB, 50-68 us CPU per request against
+ * 34-57 (16 MB lower in each of 4 rounds), and 32 or 64 MB did worse than 16 (55-73 us).
+ * A semi-space flag given to the supervisor is passed on.
  */
 export function workerExecArgv(parent: readonly string[]): string[] {
-  const out = parent.filter((a) => !a.startsWith('--inspect'));
-  if (!out.some((a) => a.startsWith('--max-semi-space-size'))) out.push('--max-semi-space-size=2');
-  return out;
+  return parent.filter((a) => !a.startsWith('--inspect'));
 }
 
 /** One configuration served in this process. */
