@@ -4,7 +4,8 @@
  * {@link parseResponseHead}; bodies are framed as RFC 9112 section 6.3 says (no body for HEAD,
  * 1xx, 204, 304; chunked; Content-Length; else until the connection closes).
  */
-import { Http1Limits, Http1ParseError, Http1ResponseHead, parseFieldLines, parseResponseHead } from './http1';
+import { connectionTokens, Http1Limits, Http1ParseError, Http1ResponseHead, parseResponseHead } from './http1';
+import { Http1BodyDecoder } from './http1-body';
 
 /** What the parser reports, in wire order. */
 export interface Http1ResponseEvents {
@@ -25,17 +26,9 @@ const enum State {
   /** No request outstanding: any byte is an error. */
   IDLE,
   HEAD,
-  LENGTH,
-  CHUNK_SIZE,
-  CHUNK_DATA,
-  CHUNK_DATA_CRLF,
-  TRAILERS,
-  UNTIL_CLOSE,
+  /** The body (the decoder's). */
+  BODY,
 }
-
-/** The longest chunk-size line we take (hex digits plus extensions). */
-const MAX_CHUNK_LINE = 4096;
-const CRLF = Buffer.from('\r\n', 'latin1');
 
 /**
  * Parses the responses of one HTTP/1.1 client connection. Call {@link expect} when a request
@@ -44,16 +37,18 @@ const CRLF = Buffer.from('\r\n', 'latin1');
  */
 export class Http1ResponseParser {
   private state = State.IDLE;
-  /** Bytes of a head, chunk-size line or trailer section not yet complete. */
+  /** Bytes of a head not yet complete. */
   private pending: Buffer | undefined;
-  private remaining = 0;
   private headRequest = false;
   private keepAlive = false;
+  private readonly body: Http1BodyDecoder;
 
   constructor(
     private readonly events: Http1ResponseEvents,
     private readonly limits: Http1Limits,
-  ) {}
+  ) {
+    this.body = new Http1BodyDecoder({ data: (chunk) => events.data(chunk), end: (trailers) => this.finish(trailers) }, limits);
+  }
 
   /** Whether no response is in progress (the connection may be pooled). */
   get idle(): boolean {
@@ -82,42 +77,8 @@ export class Http1ResponseParser {
         case State.HEAD:
           off = this.readHead(buf, off);
           break;
-        case State.LENGTH: {
-          const n = Math.min(this.remaining, buf.length - off);
-          this.remaining -= n;
-          const chunk = buf.subarray(off, off + n);
-          off += n;
-          this.events.data(chunk);
-          if (this.remaining === 0) this.finish(undefined);
-          break;
-        }
-        case State.CHUNK_SIZE:
-          off = this.readChunkSize(buf, off);
-          break;
-        case State.CHUNK_DATA: {
-          const n = Math.min(this.remaining, buf.length - off);
-          this.remaining -= n;
-          const chunk = buf.subarray(off, off + n);
-          off += n;
-          if (this.remaining === 0) {
-            this.state = State.CHUNK_DATA_CRLF;
-            this.remaining = 2;
-          }
-          this.events.data(chunk);
-          break;
-        }
-        case State.CHUNK_DATA_CRLF:
-          // RFC 9112 section 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
-          if (buf[off] !== CRLF[2 - this.remaining]) throw new Http1ParseError('chunk data not followed by CRLF');
-          off++;
-          if (--this.remaining === 0) this.state = State.CHUNK_SIZE;
-          break;
-        case State.TRAILERS:
-          off = this.readTrailers(buf, off);
-          break;
-        case State.UNTIL_CLOSE:
-          this.events.data(off === 0 ? buf : buf.subarray(off));
-          off = buf.length;
+        case State.BODY:
+          off = this.body.feed(buf, off);
           break;
       }
     }
@@ -129,25 +90,16 @@ export class Http1ResponseParser {
    */
   eof(): void {
     if (this.state === State.IDLE) return;
-    if (this.state === State.UNTIL_CLOSE) {
-      this.keepAlive = false;
-      return this.finish(undefined);
-    }
-    throw new Http1ParseError(this.state === State.HEAD ? 'connection closed before the response head' : 'connection closed mid-body');
-  }
-
-  /** Join a partial piece kept from the last chunk with the new one. */
-  private take(buf: Buffer, off: number): Buffer {
-    const rest = off === 0 ? buf : buf.subarray(off);
-    if (!this.pending) return rest;
-    const joined = Buffer.concat([this.pending, rest]);
-    this.pending = undefined;
-    return joined;
+    if (this.state === State.HEAD) throw new Http1ParseError('connection closed before the response head');
+    this.keepAlive = false;
+    this.body.eof();
   }
 
   private readHead(buf: Buffer, off: number): number {
     const had = this.pending ? this.pending.length : 0;
-    const data = this.take(buf, off);
+    const rest = off === 0 ? buf : buf.subarray(off);
+    const data = this.pending ? Buffer.concat([this.pending, rest]) : rest;
+    this.pending = undefined;
     const parsed = parseResponseHead(data, this.limits);
     if (!parsed) {
       this.pending = Buffer.from(data);
@@ -169,87 +121,18 @@ export class Http1ResponseParser {
     const framing = bodyFraming(head, this.headRequest);
     this.events.head(head);
     if (framing === 'none') this.finish(undefined);
-    else if (framing === 'chunked') this.state = State.CHUNK_SIZE;
-    else if (framing === 'close') {
-      this.keepAlive = false;
-      this.state = State.UNTIL_CLOSE;
-    } else if (framing === 0) this.finish(undefined);
     else {
-      this.remaining = framing;
-      this.state = State.LENGTH;
+      if (framing === 'close') this.keepAlive = false;
+      this.state = State.BODY;
+      this.body.start(framing);
     }
     return used;
-  }
-
-  private readChunkSize(buf: Buffer, off: number): number {
-    const had = this.pending ? this.pending.length : 0;
-    const data = this.take(buf, off);
-    const eol = data.indexOf(CRLF);
-    if (eol < 0) {
-      if (data.length > MAX_CHUNK_LINE) throw new Http1ParseError('chunk-size line too long');
-      this.pending = Buffer.from(data);
-      return buf.length;
-    }
-    // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
-    let i = 0;
-    let size = 0;
-    for (; i < eol; i++) {
-      const c = data[i];
-      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-      if (d < 0) break;
-      size = size * 16 + d;
-      if (size > Number.MAX_SAFE_INTEGER / 16) throw new Http1ParseError('chunk size too large');
-    }
-    if (i === 0) throw new Http1ParseError('malformed chunk-size line');
-    if (i < eol && data[i] !== 0x3b /* ; */ && data[i] !== 0x20 && data[i] !== 0x09) throw new Http1ParseError('malformed chunk-size line');
-    const used = off + eol + 2 - had;
-    if (size === 0) {
-      this.state = State.TRAILERS;
-    } else {
-      this.remaining = size;
-      this.state = State.CHUNK_DATA;
-    }
-    return used;
-  }
-
-  private readTrailers(buf: Buffer, off: number): number {
-    const had = this.pending ? this.pending.length : 0;
-    const data = this.take(buf, off);
-    // trailer-section = *( field-line CRLF ), then the final CRLF.
-    if (data.length >= 2 && data[0] === 0x0d && data[1] === 0x0a) {
-      this.finish(undefined);
-      return off + 2 - had;
-    }
-    const end = data.indexOf('\r\n\r\n', 0, 'latin1');
-    if (end < 0) {
-      if (data.length >= this.limits.maxHeadSize) throw new Http1ParseError(`trailer section longer than ${this.limits.maxHeadSize} bytes`);
-      this.pending = Buffer.from(data);
-      return buf.length;
-    }
-    const fields = parseFieldLines(data.toString('latin1', 0, end).split('\r\n'), this.limits);
-    this.finish(fields);
-    return off + end + 4 - had;
   }
 
   private finish(trailers: [string, string][] | undefined): void {
     this.state = State.IDLE;
     this.events.end(trailers, this.keepAlive);
   }
-}
-
-/** The `close` / `keep-alive` options of the Connection fields. */
-function connectionTokens(fields: [string, string][]): { close: boolean; keepAlive: boolean } {
-  let close = false;
-  let keepAlive = false;
-  for (let i = 0; i < fields.length; i++) {
-    if (fields[i][0] !== 'connection') continue;
-    for (const t of fields[i][1].split(',')) {
-      const s = t.trim().toLowerCase();
-      if (s === 'close') close = true;
-      else if (s === 'keep-alive') keepAlive = true;
-    }
-  }
-  return { close, keepAlive };
 }
 
 /**

@@ -189,6 +189,23 @@ export function fieldTokens(fields: [string, string][], name: string): string[] 
   return out;
 }
 
+/** The `close`, `keep-alive` and `upgrade` options of the Connection fields (RFC 9110 section 7.6.1). */
+export function connectionTokens(fields: [string, string][]): { close: boolean; keepAlive: boolean; upgrade: boolean } {
+  let close = false;
+  let keepAlive = false;
+  let upgrade = false;
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i][0] !== 'connection') continue;
+    for (const t of fields[i][1].split(',')) {
+      const s = t.trim().toLowerCase();
+      if (s === 'close') close = true;
+      else if (s === 'keep-alive') keepAlive = true;
+      else if (s === 'upgrade') upgrade = true;
+    }
+  }
+  return { close, keepAlive, upgrade };
+}
+
 /** Encode SETTINGS parameters as a SETTINGS frame payload (one implementation, in the protocol layer). */
 export { encodeSettingsPayload } from '../protocol/session/settings';
 

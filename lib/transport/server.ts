@@ -74,7 +74,8 @@ export interface ListenOptions {
    * every byte read from it so far (`data`, to be replayed first), for an HTTP/1.1 server such as
    * Node's `http` to serve. `head` is the first request's head when it was read (cleartext, or TLS
    * without ALPN); a TLS connection that chose `http/1.1` by ALPN is handed over at once.
-   * Malformed or oversized heads are still answered here (400/431).
+   * A malformed or oversized first head (and, with `invalidPreface: 'http1'`, bytes that are no
+   * request at all) is handed over too, with `head` undefined: the owner's parser answers it.
    */
   onHttp1Socket?: (socket: Duplex, data: Buffer, info: AcceptInfo, head: Http1RequestHead | undefined) => void;
   /**
@@ -265,6 +266,11 @@ export function acceptor(
       socket.setTimeout(0);
       pending.delete(socket);
     };
+    // An HTTP/1.1 server of the caller's takes the connection, with every byte read so far.
+    const handOver = (head: Http1RequestHead | undefined) => {
+      done();
+      opts.onHttp1Socket?.(socket, buf, info, head);
+    };
     const onData = (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       if (awaiting) {
@@ -285,6 +291,7 @@ export function acceptor(
       // connection preface as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
       if (looksLikeBadPreface(buf) || !couldBeHttp1Request(buf)) {
         if (opts.invalidPreface === 'http1') {
+          if (opts.onHttp1Socket) return handOver(undefined);
           badRequest(400, 'neither the HTTP/2 connection preface nor an HTTP/1.1 request');
           return;
         }
@@ -296,6 +303,7 @@ export function acceptor(
       try {
         parsed = parseRequestHead(buf, limits);
       } catch (err) {
+        if (opts.onHttp1Socket) return handOver(undefined);
         const e = err as Http1ParseError;
         badRequest(e.status ?? 400, e.message);
         return;
@@ -307,11 +315,8 @@ export function acceptor(
         else awaiting = { parsed, settingsPayload: up.settingsPayload, bodyLength: up.bodyLength };
         return;
       }
+      if (opts.onHttp1Socket) return handOver(parsed.head);
       done();
-      if (opts.onHttp1Socket) {
-        opts.onHttp1Socket(socket, buf, info, parsed.head);
-        return;
-      }
       const reason = !h2cUpgrade ? 'HTTP/1.1 over TLS' : 'settingsPayload' in up ? 'server closing' : up.reason;
       if (opts.onHttp1Request === undefined) {
         answerAndClose(http1Answer(reason));

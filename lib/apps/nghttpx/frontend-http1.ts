@@ -1,17 +1,21 @@
 /**
  * nghttpx's HTTP/1.x frontend: connections the transport handed over as HTTP/1.x (cleartext
- * without the preface or an h2c upgrade, TLS with ALPN http/1.1) are served by Node's HTTP/1.1
- * parser; each request becomes a {@link ProxyRequest} and its {@link ClientSide}.
+ * without the preface or an h2c upgrade, TLS with ALPN http/1.1) are read by our sans-IO request
+ * parser (lib/transport/http1-request.ts); each request becomes a {@link ProxyRequest} and its
+ * {@link ClientSide} (http1-client.ts), answered in order (pipelined requests wait for the answer
+ * before them), the connection kept alive between them.
  */
 import type { TLSSocket } from 'tls';
-import * as http from 'http';
-import type { Duplex } from 'stream';
 import type * as net from 'net';
-import { fieldsFromRaw } from './backends';
-import { nodeParserLimits, rawHeadLoad } from './header-limits';
-import { errorPage, http1Name } from './headers';
+import { Readable } from 'stream';
+import type { Duplex } from 'stream';
+import { Http1ParseError, Http1RequestHead } from '../../transport/http1';
+import { Http1RequestInfo, Http1RequestParser } from '../../transport/http1-request';
+import { headLoad, nodeParserLimits } from './header-limits';
+import { errorPage, REASONS } from './headers';
+import { H1ClientSide, tunnelClientSide } from './http1-client';
 import type { Peer } from './peers';
-import type { BodySink, BodySource, ClientSide, Field, ProxyRequest } from './request';
+import type { ClientSide, Field, ProxyRequest } from './request';
 import { watchWrites } from './timeouts';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
@@ -25,7 +29,7 @@ export interface Http1FrontendContext {
   maxRequests?: number;
   /** Timeouts (ms; 0: none), the reference's defaults when absent. */
   timeouts?: Partial<Http1Timeouts>;
-  /** `--request-header-field-buffer` and `--max-request-header-fields` (Node's parser is given room past them). */
+  /** `--request-header-field-buffer` and `--max-request-header-fields` (the parser is given room past them: forwarding answers 431). */
   headerLimits?: { buffer: number; maxFields: number };
 }
 
@@ -42,191 +46,341 @@ export interface Http1Timeouts {
 /** nghttpx's defaults: 1m, 1m, 30s. */
 export const DEFAULT_HTTP1_TIMEOUTS: Http1Timeouts = { read: 60000, keepAlive: 60000, write: 30000 };
 
-/** An HTTP/1.x frontend (one per `-f`): Node's parser over sockets given to `accept()`. */
+/** Read bytes held back (pipelined requests waiting for an answer) before the socket is paused. */
+const MAX_HELD_INPUT = 65536;
+
+/** An HTTP/1.x frontend (one per `-f`): our parser over the sockets given to `accept()`. */
 export class Http1Frontend {
-  private readonly server: http.Server;
-  /** Open sockets and how many requests each has in flight. */
-  readonly sockets = new Map<net.Socket, number>();
-  /** Requests served per connection (for --frontend-max-requests). */
-  private readonly served = new WeakMap<net.Socket, number>();
-  private readonly timeouts: Http1Timeouts;
-  /** Each connection's client (a PROXY header's source, or the socket's peer). */
-  private readonly peers = new WeakMap<net.Socket, Peer>();
+  /** Open connections. */
+  readonly connections = new Set<H1Connection>();
+  /** @internal */
+  readonly timeouts: Http1Timeouts;
+  /** @internal The parser's limits: room past the configured ones, so that forwarding measures a head and answers 431 as nghttpx does. */
+  readonly limits: { maxHeadSize: number; maxFields: number };
 
   constructor(
-    private readonly ctx: Http1FrontendContext,
-    private readonly frontendIndex: number,
-    private readonly serverPort: () => number | undefined,
+    /** @internal */ readonly ctx: Http1FrontendContext,
+    /** @internal */ readonly frontendIndex: number,
+    /** @internal */ readonly serverPort: () => number | undefined,
   ) {
     this.timeouts = { ...DEFAULT_HTTP1_TIMEOUTS, ...ctx.timeouts };
-    // keepAliveTimeout 0 keeps Node from announcing `Keep-Alive: timeout=N` (nghttpx sends none)
-    // and from setting socket timeouts of its own: the socket's idle timeout is ours (see
-    // accept()), and a socket timeout nobody listens to makes Node's server drop the connection.
     const parser = nodeParserLimits(ctx.headerLimits?.buffer ?? 65536, ctx.headerLimits?.maxFields ?? 100);
-    this.server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0, maxHeaderSize: parser.maxHeaderSize });
-    this.server.maxHeadersCount = parser.maxHeadersCount;
-    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
-    // WebSocket (any Upgrade but h2c, which the transport takes) and CONNECT: the socket leaves
-    // Node's parser and becomes one side of a tunnel (tunnels.ts for upgrades, forwarding for CONNECT).
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
-    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
-    this.server.on('clientError', (_err, socket: net.Socket) => {
-      const status = (_err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      else socket.destroy();
-    });
+    this.limits = { maxHeadSize: parser.maxHeaderSize, maxFields: parser.maxHeadersCount };
   }
 
-  /** Serve a connection the transport handed over, replaying the bytes it already read; `peer` is its client. */
+  /** Serve a connection the transport handed over, parsing the bytes it already read first; `peer` is its client. */
   accept(socket: Duplex, data: Buffer, peer: Peer): void {
-    const s = socket as net.Socket;
-    this.peers.set(s, peer);
-    s.on('error', () => undefined);
-    if (data.length) s.unshift(data);
-    this.sockets.set(s, 0);
-    s.once('close', () => this.sockets.delete(s));
-    this.server.emit('connection', s);
-    // As nghttpx: --frontend-read-timeout while a request head is awaited (an idle timeout: each
-    // byte read restarts it), none while the request is served, --frontend-keep-alive-timeout
-    // once the answer is out (see onRequest).
-    s.setTimeout(this.timeouts.read);
-    watchWrites(s, this.timeouts.write, () => s.destroy());
-    s.resume();
+    const c = new H1Connection(this, socket as net.Socket, peer);
+    this.connections.add(c);
+    c.start(data);
   }
 
   /** Graceful shutdown: idle connections end now, busy ones after their answer. */
   drain(): void {
-    for (const [s, n] of this.sockets) if (n === 0) s.end();
+    for (const c of this.connections) if (!c.busy) c.socket.end();
   }
 
   /** Whether a request is still in flight. */
   busy(): boolean {
-    return [...this.sockets].some(([s, n]) => n > 0 && !s.destroyed);
+    for (const c of this.connections) if (c.busy && !c.socket.destroyed) return true;
+    return false;
   }
 
   /** Drop every connection. */
   destroy(): void {
-    for (const s of this.sockets.keys()) s.destroy();
+    for (const c of this.connections) c.socket.destroy();
+  }
+}
+
+/** A request body as the backends read it: pushed as it is parsed, the socket paused while nobody reads. */
+class RequestBody extends Readable {
+  constructor(private readonly conn: H1Connection) {
+    super();
   }
 
-  /**
-   * `CONNECT host:port HTTP/1.1` (a tunnel once the backend agrees) or an `Upgrade:` request such
-   * as a WebSocket (101, then a tunnel): the raw socket answers with a hand-written head.
-   */
-  private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
-    socket.on('error', () => undefined);
-    // A tunnel idles as long as its backend allows (tunnels.ts), not by the request-head timeout.
-    socket.setTimeout(0);
-    if (req.method !== 'CONNECT' && /^\s*h2c\s*$/i.test(req.headers.upgrade ?? '')) {
-      // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large): refused.
-      const body = errorPage(400, 'Bad Request');
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nServer: ${this.ctx.serverName}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-      );
+  override _read(): void {
+    this.conn.bodyWanted();
+  }
+}
+
+/**
+ * One HTTP/1.x connection: the parser, the request being served (one at a time, as nghttpx
+ * serves pipelined requests) and the timeouts between them.
+ */
+class H1Connection {
+  private readonly parser: Http1RequestParser;
+  /** The request being answered (its head read, its answer not finished). */
+  private current: H1ClientSide | undefined;
+  /** The current request's body, while it is being read. */
+  private body: RequestBody | undefined;
+  private trailers: Field[] | undefined;
+  /** Requests served (for --frontend-max-requests). */
+  private served = 0;
+  /** The socket is paused: a body nobody reads, or too much input held back. */
+  private paused = false;
+  private readonly onData = (chunk: Buffer): void => this.read(chunk);
+
+  constructor(
+    private readonly fe: Http1Frontend,
+    readonly socket: net.Socket,
+    private readonly peer: Peer,
+  ) {
+    this.parser = new Http1RequestParser(
+      {
+        head: (head, info) => this.onHead(head, info),
+        data: (chunk) => this.onBodyData(chunk),
+        end: (trailers) => this.onEnd(trailers),
+      },
+      fe.limits,
+    );
+  }
+
+  /** Whether a request is being answered. */
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  start(data: Buffer): void {
+    const s = this.socket;
+    s.on('error', () => undefined);
+    s.once('close', () => this.closed());
+    // As nghttpx: --frontend-read-timeout while a request head is awaited (an idle timeout: each
+    // byte read restarts it), none while the request is served, --frontend-keep-alive-timeout
+    // once the answer is out.
+    s.setTimeout(this.fe.timeouts.read);
+    s.on('timeout', () => s.destroy());
+    s.on('end', () => this.ended());
+    watchWrites(s, this.fe.timeouts.write, () => s.destroy());
+    s.on('data', this.onData);
+    if (data.length) this.read(data);
+    s.resume();
+  }
+
+  private read(chunk: Buffer): void {
+    try {
+      this.parser.feed(chunk);
+    } catch (err) {
+      this.malformed(err as Error);
       return;
     }
-    if (head.length) socket.unshift(head);
-    let gone: (() => void) | undefined;
-    socket.once('close', () => gone?.());
-    const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    const connect = req.method === 'CONNECT';
-    const pr: ProxyRequest = {
-      method: req.method ?? 'GET',
-      scheme: tls ? 'https' : 'http',
-      authority: connect ? req.url : req.headers.host,
-      path: connect ? '' : (req.url ?? '/'),
-      upgrade: connect ? undefined : req.headers.upgrade,
-      fields: fieldsFromRaw(req.rawHeaders),
-      // The request-target counts toward --request-header-field-buffer, as in nghttpx.
-      head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
-      body: undefined,
-      remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
-      remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
-      serverPort: this.serverPort(),
-      protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
-      alpn: 'http/1.1',
-      tls,
-      tlsSocket: tls ? (socket as TLSSocket) : undefined,
-      frontendIndex: this.frontendIndex,
-    };
-    const client: ClientSide = {
-      respond: (status, out, endStream) => {
-        let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
-        // A 2xx to CONNECT has no body and switches the connection to a tunnel (RFC 9110 section 9.3.6);
-        // so does a 101 to an Upgrade. Any other answer ends the connection.
-        const tunnel = status === 101 || (connect && status >= 200 && status < 300);
-        for (const [n, v] of out)
-          if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
-        if (!tunnel && !out.some(([n]) => n === 'connection')) h += 'Connection: close\r\n';
-        socket.write(h + '\r\n');
-        if (endStream) socket.end();
-      },
-      writable: () => socket,
-      abort: () => socket.destroy(),
-      onClientGone: (cb) => {
-        gone = cb;
-      },
-      tunnel: () => ({ readable: socket, writable: socket }),
-    };
-    try {
-      this.ctx.forward(pr, client);
-    } catch (err) {
-      this.ctx.error(`${connect ? 'CONNECT' : 'Upgrade'} handling failed: ${(err as Error).message}`);
-      socket.destroy();
+    // Pipelined requests past what an answer in progress lets us take: stop reading for now.
+    if (this.parser.buffered > MAX_HELD_INPUT && !this.paused) this.pause();
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** @internal The request body's reader wants more. */
+  bodyWanted(): void {
+    if (this.paused && this.parser.buffered <= MAX_HELD_INPUT) {
+      this.paused = false;
+      this.socket.resume();
     }
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const socket = req.socket;
-    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+  /** The client sent its FIN: a request body cut short fails. */
+  private ended(): void {
+    try {
+      this.parser.eof();
+    } catch (err) {
+      this.body?.destroy(err as Error);
+      this.body = undefined;
+    }
+  }
+
+  private closed(): void {
+    this.fe.connections.delete(this);
+    this.body?.destroy(new Error('client connection closed'));
+    this.body = undefined;
+    const x = this.current;
+    this.current = undefined;
+    x?.clientGone();
+  }
+
+  /** A malformed request: 400 (431 for a head too large) where no answer has started, else the connection drops. */
+  private malformed(err: Error): void {
+    this.socket.off('data', this.onData);
+    this.body?.destroy(err);
+    this.body = undefined;
+    const x = this.current;
+    if (x && !x.unanswered) {
+      this.socket.destroy();
+      return;
+    }
+    x?.disown();
+    const status = err instanceof Http1ParseError && err.status === 431 ? 431 : 400;
+    this.socket.end(errorAnswer(status, this.fe.ctx.serverName));
+  }
+
+  private onHead(head: Http1RequestHead, info: Http1RequestInfo): void {
+    const s = this.socket;
     // The head is in: no read timeout while the request is with the backend (nghttpx waits for
     // the backend's own timeouts).
-    socket.setTimeout(0);
-    const n = (this.served.get(socket) ?? 0) + 1;
-    this.served.set(socket, n);
+    s.setTimeout(0);
+    if (info.tunnel) return this.tunnel(head);
+    // RFC 9112 section 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    // HTTP/1.1 request message that lacks a Host header field".
+    if (head.version === 'HTTP/1.1' && fieldOf(head.fields, 'host') === undefined) throw new Http1ParseError('no Host field');
+    const n = ++this.served;
+    const ctx = this.fe.ctx;
+    const http10 = head.version === 'HTTP/1.0';
     // --frontend-max-requests: "For HTTP/1, this is the number of keep alive requests."
-    if (this.ctx.closing() || (this.ctx.maxRequests && n >= this.ctx.maxRequests)) res.shouldKeepAlive = false;
-    const client = new H1ClientSide(res, socket);
-    res.once('close', () => {
-      const n = (this.sockets.get(socket) ?? 1) - 1;
-      if (this.sockets.has(socket)) this.sockets.set(socket, n);
-      if (!res.writableFinished) client.gone?.();
-      if (this.ctx.closing() && n === 0) socket.end();
-      else if (n === 0 && !socket.destroyed) socket.setTimeout(this.timeouts.keepAlive);
-    });
-    const hasBody =
-      req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    const target = targetOf(req.url ?? '/', req.headers.host);
+    // HTTP/1.0 clients are answered and closed, as nghttpx does even when they ask to keep alive.
+    const keepAlive = info.keepAlive && !http10 && !ctx.closing() && !(ctx.maxRequests && n >= ctx.maxRequests);
+    const client = new H1ClientSide(this, s, head.method === 'HEAD', http10, keepAlive);
+    this.current = client;
+    const tls = (s as { encrypted?: boolean }).encrypted === true;
+    const target = targetOf(head.target, fieldOf(head.fields, 'host'));
+    const hasBody = info.framing !== 0;
+    const body = hasBody ? new RequestBody(this) : undefined;
+    this.body = body;
+    this.trailers = undefined;
+    if (info.expectContinue) s.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
     const pr: ProxyRequest = {
-      method: req.method ?? 'GET',
+      method: head.method,
       scheme: target.scheme ?? (tls ? 'https' : 'http'),
       authority: target.authority,
       path: target.path,
       absoluteForm: target.scheme !== undefined,
-      fields: fieldsFromRaw(req.rawHeaders),
-      head: rawHeadLoad(req.rawHeaders, (req.url ?? '').length),
-      body: hasBody ? req : undefined,
-      trailers: hasBody ? () => requestTrailers(req.rawTrailers) : undefined,
-      remoteAddress: this.peers.get(socket)?.address ?? socket.remoteAddress ?? 'localhost',
-      remotePort: this.peers.get(socket)?.port ?? socket.remotePort,
-      serverPort: this.serverPort() ?? socket.localPort,
-      protocol: req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
+      fields: head.fields,
+      // The request-target counts toward --request-header-field-buffer, as in nghttpx.
+      head: headLoad(head.fields, 0, head.target.length),
+      body,
+      trailers: hasBody ? () => this.requestTrailers() : undefined,
+      remoteAddress: this.peer.address ?? s.remoteAddress ?? 'localhost',
+      remotePort: this.peer.port ?? s.remotePort,
+      serverPort: this.fe.serverPort() ?? s.localPort,
+      protocol: http10 ? 'http/1.0' : 'http/1.1',
       alpn: 'http/1.1',
       tls,
-      tlsSocket: tls ? (socket as TLSSocket) : undefined,
-      frontendIndex: this.frontendIndex,
-      localAddress: socket.localAddress,
-      connection: socket,
+      tlsSocket: tls ? (s as TLSSocket) : undefined,
+      frontendIndex: this.fe.frontendIndex,
+      localAddress: s.localAddress,
+      connection: s,
     };
-    if (!hasBody) req.resume();
     try {
-      this.ctx.forward(pr, client);
+      ctx.forward(pr, client);
     } catch (err) {
-      this.ctx.error(`request handling failed: ${(err as Error).message}`);
-      socket.destroy();
+      ctx.error(`request handling failed: ${(err as Error).message}`);
+      s.destroy();
     }
   }
+
+  private onBodyData(chunk: Buffer): void {
+    const b = this.body;
+    if (b && !b.push(chunk) && !this.paused) this.pause();
+  }
+
+  private onEnd(trailers: [string, string][] | undefined): void {
+    const b = this.body;
+    this.body = undefined;
+    this.trailers = trailers;
+    b?.push(null);
+    // The next request (pipelined) waits for this one's answer.
+    if (this.current) this.parser.hold();
+  }
+
+  private requestTrailers(): Field[] | undefined {
+    const t = this.trailers;
+    if (!t) return undefined;
+    const out = t.filter(([n]) => !NOT_IN_TRAILERS.has(n));
+    return out.length ? out : undefined;
+  }
+
+  /** @internal `x`'s answer is out: next request, or the end of the connection. */
+  answered(x: H1ClientSide): void {
+    if (this.current !== x) return;
+    this.current = undefined;
+    const s = this.socket;
+    // A request body still arriving after the answer: the connection cannot be reused.
+    if (!x.keepAlive || this.body || this.fe.ctx.closing()) {
+      this.body?.resume();
+      s.end();
+      return;
+    }
+    s.setTimeout(this.fe.timeouts.keepAlive);
+    if (this.paused) {
+      this.paused = false;
+      s.resume();
+    }
+    // Pipelined requests already read are served once the answer's writer has returned.
+    if (this.parser.buffered) process.nextTick(() => this.next());
+    else this.parser.release();
+  }
+
+  private next(): void {
+    if (this.current || this.socket.destroyed) return;
+    try {
+      this.parser.release();
+    } catch (err) {
+      this.malformed(err as Error);
+    }
+  }
+
+  /**
+   * `CONNECT host:port HTTP/1.1` (a tunnel once the backend agrees) or an `Upgrade:` request such
+   * as a WebSocket (101, then a tunnel): the socket leaves the parser with the bytes read past
+   * the head, and answers with a hand-written head.
+   */
+  private tunnel(head: Http1RequestHead): void {
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.pause();
+    const rest = this.parser.detach();
+    const ctx = this.fe.ctx;
+    const connect = head.method === 'CONNECT';
+    const upgrade = fieldOf(head.fields, 'upgrade');
+    if (!connect && /^\s*h2c\s*$/i.test(upgrade ?? '')) {
+      // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large, not the
+      // connection's first request): refused.
+      s.end(errorAnswer(400, ctx.serverName));
+      return;
+    }
+    if (rest.length) s.unshift(rest);
+    const tls = (s as { encrypted?: boolean }).encrypted === true;
+    const client = tunnelClientSide(s, connect);
+    const pr: ProxyRequest = {
+      method: head.method,
+      scheme: tls ? 'https' : 'http',
+      authority: connect ? head.target : fieldOf(head.fields, 'host'),
+      path: connect ? '' : head.target,
+      upgrade: connect ? undefined : upgrade,
+      fields: head.fields,
+      head: headLoad(head.fields, 0, head.target.length),
+      body: undefined,
+      remoteAddress: this.peer.address ?? s.remoteAddress ?? 'localhost',
+      remotePort: this.peer.port ?? s.remotePort,
+      serverPort: this.fe.serverPort(),
+      protocol: head.version === 'HTTP/1.0' ? 'http/1.0' : 'http/1.1',
+      alpn: 'http/1.1',
+      tls,
+      tlsSocket: tls ? (s as TLSSocket) : undefined,
+      frontendIndex: this.fe.frontendIndex,
+    };
+    try {
+      ctx.forward(pr, client);
+    } catch (err) {
+      ctx.error(`${connect ? 'CONNECT' : 'Upgrade'} handling failed: ${(err as Error).message}`);
+      s.destroy();
+    }
+  }
+}
+
+/** The value of the first field named `name`. */
+function fieldOf(fields: Field[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
+  return undefined;
+}
+
+/** nghttpx's answer to a request it cannot read (its error page, then the connection closes). */
+function errorAnswer(status: number, serverName: string): string {
+  const body = errorPage(status, REASONS[status] ?? 'Error');
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nServer: ${serverName}\r\nContent-Length: ${body.length}\r\n` +
+    `Date: ${new Date().toUTCString()}\r\nContent-Type: text/html; charset=UTF-8\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 /**
@@ -244,13 +398,6 @@ const NOT_IN_TRAILERS = new Set([
   'content-length',
 ]);
 
-/** An HTTP/1.1 request's trailer section as fields for the backend (undefined when empty). */
-function requestTrailers(raw: string[]): Field[] | undefined {
-  if (raw.length === 0) return undefined;
-  const out = fieldsFromRaw(raw).filter(([n]) => !NOT_IN_TRAILERS.has(n));
-  return out.length ? out : undefined;
-}
-
 /**
  * The parts of an HTTP/1.1 request-target: RFC 9112 section 3.2.2, an absolute-form target
  * carries the authority (which then wins over Host) and the scheme.
@@ -259,98 +406,9 @@ export function targetOf(
   target: string,
   host: string | undefined,
 ): { scheme?: 'http' | 'https'; authority: string | undefined; path: string } {
+  if (target.charCodeAt(0) === 0x2f /* / */) return { authority: host, path: target };
   const abs = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(target);
   if (!abs) return { authority: host, path: target };
   const path = abs[3] || '/';
   return { scheme: abs[1].toLowerCase() as 'http' | 'https', authority: abs[2], path: path.startsWith('/') ? path : `/${path}` };
-}
-
-/**
- * The client side of one HTTP/1.1 request (Node's ServerResponse). A class, since one is made per
- * request; `relay` moves a backend body onto the response with no Readable or pipe.
- */
-class H1ClientSide implements ClientSide {
-  /** @internal Called once when the client is gone before the answer finished. */
-  gone: (() => void) | undefined;
-
-  constructor(
-    private readonly res: http.ServerResponse,
-    private readonly socket: net.Socket,
-  ) {}
-
-  respond(status: number, out: Field[], endStream: boolean): void {
-    const flat: string[] = [];
-    // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
-    // announcing them (Node refuses it on a Content-Length response anyway).
-    for (let i = 0; i < out.length; i++) if (out[i][0] !== 'trailer') flat.push(http1Name(out[i][0]), out[i][1]);
-    this.res.writeHead(status, flat);
-    if (endStream) this.res.end();
-  }
-
-  writable(): http.ServerResponse {
-    return this.res;
-  }
-
-  relay(source: BodySource, _trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
-    source.relayBody(new ResponseRelay(this.res, source, done));
-  }
-
-  abort(): void {
-    this.socket.destroy();
-  }
-
-  onClientGone(cb: () => void): void {
-    this.gone = cb;
-  }
-}
-
-/**
- * A backend body written to an HTTP/1.1 response: bytes the response takes at once are given
- * back to the source at once, the rest when it drains (or closes: the source must not wait on a
- * client that left).
- */
-class ResponseRelay implements BodySink {
-  private bytes = 0;
-  private held = 0;
-  private waiting = false;
-  private over = false;
-  private readonly onDrain = (): void => {
-    this.res.off('drain', this.onDrain);
-    this.res.off('close', this.onDrain);
-    this.waiting = false;
-    const n = this.held;
-    this.held = 0;
-    if (n > 0) this.source.release(n);
-  };
-
-  constructor(
-    private readonly res: http.ServerResponse,
-    private readonly source: BodySource,
-    private readonly done: (bytes: number, complete: boolean) => void,
-  ) {}
-
-  data(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.res.write(chunk)) return this.source.release(chunk.length);
-    this.held += chunk.length;
-    if (!this.waiting) {
-      this.waiting = true;
-      this.res.once('drain', this.onDrain);
-      this.res.once('close', this.onDrain);
-    }
-  }
-
-  end(): void {
-    if (this.over) return;
-    this.over = true;
-    this.res.end();
-    this.done(this.bytes, true);
-  }
-
-  abort(): void {
-    if (this.over) return;
-    this.over = true;
-    this.onDrain();
-    this.done(this.bytes, false);
-  }
 }

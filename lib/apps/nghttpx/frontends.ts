@@ -121,12 +121,7 @@ export class Frontends {
           handshakeTimeout: o.frontendReadTimeout || undefined,
           // Room past the limits: forwarding measures a head as nghttpx does and answers 431 itself.
           http1Limits: { maxHeadSize: h1Parser.maxHeaderSize, maxFields: h1Parser.maxHeadersCount },
-          onHttp1Socket: (socket, data) => {
-            fe.http1.accept(socket, data, this.peers.of(socket));
-            // Node's HTTP/1.1 server reads a TCP handle's bytes in C++ (parser.consume), past the
-            // rate limit's push(); a 'data' listener makes it read through the socket again.
-            if (this.rates.limited.has(socket)) socket.on('data', () => undefined);
-          },
+          onHttp1Socket: (socket, data) => fe.http1.accept(socket, data, this.peers.of(socket)),
           // nghttpx reads a cleartext connection as HTTP/1.1 until it sees the preface: junk gets a 400.
           invalidPreface: 'http1',
         },
@@ -204,7 +199,7 @@ export class Frontends {
 
   /** Open connections (HTTP/2 and HTTP/1.x) across every frontend. */
   get connectionCount(): number {
-    return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.sockets.size, 0);
+    return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.connections.size, 0);
   }
 }
 
