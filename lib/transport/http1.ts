@@ -148,7 +148,8 @@ export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP
   const end = findHeadEnd(buf, limits);
   if (end < 0) return null;
   const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) (HTTP\/\d\.\d)$/.exec(lines[0]);
+  // RFC 9112 section 3.2: the request-target is URI syntax, visible US-ASCII (as couldBeHttp1Request judges a partial line).
+  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) (HTTP\/\d\.\d)$/.exec(lines[0]);
   if (!m) throw new Http1ParseError(`malformed request line: ${JSON.stringify(lines[0].slice(0, 80))}`);
   if (m[3] !== 'HTTP/1.1' && m[3] !== 'HTTP/1.0') throw new Http1ParseError(`unsupported version ${m[3]}`, 505);
   return { head: { method: m[1], target: m[2], version: m[3], fields: parseFieldLines(lines.slice(1), limits) }, consumed: end + 4 };

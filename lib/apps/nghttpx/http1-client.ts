@@ -73,8 +73,9 @@ export class H1ClientSide implements ClientSide {
         if (/close/i.test(out[i][1])) keepAlive = false;
       } else if (n === 'server' && server < 0) server = i;
     }
-    // A body without a length (an HTTP/1.0 client cannot take chunks) ends with the connection.
-    if (!noBody && !length && !chunked) keepAlive = false;
+    // A body without a length (an HTTP/1.0 client cannot take chunks) ends with the connection;
+    // so does, as nghttpx, the answer to HEAD that names no length.
+    if (!length && !chunked && !(status === 204 || status === 304 || status < 200)) keepAlive = false;
     this.keepAlive = keepAlive;
     this.noBody = noBody;
     this.chunked = chunked && !noBody;
