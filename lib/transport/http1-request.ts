@@ -161,7 +161,8 @@ function requestInfo(head: Http1RequestHead, headBytes: number): Http1RequestInf
     // connection." A request with both fields is refused too, as nghttpx does ("ought to be
     // handled as an error").
     const codings = te.split(',');
-    if (codings[codings.length - 1].trim().toLowerCase() !== 'chunked') throw new Http1ParseError('chunked is not the final transfer coding');
+    if (codings[codings.length - 1].trim().toLowerCase() !== 'chunked')
+      throw new Http1ParseError('chunked is not the final transfer coding');
     if (length !== undefined) throw new Http1ParseError('both Transfer-Encoding and Content-Length');
     framing = 'chunked';
   } else if (length !== undefined) {

@@ -101,7 +101,8 @@ test('a request split across many reads (inside the request line, a field, a CRL
   if (!HAS_REF) return t.pass('Debian nghttpx not installed');
   const p = await pair();
   try {
-    const whole = 'POST /echo HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nsplit\r\n0\r\n\r\n';
+    const whole =
+      'POST /echo HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nsplit\r\n0\r\n\r\n';
     const cuts = [2, 9, 20, 21, 30, 60, 75, 77, 80, 84, 88];
     const parts = cuts.map((c, i) => whole.slice(i ? cuts[i - 1] : 0, c)).concat(whole.slice(cuts[cuts.length - 1]));
     const [ref, ours] = [await exchange(p.refPort, parts), await exchange(p.oursPort, parts)];
