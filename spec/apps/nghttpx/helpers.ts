@@ -83,6 +83,16 @@ export function spawnServer(name: string, file: string, args: string[], ports: n
   });
 }
 
+/** Which nghttpx a side-by-side spec runs: Debian's (the reference) or ours. */
+export type Nghttpx = 'reference' | 'ours';
+
+/** Start Debian's nghttpx or ours with `args` through {@link spawnServer} (resolves once it accepts on `ports`). */
+export function spawnNghttpx(who: Nghttpx, args: string[], ports: number[]): Promise<ChildProcess> {
+  return who === 'reference'
+    ? spawnServer('Debian nghttpx', '/usr/sbin/nghttpx', args, ports)
+    : spawnServer('our nghttpx', process.execPath, [OUR_NGHTTPX, ...args], ports);
+}
+
 /** Debian's nghttpd serving `dir` over cleartext h2 (an h2 backend), with an `x-trailer` trailer on every answer. */
 export async function startNghttpd(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();

@@ -13,7 +13,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { until } from '../../helpers/wait';
-import { freePort, HAS, OUR_NGHTTPX, own, runClient, spawnServer, stopProcess, waitForPort } from './helpers';
+import { freePort, HAS, own, runClient, spawnNghttpx, stopProcess, waitForPort } from './helpers';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx') && HAS.nghttp && HAS.nghttpd;
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -29,9 +29,7 @@ const BACKEND_KNOBS = [
 /** Ours or the reference on a cleartext frontend at `port`, once it accepts there. */
 function startProxy(ref: boolean, port: number, args: string[]): Promise<ChildProcess> {
   const all = ['--conf=/dev/null', '--errorlog-file=/dev/null', `-f127.0.0.1,${port};no-tls`, ...args];
-  return ref
-    ? spawnServer('Debian nghttpx', '/usr/sbin/nghttpx', all, [port])
-    : spawnServer('our nghttpx', process.execPath, [OUR_NGHTTPX, ...all], [port]);
+  return spawnNghttpx(ref ? 'reference' : 'ours', all, [port]);
 }
 
 /** What nghttp -v (or nghttpd -v) shows of the peer: its first SETTINGS (sorted) and its HEADERS frames. */

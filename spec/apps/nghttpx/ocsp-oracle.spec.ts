@@ -6,16 +6,16 @@
  * --no-ocsp, a response for another certificate, a failing script.
  */
 import test from 'ava';
-import { execFile, execFileSync, spawn } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
-import { startNghttpx } from '../../../lib/apps/nghttpx/proxy';
+import { type NghttpxProxy, startNghttpx } from '../../../lib/apps/nghttpx/proxy';
 import { ocspProblem, pemCertificates } from '../../../lib/apps/nghttpx/ocsp';
 import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
 import * as tls from 'tls';
 import { nextEvent, until } from '../../helpers/wait';
-import { freePort, OUR_NGHTTPX, own, startEchoBackend, stopProcess, waitForPort } from './helpers';
+import { freePort, OUR_NGHTTPX, spawnServer, startEchoBackend, stopProcess } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
@@ -90,28 +90,27 @@ t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (
     for (const [name, extra, want] of cases) {
       const refPort = await freePort();
       const refLog = path.join(p.dir, `ref-${refPort}.log`);
-      const ref = own(
-        spawn(
-          '/usr/sbin/nghttpx',
-          [
-            '--conf=/dev/null',
-            '--single-process',
-            `--errorlog-file=${refLog}`,
-            '-LINFO',
-            `-f127.0.0.1,${refPort}`,
-            `-b127.0.0.1,${echo.port}`,
-            ...extra,
-            key,
-            cert,
-          ],
-          { stdio: 'ignore' },
-        ),
+      const ref = await spawnServer(
+        'Debian nghttpx',
+        '/usr/sbin/nghttpx',
+        [
+          '--conf=/dev/null',
+          '--single-process',
+          `--errorlog-file=${refLog}`,
+          '-LINFO',
+          `-f127.0.0.1,${refPort}`,
+          `-b127.0.0.1,${echo.port}`,
+          ...extra,
+          key,
+          cert,
+        ],
+        [refPort],
       );
-      const a = parseArgs(['--conf=/dev/null', '--ocsp-startup', '-f127.0.0.1,0', `-b127.0.0.1,${echo.port}`, ...extra, key, cert]);
-      if (a.kind !== 'run') throw new Error('bad args');
-      const ours = await startNghttpx(a.options, { errorLog: () => undefined });
+      let ours: NghttpxProxy | undefined;
       try {
-        await waitForPort(refPort, 20000);
+        const a = parseArgs(['--conf=/dev/null', '--ocsp-startup', '-f127.0.0.1,0', `-b127.0.0.1,${echo.port}`, ...extra, key, cert]);
+        if (a.kind !== 'run') throw new Error('bad args');
+        ours = await startNghttpx(a.options, { errorLog: () => undefined });
         // The reference's first OCSP round is over once its log says how it went (--ocsp-startup
         // does not hold connections back in --single-process); --no-ocsp never starts one.
         if (!extra.includes('--no-ocsp')) {
@@ -132,7 +131,7 @@ t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (
           t.log(`${name}: the reference misread the script's output this time`);
         } else t.is(o, r, name);
       } finally {
-        await ours.shutdown(500);
+        await ours?.shutdown(500);
         await stopProcess(ref);
       }
     }
@@ -187,26 +186,24 @@ t_(
       for (const [name, file, pre] of cases) {
         const gate = path.join(p.dir, `gate-${name.replace(/\W/g, '')}`);
         const port = await freePort();
-        const proc = own(
-          spawn(
-            file,
-            [
-              ...pre,
-              '--conf=/dev/null',
-              `--errorlog-file=${path.join(p.dir, `startup-${name.replace(/\W/g, '')}.log`)}`,
-              '--ocsp-startup',
-              `--fetch-ocsp-response-file=${gatedScript(p, `gated-${name.replace(/\W/g, '')}.sh`, gate, good)}`,
-              `--cacert=${p.ca.cert}`,
-              `-f127.0.0.1,${port}`,
-              `-b127.0.0.1,${echo.port}`,
-              key,
-              cert,
-            ],
-            { stdio: 'ignore' },
-          ),
+        const proc = await spawnServer(
+          name,
+          file,
+          [
+            ...pre,
+            '--conf=/dev/null',
+            `--errorlog-file=${path.join(p.dir, `startup-${name.replace(/\W/g, '')}.log`)}`,
+            '--ocsp-startup',
+            `--fetch-ocsp-response-file=${gatedScript(p, `gated-${name.replace(/\W/g, '')}.sh`, gate, good)}`,
+            `--cacert=${p.ca.cert}`,
+            `-f127.0.0.1,${port}`,
+            `-b127.0.0.1,${echo.port}`,
+            key,
+            cert,
+          ],
+          [port],
         );
         try {
-          await waitForPort(port, 20000);
           // The client is connected (TCP) while the fetch script still waits; the gate opens after.
           const socket = tls.connect({
             host: '127.0.0.1',

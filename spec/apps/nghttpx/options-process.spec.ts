@@ -5,14 +5,13 @@
  * SIGHUP reload, the old worker's request in flight is cut when either limit says so).
  */
 import test from 'ava';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, OUR_NGHTTPX, own, runClient, stopProcess, waitForPort } from './helpers';
+import { freePort, type Nghttpx, OUR_NGHTTPX, runClient, spawnNghttpx, stopProcess } from './helpers';
 import { until } from '../../helpers/wait';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
@@ -26,12 +25,12 @@ const NOBODY = (() => {
   return line ? Number(line.split(':')[2]) : undefined;
 })();
 const tRoot = HAS_REF && IS_ROOT && NOBODY !== undefined ? test.serial : test.serial.skip;
-const IMPLS: [string, string, string[]][] = [
-  ['reference', '/usr/sbin/nghttpx', []],
-  ['ours', process.execPath, [OUR_NGHTTPX]],
-];
+const IMPLS: Nghttpx[] = ['reference', 'ours'];
 
-/** A backend answering `tag` at once, or after release() (10 s at most) for /hold. */
+/**
+ * A backend answering `tag` at once, or after release() for /hold (60 s at most: a bound, far
+ * past what a reload takes at load 25, so that only the proxy's limit can cut a held request).
+ */
 async function backend(tag: string): Promise<{ port: number; held: () => number; release(): void; stop(): Promise<void> }> {
   const waiting: (() => void)[] = [];
   let held = 0;
@@ -40,7 +39,7 @@ async function backend(tag: string): Promise<{ port: number; held: () => number;
     const answer = () => res.end(tag);
     if (!req.url!.startsWith('/hold')) return answer();
     held++;
-    const t = setTimeout(answer, 10000);
+    const t = setTimeout(answer, 60000);
     waiting.push(() => {
       clearTimeout(t);
       answer();
@@ -84,10 +83,6 @@ function h2get(port: number, p: string): Promise<{ status: number; body: string 
   });
 }
 
-function start(cmd: string, pre: string[], args: string[]): ChildProcess {
-  return own(spawn(cmd, [...pre, ...args], { stdio: 'ignore' }));
-}
-
 /** The child processes of `pid`, and a process's real uid (Linux /proc). */
 const childrenOf = (pid: number): number[] => {
   try {
@@ -114,7 +109,7 @@ async function reloadWithHeld(limits: string[]): Promise<Record<string, { held: 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nghttpx-grace-'));
   const out: Record<string, { held: { status: number; body: string } }> = {};
   try {
-    for (const [name, cmd, pre] of IMPLS) {
+    for (const name of IMPLS) {
       const port = await freePort();
       const conf = path.join(dir, `${name}.conf`);
       const write = (be: number) =>
@@ -123,16 +118,16 @@ async function reloadWithHeld(limits: string[]): Promise<Record<string, { held: 
           [`frontend=127.0.0.1,${port};no-tls`, `backend=127.0.0.1,${be}`, 'errorlog-file=/dev/null', ...limits, ''].join('\n'),
         );
       write(a.port);
-      const proc = start(cmd, pre, [`--conf=${conf}`]);
+      const proc = await spawnNghttpx(name, [`--conf=${conf}`], [port]);
       try {
-        await waitForPort(port, 20000);
         const before = a.held();
         const inFlight = h2get(port, '/hold');
-        await until(() => a.held() > before, { timeoutMs: 10000 });
+        await until(() => a.held() > before);
         write(b.port);
         proc.kill('SIGHUP');
-        await until(async () => (await h2get(port, '/new')).body === 'B', { intervalMs: 250, timeoutMs: 15000 });
-        // Not released: only a limit can end it before the backend's own 10 s.
+        // A reload starts new workers: processes that can take 20 s to start at load 25 (a bound, not a speed check).
+        await until(async () => (await h2get(port, '/new')).body === 'B', { intervalMs: 250, timeoutMs: 60000 });
+        // Not released: only a limit can end it before the backend's own 60 s.
         out[name] = { held: await inFlight };
         a.release();
       } finally {
@@ -170,19 +165,22 @@ tRoot('--user=nobody: the worker serves as nobody, the main process stays root; 
   const be = await backend('A');
   const seen: Record<string, unknown> = {};
   try {
-    for (const [name, cmd, pre] of IMPLS)
+    for (const name of IMPLS)
       for (const single of [false, true]) {
         const port = await freePort();
-        const proc = start(cmd, pre, [
-          '--conf=/dev/null',
-          '--errorlog-file=/dev/null',
-          `-f127.0.0.1,${port};no-tls`,
-          `-b127.0.0.1,${be.port}`,
-          '--user=nobody',
-          ...(single ? ['--single-process'] : []),
-        ]);
+        const proc = await spawnNghttpx(
+          name,
+          [
+            '--conf=/dev/null',
+            '--errorlog-file=/dev/null',
+            `-f127.0.0.1,${port};no-tls`,
+            `-b127.0.0.1,${be.port}`,
+            '--user=nobody',
+            ...(single ? ['--single-process'] : []),
+          ],
+          [port],
+        );
         try {
-          await waitForPort(port, 20000);
           const answer = await h2get(port, '/');
           // The reference's worker is a thread of a child process: its uid is the child's.
           const workers = childrenOf(proc.pid!);

@@ -6,7 +6,7 @@
  * the access log's `$tls_session_reused` and `$tls_session_id` agree with the reference's.
  */
 import test from 'ava';
-import { execFile, spawn } from 'child_process';
+import { execFile } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,7 +14,7 @@ import * as path from 'path';
 import { chooseTicketKeys, readKeyFiles, TicketKeyRing } from '../../../lib/apps/nghttpx/ticket-keys';
 import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
 import { waitFor } from '../../helpers/wait';
-import { freePort, listenHttp, own, OUR_NGHTTPX, stopProcess, waitForPort } from './helpers';
+import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
@@ -60,17 +60,7 @@ async function start(
     pki.servers.localhost.key,
     pki.servers.localhost.cert,
   ];
-  const proc = own(
-    who === 'reference'
-      ? spawn('/usr/sbin/nghttpx', args, { stdio: 'ignore' })
-      : spawn(process.execPath, [OUR_NGHTTPX, ...args], { stdio: 'ignore' }),
-  );
-  try {
-    await waitForPort(port, 20000);
-  } catch (e) {
-    await stopProcess(proc);
-    throw e;
-  }
+  const proc = await spawnNghttpx(who, args, [port]);
   return { port, access, errors, stop: () => stopProcess(proc) };
 }
 

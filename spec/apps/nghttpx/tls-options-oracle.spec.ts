@@ -5,13 +5,13 @@
  * `--no-http2-cipher-block-list` lets h2 through), `--psk-secrets`.
  */
 import test from 'ava';
-import { execFile, execFileSync, spawn } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { http2CipherBlocked } from '../../../lib/apps/nghttpx/tls';
 import { hasOpenssl, OPENSSL } from '../../helpers/pki';
-import { freePort, listenHttp, own, OUR_NGHTTPX, stopProcess, waitForPort } from './helpers';
+import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
@@ -55,13 +55,8 @@ async function onBoth<V>(
       path.join(dir, 'key.pem'),
       path.join(dir, 'cert.pem'),
     ];
-    const proc = own(
-      who === 'reference'
-        ? spawn('/usr/sbin/nghttpx', all, { stdio: 'ignore' })
-        : spawn(process.execPath, [OUR_NGHTTPX, ...all], { stdio: 'ignore' }),
-    );
+    const proc = await spawnNghttpx(who, all, [port]);
     try {
-      await waitForPort(port, 20000);
       out[who] = await scenario(port);
     } finally {
       await stopProcess(proc);
