@@ -27,6 +27,7 @@ import type { Live, Planned } from './plan';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
 import { ConnectionTiming, nowMicros, RequestRecord } from './records';
+import { IdMap } from '../../protocol/session/id-map';
 import { formatStats } from './stats';
 import { formatHar } from './har';
 import { packageVersion } from '../common/version';
@@ -78,6 +79,32 @@ export const PUSH_GRACE_MS = 10_000;
 /** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
 export const EXPECT_CONTINUE_WAIT_MS = 1000;
 
+/** session.request options of a request at the default priority (shared: the session does not keep them). */
+const WITHOUT_BODY = Object.freeze({ endStream: true });
+const WITH_BODY = Object.freeze({ endStream: false });
+
+/** The bookkeeping of a new stream, every field present from the start (one hidden class). */
+function newLive(rec: RequestRecord, plan: Planned | undefined, own: boolean, level: number): Live {
+  return {
+    rec,
+    plan,
+    retry: undefined,
+    own,
+    level,
+    remoteEnded: false,
+    closed: false,
+    resetCode: undefined,
+    resetRemote: undefined,
+    timedOut: undefined,
+    timer: undefined,
+    continueTimer: undefined,
+    waitingContinue: undefined,
+    inflate: undefined,
+    compressed: undefined,
+    assets: undefined,
+  };
+}
+
 /** One connection's work: the requests of one origin. */
 class ConnectionRun {
   readonly records: RequestRecord[] = [];
@@ -87,7 +114,10 @@ class ConnectionRun {
 
   private readonly printer: FramePrinter;
   private readonly verbose: boolean;
-  private readonly live = new Map<number, Live>();
+  /** Streams not closed yet (an IdMap: one stream in and one out per request allocates nothing). */
+  private readonly live = new IdMap<Live>();
+  /** -s or -r: the per-request times are printed, so they are taken (a clock read allocates). */
+  private readonly timed: boolean;
   private connection: Http2Connection | undefined;
   private readonly queue = new PlanQueue<Planned>();
   /** Own requests and pushed streams not yet closed (what maybeFinish waits for). */
@@ -126,6 +156,7 @@ class ConnectionRun {
     private readonly body: Buffer | undefined,
   ) {
     this.verbose = o.verbose > 0 || o.json;
+    this.timed = o.stat || o.har !== undefined;
     this.startPerf = monotonicMs();
     const color = o.color || (!o.json && io.stdout.isTTY === true);
     this.printer = new FramePrinter({
@@ -326,7 +357,7 @@ class ConnectionRun {
     if (code !== undefined && code !== ErrorCode.NO_ERROR) {
       if (info?.by === 'local') this.err(`We closed the connection with ${errorCodeName(code)}${detail} (a protocol error by the server)`);
       else if (!this.errors.some((m) => m.includes('GOAWAY'))) this.err(`The connection ended with ${errorCodeName(code)}${detail}`);
-    } else if (!this.errors.length && (this.queue.length || [...this.live.values()].some((l) => l.own && !l.rec.completed))) {
+    } else if (!this.errors.length && (this.queue.length || this.records.some((r) => !r.pushed && !r.completed))) {
       this.err(`The connection closed before every response arrived${detail}`);
     }
   }
@@ -345,18 +376,25 @@ class ConnectionRun {
       completed: false,
     };
     this.records.push(rec);
-    this.live.set(streamId, { rec, plan: p, own: true, level: p.level, remoteEnded: false, closed: false });
+    this.live.set(streamId, newLive(rec, p, true, p.level));
     this.ownOpen++;
     return rec;
   }
 
-  /** Submit queued requests while the assumed (-M) or announced concurrency allows. */
+  /**
+   * Submit queued requests while the assumed (-M) or announced concurrency allows. The rest wait
+   * here as plans, not in the session as streams: `-m 40000` would otherwise hold 40000 stream
+   * records (old-generation garbage) where the server lets 100 run. The wire order is the same:
+   * the next HEADERS follows the close of a stream, as the session's own pending queue sends it.
+   */
   private pump(): void {
     const conn = this.connection;
     if (!conn || !this.ready || this.finishing || conn.session.closed) return;
     // RFC 8441 section 3: an extended CONNECT (-H ':protocol: ...') waits for the server's SETTINGS.
     if (!this.gotServerSettings && this.o.headers.some(([n]) => n === ':protocol')) return;
-    while (this.queue.length && (this.gotServerSettings || this.ownInFlight < this.o.peerMaxConcurrentStreams)) {
+    // The session's view: -M until the server's SETTINGS say otherwise.
+    const remote = conn.session.remoteSettings;
+    while (this.queue.length && this.ownInFlight < remote.maxConcurrentStreams) {
       this.submit(this.queue.shift() as Planned);
     }
   }
@@ -390,7 +428,10 @@ class ConnectionRun {
     const withBody = p.level === 0 && this.body !== undefined;
     let id: number;
     try {
-      id = session.request(built.fields, { endStream: !withBody, priority: isDefaultPriority(p.priority) ? undefined : p.priority });
+      id = session.request(
+        built.fields,
+        isDefaultPriority(p.priority) ? (withBody ? WITH_BODY : WITHOUT_BODY) : { endStream: !withBody, priority: p.priority },
+      );
     } catch (e) {
       this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
       // Nothing else may be waiting: end the connection as after the last response.
@@ -399,7 +440,7 @@ class ConnectionRun {
     }
     this.ownInFlight++;
     const rec = this.newRecord(id, p, built.recorded, built.method);
-    rec.requestStart = nowMicros();
+    if (this.timed) rec.requestStart = nowMicros();
     const l = this.live.get(id) as Live;
     if (o.timeout > 0) {
       l.timer = setTimeout(() => {
@@ -569,7 +610,8 @@ class ConnectionRun {
     const l = this.live.get(id);
     if (!l) return;
     const rec = l.rec;
-    if (rec.responseStart === undefined) rec.responseStart = nowMicros();
+    // 0 without -s/-r: still says "a response began" (REFUSED_STREAM retries look at it).
+    if (rec.responseStart === undefined) rec.responseStart = this.timed ? nowMicros() : 0;
     const status = Number(header(headers, ':status'));
     if (status >= 100 && status < 200) {
       if (status === 100 && l.waitingContinue) this.sendBody(id);
@@ -618,7 +660,7 @@ class ConnectionRun {
       completed: false,
     };
     this.records.push(rec);
-    this.live.set(promisedId, { rec, own: false, level: 1, remoteEnded: false, closed: false });
+    this.live.set(promisedId, newLive(rec, undefined, false, 1));
     this.pushesOpen++;
     // A pushed resource is not requested again by -a (the reference keeps one path cache).
     this.requested.add(rec.uri);
@@ -680,7 +722,7 @@ class ConnectionRun {
     else this.pushesOpen--;
     this.clearTimers(l);
     const rec = l.rec;
-    rec.responseEnd = nowMicros();
+    if (this.timed) rec.responseEnd = nowMicros();
     rec.completed = l.remoteEnded && errorCode === ErrorCode.NO_ERROR && rec.status > 0 && !l.timedOut;
     if (l.compressed) {
       const all = Buffer.concat(l.compressed);
@@ -700,10 +742,11 @@ class ConnectionRun {
       l.assets = undefined;
     }
     if (l.own) this.ownInFlight--;
+    // Its record stays (in `records`); its bookkeeping goes.
+    this.live.delete(id);
     if (l.retry && l.plan) {
       // Forget the refused attempt and ask again on a new stream, ahead of the rest.
       this.records.splice(this.records.indexOf(rec), 1);
-      this.live.delete(id);
       this.queue.unshift({ ...l.plan, refusals: (l.plan.refusals ?? 0) + 1 });
     }
     this.pump();

@@ -57,7 +57,8 @@ export function groupByOrigin<T extends { uri: TargetUri }>(items: readonly T[])
   const groups: T[][] = [];
   for (const it of items) {
     const g = groups[groups.length - 1];
-    if (g && sameOrigin(g[0].uri, it.uri)) g.push(it);
+    // The same URI object (-m repeats it) is its own origin: no host comparison per request.
+    if (g && (g[0].uri === it.uri || sameOrigin(g[0].uri, it.uri))) g.push(it);
     else groups.push([it]);
   }
   return groups;
