@@ -6,7 +6,7 @@
 import type { HeaderField } from '../frame/types';
 import { ApiMisuseError } from '../errors';
 import { HeaderTable, HeaderTableEntry, ENTRY_OVERHEAD } from './header-table';
-import { STATIC_PAIRS, STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
+import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table';
 import { readInteger } from './integer';
 import { readString } from './string';
 import { HeaderListTooLargeError, InvalidIndexError, TableSizeUpdateError } from './errors';
@@ -39,6 +39,9 @@ export interface HpackDecoderOptions {
 /** Default of `maxStringLength`. */
 export const DEFAULT_MAX_STRING_LENGTH = 65536;
 
+/** Longest header block kept for the repeat check (a response or request of a load test is ~10-50 octets). */
+const REPEAT_MAX = 256;
+
 /** One HPACK decoding context. Feed it every header block of one direction, in wire order. */
 export class HpackDecoder {
   private limit: number;
@@ -52,6 +55,20 @@ export class HpackDecoder {
   /** Set after an update in the current block: the table's maximum changed (for the tools). */
   private changed = false;
   private readonly cursor = { pos: 0 };
+  /**
+   * The last block that left the dynamic table as it found it (indexed references and literals
+   * without indexing only): a copy of its octets, the table's state it was read against and its
+   * fields as flat (name, value, never-indexed) triples. The same octets against the same table
+   * decode to the same fields, so a peer repeating itself (a server answering a load generator,
+   * a load generator's requests) costs a compare, not a parse and a Huffman decode per literal.
+   */
+  private repeatBytes: Buffer | null = null;
+  private repeatLength = -1;
+  private repeatInserted = 0;
+  private repeatTableLength = 0;
+  private repeatMaxSize = 0;
+  private repeatListSize = 0;
+  private readonly repeatFields: (string | boolean)[] = [];
 
   constructor(opts: HpackDecoderOptions = {}) {
     this.limit = checkSize(opts.maxTableSize ?? 4096, 'maxTableSize');
@@ -89,6 +106,45 @@ export class HpackDecoder {
     this.maxListSize = n;
   }
 
+  /** Whether `buf` (of `end` octets) repeats the remembered block against an unchanged table. */
+  private repeats(buf: Buffer, end: number): boolean {
+    const t = this.table;
+    if (
+      end !== this.repeatLength ||
+      this.expectUpdate ||
+      t.inserted !== this.repeatInserted ||
+      t.length !== this.repeatTableLength ||
+      t.maxSize !== this.repeatMaxSize ||
+      this.repeatListSize > this.maxListSize
+    )
+      return false;
+    const last = this.repeatBytes as Buffer;
+    for (let i = 0; i < end; i++) if (buf[i] !== last[i]) return false;
+    return true;
+  }
+
+  /** The remembered block's fields, as new pairs (the caller owns the list and its pairs). */
+  private repeatList(): HeaderField[] {
+    const f = this.repeatFields;
+    const out: HeaderField[] = [];
+    for (let j = 0; j < f.length; j += 3) out.push(f[j + 2] ? [f[j] as string, f[j + 1] as string, true] : [f[j] as string, f[j + 1] as string]);
+    return out;
+  }
+
+  private remember(buf: Buffer, end: number, out: HeaderField[], listSize: number): void {
+    if (this.repeatBytes === null) this.repeatBytes = Buffer.allocUnsafe(REPEAT_MAX);
+    buf.copy(this.repeatBytes, 0, 0, end);
+    this.repeatLength = end;
+    const t = this.table;
+    this.repeatInserted = t.inserted;
+    this.repeatTableLength = t.length;
+    this.repeatMaxSize = t.maxSize;
+    this.repeatListSize = listSize;
+    const f = this.repeatFields;
+    f.length = 0;
+    for (let i = 0; i < out.length; i++) f.push(out[i][0], out[i][1], out[i][2] === true);
+  }
+
   /** The current maximum size of the dynamic table (as the last size update set it). */
   get tableSize(): number {
     return this.table.maxSize;
@@ -120,12 +176,15 @@ export class HpackDecoder {
     const end = buf.length;
     const table = this.table;
     const cur = this.cursor;
+    this.changed = false;
+    if (this.repeatLength >= 0 && this.repeats(buf, end)) return this.repeatList();
     const out: HeaderField[] = [];
     let listSize = 0;
     let fields = 0;
     const maxList = this.maxListSize;
     let pos = 0;
-    this.changed = false;
+    const insertedBefore = table.inserted;
+    const lengthBefore = table.length;
     // RFC 7541 section 4.2: after the limit went down, "the encoder MUST signal ... via a dynamic
     // table size update" at "the beginning of the first header block following the change".
     if (this.expectUpdate && (end === 0 || (buf[0] & 0xe0) !== 0x20)) {
@@ -138,10 +197,12 @@ export class HpackDecoder {
         const at = pos;
         const idx = readInteger(buf, pos, end, 7, cur);
         pos = cur.pos;
-        // One shared frozen pair per table entry: no array per reference.
-        let pair: HeaderField;
+        let name: string;
+        let value: string;
         if (idx > 0 && idx <= STATIC_TABLE_LENGTH) {
-          pair = STATIC_PAIRS[idx - 1];
+          const e = STATIC_TABLE[idx - 1];
+          name = e[0];
+          value = e[1];
         } else {
           const i = idx - STATIC_TABLE_LENGTH - 1;
           // RFC 7541 section 6.1: "The index value of 0 is not used. It MUST be treated as a
@@ -149,10 +210,11 @@ export class HpackDecoder {
           // "Indices strictly greater than the sum of the lengths of both tables MUST be treated
           // as a decoding error."
           if (idx === 0 || i >= table.length) throw new InvalidIndexError(at, idx, STATIC_TABLE_LENGTH + table.length);
-          pair = table.pair(i);
+          name = table.name(i);
+          value = table.value(i);
         }
-        listSize += pair[0].length + pair[1].length + ENTRY_OVERHEAD;
-        if (listSize <= maxList) out.push(pair);
+        listSize += name.length + value.length + ENTRY_OVERHEAD;
+        if (listSize <= maxList) out.push([name, value]);
         fields++;
       } else if ((b & 0xe0) === 0x20) {
         // RFC 7541 section 6.3: Dynamic Table Size Update.
@@ -207,6 +269,8 @@ export class HpackDecoder {
       }
     }
     if (listSize > maxList) throw new HeaderListTooLargeError(listSize, maxList, out);
+    if (!this.changed && end <= REPEAT_MAX && table.inserted === insertedBefore && table.length === lengthBefore) this.remember(buf, end, out, listSize);
+    else this.repeatLength = -1;
     return out;
   }
 

@@ -4,8 +4,6 @@
  * the decoder own one; the encoder listens to evictions to keep its lookup maps in step.
  */
 
-import type { HeaderField } from '../frame/types';
-
 /** RFC 7541 section 4.1: "The size of an entry is the sum of its name's length in octets ...,
  * its value's length in octets, and 32." */
 export const ENTRY_OVERHEAD = 32;
@@ -27,8 +25,6 @@ export interface HeaderTableEntry {
 export class HeaderTable {
   private names: string[] = new Array(16);
   private values: string[] = new Array(16);
-  /** Each entry's frozen [name, value] pair, made on first use by {@link pair}. */
-  private pairs: (HeaderField | undefined)[] = new Array(16);
   private mask = 15;
   private head = 0; // slot of the oldest entry
   /** Number of entries. */
@@ -56,21 +52,6 @@ export class HeaderTable {
   }
 
   /**
-   * Entry `i` (0 = newest) as one frozen `[name, value]` pair per entry: a decoder hands the same
-   * pair out for every indexed reference to the entry instead of a new array each time (a
-   * response's fields are mostly such references). Frozen: mutating it throws.
-   */
-  pair(i: number): HeaderField {
-    const slot = (this.head + this.length - 1 - i) & this.mask;
-    let p = this.pairs[slot];
-    if (p === undefined) {
-      p = Object.freeze([this.names[slot], this.values[slot]]) as unknown as HeaderField;
-      this.pairs[slot] = p;
-    }
-    return p;
-  }
-
-  /**
    * Insert an entry, evicting from the old end first. RFC 7541 section 4.4: "an attempt to add
    * an entry larger than the maximum size causes the table to be emptied of all existing entries
    * and results in an empty table" (not an error).
@@ -86,7 +67,6 @@ export class HeaderTable {
     const slot = (this.head + this.length) & this.mask;
     this.names[slot] = name;
     this.values[slot] = value;
-    this.pairs[slot] = undefined;
     this.length++;
     this.size += sz;
     this.inserted++;
@@ -118,7 +98,6 @@ export class HeaderTable {
       if (this.onEvict) this.onEvict(name, value, this.inserted - this.length);
       this.names[slot] = undefined as unknown as string; // let the strings be collected
       this.values[slot] = undefined as unknown as string;
-      this.pairs[slot] = undefined;
       this.head = (this.head + 1) & this.mask;
       this.length--;
     }
@@ -128,15 +107,12 @@ export class HeaderTable {
     const cap = (this.mask + 1) * 2;
     const names: string[] = new Array(cap);
     const values: string[] = new Array(cap);
-    const pairs: (HeaderField | undefined)[] = new Array(cap);
     for (let i = 0; i < this.length; i++) {
       names[i] = this.names[(this.head + i) & this.mask];
       values[i] = this.values[(this.head + i) & this.mask];
-      pairs[i] = this.pairs[(this.head + i) & this.mask];
     }
     this.names = names;
     this.values = values;
-    this.pairs = pairs;
     this.head = 0;
     this.mask = cap - 1;
   }

@@ -1,4 +1,3 @@
-import type { HeaderField } from '../frame/types';
 
 /**
  * The HPACK static table (RFC 7541 Appendix A), indexes 1..61, and the encoder's lookup maps
@@ -72,12 +71,6 @@ export const STATIC_TABLE: readonly (readonly [name: string, value: string])[] =
 
 /** Number of static entries; dynamic indexes start at STATIC_TABLE_LENGTH + 1 (RFC 7541 section 2.3.3). */
 export const STATIC_TABLE_LENGTH = 61;
-
-/**
- * The static table's entries as frozen `[name, value]` header fields, `STATIC_PAIRS[i - 1]` for
- * index i: a decoder returns these for indexed references (shared, never mutated).
- */
-export const STATIC_PAIRS: readonly HeaderField[] = STATIC_TABLE.map((e) => Object.freeze([e[0], e[1]]) as unknown as HeaderField);
 
 /** A name's static entries: its lowest index and the index of each value. */
 export interface StaticNameEntry {
