@@ -10,7 +10,7 @@ import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
 import { IdMap } from '../../protocol/session/id-map';
-import type { SessionEvent } from '../../protocol/session/session';
+import type { ResponseCounter, SessionEvent } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
@@ -112,6 +112,21 @@ export class Client {
   private closeError: Error | undefined;
   /** A failed stream's close, not yet explained by a later event. */
   private unexplained: string | undefined;
+  /**
+   * What the session reports of each response: h2load counts (status, header and body octets)
+   * and never reads a header list or a body, so none is handed over (see ResponseCounter).
+   */
+  /** performance.timeOrigin, read once (`performance` is a global accessor: a call per read). */
+  private readonly timeOrigin = performance.timeOrigin;
+  private readonly counter: ResponseCounter = {
+    response: (id, status, blockLength, fieldOctets) => {
+      const st = this.host.stats;
+      st.bytesHead += blockLength;
+      st.bytesHeadDecomp += fieldOctets;
+      this.onStatus(id, status);
+    },
+    data: (_id, n) => this.onBody(n),
+  };
 
   constructor(
     readonly host: ClientHost,
@@ -293,6 +308,7 @@ export class Client {
         // Frame events (an object and a dispatch per frame each way) only for -v's header lines;
         // the counters come from the response and trailer events.
         frameEvents: cfg.verbose,
+        responseCounter: this.counter,
       },
       tickInterval: 0,
       onEvent: (ev) => this.onH2Event(ev),
@@ -353,18 +369,9 @@ export class Client {
         for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
         break;
       }
-      case 'responseReceived': {
-        const hs = ev.headers;
-        this.countHeaderBytes(ev.blockLength, hs);
-        // The session checked the response: :status comes first, as three digits.
-        if (hs.length > 0 && hs[0][0] === ':status') this.onStatus(ev.streamId, Number(hs[0][1]));
-        break;
-      }
+      // Responses and their DATA go to `counter`.
       case 'trailersReceived':
         this.countHeaderBytes(ev.blockLength, ev.headers);
-        break;
-      case 'dataReceived':
-        this.onBody(ev.data.length);
         break;
       case 'streamClosed':
         if (ev.errorCode !== ErrorCode.NO_ERROR && this.streams.get(ev.streamId)?.counted) {
@@ -525,7 +532,7 @@ export class Client {
         else st.reqFailed++;
         sampleRequestTime(st, (end - rs.start) / 1000);
         recordUs(st.requestHist, (end - rs.start) * 1000);
-        countInTimeline(st, performance.timeOrigin + end);
+        countInTimeline(st, this.timeOrigin + end);
       } else {
         st.reqFailed++;
         st.reqError++;

@@ -69,6 +69,8 @@ export class HpackDecoder {
   private repeatMaxSize = 0;
   private repeatListSize = 0;
   private readonly repeatFields: (string | boolean)[] = [];
+  /** Octets of the names and values of the last block decoded (RFC 9113's field section size less 32 per field). */
+  fieldOctets = 0;
 
   constructor(opts: HpackDecoderOptions = {}) {
     this.limit = checkSize(opts.maxTableSize ?? 4096, 'maxTableSize');
@@ -177,7 +179,10 @@ export class HpackDecoder {
     const table = this.table;
     const cur = this.cursor;
     this.changed = false;
-    if (this.repeatLength >= 0 && this.repeats(buf, end)) return this.repeatList();
+    if (this.repeatLength >= 0 && this.repeats(buf, end)) {
+      this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * (this.repeatFields.length / 3);
+      return this.repeatList();
+    }
     const out: HeaderField[] = [];
     let listSize = 0;
     let fields = 0;
@@ -269,6 +274,7 @@ export class HpackDecoder {
       }
     }
     if (listSize > maxList) throw new HeaderListTooLargeError(listSize, maxList, out);
+    this.fieldOctets = listSize - ENTRY_OVERHEAD * fields;
     if (!this.changed && end <= REPEAT_MAX && table.inserted === insertedBefore && table.length === lengthBefore) this.remember(buf, end, out, listSize);
     else this.repeatLength = -1;
     return out;

@@ -16,13 +16,15 @@ import type { WriteScheduler } from './scheduler';
 import type { SettingsSync } from './settings-sync';
 import type { Shutdown } from './shutdown';
 import type { Stream } from './stream';
-import type { CloseCause, RespondOptions, SessionEvent, SessionLimits } from './types';
+import type { CloseCause, RespondOptions, ResponseCounter, SessionEvent, SessionLimits } from './types';
 
 /** What the receive dispatch reads and calls on its Session. */
 export interface SessionCore {
   readonly role: 'client' | 'server';
   readonly limits: SessionLimits;
   readonly frameEvents: boolean;
+  /** SessionOptions.responseCounter, or null. */
+  readonly counter: ResponseCounter | null;
   readonly closed: boolean;
   readonly streams: IdMap<Stream>;
   readonly closedStreams: ClosedStreams;

@@ -189,7 +189,8 @@ export class HeaderReceiver {
       // content-length says (for HEAD and 304 it describes the representation): no DATA octets.
       s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? 0 : info.contentLength;
     }
-    core.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational, blockLength: f.fragment.length });
+    if (core.counter !== null) core.counter.response(id, info.status, f.fragment.length, core.decoder.fieldOctets);
+    else core.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational, blockLength: f.fragment.length });
     if (endStream) {
       if (s.contentLength > 0) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} but no DATA`);
       core.remoteEnded(s);

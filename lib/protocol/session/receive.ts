@@ -181,7 +181,13 @@ export class FrameReceiver {
       );
     }
     flow.delivered(s, f.data.length);
-    if (f.data.length > 0 || endStream) {
+    if (core.counter !== null) {
+      // Counted, not kept: consumed on arrival.
+      if (f.data.length > 0) {
+        core.counter.data(id, f.data.length);
+        flow.consume(s, f.data.length);
+      }
+    } else if (f.data.length > 0 || endStream) {
       core.onEvent({ type: 'dataReceived', streamId: id, data: f.data, flowControlledLength: len, endStream });
     }
     if (endStream) core.remoteEnded(s);

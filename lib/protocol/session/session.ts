@@ -57,6 +57,7 @@ import {
   LocalSettings,
   RequestOptions,
   RespondOptions,
+  ResponseCounter,
   SessionEvent,
   SessionLimits,
   SessionOptions,
@@ -96,6 +97,8 @@ export class Session implements SessionCore {
 
   /** @internal */ readonly limits: SessionLimits;
   /** @internal */ readonly frameEvents: boolean;
+  /** @internal SessionOptions.responseCounter (client), or null. */
+  readonly counter: ResponseCounter | null;
   /** @internal */ readonly onEvent: (ev: SessionEvent) => void;
   /** @internal */ readonly now: () => number;
   private readonly padding: PaddingPolicy | undefined;
@@ -144,6 +147,7 @@ export class Session implements SessionCore {
     this.onEvent = opts.onEvent;
     this.padding = opts.padding;
     this.frameEvents = opts.frameEvents !== false;
+    this.counter = opts.role === 'client' ? (opts.responseCounter ?? null) : null;
     this.now = opts.now ?? Date.now;
     this.settingsTimeoutMs = opts.settingsTimeoutMs ?? 10000;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };

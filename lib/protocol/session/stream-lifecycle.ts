@@ -29,7 +29,8 @@ export function closeStream(session: Session, s: Stream, cause: CloseCause, code
   }
   // Window the application will never consume goes back to the connection.
   if (s.unackedConsumed > 0) s.unackedConsumed = 0;
-  s.out.length = 0;
+  // (Setting an array's length is a runtime call even when it is already 0.)
+  if (s.out.length !== 0) s.out.length = 0;
   s.queued = 0;
   session.closedStreams.remember(s.id, cause);
   session.onEvent({ type: 'streamClosed', streamId: s.id, errorCode: code });
@@ -42,7 +43,7 @@ export function remoteEnded(session: Session, s: Stream): void {
   if (s.state === StreamState.CLOSED) return;
   const t = transition(s.state, StreamEvent.RECV_END_STREAM) as StreamState;
   s.state = t;
-  session.onEvent({ type: 'streamEnded', streamId: s.id });
+  if (session.counter === null) session.onEvent({ type: 'streamEnded', streamId: s.id });
   if (t === StreamState.CLOSED) closeStream(session, s, 'endStream', ErrorCode.NO_ERROR);
 }
 

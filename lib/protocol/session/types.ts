@@ -102,6 +102,23 @@ export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
 export type SessionPaddingPolicy = PaddingPolicy;
 
 /** Options of a Session. Only `role` and `onEvent` are required. */
+/**
+ * A client that counts its responses rather than reading them (h2load): given as
+ * `SessionOptions.responseCounter`, it is called in place of the `responseReceived` and
+ * `dataReceived` events, no `streamEnded` event is emitted, and DATA goes back to the flow-control
+ * windows at once (as if consumed on arrival). Every check on a response still applies (a
+ * malformed one resets its stream as without a counter); every other event is unchanged.
+ */
+export interface ResponseCounter {
+  /**
+   * A response header block passed the checks: its `:status` (below 200: informational), its
+   * HPACK octets and the octets of its decoded names and values.
+   */
+  response(streamId: number, status: number, blockLength: number, fieldOctets: number): void;
+  /** `length` (> 0) octets of response content (padding excluded) arrived on `streamId`. */
+  data(streamId: number, length: number): void;
+}
+
 export interface SessionOptions {
   role: 'client' | 'server';
   /** What we advertise in our first SETTINGS frame (unset fields: defaults; see `Session`). */
@@ -133,6 +150,11 @@ export interface SessionOptions {
   now?: () => number;
   /** Emit frameSent/frameReceived events (default true; servers under load turn them off). */
   frameEvents?: boolean;
+  /**
+   * Client: count responses instead of reading them (a load generator). See {@link ResponseCounter}:
+   * it replaces the `responseReceived`, `dataReceived` and `streamEnded` events.
+   */
+  responseCounter?: ResponseCounter;
   /** Every event, synchronously, in order. */
   onEvent: (ev: SessionEvent) => void;
   /** New bytes are ready: the I/O adapter should call dataToSend() soon (e.g. on setImmediate). */
