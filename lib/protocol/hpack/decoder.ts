@@ -129,7 +129,8 @@ export class HpackDecoder {
   private repeatList(): HeaderField[] {
     const f = this.repeatFields;
     const out: HeaderField[] = [];
-    for (let j = 0; j < f.length; j += 3) out.push(f[j + 2] ? [f[j] as string, f[j + 1] as string, true] : [f[j] as string, f[j + 1] as string]);
+    for (let j = 0; j < f.length; j += 3)
+      out.push(f[j + 2] ? [f[j] as string, f[j + 1] as string, true] : [f[j] as string, f[j + 1] as string]);
     return out;
   }
 
@@ -275,7 +276,8 @@ export class HpackDecoder {
     }
     if (listSize > maxList) throw new HeaderListTooLargeError(listSize, maxList, out);
     this.fieldOctets = listSize - ENTRY_OVERHEAD * fields;
-    if (!this.changed && end <= REPEAT_MAX && table.inserted === insertedBefore && table.length === lengthBefore) this.remember(buf, end, out, listSize);
+    if (!this.changed && end <= REPEAT_MAX && table.inserted === insertedBefore && table.length === lengthBefore)
+      this.remember(buf, end, out, listSize);
     else this.repeatLength = -1;
     return out;
   }

@@ -1,4 +1,3 @@
-
 /**
  * The HPACK static table (RFC 7541 Appendix A), indexes 1..61, and the encoder's lookup maps
  * over it (name -> lowest index, name + value -> index).
