@@ -101,7 +101,6 @@ export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
 /** Outbound padding for DATA, HEADERS and PUSH_PROMISE: the frame codec's PaddingPolicy. */
 export type SessionPaddingPolicy = PaddingPolicy;
 
-/** Options of a Session. Only `role` and `onEvent` are required. */
 /**
  * A client that counts its responses rather than reading them (h2load): given as
  * `SessionOptions.responseCounter`, it is called in place of the `responseReceived` and
@@ -119,6 +118,7 @@ export interface ResponseCounter {
   data(streamId: number, length: number): void;
 }
 
+/** Options of a Session. Only `role` and `onEvent` are required. */
 export interface SessionOptions {
   role: 'client' | 'server';
   /** What we advertise in our first SETTINGS frame (unset fields: defaults; see `Session`). */
