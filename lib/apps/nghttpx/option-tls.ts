@@ -2,6 +2,7 @@
 // SIZE (K, M, G) in bytes and DURATION (h, m, s, ms) in milliseconds: the CLI kit's parsers,
 // named short here because the table calls them on almost every line.
 import { parseDuration as duration, parseSize as size } from '../common/units';
+import { parseMemcachedAddress } from './memcached';
 import type { OptionDef } from './option-table';
 import { oneOf, int, tlsVersion, yes } from './option-values';
 
@@ -9,6 +10,12 @@ import { oneOf, int, tlsVersion, yes } from './option-values';
 /** Why the TLSv1.3 0-RTT options do nothing here. */
 const EARLY_DATA =
   "Node's TLS cannot accept TLSv1.3 early data (no SSL_set_max_early_data / SSL_read_early_data), so 0-RTT is refused and requests wait for the handshake";
+
+/** A memcached option's `<HOST>,<PORT>[;tls]`, checked now, kept as given. */
+function checkedMemcached(v: string, option: string): string {
+  parseMemcachedAddress(v, option);
+  return v;
+}
 
 export const TLS_OPTIONS: OptionDef[] = [
   { long: 'ciphers', arg: '<SUITE>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.ciphers = v) },
@@ -60,35 +67,35 @@ export const TLS_OPTIONS: OptionDef[] = [
     long: 'tls-ticket-key-memcached',
     arg: '<HOST>,<PORT>[;tls]',
     group: 'SSL/TLS',
-    effective: false,
-    apply: (o, v) => (o.tlsTicketKeyMemcached = v),
+    effective: true,
+    apply: (o, v) => (o.tlsTicketKeyMemcached = checkedMemcached(v, 'tls-ticket-key-memcached')),
   },
   {
     long: 'tls-ticket-key-memcached-address-family',
     arg: '(auto|IPv4|IPv6)',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedAddressFamily = oneOf(v, 'tls-ticket-key-memcached-address-family', ['auto', 'IPv4', 'IPv6'])),
   },
   {
     long: 'tls-ticket-key-memcached-interval',
     arg: '<DURATION>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedInterval = duration(v, 'tls-ticket-key-memcached-interval')),
   },
   {
     long: 'tls-ticket-key-memcached-max-retry',
     arg: '<N>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedMaxRetry = int(v, 'tls-ticket-key-memcached-max-retry', 0, 2 ** 31 - 1)),
   },
   {
     long: 'tls-ticket-key-memcached-max-fail',
     arg: '<N>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedMaxFail = int(v, 'tls-ticket-key-memcached-max-fail', 0, 2 ** 31 - 1)),
   },
   {
@@ -102,14 +109,14 @@ export const TLS_OPTIONS: OptionDef[] = [
     long: 'tls-ticket-key-memcached-cert-file',
     arg: '<PATH>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedCertFile = v),
   },
   {
     long: 'tls-ticket-key-memcached-private-key-file',
     arg: '<PATH>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsTicketKeyMemcachedPrivateKeyFile = v),
   },
   { long: 'fetch-ocsp-response-file', arg: '<PATH>', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.fetchOcspResponseFile = v) },
@@ -127,14 +134,14 @@ export const TLS_OPTIONS: OptionDef[] = [
     long: 'tls-session-cache-memcached',
     arg: '<HOST>,<PORT>[;tls]',
     group: 'SSL/TLS',
-    effective: false,
-    apply: (o, v) => (o.tlsSessionCacheMemcached = v),
+    effective: true,
+    apply: (o, v) => (o.tlsSessionCacheMemcached = checkedMemcached(v, 'tls-session-cache-memcached')),
   },
   {
     long: 'tls-session-cache-memcached-address-family',
     arg: '(auto|IPv4|IPv6)',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) =>
       (o.tlsSessionCacheMemcachedAddressFamily = oneOf(v, 'tls-session-cache-memcached-address-family', ['auto', 'IPv4', 'IPv6'])),
   },
@@ -142,14 +149,14 @@ export const TLS_OPTIONS: OptionDef[] = [
     long: 'tls-session-cache-memcached-cert-file',
     arg: '<PATH>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsSessionCacheMemcachedCertFile = v),
   },
   {
     long: 'tls-session-cache-memcached-private-key-file',
     arg: '<PATH>',
     group: 'SSL/TLS',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.tlsSessionCacheMemcachedPrivateKeyFile = v),
   },
   {

@@ -19,6 +19,7 @@ import type { LogLevel, NghttpxOptions } from './options';
 import { startOcsp } from './ocsp';
 import { frontendTlsOptions } from './tls';
 import { chooseTicketKeys, TicketKeyRing } from './ticket-keys';
+import { MemcachedTicketKeys, startSessionCache } from './tls-memcached';
 
 /** Where the logs go. */
 export interface ProxyIO {
@@ -136,7 +137,16 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: Engine
   const forwarder = new Forwarder(ctx);
   const printer = o.frontendFrameDebug ? new FramePrinter({ write: (t) => errorSink.write(t.replace(/\n$/, '')) }) : undefined;
   const anyTls = o.frontends.some((f) => !f.noTls);
-  const tickets = anyTls ? chooseTicketKeys(o, shared.ticketKeys, (level, msg) => log(level, 'ticket-keys.ts', msg)) : undefined;
+  // --tls-ticket-key-memcached comes before key files and generated keys, as the reference.
+  const memcachedKeys =
+    anyTls && o.tlsTicketKeyMemcached
+      ? new MemcachedTicketKeys(o, new TicketKeyRing([], o.tlsTicketKeyCipher), (level, msg) => log(level, 'tls-memcached.ts', msg))
+      : undefined;
+  const tickets = memcachedKeys
+    ? { ring: memcachedKeys.ring, owned: false }
+    : anyTls
+      ? chooseTicketKeys(o, shared.ticketKeys, (level, msg) => log(level, 'ticket-keys.ts', msg))
+      : undefined;
   const tlsOptions = frontendTlsOptions(o, tickets?.ring);
   const dumps = openHeaderDumps(o.frontendHttp2DumpRequestHeader, o.frontendHttp2DumpResponseHeader);
   const frontends = new Frontends({
@@ -158,10 +168,13 @@ export function createEngine(o: NghttpxOptions, io: ProxyIO = {}, shared: Engine
       );
   }
   const ocsp = tlsOptions ? startOcsp(o, tlsServers, log) : undefined;
+  const sessionCache = startSessionCache(o, tlsServers, (level, msg) => log(level, 'tls-memcached.ts', msg));
   let closed = false;
   const destroy = () => {
     closed = true;
     ocsp?.stop();
+    memcachedKeys?.stop();
+    sessionCache?.close();
     if (tickets?.owned) tickets.ring.stop();
     dumps.request?.close();
     dumps.response?.close();

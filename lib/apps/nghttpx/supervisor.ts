@@ -74,7 +74,7 @@ export class Supervisor {
 
   /** Workers for one configuration; resolves once they serve. */
   private async makeWorkers(o: NghttpxOptions): Promise<Workers> {
-    if (!this.ticketKeys && o.frontends.some((f) => !f.noTls) && o.tlsTicketKeyFiles.length === 0)
+    if (!this.ticketKeys && o.frontends.some((f) => !f.noTls) && o.tlsTicketKeyFiles.length === 0 && !o.tlsTicketKeyMemcached)
       this.ticketKeys = renewingRing(
         o.tlsTicketKeyCipher,
         (m) => this.log('NOTICE', m),

@@ -85,6 +85,8 @@ interface NativeContext {
 const UNKNOWN = 0;
 const USE = 1;
 const RENEW = 2;
+/** The placeholder parts of a "no ticket" answer. */
+const NO_KEY = Buffer.alloc(16);
 
 /**
  * The ticket keys of one nghttpx: `keys[0]` encrypts, all decrypt. Contexts installed with
@@ -108,9 +110,9 @@ export class TicketKeyRing {
     return this.keys;
   }
 
-  /** Replace the keys (a worker process told by its supervisor). */
+  /** Replace the keys (a worker process told by its supervisor, keys read from memcached); none: no tickets are issued. */
   set(keys: TicketKey[]): void {
-    if (keys.length) this.keys = keys;
+    this.keys = keys;
   }
 
   /**
@@ -146,6 +148,8 @@ export class TicketKeyRing {
   callback(name: Buffer, iv: Buffer, enc: boolean): unknown[] {
     if (enc) {
       const k = this.keys[0];
+      // No key (memcached has none for us): OpenSSL sends no ticket. Node still wants 16-byte parts.
+      if (!k) return [UNKNOWN, NO_KEY, NO_KEY, NO_KEY, NO_KEY];
       return [USE, k.hmacKey, k.encKey.subarray(0, 16), k.name, crypto.randomBytes(16)];
     }
     const k = this.keys.find((key) => key.name.equals(name));
@@ -164,7 +168,7 @@ export class TicketKeyRing {
     }
     // Without the callback, Node keeps one key (name | HMAC | AES, 16 bytes each).
     this.callbackInstalled = false;
-    const k = this.keys[0];
+    const k = this.keys[0] ?? generateKey(this.cipher);
     native?.setTicketKeys?.(Buffer.concat([k.name, k.hmacKey.subarray(0, 16), k.encKey.subarray(0, 16)]));
   }
 }

@@ -51,6 +51,8 @@ function sample(long: string, arg: string): string {
     user: 'nobody',
     'frontend-http2-connection-window-size': '65535',
     'backend-http2-connection-window-size': '65535',
+    'tls-session-cache-memcached': '127.0.0.1,11211',
+    'tls-ticket-key-memcached': '127.0.0.1,11211;tls',
   };
   if (special[long]) return special[long];
   if (arg === '<N>') return '1';

@@ -6,13 +6,13 @@
  * the access log's `$tls_session_reused` and `$tls_session_id` agree with the reference's.
  */
 import test from 'ava';
-import { execFile } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chooseTicketKeys, readKeyFiles, TicketKeyRing } from '../../../lib/apps/nghttpx/ticket-keys';
-import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
+import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
+import { handshake } from '../../helpers/s-client';
 import { waitFor } from '../../helpers/wait';
 import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
 
@@ -62,36 +62,6 @@ async function start(
   ];
   const proc = await spawnNghttpx(who, args, [port]);
   return { port, access, errors, stop: () => stopProcess(proc) };
-}
-
-/** What one `openssl s_client` run saw. */
-interface Handshake {
-  reused: boolean;
-  /** NewSessionTicket messages the server sent. */
-  tickets: number;
-  /** The Session-ID s_client printed (lower-case hex). */
-  sessionId: string;
-  status: string;
-}
-
-/** One GET over `openssl s_client -tls1_2|-tls1_3`, saving the session to `out` and/or resuming `from`. */
-function handshake(port: number, version: 'tls1_2' | 'tls1_3', io: { out?: string; from?: string }): Promise<Handshake> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, `-${version}`, '-alpn', 'http/1.1', '-ign_eof', '-msg'];
-  if (io.out) args.push('-sess_out', io.out);
-  if (io.from) args.push('-sess_in', io.from);
-  return new Promise((resolve) => {
-    const c = execFile(OPENSSL, args, { timeout: 20000 }, (_e, stdout) => {
-      const out = String(stdout);
-      resolve({
-        reused: /^Reused,/m.test(out),
-        tickets: (out.match(/<<< .*NewSessionTicket/g) ?? []).length,
-        sessionId: (/Session-ID: ([0-9A-F]*)/.exec(out)?.[1] ?? '').toLowerCase(),
-        status: /HTTP\/1\.1 (\d+)/.exec(out)?.[1] ?? '-',
-      });
-    });
-    c.stdin?.on('error', () => {}); // openssl may exit before reading it (EPIPE)
-    c.stdin?.end('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-  });
 }
 
 /** The access log's lines once it has `n`. */
