@@ -24,7 +24,7 @@ import { deadPort } from '../../helpers/net';
 import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
 import { handshake } from '../../helpers/s-client';
 import { waitFor } from '../../helpers/wait';
-import { freePort, listenHttp, OUR_NGHTTPX, spawnServer, stopProcess } from './helpers';
+import { freePort, listenHttp, Nghttpx, spawnNghttpx, stopProcess } from './helpers';
 import { HAS_MEMCACHED, NO_MEMCACHED, startMemcached } from './memcached-peer';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx');
@@ -42,7 +42,7 @@ test.after.always(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Who = 'reference' | 'ours';
+type Who = Nghttpx;
 
 /** One nghttpx with a TLS frontend: its port, error log and stop(). */
 async function start(who: Who, backendPort: number, extra: string[]): Promise<{ port: number; errors: string; stop(): Promise<void> }> {
@@ -59,10 +59,7 @@ async function start(who: Who, backendPort: number, extra: string[]): Promise<{ 
     pki.servers.localhost.key,
     pki.servers.localhost.cert,
   ];
-  const proc =
-    who === 'reference'
-      ? await spawnServer('Debian nghttpx', '/usr/sbin/nghttpx', args, [port])
-      : await spawnServer('our nghttpx', process.execPath, [OUR_NGHTTPX, ...args], [port]);
+  const proc = await spawnNghttpx(who, args, [port]);
   return { port, errors, stop: () => stopProcess(proc) };
 }
 
