@@ -29,6 +29,16 @@ export interface BackendResponse {
   readonly head?: HeadLoad;
 }
 
+/** Who hears a {@link BackendExchange}'s outcome through {@link BackendExchange.listen}: one object, no closure per request. */
+export interface ExchangeListener {
+  /** The response head. */
+  answered(res: BackendResponse): void;
+  /** No response: the backend could not be reached, reset the request or timed out. */
+  failed(err: BackendFailure): void;
+  /** An h2 backend promised `headers` on this request (without this, promised streams are cancelled). */
+  pushed?(headers: Field[], exchange: BackendExchange): void;
+}
+
 /** One request to a backend: the response (or an error before it), and a way to abandon it. */
 export interface BackendExchange {
   /** Resolves with the response head; rejects when the backend could not be reached or reset us. */
@@ -38,6 +48,11 @@ export interface BackendExchange {
    * with the head or `fail` with the error, once, possibly before this returns. Either form, or both.
    */
   onAnswer?(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void;
+  /**
+   * The listener form of `onAnswer` (and of `onPush`, through `l.pushed`), where the exchange has
+   * one: `l` hears the outcome once, possibly before this returns. Use it or the others, not both.
+   */
+  listen?(l: ExchangeListener): void;
   /** Give up: close the backend stream / socket. */
   abort(): void;
   /**
@@ -487,10 +502,9 @@ class H2Exchange extends Watched implements BackendExchange {
   private answered = false;
   private settled = false;
   private outcome: BackendResponse | Error | undefined;
-  private ok: ((res: BackendResponse) => void) | undefined;
-  private fail: ((err: BackendFailure) => void) | undefined;
+  /** Who hears the outcome (and the pushes, if it has `pushed`). */
+  private listener: ExchangeListener | undefined;
   private promise: Promise<BackendResponse> | undefined;
-  private pushHandler: ((headers: Field[], exchange: BackendExchange) => void) | undefined;
 
   constructor(
     private readonly backend: Http2Backend,
@@ -509,16 +523,24 @@ class H2Exchange extends Watched implements BackendExchange {
   }
 
   onAnswer(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void {
+    this.listen({ answered: ok, failed: fail, pushed: this.listener?.pushed?.bind(this.listener) });
+  }
+
+  listen(l: ExchangeListener): void {
     if (this.settled) {
       const o = this.outcome!;
-      if (o instanceof Error) fail(o);
-      else ok(o);
+      if (o instanceof Error) l.failed(o);
+      else l.answered(o);
       return;
     }
-    const ok0 = this.ok;
-    const fail0 = this.fail;
-    this.ok = ok0 ? (r) => (ok0(r), ok(r)) : ok;
-    this.fail = fail0 ? (e) => (fail0(e), fail(e)) : fail;
+    const l0 = this.listener;
+    this.listener = l0
+      ? {
+          answered: (r) => (l0.answered(r), l.answered(r)),
+          failed: (e) => (l0.failed(e), l.failed(e)),
+          pushed: l.pushed ?? l0.pushed?.bind(l0),
+        }
+      : l;
   }
 
   abort(): void {
@@ -527,15 +549,18 @@ class H2Exchange extends Watched implements BackendExchange {
   }
 
   onPush(handler: (headers: Field[], exchange: BackendExchange) => void): void {
-    this.pushHandler = handler;
+    const l = this.listener;
+    if (l) l.pushed = handler;
+    else this.listener = { answered: () => undefined, failed: () => undefined, pushed: handler };
   }
 
   /** @internal The stream is open: hear its answer, its end and its pushes. */
   opened(st: Http2Stream): void {
     this.stream = st;
     st.on('push', (p: Http2Stream) => {
-      if (this.pushHandler && !this.aborted)
-        this.pushHandler(
+      const l = this.listener;
+      if (l?.pushed && !this.aborted)
+        l.pushed(
           p.requestHeaders.map(([n, v]) => [n, v] as Field),
           pushedExchange(p),
         );
@@ -558,12 +583,11 @@ class H2Exchange extends Watched implements BackendExchange {
   private settle(o: BackendResponse | Error): void {
     if (this.settled) return;
     this.settled = true;
-    const ok = this.ok;
-    const fail = this.fail;
-    this.ok = this.fail = undefined;
     this.outcome = o;
-    if (o instanceof Error) fail?.(o);
-    else ok?.(o);
+    const l = this.listener;
+    if (!l) return;
+    if (o instanceof Error) l.failed(o);
+    else l.answered(o);
   }
 
   /** @internal Watched: a plain deadline (no progress counts). */

@@ -5,9 +5,9 @@
  */
 import { sniRoutable, tlsLogInfo } from './tls';
 import { isUpgradeRequest, openTunnel } from './tunnels';
-import type { Backend, BackendExchange, BackendFailure, BackendResponse } from './backends';
+import type { Backend, BackendExchange, BackendFailure, BackendResponse, ExchangeListener } from './backends';
 import { canPush, linkPushes, pushedRequest } from './push';
-import type { BackendGroups, Selection } from './groups';
+import type { BackendGroup, BackendGroups, Selection } from './groups';
 import { ErrorCode } from '../../protocol/errors';
 import { CHUNKED_LOAD, headLoad, overLimit, trailersWithin } from './header-limits';
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
@@ -33,6 +33,19 @@ export interface ForwardingContext {
 
 /** RFC 9110 section 6.5.1: trailer fields a proxy forwards are those of the message, not connection-specific ones. */
 const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade'];
+
+/** The frontend's framing field for an HTTP/1.1 client's body of unknown length. */
+const CHUNKED_FRAMING: Field[] = [['transfer-encoding', 'chunked']];
+/** No framing field (read only). */
+const NO_FRAMING: Field[] = [];
+/** No Set-Cookie or Alt-Svc added (read only). */
+const NOTHING_ADDED = {};
+
+/** Whether `fields` has a field named `name` (no closure, unlike `some`). */
+function hasField(fields: Field[], name: string): boolean {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return true;
+  return false;
+}
 
 /** Forwards requests; one per running configuration. */
 export class Forwarder {
@@ -216,24 +229,22 @@ export class Forwarder {
     const noBody = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
     // An HTTP/1.1 client gets a body of unknown length chunked; saying so here puts the
     // field where nghttpx puts it (Node would append it last).
-    const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !res.fields.some(([n]) => n === 'content-length');
+    const chunked = req.protocol === 'http/1.1' && req.alpn === 'http/1.1' && !noBody && !hasField(res.fields, 'content-length');
     let fields = res.fields;
-    if (!o.noLocationRewrite && !o.http2Proxy && req.authority && fields.some((f) => f[0] === 'location')) {
+    if (!o.noLocationRewrite && !o.http2Proxy && req.authority && hasField(fields, 'location')) {
       // The host the backend saw: the request's authority, or the backend's own under --host-rewrite.
       const match = authority ?? '';
       fields = fields.map((f) => (f[0] === 'location' ? [f[0], rewriteLocation(f[1], match, req.authority!, req.scheme)] : f));
     }
     const h1 = req.alpn === 'http/1.1';
+    const altSvc = h1 ? this.altSvcH1 : this.altSvcH2;
     const head = frontendResponseFields(
       fields,
       be.address.proto,
       this.responseOptions(),
-      chunked ? [['transfer-encoding', 'chunked']] : [],
-      {
-        setCookie,
-        altSvc: h1 ? this.altSvcH1 : this.altSvcH2,
-        http1: h1,
-      },
+      chunked ? CHUNKED_FRAMING : NO_FRAMING,
+      // Most responses add nothing: no object made for them.
+      setCookie !== undefined || altSvc !== undefined ? { setCookie, altSvc, http1: h1 } : NOTHING_ADDED,
     );
     // "This header field is basically for human on client side to figure out that the resource is pushed."
     if (req.pushed) head.push(['x-http2-push', '1']);
@@ -355,16 +366,12 @@ export class Forwarder {
     const groups = this.ctx.groups;
     // The clock is read only for the access log.
     const start = this.ctx.logsAccess === false ? 0 : Date.now();
-    let backend: Backend | undefined;
-    let recorded = false;
-    const record = (status: number, bytes: number) => {
-      if (recorded) return;
-      recorded = true;
-      if (this.ctx.logsAccess !== false) this.ctx.access(this.accessRecord(req, start, status, bytes, backend));
-    };
+    // The request's state; its access record is written once, by x.record (a function of it,
+    // x.recorder(), is made only on the paths that hand one on).
+    const x = new Forwarding(this, this.ctx, req, client, start);
     // --request-header-field-buffer / --max-request-header-fields: a head over either gets 431.
     if (req.head && overLimit(req.head, o.requestHeaderFieldBuffer, o.maxRequestHeaderFields))
-      return this.generated(req, client, 431, record);
+      return this.generated(req, client, 431, x.recorder());
     // The same limits over the request's trailers, counted on top of the head: fields past either
     // are dropped one by one (as nghttpx 1.52 does).
     if (req.body && req.trailers && req.head) {
@@ -378,11 +385,11 @@ export class Forwarder {
     // -s: "Like default mode, but enable forward proxy": a request must name its origin
     // (absolute form over HTTP/1.1, :authority over HTTP/2), as the reference answers 400 otherwise.
     if (o.http2Proxy && req.method !== 'CONNECT' && req.protocol !== 'h2' && !req.absoluteForm)
-      return this.generated(req, client, 400, record);
+      return this.generated(req, client, 400, x.recorder());
     // --require-http-scheme: "https scheme must be used for an encrypted connection. Otherwise, http scheme must be used."
-    if (o.requireHttpScheme && req.scheme !== (req.tls ? 'https' : 'http')) return this.generated(req, client, 400, record);
+    if (o.requireHttpScheme && req.scheme !== (req.tls ? 'https' : 'http')) return this.generated(req, client, 400, x.recorder());
     const group = groups.route(req);
-    if (!group) return this.generated(req, client, 404, record);
+    if (!group) return this.generated(req, client, 404, x.recorder());
     if (group.redirectIfNotTls && !req.tls) {
       // 308 with the https URI, no body (as nghttpx 1.52).
       const fields: Field[] = [['location', httpsRedirect(req.authority, req.path, o.redirectHttpsPort)]];
@@ -390,7 +397,7 @@ export class Forwarder {
       fields.push(['server', o.serverName]);
       client.respond(308, fields, true);
       req.body?.resume();
-      return record(308, 0);
+      return x.record(308, 0);
     }
     if (group.dnf) {
       // "an incoming request is not forwarded to a backend and just consumed along with the
@@ -403,10 +410,10 @@ export class Forwarder {
     // CONNECT: a tunnel the backend agrees to (tunnel() below).
     if (isUpgradeRequest(req)) {
       const c = groups.select(req, group);
-      if (!c) return this.generated(req, client, 502, record);
-      backend = c.backend;
-      const generated = (code: number) => this.generated(req, client, code, record);
-      openTunnel(req, client, c.backend, { options: o, warn: (m) => log('WARN', 'tunnels.ts', m), generated }, record).catch(
+      if (!c) return this.generated(req, client, 502, x.recorder());
+      x.backend = c.backend;
+      const generated = (code: number) => this.generated(req, client, code, x.recorder());
+      openTunnel(req, client, c.backend, { options: o, warn: (m) => log('WARN', 'tunnels.ts', m), generated }, x.recorder()).catch(
         (err: Error) => {
           log('INFO', 'tunnels.ts', `tunnel ${req.method} ${req.path} dropped: ${err.message}`);
           client.abort();
@@ -416,124 +423,219 @@ export class Forwarder {
     }
     if (req.method === 'CONNECT') {
       const c = groups.select(req, group);
-      if (!c) return this.generated(req, client, 502, record);
-      backend = c.backend;
-      return this.tunnel(req, client, c.backend, record);
+      if (!c) return this.generated(req, client, 502, x.recorder());
+      x.backend = c.backend;
+      return this.tunnel(req, client, c.backend, x.recorder());
     }
-    const forwarded = this.forwarded(req);
-    // Backends this request failed to connect to (made on the first failure).
-    let tried: Set<Backend> | undefined;
-    let clientGone = false;
-    let current: { abort(): void } | undefined;
-    let done = false;
-    client.onClientGone(() => {
-      clientGone = true;
-      if (!done) current?.abort();
-    });
-
-    const attempt = (chosen: Selection) => {
-      const be = chosen.backend;
-      backend = be;
-      // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
-      const authority = o.hostRewrite && !o.http2Proxy ? groups.hostports.get(be) : req.authority;
-      const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, forwarded, be.address.proto) };
-      // The backend of a forward proxy is the next proxy: it gets the absolute form.
-      if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
-      const bx = be.request(out);
-      current = bx;
-      // An h2 backend's own pushes on this request, relayed to the client where it takes them.
-      bx.onPush?.((headers, pushed) => this.relayPush(req, client, be, headers, pushed));
-      const answered = (res: BackendResponse) => {
-        groups.connected(be);
-        if (clientGone) {
-          // The client reset or hung up while the backend was thinking: nobody to answer
-          // (aborting closes the backend stream or socket, and with it the body).
-          bx.abort();
-          return;
-        }
-        // --response-header-field-buffer / --max-response-header-fields: a head over either is
-        // dropped. As nghttpx 1.52: an HTTP/1.1 backend's gets the client a 502; an HTTP/2
-        // backend's stream is reset and so is the client's request (RST_STREAM INTERNAL_ERROR,
-        // an HTTP/1.1 client's connection closed with no answer). Its :status counts, as
-        // nghttpx counts pseudo-headers.
-        const h2 = be.address.proto === 'h2';
-        if (overLimit(res.head ?? headLoad(res.fields, h2 ? 1 : 0, h2 ? 10 : 0), o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) {
-          log('WARN', 'forwarding.ts', `Backend response header fields too large or too many; addr=${be.label}`);
-          bx.abort();
-          done = true;
-          if (!h2) return this.generated(req, client, 502, record);
-          client.abort(ErrorCode.INTERNAL_ERROR);
-          return record(502, 0);
-        }
-        // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
-        if (client.push && canPush(o, req, res.status))
-          for (const h of linkPushes(req, res.fields)) {
-            const pc = client.push(h);
-            if (pc) this.forward(pushedRequest(req, h), pc);
-          }
-        // --accesslog-write-early: "Write access log when response header fields are received
-        // from backend rather than when request transaction finishes" (no body bytes yet: 0).
-        if (o.accesslogWriteEarly) record(res.status, 0);
-        this.relay(req, client, res, be, authority, chosen.setCookie, (st, n) => {
-          if (done) return;
-          done = true;
-          record(st, n);
-        });
-      };
-      const failed = (err: BackendFailure) => {
-        if (clientGone) {
-          done = true;
-          return;
-        }
-        if (err.phase === 'connect') {
-          groups.connectFailed(be);
-          log(
-            'WARN',
-            'forwarding.ts',
-            `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : (err.code ?? err.message)}`,
-          );
-          // Nothing reached this backend: another one of the group gets the request.
-          (tried ??= new Set()).add(be);
-          const next = groups.select(req, group, tried);
-          if (next) return attempt(next);
-        } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
-        done = true;
-        try {
-          this.generated(req, client, err.phase === 'read' ? 504 : 502, record);
-        } catch {
-          client.abort();
-        }
-      };
-      // A frontend stream that closed under us (e.g. the client's RST_STREAM racing the
-      // backend's answer): drop both sides of this request; the proxy goes on.
-      const dropped = (err: Error) => {
-        log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
-        bx.abort();
-        client.abort();
-      };
-      if (bx.onAnswer) {
-        // The callback form: no Promise per request; the handlers may run inside the backend's
-        // event dispatch, so a throw is caught here as the Promise's .catch below would.
-        bx.onAnswer(
-          (res) => {
-            try {
-              answered(res);
-            } catch (err) {
-              dropped(err as Error);
-            }
-          },
-          (err) => {
-            try {
-              failed(err);
-            } catch (e) {
-              dropped(e as Error);
-            }
-          },
-        );
-      } else bx.response.then(answered, failed).catch(dropped);
-    };
     const first = groups.select(req, group);
-    if (!first) return this.generated(req, client, 502, record);
-    attempt(first);
+    if (!first) return this.generated(req, client, 502, x.recorder());
+    x.group = group;
+    x.forwardedValue = this.forwarded(req);
+    client.onClientGone(() => x.clientLeft());
+    x.attempt(first);
+  }
+
+  /** @internal {@link Forwarding}: relay a backend's answer (see relay()). */
+  relayAnswer(x: Forwarding, res: BackendResponse, be: Backend, authority: string | undefined, setCookie: string | undefined): void {
+    this.relay(x.req, x.client, res, be, authority, setCookie, (st, n) => x.relayed(st, n));
+  }
+
+  /** @internal {@link Forwarding}: a pushed stream of an h2 backend on `x`'s request. */
+  backendPushed(x: Forwarding, be: Backend, headers: Field[], pushed: BackendExchange): void {
+    this.relayPush(x.req, x.client, be, headers, pushed);
+  }
+
+  /** @internal {@link Forwarding}: the access log record of `x`, if there is an access log. */
+  logAccess(x: Forwarding, status: number, bytes: number): void {
+    if (this.ctx.logsAccess !== false) this.ctx.access(this.accessRecord(x.req, x.start, status, bytes, x.backend));
+  }
+}
+
+/**
+ * One request on its way to a backend and back (the plain path of {@link Forwarder.forward}): its
+ * state and steps as one object and its methods, where closures made per request cost a context
+ * and a function each (ten per request before), and the answer comes through
+ * {@link BackendExchange.listen} where the backend has it.
+ */
+class Forwarding implements ExchangeListener {
+  /** The backend chosen last. */
+  backend: Backend | undefined;
+  /** Backends this request failed to connect to (made on the first failure). */
+  private tried: Set<Backend> | undefined;
+  private clientGone = false;
+  private current: BackendExchange | undefined;
+  private done = false;
+  private recorded = false;
+  /** What the current attempt needs once answered. */
+  private chosen: Selection | undefined;
+  private authority: string | undefined;
+
+  /** The route's group (set once the request goes to a backend). */
+  group: BackendGroup | undefined;
+  /** The request's `--add-forwarded` element. */
+  forwardedValue: string | undefined;
+
+  constructor(
+    private readonly fw: Forwarder,
+    private readonly ctx: ForwardingContext,
+    readonly req: ProxyRequest,
+    readonly client: ClientSide,
+    readonly start: number,
+  ) {}
+
+  /** `record` as a function, for the paths that hand it on. */
+  recorder(): (status: number, bytes: number) => void {
+    return (status, bytes) => this.record(status, bytes);
+  }
+
+  /** The access log's one record of this request. */
+  record(status: number, bytes: number): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    this.fw.logAccess(this, status, bytes);
+  }
+
+  /** The client reset or hung up. */
+  clientLeft(): void {
+    this.clientGone = true;
+    if (!this.done) this.current?.abort();
+  }
+
+  /** Send the request to `chosen`'s backend. */
+  attempt(chosen: Selection): void {
+    const o = this.ctx.options;
+    const req = this.req;
+    const be = chosen.backend;
+    this.backend = be;
+    this.chosen = chosen;
+    // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
+    const authority = o.hostRewrite && !o.http2Proxy ? this.ctx.groups.hostports.get(be) : req.authority;
+    this.authority = authority;
+    const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, this.forwardedValue, be.address.proto) };
+    // The backend of a forward proxy is the next proxy: it gets the absolute form.
+    if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
+    const bx = be.request(out);
+    this.current = bx;
+    if (bx.listen) return bx.listen(this);
+    // An h2 backend's own pushes on this request, relayed to the client where it takes them.
+    bx.onPush?.((headers, pushed) => this.pushed(headers, pushed));
+    if (bx.onAnswer)
+      bx.onAnswer(
+        (res) => this.answered(res),
+        (err) => this.failed(err),
+      );
+    else
+      bx.response.then(
+        (res) => this.answered(res),
+        (err: BackendFailure) => this.failed(err),
+      );
+  }
+
+  /** @internal ExchangeListener: the backend promised `headers` on this request. */
+  pushed(headers: Field[], exchange: BackendExchange): void {
+    this.fw.backendPushed(this, this.backend!, headers, exchange);
+  }
+
+  /** @internal ExchangeListener: the response head (handlers may run inside the backend's event dispatch: a throw drops the request only). */
+  answered(res: BackendResponse): void {
+    try {
+      this.answer(res);
+    } catch (err) {
+      this.dropped(err as Error);
+    }
+  }
+
+  /** @internal ExchangeListener: no response. */
+  failed(err: BackendFailure): void {
+    try {
+      this.fail(err);
+    } catch (e) {
+      this.dropped(e as Error);
+    }
+  }
+
+  /** The relay ended (`status` sent, `bytes` of body). */
+  relayed(status: number, bytes: number): void {
+    if (this.done) return;
+    this.done = true;
+    this.record(status, bytes);
+  }
+
+  private answer(res: BackendResponse): void {
+    const { options: o, log, groups } = this.ctx;
+    const be = this.backend!;
+    const bx = this.current!;
+    const req = this.req;
+    const client = this.client;
+    groups.connected(be);
+    if (this.clientGone) {
+      // The client reset or hung up while the backend was thinking: nobody to answer
+      // (aborting closes the backend stream or socket, and with it the body).
+      bx.abort();
+      return;
+    }
+    // --response-header-field-buffer / --max-response-header-fields: a head over either is
+    // dropped. As nghttpx 1.52: an HTTP/1.1 backend's gets the client a 502; an HTTP/2
+    // backend's stream is reset and so is the client's request (RST_STREAM INTERNAL_ERROR,
+    // an HTTP/1.1 client's connection closed with no answer). Its :status counts, as
+    // nghttpx counts pseudo-headers.
+    const h2 = be.address.proto === 'h2';
+    if (overLimit(res.head ?? headLoad(res.fields, h2 ? 1 : 0, h2 ? 10 : 0), o.responseHeaderFieldBuffer, o.maxResponseHeaderFields)) {
+      log('WARN', 'forwarding.ts', `Backend response header fields too large or too many; addr=${be.label}`);
+      bx.abort();
+      this.done = true;
+      if (!h2) return this.fw.generated(req, client, 502, (st, n) => this.record(st, n));
+      client.abort(ErrorCode.INTERNAL_ERROR);
+      return this.record(502, 0);
+    }
+    // Link: rel=preload -> PUSH_PROMISEs ahead of the response, as the reference.
+    if (client.push && canPush(o, req, res.status))
+      for (const h of linkPushes(req, res.fields)) {
+        const pc = client.push(h);
+        if (pc) this.fw.forward(pushedRequest(req, h), pc);
+      }
+    // --accesslog-write-early: "Write access log when response header fields are received
+    // from backend rather than when request transaction finishes" (no body bytes yet: 0).
+    if (o.accesslogWriteEarly) this.record(res.status, 0);
+    this.fw.relayAnswer(this, res, be, this.authority, this.chosen!.setCookie);
+  }
+
+  private fail(err: BackendFailure): void {
+    const log = this.ctx.log;
+    const groups = this.ctx.groups;
+    const be = this.backend!;
+    if (this.clientGone) {
+      this.done = true;
+      return;
+    }
+    if (err.phase === 'connect') {
+      groups.connectFailed(be);
+      log(
+        'WARN',
+        'forwarding.ts',
+        `Backend connect failed; addr=${be.label}: errno=${err.errno !== undefined ? -err.errno : (err.code ?? err.message)}`,
+      );
+      // Nothing reached this backend: another one of the group gets the request.
+      (this.tried ??= new Set()).add(be);
+      const next = groups.select(this.req, this.group!, this.tried);
+      if (next) return this.attempt(next);
+    } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
+    this.done = true;
+    try {
+      this.fw.generated(this.req, this.client, err.phase === 'read' ? 504 : 502, (st, n) => this.record(st, n));
+    } catch {
+      this.client.abort();
+    }
+  }
+
+  /**
+   * A frontend stream that closed under us (e.g. the client's RST_STREAM racing the backend's
+   * answer): drop both sides of this request; the proxy goes on.
+   */
+  private dropped(err: Error): void {
+    const req = this.req;
+    this.ctx.log('INFO', 'forwarding.ts', `request ${req.method} ${req.path} dropped: ${err.message}`);
+    this.current?.abort();
+    this.client.abort();
   }
 }
