@@ -161,8 +161,8 @@ export function linkPushes(req: ProxyRequest, fields: Field[]): readonly Field[]
   return out;
 }
 
-/** The answer of {@link linkPushes} for a response without a Link field. */
-const NO_PUSHES: readonly Field[][] = Object.freeze([]);
+/** The answer of {@link linkPushes} for a response without a Link field (not frozen: V8 reads frozen arrays on a slow path). */
+const NO_PUSHES: readonly Field[][] = [];
 
 /** The request record of a promised stream (`headers`: the PUSH_PROMISE's list), on `parent`'s connection. */
 export function pushedRequest(parent: ProxyRequest, headers: Field[]): ProxyRequest {
