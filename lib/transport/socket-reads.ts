@@ -20,9 +20,13 @@ export class SocketReads {
   private sink: ((chunk: Buffer) => void) | undefined;
   private early: Buffer[] = [];
 
-  constructor(size = DEFAULT_READ_BUFFER_SIZE) {
+  /**
+   * `size`: of a buffer of its own; or a Buffer given, which several sockets of one thread may
+   * share (each read is handed on, and done with, before the event loop starts another).
+   */
+  constructor(size: number | Buffer = DEFAULT_READ_BUFFER_SIZE) {
     this.onread = {
-      buffer: Buffer.allocUnsafe(size),
+      buffer: typeof size === 'number' ? Buffer.allocUnsafe(size) : size,
       callback: (nread, buf) => {
         const view = buf.subarray(0, nread);
         if (this.sink !== undefined) this.sink(view);

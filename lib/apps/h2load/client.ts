@@ -9,6 +9,7 @@ import * as net from 'net';
 import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
+import { DEFAULT_READ_BUFFER_SIZE, SocketReads } from '../../transport/socket-reads';
 import { IdMap } from '../../protocol/session/id-map';
 import type { ResponseCounter, SessionEvent } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
@@ -76,6 +77,9 @@ function recordUs(counts: Uint32Array, us: number): void {
 /** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
 const PEER_MAX_STREAMS_BEFORE_SETTINGS = 100;
 
+/** The read buffer every h2c client of this thread reads into (see SocketReads). */
+let sharedReadBuffer: Buffer | undefined;
+
 const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 /** One client (see the module comment). */
@@ -91,6 +95,8 @@ export class Client {
   private conn: Http2Connection | undefined;
   private h1: Http1Client | undefined;
   private socket: Duplex | undefined;
+  /** Cleartext HTTP/2: the socket reads into the thread's shared buffer, not a new one per read. */
+  private reads: SocketReads | undefined;
   private newConnectionRequested = false;
   private finished = false;
   private terminating = false;
@@ -210,7 +216,12 @@ export class Client {
         }
       });
     } else {
-      socket = t.unixPath ? net.connect({ path: t.unixPath }) : net.connect({ host: t.connectHost, port: t.connectPort });
+      const where = t.unixPath ? { path: t.unixPath } : { host: t.connectHost, port: t.connectPort };
+      // h2c: reads land in one buffer per thread (Node allocates 64 KiB per read otherwise and
+      // pushes it through a Readable); h2load keeps nothing of them but counts. HTTP/1.1 reads 'data'.
+      this.reads =
+        cfg.noTlsProto === 'h2c' ? new SocketReads((sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_READ_BUFFER_SIZE))) : undefined;
+      socket = net.connect(this.reads ? { ...where, onread: this.reads.onread } : where);
       socket.once('connect', () => onUp(cfg.noTlsProto));
     }
     socket.setNoDelay(true);
@@ -311,6 +322,7 @@ export class Client {
         responseCounter: this.counter,
       },
       tickInterval: 0,
+      reads: this.reads,
       onEvent: (ev) => this.onH2Event(ev),
       onRawData: (chunk) => this.onRead(chunk.length),
     });
