@@ -7,7 +7,7 @@
  * --pid-file runs in the background.
  */
 import test, { ExecutionContext } from 'ava';
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as http2 from 'http2';
@@ -31,8 +31,19 @@ function scratch(t: ExecutionContext): string {
   return dir;
 }
 
-/** A backend whose /hold/* answers wait until release() (bounded: 10 s); released and stopped after the test. */
-async function holdingBackend(t: ExecutionContext, tag: string): Promise<{ port: number; held: number; release(): void }> {
+/** A backend of {@link holdingBackend}. */
+interface Backend {
+  port: number;
+  /** How many /hold requests arrived. */
+  readonly held: number;
+  release(): void;
+}
+
+/**
+ * A backend whose /hold/* answers wait until release() (bounded: 90 s, past the 60 s a reload may
+ * take, so that a held request is still held when the reload is done); released and stopped after the test.
+ */
+async function holdingBackend(t: ExecutionContext, tag: string): Promise<Backend> {
   const waiting: (() => void)[] = [];
   const state = { held: 0 };
   const server = http.createServer((req, res) => {
@@ -40,7 +51,7 @@ async function holdingBackend(t: ExecutionContext, tag: string): Promise<{ port:
     const answer = () => res.end(`${tag} ${req.url}`);
     if (req.url!.startsWith('/hold')) {
       state.held++;
-      const t = setTimeout(answer, 10000);
+      const t = setTimeout(answer, 90000);
       waiting.push(() => {
         clearTimeout(t);
         answer();
@@ -145,34 +156,72 @@ function h2get(port: number, p: string): Promise<{ status: number; body: string;
   });
 }
 
+type H2Answer = Awaited<ReturnType<typeof h2get>>;
+
+/** One implementation through a SIGHUP reload, up to the moment new connections see the new configuration. */
+interface Reloaded {
+  port: number;
+  proc: ChildProcess;
+  /** The request sent before the reload, held at backend A until released. */
+  inFlight: Promise<H2Answer>;
+  /** The last answer a new connection got: the new configuration's, unless the reload never came. */
+  after: H2Answer;
+}
+
+/**
+ * Start `name` on a configuration file naming backend `a` (x-conf: one) plus `extra` lines, hold
+ * one request at `a`, rewrite the file to backend `b` (x-conf: two) and send SIGHUP
+ * (`beforeReload` runs just before, with the request held); resolves once new connections get
+ * the new configuration (bounded: 60 s, as new worker processes may take 20 s to start at load
+ * 25). The caller stops the proxy; on a failure here it is stopped before the error is thrown.
+ */
+async function reloadWithHeld(
+  t: ExecutionContext,
+  [name, cmd, pre]: (typeof IMPLS)[number],
+  servers: { a: Backend; b: Backend; dir: string },
+  extra: string[],
+  beforeReload?: (proc: ChildProcess) => void,
+): Promise<Reloaded> {
+  const { a, b, dir } = servers;
+  const port = await freePort();
+  const conf = path.join(dir, `${name}.conf`);
+  const write = (backend: number, tag: string) =>
+    fs.writeFileSync(
+      conf,
+      [`frontend=127.0.0.1,${port};no-tls`, `backend=127.0.0.1,${backend}`, `add-response-header=x-conf: ${tag}`, ...extra, ''].join('\n'),
+    );
+  write(a.port, 'one');
+  const proc = await spawnServer(name, cmd, [...pre, `--conf=${conf}`], [port]);
+  try {
+    const heldBefore = a.held;
+    const inFlight = h2get(port, '/hold/1');
+    t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
+    beforeReload?.(proc);
+    write(b.port, 'two');
+    proc.kill('SIGHUP');
+    let after = await h2get(port, '/new');
+    await until(async () => (after = await h2get(port, '/new')).conf === 'two', { intervalMs: 250, timeoutMs: 60000 });
+    return { port, proc, inFlight, after };
+  } catch (e) {
+    await stopProcess(proc);
+    throw e;
+  }
+}
+
 t_(
   'SIGHUP reloads the configuration without dropping the request in flight; SIGUSR1 reopens the access log (ours and the reference alike)',
   async (t) => {
-    const a = await holdingBackend(t, 'A');
-    const b = await holdingBackend(t, 'B');
-    const dir = scratch(t);
+    const servers = { a: await holdingBackend(t, 'A'), b: await holdingBackend(t, 'B'), dir: scratch(t) };
     const results: Record<string, unknown> = {};
-    for (const [name, cmd, pre] of IMPLS) {
-      const port = await freePort();
-      const conf = path.join(dir, `${name}.conf`);
-      const log = path.join(dir, `${name}-access.log`);
-      const write = (backend: number, tag: string) =>
-        fs.writeFileSync(
-          conf,
-          `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${backend}\nadd-response-header=x-conf: ${tag}\naccesslog-file=${log}\naccesslog-format=$status $path\nerrorlog-file=/dev/null\n`,
-        );
-      write(a.port, 'one');
-      const proc = await spawnServer(name, cmd, [...pre, `--conf=${conf}`], [port]);
+    for (const impl of IMPLS) {
+      const log = path.join(servers.dir, `${impl[0]}-access.log`);
+      const { port, proc, inFlight, after } = await reloadWithHeld(t, impl, servers, [
+        `accesslog-file=${log}`,
+        'accesslog-format=$status $path',
+        'errorlog-file=/dev/null',
+      ]);
       try {
-        const heldBefore = a.held;
-        const inFlight = h2get(port, '/hold/1');
-        t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
-        write(b.port, 'two');
-        proc.kill('SIGHUP');
-        // The new configuration answers new connections (bounded wait for the reload).
-        let after = await h2get(port, '/new');
-        await until(async () => (after = await h2get(port, '/new')).conf === 'two', { intervalMs: 250 });
-        a.release();
+        servers.a.release();
         const old = await inFlight;
         // SIGUSR1 after logrotate moved the file: the next line goes to a new file.
         fs.renameSync(log, `${log}.1`);
@@ -184,7 +233,7 @@ t_(
           },
           { intervalMs: 250 },
         );
-        results[name] = { old, after, reopened };
+        results[impl[0]] = { old, after, reopened };
       } finally {
         await stopProcess(proc);
       }
@@ -201,36 +250,22 @@ t_(
 t_(
   'SIGHUP with -n 2: new worker processes take new connections with the new configuration, the request in flight finishes on the old one, which then exits (ours and the reference alike)',
   async (t) => {
-    const a = await holdingBackend(t, 'A');
-    const b = await holdingBackend(t, 'B');
-    const dir = scratch(t);
+    const servers = { a: await holdingBackend(t, 'A'), b: await holdingBackend(t, 'B'), dir: scratch(t) };
     const results: Record<string, unknown> = {};
-    for (const [name, cmd, pre] of IMPLS) {
-      const port = await freePort();
-      const conf = path.join(dir, `${name}.conf`);
-      const write = (backend: number, tag: string) =>
-        fs.writeFileSync(
-          conf,
-          `frontend=127.0.0.1,${port};no-tls\nbackend=127.0.0.1,${backend}\nworkers=2\nadd-response-header=x-conf: ${tag}\nerrorlog-file=/dev/null\n`,
-        );
-      write(a.port, 'one');
-      const proc = await spawnServer(name, cmd, [...pre, `--conf=${conf}`], [port]);
-      try {
-        const heldBefore = a.held;
-        const inFlight = h2get(port, '/hold/1');
-        t.true(await until(() => a.held > heldBefore), `${name}: the request reached backend A`);
-        // The reference runs -n 2 as two threads of one worker process, ours as two processes:
-        // either way the main process's children are the workers of the configuration (up by
-        // now: one of them is serving the request; the reference forks its worker after binding).
-        const before = childrenOf(proc.pid!);
+    for (const impl of IMPLS) {
+      const name = impl[0];
+      let before: number[] = [];
+      // The reference runs -n 2 as two threads of one worker process, ours as two processes:
+      // either way the main process's children are the workers of the configuration (up by
+      // now: one of them is serving the request; the reference forks its worker after binding).
+      const { proc, inFlight, after } = await reloadWithHeld(t, impl, servers, ['workers=2', 'errorlog-file=/dev/null'], (p) => {
+        before = childrenOf(p.pid!);
         t.true(before.length > 0, `${name}: worker processes`);
-        write(b.port, 'two');
-        proc.kill('SIGHUP');
-        let after = await h2get(port, '/new');
-        await until(async () => (after = await h2get(port, '/new')).conf === 'two', { intervalMs: 250 });
+      });
+      try {
         const during = childrenOf(proc.pid!);
         const fresh = during.filter((p) => !before.includes(p));
-        a.release();
+        servers.a.release();
         const old = await inFlight;
         const oldGone = await until(() => !before.some((p) => childrenOf(proc.pid!).includes(p)), { timeoutMs: 20000 });
         const stayed = childrenOf(proc.pid!);
