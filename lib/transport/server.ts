@@ -223,7 +223,9 @@ export function acceptor(
     let buf: Buffer = Buffer.alloc(0);
     // An upgrade whose body is still arriving: the parsed head, and the offset where the body starts.
     let awaiting: { parsed: { head: Http1RequestHead; consumed: number }; settingsPayload: Buffer; bodyLength: number } | undefined;
-    socket.setTimeout(handshakeTimeout, () => socket.destroy());
+    // Named, so that done() takes it off: whoever gets the socket next has its own timeouts.
+    const expired = () => socket.destroy();
+    socket.setTimeout(handshakeTimeout, expired);
     const switchProtocols = (parsed: { head: Http1RequestHead; consumed: number }, settingsPayload: Buffer, bodyLength: number) => {
       done();
       const bodyEnd = parsed.consumed + bodyLength;
@@ -263,7 +265,7 @@ export function acceptor(
     const done = () => {
       socket.pause();
       socket.off('data', onData);
-      socket.setTimeout(0);
+      socket.setTimeout(0, expired);
       pending.delete(socket);
     };
     // An HTTP/1.1 server of the caller's takes the connection, with every byte read so far.

@@ -22,7 +22,8 @@ import { watchWrites } from './timeouts';
 /** Bytes a relay may hold (sent on, not yet taken by the client) before the backend socket is paused. */
 const RELAY_HOLD = 65536;
 
-function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
+/** `err` marked with the phase it failed in (a phase already set stays), for every backend kind. */
+export function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
   const e = err as BackendFailure;
   if (!e.phase) e.phase = phase;
   return e;

@@ -8,7 +8,7 @@ import { connect, ClientConnection, type TlsInfo } from '../../transport/client'
 import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
-import { Http1Pool } from './backend-http1';
+import { failure, Http1Pool } from './backend-http1';
 import type { BackendAddress, ProxyUri } from './options';
 import { backendCipherRefused, backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
@@ -96,12 +96,6 @@ export const DEFAULT_BACKEND_LIMITS: BackendLimits = {
  * tried, and this one's health counts it), `read` (the read timeout: 504), or `request`.
  */
 export type BackendFailure = Error & { phase?: 'connect' | 'read' | 'request'; code?: string; errno?: number };
-
-function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
-  const e = err as BackendFailure;
-  if (!e.phase) e.phase = phase;
-  return e;
-}
 
 /** A backend address the proxy forwards to. */
 export interface Backend {

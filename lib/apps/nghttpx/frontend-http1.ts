@@ -116,6 +116,8 @@ class H1Connection {
   private trailers: Field[] | undefined;
   /** Requests served (for --frontend-max-requests). */
   private served = 0;
+  /** The socket's idle timeout now (ms; 0: none). */
+  private period = 0;
   /** The socket is paused: a body nobody reads, or too much input held back. */
   private paused = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
@@ -144,11 +146,16 @@ class H1Connection {
     const s = this.socket;
     s.on('error', () => undefined);
     s.once('close', () => this.closed());
-    // As nghttpx: --frontend-read-timeout while a request head is awaited (an idle timeout: each
-    // byte read restarts it), none while the request is served, --frontend-keep-alive-timeout
-    // once the answer is out.
-    s.setTimeout(this.fe.timeouts.read);
-    s.on('timeout', () => s.destroy());
+    // As nghttpx: --frontend-read-timeout while the first request head is awaited (an idle
+    // timeout: each byte read restarts it), none while a request is served,
+    // --frontend-keep-alive-timeout once an answer is out. The socket's timer is set when the
+    // period changes, not per request: one that fires while a request is served is re-armed.
+    this.period = this.fe.timeouts.read;
+    s.setTimeout(this.period);
+    s.on('timeout', () => {
+      if (!this.current) s.destroy();
+      else s.setTimeout(this.period);
+    });
     s.on('end', () => this.ended());
     watchWrites(s, this.fe.timeouts.write, () => s.destroy());
     s.on('data', this.onData);
@@ -217,8 +224,7 @@ class H1Connection {
   private onHead(head: Http1RequestHead, info: Http1RequestInfo): void {
     const s = this.socket;
     // The head is in: no read timeout while the request is with the backend (nghttpx waits for
-    // the backend's own timeouts).
-    s.setTimeout(0);
+    // the backend's own timeouts): the 'timeout' handler lets a busy connection be.
     if (info.tunnel) return this.tunnel(head);
     // RFC 9112 section 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
     // HTTP/1.1 request message that lacks a Host header field".
@@ -300,7 +306,7 @@ class H1Connection {
       s.end();
       return;
     }
-    s.setTimeout(this.fe.timeouts.keepAlive);
+    if (this.period !== this.fe.timeouts.keepAlive) s.setTimeout((this.period = this.fe.timeouts.keepAlive));
     if (this.paused) {
       this.paused = false;
       s.resume();
