@@ -8,7 +8,7 @@ import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
-import type { BodySink, Http2Stream } from '../../transport/stream';
+import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex } from '../../transport/tunnel';
 import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
@@ -18,6 +18,7 @@ import { watchWrites, Watched, WatchQueue } from './timeouts';
 import { DispatchLimiter } from './dispatch';
 import type { HeaderDump, HeaderDumps } from './header-dump';
 import { ErrorCode } from '../../protocol/errors';
+import { BodyRelay } from './relay';
 
 /** What the HTTP/2 frontend needs from the proxy. */
 export interface H2FrontendContext {
@@ -114,69 +115,41 @@ function requestOf(
 }
 
 /**
- * A backend body relayed onto one HTTP/2 frontend stream, with no Readable, Writable or pipe:
- * each payload is queued on the stream as it arrives, and its window goes back to the backend
- * once the stream's queue is under its low-water mark (so a slow client stops the backend).
+ * A backend body relayed onto one HTTP/2 frontend stream (relay.ts): each payload is queued on
+ * the stream as it arrives, and its window goes back to the backend once the stream's queue is
+ * under its low-water mark (so a slow client stops the backend).
  */
-class StreamRelay implements BodySink {
-  private bytes = 0;
-  /** Bytes passed on whose window the source has not had back yet. */
-  private held = 0;
-  private waiting = false;
-  private over = false;
-  /** `onWritable` bound, made the first time the relay has to wait. */
-  private onWritableFn: (() => void) | undefined;
-
+class StreamRelay extends BodyRelay {
   constructor(
     private readonly stream: Http2Stream,
-    private readonly source: BodySource,
+    source: BodySource,
     private readonly trailers: () => Field[] | undefined,
-    private readonly done: (bytes: number, complete: boolean) => void,
-  ) {}
+    done: (bytes: number, complete: boolean) => void,
+  ) {
+    super(source, done);
+  }
 
-  data(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    this.held += chunk.length;
+  protected send(chunk: Buffer): boolean {
     try {
       this.stream.sendData(chunk);
     } catch {
       // The stream takes no more DATA (ended, or the connection is going away): the bytes are
-      // dropped and their window given back below.
+      // dropped and their window given back when the stream reports writable (closed).
     }
-    if (!this.waiting) {
-      this.waiting = true;
-      this.stream.whenWritable((this.onWritableFn ??= () => this.onWritable()));
-    }
+    return false;
   }
 
-  private onWritable(): void {
-    // Also when the stream closed (an error): the source's window must come back either way.
-    this.waiting = false;
-    const n = this.held;
-    this.held = 0;
-    if (n > 0) this.source.release(n);
+  protected whenWritable(cb: () => void): void {
+    this.stream.whenWritable(cb);
   }
 
-  end(): void {
-    if (this.over) return;
-    this.over = true;
-    let complete = true;
+  protected finish(): boolean {
     try {
       this.stream.end(this.trailers());
+      return true;
     } catch {
-      complete = false;
+      return false;
     }
-    this.done(this.bytes, complete);
-  }
-
-  abort(): void {
-    if (this.over) return;
-    this.over = true;
-    const n = this.held;
-    this.held = 0;
-    if (n > 0) this.source.release(n);
-    // The backend failed mid-body: `done` tells forwarding, which resets the client's stream.
-    this.done(this.bytes, false);
   }
 }
 

@@ -7,7 +7,8 @@ import { STATUS_CODES } from 'http';
 import type * as net from 'net';
 import { Writable } from 'stream';
 import { http1Name } from './headers';
-import type { BodySink, BodySource, ClientSide, Field } from './request';
+import { BodyRelay } from './relay';
+import type { BodySource, ClientSide, Field } from './request';
 
 /** What a client side tells its connection. */
 export interface H1Owner {
@@ -198,55 +199,39 @@ class AnswerWriter extends Writable {
   }
 }
 
-/**
- * A backend body written to an HTTP/1.1 client: bytes the socket takes at once are given back to
- * the source at once, the rest when it drains (or closes: the source must not wait on a client
- * that left).
- */
-class ResponseRelay implements BodySink {
-  private bytes = 0;
-  private held = 0;
-  private waiting = false;
-  private over = false;
+/** A backend body written to an HTTP/1.1 client (relay.ts): what the socket takes at once goes back to the source at once, the rest when it drains. */
+class ResponseRelay extends BodyRelay {
+  private cb: (() => void) | undefined;
   private readonly onDrain = (): void => {
     this.socket.off('drain', this.onDrain);
     this.socket.off('close', this.onDrain);
-    this.waiting = false;
-    const n = this.held;
-    this.held = 0;
-    if (n > 0) this.source.release(n);
+    const cb = this.cb;
+    this.cb = undefined;
+    cb?.();
   };
 
   constructor(
     private readonly x: H1ClientSide,
     private readonly socket: net.Socket,
-    private readonly source: BodySource,
-    private readonly done: (bytes: number, complete: boolean) => void,
-  ) {}
-
-  data(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.x.write(chunk)) return this.source.release(chunk.length);
-    this.held += chunk.length;
-    if (!this.waiting) {
-      this.waiting = true;
-      this.socket.on('drain', this.onDrain);
-      this.socket.on('close', this.onDrain);
-    }
+    source: BodySource,
+    done: (bytes: number, complete: boolean) => void,
+  ) {
+    super(source, done);
   }
 
-  end(): void {
-    if (this.over) return;
-    this.over = true;
+  protected send(chunk: Buffer): boolean {
+    return this.x.write(chunk);
+  }
+
+  protected whenWritable(cb: () => void): void {
+    this.cb = cb;
+    this.socket.on('drain', this.onDrain);
+    this.socket.on('close', this.onDrain);
+  }
+
+  protected finish(): boolean {
     this.x.end();
-    this.done(this.bytes, true);
-  }
-
-  abort(): void {
-    if (this.over) return;
-    this.over = true;
-    this.onDrain();
-    this.done(this.bytes, false);
+    return true;
   }
 }
 
