@@ -280,6 +280,8 @@ class ConnectionRun {
             encoderMaxTableSize: o.encoderHeaderTableSize,
             peerMaxConcurrentStreams: o.peerMaxConcurrentStreams,
             padding: o.padding > 0 ? { fixed: o.padding } : undefined,
+            // frameSent/frameReceived feed the -v/--json trace only: an event object per frame otherwise.
+            frameEvents: this.verbose,
           },
           onEvent: (ev) => this.onEvent(ev),
           // The reference reads the server's first flight (its SETTINGS) before writing its own.

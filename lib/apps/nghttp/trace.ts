@@ -54,9 +54,10 @@ export class NghttpTrace {
 
   /** The queued frames' bytes were taken for the socket: print them, in wire order. */
   flushSent(): void {
+    // Without -v nothing was queued: no fresh array per frame sent.
+    if (!this.opts.enabled) return;
     const lines = this.sendLines;
     this.sendLines = [];
-    if (!this.opts.enabled) return;
     for (const l of lines) {
       const f = l.frame;
       if (f.type === FrameType.HEADERS && !(f.flags & Flag.END_HEADERS)) {

@@ -114,7 +114,9 @@ function parseHeaders(flags: number, streamId: number, p: Buffer): HeadersFrame 
       throw new ConnectionError(PROTOCOL_ERROR, `HEADERS frame: stream ${streamId} depends on itself`);
     }
   }
-  return { type: FrameType.HEADERS, flags, streamId, length: p.length, padLength, priority, fragment: p.subarray(start, end) };
+  // The payload itself when nothing is cut off (no padding, no priority): one view per frame, not two.
+  const fragment = start === 0 && end === p.length ? p : p.subarray(start, end);
+  return { type: FrameType.HEADERS, flags, streamId, length: p.length, padLength, priority, fragment };
 }
 
 function parsePriority(flags: number, streamId: number, p: Buffer): PriorityFrame {
