@@ -34,28 +34,74 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: Buffer;
   stderr: string;
+  /** Wall time from spawn to exit. */
+  ms: number;
+  /** Why it was killed, when it was: past `timeoutMs`, or no I/O for `idleMs`. */
+  killed?: 'timeout' | 'stalled';
 }
 
-/** Run a peer to completion; killed (SIGKILL) after `timeoutMs`. */
+/** Bytes a process has read and written so far, sockets and files alike (Linux /proc/PID/io), or -1. */
+function ioBytes(pid: number | undefined): number {
+  try {
+    const io = fs.readFileSync(`/proc/${pid}/io`, 'latin1');
+    return Number(/^rchar: (\d+)/m.exec(io)?.[1]) + Number(/^wchar: (\d+)/m.exec(io)?.[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Run a peer to completion; killed (SIGKILL) after `timeoutMs` (default 60 s). With `idleMs`, a
+ * bound by progress instead, for big transfers whose wall time depends on the machine's load: the
+ * peer is killed once it has read and written nothing for `idleMs` (a stall), and `timeoutMs`
+ * (default then 10 min) is only the outer bound.
+ */
 export function run(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; idleMs?: number; input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    const t0 = Date.now();
     const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
+    let killed: RunResult['killed'];
     p.stdout.on('data', (d: Buffer) => out.push(d));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60000);
-    p.on('error', (e) => {
+    const timer = setTimeout(
+      () => {
+        killed = 'timeout';
+        p.kill('SIGKILL');
+      },
+      opts.timeoutMs ?? (opts.idleMs ? 600000 : 60000),
+    );
+    let seen = -1;
+    let movedAt = t0;
+    const watch =
+      opts.idleMs === undefined
+        ? undefined
+        : setInterval(() => {
+            const now = ioBytes(p.pid);
+            if (now !== seen) {
+              seen = now;
+              movedAt = Date.now();
+            } else if (Date.now() - movedAt > opts.idleMs!) {
+              killed = 'stalled';
+              p.kill('SIGKILL');
+            }
+          }, 1000);
+    const done = () => {
       clearTimeout(timer);
+      clearInterval(watch);
+    };
+    p.on('error', (e) => {
+      done();
       reject(e);
     });
     p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+      done();
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err, ms: Date.now() - t0, killed });
     });
     p.stdin.on('error', () => undefined); // a peer that exits before reading its input (EPIPE)
     if (opts.input) p.stdin.end(opts.input);
