@@ -5,11 +5,10 @@
  */
 import type { ConnectionContext } from '../context';
 import { ConnectionError, ErrorCode } from '../errors';
-import { writeFrameHeader } from '../frame/codec';
 import { Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE } from '../frame/constants';
 import { choosePadding, PaddingPolicy } from '../frame/padding';
 import type { DataFrame } from '../frame/types';
-import type { OutputQueue } from './output-queue';
+import { type OutputQueue, ZERO_COPY_MIN } from './output-queue';
 import type { WriteScheduler } from './scheduler';
 import type { Stream } from './stream';
 import { StreamState } from './stream-state';
@@ -144,12 +143,10 @@ export class DataWriter {
       const last = n === s.queued;
       const endFlag = last && s.endQueued && s.trailers === null;
       const flags = (endFlag ? Flag.END_STREAM : 0) | (pad > 0 ? Flag.PADDED : 0);
-      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + (pad > 0 ? 1 : 0));
-      writeFrameHeader(header, 0, n + pad, FrameType.DATA, flags, s.id);
-      if (pad > 0) header[FRAME_HEADER_LENGTH] = pad - 1;
-      out.out.push(header);
-      out.bytes += header.length;
-      // Take n octets from the stream's chunks (views, no copy until the final concat).
+      out.frameHeader(n + pad, FrameType.DATA, flags, s.id);
+      if (pad > 0) out.runBuffer[out.reserve(1)] = pad - 1;
+      // Take n octets from the stream's chunks: short pieces are copied into the output's run,
+      // long ones queued as views (no copy).
       let need = n;
       const parts = this.frameEvents ? ([] as Buffer[]) : null;
       while (need > 0) {
@@ -164,8 +161,8 @@ export class DataWriter {
           piece = chunk.subarray(s.outOffset, s.outOffset + need);
           s.outOffset += need;
         }
-        out.out.push(piece);
-        out.bytes += piece.length;
+        if (piece.length < ZERO_COPY_MIN) out.copy(piece);
+        else out.piece(piece);
         if (parts !== null) parts.push(piece);
         need -= piece.length;
       }
@@ -173,11 +170,7 @@ export class DataWriter {
         s.out.splice(0, s.outHead);
         s.outHead = 0;
       }
-      if (pad > 1) {
-        const z = Buffer.alloc(pad - 1);
-        out.out.push(z);
-        out.bytes += z.length;
-      }
+      if (pad > 1) out.zeros(pad - 1);
       s.queued -= n;
       s.sendWindow -= n + pad;
       this.ctx.sendWindow -= n + pad;
@@ -202,7 +195,7 @@ export class DataWriter {
           this.host.onEvent({ type: 'sendQueueDrained', streamId: s.id });
         }
       }
-      return header.length + n + pad;
+      return FRAME_HEADER_LENGTH + (pad > 0 ? 1 : 0) + n + pad;
     }
     if (s.trailers !== null) {
       this.host.flushTrailers(s);
@@ -210,10 +203,7 @@ export class DataWriter {
     }
     if (s.endQueued) {
       s.endQueued = false;
-      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
-      writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
-      out.out.push(header);
-      out.bytes += FRAME_HEADER_LENGTH;
+      out.frameHeader(0, FrameType.DATA, Flag.END_STREAM, s.id);
       if (this.frameEvents)
         out.sent({
           type: 'frameSent',

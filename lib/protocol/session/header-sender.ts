@@ -27,12 +27,14 @@ export class HeaderSender {
   /** Queue a HEADERS frame (plus CONTINUATIONs) carrying `headers`. */
   headers(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
     const block = this.encode(headers);
-    const frame: HeadersFrame = {
-      type: FrameType.HEADERS,
-      flags: Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0),
-      streamId: id,
-      fragment: block,
-    };
+    const flags = Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0);
+    const output = this.output;
+    if (priority === undefined && this.padding === undefined && !output.frameEvents && block.length <= this.remote.maxFrameSize) {
+      // Hot path (every response): one plain frame, and no frame object for events nobody asked for.
+      output.plainHeaders(id, flags, block);
+      return;
+    }
+    const frame: HeadersFrame = { type: FrameType.HEADERS, flags, streamId: id, fragment: block };
     if (priority !== undefined) frame.priority = priority;
     this.output.headerBlock(frame, block, priority !== undefined ? 5 : 0, headers, category, this.remote.maxFrameSize, this.padding);
   }

@@ -11,8 +11,23 @@ import type { PaddingPolicy } from '../frame/padding';
 import type { Frame, HeaderField, HeadersFrame, PushPromiseFrame, WindowUpdateFrame } from '../frame/types';
 import type { HeadersCategory, SessionEvent } from './types';
 
-/** dataToSendParts: DATA payloads at least this long are handed out as they are (no copy). */
+/**
+ * DATA payloads at least this long are handed out as they are (no copy); shorter ones, frame
+ * headers and plain HEADERS blocks are written into the current run of a shared slab.
+ */
 export const ZERO_COPY_MIN = 4096;
+
+/** Size of each slab small output pieces are written into. */
+const SLAB_SIZE = 64 * 1024;
+/**
+ * The slab every OutputQueue of this thread appends its small pieces to, as Node's Buffer pool
+ * is shared: an idle connection holds none of it, and a response's frame headers and small
+ * payloads cost no Buffer object each. Octets handed out are never written again (a new slab
+ * replaces a full one; the old one lives on while the views of it do).
+ */
+let slab: Buffer | null = null;
+/** Octets of `slab` in use. */
+let slabUsed = 0;
 
 /** Options of the OutputQueue. */
 export interface OutputQueueOptions {
@@ -26,15 +41,24 @@ export interface OutputQueueOptions {
 
 /** Queued bytes plus their pending `frameSent` events; see the module comment. */
 export class OutputQueue {
-  /** Framed bytes in wire order (frame headers, payload views, whole control frames). */
+  /** Framed bytes in wire order (runs of small pieces, large payload views, control frames), then the open run. */
   readonly out: Buffer[] = [];
-  /** Octets in `out`. */
+  /** Octets queued (in `out` and the open run). */
   bytes = 0;
+  /**
+   * The open run: octets `runStart`..`runEnd` of `runSlab` follow `out` on the wire. It grows in
+   * place while nothing else took slab space after it, else it is closed (becomes one view in
+   * `out`) and a new run starts. Null when no run is open.
+   */
+  private runSlab: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   /** Inside a hand-out: frames framed now are reported at once. */
   handingOut = false;
   private readonly onEvent: (ev: SessionEvent) => void;
   private readonly onWantWrite: (() => void) | undefined;
-  private readonly frameEvents: boolean;
+  /** @internal Report `frameSent` events at all. */
+  readonly frameEvents: boolean;
   private readonly maxQueuedControl: number;
   /** Control frames queued and not yet taken by the transport (flood limit). */
   private queuedControl = 0;
@@ -63,8 +87,82 @@ export class OutputQueue {
 
   /** Queue raw bytes (the client connection preface). */
   raw(b: Buffer): void {
+    this.piece(b);
+  }
+
+  /** Whether anything is queued. */
+  get hasOutput(): boolean {
+    return this.out.length > 0 || this.runSlab !== null;
+  }
+
+  /** @internal Queue `b` as it is, its own element (no copy), after everything queued so far. */
+  piece(b: Buffer): void {
+    if (this.runSlab !== null) this.closeRun();
     this.out.push(b);
     this.bytes += b.length;
+  }
+
+  /**
+   * @internal Room for `n` more octets at the end of the open run (opening one if needed):
+   * returns their offset in {@link runBuffer}, where the caller writes them now.
+   */
+  reserve(n: number): number {
+    const cur = slab;
+    if (this.runSlab !== null) {
+      if (this.runSlab === cur && this.runEnd === slabUsed && slabUsed + n <= cur.length) {
+        const at = slabUsed;
+        slabUsed += n;
+        this.runEnd = slabUsed;
+        this.bytes += n;
+        return at;
+      }
+      this.closeRun();
+    }
+    if (cur === null || slabUsed + n > cur.length) {
+      slab = Buffer.allocUnsafeSlow(n > SLAB_SIZE ? n : SLAB_SIZE);
+      slabUsed = 0;
+    }
+    const at = slabUsed;
+    this.runSlab = slab;
+    this.runStart = at;
+    slabUsed += n;
+    this.runEnd = slabUsed;
+    this.bytes += n;
+    return at;
+  }
+
+  /** @internal The slab of the open run (valid right after {@link reserve}). */
+  get runBuffer(): Buffer {
+    return this.runSlab!;
+  }
+
+  /** @internal Queue a 9-octet frame header (RFC 9113 section 4.1) in the open run. */
+  frameHeader(length: number, type: number, flags: number, streamId: number): void {
+    const at = this.reserve(FRAME_HEADER_LENGTH);
+    writeFrameHeader(this.runSlab!, at, length, type, flags, streamId);
+  }
+
+  /** @internal Queue a copy of `b` in the open run. */
+  copy(b: Buffer): void {
+    const n = b.length;
+    const at = this.reserve(n);
+    const dst = this.runSlab!;
+    // A call into the copying builtin costs more than a short loop.
+    if (n < 32) for (let i = 0; i < n; i++) dst[at + i] = b[i];
+    else dst.set(b, at);
+  }
+
+  /** @internal Queue `n` zero octets (padding) in the open run. */
+  zeros(n: number): void {
+    const at = this.reserve(n);
+    this.runSlab!.fill(0, at, at + n);
+  }
+
+  /** Move the open run into `out`, as one view of its slab. */
+  private closeRun(): void {
+    const run = this.runSlab!;
+    this.runSlab = null;
+    this.out.push(run.subarray(this.runStart, this.runEnd));
   }
 
   /**
@@ -73,9 +171,7 @@ export class OutputQueue {
    * false when that limit is exceeded: the caller ends the connection.
    */
   control(f: Frame, ours = false): boolean {
-    const b = encodeFrame(f);
-    this.out.push(b);
-    this.bytes += b.length;
+    this.piece(encodeFrame(f));
     const ok = ours || ++this.queuedControl <= this.maxQueuedControl;
     if (this.frameEvents) this.sent({ type: 'frameSent', frame: f });
     return ok;
@@ -87,6 +183,7 @@ export class OutputQueue {
    * the session is closing or its stream is closed; `dropStaleWindowUpdates` does the same.
    */
   windowUpdate(streamId: number, inc: number): boolean {
+    if (this.runSlab !== null) this.closeRun();
     const slot = this.out.length;
     const before = this.pendingSent.length;
     const ok = this.control({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
@@ -142,12 +239,7 @@ export class OutputQueue {
     // be transmitted as a contiguous sequence of frames, with no interleaved frames of any other
     // type or from any other stream."
     if (padding === undefined && fixed === 0 && block.length <= max) {
-      // Hot path (every response): the frame header on its own and the HPACK block as it is,
-      // no generic encode and no copy of the block (dataToSendParts coalesces the two).
-      const h = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
-      writeFrameHeader(h, 0, block.length, FrameType.HEADERS, frame.flags, frame.streamId);
-      this.out.push(h, block);
-      this.bytes += FRAME_HEADER_LENGTH + block.length;
+      this.plainHeaders(frame.streamId, frame.flags, block);
       if (this.frameEvents) this.sent({ type: 'frameSent', frame, headers, category });
       return;
     }
@@ -165,10 +257,18 @@ export class OutputQueue {
     for (let i = 1; i < parts.length; i++) this.encoded(parts[i], max);
   }
 
+  /**
+   * Hot path (every response): a HEADERS frame whose whole unpadded `block` fits in one frame,
+   * written straight into the open run (no generic encode, no Buffer per frame). Reports no
+   * `frameSent` (the caller does, if wanted).
+   */
+  plainHeaders(streamId: number, flags: number, block: Buffer): void {
+    this.frameHeader(block.length, FrameType.HEADERS, flags, streamId);
+    this.copy(block);
+  }
+
   private encoded(f: Frame, maxFrameSize: number, headers?: HeaderField[], category?: HeadersCategory): void {
-    const b = encodeFrame(f, undefined, { maxFrameSize });
-    this.out.push(b);
-    this.bytes += b.length;
+    this.piece(encodeFrame(f, undefined, { maxFrameSize }));
     if (this.frameEvents)
       this.sent(headers !== undefined ? { type: 'frameSent', frame: f, headers, category } : { type: 'frameSent', frame: f });
   }
@@ -206,6 +306,7 @@ export class OutputQueue {
 
   /** Everything queued, as one Buffer (emptying the queue); null when empty. */
   take(): Buffer | null {
+    if (this.runSlab !== null) this.closeRun();
     const out = this.out;
     if (out.length === 0) return null;
     const buf = out.length === 1 ? out[0] : Buffer.concat(out, this.bytes);
@@ -219,6 +320,7 @@ export class OutputQueue {
    * than `zeroCopyMin` coalesced into one Buffer, longer ones passed through uncopied.
    */
   takeParts(zeroCopyMin: number): Buffer[] | null {
+    if (this.runSlab !== null) this.closeRun();
     const out = this.out;
     const n = out.length;
     if (n === 0) return null;
@@ -237,7 +339,7 @@ export class OutputQueue {
         const joined = Buffer.allocUnsafe(runBytes);
         let at = 0;
         for (let j = runStart; j < i; j++) {
-          out[j].copy(joined, at);
+          joined.set(out[j], at);
           at += out[j].length;
         }
         parts.push(joined);

@@ -752,7 +752,7 @@ export class Session implements SessionCore {
     } finally {
       out.endHandOut(outer);
     }
-    return out.out.length > 0;
+    return out.hasOutput;
   }
 
   /**
