@@ -141,8 +141,11 @@ export interface FileEntry {
   checkedAt: number;
   /** Evicted from the cache: close the fd when refs reach 0. */
   stale: boolean;
-  /** The GET 200 header list, reused while the `date` value is the same (the hot path allocates none). */
-  headers200?: HeaderField[];
+  /**
+   * The GET 200 response (headers included), reused while its `date` value, `headers200Date`, is
+   * the same: the hot path allocates none. Shared: read-only.
+   */
+  response200?: SiteResponse;
   headers200Date?: string;
 }
 
@@ -291,8 +294,9 @@ export class StaticSite {
     }
     if (!dp) return this.errorResponse(404, req);
     const hit = this.cache.get(dp.file);
-    if (hit && Date.now() - hit.checkedAt < (this.config.revalidateMs ?? REVALIDATE_MS)) return this.answer(req, dp, hit);
-    return undefined;
+    if (hit === undefined) return undefined;
+    const now = Date.now();
+    return now - hit.checkedAt < (this.config.revalidateMs ?? REVALIDATE_MS) ? this.answer(req, dp, hit, now) : undefined;
   }
 
   /** Decide the answer to a request. Never throws for bad paths: they are 404s. */
@@ -308,7 +312,7 @@ export class StaticSite {
     return this.answer(req, dp, entry);
   }
 
-  private answer(req: SiteRequest, dp: DecodedPath, entry: FileEntry | 'dir' | null): SiteResponse {
+  private answer(req: SiteRequest, dp: DecodedPath, entry: FileEntry | 'dir' | null, now = Date.now()): SiteResponse {
     if (entry === null) return this.errorResponse(404, req);
     if (entry === 'dir') {
       const headers = this.base(301);
@@ -323,11 +327,11 @@ export class StaticSite {
         return { status: 304, headers };
       }
     }
-    const date = httpDate();
+    const date = httpDate(now);
     const head = req.method === 'HEAD';
-    if (!head && entry.headers200 !== undefined && entry.headers200Date === date) {
+    if (!head && entry.response200 !== undefined && entry.headers200Date === date) {
       entry.refs++;
-      return { status: 200, headers: entry.headers200, file: entry };
+      return entry.response200;
     }
     const headers = this.base(200);
     headers.push(['cache-control', 'max-age=3600'], ['date', date]);
@@ -336,10 +340,11 @@ export class StaticSite {
     if (entry.contentType !== undefined) headers.push(['content-type', entry.contentType]);
     this.addTrailerHeader(headers);
     if (head) return { status: 200, headers };
-    entry.headers200 = headers;
+    const response: SiteResponse = { status: 200, headers, file: entry };
+    entry.response200 = response;
     entry.headers200Date = date;
     entry.refs++;
-    return { status: 200, headers, file: entry };
+    return response;
   }
 
   /** The caller finished streaming `entry`. */
