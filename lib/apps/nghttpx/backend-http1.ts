@@ -143,34 +143,61 @@ class H1Response implements BackendResponse, BodySource {
   }
 }
 
-/** One request on a connection: its answer (a promise), its body going out, and how it ends. */
+/**
+ * One request on a connection: its answer (to the `onAnswer` callbacks forwarding gives, or a
+ * Promise made only when `response` is asked), its body going out, and how it ends.
+ */
 class H1Exchange implements BackendExchange {
-  readonly response: Promise<BackendResponse>;
-  private resolve!: (r: BackendResponse | Promise<BackendResponse>) => void;
-  private reject!: (e: Error) => void;
   conn: Http1Connection | undefined;
   res: H1Response | undefined;
   /** The request body is all written (or there is none). */
   sent: boolean;
   aborted = false;
   private retried = false;
+  /** The answer or the failure, once known. */
+  private outcome: H1Response | BackendFailure | undefined;
+  private ok: ((res: BackendResponse) => void) | undefined;
+  private failed: ((err: BackendFailure) => void) | undefined;
+  private promise: Promise<BackendResponse> | undefined;
 
   constructor(
     readonly backend: Http1Pool,
     readonly req: ProxyRequest,
   ) {
     this.sent = !req.body;
-    this.response = new Promise<BackendResponse>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.response.catch(() => undefined);
+  }
+
+  get response(): Promise<BackendResponse> {
+    if (!this.promise) {
+      this.promise = new Promise<BackendResponse>((resolve, reject) => this.onAnswer(resolve, reject));
+      this.promise.catch(() => undefined);
+    }
+    return this.promise;
+  }
+
+  onAnswer(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void {
+    const o = this.outcome;
+    if (o) return o instanceof H1Response ? ok(o) : fail(o);
+    const ok0 = this.ok;
+    const fail0 = this.failed;
+    this.ok = ok0 ? (r) => (ok0(r), ok(r)) : ok;
+    this.failed = fail0 ? (e) => (fail0(e), fail(e)) : fail;
   }
 
   /** The final head came. */
   answer(res: H1Response): void {
     this.res = res;
-    this.resolve(res);
+    this.settle(res);
+  }
+
+  private settle(o: H1Response | BackendFailure): void {
+    if (this.outcome) return;
+    this.outcome = o;
+    const ok = this.ok;
+    const fail = this.failed;
+    this.ok = this.failed = undefined;
+    if (o instanceof H1Response) ok?.(o);
+    else fail?.(o);
   }
 
   /**
@@ -189,14 +216,14 @@ class H1Exchange implements BackendExchange {
       this.backend.start(this, true);
       return;
     }
-    this.reject(failure(err, phase));
+    this.settle(failure(err, phase));
   }
 
   abort(): void {
     this.aborted = true;
     const c = this.conn;
     if (c && c.exchange === this) c.destroy();
-    else if (!this.res) this.reject(new Error('aborted'));
+    else if (!this.res) this.settle(new Error('aborted'));
   }
 }
 
