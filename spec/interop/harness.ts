@@ -131,7 +131,7 @@ export async function startPeer(cmd: string, args: string[], port: number, opts:
       proc.kill('SIGTERM');
       setTimeout(() => !exited && proc.kill('SIGKILL'), 2000).unref();
     });
-  const deadline = Date.now() + (opts.timeoutMs ?? 10000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 20000);
   for (;;) {
     if (exited) throw new Error(`${cmd} exited early: ${text}`);
     const ok = await new Promise<boolean>((resolve) => {

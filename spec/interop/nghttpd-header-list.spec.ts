@@ -29,7 +29,7 @@ async function startNghttpd(docroot: string): Promise<{ child: ChildProcess; por
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`nghttpd did not listen: ${out}`)), 10000);
+    const timer = setTimeout(() => reject(new Error(`nghttpd did not listen: ${out}`)), 20000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /listen [^\n]*:(\d+)/.exec(out);
@@ -67,7 +67,7 @@ test('bin/nghttpd answers an oversized header list with 431 on that stream and k
     sock.on('error', () => undefined);
     const until = (pred: () => boolean) =>
       new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(pred()), 10000);
+        const timer = setTimeout(() => resolve(pred()), 20000);
         wake = () => {
           if (pred()) {
             clearTimeout(timer);

@@ -40,14 +40,14 @@ const frameHeads = (text: string) =>
   // the sniffer says on stderr when it listens (probing its port would open a connection it prints)
   const listening = new Promise<void>((resolve) => sniffer.stderr!.on('data', () => resolve()));
   try {
-    await waitForPort(serverPort, 5000);
-    await Promise.race([listening, new Promise((_, reject) => setTimeout(() => reject(new Error('sniffer did not start')), 5000))]);
+    await waitForPort(serverPort);
+    await Promise.race([listening, new Promise((_, reject) => setTimeout(() => reject(new Error('sniffer did not start')), 20000))]);
     const theirs = await new Promise<string>((resolve, reject) =>
-      execFile('/usr/bin/nghttp', ['-nv', `http://127.0.0.1:${sniffPort}/`], { timeout: 10_000, encoding: 'latin1' }, (e, out) =>
+      execFile('/usr/bin/nghttp', ['-nv', `http://127.0.0.1:${sniffPort}/`], { timeout: 60_000, encoding: 'latin1' }, (e, out) =>
         e ? reject(e) : resolve(out),
       ),
     );
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 20000;
     while (!trace.includes('GOAWAY') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const sorted = (a: string[]) => [...a].sort();
     t.true(frameHeads(theirs).length >= 10);

@@ -92,7 +92,7 @@ test('raw-data listeners (the option and any number of rawData listeners) see ev
   const s = await connectRaw(l.port);
   s.on('data', () => undefined);
   s.write(sent);
-  t.true(await within(answered, 5000));
+  t.true(await within(answered, 20000));
   s.destroy();
   await l.close();
   for (const list of seen) t.true(Buffer.concat(list).equals(sent));
@@ -107,9 +107,9 @@ test('after an HTTP/1.1 400 answer, close() resolves even though the client neve
   s.on('error', () => undefined);
   s.write('GET / HTTP/1.1\r\nbad header line\r\n\r\n');
   const answered = new Promise<void>((r) => s.once('end', () => r()));
-  t.true(await within(answered, 5000));
+  t.true(await within(answered, 20000));
   t.regex(Buffer.concat(got).toString('latin1'), /^HTTP\/1\.1 400 /);
-  t.true(await within(l.close(), 5000), 'listener.close() resolved');
+  t.true(await within(l.close(), 20000), 'listener.close() resolved');
   s.destroy();
 });
 
@@ -125,7 +125,7 @@ function framesIn(bytes: Buffer): { type: number; payload: Buffer }[] {
   return out;
 }
 
-/** Send `bytes`, half-close, and collect everything until the server closes (bounded by 5 s). */
+/** Send `bytes`, half-close, and collect everything until the server closes (bounded by 20 s). */
 async function exchange(port: number, bytes: Buffer): Promise<{ closed: boolean; got: Buffer }> {
   const s = await connectRaw(port);
   const got: Buffer[] = [];
@@ -133,7 +133,7 @@ async function exchange(port: number, bytes: Buffer): Promise<{ closed: boolean;
   s.on('error', () => undefined);
   const closed = new Promise<void>((r) => s.once('close', () => r()));
   s.write(bytes);
-  const ok = await within(closed, 5000);
+  const ok = await within(closed, 20000);
   s.destroy();
   return { closed: ok, got: Buffer.concat(got) };
 }
@@ -178,7 +178,7 @@ test('bytes that are neither the preface nor a request line are answered at once
     s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
     const closed = new Promise<void>((r) => s.once('close', () => r()));
     s.end();
-    t.true(await within(closed, 5000), 'the server answered and closed well before its 60 s timeout');
+    t.true(await within(closed, 20000), 'the server answered and closed well before its 60 s timeout');
     t.deepEqual(
       framesIn(Buffer.concat(got)).map((f) => f.type),
       [0x4, 0x7],

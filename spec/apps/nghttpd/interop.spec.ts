@@ -152,7 +152,7 @@ test('Node http2 client: GET, POST echo, and a push', async (t) => {
     const r = await get('/');
     t.is(r.status, 200);
     t.is(r.body.toString('latin1'), file('index.html'));
-    await until(() => r.pushed.length >= 2, { timeoutMs: 5000 });
+    await until(() => r.pushed.length >= 2);
     t.deepEqual(r.pushed.sort(), ['/app.js', '/style.css']);
     const r2 = await get('/100k');
     t.is(r2.body.length, 100 * 1024);
@@ -399,7 +399,7 @@ for (const tr of TRACES) {
       t.is(r.code, 0, r.stderr);
       const want = normaliseTrace(fs.readFileSync(file, 'latin1'), tr.dropSentAck);
       // nghttp has exited; the server's trace of its last frames may still be on its way.
-      await until(() => JSON.stringify(normaliseTrace(out.join(''), tr.dropSentAck)) === JSON.stringify(want), { timeoutMs: 5000 });
+      await until(() => JSON.stringify(normaliseTrace(out.join(''), tr.dropSentAck)) === JSON.stringify(want));
       t.deepEqual(normaliseTrace(out.join(''), tr.dropSentAck), want);
     } finally {
       await s.close();

@@ -50,7 +50,7 @@ test('watchProgress: fires after the time without progress while something is pe
   t.is(await expectQuietFor(250, () => (fired ? 'fired with nothing pending' : undefined)), undefined);
   pending = true;
   const stalled = Date.now();
-  await until(() => fired > 0, { timeoutMs: 5000 });
+  await until(() => fired > 0);
   // The stall counts from the last look (every quarter period), so at least 80 - 20 ms from here.
   t.true(Date.now() - stalled >= 60);
   t.is(fired, 1);
@@ -74,7 +74,7 @@ test('watchWrites: a socket whose queued bytes do not leave expires; tickInterva
   stuck.write(Buffer.alloc(1024));
   let expired = false;
   watchWrites(stuck, 60, () => (expired = true));
-  t.true(await until(() => expired, { timeoutMs: 5000 }));
+  t.true(await until(() => expired));
   stuck.destroy();
   t.is(tickInterval(300), 75);
   t.is(tickInterval(10000), 1000);
@@ -111,7 +111,7 @@ test('WatchQueue: one timer for many watches; a stalled waiting watch expires on
   q.delete(removed);
   q.delete(removed); // twice: no-op
   t.is(q.size, 3);
-  await until(() => stalled.fired > 0, { timeoutMs: 5000 });
+  await until(() => stalled.fired > 0);
   // Expired within [ms, 1.25 ms] of its start, give or take the timer's lateness under load.
   t.true(Date.now() - start >= 80);
   t.is(q.size, 2);
@@ -122,10 +122,10 @@ test('WatchQueue: one timer for many watches; a stalled waiting watch expires on
   // Stops moving and waits: expires too; once nothing is listed, the timer is not re-armed.
   moving.moving = false;
   idle.pending = true;
-  await until(() => moving.fired > 0 && idle.fired > 0, { timeoutMs: 5000 });
+  await until(() => moving.fired > 0 && idle.fired > 0);
   t.is(q.size, 0);
   // Added again after expiring: watched afresh.
   q.add(stalled);
-  await until(() => stalled.fired === 2, { timeoutMs: 5000 });
+  await until(() => stalled.fired === 2);
   q.close();
 });

@@ -95,7 +95,7 @@ test.before(async () => {
     ['--no-tls', '-a', '127.0.0.1', '-d', dir, '-b', '16', '--trailer=x-srv-trailer:yes', '-p/=/style.css', String(serverPort)],
     { stdio: 'ignore' },
   );
-  await waitForPort(serverPort, 5000);
+  await waitForPort(serverPort);
 });
 
 test.after.always(() => {
