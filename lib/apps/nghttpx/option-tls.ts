@@ -11,6 +11,10 @@ import { oneOf, int, tlsVersion, yes } from './option-values';
 const EARLY_DATA =
   "Node's TLS cannot accept TLSv1.3 early data (no SSL_set_max_early_data / SSL_read_early_data), so 0-RTT is refused and requests wait for the handshake";
 
+/** Why the TLS dynamic record size cannot be followed (measured: spec dyn-rec-oracle.spec.ts, Node 20). */
+const DYN_REC =
+  "Node's only record-size control, TLSSocket.setMaxSendFragment, cannot raise the record size again once lowered (OpenSSL keeps the lowered split_send_fragment: records stayed at 1300 bytes after setMaxSendFragment(16384) returned true), so records are always full size, as with 0";
+
 /** A memcached option's `<HOST>,<PORT>[;tls]`, checked now, kept as given. */
 function checkedMemcached(v: string, option: string): string {
   parseMemcachedAddress(v, option);
@@ -164,6 +168,7 @@ export const TLS_OPTIONS: OptionDef[] = [
     arg: '<SIZE>',
     group: 'SSL/TLS',
     effective: false,
+    unsupported: (v) => (v === '0' ? undefined : DYN_REC),
     apply: (o, v) => (o.tlsDynRecWarmupThreshold = size(v, 'tls-dyn-rec-warmup-threshold')),
   },
   {
@@ -171,6 +176,7 @@ export const TLS_OPTIONS: OptionDef[] = [
     arg: '<DURATION>',
     group: 'SSL/TLS',
     effective: false,
+    unsupported: () => DYN_REC,
     apply: (o, v) => (o.tlsDynRecIdleTimeout = duration(v, 'tls-dyn-rec-idle-timeout')),
   },
   { long: 'no-http2-cipher-block-list', group: 'SSL/TLS', effective: true, apply: (o, v) => (o.noHttp2CipherBlockList = yes(v)) },
