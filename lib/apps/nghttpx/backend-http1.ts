@@ -29,6 +29,13 @@ export function failure(err: Error, phase: 'connect' | 'read' | 'request'): Back
   return e;
 }
 
+/** The Promise form of an exchange's `onAnswer` (its `response`, made on first use; never an unhandled rejection). */
+export function answerPromise(x: Required<Pick<BackendExchange, 'onAnswer'>>): Promise<BackendResponse> {
+  const p = new Promise<BackendResponse>((resolve, reject) => x.onAnswer(resolve, reject));
+  p.catch(() => undefined);
+  return p;
+}
+
 function timeoutError(what: string): Error {
   return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
 }
@@ -168,10 +175,7 @@ class H1Exchange implements BackendExchange {
   }
 
   get response(): Promise<BackendResponse> {
-    if (!this.promise) {
-      this.promise = new Promise<BackendResponse>((resolve, reject) => this.onAnswer(resolve, reject));
-      this.promise.catch(() => undefined);
-    }
+    this.promise ??= answerPromise(this);
     return this.promise;
   }
 

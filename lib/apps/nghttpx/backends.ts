@@ -8,7 +8,7 @@ import { connect, ClientConnection, type TlsInfo } from '../../transport/client'
 import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
-import { failure, Http1Pool } from './backend-http1';
+import { answerPromise, failure, Http1Pool } from './backend-http1';
 import type { BackendAddress, ProxyUri } from './options';
 import { backendCipherRefused, backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
@@ -509,10 +509,7 @@ class H2Exchange extends Watched implements BackendExchange {
 
   /** The response head, as a Promise (made on first use). */
   get response(): Promise<BackendResponse> {
-    if (!this.promise) {
-      this.promise = new Promise<BackendResponse>((resolve, reject) => this.onAnswer(resolve, reject));
-      this.promise.catch(() => undefined);
-    }
+    this.promise ??= answerPromise(this);
     return this.promise;
   }
 
