@@ -22,12 +22,18 @@ export function watchProgress(ms: number, progress: () => number, pending: () =>
   if (!(ms > 0)) return NONE;
   const step = Math.max(1, Math.ceil(ms / 4));
   let last = progress();
+  // When progress last moved, or the first look that found something pending (0: the last look
+  // found nothing pending). A look that comes late (a busy event loop) must not count the time
+  // nothing waited as a stall.
   let since = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const now = Date.now();
     const p = progress();
-    if (p !== last || !pending()) {
+    if (!pending()) {
+      last = p;
+      since = 0;
+    } else if (p !== last || since === 0) {
       last = p;
       since = now;
     } else if (now - since >= ms) {
@@ -98,7 +104,7 @@ export abstract class Watched {
   watchNext: Watched | undefined = undefined;
   /** @internal When the queue looks at this next (ms since the epoch). */
   watchAt = 0;
-  /** @internal `progress()` at the last look, and when it last moved. */
+  /** @internal `progress()` at the last look, and when it last moved (or the first look that found it waiting; 0: the last look found it not waiting). */
   watchLast = 0;
   /** @internal */
   watchMoved = 0;
@@ -188,7 +194,11 @@ export class WatchQueue {
       for (let w = this.head; w && w.watchAt <= now; w = this.head) {
         this.delete(w);
         const p = w.progress();
-        if (p !== w.watchLast || !w.waiting()) {
+        if (!w.waiting()) {
+          w.watchLast = p;
+          w.watchMoved = 0;
+        } else if (p !== w.watchLast || w.watchMoved === 0) {
+          // Moved, or waiting since a look that came late: the time nothing waited is no stall.
           w.watchLast = p;
           w.watchMoved = now;
         } else if (now - w.watchMoved >= this.ms) {

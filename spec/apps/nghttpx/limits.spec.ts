@@ -81,6 +81,36 @@ test('watchProgress: fires after the time without progress while something is pe
   );
 });
 
+/** Keep the event loop busy for `ms` (what a loaded machine does to timers). */
+function blockLoop(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy
+  }
+}
+
+test('watchProgress: a look that comes late does not count the time nothing was pending as a stall', async (t) => {
+  let pending = false;
+  let fired = 0;
+  const w = watchProgress(
+    80,
+    () => 0,
+    () => pending,
+    () => fired++,
+  );
+  try {
+    // Let a look find nothing pending, then hold the loop past the period and start waiting.
+    t.is(await expectQuietFor(50, () => (fired ? 'fired with nothing pending' : undefined)), undefined);
+    blockLoop(150);
+    pending = true;
+    const from = Date.now();
+    await until(() => fired > 0);
+    t.true(Date.now() - from >= 80, `fired ${Date.now() - from} ms after something was pending`);
+  } finally {
+    w.stop();
+  }
+});
+
 test('watchWrites: a socket whose queued bytes do not leave expires; tickInterval is a quarter of the SETTINGS timeout within [10, 1000] ms', async (t) => {
   // A Writable that never completes its writes: bytes stay queued.
   const stuck = new PassThrough({ highWaterMark: 1 });
@@ -143,4 +173,21 @@ test('WatchQueue: one timer for many watches; a stalled waiting watch expires on
   q.add(stalled);
   await until(() => stalled.fired === 2);
   q.close();
+});
+
+test('WatchQueue: a look that comes late does not count the time nothing was waiting as a stall', async (t) => {
+  const q = new WatchQueue(80);
+  const p = new Probe();
+  p.pending = false;
+  q.add(p);
+  try {
+    t.is(await expectQuietFor(50, () => (p.fired ? 'fired while not waiting' : undefined)), undefined);
+    blockLoop(150);
+    p.pending = true;
+    const from = Date.now();
+    await until(() => p.fired > 0);
+    t.true(Date.now() - from >= 80, `expired ${Date.now() - from} ms after it began to wait`);
+  } finally {
+    q.close();
+  }
 });
