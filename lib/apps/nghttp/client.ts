@@ -22,7 +22,7 @@ import type { BuiltRequest } from './headers';
 import { PlanQueue } from './plan-queue';
 import { anchorPriorities, resourcePriority, ResourceType } from './priority';
 import type { AssetParser } from './assets';
-import { header, isDefaultPriority, planRequests } from './plan';
+import { header, isDefaultPriority, newLive, planRequests } from './plan';
 import type { Live, Planned } from './plan';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
@@ -82,28 +82,6 @@ export const EXPECT_CONTINUE_WAIT_MS = 1000;
 /** session.request options of a request at the default priority (shared: the session does not keep them). */
 const WITHOUT_BODY = Object.freeze({ endStream: true });
 const WITH_BODY = Object.freeze({ endStream: false });
-
-/** The bookkeeping of a new stream, every field present from the start (one hidden class). */
-function newLive(rec: RequestRecord, plan: Planned | undefined, own: boolean, level: number): Live {
-  return {
-    rec,
-    plan,
-    retry: undefined,
-    own,
-    level,
-    remoteEnded: false,
-    closed: false,
-    resetCode: undefined,
-    resetRemote: undefined,
-    timedOut: undefined,
-    timer: undefined,
-    continueTimer: undefined,
-    waitingContinue: undefined,
-    inflate: undefined,
-    compressed: undefined,
-    assets: undefined,
-  };
-}
 
 /** One connection's work: the requests of one origin. */
 class ConnectionRun {

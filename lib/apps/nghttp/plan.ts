@@ -72,3 +72,25 @@ export function header(fields: readonly HeaderField[], name: string): string | u
   for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
   return undefined;
 }
+
+/** The bookkeeping of a new stream, every field present from the start (one hidden class). */
+export function newLive(rec: RequestRecord, plan: Planned | undefined, own: boolean, level: number): Live {
+  return {
+    rec,
+    plan,
+    retry: undefined,
+    own,
+    level,
+    remoteEnded: false,
+    closed: false,
+    resetCode: undefined,
+    resetRemote: undefined,
+    timedOut: undefined,
+    timer: undefined,
+    continueTimer: undefined,
+    waitingContinue: undefined,
+    inflate: undefined,
+    compressed: undefined,
+    assets: undefined,
+  };
+}
