@@ -14,6 +14,7 @@ import {
   connectionWindow,
 } from '../../../lib/apps/nghttp/settings';
 import { parseTargetUri, groupByOrigin } from '../../../lib/apps/nghttp/uri';
+import { PlanQueue } from '../../../lib/apps/nghttp/plan-queue';
 import { Setting } from '../../../lib/protocol/frame/constants';
 import type { RequestRecord } from '../../../lib/apps/nghttp/records';
 
@@ -296,4 +297,27 @@ test('connection failures read as something to act on', (t) => {
   t.is(verifyErrorText('DEPTH_ZERO_SELF_SIGNED_CERT'), 'self-signed certificate');
   t.is(verifyErrorText('ERR_TLS_CERT_ALTNAME_INVALID'), 'hostname mismatch');
   t.is(verifyErrorText('SOMETHING_NEW'), 'SOMETHING_NEW');
+});
+
+// Seen in a full-suite run: nghttpd -m 1 refused three requests whose RST_STREAMs came in one read
+// while stream 1 held the only slot; each went to the front, so they were sent again in reverse.
+test('PlanQueue: refused requests go ahead of the rest in the order they were refused; FIFO otherwise', (t) => {
+  const q = new PlanQueue<string>();
+  for (const x of ['d', 'e']) q.push(x);
+  for (const x of ['a', 'b', 'c']) q.unshift(x);
+  t.is(q.length, 5);
+  t.is(q.shift(), 'a');
+  q.unshift('a2'); // refused again once taken: after the refused ones still waiting, ahead of the rest
+  const rest: (string | undefined)[] = [];
+  while (q.length) rest.push(q.shift());
+  t.deepEqual(rest, ['b', 'c', 'a2', 'd', 'e']);
+  t.is(q.shift(), undefined);
+  // The fast path: taken entries leave room at the front.
+  const r = new PlanQueue<number>();
+  for (let i = 0; i < 2000; i++) r.push(i);
+  for (let i = 0; i < 1500; i++) r.shift();
+  r.unshift(-1);
+  r.unshift(-2);
+  t.deepEqual([r.shift(), r.shift(), r.shift()], [-1, -2, 1500]);
+  t.is(r.length, 499);
 });
