@@ -42,6 +42,17 @@ test.after.always(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A memcached client over TLS to localhost:`port` presenting the PKI's client key pair. */
+function tlsClient(port: number, p: Pki): MemcachedClient {
+  return new MemcachedClient({
+    address: { host: 'localhost', port, tls: true },
+    family: 'IPv4',
+    cert: fs.readFileSync(p.client.cert),
+    key: fs.readFileSync(p.client.key),
+    ca: fs.readFileSync(p.ca.cert),
+  });
+}
+
 type Who = Nghttpx;
 
 /** One nghttpx with a TLS frontend: its port, error log and stop(). */
@@ -213,13 +224,7 @@ t_(
       `--tls-session-cache-memcached-cert-file=${pki.client.cert}`,
       `--tls-session-cache-memcached-private-key-file=${pki.client.key}`,
     ];
-    const look = new MemcachedClient({
-      address: { host: 'localhost', port: mc.port, tls: true },
-      family: 'IPv4',
-      cert: fs.readFileSync(pki.client.cert),
-      key: fs.readFileSync(pki.client.key),
-      ca: fs.readFileSync(pki.ca.cert),
-    });
+    const look = tlsClient(mc.port, pki);
     const views: Record<Who, unknown> = { reference: undefined, ours: undefined };
     try {
       for (const who of ['reference', 'ours'] as Who[]) {
@@ -359,13 +364,7 @@ t_(
   async (t) => {
     pki ??= makePki(['localhost']);
     const mc = await startMemcached({ cert: pki.servers.localhost.cert, key: pki.servers.localhost.key, clientCa: pki.ca.cert });
-    const writer = new MemcachedClient({
-      address: { host: 'localhost', port: mc.port, tls: true },
-      family: 'IPv4',
-      cert: fs.readFileSync(pki.client.cert),
-      key: fs.readFileSync(pki.client.key),
-      ca: fs.readFileSync(pki.ca.cert),
-    });
+    const writer = tlsClient(mc.port, pki);
     const [a, b] = [crypto.randomBytes(48), crypto.randomBytes(48)];
     const parsed = parseArgs([
       '--conf=/dev/null',
