@@ -194,3 +194,24 @@ export class Http1BodyDecoder {
     return off + end + 4 - had;
   }
 }
+
+/** RFC 9112 section 7.1: the last chunk (size 0) and the empty trailer section that end a chunked body. */
+export const LAST_CHUNK = '0\r\n\r\n';
+
+/**
+ * Write `chunk` (not empty) as one chunk of a chunked body, after `before` (text already due on
+ * the socket, e.g. a message head), corked into one segment. Returns what the last write returned
+ * (false: wait for 'drain').
+ */
+export function writeChunk(
+  s: { cork(): void; uncork(): void; write(b: Buffer | string, enc?: BufferEncoding): boolean },
+  chunk: Buffer,
+  before = '',
+): boolean {
+  s.cork();
+  s.write(`${before}${chunk.length.toString(16)}\r\n`, 'latin1');
+  s.write(chunk);
+  const ok = s.write('\r\n', 'latin1');
+  s.uncork();
+  return ok;
+}

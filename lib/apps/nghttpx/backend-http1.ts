@@ -12,6 +12,7 @@ import { tls as lazyTls } from '../../lazy';
 import { ErrorCode } from '../../protocol/errors';
 import { DEFAULT_HTTP1_LIMITS, Http1Limits, Http1ResponseHead } from '../../transport/http1';
 import { Http1ResponseParser } from '../../transport/http1-response';
+import { LAST_CHUNK, writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } from './backends';
 import { http1Name } from './headers';
 import type { BackendAddress } from './options';
@@ -340,19 +341,11 @@ class Http1Connection {
     const chunked = this.chunked;
     body.on('data', (c: Buffer) => {
       if (this.exchange !== x || c.length === 0) return;
-      let ok: boolean;
-      if (chunked) {
-        s.cork();
-        s.write(`${c.length.toString(16)}\r\n`, 'latin1');
-        s.write(c);
-        ok = s.write('\r\n', 'latin1');
-        s.uncork();
-      } else ok = s.write(c);
-      if (!ok) body.pause();
+      if (!(chunked ? writeChunk(s, c) : s.write(c))) body.pause();
     });
     body.once('end', () => {
       if (this.exchange !== x) return;
-      if (chunked) s.write('0\r\n\r\n', 'latin1');
+      if (chunked) s.write(LAST_CHUNK, 'latin1');
       x.sent = true;
       this.body = undefined;
     });

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'http';
 import type * as net from 'net';
 import { Writable } from 'stream';
+import { LAST_CHUNK, writeChunk } from '../../transport/http1-body';
 import { http1Name } from './headers';
 import { BodyRelay } from './relay';
 import type { BodySource, ClientSide, Field } from './request';
@@ -103,14 +104,7 @@ export class H1ClientSide implements ClientSide {
     const s = this.socket;
     const head = this.head;
     this.head = undefined;
-    if (this.chunked) {
-      s.cork();
-      s.write(head === undefined ? `${chunk.length.toString(16)}\r\n` : `${head}${chunk.length.toString(16)}\r\n`, 'latin1');
-      s.write(chunk);
-      const ok = s.write('\r\n', 'latin1');
-      s.uncork();
-      return ok;
-    }
+    if (this.chunked) return writeChunk(s, chunk, head);
     if (head === undefined) return s.write(chunk);
     if (chunk.length <= JOIN_WITH_HEAD) {
       // The head and a small body in one buffer: one write, one segment.
@@ -131,7 +125,7 @@ export class H1ClientSide implements ClientSide {
   end(): void {
     if (this.state !== State.BODY) return;
     this.state = State.DONE;
-    const tail = this.chunked ? '0\r\n\r\n' : '';
+    const tail = this.chunked ? LAST_CHUNK : '';
     const head = this.head;
     this.head = undefined;
     if (!this.disowned) {
