@@ -20,8 +20,11 @@ import type { BodySink, BodySource, Field, ProxyRequest } from './request';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { watchWrites } from './timeouts';
 
-/** Bytes a relay may hold (sent on, not yet taken by the client) before the backend socket is paused. */
-const RELAY_HOLD = 65536;
+/**
+ * nghttpx's --backend-response-buffer default: bytes a relay may hold (sent on, not yet taken by
+ * the client) before the backend socket is paused (BackendLimits.responseBuffer).
+ */
+const RELAY_HOLD = 131072;
 
 /** `err` marked with the phase it failed in (a phase already set stays), for every backend kind. */
 export function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
@@ -76,6 +79,8 @@ class H1Response implements BackendResponse, BodySource {
   constructor(
     head: Http1ResponseHead,
     private readonly conn: Http1Connection,
+    /** --backend-response-buffer: the backend is not read while this many bytes are held. */
+    private readonly bound: number,
   ) {
     this.status = head.status;
     this.fields = head.fields;
@@ -89,7 +94,8 @@ class H1Response implements BackendResponse, BodySource {
       return;
     }
     this.held += chunk.length;
-    if (this.held > RELAY_HOLD) this.conn.pauseFor(this);
+    // nghttpx: "response_buf_.rleft() >= response_buffer_size" stops reading the backend.
+    if (this.held >= this.bound) this.conn.pauseFor(this);
     this.sink.data(chunk);
   }
 
@@ -116,7 +122,7 @@ class H1Response implements BackendResponse, BodySource {
 
   release(n: number): void {
     this.held -= n;
-    if (this.held <= RELAY_HOLD) this.conn.resumeFor(this);
+    if (this.held < this.bound) this.conn.resumeFor(this);
   }
 
   /** The body as a Readable, made on first use (then `source` must not be used). */
@@ -366,7 +372,7 @@ class Http1Connection {
   private onHead(h: Http1ResponseHead): void {
     const x = this.exchange;
     if (!x) return;
-    x.answer(new H1Response(h, this));
+    x.answer(new H1Response(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD));
   }
 
   private onEnd(trailers: [string, string][] | undefined, keepAlive: boolean): void {

@@ -80,6 +80,12 @@ export interface BackendLimits {
   maxHeaderFields?: number;
   /** How host names are resolved (resolver.ts: --backend-address-family and the --dns-* options); absent: dns.lookup. */
   lookup?: import('net').LookupFunction;
+  /**
+   * `--backend-response-buffer` (bytes; default 128 KiB): an HTTP/1.1 backend's response bytes
+   * read and not yet taken by the frontend past which the backend is no longer read. (An HTTP/2
+   * backend is bounded by its stream window: WINDOW_UPDATE only for bytes the frontend took.)
+   */
+  responseBuffer?: number;
 }
 
 /** The reference's defaults. */

@@ -31,6 +31,11 @@ export interface Http1FrontendContext {
   timeouts?: Partial<Http1Timeouts>;
   /** `--request-header-field-buffer` and `--max-request-header-fields` (the parser is given room past them: forwarding answers 431). */
   headerLimits?: { buffer: number; maxFields: number };
+  /**
+   * `--backend-request-buffer` (bytes; default 16 KiB): request body bytes read from the client
+   * and not yet taken by the backend's writer past which the client is no longer read.
+   */
+  requestBuffer?: number;
 }
 
 /** The HTTP/1.x frontend's timeouts (ms; 0: none). */
@@ -45,6 +50,9 @@ export interface Http1Timeouts {
 
 /** nghttpx's defaults: 1m, 1m, 30s. */
 export const DEFAULT_HTTP1_TIMEOUTS: Http1Timeouts = { read: 60000, keepAlive: 60000, write: 30000 };
+
+/** nghttpx's --backend-request-buffer default. */
+const DEFAULT_REQUEST_BUFFER = 16384;
 
 /** Read bytes held back (pipelined requests waiting for an answer) before the socket is paused. */
 const MAX_HELD_INPUT = 65536;
@@ -94,8 +102,13 @@ export class Http1Frontend {
 
 /** A request body as the backends read it: pushed as it is parsed, the socket paused while nobody reads. */
 class RequestBody extends Readable {
-  constructor(private readonly conn: H1Connection) {
-    super();
+  constructor(
+    private readonly conn: H1Connection,
+    requestBuffer: number,
+  ) {
+    // --backend-request-buffer: push() says false once this many bytes wait for the backend, and
+    // the client's socket is paused until the backend's writer reads on (nghttpx: request_buf_full).
+    super({ highWaterMark: requestBuffer });
   }
 
   override _read(): void {
@@ -240,7 +253,7 @@ class H1Connection {
     const tls = (s as { encrypted?: boolean }).encrypted === true;
     const target = targetOf(head.target, fieldOf(head.fields, 'host'));
     const hasBody = info.framing !== 0;
-    const body = hasBody ? new RequestBody(this) : undefined;
+    const body = hasBody ? new RequestBody(this, this.fe.ctx.requestBuffer ?? DEFAULT_REQUEST_BUFFER) : undefined;
     this.body = body;
     this.trailers = undefined;
     if (info.expectContinue) s.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');

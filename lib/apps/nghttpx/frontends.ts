@@ -104,6 +104,7 @@ export class Frontends {
             maxRequests: o.frontendMaxRequests,
             timeouts: { read: o.frontendReadTimeout, keepAlive: o.frontendKeepAliveTimeout, write: o.frontendWriteTimeout },
             headerLimits: { buffer: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
+            requestBuffer: o.backendRequestBuffer,
           },
           index,
           () => fe.port,

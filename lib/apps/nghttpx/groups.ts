@@ -75,6 +75,7 @@ export class BackendGroups {
         headerBuffer: o.responseHeaderFieldBuffer,
         maxHeaderFields: o.maxResponseHeaderFields,
         lookup: resolver.lookup,
+        responseBuffer: o.backendResponseBuffer,
       };
       const be = createBackend(
         addr,

@@ -129,14 +129,14 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
     long: 'backend-request-buffer',
     arg: '<SIZE>',
     group: 'Performance',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.backendRequestBuffer = size(v, 'backend-request-buffer')),
   },
   {
     long: 'backend-response-buffer',
     arg: '<SIZE>',
     group: 'Performance',
-    effective: false,
+    effective: true,
     apply: (o, v) => (o.backendResponseBuffer = size(v, 'backend-response-buffer')),
   },
   {
