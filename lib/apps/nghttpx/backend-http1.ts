@@ -16,7 +16,7 @@ import { LAST_CHUNK, writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } from './backends';
 import { http1Name } from './headers';
 import type { BackendAddress } from './options';
-import type { BodySink, BodySource, Field, ProxyRequest } from './request';
+import type { BackendRequest, BodySink, BodySource, Field } from './request';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { watchWrites } from './timeouts';
 
@@ -45,7 +45,7 @@ function timeoutError(what: string): Error {
 }
 
 /** The request head as one latin1 string: request line, Host, the fields in nghttpx's spelling, framing. */
-function requestHead(req: ProxyRequest, host: string, chunked: boolean): string {
+function requestHead(req: BackendRequest, host: string, chunked: boolean): string {
   let h = `${req.method} ${req.requestTarget ?? req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
   const fields = req.fields;
   for (let i = 0; i < fields.length; i++) h += `${http1Name(fields[i][0])}: ${fields[i][1]}\r\n`;
@@ -176,7 +176,7 @@ class H1Exchange implements BackendExchange {
 
   constructor(
     readonly backend: Http1Pool,
-    readonly req: ProxyRequest,
+    readonly req: BackendRequest,
   ) {
     this.sent = !req.body;
   }
@@ -487,7 +487,7 @@ export class Http1Pool {
   }
 
   /** Send `req` on an idle connection or a new one. */
-  request(req: ProxyRequest): BackendExchange {
+  request(req: BackendRequest): BackendExchange {
     const x = new H1Exchange(this, req);
     this.start(x, false);
     return x;

@@ -12,7 +12,7 @@ import { answerPromise, failure, Http1Pool } from './backend-http1';
 import type { BackendAddress, ProxyUri } from './options';
 import { backendCipherRefused, backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
-import type { BodySource, Field, ProxyRequest } from './request';
+import type { BackendRequest, BodySource, Field, ProxyRequest } from './request';
 import { tickInterval, watchWrites, Watched, WatchQueue } from './timeouts';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
@@ -109,7 +109,7 @@ export interface Backend {
   /** `host` or the UNIX path, for logs. */
   readonly label: string;
   /** Send `req` (its fields already rewritten for the backend, no Host). */
-  request(req: ProxyRequest): BackendExchange;
+  request(req: BackendRequest): BackendExchange;
   /** CONNECT `req.authority` through this backend (the next proxy, forward proxy mode). */
   connect(req: ProxyRequest): { response: Promise<TunnelResponse>; abort(): void };
   /** Drop pooled connections. */
@@ -147,7 +147,7 @@ class Http1Backend implements Backend {
     this.pool = new Http1Pool(address, tlsOptions, limits, this.label, parser.maxHeaderSize);
   }
 
-  request(req: ProxyRequest): BackendExchange {
+  request(req: BackendRequest): BackendExchange {
     return this.pool.request(req);
   }
 
@@ -199,6 +199,14 @@ class H2Response implements BackendResponse {
     return this.source.trailers?.map(([n, v]) => [n, v] as Field);
   }
 }
+
+/** The `:method` pairs of the common methods, shared by every request to an h2 backend. */
+const METHOD_FIELDS = new Map<string, Field>(
+  ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((m) => [m, [':method', m]] as [string, Field]),
+);
+/** The `:scheme` pairs, shared. */
+const SCHEME_HTTP: Field = [':scheme', 'http'];
+const SCHEME_HTTPS: Field = [':scheme', 'https'];
 
 /** A pooled h2 connection that may still open streams: not closed, no GOAWAY either way. */
 function usable(c: ClientConnection): boolean {
@@ -356,7 +364,7 @@ class Http2Backend implements Backend {
     if (next) next();
   }
 
-  request(req: ProxyRequest): BackendExchange {
+  request(req: BackendRequest): BackendExchange {
     const x = new H2Exchange(this, req);
     this.attempt(x);
     return x;
@@ -390,13 +398,15 @@ class Http2Backend implements Backend {
     // As the reference: :path before :authority; a request that came over HTTP/1.x in origin
     // form keeps its Host as a regular field instead of :authority (RFC 9113 section 8.3.1
     // allows either); an absolute-form one gives its authority as :authority.
-    const headers: Field[] = [
-      [':method', req.method],
-      [':scheme', req.scheme],
-      [':path', req.path],
-      [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label],
-    ];
-    for (let i = 0; i < req.fields.length; i++) headers.push(req.fields[i]);
+    // One array of its final length (pushing past 4 grew it twice per request); the common
+    // :method and :scheme pairs are shared (pairs are never mutated once made).
+    const fields = req.fields;
+    const headers: Field[] = new Array<Field>(4 + fields.length);
+    headers[0] = METHOD_FIELDS.get(req.method) ?? [':method', req.method];
+    headers[1] = req.scheme === 'https' ? SCHEME_HTTPS : SCHEME_HTTP;
+    headers[2] = [':path', req.path];
+    headers[3] = [req.protocol === 'h2' || req.absoluteForm ? ':authority' : 'host', req.authority ?? this.label];
+    for (let i = 0; i < fields.length; i++) headers[4 + i] = fields[i];
     if (!usable(c)) {
       // The pooled connection ended or got GOAWAY after it was picked, before its 'close'
       // reached us (a backend that answers a flood with GOAWAY): nothing of this request
@@ -508,7 +518,7 @@ class H2Exchange extends Watched implements BackendExchange {
 
   constructor(
     private readonly backend: Http2Backend,
-    readonly req: ProxyRequest,
+    readonly req: BackendRequest,
   ) {
     super();
   }

@@ -16,7 +16,7 @@ import type { AccessRecord } from './log';
 import * as fs from 'fs';
 import type { BackendAddress, LogLevel, NghttpxOptions } from './config';
 import { ApiHost, handleApiRequest } from './api';
-import { ClientSide, Field, ProxyRequest, versionString } from './request';
+import { BackendRequest, ClientSide, Field, ProxyRequest, versionString } from './request';
 
 /** What forwarding needs from the proxy around it. */
 export interface ForwardingContext {
@@ -511,9 +511,21 @@ class Forwarding implements ExchangeListener {
     // "When --http2-proxy is used, these headers [Host, :authority, Location] will not be altered."
     const authority = o.hostRewrite && !o.http2Proxy ? this.ctx.groups.hostports.get(be) : req.authority;
     this.authority = authority;
-    const out: ProxyRequest = { ...req, authority, fields: backendRequestFields(req, o, this.forwardedValue, be.address.proto) };
-    // The backend of a forward proxy is the next proxy: it gets the absolute form.
-    if (o.http2Proxy && be.address.proto === 'http/1.1') out.requestTarget = `${req.scheme}://${req.authority ?? ''}${req.path}`;
+    // What the backend reads, in one fixed shape (a spread copy of the whole request cost a
+    // CloneObjectIC and ~380 bytes per request). The backend of a forward proxy is the next proxy:
+    // it gets the absolute form.
+    const out: BackendRequest = {
+      method: req.method,
+      scheme: req.scheme,
+      authority,
+      path: req.path,
+      fields: backendRequestFields(req, o, this.forwardedValue, be.address.proto),
+      body: req.body,
+      trailers: req.trailers,
+      protocol: req.protocol,
+      absoluteForm: req.absoluteForm,
+      requestTarget: o.http2Proxy && be.address.proto === 'http/1.1' ? `${req.scheme}://${req.authority ?? ''}${req.path}` : undefined,
+    };
     const bx = be.request(out);
     this.current = bx;
     if (bx.listen) return bx.listen(this);

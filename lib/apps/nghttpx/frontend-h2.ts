@@ -171,8 +171,6 @@ class H2Shared {
 
   constructor(
     readonly conn: Http2Connection,
-    readonly socket: Duplex & { setTimeout?(ms: number): void },
-    readonly timeouts: H2Timeouts | undefined,
     readonly watches: H2Watches,
     /** `--frontend-http2-dump-response-header`. */
     readonly responseDump: HeaderDump | undefined,
@@ -180,14 +178,12 @@ class H2Shared {
 
   /** A stream of this connection opened. */
   opened(): void {
-    const read = this.timeouts?.read;
-    if (read && this.open++ === 0) this.socket.setTimeout?.(0);
+    this.open++;
   }
 
   /** A stream of this connection closed. */
   closed(): void {
-    const read = this.timeouts?.read;
-    if (read && --this.open === 0 && !this.conn.closed) this.socket.setTimeout?.(read);
+    this.open--;
   }
 }
 
@@ -228,8 +224,10 @@ class H2ClientSide extends Watched implements ClientSide {
   respond(status: number, fields: Field[], endStream: boolean): void {
     this.responded = true;
     const stream = this.stream;
-    const headers: Field[] = [statusField(status)];
-    for (let i = 0; i < fields.length; i++) headers.push(fields[i]);
+    // One array of its final length (pushing grew it twice per response).
+    const headers: Field[] = new Array<Field>(1 + fields.length);
+    headers[0] = statusField(status);
+    for (let i = 0; i < fields.length; i++) headers[1 + i] = fields[i];
     stream.respond(headers, { endStream });
     this.shared.responseDump?.write(headers);
     // --stream-write-timeout: body bytes queued for the client that do not leave (its window
@@ -352,9 +350,11 @@ export function serveH2(
   }
   const t = ctx.timeouts;
   const socket = conn.socket as Duplex & { setTimeout?(ms: number): void };
-  const shared = new H2Shared(conn, socket, t, ctx.watches ?? h2Watches(t), ctx.dumps?.response);
+  const shared = new H2Shared(conn, ctx.watches ?? h2Watches(t), ctx.dumps?.response);
   // --frontend-http2-read-timeout: as nghttpx, it runs only while no stream is open (a request
   // waiting on its backend keeps the connection), and closes the connection without a GOAWAY.
+  // The socket's timer stays armed (no timer work per stream): a timeout while a stream is open
+  // is ignored, and the I/O that ends the last stream (its answer, a reset) restarts the timer.
   if (t?.read && typeof socket.setTimeout === 'function') {
     socket.setTimeout(t.read);
     socket.on('timeout', () => {

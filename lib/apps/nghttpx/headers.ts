@@ -61,6 +61,21 @@ export function cookieFields(values: string[], form: CookieForm): Field[] {
   return out;
 }
 
+/** Fields the proxy adds to most requests and responses, shared (pairs are never mutated once made). */
+const XFP_HTTP: Field = ['x-forwarded-proto', 'http'];
+const XFP_HTTPS: Field = ['x-forwarded-proto', 'https'];
+const VIA_H2: Field = ['via', '2 nghttpx'];
+const VIA_11: Field = ['via', '1.1 nghttpx'];
+const VIA_10: Field = ['via', '1.0 nghttpx'];
+/** The last `server` pair made (one configuration's name: made once, not per response). */
+let serverPair: Field = ['server', 'nghttpx'];
+
+/** The `server` field with `name`. */
+function serverField(name: string): Field {
+  if (serverPair[1] !== name) serverPair = ['server', name];
+  return serverPair;
+}
+
 /** The values of every `name` field joined with ", " (undefined when there is none); nothing allocated when absent. */
 function joinValues(fields: Field[], name: string): string | undefined {
   let out: string | undefined;
@@ -112,13 +127,13 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
     out.push(['x-forwarded-for', prev ? `${prev}, ${req.remoteAddress}` : req.remoteAddress]);
   }
   // The reference adds none in forward proxy mode (-s): the next proxy gets the client's request.
-  if (!o.noAddXForwardedProto && !o.http2Proxy) out.push(['x-forwarded-proto', req.scheme]);
+  if (!o.noAddXForwardedProto && !o.http2Proxy) out.push(req.scheme === 'https' ? XFP_HTTPS : XFP_HTTP);
   const via = joinValues(req.fields, 'via');
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);
   } else {
-    const token = req.protocol === 'h2' ? '2 nghttpx' : req.protocol === 'http/1.0' ? '1.0 nghttpx' : '1.1 nghttpx';
-    out.push(['via', via ? `${via}, ${token}` : token]);
+    const token = req.protocol === 'h2' ? VIA_H2 : req.protocol === 'http/1.0' ? VIA_10 : VIA_11;
+    out.push(via ? ['via', `${via}, ${token[1]}`] : token);
   }
   for (const h of o.addRequestHeaders) out.push([h[0], h[1]]);
   return out;
@@ -159,7 +174,7 @@ export function frontendResponseFields(
   for (let i = 0; i < framing.length; i++) out.push(framing[i]);
   if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
   // Server sits after the framing either way (observed of Debian nghttpx): ours, or the backend's.
-  if (!o.noServerRewrite) out.push(['server', o.serverName]);
+  if (!o.noServerRewrite) out.push(serverField(o.serverName));
   else for (const f of fields) if (f[0] === 'server') out.push(f);
   if (added.setCookie) out.push(['set-cookie', added.setCookie]);
   if (added.altSvc && !added.http1) out.push(['alt-svc', added.altSvc]);
@@ -167,8 +182,8 @@ export function frontendResponseFields(
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);
   } else {
-    const token = backend === 'h2' ? '2 nghttpx' : '1.1 nghttpx';
-    out.push(['via', via ? `${via}, ${token}` : token]);
+    const token = backend === 'h2' ? VIA_H2 : VIA_11;
+    out.push(via ? ['via', `${via}, ${token[1]}`] : token);
   }
   for (const h of o.addResponseHeaders) out.push([h[0], h[1]]);
   return out;

@@ -76,6 +76,17 @@ export interface ProxyRequest {
 }
 
 /**
+ * What a backend reads of a request: the request line's parts, the fields already rewritten for
+ * the backend (no Host), the body and its trailers. Forwarding builds one per attempt with exactly
+ * these properties (a fixed shape, not a copy of the whole {@link ProxyRequest}); a ProxyRequest
+ * is one too.
+ */
+export type BackendRequest = Pick<
+  ProxyRequest,
+  'method' | 'scheme' | 'authority' | 'path' | 'fields' | 'body' | 'trailers' | 'protocol' | 'absoluteForm' | 'requestTarget'
+>;
+
+/**
  * A body read without Node streams (an h2 backend stream, an HTTP/1.1 response's events): the
  * relay's fast path. `relayBody` starts delivery to the sink (once); the sink calls `release(n)`
  * as the bytes it got move on, which lets more come (flow-control window, socket reads).

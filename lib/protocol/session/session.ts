@@ -66,6 +66,9 @@ import {
 export * from './types';
 export { ZERO_COPY_MIN };
 
+/** The payload of an END_STREAM-only DATA frame: one empty Buffer, not one per stream (never written to). */
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * An HTTP/2 connection endpoint without I/O.
  *
@@ -548,7 +551,7 @@ export class Session implements SessionCore {
 
   /** End our side of the stream: END_STREAM on an empty DATA frame after whatever is queued. */
   endStream(streamId: number): void {
-    this.sendData(streamId, Buffer.alloc(0), true);
+    this.sendData(streamId, NO_BYTES, true);
   }
 
   /** Send trailers (HEADERS with END_STREAM) after the queued DATA. */
