@@ -144,7 +144,9 @@ export class DataWriter {
       const endFlag = last && s.endQueued && s.trailers === null;
       const flags = (endFlag ? Flag.END_STREAM : 0) | (pad > 0 ? Flag.PADDED : 0);
       out.frameHeader(n + pad, FrameType.DATA, flags, s.id);
-      if (pad > 0) out.runBuffer[out.reserve(1)] = pad - 1;
+      // RFC 9113 section 6.1: "Pad Length: An 8-bit field containing the length of the frame
+      // padding in units of octets."
+      if (pad > 0) out.byte(pad - 1);
       // Take n octets from the stream's chunks: short pieces are copied into the output's run,
       // long ones queued as views (no copy).
       let need = n;

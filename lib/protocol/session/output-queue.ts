@@ -103,10 +103,10 @@ export class OutputQueue {
   }
 
   /**
-   * @internal Room for `n` more octets at the end of the open run (opening one if needed):
-   * returns their offset in {@link runBuffer}, where the caller writes them now.
+   * Room for `n` more octets at the end of the open run (opening one if needed, possibly in a new
+   * slab): returns their offset in `runSlab`, read only after this call.
    */
-  reserve(n: number): number {
+  private reserve(n: number): number {
     const cur = slab;
     if (this.runSlab !== null) {
       if (this.runSlab === cur && this.runEnd === slabUsed && slabUsed + n <= cur.length) {
@@ -131,11 +131,6 @@ export class OutputQueue {
     return at;
   }
 
-  /** @internal The slab of the open run (valid right after {@link reserve}). */
-  get runBuffer(): Buffer {
-    return this.runSlab!;
-  }
-
   /** @internal Queue a 9-octet frame header (RFC 9113 section 4.1) in the open run. */
   frameHeader(length: number, type: number, flags: number, streamId: number): void {
     const at = this.reserve(FRAME_HEADER_LENGTH);
@@ -150,6 +145,15 @@ export class OutputQueue {
     // A call into the copying builtin costs more than a short loop.
     if (n < 32) for (let i = 0; i < n; i++) dst[at + i] = b[i];
     else dst.set(b, at);
+  }
+
+  /**
+   * @internal Queue one octet in the open run. (The slab is read after `reserve`, which may have
+   * replaced it: `slab[reserve(1)] = v` would write into a slab already handed out.)
+   */
+  byte(v: number): void {
+    const at = this.reserve(1);
+    this.runSlab![at] = v;
   }
 
   /** @internal Queue `n` zero octets (padding) in the open run. */

@@ -3,9 +3,10 @@
  * (the application's own Buffers) and small pieces coalesced.
  */
 import test from 'ava';
-import { FrameType } from '../../../lib/protocol/frame/constants';
+import { FRAME_HEADER_LENGTH, FrameType } from '../../../lib/protocol/frame/constants';
 import { Deframer } from '../../../lib/protocol/frame/deframer';
-import type { Frame } from '../../../lib/protocol/frame/types';
+import type { DataFrame, Frame } from '../../../lib/protocol/frame/types';
+import { OutputQueue } from '../../../lib/protocol/session/output-queue';
 import { ZERO_COPY_MIN } from '../../../lib/protocol/session/session';
 import { endpoint, RawPeer, req } from './harness';
 
@@ -50,5 +51,35 @@ test('dataToSendParts: a small response is one coalesced Buffer', (t) => {
   t.deepEqual(
     frames.map((f) => f.type),
     [FrameType.SETTINGS, FrameType.SETTINGS, FrameType.HEADERS, FrameType.DATA],
+  );
+});
+
+test('a padded DATA frame whose Pad Length octet starts a new slab: the octet lands in the new slab, the handed-out one is untouched', (t) => {
+  const body = Buffer.alloc(100, 7);
+  const ep = endpoint('server', { padding: { fixed: 6 } }, (ev, s) => {
+    if (ev.type === 'requestReceived') {
+      s.respond(ev.streamId, [[':status', '200']]);
+      s.sendData(ev.streamId, body, true);
+    }
+  });
+  new RawPeer(ep.session, 'client').preface().headers(1, req('/'), true);
+  // Fill the shared slab so that exactly one frame header still fits: whatever the slab held
+  // before, a 64 KiB copy leaves a full one, then 64 KiB - 9 octets start the next.
+  const filler = () => new OutputQueue({ onEvent: () => {}, onWantWrite: undefined, frameEvents: false, maxQueuedControlFrames: 10 });
+  const full = filler();
+  full.copy(Buffer.alloc(64 * 1024, 0x55));
+  full.take();
+  const neighbour = filler();
+  neighbour.copy(Buffer.alloc(64 * 1024 - FRAME_HEADER_LENGTH, 0xaa));
+  const handedOut = neighbour.take()!;
+  const frames: Frame[] = [];
+  new Deframer({ expectPreface: false }).push(ep.session.dataToSend()!, (f) => frames.push(f));
+  const data = frames.filter((f): f is DataFrame => f.type === FrameType.DATA);
+  t.is(data.length, 1);
+  t.is(data[0].padLength, 5);
+  t.true(data[0].data.equals(body));
+  t.true(
+    handedOut.every((b) => b === 0xaa),
+    'octets handed out earlier are never written again',
   );
 });
