@@ -12,9 +12,9 @@ import { tls as lazyTls } from '../../lazy';
 import { ErrorCode } from '../../protocol/errors';
 import { DEFAULT_HTTP1_LIMITS, Http1Limits, Http1ResponseHead } from '../../transport/http1';
 import { Http1ResponseParser } from '../../transport/http1-response';
-import { LAST_CHUNK, writeChunk } from '../../transport/http1-body';
+import { writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } from './backends';
-import { http1Name } from './headers';
+import { http1Name, http1TrailerSection } from './headers';
 import type { BackendAddress } from './options';
 import type { BackendRequest, BodySink, BodySource, Field } from './request';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
@@ -351,7 +351,9 @@ class Http1Connection {
     });
     body.once('end', () => {
       if (this.exchange !== x) return;
-      if (chunked) s.write(LAST_CHUNK, 'latin1');
+      // The request's trailers (an HTTP/2 client's trailing HEADERS, an HTTP/1.1 chunked
+      // request's trailer section) end a chunked body, as the reference sends them.
+      if (chunked) s.write(http1TrailerSection(req.trailers?.(), false), 'latin1');
       x.sent = true;
       this.body = undefined;
     });

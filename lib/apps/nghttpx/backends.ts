@@ -3,6 +3,7 @@
  * through our client (one pooled connection per backend address, redialled when it ends).
  */
 import { HeadLoad, nodeParserLimits } from './header-limits';
+import { http2Trailers } from './headers';
 import type { Duplex, Readable } from 'stream';
 import { connect, ClientConnection, type TlsInfo } from '../../transport/client';
 import type { Http2Stream } from '../../transport/stream';
@@ -426,7 +427,7 @@ class Http2Backend implements Backend {
     x.opened(st);
     // --backend-read-timeout: no response head within it answers 504.
     this.readWatches?.add(x);
-    if (req.body) st.sendBody(req.body, () => req.trailers?.()).catch(() => st.reset());
+    if (req.body) st.sendBody(req.body, () => http2Trailers(req.trailers?.())).catch(() => st.reset());
   }
 
   /** @internal The exchange's stream closed (`answered`: after its head). */

@@ -249,7 +249,8 @@ export class Forwarder {
     // "This header field is basically for human on client side to figure out that the resource is pushed."
     if (req.pushed) head.push(['x-http2-push', '1']);
     const trailers = () => {
-      const t = res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
+      // An HTTP/1.1 client's trailer section leaves out what nghttpx leaves out there (http1-client.ts).
+      const t = h1 ? res.trailers() : res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
       return t && this.trailersWithinLimits(t, res, be, client);
     };
     if (res.source && client.relay) {

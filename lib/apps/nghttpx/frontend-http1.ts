@@ -293,6 +293,10 @@ class H1Connection {
   }
 
   private onEnd(trailers: [string, string][] | undefined): void {
+    // As the reference (its parser refuses it): Transfer-Encoding in a request's trailer section
+    // makes the request malformed (400).
+    if (trailers && fieldOf(trailers, 'transfer-encoding') !== undefined)
+      throw new Http1ParseError('Transfer-Encoding in a trailer section');
     const b = this.body;
     this.body = undefined;
     this.trailers = trailers;
@@ -301,11 +305,9 @@ class H1Connection {
     if (this.current) this.parser.hold();
   }
 
+  /** The request's trailer section as received (each backend relays what nghttpx relays: headers.ts). */
   private requestTrailers(): Field[] | undefined {
-    const t = this.trailers;
-    if (!t) return undefined;
-    const out = t.filter(([n]) => !NOT_IN_TRAILERS.has(n));
-    return out.length ? out : undefined;
+    return this.trailers;
   }
 
   /** @internal `x`'s answer is out: next request, or the end of the connection. */
@@ -401,21 +403,6 @@ function errorAnswer(status: number, serverName: string): string {
     `Date: ${new Date().toUTCString()}\r\nContent-Type: text/html; charset=UTF-8\r\nConnection: close\r\n\r\n${body}`
   );
 }
-
-/**
- * RFC 9110 section 6.5.1: a sender must not put framing, routing or connection-specific fields in
- * trailers; those an HTTP/1.1 client sent anyway are not relayed (HTTP/2 would refuse them).
- */
-const NOT_IN_TRAILERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'upgrade',
-  'host',
-  'content-length',
-]);
 
 /**
  * The parts of an HTTP/1.1 request-target: RFC 9112 section 3.2.2, an absolute-form target

@@ -217,3 +217,57 @@ export function http1Name(name: string): string {
 
 /** Field names already spelled by {@link http1Name} (the same few dozen on every request). */
 const HTTP1_NAMES = new Map<string, string>();
+
+/**
+ * Trailer fields nghttpx does not relay, in either direction and over either protocol (measured
+ * on Debian's nghttpx 1.52): connection-specific ones, those naming hops or routing (Host, Via,
+ * Forwarded, X-Forwarded-*, Server, Cookie, HTTP2-Settings) and Early-Data. Over HTTP/1.1, TE,
+ * Transfer-Encoding, Content-Length and Trailer go through as sent.
+ */
+const TRAILER_DROPPED = new Set([
+  'connection',
+  'cookie',
+  'early-data',
+  'forwarded',
+  'host',
+  'http2-settings',
+  'keep-alive',
+  'proxy-connection',
+  'server',
+  'upgrade',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+]);
+
+/**
+ * The end of a chunked HTTP/1.1 body with `trailers` as nghttpx writes it: the last chunk, the
+ * fields it relays in its spelling, the empty line. An answer's trailer section also loses Date
+ * (the reference drops it towards clients, keeps it towards backends).
+ */
+export function http1TrailerSection(trailers: Field[] | undefined, answer: boolean): string {
+  if (!trailers?.length) return '0\r\n\r\n';
+  let out = '0\r\n';
+  for (let i = 0; i < trailers.length; i++) {
+    const [n, v] = trailers[i];
+    if (TRAILER_DROPPED.has(n) || (answer && n === 'date')) continue;
+    out += `${http1Name(n)}: ${v}\r\n`;
+  }
+  return `${out}\r\n`;
+}
+
+/**
+ * A request's trailers as an HTTP/2 backend gets them (trailing HEADERS): what nghttpx relays
+ * (see {@link http1TrailerSection}) less TE and Transfer-Encoding (the reference drops them too)
+ * and Content-Length (the reference sends it; an HTTP/2 peer then resets the stream as
+ * malformed, RFC 9113 section 8.1.1, so it is dropped here); undefined when none is left.
+ */
+export function http2Trailers(trailers: Field[] | undefined): Field[] | undefined {
+  if (!trailers?.length) return undefined;
+  const out: Field[] = [];
+  for (let i = 0; i < trailers.length; i++) {
+    const n = trailers[i][0];
+    if (!TRAILER_DROPPED.has(n) && n !== 'te' && n !== 'transfer-encoding' && n !== 'content-length') out.push(trailers[i]);
+  }
+  return out.length ? out : undefined;
+}

@@ -6,8 +6,8 @@
 import { STATUS_CODES } from 'http';
 import type * as net from 'net';
 import { Writable } from 'stream';
-import { LAST_CHUNK, writeChunk } from '../../transport/http1-body';
-import { http1Name } from './headers';
+import { writeChunk } from '../../transport/http1-body';
+import { http1Name, http1TrailerSection } from './headers';
 import { BodyRelay } from './relay';
 import type { BodySource, ClientSide, Field } from './request';
 
@@ -86,9 +86,7 @@ export class H1ClientSide implements ClientSide {
       const f = out[i];
       // Where nghttpx writes it: after the backend's fields, before Server.
       if (i === server && !keepAlive && !connection) h += 'Connection: close\r\n';
-      // Trailers are not relayed to HTTP/1.1 clients (yet), so neither is the Trailer field
-      // announcing them.
-      if (f[0] !== 'trailer') h += `${http1Name(f[0])}: ${f[1]}\r\n`;
+      h += `${http1Name(f[0])}: ${f[1]}\r\n`;
     }
     if (server < 0 && !keepAlive && !connection) h += 'Connection: close\r\n';
     this.head = `${h}\r\n`;
@@ -121,11 +119,15 @@ export class H1ClientSide implements ClientSide {
     return ok;
   }
 
-  /** @internal The answer is complete (the last chunk for a chunked body); the connection goes on. */
-  end(): void {
+  /**
+   * @internal The answer is complete: a chunked body ends with the last chunk and `trailers` (as
+   * nghttpx, whether or not the client said `TE: trailers`; a body of known length or an HTTP/1.0
+   * client's loses them); the connection goes on.
+   */
+  end(trailers?: Field[]): void {
     if (this.state !== State.BODY) return;
     this.state = State.DONE;
-    const tail = this.chunked ? LAST_CHUNK : '';
+    const tail = this.chunked ? http1TrailerSection(trailers, true) : '';
     const head = this.head;
     this.head = undefined;
     if (!this.disowned) {
@@ -135,12 +137,12 @@ export class H1ClientSide implements ClientSide {
     this.owner.answered(this);
   }
 
-  writable(): Writable {
-    return new AnswerWriter(this, this.socket);
+  writable(trailers?: () => Field[] | undefined): Writable {
+    return new AnswerWriter(this, this.socket, trailers);
   }
 
-  relay(source: BodySource, _trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
-    source.relayBody(new ResponseRelay(this, this.socket, source, done));
+  relay(source: BodySource, trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
+    source.relayBody(new ResponseRelay(this, this.socket, source, trailers, done));
   }
 
   abort(): void {
@@ -171,6 +173,7 @@ class AnswerWriter extends Writable {
   constructor(
     private readonly x: H1ClientSide,
     private readonly socket: net.Socket,
+    private readonly trailers: (() => Field[] | undefined) | undefined,
   ) {
     super();
   }
@@ -188,7 +191,7 @@ class AnswerWriter extends Writable {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.x.end();
+    this.x.end(this.trailers?.());
     cb();
   }
 }
@@ -208,6 +211,7 @@ class ResponseRelay extends BodyRelay {
     private readonly x: H1ClientSide,
     private readonly socket: net.Socket,
     source: BodySource,
+    private readonly trailers: () => Field[] | undefined,
     done: (bytes: number, complete: boolean) => void,
   ) {
     super(source, done);
@@ -224,7 +228,7 @@ class ResponseRelay extends BodyRelay {
   }
 
   protected finish(): boolean {
-    this.x.end();
+    this.x.end(this.trailers());
     return true;
   }
 }

@@ -34,7 +34,8 @@ export interface ProxyRequest {
   /**
    * The request's trailer fields once its body has ended (an HTTP/2 client's trailing HEADERS, an
    * HTTP/1.1 chunked request's trailer section), lowercase names; undefined when there are none.
-   * An HTTP/2 backend gets them as trailing HEADERS, as the reference sends them.
+   * An HTTP/2 backend gets them as trailing HEADERS, an HTTP/1.1 backend in a chunked body's
+   * trailer section, as the reference sends them (headers.ts says which fields it leaves out).
    */
   trailers?(): Field[] | undefined;
   /** The client's address (`-` when unknown; `localhost` on a UNIX socket). */
@@ -102,7 +103,8 @@ export interface ClientSide {
   respond(status: number, fields: Field[], endStream: boolean): void;
   /**
    * The response body sink (after respond()). `trailers` is asked when the body ends: HTTP/2
-   * clients get the fields as a trailing HEADERS frame; HTTP/1.1 clients do not get them yet.
+   * clients get the fields as a trailing HEADERS frame, HTTP/1.1 clients in a chunked body's
+   * trailer section.
    */
   writable(trailers?: () => Field[] | undefined): Writable;
   /**
