@@ -13,32 +13,19 @@ import { ErrorCode } from '../../protocol/errors';
 import { DEFAULT_HTTP1_LIMITS, Http1Limits, Http1ResponseHead } from '../../transport/http1';
 import { Http1ResponseParser } from '../../transport/http1-response';
 import { writeChunk } from '../../transport/http1-body';
-import type { BackendExchange, BackendFailure, BackendLimits, BackendResponse } from './backends';
+import type { BackendExchange, BackendLimits, BackendResponse } from './backends';
+import { BaseExchange, failure } from './exchange';
 import { http1Name, http1TrailerSection } from './headers';
 import type { BackendAddress } from './options';
 import type { BackendRequest, BodySink, BodySource, Field } from './request';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
-import { watchWrites } from './timeouts';
+import { Watched, WatchQueue, watchWrites } from './timeouts';
 
 /**
  * nghttpx's --backend-response-buffer default: bytes a relay may hold (sent on, not yet taken by
  * the client) before the backend socket is paused (BackendLimits.responseBuffer).
  */
 const RELAY_HOLD = 131072;
-
-/** `err` marked with the phase it failed in (a phase already set stays), for every backend kind. */
-export function failure(err: Error, phase: 'connect' | 'read' | 'request'): BackendFailure {
-  const e = err as BackendFailure;
-  if (!e.phase) e.phase = phase;
-  return e;
-}
-
-/** The Promise form of an exchange's `onAnswer` (its `response`, made on first use; never an unhandled rejection). */
-export function answerPromise(x: Required<Pick<BackendExchange, 'onAnswer'>>): Promise<BackendResponse> {
-  const p = new Promise<BackendResponse>((resolve, reject) => x.onAnswer(resolve, reject));
-  p.catch(() => undefined);
-  return p;
-}
 
 function timeoutError(what: string): Error {
   return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
@@ -158,57 +145,29 @@ class H1Response implements BackendResponse, BodySource {
 }
 
 /**
- * One request on a connection: its answer (to the `onAnswer` callbacks forwarding gives, or a
- * Promise made only when `response` is asked), its body going out, and how it ends.
+ * One request on a connection: its answer (exchange.ts: to forwarding's listener, or a Promise
+ * made only when `response` is asked), its body going out, and how it ends.
  */
-class H1Exchange implements BackendExchange {
+class H1Exchange extends BaseExchange {
   conn: Http1Connection | undefined;
   res: H1Response | undefined;
   /** The request body is all written (or there is none). */
   sent: boolean;
   aborted = false;
   private retried = false;
-  /** The answer or the failure, once known. */
-  private outcome: H1Response | BackendFailure | undefined;
-  private ok: ((res: BackendResponse) => void) | undefined;
-  private failed: ((err: BackendFailure) => void) | undefined;
-  private promise: Promise<BackendResponse> | undefined;
 
   constructor(
     readonly backend: Http1Pool,
     readonly req: BackendRequest,
   ) {
+    super();
     this.sent = !req.body;
-  }
-
-  get response(): Promise<BackendResponse> {
-    this.promise ??= answerPromise(this);
-    return this.promise;
-  }
-
-  onAnswer(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void {
-    const o = this.outcome;
-    if (o) return o instanceof H1Response ? ok(o) : fail(o);
-    const ok0 = this.ok;
-    const fail0 = this.failed;
-    this.ok = ok0 ? (r) => (ok0(r), ok(r)) : ok;
-    this.failed = fail0 ? (e) => (fail0(e), fail(e)) : fail;
   }
 
   /** The final head came. */
   answer(res: H1Response): void {
     this.res = res;
     this.settle(res);
-  }
-
-  private settle(o: H1Response | BackendFailure): void {
-    if (this.outcome) return;
-    this.outcome = o;
-    const ok = this.ok;
-    const fail = this.failed;
-    this.ok = this.failed = undefined;
-    if (o instanceof H1Response) ok?.(o);
-    else fail?.(o);
   }
 
   /**
@@ -238,8 +197,12 @@ class H1Exchange implements BackendExchange {
   }
 }
 
-/** A kept connection to the backend: one request at a time. */
-class Http1Connection {
+/**
+ * A kept connection to the backend: one request at a time. Its two timeouts are watches of its
+ * pool's queues (timeouts.ts), not socket timers re-armed per request: read (no byte moved while
+ * a request is out) and keep-alive (idle in the pool).
+ */
+class Http1Connection extends Watched {
   readonly socket: net.Socket;
   private readonly parser: Http1ResponseParser;
   exchange: H1Exchange | undefined;
@@ -252,11 +215,14 @@ class Http1Connection {
   /** The request body being written (its 'data' paused while the socket is full). */
   private body: Readable | undefined;
   private chunked = false;
+  /** Reads and writes on the socket, counted for the read timeout. */
+  private moved = 0;
 
   constructor(
     private readonly backend: Http1Pool,
     limits: Http1Limits,
   ) {
+    super();
     const b = backend;
     const a = b.address;
     this.parser = new Http1ResponseParser(
@@ -295,7 +261,6 @@ class Http1Connection {
     s.on('error', (err: Error) => this.fail(err, this.connected ? 'request' : 'connect'));
     s.once('end', () => this.onEof());
     s.once('close', () => this.onClose());
-    s.on('timeout', () => this.onTimeout());
     s.on('drain', () => this.body?.resume());
     // --backend-write-timeout: request bytes the backend does not take for this long: 504.
     watchWrites(s, b.limits.writeTimeout, () => this.fail(timeoutError(`backend write timeout after ${b.limits.writeTimeout} ms`), 'read'));
@@ -328,9 +293,9 @@ class Http1Connection {
     const body = req.body;
     this.chunked = !!body && !hasField(req.fields, 'content-length');
     this.parser.expect(req.method);
-    // --backend-read-timeout: no byte from the backend for this long while a request is out.
-    // Node's socket timeout counts writes too, so a body still going out keeps it from firing.
-    s.setTimeout(this.backend.limits.readTimeout);
+    // --backend-read-timeout: no byte from the backend for this long while a request is out
+    // (request body bytes going out count too, as they did with Node's socket timeout).
+    this.watch(this.backend.readWatches);
     const head = requestHead(req, req.authority ?? this.backend.label, this.chunked);
     if (!body) {
       s.write(head, 'latin1');
@@ -347,6 +312,7 @@ class Http1Connection {
     const chunked = this.chunked;
     body.on('data', (c: Buffer) => {
       if (this.exchange !== x || c.length === 0) return;
+      this.moved++;
       if (!(chunked ? writeChunk(s, c) : s.write(c))) body.pause();
     });
     body.once('end', () => {
@@ -363,6 +329,7 @@ class Http1Connection {
   }
 
   private onData(d: Buffer): void {
+    this.moved++;
     try {
       this.parser.feed(d);
     } catch (err) {
@@ -397,7 +364,8 @@ class Http1Connection {
     res?.close('end', trailers);
     if (!reusable) return this.destroy();
     this.uses++;
-    this.socket.setTimeout(this.backend.limits.keepAliveTimeout);
+    // --backend-keep-alive-timeout: an idle pooled connection is closed after this.
+    this.watch(this.backend.idleWatches);
     // An idle kept connection does not keep the process up (a draining worker exits once its
     // requests are answered), as Node's agent unrefs its free sockets.
     this.socket.unref();
@@ -418,7 +386,27 @@ class Http1Connection {
     this.socket.resume();
   }
 
-  private onTimeout(): void {
+  /** Watch this connection in `q` (leaving the queue it was in; none: no timeout). */
+  private watch(q: WatchQueue | undefined): void {
+    if (q) q.add(this);
+    else this.watchQueue?.delete(this);
+  }
+
+  /** @internal Watched: bytes moved (a plain deadline while idle: nothing moves then). */
+  progress(): number {
+    return this.moved;
+  }
+
+  /**
+   * @internal Watched: idle in the pool (a plain deadline), or a request out whose answer is not
+   * held up by the relay (a client that reads slowly is its frontend's write timeout's matter).
+   */
+  waiting(): boolean {
+    return this.pausedBy === undefined;
+  }
+
+  /** @internal Watched: the keep-alive or the read timeout. */
+  expire(): void {
     if (!this.exchange) return this.destroy();
     const ms = this.backend.limits.readTimeout;
     this.fail(timeoutError(`backend read timeout after ${ms} ms`), 'read');
@@ -437,6 +425,7 @@ class Http1Connection {
 
   private onClose(): void {
     this.closed = true;
+    this.watchQueue?.delete(this);
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.backend.forget(this);
@@ -474,6 +463,10 @@ export class Http1Pool {
   private readonly headLimits: Http1Limits;
   /** @internal The last TLS session a connection got (TLS backends), offered by the next one. */
   tlsSession: Buffer | undefined;
+  /** @internal --backend-read-timeout of every connection: one timer, not a socket timer per request. */
+  readonly readWatches: WatchQueue | undefined;
+  /** @internal --backend-keep-alive-timeout of idle connections. */
+  readonly idleWatches: WatchQueue | undefined;
 
   constructor(
     readonly address: BackendAddress,
@@ -486,6 +479,8 @@ export class Http1Pool {
     // Counted fields are judged by forwarding (--max-response-header-fields, as the reference):
     // the parser only bounds the head's bytes.
     this.headLimits = { ...DEFAULT_HTTP1_LIMITS, maxHeadSize: maxHeaderSize, maxFields: maxHeaderSize };
+    this.readWatches = limits.readTimeout > 0 ? new WatchQueue(limits.readTimeout) : undefined;
+    this.idleWatches = limits.keepAliveTimeout > 0 ? new WatchQueue(limits.keepAliveTimeout) : undefined;
   }
 
   /** Send `req` on an idle connection or a new one. */
@@ -532,5 +527,7 @@ export class Http1Pool {
     for (const c of this.all) c.destroy();
     this.all.clear();
     this.idleConnections.length = 0;
+    this.readWatches?.close();
+    this.idleWatches?.close();
   }
 }

@@ -9,12 +9,13 @@ import { connect, ClientConnection, type TlsInfo } from '../../transport/client'
 import type { Http2Stream } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
-import { answerPromise, failure, Http1Pool } from './backend-http1';
+import { Http1Pool } from './backend-http1';
+import { BaseExchange, failure } from './exchange';
 import type { BackendAddress, ProxyUri } from './options';
 import { backendCipherRefused, backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { connectThroughProxy, h2Connect, http1Connect, tlsOver, TunnelResponse } from './tunnel';
 import type { BackendRequest, BodySource, Field, ProxyRequest } from './request';
-import { tickInterval, watchWrites, Watched, WatchQueue } from './timeouts';
+import { tickInterval, watchWrites, WatchQueue } from './timeouts';
 
 /** A backend's answer: status, fields (lowercase names) and the body. */
 export interface BackendResponse {
@@ -503,19 +504,14 @@ class Http2Backend implements Backend {
 
 /**
  * One request to an h2 backend: a class with the stream's handlers, no Promise unless someone
- * asks for `response` (forwarding takes {@link onAnswer}), and its own read-timeout watch.
+ * asks for `response` (exchange.ts: forwarding listens), and its own read-timeout watch.
  */
-class H2Exchange extends Watched implements BackendExchange {
+class H2Exchange extends BaseExchange {
   stream: Http2Stream | undefined;
   aborted = false;
   /** Tries left on a new connection or after REFUSED_STREAM. */
   retries = 2;
   private answered = false;
-  private settled = false;
-  private outcome: BackendResponse | Error | undefined;
-  /** Who hears the outcome (and the pushes, if it has `pushed`). */
-  private listener: ExchangeListener | undefined;
-  private promise: Promise<BackendResponse> | undefined;
 
   constructor(
     private readonly backend: Http2Backend,
@@ -524,42 +520,9 @@ class H2Exchange extends Watched implements BackendExchange {
     super();
   }
 
-  /** The response head, as a Promise (made on first use). */
-  get response(): Promise<BackendResponse> {
-    this.promise ??= answerPromise(this);
-    return this.promise;
-  }
-
-  onAnswer(ok: (res: BackendResponse) => void, fail: (err: BackendFailure) => void): void {
-    this.listen({ answered: ok, failed: fail, pushed: this.listener?.pushed?.bind(this.listener) });
-  }
-
-  listen(l: ExchangeListener): void {
-    if (this.settled) {
-      const o = this.outcome!;
-      if (o instanceof Error) l.failed(o);
-      else l.answered(o);
-      return;
-    }
-    const l0 = this.listener;
-    this.listener = l0
-      ? {
-          answered: (r) => (l0.answered(r), l.answered(r)),
-          failed: (e) => (l0.failed(e), l.failed(e)),
-          pushed: l.pushed ?? l0.pushed?.bind(l0),
-        }
-      : l;
-  }
-
   abort(): void {
     this.aborted = true;
     this.stream?.reset();
-  }
-
-  onPush(handler: (headers: Field[], exchange: BackendExchange) => void): void {
-    const l = this.listener;
-    if (l) l.pushed = handler;
-    else this.listener = { answered: () => undefined, failed: () => undefined, pushed: handler };
   }
 
   /** @internal The stream is open: hear its answer, its end and its pushes. */
@@ -588,28 +551,13 @@ class H2Exchange extends Watched implements BackendExchange {
     this.settle(err);
   }
 
-  private settle(o: BackendResponse | Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.outcome = o;
-    const l = this.listener;
-    if (!l) return;
-    if (o instanceof Error) l.failed(o);
-    else l.answered(o);
-  }
-
-  /** @internal Watched: a plain deadline (no progress counts). */
-  progress(): number {
-    return 0;
-  }
-
-  /** @internal Watched: still waiting for the head. */
-  waiting(): boolean {
+  /** @internal Watched: still waiting for the head (a plain deadline: no progress counts). */
+  override waiting(): boolean {
     return !this.answered;
   }
 
   /** @internal Watched: --backend-read-timeout. */
-  expire(): void {
+  override expire(): void {
     this.backend.readTimedOut(this);
   }
 }
