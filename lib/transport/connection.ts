@@ -9,15 +9,15 @@ import type { Duplex } from 'stream';
 import type { Observable, Subject } from 'rxjs';
 import { rxjs } from '../lazy';
 import { Session } from '../protocol/session/session';
-import type { SessionOptions, SessionEvent } from '../protocol/session/session';
+import type { SessionOptions, SessionEvent, StreamHandler } from '../protocol/session/session';
 import type { HeaderField } from '../protocol/frame/types';
 import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
 import type { SocketReads } from './socket-reads';
 
-/** The session options a connection passes through (it supplies `onEvent`/`onWantWrite` itself). */
-export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite'>;
+/** The session options a connection passes through (it supplies `onEvent`/`onWantWrite`/`streamHandler` itself). */
+export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite' | 'streamHandler'>;
 
 /** Options of {@link Http2Connection}. */
 export interface ConnectionOptions {
@@ -101,7 +101,7 @@ export interface CloseInfo {
  * 'close'. The connection starts on the next microtask so that listeners attached right after
  * construction see every event; call `start()` to begin at once.
  */
-export class Http2Connection extends EventEmitter implements StreamOwner {
+export class Http2Connection extends EventEmitter implements StreamOwner, StreamHandler {
   /** The sans-IO session this connection drives. Commands may be given to it directly. */
   readonly session: Session;
   /** The transport. */
@@ -135,6 +135,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
   private ticker: NodeJS.Timeout | undefined;
   private waiters = new IdMap<((err?: Error | null) => void)[]>();
   private subject: Subject<SessionEvent> | undefined;
+  /** ConnectionOptions.onEvent. */
+  private readonly hook: ((ev: SessionEvent) => void) | undefined;
   private readonly boundFlush = () => this.flush();
 
   constructor(socket: Duplex, opts: ConnectionOptions) {
@@ -146,8 +148,12 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
     this.maxWriteChunk = opts.maxWriteChunk ?? 1048576;
     this.readBufferReused = opts.reads !== undefined;
     const hook = opts.onEvent;
+    this.hook = hook;
     this.session = new Session({
       ...opts.session,
+      // The stream events come as calls on this connection (StreamHandler): no event object per
+      // request unless an onEvent hook or events$ asks for them.
+      streamHandler: this,
       onEvent: hook
         ? (ev) => {
             hook(ev);
@@ -404,70 +410,12 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
 
   private handle(ev: SessionEvent): void {
     switch (ev.type) {
-      case 'requestReceived': {
-        const st = this.streams.get(ev.streamId) ?? this.adopt(ev.streamId, 'request');
-        st.requestHeaders = ev.headers;
-        const upBody = ev.streamId === 1 ? this.opts.upgrade?.body : undefined;
-        if (upBody && upBody.length) st.deliver(upBody, false);
-        // Set before 'stream' so listeners know at once whether a body follows; 'end' after it.
-        if (ev.endStream) st.remoteEnded = true;
-        this.emit('stream', st);
-        if (ev.endStream && st.listenerCount('end') > 0) st.emit('end');
-        break;
-      }
-      case 'responseReceived': {
-        const st = this.streams.get(ev.streamId);
-        if (!st) break;
-        const status = ev.headers.find((h) => h[0] === ':status')?.[1] ?? '';
-        if (status.length === 3 && status[0] === '1') {
-          st.informational.push(ev.headers);
-          st.emit('informational', ev.headers);
-        } else {
-          st.responseHeaders = ev.headers;
-          st.emit('response', ev.headers);
-        }
-        if (ev.endStream) st.endRemote();
-        break;
-      }
-      case 'trailersReceived': {
-        const st = this.streams.get(ev.streamId);
-        if (!st) break;
-        st.trailers = ev.headers;
-        st.emit('trailers', ev.headers);
-        break;
-      }
       case 'pushPromiseReceived': {
         const parent = this.streams.get(ev.streamId);
         const st = this.adopt(ev.promisedStreamId, 'pushed');
         st.requestHeaders = ev.headers;
         parent?.emit('push', st);
         this.emit('push', st, parent);
-        break;
-      }
-      case 'dataReceived': {
-        const st = this.streams.get(ev.streamId);
-        // The session already released the padding; the data is released as it is read.
-        if (st) st.deliver(this.readBufferReused && ev.data.length > 0 ? Buffer.from(ev.data) : ev.data);
-        else if (ev.data.length > 0) this.session.consume(ev.streamId, ev.data.length);
-        if (ev.endStream) st?.endRemote();
-        break;
-      }
-      case 'streamEnded':
-        this.streams.get(ev.streamId)?.endRemote();
-        break;
-      case 'streamReset': {
-        const st = this.streams.get(ev.streamId);
-        if (st) {
-          st.resetBy = ev.remote ? 'remote' : 'local';
-          st.resetReason = ev.reason;
-        }
-        break;
-      }
-      case 'streamClosed': {
-        const st = this.streams.get(ev.streamId);
-        this.streams.delete(ev.streamId);
-        if (this.waiters.size) this.failWriters(ev.streamId, ev.errorCode);
-        st?.closeWith(ev.errorCode);
         break;
       }
       case 'settingsAcknowledged':
@@ -494,6 +442,113 @@ export class Http2Connection extends EventEmitter implements StreamOwner {
         break;
     }
     if (this.subject) this.subject.next(ev);
+  }
+
+  // ---------------------------------------------------------------- stream events (StreamHandler)
+  // The session calls these in place of building event objects; an onEvent hook (before the
+  // handling, as for every event) and events$ (after it) still get each one as its object.
+
+  /** @internal StreamHandler: a request arrived. */
+  requestReceived(streamId: number, headers: HeaderField[], endStream: boolean): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined ? { type: 'requestReceived', streamId, headers, endStream } : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId) ?? this.adopt(streamId, 'request');
+    st.requestHeaders = headers;
+    const upBody = streamId === 1 ? this.opts.upgrade?.body : undefined;
+    if (upBody && upBody.length) st.deliver(upBody, false);
+    // Set before 'stream' so listeners know at once whether a body follows; 'end' after it.
+    if (endStream) st.remoteEnded = true;
+    this.emit('stream', st);
+    if (endStream && st.listenerCount('end') > 0) st.emit('end');
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: a response (or a 1xx) arrived. */
+  responseReceived(streamId: number, headers: HeaderField[], endStream: boolean, informational: boolean, blockLength: number): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined
+        ? { type: 'responseReceived', streamId, headers, endStream, informational, blockLength }
+        : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId);
+    if (st !== undefined) {
+      if (informational) {
+        st.informational.push(headers);
+        st.emit('informational', headers);
+      } else {
+        st.responseHeaders = headers;
+        st.emit('response', headers);
+      }
+      if (endStream) st.endRemote();
+    }
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: trailers arrived. */
+  trailersReceived(streamId: number, headers: HeaderField[], blockLength: number): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined ? { type: 'trailersReceived', streamId, headers, blockLength } : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId);
+    if (st !== undefined) {
+      st.trailers = headers;
+      st.emit('trailers', headers);
+    }
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: DATA arrived. */
+  dataReceived(streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined
+        ? { type: 'dataReceived', streamId, data, flowControlledLength, endStream }
+        : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId);
+    // The session already released the padding; the data is released as it is read.
+    if (st !== undefined) st.deliver(this.readBufferReused && data.length > 0 ? Buffer.from(data) : data);
+    else if (data.length > 0) this.session.consume(streamId, data.length);
+    if (endStream) st?.endRemote();
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: the peer ended its side. */
+  streamEnded(streamId: number): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined ? { type: 'streamEnded', streamId } : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    this.streams.get(streamId)?.endRemote();
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: a stream was reset. */
+  streamReset(streamId: number, errorCode: number, remote: boolean, reason: string | undefined): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined
+        ? remote
+          ? { type: 'streamReset', streamId, errorCode, remote }
+          : { type: 'streamReset', streamId, errorCode, remote, reason }
+        : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId);
+    if (st !== undefined) {
+      st.resetBy = remote ? 'remote' : 'local';
+      st.resetReason = reason;
+    }
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
+  /** @internal StreamHandler: a stream is fully closed. */
+  streamClosed(streamId: number, errorCode: number): void {
+    const ev: SessionEvent | undefined =
+      this.hook !== undefined || this.subject !== undefined ? { type: 'streamClosed', streamId, errorCode } : undefined;
+    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    const st = this.streams.get(streamId);
+    this.streams.delete(streamId);
+    if (this.waiters.size) this.failWriters(streamId, errorCode);
+    st?.closeWith(errorCode);
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   private finish(info: CloseInfo, socketEnding = false): void {

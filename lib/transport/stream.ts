@@ -57,6 +57,12 @@ function quietErrors<T extends Readable | Writable>(s: T): T {
   return s;
 }
 
+/**
+ * The header list of a stream that has none yet (frozen, shared: two empty arrays fewer per
+ * request; they are replaced, never added to).
+ */
+const NO_FIELDS = Object.freeze([]) as unknown as HeaderField[];
+
 /** The empty receive queue every stream starts with (never pushed to: replaced on first DATA). */
 const NO_DATA: Buffer[] = [];
 
@@ -90,11 +96,23 @@ export type StreamKind = 'request' | 'pushed';
  * (`respond`, `sendData`, `end`, `writableBody` writes) on a stream that is already closed do
  * nothing: the peer may reset at any moment, and 'close' has said so.
  */
-export class Http2Stream extends EventEmitter {
+export interface Http2Stream extends EventEmitter {}
+export class Http2Stream {
+  // An Http2Stream is an EventEmitter (its prototype is EventEmitter.prototype's child, so
+  // `instanceof EventEmitter` holds and every method is there), but one made without running
+  // EventEmitter's constructor: most streams of a busy server get no listener at all, and
+  // Node's emitter methods make the listener table on the first `on()`. These fields keep one
+  // hidden class for every stream, listened to or not.
+  /** @internal EventEmitter's listener table, made by the first `on()`. */
+  _events: Record<string | symbol, unknown> | undefined = undefined;
+  /** @internal */
+  _eventsCount = 0;
+  /** @internal */
+  _maxListeners: number | undefined = undefined;
   /** Request headers: received (server), sent (client), or promised (pushed streams). */
-  requestHeaders: HeaderField[] = [];
+  requestHeaders: HeaderField[] = NO_FIELDS;
   /** Final response headers: received (client) or sent (server); empty until then. */
-  responseHeaders: HeaderField[] = [];
+  responseHeaders: HeaderField[] = NO_FIELDS;
   private informationalList: HeaderField[][] | undefined;
   /** 1xx header lists received, in order. */
   get informational(): HeaderField[][] {
@@ -139,7 +157,6 @@ export class Http2Stream extends EventEmitter {
     readonly receivesResponse: boolean,
     highWaterMark: number,
   ) {
-    super();
     this.highWaterMark = highWaterMark;
   }
 
@@ -466,3 +483,5 @@ export class Http2Stream extends EventEmitter {
     });
   }
 }
+
+Object.setPrototypeOf(Http2Stream.prototype, EventEmitter.prototype);

@@ -14,7 +14,7 @@ import type { HeaderField } from '../../protocol/frame/types';
 import { FramePrinter, latin1Writer, monotonicMs } from '../printer/printer';
 import type { NghttpdOptions } from './options';
 import { SERVER_NAME } from './options';
-import { loadMimeTypes, StaticSite } from './static';
+import { loadMimeTypes, SiteRequest, StaticSite } from './static';
 import { safeReset, sendResponse } from './respond';
 import { echoUpload } from './echo';
 import { attachPrinter } from './trace';
@@ -242,14 +242,31 @@ function handleRequest(
   if (!stream.remoteEnded) stream.body.resume();
 
   // Hot path (a GET without a body, no push configured, a cached file): answered right here,
-  // with no closure, request object or push list allocated for it.
+  // with no closure or push list allocated for it.
+  const req: SiteRequest = { scheme, authority, acceptEncoding, method, path: path_, ifModifiedSince };
   if (opts.push.size === 0 && stream.remoteEnded && !stream.closed) {
-    const now = site.resolveCached({ scheme, authority, acceptEncoding, method, path: path_, ifModifiedSince });
+    const now = site.resolveCached(req);
     if (now) {
       sendResponse(stream, now, site, trailers);
       return;
     }
   }
+  answerLater(conn, stream, req, site, opts, trailers);
+}
+
+/**
+ * The rest of {@link handleRequest}: pushes, files not cached yet, early responses. Apart, so
+ * that the hot path's function holds no closure (V8 would make its context on every call).
+ */
+function answerLater(
+  conn: Http2Connection,
+  stream: Http2Stream,
+  mainReq: SiteRequest,
+  site: StaticSite,
+  opts: NghttpdOptions,
+  trailers: HeaderField[],
+): void {
+  const { scheme, authority, acceptEncoding, path: path_ } = mainReq;
   const go = () => {
     if (stream.closed) return;
     // Push first (PUSH_PROMISE before the response, as nghttpd), then answer all in order.
@@ -263,7 +280,7 @@ function handleRequest(
             [':method', 'GET'],
             [':path', p],
             [':scheme', scheme],
-            [':authority', authority!],
+            [':authority', authority],
           ]);
           pushed.push({ st, path: p });
         } catch {
@@ -271,14 +288,13 @@ function handleRequest(
         }
       }
     }
-    const mainReq = { scheme, authority: authority!, acceptEncoding, method, path: path_, ifModifiedSince };
     // Hot path: everything answered from the cache, right now, inside the socket read.
     const now0 = site.resolveCached(mainReq);
     if (now0 && pushed.length === 0) {
       sendResponse(stream, now0, site, trailers);
       return;
     }
-    const pushReqs = pushed.map((p) => ({ scheme, authority: authority!, acceptEncoding, method: 'GET', path: p.path }));
+    const pushReqs = pushed.map((p) => ({ scheme, authority, acceptEncoding, method: 'GET', path: p.path }));
     if (now0) {
       const nowRest = pushReqs.map((r) => site.resolveCached(r));
       if (nowRest.every((r) => r !== undefined)) {

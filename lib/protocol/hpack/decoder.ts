@@ -61,6 +61,7 @@ export class HpackDecoder {
    * fields as flat (name, value, never-indexed) triples. The same octets against the same table
    * decode to the same fields, so a peer repeating itself (a server answering a load generator,
    * a load generator's requests) costs a compare, not a parse and a Huffman decode per literal.
+   * The fields are kept as our own pairs (never handed out): each repeat gets new ones.
    */
   private repeatBytes: Buffer | null = null;
   private repeatLength = -1;
@@ -68,7 +69,7 @@ export class HpackDecoder {
   private repeatTableLength = 0;
   private repeatMaxSize = 0;
   private repeatListSize = 0;
-  private readonly repeatFields: (string | boolean)[] = [];
+  private readonly repeatPairs: HeaderField[] = [];
   /** Octets of the names and values of the last block decoded (RFC 9113's field section size less 32 per field). */
   fieldOctets = 0;
 
@@ -127,10 +128,13 @@ export class HpackDecoder {
 
   /** The remembered block's fields, as new pairs (the caller owns the list and its pairs). */
   private repeatList(): HeaderField[] {
-    const f = this.repeatFields;
-    const out: HeaderField[] = [];
-    for (let j = 0; j < f.length; j += 3)
-      out.push(f[j + 2] ? [f[j] as string, f[j + 1] as string, true] : [f[j] as string, f[j + 1] as string]);
+    // slice(): a list of exactly the right length (growing one by push allocates twice, and
+    // bigger), then each of its elements replaced by a new pair.
+    const out = this.repeatPairs.slice();
+    for (let j = 0; j < out.length; j++) {
+      const p = out[j];
+      out[j] = p[2] === true ? [p[0], p[1], true] : [p[0], p[1]];
+    }
     return out;
   }
 
@@ -143,9 +147,12 @@ export class HpackDecoder {
     this.repeatTableLength = t.length;
     this.repeatMaxSize = t.maxSize;
     this.repeatListSize = listSize;
-    const f = this.repeatFields;
+    const f = this.repeatPairs;
     f.length = 0;
-    for (let i = 0; i < out.length; i++) f.push(out[i][0], out[i][1], out[i][2] === true);
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i];
+      f.push(p[2] === true ? [p[0], p[1], true] : [p[0], p[1]]);
+    }
   }
 
   /** The current maximum size of the dynamic table (as the last size update set it). */
@@ -181,7 +188,7 @@ export class HpackDecoder {
     const cur = this.cursor;
     this.changed = false;
     if (this.repeatLength >= 0 && this.repeats(buf, end)) {
-      this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * (this.repeatFields.length / 3);
+      this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * this.repeatPairs.length;
       return this.repeatList();
     }
     const out: HeaderField[] = [];

@@ -16,7 +16,7 @@ import type { WriteScheduler } from './scheduler';
 import type { SettingsSync } from './settings-sync';
 import type { Shutdown } from './shutdown';
 import type { Stream } from './stream';
-import type { CloseCause, RespondOptions, ResponseCounter, SessionEvent, SessionLimits } from './types';
+import type { CloseCause, RespondOptions, ResponseCounter, SessionEvent, SessionLimits, StreamHandler } from './types';
 
 /** What the receive dispatch reads and calls on its Session. */
 export interface SessionCore {
@@ -43,6 +43,8 @@ export interface SessionCore {
   remoteActive: number;
   now(): number;
   onEvent(ev: SessionEvent): void;
+  /** The stream events' receiver: SessionOptions.streamHandler, or one building event objects for `onEvent`. */
+  readonly streamEvents: StreamHandler;
   wantWrite(): void;
   /** Whether `id` would be initiated by the peer. */
   isPeerId(id: number): boolean;

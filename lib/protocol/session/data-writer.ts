@@ -10,7 +10,7 @@ import { choosePadding, PaddingPolicy } from '../frame/padding';
 import type { DataFrame } from '../frame/types';
 import { type OutputQueue, ZERO_COPY_MIN } from './output-queue';
 import type { WriteScheduler } from './scheduler';
-import type { Stream } from './stream';
+import { NO_OUT, type Stream } from './stream';
 import { StreamState } from './stream-state';
 import type { SessionEvent } from './types';
 
@@ -168,7 +168,10 @@ export class DataWriter {
         if (parts !== null) parts.push(piece);
         need -= piece.length;
       }
-      if (s.outHead > 32 || s.outHead === s.out.length) {
+      if (s.outHead === s.out.length) {
+        s.out = NO_OUT;
+        s.outHead = 0;
+      } else if (s.outHead > 32) {
         s.out.splice(0, s.outHead);
         s.outHead = 0;
       }

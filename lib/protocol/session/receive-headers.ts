@@ -128,7 +128,7 @@ export class HeaderReceiver {
           const p = parsePriorityField(info.priority);
           if (p !== null) core.scheduler.setUrgency(s, p.urgency, p.incremental);
         }
-        core.onEvent({ type: 'requestReceived', streamId: id, headers, endStream });
+        core.streamEvents.requestReceived(id, headers, endStream);
         if (endStream) core.remoteEnded(s);
         return;
       }
@@ -171,7 +171,7 @@ export class HeaderReceiver {
           `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`,
         );
       }
-      core.onEvent({ type: 'trailersReceived', streamId: id, headers, blockLength: f.fragment.length });
+      core.streamEvents.trailersReceived(id, headers, f.fragment.length);
       core.remoteEnded(s);
       return;
     }
@@ -190,7 +190,7 @@ export class HeaderReceiver {
       s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? 0 : info.contentLength;
     }
     if (core.counter !== null) core.counter.response(id, info.status, f.fragment.length, core.decoder.fieldOctets);
-    else core.onEvent({ type: 'responseReceived', streamId: id, headers, endStream, informational, blockLength: f.fragment.length });
+    else core.streamEvents.responseReceived(id, headers, endStream, informational, f.fragment.length);
     if (endStream) {
       if (s.contentLength > 0) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} but no DATA`);
       core.remoteEnded(s);

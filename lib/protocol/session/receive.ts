@@ -188,7 +188,7 @@ export class FrameReceiver {
         flow.consume(s, f.data.length);
       }
     } else if (f.data.length > 0 || endStream) {
-      core.onEvent({ type: 'dataReceived', streamId: id, data: f.data, flowControlledLength: len, endStream });
+      core.streamEvents.dataReceived(id, f.data, len, endStream);
     }
     if (endStream) core.remoteEnded(s);
   }
@@ -227,7 +227,7 @@ export class FrameReceiver {
       this.frameOnUnknownStream(id, StreamEvent.RECV_RST_STREAM);
       return;
     }
-    core.onEvent({ type: 'streamReset', streamId: id, errorCode: f.errorCode, remote: true });
+    core.streamEvents.streamReset(id, f.errorCode, true, undefined);
     core.closeStream(s, 'remoteReset', f.errorCode);
   }
 

@@ -47,7 +47,7 @@ import { defaultLocalSettings, encodeSettingsPayload, settingsEntries } from './
 import { checkLocalSettings, SettingsSync } from './settings-sync';
 import { MAX_STREAM_ID, Shutdown } from './shutdown';
 import { HeaderSender } from './header-sender';
-import { Stream } from './stream';
+import { NO_OUT, Stream } from './stream';
 import { closeStream, localEnded, newRequestStream, openPending, remoteEnded } from './stream-lifecycle';
 import { upgradeStream } from './upgrade';
 import { isViolation, StreamEvent, StreamState, transition } from './stream-state';
@@ -61,7 +61,9 @@ import {
   SessionEvent,
   SessionLimits,
   SessionOptions,
+  StreamHandler,
 } from './types';
+import { eventsToHandler } from './stream-events';
 
 export * from './types';
 export { ZERO_COPY_MIN };
@@ -103,6 +105,8 @@ export class Session implements SessionCore {
   /** @internal SessionOptions.responseCounter (client), or null. */
   readonly counter: ResponseCounter | null;
   /** @internal */ readonly onEvent: (ev: SessionEvent) => void;
+  /** @internal SessionOptions.streamHandler, or one building event objects for `onEvent`. */
+  readonly streamEvents: StreamHandler;
   /** @internal */ readonly now: () => number;
   private readonly padding: PaddingPolicy | undefined;
 
@@ -148,6 +152,7 @@ export class Session implements SessionCore {
     if (opts.role !== 'client' && opts.role !== 'server') throw new ApiMisuseError(`role must be 'client' or 'server'`);
     this.role = opts.role;
     this.onEvent = opts.onEvent;
+    this.streamEvents = opts.streamHandler ?? eventsToHandler(opts.onEvent);
     this.padding = opts.padding;
     this.frameEvents = opts.frameEvents !== false;
     this.counter = opts.role === 'client' ? (opts.responseCounter ?? null) : null;
@@ -323,7 +328,7 @@ export class Session implements SessionCore {
     } else {
       this.queueRst(id, code);
       this.closedStreams.remember(id, 'localReset');
-      this.onEvent({ type: 'streamReset', streamId: id, errorCode: code, remote: false, reason: message });
+      this.streamEvents.streamReset(id, code, false, message);
     }
     // Streams we must reset cost a token too: a peer provoking endless stream errors is a reset
     // flood (CVE-2019-9514).
@@ -340,7 +345,7 @@ export class Session implements SessionCore {
   /** @internal Reset a live stream from our side. */
   resetStream(s: Stream, code: number, reason?: string): void {
     if (s.pendingHeaders === null && s.state !== StreamState.IDLE) this.queueRst(s.id, code);
-    this.onEvent({ type: 'streamReset', streamId: s.id, errorCode: code, remote: false, reason });
+    this.streamEvents.streamReset(s.id, code, false, reason);
     this.closeStream(s, 'localReset', code);
   }
 
@@ -536,7 +541,8 @@ export class Session implements SessionCore {
       if (this.role === 'server' && !s.responded) throw new ApiMisuseError(`sendData: respond() on stream ${streamId} first`);
     }
     if (data.length > 0) {
-      s.out.push(data);
+      if (s.out === NO_OUT) s.out = [data];
+      else s.out.push(data);
       s.queued += data.length;
     }
     if (endStream) {
@@ -688,8 +694,8 @@ export class Session implements SessionCore {
     if (this.role === 'server') {
       this.lastPeerStreamId = 1;
       this.remoteActive++;
-      this.onEvent({ type: 'requestReceived', streamId: 1, headers: requestHeaders, endStream });
-      if (endStream) this.onEvent({ type: 'streamEnded', streamId: 1 });
+      this.streamEvents.requestReceived(1, requestHeaders, endStream);
+      if (endStream) this.streamEvents.streamEnded(1);
     } else {
       this.localActive++;
       this.nextStreamId = 3;

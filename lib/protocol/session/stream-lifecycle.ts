@@ -8,7 +8,7 @@ import { ApiMisuseError, ErrorCode } from '../errors';
 import type { HeaderField } from '../frame/types';
 import { hasOutput } from './data-writer';
 import type { Session } from './session';
-import { Stream } from './stream';
+import { NO_OUT, Stream } from './stream';
 import { isViolation, StreamEvent, StreamState, transition } from './stream-state';
 import type { CloseCause, RequestOptions } from './types';
 
@@ -29,11 +29,14 @@ export function closeStream(session: Session, s: Stream, cause: CloseCause, code
   }
   // Window the application will never consume goes back to the connection.
   if (s.unackedConsumed > 0) s.unackedConsumed = 0;
-  // (Setting an array's length is a runtime call even when it is already 0.)
-  if (s.out.length !== 0) s.out.length = 0;
+  if (s.out !== NO_OUT) {
+    s.out = NO_OUT;
+    s.outHead = 0;
+    s.outOffset = 0;
+  }
   s.queued = 0;
   session.closedStreams.remember(s.id, cause);
-  session.onEvent({ type: 'streamClosed', streamId: s.id, errorCode: code });
+  session.streamEvents.streamClosed(s.id, code);
   if (session.pendingOpen.length > 0) openPending(session);
   session.shutdown.maybeFinish();
 }
@@ -43,7 +46,7 @@ export function remoteEnded(session: Session, s: Stream): void {
   if (s.state === StreamState.CLOSED) return;
   const t = transition(s.state, StreamEvent.RECV_END_STREAM) as StreamState;
   s.state = t;
-  if (session.counter === null) session.onEvent({ type: 'streamEnded', streamId: s.id });
+  if (session.counter === null) session.streamEvents.streamEnded(s.id);
   if (t === StreamState.CLOSED) closeStream(session, s, 'endStream', ErrorCode.NO_ERROR);
 }
 

@@ -5,6 +5,13 @@
 import type { HeaderField, PrioritySpec } from '../frame/types';
 import { StreamState } from './stream-state';
 
+/**
+ * The outbound queue every stream starts with and returns to once it drained: never pushed to
+ * (Session.sendData replaces it with a one-chunk array), so a stream whose DATA all left at once
+ * costs no array.
+ */
+export const NO_OUT: Buffer[] = [];
+
 /** Internal to the session: fields are mutated directly by Session and WriteScheduler. */
 export class Stream {
   state: StreamState = StreamState.IDLE;
@@ -18,7 +25,7 @@ export class Stream {
   unconsumed = 0;
 
   /** Outbound DATA not yet framed: chunks from `outHead` on; `outOffset` into the first. */
-  out: Buffer[] = [];
+  out: Buffer[] = NO_OUT;
   outHead = 0;
   outOffset = 0;
   /** Outbound octets queued. */

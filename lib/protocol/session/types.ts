@@ -118,6 +118,32 @@ export interface ResponseCounter {
   data(streamId: number, length: number): void;
 }
 
+/**
+ * Per-kind callbacks for the events of a stream's life, the per-request hot path: given as
+ * `SessionOptions.streamHandler`, each method is called where the event object of its kind
+ * would be built and handed to `onEvent` (same moment, same order, same meaning as that event;
+ * see {@link SessionEvent}); `onEvent` still gets every other kind. One object per connection
+ * whose methods take plain arguments: no object per event, and one call site per kind instead of
+ * a switch on `type` over events of many shapes. Without one, the session builds the event
+ * objects (stream-events.ts).
+ */
+export interface StreamHandler {
+  /** Server: a valid request opened a stream (or h2c upgrade made stream 1). */
+  requestReceived(streamId: number, headers: HeaderField[], endStream: boolean): void;
+  /** Client: a response header section, interim (`informational`) or final. */
+  responseReceived(streamId: number, headers: HeaderField[], endStream: boolean, informational: boolean, blockLength: number): void;
+  /** A trailer section (`streamEnded` follows). */
+  trailersReceived(streamId: number, headers: HeaderField[], blockLength: number): void;
+  /** Body octets (padding removed); `consume(streamId, data.length)` once used. */
+  dataReceived(streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): void;
+  /** The peer sent END_STREAM on the stream. */
+  streamEnded(streamId: number): void;
+  /** A stream was reset, by the peer (`remote`) or by us (`reason` says why when the session did). */
+  streamReset(streamId: number, errorCode: number, remote: boolean, reason: string | undefined): void;
+  /** The stream is fully closed (the last event of a stream). */
+  streamClosed(streamId: number, errorCode: number): void;
+}
+
 /** Options of a Session. Only `role` and `onEvent` are required. */
 export interface SessionOptions {
   role: 'client' | 'server';
@@ -155,7 +181,12 @@ export interface SessionOptions {
    * it replaces the `responseReceived`, `dataReceived` and `streamEnded` events.
    */
   responseCounter?: ResponseCounter;
-  /** Every event, synchronously, in order. */
+  /**
+   * The events of a stream's life as calls, in place of their event objects: see
+   * {@link StreamHandler}. `onEvent` then gets only the other kinds.
+   */
+  streamHandler?: StreamHandler;
+  /** Every event, synchronously, in order (but the kinds a `streamHandler` takes). */
   onEvent: (ev: SessionEvent) => void;
   /** New bytes are ready: the I/O adapter should call dataToSend() soon (e.g. on setImmediate). */
   onWantWrite?: () => void;
