@@ -11,7 +11,8 @@ import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
 import { loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import type { HeaderField } from '../../protocol/frame/types';
+import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
+import type { RequestOptions } from '../../protocol/session/types';
 import { FramePrinter, monotonicMs } from '../printer/printer';
 import { NghttpTrace } from './trace';
 import { ConnectWatch } from './first-flight';
@@ -22,8 +23,8 @@ import type { BuiltRequest } from './headers';
 import { PlanQueue } from './plan-queue';
 import { anchorPriorities, resourcePriority, ResourceType } from './priority';
 import type { AssetParser } from './assets';
-import { header, isDefaultPriority, newLive, planRequests } from './plan';
-import type { Live, Planned } from './plan';
+import { header, isDefaultPriority, newLive, planRuns } from './plan';
+import type { Live, Planned, PlanRun } from './plan';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
 import { ConnectionTiming, nowMicros, RequestRecord } from './records';
@@ -130,7 +131,7 @@ class ConnectionRun {
   constructor(
     private readonly o: NghttpOptions,
     private readonly io: NghttpIO,
-    private readonly plan: Planned[],
+    private readonly plan: PlanRun[],
     private readonly body: Buffer | undefined,
   ) {
     this.verbose = o.verbose > 0 || o.json;
@@ -150,9 +151,10 @@ class ConnectionRun {
       maxFrameSize: () => this.connection?.session.remoteSettings.maxFrameSize ?? 16384,
       holdData: !o.json,
     });
-    for (const p of plan) {
-      this.requested.add(p.uri.raw);
-      this.queue.push(p);
+    for (const r of plan) {
+      this.requested.add(r.uri.raw);
+      this.queue.push(r.planned, r.count);
+      this.total += r.count;
     }
     const first = plan[0].uri;
     this.useUpgrade = o.upgrade && first.scheme === 'http';
@@ -175,7 +177,6 @@ class ConnectionRun {
   async run(): Promise<void> {
     const start = nowMicros();
     this.timing = { startWallMs: Date.now(), start, dnsEnd: start, connectEnd: start };
-    this.total = this.plan.length;
     const address = await this.resolve();
     if (address === undefined) return;
     const cc = await this.open(address);
@@ -318,7 +319,7 @@ class ConnectionRun {
     for (const a of anchorPriorities(o.noDep)) session.sendPriority(a.streamId, a.priority);
     if (this.useUpgrade && this.body === undefined && !o.noDep) {
       // The Upgrade request could not carry a priority: place stream 1 under the anchor now.
-      session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: this.plan[0].priority.weight });
+      session.sendPriority(1, { exclusive: false, dependsOn: 11, weight: this.plan[0].planned.priority.weight });
     }
     // The reference grows the connection window after its anchors (WINDOW_UPDATE on stream 0
     // above 65535; a smaller -W sends nothing, it only returns consumed octets sooner).
@@ -401,6 +402,17 @@ class ConnectionRun {
     return b;
   }
 
+  /** The last request options made for a priority (the -m repeats of a URI share one). */
+  private lastOptions: RequestOptions | undefined;
+
+  /** session.request's options for a request at `priority` (shared: the session does not keep them). */
+  private requestOptions(priority: PrioritySpec, withBody: boolean): RequestOptions {
+    if (isDefaultPriority(priority)) return withBody ? WITH_BODY : WITHOUT_BODY;
+    const last = this.lastOptions;
+    if (last !== undefined && last.priority === priority && last.endStream === !withBody) return last;
+    return (this.lastOptions = { endStream: !withBody, priority });
+  }
+
   private submit(p: Planned): void {
     const o = this.o;
     const session = (this.connection as Http2Connection).session;
@@ -408,10 +420,7 @@ class ConnectionRun {
     const withBody = p.level === 0 && this.body !== undefined;
     let id: number;
     try {
-      id = session.request(
-        built.fields,
-        isDefaultPriority(p.priority) ? (withBody ? WITH_BODY : WITHOUT_BODY) : { endStream: !withBody, priority: p.priority },
-      );
+      id = session.request(built.fields, this.requestOptions(p.priority, withBody));
     } catch (e) {
       this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
       // Nothing else may be waiting: end the connection as after the last response.
@@ -757,7 +766,7 @@ export async function runNghttp(o: NghttpOptions, io: NghttpIO): Promise<NghttpR
       return { total: 0, processed: 0, exitCode: 1, records: [] };
     }
   }
-  const plan = planRequests(o);
+  const plan = planRuns(o);
   const runs: ConnectionRun[] = [];
   let total = 0;
   let processed = 0;

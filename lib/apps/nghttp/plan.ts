@@ -45,19 +45,36 @@ export interface Live {
   assets?: AssetParser;
 }
 
-/** The command-line URIs as planned requests: each repeated -m times in a row, repeats dropped without -m. */
-export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): Planned[] {
-  const out: Planned[] = [];
+/** One planned request sent `count` times in a row (`-m N`): one object, not N. */
+export interface PlanRun {
+  /** The request (shared by its repeats: a planned request is never changed). */
+  planned: Planned;
+  /** How many times it is sent. */
+  count: number;
+  /** `planned.uri` (what groupByOrigin compares). */
+  uri: TargetUri;
+}
+
+/** The command-line URIs as runs of planned requests: each repeated -m times in a row, repeats dropped without -m. */
+export function planRuns(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): PlanRun[] {
+  const out: PlanRun[] = [];
   const seen = new Set<string>();
   o.uris.forEach((uri, i) => {
     if (o.multiply === 1) {
       if (seen.has(uri.raw)) return;
       seen.add(uri.raw);
     }
-    // One priority object for the -m repeats of a URI: planned requests never change it.
-    const priority = uriPriority(weightFor(o, i), o.noDep);
-    for (let k = 0; k < o.multiply; k++) out.push({ uri, priority, level: 0 });
+    if (o.multiply <= 0) return;
+    out.push({ planned: { uri, priority: uriPriority(weightFor(o, i), o.noDep), level: 0 }, count: o.multiply, uri });
   });
+  return out;
+}
+
+/** The command-line URIs as planned requests: each repeated -m times in a row, repeats dropped without -m. */
+export function planRequests(o: Pick<NghttpOptions, 'uris' | 'multiply' | 'weights' | 'noDep'>): Planned[] {
+  const out: Planned[] = [];
+  // One priority object for the -m repeats of a URI: planned requests never change it.
+  for (const r of planRuns(o)) for (let k = 0; k < r.count; k++) out.push({ ...r.planned });
   return out;
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../../../lib/apps/nghttp/settings';
 import { parseTargetUri, groupByOrigin } from '../../../lib/apps/nghttp/uri';
 import { PlanQueue } from '../../../lib/apps/nghttp/plan-queue';
+import { planRequests, planRuns } from '../../../lib/apps/nghttp/plan';
 import { Setting } from '../../../lib/protocol/frame/constants';
 import type { RequestRecord } from '../../../lib/apps/nghttp/records';
 
@@ -320,4 +321,43 @@ test('PlanQueue: refused requests go ahead of the rest in the order they were re
   r.unshift(-2);
   t.deepEqual([r.shift(), r.shift(), r.shift()], [-1, -2, 1500]);
   t.is(r.length, 499);
+});
+
+// -m N: one planned request stands for N sends (one object, not N), refusals still go first.
+test('PlanQueue: an entry pushed with a count is taken that many times in a row', (t) => {
+  const q = new PlanQueue<string>();
+  q.push('a', 3);
+  q.push('b');
+  q.push('none', 0);
+  t.is(q.length, 4);
+  t.is(q.shift(), 'a');
+  q.unshift('r');
+  t.is(q.length, 4);
+  const got: (string | undefined)[] = [];
+  while (q.length) got.push(q.shift());
+  t.deepEqual(got, ['r', 'a', 'a', 'b']);
+  t.is(q.shift(), undefined);
+  const big = new PlanQueue<number>();
+  big.push(7, 20000);
+  big.push(8);
+  let n = 0;
+  while (big.shift() === 7) n++;
+  t.is(n, 20000);
+  t.is(big.length, 0);
+});
+
+test('planRuns: -m N is one run of N; planRequests expands it', (t) => {
+  const o = { uris: [parseTargetUri('http://a/1'), parseTargetUri('http://a/2')], multiply: 3, weights: [], noDep: false };
+  const runs = planRuns(o);
+  t.deepEqual(
+    runs.map((r) => [r.uri.raw, r.count]),
+    [
+      ['http://a/1', 3],
+      ['http://a/2', 3],
+    ],
+  );
+  const flat = planRequests(o);
+  t.is(flat.length, 6);
+  t.deepEqual(flat[0], runs[0].planned);
+  t.is(flat[2].priority, flat[0].priority);
 });
