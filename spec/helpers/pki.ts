@@ -1,7 +1,10 @@
 /**
  * A throw-away PKI for TLS specs, made with /usr/bin/openssl at test time: a CA, server
- * certificates for several names (SAN), a client certificate and an expired client certificate.
+ * certificates for several names (SAN), a client certificate and an expired client certificate;
+ * and {@link scratchPki}, a spec file's scratch directory with such a PKI in it, removed after
+ * the file's last test.
  */
+import test from 'ava';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -34,9 +37,12 @@ function ossl(args: string[], cwd: string): void {
   execFileSync(OPENSSL, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Make a CA, server certificates for `names`, and two client certificates. Takes about a second. */
-export function makePki(names: string[]): Pki {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pki-'));
+/**
+ * Make a CA, server certificates for `names`, and two client certificates, in a new directory
+ * under `parent`. Takes about a second.
+ */
+export function makePki(names: string[], parent = os.tmpdir()): Pki {
+  const dir = fs.mkdtempSync(path.join(parent, 'pki-'));
   const p = (f: string) => path.join(dir, f);
   ossl(
     [
@@ -174,4 +180,38 @@ export function makePki(names: string[]): Pki {
     expiredClient: { key: p('expired.key'), cert: p('expired.crt') },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A spec file's scratch directory and PKI: see {@link scratchPki}. */
+export interface ScratchPki {
+  /** The scratch directory (made at first use). */
+  readonly dir: string;
+  /** The PKI, in the scratch directory (made at the first call: about a second of openssl). */
+  pki(): Pki;
+}
+
+/**
+ * A scratch directory for the spec file that calls this (at its top level: it registers the
+ * file's `test.after.always` hook), named `<tmpdir>/<prefix>XXXXXX`, and a PKI with server
+ * certificates for `names` inside it. Both are made on first use, so a file whose tests are
+ * skipped (no openssl, no reference tool) makes neither; after the file's last test the directory
+ * goes, with the PKI and whatever the tests wrote there.
+ */
+export function scratchPki(prefix: string, names: string[] = ['localhost']): ScratchPki {
+  let dir: string | undefined;
+  let pki: Pki | undefined;
+  test.after.always(() => {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const scratch: ScratchPki = {
+    get dir() {
+      dir ??= fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      return dir;
+    },
+    pki: () => {
+      pki ??= makePki(names, scratch.dir);
+      return pki;
+    },
+  };
+  return scratch;
 }

@@ -5,23 +5,21 @@
  */
 import test from 'ava';
 import * as fs from 'fs';
-import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
+import { hasOpenssl, OPENSSL, scratchPki } from '../../helpers/pki';
 import { h2load, run, startServer, Server } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/bin/h2load');
 const t_ = HAVE ? test.serial : test.serial.skip;
 
-let pki: Pki | undefined;
+const scratch = scratchPki('h2load-tls-');
 const servers: Server[] = [];
 test.after.always(async () => {
   for (const s of servers) await s.stop();
-  pki?.remove();
 });
 
 /** `openssl s_server -www` on a free port, with `extra` arguments (e.g. -tls1_2). */
 async function sServer(extra: string[]): Promise<Server> {
-  pki ??= makePki(['localhost']);
-  const { key, cert } = pki.servers.localhost;
+  const { key, cert } = scratch.pki().servers.localhost;
   const s = await startServer(OPENSSL, ['s_server', '-accept', '{port}', '-cert', cert, '-key', key, '-www', '-quiet', ...extra]);
   servers.push(s);
   return s;

@@ -5,30 +5,23 @@
  * verify it") is served.
  */
 import test from 'ava';
-import { execFile, spawn } from 'child_process';
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, waitForPort } from '../../helpers/net';
-import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
+import { freePort } from '../../helpers/net';
+import { hasOpenssl, scratchPki } from '../../helpers/pki';
 import { repoRoot } from '../../helpers/repo';
-import { own, stopProcess } from '../nghttpx/helpers';
+import { spawnServer, stopProcess } from '../nghttpx/helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpd') && fs.existsSync('/usr/bin/curl');
 const t_ = HAVE ? test.serial : test.serial.skip;
 const OURS = path.join(repoRoot(), 'bin', 'nghttpd');
 
-let pki: Pki | undefined;
-test.after.always(() => pki?.remove());
+const scratch = scratchPki('nghttpd-tls-');
 
-async function serve(cmd: string, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
+async function serve(name: string, cmd: string, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = own(spawn(cmd, [...args.map((a) => (a === 'PORT' ? String(port) : a))], { stdio: 'ignore' }));
-  try {
-    await waitForPort(port, 20000);
-  } catch (e) {
-    await stopProcess(proc);
-    throw e;
-  }
+  const proc = await spawnServer(name, cmd, [...args.map((a) => (a === 'PORT' ? String(port) : a))], [port]);
   return { port, stop: () => stopProcess(proc) };
 }
 
@@ -44,12 +37,12 @@ function curl(port: number, extra: string[]): Promise<string> {
 }
 
 t_('-V: no client certificate, no answer; any client certificate, served (ours and Debian nghttpd)', async (t) => {
-  pki = makePki(['localhost']);
+  const pki = scratch.pki();
   const docroot = fs.mkdtempSync(path.join(pki.dir, 'htdocs-'));
   fs.writeFileSync(path.join(docroot, 'index.html'), 'hello\n');
   const { key, cert } = pki.servers.localhost;
-  const ref = await serve('/usr/sbin/nghttpd', ['-V', '-d', docroot, 'PORT', key, cert]);
-  const ours = await serve(process.execPath, [OURS, '-V', '-d', docroot, 'PORT', key, cert]);
+  const ref = await serve('Debian nghttpd', '/usr/sbin/nghttpd', ['-V', '-d', docroot, 'PORT', key, cert]);
+  const ours = await serve('our nghttpd', process.execPath, [OURS, '-V', '-d', docroot, 'PORT', key, cert]);
   try {
     for (const [name, s] of [
       ['reference', ref],
@@ -80,7 +73,7 @@ t_('-V: no client certificate, no answer; any client certificate, served (ours a
     await ours.stop();
   }
   // Without -V, no certificate is asked for.
-  const plain = await serve(process.execPath, [OURS, '-d', docroot, 'PORT', key, cert]);
+  const plain = await serve('our nghttpd', process.execPath, [OURS, '-d', docroot, 'PORT', key, cert]);
   try {
     t.is(await curl(plain.port, []), '200');
   } finally {

@@ -8,18 +8,16 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import * as tls from 'tls';
-import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
+import { hasOpenssl, scratchPki } from '../../helpers/pki';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { freePort, listenHttp, Nghttpx, spawnNghttpx, stopProcess } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
 
-let pki: Pki | undefined;
-test.after.always(() => pki?.remove());
+const scratch = scratchPki('dynrec-');
 
 /** A record of at most this length carries a small (1300-byte) payload: 1300 + TLS 1.3 type and tag, or TLS 1.2 nonce and tag. */
 const SMALL = 1400;
@@ -98,19 +96,19 @@ function tlsClient(port: number): Promise<{ get(p: string): Promise<number>; clo
 
 /** What one proxy sent: per response, the lengths of its records longer than {@link PARTIAL}. */
 async function recordsOf(who: Nghttpx, extra: string[], answers = 1): Promise<number[][]> {
-  pki ??= makePki(['localhost']);
+  const pki = scratch.pki();
   const backend = await listenHttp((_req, res) => {
     res.setHeader('content-length', BODY);
     res.end(Buffer.alloc(BODY, 120));
   });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynrec-'));
   const port = await freePort();
   // An empty configuration: Debian's nghttpx would read /etc/nghttpx/nghttpx.conf.
-  fs.writeFileSync(path.join(dir, 'none.conf'), '');
+  const conf = path.join(scratch.dir, 'none.conf');
+  fs.writeFileSync(conf, '');
   const proc = await spawnNghttpx(
     who,
     [
-      `--conf=${path.join(dir, 'none.conf')}`,
+      `--conf=${conf}`,
       `-f127.0.0.1,${port}`,
       `-b127.0.0.1,${backend.port}`,
       '--no-ocsp',
@@ -136,7 +134,6 @@ async function recordsOf(who: Nghttpx, extra: string[], answers = 1): Promise<nu
     await relay.stop();
     await stopProcess(proc);
     await backend.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
   return out;
 }

@@ -57,10 +57,20 @@ const START_MS = 60000;
  * together at load 13 took 23-25 s each to listen (alone, 2-3 s), past the 20 s the oracle specs
  * allowed. Rejects at once, naming `name`, when the server exits before listening (with its exit
  * status and the end of its stderr), and after 60 s in its slot (still running: said so).
+ * `opts.onStdout` reads the server's standard output from its first byte (say, nghttpd -v's frame
+ * trace); without it, stdout goes nowhere.
  */
-export function spawnServer(name: string, file: string, args: string[], ports: number[]): Promise<ChildProcess> {
+export function spawnServer(
+  name: string,
+  file: string,
+  args: string[],
+  ports: number[],
+  opts: { onStdout?: (text: string) => void } = {},
+): Promise<ChildProcess> {
+  const { onStdout } = opts;
   return withSpawnSlot(async () => {
-    const proc = own(spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+    const proc = own(spawn(file, args, { stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] }));
+    if (onStdout) proc.stdout!.setEncoding('utf8').on('data', onStdout);
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-1500);

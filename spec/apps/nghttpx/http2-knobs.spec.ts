@@ -6,14 +6,14 @@
  * DATA), --backend-http2-max-concurrent-streams (SETTINGS_MAX_CONCURRENT_STREAMS to the backend).
  */
 import test from 'ava';
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { until } from '../../helpers/wait';
-import { freePort, HAS, own, runClient, spawnNghttpx, stopProcess, waitForPort } from './helpers';
+import { freePort, HAS, runClient, spawnNghttpx, spawnServer, stopProcess } from './helpers';
 
 const HAS_REF = fs.existsSync('/usr/sbin/nghttpx') && HAS.nghttp && HAS.nghttpd;
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -87,16 +87,16 @@ t_(
       for (const ref of [false, true]) {
         const bePort = await freePort();
         let out = '';
-        const be = own(spawn('/usr/sbin/nghttpd', ['-v', '--no-tls', '-d', dir, String(bePort)], { stdio: ['ignore', 'pipe', 'ignore'] }));
-        be.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        const be = await spawnServer('Debian nghttpd', '/usr/sbin/nghttpd', ['-v', '--no-tls', '-d', dir, String(bePort)], [bePort], {
+          onStdout: (text) => (out += text),
+        });
         const port = await freePort();
         let px: ChildProcess | undefined;
         try {
-          await waitForPort(bePort, 20000);
           px = await startProxy(ref, port, [`-b127.0.0.1,${bePort};;proto=h2`, ...BACKEND_KNOBS]);
           // One after the other, on the proxy's one backend connection.
           for (const p of ['/a', '/b']) await runClient('nghttp', ['-n', `http://127.0.0.1:${port}${p}`]);
-          await until(() => (out.match(/recv HEADERS frame/g) ?? []).length >= 2, { timeoutMs: 10000 });
+          await until(() => (out.match(/recv HEADERS frame/g) ?? []).length >= 2);
           seen[ref ? 'reference' : 'ours'] = view(out);
         } finally {
           if (px) await stopProcess(px);

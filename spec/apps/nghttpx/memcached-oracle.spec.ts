@@ -8,7 +8,6 @@
 import test from 'ava';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MemcachedClient, parseMemcachedAddress } from '../../../lib/apps/nghttpx/memcached';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
@@ -21,7 +20,7 @@ import {
 } from '../../../lib/apps/nghttpx/tls-memcached';
 import { TicketKeyRing } from '../../../lib/apps/nghttpx/ticket-keys';
 import { deadPort } from '../../helpers/net';
-import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
+import { hasOpenssl, Pki, scratchPki } from '../../helpers/pki';
 import { handshake } from '../../helpers/s-client';
 import { waitFor } from '../../helpers/wait';
 import { freePort, listenHttp, Nghttpx, spawnNghttpx, stopProcess } from './helpers';
@@ -32,15 +31,7 @@ const HAVE = hasOpenssl() && HAS_REF && HAS_MEMCACHED;
 const t_ = HAVE ? test.serial : test.serial.skip;
 if (!HAVE) test('memcached oracle specs', (t) => t.pass(`skipped: ${HAS_MEMCACHED ? 'openssl or Debian nghttpx missing' : NO_MEMCACHED}`));
 
-let pki: Pki | undefined;
-let dir = '';
-test.before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcached-'));
-});
-test.after.always(() => {
-  pki?.remove();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchPki('memcached-');
 
 /** A memcached client over TLS to localhost:`port` presenting the PKI's client key pair. */
 function tlsClient(port: number, p: Pki): MemcachedClient {
@@ -57,9 +48,9 @@ type Who = Nghttpx;
 
 /** One nghttpx with a TLS frontend: its port, error log and stop(). */
 async function start(who: Who, backendPort: number, extra: string[]): Promise<{ port: number; errors: string; stop(): Promise<void> }> {
-  pki ??= makePki(['localhost']);
+  const pki = scratch.pki();
   const port = await freePort();
-  const errors = path.join(dir, `${who}-${port}.errors`);
+  const errors = path.join(scratch.dir, `${who}-${port}.errors`);
   const args = [
     '--conf=/dev/null',
     `-f127.0.0.1,${port}`,
@@ -80,7 +71,7 @@ async function logMatching(file: string, re: RegExp): Promise<string> {
   return (await waitFor(`${re} in ${file}`, () => (re.test(read()) ? read() : undefined))) ?? read();
 }
 
-const sess = (name: string) => path.join(dir, `${name}.sess`);
+const sess = (name: string) => path.join(scratch.dir, `${name}.sess`);
 const BACKEND = () => listenHttp((_req, res) => res.end('ok'));
 
 t_(
@@ -216,7 +207,7 @@ t_('ticket keys with memcached down: retries, then "disable tls ticket" (log lin
 t_(
   'memcached over TLS (;tls) with a client certificate: the session cache works with the key pair, not without; as the reference',
   async (t) => {
-    pki ??= makePki(['localhost']);
+    const pki = scratch.pki();
     const mc = await startMemcached({ cert: pki.servers.localhost.cert, key: pki.servers.localhost.key, clientCa: pki.ca.cert });
     const backend = await BACKEND();
     const cache = [`--tls-session-cache-memcached=localhost,${mc.port};tls`, `--cacert=${pki.ca.cert}`];
@@ -362,7 +353,7 @@ test('MemcachedClient: get/set against a real memcached, a miss is undefined, a 
 t_(
   'ticket keys over TLS with the key pair (--tls-ticket-key-memcached-cert-file/-private-key-file), read again every --tls-ticket-key-memcached-interval',
   async (t) => {
-    pki ??= makePki(['localhost']);
+    const pki = scratch.pki();
     const mc = await startMemcached({ cert: pki.servers.localhost.cert, key: pki.servers.localhost.key, clientCa: pki.ca.cert });
     const writer = tlsClient(mc.port, pki);
     const [a, b] = [crypto.randomBytes(48), crypto.randomBytes(48)];

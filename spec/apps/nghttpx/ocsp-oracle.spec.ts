@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { type NghttpxProxy, startNghttpx } from '../../../lib/apps/nghttpx/proxy';
 import { ocspProblem, pemCertificates } from '../../../lib/apps/nghttpx/ocsp';
-import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
+import { hasOpenssl, OPENSSL, Pki, scratchPki } from '../../helpers/pki';
 import * as tls from 'tls';
 import { nextEvent, until } from '../../helpers/wait';
 import { freePort, OUR_NGHTTPX, spawnServer, startEchoBackend, stopProcess } from './helpers';
@@ -20,8 +20,7 @@ import { freePort, OUR_NGHTTPX, spawnServer, startEchoBackend, stopProcess } fro
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
 
-let pki: Pki | undefined;
-test.after.always(() => pki?.remove());
+const scratch = scratchPki('ocsp-', ['localhost', 'other']);
 
 /** An OCSP response for `certFile` signed by the test CA (`good`), written to `out`. */
 function makeResponse(p: Pki, certFile: string, out: string): void {
@@ -66,8 +65,7 @@ function stapled(port: number): Promise<string> {
 }
 
 t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (t) => {
-  pki = makePki(['localhost', 'other']);
-  const p = pki;
+  const p = scratch.pki();
   const { key, cert } = p.servers.localhost;
   const good = path.join(p.dir, 'good.der');
   makeResponse(p, cert, good);
@@ -141,8 +139,7 @@ t_('OCSP stapling: the same answers as Debian nghttpx for each setting', async (
 });
 
 t_('ocspProblem: what makes a response unfit to staple', (t) => {
-  pki ??= makePki(['localhost', 'other']);
-  const p = pki;
+  const p = scratch.pki();
   const cert = pemCertificates(fs.readFileSync(p.servers.localhost.cert, 'latin1'))[0];
   const ca = pemCertificates(fs.readFileSync(p.ca.cert, 'latin1'));
   const good = path.join(p.dir, 'unit-good.der');
@@ -171,8 +168,7 @@ function gatedScript(p: Pki, name: string, gate: string, file: string): string {
 t_(
   '--ocsp-startup through the process supervisor (-n 1 and -n 2): a client that came before the first OCSP answer gets it stapled, as with the reference',
   async (t) => {
-    pki ??= makePki(['localhost', 'other']);
-    const p = pki;
+    const p = scratch.pki();
     const { key, cert } = p.servers.localhost;
     const good = path.join(p.dir, 'startup-good.der');
     makeResponse(p, cert, good);

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chooseTicketKeys, readKeyFiles, TicketKeyRing } from '../../../lib/apps/nghttpx/ticket-keys';
-import { hasOpenssl, makePki, Pki } from '../../helpers/pki';
+import { hasOpenssl, scratchPki } from '../../helpers/pki';
 import { handshake } from '../../helpers/s-client';
 import { waitFor } from '../../helpers/wait';
 import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
@@ -19,21 +19,13 @@ import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
 
-let pki: Pki | undefined;
-let dir = '';
-test.before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-'));
-});
-test.after.always(() => {
-  pki?.remove();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchPki('tickets-');
 
 type Who = 'reference' | 'ours';
 
 /** A key file of `n` random bytes. */
 function keyFile(name: string, n = 48): string {
-  const f = path.join(dir, name);
+  const f = path.join(scratch.dir, name);
   fs.writeFileSync(f, crypto.randomBytes(n));
   return f;
 }
@@ -44,10 +36,10 @@ async function start(
   backendPort: number,
   extra: string[],
 ): Promise<{ port: number; access: string; errors: string; stop(): Promise<void> }> {
-  pki ??= makePki(['localhost']);
+  const pki = scratch.pki();
   const port = await freePort();
-  const access = path.join(dir, `${who}-${port}.access`);
-  const errors = path.join(dir, `${who}-${port}.errors`);
+  const access = path.join(scratch.dir, `${who}-${port}.access`);
+  const errors = path.join(scratch.dir, `${who}-${port}.errors`);
   const args = [
     '--conf=/dev/null',
     `-f127.0.0.1,${port}`,
@@ -84,8 +76,8 @@ t_('rotation by the operator: the first key encrypts, the others still decrypt (
   try {
     for (const who of ['reference', 'ours'] as Who[]) {
       for (const v of ['tls1_2', 'tls1_3'] as const) {
-        const s1 = path.join(dir, `${who}-${v}-1.sess`);
-        const s2 = path.join(dir, `${who}-${v}-2.sess`);
+        const s1 = path.join(scratch.dir, `${who}-${v}-1.sess`);
+        const s2 = path.join(scratch.dir, `${who}-${v}-2.sess`);
         // 1. Only key B: a full handshake gives a ticket under B.
         let p = await start(who, backend.port, [`--tls-ticket-key-file=${b}`, cipher]);
         const first = await handshake(p.port, v, { out: s1 });
@@ -128,8 +120,8 @@ t_('one key file, two implementations: a ticket from one resumes on the other', 
   const ours = await start('ours', backend.port, args);
   try {
     for (const v of ['tls1_2', 'tls1_3'] as const) {
-      const fromRef = path.join(dir, `x-ref-${v}.sess`);
-      const fromOurs = path.join(dir, `x-ours-${v}.sess`);
+      const fromRef = path.join(scratch.dir, `x-ref-${v}.sess`);
+      const fromOurs = path.join(scratch.dir, `x-ours-${v}.sess`);
       await handshake(ref.port, v, { out: fromRef });
       await handshake(ours.port, v, { out: fromOurs });
       t.true((await handshake(ours.port, v, { from: fromRef })).reused, `${v}: the reference's ticket resumes on ours`);
@@ -147,8 +139,8 @@ t_('$tls_session_reused and $tls_session_id: the same as the reference (a TLSv1.
     for (const who of ['reference', 'ours'] as Who[]) {
       const p = await start(who, backend.port, []);
       try {
-        const s12 = path.join(dir, `log-${who}-12.sess`);
-        const s13 = path.join(dir, `log-${who}-13.sess`);
+        const s12 = path.join(scratch.dir, `log-${who}-12.sess`);
+        const s13 = path.join(scratch.dir, `log-${who}-13.sess`);
         const full12 = await handshake(p.port, 'tls1_2', { out: s12 });
         await handshake(p.port, 'tls1_2', { from: s12 });
         await handshake(p.port, 'tls1_3', { out: s13 });
@@ -177,7 +169,7 @@ t_('generated keys with -n 2: a session begun on one worker process resumes on t
   try {
     // Connections go to the workers in turn: each pair below spans both.
     for (let i = 0; i < 3; i++) {
-      const s = path.join(dir, `n2-${i}.sess`);
+      const s = path.join(scratch.dir, `n2-${i}.sess`);
       const full = await handshake(p.port, 'tls1_2', { out: s });
       t.false(full.reused);
       t.true((await handshake(p.port, 'tls1_2', { from: s })).reused, `pair ${i}`);
@@ -195,7 +187,7 @@ t_('a key file of the wrong size: an ERROR, then generated keys, as the referenc
     for (const who of ['reference', 'ours'] as Who[]) {
       const p = await start(who, backend.port, [`--tls-ticket-key-file=${bad}`, '--tls-ticket-key-cipher=aes-128-cbc']);
       try {
-        const s = path.join(dir, `bad-${who}.sess`);
+        const s = path.join(scratch.dir, `bad-${who}.sess`);
         t.is((await handshake(p.port, 'tls1_2', { out: s })).status, '200');
         t.true((await handshake(p.port, 'tls1_2', { from: s })).reused, `${who}: generated keys resume`);
         const log = fs.readFileSync(p.errors, 'utf8');

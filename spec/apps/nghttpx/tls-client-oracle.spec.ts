@@ -9,19 +9,15 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import type * as tls from 'tls';
+import { scratchPki } from '../../helpers/pki';
 import { FIXTURES, freePort, OUR_NGHTTPX, spawnServer, stopProcess } from './helpers';
 
 const REF = '/usr/sbin/nghttpx';
 const t_ = fs.existsSync(REF) ? test.serial : test.serial.skip;
 
-let dir = '';
-test.before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-client-'));
-});
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+const scratch = scratchPki('tls-client-');
 
 type Server = http.Server | https.Server | http2.Http2SecureServer;
 
@@ -102,7 +98,7 @@ t_(
 t_(
   '--client-psk-secrets: HTTP/1.1 and h2 backends over TLSv1.2 PSK suites (no certificate) with the first identity of the file, as the reference',
   async (t) => {
-    const file = path.join(dir, 'client-psk.txt');
+    const file = path.join(scratch.dir, 'client-psk.txt');
     fs.writeFileSync(file, '# backend PSK\n\nnghttpx-ts:00112233445566778899aabbccddeeff\nsecond:ffee\n');
     const secret = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
     const identities: string[] = [];

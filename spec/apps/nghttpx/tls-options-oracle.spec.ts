@@ -7,34 +7,31 @@
 import test from 'ava';
 import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { http2CipherBlocked } from '../../../lib/apps/nghttpx/tls';
-import { hasOpenssl, OPENSSL } from '../../helpers/pki';
+import { hasOpenssl, OPENSSL, scratchPki } from '../../helpers/pki';
 import { freePort, listenHttp, spawnNghttpx, stopProcess } from './helpers';
 
 const HAVE = hasOpenssl() && fs.existsSync('/usr/sbin/nghttpx');
 const t_ = HAVE ? test.serial : test.serial.skip;
 
-let dir = '';
+const scratch = scratchPki('tls-opts-');
 test.before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-opts-'));
   if (!HAVE) return;
   // An RSA certificate (DHE-RSA and plain-RSA suites need one) and RFC 7919's ffdhe2048 group.
   execFileSync(
     OPENSSL,
     ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost'],
     {
-      cwd: dir,
+      cwd: scratch.dir,
       stdio: 'ignore',
     },
   );
   execFileSync(OPENSSL, ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', 'dh.pem'], {
-    cwd: dir,
+    cwd: scratch.dir,
     stdio: 'ignore',
   });
 });
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Run `scenario` against the reference and ours started with the same arguments (a TLS frontend). */
 async function onBoth<V>(
@@ -52,8 +49,8 @@ async function onBoth<V>(
       `-f127.0.0.1,${port}`,
       `-b127.0.0.1,${backend}`,
       ...args,
-      path.join(dir, 'key.pem'),
-      path.join(dir, 'cert.pem'),
+      path.join(scratch.dir, 'key.pem'),
+      path.join(scratch.dir, 'cert.pem'),
     ];
     const proc = await spawnNghttpx(who, all, [port]);
     try {
@@ -94,7 +91,7 @@ t_('--dh-param-file: DHE suites only with it, as the reference', async (t) => {
     const without = await onBoth(backend.port, [], dhe);
     t.is(without.ours, 'none | (NONE) | -');
     t.is(without.ours, without.reference);
-    const withFile = await onBoth(backend.port, [`--dh-param-file=${path.join(dir, 'dh.pem')}`], dhe);
+    const withFile = await onBoth(backend.port, [`--dh-param-file=${path.join(scratch.dir, 'dh.pem')}`], dhe);
     t.is(withFile.ours, 'DH, 2048 bits | DHE-RSA-AES128-GCM-SHA256 | 200');
     t.is(withFile.ours, withFile.reference);
   } finally {
@@ -128,7 +125,7 @@ t_(
 
 t_('--psk-secrets: a TLSv1.2 PSK suite with a known identity is served, an unknown one is not, as the reference', async (t) => {
   const backend = await listenHttp((_q, r) => r.end('ok'));
-  const file = path.join(dir, 'psk.txt');
+  const file = path.join(scratch.dir, 'psk.txt');
   fs.writeFileSync(file, '# identities\n\nfoo:00112233445566778899aabbccddeeff\n');
   try {
     const look = async (port: number) => {

@@ -16,7 +16,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
-import { hasOpenssl, makePki, OPENSSL, Pki } from '../../helpers/pki';
+import { hasOpenssl, OPENSSL, Pki, scratchPki } from '../../helpers/pki';
 import { freePort, own, runClient, spawnServer, startEchoBackend, stopProcess } from './helpers';
 
 const ok = hasOpenssl() && fs.existsSync('/usr/bin/curl');
@@ -26,16 +26,15 @@ if (!ok) test('nghttpx TLS specs skipped: they need openssl and curl', (t) => t.
 let pki: Pki;
 let echo: Awaited<ReturnType<typeof startEchoBackend>>;
 
+const scratch = scratchPki('nghttpx-tls-', ['default.test', 'a.test', 'b.test', 'backend.test']);
 test.before(() => {
-  if (!ok) return;
-  pki = makePki(['default.test', 'a.test', 'b.test', 'backend.test']);
+  if (ok) pki = scratch.pki();
 });
 test.before(async () => {
   if (ok) echo = await startEchoBackend();
 });
 test.after.always(async () => {
   await echo?.stop();
-  pki?.remove();
 });
 
 async function proxyWith(args: string[]): Promise<{ proxy: NghttpxProxy; port: number; log: string; errors: string[] }> {
