@@ -170,6 +170,11 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     if (opts.autoStart ?? true) queueMicrotask(() => this.start());
   }
 
+  /** A stream's writers wait while more than this many bytes are queued on it (`sendLowWaterMark`). */
+  get sendLowWaterMark(): number {
+    return this.lowWater;
+  }
+
   /** The role of the underlying session. */
   get role(): 'client' | 'server' {
     return this.opts.session.role;

@@ -122,6 +122,7 @@ function requestOf(
 class StreamRelay extends BodyRelay {
   constructor(
     private readonly stream: Http2Stream,
+    private readonly conn: Http2Connection,
     source: BodySource,
     private readonly trailers: () => Field[] | undefined,
     done: (bytes: number, complete: boolean) => void,
@@ -130,13 +131,17 @@ class StreamRelay extends BodyRelay {
   }
 
   protected send(chunk: Buffer): boolean {
+    const stream = this.stream;
     try {
-      this.stream.sendData(chunk);
+      stream.sendData(chunk);
     } catch {
       // The stream takes no more DATA (ended, or the connection is going away): the bytes are
       // dropped and their window given back when the stream reports writable (closed).
+      return false;
     }
-    return false;
+    // Taken at once while the stream's queue is within the low-water mark (what whenWritable
+    // would answer at once): no callback to wait for, most bodies of a proxied request.
+    return !stream.closed && this.conn.session.queuedBytes(stream.id) <= this.conn.sendLowWaterMark;
   }
 
   protected whenWritable(cb: () => void): void {
@@ -257,7 +262,7 @@ class H2ClientSide extends Watched implements ClientSide {
   }
 
   relay(source: BodySource, trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
-    source.relayBody(new StreamRelay(this.stream, source, trailers, done));
+    source.relayBody(new StreamRelay(this.stream, this.shared.conn, source, trailers, done));
   }
 
   /** `code`, else INTERNAL_ERROR once the answer has started, else CANCEL. */
