@@ -42,6 +42,8 @@ export type { ConnectOptions, ClientConnection, TlsInfo, UpgradeRequest } from '
 export { listen } from './transport/server';
 export type { ListenOptions, Http2Listener, AcceptInfo } from './transport/server';
 export { Http1ParseError } from './transport/http1';
+export { Throttle, ThrottledWriter, TokenBucket, SYSTEM_CLOCK } from './transport/throttle';
+export type { ThrottleClock } from './transport/throttle';
 export { HTTP2Server, BaseRequestHandler, toHeaderList } from './server';
 export type { HTTP2ServerOptions, HandlerContext, RequestHandlerClass, ResponseInit, PushInit, HeadersInit, BodyInit } from './server';
 export { HTTP2Client, TunnelRefusedError } from './client';

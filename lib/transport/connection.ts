@@ -15,6 +15,7 @@ import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
 import type { SocketReads } from './socket-reads';
+import type { Throttle } from './throttle';
 
 /** The session options a connection passes through (it supplies `onEvent`/`onWantWrite`/`streamHandler` itself). */
 export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite' | 'streamHandler'>;
@@ -83,6 +84,12 @@ export interface ConnectionOptions {
   autoStart?: boolean;
   /** Graceful close: how long to wait for in-flight streams before destroying. Default 5000 ms. */
   closeTimeout?: number;
+  /**
+   * Rate limits (throttle.ts): every chunk read is reported to it, and the socket is paused while
+   * it says so; each flush writes at most what it allows (DATA waits in the session, within the
+   * windows, until the tokens are back). Not with `reads`.
+   */
+  throttle?: Throttle;
 }
 
 /** How the connection ended. */
@@ -138,6 +145,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   /** ConnectionOptions.onEvent. */
   private readonly hook: ((ev: SessionEvent) => void) | undefined;
   private readonly boundFlush = () => this.flush();
+  private readonly throttle: Throttle | undefined;
 
   constructor(socket: Duplex, opts: ConnectionOptions) {
     super();
@@ -147,6 +155,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.lowWater = opts.sendLowWaterMark ?? 65536;
     this.maxWriteChunk = opts.maxWriteChunk ?? 1048576;
     this.readBufferReused = opts.reads !== undefined;
+    this.throttle = opts.throttle;
     const hook = opts.onEvent;
     this.hook = hook;
     this.session = new Session({
@@ -225,13 +234,20 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       this.blocked = false;
       this.flush();
     });
+    const t = this.throttle;
+    if (t !== undefined) {
+      t.onReadable(() => s.resume());
+      // What a listener read before handing the socket over counts too.
+      const before = this.opts.rawPrefix ?? this.opts.initialData;
+      if (before && !t.read(before.length)) s.pause();
+    }
     const prefix = this.opts.rawPrefix;
     if (prefix && prefix.length) {
       this.opts.onRawData?.(prefix);
       this.emit('rawData', prefix);
     }
     // A sniffing listener may have paused the socket before handing it over.
-    s.resume();
+    if (!t?.readHeld) s.resume();
     if ((s as { destroyed?: boolean }).destroyed) {
       queueMicrotask(() => this.finish({ errorCode: undefined, by: 'socket' }));
       return;
@@ -278,6 +294,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   // ---------------------------------------------------------------- input
 
   private onData(chunk: Buffer): void {
+    if (this.throttle !== undefined && !this.throttle.read(chunk.length)) this.socket.pause();
     this.opts.onRawData?.(chunk);
     if (this.listenerCount('rawData') > 0) this.emit('rawData', chunk);
     this.inReceive = true;
@@ -327,11 +344,19 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.flushWanted = false;
     const s = this.socket;
     const session = this.session;
+    const t = this.throttle;
     // Zero-copy: control frames and small pieces come coalesced, large DATA payloads as the
     // application's own Buffers; corked, so the socket sends them with one writev.
     for (;;) {
-      const parts = session.dataToSendParts(this.maxWriteChunk);
+      let max = this.maxWriteChunk;
+      if (t !== undefined) {
+        max = Math.min(max, t.writeAllowance());
+        // No tokens: control frames still go (their bytes are a debt), DATA after the refill.
+        if (max === 0) t.whenWritable(this.boundFlush);
+      }
+      const parts = session.dataToSendParts(max);
       if (parts === null) break;
+      if (t !== undefined) spend(t, parts);
       if (parts.length === 1) {
         if (!s.write(parts[0])) {
           this.blocked = true;
@@ -562,6 +587,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.closeInfo = info;
     if (this.ticker) clearInterval(this.ticker);
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.throttle?.close();
     if (socketEnding) {
       const t = setTimeout(() => this.socket.destroy(), this.opts.closeTimeout ?? 5000);
       t.unref?.();
@@ -765,4 +791,11 @@ export interface Http2Connection {
   once<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
   /** Removes a listener added with on() or once(). */
   off<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
+}
+
+/** Spend the write tokens of the bytes in `parts`. */
+function spend(t: Throttle, parts: Buffer[]): void {
+  let n = 0;
+  for (let i = 0; i < parts.length; i++) n += parts[i].length;
+  t.wrote(n);
 }

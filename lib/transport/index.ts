@@ -12,3 +12,4 @@ export * from './client';
 export * from './server';
 export * from './http1';
 export * from './tunnel';
+export * from './throttle';

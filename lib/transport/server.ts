@@ -9,6 +9,7 @@ import type * as tls from 'tls';
 import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
+import type { Throttle } from './throttle';
 import { encodeFrame } from '../protocol/frame/encode';
 import { CONNECTION_PREFACE, FrameType } from '../protocol/frame/constants';
 import { ErrorCode } from '../protocol/errors';
@@ -53,6 +54,11 @@ export interface ListenOptions {
   acceptTlsSocket?: (socket: tls.TLSSocket) => boolean;
   /** Options for each connection; `session.role` is forced to 'server'. */
   connection?: Omit<ConnectionOptions, 'session' | 'initialData' | 'upgrade'> & { session?: Omit<ConnectionSessionOptions, 'role'> };
+  /**
+   * Rate limits for an HTTP/2 connection (its TLSSocket for TLS, counting plaintext): the
+   * connection's `throttle` (throttle.ts); undefined: not limited.
+   */
+  throttle?: (socket: Duplex) => Throttle | undefined;
   /** Accept HTTP/1.1 `Upgrade: h2c` on cleartext connections (default true). */
   allowUpgrade?: boolean;
   /**
@@ -205,6 +211,7 @@ export function acceptor(
         initialData,
         upgrade,
         rawPrefix,
+        throttle: opts.throttle?.(socket),
       });
     } catch {
       // Bad session options (or a session bug) cost this connection, never the server.

@@ -8,9 +8,10 @@
 import type { TLSSocket } from 'tls';
 import type * as net from 'net';
 import { Readable } from 'stream';
-import type { Duplex } from 'stream';
+import type { Duplex, Writable } from 'stream';
 import { Http1ParseError, Http1RequestHead } from '../../transport/http1';
 import { Http1RequestInfo, Http1RequestParser } from '../../transport/http1-request';
+import { type Throttle, ThrottledWriter } from '../../transport/throttle';
 import { headLoad, nodeParserLimits } from './header-limits';
 import { errorPage, REASONS } from './headers';
 import { H1ClientSide, tunnelClientSide } from './http1-client';
@@ -36,6 +37,8 @@ export interface Http1FrontendContext {
    * and not yet taken by the backend's writer past which the client is no longer read.
    */
   requestBuffer?: number;
+  /** Rate limits for a connection (--read-rate, --write-rate...; rate-limit.ts); undefined: none. */
+  throttle?: (socket: Duplex) => Throttle | undefined;
 }
 
 /** The HTTP/1.x frontend's timeouts (ms; 0: none). */
@@ -85,7 +88,7 @@ export class Http1Frontend {
 
   /** Graceful shutdown: idle connections end now, busy ones after their answer. */
   drain(): void {
-    for (const c of this.connections) if (!c.busy) c.socket.end();
+    for (const c of this.connections) if (!c.busy) c.out.end();
   }
 
   /** Whether a request is still in flight. */
@@ -134,12 +137,18 @@ class H1Connection {
   /** The socket is paused: a body nobody reads, or too much input held back. */
   private paused = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
+  /** --read-rate/--write-rate... (reads reported here, writes through `out`), if any. */
+  private readonly throttle: Throttle | undefined;
+  /** Where every byte for the client is written: the socket, or a ThrottledWriter over it. */
+  readonly out: Writable;
 
   constructor(
     private readonly fe: Http1Frontend,
     readonly socket: net.Socket,
     private readonly peer: Peer,
   ) {
+    this.throttle = fe.ctx.throttle?.(socket);
+    this.out = this.throttle?.limitsWrites ? new ThrottledWriter(socket, this.throttle) : socket;
     this.parser = new Http1RequestParser(
       {
         head: (head, info) => this.onHead(head, info),
@@ -171,9 +180,26 @@ class H1Connection {
     });
     s.on('end', () => this.ended());
     watchWrites(s, this.fe.timeouts.write, () => s.destroy());
+    const t = this.throttle;
+    if (t?.limitsReads) {
+      // Its own listener, so that a tunnel's reads are counted too; the socket pauses while the
+      // buckets are empty and goes on unless it is paused for a reason of ours.
+      s.on('data', (c: Buffer) => t.read(c.length) || s.pause());
+      t.onReadable(() => {
+        // Only with a reader besides this one: a tunnel's socket waits unread until it is piped.
+        if (!this.paused && s.listenerCount('data') > 1) s.resume();
+      });
+      s.once('close', () => t.close());
+      if (data.length && !t.read(data.length)) s.pause();
+    }
     s.on('data', this.onData);
     if (data.length) this.read(data);
-    s.resume();
+    if (!t?.readHeld) s.resume();
+  }
+
+  /** Read on, unless the rate limits hold reads. */
+  private resumeReads(): void {
+    if (!this.throttle?.readHeld) this.socket.resume();
   }
 
   private read(chunk: Buffer): void {
@@ -196,7 +222,7 @@ class H1Connection {
   bodyWanted(): void {
     if (this.paused && this.parser.buffered <= MAX_HELD_INPUT) {
       this.paused = false;
-      this.socket.resume();
+      this.resumeReads();
     }
   }
 
@@ -231,7 +257,7 @@ class H1Connection {
     }
     x?.disown();
     const status = err instanceof Http1ParseError && err.status === 431 ? 431 : 400;
-    this.socket.end(errorAnswer(status, this.fe.ctx.serverName));
+    this.out.end(errorAnswer(status, this.fe.ctx.serverName));
   }
 
   private onHead(head: Http1RequestHead, info: Http1RequestInfo): void {
@@ -248,7 +274,7 @@ class H1Connection {
     // --frontend-max-requests: "For HTTP/1, this is the number of keep alive requests."
     // HTTP/1.0 clients are answered and closed, as nghttpx does even when they ask to keep alive.
     const keepAlive = info.keepAlive && !http10 && !ctx.closing() && !(ctx.maxRequests && n >= ctx.maxRequests);
-    const client = new H1ClientSide(this, s, head.method === 'HEAD', http10, keepAlive);
+    const client = new H1ClientSide(this, this.out, head.method === 'HEAD', http10, keepAlive);
     this.current = client;
     const tls = (s as { encrypted?: boolean }).encrypted === true;
     const target = targetOf(head.target, fieldOf(head.fields, 'host'));
@@ -256,7 +282,7 @@ class H1Connection {
     const body = hasBody ? new RequestBody(this, this.fe.ctx.requestBuffer ?? DEFAULT_REQUEST_BUFFER) : undefined;
     this.body = body;
     this.trailers = undefined;
-    if (info.expectContinue) s.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+    if (info.expectContinue) this.out.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
     const pr: ProxyRequest = {
       method: head.method,
       scheme: target.scheme ?? (tls ? 'https' : 'http'),
@@ -318,13 +344,13 @@ class H1Connection {
     // A request body still arriving after the answer: the connection cannot be reused.
     if (!x.keepAlive || this.body || this.fe.ctx.closing()) {
       this.body?.resume();
-      s.end();
+      this.out.end();
       return;
     }
     if (this.period !== this.fe.timeouts.keepAlive) s.setTimeout((this.period = this.fe.timeouts.keepAlive));
     if (this.paused) {
       this.paused = false;
-      s.resume();
+      this.resumeReads();
     }
     // Pipelined requests already read are served once the answer's writer has returned.
     if (this.parser.buffered) process.nextTick(() => this.next());
@@ -356,12 +382,12 @@ class H1Connection {
     if (!connect && /^\s*h2c\s*$/i.test(upgrade ?? '')) {
       // An h2c upgrade the transport did not take (bad HTTP2-Settings, a body too large, not the
       // connection's first request): refused.
-      s.end(errorAnswer(400, ctx.serverName));
+      this.out.end(errorAnswer(400, ctx.serverName));
       return;
     }
     if (rest.length) s.unshift(rest);
     const tls = (s as { encrypted?: boolean }).encrypted === true;
-    const client = tunnelClientSide(s, connect);
+    const client = tunnelClientSide(s, connect, this.out);
     const pr: ProxyRequest = {
       method: head.method,
       scheme: tls ? 'https' : 'http',

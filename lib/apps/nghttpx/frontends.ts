@@ -61,7 +61,8 @@ export class Frontends {
     this.proxyHeaderTimeout = o.frontendReadTimeout;
     this.maxConnections = o.workerFrontendConnections;
     this.rates = new RateLimits(o);
-    const rates = this.rates.active ? this.rates : undefined;
+    // Each connection's throttle (its TLSSocket's for TLS: plaintext, as nghttpx counts SSL_read/SSL_write).
+    const throttle = this.rates.active ? () => this.rates.throttle() : undefined;
     const tlsCheck = frontendTlsCheck(o);
     const knobs = http2Knobs(o.frontendHttp2DecoderDynamicTableSize, o.frontendHttp2EncoderDynamicTableSize, o.padding);
     const session = {
@@ -105,6 +106,7 @@ export class Frontends {
             timeouts: { read: o.frontendReadTimeout, keepAlive: o.frontendKeepAliveTimeout, write: o.frontendWriteTimeout },
             headerLimits: { buffer: o.requestHeaderFieldBuffer, maxFields: o.maxRequestHeaderFields },
             requestBuffer: o.backendRequestBuffer,
+            throttle,
           },
           index,
           () => fe.port,
@@ -114,8 +116,8 @@ export class Frontends {
       (fe as { acceptor: Http2Acceptor }).acceptor = acceptor(
         {
           tls: address.noTls ? undefined : ctx.tls,
-          // A TLS connection is limited on its TLSSocket: its plaintext, as nghttpx counts SSL_read/SSL_write.
-          acceptTlsSocket: address.noTls ? undefined : limitedTls(rates, tlsCheck),
+          acceptTlsSocket: address.noTls ? undefined : tlsCheck,
+          throttle,
           // The session's timers are checked often enough for a short SETTINGS timeout too.
           connection: { session, tickInterval: tickInterval(o.frontendHttp2SettingTimeout) },
           // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
@@ -156,7 +158,6 @@ export class Frontends {
     }
     this.open++;
     socket.once('close', () => this.open--);
-    if (fe.address.noTls && this.rates.active) this.rates.limit(socket);
     if (!fe.address.proxyproto) {
       fe.acceptor.accept(socket);
       return;
@@ -202,18 +203,6 @@ export class Frontends {
   get connectionCount(): number {
     return this.list.reduce((n, fe) => n + fe.acceptor.connections.size + fe.http1.connections.size, 0);
   }
-}
-
-/** The TLS frontend's accept check, limiting each accepted TLSSocket's rates first when `rates` is given. */
-function limitedTls(
-  rates: RateLimits | undefined,
-  check: ((socket: tls.TLSSocket) => boolean) | undefined,
-): ((socket: tls.TLSSocket) => boolean) | undefined {
-  if (!rates) return check;
-  return (socket) => {
-    rates.limit(socket);
-    return check ? check(socket) : true;
-  };
 }
 
 /**

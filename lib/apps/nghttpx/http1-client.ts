@@ -45,7 +45,8 @@ export class H1ClientSide implements ClientSide {
 
   constructor(
     private readonly owner: H1Owner,
-    private readonly socket: net.Socket,
+    /** Where the answer is written: the client's socket, or a rate-limited writer over it. */
+    private readonly socket: Writable,
     private readonly headRequest: boolean,
     private readonly http10: boolean,
     /** @internal Whether the connection stays open after this answer (settled by respond()). */
@@ -172,7 +173,7 @@ export class H1ClientSide implements ClientSide {
 class AnswerWriter extends Writable {
   constructor(
     private readonly x: H1ClientSide,
-    private readonly socket: net.Socket,
+    private readonly socket: Writable,
     private readonly trailers: (() => Field[] | undefined) | undefined,
   ) {
     super();
@@ -209,7 +210,7 @@ class ResponseRelay extends BodyRelay {
 
   constructor(
     private readonly x: H1ClientSide,
-    private readonly socket: net.Socket,
+    private readonly socket: Writable,
     source: BodySource,
     private readonly trailers: () => Field[] | undefined,
     done: (bytes: number, complete: boolean) => void,
@@ -236,8 +237,9 @@ class ResponseRelay extends BodyRelay {
 /**
  * The client side of a CONNECT or Upgrade request: the answer's head written by hand; after a 2xx
  * to CONNECT or a 101 the socket is one end of a tunnel, any other answer ends the connection.
+ * Bytes for the client go to `sink` (the socket, or a rate-limited writer over it).
  */
-export function tunnelClientSide(socket: net.Socket, connect: boolean): ClientSide {
+export function tunnelClientSide(socket: net.Socket, connect: boolean, sink: Writable = socket): ClientSide {
   socket.on('error', () => undefined);
   // A tunnel idles as long as its backend allows (tunnels.ts), not by the request-head timeout.
   socket.setTimeout(0);
@@ -252,14 +254,14 @@ export function tunnelClientSide(socket: net.Socket, connect: boolean): ClientSi
       for (const [n, v] of out)
         if (!(status >= 200 && status < 300 && (n === 'content-length' || n === 'transfer-encoding'))) h += `${http1Name(n)}: ${v}\r\n`;
       if (!tunnel && !out.some(([n]) => n === 'connection')) h += 'Connection: close\r\n';
-      socket.write(`${h}\r\n`);
-      if (endStream) socket.end();
+      sink.write(`${h}\r\n`);
+      if (endStream) sink.end();
     },
-    writable: () => socket,
+    writable: () => sink,
     abort: () => socket.destroy(),
     onClientGone: (cb) => {
       gone = cb;
     },
-    tunnel: () => ({ readable: socket, writable: socket }),
+    tunnel: () => ({ readable: socket, writable: sink }),
   };
 }
