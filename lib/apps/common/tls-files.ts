@@ -92,3 +92,34 @@ export function loadKeyAndCert(keyFile: string, certFile: string, labels: TlsFil
   }
   return { key, cert };
 }
+
+/**
+ * Where a tool's launcher (bin/TOOL's `#!` line) moves NODE_EXTRA_CA_CERTS: Node parses that file
+ * at start-up of every process, before any JavaScript runs (Debian's bundle of ~140 certificates:
+ * ~0.05 CPU-s, most of a bare `node -e 0` under valgrind), though a plain-TCP run never verifies a
+ * certificate. Moved, it is read by {@link deferredCaList} when the first TLS connection needs it.
+ */
+export const DEFERRED_EXTRA_CA_ENV = 'NGHTTP2_TS_EXTRA_CA_CERTS';
+
+let deferredCa: string[] | null | undefined;
+
+/**
+ * The certificates a verifying TLS client trusts when the launcher deferred NODE_EXTRA_CA_CERTS:
+ * Node's root certificates plus that file's, as Node would have trusted them; undefined (Node's
+ * default store) when nothing was deferred. A file that cannot be read is ignored with the warning
+ * Node prints for it.
+ */
+export function deferredCaList(): string[] | undefined {
+  if (deferredCa === undefined) {
+    const file = process.env[DEFERRED_EXTRA_CA_ENV];
+    deferredCa = null;
+    if (file) {
+      try {
+        deferredCa = [...tls().rootCertificates, fs.readFileSync(file, 'latin1')];
+      } catch (e) {
+        process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  return deferredCa ?? undefined;
+}

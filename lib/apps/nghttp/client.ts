@@ -9,7 +9,7 @@ import { connect } from '../../transport/client';
 import type { ClientConnection } from '../../transport/client';
 import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
-import { loadKeyAndCert } from '../common/tls-files';
+import { deferredCaList, loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
 import type { RequestOptions } from '../../protocol/session/types';
@@ -242,6 +242,8 @@ class ConnectionRun {
         connectHost: address,
         connectPort: first.port,
         rejectUnauthorized: false,
+        // The certificate is checked against Node's store plus NODE_EXTRA_CA_CERTS (deferred by bin/nghttp).
+        ca: first.scheme === 'https' ? deferredCaList() : undefined,
         ...(o.cert && o.key ? loadKeyAndCert(o.key, o.cert, { key: '--key', cert: '--cert' }) : {}),
         alpnProtocols: ['h2'],
         // h2c with prior knowledge: reads land in one reused buffer (onData copies what it keeps).

@@ -7,7 +7,7 @@ import anyTest, { TestFn } from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import { byStream, maskLine, parseTrace } from './compare';
-import { FIXTURES, freePort, hasEndStream, holdingRelay, makeDocroot, Proc, runCmd, runOurs, startServer } from './helpers';
+import { FIXTURES, freePort, hasEndStream, holdingRelay, makeDocroot, NGHTTP_BIN, Proc, runCmd, runOurs, startServer } from './helpers';
 
 const HAVE = fs.existsSync('/usr/bin/nghttp') && fs.existsSync('/usr/sbin/nghttpd') && fs.existsSync('/usr/sbin/nghttpx');
 const test = (HAVE ? anyTest : anyTest.skip) as TestFn<unknown>;
@@ -124,6 +124,17 @@ test('TLS with ALPN: -nvy matches the reference; without -y a bad certificate is
   });
   t.is(trusted.code, 0, trusted.stderr);
   t.is(trusted.stdout, 'a'.repeat(1024));
+  // Run as users run it: bin/nghttp's #! line moves NODE_EXTRA_CA_CERTS aside (Node would parse it
+  // at every start) and nghttp reads it for its first TLS connection; trusted all the same.
+  const ca = path.join(FIXTURES, 'server.crt');
+  const launched = await runCmd(NGHTTP_BIN, ['-n', `https://localhost:${tlsPort}/1k`], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
+  });
+  t.is(launched.code, 0, launched.stderr);
+  const { NODE_EXTRA_CA_CERTS: _unused, ...without } = process.env;
+  const untrusted = await runCmd(NGHTTP_BIN, ['-n', `https://localhost:${tlsPort}/1k`], { env: without });
+  t.is(untrusted.code, 1);
+  t.regex(untrusted.stderr, /Certificate verification failed/);
 });
 
 test('-u through nghttpx: HTTP/1.1 Upgrade, then the same frames as the reference', async (t) => {
