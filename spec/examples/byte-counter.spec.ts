@@ -15,7 +15,7 @@ import { docroot, haveNghttp2, nghttp, startExample, startNghttpd } from './help
   try {
     const run = await nghttp(['-n', '-d', path.join(root.dir, 'up.bin'), `http://127.0.0.1:${counter.port}/big.bin`]);
     t.is(run.code, 0, run.stderr);
-    const deadline = Date.now() + 10000;
+    const deadline = Date.now() + 20000;
     while (!counter.stdout().includes('< stream 13: 300000 bytes (END_STREAM)') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const lines = counter.stdout().trim().split('\n');

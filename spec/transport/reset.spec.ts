@@ -46,7 +46,7 @@ const POST = (path = '/'): [string, string][] => [
 const turns = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
 
 /** Resolve when `pred` holds, polled on every event-loop turn; reject after `ms`. */
-async function until(pred: () => boolean, what: string, ms = 10000): Promise<void> {
+async function until(pred: () => boolean, what: string, ms = 20000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

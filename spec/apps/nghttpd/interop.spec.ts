@@ -280,7 +280,7 @@ test('CLI: -v prints the listen line and the trace; SIGTERM stops it', async (t)
       req.on('error', reject);
     });
     client.close();
-    await until(() => /stream_id=1 closed/.test(s.out()), { timeoutMs: 10000 });
+    await until(() => /stream_id=1 closed/.test(s.out()));
     t.regex(s.out(), /\[id=1\] \[ *\d+\.\d{3}\] send HEADERS frame/);
     t.regex(s.out(), /stream_id=1 closed/);
   } finally {
@@ -304,7 +304,7 @@ test('CLI: -n 2 runs two worker processes sharing the port', async (t) => {
     }
     // Each worker's trace reaches our pipe when it is written: wait until both have spoken.
     const parities = () => new Set([...s.out().matchAll(/\[id=(\d+)\]/g)].map((m) => Number(m[1]) % 2)).size;
-    await until(() => parities() === 2, { timeoutMs: 10000 });
+    await until(() => parities() === 2);
     for (const m of s.out().matchAll(/\[id=(\d+)\]/g)) ids.add(m[1]);
     t.true(ids.size >= 2, `connection ids ${[...ids]}`);
     // Ids from worker 0 are odd, from worker 1 even: both workers served.

@@ -30,7 +30,7 @@ function curl(port: number, extra: string[]): Promise<string> {
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['-sk', '--http2', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', ...extra, `https://127.0.0.1:${port}/index.html`],
+      ['-sk', '--http2', '--max-time', '30', '-o', '/dev/null', '-w', '%{http_code}', ...extra, `https://127.0.0.1:${port}/index.html`],
       (_err, stdout) => resolve(String(stdout)),
     );
   });

@@ -139,7 +139,7 @@ function closeServer(server: net.Server & { closeAllConnections?: () => void }):
 
 /** curl's view: status line and fields (lowercase, minus date), then the body. */
 async function curl(args: string[]): Promise<string> {
-  const r = await runClient('curl', ['-si', '--max-time', '10', ...args]);
+  const r = await runClient('curl', ['-si', '--max-time', '30', ...args]);
   const text = r.stdout.toString('latin1');
   const cut = text.lastIndexOf('\r\n\r\n');
   const headLines = text

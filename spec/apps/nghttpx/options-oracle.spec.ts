@@ -213,7 +213,7 @@ t_(
           req.resume();
           const ended = new Promise<void>((r) => req.on('close', () => r()));
           // Logged while the body is still held by the backend.
-          const early = await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/early'), { timeoutMs: 8000 });
+          const early = await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/early'));
           const line = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim() : '';
           release();
           await ended;

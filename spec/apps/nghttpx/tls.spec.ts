@@ -17,6 +17,7 @@ import * as tls from 'tls';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { hasOpenssl, OPENSSL, Pki, scratchPki } from '../../helpers/pki';
+import { waitFor } from '../../helpers/wait';
 import { freePort, own, runClient, spawnServer, startEchoBackend, stopProcess } from './helpers';
 
 const ok = hasOpenssl() && fs.existsSync('/usr/bin/curl');
@@ -76,14 +77,11 @@ function sClient(args: string[]): Promise<string> {
   });
 }
 
-/** Wait until the access log has `n` lines. */
+/** Wait until the access log has `n` lines (bounded at 20 s: a loaded machine delays the proxy's log write). */
 async function logLines(file: string, n: number): Promise<string[]> {
-  for (let i = 0; i < 200; i++) {
-    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    if (lines.length >= n) return lines;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`access log ${file} did not reach ${n} lines`);
+  const read = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  await waitFor(`${n} lines in the access log ${file}`, () => read().length >= n);
+  return read();
 }
 
 t_('--subcert: SNI picks the certificate (openssl s_client -servername), the default for unknown names', async (t) => {
