@@ -184,6 +184,14 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     return this.lowWater;
   }
 
+  /**
+   * True while bytes read from the socket are being handed to the session: events raised now come
+   * from the chunk `onRawData` saw last.
+   */
+  get receiving(): boolean {
+    return this.inReceive;
+  }
+
   /** The role of the underlying session. */
   get role(): 'client' | 'server' {
     return this.opts.session.role;

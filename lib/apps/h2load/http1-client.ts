@@ -41,10 +41,13 @@ export class Http1Client {
   private onData(chunk: Buffer): void {
     this.client.onRead(chunk.length);
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.client.h1Reading = true;
     try {
       this.parse();
     } catch {
       this.socket.destroy();
+    } finally {
+      this.client.h1Reading = false;
     }
     // After parsing, as h2load: the progress line of a response comes before its dump.
     if (this.client.host.config.verbose) this.client.host.outRaw(chunk);
