@@ -452,6 +452,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
         const parent = this.streams.get(ev.streamId);
         const st = this.adopt(ev.promisedStreamId, 'pushed');
         st.requestHeaders = ev.headers;
+        parent?.observer?.promised?.(parent, st);
         parent?.emit('push', st);
         this.emit('push', st, parent);
         break;
@@ -516,6 +517,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
         st.emit('informational', headers);
       } else {
         st.responseHeaders = headers;
+        st.observer?.responded?.(st, headers);
         st.emit('response', headers);
       }
       if (endStream) st.endRemote();

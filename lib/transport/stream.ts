@@ -84,6 +84,20 @@ export interface BodySink {
 export type StreamKind = 'request' | 'pushed';
 
 /**
+ * One object that hears a stream's events as calls, set as {@link Http2Stream.observer}: no
+ * listener table and no closure per stream (a proxy's per-request object implements it). Each
+ * method runs just before the event of the same meaning is emitted to listeners.
+ */
+export interface StreamObserver {
+  /** 'response': the final response header list arrived (client side). */
+  responded?(stream: Http2Stream, headers: HeaderField[]): void;
+  /** 'push': the peer promised `pushed` on this stream (client side). */
+  promised?(stream: Http2Stream, pushed: Http2Stream): void;
+  /** 'close': the stream is fully closed (`errorCode` 0 for a clean close). */
+  closed?(stream: Http2Stream, errorCode: number): void;
+}
+
+/**
  * Events: 'response' (headers: final response received; client), 'informational' (headers: 1xx),
  * 'trailers' (headers), 'push' (stream: a promised stream, client), 'end' (peer sent END_STREAM),
  * 'aborted' (errorCode: the stream closed before both sides ended: reset by either side, or the
@@ -133,6 +147,8 @@ export class Http2Stream {
   resetBy: 'local' | 'remote' | undefined;
   /** Why we reset it, when the session did on its own (e.g. a response without `:status`). */
   resetReason: string | undefined;
+  /** Hears 'response', 'push' and 'close' as calls (see {@link StreamObserver}); set it once. */
+  observer: StreamObserver | undefined = undefined;
 
   /** Received DATA not yet moved into the body Readable (shared empty array until the first chunk). */
   private queue: Buffer[] = NO_DATA;
@@ -289,6 +305,7 @@ export class Http2Stream {
       this.writable.destroy(err ?? new StreamClosedError(this.id, errorCode));
     }
     if (aborted && this.listenerCount('aborted') > 0) this.emit('aborted', errorCode);
+    this.observer?.closed?.(this, errorCode);
     if (this.listenerCount('close') > 0) this.emit('close', errorCode);
   }
 

@@ -6,7 +6,7 @@ import { HeadLoad, nodeParserLimits } from './header-limits';
 import { http2Trailers } from './headers';
 import type { Duplex, Readable } from 'stream';
 import { connect, ClientConnection, type TlsInfo } from '../../transport/client';
-import type { Http2Stream } from '../../transport/stream';
+import type { Http2Stream, StreamObserver } from '../../transport/stream';
 import { tunnelDuplex, TunnelDuplex } from '../../transport/tunnel';
 import { ErrorCode } from '../../protocol/errors';
 import { Http1Pool } from './backend-http1';
@@ -506,7 +506,7 @@ class Http2Backend implements Backend {
  * One request to an h2 backend: a class with the stream's handlers, no Promise unless someone
  * asks for `response` (exchange.ts: forwarding listens), and its own read-timeout watch.
  */
-class H2Exchange extends BaseExchange {
+class H2Exchange extends BaseExchange implements StreamObserver {
   stream: Http2Stream | undefined;
   aborted = false;
   /** Tries left on a new connection or after REFUSED_STREAM. */
@@ -525,25 +525,36 @@ class H2Exchange extends BaseExchange {
     this.stream?.reset();
   }
 
-  /** @internal The stream is open: hear its answer, its end and its pushes. */
+  /**
+   * @internal The stream is open: this exchange hears its answer, its pushes and its end as the
+   * stream's observer (no listener table, no closure per request).
+   */
   opened(st: Http2Stream): void {
     this.stream = st;
-    st.on('push', (p: Http2Stream) => {
-      const l = this.listener;
-      if (l?.pushed && !this.aborted)
-        l.pushed(
-          p.requestHeaders.map(([n, v]) => [n, v] as Field),
-          pushedExchange(p),
-        );
-      else p.reset(ErrorCode.CANCEL);
-    });
-    // 'on', not 'once' (no wrapper per request): a stream emits each of these once.
-    st.on('response', (h: Field[]) => {
-      this.answered = true;
-      this.backend.unwatch(this);
-      this.settle(H2Response.of(h, st));
-    });
-    st.on('close', (code: number) => this.backend.streamClosed(this, code, this.answered));
+    st.observer = this;
+  }
+
+  /** @internal StreamObserver: the backend promised `p` on this request. */
+  promised(_st: Http2Stream, p: Http2Stream): void {
+    const l = this.listener;
+    if (l?.pushed && !this.aborted)
+      l.pushed(
+        p.requestHeaders.map(([n, v]) => [n, v] as Field),
+        pushedExchange(p),
+      );
+    else p.reset(ErrorCode.CANCEL);
+  }
+
+  /** @internal StreamObserver: the response head. */
+  responded(st: Http2Stream, h: Field[]): void {
+    this.answered = true;
+    this.backend.unwatch(this);
+    this.settle(H2Response.of(h, st));
+  }
+
+  /** @internal StreamObserver: the stream closed. */
+  closed(_st: Http2Stream, code: number): void {
+    this.backend.streamClosed(this, code, this.answered);
   }
 
   /** @internal The exchange failed (first outcome wins). */

@@ -8,7 +8,7 @@ import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { Http2Connection } from '../../transport/connection';
 import type { AcceptInfo } from '../../transport/server';
-import type { Http2Stream } from '../../transport/stream';
+import type { Http2Stream, StreamObserver } from '../../transport/stream';
 import { tunnelDuplex } from '../../transport/tunnel';
 import type { HeaderField } from '../../protocol/frame/types';
 import type { SessionEvent } from '../../protocol/session/types';
@@ -198,14 +198,25 @@ class H2Shared {
  * stream's one 'close' for everything a request must undo (slot, watches, the read timeout's
  * stream count, forwarding's "client gone").
  */
-class H2ClientSide extends Watched implements ClientSide {
+class H2ClientSide extends Watched implements ClientSide, StreamObserver {
   private gone: (() => void) | undefined;
-  private responded = false;
+  private answerStarted = false;
   /** The `--backend-connections-per-frontend` slot to give back when the stream closes. */
   release: (() => void) | undefined;
   /** The `--stream-read-timeout` watch of the request body, if any. */
   readWatch: StreamReadWatch | undefined;
-  private readonly onClose = (code: number): void => {
+
+  constructor(
+    private readonly stream: Http2Stream,
+    private readonly shared: H2Shared,
+  ) {
+    super();
+    // Its 'close' as a call (StreamObserver): no listener table or closure per request.
+    stream.observer = this;
+  }
+
+  /** @internal StreamObserver: the stream closed; undo what the request held. */
+  closed(_stream: Http2Stream, code: number): void {
     this.shared.closed();
     const release = this.release;
     if (release) {
@@ -216,18 +227,10 @@ class H2ClientSide extends Watched implements ClientSide {
     watches.streamWrite?.delete(this);
     if (this.readWatch) watches.streamRead?.delete(this.readWatch);
     if (code !== 0 || !this.stream.localEnded) this.gone?.();
-  };
-
-  constructor(
-    private readonly stream: Http2Stream,
-    private readonly shared: H2Shared,
-  ) {
-    super();
-    stream.on('close', this.onClose);
   }
 
   respond(status: number, fields: Field[], endStream: boolean): void {
-    this.responded = true;
+    this.answerStarted = true;
     const stream = this.stream;
     // One array of its final length (pushing grew it twice per response).
     const headers: Field[] = new Array<Field>(1 + fields.length);
@@ -267,7 +270,7 @@ class H2ClientSide extends Watched implements ClientSide {
 
   /** `code`, else INTERNAL_ERROR once the answer has started, else CANCEL. */
   abort(code?: number): void {
-    this.stream.reset(code ?? (this.responded ? ErrorCode.INTERNAL_ERROR : ErrorCode.CANCEL));
+    this.stream.reset(code ?? (this.answerStarted ? ErrorCode.INTERNAL_ERROR : ErrorCode.CANCEL));
   }
 
   onClientGone(cb: () => void): void {
