@@ -129,7 +129,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   private readonly opts: ConnectionOptions;
   private readonly hwm: number;
-  private readonly lowWater: number;
+  /** A stream's writers wait while more than this many bytes are queued on it (option `sendLowWaterMark`). */
+  readonly sendLowWaterMark: number;
   private readonly maxWriteChunk: number;
   private started = false;
   private inReceive = false;
@@ -152,7 +153,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.socket = socket;
     this.opts = opts;
     this.hwm = opts.streamHighWaterMark ?? 65536;
-    this.lowWater = opts.sendLowWaterMark ?? 65536;
+    this.sendLowWaterMark = opts.sendLowWaterMark ?? 65536;
     this.maxWriteChunk = opts.maxWriteChunk ?? 1048576;
     this.readBufferReused = opts.reads !== undefined;
     this.throttle = opts.throttle;
@@ -177,11 +178,6 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       this.session.upgrade(opts.upgrade.settingsPayload);
     }
     if (opts.autoStart ?? true) queueMicrotask(() => this.start());
-  }
-
-  /** A stream's writers wait while more than this many bytes are queued on it (`sendLowWaterMark`). */
-  get sendLowWaterMark(): number {
-    return this.lowWater;
   }
 
   /**
@@ -399,7 +395,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   private wakeWriters(): void {
     for (const [id, list] of this.waiters) {
-      if (this.session.queuedBytes(id) > this.lowWater) continue;
+      if (this.session.queuedBytes(id) > this.sendLowWaterMark) continue;
       this.waiters.delete(id);
       for (const cb of list) cb();
     }
@@ -412,7 +408,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       cb(new StreamClosedError(streamId, st?.errorCode ?? ErrorCode.CANCEL));
       return;
     }
-    if (this.session.queuedBytes(streamId) <= this.lowWater) {
+    if (this.session.queuedBytes(streamId) <= this.sendLowWaterMark) {
       cb();
       return;
     }
