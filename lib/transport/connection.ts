@@ -40,8 +40,18 @@ export interface ConnectionOptions {
   streamHighWaterMark?: number;
   /** A writer waits while more than this many bytes are queued on its stream. Default 64 KiB. */
   sendLowWaterMark?: number;
-  /** Every session event, synchronously, before the connection's own handling (the hot path). */
+  /**
+   * Every session event, synchronously, before the connection's own handling (the hot path);
+   * with `streamHandler`, every event but the kinds that one takes.
+   */
   onEvent?: (ev: SessionEvent) => void;
+  /**
+   * The session's stream events as calls (see StreamHandler: request/response/trailers/data
+   * received, stream ended/reset/closed), each after the connection's own handling, with no event
+   * object made for them (a load generator's per-request `streamClosed`). `onEvent` then no
+   * longer gets these seven kinds; `events$` still does.
+   */
+  streamHandler?: Partial<StreamHandler>;
   /**
    * Every chunk read from the socket, before the session sees it (for `--hexdump`), starting with
    * `rawPrefix`. More listeners: the connection's 'rawData' event (same chunks, same order).
@@ -145,6 +155,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   private subject: Subject<SessionEvent> | undefined;
   /** ConnectionOptions.onEvent. */
   private readonly hook: ((ev: SessionEvent) => void) | undefined;
+  /** ConnectionOptions.streamHandler. */
+  private readonly streamHook: Partial<StreamHandler> | undefined;
+  /** `hook` takes the stream events as objects (no `streamHook` took them). */
+  private readonly hookTakesStreams: boolean;
   private readonly boundFlush = () => this.flush();
   private readonly throttle: Throttle | undefined;
 
@@ -159,6 +173,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.throttle = opts.throttle;
     const hook = opts.onEvent;
     this.hook = hook;
+    this.streamHook = opts.streamHandler;
+    this.hookTakesStreams = hook !== undefined && opts.streamHandler === undefined;
     this.session = new Session({
       ...opts.session,
       // The stream events come as calls on this connection (StreamHandler): no event object per
@@ -486,8 +502,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   /** @internal StreamHandler: a request arrived. */
   requestReceived(streamId: number, headers: HeaderField[], endStream: boolean): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined ? { type: 'requestReceived', streamId, headers, endStream } : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+      this.hookTakesStreams || this.subject !== undefined ? { type: 'requestReceived', streamId, headers, endStream } : undefined;
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId) ?? this.adopt(streamId, 'request');
     st.requestHeaders = headers;
     const upBody = streamId === 1 ? this.opts.upgrade?.body : undefined;
@@ -496,16 +512,17 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     if (endStream) st.remoteEnded = true;
     this.emit('stream', st);
     if (endStream && st.listenerCount('end') > 0) st.emit('end');
+    if (this.streamHook !== undefined) this.streamHook.requestReceived?.(streamId, headers, endStream);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: a response (or a 1xx) arrived. */
   responseReceived(streamId: number, headers: HeaderField[], endStream: boolean, informational: boolean, blockLength: number): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined
+      this.hookTakesStreams || this.subject !== undefined
         ? { type: 'responseReceived', streamId, headers, endStream, informational, blockLength }
         : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       if (informational) {
@@ -518,72 +535,78 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       }
       if (endStream) st.endRemote();
     }
+    if (this.streamHook !== undefined) this.streamHook.responseReceived?.(streamId, headers, endStream, informational, blockLength);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: trailers arrived. */
   trailersReceived(streamId: number, headers: HeaderField[], blockLength: number): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined ? { type: 'trailersReceived', streamId, headers, blockLength } : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+      this.hookTakesStreams || this.subject !== undefined ? { type: 'trailersReceived', streamId, headers, blockLength } : undefined;
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       st.trailers = headers;
       st.emit('trailers', headers);
     }
+    if (this.streamHook !== undefined) this.streamHook.trailersReceived?.(streamId, headers, blockLength);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: DATA arrived. */
   dataReceived(streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined
+      this.hookTakesStreams || this.subject !== undefined
         ? { type: 'dataReceived', streamId, data, flowControlledLength, endStream }
         : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId);
     // The session already released the padding; the data is released as it is read.
     if (st !== undefined) st.deliver(this.readBufferReused && data.length > 0 ? Buffer.from(data) : data);
     else if (data.length > 0) this.session.consume(streamId, data.length);
     if (endStream) st?.endRemote();
+    if (this.streamHook !== undefined) this.streamHook.dataReceived?.(streamId, data, flowControlledLength, endStream);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: the peer ended its side. */
   streamEnded(streamId: number): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined ? { type: 'streamEnded', streamId } : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+      this.hookTakesStreams || this.subject !== undefined ? { type: 'streamEnded', streamId } : undefined;
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     this.streams.get(streamId)?.endRemote();
+    if (this.streamHook !== undefined) this.streamHook.streamEnded?.(streamId);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: a stream was reset. */
   streamReset(streamId: number, errorCode: number, remote: boolean, reason: string | undefined): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined
+      this.hookTakesStreams || this.subject !== undefined
         ? remote
           ? { type: 'streamReset', streamId, errorCode, remote }
           : { type: 'streamReset', streamId, errorCode, remote, reason }
         : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       st.resetBy = remote ? 'remote' : 'local';
       st.resetReason = reason;
     }
+    if (this.streamHook !== undefined) this.streamHook.streamReset?.(streamId, errorCode, remote, reason);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 
   /** @internal StreamHandler: a stream is fully closed. */
   streamClosed(streamId: number, errorCode: number): void {
     const ev: SessionEvent | undefined =
-      this.hook !== undefined || this.subject !== undefined ? { type: 'streamClosed', streamId, errorCode } : undefined;
-    if (ev !== undefined && this.hook !== undefined) this.hook(ev);
+      this.hookTakesStreams || this.subject !== undefined ? { type: 'streamClosed', streamId, errorCode } : undefined;
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
     const st = this.streams.get(streamId);
     this.streams.delete(streamId);
     if (this.waiters.size) this.failWriters(streamId, errorCode);
     st?.closeWith(errorCode);
+    if (this.streamHook !== undefined) this.streamHook.streamClosed?.(streamId, errorCode);
     if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
   }
 

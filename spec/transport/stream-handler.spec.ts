@@ -1,0 +1,80 @@
+/**
+ * Http2Connection's stream events as calls (ConnectionOptions.streamHandler): after the
+ * connection's own handling, with onEvent no longer given those kinds and events$ still given all.
+ */
+import test from 'ava';
+import { Duplex } from 'stream';
+import { Http2Connection } from '../../lib/transport/connection';
+import type { SessionEvent } from '../../lib/protocol/session/session';
+
+function memoryPair(): [Duplex, Duplex] {
+  const mk = () => {
+    let other: Duplex;
+    const d = new Duplex({
+      read() {},
+      write(chunk, _enc, cb) {
+        other.push(chunk);
+        cb();
+      },
+      final(cb) {
+        other.push(null);
+        cb();
+      },
+    });
+    return { d, link: (o: Duplex) => (other = o) };
+  };
+  const a = mk();
+  const b = mk();
+  a.link(b.d);
+  b.link(a.d);
+  return [a.d, b.d];
+}
+
+test('streamHandler calls come after the streams were handled; onEvent gets no stream kinds; events$ gets them all', async (t) => {
+  const [sa, sb] = memoryPair();
+  const srv = new Http2Connection(sa, { session: { role: 'server' } });
+  srv.on('stream', (st) => {
+    st.respond([[':status', '200']]);
+    st.sendData(Buffer.from('body'), true);
+  });
+  const hooked: string[] = [];
+  const calls: string[] = [];
+  const observed: string[] = [];
+  let closedSeen = false;
+  const cli: Http2Connection = new Http2Connection(sb, {
+    session: { role: 'client' },
+    onEvent: (ev: SessionEvent) => hooked.push(ev.type),
+    streamHandler: {
+      responseReceived: (id) => calls.push(`response ${id} ${cli.streams.get(id)?.responseHeaders[0]?.[1]}`),
+      dataReceived: (id, data, _len, end) => calls.push(`data ${id} ${data.toString()} ${end}`),
+      streamClosed: (id, code) => {
+        calls.push(`closed ${id} ${code}`);
+        closedSeen = cli.streams.get(id) === undefined;
+      },
+    },
+  });
+  cli.events$.subscribe((ev) => observed.push(ev.type));
+  const st = cli.request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'mem'],
+      [':path', '/'],
+    ],
+    { endStream: true },
+  );
+  const chunks: Buffer[] = [];
+  for await (const d of st.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'body');
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(calls, ['response 1 200', 'data 1 body true', 'closed 1 0']);
+  t.true(closedSeen, 'the connection had dropped the stream when streamClosed was called');
+  t.false(
+    hooked.some((k) => ['responseReceived', 'dataReceived', 'streamEnded', 'streamClosed'].includes(k)),
+    hooked.join(' '),
+  );
+  t.true(hooked.includes('settingsReceived'));
+  for (const k of ['responseReceived', 'dataReceived', 'streamClosed']) t.true(observed.includes(k), k);
+  await cli.close();
+  srv.destroy();
+});
