@@ -15,6 +15,9 @@ import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
 import type { SocketReads } from './socket-reads';
+import type { ConnectionEvents } from './connection-events';
+
+export type { ConnectionEvents } from './connection-events';
 import type { Throttle } from './throttle';
 
 /** The session options a connection passes through (it supplies `onEvent`/`onWantWrite`/`streamHandler` itself). */
@@ -775,41 +778,6 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     st.requestHeaders = requestHeaders;
     return st;
   }
-}
-
-/** Typed listener signatures of {@link Http2Connection}'s events. */
-export interface ConnectionEvents {
-  /** The peer opened a stream (a request, on a server). */
-  stream: (stream: Http2Stream) => void;
-  /** Every chunk read from the socket (the sniffed `rawPrefix` first), before the session sees it. */
-  rawData: (chunk: Buffer) => void;
-  /**
-   * h2c upgrade only: the upgrade is applied (stream 1 exists on both sides) and the connection
-   * is starting; frames queued by a listener follow our SETTINGS, ahead of anything read.
-   */
-  upgraded: () => void;
-  /**
-   * The connection is starting: what was already read (`readBeforeFirstFlight`) is handled and
-   * nothing is written yet. Frames queued by a listener go out after our SETTINGS and the ACK of
-   * the peer's SETTINGS if it came first: the order of nghttp's first flight.
-   */
-  firstFlight: () => void;
-  /** A pushed stream was promised (client side); `parent` is the request it was promised on. */
-  push: (stream: Http2Stream, parent: Http2Stream | undefined) => void;
-  /** The peer's SETTINGS arrived (already applied and acknowledged). */
-  settings: (settings: { id: number; value: number }[]) => void;
-  /** The peer acknowledged our SETTINGS: they are in force now. */
-  settingsAcknowledged: () => void;
-  /** The peer's PING was answered; its opaque data. */
-  ping: (opaqueData: Buffer) => void;
-  /** The peer sent GOAWAY: streams above `lastStreamId` were not processed. */
-  goaway: (errorCode: number, lastStreamId: number, debugData: Buffer) => void;
-  /** The session ended (GOAWAY sent or received and nothing left in flight, or a connection error). */
-  terminated: (errorCode: number, remote: boolean, error: Error | undefined) => void;
-  /** The socket closed; what ended the connection. */
-  close: (info: CloseInfo) => void;
-  /** A socket or TLS error (a peer's normal close or reset is not one). */
-  error: (err: Error) => void;
 }
 
 // Typed overloads for on/once without a runtime cost.
