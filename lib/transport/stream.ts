@@ -97,6 +97,8 @@ export interface StreamObserver {
   closed?(stream: Http2Stream, errorCode: number): void;
 }
 
+/** An Http2Stream has every EventEmitter method (see the class). */
+export interface Http2Stream extends EventEmitter {}
 /**
  * Events: 'response' (headers: final response received; client), 'informational' (headers: 1xx),
  * 'trailers' (headers), 'push' (stream: a promised stream, client), 'end' (peer sent END_STREAM),
@@ -110,7 +112,6 @@ export interface StreamObserver {
  * (`respond`, `sendData`, `end`, `writableBody` writes) on a stream that is already closed do
  * nothing: the peer may reset at any moment, and 'close' has said so.
  */
-export interface Http2Stream extends EventEmitter {}
 export class Http2Stream {
   // An Http2Stream is an EventEmitter (its prototype is EventEmitter.prototype's child, so
   // `instanceof EventEmitter` holds and every method is there), but one made without running
