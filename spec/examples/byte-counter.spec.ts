@@ -11,8 +11,11 @@ import { docroot, haveNghttp2, nghttp, startExample, startNghttpd } from './help
   const body = Buffer.alloc(300_000, 'z');
   const root = docroot({ 'big.bin': body, 'up.bin': Buffer.alloc(100_000, 'u') });
   const server = await startNghttpd(root.dir);
-  const counter = await startExample('byte-counter', server.port);
+  let counter: Awaited<ReturnType<typeof startExample>> | undefined;
   try {
+    // Inside the try: when the example fails to start, the nghttpd above is still stopped (it kept
+    // the worker alive past ava's timeout once).
+    counter = await startExample('byte-counter', server.port);
     const run = await nghttp(['-n', '-d', path.join(root.dir, 'up.bin'), `http://127.0.0.1:${counter.port}/big.bin`]);
     t.is(run.code, 0, run.stderr);
     const deadline = Date.now() + 20000;
@@ -25,7 +28,7 @@ import { docroot, haveNghttp2, nghttp, startExample, startNghttpd } from './help
     const down = lines.filter((l) => l.startsWith('< stream 13:')).map((l) => Number(/: (\d+) bytes/.exec(l)![1]));
     t.true(down.length > 1 && down.every((n, i) => i === 0 || n > down[i - 1]));
   } finally {
-    await counter.stop();
+    await counter?.stop();
     await server.stop();
     root.remove();
   }

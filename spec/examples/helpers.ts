@@ -49,7 +49,10 @@ export async function startNghttpd(dir: string, args: string[] = []): Promise<Pr
   return { port, proc, stop: stopper(proc) };
 }
 
-/** Run dist/examples/NAME.js in front of `upstreamPort`; resolves once it says on stderr that it listens. */
+/**
+ * Run dist/examples/NAME.js in front of `upstreamPort`; resolves once it says on stderr that it
+ * listens. Bounded at 60 s, against a hang (at load 40, beside a build, one start took over 20 s).
+ */
 export async function startExample(name: string, upstreamPort: number): Promise<Proc & { stdout(): string }> {
   const port = await freePort();
   const proc = spawn(
@@ -64,7 +67,9 @@ export async function startExample(name: string, upstreamPort: number): Promise<
     proc.stderr!.once('data', () => resolve());
     proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name} did not start`)), 20000).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60000).unref(),
+  );
   try {
     await Promise.race([listening, timeout]);
   } catch (e) {
