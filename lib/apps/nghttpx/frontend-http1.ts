@@ -17,7 +17,7 @@ import { errorPage, REASONS } from './headers';
 import { H1ClientSide, tunnelClientSide } from './http1-client';
 import type { Peer } from './peers';
 import type { ClientSide, Field, ProxyRequest } from './request';
-import { watchWrites } from './timeouts';
+import { Watched, WatchQueue, watchWrites } from './timeouts';
 
 /** What the HTTP/1.x frontend needs from the proxy. */
 export interface Http1FrontendContext {
@@ -68,6 +68,10 @@ export class Http1Frontend {
   readonly timeouts: Http1Timeouts;
   /** @internal The parser's limits: room past the configured ones, so that forwarding measures a head and answers 431 as nghttpx does. */
   readonly limits: { maxHeadSize: number; maxFields: number };
+  /** @internal --frontend-read-timeout of every connection awaiting its first head: one timer, no socket timer per connection. */
+  readonly readWatches: WatchQueue | undefined;
+  /** @internal --frontend-keep-alive-timeout of connections between requests (the read queue when both periods are equal). */
+  readonly idleWatches: WatchQueue | undefined;
 
   constructor(
     /** @internal */ readonly ctx: Http1FrontendContext,
@@ -77,6 +81,9 @@ export class Http1Frontend {
     this.timeouts = { ...DEFAULT_HTTP1_TIMEOUTS, ...ctx.timeouts };
     const parser = nodeParserLimits(ctx.headerLimits?.buffer ?? 65536, ctx.headerLimits?.maxFields ?? 100);
     this.limits = { maxHeadSize: parser.maxHeaderSize, maxFields: parser.maxHeadersCount };
+    const t = this.timeouts;
+    this.readWatches = t.read > 0 ? new WatchQueue(t.read) : undefined;
+    this.idleWatches = t.keepAlive === t.read ? this.readWatches : t.keepAlive > 0 ? new WatchQueue(t.keepAlive) : undefined;
   }
 
   /** Serve a connection the transport handed over, parsing the bytes it already read first; `peer` is its client. */
@@ -121,9 +128,10 @@ class RequestBody extends Readable {
 
 /**
  * One HTTP/1.x connection: the parser, the request being served (one at a time, as nghttpx
- * serves pipelined requests) and the timeouts between them.
+ * serves pipelined requests) and the timeouts between them (a watch of the frontend's read or
+ * keep-alive queue: no socket timer, which every read and write would refresh).
  */
-class H1Connection {
+class H1Connection extends Watched {
   private readonly parser: Http1RequestParser;
   /** The request being answered (its head read, its answer not finished). */
   private current: H1ClientSide | undefined;
@@ -132,8 +140,8 @@ class H1Connection {
   private trailers: Field[] | undefined;
   /** Requests served (for --frontend-max-requests). */
   private served = 0;
-  /** The socket's idle timeout now (ms; 0: none). */
-  private period = 0;
+  /** Reads from the client, counted for the read and keep-alive timeouts. */
+  private reads = 0;
   /** The socket is paused: a body nobody reads, or too much input held back. */
   private paused = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
@@ -147,6 +155,7 @@ class H1Connection {
     readonly socket: net.Socket,
     private readonly peer: Peer,
   ) {
+    super();
     this.throttle = fe.ctx.throttle?.(socket);
     this.out = this.throttle?.limitsWrites ? new ThrottledWriter(socket, this.throttle) : socket;
     this.parser = new Http1RequestParser(
@@ -169,15 +178,9 @@ class H1Connection {
     s.on('error', () => undefined);
     s.once('close', () => this.closed());
     // As nghttpx: --frontend-read-timeout while the first request head is awaited (an idle
-    // timeout: each byte read restarts it), none while a request is served,
-    // --frontend-keep-alive-timeout once an answer is out. The socket's timer is set when the
-    // period changes, not per request: one that fires while a request is served is re-armed.
-    this.period = this.fe.timeouts.read;
-    s.setTimeout(this.period);
-    s.on('timeout', () => {
-      if (!this.current) s.destroy();
-      else s.setTimeout(this.period);
-    });
+    // timeout: each read restarts it), none while a request is served,
+    // --frontend-keep-alive-timeout once an answer is out (waiting() / expire() below).
+    this.fe.readWatches?.add(this);
     s.on('end', () => this.ended());
     watchWrites(s, this.fe.timeouts.write, () => s.destroy());
     const t = this.throttle;
@@ -203,6 +206,7 @@ class H1Connection {
   }
 
   private read(chunk: Buffer): void {
+    this.reads++;
     try {
       this.parser.feed(chunk);
     } catch (err) {
@@ -236,7 +240,23 @@ class H1Connection {
     }
   }
 
+  /** @internal Watched: reads from the client. */
+  progress(): number {
+    return this.reads;
+  }
+
+  /** @internal Watched: no request is being served (the backend's own timeouts hold then). */
+  waiting(): boolean {
+    return this.current === undefined;
+  }
+
+  /** @internal Watched: the read or keep-alive timeout. */
+  expire(): void {
+    if (!this.current) this.socket.destroy();
+  }
+
   private closed(): void {
+    this.watchQueue?.delete(this);
     this.fe.connections.delete(this);
     this.body?.destroy(new Error('client connection closed'));
     this.body = undefined;
@@ -340,14 +360,17 @@ class H1Connection {
   answered(x: H1ClientSide): void {
     if (this.current !== x) return;
     this.current = undefined;
-    const s = this.socket;
     // A request body still arriving after the answer: the connection cannot be reused.
     if (!x.keepAlive || this.body || this.fe.ctx.closing()) {
       this.body?.resume();
       this.out.end();
       return;
     }
-    if (this.period !== this.fe.timeouts.keepAlive) s.setTimeout((this.period = this.fe.timeouts.keepAlive));
+    const idle = this.fe.idleWatches;
+    if (this.watchQueue !== idle) {
+      if (idle) idle.add(this);
+      else this.watchQueue?.delete(this);
+    }
     if (this.paused) {
       this.paused = false;
       this.resumeReads();
@@ -375,6 +398,8 @@ class H1Connection {
     const s = this.socket;
     s.off('data', this.onData);
     s.pause();
+    // A tunnel idles as long as its backend allows (tunnels.ts), not by the frontend's timeouts.
+    this.watchQueue?.delete(this);
     const rest = this.parser.detach();
     const ctx = this.fe.ctx;
     const connect = head.method === 'CONNECT';
