@@ -26,8 +26,12 @@ const LARGE = '8M';
 const AT_LEAST = 6 * MiB;
 const AT_MOST = 10.5 * MiB;
 
-/** Polls `read` until it has not changed for `quietMs` (the writer stalled); bounded at 60 s. */
-async function stalled(read: () => number, quietMs = 1500): Promise<number> {
+/**
+ * Polls `read` until it has not changed for `quietMs` (the writer stalled); bounded at 60 s.
+ * The quiet period is long enough that a proxy descheduled on a loaded machine (load 30-40 here)
+ * is not taken for one that stopped reading.
+ */
+async function stalled(read: () => number, quietMs = 4000): Promise<number> {
   const deadline = Date.now() + 60000;
   let last = -1;
   let since = Date.now();
