@@ -222,3 +222,55 @@ t_('--backend-request-buffer: an HTTP/1.1 client uploading to an HTTP/1.1 backen
     be.stop();
   }
 });
+
+t_('an HTTP/2 client uploading is bounded by its stream window, not --backend-request-buffer (as the reference)', async (t) => {
+  const be = await stoppedBackend();
+  try {
+    const points = await stallPoints('backend-request-buffer', be.port, async (port) => {
+      const c = await connect(`http://127.0.0.1:${port}/`);
+      try {
+        const conn = c.connection;
+        const sock = conn.socket as net.Socket;
+        const st = conn.request([
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':authority', 'b'],
+          [':path', '/'],
+          ['content-length', String(TOTAL)],
+        ]);
+        const chunk = Buffer.alloc(64 * 1024, 0x62);
+        let sent = 0;
+        // One chunk at a time behind the stream's queue (whenWritable: at its low-water mark).
+        const more = (err?: Error | null): void => {
+          if (err || sent >= TOTAL) return;
+          sent += chunk.length;
+          st.sendData(chunk, sent >= TOTAL);
+          st.whenWritable(more);
+        };
+        more();
+        const stall = await stalled(() => accepted(sock));
+        be.resume();
+        let answer = '';
+        await new Promise<void>((resolve, reject) => {
+          st.body.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+          st.body.once('end', resolve);
+          st.body.once('error', reject);
+        });
+        t.is(answer, String(TOTAL), 'every byte reached the backend');
+        return stall;
+      } finally {
+        c.connection.destroy();
+      }
+    });
+    t.log(JSON.stringify(points));
+    for (const [who, p] of Object.entries(points)) {
+      // (Both stall near 4 MiB: what the backend's kernel buffers took, plus the window.)
+      t.true(
+        Math.abs(p.large - p.small) < MiB,
+        `${who}: the buffer size moved an HTTP/2 upload's stall point by ${p.large - p.small} bytes`,
+      );
+    }
+  } finally {
+    be.stop();
+  }
+});
