@@ -379,7 +379,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       }
       const parts = session.dataToSendParts(max);
       if (parts === null) break;
-      if (t !== undefined) spend(t, parts);
+      if (t !== undefined) t.wroteParts(parts);
       if (parts.length === 1) {
         if (!s.write(parts[0])) {
           this.blocked = true;
@@ -788,11 +788,4 @@ export interface Http2Connection {
   once<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
   /** Removes a listener added with on() or once(). */
   off<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this;
-}
-
-/** Spend the write tokens of the bytes in `parts`. */
-function spend(t: Throttle, parts: Buffer[]): void {
-  let n = 0;
-  for (let i = 0; i < parts.length; i++) n += parts[i].length;
-  t.wrote(n);
 }

@@ -167,6 +167,13 @@ export class Throttle {
     for (let i = 0; i < b.length; i++) b[i].take(n);
   }
 
+  /** {@link wrote} for the bytes of every buffer in `parts`. */
+  wroteParts(parts: Buffer[]): void {
+    let n = 0;
+    for (let i = 0; i < parts.length; i++) n += parts[i].length;
+    this.wrote(n);
+  }
+
   /** Call `cb` once, when {@link writeAllowance} is no longer 0 (a callback already waiting is not added twice). */
   whenWritable(cb: () => void): void {
     if (this.closed || this.writers.includes(cb)) return;
