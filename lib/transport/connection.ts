@@ -98,9 +98,8 @@ export interface ConnectionOptions {
   /** Graceful close: how long to wait for in-flight streams before destroying. Default 5000 ms. */
   closeTimeout?: number;
   /**
-   * Rate limits (throttle.ts): every chunk read is reported to it, and the socket is paused while
-   * it says so; each flush writes at most what it allows (DATA waits in the session, within the
-   * windows, until the tokens are back). Not with `reads`.
+   * Rate limits (throttle.ts): reads are reported to it (the socket paused while it says so), each
+   * flush writes at most what it allows (DATA waits in the session, within the windows). Not with `reads`.
    */
   throttle?: Throttle;
 }
@@ -257,13 +256,9 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       this.blocked = false;
       this.flush();
     });
+    // Rate limits: what a listener read before handing the socket over counts too.
     const t = this.throttle;
-    if (t !== undefined) {
-      t.onReadable(() => s.resume());
-      // What a listener read before handing the socket over counts too.
-      const before = this.opts.rawPrefix ?? this.opts.initialData;
-      if (before && !t.read(before.length)) s.pause();
-    }
+    t?.attach(s, (this.opts.rawPrefix ?? this.opts.initialData)?.length ?? 0);
     const prefix = this.opts.rawPrefix;
     if (prefix && prefix.length) {
       this.opts.onRawData?.(prefix);

@@ -117,6 +117,12 @@ export class Throttle {
     return this.writes.length > 0;
   }
 
+  /** Throttle the reads of `source`: paused now if `alreadyRead` bytes empty the buckets, resumed by {@link onReadable}. */
+  attach(source: { pause(): unknown; resume(): unknown }, alreadyRead = 0): void {
+    this.onReadable(() => source.resume());
+    if (!this.read(alreadyRead)) source.pause();
+  }
+
   /** `cb` is called each time reads held by {@link read} may go on. */
   onReadable(cb: () => void): void {
     this.readable = cb;
