@@ -22,9 +22,13 @@ const MiB = 1024 * 1024;
 const TOTAL = 32 * MiB;
 const SMALL = '16K';
 const LARGE = '8M';
-/** Bounds on the difference the 8 MiB buffer makes (the kernel's share moves by about 1 MiB between runs). */
-const AT_LEAST = 6 * MiB;
-const AT_MOST = 10.5 * MiB;
+/**
+ * Bounds on the difference the 8 MiB buffer makes. The kernel's share moves by 1-2 MiB between
+ * runs (differences of 7.2 to 8.9 MiB measured for both proxies), so the bounds only tell the
+ * outcomes apart: a buffer not applied makes no difference, an unbounded one about 28 MiB.
+ */
+const AT_LEAST = 4 * MiB;
+const AT_MOST = 13 * MiB;
 
 /**
  * Polls `read` until it has not changed for `quietMs` (the writer stalled); bounded at 60 s.
@@ -264,9 +268,10 @@ t_('an HTTP/2 client uploading is bounded by its stream window, not --backend-re
     });
     t.log(JSON.stringify(points));
     for (const [who, p] of Object.entries(points)) {
-      // (Both stall near 4 MiB: what the backend's kernel buffers took, plus the window.)
+      // (Both stall near 4 MiB: what the backend's kernel buffers took, plus the window; an
+      // applied 8 MiB buffer would move it by about 8 MiB.)
       t.true(
-        Math.abs(p.large - p.small) < MiB,
+        Math.abs(p.large - p.small) < 2 * MiB,
         `${who}: the buffer size moved an HTTP/2 upload's stall point by ${p.large - p.small} bytes`,
       );
     }
