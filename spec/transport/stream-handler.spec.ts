@@ -3,32 +3,9 @@
  * connection's own handling, with onEvent no longer given those kinds and events$ still given all.
  */
 import test from 'ava';
-import { Duplex } from 'stream';
 import { Http2Connection } from '../../lib/transport/connection';
 import type { SessionEvent } from '../../lib/protocol/session/session';
-
-function memoryPair(): [Duplex, Duplex] {
-  const mk = () => {
-    let other: Duplex;
-    const d = new Duplex({
-      read() {},
-      write(chunk, _enc, cb) {
-        other.push(chunk);
-        cb();
-      },
-      final(cb) {
-        other.push(null);
-        cb();
-      },
-    });
-    return { d, link: (o: Duplex) => (other = o) };
-  };
-  const a = mk();
-  const b = mk();
-  a.link(b.d);
-  b.link(a.d);
-  return [a.d, b.d];
-}
+import { memoryPair } from '../helpers/memory-pair';
 
 test('streamHandler calls come after the streams were handled; onEvent gets no stream kinds; events$ gets them all', async (t) => {
   const [sa, sb] = memoryPair();

@@ -6,7 +6,7 @@
 import test from 'ava';
 import * as net from 'net';
 import * as tls from 'tls';
-import { Duplex, Readable } from 'stream';
+import { Readable } from 'stream';
 import { listen, Http2Listener } from '../../lib/transport/server';
 import { connect, AlpnError } from '../../lib/transport/client';
 import { Http2Connection } from '../../lib/transport/connection';
@@ -15,6 +15,7 @@ import { CONNECTION_PREFACE } from '../../lib/protocol/frame/constants';
 import { ErrorCode } from '../../lib/protocol/errors';
 import { fixtureTls, patternStream } from '../interop/harness';
 import { expectQuietFor, until } from '../helpers/wait';
+import { memoryPair } from '../helpers/memory-pair';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -256,31 +257,13 @@ test('graceful close: an in-flight response completes, then the listener is gone
 
 test('in-memory pair: a connection works over any Duplex; events$ sees the whole exchange', async (t) => {
   // Two cross-wired Duplexes stand in for a socket pair.
-  const mk = () => {
-    let other: Duplex;
-    const d = new Duplex({
-      read() {},
-      write(chunk, _enc, cb) {
-        other.push(chunk);
-        cb();
-      },
-      final(cb) {
-        other.push(null);
-        cb();
-      },
-    });
-    return { d, link: (o: Duplex) => (other = o) };
-  };
-  const a = mk();
-  const b = mk();
-  a.link(b.d);
-  b.link(a.d);
-  const srv = new Http2Connection(a.d, { session: { role: 'server' } });
+  const [da, db] = memoryPair();
+  const srv = new Http2Connection(da, { session: { role: 'server' } });
   srv.on('stream', (st) => {
     st.respond([[':status', '200']]);
     void st.sendBody(Readable.from([Buffer.from('in '), Buffer.from('memory')]));
   });
-  const cli = new Http2Connection(b.d, { session: { role: 'client' } });
+  const cli = new Http2Connection(db, { session: { role: 'client' } });
   const types: string[] = [];
   cli.events$.subscribe((ev) => types.push(ev.type));
   const st = cli.request(

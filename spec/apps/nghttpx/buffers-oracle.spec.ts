@@ -10,7 +10,7 @@
  * was 7.8 MiB apart), so the difference says nothing; the bound is the same code as with an
  * HTTP/2 client (the HTTP/1.1 backend's relay hold).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import * as net from 'net';
 import { connect } from '../../../lib/transport';
 import { both, HAS_REF } from './oracle-pair';
@@ -48,6 +48,15 @@ async function stalled(read: () => number, quietMs = 4000): Promise<number> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the writer never stalled (at ${last} bytes)`);
+}
+
+/** Each proxy's 8 MiB buffer held between AT_LEAST and AT_MOST more than its 16 KiB one. */
+function expectHeld(t: ExecutionContext, points: Record<string, { small: number; large: number }>): void {
+  t.log(JSON.stringify(points));
+  for (const [who, p] of Object.entries(points)) {
+    const held = p.large - p.small;
+    t.true(held >= AT_LEAST && held <= AT_MOST, `${who}: an 8 MiB buffer held ${held} bytes more than a 16 KiB one`);
+  }
 }
 
 /** Bytes a socket's kernel took (written minus what Node still queues). */
@@ -178,11 +187,7 @@ t_('--backend-response-buffer: an HTTP/1.1 backend to an HTTP/2 client that stop
         c.connection.destroy();
       }
     });
-    t.log(JSON.stringify(points));
-    for (const [who, p] of Object.entries(points)) {
-      const held = p.large - p.small;
-      t.true(held >= AT_LEAST && held <= AT_MOST, `${who}: an 8 MiB buffer held ${held} bytes more than a 16 KiB one`);
-    }
+    expectHeld(t, points);
   } finally {
     be.stop();
   }
@@ -217,11 +222,7 @@ t_('--backend-request-buffer: an HTTP/1.1 client uploading to an HTTP/1.1 backen
         s.destroy();
       }
     });
-    t.log(JSON.stringify(points));
-    for (const [who, p] of Object.entries(points)) {
-      const held = p.large - p.small;
-      t.true(held >= AT_LEAST && held <= AT_MOST, `${who}: an 8 MiB buffer held ${held} bytes more than a 16 KiB one`);
-    }
+    expectHeld(t, points);
   } finally {
     be.stop();
   }
