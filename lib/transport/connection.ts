@@ -142,7 +142,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   private readonly opts: ConnectionOptions;
   private readonly hwm: number;
   /** A stream's writers wait while more than this many bytes are queued on it (option `sendLowWaterMark`). */
-  readonly sendLowWaterMark: number;
+  private readonly sendLowWaterMark: number;
   private readonly maxWriteChunk: number;
   private started = false;
   private inReceive = false;
@@ -409,7 +409,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   private wakeWriters(): void {
     for (const [id, list] of this.waiters) {
-      if (this.session.queuedBytes(id) > this.sendLowWaterMark) continue;
+      if (!this.belowLowWater(id)) continue;
       this.waiters.delete(id);
       for (const cb of list) cb();
     }
@@ -422,13 +422,18 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       cb(new StreamClosedError(streamId, st?.errorCode ?? ErrorCode.CANCEL));
       return;
     }
-    if (this.session.queuedBytes(streamId) <= this.sendLowWaterMark) {
+    if (this.belowLowWater(streamId)) {
       cb();
       return;
     }
     const list = this.waiters.get(streamId);
     if (list) list.push(cb);
     else this.waiters.set(streamId, [cb]);
+  }
+
+  /** @internal StreamOwner: the stream's queued outbound bytes are at or below the low-water mark. */
+  belowLowWater(streamId: number): boolean {
+    return this.session.queuedBytes(streamId) <= this.sendLowWaterMark;
   }
 
   private failWriters(streamId: number, errorCode: number, message?: string): void {

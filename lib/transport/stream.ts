@@ -26,6 +26,8 @@ export interface StreamOwner {
   push(parentStreamId: number, requestHeaders: HeaderField[]): Http2Stream;
   /** Call `cb` once the stream's queued outbound bytes are at or below the low-water mark (or with an error if the stream closed). */
   whenWritable(streamId: number, cb: (err?: Error | null) => void): void;
+  /** Whether the stream's queued outbound bytes are at or below the low-water mark now (what `whenWritable` would answer at once). */
+  belowLowWater(streamId: number): boolean;
 }
 
 /** The error a stream's body and writers get when the stream was reset or the connection ended. */
@@ -246,6 +248,14 @@ export class Http2Stream {
   /** Call `cb` once our queued DATA is at or below the low-water mark (at once if it is), or with an error once the stream closed. */
   whenWritable(cb: (err?: Error | null) => void): void {
     this.owner.whenWritable(this.id, cb);
+  }
+
+  /**
+   * Whether more may be written now without waiting: the stream is open and its queued outbound
+   * bytes are at or below the low-water mark (what {@link whenWritable} would answer at once).
+   */
+  get writableNow(): boolean {
+    return !this.closed && this.owner.belowLowWater(this.id);
   }
 
   /** Whether anyone has taken the body Readable. */

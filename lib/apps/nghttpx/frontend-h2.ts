@@ -122,7 +122,6 @@ function requestOf(
 class StreamRelay extends BodyRelay {
   constructor(
     private readonly stream: Http2Stream,
-    private readonly conn: Http2Connection,
     source: BodySource,
     private readonly trailers: () => Field[] | undefined,
     done: (bytes: number, complete: boolean) => void,
@@ -141,7 +140,7 @@ class StreamRelay extends BodyRelay {
     }
     // Taken at once while the stream's queue is within the low-water mark (what whenWritable
     // would answer at once): no callback to wait for, most bodies of a proxied request.
-    return !stream.closed && this.conn.session.queuedBytes(stream.id) <= this.conn.sendLowWaterMark;
+    return stream.writableNow;
   }
 
   protected whenWritable(cb: () => void): void {
@@ -265,7 +264,7 @@ class H2ClientSide extends Watched implements ClientSide, StreamObserver {
   }
 
   relay(source: BodySource, trailers: () => Field[] | undefined, done: (bytes: number, complete: boolean) => void): void {
-    source.relayBody(new StreamRelay(this.stream, this.shared.conn, source, trailers, done));
+    source.relayBody(new StreamRelay(this.stream, source, trailers, done));
   }
 
   /** `code`, else INTERNAL_ERROR once the answer has started, else CANCEL. */
