@@ -14,6 +14,7 @@ import type { HeaderField } from '../protocol/frame/types';
 import { ErrorCode } from '../protocol/errors';
 import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
+import { streamEvent } from '../protocol/session/stream-events';
 import type { SocketReads } from './socket-reads';
 import type { ConnectionEvents } from './connection-events';
 
@@ -502,11 +503,25 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   // The session calls these in place of building event objects; an onEvent hook (before the
   // handling, as for every event) and events$ (after it) still get each one as its object.
 
+  /** The stream events are wanted as objects too: an onEvent hook takes them, or events$ is subscribed. */
+  private get streamObjects(): boolean {
+    return this.hookTakesStreams || this.subject !== undefined;
+  }
+
+  /** A stream event's object to the onEvent hook, before the connection's handling (as every event's). */
+  private before(ev: SessionEvent | undefined): void {
+    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+  }
+
+  /** A stream event's object to events$, after the connection's handling (as every event's). */
+  private after(ev: SessionEvent | undefined): void {
+    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+  }
+
   /** @internal StreamHandler: a request arrived. */
   requestReceived(streamId: number, headers: HeaderField[], endStream: boolean): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined ? { type: 'requestReceived', streamId, headers, endStream } : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.requestReceived(streamId, headers, endStream) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId) ?? this.adopt(streamId, 'request');
     st.requestHeaders = headers;
     const upBody = streamId === 1 ? this.opts.upgrade?.body : undefined;
@@ -515,17 +530,14 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     if (endStream) st.remoteEnded = true;
     this.emit('stream', st);
     if (endStream && st.listenerCount('end') > 0) st.emit('end');
-    if (this.streamHook !== undefined) this.streamHook.requestReceived?.(streamId, headers, endStream);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.requestReceived?.(streamId, headers, endStream);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: a response (or a 1xx) arrived. */
   responseReceived(streamId: number, headers: HeaderField[], endStream: boolean, informational: boolean, blockLength: number): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined
-        ? { type: 'responseReceived', streamId, headers, endStream, informational, blockLength }
-        : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.responseReceived(streamId, headers, endStream, informational, blockLength) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       if (informational) {
@@ -538,79 +550,68 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       }
       if (endStream) st.endRemote();
     }
-    if (this.streamHook !== undefined) this.streamHook.responseReceived?.(streamId, headers, endStream, informational, blockLength);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.responseReceived?.(streamId, headers, endStream, informational, blockLength);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: trailers arrived. */
   trailersReceived(streamId: number, headers: HeaderField[], blockLength: number): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined ? { type: 'trailersReceived', streamId, headers, blockLength } : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.trailersReceived(streamId, headers, blockLength) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       st.trailers = headers;
       st.emit('trailers', headers);
     }
-    if (this.streamHook !== undefined) this.streamHook.trailersReceived?.(streamId, headers, blockLength);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.trailersReceived?.(streamId, headers, blockLength);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: DATA arrived. */
   dataReceived(streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined
-        ? { type: 'dataReceived', streamId, data, flowControlledLength, endStream }
-        : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.dataReceived(streamId, data, flowControlledLength, endStream) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId);
     // The session already released the padding; the data is released as it is read.
     if (st !== undefined) st.deliver(this.readBufferReused && data.length > 0 ? Buffer.from(data) : data);
     else if (data.length > 0) this.session.consume(streamId, data.length);
     if (endStream) st?.endRemote();
-    if (this.streamHook !== undefined) this.streamHook.dataReceived?.(streamId, data, flowControlledLength, endStream);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.dataReceived?.(streamId, data, flowControlledLength, endStream);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: the peer ended its side. */
   streamEnded(streamId: number): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined ? { type: 'streamEnded', streamId } : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.streamEnded(streamId) : undefined;
+    this.before(ev);
     this.streams.get(streamId)?.endRemote();
-    if (this.streamHook !== undefined) this.streamHook.streamEnded?.(streamId);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.streamEnded?.(streamId);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: a stream was reset. */
   streamReset(streamId: number, errorCode: number, remote: boolean, reason: string | undefined): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined
-        ? remote
-          ? { type: 'streamReset', streamId, errorCode, remote }
-          : { type: 'streamReset', streamId, errorCode, remote, reason }
-        : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.streamReset(streamId, errorCode, remote, reason) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId);
     if (st !== undefined) {
       st.resetBy = remote ? 'remote' : 'local';
       st.resetReason = reason;
     }
-    if (this.streamHook !== undefined) this.streamHook.streamReset?.(streamId, errorCode, remote, reason);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.streamReset?.(streamId, errorCode, remote, reason);
+    this.after(ev);
   }
 
   /** @internal StreamHandler: a stream is fully closed. */
   streamClosed(streamId: number, errorCode: number): void {
-    const ev: SessionEvent | undefined =
-      this.hookTakesStreams || this.subject !== undefined ? { type: 'streamClosed', streamId, errorCode } : undefined;
-    if (ev !== undefined && this.hookTakesStreams) this.hook!(ev);
+    const ev = this.streamObjects ? streamEvent.streamClosed(streamId, errorCode) : undefined;
+    this.before(ev);
     const st = this.streams.get(streamId);
     this.streams.delete(streamId);
     if (this.waiters.size) this.failWriters(streamId, errorCode);
     st?.closeWith(errorCode);
-    if (this.streamHook !== undefined) this.streamHook.streamClosed?.(streamId, errorCode);
-    if (ev !== undefined && this.subject !== undefined) this.subject.next(ev);
+    this.streamHook?.streamClosed?.(streamId, errorCode);
+    this.after(ev);
   }
 
   private finish(info: CloseInfo, socketEnding = false): void {

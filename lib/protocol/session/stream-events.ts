@@ -1,9 +1,45 @@
 /**
- * The stream events of a Session without a StreamHandler: each call becomes its event object,
- * handed to `onEvent` (the session always calls a StreamHandler; this is the default one).
+ * The stream events' objects: {@link streamEvent} makes each kind from its StreamHandler call's
+ * arguments (the one place that knows their shapes), and a Session without a StreamHandler hands
+ * them to `onEvent` through {@link eventsToHandler}.
  */
 import type { HeaderField } from '../frame/types';
 import type { SessionEvent, StreamHandler } from './types';
+
+/** @internal The event object of each StreamHandler call, from the call's arguments. */
+export const streamEvent = {
+  requestReceived: (streamId: number, headers: HeaderField[], endStream: boolean): SessionEvent => ({
+    type: 'requestReceived',
+    streamId,
+    headers,
+    endStream,
+  }),
+  responseReceived: (
+    streamId: number,
+    headers: HeaderField[],
+    endStream: boolean,
+    informational: boolean,
+    blockLength: number,
+  ): SessionEvent => ({ type: 'responseReceived', streamId, headers, endStream, informational, blockLength }),
+  trailersReceived: (streamId: number, headers: HeaderField[], blockLength: number): SessionEvent => ({
+    type: 'trailersReceived',
+    streamId,
+    headers,
+    blockLength,
+  }),
+  dataReceived: (streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): SessionEvent => ({
+    type: 'dataReceived',
+    streamId,
+    data,
+    flowControlledLength,
+    endStream,
+  }),
+  streamEnded: (streamId: number): SessionEvent => ({ type: 'streamEnded', streamId }),
+  // As before handlers existed: a reset by the peer has no `reason` key, one of ours always has.
+  streamReset: (streamId: number, errorCode: number, remote: boolean, reason: string | undefined): SessionEvent =>
+    remote ? { type: 'streamReset', streamId, errorCode, remote } : { type: 'streamReset', streamId, errorCode, remote, reason },
+  streamClosed: (streamId: number, errorCode: number): SessionEvent => ({ type: 'streamClosed', streamId, errorCode }),
+};
 
 /** @internal A {@link StreamHandler} that hands each call to `onEvent` as its event object. */
 export function eventsToHandler(onEvent: (ev: SessionEvent) => void): StreamHandler {
@@ -14,27 +50,24 @@ export function eventsToHandler(onEvent: (ev: SessionEvent) => void): StreamHand
 class EventObjects implements StreamHandler {
   constructor(private readonly onEvent: (ev: SessionEvent) => void) {}
   requestReceived(streamId: number, headers: HeaderField[], endStream: boolean): void {
-    this.onEvent({ type: 'requestReceived', streamId, headers, endStream });
+    this.onEvent(streamEvent.requestReceived(streamId, headers, endStream));
   }
   responseReceived(streamId: number, headers: HeaderField[], endStream: boolean, informational: boolean, blockLength: number): void {
-    this.onEvent({ type: 'responseReceived', streamId, headers, endStream, informational, blockLength });
+    this.onEvent(streamEvent.responseReceived(streamId, headers, endStream, informational, blockLength));
   }
   trailersReceived(streamId: number, headers: HeaderField[], blockLength: number): void {
-    this.onEvent({ type: 'trailersReceived', streamId, headers, blockLength });
+    this.onEvent(streamEvent.trailersReceived(streamId, headers, blockLength));
   }
   dataReceived(streamId: number, data: Buffer, flowControlledLength: number, endStream: boolean): void {
-    this.onEvent({ type: 'dataReceived', streamId, data, flowControlledLength, endStream });
+    this.onEvent(streamEvent.dataReceived(streamId, data, flowControlledLength, endStream));
   }
   streamEnded(streamId: number): void {
-    this.onEvent({ type: 'streamEnded', streamId });
+    this.onEvent(streamEvent.streamEnded(streamId));
   }
   streamReset(streamId: number, errorCode: number, remote: boolean, reason: string | undefined): void {
-    // As before handlers existed: a reset by the peer has no `reason` key, one of ours always has.
-    this.onEvent(
-      remote ? { type: 'streamReset', streamId, errorCode, remote } : { type: 'streamReset', streamId, errorCode, remote, reason },
-    );
+    this.onEvent(streamEvent.streamReset(streamId, errorCode, remote, reason));
   }
   streamClosed(streamId: number, errorCode: number): void {
-    this.onEvent({ type: 'streamClosed', streamId, errorCode });
+    this.onEvent(streamEvent.streamClosed(streamId, errorCode));
   }
 }
