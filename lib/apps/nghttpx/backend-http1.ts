@@ -295,7 +295,7 @@ class Http1Connection extends Watched {
     this.parser.expect(req.method);
     // --backend-read-timeout: no byte from the backend for this long while a request is out
     // (request body bytes going out count too, as they did with Node's socket timeout).
-    this.watch(this.backend.readWatches);
+    this.watchIn(this.backend.readWatches);
     const head = requestHead(req, req.authority ?? this.backend.label, this.chunked);
     if (!body) {
       s.write(head, 'latin1');
@@ -365,7 +365,7 @@ class Http1Connection extends Watched {
     if (!reusable) return this.destroy();
     this.uses++;
     // --backend-keep-alive-timeout: an idle pooled connection is closed after this.
-    this.watch(this.backend.idleWatches);
+    this.watchIn(this.backend.idleWatches);
     // An idle kept connection does not keep the process up (a draining worker exits once its
     // requests are answered), as Node's agent unrefs its free sockets.
     this.socket.unref();
@@ -384,12 +384,6 @@ class Http1Connection extends Watched {
     if (this.pausedBy !== res) return;
     this.pausedBy = undefined;
     this.socket.resume();
-  }
-
-  /** Watch this connection in `q` (leaving the queue it was in; none: no timeout). */
-  private watch(q: WatchQueue | undefined): void {
-    if (q) q.add(this);
-    else this.watchQueue?.delete(this);
   }
 
   /** @internal Watched: bytes moved (a plain deadline while idle: nothing moves then). */

@@ -366,11 +366,7 @@ class H1Connection extends Watched {
       this.out.end();
       return;
     }
-    const idle = this.fe.idleWatches;
-    if (this.watchQueue !== idle) {
-      if (idle) idle.add(this);
-      else this.watchQueue?.delete(this);
-    }
+    if (this.watchQueue !== this.fe.idleWatches) this.watchIn(this.fe.idleWatches);
     if (this.paused) {
       this.paused = false;
       this.resumeReads();

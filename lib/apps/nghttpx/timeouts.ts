@@ -114,6 +114,12 @@ export abstract class Watched {
   abstract waiting(): boolean;
   /** The timeout: called once, after which the watch is over. */
   abstract expire(): void;
+
+  /** Watch this in `q` from now on (leaving the queue it was in); undefined: no longer watched. */
+  watchIn(q: WatchQueue | undefined): void {
+    if (q) q.add(this);
+    else this.watchQueue?.delete(this);
+  }
 }
 
 /**
