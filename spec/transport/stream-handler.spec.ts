@@ -5,7 +5,7 @@
 import test from 'ava';
 import { Http2Connection } from '../../lib/transport/connection';
 import type { SessionEvent } from '../../lib/protocol/session/session';
-import { memoryPair } from '../helpers/memory-pair';
+import { getText, memoryPair } from '../helpers/memory-pair';
 
 test('streamHandler calls come after the streams were handled; onEvent gets no stream kinds; events$ gets them all', async (t) => {
   const [sa, sb] = memoryPair();
@@ -31,18 +31,7 @@ test('streamHandler calls come after the streams were handled; onEvent gets no s
     },
   });
   cli.events$.subscribe((ev) => observed.push(ev.type));
-  const st = cli.request(
-    [
-      [':method', 'GET'],
-      [':scheme', 'http'],
-      [':authority', 'mem'],
-      [':path', '/'],
-    ],
-    { endStream: true },
-  );
-  const chunks: Buffer[] = [];
-  for await (const d of st.body) chunks.push(d as Buffer);
-  t.is(Buffer.concat(chunks).toString(), 'body');
+  t.is(await getText(cli), 'body');
   await new Promise((r) => setImmediate(r));
   t.deepEqual(calls, ['response 1 200', 'data 1 body true', 'closed 1 0']);
   t.true(closedSeen, 'the connection had dropped the stream when streamClosed was called');
