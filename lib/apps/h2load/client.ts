@@ -11,7 +11,7 @@ import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
 import { DEFAULT_READ_BUFFER_SIZE, SocketReads } from '../../transport/socket-reads';
 import { IdMap } from '../../protocol/session/id-map';
-import type { ResponseCounter, SessionEvent } from '../../protocol/session/session';
+import type { ResponseCounter, SessionEvent, StreamHandler } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
@@ -141,6 +141,12 @@ export class Client {
       this.onStatus(id, status);
     },
     data: (_id, n) => this.onBody(n),
+  };
+  /** The stream events h2load needs besides `counter`'s, as calls (see StreamHandler). */
+  private readonly streamHandler: Partial<StreamHandler> = {
+    trailersReceived: (_id, headers, blockLength) => this.countHeaderBytes(blockLength, headers),
+    streamReset: (id, code, remote, reason) => this.onStreamReset(id, code, remote, reason),
+    streamClosed: (id, code) => this.onH2StreamClosed(id, code),
   };
 
   constructor(
@@ -332,6 +338,8 @@ export class Client {
       },
       tickInterval: 0,
       reads: this.reads,
+      // Stream events as calls (no event object per request); onEvent gets the connection's kinds.
+      streamHandler: this.streamHandler,
       onEvent: (ev) => this.onH2Event(ev),
       onRawData: (chunk) => this.onRead(chunk.length),
     });
@@ -396,19 +404,7 @@ export class Client {
         for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
         break;
       }
-      // Responses and their DATA go to `counter`.
-      case 'trailersReceived':
-        this.countHeaderBytes(ev.blockLength, ev.headers);
-        break;
-      case 'streamClosed':
-        if (ev.errorCode !== ErrorCode.NO_ERROR && this.streams.get(ev.streamId)?.counted) {
-          // Said after the event that closed it, which may explain it better (a connection error
-          // closes every stream first, then says connectionTerminated).
-          if (this.unexplained === undefined) queueMicrotask(() => this.explainFailures());
-          this.unexplained = `stream ${ev.streamId} closed with ${errorCodeName(ev.errorCode)}`;
-        }
-        this.onStreamClose(ev.streamId, ev.errorCode === ErrorCode.NO_ERROR);
-        break;
+      // Responses and their DATA go to `counter`; trailers, resets and closes to `streamHandler`.
       case 'connectionTerminated':
         if (this.unexplained !== undefined) {
           const code = errorCodeName(ev.errorCode);
@@ -431,16 +427,29 @@ export class Client {
             `the server sent GOAWAY ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId}) before answering`,
           );
         break;
-      case 'streamReset':
-        if (this.streams.get(ev.streamId)?.counted)
-          noteFailure(
-            this.host.stats,
-            `stream ${ev.streamId} ${ev.remote ? 'reset by the server' : 'reset'} with ${errorCodeName(ev.errorCode)}${ev.reason ? `: ${ev.reason}` : ''}`,
-          );
-        break;
       default:
         break;
     }
+  }
+
+  /** A stream was reset (by the server, or by our session on a stream error). */
+  private onStreamReset(id: number, errorCode: number, remote: boolean, reason: string | undefined): void {
+    if (this.streams.get(id)?.counted)
+      noteFailure(
+        this.host.stats,
+        `stream ${id} ${remote ? 'reset by the server' : 'reset'} with ${errorCodeName(errorCode)}${reason ? `: ${reason}` : ''}`,
+      );
+  }
+
+  /** A stream is fully closed: the request is done, cleanly or not. */
+  private onH2StreamClosed(id: number, errorCode: number): void {
+    if (errorCode !== ErrorCode.NO_ERROR && this.streams.get(id)?.counted) {
+      // Said after the event that closed it, which may explain it better (a connection error
+      // closes every stream first, then says connectionTerminated).
+      if (this.unexplained === undefined) queueMicrotask(() => this.explainFailures());
+      this.unexplained = `stream ${id} closed with ${errorCodeName(errorCode)}`;
+    }
+    this.onStreamClose(id, errorCode === ErrorCode.NO_ERROR);
   }
 
   /** Header traffic of one received field block: its HPACK octets and the fields' name + value octets. */
