@@ -5,7 +5,7 @@
  * send; our SETTINGS (written), once the peer ACKs them (read), bound what the reading layers
  * accept. Stages subscribe to the changes that concern them; nothing here does I/O.
  */
-import { DEFAULT_INITIAL_WINDOW_SIZE, Flag, FrameType, Setting } from './frame/constants';
+import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FrameType, Setting } from './frame/constants';
 import type { Frame, SettingEntry } from './frame/types';
 
 /** The settings that shape the bytes of one direction. */
@@ -41,7 +41,12 @@ const KEYS: Record<number, keyof WireSettings> = {
 };
 
 function initialSettings(): WireSettings {
-  return { headerTableSize: 4096, maxFrameSize: 16384, maxHeaderListSize: Infinity, initialWindowSize: DEFAULT_INITIAL_WINDOW_SIZE };
+  return {
+    headerTableSize: DEFAULT_HEADER_TABLE_SIZE,
+    maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+    maxHeaderListSize: Infinity,
+    initialWindowSize: DEFAULT_INITIAL_WINDOW_SIZE,
+  };
 }
 
 /** The context; see the module comment. */
@@ -158,8 +163,16 @@ export interface TableSizedEncoder {
   setPeerMaxTableSize(n: number): void;
 }
 
+/*
+ * Each binder first brings what it binds to the context's current state when that is no longer
+ * the protocol's initial one: a layer may be made after SETTINGS went by (an RxJS operator makes
+ * its stage when it is subscribed), and it must then start from what is in force, not from 4096
+ * and 16384.
+ */
+
 /** Keep a decoder's table limit at our acknowledged SETTINGS_HEADER_TABLE_SIZE. */
 export function bindDecoder(ctx: ConnectionContext, decoder: TableSizedDecoder): () => void {
+  if (ctx.local.headerTableSize !== DEFAULT_HEADER_TABLE_SIZE) decoder.setMaxTableSize(ctx.local.headerTableSize);
   return ctx.subscribe((c) => {
     if (c.side !== 'local' || c.id !== Setting.HEADER_TABLE_SIZE) return;
     if (c.min !== undefined) decoder.setMaxTableSize(c.min);
@@ -169,6 +182,7 @@ export function bindDecoder(ctx: ConnectionContext, decoder: TableSizedDecoder):
 
 /** Keep an encoder's table size within the peer's SETTINGS_HEADER_TABLE_SIZE. */
 export function bindEncoder(ctx: ConnectionContext, encoder: TableSizedEncoder): () => void {
+  if (ctx.remote.headerTableSize !== DEFAULT_HEADER_TABLE_SIZE) encoder.setPeerMaxTableSize(ctx.remote.headerTableSize);
   return ctx.subscribe((c) => {
     if (c.side === 'remote' && c.id === Setting.HEADER_TABLE_SIZE) encoder.setPeerMaxTableSize(c.value);
   });
@@ -176,6 +190,7 @@ export function bindEncoder(ctx: ConnectionContext, encoder: TableSizedEncoder):
 
 /** Call `apply` with each new SETTINGS_MAX_FRAME_SIZE of `side` (local: what we accept; remote: what we send). */
 export function bindMaxFrameSize(ctx: ConnectionContext, side: 'local' | 'remote', apply: (n: number) => void): () => void {
+  if (ctx[side].maxFrameSize !== DEFAULT_MAX_FRAME_SIZE) apply(ctx[side].maxFrameSize);
   return ctx.subscribe((c) => {
     if (c.side === side && c.id === Setting.MAX_FRAME_SIZE) apply(c.value);
   });

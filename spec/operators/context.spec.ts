@@ -13,7 +13,8 @@ import type { Frame, HeadersFrame } from '../../lib/protocol/frame/types';
 import { HpackDecoder } from '../../lib/protocol/hpack/decoder';
 import { runStage } from '../../lib/protocol/stage';
 import { Session } from '../../lib/protocol/session/session';
-import { createFrameReader, createFrameWriter, frameReaderTransform, readFrames } from '../../operators/layers';
+import { lastValueFrom, of, toArray } from 'rxjs';
+import { createFrameReader, createFrameWriter, frameReaderTransform, readFrames, writeFrames } from '../../operators/layers';
 
 const settings = (entries: [number, number][], ack = false): Frame =>
   ({ type: FrameType.SETTINGS, flags: ack ? Flag.ACK : 0, streamId: 0, settings: entries.map(([id, value]) => ({ id, value })) }) as Frame;
@@ -63,6 +64,28 @@ test('our SETTINGS written take effect on the reading side when the ACK is read 
   t.is(reader.stage.deframer.maxFrameSize, 32768);
   t.is(reader.context, ctx);
   t.is(readFrames({ context: ctx }).context, ctx);
+});
+
+test('as RxJS operators too: SETTINGS read through readFrames reconfigure a writeFrames of the same context', async (t) => {
+  const ctx = new ConnectionContext();
+  const peerSettings = encodeFrame(
+    settings([
+      [Setting.HEADER_TABLE_SIZE, 0],
+      [Setting.MAX_FRAME_SIZE, 32768],
+    ]),
+  );
+  const read = await lastValueFrom(of(peerSettings).pipe(readFrames({ context: ctx }), toArray()));
+  t.is(read.length, 1);
+  t.is(ctx.remote.headerTableSize, 0);
+  // writeFrames makes its stage when subscribed, after the SETTINGS went by: it starts from them.
+  const written = await lastValueFrom(of(response(1), response(3)).pipe(writeFrames({ context: ctx }), toArray()));
+  t.is(peerDecodes(Buffer.concat(written)), null);
+  const big = { ...response(5), headers: [[':status', '200'], ['x-big', 'b'.repeat(20000)]] } as HeadersFrame;
+  const one = Buffer.concat(await lastValueFrom(of(big as Frame).pipe(writeFrames({ context: ctx }), toArray())));
+  t.is(one.readUIntBE(0, 3) + 9, one.length, 'one HEADERS frame up to the peer\'s 32768, no CONTINUATION');
+  // The same operators without the shared context index the fields, and such a peer fails.
+  const alone = await lastValueFrom(of(response(1), response(3)).pipe(writeFrames(), toArray()));
+  t.true(peerDecodes(Buffer.concat(alone)) instanceof CompressionError);
 });
 
 test('connection windows: DATA and WINDOW_UPDATE seen either way move the shared windows', (t) => {
