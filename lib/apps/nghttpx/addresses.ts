@@ -2,6 +2,7 @@
  * The values of nghttpx's structured options: `-f` and `-b` addresses with their parameters,
  * `--backend-http-proxy-uri`, `--add-*-header`. Pure; errors are UsageErrors naming the option.
  */
+import { parseHeaderArg } from '../common/headers';
 import { parseDuration, UsageError } from '../common/units';
 import type { AffinityCookie, BackendAddress, FrontendAddress, ProxyUri } from './config';
 import { parsePattern } from './routing';
@@ -196,10 +197,16 @@ export function parseProxyUri(text: string): ProxyUri {
   return out;
 }
 
-/** `NAME: VALUE` of --add-request-header / --add-response-header. */
+/**
+ * `NAME: VALUE` of --add-request-header / --add-response-header, read by the kit's one header
+ * parser (common/headers.ts): as in the reference, an empty value is allowed, a pseudo-header or
+ * a value with CR, LF or NUL is not, and any refusal is its one line "invalid header field".
+ */
 export function parseHeaderOption(text: string, what: string): [string, string] {
-  const colon = text.indexOf(':', 1);
-  const name = colon < 0 ? '' : text.slice(0, colon).trim().toLowerCase();
-  if (!name || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new UsageError(`${what}: invalid header field: ${text}`);
-  return [name, text.slice(colon + 1).trim()];
+  try {
+    return parseHeaderArg(text, what, { pseudo: false, emptyValue: true });
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${what}: invalid header field: ${text}`);
+    throw e;
+  }
 }

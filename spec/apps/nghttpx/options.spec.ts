@@ -130,7 +130,20 @@ test('bad options and values name what was wrong', (t) => {
   t.throws(() => parseFrontend('127.0.0.1,80;api;healthmon'), { message: /mutually exclusive/ });
   t.throws(() => parseBackend('127.0.0.1,80;/;fall=x'), { message: /fall: bad value/ });
   t.throws(() => parseBackend('127.0.0.1,80;/;bogus'), { message: /unknown parameter bogus/ });
-  t.throws(() => run(['--add-request-header=nocolon', '-f*,0;no-tls']), { message: /invalid header field/ });
+  t.throws(() => run(['--add-request-header=nocolon', '-f*,0;no-tls']), { message: 'add-request-header: invalid header field: nocolon' });
+});
+
+test('--add-*-header goes through the kit\'s one header parser, with the reference\'s rules', (t) => {
+  // An empty value is allowed (the reference takes `a:`); names are lower-cased.
+  t.deepEqual(run(['-f*,0;no-tls', '--add-request-header=X-A:', '--add-response-header=x-b:  2']).addRequestHeaders, [['x-a', '']]);
+  t.deepEqual(run(['-f*,0;no-tls', '--add-response-header=x-b:  2']).addResponseHeaders, [['x-b', '2']]);
+  // A pseudo-header, a name that is not a token and a value with CR/LF are refused, as by the reference.
+  for (const bad of [':a: b', 'a b: c', 'x-a: 1\r\nx-b: 2']) {
+    t.throws(() => run(['-f*,0;no-tls', `--add-response-header=${bad}`]), {
+      instanceOf: UsageError,
+      message: `add-response-header: invalid header field: ${bad}`,
+    });
+  }
 });
 
 test('help and version win over the other options', (t) => {
