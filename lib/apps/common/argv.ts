@@ -229,13 +229,14 @@ export class OptionTable<T = unknown> {
       const t = line.trim();
       if (!t || t.startsWith('#')) return;
       const eq = t.indexOf('=');
-      if (eq <= 0) throw new UsageError(`${where}: bad configuration line (expected name=value): ${t}`);
+      if (eq <= 0) throw new UsageError(`bad configuration line (expected name=value): ${t}`, where);
       const name = t.slice(0, eq).trim();
       const spec = this.byLong.get(name);
       if (!spec || spec.commandLineOnly) {
         const near = this.suggest(name);
         throw new UsageError(
-          `${where}: unknown option '${name}'${near && !this.byLong.get(near)?.commandLineOnly ? `; did you mean '${near}'?` : ''}`,
+          `unknown option '${name}'${near && !this.byLong.get(near)?.commandLineOnly ? `; did you mean '${near}'?` : ''}`,
+          where,
         );
       }
       out.push({ name, value: t.slice(eq + 1).trim(), label: name, where });
@@ -250,12 +251,12 @@ export class OptionTable<T = unknown> {
  */
 export function applyOption<T>(table: OptionTable<T>, target: T, occ: Occurrence): void {
   const spec = table.get(occ.name);
-  if (!spec) throw new UsageError(`${occ.where ? occ.where + ': ' : ''}unknown option '${occ.name}'`);
+  if (!spec) throw new UsageError(`unknown option '${occ.name}'`, occ.where);
   if (!spec.apply) throw new Error(`option table: --${spec.long} has no apply`);
   try {
     spec.apply(target, occ.value, { label: occ.label, where: occ.where });
   } catch (e) {
-    if (e instanceof UsageError && occ.where) throw new UsageError(`${occ.where}: ${e.message}`);
+    if (e instanceof UsageError) throw UsageError.at(e, occ.where);
     throw e;
   }
 }
@@ -267,7 +268,7 @@ export function applyOption<T>(table: OptionTable<T>, target: T, occ: Occurrence
 export function applyNamedOption<T>(table: OptionTable<T>, target: T, name: string, value: string | undefined, where?: string): void {
   if (!table.get(name)) {
     const near = table.suggest(name);
-    throw new UsageError(`${where ? where + ': ' : ''}unknown option '${name}'${near ? `; did you mean '${near}'?` : ''}`);
+    throw new UsageError(`unknown option '${name}'${near ? `; did you mean '${near}'?` : ''}`, where);
   }
   applyOption(table, target, { name, value, label: where ? name : `--${name}`, where });
 }

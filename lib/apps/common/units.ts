@@ -6,9 +6,17 @@
 
 /** A command-line value that does not parse; the message says what was expected. */
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** Where the bad text was (`FILE:LINE` of a configuration line), if in a file; the message starts with it. */
+  readonly where?: string;
+  constructor(message: string, where?: string) {
+    super(where === undefined ? message : `${where}: ${message}`);
     this.name = 'UsageError';
+    this.where = where;
+  }
+
+  /** `err` placed at `where`, unless it names a place already (an error inside an included file keeps its own). */
+  static at(err: UsageError, where: string | undefined): UsageError {
+    return where === undefined || err.where !== undefined ? err : new UsageError(err.message, where);
   }
 }
 

@@ -115,7 +115,7 @@ class Applier {
         try {
           this.apply(BY_LONG.get(occ.name)!, occ.value ?? '', false);
         } catch (e) {
-          if (e instanceof UsageError && !/^\S+:\d+: /.test(e.message)) throw new UsageError(`${occ.where}: ${e.message}`);
+          if (e instanceof UsageError) throw UsageError.at(e, occ.where);
           throw e;
         }
       }

@@ -146,6 +146,7 @@ test('every config error names the file and line, included files too', (t) => {
       fs.writeFileSync(main, `frontend=127.0.0.1,0;no-tls\ninclude=${inner}\n`);
       const err = t.throws(() => parseArgs([`--conf=${main}`]), { instanceOf: UsageError });
       t.true(err!.message.startsWith(`${inner}:2: `), err!.message);
+      t.is(err!.where, `${inner}:2`, 'the place is a field of the error, not read back from its text');
       t.regex(err!.message, msg);
     }
     fs.writeFileSync(main, 'frontend=127.0.0.1,0;no-tls\ninclude=/nonexistent/x.conf\n');
