@@ -49,6 +49,9 @@ function holds(pem: Buffer): { key: boolean; cert: boolean; encrypted: boolean }
   return { key: PEM_KEY.test(text), cert: PEM_CERT.test(text), encrypted: PEM_ENCRYPTED.test(text) };
 }
 
+/** OpenSSL's code (through Node) for a private key that does not belong to the certificate. */
+const KEY_VALUES_MISMATCH = 'ERR_OSSL_X509_KEY_VALUES_MISMATCH';
+
 /**
  * Read and check a private key and a certificate chain (PEM). Throws ToolError with one line
  * saying what is wrong and with which path; on success the pair is known to load into a TLS
@@ -82,10 +85,10 @@ export function loadKeyAndCert(keyFile: string, certFile: string, labels: TlsFil
     // handshake instead; compare the public halves now.
     const fromKey = crypto().createPublicKey(key).export({ type: 'spki', format: 'der' });
     const fromCert = new (crypto().X509Certificate)(cert).publicKey.export({ type: 'spki', format: 'der' });
-    if (!fromKey.equals(fromCert)) throw Object.assign(new Error('key values mismatch'), { code: 'ERR_KEY_VALUES_MISMATCH' });
+    if (!fromKey.equals(fromCert)) throw Object.assign(new Error('key values mismatch'), { code: KEY_VALUES_MISMATCH });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { reason?: string };
-    if (/KEY_VALUES_MISMATCH|key values mismatch/i.test(`${err.code} ${err.message}`)) {
+    if (err.code === KEY_VALUES_MISMATCH) {
       throw new ToolError(`${keyLabel} '${keyFile}' does not belong to ${certLabel} '${certFile}' (key values mismatch)`);
     }
     throw new ToolError(`${keyLabel} '${keyFile}' / ${certLabel} '${certFile}': ${err.reason ?? err.message}`);

@@ -18,7 +18,7 @@ export function verifyErrorText(code: string | undefined): string {
 }
 
 /** A connect/TLS failure as one line naming the address and what to try. */
-export function describeConnectError(err: NodeJS.ErrnoException, host: string, port: number): string {
+export function describeConnectError(err: NodeJS.ErrnoException & { reason?: string; library?: string }, host: string, port: number): string {
   if (err.code === undefined && (err instanceof TypeError || err instanceof ReferenceError)) {
     return `internal error while connecting to ${host}:${port}: ${err.message} (please report it)`;
   }
@@ -33,11 +33,21 @@ export function describeConnectError(err: NodeJS.ErrnoException, host: string, p
     case 'ECONNRESET':
     case 'EPIPE':
       return `The connection to ${host}:${port} was reset by the peer`;
+    // OpenSSL's record layer read something that is not TLS: a cleartext server.
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return `TLS handshake with ${host}:${port} failed: the server does not speak TLS there (try http://)`;
     default:
-      if (/wrong version number/i.test(err.message))
-        return `TLS handshake with ${host}:${port} failed: the server does not speak TLS there (try http://)`;
-      if (/SSL|TLS|certificate|handshake|alert/i.test(err.message))
-        return `TLS handshake with ${host}:${port} failed: ${err.message.split('\n')[0]}`;
+      if (isTlsFailure(err)) return `TLS handshake with ${host}:${port} failed: ${err.reason ?? err.message.split('\n')[0]}`;
       return `Could not connect to the address ${host}:${port}: ${err.message}`;
   }
+}
+
+/**
+ * Whether a connect failure came from TLS, told by the error's typed fields (never its text):
+ * OpenSSL's errors carry `library` and an `ERR_SSL_*` code, Node's TLS layer `ERR_TLS_*`,
+ * a refused certificate its verification code.
+ */
+function isTlsFailure(err: NodeJS.ErrnoException & { library?: string }): boolean {
+  const code = err.code ?? '';
+  return err.library !== undefined || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code in VERIFY_TEXT;
 }

@@ -293,7 +293,15 @@ test('connection failures read as something to act on', (t) => {
   const { describeConnectError, verifyErrorText } = require('../../../lib/apps/nghttp/errors');
   const e = (code: string | undefined, message: string) => Object.assign(new Error(message), { code });
   t.regex(describeConnectError(e('ECONNREFUSED', 'x'), '127.0.0.1', 1), /127\.0\.0\.1:1: connection refused/);
-  t.regex(describeConnectError(e(undefined, 'ssl3_get_record:wrong version number'), 'h', 443), /does not speak TLS there/);
+  t.regex(describeConnectError(e('ERR_SSL_WRONG_VERSION_NUMBER', 'x:ssl3_get_record:wrong version number'), 'h', 443), /does not speak TLS there/);
+  // Told by the typed fields, not the text: OpenSSL's library/reason, Node's ERR_TLS_* codes.
+  const alert = Object.assign(e('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', '80:error:0A00042E:SSL routines:x\n'), {
+    library: 'SSL routines',
+    reason: 'tlsv1 alert protocol version',
+  });
+  t.is(describeConnectError(alert, 'h', 443), 'TLS handshake with h:443 failed: tlsv1 alert protocol version');
+  t.regex(describeConnectError(e('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout'), 'h', 443), /^TLS handshake with h:443 failed/);
+  t.regex(describeConnectError(e('EFOO', 'a TLS-looking text'), 'h', 443), /^Could not connect to the address h:443: a TLS-looking text/);
   t.regex(describeConnectError(new TypeError('x is not a function'), 'h', 1), /internal error/);
   t.is(verifyErrorText('DEPTH_ZERO_SELF_SIGNED_CERT'), 'self-signed certificate');
   t.is(verifyErrorText('ERR_TLS_CERT_ALTNAME_INVALID'), 'hostname mismatch');
