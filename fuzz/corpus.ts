@@ -27,7 +27,6 @@ export function corpusDir(name: string): string {
 export function loadTarget(name: string): FuzzTarget {
   const entry = TARGETS.find((t) => t.name === name);
   if (!entry) throw new Error(`unknown fuzz target '${name}' (targets: ${TARGETS.map((t) => t.name).join(', ')})`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(__dirname, 'targets', entry.module)) as Record<string, FuzzTarget>;
   return mod[entry.exportName];
 }

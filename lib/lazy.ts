@@ -4,7 +4,6 @@
  * `events$` use it), `tls` and `crypto` (only https, --cert/--key), `zlib` (only compressed bodies), `worker_threads`
  * (only h2load -t N). Measured with `npm run bench:startup` and `NODE_DEBUG=module`.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 function lazy<T>(load: () => T): () => T {
   let m: T | undefined;

@@ -31,7 +31,6 @@ export function sessionDuplex(opts: SessionLayerOptions, onEvent?: (ev: SessionE
   let wantMore = false;
   let ending = false;
   // The Duplex exists first: the session emits events (its SETTINGS frameSent) while constructing.
-  // eslint-disable-next-line prefer-const
   let session: Session;
   const d = new Duplex({
     write(chunk: Buffer, _enc, cb) {

@@ -45,7 +45,6 @@ export function parseNghttpx(confText: Buffer, argv: string[]): unknown {
 /** Every option name the parser knows (from its table when it has one), for the dictionary. */
 function optionNames(): string[] {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const table = require('../../lib/apps/nghttpx/option-table') as { BY_LONG?: Map<string, unknown> };
     return table.BY_LONG ? [...table.BY_LONG.keys()] : [];
   } catch {

@@ -17,7 +17,6 @@ export const hangTarget: FuzzTarget = {
   name: 'selftest-hang',
   maxLen: 64,
   run(input: Buffer): void {
-    // eslint-disable-next-line no-empty
     if (input.length > 3) for (;;) {}
   },
 };

@@ -209,7 +209,6 @@ class ConnectionRun {
       return host;
     }
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const dns = require('dns') as typeof import('dns');
       const { address } = await dns.promises.lookup(host);
       this.timing.dnsEnd = nowMicros();
@@ -627,7 +626,6 @@ class ConnectionRun {
     }
     if (this.o.getAssets && l.level === 0) {
       // htmlparser2 (~20 modules) is loaded only by -a runs: start-up is most of a one-shot fetch.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { AssetParser: Parser } = require('./assets') as typeof import('./assets');
       l.assets = new Parser(rec.uri);
     }

@@ -113,7 +113,6 @@ test('pseudoHeadersFirst keeps each group in order', (t) => {
 });
 
 test('a session that sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 refuses to send 0 (RFC 8441 section 3)', (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Session } = require('../../../lib/protocol/session/session') as typeof import('../../../lib/protocol/session/session');
   const s = new Session({ role: 'server', onEvent: () => undefined, settings: { enableConnectProtocol: true } });
   t.throws(() => s.updateSettings({ enableConnectProtocol: false }), { name: 'ApiMisuseError', message: /1 back to 0/ });
