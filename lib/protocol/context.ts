@@ -5,7 +5,14 @@
  * send; our SETTINGS (written), once the peer ACKs them (read), bound what the reading layers
  * accept. Stages subscribe to the changes that concern them; nothing here does I/O.
  */
-import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, Flag, FrameType, Setting } from './frame/constants';
+import {
+  DEFAULT_HEADER_TABLE_SIZE,
+  DEFAULT_INITIAL_WINDOW_SIZE,
+  DEFAULT_MAX_FRAME_SIZE,
+  Flag,
+  FrameType,
+  Setting,
+} from './frame/constants';
 import type { Frame, SettingEntry } from './frame/types';
 
 /** The settings that shape the bytes of one direction. */

@@ -80,9 +80,15 @@ test('as RxJS operators too: SETTINGS read through readFrames reconfigure a writ
   // writeFrames makes its stage when subscribed, after the SETTINGS went by: it starts from them.
   const written = await lastValueFrom(of(response(1), response(3)).pipe(writeFrames({ context: ctx }), toArray()));
   t.is(peerDecodes(Buffer.concat(written)), null);
-  const big = { ...response(5), headers: [[':status', '200'], ['x-big', 'b'.repeat(20000)]] } as HeadersFrame;
+  const big = {
+    ...response(5),
+    headers: [
+      [':status', '200'],
+      ['x-big', 'b'.repeat(20000)],
+    ],
+  } as HeadersFrame;
   const one = Buffer.concat(await lastValueFrom(of(big as Frame).pipe(writeFrames({ context: ctx }), toArray())));
-  t.is(one.readUIntBE(0, 3) + 9, one.length, 'one HEADERS frame up to the peer\'s 32768, no CONTINUATION');
+  t.is(one.readUIntBE(0, 3) + 9, one.length, "one HEADERS frame up to the peer's 32768, no CONTINUATION");
   // The same operators without the shared context index the fields, and such a peer fails.
   const alone = await lastValueFrom(of(response(1), response(3)).pipe(writeFrames(), toArray()));
   t.true(peerDecodes(Buffer.concat(alone)) instanceof CompressionError);

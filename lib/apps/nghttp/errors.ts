@@ -18,7 +18,11 @@ export function verifyErrorText(code: string | undefined): string {
 }
 
 /** A connect/TLS failure as one line naming the address and what to try. */
-export function describeConnectError(err: NodeJS.ErrnoException & { reason?: string; library?: string }, host: string, port: number): string {
+export function describeConnectError(
+  err: NodeJS.ErrnoException & { reason?: string; library?: string },
+  host: string,
+  port: number,
+): string {
   if (err.code === undefined && (err instanceof TypeError || err instanceof ReferenceError)) {
     return `internal error while connecting to ${host}:${port}: ${err.message} (please report it)`;
   }

@@ -76,7 +76,7 @@ test('a number from main is the exit status', async (t) => {
   t.is(r.stderr, '');
 });
 
-test("a usage error: one line naming the tool and --help, exit 1", async (t) => {
+test('a usage error: one line naming the tool and --help, exit 1', async (t) => {
   const r = await run('usage');
   t.is(r.code, 1);
   t.is(r.stderr, "tool: -x: bad value. Try 'tool --help'.\n");

@@ -293,7 +293,10 @@ test('connection failures read as something to act on', (t) => {
   const { describeConnectError, verifyErrorText } = require('../../../lib/apps/nghttp/errors');
   const e = (code: string | undefined, message: string) => Object.assign(new Error(message), { code });
   t.regex(describeConnectError(e('ECONNREFUSED', 'x'), '127.0.0.1', 1), /127\.0\.0\.1:1: connection refused/);
-  t.regex(describeConnectError(e('ERR_SSL_WRONG_VERSION_NUMBER', 'x:ssl3_get_record:wrong version number'), 'h', 443), /does not speak TLS there/);
+  t.regex(
+    describeConnectError(e('ERR_SSL_WRONG_VERSION_NUMBER', 'x:ssl3_get_record:wrong version number'), 'h', 443),
+    /does not speak TLS there/,
+  );
   // Told by the typed fields, not the text: OpenSSL's library/reason, Node's ERR_TLS_* codes.
   const alert = Object.assign(e('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', '80:error:0A00042E:SSL routines:x\n'), {
     library: 'SSL routines',

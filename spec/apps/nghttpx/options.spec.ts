@@ -133,7 +133,7 @@ test('bad options and values name what was wrong', (t) => {
   t.throws(() => run(['--add-request-header=nocolon', '-f*,0;no-tls']), { message: 'add-request-header: invalid header field: nocolon' });
 });
 
-test('--add-*-header goes through the kit\'s one header parser, with the reference\'s rules', (t) => {
+test("--add-*-header goes through the kit's one header parser, with the reference's rules", (t) => {
   // An empty value is allowed (the reference takes `a:`); names are lower-cased.
   t.deepEqual(run(['-f*,0;no-tls', '--add-request-header=X-A:', '--add-response-header=x-b:  2']).addRequestHeaders, [['x-a', '']]);
   t.deepEqual(run(['-f*,0;no-tls', '--add-response-header=x-b:  2']).addResponseHeaders, [['x-b', '2']]);
