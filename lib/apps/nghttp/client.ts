@@ -11,19 +11,18 @@ import type { Http2Connection } from '../../transport/connection';
 import type { SessionEvent } from '../../protocol/session/session';
 import { deferredCaList, loadKeyAndCert } from '../common/tls-files';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
-import type { HeaderField, PrioritySpec } from '../../protocol/frame/types';
-import type { RequestOptions } from '../../protocol/session/types';
+import type { HeaderField } from '../../protocol/frame/types';
 import { FramePrinter, monotonicMs } from '../printer/printer';
 import { NghttpTrace } from './trace';
 import { ConnectWatch } from './first-flight';
 import { decompressBody, readBody } from './body';
 import type { NghttpOptions } from './options';
-import { buildRequestHeaders, buildTrailers, toByteString } from './headers';
-import type { BuiltRequest } from './headers';
+import { buildTrailers, toByteString } from './headers';
+import { RequestFactory } from './requests';
 import { PlanQueue } from './plan-queue';
 import { anchorPriorities, resourcePriority, ResourceType } from './priority';
 import type { AssetParser } from './assets';
-import { header, isDefaultPriority, newLive, planRuns } from './plan';
+import { header, newLive, planRuns } from './plan';
 import type { Live, Planned, PlanRun } from './plan';
 import { buildUpgradeRequest, connectionWindow, initialSettings } from './settings';
 import { groupByOrigin, parseTargetUri, sameOrigin, TargetUri } from './uri';
@@ -80,10 +79,6 @@ export const PUSH_GRACE_MS = 10_000;
 /** How long --expect-continue waits for 100 before sending the body anyway (as the reference). */
 export const EXPECT_CONTINUE_WAIT_MS = 1000;
 
-/** session.request options of a request at the default priority (shared: the session does not keep them). */
-const WITHOUT_BODY = Object.freeze({ endStream: true });
-const WITH_BODY = Object.freeze({ endStream: false });
-
 /** One connection's work: the requests of one origin. */
 class ConnectionRun {
   readonly records: RequestRecord[] = [];
@@ -102,11 +97,14 @@ class ConnectionRun {
   /** Own requests and pushed streams not yet closed (what maybeFinish waits for). */
   private ownOpen = 0;
   private pushesOpen = 0;
-  /** Request header lists by URI and level: `-m N` sends the same list N times. */
-  private readonly built = new Map<TargetUri, BuiltRequest[]>();
+  private readonly requests: RequestFactory;
   private readonly requested = new Set<string>();
   private gotServerSettings = false;
   private ownInFlight = 0;
+  /** Socket reads so far (see Live.submittedInRead). */
+  private reads = 0;
+  /** The server sent GOAWAY: requests not sent by now never will be. */
+  private goawayReceived = false;
   private finishing = false;
   /** Anchors are queued: requests may go. */
   private ready = false;
@@ -159,6 +157,7 @@ class ConnectionRun {
     const first = plan[0].uri;
     this.useUpgrade = o.upgrade && first.scheme === 'http';
     this.settings = initialSettings(o);
+    this.requests = new RequestFactory(o, body);
     this.upgradeRequest = buildUpgradeRequest({
       authority: first.authority,
       path: first.path,
@@ -266,7 +265,12 @@ class ConnectionRun {
           onEvent: (ev) => this.onEvent(ev),
           // The reference reads the server's first flight (its SETTINGS) before writing its own.
           readBeforeFirstFlight: true,
-          onRawData: o.hexdump ? (chunk) => this.printer.hexdump(chunk) : undefined,
+          onRawData: o.hexdump
+            ? (chunk) => {
+                this.reads++;
+                this.printer.hexdump(chunk);
+              }
+            : () => this.reads++,
         },
       });
     } catch (e) {
@@ -339,7 +343,7 @@ class ConnectionRun {
     if (code !== undefined && code !== ErrorCode.NO_ERROR) {
       if (info?.by === 'local') this.err(`We closed the connection with ${errorCodeName(code)}${detail} (a protocol error by the server)`);
       else if (!this.errors.some((m) => m.includes('GOAWAY'))) this.err(`The connection ended with ${errorCodeName(code)}${detail}`);
-    } else if (!this.errors.length && (this.queue.length || this.records.some((r) => !r.pushed && !r.completed))) {
+    } else if (!this.errors.length && !this.goawayReceived && (this.queue.length || this.records.some((r) => !r.pushed && !r.completed))) {
       this.err(`The connection closed before every response arrived${detail}`);
     }
   }
@@ -381,49 +385,17 @@ class ConnectionRun {
     }
   }
 
-  /** The header list of a planned request (built once per URI and level: the session does not change it). */
-  private requestFor(p: Planned): BuiltRequest {
-    let byLevel = this.built.get(p.uri);
-    if (!byLevel) this.built.set(p.uri, (byLevel = []));
-    let b = byLevel[p.level];
-    if (!b) {
-      const o = this.o;
-      b = byLevel[p.level] = buildRequestHeaders({
-        scheme: p.uri.scheme,
-        authority: p.uri.authority,
-        path: p.uri.path,
-        bodyLength: p.level === 0 && this.body !== undefined ? this.body.length : undefined,
-        headers: o.headers,
-        trailers: o.trailers,
-        continuation: o.continuation,
-        noContentLength: o.noContentLength,
-        expectContinue: o.expectContinue,
-      });
-    }
-    return b;
-  }
-
-  /** The last request options made for a priority (the -m repeats of a URI share one). */
-  private lastOptions: RequestOptions | undefined;
-
-  /** session.request's options for a request at `priority` (shared: the session does not keep them). */
-  private requestOptions(priority: PrioritySpec, withBody: boolean): RequestOptions {
-    if (isDefaultPriority(priority)) return withBody ? WITH_BODY : WITHOUT_BODY;
-    const last = this.lastOptions;
-    if (last !== undefined && last.priority === priority && last.endStream === !withBody) return last;
-    return (this.lastOptions = { endStream: !withBody, priority });
-  }
-
   private submit(p: Planned): void {
     const o = this.o;
     const session = (this.connection as Http2Connection).session;
-    const built = this.requestFor(p);
+    const built = this.requests.headers(p);
     const withBody = p.level === 0 && this.body !== undefined;
     let id: number;
     try {
-      id = session.request(built.fields, this.requestOptions(p.priority, withBody));
+      id = session.request(built.fields, this.requests.options(p.priority, withBody));
     } catch (e) {
-      this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
+      if (this.goawayReceived) this.notAllowed([p.uri.raw]);
+      else this.err(`${p.uri.raw}: could not send the request: ${(e as Error).message}`);
       // Nothing else may be waiting: end the connection as after the last response.
       queueMicrotask(() => this.maybeFinish());
       return;
@@ -432,6 +404,7 @@ class ConnectionRun {
     const rec = this.newRecord(id, p, built.recorded, built.method);
     if (this.timed) rec.requestStart = nowMicros();
     const l = this.live.get(id) as Live;
+    if ((this.connection as Http2Connection).receiving) l.submittedInRead = this.reads;
     if (o.timeout > 0) {
       l.timer = setTimeout(() => {
         if (l.closed) return;
@@ -580,20 +553,46 @@ class ConnectionRun {
         this.onClosed(ev.streamId, ev.errorCode);
         break;
       case 'goawayReceived':
-        if (ev.errorCode !== ErrorCode.NO_ERROR) {
-          const dbg = ev.debugData.length ? `: ${ev.debugData.toString('latin1')}` : '';
-          this.err(`The server sent GOAWAY with ${errorCodeName(ev.errorCode)} (last_stream_id=${ev.lastStreamId})${dbg}`);
-        } else if (!this.finishing) {
-          const lost = [...this.live.values()].filter((l) => l.own && !l.closed && l.rec.streamId > ev.lastStreamId);
-          if (lost.length || this.queue.length)
-            this.err(
-              `The server is closing the connection (GOAWAY NO_ERROR, last_stream_id=${ev.lastStreamId}); later requests were not processed`,
-            );
-        }
+        this.onGoaway(ev.lastStreamId, ev.errorCode, ev.debugData);
         break;
       default:
         break;
     }
+  }
+
+  /**
+   * The server's GOAWAY. nghttp2 fails, at its next send, every request whose HEADERS has not gone
+   * out yet ("request HEADERS is not allowed"), and the reference prints one line for each; the
+   * streams it had sent above last_stream_id close silently (REFUSED_STREAM: the summary line
+   * counts them). Here the unsent requests are the queued ones and those submitted during the read
+   * that carried the GOAWAY (their HEADERS leaves with the flush after it). A GOAWAY with an error
+   * code also gets a line of its own (the reference prints none).
+   */
+  private onGoaway(lastStreamId: number, errorCode: number, debugData: Buffer): void {
+    this.goawayReceived = true;
+    if (errorCode !== ErrorCode.NO_ERROR) {
+      const dbg = debugData.length ? `: ${debugData.toString('latin1')}` : '';
+      this.err(`The server sent GOAWAY with ${errorCodeName(errorCode)} (last_stream_id=${lastStreamId})${dbg}`);
+    }
+    const unsent: string[] = [];
+    for (const l of this.live.values()) {
+      if (l.own && !l.closed && l.rec.streamId > lastStreamId && l.submittedInRead === this.reads) unsent.push(l.rec.uri);
+    }
+    for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) unsent.push(p.uri.raw);
+    this.notAllowed(unsent);
+  }
+
+  /** The reference's line for each request that could not be sent because the connection is going away. */
+  private notAllowed(uris: string[]): void {
+    if (uris.length === 0) return;
+    // One write: -m 40000 against an early GOAWAY makes ~40000 of these lines.
+    let text = '';
+    for (const uri of uris) {
+      const line = `request ${uri} failed: request HEADERS is not allowed`;
+      this.errors.push(line);
+      text += `[ERROR] ${line}\n`;
+    }
+    this.io.stderr.write(text);
   }
 
   private onResponse(id: number, headers: HeaderField[]): void {

@@ -43,6 +43,11 @@ export interface Live {
   inflate?: 'gzip' | 'deflate';
   compressed?: Buffer[];
   assets?: AssetParser;
+  /**
+   * The socket read during which the request was submitted (-1: outside any read): its HEADERS
+   * leaves with the flush after that read, so a GOAWAY in the same read finds it unsent.
+   */
+  submittedInRead: number;
 }
 
 /** One planned request sent `count` times in a row (`-m N`): one object, not N. */
@@ -109,5 +114,6 @@ export function newLive(rec: RequestRecord, plan: Planned | undefined, own: bool
     inflate: undefined,
     compressed: undefined,
     assets: undefined,
+    submittedInRead: -1,
   };
 }
