@@ -93,11 +93,15 @@ export function usageLine(tool: string, message: string): string {
   return `${tool}: ${message}${/[.?!]$/.test(message) ? '' : '.'} Try '${tool} --help'.`;
 }
 
-/** Exit with `code` once stdout has drained (a pipe may still hold a body). */
+/**
+ * Exit with `code` once stdout and stderr have drained (a pipe may still hold a body, or the
+ * ~40000 lines nghttp -m 40000 prints against an early GOAWAY: writes to a pipe are not blocking).
+ */
 export function exitAfterDrain(code: number): void {
   process.exitCode = code;
-  if (process.stdout.writableLength === 0) process.exit(code);
-  else process.stdout.once('drain', () => process.exit(code));
+  const pending = [process.stdout, process.stderr].find((s) => s.writableLength > 0);
+  if (pending === undefined) process.exit(code);
+  else pending.once('drain', () => exitAfterDrain(code));
 }
 
 function installSignals(opts: LaunchOptions, service: () => Service | undefined): void {
