@@ -41,7 +41,7 @@ export interface NghttpdOptions {
   encoderHeaderTableSize?: number;
   /** --color: colour even when stdout is not a terminal. */
   color: boolean;
-  /** -p: request path -> paths to push (later -p for the same path replaces the earlier one). */
+  /** -p: request path -> paths to push (a later -p for the same path adds to its list, as in the reference). */
   push: Map<string, string[]>;
   /** -b: at most this many padding octets per frame (0 = none). */
   padding: number;
@@ -220,7 +220,11 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   opt.encoderHeaderTableSize = args.size('encoder-header-table-size', undefined, 0xffffffff);
   for (const p of args.each('push')) {
     const [from, to] = parsePushSpec(p.value, p.label);
-    opt.push.set(from, to);
+    // The reference's parse_push_config appends to the path's list: -p given twice for one path
+    // pushes both sets, in order.
+    const paths = opt.push.get(from);
+    if (paths === undefined) opt.push.set(from, to);
+    else paths.push(...to);
   }
   opt.padding = args.int('padding', 0, 255, 0);
   opt.maxConcurrentStreams = args.int('max-concurrent-streams', 0, 2 ** 31 - 1, 100);

@@ -95,13 +95,13 @@ test('short and long options, clustered as getopt allows', (t) => {
   fs.rmSync(dir, { recursive: true });
 });
 
-test('-p push specs are repeatable; the same path given twice keeps the last', (t) => {
+test('-p push specs are repeatable; the same path given twice pushes both lists, as the reference', (t) => {
   const o = run(['--no-tls', '-p/=/style.css,/app.js', '--push=/doc=/bar.css', '-p', '/doc=/baz.css', '3000']);
   t.deepEqual(
     [...o.push.entries()],
     [
       ['/', ['/style.css', '/app.js']],
-      ['/doc', ['/baz.css']],
+      ['/doc', ['/bar.css', '/baz.css']],
     ],
   );
   t.deepEqual(parsePushSpec('/a=/b'), ['/a', ['/b']]);
