@@ -58,10 +58,10 @@ export class HpackDecoder {
   /**
    * The last block that left the dynamic table as it found it (indexed references and literals
    * without indexing only): a copy of its octets, the table's state it was read against and its
-   * fields as flat (name, value, never-indexed) triples. The same octets against the same table
+   * fields. The same octets against the same table
    * decode to the same fields, so a peer repeating itself (a server answering a load generator,
    * a load generator's requests) costs a compare, not a parse and a Huffman decode per literal.
-   * The fields are kept as our own pairs (never handed out): each repeat gets new ones.
+   * Its pairs are those of the list that decode returned, handed out again in every repeat.
    */
   private repeatBytes: Buffer | null = null;
   private repeatLength = -1;
@@ -109,11 +109,12 @@ export class HpackDecoder {
     this.maxListSize = n;
   }
 
-  /** Whether `buf` (of `end` octets) repeats the remembered block against an unchanged table. */
-  private repeats(buf: Buffer, end: number): boolean {
+  /** Whether `buf[start..end)` repeats the remembered block against an unchanged table. */
+  private repeats(buf: Uint8Array, start: number, end: number): boolean {
     const t = this.table;
+    const n = end - start;
     if (
-      end !== this.repeatLength ||
+      n !== this.repeatLength ||
       this.expectUpdate ||
       t.inserted !== this.repeatInserted ||
       t.length !== this.repeatTableLength ||
@@ -122,20 +123,33 @@ export class HpackDecoder {
     )
       return false;
     const last = this.repeatBytes as Buffer;
-    for (let i = 0; i < end; i++) if (buf[i] !== last[i]) return false;
+    for (let i = 0; i < n; i++) if (buf[start + i] !== last[i]) return false;
     return true;
   }
 
-  /** The remembered block's fields, as new pairs (the caller owns the list and its pairs). */
+  /**
+   * The fields of the header block `buf[start..end)` when its octets repeat the last block this
+   * decoder remembered (one that left the dynamic table as it was) against the same table state,
+   * else null: then decode it with {@link decode}. The same rules as `decode` apply to the list
+   * returned (a new list; its pairs are shared). For a caller holding the block inside a larger
+   * buffer (a read chunk): the common repeat costs no view of it.
+   */
+  decodeRepeated(buf: Uint8Array, start: number, end: number): HeaderField[] | null {
+    if (this.repeatLength < 0 || !this.repeats(buf, start, end)) return null;
+    this.changed = false;
+    this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * this.repeatPairs.length;
+    return this.repeatList();
+  }
+
+  /**
+   * The remembered block's fields: a new list (the caller owns it: push, splice, sort as it
+   * likes) of the remembered pairs, shared by every repeat of the block. A pair is never written
+   * once made (see {@link HpackDecoder.decode}), so sharing one is safe and saves a pair (two
+   * arrays, ~64 octets) per field of every repeated block.
+   */
   private repeatList(): HeaderField[] {
-    // slice(): a list of exactly the right length (growing one by push allocates twice, and
-    // bigger), then each of its elements replaced by a new pair.
-    const out = this.repeatPairs.slice();
-    for (let j = 0; j < out.length; j++) {
-      const p = out[j];
-      out[j] = p[2] === true ? [p[0], p[1], true] : [p[0], p[1]];
-    }
-    return out;
+    // slice(): a list of exactly the right length (growing one by push allocates twice, and bigger).
+    return this.repeatPairs.slice();
   }
 
   private remember(buf: Buffer, end: number, out: HeaderField[], listSize: number): void {
@@ -149,10 +163,8 @@ export class HpackDecoder {
     this.repeatListSize = listSize;
     const f = this.repeatPairs;
     f.length = 0;
-    for (let i = 0; i < out.length; i++) {
-      const p = out[i];
-      f.push(p[2] === true ? [p[0], p[1], true] : [p[0], p[1]]);
-    }
+    // The pairs handed out now serve the repeats too: pairs are never written (see decode).
+    for (let i = 0; i < out.length; i++) f.push(out[i]);
   }
 
   /** The current maximum size of the dynamic table (as the last size update set it). */
@@ -180,17 +192,20 @@ export class HpackDecoder {
    * their third element `true`, so a proxy re-encodes them the same way (RFC 7541 section 7.1.3).
    * Throws a subclass of HpackDecodeError (a CompressionError); after any error but
    * HeaderListTooLargeError the context is out of step with the peer and must be dropped.
+   *
+   * The list is new and the caller's (push, splice, sort it as you like), but its pairs may be
+   * shared: a block that repeats an earlier one (a load generator's requests, a server's
+   * identical responses) gets the same pair objects in every list it yields. Never write into a
+   * pair (`list[i][1] = v`); put a new pair in its place (`list[i] = [name, v]`).
    */
   decode(block: Uint8Array): HeaderField[] {
     const buf = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     const end = buf.length;
     const table = this.table;
     const cur = this.cursor;
+    const repeated = this.decodeRepeated(buf, 0, end);
+    if (repeated !== null) return repeated;
     this.changed = false;
-    if (this.repeatLength >= 0 && this.repeats(buf, end)) {
-      this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * this.repeatPairs.length;
-      return this.repeatList();
-    }
     const out: HeaderField[] = [];
     let listSize = 0;
     let fields = 0;
