@@ -12,7 +12,7 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
-import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, MAX_MAX_FRAME_SIZE } from './constants';
+import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_MAX_FRAME_SIZE } from './constants';
 import { parseFrame, FrameLimits } from './codec';
 import type { Frame } from './types';
 
@@ -39,7 +39,19 @@ export interface DeframerOptions {
    * acknowledges a new value (it starts at `maxFrameSize` when given, else at the context's).
    */
   context?: ConnectionContext;
+  /**
+   * Offered first every plain HEADERS frame (END_HEADERS set, neither PADDED nor PRIORITY, on a
+   * stream other than 0): its stream, flags and field block as the range `start..end` of `buf`
+   * (valid only during the call, like a view of a reused read buffer). Return true when it was
+   * handled: no frame object is made and `emit` does not see it; false to have it parsed and
+   * emitted as usual. Errors thrown here count as thrown by `emit`. For a reader that takes the
+   * common request or response without building a HeadersFrame and a view per block.
+   */
+  onHeaders?: (streamId: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
 }
+
+/** HEADERS flags a frame may carry to be offered to `onHeaders`: END_HEADERS alone matters. */
+const PLAIN_HEADERS_MASK = Flag.END_HEADERS | Flag.PADDED | Flag.PRIORITY;
 
 /** Incremental frame reader; see the module comment. */
 export class Deframer implements Stage<Buffer, Frame> {
@@ -59,6 +71,7 @@ export class Deframer implements Stage<Buffer, Frame> {
   /** Offset in the current chunk just past the frame being parsed or emitted. */
   private cursor = 0;
   private readonly onStreamError: ((err: StreamError) => void) | undefined;
+  private readonly onHeaders: DeframerOptions['onHeaders'];
 
   constructor(opts: DeframerOptions = {}) {
     this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
@@ -68,6 +81,7 @@ export class Deframer implements Stage<Buffer, Frame> {
     if (ctx !== undefined) bindMaxFrameSize(ctx, 'local', (n) => this.setMaxFrameSize(n));
     this.prefaceLeft = opts.expectPreface ? CONNECTION_PREFACE.length : 0;
     this.onStreamError = opts.onStreamError;
+    this.onHeaders = opts.onHeaders;
   }
 
   /** Change the accepted payload size (call when our SETTINGS_MAX_FRAME_SIZE is acknowledged). */
@@ -180,7 +194,7 @@ export class Deframer implements Stage<Buffer, Frame> {
       if (this.pendingHave < p.length) return;
       this.pending = null;
       this.cursor = off;
-      emit(this.parseAt(p, 0, p.length - FRAME_HEADER_LENGTH));
+      this.deliver(p, 0, p.length - FRAME_HEADER_LENGTH, emit);
     }
     // Frames wholly inside this chunk: parsed from views, no copy.
     while (len - off >= FRAME_HEADER_LENGTH) {
@@ -189,7 +203,7 @@ export class Deframer implements Stage<Buffer, Frame> {
       const at = off;
       off += FRAME_HEADER_LENGTH + length;
       this.cursor = off;
-      emit(this.parseAt(chunk, at, length));
+      this.deliver(chunk, at, length, emit);
     }
     if (off === len) return;
     // A partial frame at the end of the chunk.
@@ -218,6 +232,17 @@ export class Deframer implements Stage<Buffer, Frame> {
       );
     }
     return length;
+  }
+
+  /** The frame at `off` (payload `length` octets) to `onHeaders` when it takes it, else parsed to `emit`. */
+  private deliver(b: Buffer, off: number, length: number, emit: (f: Frame) => void): void {
+    const hook = this.onHeaders;
+    if (hook !== undefined && b[off + 3] === FrameType.HEADERS && (b[off + 4] & PLAIN_HEADERS_MASK) === Flag.END_HEADERS) {
+      const streamId = ((b[off + 5] & 0x7f) << 24) | (b[off + 6] << 16) | (b[off + 7] << 8) | b[off + 8];
+      const p = off + FRAME_HEADER_LENGTH;
+      if (streamId !== 0 && hook(streamId, b[off + 4], b, p, p + length)) return;
+    }
+    emit(this.parseAt(b, off, length));
   }
 
   private parseAt(b: Buffer, off: number, length: number): Frame {

@@ -5,7 +5,7 @@
  */
 import { ConnectionError, ErrorCode } from '../errors';
 import { Flag, FrameType } from '../frame/constants';
-import type { HeaderField, HeadersFrame, PushPromiseFrame } from '../frame/types';
+import type { HeaderField, HeadersFrame, PrioritySpec, PushPromiseFrame } from '../frame/types';
 import { HeaderListTooLargeError } from '../hpack/errors';
 import { newResponseVerdictCache, parsePriorityField, validateRequest, validateResponseCached, validateTrailers } from '../http/semantics';
 import type { SessionCore } from './core';
@@ -25,15 +25,25 @@ export class HeaderReceiver {
     private readonly receiver: FrameReceiver,
   ) {}
 
-  /** Decode a header block; header-list-too-large becomes a stream error (returns null). */
-  private decodeBlock(f: HeadersFrame | PushPromiseFrame, resetId: number): HeaderField[] | null {
+  /**
+   * Decode a header block; header-list-too-large becomes a stream error (returns null). `f` is the
+   * frame it came in, for the frame event (absent on the plain-HEADERS path, taken only without
+   * frame events).
+   */
+  private decodeBlock(
+    block: Buffer,
+    type: FrameType.HEADERS | FrameType.PUSH_PROMISE,
+    flags: number,
+    resetId: number,
+    f: HeadersFrame | PushPromiseFrame | undefined,
+  ): HeaderField[] | null {
     const core = this.s;
     try {
-      return core.decoder.decode(f.fragment);
+      return core.decoder.decode(block);
     } catch (err) {
       if (err instanceof HeaderListTooLargeError) {
-        if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f });
-        this.headerListTooLarge(resetId, f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0);
+        if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f as HeadersFrame | PushPromiseFrame });
+        this.headerListTooLarge(resetId, type === FrameType.HEADERS && (flags & Flag.END_STREAM) !== 0);
         return null;
       }
       throw err;
@@ -94,16 +104,44 @@ export class HeaderReceiver {
 
   /** A HEADERS frame with its whole field block. */
   recvHeaders(f: HeadersFrame): void {
-    const core = this.s;
-    const id = f.streamId;
-    let s = core.streams.get(id);
-    const headers = this.decodeBlock(f, id);
+    const headers = this.decodeBlock(f.fragment, FrameType.HEADERS, f.flags, f.streamId, f);
     if (headers === null) return;
-    const endStream = (f.flags & Flag.END_STREAM) !== 0;
+    this.headersDecoded(f.streamId, f.flags, f.priority, f.fragment.length, headers, f);
+  }
+
+  /**
+   * A plain HEADERS frame (END_HEADERS, no padding or priority) whose field block is
+   * `buf[start..end)`, taken without a frame object: only while no frame event is wanted. A block
+   * repeating the last one is answered from the decoder's memory without a view of it.
+   */
+  recvPlainHeaders(id: number, flags: number, buf: Buffer, start: number, end: number): void {
+    let headers = this.s.decoder.decodeRepeated(buf, start, end);
+    if (headers === null) {
+      headers = this.decodeBlock(buf.subarray(start, end), FrameType.HEADERS, flags, id, undefined);
+      if (headers === null) return;
+    }
+    this.headersDecoded(id, flags, undefined, end - start, headers, undefined);
+  }
+
+  /**
+   * A decoded HEADERS block of `blockLength` octets on stream `id`; `f` is its frame, present
+   * whenever frame events are on.
+   */
+  private headersDecoded(
+    id: number,
+    flags: number,
+    priority: PrioritySpec | undefined,
+    blockLength: number,
+    headers: HeaderField[],
+    f: HeadersFrame | undefined,
+  ): void {
+    const core = this.s;
+    let s = core.streams.get(id);
+    const endStream = (flags & Flag.END_STREAM) !== 0;
     let category: HeadersCategory = 'headers';
     if (s === undefined) {
       if (core.role === 'server' && core.isPeerId(id) && id > core.lastPeerStreamId) {
-        if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f, headers, category: 'request' });
+        if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f as HeadersFrame, headers, category: 'request' });
         // RFC 9113 section 6.8: "Once the GOAWAY is sent, the sender will ignore frames sent on
         // streams initiated by the receiver if the stream has an identifier higher than the
         // included last stream identifier."
@@ -114,7 +152,7 @@ export class HeaderReceiver {
         s.state = transition(StreamState.IDLE, StreamEvent.RECV_HEADERS) as StreamState;
         s.counted = true;
         core.remoteActive++;
-        if (f.priority) this.receiver.applyRfc7540Priority(s, f.priority);
+        if (priority) this.receiver.applyRfc7540Priority(s, priority);
         const info = core.info;
         const err = validateRequest(headers, core.settings.advertised().enableConnectProtocol, endStream, info);
         if (err !== null) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed request: ${err}`);
@@ -132,7 +170,7 @@ export class HeaderReceiver {
         if (endStream) core.remoteEnded(s);
         return;
       }
-      if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f, headers, category });
+      if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f as HeadersFrame, headers, category });
       // A client never accepts HEADERS opening a stream: servers open streams with PUSH_PROMISE.
       if (core.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on idle stream ${id}`);
       this.receiver.frameOnUnknownStream(id, StreamEvent.RECV_HEADERS);
@@ -143,7 +181,7 @@ export class HeaderReceiver {
     if (!isViolation(t)) {
       if (core.role === 'client' && !s.headersDone) category = s.pushed ? 'push_response' : 'response';
     }
-    if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f, headers, category });
+    if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f as HeadersFrame, headers, category });
     if (isViolation(t)) return core.raise(violationError(t, id, `HEADERS on stream ${id} in a state that forbids it`));
     if (s.state === StreamState.RESERVED_REMOTE) {
       // RFC 9113 section 5.1.2: a pushed stream counts once the server opens it with HEADERS;
@@ -156,7 +194,7 @@ export class HeaderReceiver {
       core.remoteActive++;
     }
     s.state = t;
-    if (f.priority) this.receiver.applyRfc7540Priority(s, f.priority);
+    if (priority) this.receiver.applyRfc7540Priority(s, priority);
     if (s.headersDone) {
       // RFC 9113 section 8.1: "An endpoint that receives a HEADERS frame without the END_STREAM
       // flag set after receiving the HEADERS frame that opens a request or after receiving a
@@ -171,7 +209,7 @@ export class HeaderReceiver {
           `content-length ${s.contentLength} does not match ${s.dataReceived} octets of DATA`,
         );
       }
-      core.streamEvents.trailersReceived(id, headers, f.fragment.length);
+      core.streamEvents.trailersReceived(id, headers, blockLength);
       core.remoteEnded(s);
       return;
     }
@@ -189,8 +227,8 @@ export class HeaderReceiver {
       // content-length says (for HEAD and 304 it describes the representation): no DATA octets.
       s.contentLength = s.headRequest || info.status === 204 || info.status === 304 ? 0 : info.contentLength;
     }
-    if (core.counter !== null) core.counter.response(id, info.status, f.fragment.length, core.decoder.fieldOctets);
-    else core.streamEvents.responseReceived(id, headers, endStream, informational, f.fragment.length);
+    if (core.counter !== null) core.counter.response(id, info.status, blockLength, core.decoder.fieldOctets);
+    else core.streamEvents.responseReceived(id, headers, endStream, informational, blockLength);
     if (endStream) {
       if (s.contentLength > 0) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `content-length ${s.contentLength} but no DATA`);
       core.remoteEnded(s);
@@ -214,7 +252,7 @@ export class HeaderReceiver {
     if (pid === 0 || (pid & 1) === 1 || pid <= core.lastPeerStreamId) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `PUSH_PROMISE promises unexpected stream ${pid}`);
     }
-    const headers = this.decodeBlock(f, pid);
+    const headers = this.decodeBlock(f.fragment, FrameType.PUSH_PROMISE, f.flags, pid, f);
     if (headers === null) return;
     if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f, headers, category: 'headers' });
     core.lastPeerStreamId = pid;

@@ -38,6 +38,18 @@ export class FrameReceiver {
     this.s.scheduler.setPriority(st.id, p, st);
   }
 
+  /**
+   * A plain HEADERS frame as a range of a read chunk (see FrameReader), taken when nothing but
+   * {@link handle}'s HEADERS case would apply to it: the session is open and the peer's SETTINGS
+   * came first. False: hand it to `handle` as a frame.
+   */
+  plainHeaders(id: number, flags: number, buf: Buffer, start: number, end: number): boolean {
+    const s = this.s;
+    if (s.closed || !s.settings.gotPeerSettings) return false;
+    this.headers.recvPlainHeaders(id, flags, buf, start, end);
+    return true;
+  }
+
   /** Process one frame (HEADERS/PUSH_PROMISE with their whole field block). Throws connection errors. */
   handle(f: Frame): void {
     const s = this.s;

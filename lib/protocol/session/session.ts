@@ -14,8 +14,6 @@ import { bindDecoder, bindEncoder, ConnectionContext } from '../context';
 import { ApiMisuseError, ConnectionError, ErrorCode, H2Error } from '../errors';
 import type { PaddingPolicy } from '../frame/padding';
 import { CONNECTION_PREFACE, FrameType } from '../frame/constants';
-import { Deframer } from '../frame/deframer';
-import { HeaderBlockAssembler } from '../frame/header-block';
 import type {
   Frame,
   HeaderField,
@@ -42,6 +40,7 @@ import { checkFields, checkTrailers, isInformational, ResponseCheckCache } from 
 import { OutputQueue, ZERO_COPY_MIN } from './output-queue';
 import { PendingOpenQueue } from './pending-open';
 import { FrameReceiver } from './receive';
+import { FrameReader } from './frame-reader';
 import { WriteScheduler } from './scheduler';
 import { defaultLocalSettings, encodeSettingsPayload, settingsEntries } from './settings';
 import { checkLocalSettings, SettingsSync } from './settings-sync';
@@ -111,8 +110,7 @@ export class Session implements SessionCore {
   private readonly padding: PaddingPolicy | undefined;
 
   // The stages and collaborators this session owns.
-  private readonly deframer: Deframer;
-  private readonly assembler: HeaderBlockAssembler;
+  private readonly reader: FrameReader;
   /** @internal */ readonly sender: HeaderSender;
   /** @internal */ readonly decoder: HpackDecoder;
   /** @internal */ readonly scheduler = new WriteScheduler();
@@ -124,9 +122,6 @@ export class Session implements SessionCore {
   /** @internal */ readonly flood: FloodGuard;
   /** @internal */ readonly closedStreams: ClosedStreams;
   private readonly receiver: FrameReceiver;
-  /** Bound once: the deframer's and the assembler's emit callbacks (no per-chunk closures). */
-  private readonly onRawFrame: (f: Frame) => void;
-  private readonly onFrame: (f: Frame) => void;
 
   // Streams.
   /** @internal */ readonly streams = new IdMap<Stream>();
@@ -168,12 +163,6 @@ export class Session implements SessionCore {
     this.flood = new FloodGuard(L, this.now());
 
     const context = this.context;
-    this.deframer = new Deframer({
-      expectPreface: this.role === 'server',
-      onStreamError: (e) => this.receiver.parseStreamError(e),
-      context,
-    });
-    this.assembler = new HeaderBlockAssembler({ maxContinuations: L.maxContinuations });
     const encoder = new HpackEncoder({ maxTableSize: opts.encoderMaxTableSize ?? 4096 });
     // No separate cap on one string: the whole block is already in memory (bounded by the frame
     // size and maxContinuations), and a field too long for our header-list limit must end as
@@ -200,8 +189,12 @@ export class Session implements SessionCore {
     this.sender = new HeaderSender(encoder, this.output, this.remoteSettings, this.padding, (e, c) => this.connectionError(e, c));
     this.shutdown = new Shutdown(this, this.writer, this.settingsTimeoutMs);
     this.receiver = new FrameReceiver(this);
-    this.onFrame = (f) => this.receiver.handle(f);
-    this.onRawFrame = (f) => this.assembler.push(f, this.onFrame);
+    this.reader = new FrameReader(this.receiver, {
+      server: this.role === 'server',
+      context,
+      maxContinuations: L.maxContinuations,
+      frameEvents: this.frameEvents,
+    });
 
     // Our connection preface (RFC 9113 section 3.4): client magic, then SETTINGS from both.
     let local: LocalSettings;
@@ -263,7 +256,7 @@ export class Session implements SessionCore {
   receive(bytes: Buffer): void {
     if (this.closed) return;
     try {
-      this.deframer.push(bytes, this.onRawFrame);
+      this.reader.push(bytes);
     } catch (err) {
       this.fail(err);
     }
@@ -276,8 +269,7 @@ export class Session implements SessionCore {
   receiveEnd(): void {
     if (this.closed) return;
     try {
-      this.deframer.end(this.onRawFrame);
-      this.assembler.end(this.onFrame);
+      this.reader.end();
     } catch (err) {
       this.fail(err);
       return;
