@@ -49,6 +49,17 @@ export class TunnelDuplex extends Duplex {
   }
 
   /**
+   * A reset of the tunnel's stream (by the peer, or the connection ending) is the peer's normal
+   * behaviour: its {@link StreamClosedError} reaches 'error' listeners only, as the body streams
+   * of an Http2Stream do. Unheard, it still sets `errored`, and 'close' is emitted; `pipeline()`,
+   * `finished()` and `for await` listen, so they see it. Any other error is emitted as usual.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && args[0] instanceof StreamClosedError && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...args);
+  }
+
+  /**
    * End our side (END_STREAM) and, once written, close the stream with RST_STREAM(NO_ERROR) if the
    * peer has not ended its side: what a proxy does when the far end of the tunnel closed.
    */

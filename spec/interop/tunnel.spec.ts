@@ -151,6 +151,33 @@ test('destroying the tunnel resets the stream; the server side sees the error, t
   }
 });
 
+test("a peer's reset of a tunnel nobody listens to for 'error' crashes nothing: the Duplex is errored and closed, the connection lives on", async (t) => {
+  class ResetOnData extends BaseRequestHandler {
+    override onHeaders(): void {
+      if (!this.isConnect) return void this.sendResponse({ status: 200 });
+      const d = this.acceptTunnel();
+      d.on('error', () => undefined);
+      d.once('data', () => d.destroy());
+    }
+  }
+  const server = new HTTP2Server({ host: '127.0.0.1', port: 0 }, ResetOnData, { enableConnectProtocol: true });
+  await server.listen();
+  const client = await HTTP2Client.connect(`http://127.0.0.1:${server.port}/x`);
+  try {
+    const tun = await client.openTunnel({ protocol: 'websocket' });
+    // No 'error' listener on the client's Duplex: the server's RST_STREAM(CANCEL) must not throw.
+    const closed = new Promise((resolve) => tun.duplex.once('close', resolve));
+    tun.duplex.resume();
+    tun.duplex.write('x');
+    await closed;
+    t.regex(String((tun.duplex.errored as Error | null)?.message), /CANCEL/);
+    t.is((await client.request({ path: '/' })).status, 200);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
 test("Node's http2 client opens an extended CONNECT to our server", async (t) => {
   const server = await echoServer();
   const session = http2.connect(`http://127.0.0.1:${server.port}`);
