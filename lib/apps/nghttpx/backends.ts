@@ -105,6 +105,17 @@ export const DEFAULT_BACKEND_LIMITS: BackendLimits = {
  */
 export type BackendFailure = Error & { phase?: 'connect' | 'read' | 'request'; code?: string; errno?: number };
 
+/**
+ * An h2 backend that did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 was asked for an extended
+ * CONNECT (RFC 8441 section 3 forbids sending it): the reference answers the client 400.
+ */
+export class NoExtendedConnectError extends Error {
+  constructor() {
+    super('the backend does not allow extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL)');
+    this.name = 'NoExtendedConnectError';
+  }
+}
+
 /** A backend address the proxy forwards to. */
 export interface Backend {
   readonly address: BackendAddress;
@@ -468,7 +479,7 @@ class Http2Backend implements Backend {
     const c = await this.connection();
     await c.connection.whenRemoteSettings();
     if (headers.some(([n]) => n === ':protocol') && !c.connection.session.remoteSettings.enableConnectProtocol) {
-      throw new Error('the backend does not allow extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL)');
+      throw new NoExtendedConnectError();
     }
     await this.acquire(c);
     let st: Http2Stream;

@@ -126,8 +126,10 @@ export function backendRequestFields(req: ProxyRequest, o: RewriteOptions, forwa
     const prev = o.stripIncomingXForwardedFor ? undefined : joinValues(req.fields, 'x-forwarded-for');
     out.push(['x-forwarded-for', prev ? `${prev}, ${req.remoteAddress}` : req.remoteAddress]);
   }
-  // The reference adds none in forward proxy mode (-s): the next proxy gets the client's request.
-  if (!o.noAddXForwardedProto && !o.http2Proxy) out.push(req.scheme === 'https' ? XFP_HTTPS : XFP_HTTP);
+  // The reference adds none in forward proxy mode (-s): the next proxy gets the client's request;
+  // nor to a plain CONNECT (it has no scheme to tell; an extended CONNECT gets one).
+  const plainConnect = req.method === 'CONNECT' && req.connectProtocol === undefined;
+  if (!o.noAddXForwardedProto && !o.http2Proxy && !plainConnect) out.push(req.scheme === 'https' ? XFP_HTTPS : XFP_HTTP);
   const via = joinValues(req.fields, 'via');
   if (o.noVia) {
     if (via !== undefined) out.push(['via', via]);

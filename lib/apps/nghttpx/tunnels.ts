@@ -12,7 +12,7 @@ import * as net from 'net';
 import * as tls from 'tls';
 import type { Duplex, Readable, Writable } from 'stream';
 import { parseResponseHead, Http1ResponseHead } from '../../transport/http1';
-import type { Backend } from './backends';
+import { type Backend, NoExtendedConnectError } from './backends';
 import { backendRequestFields, frontendResponseFields } from './headers';
 import type { NghttpxOptions } from './options';
 import type { ClientSide, Field, ProxyRequest } from './request';
@@ -190,7 +190,9 @@ export async function openTunnel(
       t = await be.tunnel([...headers, ...fields]);
     } catch (err) {
       ctx.warn(`Backend tunnel failed; addr=${be.label}: ${(err as Error).message}`);
-      return ctx.generated(502);
+      // As Debian's nghttpx: a backend that does not offer extended CONNECT is the request's
+      // fault here (400), not the backend's (502).
+      return ctx.generated(err instanceof NoExtendedConnectError ? 400 : 502);
     }
     if (t.status < 200 || t.status > 299) {
       client.respond(t.status, answerFields(o, t, 'h2', []), false);

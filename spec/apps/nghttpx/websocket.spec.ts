@@ -226,8 +226,10 @@ test('plain CONNECT goes to the backend as the reference does', async (t) => {
   const server = http.createServer();
   const seen: string[] = [];
   const sockets: net.Socket[] = [];
+  const fields: string[][] = [];
   server.on('connect', (req, sock: net.Socket) => {
     seen.push(String(req.url));
+    fields.push(req.rawHeaders.map((h) => h.toLowerCase()));
     sock.write('HTTP/1.1 200 OK\r\n\r\n');
     sock.on('data', (d) => sock.write(d));
     sock.on('end', () => sock.end());
@@ -244,12 +246,118 @@ test('plain CONNECT goes to the backend as the reference does', async (t) => {
     const first = await new Promise<Buffer>((r) => tun.duplex.once('data', r));
     t.is(first.toString(), 'ping');
     t.deepEqual(seen, ['example.org:443']);
+    // As Debian's nghttpx: no X-Forwarded-Proto on a plain CONNECT (it has no scheme).
+    t.false(fields[0].includes('x-forwarded-proto'), fields[0].join(' '));
+    t.true(fields[0].includes('via'));
     tun.duplex.end();
   } finally {
     await client.close();
     await proxy.shutdown(1000);
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+/** An h2 backend (our HTTP2Server) echoing tunnel bytes; `protocols` records each tunnel's :protocol. */
+async function h2TunnelBackend(
+  enableConnectProtocol: boolean,
+): Promise<{ port: number; protocols: (string | undefined)[]; close(): Promise<void> }> {
+  const protocols: (string | undefined)[] = [];
+  class Echo extends BaseRequestHandler {
+    override onHeaders(): void {
+      if (!this.isConnect) return void this.sendResponse({ status: 200, body: 'plain\n' });
+      protocols.push(this.protocol);
+      const d = this.acceptTunnel();
+      d.on('error', () => undefined);
+      d.pipe(d);
+    }
+  }
+  const server = new HTTP2Server({ host: '127.0.0.1', port: 0 }, Echo, { enableConnectProtocol });
+  const port = await server.listen();
+  return { port, protocols, close: () => server.close() };
+}
+
+/** Our nghttpx in-process, or Debian's spawned: the frontend port and a stop function. */
+async function eitherProxy(who: 'ours' | 'reference', args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
+  if (who === 'ours') {
+    const { proxy, port } = await ourProxy(args);
+    return { port, stop: () => proxy.shutdown(1000) };
+  }
+  const port = await freePort();
+  const proc = await spawnServer(
+    'Debian nghttpx',
+    DEBIAN,
+    ['--conf=/dev/null', `-f127.0.0.1,${port};no-tls`, '--errorlog-file=/dev/null', ...args],
+    [port],
+  );
+  return { port, stop: () => stopProcess(proc) };
+}
+
+const DEBIAN = '/usr/sbin/nghttpx';
+const sides = (fs.existsSync(DEBIAN) ? ['ours', 'reference'] : ['ours']) as ('ours' | 'reference')[];
+
+test('an HTTP/2 extended CONNECT stays an extended CONNECT to an h2 backend that offers it (ours and Debian nghttpx)', async (t) => {
+  const be = await h2TunnelBackend(true);
+  try {
+    for (const who of sides) {
+      const p = await eitherProxy(who, [`-b127.0.0.1,${be.port};;proto=h2`]);
+      const client = await HTTP2Client.connect(`http://127.0.0.1:${p.port}/chat`);
+      try {
+        const tun = await client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } });
+        t.is(tun.status, 200, who);
+        const payload = crypto.randomBytes(256 * 1024);
+        const back: Buffer[] = [];
+        let got = 0;
+        await new Promise<void>((resolve) => {
+          tun.duplex.on('data', (c: Buffer) => {
+            back.push(c);
+            got += c.length;
+            if (got >= payload.length) resolve();
+          });
+          tun.duplex.write(payload);
+        });
+        t.true(Buffer.concat(back).equals(payload), who);
+        tun.duplex.on('error', () => undefined);
+        tun.duplex.end();
+      } finally {
+        await client.close();
+        await p.stop();
+      }
+    }
+    t.deepEqual(
+      be.protocols,
+      sides.map(() => 'websocket'),
+    );
+  } finally {
+    await be.close();
+  }
+});
+
+test('an h2 backend without SETTINGS_ENABLE_CONNECT_PROTOCOL: extended CONNECT and HTTP/1.1 Upgrade get 400, as from Debian nghttpx', async (t) => {
+  const be = await h2TunnelBackend(false);
+  try {
+    for (const who of sides) {
+      const p = await eitherProxy(who, [`-b127.0.0.1,${be.port};;proto=h2`]);
+      const client = await HTTP2Client.connect(`http://127.0.0.1:${p.port}/chat`);
+      try {
+        const refused = await t.throwsAsync(client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } }));
+        t.regex(String(refused?.message), /status 400/, who);
+        const ws = new WebSocket(`ws://127.0.0.1:${p.port}/chat`);
+        const status = await new Promise<number>((resolve, reject) => {
+          ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once('open', () => resolve(101));
+          ws.once('error', reject);
+        });
+        ws.terminate();
+        t.is(status, 400, `${who}: HTTP/1.1 Upgrade`);
+      } finally {
+        await client.close();
+        await p.stop();
+      }
+    }
+    t.deepEqual(be.protocols, []);
+  } finally {
+    await be.close();
   }
 });
 
@@ -272,7 +380,6 @@ test('an idle WebSocket tunnel is closed after --backend-read-timeout', async (t
   }
 });
 
-const DEBIAN = '/usr/sbin/nghttpx';
 (fs.existsSync(DEBIAN) ? test : test.skip)("the same ws client through Debian's nghttpx behaves the same", async (t) => {
   const be = await wsBackend();
   const port = await freePort();
