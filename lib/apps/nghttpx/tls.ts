@@ -42,10 +42,19 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** The reference's `--private-key-passwd-file`: the password is the file's first line. */
+/**
+ * The reference's `--private-key-passwd-file`: the password is the file's first line. As the
+ * reference, a file its owner cannot use, or that its group or others can, is refused ("has
+ * insecure mode"): a password readable by others protects nothing.
+ */
 function passphrase(o: NghttpxOptions): string | undefined {
-  if (!o.privateKeyPasswdFile) return undefined;
-  return readFile(o.privateKeyPasswdFile, 'private-key-passwd-file').toString('utf8').split(/\r?\n/)[0];
+  const file = o.privateKeyPasswdFile;
+  if (!file) return undefined;
+  const mode = fs.existsSync(file) ? fs.statSync(file).mode : 0o600;
+  if ((mode & 0o700) === 0 || (mode & 0o077) !== 0) {
+    throw new UsageError(`private-key-passwd-file: Private key passwd file ${file} has insecure mode (${(mode & 0o777).toString(8)})`);
+  }
+  return readFile(file, 'private-key-passwd-file').toString('utf8').split(/\r?\n/)[0];
 }
 
 /** DNS names a certificate serves: its subjectAltName DNS entries, else its subject CN. */

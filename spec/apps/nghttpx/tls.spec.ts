@@ -6,7 +6,7 @@
  * with openssl at test time; the same SNI setup is checked against Debian's nghttpx.
  */
 import test from 'ava';
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http2 from 'http2';
@@ -333,6 +333,44 @@ for (const kind of ['h1', 'h2'] as const) {
     },
   );
 }
+
+t_('--private-key-passwd-file decrypts the key; a wrong password or a file others can read is refused (as the reference)', async (t) => {
+  const enc = path.join(pki.dir, 'enc.key');
+  execFileSync(OPENSSL, ['ec', '-in', pki.servers['default.test'].key, '-aes256', '-passout', 'pass:s3cret', '-out', enc], {
+    stdio: 'ignore',
+  });
+  const pass = (name: string, text: string, mode: number) => {
+    const f = path.join(pki.dir, name);
+    fs.writeFileSync(f, text);
+    fs.chmodSync(f, mode);
+    return f;
+  };
+  const start = (file: string) => {
+    const parsed = parseArgs([
+      '--conf=/dev/null',
+      '-f127.0.0.1,0',
+      `-b127.0.0.1,${echo.port}`,
+      `--private-key-passwd-file=${file}`,
+      enc,
+      pki.servers['default.test'].cert,
+    ]);
+    if (parsed.kind !== 'run') throw new Error('bad args');
+    return startNghttpx(parsed.options, { errorLog: () => undefined });
+  };
+  const proxy = await start(pass('pass.txt', 's3cret\n', 0o600));
+  try {
+    t.is((await certCn(proxy.ports[0], 'default.test')).cn, 'default.test');
+  } finally {
+    await proxy.shutdown(1000);
+  }
+  await t.throwsAsync(start(pass('wrong.txt', 'wrong\n', 0o600)), { message: /bad decrypt|private key/ });
+  // Debian's nghttpx: "Private key passwd file ... has insecure mode." for 0640, 0604 and 0000.
+  for (const mode of [0o640, 0o604, 0o000]) {
+    await t.throwsAsync(start(pass(`open-${mode.toString(8)}.txt`, 's3cret\n', mode)), {
+      message: /private-key-passwd-file: .* insecure mode/,
+    });
+  }
+});
 
 t_('bad TLS files: a one-line error naming the option', async (t) => {
   const bad = parseArgs([
