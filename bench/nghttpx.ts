@@ -15,9 +15,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { C_H2LOAD, C_NGHTTPD, C_NGHTTPX, freePort, machineLine, repoRoot, runH2load, treeCpuSeconds, treeRssMB, waitPort } from './measure';
-
-const ROOT = repoRoot();
+import { C_H2LOAD, C_NGHTTPD, C_NGHTTPX, freePort, machineLine, ours, runH2load, treeCpuSeconds, treeRssMB, waitPort } from './measure';
 
 /** The HTTP/1.1 backend (run in a child: `node bench/nghttpx.js --h1-backend PORT`): 1 KiB to every GET. */
 function h1Backend(port: number): void {
@@ -50,16 +48,10 @@ const PROXIES: Proxy[] = [
     name: 'nghttp2-ts nghttpx',
     key: 'ours',
     start: (port, backend, conf, workers) =>
+      // The launcher itself, as a user runs it (its #! line's Node flags count, as in the other benches).
       spawn(
-        process.execPath,
-        [
-          path.join(ROOT, 'bin/nghttpx'),
-          `--conf=${conf}`,
-          `-f127.0.0.1,${port};no-tls`,
-          `-b${backend}`,
-          `-n${workers}`,
-          '--errorlog-file=/dev/null',
-        ],
+        ours('nghttpx')[0],
+        [`--conf=${conf}`, `-f127.0.0.1,${port};no-tls`, `-b${backend}`, `-n${workers}`, '--errorlog-file=/dev/null'],
         { stdio: 'ignore' },
       ),
   },

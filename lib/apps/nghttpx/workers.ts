@@ -40,17 +40,27 @@ export type WorkerMessage =
   | { type: 'failed'; message: string };
 
 /**
- * Node flags of a worker process: ours without the inspector. V8's young generation keeps Node's
- * default (16 MB semi-spaces), as `-n 1` does: a worker's requests in flight (~10 KB allocated
- * each, h2c -> h2 backend) outlive a scavenge of small semi-spaces and are copied, then promoted
- * into old space, which then needs mark-compacts. Measured at `-n 2` (2 x 40000 requests, each
- * 10000 after warm-up, alternating runs, load 22-30): 2 MB semi-spaces 224 scavenges and 5
- * mark-compacts per 40000 requests against 29 and 2 with 16 MB, 50-68 us CPU per request against
- * 34-57 (16 MB lower in each of 4 rounds), and 32 or 64 MB did worse than 16 (55-73 us).
- * A semi-space flag given to the supervisor is passed on.
+ * V8's young generation of an nghttpx process: semi-spaces at their 16 MB maximum from the start
+ * (bin/nghttpx's #! line gives the same flag to the supervisor / `-n 1` process). Node starts
+ * them at 1 MB and grows them with the allocation volume, so a process serving part of the load
+ * (each worker of `-n 2`) keeps small ones for longer: its requests in flight (~6 KB allocated each,
+ * h2c -> h2 backend) outlive a scavenge and are copied, then promoted into old space, which needs
+ * mark-compacts. Measured at `-n 2` (30000 requests after a 30000 warm-up, two alternating runs):
+ * 41-43 scavenges and 2-3 mark-compacts against 12 scavenges and none, GC pauses 218-435 ms
+ * against 64-77 ms; `-n 1` 24 scavenges against 13. RSS +20 MB per worker (+5 MB at `-n 1`).
+ * Last session: 2 MB caps cost 224 scavenges and 5 mark-compacts per 40000 requests; 32 or 64 MB
+ * did worse than 16.
+ */
+export const YOUNG_GENERATION_FLAG = '--min-semi-space-size=16';
+
+/**
+ * Node flags of a worker process: ours without the inspector, with {@link YOUNG_GENERATION_FLAG}
+ * unless the supervisor was given a semi-space flag of its own (passed on as it is).
  */
 export function workerExecArgv(parent: readonly string[]): string[] {
-  return parent.filter((a) => !a.startsWith('--inspect'));
+  const out = parent.filter((a) => !a.startsWith('--inspect'));
+  if (!out.some((a) => /^--(min|max)[-_]semi[-_]space[-_]size\b/.test(a))) out.push(YOUNG_GENERATION_FLAG);
+  return out;
 }
 
 /** One configuration served in this process. */
