@@ -9,6 +9,7 @@ import { versionText } from '../lib/apps/common/version';
 import { helpText } from '../lib/apps/h2load/help';
 import { parseArgs } from '../lib/apps/h2load/options';
 import { runH2load } from '../lib/apps/h2load/run';
+import { directStdout } from '../lib/apps/h2load/stdout';
 
 launch('h2load', async () => {
   const parsed = parseArgs(process.argv.slice(2));
@@ -20,6 +21,6 @@ launch('h2load', async () => {
     process.stdout.write(versionText('h2load'));
     return 0;
   }
-  const r = await runH2load(parsed.config, { stdout: process.stdout, stderr: process.stderr });
+  const r = await runH2load(parsed.config, { stdout: directStdout(), stderr: process.stderr });
   return r.exitCode;
 });
