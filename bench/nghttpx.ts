@@ -5,7 +5,8 @@
  * (`-t 1 -c 10 -m 10`). Prints req/s, the proxy's CPU-seconds per request (utime+stime of the
  * proxy's process tree from /proc, before and after each run), its RSS, and the ratios ours/C.
  * Both proxies always get `--conf` of an empty temp file (never /etc/nghttpx/nghttpx.conf).
- * Env: BENCH_N (requests per run, default 100000), BENCH_WARMUP (default 30000), BENCH_REPEAT
+ * Env: BENCH_N (requests per run, default 100000), BENCH_WARMUP (default 30000; per worker process:
+ * `-n N` gets N warm-up runs), BENCH_REPEAT
  * (best of N, default 3), BENCH_WORKERS (a list such as `1,2`: each proxy also run with `-n N`;
  * default `1`), BENCH_ONLY=ours|c, BENCH_BACKENDS=h2|h1 (one backend path only; default both),
  * BENCH_FRONTEND=h1 (load over HTTP/1.1 instead: `h2load --h1 -t 1 -c 100 -m 1`, the HTTP/1.1 frontend path).
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   const h1Frontend = process.env.BENCH_FRONTEND === 'h1';
   const load = h1Frontend ? ['--h1', '-t', '1', '-c', '100', '-m', '1'] : ['-t', '1', '-c', '10', '-m', '10'];
   console.log(
-    `h2load ${load.join(' ')} -n ${n} through each proxy (${h1Frontend ? 'HTTP/1.1' : 'h2c'} frontend), best of ${repeat}; ${machineLine()}`,
+    `h2load ${load.join(' ')} -n ${n} through each proxy (${h1Frontend ? 'HTTP/1.1' : 'h2c'} frontend), best of ${repeat} after ${warmup} warm-up requests per process; ${machineLine()}`,
   );
   try {
     const h2Port = await freePort();
@@ -129,7 +130,11 @@ async function main(): Promise<void> {
             running.push({ p, child, url: `http://127.0.0.1:${port}/1k` });
             await waitPort(port);
           }
-          for (const r of running) await runH2load(r.url, warmup, load);
+          // Warm-up per process: every worker of -nN gets BENCH_WARMUP requests, as the -n1 process
+          // does (each V8 process compiles its own code; one run of BENCH_WARMUP split N ways left
+          // -n2's workers compiling through both measured rounds: 89 and 42 TurboFan compiles
+          // against 21 and 3 at -n1, then 1-2 per round once each worker had had as many).
+          for (const r of running) for (let i = 0; i < workers; i++) await runH2load(r.url, warmup, load);
           for (let round = 0; round < repeat; round++) {
             for (const r of running) {
               const before = treeCpuSeconds(r.child.pid!);
