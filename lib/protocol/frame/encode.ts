@@ -5,7 +5,7 @@
 import { ApiMisuseError } from '../errors';
 import { Flag, FrameType, FRAME_HEADER_LENGTH, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE } from './constants';
 import { choosePadding, PaddingPolicy } from './padding';
-import type { DataFrame, Frame, PrioritySpec } from './types';
+import type { DataFrame, Frame, PrioritySpec, SettingEntry } from './types';
 
 /** Write a 9-octet frame header into `target` at `offset` (RFC 9113 section 4.1). */
 export function writeFrameHeader(target: Buffer, offset: number, length: number, type: number, flags: number, streamId: number): void {
@@ -127,14 +127,8 @@ function plan(frame: Frame, padding: PaddingPolicy | undefined, maxFrameSize: nu
     }
     case FrameType.RST_STREAM:
       return { flags: frame.flags, head: u32(frame.errorCode), body: null, pad: 0 };
-    case FrameType.SETTINGS: {
-      const head = Buffer.allocUnsafe(6 * frame.settings.length);
-      frame.settings.forEach((s, i) => {
-        head.writeUInt16BE(s.id & 0xffff, 6 * i);
-        head.writeUInt32BE(s.value >>> 0, 6 * i + 2);
-      });
-      return { flags: frame.flags, head, body: null, pad: 0 };
-    }
+    case FrameType.SETTINGS:
+      return { flags: frame.flags, head: encodeSettingsPayload(frame.settings), body: null, pad: 0 };
     case FrameType.PUSH_PROMISE: {
       const head = u32(frame.promisedStreamId & 0x7fffffff);
       const pad = choosePadding(padding, frame, 4 + frame.fragment.length, maxFrameSize);
@@ -264,4 +258,17 @@ export function withPadding<F extends Frame>(frame: F, padding?: PaddingPolicy, 
     if (!('payload' in frame)) (out as any).padLength = pl.pad ? pl.pad - 1 : undefined;
   }
   return out;
+}
+
+/**
+ * A SETTINGS payload (RFC 9113 section 6.5.1: a 16-bit identifier and a 32-bit value per entry),
+ * for a SETTINGS frame and for the HTTP2-Settings header of an h2c Upgrade alike.
+ */
+export function encodeSettingsPayload(entries: readonly SettingEntry[]): Buffer {
+  const b = Buffer.allocUnsafe(entries.length * 6);
+  for (let i = 0; i < entries.length; i++) {
+    b.writeUInt16BE(entries[i].id & 0xffff, i * 6);
+    b.writeUInt32BE(entries[i].value >>> 0, i * 6 + 2);
+  }
+  return b;
 }

@@ -59,12 +59,5 @@ export function settingsEntries(s: LocalSettings, given: Partial<LocalSettings>,
   return out;
 }
 
-/** A SETTINGS payload (6 octets per entry), e.g. for the HTTP2-Settings header of an h2c Upgrade. */
-export function encodeSettingsPayload(entries: readonly SettingEntry[]): Buffer {
-  const b = Buffer.allocUnsafe(entries.length * 6);
-  for (let i = 0; i < entries.length; i++) {
-    b.writeUInt16BE(entries[i].id & 0xffff, i * 6);
-    b.writeUInt32BE(entries[i].value >>> 0, i * 6 + 2);
-  }
-  return b;
-}
+/** The frame codec's SETTINGS payload encoder, e.g. for the HTTP2-Settings header of an h2c Upgrade. */
+export { encodeSettingsPayload } from '../frame/encode';

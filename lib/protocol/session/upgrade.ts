@@ -3,9 +3,9 @@
  * applied as its first SETTINGS, and stream 1 made from the HTTP/1.1 request.
  */
 import { ApiMisuseError } from '../errors';
-import { validateSetting } from '../frame/codec';
+import { parseFrame } from '../frame/codec';
 import { FrameType } from '../frame/constants';
-import type { HeaderField, SettingEntry, SettingsFrame } from '../frame/types';
+import type { HeaderField, SettingsFrame } from '../frame/types';
 import type { InboundFlow } from './inbound-flow';
 import type { SettingsSync } from './settings-sync';
 import { Stream } from './stream';
@@ -25,15 +25,11 @@ export interface UpgradeHost {
  */
 export function upgradeStream(host: UpgradeHost, http2SettingsPayload: Buffer, requestHeaders: HeaderField[], endStream: boolean): Stream {
   if (host.role === 'server') {
-    if (http2SettingsPayload.length % 6 !== 0) throw new ApiMisuseError('upgrade: HTTP2-Settings payload is not a multiple of 6 octets');
-    const settings: SettingEntry[] = [];
-    for (let i = 0; i < http2SettingsPayload.length; i += 6)
-      settings.push({ id: http2SettingsPayload.readUInt16BE(i), value: http2SettingsPayload.readUInt32BE(i + 2) });
-    const frame: SettingsFrame = { type: FrameType.SETTINGS, flags: 0, streamId: 0, settings };
     try {
       // RFC 7540 section 3.2.1: the HTTP2-Settings payload is applied as the client's first
-      // SETTINGS; the 101 response acknowledges it (no SETTINGS ACK frame is sent for it).
-      for (const e of settings) validateSetting(e.id, e.value);
+      // SETTINGS; the 101 response acknowledges it (no SETTINGS ACK frame is sent for it). It is
+      // read by the codec's SETTINGS parser (length a multiple of 6, each value checked).
+      const frame = parseFrame(FrameType.SETTINGS, 0, 0, http2SettingsPayload) as SettingsFrame;
       host.settings.recvSettings(frame, true);
     } catch (err) {
       throw new ApiMisuseError(`upgrade: bad HTTP2-Settings: ${(err as Error).message}`);

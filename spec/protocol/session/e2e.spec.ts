@@ -300,6 +300,16 @@ test('h2c upgrade: the HTTP/1.1 request becomes stream 1 on both sides', (t) => 
   t.is(client.session.request(req('/next'), { endStream: true }), 3);
 });
 
+test('h2c upgrade: a bad HTTP2-Settings payload is refused by the codec\'s SETTINGS checks, as an ApiMisuseError', (t) => {
+  const server = () => endpoint('server', {}, () => undefined).session;
+  t.throws(() => server().upgrade(Buffer.alloc(5), req('/')), { name: 'ApiMisuseError', message: /HTTP2-Settings.*multiple of 6/ });
+  // SETTINGS_ENABLE_PUSH = 2 (RFC 9113 section 6.5.2: only 0 or 1).
+  const badPush = Buffer.from([0, 2, 0, 0, 0, 2]);
+  t.throws(() => server().upgrade(badPush, req('/')), { name: 'ApiMisuseError', message: /HTTP2-Settings/ });
+  // An unknown setting is ignored (RFC 9113 section 6.5.2), as in a SETTINGS frame.
+  t.notThrows(() => server().upgrade(Buffer.from([0x0a, 0x0a, 0, 0, 0, 1]), req('/')));
+});
+
 test('RFC 9218: PRIORITY_UPDATE reaches the server; a client receiving one fails the connection', (t) => {
   const server = endpoint('server');
   const client = collectingClient();
