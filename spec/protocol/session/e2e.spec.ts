@@ -300,7 +300,7 @@ test('h2c upgrade: the HTTP/1.1 request becomes stream 1 on both sides', (t) => 
   t.is(client.session.request(req('/next'), { endStream: true }), 3);
 });
 
-test('h2c upgrade: a bad HTTP2-Settings payload is refused by the codec\'s SETTINGS checks, as an ApiMisuseError', (t) => {
+test("h2c upgrade: a bad HTTP2-Settings payload is refused by the codec's SETTINGS checks, as an ApiMisuseError", (t) => {
   const server = () => endpoint('server', {}, () => undefined).session;
   t.throws(() => server().upgrade(Buffer.alloc(5), req('/')), { name: 'ApiMisuseError', message: /HTTP2-Settings.*multiple of 6/ });
   // SETTINGS_ENABLE_PUSH = 2 (RFC 9113 section 6.5.2: only 0 or 1).
