@@ -171,10 +171,10 @@ export interface TableSizedEncoder {
 }
 
 /*
- * Each binder first brings what it binds to the context's current state when that is no longer
- * the protocol's initial one: a layer may be made after SETTINGS went by (an RxJS operator makes
- * its stage when it is subscribed), and it must then start from what is in force, not from 4096
- * and 16384.
+ * The HPACK binders first bring the codec to the context's current table size when that is no
+ * longer the protocol's initial 4096: a layer may be made after SETTINGS went by (an RxJS operator
+ * makes its stage when it is subscribed), and must start from what is in force. (The frame-size
+ * layers start from the context's value in their constructors, where an explicit maxFrameSize wins.)
  */
 
 /** Keep a decoder's table limit at our acknowledged SETTINGS_HEADER_TABLE_SIZE. */
@@ -197,7 +197,6 @@ export function bindEncoder(ctx: ConnectionContext, encoder: TableSizedEncoder):
 
 /** Call `apply` with each new SETTINGS_MAX_FRAME_SIZE of `side` (local: what we accept; remote: what we send). */
 export function bindMaxFrameSize(ctx: ConnectionContext, side: 'local' | 'remote', apply: (n: number) => void): () => void {
-  if (ctx[side].maxFrameSize !== DEFAULT_MAX_FRAME_SIZE) apply(ctx[side].maxFrameSize);
   return ctx.subscribe((c) => {
     if (c.side === side && c.id === Setting.MAX_FRAME_SIZE) apply(c.value);
   });

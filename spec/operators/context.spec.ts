@@ -10,7 +10,10 @@ import { CompressionError } from '../../lib/protocol/errors';
 import { Flag, FrameType, Setting } from '../../lib/protocol/frame/constants';
 import { encodeFrame } from '../../lib/protocol/frame/codec';
 import type { Frame, HeadersFrame } from '../../lib/protocol/frame/types';
+import { HeaderBlockSplitter } from '../../lib/protocol/frame/header-block';
+import { HeaderEncodingStage } from '../../lib/protocol/frame/pipeline';
 import { HpackDecoder } from '../../lib/protocol/hpack/decoder';
+import { HpackEncoder } from '../../lib/protocol/hpack/encoder';
 import { runStage } from '../../lib/protocol/stage';
 import { Session } from '../../lib/protocol/session/session';
 import { lastValueFrom, of, toArray } from 'rxjs';
@@ -89,6 +92,10 @@ test('as RxJS operators too: SETTINGS read through readFrames reconfigure a writ
   } as HeadersFrame;
   const one = Buffer.concat(await lastValueFrom(of(big as Frame).pipe(writeFrames({ context: ctx }), toArray())));
   t.is(one.readUIntBE(0, 3) + 9, one.length, "one HEADERS frame up to the peer's 32768, no CONTINUATION");
+  // The stand-alone splitter and encoding stage made late start from the context's frame size too.
+  const bigFrame = { ...big, fragment: Buffer.alloc(20000), headers: undefined } as unknown as Frame;
+  t.is(runStage(new HeaderBlockSplitter(undefined, ctx), [bigFrame]).length, 1);
+  t.is(new HeaderEncodingStage(new HpackEncoder(), undefined, ctx).maxFrameSize, 32768);
   // The same operators without the shared context index the fields, and such a peer fails.
   const alone = await lastValueFrom(of(response(1), response(3)).pipe(writeFrames(), toArray()));
   t.true(peerDecodes(Buffer.concat(alone)) instanceof CompressionError);

@@ -6,7 +6,7 @@
 import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
-import { Flag, FrameType } from './constants';
+import { DEFAULT_MAX_FRAME_SIZE, Flag, FrameType } from './constants';
 import { payloadLength } from './encode';
 import type { Frame, HeadersFrame, PushPromiseFrame } from './types';
 
@@ -193,11 +193,14 @@ export function splitHeaderBlock(frame: HeadersFrame | PushPromiseFrame, maxFram
  * frames larger than the peer's SETTINGS_MAX_FRAME_SIZE leave as HEADERS + CONTINUATION*.
  */
 export class HeaderBlockSplitter implements Stage<Frame, Frame> {
-  /** `context`: the peer's SETTINGS_MAX_FRAME_SIZE follows it (overriding `maxFrameSize` when it changes). */
-  constructor(
-    private maxFrameSize = 16384,
-    context?: ConnectionContext,
-  ) {
+  private maxFrameSize: number;
+
+  /**
+   * `context`: the peer's SETTINGS_MAX_FRAME_SIZE follows it (overriding `maxFrameSize` when it
+   * changes); without `maxFrameSize` the splitter starts at the context's value, else at 16384.
+   */
+  constructor(maxFrameSize?: number, context?: ConnectionContext) {
+    this.maxFrameSize = maxFrameSize ?? context?.remote.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     if (context !== undefined) bindMaxFrameSize(context, 'remote', (n) => this.setMaxFrameSize(n));
   }
 

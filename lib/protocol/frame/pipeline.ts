@@ -7,7 +7,7 @@
 import { bindDecoder, bindEncoder, bindMaxFrameSize, ConnectionContext, TableSizedDecoder, TableSizedEncoder } from '../context';
 import { ConnectionError, ErrorCode } from '../errors';
 import type { Stage } from '../stage';
-import { Flag, FrameType } from './constants';
+import { DEFAULT_MAX_FRAME_SIZE, Flag, FrameType } from './constants';
 import { Deframer, DeframerOptions } from './deframer';
 import { FrameEncoder, FrameEncoderOptions } from './encoder';
 import { HeaderBlockAssembler, HeaderBlockOptions, splitHeaderBlock } from './header-block';
@@ -60,11 +60,16 @@ export class HeaderEncodingStage implements Stage<Frame, Frame> {
    * `context`: the encoder's table size follows the peer's SETTINGS_HEADER_TABLE_SIZE and the
    * split size its SETTINGS_MAX_FRAME_SIZE, as the peer's SETTINGS arrive on the reading side.
    */
+  /** The split size: the peer's SETTINGS_MAX_FRAME_SIZE. */
+  maxFrameSize: number;
+
   constructor(
     readonly encoder: BlockEncoder,
-    public maxFrameSize = 16384,
+    maxFrameSize?: number,
     readonly context?: ConnectionContext,
   ) {
+    // Without an explicit size, start from the context's (the peer's SETTINGS may have come already).
+    this.maxFrameSize = maxFrameSize ?? context?.remote.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     if (context === undefined) return;
     if (hasMethod<TableSizedEncoder>(encoder, 'setPeerMaxTableSize')) bindEncoder(context, encoder);
     bindMaxFrameSize(context, 'remote', (n) => (this.maxFrameSize = n));
