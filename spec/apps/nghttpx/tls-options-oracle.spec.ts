@@ -2,7 +2,8 @@
  * nghttpx TLS options beside Debian's /usr/sbin/nghttpx, seen through `openssl s_client`:
  * `--dh-param-file` (DHE suites only with it) and the HTTP/2 cipher suite block list (an h2
  * connection over a block-listed suite is closed with nothing sent; HTTP/1.1 over it is served;
- * `--no-http2-cipher-block-list` lets h2 through), `--psk-secrets`.
+ * `--no-http2-cipher-block-list` lets h2 through), `--psk-secrets`, and `--tls13-ciphers`,
+ * `--ecdh-curves`, `--tls-min-proto-version`.
  */
 import test from 'ava';
 import { execFile, execFileSync } from 'child_process';
@@ -62,14 +63,17 @@ async function onBoth<V>(
   return out as Record<'reference' | 'ours', V>;
 }
 
-/** `openssl s_client` with `args`, `input` written once the handshake is done; resolves with stdout. */
-function sClient(port: number, args: string[], input: string): Promise<string> {
+/**
+ * `openssl s_client` with `args`, `input` written once the handshake is done; resolves with stdout
+ * (and stderr after it, where openssl writes a refused handshake's alert, when `withErrors`).
+ */
+function sClient(port: number, args: string[], input: string, withErrors = false): Promise<string> {
   return new Promise((resolve) => {
     const c = execFile(
       OPENSSL,
       ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args],
       { timeout: 20000, encoding: 'latin1' },
-      (_e, out) => resolve(String(out)),
+      (_e, out, err) => resolve(withErrors ? `${out}\n${err}` : String(out)),
     );
     // openssl exits on a refused handshake before reading its stdin: that EPIPE is expected.
     c.stdin?.on('error', () => {});
@@ -153,6 +157,32 @@ t_('--psk-secrets: a TLSv1.2 PSK suite with a known identity is served, an unkno
     const r = await onBoth(backend.port, [`--psk-secrets=${file}`, '--ciphers=PSK-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256'], look);
     t.is(r.ours, 'foo: 200, bar: refused');
     t.is(r.ours, r.reference);
+  } finally {
+    await backend.stop();
+  }
+});
+
+t_('--tls13-ciphers, --ecdh-curves and --tls-min-proto-version: openssl s_client sees the handshakes of the reference', async (t) => {
+  const backend = await listenHttp((_q, r) => r.end('ok'));
+  try {
+    const args = ['--tls13-ciphers=TLS_CHACHA20_POLY1305_SHA256', '--ecdh-curves=P-384', '--tls-min-proto-version=TLSv1.3'];
+    // What decides each handshake, with the error lines' process-specific prefix cut off.
+    const summary = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => /Cipher is|Server Temp Key|alert/.test(l))
+        .map((l) => l.replace(/^[0-9A-F]+:error:/, 'error:').replace(/:\.\.\/ssl.*$/, ''))
+        .join(' | ');
+    const seen = await onBoth(backend.port, args, async (port) => ({
+      tls13: summary(await sClient(port, ['-tls1_3', '-alpn', 'http/1.1'], GET, true)),
+      tls12: summary(await sClient(port, ['-tls1_2', '-alpn', 'http/1.1'], GET, true)),
+      x25519Only: summary(await sClient(port, ['-tls1_3', '-groups', 'X25519', '-alpn', 'http/1.1'], GET, true)),
+    }));
+    t.deepEqual(seen.ours, seen.reference);
+    t.regex(seen.ours.tls13, /TLSv1\.3, Cipher is TLS_CHACHA20_POLY1305_SHA256/);
+    t.regex(seen.ours.tls13, /Server Temp Key: ECDH, secp384r1/);
+    t.regex(seen.ours.tls12, /protocol version/);
+    t.regex(seen.ours.x25519Only, /handshake failure/);
   } finally {
     await backend.stop();
   }
