@@ -9,7 +9,7 @@ import test from 'ava';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import type * as net from 'net';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -18,6 +18,7 @@ import { parseArgs } from '../../../lib/apps/nghttpx/options';
 import { HTTP2Client } from '../../../lib/client';
 import { BaseRequestHandler, HTTP2Server } from '../../../lib/server';
 import type { TunnelDuplex } from '../../../lib/transport/tunnel';
+import { waitFor } from '../../helpers/wait';
 import { freePort, spawnServer, stopProcess } from './helpers';
 
 /** A `ws` echo backend over Node's http; `upgrades` records the requests it saw. */
@@ -357,6 +358,89 @@ test('an h2 backend without SETTINGS_ENABLE_CONNECT_PROTOCOL: extended CONNECT a
     }
     t.deepEqual(be.protocols, []);
   } finally {
+    await be.close();
+  }
+});
+
+/** A backend that accepts a WebSocket Upgrade (101) and then never reads: `held` keeps its sockets. */
+async function stalledWsBackend(): Promise<{ port: number; close(): Promise<void> }> {
+  const held: net.Socket[] = [];
+  const server = net.createServer((sock) => {
+    held.push(sock);
+    sock.on('error', () => undefined);
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      sock.off('data', onData);
+      sock.pause();
+      const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
+      const accept = crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      sock.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    };
+    sock.on('data', onData);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of held) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Poll `left()` (bytes that left the client) until it has not moved for 1 s; resolve with it. */
+async function stallPoint(left: () => number): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  await waitFor('the tunnel to stop taking bytes', () => {
+    const now = left();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+    return Date.now() - since >= 1000;
+  });
+  return last;
+}
+
+const STALL_TOTAL = 64 * 1024 * 1024;
+
+test('a backend that stops reading stops the client (backpressure): ws over HTTP/1.1 and an HTTP/2 extended CONNECT', async (t) => {
+  const be = await stalledWsBackend();
+  const { proxy, port } = await ourProxy([`-b127.0.0.1,${be.port}`]);
+  const chunk = crypto.randomBytes(1024 * 1024);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/stall`);
+    ws.on('error', () => undefined);
+    await new Promise((resolve) => ws.once('open', resolve));
+    for (let i = 0; i < STALL_TOTAL / chunk.length; i++) ws.send(chunk);
+    const queued = ws.bufferedAmount;
+    const viaH1 = await stallPoint(() => queued - ws.bufferedAmount);
+    ws.terminate();
+    const client = await HTTP2Client.connect(`http://127.0.0.1:${port}/stall`);
+    try {
+      const tun = await client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } });
+      tun.duplex.on('error', () => undefined);
+      let written = 0;
+      for (let i = 0; i < STALL_TOTAL / chunk.length; i++) tun.duplex.write(chunk, () => (written += chunk.length));
+      const viaH2 = await stallPoint(() => written);
+      t.log(
+        `left the client before it stalled: HTTP/1.1 ${(viaH1 / 1048576).toFixed(1)} MiB, h2 ${(viaH2 / 1048576).toFixed(1)} MiB of 64`,
+      );
+      // What the kernel's socket buffers take (a few MiB on loopback) and a window, not the 64 MiB.
+      t.true(viaH1 < STALL_TOTAL / 2, `HTTP/1.1: ${viaH1}`);
+      t.true(viaH2 < STALL_TOTAL / 2, `h2: ${viaH2}`);
+      tun.duplex.destroy();
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await proxy.shutdown(1000);
     await be.close();
   }
 });
