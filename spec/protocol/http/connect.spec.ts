@@ -120,3 +120,16 @@ test('a session that sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 refuses to send 0
   const off = new Session({ role: 'server', onEvent: () => undefined });
   t.notThrows(() => off.updateSettings({ enableConnectProtocol: false }));
 });
+
+test('a client whose server sends SETTINGS_ENABLE_CONNECT_PROTOCOL 1 then 0 ends the connection with PROTOCOL_ERROR (RFC 8441 section 3)', (t) => {
+  const { endpoint, RawPeer } = require('../session/harness') as typeof import('../session/harness');
+  const { FrameType } = require('../../../lib/protocol/frame/constants') as typeof import('../../../lib/protocol/frame/constants');
+  const ENABLE_CONNECT_PROTOCOL = 0x8;
+  const client = endpoint('client');
+  const peer = new RawPeer(client.session, 'server').preface([{ id: ENABLE_CONNECT_PROTOCOL, value: 1 }]);
+  t.true(client.session.remoteSettings.enableConnectProtocol);
+  t.falsy(peer.read().find((f) => f.type === FrameType.GOAWAY));
+  peer.send({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: [{ id: ENABLE_CONNECT_PROTOCOL, value: 0 }] } as never);
+  const goaway = peer.read().find((f) => f.type === FrameType.GOAWAY) as { errorCode: number } | undefined;
+  t.is(goaway?.errorCode, 1);
+});
