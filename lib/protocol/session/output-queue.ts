@@ -189,16 +189,26 @@ export class OutputQueue {
   windowUpdate(streamId: number, inc: number): boolean {
     if (this.runSlab !== null) this.closeRun();
     const slot = this.out.length;
-    const before = this.pendingSent.length;
-    const ok = this.control({ type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame, true);
+    // A download makes one per 32 KiB per stream and for the connection: framed here, 13 octets
+    // of the slab closed into an element of their own (so it can still be dropped), not by the
+    // generic encoder. `inc` comes from InboundFlow, within 1..2^31-1.
+    const at = this.reserve(FRAME_HEADER_LENGTH + 4);
+    const b = this.runSlab as Buffer;
+    writeFrameHeader(b, at, 4, FrameType.WINDOW_UPDATE, 0, streamId);
+    b.writeUInt32BE(inc, at + FRAME_HEADER_LENGTH);
+    this.closeRun();
+    let ev: SessionEvent | undefined;
+    if (this.frameEvents) {
+      ev = {
+        type: 'frameSent',
+        frame: { type: FrameType.WINDOW_UPDATE, flags: 0, streamId, windowSizeIncrement: inc } as WindowUpdateFrame,
+      };
+      this.sent(ev);
+    }
     // Framed while handing out: already reported, it goes out with this batch as it is.
-    if (this.handingOut) return ok;
-    this.pendingWindowUpdates.push({
-      slot,
-      streamId,
-      ev: this.pendingSent.length > before ? this.pendingSent[this.pendingSent.length - 1] : undefined,
-    });
-    return ok;
+    if (this.handingOut) return true;
+    this.pendingWindowUpdates.push({ slot, streamId, ev });
+    return true;
   }
 
   /**
