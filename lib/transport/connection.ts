@@ -180,6 +180,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.hookTakesStreams = hook !== undefined && opts.streamHandler === undefined;
     this.session = new Session({
       ...opts.session,
+      // Reads land in one reused buffer: frames split across reads may be gathered in one too.
+      transientInput: opts.reads !== undefined || opts.session.transientInput,
       // The stream events come as calls on this connection (StreamHandler): no event object per
       // request unless an onEvent hook or events$ asks for them.
       streamHandler: this,

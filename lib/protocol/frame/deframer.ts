@@ -4,7 +4,7 @@
  *
  * Zero-copy: a frame lying wholly inside one input chunk is parsed from a view of that chunk.
  * Only a frame split across chunks is gathered, once, into a buffer of exactly its size that the
- * deframer never reuses. The deframer keeps nothing of a chunk once `push` returns (partial
+ * deframer never reuses (unless `reuseGathered` says to). The deframer keeps nothing of a chunk once `push` returns (partial
  * frames and unread input are copied), so a caller may read into one reused buffer; the frames
  * parsed from views of it are then valid only during `emit`, and whoever keeps their Buffers
  * (DATA payloads, debug data) past it must copy them.
@@ -48,6 +48,13 @@ export interface DeframerOptions {
    * common request or response without building a HeadersFrame and a view per block.
    */
   onHeaders?: (streamId: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
+  /**
+   * Gather every frame split across chunks into one buffer, reused for the next such frame,
+   * instead of a new one each (a download split a DATA frame at nearly every read). The frames
+   * gathered there are then valid only during `emit`, as frames parsed from views of an input
+   * chunk its caller reuses are: for callers that already promise not to keep them (default false).
+   */
+  reuseGathered?: boolean;
 }
 
 /** HEADERS flags a frame may carry to be offered to `onHeaders`: END_HEADERS alone matters. */
@@ -72,6 +79,9 @@ export class Deframer implements Stage<Buffer, Frame> {
   private cursor = 0;
   private readonly onStreamError: ((err: StreamError) => void) | undefined;
   private readonly onHeaders: DeframerOptions['onHeaders'];
+  private readonly reuseGathered: boolean;
+  /** The reused gathering buffer (with `reuseGathered`), grown to the largest split frame. */
+  private gathered: Buffer | null = null;
 
   constructor(opts: DeframerOptions = {}) {
     this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
@@ -82,6 +92,15 @@ export class Deframer implements Stage<Buffer, Frame> {
     this.prefaceLeft = opts.expectPreface ? CONNECTION_PREFACE.length : 0;
     this.onStreamError = opts.onStreamError;
     this.onHeaders = opts.onHeaders;
+    this.reuseGathered = opts.reuseGathered === true;
+  }
+
+  /** Room for a split frame of `n` octets (header included); see `reuseGathered`. */
+  private gather(n: number): Buffer {
+    if (!this.reuseGathered) return Buffer.allocUnsafe(n);
+    let g = this.gathered;
+    if (g === null || g.length < n) g = this.gathered = Buffer.allocUnsafe(n);
+    return g.subarray(0, n);
   }
 
   /** Change the accepted payload size (call when our SETTINGS_MAX_FRAME_SIZE is acknowledged). */
@@ -180,7 +199,7 @@ export class Deframer implements Stage<Buffer, Frame> {
       if (this.headerHave < FRAME_HEADER_LENGTH) return;
       this.headerHave = 0;
       const length = this.checkLength(this.header, 0);
-      const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+      const frame = this.gather(FRAME_HEADER_LENGTH + length);
       this.header.copy(frame, 0);
       this.pending = frame;
       this.pendingHave = FRAME_HEADER_LENGTH;
@@ -212,7 +231,7 @@ export class Deframer implements Stage<Buffer, Frame> {
       this.headerHave = len - off;
     } else {
       const length = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
-      const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+      const frame = this.gather(FRAME_HEADER_LENGTH + length);
       chunk.copy(frame, 0, off, len);
       this.pending = frame;
       this.pendingHave = len - off;

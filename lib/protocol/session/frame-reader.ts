@@ -22,7 +22,7 @@ export class FrameReader {
 
   constructor(
     receiver: FrameReceiver,
-    opts: { server: boolean; context: ConnectionContext; maxContinuations: number; frameEvents: boolean },
+    opts: { server: boolean; context: ConnectionContext; maxContinuations: number; frameEvents: boolean; transientInput: boolean },
   ) {
     this.assembler = new HeaderBlockAssembler({ maxContinuations: opts.maxContinuations });
     const assembler = this.assembler;
@@ -30,6 +30,8 @@ export class FrameReader {
       expectPreface: opts.server,
       onStreamError: (e) => receiver.parseStreamError(e),
       context: opts.context,
+      // Reads into one reused buffer (SessionOptions.transientInput): split frames gathered in one too.
+      reuseGathered: opts.transientInput,
       // Inside an open field block a HEADERS frame is the assembler's error to raise: parsed then.
       onHeaders: opts.frameEvents
         ? undefined

@@ -194,6 +194,7 @@ export class Session implements SessionCore {
       context,
       maxContinuations: L.maxContinuations,
       frameEvents: this.frameEvents,
+      transientInput: opts.transientInput === true,
     });
 
     // Our connection preface (RFC 9113 section 3.4): client magic, then SETTINGS from both.

@@ -163,6 +163,13 @@ export interface SessionOptions {
   encoderMaxTableSize?: number;
   /** Outbound padding policy (default: no padding). */
   padding?: SessionPaddingPolicy;
+  /**
+   * The chunks given to `receive` are views of one buffer the caller reuses for every read (and
+   * events' Buffers are valid only during the call): frames split across chunks are then gathered
+   * into one reused buffer too (DeframerOptions.reuseGathered). Http2Connection sets it when it
+   * reads into a reused buffer (ConnectionOptions.reads). Default false.
+   */
+  transientInput?: boolean;
   limits?: Partial<SessionLimits>;
   /**
    * The peer's SETTINGS_MAX_CONCURRENT_STREAMS assumed until its first SETTINGS frame arrives

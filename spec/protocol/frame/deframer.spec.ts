@@ -42,6 +42,23 @@ test('split at every pair of offsets into three chunks (first 120 octets x all)'
   t.pass();
 });
 
+test('reuseGathered: split at every offset into two chunks, each read into the same reused buffer; frames taken during emit', (t) => {
+  // As Http2Connection reads (one reused buffer, views valid only during the call): frames are
+  // plain-copied as they are emitted, since a gathered frame's buffer is reused for the next one.
+  const read = Buffer.alloc(stream.length);
+  for (let i = 0; i <= stream.length; i++) {
+    const d = new Deframer({ expectPreface: true, reuseGathered: true });
+    const got: unknown[] = [];
+    for (const part of [stream.subarray(0, i), stream.subarray(i)]) {
+      part.copy(read);
+      d.push(read.subarray(0, part.length), (f) => got.push(plain(f)));
+      read.fill(0xee);
+    }
+    assert.deepStrictEqual(got, expected, `split at ${i}`);
+  }
+  t.pass();
+});
+
 test('one octet at a time', (t) => {
   const chunks = [...stream].map((b) => Buffer.from([b]));
   t.deepEqual(deframe(chunks).map(plain), expected);
