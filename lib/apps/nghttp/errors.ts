@@ -55,3 +55,11 @@ function isTlsFailure(err: NodeJS.ErrnoException & { library?: string }): boolea
   const code = err.code ?? '';
   return err.library !== undefined || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code in VERIFY_TEXT;
 }
+
+/**
+ * What the reference says (after "[ERROR] ") of a request it never sent because the server's
+ * GOAWAY came first: nghttp2_strerror(NGHTTP2_ERR_START_STREAM_NOT_ALLOWED).
+ */
+export function notAllowedText(uri: string): string {
+  return `request ${uri} failed: request HEADERS is not allowed`;
+}

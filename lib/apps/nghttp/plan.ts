@@ -7,6 +7,7 @@ import type { AssetParser } from './assets';
 import type { NghttpOptions } from './options';
 import { weightFor } from './options';
 import { uriPriority } from './priority';
+import { nowMicros } from './records';
 import type { RequestRecord } from './records';
 import type { TargetUri } from './uri';
 
@@ -93,6 +94,26 @@ export function header(fields: readonly HeaderField[], name: string): string | u
   // A loop, not find(): no closure per call (twice per response under -m).
   for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
   return undefined;
+}
+
+/** The record of a stream the server promised (its request "started" now, at the PUSH_PROMISE). */
+export function pushedRecord(promisedId: number, headers: HeaderField[]): RequestRecord {
+  const path = header(headers, ':path') ?? '';
+  const scheme = header(headers, ':scheme') ?? 'http';
+  const authority = header(headers, ':authority') ?? '';
+  return {
+    streamId: promisedId,
+    uri: `${scheme}://${authority}${path}`,
+    path,
+    method: header(headers, ':method') ?? 'GET',
+    pushed: true,
+    requestHeaders: headers,
+    responseHeaders: [],
+    status: 0,
+    responseLength: 0,
+    requestStart: nowMicros(),
+    completed: false,
+  };
 }
 
 /** The bookkeeping of a new stream, every field present from the start (one hidden class). */
