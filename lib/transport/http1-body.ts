@@ -3,7 +3,8 @@
  * of known length, a chunked one with its trailer section (RFC 9112 section 7.1), or one read
  * until the connection closes (responses only).
  */
-import { Http1Limits, Http1ParseError, parseFieldLines } from './http1';
+import { latin1Slice } from '../protocol/hpack/latin1';
+import { Http1Limits, Http1ParseError, parseFieldSection } from './http1';
 
 /**
  * How a message body is delimited (RFC 9112 section 6.3): 'chunked', 'close' (until the
@@ -188,7 +189,7 @@ export class Http1BodyDecoder {
       this.pending = Buffer.from(data);
       return buf.length;
     }
-    const fields = parseFieldLines(data.toString('latin1', 0, end).split('\r\n'), this.limits);
+    const fields = parseFieldSection(latin1Slice(data, 0, end), this.limits);
     this.state = State.IDLE;
     this.events.end(fields);
     return off + end + 4 - had;

@@ -153,11 +153,15 @@ export function bodyFraming(head: Http1ResponseHead, headRequest: boolean): 'non
     else if (n === 'content-length') {
       // "a recipient MUST either reject the message as invalid or replace the duplicated
       // field values with a single valid Content-Length field" (identical values).
-      for (const part of v.split(',')) {
-        const p = part.trim();
-        if (length !== undefined && p !== length) throw new Http1ParseError('conflicting Content-Length values');
-        length = p;
-      }
+      if (v.indexOf(',') < 0) {
+        if (length !== undefined && v !== length) throw new Http1ParseError('conflicting Content-Length values');
+        length = v;
+      } else
+        for (const part of v.split(',')) {
+          const p = part.trim();
+          if (length !== undefined && p !== length) throw new Http1ParseError('conflicting Content-Length values');
+          length = p;
+        }
     }
   }
   if (te !== undefined) {

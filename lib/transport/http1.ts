@@ -4,6 +4,7 @@
  * handshake of RFC 7540 section 3.2 (`Upgrade: h2c` + `HTTP2-Settings`).
  */
 import { CONNECTION_PREFACE } from '../protocol/frame/constants';
+import { latin1Slice } from '../protocol/hpack/latin1';
 
 /** A malformed or oversized HTTP/1.1 message head. `status` is the HTTP/1.1 answer to give. */
 export class Http1ParseError extends Error {
@@ -103,13 +104,10 @@ export function couldBeHttp1Request(buf: Buffer): boolean {
   return true;
 }
 
-// RFC 9110 section 5.6.2: token = 1*tchar
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// RFC 9110 section 5.5: field values are visible chars, SP, HTAB and obs-text; no CR, LF, NUL.
-const BAD_VALUE = /[\0\r\n]/;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 function findHeadEnd(buf: Buffer, limits: Http1Limits): number {
-  const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+  const end = buf.indexOf(CRLFCRLF);
   if (end < 0) {
     if (buf.length >= limits.maxHeadSize) throw new Http1ParseError(`HTTP/1.1 head longer than ${limits.maxHeadSize} bytes`, 431);
     return -1;
@@ -119,25 +117,73 @@ function findHeadEnd(buf: Buffer, limits: Http1Limits): number {
 }
 
 /**
+ * The field lines of `s` from `pos` to `end` (lines separated by CRLF, no CRLF after the last)
+ * into [lowercase name, trimmed value] pairs, in one pass over the string: no split, no regular
+ * expression per field.
+ */
+function parseFields(s: string, pos: number, end: number, limits: Http1Limits): [string, string][] {
+  const fields: [string, string][] = [];
+  while (pos < end) {
+    let eol = s.indexOf('\r\n', pos);
+    if (eol < 0 || eol > end) eol = end;
+    const c0 = s.charCodeAt(pos);
+    // RFC 9112 section 5.2: obsolete line folding; we reject it (a server MAY reject with 400).
+    if (c0 === 0x20 || c0 === 0x09) throw new Http1ParseError('obsolete line folding in HTTP/1.1 head');
+    // RFC 9110 section 5.6.2: token = 1*tchar; RFC 9112 section 5.1: "No whitespace is allowed
+    // between the field name and colon."
+    let i = pos;
+    let upper = false;
+    for (; i < eol; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff || TCHAR[c] !== 1) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+    }
+    if (i === eol || s.charCodeAt(i) !== 0x3a) {
+      const line = s.slice(pos, eol);
+      if (line.indexOf(':') <= 0) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(line.slice(0, 80))}`);
+      throw new Http1ParseError(`invalid header field name: ${JSON.stringify(line.slice(0, line.indexOf(':')).slice(0, 80))}`);
+    }
+    if (i === pos) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(s.slice(pos, eol).slice(0, 80))}`);
+    if (fields.length === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
+    const name = upper ? s.slice(pos, i).toLowerCase() : s.slice(pos, i);
+    // OWS around the value is not part of it (RFC 9112 section 5: field-line = field-name ":" OWS field-value OWS).
+    let a = i + 1;
+    let b = eol;
+    while (a < b && isOws(s.charCodeAt(a))) a++;
+    while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+    // RFC 9110 section 5.5: "Field values containing CR, LF, or NUL characters are invalid and
+    // dangerous"; a recipient "MUST either reject the message or replace each of those characters
+    // with SP": we reject.
+    for (let k = a; k < b; k++) {
+      const c = s.charCodeAt(k);
+      if (c < 0x0e && (c === 0 || c === 0x0a || c === 0x0d)) throw new Http1ParseError(`invalid character in value of ${s.slice(pos, i)}`);
+    }
+    fields.push([name, s.slice(a, b)]);
+    pos = eol + 2;
+  }
+  return fields;
+}
+
+/** RFC 9110 section 5.6.3: OWS = *( SP / HTAB ). */
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
  * Header field lines (no CRLFs) into [lowercase name, trimmed value] pairs, checked as a head's
  * (also a chunked body's trailer section); throws {@link Http1ParseError}.
  */
 export function parseFieldLines(lines: string[], limits: Http1Limits): [string, string][] {
   if (lines.length > limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
-  const fields: [string, string][] = [];
-  for (const line of lines) {
-    // RFC 9112 section 5.2: obsolete line folding; we reject it (a server MAY reject with 400).
-    if (line.startsWith(' ') || line.startsWith('\t')) throw new Http1ParseError('obsolete line folding in HTTP/1.1 head');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(line.slice(0, 80))}`);
-    const name = line.slice(0, colon);
-    // RFC 9112 section 5.1: "No whitespace is allowed between the field name and colon."
-    if (!TOKEN.test(name)) throw new Http1ParseError(`invalid header field name: ${JSON.stringify(name.slice(0, 80))}`);
-    const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) throw new Http1ParseError(`invalid character in value of ${name}`);
-    fields.push([name.toLowerCase(), value]);
-  }
-  return fields;
+  return parseFieldSection(lines.join('\r\n'), limits);
+}
+
+/**
+ * A field section as one string (field lines separated by CRLF, none after the last: a chunked
+ * body's trailer section) into [lowercase name, trimmed value] pairs; throws {@link Http1ParseError}.
+ */
+export function parseFieldSection(s: string, limits: Http1Limits): [string, string][] {
+  return parseFields(s, 0, s.length, limits);
 }
 
 /**
@@ -147,12 +193,15 @@ export function parseFieldLines(lines: string[], limits: Http1Limits): [string, 
 export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP1_LIMITS): Parsed<Http1RequestHead> | null {
   const end = findHeadEnd(buf, limits);
   if (end < 0) return null;
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const s = latin1Slice(buf, 0, end);
+  let eol = s.indexOf('\r\n');
+  if (eol < 0) eol = end;
+  const line = eol === end ? s : s.slice(0, eol);
   // RFC 9112 section 3.2: the request-target is URI syntax, visible US-ASCII (as couldBeHttp1Request judges a partial line).
-  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) (HTTP\/\d\.\d)$/.exec(lines[0]);
-  if (!m) throw new Http1ParseError(`malformed request line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) (HTTP\/\d\.\d)$/.exec(line);
+  if (!m) throw new Http1ParseError(`malformed request line: ${JSON.stringify(line.slice(0, 80))}`);
   if (m[3] !== 'HTTP/1.1' && m[3] !== 'HTTP/1.0') throw new Http1ParseError(`unsupported version ${m[3]}`, 505);
-  return { head: { method: m[1], target: m[2], version: m[3], fields: parseFieldLines(lines.slice(1), limits) }, consumed: end + 4 };
+  return { head: { method: m[1], target: m[2], version: m[3], fields: parseFields(s, eol + 2, end, limits) }, consumed: end + 4 };
 }
 
 /**
@@ -162,13 +211,47 @@ export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP
 export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP1_LIMITS): Parsed<Http1ResponseHead> | null {
   const end = findHeadEnd(buf, limits);
   if (end < 0) return null;
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (!m) throw new Http1ParseError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  const s = latin1Slice(buf, 0, end);
+  let eol = s.indexOf('\r\n');
+  if (eol < 0) eol = end;
+  // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4), read by
+  // character: "HTTP/" DIGIT "." DIGIT SP 3DIGIT, then SP and the reason, if any.
+  const d1 = s.charCodeAt(5);
+  const d2 = s.charCodeAt(7);
+  const s1 = s.charCodeAt(9);
+  const s2 = s.charCodeAt(10);
+  const s3 = s.charCodeAt(11);
+  if (
+    eol < 12 ||
+    !s.startsWith('HTTP/') ||
+    !isDigit(d1) ||
+    s.charCodeAt(6) !== 0x2e ||
+    !isDigit(d2) ||
+    s.charCodeAt(8) !== 0x20 ||
+    !isDigit(s1) ||
+    !isDigit(s2) ||
+    !isDigit(s3) ||
+    (eol > 12 && s.charCodeAt(12) !== 0x20)
+  )
+    throw new Http1ParseError(`malformed status line: ${JSON.stringify(s.slice(0, Math.min(eol, 80)))}`);
+  for (let k = 13; k < eol; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x0e && (c === 0 || c === 0x0a || c === 0x0d)) throw new Http1ParseError('invalid character in the reason phrase');
+  }
+  const version = d1 === 0x31 && d2 === 0x31 ? 'HTTP/1.1' : d1 === 0x31 && d2 === 0x30 ? 'HTTP/1.0' : s.slice(0, 8);
   return {
-    head: { version: m[1], status: Number(m[2]), reason: m[3] ?? '', fields: parseFieldLines(lines.slice(1), limits) },
+    head: {
+      version,
+      status: (s1 - 0x30) * 100 + (s2 - 0x30) * 10 + (s3 - 0x30),
+      reason: eol > 13 ? s.slice(13, eol) : '',
+      fields: parseFields(s, eol + 2, end, limits),
+    },
     consumed: end + 4,
   };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /** The value of the first field named `name` (lowercase), or undefined. */
@@ -197,12 +280,17 @@ export function connectionTokens(fields: [string, string][]): { close: boolean; 
   let upgrade = false;
   for (let i = 0; i < fields.length; i++) {
     if (fields[i][0] !== 'connection') continue;
-    for (const t of fields[i][1].split(',')) {
-      const s = t.trim().toLowerCase();
-      if (s === 'close') close = true;
-      else if (s === 'keep-alive') keepAlive = true;
-      else if (s === 'upgrade') upgrade = true;
-    }
+    const v = fields[i][1];
+    // One token as sent by most peers: no split.
+    if (v === 'keep-alive') keepAlive = true;
+    else if (v === 'close') close = true;
+    else
+      for (const t of v.split(',')) {
+        const s = t.trim().toLowerCase();
+        if (s === 'close') close = true;
+        else if (s === 'keep-alive') keepAlive = true;
+        else if (s === 'upgrade') upgrade = true;
+      }
   }
   return { close, keepAlive, upgrade };
 }

@@ -10,6 +10,7 @@ import {
   encodeHttp2SettingsHeader,
   decodeHttp2SettingsHeader,
 } from '../../lib/transport/http1';
+import fc from 'fast-check';
 import { CONNECTION_PREFACE } from '../../lib/protocol/frame/constants';
 
 test('sniffPreface: prefix is undecided, full preface is h2, anything else http1', (t) => {
@@ -98,4 +99,61 @@ test('HTTP2-Settings round-trips a SETTINGS payload as unpadded base64url', (t) 
   t.false(v.includes('='));
   t.deepEqual(decodeHttp2SettingsHeader(v), payload);
   t.throws(() => decodeHttp2SettingsHeader('a+b/'), { instanceOf: Http1ParseError });
+});
+
+test('parseResponseHead: status line forms, fields lowercased and trimmed of SP/HTAB only', (t) => {
+  const head = (s: string) => parseResponseHead(Buffer.from(s + '\r\n\r\n', 'latin1'))!.head;
+  const h = head('HTTP/1.1 200 OK\r\nContent-Type:  text/plain \t\r\nX-Empty:\r\nx-sp: \xa0a b\xa0');
+  t.deepEqual([h.version, h.status, h.reason], ['HTTP/1.1', 200, 'OK']);
+  t.deepEqual(h.fields, [
+    ['content-type', 'text/plain'],
+    ['x-empty', ''],
+    ['x-sp', '\xa0a b\xa0'],
+  ]);
+  t.deepEqual([head('HTTP/1.0 404').version, head('HTTP/1.0 404').reason], ['HTTP/1.0', '']);
+  t.is(head('HTTP/1.1 502 Bad  Gateway ').reason, 'Bad  Gateway ');
+  t.is(head('HTTP/1.1 204 ').reason, '');
+  t.is(head('HTTP/2.0 200 x').version, 'HTTP/2.0');
+  for (const bad of ['HTTP/1.1 2000 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1  200', 'HTTX/1.1 200', 'HTTP/1.1 200 O\x00K', 'HTTP/1.1 200 O\rK', ''])
+    t.throws(() => head(bad), { instanceOf: Http1ParseError }, JSON.stringify(bad));
+});
+
+test('parse: CR, LF and NUL in a value, colons and spaces in names are malformed', (t) => {
+  for (const f of ['a: b\x00c', 'a: b\rc', 'a: b\nc', 'a: b\r', 'a b: c', ': c', 'a', 'a\t: b', ' a: b', '\ta: b']) {
+    const e = t.throws(
+      () => parseResponseHead(Buffer.from(`HTTP/1.1 200 OK\r\n${f}\r\n\r\n`, 'latin1')),
+      { instanceOf: Http1ParseError },
+      JSON.stringify(f),
+    );
+    t.is(e.status, 400);
+    t.throws(
+      () => parseRequestHead(Buffer.from(`GET / HTTP/1.1\r\n${f}\r\n\r\n`, 'latin1')),
+      { instanceOf: Http1ParseError },
+      JSON.stringify(f),
+    );
+  }
+  t.regex(t.throws(() => parseResponseHead(Buffer.from('HTTP/1.1 200 OK\r\nX-A: b\x00\r\n\r\n', 'latin1')))!.message, /value of X-A/);
+});
+
+test('parse: the one-pass field parser agrees with a split-and-regex reading on generated heads', (t) => {
+  // The reading the parser replaced (split on CRLF, a regex per name, trim of SP/HTAB), as the reference.
+  const reference = (lines: string[]): [string, string][] =>
+    lines.map((l) => {
+      const colon = l.indexOf(':');
+      return [l.slice(0, colon).toLowerCase(), l.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
+    });
+  const name = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
+  const value = fc.stringMatching(/^[ \t\x21-\x7e\x80-\xff]{0,20}$/);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(name, value), { maxLength: 12 }), (pairs) => {
+      const lines = pairs.map(([n, v]) => `${n}:${v}`);
+      const text = ['HTTP/1.1 200 OK', ...lines].join('\r\n') + '\r\n\r\n';
+      const got = parseResponseHead(Buffer.from(text, 'latin1'))!;
+      t.deepEqual(got.head.fields, reference(lines));
+      t.is(got.consumed, Buffer.byteLength(text, 'latin1'));
+      const req = parseRequestHead(Buffer.from(['GET / HTTP/1.1', ...lines].join('\r\n') + '\r\n\r\n', 'latin1'))!;
+      t.deepEqual(req.head.fields, reference(lines));
+    }),
+    { numRuns: 300 },
+  );
 });
