@@ -27,6 +27,12 @@ import { Watched, WatchQueue, watchWrites } from './timeouts';
  */
 const RELAY_HOLD = 131072;
 
+/**
+ * Where cleartext backend sockets read (net's `onread`): one buffer for all of them, since a read
+ * is parsed (and its body bytes copied) before the event loop reads another socket.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(65536);
+
 function timeoutError(what: string): Error {
   return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
 }
@@ -73,17 +79,22 @@ class H1Response implements BackendResponse, BodySource {
     this.fields = head.fields;
   }
 
-  /** @internal A body chunk from the parser (a view: kept only as long as the sink keeps it). */
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    if (!this.sink) {
-      (this.queue ??= []).push(chunk); // a view of a read buffer, which Node never reuses
-      return;
-    }
+  /** @internal A body chunk from the parser: a view of a read buffer that may be reused, so copied here. */
+  push(view: Buffer): void {
+    const n = view.length;
+    if (n === 0) return;
+    // Small copies come from Node's shared pool (one slab for many chunks).
+    const chunk = Buffer.allocUnsafe(n);
+    view.copy(chunk, 0, 0, n);
+    if (this.sink) this.deliver(chunk);
+    else (this.queue ??= []).push(chunk);
+  }
+
+  private deliver(chunk: Buffer): void {
     this.held += chunk.length;
     // nghttpx: "response_buf_.rleft() >= response_buffer_size" stops reading the backend.
     if (this.held >= this.bound) this.conn.pauseFor(this);
-    this.sink.data(chunk);
+    this.sink!.data(chunk);
   }
 
   /** @internal The body ended (trailers, if any) or was cut short (`code`). */
@@ -102,7 +113,7 @@ class H1Response implements BackendResponse, BodySource {
     this.sink = sink;
     const q = this.queue;
     this.queue = undefined;
-    if (q) for (const c of q) this.push(c);
+    if (q) for (const c of q) this.deliver(c);
     if (this.over === 'end') sink.end();
     else if (this.over !== undefined) sink.abort(this.over);
   }
@@ -245,7 +256,13 @@ class Http1Connection extends Watched {
           // Resume the last session (as Node's https agent did): no full handshake per new connection.
           session: b.tlsSession,
         })
-      : net.connect(where as net.NetConnectOpts);
+      : net.connect({
+          ...(where as net.NetConnectOpts),
+          // Reads land in one buffer shared by every cleartext backend socket, handed to the
+          // parser at once (no Readable push, 'data' event or fresh buffer per read); the body
+          // bytes that must outlive the read are copied (H1Response.push).
+          onread: { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
+        } as net.NetConnectOpts);
     const s = this.socket;
     if (a.tls)
       s.on('session', (session: Buffer) => {
@@ -257,7 +274,7 @@ class Http1Connection extends Watched {
       this.fail(timeoutError(`connect to ${b.label} timed out`), 'connect');
     }, b.limits.connectTimeout);
     s.once(a.tls ? 'secureConnect' : 'connect', () => this.onConnect());
-    s.on('data', (d: Buffer) => this.onData(d));
+    if (a.tls) s.on('data', (d: Buffer) => this.onData(d));
     s.on('error', (err: Error) => this.fail(err, this.connected ? 'request' : 'connect'));
     s.once('end', () => this.onEof());
     s.once('close', () => this.onClose());
@@ -326,6 +343,12 @@ class Http1Connection extends Watched {
     body.once('error', (err: Error) => {
       if (this.exchange === x) this.fail(err, 'request');
     });
+  }
+
+  /** net's `onread`: `n` bytes in the shared read buffer (pausing is the socket's own pause()). */
+  private onRead(n: number, buf: Buffer): boolean {
+    this.onData(buf.subarray(0, n));
+    return true;
   }
 
   private onData(d: Buffer): void {
