@@ -152,8 +152,9 @@ export interface AddedResponseFields {
 }
 
 /**
- * The response fields for the client: the backend's (minus hop-by-hop; minus Server unless
- * `--no-server-rewrite`), then `framing`, then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
+ * The response fields for the client: the backend's (minus hop-by-hop, but for a chunked
+ * backend's Transfer-Encoding when `framing` is chunked; minus Server unless
+ * `--no-server-rewrite`), then `framing` (unless that Transfer-Encoding stands for it), then `server`, `via` (`1.1 nghttpx` or `2 nghttpx` by backend
  * protocol), then `--add-response-header`s; Alt-Svc and the affinity Set-Cookie where nghttpx
  * writes them.
  */
@@ -165,15 +166,24 @@ export function frontendResponseFields(
   added: AddedResponseFields = {},
 ): Field[] {
   const out: Field[] = [];
+  // A chunked answer to an HTTP/1.1 client keeps a chunked HTTP/1.1 backend's Transfer-Encoding
+  // where and as the backend sent it ("gzip, chunked" too), as Debian's nghttpx 1.52 does.
+  const chunkedFraming = framing.length > 0 && framing[0][0] === 'transfer-encoding';
+  let framed = false;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     const n = f[0];
+    if (n === 'transfer-encoding' && chunkedFraming) {
+      out.push(f);
+      framed = true;
+      continue;
+    }
     if (HOP_BY_HOP.has(n) || n === 'via' || n === 'te' || n === 'server') continue;
     out.push(f);
   }
-  // The frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
+  // Else the frontend's own framing (`transfer-encoding: chunked` for an HTTP/1.1 client), where
   // nghttpx writes it: after the backend's fields.
-  for (let i = 0; i < framing.length; i++) out.push(framing[i]);
+  if (!framed) for (let i = 0; i < framing.length; i++) out.push(framing[i]);
   if (added.altSvc && added.http1) out.push(['alt-svc', added.altSvc]);
   // Server sits after the framing either way (observed of Debian nghttpx): ours, or the backend's.
   if (!o.noServerRewrite) out.push(serverField(o.serverName));
@@ -260,16 +270,18 @@ export function http1TrailerSection(trailers: Field[] | undefined, answer: boole
 
 /**
  * A request's trailers as an HTTP/2 backend gets them (trailing HEADERS): what nghttpx relays
- * (see {@link http1TrailerSection}) less TE and Transfer-Encoding (the reference drops them too)
- * and Content-Length (the reference sends it; an HTTP/2 peer then resets the stream as
- * malformed, RFC 9113 section 8.1.1, so it is dropped here); undefined when none is left.
+ * (see {@link http1TrailerSection}) less TE and Transfer-Encoding (the reference drops them too).
+ * Content-Length goes on as sent, as Debian's nghttpx 1.52 does: an HTTP/1.1 chunked request has
+ * none in its head, so the backend takes it as the body's length (an HTTP/2 client's request with
+ * one in both sections never gets here: the frontend resets it, receive-headers.ts). Undefined
+ * when none is left.
  */
 export function http2Trailers(trailers: Field[] | undefined): Field[] | undefined {
   if (!trailers?.length) return undefined;
   const out: Field[] = [];
   for (let i = 0; i < trailers.length; i++) {
     const n = trailers[i][0];
-    if (!TRAILER_DROPPED.has(n) && n !== 'te' && n !== 'transfer-encoding' && n !== 'content-length') out.push(trailers[i]);
+    if (!TRAILER_DROPPED.has(n) && n !== 'te' && n !== 'transfer-encoding') out.push(trailers[i]);
   }
   return out.length ? out : undefined;
 }

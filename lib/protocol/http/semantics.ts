@@ -338,9 +338,13 @@ export function validateResponseCached(
   return null;
 }
 
-/** Validate a trailer section (RFC 9113 section 8.1). */
-export function validateTrailers(headers: HeaderField[]): string | null {
-  const scratch = newMessageInfo();
+/**
+ * Validate a trailer section (RFC 9113 section 8.1). `info.contentLength` is set to the
+ * section's content-length (-1 when it has none), which the session judges as libnghttp2 does.
+ */
+export function validateTrailers(headers: HeaderField[], info?: MessageInfo): string | null {
+  const scratch = info ?? newMessageInfo();
+  scratch.contentLength = -1;
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i][0];
     // RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section."

@@ -7,7 +7,14 @@ import { ConnectionError, ErrorCode } from '../errors';
 import { Flag, FrameType } from '../frame/constants';
 import type { HeaderField, HeadersFrame, PrioritySpec, PushPromiseFrame } from '../frame/types';
 import { HeaderListTooLargeError } from '../hpack/errors';
-import { newResponseVerdictCache, parsePriorityField, validateRequest, validateResponseCached, validateTrailers } from '../http/semantics';
+import {
+  newMessageInfo,
+  newResponseVerdictCache,
+  parsePriorityField,
+  validateRequest,
+  validateResponseCached,
+  validateTrailers,
+} from '../http/semantics';
 import type { SessionCore } from './core';
 import { violationError } from './error-scope';
 import type { FrameReceiver } from './receive';
@@ -200,8 +207,16 @@ export class HeaderReceiver {
       // flag set after receiving the HEADERS frame that opens a request or after receiving a
       // final (non-informational) status code MUST treat the corresponding request or response
       // as malformed (Section 8.1.1)."
-      const err = endStream ? validateTrailers(headers) : 'HEADERS without END_STREAM after the message header';
+      const trailerInfo = newMessageInfo();
+      const err = endStream ? validateTrailers(headers, trailerInfo) : 'HEADERS without END_STREAM after the message header';
       if (err !== null) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, `malformed trailers: ${err}`);
+      // A content-length in trailers is read as libnghttp2 (the C tools' HTTP/2 layer) reads it:
+      // a second one (the header section had one) makes the message malformed; a first one is the
+      // length the DATA must have had (RFC 9113 section 8.1.1).
+      if (trailerInfo.contentLength >= 0) {
+        if (s.contentLength >= 0) return core.streamError(id, ErrorCode.PROTOCOL_ERROR, 'malformed trailers: a second content-length');
+        s.contentLength = trailerInfo.contentLength;
+      }
       if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
         return core.streamError(
           id,

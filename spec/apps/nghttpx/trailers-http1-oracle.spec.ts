@@ -221,3 +221,35 @@ t_(
     }
   },
 );
+
+t_(
+  "a chunked HTTP/1.1 backend's Transfer-Encoding keeps its place and value in the head to an HTTP/1.1 client (as the reference)",
+  async (t) => {
+    const server = net.createServer((s) => {
+      let head = '';
+      s.on('data', (d: Buffer) => {
+        head += d.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        const te = head.startsWith('GET /gz') ? 'gzip, chunked' : 'chunked';
+        head = '';
+        s.write(`HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: ${te}\r\nContent-Type: text/plain\r\nX-B: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n`);
+      });
+    });
+    const port = await listen(server);
+    try {
+      const r = await compare([`-b127.0.0.1,${port}`], async (p) => ({
+        chunked: await exchange(p, 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n', whole),
+        gzip: await exchange(p, 'GET /gz HTTP/1.1\r\nHost: a\r\n\r\n', whole),
+        http10: await exchange(p, 'GET /x HTTP/1.0\r\nHost: a\r\n\r\n', whole),
+      }));
+      t.deepEqual(r.ours, r.reference);
+      const fields =
+        'X-A: 1\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\nX-B: 2\r\nServer: nghttpx\r\nVia: 1.1 nghttpx\r\n';
+      t.is(r.ours.chunked, `HTTP/1.1 200 OK\r\n${fields}\r\n2\r\nok\r\n0\r\n\r\n`);
+      t.is(r.ours.gzip, `HTTP/1.1 200 OK\r\n${fields.replace('chunked', 'gzip, chunked')}\r\n2\r\nok\r\n0\r\n\r\n`);
+      t.regex(r.ours.http10, /^HTTP\/1\.0 200 OK\r\nX-A: 1\r\nContent-Type: text\/plain\r\nX-B: 2\r\nConnection: close\r\n/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  },
+);
