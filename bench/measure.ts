@@ -221,6 +221,23 @@ export function treeRssMB(pid: number): number {
   return kb / 1024;
 }
 
+/**
+ * Proportional set size (MB) of a running process and its descendants: each page shared between
+ * processes counted once in all (the node binary's pages appear in every worker's RSS).
+ */
+export function treePssMB(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // exited, or no smaps_rollup
+    }
+  }
+  return kb / 1024;
+}
+
 /** Median of numbers. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

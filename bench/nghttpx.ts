@@ -3,7 +3,8 @@
  * the same backends: an h2c frontend -> an h2 backend (Debian's C nghttpd) and -> an HTTP/1.1
  * backend (a Node `http` server in its own process), 1 KiB answers, load from Debian's h2load
  * (`-t 1 -c 10 -m 10`). Prints req/s, the proxy's CPU-seconds per request (utime+stime of the
- * proxy's process tree from /proc, before and after each run), its RSS, and the ratios ours/C.
+ * proxy's process tree from /proc, before and after each run), its RSS and PSS (pages shared between
+ * its processes, such as the node binary's, counted once), and the ratios ours/C.
  * Both proxies always get `--conf` of an empty temp file (never /etc/nghttpx/nghttpx.conf).
  * Env: BENCH_N (requests per run, default 100000), BENCH_WARMUP (default 30000; per worker process:
  * `-n N` gets N warm-up runs), BENCH_REPEAT
@@ -16,7 +17,19 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { C_H2LOAD, C_NGHTTPD, C_NGHTTPX, freePort, machineLine, ours, runH2load, treeCpuSeconds, treeRssMB, waitPort } from './measure';
+import {
+  C_H2LOAD,
+  C_NGHTTPD,
+  C_NGHTTPX,
+  freePort,
+  machineLine,
+  ours,
+  runH2load,
+  treeCpuSeconds,
+  treePssMB,
+  treeRssMB,
+  waitPort,
+} from './measure';
 
 /** The HTTP/1.1 backend (run in a child: `node bench/nghttpx.js --h1-backend PORT`): 1 KiB to every GET. */
 function h1Backend(port: number): void {
@@ -36,6 +49,7 @@ interface Result {
   total: number;
   cpuPerReq: number;
   rss: number;
+  pss: number;
 }
 
 interface Proxy {
@@ -146,6 +160,7 @@ async function main(): Promise<void> {
                 total: got.total,
                 cpuPerReq: cpu / Math.max(1, got.succeeded),
                 rss: treeRssMB(r.child.pid!),
+                pss: treePssMB(r.child.pid!),
               };
               const key = `${r.p.key}/${bname}/${workers}`;
               const best = results.get(key);
@@ -157,7 +172,7 @@ async function main(): Promise<void> {
             const res = results.get(`${r.p.key}/${bname}/${workers}`)!;
             const bad = res.succeeded < res.total ? `  (only ${res.succeeded}/${res.total} succeeded)` : '';
             console.log(
-              `${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqPerSec.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB${bad}`,
+              `${r.p.name.padEnd(19)} -n${workers} -> ${bname.padEnd(16)} ${res.reqPerSec.toFixed(0).padStart(7)} req/s  ${(res.cpuPerReq * 1e6).toFixed(1).padStart(6)} us CPU/req  RSS ${res.rss.toFixed(1).padStart(6)} MB (PSS ${res.pss.toFixed(1).padStart(6)})${bad}`,
             );
           }
         } finally {
@@ -176,7 +191,7 @@ async function main(): Promise<void> {
       const c = results.get(`c/${bname}/${workers}`);
       if (!o || !c) continue;
       console.log(
-        `  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqPerSec / c.reqPerSec).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x`,
+        `  -n${workers} -> ${bname.padEnd(16)} req/s ${(o.reqPerSec / c.reqPerSec).toFixed(2)}x (target >= 0.8)   CPU/req ${(o.cpuPerReq / c.cpuPerReq).toFixed(2)}x (target <= 1.5)   RSS ${(o.rss / c.rss).toFixed(1)}x (PSS ${(o.pss / c.pss).toFixed(1)}x)`,
       );
     }
   }
