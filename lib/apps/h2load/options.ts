@@ -195,7 +195,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const p = str('no-tls-proto');
   if (p !== undefined) {
     if (p === 'h2c' || p === 'http/1.1') noTlsProto = p;
-    else throw new UsageError(`-p: unsupported protocol ${p} (h2c or http/1.1)`);
+    else throw new UsageError(`${a.label('no-tls-proto')}: unsupported protocol ${p} (h2c or http/1.1)`);
   }
   const rate = num('rate', 0, (t, l) => parseIntInRange(t, l, 0, Number.MAX_SAFE_INTEGER));
   const ratePeriodMs = dur('rate-period') ?? 1000;
@@ -210,7 +210,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const npn = str('npn-list');
   if (npn !== undefined) {
     npnList = npn.split(',');
-    if (npnList.some((s) => s === '' || s.length > 255)) throw new UsageError(`--npn-list: bad list '${npn}'`);
+    if (npnList.some((s) => s === '' || s.length > 255)) throw new UsageError(`${a.label('npn-list')}: bad list '${npn}'`);
   }
   if (a.has('h1')) {
     npnList = ['http/1.1'];

@@ -203,15 +203,15 @@ export function parseArgs(argv: string[], cwd = process.cwd()): ParsedCommand {
   }
   const htdocs = last('htdocs');
   if (htdocs !== undefined) {
-    if (htdocs === '') throw new UsageError('-d: the path must not be empty');
+    if (htdocs === '') throw new UsageError(`${args.label('htdocs')}: the path must not be empty`);
     const abs = path.resolve(cwd, htdocs);
     let st: fs.Stats;
     try {
       st = fs.statSync(abs);
     } catch (e) {
-      throw new UsageError(`-d: cannot use '${htdocs}' as document root: ${(e as NodeJS.ErrnoException).code}`);
+      throw new UsageError(`${args.label('htdocs')}: cannot use '${htdocs}' as document root: ${(e as NodeJS.ErrnoException).code}`);
     }
-    if (!st.isDirectory()) throw new UsageError(`-d: '${htdocs}' is not a directory`);
+    if (!st.isDirectory()) throw new UsageError(`${args.label('htdocs')}: '${htdocs}' is not a directory`);
     opt.htdocs = abs;
   }
   if (opt.daemon && htdocs === undefined) throw new UsageError('-D: also give -d <PATH> (a daemon works from /)');

@@ -115,6 +115,7 @@ const bad: [string[], RegExp][] = [
   [['-f', '100', 'http://a/'], /minimum 16384/],
   [['-f', '16M', 'http://a/'], /maximum/],
   [['-p', 'h3', 'http://a/'], /unsupported protocol h3/],
+  [['--no-tls-proto=h3', 'http://a/'], /^--no-tls-proto: unsupported protocol h3/],
   [['-r', '1', '-D', '1', 'http://a/'], /mutually exclusive/],
   [['-D', 'soon', 'http://a/'], /DURATION/],
   [['-T', 'x', 'http://a/'], /-T/],

@@ -53,6 +53,9 @@ test('--no-tls takes the port alone; TLS needs key and cert', (t) => {
   t.throws(() => parseArgs(['--no-tls', 'http']), { instanceOf: UsageError, message: /<PORT>/ });
   t.throws(() => parseArgs(['--no-tls', '70000']), { instanceOf: UsageError, message: /<PORT>.*out of range/ });
   t.throws(() => parseArgs(['--no-tls', '1', '2']), { instanceOf: UsageError, message: /Too many/ });
+  // Errors name the option as typed.
+  t.throws(() => parseArgs(['--no-tls', '--htdocs=/nonexistent', '1']), { instanceOf: UsageError, message: /^--htdocs: cannot use/ });
+  t.throws(() => parseArgs(['--no-tls', '-d/nonexistent', '1']), { instanceOf: UsageError, message: /^-d: cannot use/ });
 });
 
 test('short and long options, clustered as getopt allows', (t) => {
