@@ -420,3 +420,50 @@ const DEBIAN = '/usr/sbin/nghttpx';
     await stopProcess(proc);
   }
 });
+
+(ok && fs.existsSync(DEBIAN) ? test : test.skip)(
+  "--verify-client through Debian's nghttpx: the same curl outcomes (client certificate, none, expired) and the same $tls_* log fields as ours",
+  async (t) => {
+    const fmt =
+      '$alpn $tls_protocol $tls_cipher $tls_session_reused $tls_sni $tls_client_subject_name $tls_client_issuer_name $tls_client_serial $tls_client_fingerprint_sha256 $tls_client_fingerprint_sha1';
+    const common = ['--verify-client', `--verify-client-cacert=${pki.ca.cert}`, `--accesslog-format=${fmt}`, '--no-ocsp'];
+    const run = async (port: number) => {
+      const base = ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `default.test:${port}:127.0.0.1`, '--cacert', pki.ca.cert];
+      const url = `https://default.test:${port}/v`;
+      const codes: string[] = [];
+      for (const extra of [
+        ['--http2', '--cert', pki.client.cert, '--key', pki.client.key],
+        ['--http1.1', '--cert', pki.client.cert, '--key', pki.client.key],
+        ['--http2'],
+        ['--http2', '--cert', pki.expiredClient.cert, '--key', pki.expiredClient.key],
+      ]) {
+        codes.push((await runClient('curl', [...base, ...extra, url])).stdout.toString());
+      }
+      return codes;
+    };
+    const ours = await proxyWith(common.concat(defaults()));
+    let oursCodes: string[];
+    let oursLog: string[];
+    try {
+      oursCodes = await run(ours.port);
+      oursLog = await logLines(ours.log, 2);
+    } finally {
+      await ours.proxy.shutdown(1000);
+    }
+    const port = await freePort();
+    const refLog = path.join(pki.dir, `access-ref-${crypto.randomBytes(4).toString('hex')}.log`);
+    const proc = await spawnServer(
+      'Debian nghttpx',
+      DEBIAN,
+      ['--conf=/dev/null', `-f127.0.0.1,${port}`, `--accesslog-file=${refLog}`, '--errorlog-file=/dev/null', ...common, ...defaults()],
+      [port],
+    );
+    try {
+      t.deepEqual(await run(port), oursCodes);
+      t.deepEqual(await logLines(refLog, 2), oursLog);
+    } finally {
+      await stopProcess(proc);
+    }
+    t.deepEqual(oursCodes, ['200', '200', '000', '000']);
+  },
+);
