@@ -165,6 +165,8 @@ export type Frame = KnownFrame | UnknownFrame;
  * A header field as HPACK carries it. Names and values are byte strings: one char per octet
  * (latin1), as Node's own http2 does, so any octet sequence round-trips. The optional third
  * element marks a sensitive field (RFC 7541 section 7.1.3): it is sent as a never-indexed literal.
+ * Received pairs may be shared between lists (see HpackDecoder.decode): replace a pair in a list,
+ * never write into one.
  */
 export type HeaderField = [name: string, value: string, sensitive?: boolean];
 
