@@ -195,7 +195,12 @@ export class OutputQueue {
     const at = this.reserve(FRAME_HEADER_LENGTH + 4);
     const b = this.runSlab as Buffer;
     writeFrameHeader(b, at, 4, FrameType.WINDOW_UPDATE, 0, streamId);
-    b.writeUInt32BE(inc, at + FRAME_HEADER_LENGTH);
+    // Octet by octet, as writeFrameHeader (writeUInt32BE is a checked call per frame).
+    const p = at + FRAME_HEADER_LENGTH;
+    b[p] = (inc >>> 24) & 0x7f;
+    b[p + 1] = (inc >>> 16) & 0xff;
+    b[p + 2] = (inc >>> 8) & 0xff;
+    b[p + 3] = inc & 0xff;
     this.closeRun();
     let ev: SessionEvent | undefined;
     if (this.frameEvents) {
