@@ -9,6 +9,7 @@ import test from 'ava';
 import * as http2 from 'http2';
 import * as net from 'net';
 import { F, headers, PREFACE, RawClient, request, settings } from '../nghttpd/raw';
+import { listenTcp } from './helpers';
 import { compare, HAS_REF } from './oracle-pair';
 
 const t_ = HAS_REF ? test.serial : test.serial.skip;
@@ -23,12 +24,8 @@ function answerFields(path: string): Array<[string, string]> {
 }
 
 /** An HTTP/1.1 backend writing its heads by hand: exactly the fields asked for plus content-length (no Date, no Connection). */
-async function h1Backend(): Promise<{ port: number; stop(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
+function h1Backend(): Promise<{ port: number; stop(): Promise<void> }> {
+  return listenTcp((s) => {
     let buf = '';
     s.on('data', (d) => {
       buf += d.toString('latin1');
@@ -40,15 +37,6 @@ async function h1Backend(): Promise<{ port: number; stop(): Promise<void> }> {
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** An HTTP/2 backend: :status 200 and exactly the fields asked for (no date). */

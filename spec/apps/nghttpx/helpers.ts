@@ -210,6 +210,29 @@ export async function listenHttp(handler: http.RequestListener): Promise<{ port:
 }
 
 /**
+ * A raw TCP backend on a free loopback port: `onSocket` gets each connection (its 'error' already
+ * ignored); `stop()` destroys the connections still open, then closes the server.
+ */
+export async function listenTcp(onSocket: (s: net.Socket) => void): Promise<{ port: number; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
  * Run a client binary; resolves with its exit code and output. Bounded by a 60 s kill (against
  * hangs, not a speed check), whose timer starts once the run has a spawn slot
  * (spec/helpers/spawn-slots.ts: a file's concurrent tests start a few clients at a time).

@@ -19,7 +19,7 @@ import { HTTP2Client } from '../../../lib/client';
 import { BaseRequestHandler, HTTP2Server } from '../../../lib/server';
 import type { TunnelDuplex } from '../../../lib/transport/tunnel';
 import { waitFor } from '../../helpers/wait';
-import { freePort, spawnServer, stopProcess } from './helpers';
+import { freePort, listenTcp, spawnServer, stopProcess } from './helpers';
 
 /** A `ws` echo backend over Node's http; `upgrades` records the requests it saw. */
 async function wsBackend(): Promise<{ port: number; upgrades: http.IncomingMessage[]; close(): Promise<void> }> {
@@ -297,34 +297,41 @@ async function eitherProxy(who: 'ours' | 'reference', args: string[]): Promise<{
 const DEBIAN = '/usr/sbin/nghttpx';
 const sides = (fs.existsSync(DEBIAN) ? ['ours', 'reference'] : ['ours']) as ('ours' | 'reference')[];
 
+/** Run `body` through our nghttpx and then Debian's (when installed), each in front of the h2 backend on `backendPort`. */
+async function throughEach(backendPort: number, body: (who: string, client: HTTP2Client, port: number) => Promise<void>): Promise<void> {
+  for (const who of sides) {
+    const p = await eitherProxy(who, [`-b127.0.0.1,${backendPort};;proto=h2`]);
+    const client = await HTTP2Client.connect(`http://127.0.0.1:${p.port}/chat`);
+    try {
+      await body(who, client, p.port);
+    } finally {
+      await client.close();
+      await p.stop();
+    }
+  }
+}
+
 test('an HTTP/2 extended CONNECT stays an extended CONNECT to an h2 backend that offers it (ours and Debian nghttpx)', async (t) => {
   const be = await h2TunnelBackend(true);
   try {
-    for (const who of sides) {
-      const p = await eitherProxy(who, [`-b127.0.0.1,${be.port};;proto=h2`]);
-      const client = await HTTP2Client.connect(`http://127.0.0.1:${p.port}/chat`);
-      try {
-        const tun = await client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } });
-        t.is(tun.status, 200, who);
-        const payload = crypto.randomBytes(256 * 1024);
-        const back: Buffer[] = [];
-        let got = 0;
-        await new Promise<void>((resolve) => {
-          tun.duplex.on('data', (c: Buffer) => {
-            back.push(c);
-            got += c.length;
-            if (got >= payload.length) resolve();
-          });
-          tun.duplex.write(payload);
+    await throughEach(be.port, async (who, client) => {
+      const tun = await client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } });
+      t.is(tun.status, 200, who);
+      tun.duplex.on('error', () => undefined);
+      const payload = crypto.randomBytes(256 * 1024);
+      const back: Buffer[] = [];
+      let got = 0;
+      await new Promise<void>((resolve) => {
+        tun.duplex.on('data', (c: Buffer) => {
+          back.push(c);
+          got += c.length;
+          if (got >= payload.length) resolve();
         });
-        t.true(Buffer.concat(back).equals(payload), who);
-        tun.duplex.on('error', () => undefined);
-        tun.duplex.end();
-      } finally {
-        await client.close();
-        await p.stop();
-      }
-    }
+        tun.duplex.write(payload);
+      });
+      t.true(Buffer.concat(back).equals(payload), who);
+      tun.duplex.end();
+    });
     t.deepEqual(
       be.protocols,
       sides.map(() => 'websocket'),
@@ -337,37 +344,27 @@ test('an HTTP/2 extended CONNECT stays an extended CONNECT to an h2 backend that
 test('an h2 backend without SETTINGS_ENABLE_CONNECT_PROTOCOL: extended CONNECT and HTTP/1.1 Upgrade get 400, as from Debian nghttpx', async (t) => {
   const be = await h2TunnelBackend(false);
   try {
-    for (const who of sides) {
-      const p = await eitherProxy(who, [`-b127.0.0.1,${be.port};;proto=h2`]);
-      const client = await HTTP2Client.connect(`http://127.0.0.1:${p.port}/chat`);
-      try {
-        const refused = await t.throwsAsync(client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } }));
-        t.regex(String(refused?.message), /status 400/, who);
-        const ws = new WebSocket(`ws://127.0.0.1:${p.port}/chat`);
-        const status = await new Promise<number>((resolve, reject) => {
-          ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-          ws.once('open', () => resolve(101));
-          ws.once('error', reject);
-        });
-        ws.terminate();
-        t.is(status, 400, `${who}: HTTP/1.1 Upgrade`);
-      } finally {
-        await client.close();
-        await p.stop();
-      }
-    }
+    await throughEach(be.port, async (who, client, port) => {
+      const refused = await t.throwsAsync(client.openTunnel({ protocol: 'websocket', headers: { 'sec-websocket-version': '13' } }));
+      t.regex(String(refused?.message), /status 400/, who);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`);
+      const status = await new Promise<number>((resolve, reject) => {
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('open', () => resolve(101));
+        ws.once('error', reject);
+      });
+      ws.terminate();
+      t.is(status, 400, `${who}: HTTP/1.1 Upgrade`);
+    });
     t.deepEqual(be.protocols, []);
   } finally {
     await be.close();
   }
 });
 
-/** A backend that accepts a WebSocket Upgrade (101) and then never reads: `held` keeps its sockets. */
-async function stalledWsBackend(): Promise<{ port: number; close(): Promise<void> }> {
-  const held: net.Socket[] = [];
-  const server = net.createServer((sock) => {
-    held.push(sock);
-    sock.on('error', () => undefined);
+/** A backend that accepts a WebSocket Upgrade (101) and then never reads. */
+function stalledWsBackend(): Promise<{ port: number; stop(): Promise<void> }> {
+  return listenTcp((sock) => {
     let head = '';
     const onData = (d: Buffer) => {
       head += d.toString('latin1');
@@ -382,15 +379,6 @@ async function stalledWsBackend(): Promise<{ port: number; close(): Promise<void
     };
     sock.on('data', onData);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of held) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** Poll `left()` (bytes that left the client) until it has not moved for 1 s; resolve with it. */
@@ -441,7 +429,7 @@ test('a backend that stops reading stops the client (backpressure): ws over HTTP
     }
   } finally {
     await proxy.shutdown(1000);
-    await be.close();
+    await be.stop();
   }
 });
 
