@@ -133,10 +133,15 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
     // between the field name and colon."
     let i = pos;
     let upper = false;
+    let hash = 0;
     for (; i < eol; i++) {
-      const c = s.charCodeAt(i);
+      let c = s.charCodeAt(i);
       if (c > 0xff || TCHAR[c] !== 1) break;
-      if (c >= 0x41 && c <= 0x5a) upper = true;
+      if (c >= 0x41 && c <= 0x5a) {
+        upper = true;
+        c += 0x20;
+      }
+      hash = (Math.imul(hash, 31) + c) | 0;
     }
     if (i === eol || s.charCodeAt(i) !== 0x3a) {
       const line = s.slice(pos, eol);
@@ -145,7 +150,10 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
     }
     if (i === pos) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(s.slice(pos, eol).slice(0, 80))}`);
     if (fields.length === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
-    const name = upper ? s.slice(pos, i).toLowerCase() : s.slice(pos, i);
+    // A common name comes from the table (no slice, no toLowerCase; a string every later compare
+    // and map lookup finds at once); any other is cut out of the head.
+    let name = KNOWN_NAMES[hash & KNOWN_MASK];
+    if (name === undefined || !sameLowercase(s, pos, i, name)) name = upper ? s.slice(pos, i).toLowerCase() : s.slice(pos, i);
     // OWS around the value is not part of it (RFC 9112 section 5: field-line = field-name ":" OWS field-value OWS).
     let a = i + 1;
     let b = eol;
@@ -162,6 +170,68 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
     pos = eol + 2;
   }
   return fields;
+}
+
+/** Field names most heads carry, by a hash of their octets (parseFields computes it as it checks the name). */
+const KNOWN_MASK = 255;
+const KNOWN_NAMES: (string | undefined)[] = new Array(KNOWN_MASK + 1).fill(undefined);
+for (const n of [
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'accept-ranges',
+  'age',
+  'alt-svc',
+  'authorization',
+  'cache-control',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'cookie',
+  'date',
+  'etag',
+  'expires',
+  'forwarded',
+  'host',
+  'if-modified-since',
+  'if-none-match',
+  'keep-alive',
+  'last-modified',
+  'location',
+  'origin',
+  'pragma',
+  'range',
+  'referer',
+  'server',
+  'set-cookie',
+  'strict-transport-security',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'vary',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+]) {
+  let h = 0;
+  for (let k = 0; k < n.length; k++) h = (Math.imul(h, 31) + n.charCodeAt(k)) | 0;
+  // Two names in one slot: the first keeps it (the other is sliced as any name).
+  KNOWN_NAMES[h & KNOWN_MASK] ??= n;
+}
+
+/** Whether s[from, to) is `name` but for ASCII case (`name` is lowercase). */
+function sameLowercase(s: string, from: number, to: number, name: string): boolean {
+  if (to - from !== name.length) return false;
+  for (let k = 0; k < name.length; k++) {
+    let c = s.charCodeAt(from + k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== name.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /** RFC 9110 section 5.6.3: OWS = *( SP / HTAB ). */
