@@ -6,7 +6,7 @@
  * and time, and close() destroys every connection.
  */
 import * as net from 'net';
-import { block as literals, F, frame, settings, T } from './wire';
+import { block as literals, clientFrames, F, frame, settings, T } from './wire';
 
 /** What the server does wrong. */
 export type Misbehaviour =
@@ -51,7 +51,6 @@ export const MISBEHAVIOURS: Misbehaviour[] = [
   'drip',
 ];
 
-const PREFACE_LENGTH = 24;
 /** The most any one connection sends (endless cases stop here even if the client never does). */
 const MAX_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
 
@@ -243,24 +242,10 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
   };
 
   // Read the client's frames: answer SETTINGS and PING, follow the windows, act on each request.
-  let buf: Buffer = Buffer.alloc(0);
-  let prefaceLeft = PREFACE_LENGTH;
   let continuing = false;
-  socket.on('data', (chunk: Buffer) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    if (prefaceLeft > 0) {
-      const n = Math.min(prefaceLeft, buf.length);
-      buf = buf.subarray(n);
-      prefaceLeft -= n;
-    }
-    while (buf.length >= 9) {
-      const len = buf.readUIntBE(0, 3);
-      if (buf.length < 9 + len) break;
-      const type = buf[3];
-      const flags = buf[4];
-      const id = buf.readUInt32BE(5) & 0x7fffffff;
-      const payload = buf.subarray(9, 9 + len);
-      buf = buf.subarray(9 + len);
+  socket.on(
+    'data',
+    clientFrames((type, flags, id, payload) => {
       if (type === T.SETTINGS && !(flags & F.ACK)) {
         for (let i = 0; i + 6 <= payload.length; i += 6) {
           if (payload.readUInt16BE(i) === 4) {
@@ -284,6 +269,6 @@ function serve(socket: net.Socket, kind: Misbehaviour, timers: Set<NodeJS.Timeou
         continuing = kind === 'endless-continuation';
         onRequest(id);
       }
-    }
-  });
+    }),
+  );
 }

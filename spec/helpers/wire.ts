@@ -92,3 +92,31 @@ export function request(p: string, extra: Array<[string, string]> = [], method =
 export function headers(streamId: number, fields: Array<[string, string]> | Buffer, flags = F.END_STREAM | F.END_HEADERS): Buffer {
   return frame(T.HEADERS, flags, streamId, Buffer.isBuffer(fields) ? fields : block(fields));
 }
+
+/**
+ * A raw server's 'data' handler for a client's bytes: skips the 24-octet connection preface, then
+ * calls `onFrame` once per whole frame (type, flags, stream id, payload view), keeping a partial
+ * frame until the rest arrives. Deliberately not the library's Deframer: the peer under test.
+ */
+export function clientFrames(onFrame: (type: number, flags: number, streamId: number, payload: Buffer) => void): (chunk: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  let prefaceLeft = PREFACE.length;
+  return (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    if (prefaceLeft > 0) {
+      const n = Math.min(prefaceLeft, buf.length);
+      buf = buf.subarray(n);
+      prefaceLeft -= n;
+    }
+    while (buf.length >= 9) {
+      const len = buf.readUIntBE(0, 3);
+      if (buf.length < 9 + len) break;
+      const payload = buf.subarray(9, 9 + len);
+      const type = buf[3];
+      const flags = buf[4];
+      const id = buf.readUInt32BE(5) & 0x7fffffff;
+      buf = buf.subarray(9 + len);
+      onFrame(type, flags, id, payload);
+    }
+  };
+}

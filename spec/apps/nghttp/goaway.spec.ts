@@ -9,7 +9,7 @@
 import anyTest, { TestFn } from 'ava';
 import * as fs from 'fs';
 import * as net from 'net';
-import { E, F, PREFACE, T, block, frame, headers, settings, u32 } from '../../helpers/wire';
+import { E, F, T, block, clientFrames, frame, headers, settings, u32 } from '../../helpers/wire';
 import { runCmd, runOurs } from './helpers';
 
 const C_NGHTTP = '/usr/bin/nghttp';
@@ -26,23 +26,10 @@ async function goawayServer(code: number): Promise<{ url: string; close(): Promi
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.write(settings([[3, 100]]));
-    let buf = Buffer.alloc(0);
-    let prefaceSeen = false;
     let answered = false;
-    socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (!prefaceSeen) {
-        if (buf.length < PREFACE.length) return;
-        buf = buf.subarray(PREFACE.length);
-        prefaceSeen = true;
-      }
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        const type = buf[3];
-        const flags = buf[4];
-        const id = buf.readUInt32BE(5) & 0x7fffffff;
-        buf = buf.subarray(9 + len);
+    socket.on(
+      'data',
+      clientFrames((type, flags, id) => {
         if (type === T.SETTINGS && !(flags & F.ACK)) socket.write(settings([], F.ACK));
         if (type === T.HEADERS && !answered) {
           answered = true;
@@ -54,8 +41,8 @@ async function goawayServer(code: number): Promise<{ url: string; close(): Promi
             ]),
           );
         }
-      }
-    });
+      }),
+    );
     socket.on('end', () => socket.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
