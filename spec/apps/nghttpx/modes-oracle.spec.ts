@@ -351,7 +351,15 @@ t_(
     ];
     const px = await inProcessPair(args, args);
     try {
-      const theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
+      let theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
+      // Debian's nghttpx (the oracle, not the code under test) answered this first request 502 in
+      // 1 of 12 runs at load ~5 (its tunnel closed ~8 ms after the CONNECT; 0 in 120 runs on an
+      // idle machine; cause in the reference not found): it gets a second request, logged. Ours
+      // is asked once and must answer exactly.
+      if (theirs.startsWith('HTTP/1.1 502')) {
+        t.log('the reference answered 502 through the CONNECT proxy; asking it again');
+        theirs = await curl([`http://127.0.0.1:${px.refPort}/through`]);
+      }
       const theirTunnel = cp.seen.slice();
       const theirSeen = be.seen.slice();
       const mine = await curl([`http://127.0.0.1:${px.oursPort}/through`]);
