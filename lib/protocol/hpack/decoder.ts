@@ -128,17 +128,18 @@ export class HpackDecoder {
   }
 
   /**
-   * The fields of the header block `buf[start..end)` when its octets repeat the last block this
-   * decoder remembered (one that left the dynamic table as it was) against the same table state,
-   * else null: then decode it with {@link decode}. The same rules as `decode` apply to the list
-   * returned (a new list; its pairs are shared). For a caller holding the block inside a larger
-   * buffer (a read chunk): the common repeat costs no view of it.
+   * {@link decode} for the header block `buf[start..end)` of a larger buffer (a read chunk): a
+   * block repeating the last one this decoder remembered (one that left the dynamic table as it
+   * was) against the same table state is answered from memory without a view of it; any other is
+   * decoded from a view. The same rules as `decode` apply to the list returned.
    */
-  decodeRepeated(buf: Uint8Array, start: number, end: number): HeaderField[] | null {
-    if (this.repeatLength < 0 || !this.repeats(buf, start, end)) return null;
-    this.changed = false;
-    this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * this.repeatPairs.length;
-    return this.repeatList();
+  decodeRange(buf: Buffer, start: number, end: number): HeaderField[] {
+    if (this.repeatLength >= 0 && this.repeats(buf, start, end)) {
+      this.changed = false;
+      this.fieldOctets = this.repeatListSize - ENTRY_OVERHEAD * this.repeatPairs.length;
+      return this.repeatList();
+    }
+    return this.parse(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
   }
 
   /**
@@ -200,11 +201,14 @@ export class HpackDecoder {
    */
   decode(block: Uint8Array): HeaderField[] {
     const buf = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    return this.decodeRange(buf, 0, buf.length);
+  }
+
+  /** A block that is not the remembered repeat: parsed field by field (see {@link decode}). */
+  private parse(buf: Buffer): HeaderField[] {
     const end = buf.length;
     const table = this.table;
     const cur = this.cursor;
-    const repeated = this.decodeRepeated(buf, 0, end);
-    if (repeated !== null) return repeated;
     this.changed = false;
     const out: HeaderField[] = [];
     let listSize = 0;

@@ -38,7 +38,9 @@ export class HeaderReceiver {
    * frame events).
    */
   private decodeBlock(
-    block: Buffer,
+    buf: Buffer,
+    start: number,
+    end: number,
     type: FrameType.HEADERS | FrameType.PUSH_PROMISE,
     flags: number,
     resetId: number,
@@ -46,7 +48,7 @@ export class HeaderReceiver {
   ): HeaderField[] | null {
     const core = this.s;
     try {
-      return core.decoder.decode(block);
+      return core.decoder.decodeRange(buf, start, end);
     } catch (err) {
       if (err instanceof HeaderListTooLargeError) {
         if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f as HeadersFrame | PushPromiseFrame });
@@ -111,7 +113,7 @@ export class HeaderReceiver {
 
   /** A HEADERS frame with its whole field block. */
   recvHeaders(f: HeadersFrame): void {
-    const headers = this.decodeBlock(f.fragment, FrameType.HEADERS, f.flags, f.streamId, f);
+    const headers = this.decodeBlock(f.fragment, 0, f.fragment.length, FrameType.HEADERS, f.flags, f.streamId, f);
     if (headers === null) return;
     this.headersDecoded(f.streamId, f.flags, f.priority, f.fragment.length, headers, f);
   }
@@ -122,11 +124,8 @@ export class HeaderReceiver {
    * repeating the last one is answered from the decoder's memory without a view of it.
    */
   recvPlainHeaders(id: number, flags: number, buf: Buffer, start: number, end: number): void {
-    let headers = this.s.decoder.decodeRepeated(buf, start, end);
-    if (headers === null) {
-      headers = this.decodeBlock(buf.subarray(start, end), FrameType.HEADERS, flags, id, undefined);
-      if (headers === null) return;
-    }
+    const headers = this.decodeBlock(buf, start, end, FrameType.HEADERS, flags, id, undefined);
+    if (headers === null) return;
     this.headersDecoded(id, flags, undefined, end - start, headers, undefined);
   }
 
@@ -267,7 +266,7 @@ export class HeaderReceiver {
     if (pid === 0 || (pid & 1) === 1 || pid <= core.lastPeerStreamId) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `PUSH_PROMISE promises unexpected stream ${pid}`);
     }
-    const headers = this.decodeBlock(f.fragment, FrameType.PUSH_PROMISE, f.flags, pid, f);
+    const headers = this.decodeBlock(f.fragment, 0, f.fragment.length, FrameType.PUSH_PROMISE, f.flags, pid, f);
     if (headers === null) return;
     if (core.frameEvents) core.onEvent({ type: 'frameReceived', frame: f, headers, category: 'headers' });
     core.lastPeerStreamId = pid;
