@@ -566,8 +566,9 @@ export class Client {
         this.cstat.reqSuccess++;
         if (rs.statusSuccess === 1) st.reqStatusSuccess++;
         else st.reqFailed++;
-        sampleRequestTime(st, (end - rs.start) / 1000);
-        recordUs(st.requestHist, (end - rs.start) * 1000);
+        const us = (end - rs.start) * 1000;
+        sampleRequestTime(st, us);
+        recordUs(st.requestHist, us);
         countInTimeline(st, this.timeOrigin + end);
       } else {
         st.reqFailed++;

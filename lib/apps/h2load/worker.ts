@@ -10,6 +10,7 @@ import { Client, ClientHost, Phase } from './client';
 import { h1RequestHead, h2RequestHeaders } from './requests';
 import type { H2loadConfig, Target } from './options';
 import { newWorkerStats, WorkerStats } from './stats';
+import { setOutputSlabSize } from '../../protocol/session/output-queue';
 
 /** What a worker is given. Plain data (it crosses into worker_threads), plus the output sink. */
 export interface WorkerInit {
@@ -53,6 +54,12 @@ export function spawnLine(init: Pick<WorkerInit, 'id' | 'nclients' | 'reqTodo' |
   return s;
 }
 
+/**
+ * The output slab size of an h2load thread: a client queues ~15 octets per request, so its slabs
+ * must be small to die young (see setOutputSlabSize).
+ */
+const CLIENT_OUTPUT_SLAB_SIZE = 8192;
+
 /** Runs one worker's clients to the end; `run()` resolves with its counters. */
 export class LoadWorker implements ClientHost {
   readonly id: number;
@@ -91,6 +98,7 @@ export class LoadWorker implements ClientHost {
     this.target = init.target;
     this.timing = init.config.durationMs !== undefined;
     this.phase = this.timing ? 'initial' : 'main';
+    setOutputSlabSize(CLIENT_OUTPUT_SLAB_SIZE);
     this.stats = newWorkerStats(this.timing ? 0 : init.reqTodo);
     this.postData = init.postData;
     this.progressInterval = Math.max(1, Math.floor(init.reqTodo / 10));

@@ -36,8 +36,8 @@ test('computeTimeStat: population sd, within-sd percentage, empty = zeros with 0
 
 test('processTimeStats: connect and ttfb from connect start; req/s per client; unrecorded skipped', (t) => {
   const w = newWorkerStats(2);
-  sampleRequestTime(w, 0.001);
-  sampleRequestTime(w, 0.003);
+  sampleRequestTime(w, 1000); // microseconds
+  sampleRequestTime(w, 3000);
   w.clients.push({ clientStart: 0, clientEnd: 1000, connectStart: 0, connectTime: 2, ttfb: 5, reqSuccess: 10 });
   w.clients.push({ clientStart: 0, clientEnd: 500, connectStart: 0, connectTime: -1, ttfb: -1, reqSuccess: 0 });
   const ts = processTimeStats([w]);
@@ -139,13 +139,13 @@ test('request times: kept up to the cap, then a reservoir sample, and the sd swi
   t.is(w.requestTimesSeen, 100);
   for (const v of requestTimesOf(w)) t.true(v >= 0 && v < 100);
   const full = newWorkerStats(0);
-  for (const v of [1, 2, 3, 4]) sampleRequestTime(full, v, 10);
+  for (const v of [1, 2, 3, 4]) sampleRequestTime(full, v * 1e6, 10);
   t.true(Math.abs(processTimeStats([full]).request.sd - Math.sqrt(1.25)) < 1e-12);
   const sampled = { ...full, requestTimesSeen: 5 };
   t.true(Math.abs(processTimeStats([sampled]).request.sd - Math.sqrt(5 / 3)) < 1e-12);
   // Several workers: their samples together.
   const other = newWorkerStats(0);
-  for (const v of [5, 6]) sampleRequestTime(other, v, 10);
+  for (const v of [5, 6]) sampleRequestTime(other, v * 1e6, 10);
   t.is(processTimeStats([full, other]).request.mean, 3.5);
   // A planned run takes room for its requests at once; past it the buffer grows.
   const planned = newWorkerStats(3000);
