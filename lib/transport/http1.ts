@@ -141,7 +141,7 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
         upper = true;
         c += 0x20;
       }
-      hash = (Math.imul(hash, 31) + c) | 0;
+      hash = nameHashStep(hash, c);
     }
     if (i === eol || s.charCodeAt(i) !== 0x3a) {
       const line = s.slice(pos, eol);
@@ -170,6 +170,11 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
     pos = eol + 2;
   }
   return fields;
+}
+
+/** The field-name hash of KNOWN_NAMES: `h` (the hash so far) taken on by one lowercase octet `c`. */
+function nameHashStep(h: number, c: number): number {
+  return (Math.imul(h, 31) + c) | 0;
 }
 
 /** Field names most heads carry, by a hash of their octets (parseFields computes it as it checks the name). */
@@ -218,7 +223,7 @@ for (const n of [
   'x-forwarded-proto',
 ]) {
   let h = 0;
-  for (let k = 0; k < n.length; k++) h = (Math.imul(h, 31) + n.charCodeAt(k)) | 0;
+  for (let k = 0; k < n.length; k++) h = nameHashStep(h, n.charCodeAt(k));
   // Two names in one slot: the first keeps it (the other is sliced as any name).
   KNOWN_NAMES[h & KNOWN_MASK] ??= n;
 }
