@@ -11,7 +11,11 @@ import { Http1BodyDecoder } from './http1-body';
 export interface Http1ResponseEvents {
   /** A 1xx head other than 101 (the final head follows). */
   informational?(head: Http1ResponseHead): void;
-  /** The final response head. */
+  /**
+   * The final response head. A head equal byte for byte to the one before it on this connection
+   * (most servers repeat theirs but for Date, once a second) is the same object, fields included:
+   * read it, never change it.
+   */
   head(head: Http1ResponseHead): void;
   /** A piece of the body (a view into the input: copy it to keep it past the call). */
   data(chunk: Buffer): void;
@@ -42,6 +46,15 @@ export class Http1ResponseParser {
   private headRequest = false;
   private keepAlive = false;
   private readonly body: Http1BodyDecoder;
+  /**
+   * The last final head read to a request other than HEAD: its bytes (through the blank line),
+   * itself, its persistence and framing. A response starting with the same bytes is that head
+   * again, taken without parsing (no head string, field strings or pairs made).
+   */
+  private lastBytes: Buffer | undefined;
+  private lastHead: Http1ResponseHead | undefined;
+  private lastKeepAlive = false;
+  private lastFraming: 'none' | 'chunked' | 'close' | number = 'none';
 
   constructor(
     private readonly events: Http1ResponseEvents,
@@ -96,6 +109,16 @@ export class Http1ResponseParser {
   }
 
   private readHead(buf: Buffer, off: number): number {
+    const last = this.lastBytes;
+    if (last !== undefined && this.pending === undefined && !this.headRequest) {
+      const end = off + last.length;
+      // The cached bytes end with the blank line: equal bytes are a whole head, the same head.
+      if (end <= buf.length && buf.compare(last, 0, last.length, off, end) === 0) {
+        this.keepAlive = this.lastKeepAlive;
+        this.begin(this.lastHead!, this.lastFraming);
+        return end;
+      }
+    }
     const had = this.pending ? this.pending.length : 0;
     const rest = off === 0 ? buf : buf.subarray(off);
     const data = this.pending ? Buffer.concat([this.pending, rest]) : rest;
@@ -119,14 +142,25 @@ export class Http1ResponseParser {
     const conn = connectionTokens(head.fields);
     this.keepAlive = head.version === 'HTTP/1.1' ? !conn.close : conn.keepAlive && !conn.close;
     const framing = bodyFraming(head, this.headRequest);
+    if (framing === 'close') this.keepAlive = false;
+    if (!this.headRequest) {
+      this.lastBytes = Buffer.from(data.subarray(0, parsed.consumed));
+      this.lastHead = head;
+      this.lastKeepAlive = this.keepAlive;
+      this.lastFraming = framing;
+    }
+    this.begin(head, framing);
+    return used;
+  }
+
+  /** A final head was read: tell it, then read its body (if any). */
+  private begin(head: Http1ResponseHead, framing: 'none' | 'chunked' | 'close' | number): void {
     this.events.head(head);
     if (framing === 'none') this.finish(undefined);
     else {
-      if (framing === 'close') this.keepAlive = false;
       this.state = State.BODY;
       this.body.start(framing);
     }
-    return used;
   }
 
   private finish(trailers: [string, string][] | undefined): void {

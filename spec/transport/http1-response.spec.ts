@@ -148,3 +148,60 @@ test('bytes past a whole answer with no request outstanding are refused; the ans
   t.is(seen.ends, 1);
   t.is(seen.body, 'a');
 });
+
+test('a head repeated byte for byte is the same head object; any other byte, a HEAD request or a split head parse afresh', (t) => {
+  const heads: import('../../lib/transport/http1').Http1ResponseHead[] = [];
+  const bodies: string[] = [];
+  const keep: boolean[] = [];
+  const p = new Http1ResponseParser(
+    {
+      head: (h) => heads.push(h),
+      data: (c) => bodies.push(c.toString('latin1')),
+      end: (_t, k) => keep.push(k),
+    },
+    { maxHeadSize: 8192, maxFields: 100 },
+  );
+  const a = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: Mon, 07 Dec 2026 04:00:00 GMT\r\n\r\n';
+  const b = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: Mon, 07 Dec 2026 04:00:01 GMT\r\n\r\n';
+  const send = (wire: string, method = 'GET', cut?: number) => {
+    p.expect(method);
+    const buf = Buffer.from(wire, 'latin1');
+    if (cut === undefined) p.feed(buf);
+    else {
+      p.feed(buf.subarray(0, cut));
+      p.feed(buf.subarray(cut));
+    }
+  };
+  send(`${a}hello`);
+  send(`${a}world`);
+  t.is(heads[1], heads[0], 'the repeat is the same object');
+  send(`${b}again`);
+  t.not(heads[2], heads[1]);
+  t.is(heads[2].fields[1][1], 'Mon, 07 Dec 2026 04:00:01 GMT');
+  // HEAD: no body whatever the head says (the cached framing is for other methods).
+  send(b, 'HEAD');
+  t.not(heads[3], heads[2]);
+  t.true(p.idle);
+  // Split inside the head: parsed from the gathered bytes, then cached again.
+  send(`${b}split`, 'GET', 20);
+  send(`${b}whole`);
+  t.is(heads[5], heads[4]);
+  // The same head followed by a longer one that starts alike: not taken for the cached head.
+  const longer = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: Mon, 07 Dec 2026 04:00:01 GMT\r\nX-More: 1\r\n\r\n';
+  send(`${longer}extra`);
+  t.not(heads[6], heads[5]);
+  t.deepEqual(heads[6].fields[2], ['x-more', '1']);
+  t.deepEqual(bodies, ['hello', 'world', 'again', 'split', 'whole', 'extra']);
+  t.deepEqual(keep, [true, true, true, true, true, true, true]);
+  // A repeated "Connection: close" head still ends persistence.
+  const close = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
+  const q = new Http1ResponseParser(
+    { head: () => undefined, data: () => undefined, end: (_t, k) => keep.push(k) },
+    { maxHeadSize: 8192, maxFields: 100 },
+  );
+  for (let i = 0; i < 2; i++) {
+    q.expect('GET');
+    q.feed(Buffer.from(close, 'latin1'));
+  }
+  t.deepEqual(keep.slice(-2), [false, false]);
+});
