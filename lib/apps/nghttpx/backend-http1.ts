@@ -209,9 +209,37 @@ class H1Exchange extends BaseExchange {
 }
 
 /**
+ * The keep-alive watch of a connection (`--backend-keep-alive-timeout`): in its pool's idle queue
+ * for the connection's life, waiting while the connection is idle; each request it carries counts
+ * as progress, so a busy connection is never re-queued (no clock read or list move per request).
+ */
+class IdleWatch extends Watched {
+  constructor(private readonly conn: Http1Connection) {
+    super();
+  }
+
+  /** @internal Watched: requests the connection took. */
+  progress(): number {
+    return this.conn.requests;
+  }
+
+  /** @internal Watched: idle in the pool. */
+  waiting(): boolean {
+    return this.conn.idleNow;
+  }
+
+  /** @internal Watched: idle for the keep-alive timeout. */
+  expire(): void {
+    this.conn.destroy();
+  }
+}
+
+/**
  * A kept connection to the backend: one request at a time. Its two timeouts are watches of its
- * pool's queues (timeouts.ts), not socket timers re-armed per request: read (no byte moved while
- * a request is out) and keep-alive (idle in the pool).
+ * pool's queues (timeouts.ts), not socket timers re-armed per request: read (the connection
+ * itself: no byte moved while a request is out) and keep-alive ({@link IdleWatch}: idle in the
+ * pool). Both watches stay queued from connect to close; what the connection is doing decides
+ * which of them waits, so a request costs no queue move and no clock read.
  */
 class Http1Connection extends Watched {
   readonly socket: net.Socket;
@@ -228,6 +256,10 @@ class Http1Connection extends Watched {
   private chunked = false;
   /** Reads and writes on the socket, counted for the read timeout. */
   private moved = 0;
+  /** @internal Requests this connection took (the keep-alive watch's progress). */
+  requests = 0;
+  /** The keep-alive watch (when the pool has a keep-alive timeout). */
+  private idleWatch: IdleWatch | undefined;
 
   constructor(
     private readonly backend: Http1Pool,
@@ -288,11 +320,16 @@ class Http1Connection extends Watched {
     return this.connected && !this.closed && !this.exchange && this.parser.idle && !this.socket.destroyed;
   }
 
+  /** @internal Whether the connection waits in the pool (the keep-alive watch counts then). */
+  get idleNow(): boolean {
+    return this.connected && !this.closed && this.exchange === undefined;
+  }
+
   /** Send `x` on this connection (now if connected, else once the connect succeeds). */
   send(x: H1Exchange): void {
     this.exchange = x;
     x.conn = this;
-    if (this.uses > 0) this.socket.ref();
+    this.requests++;
     if (this.connected) this.write(x);
   }
 
@@ -300,6 +337,12 @@ class Http1Connection extends Watched {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.connected = true;
+    // --backend-read-timeout: no byte from the backend for this long while a request is out
+    // (request bytes going out count too, as they did with Node's socket timeout);
+    // --backend-keep-alive-timeout: idle in the pool for this long. Watched until the close.
+    this.backend.readWatches?.add(this);
+    const idle = this.backend.idleWatches;
+    if (idle) idle.add((this.idleWatch = new IdleWatch(this)));
     const x = this.exchange;
     if (x) this.write(x);
   }
@@ -310,9 +353,8 @@ class Http1Connection extends Watched {
     const body = req.body;
     this.chunked = !!body && !hasField(req.fields, 'content-length');
     this.parser.expect(req.method);
-    // --backend-read-timeout: no byte from the backend for this long while a request is out
-    // (request body bytes going out count too, as they did with Node's socket timeout).
-    this.watchIn(this.backend.readWatches);
+    // A request going out is progress for the read timeout (the watch may have last looked while idle).
+    this.moved++;
     const head = requestHead(req, req.authority ?? this.backend.label, this.chunked);
     if (!body) {
       s.write(head, 'latin1');
@@ -387,11 +429,8 @@ class Http1Connection extends Watched {
     res?.close('end', trailers);
     if (!reusable) return this.destroy();
     this.uses++;
-    // --backend-keep-alive-timeout: an idle pooled connection is closed after this.
-    this.watchIn(this.backend.idleWatches);
-    // An idle kept connection does not keep the process up (a draining worker exits once its
-    // requests are answered), as Node's agent unrefs its free sockets.
-    this.socket.unref();
+    // Kept connections stay referenced (no ref()/unref() pair per request): the engine closes
+    // its pools once its frontends have drained, so an idle one never holds a process up.
     this.backend.idle(this);
   }
 
@@ -415,16 +454,16 @@ class Http1Connection extends Watched {
   }
 
   /**
-   * @internal Watched: idle in the pool (a plain deadline), or a request out whose answer is not
-   * held up by the relay (a client that reads slowly is its frontend's write timeout's matter).
+   * @internal Watched: a request out whose answer is not held up by the relay (a client that
+   * reads slowly is its frontend's write timeout's matter).
    */
   waiting(): boolean {
-    return this.pausedBy === undefined;
+    return this.exchange !== undefined && !this.closed && this.pausedBy === undefined;
   }
 
-  /** @internal Watched: the keep-alive or the read timeout. */
+  /** @internal Watched: the read timeout. */
   expire(): void {
-    if (!this.exchange) return this.destroy();
+    if (!this.exchange) return;
     const ms = this.backend.limits.readTimeout;
     this.fail(timeoutError(`backend read timeout after ${ms} ms`), 'read');
   }
@@ -443,6 +482,7 @@ class Http1Connection extends Watched {
   private onClose(): void {
     this.closed = true;
     this.watchQueue?.delete(this);
+    this.idleWatch?.watchQueue?.delete(this.idleWatch);
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.backend.forget(this);
