@@ -71,6 +71,13 @@ export { ZERO_COPY_MIN };
 const NO_BYTES = Buffer.alloc(0);
 
 /**
+ * `Buffer.isBuffer`, read once: `Buffer` is a property of the global object that optimised code
+ * still looks up through an IC call per use (two per sendData, ~300 instructions per request
+ * under callgrind).
+ */
+const isBuffer = Buffer.isBuffer;
+
+/**
  * An HTTP/2 connection endpoint without I/O.
  *
  * The adapter's loop: call `receive(bytes)` with what the transport read; whenever `onWantWrite`
@@ -524,7 +531,7 @@ export class Session implements SessionCore {
    */
   sendData(streamId: number, data: Buffer, endStream = false): void {
     this.checkOpen();
-    if (!Buffer.isBuffer(data)) throw new ApiMisuseError('sendData: data must be a Buffer');
+    if (!isBuffer(data)) throw new ApiMisuseError('sendData: data must be a Buffer');
     const s = this.liveStream(streamId, 'sendData');
     if (s.endQueued || s.trailers !== null || (s.pendingHeaders !== null && s.pendingEndStream))
       throw new ApiMisuseError(`sendData: stream ${streamId} already ended`);
