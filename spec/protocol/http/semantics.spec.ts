@@ -95,6 +95,33 @@ test('one MessageInfo across requests (as a session uses it): fields seen before
   t.is(info.priority, null);
 });
 
+test('a repeated request list reuses its verdict (method, content-length, priority); a changed value or SETTINGS_ENABLE_CONNECT_PROTOCOL is checked again', (t) => {
+  const info = newMessageInfo();
+  const usual: HeaderField[] = [[':method', 'POST'], ...base.slice(1), ['content-length', '12'], ['priority', 'u=1']];
+  t.is(validateRequest(usual, false, false, info), null);
+  // A list built anew with equal strings (a fresh decode) gets the remembered verdict.
+  const again = usual.map(([n, v]) => [n, v] as HeaderField);
+  t.is(validateRequest(again, false, false, info), null);
+  t.deepEqual([info.method, info.contentLength, info.priority, info.status], ['POST', 12, 'u=1', 0]);
+  // Between two repeats, another list's verdict must not leak into the remembered one's.
+  t.is(validateRequest(base, false, false, info), null);
+  t.deepEqual([info.method, info.contentLength, info.priority], ['GET', -1, null]);
+  t.is(validateRequest(usual, false, false, info), null);
+  t.deepEqual([info.method, info.contentLength, info.priority], ['POST', 12, 'u=1']);
+  // One value changed: checked again (and refused).
+  t.is(validateRequest([...usual.slice(0, -1), ['priority', 'u=1\r']], false, false, info), 'invalid value for "priority"');
+  t.is(validateRequest(usual, false, false, info), null);
+  t.is(validateRequest([...usual, ['connection', 'close']], false, false, info), reqErr([...usual, ['connection', 'close']]));
+  // An extended CONNECT valid while enabled is refused once SETTINGS_ENABLE_CONNECT_PROTOCOL is off.
+  const ws: HeaderField[] = [[':method', 'CONNECT'], [':protocol', 'websocket'], ...base.slice(1)];
+  t.is(validateRequest(ws, true, false, info), null);
+  t.is(validateRequest(ws, true, false, info), null);
+  t.is(validateRequest(ws, false, false, info), ':protocol without SETTINGS_ENABLE_CONNECT_PROTOCOL');
+  // An invalid list is never remembered as valid.
+  t.not(validateRequest(malformedRequests[0][1], false, false, info), null);
+  t.not(validateRequest(malformedRequests[0][1], false, false, info), null);
+});
+
 for (const [name, h] of malformedRequests) {
   test(`malformed request (RFC 9113 section 8): ${name}`, (t) => {
     t.not(reqErr(h), null);
