@@ -144,6 +144,8 @@ class H1Connection extends Watched {
   private reads = 0;
   /** The socket is paused: a body nobody reads, or too much input held back. */
   private paused = false;
+  /** A CONNECT or Upgrade took the socket: it stays paused until the tunnel pipes it. */
+  private tunnelled = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
   /** --read-rate/--write-rate... (reads reported here, writes through `out`), if any. */
   private readonly throttle: Throttle | undefined;
@@ -197,7 +199,9 @@ class H1Connection extends Watched {
     }
     s.on('data', this.onData);
     if (data.length) this.read(data);
-    if (!t?.readHeld) s.resume();
+    // Bytes read already may hold a whole CONNECT head and what the client sent after it: a
+    // flowing socket with no reader would drop them (and the next reads) before the tunnel pipes it.
+    if (!t?.readHeld && !this.tunnelled) s.resume();
   }
 
   /** Read on, unless the rate limits hold reads. */
@@ -394,6 +398,7 @@ class H1Connection extends Watched {
     const s = this.socket;
     s.off('data', this.onData);
     s.pause();
+    this.tunnelled = true;
     // A tunnel idles as long as its backend allows (tunnels.ts), not by the frontend's timeouts.
     this.watchQueue?.delete(this);
     const rest = this.parser.detach();

@@ -110,6 +110,9 @@ export function http1Connect(
     setHost: false,
     ...(a.tls ? { ...backendTlsConnectOptions(o), servername: o.servername } : {}),
   });
+  // Node's client adds `Connection: close` (no agent keeps the socket); the reference sends no
+  // Connection field on CONNECT, and removing the header before the head is written leaves none.
+  creq.removeHeader('connection');
   const response = new Promise<TunnelResponse>((resolve, reject) => {
     creq.once('connect', (res: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       socket.on('error', () => undefined);
