@@ -15,25 +15,28 @@ export function affinityOf(b: BackendAddress): Affinity {
 }
 
 /**
- * A catch-all pattern; within a group (addresses sharing a pattern) one protocol and TLS setting,
- * one affinity configuration, one pair of timeouts, and one `group-weight` per `group`.
+ * A catch-all pattern; within a group (addresses sharing a pattern) at most one affinity
+ * configuration, one read and one write timeout, and one `group-weight` per `group`. As nghttpx
+ * 1.52: addresses of one group may differ in protocol and TLS, and those without affinity or a
+ * timeout take the group's (groupTimeouts).
  */
 export function checkBackends(backends: BackendAddress[]): void {
   if (!backends.some((b) => b.patterns.some((p) => p.key === '/'))) {
     throw new UsageError('backend: No catch-all backend address is configured');
   }
-  const byPattern = new Map<string, BackendAddress[]>();
-  for (const b of backends) for (const p of b.patterns) byPattern.set(p.key, [...(byPattern.get(p.key) ?? []), b]);
-  for (const [key, list] of byPattern) {
-    const first = list[0];
-    if (list.some((b) => b.proto !== first.proto || b.tls !== first.tls))
-      throw new UsageError(`backend: all backends in the same group must use the same protocol and TLS setting: ${key}`);
-    // As the reference: an address without affinity next to one with it is a different configuration.
-    const aff = JSON.stringify(affinityOf(first));
-    if (list.some((b) => JSON.stringify(affinityOf(b)) !== aff))
+  for (const [key, list] of byPattern(backends)) {
+    // "affinity: multiple different affinity configurations found in a single group" only
+    // between addresses that set one: an address without affinity takes the group's.
+    const set = list.filter((b) => b.affinity !== undefined && b.affinity !== 'none').map((b) => JSON.stringify(affinityOf(b)));
+    if (set.some((a) => a !== set[0]))
       throw new UsageError('backend: affinity: multiple different affinity configurations found in a single group');
-    if (list.some((b) => b.readTimeout !== first.readTimeout || b.writeTimeout !== first.writeTimeout))
-      throw new UsageError(`backend: read-timeout/write-timeout: all backends in the same group must have the same timeouts: ${key}`);
+    for (const [param, field] of [
+      ['read-timeout', 'readTimeout'],
+      ['write-timeout', 'writeTimeout'],
+    ] as const) {
+      const values = new Set(list.flatMap((b) => (b[field] === undefined ? [] : [b[field]])));
+      if (values.size > 1) throw new UsageError(`backend: ${param}: multiple different ${param} found in a single group`);
+    }
     const weights = new Map<string, number>();
     for (const b of list) {
       if (b.groupWeight === undefined) continue;
@@ -44,4 +47,31 @@ export function checkBackends(backends: BackendAddress[]): void {
       weights.set(g, b.groupWeight);
     }
   }
+}
+
+/** The addresses of each pattern key, in `-b` order. */
+function byPattern(backends: BackendAddress[]): Map<string, BackendAddress[]> {
+  const out = new Map<string, BackendAddress[]>();
+  for (const b of backends) for (const p of b.patterns) out.set(p.key, [...(out.get(p.key) ?? []), b]);
+  return out;
+}
+
+/**
+ * Each address's `read-timeout`/`write-timeout` as nghttpx applies them: "If some backends do not
+ * specify read/write timeout, and there is at least one backend with read/write timeout, it is
+ * used for all backends in the group" (checkBackends has made sure a group sets at most one).
+ */
+export function groupTimeouts(backends: BackendAddress[]): Map<BackendAddress, { readTimeout?: number; writeTimeout?: number }> {
+  const out = new Map<BackendAddress, { readTimeout?: number; writeTimeout?: number }>();
+  for (const b of backends) out.set(b, { readTimeout: b.readTimeout, writeTimeout: b.writeTimeout });
+  for (const list of byPattern(backends).values()) {
+    const read = list.find((b) => b.readTimeout !== undefined)?.readTimeout;
+    const write = list.find((b) => b.writeTimeout !== undefined)?.writeTimeout;
+    for (const b of list) {
+      const t = out.get(b)!;
+      t.readTimeout ??= read;
+      t.writeTimeout ??= write;
+    }
+  }
+  return out;
 }

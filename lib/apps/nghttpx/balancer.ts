@@ -226,9 +226,9 @@ export class Balancer<T> {
   }
 
   /**
-   * Choose a backend for a request; undefined when every member is unusable or already tried.
-   * When all members are only blocked by backoff (none offline for good), the least recently
-   * failed one is tried anyway, as nghttpx answers 502 after trying rather than refusing.
+   * Choose a backend for a request; undefined when every member is offline, backing off after a
+   * failed connect, or already tried: as nghttpx 1.52, whose connect blocker answers 502 at once
+   * (no connect) while a lone backend backs off.
    */
   choose(ctx: ChooseContext): Choice<T> | undefined {
     // One member and no affinity (the common `-b host,port`): no queue to turn, nothing to allocate.
@@ -239,7 +239,7 @@ export class Balancer<T> {
     const ok = (m: Member<T>) => m.health.usable(ctx.now) && !ctx.exclude?.has(m.target);
     const a = this.affinity;
     if (a.type === 'ip') {
-      const m = this.onRing(hash32(ctx.remoteAddress), ok) ?? this.fallback(ctx);
+      const m = this.onRing(hash32(ctx.remoteAddress), ok);
       return m && { target: m.target };
     }
     if (a.type === 'cookie') {
@@ -254,11 +254,11 @@ export class Balancer<T> {
       let m: Member<T> | undefined;
       let value: number;
       if (c.stickiness === 'strict') {
-        m = this.wfq(ok) ?? this.fallback(ctx);
+        m = this.wfq(ok);
         value = m ? this.memberHash[this.members.indexOf(m)] : 0;
       } else {
         value = Math.floor(this.random() * 0x100000000) >>> 0;
-        m = this.onRing(value, ok) ?? this.fallback(ctx);
+        m = this.onRing(value, ok);
       }
       if (!m) return undefined;
       let cookie = `${c.name}=${value.toString(16).padStart(8, '0')}`;
@@ -266,7 +266,7 @@ export class Balancer<T> {
       if (c.secure === 'yes' || (c.secure === 'auto' && ctx.secure)) cookie += '; Secure';
       return { target: m.target, setCookie: cookie };
     }
-    const m = this.wfq(ok) ?? this.fallback(ctx);
+    const m = this.wfq(ok);
     return m && { target: m.target };
   }
 
@@ -278,15 +278,5 @@ export class Balancer<T> {
       const e = wfqPick(g.members, (x) => ok(x.m), next);
       if (e) return e.m;
     }
-  }
-
-  /** Every member blocked by backoff only (not offline, not tried): the one whose block ends first. */
-  private fallback(ctx: ChooseContext): Member<T> | undefined {
-    let best: Member<T> | undefined;
-    for (const m of this.members) {
-      if (m.health.offline || ctx.exclude?.has(m.target)) continue;
-      if (!best || m.health.blockedUntil < best.health.blockedUntil) best = m;
-    }
-    return best;
   }
 }

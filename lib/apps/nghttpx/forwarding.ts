@@ -634,8 +634,12 @@ class Forwarding implements ExchangeListener {
       if (next) return this.attempt(next);
     } else log('WARN', 'forwarding.ts', `Backend request failed; addr=${be.label}: ${err.message}`);
     this.done = true;
+    // 504 for a timeout: reading the answer, or (as nghttpx 1.52, whose HTTP/1.1 backend connection
+    // reports it as EVENT_TIMEOUT) connecting to an HTTP/1.1 backend that no other backend replaced;
+    // an h2 backend's connect timeout is a failed session there, 502.
+    const timedOut = err.phase === 'read' || (err.phase === 'connect' && err.code === 'ETIMEDOUT' && be.address.proto !== 'h2');
     try {
-      this.fw.generated(this.req, this.client, err.phase === 'read' ? 504 : 502, (st, n) => this.record(st, n));
+      this.fw.generated(this.req, this.client, timedOut ? 504 : 502, (st, n) => this.record(st, n));
     } catch {
       this.client.abort();
     }

@@ -8,7 +8,7 @@ import { Backend, BackendLimits, createBackend } from './backends';
 import { BackendResolver } from './resolver';
 import { Balancer, BackendHealth, Member } from './balancer';
 import { watchHealth } from './health';
-import { affinityOf } from './backend-rules';
+import { affinityOf, groupTimeouts } from './backend-rules';
 import type { BackendAddress, NghttpxOptions } from './config';
 import type { ProxyRequest } from './request';
 import { matchRoute, Route } from './routing';
@@ -64,12 +64,14 @@ export class BackendGroups {
       lookupTimeout: o.dnsLookupTimeout,
       maxTry: o.dnsMaxTry,
     });
+    const timeouts = groupTimeouts(backends);
     for (const addr of backends) {
       const p = addr;
+      const own = timeouts.get(addr)!;
       const limits: BackendLimits = {
         connectTimeout: o.backendConnectTimeout,
-        readTimeout: p.readTimeout ?? o.backendReadTimeout,
-        writeTimeout: p.writeTimeout ?? o.backendWriteTimeout,
+        readTimeout: own.readTimeout ?? o.backendReadTimeout,
+        writeTimeout: own.writeTimeout ?? o.backendWriteTimeout,
         keepAliveTimeout: o.backendKeepAliveTimeout,
         settingsTimeout: o.backendHttp2SettingsTimeout,
         headerBuffer: o.responseHeaderFieldBuffer,

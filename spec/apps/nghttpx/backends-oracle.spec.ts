@@ -4,13 +4,15 @@
  * same requests sent through both; what the client gets and what the backend sees must match.
  */
 import test from 'ava';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { deadPort } from '../../helpers/net';
-import { runClient } from './helpers';
+import { own, runClient, stopProcess } from './helpers';
 import { both } from './oracle-pair';
 
 const t_ = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl') ? test : test.skip;
@@ -310,6 +312,237 @@ t_(
       }
     } finally {
       await p.stop();
+      await be.stop();
+    }
+  },
+);
+
+t_(
+  'dnf: a request routed to a dnf backend never reaches it and gets no answer (no mruby), the others are served, as the reference',
+  async (t) => {
+    const be = await backend();
+    const p = await both([`-b127.0.0.1,${be.port};/x;dnf`, `-b127.0.0.1,${be.port}`]);
+    try {
+      for (const proxy of p.proxies) {
+        const before = be.seen.length;
+        const c = http2.connect(`http://127.0.0.1:${proxy.port}`);
+        c.on('error', () => undefined);
+        try {
+          // /x (dnf, with a body the proxy consumes) goes first on the connection, /y after it: once
+          // /y is answered, the proxy has long decided what to do with /x.
+          const x = c.request({ ':method': 'POST', ':path': '/x' });
+          x.on('error', () => undefined);
+          let xAnswered = false;
+          x.on('response', () => (xAnswered = true));
+          x.end('consumed');
+          const y = c.request({ ':path': '/y' });
+          const status = await new Promise<unknown>((resolve, reject) => {
+            y.on('response', (h) => resolve(h[':status']));
+            y.on('error', reject);
+          });
+          y.resume();
+          t.is(status, 200, `${proxy.name}: /y is served`);
+          t.false(xAnswered, `${proxy.name}: /x has no answer`);
+          t.is(be.seen.length - before, 1, `${proxy.name}: the backend saw /y only`);
+        } finally {
+          c.destroy();
+        }
+      }
+    } finally {
+      await p.stop();
+      await be.stop();
+    }
+  },
+);
+
+t_(
+  "--require-http-scheme: an h2 request whose :scheme is not the frontend's gets 400, the matching one is served, as the reference",
+  async (t) => {
+    const be = await backend();
+    const p = await both([`-b127.0.0.1,${be.port}`, '--require-http-scheme']);
+    try {
+      const seen: Record<string, [unknown, string][]> = {};
+      for (const proxy of p.proxies) {
+        const c = http2.connect(`http://127.0.0.1:${proxy.port}`);
+        c.on('error', () => undefined);
+        try {
+          seen[proxy.name] = [];
+          for (const scheme of ['http', 'https']) {
+            const s = c.request({ ':path': '/scheme', ':scheme': scheme });
+            const [status, body] = await new Promise<[unknown, string]>((resolve, reject) => {
+              let text = '';
+              s.on('response', (h) => {
+                s.setEncoding('utf8').on('data', (d) => (text += d));
+                s.on('end', () => resolve([h[':status'], text]));
+              });
+              s.on('error', reject);
+            });
+            seen[proxy.name].push([status, body]);
+          }
+        } finally {
+          c.destroy();
+        }
+      }
+      t.deepEqual(
+        seen.reference.map(([s]) => s),
+        [200, 400],
+      );
+      t.deepEqual(seen.ours, seen.reference);
+    } finally {
+      await p.stop();
+      await be.stop();
+    }
+  },
+);
+
+t_('a group of an h2 and an HTTP/1.1 backend (protocols may differ in a group): both serve, as with the reference', async (t) => {
+  const h1 = await backend();
+  const h2server = http2.createServer((_req, res) => res.end('h2'));
+  await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', r));
+  const h2port = (h2server.address() as net.AddressInfo).port;
+  const p = await both([`-b127.0.0.1,${h2port};;proto=h2`, `-b127.0.0.1,${h1.port}`]);
+  try {
+    const got: Record<string, string[]> = {};
+    for (const proxy of p.proxies) {
+      const answers: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await get(proxy.port, `/mixed${i}`);
+        answers.push(`${r.head[0]} ${r.head.find((l) => l.startsWith('via:'))} ${r.body}`);
+      }
+      got[proxy.name] = answers.sort();
+    }
+    t.deepEqual(got.reference, [
+      'HTTP/1.1 200 OK via: 1.1 nghttpx ok',
+      'HTTP/1.1 200 OK via: 1.1 nghttpx ok',
+      'HTTP/1.1 200 OK via: 2 nghttpx h2',
+      'HTTP/1.1 200 OK via: 2 nghttpx h2',
+    ]);
+    t.deepEqual(got.ours, got.reference);
+  } finally {
+    await p.stop();
+    await h1.stop();
+    await new Promise<void>((r) => h2server.close(() => r()));
+  }
+});
+
+/**
+ * A TCP port whose connects never complete: python3 listens with backlog 0, never accepts, and
+ * fills the accept queue with its own connects, so the kernel drops every further SYN.
+ */
+async function blackhole(): Promise<{ port: number; stop(): Promise<void> }> {
+  const script = [
+    'import socket, sys, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'port = s.getsockname()[1]',
+    'fill = []',
+    'for i in range(3):',
+    '    c = socket.socket(); c.setblocking(False)',
+    '    try: c.connect(("127.0.0.1", port))',
+    '    except BlockingIOError: pass',
+    '    fill.append(c)',
+    'print(port, flush=True)',
+    'time.sleep(120)',
+  ].join('\n');
+  const proc = own(spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+    proc.once('exit', () => reject(new Error('the blackhole exited')));
+  });
+  return { port, stop: () => stopProcess(proc) };
+}
+
+(fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/python3') ? test : test.skip)(
+  '--backend-connect-timeout: a lone HTTP/1.1 backend that never accepts: 504; a lone h2 one: 502; with a live backend beside it: 200, as the reference',
+  async (t) => {
+    const hole = await blackhole();
+    const live = await backend();
+    try {
+      const cases: [string, string[]][] = [
+        ['HTTP/1.1 alone', [`-b127.0.0.1,${hole.port}`]],
+        ['h2 alone', [`-b127.0.0.1,${hole.port};;proto=h2`]],
+        ['beside a live one', [`-b127.0.0.1,${hole.port}`, `-b127.0.0.1,${live.port}`]],
+      ];
+      for (const [what, backends] of cases) {
+        const p = await both([...backends, '--backend-connect-timeout=1s']);
+        try {
+          const status: Record<string, string[]> = {};
+          for (const proxy of p.proxies) {
+            status[proxy.name] = [];
+            // Two requests: with a live backend one of them meets the blackhole first and goes on.
+            for (const i of [1, 2]) status[proxy.name].push((await get(proxy.port, `/ct${i}`)).head[0]);
+          }
+          t.deepEqual(status.ours, status.reference, what);
+          if (what === 'beside a live one') t.deepEqual(status.reference, ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'], what);
+          else t.regex(status.ours[0], what.startsWith('h2') ? / 502 / : / 504 /, what);
+        } finally {
+          await p.stop();
+        }
+      }
+    } finally {
+      await hole.stop();
+      await live.stop();
+    }
+  },
+);
+
+/** A PROXY protocol v2 header (PROXY command, TCP over IPv4) naming `src`:`srcPort` -> 127.0.0.1:`dstPort`. */
+function proxyV2(src: string, srcPort: number, dstPort: number): Buffer {
+  const body = Buffer.alloc(12);
+  Buffer.from(src.split('.').map(Number)).copy(body, 0);
+  Buffer.from([127, 0, 0, 1]).copy(body, 4);
+  body.writeUInt16BE(srcPort, 8);
+  body.writeUInt16BE(dstPort, 10);
+  const head = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 12]);
+  return Buffer.concat([head, body]);
+}
+
+t_(
+  'proxyproto with a PROXY v2 header (HTTP/1.1 and h2 after it): the backend sees its address in X-Forwarded-For, as through the reference',
+  async (t) => {
+    const be = await backend();
+    const pair = await both([`-b127.0.0.1,${be.port}`, '--add-x-forwarded-for'], undefined, ['no-tls;proxyproto']);
+    try {
+      const got: Record<string, string[]> = {};
+      for (const proxy of pair.proxies) {
+        got[proxy.name] = [];
+        // HTTP/1.1 after the header.
+        const status = await new Promise<string>((resolve) => {
+          const s = net.connect(proxy.port, '127.0.0.1', () => {
+            s.write(proxyV2('192.0.2.9', 5555, proxy.port));
+            s.write('GET /pp2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+          });
+          let text = '';
+          s.on('data', (d) => (text += d.toString()));
+          s.on('close', () => resolve(text.split('\r\n')[0]));
+          s.on('error', () => resolve('error'));
+        });
+        const xff = () => {
+          const raw = be.seen[be.seen.length - 1];
+          return raw[raw.findIndex((x) => x.toLowerCase() === 'x-forwarded-for') + 1];
+        };
+        got[proxy.name].push(status, xff());
+        // h2 (prior knowledge) after the header, on a socket Node's client is given.
+        const sock = net.connect(proxy.port, '127.0.0.1');
+        await new Promise<void>((r) => sock.once('connect', r));
+        sock.write(proxyV2('198.51.100.4', 6666, proxy.port));
+        const c = http2.connect(`http://127.0.0.1:${proxy.port}`, { createConnection: () => sock });
+        c.on('error', () => undefined);
+        try {
+          const s = c.request({ ':path': '/pp2h2' });
+          const st = await new Promise<unknown>((resolve, reject) => {
+            s.on('response', (h) => resolve(h[':status']));
+            s.on('error', reject);
+          });
+          s.resume();
+          got[proxy.name].push(String(st), xff());
+        } finally {
+          c.destroy();
+        }
+      }
+      t.deepEqual(got.reference, ['HTTP/1.1 200 OK', '192.0.2.9', '200', '198.51.100.4']);
+      t.deepEqual(got.ours, got.reference);
+    } finally {
+      await pair.stop();
       await be.stop();
     }
   },

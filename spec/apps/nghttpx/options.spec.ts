@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs, parseBackend, parseFrontend, UsageError } from '../../../lib/apps/nghttpx/options';
+import { groupTimeouts } from '../../../lib/apps/nghttpx/backend-rules';
 
 const run = (argv: string[]) => {
   const p = parseArgs(['--conf=/dev/null', ...argv]);
@@ -125,7 +126,30 @@ test('bad options and values name what was wrong', (t) => {
   t.throws(() => run(['-L', 'FOO', '-f*,0;no-tls']), { message: 'log-level: Invalid severity level: FOO' });
   t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;/a']), { message: /catch-all/ });
   t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;;proto=h3']), { message: /proto/ });
-  t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;/;proto=h2', '-b127.0.0.1,81']), { message: /same protocol/ });
+  // Within a group, as nghttpx 1.52: two different affinity or timeout settings are refused; an
+  // address without one takes the group's, and protocols and TLS may differ.
+  t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;;affinity=ip', '-b127.0.0.1,81;;affinity=cookie;affinity-cookie-name=a']), {
+    message: 'backend: affinity: multiple different affinity configurations found in a single group',
+  });
+  t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;;read-timeout=3s', '-b127.0.0.1,81;;read-timeout=5s']), {
+    message: 'backend: read-timeout: multiple different read-timeout found in a single group',
+  });
+  t.throws(() => run(['-f*,0;no-tls', '-b127.0.0.1,80;;write-timeout=3s', '-b127.0.0.1,81;;write-timeout=5s']), {
+    message: 'backend: write-timeout: multiple different write-timeout found in a single group',
+  });
+  const mixed = run(['-f*,0;no-tls', '-b127.0.0.1,80;/;proto=h2;tls;read-timeout=3s', '-b127.0.0.1,81', '-b127.0.0.1,82;;affinity=ip']);
+  t.deepEqual(
+    mixed.backends.map((b) => [b.proto, b.tls]),
+    [
+      ['h2', true],
+      ['http/1.1', false],
+      ['http/1.1', false],
+    ],
+  );
+  t.deepEqual(
+    [...groupTimeouts(mixed.backends).values()].map((x) => x.readTimeout),
+    [3000, 3000, 3000],
+  );
   t.throws(() => parseFrontend('127.0.0.1,80;quic'), { message: /no HTTP\/3/ });
   t.throws(() => parseFrontend('127.0.0.1,80;api;healthmon'), { message: /mutually exclusive/ });
   t.throws(() => parseBackend('127.0.0.1,80;/;fall=x'), { message: /fall: bad value/ });
