@@ -58,22 +58,24 @@ const START_MS = 60000;
  * allowed. Rejects at once, naming `name`, when the server exits before listening (with its exit
  * status and the end of its stderr), and after 60 s in its slot (still running: said so).
  * `opts.onStdout` reads the server's standard output from its first byte (say, nghttpd -v's frame
- * trace); without it, stdout goes nowhere.
+ * trace); without it, stdout goes nowhere. `opts.onStderr` reads its standard error the same way
+ * (say, the warnings a server logs before it listens).
  */
 export function spawnServer(
   name: string,
   file: string,
   args: string[],
   ports: number[],
-  opts: { onStdout?: (text: string) => void } = {},
+  opts: { onStdout?: (text: string) => void; onStderr?: (text: string) => void } = {},
 ): Promise<ChildProcess> {
-  const { onStdout } = opts;
+  const { onStdout, onStderr } = opts;
   return withSpawnSlot(async () => {
     const proc = own(spawn(file, args, { stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] }));
     if (onStdout) proc.stdout!.setEncoding('utf8').on('data', onStdout);
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-1500);
+      onStderr?.(d.toString());
     });
     const stderrClosed = new Promise<void>((r) => proc.stderr!.once('close', r));
     const exited = () => proc.exitCode !== null || proc.signalCode !== null;

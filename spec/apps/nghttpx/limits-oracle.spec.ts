@@ -1,7 +1,8 @@
 /**
  * nghttpx's connection limits side by side with Debian's nghttpx: requests of one frontend
  * connection beyond --backend-connections-per-frontend (per host with -s:
- * --backend-connections-per-host) wait for a free slot, and --listener-disable-timeout.
+ * --backend-connections-per-host) wait for a free slot; --worker-frontend-connections closes the
+ * connections past it.
  */
 import test from 'ava';
 import * as http from 'http';
@@ -94,6 +95,51 @@ t_(
         t.deepEqual(r.reference, { statuses: ['200', '200', '200', '200'], peak: { all: 2, host: 1 } }, option);
         t.deepEqual(r.ours, r.reference, option);
       }
+    } finally {
+      await be.stop();
+    }
+  },
+);
+
+/** An HTTP/1.1 request on a new connection: the status line, or `closed` when the proxy closed it without one. */
+function h1OnNewSocket(port: number, p: string): Promise<{ socket: net.Socket; got: string }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end >= 0 && text.length >= end + 4 + Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? 0)) {
+        resolve({ socket, got: text.slice(0, text.indexOf('\r\n')) });
+      }
+    });
+    socket.on('close', () => resolve({ socket, got: 'closed' }));
+    socket.write(`GET ${p} HTTP/1.1\r\nHost: example.test\r\n\r\n`);
+  });
+}
+
+t_(
+  '--worker-frontend-connections=1: a second connection while one is open is closed unanswered; once it closes, a new one is served',
+  async (t) => {
+    const be = await countingBackend();
+    try {
+      const r = await compare([`-b127.0.0.1,${be.port}`, '--worker-frontend-connections=1'], async (port) => {
+        const first = await h1OnNewSocket(port, '/first');
+        const second = await h1OnNewSocket(port, '/second');
+        second.socket.destroy();
+        await new Promise<void>((res) => {
+          first.socket.once('close', res);
+          first.socket.destroy();
+        });
+        // The proxy counts the first connection until it sees it close: a few tries, each on a new connection.
+        let third = await h1OnNewSocket(port, '/third');
+        for (let i = 0; i < 20 && third.got === 'closed'; i++) third = await h1OnNewSocket(port, '/third');
+        third.socket.destroy();
+        return [first.got, second.got, third.got];
+      });
+      t.deepEqual(r.reference, ['HTTP/1.1 200 OK', 'closed', 'HTTP/1.1 200 OK']);
+      t.deepEqual(r.ours, r.reference);
     } finally {
       await be.stop();
     }

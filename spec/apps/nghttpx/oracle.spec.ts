@@ -7,6 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { startNghttpx, NghttpxProxy } from '../../../lib/apps/nghttpx/proxy';
 import { parseArgs } from '../../../lib/apps/nghttpx/options';
+import { compare } from './oracle-pair';
 import { freePort, own, runClient, startEchoBackend, stopProcess, waitForPort } from './helpers';
 
 const t_ = fs.existsSync('/usr/sbin/nghttpx') && fs.existsSync('/usr/bin/curl') ? test : test.skip;
@@ -95,3 +96,46 @@ t_('the backend sees the same request fields and the client the same response fi
     await echo.stop();
   }
 });
+
+t_(
+  '--no-via, --server-name, --no-server-rewrite, and absolute-form targets in reverse-proxy mode: the backend and the client see what they see through the reference',
+  async (t) => {
+    const echo = await startEchoBackend();
+    try {
+      const requests: [string, string[]][] = [
+        ['origin-form', ['--http1.1', 'http://127.0.0.1:PORT/plain?x=1']],
+        ['absolute-form', ['--http1.1', '--request-target', 'http://other.example:8080/abs?q=1', 'http://127.0.0.1:PORT/']],
+        ['h2c', ['--http2-prior-knowledge', 'http://127.0.0.1:PORT/h2']],
+      ];
+      for (const extra of [[], ['--no-via', '--server-name=edge/1'], ['--no-server-rewrite']]) {
+        const r = await compare([`-b127.0.0.1,${echo.port}`, ...extra], async (port) => {
+          const out: Record<string, { method: string; url: string; fields: string[]; head: string[] }> = {};
+          for (const [name, args] of requests) {
+            const before = echo.seen.length;
+            const res = await runClient('curl', ['-si', ...args.map((a) => a.replace('PORT', String(port)))]);
+            const s = echo.seen[before];
+            out[name] = {
+              method: s?.method,
+              url: s?.url,
+              fields: s ? normalise(s.rawHeaders, port) : [],
+              head: head(res.stdout.toString('latin1')).filter((l) => !/^(x-sha256|x-body-length|content-length):/.test(l)),
+            };
+          }
+          return out;
+        });
+        t.deepEqual(r.ours, r.reference, extra.join(' ') || 'defaults');
+        // What the reference does, for the reader (and so that the comparison is not of two empty views).
+        const server = extra.includes('--no-server-rewrite') ? 'echo-backend' : extra.length ? 'edge/1' : 'nghttpx';
+        for (const name of ['origin-form', 'h2c']) t.true(r.reference[name].head.includes(`server: ${server}`), name);
+        t.is(
+          r.reference['origin-form'].fields.some((f) => f.startsWith('via:')),
+          !extra.includes('--no-via'),
+        );
+      }
+      // The absolute-form target reaches the backend as a path (Host from the target).
+      t.is(echo.seen.find((s) => s.url.startsWith('/abs'))?.url, '/abs?q=1');
+    } finally {
+      await echo.stop();
+    }
+  },
+);
