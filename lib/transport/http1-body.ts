@@ -68,16 +68,16 @@ export class Http1BodyDecoder {
   }
 
   /**
-   * Take body bytes from `buf` at `off`: returns the offset after the last byte that belonged to
-   * the body (where the next message starts once the body ended).
+   * Take body bytes from `buf` at `off` (up to `end`): returns the offset after the last byte that
+   * belonged to the body (where the next message starts once the body ended).
    */
-  feed(buf: Buffer, off: number): number {
-    while (off < buf.length) {
+  feed(buf: Buffer, off: number, end = buf.length): number {
+    while (off < end) {
       switch (this.state) {
         case State.IDLE:
           return off;
         case State.LENGTH: {
-          const n = Math.min(this.remaining, buf.length - off);
+          const n = Math.min(this.remaining, end - off);
           this.remaining -= n;
           const chunk = off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
           off += n;
@@ -87,10 +87,10 @@ export class Http1BodyDecoder {
           break;
         }
         case State.CHUNK_SIZE:
-          off = this.readChunkSize(buf, off);
+          off = this.readChunkSize(buf, off, end);
           break;
         case State.CHUNK_DATA: {
-          const n = Math.min(this.remaining, buf.length - off);
+          const n = Math.min(this.remaining, end - off);
           this.remaining -= n;
           const chunk = buf.subarray(off, off + n);
           off += n;
@@ -108,11 +108,11 @@ export class Http1BodyDecoder {
           if (--this.remaining === 0) this.state = State.CHUNK_SIZE;
           break;
         case State.TRAILERS:
-          off = this.readTrailers(buf, off);
+          off = this.readTrailers(buf, off, end);
           break;
         case State.UNTIL_CLOSE:
-          this.events.data(off === 0 ? buf : buf.subarray(off));
-          off = buf.length;
+          this.events.data(off === 0 && end === buf.length ? buf : buf.subarray(off, end));
+          off = end;
           break;
       }
     }
@@ -133,23 +133,23 @@ export class Http1BodyDecoder {
     throw new Http1ParseError('connection closed mid-body');
   }
 
-  /** Join a partial piece kept from the last chunk with the new one. */
-  private take(buf: Buffer, off: number): Buffer {
-    const rest = off === 0 ? buf : buf.subarray(off);
+  /** Join a partial piece kept from the last chunk with the new one (`buf` from `off` to `end`). */
+  private take(buf: Buffer, off: number, end: number): Buffer {
+    const rest = off === 0 && end === buf.length ? buf : buf.subarray(off, end);
     if (!this.pending) return rest;
     const joined = Buffer.concat([this.pending, rest]);
     this.pending = undefined;
     return joined;
   }
 
-  private readChunkSize(buf: Buffer, off: number): number {
+  private readChunkSize(buf: Buffer, off: number, end: number): number {
     const had = this.pending ? this.pending.length : 0;
-    const data = this.take(buf, off);
+    const data = this.take(buf, off, end);
     const eol = data.indexOf(CRLF);
     if (eol < 0) {
       if (data.length > MAX_CHUNK_LINE) throw new Http1ParseError('chunk-size line too long');
       this.pending = Buffer.from(data);
-      return buf.length;
+      return end;
     }
     // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
     let i = 0;
@@ -173,9 +173,9 @@ export class Http1BodyDecoder {
     return used;
   }
 
-  private readTrailers(buf: Buffer, off: number): number {
+  private readTrailers(buf: Buffer, off: number, bufEnd: number): number {
     const had = this.pending ? this.pending.length : 0;
-    const data = this.take(buf, off);
+    const data = this.take(buf, off, bufEnd);
     // trailer-section = *( field-line CRLF ), then the final CRLF.
     if (data.length >= 2 && data[0] === 0x0d && data[1] === 0x0a) {
       this.state = State.IDLE;
@@ -187,7 +187,7 @@ export class Http1BodyDecoder {
       if (data.length >= this.limits.maxHeadSize) throw new Http1ParseError(`trailer section longer than ${this.limits.maxHeadSize} bytes`);
       // A lone CR so far: the final CRLF may be on its way.
       this.pending = Buffer.from(data);
-      return buf.length;
+      return bufEnd;
     }
     const fields = parseFieldSection(latin1Slice(data, 0, end), this.limits);
     this.state = State.IDLE;

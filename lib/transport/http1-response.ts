@@ -80,18 +80,18 @@ export class Http1ResponseParser {
     this.headRequest = method === 'HEAD';
   }
 
-  /** Parse `buf` (any split). */
-  feed(buf: Buffer): void {
+  /** Parse `buf` up to `end` (any split; a read buffer's first `end` bytes need no view of their own). */
+  feed(buf: Buffer, end = buf.length): void {
     let off = 0;
-    while (off < buf.length) {
+    while (off < end) {
       switch (this.state) {
         case State.IDLE:
           throw new Http1ParseError('bytes from the server with no request outstanding');
         case State.HEAD:
-          off = this.readHead(buf, off);
+          off = this.readHead(buf, off, end);
           break;
         case State.BODY:
-          off = this.body.feed(buf, off);
+          off = this.body.feed(buf, off, end);
           break;
       }
     }
@@ -108,25 +108,25 @@ export class Http1ResponseParser {
     this.body.eof();
   }
 
-  private readHead(buf: Buffer, off: number): number {
+  private readHead(buf: Buffer, off: number, bufEnd: number): number {
     const last = this.lastBytes;
     if (last !== undefined && this.pending === undefined && !this.headRequest) {
       const end = off + last.length;
       // The cached bytes end with the blank line: equal bytes are a whole head, the same head.
-      if (end <= buf.length && buf.compare(last, 0, last.length, off, end) === 0) {
+      if (end <= bufEnd && buf.compare(last, 0, last.length, off, end) === 0) {
         this.keepAlive = this.lastKeepAlive;
         this.begin(this.lastHead!, this.lastFraming);
         return end;
       }
     }
     const had = this.pending ? this.pending.length : 0;
-    const rest = off === 0 ? buf : buf.subarray(off);
+    const rest = off === 0 && bufEnd === buf.length ? buf : buf.subarray(off, bufEnd);
     const data = this.pending ? Buffer.concat([this.pending, rest]) : rest;
     this.pending = undefined;
     const parsed = parseResponseHead(data, this.limits);
     if (!parsed) {
       this.pending = Buffer.from(data);
-      return buf.length;
+      return bufEnd;
     }
     const head = parsed.head;
     const used = off + parsed.consumed - had;

@@ -205,3 +205,32 @@ test('a head repeated byte for byte is the same head object; any other byte, a H
   }
   t.deepEqual(keep.slice(-2), [false, false]);
 });
+
+test('feed(buf, end) reads only the first end bytes (a shared read buffer with stale bytes after them), at every split', (t) => {
+  const wire = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n', 'latin1');
+  // Each piece sits at the start of a larger buffer whose tail is garbage the parser must not see.
+  const inRoom = (piece: Buffer) => {
+    const room = Buffer.alloc(piece.length + 64, 'Z');
+    piece.copy(room);
+    return room;
+  };
+  for (let cut = 0; cut <= wire.length; cut++) {
+    const { p, seen } = parser();
+    p.expect('GET');
+    for (const piece of [wire.subarray(0, cut), wire.subarray(cut)]) p.feed(inRoom(piece), piece.length);
+    t.is(seen.body, 'hello');
+    t.deepEqual(seen.trailers, [['x-t', '1']]);
+    t.true(p.idle);
+    // The same head again (taken from the cache), then a Content-Length body, both bounded by `end`.
+    const again = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', 'latin1');
+    p.expect('GET');
+    p.feed(inRoom(again), again.length);
+    const sized = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc', 'latin1');
+    p.expect('GET');
+    p.feed(inRoom(sized), sized.length);
+    t.is(seen.body, 'hellookabc');
+    t.deepEqual(seen.status, [200, 200, 200]);
+    t.is(seen.ends, 3);
+    t.true(p.idle);
+  }
+});
