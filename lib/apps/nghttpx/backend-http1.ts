@@ -15,6 +15,7 @@ import { Http1ResponseParser } from '../../transport/http1-response';
 import { writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendLimits, BackendResponse } from './backends';
 import { BaseExchange, failure } from './exchange';
+import { type HeadLoad, headLoad } from './header-limits';
 import { http1Name, http1TrailerSection } from './headers';
 import type { BackendAddress } from './options';
 import type { BackendRequest, BodySink, BodySource, Field } from './request';
@@ -70,13 +71,15 @@ class H1Response implements BackendResponse, BodySource {
   private readable: Readable | undefined;
 
   constructor(
-    head: Http1ResponseHead,
+    parsed: Http1ResponseHead,
     private readonly conn: Http1Connection,
     /** --backend-response-buffer: the backend is not read while this many bytes are held. */
     private readonly bound: number,
+    /** The head's size for the header-field limits (forwarding checks it). */
+    readonly head: HeadLoad,
   ) {
-    this.status = head.status;
-    this.fields = head.fields;
+    this.status = parsed.status;
+    this.fields = parsed.fields;
   }
 
   /** @internal A body chunk from the parser: a view of a read buffer that may be reused, so copied here. */
@@ -260,6 +263,9 @@ class Http1Connection extends Watched {
   requests = 0;
   /** The keep-alive watch (when the pool has a keep-alive timeout). */
   private idleWatch: IdleWatch | undefined;
+  /** The last head measured for the header-field limits, and its load. */
+  private measured: Http1ResponseHead | undefined;
+  private load: HeadLoad | undefined;
 
   constructor(
     private readonly backend: Http1Pool,
@@ -389,14 +395,20 @@ class Http1Connection extends Watched {
 
   /** net's `onread`: `n` bytes in the shared read buffer (pausing is the socket's own pause()). */
   private onRead(n: number, buf: Buffer): boolean {
-    this.onData(buf.subarray(0, n));
+    this.take(buf, n);
     return true;
   }
 
+  /** A TLS socket's 'data'. */
   private onData(d: Buffer): void {
+    this.take(d, d.length);
+  }
+
+  /** The first `n` bytes of `buf` came from the backend. */
+  private take(buf: Buffer, n: number): void {
     this.moved++;
     try {
-      this.parser.feed(d);
+      this.parser.feed(buf, n);
     } catch (err) {
       // A malformed response (or bytes with no request out): nothing more on this connection.
       this.fail(err as Error, 'request');
@@ -406,7 +418,12 @@ class Http1Connection extends Watched {
   private onHead(h: Http1ResponseHead): void {
     const x = this.exchange;
     if (!x) return;
-    x.answer(new H1Response(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD));
+    // A head the parser repeats (the same object: see Http1ResponseParser) is measured once.
+    if (h !== this.measured) {
+      this.measured = h;
+      this.load = headLoad(h.fields);
+    }
+    x.answer(new H1Response(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD, this.load!));
   }
 
   private onEnd(trailers: [string, string][] | undefined, keepAlive: boolean): void {
