@@ -54,32 +54,85 @@ function hasField(fields: Field[], name: string): boolean {
   return false;
 }
 
+/** No fields (an exchange's until its head came; read only). */
+const NO_FIELDS: Field[] = [];
+
 /**
- * One backend response: the head, and the body as a {@link BodySource} (the relay's fast path)
- * or, made on first use, a Readable. Body bytes that arrive before either is taken wait here.
+ * One request on a connection, and its response (one object for both: nothing more is made per
+ * request for the answer). The exchange side: its answer (exchange.ts: to forwarding's listener,
+ * or a Promise made only when `response` is asked), its body going out, and how it ends. The
+ * response side, once the head came: the head, and the body as a {@link BodySource} (the relay's
+ * fast path) or, made on first use, a Readable; body bytes that arrive before either is taken
+ * wait here.
  */
-class H1Response implements BackendResponse, BodySource {
-  readonly status: number;
-  readonly fields: Field[];
-  private sink: BodySink | undefined;
-  private queue: Buffer[] | undefined;
+class H1Exchange extends BaseExchange implements BackendResponse, BodySource {
+  conn: Http1Connection | undefined;
+  /** The final head came (this is the response from then on). */
+  answered = false;
+  /** The request body is all written (or there is none). */
+  sent: boolean;
+  aborted = false;
+  private retried = false;
+  status = 0;
+  fields: Field[] = NO_FIELDS;
+  /** The head's size for the header-field limits (forwarding checks it). */
+  head: HeadLoad | undefined = undefined;
+  /** The connection that answered (its reads pause while the relay holds too much). */
+  private answeredOn: Http1Connection | undefined = undefined;
+  /** --backend-response-buffer: the backend is not read while this many bytes are held. */
+  private bound = 0;
+  private sink: BodySink | undefined = undefined;
+  private queue: Buffer[] | undefined = undefined;
   /** 'end' or an error code once the body is over (delivered when a sink comes). */
-  private over: 'end' | number | undefined;
-  private trailerFields: Field[] | undefined;
+  private over: 'end' | number | undefined = undefined;
+  private trailerFields: Field[] | undefined = undefined;
   /** Bytes passed to the sink not yet released. */
   private held = 0;
-  private readable: Readable | undefined;
+  private readable: Readable | undefined = undefined;
 
   constructor(
-    parsed: Http1ResponseHead,
-    private readonly conn: Http1Connection,
-    /** --backend-response-buffer: the backend is not read while this many bytes are held. */
-    private readonly bound: number,
-    /** The head's size for the header-field limits (forwarding checks it). */
-    readonly head: HeadLoad,
+    readonly backend: Http1Pool,
+    readonly req: BackendRequest,
   ) {
+    super();
+    this.sent = !req.body;
+  }
+
+  /** The final head came on `conn`. */
+  answer(parsed: Http1ResponseHead, conn: Http1Connection, bound: number, load: HeadLoad): void {
+    this.answered = true;
     this.status = parsed.status;
     this.fields = parsed.fields;
+    this.head = load;
+    this.answeredOn = conn;
+    this.bound = bound;
+    this.settle(this);
+  }
+
+  /**
+   * The exchange failed on `conn`. A reused connection that ended before any answer to a request
+   * without a body (the backend closed it as we reused it): nothing reached the backend, so the
+   * request goes once more on a new connection.
+   */
+  fail(err: Error, phase: 'connect' | 'read' | 'request', reused: boolean): void {
+    this.conn = undefined;
+    if (this.answered) {
+      this.close(ErrorCode.INTERNAL_ERROR);
+      return;
+    }
+    if (reused && phase === 'request' && !this.req.body && !this.retried && !this.aborted) {
+      this.retried = true;
+      this.backend.start(this, true);
+      return;
+    }
+    this.settle(failure(err, phase));
+  }
+
+  abort(): void {
+    this.aborted = true;
+    const c = this.conn;
+    if (c && c.exchange === this) c.destroy();
+    else if (!this.answered) this.settle(new Error('aborted'));
   }
 
   /** @internal A body chunk from the parser: a view of a read buffer that may be reused, so copied here. */
@@ -96,7 +149,7 @@ class H1Response implements BackendResponse, BodySource {
   private deliver(chunk: Buffer): void {
     this.held += chunk.length;
     // nghttpx: "response_buf_.rleft() >= response_buffer_size" stops reading the backend.
-    if (this.held >= this.bound) this.conn.pauseFor(this);
+    if (this.held >= this.bound) this.answeredOn!.pauseFor(this);
     this.sink!.data(chunk);
   }
 
@@ -123,7 +176,7 @@ class H1Response implements BackendResponse, BodySource {
 
   release(n: number): void {
     this.held -= n;
-    if (this.held < this.bound) this.conn.resumeFor(this);
+    if (this.held < this.bound) this.answeredOn!.resumeFor(this);
   }
 
   /** The body as a Readable, made on first use (then `source` must not be used). */
@@ -155,59 +208,6 @@ class H1Response implements BackendResponse, BodySource {
 
   trailers(): Field[] | undefined {
     return this.trailerFields;
-  }
-}
-
-/**
- * One request on a connection: its answer (exchange.ts: to forwarding's listener, or a Promise
- * made only when `response` is asked), its body going out, and how it ends.
- */
-class H1Exchange extends BaseExchange {
-  conn: Http1Connection | undefined;
-  res: H1Response | undefined;
-  /** The request body is all written (or there is none). */
-  sent: boolean;
-  aborted = false;
-  private retried = false;
-
-  constructor(
-    readonly backend: Http1Pool,
-    readonly req: BackendRequest,
-  ) {
-    super();
-    this.sent = !req.body;
-  }
-
-  /** The final head came. */
-  answer(res: H1Response): void {
-    this.res = res;
-    this.settle(res);
-  }
-
-  /**
-   * The exchange failed on `conn`. A reused connection that ended before any answer to a request
-   * without a body (the backend closed it as we reused it): nothing reached the backend, so the
-   * request goes once more on a new connection.
-   */
-  fail(err: Error, phase: 'connect' | 'read' | 'request', reused: boolean): void {
-    this.conn = undefined;
-    if (this.res) {
-      this.res.close(ErrorCode.INTERNAL_ERROR);
-      return;
-    }
-    if (reused && phase === 'request' && !this.req.body && !this.retried && !this.aborted) {
-      this.retried = true;
-      this.backend.start(this, true);
-      return;
-    }
-    this.settle(failure(err, phase));
-  }
-
-  abort(): void {
-    this.aborted = true;
-    const c = this.conn;
-    if (c && c.exchange === this) c.destroy();
-    else if (!this.res) this.settle(new Error('aborted'));
   }
 }
 
@@ -252,7 +252,7 @@ class Http1Connection extends Watched {
   private uses = 0;
   private connected = false;
   private closed = false;
-  private pausedBy: H1Response | undefined;
+  private pausedBy: H1Exchange | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   /** The request body being written (its 'data' paused while the socket is full). */
   private body: Readable | undefined;
@@ -277,7 +277,7 @@ class Http1Connection extends Watched {
     this.parser = new Http1ResponseParser(
       {
         head: (h) => this.onHead(h),
-        data: (c) => this.exchange?.res?.push(c),
+        data: (c) => this.exchange?.push(c),
         end: (trailers, keepAlive) => this.onEnd(trailers, keepAlive),
       },
       limits,
@@ -298,7 +298,7 @@ class Http1Connection extends Watched {
           ...(where as net.NetConnectOpts),
           // Reads land in one buffer shared by every cleartext backend socket, handed to the
           // parser at once (no Readable push, 'data' event or fresh buffer per read); the body
-          // bytes that must outlive the read are copied (H1Response.push).
+          // bytes that must outlive the read are copied (H1Exchange.push).
           onread: { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
         } as net.NetConnectOpts);
     const s = this.socket;
@@ -423,12 +423,12 @@ class Http1Connection extends Watched {
       this.measured = h;
       this.load = headLoad(h.fields);
     }
-    x.answer(new H1Response(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD, this.load!));
+    x.answer(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD, this.load!);
   }
 
   private onEnd(trailers: [string, string][] | undefined, keepAlive: boolean): void {
     const x = this.exchange;
-    const res = x?.res;
+    const res = x?.answered ? x : undefined;
     if (this.pausedBy) {
       this.pausedBy = undefined;
       this.socket.resume();
@@ -451,15 +451,15 @@ class Http1Connection extends Watched {
     this.backend.idle(this);
   }
 
-  /** @internal The relay holds too much of `res`: stop reading. */
-  pauseFor(res: H1Response): void {
-    if (this.exchange?.res !== res || this.pausedBy) return;
+  /** @internal The relay holds too much of `res`'s body: stop reading. */
+  pauseFor(res: H1Exchange): void {
+    if (this.exchange !== res || this.pausedBy) return;
     this.pausedBy = res;
     this.socket.pause();
   }
 
-  /** @internal The relay took what it held of `res`: read on. */
-  resumeFor(res: H1Response): void {
+  /** @internal The relay took what it held of `res`'s body: read on. */
+  resumeFor(res: H1Exchange): void {
     if (this.pausedBy !== res) return;
     this.pausedBy = undefined;
     this.socket.resume();
