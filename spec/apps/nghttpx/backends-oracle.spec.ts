@@ -547,3 +547,21 @@ t_(
     }
   },
 );
+
+t_('affinity=ip: every request of one client address goes to the same backend, as with the reference', async (t) => {
+  const a = await backend();
+  const b = await backend();
+  const p = await both([`-b127.0.0.1,${a.port};;affinity=ip`, `-b127.0.0.1,${b.port};;affinity=ip`]);
+  try {
+    for (const proxy of p.proxies) {
+      const before = [a.seen.length, b.seen.length];
+      for (let i = 0; i < 6; i++) t.regex((await get(proxy.port, `/ip${i}`, i % 2 ? ['--http2-prior-knowledge'] : [])).head[0], / 200\b/);
+      const gained = [a.seen.length - before[0], b.seen.length - before[1]].sort();
+      t.deepEqual(gained, [0, 6], `${proxy.name}: all six on one backend`);
+    }
+  } finally {
+    await p.stop();
+    await a.stop();
+    await b.stop();
+  }
+});

@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as net from 'net';
 import { F, headers, PREFACE, RawClient, request, settings } from '../nghttpd/raw';
 import { compare, HAS_REF } from './oracle-pair';
+import { until } from '../../helpers/wait';
 
 const t_ = HAS_REF ? test.serial : test.serial.skip;
 
@@ -145,3 +146,29 @@ t_(
     }
   },
 );
+
+t_('--backend-keep-alive-timeout=1s: the idle backend connections a burst left are closed after it, not kept', async (t) => {
+  let open = 0;
+  const server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 50));
+  server.keepAliveTimeout = 600000; // the backend would keep them: only the proxy closes them
+  server.on('connection', (c) => {
+    open++;
+    c.on('close', () => open--);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const r = await compare([`-b127.0.0.1,${port}`, '--backend-keep-alive-timeout=1s'], async (p) => {
+      const statuses = await burst(p, Array(8).fill('a'));
+      const afterBurst = open;
+      const start = Date.now();
+      const closed = await until(() => open === 0, { timeoutMs: 20000 });
+      return { statuses: [...new Set(statuses)], kept: afterBurst > 0, closed, closedAfterTimeout: Date.now() - start >= 800 };
+    });
+    t.deepEqual(r.reference, { statuses: ['200'], kept: true, closed: true, closedAfterTimeout: true });
+    t.deepEqual(r.ours, r.reference);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((res) => server.close(() => res()));
+  }
+});
