@@ -78,8 +78,14 @@ export interface Measured {
   code: number | null;
 }
 
-/** Run `argv` to completion under GNU time (killed after `timeoutMs`). */
-export function measure(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Measured> {
+/**
+ * Run `argv` to completion under GNU time (killed after `timeoutMs`). `onSpawn` gets the pid of
+ * GNU time (the measured command is its child) as soon as it runs.
+ */
+export function measure(
+  argv: string[],
+  opts: { input?: string; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
+): Promise<Measured> {
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -99,6 +105,7 @@ export function measure(argv: string[], opts: { input?: string; timeoutMs?: numb
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
+    if (opts.onSpawn && child.pid !== undefined) opts.onSpawn(child.pid);
   });
 }
 
@@ -170,6 +177,42 @@ function processTree(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
   return out;
+}
+
+/**
+ * Resident MB of the descendants of `pid` (not `pid` itself: GNU time) by kind of mapping, from
+ * /proc/PID/smaps: `node code` / `node rodata` (the node binary's r-x and r-- pages), `malloc`
+ * ([heap]), `anon` (V8's heap, ArrayBuffer data and other mmaps), `libs` (shared objects), `other`.
+ * Null when no descendant could be read.
+ */
+export function rssByMapping(pid: number): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  let seen = false;
+  for (const p of processTree(pid).slice(1)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${p}/smaps`, 'utf8');
+    } catch {
+      continue;
+    }
+    seen = true;
+    let kind = 'other';
+    for (const line of text.split('\n')) {
+      const m = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (m) {
+        const [, perms, name] = m;
+        if (/\/node$/.test(name)) kind = perms.startsWith('r-x') ? 'node code' : perms.startsWith('r--') ? 'node rodata' : 'other';
+        else if (name === '[heap]') kind = 'malloc';
+        else if (name === '') kind = 'anon';
+        else if (name.startsWith('/')) kind = 'libs';
+        else kind = 'other';
+        continue;
+      }
+      const r = /^Rss:\s+(\d+) kB/.exec(line);
+      if (r) out[kind] = (out[kind] ?? 0) + Number(r[1]) / 1024;
+    }
+  }
+  return seen ? out : null;
 }
 
 /** USER_HZ on Linux: /proc's CPU times are in these ticks. */
