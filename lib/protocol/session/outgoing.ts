@@ -11,6 +11,10 @@ export interface ResponseCheckCache {
   last: string[] | null;
   /** The last request list (a load generator sends the same one again and again). */
   lastRequest?: string[] | null;
+  /** Response field names that passed, by position (see checkOutgoing's `names`). */
+  names?: string[];
+  /** Request field names that passed, by position. */
+  requestNames?: string[];
 }
 
 /**
@@ -22,7 +26,7 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
   const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
   if (last !== null && sameFields(headers, last)) return;
-  const err = checkOutgoing(headers, isRequest);
+  const err = checkOutgoing(headers, isRequest, isRequest ? cache.requestNames : cache.names);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.
   const copy: string[] = last ?? [];

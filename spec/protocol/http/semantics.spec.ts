@@ -2,6 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { HeaderField } from '../../../lib/protocol/frame/types';
 import {
+  checkOutgoing,
   newMessageInfo,
   newResponseVerdictCache,
   parsePriorityField,
@@ -120,6 +121,87 @@ test('a repeated request list reuses its verdict (method, content-length, priori
   // An invalid list is never remembered as valid.
   t.not(validateRequest(malformedRequests[0][1], false, false, info), null);
   t.not(validateRequest(malformedRequests[0][1], false, false, info), null);
+});
+
+test('checkOutgoing with a names memo gives the same verdict as without, list after list (fast-check)', (t) => {
+  const names = [
+    'content-type',
+    'content-length',
+    'date',
+    'x-count',
+    'Content-Type',
+    'connection',
+    'te',
+    'bad name',
+    ':status',
+    ':path',
+    '',
+  ];
+  const values = [
+    '200',
+    'text/plain',
+    'application/octet-stream',
+    'trailers',
+    'a\rb',
+    'x\n',
+    '\0',
+    'a long value that is longer than sixteen\r',
+    'a long value without any bad octet',
+    '',
+  ];
+  const field = fc.tuple(fc.constantFrom(...names), fc.constantFrom(...values)) as fc.Arbitrary<HeaderField>;
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.array(field, { maxLength: 6 }), fc.boolean()), { maxLength: 12 }), (lists) => {
+      const memo: string[] = [];
+      for (const [list, isRequest] of lists) t.is(checkOutgoing(list, isRequest, memo), checkOutgoing(list, isRequest));
+    }),
+  );
+  // A name that passed at a position still gets its value checked there, and another name is checked again.
+  const memo: string[] = [];
+  t.is(
+    checkOutgoing(
+      [
+        [':status', '200'],
+        ['content-type', 'text/plain'],
+      ],
+      false,
+      memo,
+    ),
+    null,
+  );
+  t.regex(
+    checkOutgoing(
+      [
+        [':status', '200'],
+        ['content-type', 'a long value with a CR\r at the end'],
+      ],
+      false,
+      memo,
+    )!,
+    /NUL, CR or LF/,
+  );
+  t.regex(
+    checkOutgoing(
+      [
+        [':status', '200'],
+        ['connection', 'close'],
+      ],
+      false,
+      memo,
+    )!,
+    /connection-specific/,
+  );
+  t.regex(
+    checkOutgoing(
+      [
+        [':status', '200'],
+        ['Content-Type', 'x'],
+      ],
+      false,
+      memo,
+    )!,
+    /lowercase/,
+  );
 });
 
 for (const [name, h] of malformedRequests) {
