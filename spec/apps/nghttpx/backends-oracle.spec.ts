@@ -565,3 +565,48 @@ t_('affinity=ip: every request of one client address goes to the same backend, a
     await b.stop();
   }
 });
+
+t_('weight, group and group-weight: 24 requests shared between backends as by the reference', async (t) => {
+  const [a, b, c] = [await backend(), await backend(), await backend()];
+  try {
+    for (const args of [
+      [`-b127.0.0.1,${a.port};;weight=3`, `-b127.0.0.1,${b.port};;weight=1`],
+      [
+        `-b127.0.0.1,${a.port};;group=g1;group-weight=3`,
+        `-b127.0.0.1,${b.port};;group=g2;group-weight=1`,
+        `-b127.0.0.1,${c.port};;group=g2;weight=2`,
+      ],
+    ]) {
+      const p = await both(args);
+      try {
+        const shares: Record<string, number[]> = {};
+        for (const proxy of p.proxies) {
+          const before = [a.seen.length, b.seen.length, c.seen.length];
+          // One HTTP/2 connection, one request after another: each request is balanced on its own.
+          const conn = http2.connect(`http://127.0.0.1:${proxy.port}`);
+          conn.on('error', () => undefined);
+          try {
+            for (let i = 0; i < 24; i++) {
+              const s = conn.request({ ':path': `/w${i}` });
+              const status = await new Promise<unknown>((resolve, reject) => {
+                s.on('response', (h) => resolve(h[':status']));
+                s.on('error', reject);
+              });
+              await new Promise((r) => s.resume().on('end', r));
+              t.is(status, 200);
+            }
+          } finally {
+            conn.destroy();
+          }
+          shares[proxy.name] = [a.seen.length - before[0], b.seen.length - before[1], c.seen.length - before[2]];
+        }
+        t.deepEqual(shares.reference, args.length === 2 ? [18, 6, 0] : [18, 2, 4], args.join(' '));
+        t.deepEqual(shares.ours, shares.reference, args.join(' '));
+      } finally {
+        await p.stop();
+      }
+    }
+  } finally {
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
+  }
+});
