@@ -4,7 +4,7 @@
  * {@link parseResponseHead}; bodies are framed as RFC 9112 section 6.3 says (no body for HEAD,
  * 1xx, 204, 304; chunked; Content-Length; else until the connection closes).
  */
-import { connectionTokens, Http1Limits, Http1ParseError, Http1ResponseHead, parseResponseHead } from './http1';
+import { connectionTokens, FieldLineMemo, Http1Limits, Http1ParseError, Http1ResponseHead, parseResponseHead } from './http1';
 import { Http1BodyDecoder } from './http1-body';
 
 /** What the parser reports, in wire order. */
@@ -24,6 +24,28 @@ export interface Http1ResponseEvents {
    * whether the connection may carry another request (persistence, RFC 9112 section 9.3).
    */
   end(trailers: [string, string][] | undefined, keepAlive: boolean): void;
+}
+
+/**
+ * The last final head read (to a request other than HEAD) by the parsers that share this: its
+ * bytes through the blank line, the head, its persistence and framing. A response that starts
+ * with the same bytes is that head again, taken without parsing (no head string, field strings or
+ * pairs made). One per parser by default; the connections of one server may share one, so that a
+ * head every connection repeats is parsed once and is the same object (its strings too) on all.
+ */
+export class Http1HeadMemo implements FieldLineMemo {
+  /** @internal */
+  bytes: Buffer | undefined = undefined;
+  /** @internal The last head's field lines, for a head that differs in some only (FieldLineMemo). */
+  lines: string[] | undefined = undefined;
+  /** @internal */
+  pairs: [string, string][] | undefined = undefined;
+  /** @internal */
+  head: Http1ResponseHead | undefined = undefined;
+  /** @internal */
+  keepAlive = false;
+  /** @internal */
+  framing: 'none' | 'chunked' | 'close' | number = 'none';
 }
 
 const enum State {
@@ -46,19 +68,12 @@ export class Http1ResponseParser {
   private headRequest = false;
   private keepAlive = false;
   private readonly body: Http1BodyDecoder;
-  /**
-   * The last final head read to a request other than HEAD: its bytes (through the blank line),
-   * itself, its persistence and framing. A response starting with the same bytes is that head
-   * again, taken without parsing (no head string, field strings or pairs made).
-   */
-  private lastBytes: Buffer | undefined;
-  private lastHead: Http1ResponseHead | undefined;
-  private lastKeepAlive = false;
-  private lastFraming: 'none' | 'chunked' | 'close' | number = 'none';
 
   constructor(
     private readonly events: Http1ResponseEvents,
     private readonly limits: Http1Limits,
+    /** Where the last head is remembered (shared by the connections of one server, or this parser's own). */
+    private readonly memo: Http1HeadMemo = new Http1HeadMemo(),
   ) {
     this.body = new Http1BodyDecoder({ data: (chunk) => events.data(chunk), end: (trailers) => this.finish(trailers) }, limits);
   }
@@ -109,13 +124,14 @@ export class Http1ResponseParser {
   }
 
   private readHead(buf: Buffer, off: number, bufEnd: number): number {
-    const last = this.lastBytes;
+    const memo = this.memo;
+    const last = memo.bytes;
     if (last !== undefined && this.pending === undefined && !this.headRequest) {
       const end = off + last.length;
-      // The cached bytes end with the blank line: equal bytes are a whole head, the same head.
+      // The remembered bytes end with the blank line: equal bytes are a whole head, the same head.
       if (end <= bufEnd && buf.compare(last, 0, last.length, off, end) === 0) {
-        this.keepAlive = this.lastKeepAlive;
-        this.begin(this.lastHead!, this.lastFraming);
+        this.keepAlive = memo.keepAlive;
+        this.begin(memo.head!, memo.framing);
         return end;
       }
     }
@@ -123,7 +139,7 @@ export class Http1ResponseParser {
     const rest = off === 0 && bufEnd === buf.length ? buf : buf.subarray(off, bufEnd);
     const data = this.pending ? Buffer.concat([this.pending, rest]) : rest;
     this.pending = undefined;
-    const parsed = parseResponseHead(data, this.limits);
+    const parsed = parseResponseHead(data, this.limits, this.headRequest ? undefined : memo);
     if (!parsed) {
       this.pending = Buffer.from(data);
       return bufEnd;
@@ -144,10 +160,10 @@ export class Http1ResponseParser {
     const framing = bodyFraming(head, this.headRequest);
     if (framing === 'close') this.keepAlive = false;
     if (!this.headRequest) {
-      this.lastBytes = Buffer.from(data.subarray(0, parsed.consumed));
-      this.lastHead = head;
-      this.lastKeepAlive = this.keepAlive;
-      this.lastFraming = framing;
+      memo.bytes = Buffer.from(data.subarray(0, parsed.consumed));
+      memo.head = head;
+      memo.keepAlive = this.keepAlive;
+      memo.framing = framing;
     }
     this.begin(head, framing);
     return used;

@@ -1,7 +1,7 @@
 /** The incremental HTTP/1.1 response parser: framing, trailers, 1xx, persistence, any split of the input. */
 import test from 'ava';
 import { Http1ParseError } from '../../lib/transport/http1';
-import { Http1ResponseParser } from '../../lib/transport/http1-response';
+import { Http1HeadMemo, Http1ResponseParser } from '../../lib/transport/http1-response';
 
 interface Seen {
   status: number[];
@@ -233,4 +233,30 @@ test('feed(buf, end) reads only the first end bytes (a shared read buffer with s
     t.is(seen.ends, 3);
     t.true(p.idle);
   }
+});
+
+test('parsers sharing one Http1HeadMemo hand out one head object for a head any of them read last', (t) => {
+  const memo = new Http1HeadMemo();
+  const heads: import('../../lib/transport/http1').Http1ResponseHead[][] = [[], []];
+  const parsers = heads.map(
+    (seen) =>
+      new Http1ResponseParser(
+        { head: (h) => seen.push(h), data: () => undefined, end: () => undefined },
+        { maxHeadSize: 8192, maxFields: 100 },
+        memo,
+      ),
+  );
+  const wire = (date: string) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nDate: ${date}\r\n\r\nok`, 'latin1');
+  const send = (i: number, date: string) => {
+    parsers[i].expect('GET');
+    parsers[i].feed(wire(date));
+  };
+  send(0, 'a');
+  send(1, 'a');
+  t.is(heads[1][0], heads[0][0], 'the second connection takes the head the first parsed');
+  send(1, 'b');
+  send(0, 'b');
+  t.is(heads[0][1], heads[1][1]);
+  t.not(heads[0][1], heads[0][0]);
+  t.deepEqual(heads[0][1].fields[1], ['date', 'b']);
 });

@@ -11,7 +11,7 @@ import { Readable } from 'stream';
 import { tls as lazyTls } from '../../lazy';
 import { ErrorCode } from '../../protocol/errors';
 import { DEFAULT_HTTP1_LIMITS, Http1Limits, Http1ResponseHead } from '../../transport/http1';
-import { Http1ResponseParser } from '../../transport/http1-response';
+import { Http1HeadMemo, Http1ResponseParser } from '../../transport/http1-response';
 import { writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendLimits, BackendResponse } from './backends';
 import { BaseExchange, failure } from './exchange';
@@ -263,9 +263,6 @@ class Http1Connection extends Watched {
   requests = 0;
   /** The keep-alive watch (when the pool has a keep-alive timeout). */
   private idleWatch: IdleWatch | undefined;
-  /** The last head measured for the header-field limits, and its load. */
-  private measured: Http1ResponseHead | undefined;
-  private load: HeadLoad | undefined;
 
   constructor(
     private readonly backend: Http1Pool,
@@ -281,6 +278,7 @@ class Http1Connection extends Watched {
         end: (trailers, keepAlive) => this.onEnd(trailers, keepAlive),
       },
       limits,
+      b.headMemo,
     );
     const t = b.tlsOptions;
     const where =
@@ -418,12 +416,7 @@ class Http1Connection extends Watched {
   private onHead(h: Http1ResponseHead): void {
     const x = this.exchange;
     if (!x) return;
-    // A head the parser repeats (the same object: see Http1ResponseParser) is measured once.
-    if (h !== this.measured) {
-      this.measured = h;
-      this.load = headLoad(h.fields);
-    }
-    x.answer(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD, this.load!);
+    x.answer(h, this, this.backend.limits.responseBuffer ?? RELAY_HOLD, this.backend.loadOf(h));
   }
 
   private onEnd(trailers: [string, string][] | undefined, keepAlive: boolean): void {
@@ -541,6 +534,15 @@ export class Http1Pool {
   readonly readWatches: WatchQueue | undefined;
   /** @internal --backend-keep-alive-timeout of idle connections. */
   readonly idleWatches: WatchQueue | undefined;
+  /**
+   * @internal The last response head of any of this backend's connections: a head they all repeat
+   * is parsed once, and is the same object (strings included) on each, so what compares heads
+   * downstream (the frontend session's caches) compares pointers.
+   */
+  readonly headMemo = new Http1HeadMemo();
+  /** The last head measured for the header-field limits, and its load. */
+  private measured: Http1ResponseHead | undefined;
+  private load: HeadLoad | undefined;
 
   constructor(
     readonly address: BackendAddress,
@@ -555,6 +557,15 @@ export class Http1Pool {
     this.headLimits = { ...DEFAULT_HTTP1_LIMITS, maxHeadSize: maxHeaderSize, maxFields: maxHeaderSize };
     this.readWatches = limits.readTimeout > 0 ? new WatchQueue(limits.readTimeout) : undefined;
     this.idleWatches = limits.keepAliveTimeout > 0 ? new WatchQueue(limits.keepAliveTimeout) : undefined;
+  }
+
+  /** @internal The header-field load of `h` (a head repeated is the same object: measured once). */
+  loadOf(h: Http1ResponseHead): HeadLoad {
+    if (h !== this.measured) {
+      this.measured = h;
+      this.load = headLoad(h.fields);
+    }
+    return this.load!;
   }
 
   /** Send `req` on an idle connection or a new one. */
