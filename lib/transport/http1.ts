@@ -121,11 +121,26 @@ function findHeadEnd(buf: Buffer, limits: Http1Limits): number {
  * into [lowercase name, trimmed value] pairs, in one pass over the string: no split, no regular
  * expression per field.
  */
-function parseFields(s: string, pos: number, end: number, limits: Http1Limits): [string, string][] {
+function parseFields(s: string, pos: number, end: number, limits: Http1Limits, memo?: FieldLineMemo): [string, string][] {
   const fields: [string, string][] = [];
+  const prevLines = memo?.lines;
+  const prevPairs = memo?.pairs;
+  const lines: string[] | undefined = memo ? [] : undefined;
   while (pos < end) {
     let eol = s.indexOf('\r\n', pos);
     if (eol < 0 || eol > end) eol = end;
+    const k = fields.length;
+    if (prevLines !== undefined && k < prevLines.length) {
+      // The line the last head had at this place, byte for byte: its pair again (checked then).
+      const line = prevLines[k];
+      if (eol - pos === line.length && s.startsWith(line, pos)) {
+        if (k === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
+        fields.push(prevPairs![k]);
+        lines!.push(line);
+        pos = eol + 2;
+        continue;
+      }
+    }
     const c0 = s.charCodeAt(pos);
     // RFC 9112 section 5.2: obsolete line folding; we reject it (a server MAY reject with 400).
     if (c0 === 0x20 || c0 === 0x09) throw new Http1ParseError('obsolete line folding in HTTP/1.1 head');
@@ -167,9 +182,25 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits): 
       if (c < 0x0e && (c === 0 || c === 0x0a || c === 0x0d)) throw new Http1ParseError(`invalid character in value of ${s.slice(pos, i)}`);
     }
     fields.push([name, s.slice(a, b)]);
+    if (lines !== undefined) lines.push(s.slice(pos, eol));
     pos = eol + 2;
   }
+  if (memo !== undefined) {
+    memo.lines = lines;
+    memo.pairs = fields;
+  }
   return fields;
+}
+
+/**
+ * The field lines of the last head parsed with this memo and their pairs: a line equal byte for
+ * byte to the one at the same place in that head is taken as its pair (no name lookup, value trim,
+ * checks or strings made), so the fields a server repeats (all but Date and a few others) are
+ * parsed once per connection, and are the same pair objects head after head.
+ */
+export interface FieldLineMemo {
+  lines: string[] | undefined;
+  pairs: [string, string][] | undefined;
 }
 
 /** The field-name hash of KNOWN_NAMES: `h` (the hash so far) taken on by one lowercase octet `c`. */
@@ -283,7 +314,12 @@ export function parseRequestHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP
  * Parse an HTTP/1.1 response head at the start of `buf`. Returns null while incomplete; throws
  * {@link Http1ParseError} when malformed or oversized.
  */
-export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTTP1_LIMITS): Parsed<Http1ResponseHead> | null {
+export function parseResponseHead(
+  buf: Buffer,
+  limits: Http1Limits = DEFAULT_HTTP1_LIMITS,
+  /** The field lines of the last head parsed with it (see {@link FieldLineMemo}), updated. */
+  memo?: FieldLineMemo,
+): Parsed<Http1ResponseHead> | null {
   const end = findHeadEnd(buf, limits);
   if (end < 0) return null;
   const s = latin1Slice(buf, 0, end);
@@ -319,7 +355,7 @@ export function parseResponseHead(buf: Buffer, limits: Http1Limits = DEFAULT_HTT
       version,
       status: (s1 - 0x30) * 100 + (s2 - 0x30) * 10 + (s3 - 0x30),
       reason: eol > 13 ? s.slice(13, eol) : '',
-      fields: parseFields(s, eol + 2, end, limits),
+      fields: parseFields(s, eol + 2, end, limits, memo),
     },
     consumed: end + 4,
   };

@@ -3,6 +3,7 @@ import {
   sniffPreface,
   parseRequestHead,
   parseResponseHead,
+  type FieldLineMemo,
   h2cUpgradeOf,
   Http1ParseError,
   requestHeadersFromHttp1,
@@ -165,4 +166,34 @@ test('parse: the one-pass field parser agrees with a split-and-regex reading on 
     }),
     { numRuns: 300 },
   );
+});
+
+test('parse: with a FieldLineMemo, heads in sequence read as without one; a line equal to the last head line at its place is its pair', (t) => {
+  const reference = (lines: string[]): [string, string][] =>
+    lines.map((l) => {
+      const colon = l.indexOf(':');
+      return [l.slice(0, colon).toLowerCase(), l.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
+    });
+  // Few distinct lines, so that consecutive heads share many at the same place.
+  const line = fc.constantFrom('Content-Length: 5', 'content-type: text/plain', 'Date: a', 'Date: b', 'X-Count: 1', 'x-count:2 ', 'Via: 1.1 x');
+  fc.assert(
+    fc.property(fc.array(fc.array(line, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), (heads) => {
+      const memo: FieldLineMemo = { lines: undefined, pairs: undefined };
+      let last: { lines: string[]; fields: [string, string][] } | undefined;
+      for (const lines of heads) {
+        const got = parseResponseHead(Buffer.from(['HTTP/1.1 200 OK', ...lines].join('\r\n') + '\r\n\r\n', 'latin1'), undefined, memo)!;
+        t.deepEqual(got.head.fields, reference(lines));
+        if (last)
+          for (let k = 0; k < lines.length && k < last.lines.length; k++)
+            if (lines[k] === last.lines[k]) t.is(got.head.fields[k], last.fields[k], 'the same pair object');
+        last = { lines, fields: got.head.fields };
+      }
+    }),
+    { numRuns: 200 },
+  );
+  // The field count limit holds for reused lines too.
+  const memo: FieldLineMemo = { lines: undefined, pairs: undefined };
+  const head = Buffer.from('HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n', 'latin1');
+  parseResponseHead(head, { maxHeadSize: 8192, maxFields: 3 }, memo);
+  t.throws(() => parseResponseHead(head, { maxHeadSize: 8192, maxFields: 2 }, memo), { message: /more than 2 header fields/ });
 });
