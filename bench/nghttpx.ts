@@ -10,7 +10,9 @@
  * `-n N` gets N warm-up runs), BENCH_REPEAT
  * (best of N, default 3), BENCH_WORKERS (a list such as `1,2`: each proxy also run with `-n N`;
  * default `1`), BENCH_ONLY=ours|c, BENCH_BACKENDS=h2|h1 (one backend path only; default both),
- * BENCH_FRONTEND=h1 (load over HTTP/1.1 instead: `h2load --h1 -t 1 -c 100 -m 1`, the HTTP/1.1 frontend path).
+ * BENCH_FRONTEND=h1 (load over HTTP/1.1 instead: `h2load --h1 -t 1 -c 100 -m 1`, the HTTP/1.1 frontend path),
+ * BENCH_VARY_HEAD=1 (one more HTTP/1.1 backend row: a backend whose every response head differs, an
+ * `x-count` field counting its answers, so no proxy can take a head for the one before).
  */
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -31,17 +33,28 @@ import {
   waitPort,
 } from './measure';
 
-/** The HTTP/1.1 backend (run in a child: `node bench/nghttpx.js --h1-backend PORT`): 1 KiB to every GET. */
-function h1Backend(port: number): void {
+/**
+ * The HTTP/1.1 backend (run in a child: `node bench/nghttpx.js --h1-backend PORT [vary]`): 1 KiB to
+ * every GET; with `vary`, each answer's head also carries `x-count` (this answer's number).
+ */
+function h1Backend(port: number, vary: boolean): void {
   const body = Buffer.alloc(1024, 'a');
+  let count = 0;
   http
     .createServer({ keepAliveTimeout: 60000 }, (req, res) => {
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      const fields: http.OutgoingHttpHeaders = { 'content-type': 'application/octet-stream', 'content-length': body.length };
+      if (vary) fields['x-count'] = String(++count);
+      res.writeHead(200, fields);
       res.end(body);
     })
     .listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 }
+
+/** The row name of the HTTP/1.1 backend whose every head differs (BENCH_VARY_HEAD=1). */
+const H1_VARY = 'http/1.1 (x-count)';
+/** Every backend row, in print order. */
+const BACKEND_NAMES = ['h2 (nghttpd)', 'http/1.1 (node)', H1_VARY];
 
 interface Result {
   reqPerSec: number;
@@ -90,7 +103,7 @@ const PROXIES: Proxy[] = [
 ];
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--h1-backend') return h1Backend(Number(process.argv[3]));
+  if (process.argv[2] === '--h1-backend') return h1Backend(Number(process.argv[3]), process.argv[4] === 'vary');
   for (const f of [C_H2LOAD, C_NGHTTPD, C_NGHTTPX]) {
     if (!fs.existsSync(f)) {
       console.log(`bench:nghttpx needs ${f} (Debian packages nghttp2-client, nghttp2-server, nghttp2-proxy)`);
@@ -122,13 +135,18 @@ async function main(): Promise<void> {
     children.push(spawn(C_NGHTTPD, ['--no-tls', '-a', '127.0.0.1', '-d', tmp, String(h2Port)], { stdio: 'ignore' }));
     const h1Port = await freePort();
     children.push(spawn(process.execPath, [__filename, '--h1-backend', String(h1Port)], { stdio: 'ignore' }));
+    const varyHead = process.env.BENCH_VARY_HEAD === '1';
+    const h1VaryPort = varyHead ? await freePort() : 0;
+    if (varyHead) children.push(spawn(process.execPath, [__filename, '--h1-backend', String(h1VaryPort), 'vary'], { stdio: 'ignore' }));
     await waitPort(h2Port);
     await waitPort(h1Port);
+    if (varyHead) await waitPort(h1VaryPort);
     const onlyBackend = process.env.BENCH_BACKENDS;
     const backends = (
       [
         ['h2', 'h2 (nghttpd)', `127.0.0.1,${h2Port};;proto=h2`],
         ['h1', 'http/1.1 (node)', `127.0.0.1,${h1Port}`],
+        ...(varyHead ? ([['h1', H1_VARY, `127.0.0.1,${h1VaryPort}`]] as const) : []),
       ] as const
     )
       .filter(([key]) => !onlyBackend || onlyBackend === key)
@@ -186,7 +204,7 @@ async function main(): Promise<void> {
   }
   console.log('\nratios (ours / C nghttpx):');
   for (const workers of workerCounts) {
-    for (const bname of ['h2 (nghttpd)', 'http/1.1 (node)']) {
+    for (const bname of BACKEND_NAMES) {
       const o = results.get(`ours/${bname}/${workers}`);
       const c = results.get(`c/${bname}/${workers}`);
       if (!o || !c) continue;
@@ -198,7 +216,7 @@ async function main(): Promise<void> {
   if (workerCounts.length > 1) {
     console.log('\nscaling (req/s at -nN / -n1):');
     for (const p of proxies) {
-      for (const bname of ['h2 (nghttpd)', 'http/1.1 (node)']) {
+      for (const bname of BACKEND_NAMES) {
         const one = results.get(`${p.key}/${bname}/1`);
         if (!one) continue;
         const parts = workerCounts
