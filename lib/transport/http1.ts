@@ -199,7 +199,9 @@ function parseFields(s: string, pos: number, end: number, limits: Http1Limits, m
  * parsed once per connection, and are the same pair objects head after head.
  */
 export interface FieldLineMemo {
+  /** The last head's field lines (no CRLF), in order; undefined before the first head. */
   lines: string[] | undefined;
+  /** Their pairs, in the same order. */
   pairs: [string, string][] | undefined;
 }
 
