@@ -175,7 +175,15 @@ test('parse: with a FieldLineMemo, heads in sequence read as without one; a line
       return [l.slice(0, colon).toLowerCase(), l.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
     });
   // Few distinct lines, so that consecutive heads share many at the same place.
-  const line = fc.constantFrom('Content-Length: 5', 'content-type: text/plain', 'Date: a', 'Date: b', 'X-Count: 1', 'x-count:2 ', 'Via: 1.1 x');
+  const line = fc.constantFrom(
+    'Content-Length: 5',
+    'content-type: text/plain',
+    'Date: a',
+    'Date: b',
+    'X-Count: 1',
+    'x-count:2 ',
+    'Via: 1.1 x',
+  );
   fc.assert(
     fc.property(fc.array(fc.array(line, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), (heads) => {
       const memo: FieldLineMemo = { lines: undefined, pairs: undefined };
