@@ -204,6 +204,20 @@ export class HpackEncoder {
     }
   }
 
+  /**
+   * The last block again for `fields`, which the caller knows to have, field by field, the names
+   * and values of the last list encoded (so they are not compared here): when that block left the
+   * table as it found it, nothing changed the table since, and the never-index flags match; else
+   * null (encode as usual).
+   */
+  lastBlockFor(fields: readonly HeaderField[]): Buffer | null {
+    const last = this.lastFields;
+    if (this.broken || this.lastBlock === null || this.pendingFinal >= 0) return null;
+    if (last.length !== fields.length * 3 || this.lastInserted !== this.table.inserted) return null;
+    for (let i = 0, j = 2; i < fields.length; i++, j += 3) if ((fields[i][2] === true) !== last[j]) return null;
+    return this.lastBlock;
+  }
+
   /** Whether `fields` are, field by field, the ones `lastBlock` encodes. */
   private sameAsLast(fields: readonly HeaderField[]): boolean {
     const last = this.lastFields;

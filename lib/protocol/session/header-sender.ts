@@ -24,9 +24,32 @@ export class HeaderSender {
     private readonly connectionError: (err: ConnectionError, cause: Error) => void,
   ) {}
 
-  /** Queue a HEADERS frame (plus CONTINUATIONs) carrying `headers`. */
-  headers(id: number, headers: HeaderField[], endStream: boolean, priority: PrioritySpec | undefined, category: HeadersCategory): void {
-    const block = this.encode(headers);
+  /**
+   * @internal Whether the encoder's last block encodes the response list the session's outgoing
+   * checks remember (respond() encodes right after checking; anything else encoded, or trailers
+   * checked now and encoded later, clears it).
+   */
+  checkedIsLast = false;
+
+  /**
+   * Queue a HEADERS frame (plus CONTINUATIONs) carrying `headers`. `repeatsChecked`: respond()
+   * found `headers` equal (names and values) to the response list it checked last, so when that
+   * list is also the encoder's last one, its block is sent again without comparing the strings a
+   * second time (a proxy's equal strings from different backend connections compare by content).
+   */
+  headers(
+    id: number,
+    headers: HeaderField[],
+    endStream: boolean,
+    priority: PrioritySpec | undefined,
+    category: HeadersCategory,
+    repeatsChecked?: boolean,
+  ): void {
+    const again = repeatsChecked === true && this.checkedIsLast;
+    this.checkedIsLast = false;
+    const block = again ? this.encodeAgain(headers) : this.encode(headers);
+    // A response list was checked just before this block was made: the checks and the encoder now remember the same list.
+    if (repeatsChecked !== undefined) this.checkedIsLast = true;
     const flags = Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0);
     const output = this.output;
     if (priority === undefined && this.padding === undefined && !output.frameEvents && block.length <= this.remote.maxFrameSize) {
@@ -41,6 +64,7 @@ export class HeaderSender {
 
   /** Queue a PUSH_PROMISE on `parentStreamId` promising `promisedStreamId` for `requestHeaders`. */
   pushPromise(parentStreamId: number, promisedStreamId: number, requestHeaders: HeaderField[]): void {
+    this.checkedIsLast = false;
     const block = this.encode(requestHeaders);
     const frame: PushPromiseFrame = {
       type: FrameType.PUSH_PROMISE,
@@ -57,6 +81,11 @@ export class HeaderSender {
    * decoder, so the connection cannot go on: it ends with GOAWAY INTERNAL_ERROR, and the command
    * that asked throws.
    */
+  /** {@link encode} for a list known to have the names and values of the encoder's last one. */
+  private encodeAgain(headers: HeaderField[]): Buffer {
+    return this.encoder.lastBlockFor(headers) ?? this.encode(headers);
+  }
+
   private encode(headers: HeaderField[]): Buffer {
     try {
       return this.encoder.encode(headers);

@@ -20,12 +20,13 @@ export interface ResponseCheckCache {
 /**
  * Refuse to send a malformed field section. A server answering with the same fields again
  * (nghttpd's cached 200 list), or a client repeating a request (h2load), checks them once:
- * `cache` remembers the last response list and the last request list.
+ * `cache` remembers the last response list and the last request list. Returns true when `headers`
+ * has the names and values of the list checked last (of its kind).
  */
-export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): void {
+export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): boolean {
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
   const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
-  if (last !== null && sameFields(headers, last)) return;
+  if (last !== null && sameFields(headers, last)) return true;
   const err = checkOutgoing(headers, isRequest, isRequest ? cache.requestNames : cache.names);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.
@@ -33,6 +34,7 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
   if (isRequest) cache.lastRequest = copy;
   else cache.last = copy;
   rememberFields(headers, copy);
+  return false;
 }
 
 /** RFC 9113 section 8.3: "Pseudo-header fields MUST NOT appear in a trailer section." */

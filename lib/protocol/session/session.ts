@@ -474,7 +474,7 @@ export class Session implements SessionCore {
     if (s.responded) throw new ApiMisuseError(`respond: stream ${streamId} already has a final response (use sendTrailers)`);
     const t = transition(s.state, StreamEvent.SEND_HEADERS);
     if (isViolation(t)) throw new ApiMisuseError(`respond: stream ${streamId} cannot send HEADERS now`);
-    checkFields(headers, false, 'respond', this.responseCheck);
+    const repeated = checkFields(headers, false, 'respond', this.responseCheck);
     const informational = isInformational(headers);
     const end = opts.endStream === true && !informational;
     if (!informational) s.responded = true;
@@ -485,7 +485,7 @@ export class Session implements SessionCore {
       s.counted = true;
       this.localActive++;
     }
-    this.sender.headers(streamId, headers, end, undefined, s.pushed ? 'push_response' : 'response');
+    this.sender.headers(streamId, headers, end, undefined, s.pushed ? 'push_response' : 'response', repeated);
     if (end) this.localEnded(s);
     this.wantWrite();
   }
@@ -567,6 +567,8 @@ export class Session implements SessionCore {
     if (s.endQueued || s.trailers !== null) throw new ApiMisuseError(`sendTrailers: stream ${streamId} already ended`);
     if (this.role === 'server' && !s.responded) throw new ApiMisuseError(`sendTrailers: respond() on stream ${streamId} first`);
     checkFields(headers, false, 'sendTrailers', this.responseCheck);
+    // The response list checked last is now this one, encoded later (if at all): no longer the encoder's last.
+    this.sender.checkedIsLast = false;
     checkTrailers(headers);
     if (s.pendingHeaders !== null) {
       s.trailers = headers;
