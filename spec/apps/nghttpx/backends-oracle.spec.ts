@@ -466,14 +466,33 @@ async function blackhole(): Promise<{ port: number; stop(): Promise<void> }> {
         const p = await both([...backends, '--backend-connect-timeout=1s']);
         try {
           const status: Record<string, string[]> = {};
+          // Whether each proxy's second request went out within the backoff that its first failure
+          // started (1.5 s -20%: 1.2 s at the least).
+          const quick: Record<string, boolean> = {};
           for (const proxy of p.proxies) {
             status[proxy.name] = [];
             // Two requests: with a live backend one of them meets the blackhole first and goes on.
-            for (const i of [1, 2]) status[proxy.name].push((await get(proxy.port, `/ct${i}`)).head[0]);
+            let answered = 0;
+            for (const i of [1, 2]) {
+              if (i === 2) quick[proxy.name] = Date.now() - answered < 1000;
+              status[proxy.name].push((await get(proxy.port, `/ct${i}`)).head[0]);
+              answered = Date.now();
+            }
           }
-          t.deepEqual(status.ours, status.reference, what);
-          if (what === 'beside a live one') t.deepEqual(status.reference, ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'], what);
-          else t.regex(status.ours[0], what.startsWith('h2') ? / 502 / : / 504 /, what);
+          if (what === 'beside a live one') {
+            t.deepEqual(status.ours, status.reference, what);
+            t.deepEqual(status.reference, ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'], what);
+          } else {
+            // A lone backend: the first request times out connecting; the second, sent while the
+            // address backs off, is answered 502 at once (ours always; the reference, on a loaded
+            // machine, was once seen connecting again (504): its answer is logged, not asserted).
+            t.is(status.ours[0], status.reference[0], what);
+            t.regex(status.ours[0], what.startsWith('h2') ? / 502 / : / 504 /, what);
+            if (quick.ours) t.regex(status.ours[1], / 502 /, `${what}: our second request, within the backoff`);
+            t.log(
+              `${what}: second requests ours ${status.ours[1]} (in time: ${quick.ours}), reference ${status.reference[1]} (in time: ${quick.reference})`,
+            );
+          }
         } finally {
           await p.stop();
         }
