@@ -81,11 +81,6 @@ export class HeaderSender {
    * decoder, so the connection cannot go on: it ends with GOAWAY INTERNAL_ERROR, and the command
    * that asked throws.
    */
-  /** {@link encode} for a list known to have the names and values of the encoder's last one. */
-  private encodeAgain(headers: HeaderField[]): Buffer {
-    return this.encoder.lastBlockFor(headers) ?? this.encode(headers);
-  }
-
   private encode(headers: HeaderField[]): Buffer {
     try {
       return this.encoder.encode(headers);
@@ -93,5 +88,10 @@ export class HeaderSender {
       this.connectionError(new ConnectionError(ErrorCode.INTERNAL_ERROR, `HPACK encoder failed: ${(err as Error).message}`), err as Error);
       throw new ApiMisuseError(`could not encode the header list: ${(err as Error).message}`);
     }
+  }
+
+  /** {@link encode} for a list known to have the names and values of the encoder's last one. */
+  private encodeAgain(headers: HeaderField[]): Buffer {
+    return this.encoder.lastBlockFor(headers) ?? this.encode(headers);
   }
 }
