@@ -203,15 +203,15 @@ export function bodyFraming(head: Http1ResponseHead, headRequest: boolean): 'non
     else if (n === 'content-length') {
       // "a recipient MUST either reject the message as invalid or replace the duplicated
       // field values with a single valid Content-Length field" (identical values).
-      if (v.indexOf(',') < 0) {
-        if (length !== undefined && v !== length) throw new Http1ParseError('conflicting Content-Length values');
-        length = v;
-      } else
-        for (const part of v.split(',')) {
-          const p = part.trim();
-          if (length !== undefined && p !== length) throw new Http1ParseError('conflicting Content-Length values');
-          length = p;
-        }
+      // The list walked in place: a lone value (the usual case) is read as it is, no split.
+      for (let from = 0; ; ) {
+        const comma = v.indexOf(',', from);
+        const p = (comma < 0 ? (from === 0 ? v : v.slice(from)) : v.slice(from, comma)).trim();
+        if (length !== undefined && p !== length) throw new Http1ParseError('conflicting Content-Length values');
+        length = p;
+        if (comma < 0) break;
+        from = comma + 1;
+      }
     }
   }
   if (te !== undefined) {

@@ -394,16 +394,16 @@ export function connectionTokens(fields: [string, string][]): { close: boolean; 
   for (let i = 0; i < fields.length; i++) {
     if (fields[i][0] !== 'connection') continue;
     const v = fields[i][1];
-    // One token as sent by most peers: no split.
-    if (v === 'keep-alive') keepAlive = true;
-    else if (v === 'close') close = true;
-    else
-      for (const t of v.split(',')) {
-        const s = t.trim().toLowerCase();
-        if (s === 'close') close = true;
-        else if (s === 'keep-alive') keepAlive = true;
-        else if (s === 'upgrade') upgrade = true;
-      }
+    // The list walked in place: a lone token (as most peers send it) is read as it is, no split.
+    for (let from = 0; ; ) {
+      const comma = v.indexOf(',', from);
+      const s = (comma < 0 ? (from === 0 ? v : v.slice(from)) : v.slice(from, comma)).trim().toLowerCase();
+      if (s === 'close') close = true;
+      else if (s === 'keep-alive') keepAlive = true;
+      else if (s === 'upgrade') upgrade = true;
+      if (comma < 0) break;
+      from = comma + 1;
+    }
   }
   return { close, keepAlive, upgrade };
 }
