@@ -60,14 +60,8 @@ export interface H2Timeouts {
  */
 interface ConnectionFacts {
   readonly info: AcceptInfo;
-  readonly scheme: 'http' | 'https';
-  readonly upgrade: boolean;
-  readonly remoteAddress: string;
-  readonly remotePort: number | undefined;
   readonly serverPort: number | undefined;
   readonly localAddress: string | undefined;
-  readonly alpn: string;
-  readonly tls: boolean;
   readonly tlsSocket: TLSSocket | undefined;
   readonly frontendIndex: number;
 }
@@ -81,20 +75,7 @@ function connectionFacts(
   tlsSocket: TLSSocket | undefined,
 ): ConnectionFacts {
   const socket = conn.socket as { localPort?: number; localAddress?: string };
-  const tls = info.scheme === 'https';
-  return {
-    info,
-    scheme: info.scheme,
-    upgrade: info.via === 'upgrade',
-    remoteAddress: info.remoteAddress ?? 'localhost',
-    remotePort: info.remotePort,
-    serverPort: serverPort ?? socket.localPort,
-    localAddress: socket.localAddress,
-    alpn: tls ? 'h2' : 'h2c',
-    tls,
-    tlsSocket,
-    frontendIndex,
-  };
+  return { info, serverPort: serverPort ?? socket.localPort, localAddress: socket.localAddress, tlsSocket, frontendIndex };
 }
 
 /** The request record of one HTTP/2 stream. */
@@ -132,11 +113,12 @@ function requestOf(stream: Http2Stream, c: ConnectionFacts): ProxyRequest {
   // checked it), so they are one slice of the block's list (a push per field grew a list twice
   // per request, to 17 slots).
   const fields = (firstRegular < 0 ? [] : pseudoAfter ? h.filter((f) => f[0].charCodeAt(0) !== 0x3a) : h.slice(firstRegular)) as Field[];
-  const upgraded = c.upgrade && stream.id === 1;
+  const info = c.info;
+  const upgraded = info.via === 'upgrade' && stream.id === 1;
   const body = stream.remoteEnded && stream.bufferedBytes === 0 ? undefined : stream.body;
   return {
     method: method ?? 'GET',
-    scheme: scheme === 'http' || scheme === 'https' ? scheme : c.scheme,
+    scheme: scheme === 'http' || scheme === 'https' ? scheme : info.scheme,
     authority: authority ?? host,
     path: path ?? (method === 'CONNECT' ? '' : '/'),
     fields,
@@ -145,18 +127,18 @@ function requestOf(stream: Http2Stream, c: ConnectionFacts): ProxyRequest {
     body,
     // Trailers come after a body: a request without one needs no getter (none made per GET).
     trailers: body && (() => stream.trailers as Field[] | undefined),
-    remoteAddress: c.remoteAddress,
-    remotePort: c.remotePort,
+    remoteAddress: info.remoteAddress ?? 'localhost',
+    remotePort: info.remotePort,
     serverPort: c.serverPort,
     // nghttpx logs and tags (Via) the upgraded request as the HTTP/1.1 request it was.
     protocol: upgraded ? 'http/1.1' : 'h2',
-    alpn: c.alpn,
-    tls: c.tls,
+    alpn: info.scheme === 'https' ? 'h2' : 'h2c',
+    tls: info.scheme === 'https',
     tlsSocket: c.tlsSocket,
     connectProtocol: protocol,
     frontendIndex: c.frontendIndex,
     localAddress: c.localAddress,
-    connection: c.info,
+    connection: info,
   };
 }
 
