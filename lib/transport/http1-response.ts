@@ -36,9 +36,11 @@ export interface Http1ResponseEvents {
 export class Http1HeadMemo implements FieldLineMemo {
   /** @internal */
   bytes: Buffer | undefined = undefined;
-  /** @internal The last head's field lines, for a head that differs in some only (FieldLineMemo). */
-  lines: string[] | undefined = undefined;
-  /** @internal */
+  /** @internal The last head parsed (a final one, or a 1xx since), for a head that differs in some lines only (FieldLineMemo). */
+  lineBytes: Buffer | undefined = undefined;
+  /** @internal Its field lines' places in `lineBytes`. */
+  spans: number[] | undefined = undefined;
+  /** @internal Their pairs. */
   pairs: [string, string][] | undefined = undefined;
   /** @internal */
   head: Http1ResponseHead | undefined = undefined;
@@ -160,7 +162,8 @@ export class Http1ResponseParser {
     const framing = bodyFraming(head, this.headRequest);
     if (framing === 'close') this.keepAlive = false;
     if (!this.headRequest) {
-      memo.bytes = Buffer.from(data.subarray(0, parsed.consumed));
+      // parseResponseHead copied this head's octets through its blank line for the field memo.
+      memo.bytes = memo.lineBytes;
       memo.head = head;
       memo.keepAlive = this.keepAlive;
       memo.framing = framing;

@@ -186,7 +186,7 @@ test('parse: with a FieldLineMemo, heads in sequence read as without one; a line
   );
   fc.assert(
     fc.property(fc.array(fc.array(line, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), (heads) => {
-      const memo: FieldLineMemo = { lines: undefined, pairs: undefined };
+      const memo: FieldLineMemo = { lineBytes: undefined, spans: undefined, pairs: undefined };
       let last: { lines: string[]; fields: [string, string][] } | undefined;
       for (const lines of heads) {
         const got = parseResponseHead(Buffer.from(['HTTP/1.1 200 OK', ...lines].join('\r\n') + '\r\n\r\n', 'latin1'), undefined, memo)!;
@@ -200,7 +200,7 @@ test('parse: with a FieldLineMemo, heads in sequence read as without one; a line
     { numRuns: 200 },
   );
   // The field count limit holds for reused lines too.
-  const memo: FieldLineMemo = { lines: undefined, pairs: undefined };
+  const memo: FieldLineMemo = { lineBytes: undefined, spans: undefined, pairs: undefined };
   const head = Buffer.from('HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n', 'latin1');
   parseResponseHead(head, { maxHeadSize: 8192, maxFields: 3 }, memo);
   t.throws(() => parseResponseHead(head, { maxHeadSize: 8192, maxFields: 2 }, memo), { message: /more than 2 header fields/ });
