@@ -132,23 +132,22 @@ function parseFields(s: string, buf: Uint8Array, pos: number, end: number, limit
   const spans: number[] | undefined = memo ? [] : undefined;
   while (pos < end) {
     const k = fields.length;
+    // Octets this line shares with the start of the last head's line at this place.
+    let shared = 0;
     if (k < prevLines) {
-      // The line the last head had at this place, octet for octet, ended by CRLF (or the head's
-      // end): its pair again (checked then). A memo line holds no CR or LF, so equal octets up to
-      // a CRLF are the whole line.
+      // That line, octet for octet, ended by CRLF (or the head's end): its pair again (checked
+      // then). A memo line holds no CR or LF, so equal octets up to a CRLF are the whole line.
       const a = prevSpans![2 * k];
       const n = prevSpans![2 * k + 1] - a;
+      const m = n < end - pos ? n : end - pos;
+      while (shared < m && buf[pos + shared] === prev![a + shared]) shared++;
       const e = pos + n;
-      if (e === end || (e < end && buf[e] === 0x0d && buf[e + 1] === 0x0a)) {
-        let j = 0;
-        while (j < n && buf[pos + j] === prev![a + j]) j++;
-        if (j === n) {
-          if (k === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
-          fields.push(prevPairs![k]);
-          spans!.push(pos, e);
-          pos = e + 2;
-          continue;
-        }
+      if (shared === n && (e === end || (buf[e] === 0x0d && buf[e + 1] === 0x0a))) {
+        if (k === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
+        fields.push(prevPairs![k]);
+        spans!.push(pos, e);
+        pos = e + 2;
+        continue;
       }
     }
     let eol = s.indexOf('\r\n', pos);
@@ -177,16 +176,20 @@ function parseFields(s: string, buf: Uint8Array, pos: number, end: number, limit
     }
     if (i === pos) throw new Http1ParseError(`malformed header field line: ${JSON.stringify(s.slice(pos, eol).slice(0, 80))}`);
     if (fields.length === limits.maxFields) throw new Http1ParseError(`more than ${limits.maxFields} header fields`, 431);
-    // A common name comes from the table (no slice, no toLowerCase; a string every later compare
-    // and map lookup finds at once); any other is cut out of the head.
+    // The name of the last head's line at this place when this line starts with that name and its
+    // colon (a field whose value changes: x-count, Date), else a common name from the table (no
+    // slice, no toLowerCase; a string every later compare and map lookup finds at once); any
+    // other is cut out of the head.
     const slot = hash & KNOWN_MASK;
     const known = KNOWN_NAMES[slot];
     const name =
-      known !== undefined && sameLowercase(buf, pos, i, KNOWN_OCTETS[slot]!)
-        ? known
-        : upper
-          ? s.slice(pos, i).toLowerCase()
-          : s.slice(pos, i);
+      shared > i - pos
+        ? prevPairs![k][0]
+        : known !== undefined && sameLowercase(buf, pos, i, KNOWN_OCTETS[slot]!)
+          ? known
+          : upper
+            ? s.slice(pos, i).toLowerCase()
+            : s.slice(pos, i);
     // OWS around the value is not part of it (RFC 9112 section 5: field-line = field-name ":" OWS field-value OWS).
     let a = i + 1;
     let b = eol;
