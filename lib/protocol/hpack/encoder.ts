@@ -43,6 +43,30 @@ export interface HpackEncoderOptions {
 /** Size of the slabs the encoder writes blocks into (blocks are views of a slab, as Node's pool). */
 const SLAB_SIZE = 64 * 1024;
 
+/** Positions of a header list the encoder remembers the last field at ({@link HpackEncoder}'s field memo). */
+const MEMO_SLOTS = 16;
+/** The longest representation the field memo keeps as octets. */
+const MEMO_OCTETS = 32;
+/** What the field memo knows of a position: nothing, a static index, a dynamic entry id, or fixed octets. */
+const enum Memo {
+  NONE,
+  STATIC,
+  DYNAMIC,
+  OCTETS,
+}
+
+/** The field memo's entry for one position of a list. */
+interface MemoSlot {
+  name: string | undefined;
+  value: string | undefined;
+  never: boolean;
+  kind: Memo;
+  /** Static index, dynamic entry id, or (OCTETS) where its octets start in memoOctets. */
+  arg: number;
+  /** OCTETS: how many. */
+  length: number;
+}
+
 const NO_SLAB: Buffer = Buffer.alloc(0);
 
 /**
@@ -136,6 +160,18 @@ export class HpackEncoder {
   private lastBlock: Buffer | null = null;
   private lastInserted = -1;
   private readonly lastFields: (string | boolean)[] = [];
+  /**
+   * The field memo: for each of the first MEMO_SLOTS positions of a list, the last field encoded
+   * there (name, value, never-index flag) and how: a static index, a dynamic entry id (valid while
+   * that entry is in the table) or the representation's octets (a literal whose octets cannot
+   * change: a static name with a never-indexed value, or a name the default rule never indexes).
+   * A proxy sends lists of one shape whose fields mostly repeat while one or two change (a
+   * counter, Date): a repeated field at its place is then written without its map lookups,
+   * Huffman coding or index rules. Made on the first block.
+   */
+  private memo: MemoSlot[] | undefined;
+  /** The OCTETS slots' octets, MEMO_OCTETS per slot (made on first use). */
+  private memoOctets: Uint8Array = new Uint8Array(0);
 
   constructor(opts: HpackEncoderOptions = {}) {
     const cap = opts.maxTableSize ?? 4096;
@@ -229,6 +265,34 @@ export class HpackEncoder {
     return true;
   }
 
+  /**
+   * The field memo's entry for position `i`: `f` was written as `kind` (`arg`: static index or
+   * dynamic entry id; OCTETS: where its `length` octets start in this block's slab).
+   */
+  private remember(i: number, f: HeaderField, kind: Memo, arg: number, length: number): void {
+    const m = this.memo![i];
+    m.name = f[0];
+    m.value = f[1];
+    m.never = f[2] === true;
+    m.kind = kind;
+    if (kind === Memo.OCTETS) {
+      if (this.memoOctets.length === 0) this.memoOctets = new Uint8Array(MEMO_SLOTS * MEMO_OCTETS);
+      const at = i * MEMO_OCTETS;
+      const octets = this.memoOctets;
+      const buf = this.buf;
+      for (let j = 0; j < length; j++) octets[at + j] = buf[arg + j];
+      m.arg = at;
+      m.length = length;
+    } else m.arg = arg;
+  }
+
+  /** The field memo knows nothing of position `i`. */
+  private forgetSlot(i: number): void {
+    const m = this.memo![i];
+    m.kind = Memo.NONE;
+    m.name = m.value = undefined;
+  }
+
   private rememberBlock(fields: readonly HeaderField[], block: Buffer): void {
     const last = this.lastFields;
     last.length = 0;
@@ -263,10 +327,47 @@ export class HpackEncoder {
       pos = writeInteger(this.buf, pos, this.pendingFinal, 5, 0x20);
       this.pendingMin = this.pendingFinal = -1;
     }
+    const memo = (this.memo ??= Array.from({ length: MEMO_SLOTS }, () => ({
+      name: undefined,
+      value: undefined,
+      never: false,
+      kind: Memo.NONE,
+      arg: 0,
+      length: 0,
+    })));
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       const name = f[0];
       const value = f[1];
+      // The field at this place in an earlier list, written as it was then (names and values
+      // compare by pointer when they are the same strings, as a proxy's repeated fields are).
+      if (i < MEMO_SLOTS) {
+        const m = memo[i];
+        if (m.kind !== Memo.NONE && m.name === name && m.value === value && m.never === (f[2] === true)) {
+          if (m.kind === Memo.STATIC) {
+            pos = this.ensure(pos, 6);
+            pos = writeInteger(this.buf, pos, m.arg, 7, 0x80);
+            continue;
+          }
+          if (m.kind === Memo.DYNAMIC) {
+            const back = this.table.inserted - m.arg;
+            if (back <= this.table.length) {
+              pos = this.ensure(pos, 6);
+              pos = writeInteger(this.buf, pos, back + STATIC_TABLE_LENGTH, 7, 0x80);
+              continue;
+            }
+          } else {
+            const n = m.length;
+            pos = this.ensure(pos, n);
+            const from = m.arg;
+            const octets = this.memoOctets;
+            const buf = this.buf;
+            for (let j = 0; j < n; j++) buf[pos + j] = octets[from + j];
+            pos += n;
+            continue;
+          }
+        }
+      }
       if (typeof name !== 'string' || typeof value !== 'string') {
         throw new ApiMisuseError(`header field ${i}: name and value must be strings (latin1 byte strings)`);
       }
@@ -277,15 +378,21 @@ export class HpackEncoder {
         if (!never) {
           let idx: number | undefined;
           if (rec.staticValues !== null) idx = rec.staticValues.get(value);
-          if (idx === undefined && rec.values !== null) {
-            const id = rec.values.get(value);
-            if (id !== undefined) idx = this.table.inserted - id + STATIC_TABLE_LENGTH;
-          }
           if (idx !== undefined) {
             // RFC 7541 section 6.1: Indexed Header Field Representation.
+            if (i < MEMO_SLOTS) this.remember(i, f, Memo.STATIC, idx, 0);
             pos = this.ensure(pos, 6);
             pos = writeInteger(this.buf, pos, idx, 7, 0x80);
             continue;
+          }
+          if (rec.values !== null) {
+            const id = rec.values.get(value);
+            if (id !== undefined) {
+              if (i < MEMO_SLOTS) this.remember(i, f, Memo.DYNAMIC, id, 0);
+              pos = this.ensure(pos, 6);
+              pos = writeInteger(this.buf, pos, this.table.inserted - id + STATIC_TABLE_LENGTH, 7, 0x80);
+              continue;
+            }
           }
         }
         nameIdx = rec.staticIndex > 0 ? rec.staticIndex : this.table.inserted - rec.latest + STATIC_TABLE_LENGTH;
@@ -312,6 +419,8 @@ export class HpackEncoder {
         prefix = 4;
       }
       pos = this.ensure(pos, 6);
+      // Where this representation starts, from the block's start (a full slab moves the block).
+      const startInBlock = pos - this.base;
       if (nameIdx > 0) {
         pos = writeInteger(this.buf, pos, nameIdx, prefix, first);
       } else {
@@ -319,7 +428,26 @@ export class HpackEncoder {
         pos = this.writeString(pos, name);
       }
       pos = this.writeString(pos, value);
-      if (indexing) this.insert(name, value);
+      if (i >= MEMO_SLOTS) {
+        if (indexing) this.insert(name, value);
+        continue;
+      }
+      if (indexing) {
+        // The entry just added, referred to by its id from now on.
+        const id = this.table.inserted;
+        this.insert(name, value);
+        if (this.table.inserted !== id) this.remember(i, f, Memo.DYNAMIC, id, 0);
+        else this.forgetSlot(i);
+      } else if (
+        rec !== undefined &&
+        rec.staticIndex > 0 &&
+        (never || (this.shouldIndexFn === undefined && rec.noIndex)) &&
+        pos - this.base - startInBlock <= MEMO_OCTETS
+      ) {
+        // Octets no later table state changes: a static name, and a value either never indexed
+        // or of a name the default rule never indexes (so never found in the table either).
+        this.remember(i, f, Memo.OCTETS, this.base + startInBlock, pos - this.base - startInBlock);
+      } else this.forgetSlot(i);
     }
     const out = this.buf.subarray(this.base, pos);
     sharedSlab = this.buf;
@@ -373,6 +501,8 @@ export class HpackEncoder {
 
   private setTableSize(size: number): void {
     this.lastBlock = null;
+    // Entries may go (a memo of one is checked at use) and the 3/4 rule changes: start afresh.
+    if (this.memo) for (let i = 0; i < MEMO_SLOTS; i++) this.forgetSlot(i);
     this.pendingMin = this.pendingFinal < 0 ? size : Math.min(this.pendingMin, size);
     this.pendingFinal = size;
     this.table.setMaxSize(size);
