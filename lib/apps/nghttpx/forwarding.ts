@@ -61,6 +61,15 @@ export class Forwarder {
   private readonly errorPages = new Map<number | '*', Buffer>();
   /** `sni-fwd`: the SNI names a frontend certificate serves (the ones nghttpx routes by). */
   private readonly sniRoutable: ((servername: string) => boolean) | undefined;
+  /**
+   * The last backend response fields relayed without added fields, what they were rewritten
+   * with, and the frontend list made of them (reused while the backend repeats its head object).
+   */
+  private headIn: Field[] | undefined;
+  private headProto: string | undefined;
+  private headOptions: NghttpxOptions | undefined;
+  private headFraming: Field[] | undefined;
+  private headOut: Field[] | undefined;
 
   constructor(private readonly ctx: ForwardingContext) {
     const o = ctx.options;
@@ -238,16 +247,28 @@ export class Forwarder {
     }
     const h1 = req.alpn === 'http/1.1';
     const altSvc = h1 ? this.altSvcH1 : this.altSvcH2;
-    const head = frontendResponseFields(
-      fields,
-      be.address.proto,
-      this.responseOptions(),
-      chunked ? CHUNKED_FRAMING : NO_FRAMING,
+    const proto = be.address.proto;
+    const ro = this.responseOptions();
+    const framing = chunked ? CHUNKED_FRAMING : NO_FRAMING;
+    let head: Field[];
+    if (setCookie !== undefined || altSvc !== undefined)
+      head = frontendResponseFields(fields, proto, ro, framing, { setCookie, altSvc, http1: h1 });
+    else if (fields === this.headIn && proto === this.headProto && ro === this.headOptions && framing === this.headFraming) {
+      // A backend head that repeats is one object (a server's heads differ in Date once a
+      // second; backend-http1.ts): its frontend list is the one made last time (never changed
+      // once made: clients copy it into their own).
+      head = this.headOut!;
+    } else {
       // Most responses add nothing: no object made for them.
-      setCookie !== undefined || altSvc !== undefined ? { setCookie, altSvc, http1: h1 } : NOTHING_ADDED,
-    );
+      head = frontendResponseFields(fields, proto, ro, framing, NOTHING_ADDED);
+      this.headIn = fields;
+      this.headProto = proto;
+      this.headOptions = ro;
+      this.headFraming = framing;
+      this.headOut = head;
+    }
     // "This header field is basically for human on client side to figure out that the resource is pushed."
-    if (req.pushed) head.push(['x-http2-push', '1']);
+    if (req.pushed) head = [...head, ['x-http2-push', '1']];
     const trailers = () => {
       // An HTTP/1.1 client's trailer section leaves out what nghttpx leaves out there (http1-client.ts).
       const t = h1 ? res.trailers() : res.trailers()?.filter(([n]) => !CONNECTION_SPECIFIC.includes(n));
