@@ -10,6 +10,7 @@ import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
 import type { Throttle } from './throttle';
+import { adoptSocketReads, DEFAULT_READ_BUFFER_SIZE, SocketReads } from './socket-reads';
 import { encodeFrame } from '../protocol/frame/encode';
 import { CONNECTION_PREFACE, FrameType } from '../protocol/frame/constants';
 import { ErrorCode } from '../protocol/errors';
@@ -59,6 +60,13 @@ export interface ListenOptions {
    * connection's `throttle` (throttle.ts); undefined: not limited.
    */
   throttle?: (socket: Duplex) => Throttle | undefined;
+  /**
+   * Cleartext HTTP/2 connections read into one buffer shared by this thread's connections (see
+   * ConnectionOptions.reads: session events and raw data are views valid during the call) instead
+   * of a fresh buffer per read pushed through the socket's Readable. Not with `throttle`; where
+   * Node's socket internals differ, connections read through 'data' as before. Default false.
+   */
+  reuseReadBuffer?: boolean;
   /** Accept HTTP/1.1 `Upgrade: h2c` on cleartext connections (default true). */
   allowUpgrade?: boolean;
   /**
@@ -120,6 +128,9 @@ export interface Http2Listener {
 }
 
 const ALPN = ['h2', 'http/1.1'];
+
+/** The read buffer of this thread's connections accepted with `reuseReadBuffer` (see SocketReads). */
+let sharedReadBuffer: Buffer | undefined;
 
 /**
  * The answer to an invalid connection preface: our (empty) SETTINGS, the server's preface, then
@@ -205,13 +216,20 @@ export function acceptor(
     const c = opts.connection ?? {};
     let conn: Http2Connection;
     try {
+      const throttle = opts.throttle?.(socket);
+      let reads: SocketReads | undefined;
+      if (opts.reuseReadBuffer && throttle === undefined && info.scheme === 'http') {
+        reads = new SocketReads((sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_READ_BUFFER_SIZE)));
+        if (!adoptSocketReads(socket, reads)) reads = undefined;
+      }
       conn = new Http2Connection(socket, {
         ...c,
         session: { ...(c.session ?? {}), role: 'server' },
         initialData,
         upgrade,
         rawPrefix,
-        throttle: opts.throttle?.(socket),
+        throttle,
+        reads,
       });
     } catch {
       // Bad session options (or a session bug) cost this connection, never the server.

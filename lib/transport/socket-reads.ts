@@ -48,3 +48,40 @@ export class SocketReads {
     return early.length === 1 ? early[0] : Buffer.concat(early);
   }
 }
+
+/** The net.Socket internals {@link adoptSocketReads} needs, named by their symbols' descriptions. */
+const ONREAD_SLOTS = ['kBuffer', 'kBufferCb'] as const;
+
+/**
+ * Switch a socket `net` made without `onread` (an accepted one: net.Server offers no `onread`
+ * option) to read into `reads`' buffer from now on, as if it had been made with
+ * `onread: reads.onread`: its reads no longer go through the Readable (no 'data', no fresh buffer
+ * per read). This is what net.Socket's constructor does with `onread` (the handle's
+ * `useUserBuffer` and the two slots its read callback checks), done after construction; it is
+ * done only where those internals are found as expected, on a cleartext socket with nothing
+ * buffered in its Readable, and returns false otherwise (the socket is left as it was: read it
+ * through 'data').
+ */
+export function adoptSocketReads(socket: unknown, reads: SocketReads): boolean {
+  const s = socket as {
+    _handle?: { useUserBuffer?: (buf: Uint8Array) => void } | null;
+    encrypted?: boolean;
+    connecting?: boolean;
+    destroyed?: boolean;
+    readableLength?: number;
+    [k: symbol]: unknown;
+  };
+  if (s === null || typeof s !== 'object' || s.encrypted || s.connecting || s.destroyed || s.readableLength !== 0) return false;
+  const handle = s._handle;
+  if (!handle || typeof handle.useUserBuffer !== 'function') return false;
+  const slots: symbol[] = [];
+  for (const sym of Object.getOwnPropertySymbols(s)) {
+    const i = ONREAD_SLOTS.indexOf(sym.description as (typeof ONREAD_SLOTS)[number]);
+    if (i >= 0) slots[i] = sym;
+  }
+  if (slots[0] === undefined || slots[1] === undefined || s[slots[0]] !== null || s[slots[1]] !== null) return false;
+  handle.useUserBuffer(reads.onread.buffer);
+  s[slots[0]] = reads.onread.buffer;
+  s[slots[1]] = reads.onread.callback;
+  return true;
+}

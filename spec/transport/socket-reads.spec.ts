@@ -1,7 +1,8 @@
 /**
- * Reads into one reused buffer (connect's `reuseReadBuffer`, net's `onread`): the deframer and the
- * field-block assembler keep nothing of a chunk past `push`, and a stream's body is copied out of
- * the buffer before the next read overwrites it.
+ * Reads into one reused buffer (connect's and listen's `reuseReadBuffer`, net's `onread`, and
+ * {@link adoptSocketReads} for accepted sockets): the deframer and the field-block assembler keep
+ * nothing of a chunk past `push`, and a stream's body is copied out of the buffer before the next
+ * read overwrites it.
  */
 import test from 'ava';
 import assert from 'assert';
@@ -12,8 +13,11 @@ import { HeaderBlockAssembler, splitHeaderBlock } from '../../lib/protocol/frame
 import { encodeFrame } from '../../lib/protocol/frame/codec';
 import { Flag, FrameType } from '../../lib/protocol/frame/constants';
 import type { Frame } from '../../lib/protocol/frame/types';
+import * as net from 'net';
 import { listen } from '../../lib/transport/server';
 import { connect } from '../../lib/transport/client';
+import type { Http2Connection } from '../../lib/transport/connection';
+import { adoptSocketReads, SocketReads } from '../../lib/transport/socket-reads';
 import { hashStream, patternHash, patternStream } from '../interop/harness';
 import { plain } from '../protocol/frame/helpers';
 
@@ -124,6 +128,132 @@ test('connect: reuseReadBuffer is ignored for an h2c Upgrade (its handshake read
     const body = await hashStream((c.upgradeStream as NonNullable<typeof c.upgradeStream>).body);
     t.is(body.bytes, 8);
     await c.connection.close();
+  } finally {
+    await l.close();
+  }
+});
+
+/** A listening net server whose accepted sockets go to `onSocket`, and a client connected to it. */
+async function acceptedPair(onSocket: (s: net.Socket) => void): Promise<{ client: net.Socket; close: () => Promise<void> }> {
+  const server = net.createServer(onSocket);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  return {
+    client,
+    close: () => {
+      client.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+test('adoptSocketReads: an accepted socket reads into the given buffer (no data event), pauses, resumes and ends', async (t) => {
+  const buffer = Buffer.alloc(16);
+  const reads = new SocketReads(buffer);
+  const got: string[] = [];
+  let dataEvents = 0;
+  let server!: net.Socket;
+  let gotFirst!: () => void;
+  const first = new Promise<void>((r) => (gotFirst = r));
+  const ended = new Promise<void>((resolve) => {
+    void acceptedPair((s) => {
+      server = s;
+      t.true(adoptSocketReads(s, reads));
+      // Once switched, it cannot be switched again (the slots are taken).
+      t.false(adoptSocketReads(s, reads));
+      s.on('data', () => dataEvents++);
+      s.on('end', () => resolve());
+      reads.attach((chunk) => {
+        // A view of the buffer given, valid during the call.
+        t.is(chunk.buffer, buffer.buffer);
+        got.push(chunk.toString('latin1'));
+        gotFirst();
+      });
+    }).then(async (pair) => {
+      pair.client.write('0123456789abcdefghij');
+      await first;
+      // Paused: what the client sends now waits in the kernel until resume(). On loopback the
+      // bytes are in the receive queue once the write callback ran; two event-loop turns (each
+      // with its poll phase) would have read them.
+      server.pause();
+      const before = got.join('');
+      await new Promise<void>((r) => pair.client.write('klmnop', () => r()));
+      for (let i = 0; i < 2; i++) await new Promise<void>((r) => setImmediate(r));
+      t.is(got.join(''), before);
+      server.resume();
+      pair.client.end();
+      await ended;
+      await pair.close();
+    });
+  });
+  await ended;
+  t.is(got.join(''), '0123456789abcdefghijklmnop');
+  // Reads of at most the buffer's size.
+  t.true(got.every((c) => c.length <= 16));
+  t.is(dataEvents, 0);
+});
+
+test('adoptSocketReads leaves a socket whose Readable holds bytes, or anything but a net socket, as it was', async (t) => {
+  t.false(adoptSocketReads({}, new SocketReads(16)));
+  t.false(adoptSocketReads(null, new SocketReads(16)));
+  let server!: net.Socket;
+  const pair = await acceptedPair((s) => {
+    server = s;
+    s.pause();
+  });
+  try {
+    pair.client.write('held');
+    await new Promise<void>((r) => {
+      const check = () => (server && server.readableLength > 0 ? r() : setTimeout(check, 5));
+      check();
+    });
+    t.false(adoptSocketReads(server, new SocketReads(16)));
+    t.is((server.read() as Buffer).toString(), 'held');
+  } finally {
+    await pair.close();
+  }
+});
+
+test('listen({ reuseReadBuffer }): 8 MiB request bodies on two streams arrive intact; an h2c Upgrade connection reads the same way', async (t) => {
+  const size = 8 * 1024 * 1024;
+  const conns: Http2Connection[] = [];
+  const l = await listen({ host: '127.0.0.1', port: 0, reuseReadBuffer: true }, (conn) => {
+    conns.push(conn);
+    conn.on('stream', (st) => {
+      void keptHash(st.body).then((b) => {
+        st.respond([
+          [':status', '200'],
+          ['x-got', `${b.bytes} ${b.sha256}`],
+        ]);
+        st.sendData(Buffer.alloc(0), true);
+      });
+    });
+  });
+  try {
+    const c = await connect(`http://127.0.0.1:${l.port}/`);
+    const put = (path: string) => {
+      const st = c.connection.request([
+        [':method', 'PUT'],
+        [':scheme', 'http'],
+        [':authority', 'x'],
+        [':path', path],
+      ]);
+      void st.sendBody(patternStream(size, 16384)).catch(() => undefined);
+      return new Promise<string | undefined>((r) =>
+        st.once('response', (h: [string, string][]) => r(h.find((f) => f[0] === 'x-got')?.[1])),
+      );
+    };
+    for (const got of await Promise.all([put('/a'), put('/b')])) t.is(got, `${size} ${patternHash(size)}`);
+    await c.connection.close();
+    // An h2c Upgrade (its request read over HTTP/1.1 before the switch).
+    const u = await connect(`http://127.0.0.1:${l.port}/`, { upgrade: true });
+    const up = u.upgradeStream as NonNullable<typeof u.upgradeStream>;
+    const head = await new Promise<[string, string][]>((r) => up.once('response', r));
+    t.is(head.find((f) => f[0] === 'x-got')?.[1], `0 ${patternHash(0)}`);
+    await u.connection.close();
+    t.is(conns.length, 2);
+    for (const conn of conns) t.true(conn.readBufferReused);
   } finally {
     await l.close();
   }

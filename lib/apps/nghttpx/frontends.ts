@@ -118,6 +118,8 @@ export class Frontends {
           tls: address.noTls ? undefined : ctx.tls,
           acceptTlsSocket: address.noTls ? undefined : tlsCheck,
           throttle,
+          // Cleartext connections read into one shared buffer, as the backend sockets do.
+          reuseReadBuffer: true,
           // The session's timers are checked often enough for a short SETTINGS timeout too.
           connection: { session, tickInterval: tickInterval(o.frontendHttp2SettingTimeout) },
           // A connection that has not said what it speaks: nghttpx's HTTP/1.1 read timeout.
