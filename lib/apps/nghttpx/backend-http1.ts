@@ -16,9 +16,10 @@ import { writeChunk } from '../../transport/http1-body';
 import type { BackendExchange, BackendLimits, BackendResponse } from './backends';
 import { BaseExchange, failure } from './exchange';
 import { type HeadLoad, headLoad } from './header-limits';
-import { http1Name, http1TrailerSection } from './headers';
+import { http1TrailerSection } from './headers';
 import type { BackendAddress } from './options';
 import type { BackendRequest, BodySink, BodySource, Field } from './request';
+import { RequestHeads } from './request-heads';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { Watched, WatchQueue, watchWrites } from './timeouts';
 
@@ -36,17 +37,6 @@ const sharedReadBuffer = Buffer.allocUnsafe(65536);
 
 function timeoutError(what: string): Error {
   return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
-}
-
-/** The request head as one latin1 string: request line, Host, the fields in nghttpx's spelling, framing. */
-function requestHead(req: BackendRequest, host: string, chunked: boolean): string {
-  let h = `${req.method} ${req.requestTarget ?? req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
-  const fields = req.fields;
-  for (let i = 0; i < fields.length; i++) h += `${http1Name(fields[i][0])}: ${fields[i][1]}\r\n`;
-  // A body of unknown length (an HTTP/2 request without content-length, a chunked HTTP/1.1 one)
-  // goes chunked, as the reference sends it.
-  if (chunked) h += 'Transfer-Encoding: chunked\r\n';
-  return `${h}\r\n`;
 }
 
 function hasField(fields: Field[], name: string): boolean {
@@ -359,7 +349,13 @@ class Http1Connection extends Watched {
     this.parser.expect(req.method);
     // A request going out is progress for the read timeout (the watch may have last looked while idle).
     this.moved++;
-    const head = requestHead(req, req.authority ?? this.backend.label, this.chunked);
+    const head = this.backend.requestHeads.head(
+      req.method,
+      req.requestTarget ?? req.path,
+      req.authority ?? this.backend.label,
+      req.fields,
+      this.chunked,
+    );
     if (!body) {
       s.write(head, 'latin1');
       return;
@@ -540,6 +536,8 @@ export class Http1Pool {
    * downstream (the frontend session's caches) compares pointers.
    */
   readonly headMemo = new Http1HeadMemo();
+  /** @internal The request heads written to this backend (a repeated head is the same string, built once). */
+  readonly requestHeads = new RequestHeads();
   /** The last head measured for the header-field limits, and its load. */
   private measured: Http1ResponseHead | undefined;
   private load: HeadLoad | undefined;
