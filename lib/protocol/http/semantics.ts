@@ -448,21 +448,26 @@ export function parsePriorityField(value: string): PriorityParams | null {
  * so the application cannot make us emit a malformed message. Returns an error message or null.
  * Pseudo-headers are not checked for completeness here (the peer does that).
  */
-export function checkOutgoing(headers: HeaderField[], isRequest: boolean, names?: string[]): string | null {
+export function checkOutgoing(headers: HeaderField[], isRequest: boolean, names?: string[], values?: string[]): string | null {
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i][0];
     const value = headers[i][1];
     if (typeof name !== 'string' || typeof value !== 'string') return `field ${i} is not a [name, value] pair of strings`;
     // `names` (optional): the names that passed at each position before. A name equal to it (a
     // pointer compare for the same string: a proxy's field names come from tables) skips the
-    // name checks, which depend on the name alone; the value is checked every time.
+    // name checks, which depend on the name alone.
     if (names === undefined || names[i] !== name) {
       const pseudo = name.charCodeAt(0) === 0x3a;
       if (badName(name, pseudo ? 1 : 0)) return `invalid field name "${name}" (names are lowercase tokens)`;
       if (!pseudo && connectionSpecific(name)) return `connection-specific field "${name}" is not allowed in HTTP/2`;
       if (names !== undefined && i < MEMO_FIELDS) names[i] = name;
     }
-    if (hasNulCrLf(value)) return `invalid value for "${name}" (NUL, CR or LF)`;
+    // `values` (optional): the same for values, whose octet check depends on the value alone (a
+    // proxy relaying a backend head that differs in one field sends the others' strings again).
+    if (values === undefined || values[i] !== value) {
+      if (hasNulCrLf(value)) return `invalid value for "${name}" (NUL, CR or LF)`;
+      if (values !== undefined && i < MEMO_FIELDS) values[i] = value;
+    }
     if (name === 'te' && (!isRequest || value !== 'trailers')) return `te: "${value}" (only "te: trailers" in requests)`;
   }
   return null;

@@ -15,6 +15,10 @@ export interface ResponseCheckCache {
   names?: string[];
   /** Request field names that passed, by position. */
   requestNames?: string[];
+  /** Response field values that passed, by position (see checkOutgoing's `values`). */
+  values?: string[];
+  /** Request field values that passed, by position. */
+  requestValues?: string[];
 }
 
 /**
@@ -27,7 +31,9 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
   const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
   if (last !== null && sameFields(headers, last)) return true;
-  const err = checkOutgoing(headers, isRequest, isRequest ? cache.requestNames : cache.names);
+  const err = isRequest
+    ? checkOutgoing(headers, true, cache.requestNames, cache.requestValues)
+    : checkOutgoing(headers, false, cache.names, cache.values);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.
   const copy: string[] = last ?? [];

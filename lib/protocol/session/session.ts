@@ -148,7 +148,14 @@ export class Session implements SessionCore {
   /** @internal Scratch for HTTP validation (reused: no allocation per message). */
   readonly info: MessageInfo = newMessageInfo();
   /** The last response header list that passed checkFields. */
-  private readonly responseCheck: ResponseCheckCache = { last: null, lastRequest: null, names: [], requestNames: [] };
+  private readonly responseCheck: ResponseCheckCache = {
+    last: null,
+    lastRequest: null,
+    names: [],
+    requestNames: [],
+    values: [],
+    requestValues: [],
+  };
 
   constructor(opts: SessionOptions) {
     if (opts.role !== 'client' && opts.role !== 'server') throw new ApiMisuseError(`role must be 'client' or 'server'`);

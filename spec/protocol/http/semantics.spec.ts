@@ -153,11 +153,19 @@ test('checkOutgoing with a names memo gives the same verdict as without, list af
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.array(field, { maxLength: 6 }), fc.boolean()), { maxLength: 12 }), (lists) => {
       const memo: string[] = [];
-      for (const [list, isRequest] of lists) t.is(checkOutgoing(list, isRequest, memo), checkOutgoing(list, isRequest));
+      const valueMemo: string[] = [];
+      for (const [list, isRequest] of lists) t.is(checkOutgoing(list, isRequest, memo, valueMemo), checkOutgoing(list, isRequest));
     }),
   );
   // A name that passed at a position still gets its value checked there, and another name is checked again.
   const memo: string[] = [];
+  // A value that passed at a position is not read again there; another value is.
+  const valueMemo: string[] = [];
+  t.is(checkOutgoing([['date', 'a long value without any bad octet']], false, undefined, valueMemo), null);
+  t.is(checkOutgoing([['date', 'a long value without any bad octet']], false, undefined, valueMemo), null);
+  t.regex(checkOutgoing([['date', 'a long value that is longer than sixteen\r']], false, undefined, valueMemo)!, /NUL, CR or LF/);
+  // te's rule (a request's "trailers" only) holds for a value the memo knows.
+  t.regex(checkOutgoing([['te', 'gzip']], false, undefined, ['gzip']) ?? '', /te: "gzip"/);
   t.is(
     checkOutgoing(
       [
