@@ -20,6 +20,7 @@ import type { ConnectionEvents } from './connection-events';
 
 export type { ConnectionEvents } from './connection-events';
 import type { Throttle } from './throttle';
+import { unpinFields } from '../protocol/mutable-fields';
 
 /** The session options a connection passes through (it supplies `onEvent`/`onWantWrite`/`streamHandler` itself). */
 export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantWrite' | 'streamHandler'>;
@@ -167,6 +168,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   constructor(socket: Duplex, opts: ConnectionOptions) {
     super();
+    // Assigned when the connection ends: mutable from the first connection on (see mutable-fields).
+    unpinFields(this, 'closed', 'terminated');
     this.socket = socket;
     this.opts = opts;
     this.hwm = opts.streamHighWaterMark ?? 65536;

@@ -20,6 +20,7 @@ import { H2LOAD_TLS_DEFAULTS, type H2loadConfig, type Target } from './options';
 import { suitesContext } from '../common/tls-suites';
 import { ClientStat, countInTimeline, noteFailure, sampleRequestTime, WorkerStats } from './stats';
 import { HISTOGRAM_MAX_US } from './histogram';
+import { unpinFields } from '../../protocol/mutable-fields';
 
 /** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
 export type Phase = 'initial' | 'warmup' | 'main' | 'over';
@@ -155,6 +156,9 @@ export class Client {
     reqTodo: number,
   ) {
     this.reqLeft = host.timing ? 1 : reqTodo;
+    // Assigned when the client ends (disconnected, clearTimers): mutable from the first client on
+    // (see mutable-fields).
+    unpinFields(this, 'terminating', 'finished', 'conn', 'h1', 'socket', 'activeTimer', 'idleTimer', 'rpsTimer', 'scriptTimer');
   }
 
   /** Connect and start sending. */

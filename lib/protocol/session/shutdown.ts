@@ -8,6 +8,7 @@ import type { Frame, GoawayFrame, PingFrame } from '../frame/types';
 import type { DataWriter } from './data-writer';
 import type { Stream } from './stream';
 import type { CloseCause, SessionEvent } from './types';
+import { unpinFields } from '../mutable-fields';
 
 /** The largest stream identifier (2^31-1). */
 export const MAX_STREAM_ID = 0x7fffffff;
@@ -51,7 +52,10 @@ export class Shutdown {
     private readonly host: ShutdownHost,
     private readonly writer: DataWriter,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    // Assigned when the connection ends: mutable from the first session on (see mutable-fields).
+    unpinFields(this, 'ended', 'terminating', 'goawaySentLastId', 'goawayFinal', 'terminatedEmitted');
+  }
 
   /** A GOAWAY was sent or received: no new streams. */
   get goingAway(): boolean {
