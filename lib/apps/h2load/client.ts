@@ -21,6 +21,7 @@ import { suitesContext } from '../common/tls-suites';
 import { ClientStat, countInTimeline, noteFailure, sampleRequestTime, WorkerStats } from './stats';
 import { HISTOGRAM_MAX_US } from './histogram';
 import { unpinFields } from '../../protocol/mutable-fields';
+import { wallOriginMs } from './clock';
 
 /** Where a timing-based run (-D) is; non-timing runs are 'main' throughout. */
 export type Phase = 'initial' | 'warmup' | 'main' | 'over';
@@ -132,8 +133,6 @@ export class Client {
   private readAt = 0;
   /** HTTP/1.1: a read is being handled (HTTP/2 asks its connection). */
   h1Reading = false;
-  /** performance.timeOrigin, read once (`performance` is a global accessor: a call per read). */
-  private readonly timeOrigin = performance.timeOrigin;
   private readonly counter: ResponseCounter = {
     response: (id, status, blockLength, fieldOctets) => {
       const st = this.host.stats;
@@ -573,7 +572,7 @@ export class Client {
         const us = (end - rs.start) * 1000;
         sampleRequestTime(st, us);
         recordUs(st.requestHist, us);
-        countInTimeline(st, this.timeOrigin + end);
+        countInTimeline(st, wallOriginMs + end);
       } else {
         st.reqFailed++;
         st.reqError++;

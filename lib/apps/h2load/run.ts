@@ -12,6 +12,7 @@ import { formatPercentiles, formatSummary, mergeStats, processTimeStats, WorkerS
 import type { MainMessage, ThreadMessage } from './thread';
 import { htmlReport, summaryJson } from './report';
 import { LoadWorker, spawnLine, WorkerInit } from './worker';
+import { monoMs } from './clock';
 
 /** Where a run writes. */
 export interface RunIO {
@@ -134,14 +135,14 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   const progress = inits.map(() => ({ done: 0, errored: 0 }));
   const threads = await Promise.all(inits.slice(1).map((init) => startThread(init, write, (p) => (progress[init.id] = p))));
   const main = new LoadWorker(inits[0], write);
-  const start = performance.now();
+  const start = monoMs();
   let ticker: NodeJS.Timeout | undefined;
   if (live) {
     const total = config.durationMs === undefined ? config.requests : 0;
     let last = { t: start, done: 0 };
     ticker = setInterval(() => {
       progress[0] = { done: main.stats.reqDone, errored: main.stats.reqError };
-      const t = performance.now();
+      const t = monoMs();
       const done = progress.reduce((a, p) => a + p.done, 0);
       const errored = progress.reduce((a, p) => a + p.errored, 0);
       const rps = ((done - last.done) * 1000) / Math.max(1, t - last.t);
@@ -152,7 +153,7 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
   }
   const runs: Promise<WorkerStats>[] = [main.run(), ...threads.map((t) => t.go())];
   const all = await Promise.all(runs);
-  const end = performance.now();
+  const end = monoMs();
   if (ticker) {
     clearInterval(ticker);
     io.stdout.write('\r\x1b[K');

@@ -11,6 +11,7 @@ import { h1RequestHead, h2RequestHeaders } from './requests';
 import type { H2loadConfig, Target } from './options';
 import { newWorkerStats, WorkerStats } from './stats';
 import { setOutputSlabSize } from '../../protocol/session/output-queue';
+import { monoMs } from './clock';
 
 /** What a worker is given. Plain data (it crosses into worker_threads), plus the output sink. */
 export interface WorkerInit {
@@ -86,8 +87,6 @@ export class LoadWorker implements ClientHost {
   private resolve: ((s: WorkerStats) => void) | undefined;
   private rateTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
-  /** The `performance` global, read once: it is an accessor on globalThis, a call per read. */
-  private readonly perf = performance;
 
   constructor(
     private readonly init: WorkerInit,
@@ -112,7 +111,7 @@ export class LoadWorker implements ClientHost {
   }
 
   now(): number {
-    return this.perf.now();
+    return monoMs();
   }
 
   out(line: string): void {
