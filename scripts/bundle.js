@@ -27,18 +27,31 @@ try {
 const entryPoints = Object.fromEntries(TOOLS.map((t) => [t, path.join(root, 'dist/bin', `${t}.js`)]));
 entryPoints.thread = path.join(root, 'dist/lib/apps/h2load/thread.js');
 
-esbuild
-  .build({
-    entryPoints,
+/**
+ * h2load and its worker threads are minified (whitespace and syntax; names kept, so a stack trace
+ * still names its functions, at column positions of one long line): V8 keeps each script's source
+ * in the heap for the process's life, and h2load's peak RSS is held to 50 MB (issue 13): 519 KB of
+ * source -> 307 KB, ~0.2 MB less peak RSS at `-c 10 -m 10` (alternating runs, /usr/bin/time).
+ * The other tools keep readable bundles.
+ */
+const MINIFIED = new Set(['h2load', 'thread']);
+
+const build = (names, minify) =>
+  esbuild.build({
+    entryPoints: Object.fromEntries(names.map((n) => [n, entryPoints[n]])),
     outdir: path.join(root, 'dist/bundle'),
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     external: ['rxjs', 'htmlparser2'],
+    minifyWhitespace: minify,
+    minifySyntax: minify,
     logLevel: 'warning',
-  })
-  .catch((e) => {
-    console.error(`scripts/bundle.js: ${e.message}`);
-    process.exit(1);
   });
+
+const names = Object.keys(entryPoints);
+Promise.all([build(names.filter((n) => !MINIFIED.has(n)), false), build(names.filter((n) => MINIFIED.has(n)), true)]).catch((e) => {
+  console.error(`scripts/bundle.js: ${e.message}`);
+  process.exit(1);
+});
