@@ -3,8 +3,7 @@
  * of known length, a chunked one with its trailer section (RFC 9112 section 7.1), or one read
  * until the connection closes (responses only).
  */
-import { latin1Slice } from '../protocol/hpack/latin1';
-import { Http1Limits, Http1ParseError, parseFieldSection } from './http1';
+import { Http1Limits, Http1ParseError, parseFieldSectionOctets } from './http1';
 
 /**
  * How a message body is delimited (RFC 9112 section 6.3): 'chunked', 'close' (until the
@@ -189,7 +188,7 @@ export class Http1BodyDecoder {
       this.pending = Buffer.from(data);
       return bufEnd;
     }
-    const fields = parseFieldSection(latin1Slice(data, 0, end), this.limits);
+    const fields = parseFieldSectionOctets(data, end, this.limits);
     this.state = State.IDLE;
     this.events.end(fields);
     return off + end + 4 - had;

@@ -322,6 +322,11 @@ export function parseFieldSection(s: string, limits: Http1Limits): [string, stri
   return parseFields(s, Buffer.from(s, 'latin1'), 0, s.length, limits);
 }
 
+/** {@link parseFieldSection} of the octets `buf[0, end)` (read as they are: no string made first to be turned back into octets). */
+export function parseFieldSectionOctets(buf: Buffer, end: number, limits: Http1Limits): [string, string][] {
+  return parseFields(latin1Slice(buf, 0, end), buf, 0, end, limits);
+}
+
 /**
  * Parse an HTTP/1.1 request head at the start of `buf`. Returns null while the head is
  * incomplete; throws {@link Http1ParseError} when it is malformed or exceeds `limits`.
