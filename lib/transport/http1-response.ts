@@ -4,7 +4,7 @@
  * {@link parseResponseHead}; bodies are framed as RFC 9112 section 6.3 says (no body for HEAD,
  * 1xx, 204, 304; chunked; Content-Length; else until the connection closes).
  */
-import { connectionTokens, FieldLineMemo, Http1Limits, Http1ParseError, Http1ResponseHead, parseResponseHead } from './http1';
+import { connectionTokens, FieldLineMemo, Http1Limits, Http1ParseError, Http1ResponseHead, listItem, parseResponseHead } from './http1';
 import { Http1BodyDecoder } from './http1-body';
 
 /** What the parser reports, in wire order. */
@@ -206,10 +206,9 @@ export function bodyFraming(head: Http1ResponseHead, headRequest: boolean): 'non
     else if (n === 'content-length') {
       // "a recipient MUST either reject the message as invalid or replace the duplicated
       // field values with a single valid Content-Length field" (identical values).
-      // The list walked in place: a lone value (the usual case) is read as it is, no split.
       for (let from = 0; ; ) {
         const comma = v.indexOf(',', from);
-        const p = (comma < 0 ? (from === 0 ? v : v.slice(from)) : v.slice(from, comma)).trim();
+        const p = listItem(v, from, comma);
         if (length !== undefined && p !== length) throw new Http1ParseError('conflicting Content-Length values');
         length = p;
         if (comma < 0) break;

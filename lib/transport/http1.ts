@@ -300,6 +300,14 @@ function sameLowercase(buf: Uint8Array, from: number, to: number, name: Uint8Arr
   return true;
 }
 
+/**
+ * The item of the comma list `v` that starts at `from` and ends at `comma` (the list's end when
+ * `comma` < 0), trimmed: the list walked in place, a lone value (the usual case) read as it is.
+ */
+export function listItem(v: string, from: number, comma: number): string {
+  return (comma < 0 ? (from === 0 ? v : v.slice(from)) : v.slice(from, comma)).trim();
+}
+
 /** RFC 9110 section 5.6.3: OWS = *( SP / HTAB ). */
 function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -435,10 +443,9 @@ export function connectionTokens(fields: [string, string][]): { close: boolean; 
   for (let i = 0; i < fields.length; i++) {
     if (fields[i][0] !== 'connection') continue;
     const v = fields[i][1];
-    // The list walked in place: a lone token (as most peers send it) is read as it is, no split.
     for (let from = 0; ; ) {
       const comma = v.indexOf(',', from);
-      const s = (comma < 0 ? (from === 0 ? v : v.slice(from)) : v.slice(from, comma)).trim().toLowerCase();
+      const s = listItem(v, from, comma).toLowerCase();
       if (s === 'close') close = true;
       else if (s === 'keep-alive') keepAlive = true;
       else if (s === 'upgrade') upgrade = true;
