@@ -10,7 +10,7 @@ import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection, ConnectionOptions, ConnectionSessionOptions } from './connection';
 import type { Throttle } from './throttle';
-import { adoptSocketReads, DEFAULT_READ_BUFFER_SIZE, SocketReads } from './socket-reads';
+import { adoptSocketReads, SocketReads, threadReadBuffer } from './socket-reads';
 import { encodeFrame } from '../protocol/frame/encode';
 import { CONNECTION_PREFACE, FrameType } from '../protocol/frame/constants';
 import { ErrorCode } from '../protocol/errors';
@@ -129,9 +129,6 @@ export interface Http2Listener {
 
 const ALPN = ['h2', 'http/1.1'];
 
-/** The read buffer of this thread's connections accepted with `reuseReadBuffer` (see SocketReads). */
-let sharedReadBuffer: Buffer | undefined;
-
 /**
  * The answer to an invalid connection preface: our (empty) SETTINGS, the server's preface, then
  * GOAWAY(PROTOCOL_ERROR) with no stream processed. RFC 9113 section 3.4 lets the GOAWAY be
@@ -219,7 +216,7 @@ export function acceptor(
       const throttle = opts.throttle?.(socket);
       let reads: SocketReads | undefined;
       if (opts.reuseReadBuffer && throttle === undefined && info.scheme === 'http') {
-        reads = new SocketReads((sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_READ_BUFFER_SIZE)));
+        reads = new SocketReads(threadReadBuffer());
         if (!adoptSocketReads(socket, reads)) reads = undefined;
       }
       conn = new Http2Connection(socket, {

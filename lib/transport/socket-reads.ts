@@ -9,6 +9,19 @@
 /** Default size of the reused buffer: what Node allocates per read otherwise. */
 export const DEFAULT_READ_BUFFER_SIZE = 65536;
 
+/** The buffer this thread's shared-buffer sockets read into, made on first use. */
+let threadBuffer: Buffer | undefined;
+
+/**
+ * One read buffer for every socket of this thread that reads into a shared one (servers' accepted
+ * connections, h2load's clients, nghttpx's HTTP/1.1 backend connections): each read is handed on,
+ * and done with, before the event loop reads another socket.
+ */
+export function threadReadBuffer(): Buffer {
+  threadBuffer ??= Buffer.allocUnsafe(DEFAULT_READ_BUFFER_SIZE);
+  return threadBuffer;
+}
+
 /**
  * The `onread` half of a socket made with `net.connect({ ..., onread: reads.onread })`. Reads that
  * arrive before {@link SocketReads.attach} (between connecting and the connection's start) are

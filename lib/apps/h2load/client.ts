@@ -9,7 +9,7 @@ import * as net from 'net';
 import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
-import { DEFAULT_READ_BUFFER_SIZE, SocketReads } from '../../transport/socket-reads';
+import { SocketReads, threadReadBuffer } from '../../transport/socket-reads';
 import { IdMap } from '../../protocol/session/id-map';
 import type { ResponseCounter, SessionEvent, StreamHandler } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
@@ -78,9 +78,6 @@ function recordUs(counts: Uint32Array, us: number): void {
 
 /** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
 const PEER_MAX_STREAMS_BEFORE_SETTINGS = 100;
-
-/** The read buffer every h2c client of this thread reads into (see SocketReads). */
-let sharedReadBuffer: Buffer | undefined;
 
 const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
@@ -237,8 +234,7 @@ export class Client {
       const where = t.unixPath ? { path: t.unixPath } : { host: t.connectHost, port: t.connectPort };
       // h2c: reads land in one buffer per thread (Node allocates 64 KiB per read otherwise and
       // pushes it through a Readable); h2load keeps nothing of them but counts. HTTP/1.1 reads 'data'.
-      this.reads =
-        cfg.noTlsProto === 'h2c' ? new SocketReads((sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_READ_BUFFER_SIZE))) : undefined;
+      this.reads = cfg.noTlsProto === 'h2c' ? new SocketReads(threadReadBuffer()) : undefined;
       socket = net.connect(this.reads ? { ...where, onread: this.reads.onread } : where);
       socket.once('connect', () => onUp(cfg.noTlsProto));
     }

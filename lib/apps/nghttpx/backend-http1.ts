@@ -22,18 +22,13 @@ import type { BackendRequest, BodySink, BodySource, Field } from './request';
 import { RequestHeads } from './request-heads';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { Watched, WatchQueue, watchWrites } from './timeouts';
+import { threadReadBuffer } from '../../transport/socket-reads';
 
 /**
  * nghttpx's --backend-response-buffer default: bytes a relay may hold (sent on, not yet taken by
  * the client) before the backend socket is paused (BackendLimits.responseBuffer).
  */
 const RELAY_HOLD = 131072;
-
-/**
- * Where cleartext backend sockets read (net's `onread`): one buffer for all of them, since a read
- * is parsed (and its body bytes copied) before the event loop reads another socket.
- */
-const sharedReadBuffer = Buffer.allocUnsafe(65536);
 
 function timeoutError(what: string): Error {
   return Object.assign(new Error(what), { code: 'ETIMEDOUT' });
@@ -284,10 +279,10 @@ class Http1Connection extends Watched {
         })
       : net.connect({
           ...(where as net.NetConnectOpts),
-          // Reads land in one buffer shared by every cleartext backend socket, handed to the
+          // Reads land in the thread's shared read buffer (socket-reads.ts), handed to the
           // parser at once (no Readable push, 'data' event or fresh buffer per read); the body
           // bytes that must outlive the read are copied (H1Exchange.push).
-          onread: { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
+          onread: { buffer: threadReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
         } as net.NetConnectOpts);
     const s = this.socket;
     if (a.tls)
