@@ -6,19 +6,28 @@ import { ApiMisuseError } from '../errors';
 import type { HeaderField } from '../frame/types';
 import { checkOutgoing, rememberFields, sameFields } from '../http/semantics';
 
-/** The names and values of the last response (and request) header list that passed `checkFields`. */
-export interface ResponseCheckCache {
+/** What `checkFields` remembers of one kind of list (responses, or requests). */
+export interface ListChecks {
+  /** The names and values of the last list of this kind that passed, flat; null before the first. */
   last: string[] | null;
-  /** The last request list (a load generator sends the same one again and again). */
-  lastRequest?: string[] | null;
-  /** Response field names that passed, by position (see checkOutgoing's `names`). */
-  names?: string[];
-  /** Request field names that passed, by position. */
-  requestNames?: string[];
-  /** Response field values that passed, by position (see checkOutgoing's `values`). */
-  values?: string[];
-  /** Request field values that passed, by position. */
-  requestValues?: string[];
+  /** Field names that passed, by position (see checkOutgoing's `names`). */
+  readonly names: string[];
+  /** Field values that passed, by position (see checkOutgoing's `values`). */
+  readonly values: string[];
+}
+
+/**
+ * What `checkFields` remembers: of response lists (a server answering with the same fields again)
+ * and of request lists (a load generator sends the same one again and again).
+ */
+export interface ResponseCheckCache {
+  readonly response: ListChecks;
+  readonly request: ListChecks;
+}
+
+/** An empty {@link ResponseCheckCache}. */
+export function newResponseCheckCache(): ResponseCheckCache {
+  return { response: { last: null, names: [], values: [] }, request: { last: null, names: [], values: [] } };
 }
 
 /**
@@ -29,16 +38,14 @@ export interface ResponseCheckCache {
  */
 export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): boolean {
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
-  const last = isRequest ? (cache.lastRequest ?? null) : cache.last;
+  const checks = isRequest ? cache.request : cache.response;
+  const last = checks.last;
   if (last !== null && sameFields(headers, last)) return true;
-  const err = isRequest
-    ? checkOutgoing(headers, true, cache.requestNames, cache.requestValues)
-    : checkOutgoing(headers, false, cache.names, cache.values);
+  const err = checkOutgoing(headers, isRequest, checks.names, checks.values);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.
   const copy: string[] = last ?? [];
-  if (isRequest) cache.lastRequest = copy;
-  else cache.last = copy;
+  checks.last = copy;
   rememberFields(headers, copy);
   return false;
 }

@@ -36,7 +36,7 @@ import { isStreamScoped, toH2Error } from './error-scope';
 import { FloodGuard } from './flood-guard';
 import { IdMap } from './id-map';
 import { InboundFlow } from './inbound-flow';
-import { checkFields, checkTrailers, isInformational, ResponseCheckCache } from './outgoing';
+import { checkFields, checkTrailers, isInformational, newResponseCheckCache, ResponseCheckCache } from './outgoing';
 import { OutputQueue, ZERO_COPY_MIN } from './output-queue';
 import { PendingOpenQueue } from './pending-open';
 import { FrameReceiver } from './receive';
@@ -147,15 +147,8 @@ export class Session implements SessionCore {
 
   /** @internal Scratch for HTTP validation (reused: no allocation per message). */
   readonly info: MessageInfo = newMessageInfo();
-  /** The last response header list that passed checkFields. */
-  private readonly responseCheck: ResponseCheckCache = {
-    last: null,
-    lastRequest: null,
-    names: [],
-    requestNames: [],
-    values: [],
-    requestValues: [],
-  };
+  /** What checkFields remembers of the response and request lists that passed. */
+  private readonly responseCheck: ResponseCheckCache = newResponseCheckCache();
 
   constructor(opts: SessionOptions) {
     if (opts.role !== 'client' && opts.role !== 'server') throw new ApiMisuseError(`role must be 'client' or 'server'`);
