@@ -15,10 +15,20 @@ const STRIDE = 256;
 /** Deepest dependency chain kept in the tree. */
 const MAX_DEPTH = 100;
 
-/** A node of the RFC 7540 dependency tree (a stream, an idle "anchor" stream, or the root 0). */
+/**
+ * A node of the RFC 7540 dependency tree (a stream, an idle "anchor" stream, or the root 0). Its
+ * children form a doubly linked list in the order they were attached: a closing stream leaves its
+ * parent in O(1). (With an array, nghttp's anchor holds every open request, ~100 under nghttpd:
+ * indexOf and splice moved the rest, each element a write barrier, ~5k instructions per request,
+ * 9% of `nghttp -n -m 20000`'s main thread under callgrind.)
+ */
 class PNode {
   parent: PNode | null = null;
-  readonly children: PNode[] = [];
+  firstChild: PNode | null = null;
+  lastChild: PNode | null = null;
+  /** Siblings under the same parent. */
+  prev: PNode | null = null;
+  next: PNode | null = null;
   weight = 16;
   stream: Stream | null = null;
   /** The node's own stream has data ready. */
@@ -29,6 +39,26 @@ class PNode {
   /** The cost at weight 1 of the last frame sent below this node (16 KiB until one is sent). */
   childCost = 16384 * STRIDE;
   constructor(readonly id: number) {}
+}
+
+/** Append `n` to the children of `parent` (n is in no list). */
+function attach(n: PNode, parent: PNode): void {
+  n.parent = parent;
+  n.next = null;
+  n.prev = parent.lastChild;
+  if (parent.lastChild !== null) parent.lastChild.next = n;
+  else parent.firstChild = n;
+  parent.lastChild = n;
+}
+
+/** Take `n` out of its parent's children (its own children stay with it). */
+function detach(n: PNode): void {
+  const parent = n.parent!;
+  if (n.prev !== null) n.prev.next = n.next;
+  else parent.firstChild = n.next;
+  if (n.next !== null) n.next.prev = n.prev;
+  else parent.lastChild = n.prev;
+  n.prev = n.next = null;
 }
 
 /** Ready streams, ordered by priority. Internal to the Session. */
@@ -180,7 +210,11 @@ export class WriteScheduler {
       // RFC 7540 section 5.3.1: "An exclusive flag allows for the insertion of a new level of
       // dependencies. The exclusive flag causes the stream to become the sole dependency of its
       // parent stream, causing other dependencies to become dependent on the exclusive stream."
-      for (const c of [...parent.children]) if (c !== n) this.move(c, n);
+      for (let c = parent.firstChild; c !== null; ) {
+        const next = c.next;
+        if (c !== n) this.move(c, n);
+        c = next;
+      }
     }
   }
 
@@ -198,8 +232,7 @@ export class WriteScheduler {
 
   private createNode(id: number, parent: PNode): PNode {
     const n = new PNode(id);
-    n.parent = parent;
-    parent.children.push(n);
+    attach(n, parent);
     this.nodes.set(id, n);
     return n;
   }
@@ -223,11 +256,9 @@ export class WriteScheduler {
   private move(n: PNode, to: PNode): void {
     const old = n.parent!;
     if (old === to) return;
-    const i = old.children.indexOf(n);
-    if (i >= 0) old.children.splice(i, 1);
+    detach(n);
     if (n.readyBelow) this.adjust(old, -n.readyBelow);
-    n.parent = to;
-    to.children.push(n);
+    attach(n, to);
     if (n.readyBelow) {
       this.adjust(to, n.readyBelow);
       this.catchUp(n);
@@ -237,7 +268,7 @@ export class WriteScheduler {
   /** A node becoming active starts at its siblings' lowest pass: it neither starves them nor lags. */
   private catchUp(n: PNode): void {
     let min = Infinity;
-    for (const c of n.parent!.children) if (c !== n && c.readyBelow > 0 && c.pass < min) min = c.pass;
+    for (let c = n.parent!.firstChild; c !== null; c = c.next) if (c !== n && c.readyBelow > 0 && c.pass < min) min = c.pass;
     if (min !== Infinity && n.pass < min) n.pass = min;
   }
 
@@ -250,21 +281,22 @@ export class WriteScheduler {
 
   private removeNode(n: PNode): void {
     const parent = n.parent!;
-    const i = parent.children.indexOf(n);
-    if (i >= 0) parent.children.splice(i, 1);
+    detach(n);
     if (n.readyBelow) this.adjust(parent, -n.readyBelow);
     // RFC 7540 section 5.3.4: "When a stream is removed from the dependency tree, its dependencies
     // can be moved to become dependent on the parent of the closed stream. The weights of new
     // dependencies are recalculated by distributing the weight of the dependency of the closed
     // stream proportionally based on the weights of its dependencies."
     let total = 0;
-    for (const c of n.children) total += c.weight;
-    for (const c of n.children) {
-      c.parent = parent;
+    for (let c = n.firstChild; c !== null; c = c.next) total += c.weight;
+    for (let c = n.firstChild; c !== null; ) {
+      const next = c.next;
       c.weight = Math.max(1, Math.floor((n.weight * c.weight) / (total || 1)));
-      parent.children.push(c);
+      attach(c, parent);
       if (c.readyBelow) this.adjust(parent, c.readyBelow);
+      c = next;
     }
+    n.firstChild = n.lastChild = null;
     this.nodes.delete(n.id);
   }
 
@@ -278,7 +310,7 @@ export class WriteScheduler {
       let best: PNode | null = null;
       let bestKey = Infinity;
       const cost = n.childCost;
-      for (const c of n.children) {
+      for (let c = n.firstChild; c !== null; c = c.next) {
         if (c.readyBelow === 0) continue;
         const key = c.pass + cost / c.weight;
         if (key < bestKey) {
