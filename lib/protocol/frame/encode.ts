@@ -58,8 +58,6 @@ function u32(n: number): Buffer {
   return b;
 }
 
-const BUFFER_FIELDS = ['data', 'fragment', 'payload', 'debugData', 'opaqueData'];
-
 /** Throws ApiMisuseError unless `n` is an integer in lo..hi (the wire field can hold it). */
 function field(name: string, n: unknown, lo: number, hi: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < lo || n > hi) {
@@ -93,9 +91,18 @@ function checkRepresentable(frame: Frame): void {
       field('setting value', e.value, 0, 0xffffffff);
     }
   }
-  for (const key of BUFFER_FIELDS) {
-    if (key in f && !Buffer.isBuffer(f[key])) throw new ApiMisuseError(`${key} must be a Buffer`);
-  }
+  // One test per name, not a loop over the names: a single `key in f` site that sees five names
+  // and every frame shape goes megamorphic (~190 instructions a test, 5 per frame encoded).
+  if ('data' in f) buffer('data', f.data);
+  if ('fragment' in f) buffer('fragment', f.fragment);
+  if ('payload' in f) buffer('payload', f.payload);
+  if ('debugData' in f) buffer('debugData', f.debugData);
+  if ('opaqueData' in f) buffer('opaqueData', f.opaqueData);
+}
+
+/** Throws ApiMisuseError unless the frame's field `name` holds a Buffer. */
+function buffer(name: string, v: unknown): void {
+  if (!Buffer.isBuffer(v)) throw new ApiMisuseError(`${name} must be a Buffer`);
 }
 
 function plan(frame: Frame, padding: PaddingPolicy | undefined, maxFrameSize: number): Plan {

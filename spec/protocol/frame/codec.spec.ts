@@ -243,6 +243,10 @@ test('encoding a frame whose fields do not fit the wire is ApiMisuseError, not a
     ['increment 2^31', { type: 8, flags: 0, streamId: 0, windowSizeIncrement: 2 ** 31 }],
     ['fractional id', { type: 8, flags: 0, streamId: 1.5, windowSizeIncrement: 1 }],
     ['data not a Buffer', { type: 0, flags: 0, streamId: 1, data: 'abc' }],
+    ['fragment not a Buffer', { type: 1, flags: 4, streamId: 1, fragment: [0x82] }],
+    ['payload not a Buffer', { type: 0xfa, flags: 0, streamId: 1, payload: 'raw' }],
+    ['debugData not a Buffer', { type: 7, flags: 0, streamId: 0, lastStreamId: 0, errorCode: 0, debugData: undefined }],
+    ['opaqueData not a Buffer', { type: 6, flags: 0, streamId: 0, opaqueData: 12345678 }],
     ['PING of 7 octets', { type: 6, flags: 0, streamId: 0, opaqueData: Buffer.alloc(7) }],
     ['payload over 2^24-1', { type: 0, flags: 0, streamId: 1, data: Buffer.alloc(2 ** 24) }],
   ];
