@@ -18,8 +18,8 @@ import { ErrorCode, errorCodeName } from '../../protocol/errors';
 import { Http1Client } from './http1-client';
 import { H2LOAD_TLS_DEFAULTS, type H2loadConfig, type Target } from './options';
 import { suitesContext } from '../common/tls-suites';
-import { ClientStat, countInTimeline, noteFailure, sampleRequestTime, WorkerStats } from './stats';
-import { HISTOGRAM_MAX_US } from './histogram';
+import { ClientStat, countInTimeline, noteFailure, recordRequestTime, WorkerStats } from './stats';
+import { recordMicros } from './histogram';
 import { unpinFields } from '../../protocol/mutable-fields';
 import { wallOriginMs } from './clock';
 
@@ -67,13 +67,6 @@ interface RequestState {
   counted: boolean;
   /** The time to the first response byte is recorded. */
   firstByte: boolean;
-}
-
-/** Add one microsecond value to a histogram's counts (see histogram.ts; inlined: the hot path). */
-function recordUs(counts: Uint32Array, us: number): void {
-  const v = us <= 0 ? 0 : us >= HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : Math.floor(us);
-  const bucket = 32 - Math.clz32(v | 2047) - 11;
-  counts[((bucket + 1) << 10) + ((v >>> bucket) - 1024)]++;
 }
 
 /** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
@@ -467,7 +460,7 @@ export class Client {
     if (!rs || rs.statusSuccess !== -1) return;
     if (!rs.firstByte) {
       rs.firstByte = true;
-      if (rs.counted && this.host.phase === 'main') recordUs(this.host.stats.ttfbHist, (this.eventTime() - rs.start) * 1000);
+      if (rs.counted && this.host.phase === 'main') recordMicros(this.host.stats.ttfbHist, (this.eventTime() - rs.start) * 1000);
     }
     if (!rs.counted) {
       // Warm-up: a success, but not counted in the status classes.
@@ -565,9 +558,7 @@ export class Client {
         this.cstat.reqSuccess++;
         if (rs.statusSuccess === 1) st.reqStatusSuccess++;
         else st.reqFailed++;
-        const us = (end - rs.start) * 1000;
-        sampleRequestTime(st, us);
-        recordUs(st.requestHist, us);
+        recordRequestTime(st, (end - rs.start) * 1000);
         countInTimeline(st, wallOriginMs + end);
       } else {
         st.reqFailed++;

@@ -104,6 +104,10 @@ Options:
   <SIZE> is an integer with an optional K, M or G (powers of 1024).
   <DURATION> is a number with an optional h, m, s or ms (default s).
 
+  "time for request" keeps no per-request samples: min, max, mean and
+  sd are exact; its "+/- sd" share comes from the HDR histogram, to its
+  resolution (3 significant digits: 1us below 2ms).
+
 Exit status: 0 when the benchmark ran (whatever status codes it got); 1 for
 a bad option, file or URI, or when no request at all could be completed
 (nghttp2's h2load exits 0 then).

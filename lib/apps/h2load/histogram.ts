@@ -24,6 +24,41 @@ function indexOf(v: number): number {
   return ((bucket + 1) << SUB_BUCKET_HALF_MAGNITUDE) + (sub - SUB_BUCKET_HALF);
 }
 
+/**
+ * Count `us` (microseconds; negative: 0, beyond the range: clamped) in `counts`: a slot counts
+ * the whole microseconds `[lowest, lowest + width)`, so a real time t lies in `[lowest, lowest + width)`.
+ */
+export function recordMicros(counts: Uint32Array, us: number): void {
+  counts[indexOf(us <= 0 ? 0 : us >= HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : Math.floor(us))]++;
+}
+
+/** The slot that counts `us`: its lowest value and its width (microseconds). */
+export function slotOfMicros(us: number): [lowest: number, width: number] {
+  return slotOf(indexOf(us <= 0 ? 0 : us >= HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : Math.floor(us)));
+}
+
+/**
+ * How many of the counted values lie in `[lower, upper]` (microseconds), to the histogram's
+ * resolution: slots wholly inside count whole, slots wholly outside not at all, and the one or
+ * two slots the bounds fall in count by the share of their width inside (values taken as spread
+ * evenly over a slot). So the answer is off by at most those boundary slots' counts.
+ */
+export function countWithin(counts: Uint32Array, lower: number, upper: number): number {
+  if (!(upper >= lower)) return 0;
+  let m = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (c === 0) continue;
+    const [low, width] = slotOf(i);
+    const high = low + width;
+    if (high <= lower) continue;
+    if (low > upper) break;
+    if (low >= lower && high <= upper) m += c;
+    else m += (c * (Math.min(high, upper) - Math.max(low, lower))) / width;
+  }
+  return m;
+}
+
 /** The lowest value counted at `index`, and the width of its slot. */
 function slotOf(index: number): [lowest: number, width: number] {
   let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
@@ -50,8 +85,7 @@ export class LatencyHistogram {
 
   /** Count one value in microseconds (negative: 0; beyond the range: clamped). */
   record(us: number): void {
-    const v = us <= 0 ? 0 : us >= HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : Math.floor(us);
-    this.counts[indexOf(v)]++;
+    recordMicros(this.counts, us);
     this.total++;
   }
 

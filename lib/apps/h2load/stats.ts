@@ -2,7 +2,7 @@
  * h2load's numbers: the per-worker counters, the min/max/mean/sd/"+/- sd" statistics computed the
  * way nghttp2's h2load computes them, and the summary printed byte-for-byte in its layout. Pure.
  */
-import { HISTOGRAM_LENGTH, LatencyHistogram, PERCENTILES } from './histogram';
+import { countWithin, HISTOGRAM_LENGTH, LatencyHistogram, PERCENTILES, recordMicros } from './histogram';
 
 /** One client's (one connection's) timestamps, in ms from a monotonic clock; -1 = not recorded. */
 export interface ClientStat {
@@ -39,18 +39,11 @@ export interface WorkerStats {
   bytesHeadDecomp: number;
   bytesBody: number;
   /**
-   * Microseconds from each completed request's HEADERS to its stream close (a reservoir sample
-   * past MAX_SAMPLES): the first `requestTimesCount` entries (the array has room to grow into; a
-   * typed array, so 100k samples are one flat buffer instead of boxed growth in the hot path).
-   * Float32: 4 octets per request, the largest thing h2load keeps per request (a run's RSS grew
-   * by 8 B per request with Float64 seconds); exact to well under a nanosecond below 16 s, while
-   * the summary prints whole microseconds.
+   * Every completed request's time, HEADERS sent to stream closed, in microseconds: count, mean,
+   * sum of squared deviations, min and max kept as they come (O(1) memory, whatever the run's
+   * length). The "+/- sd" share comes from `requestHist`.
    */
-  requestTimes: Float32Array;
-  /** How many entries of `requestTimes` hold samples. */
-  requestTimesCount: number;
-  /** How many request times were offered to the sample (more than `requestTimesCount` once sampling). */
-  requestTimesSeen: number;
+  requestTime: RunningStat;
   clients: ClientStat[];
   /** Every counted request's time (HEADERS sent to stream closed), microseconds: an HDR histogram's counts. */
   requestHist: Uint32Array;
@@ -92,9 +85,7 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
     bytesHead: 0,
     bytesHeadDecomp: 0,
     bytesBody: 0,
-    requestTimes: NO_SAMPLES,
-    requestTimesCount: 0,
-    requestTimesSeen: 0,
+    requestTime: newRunningStat(),
     clients: [],
     requestHist: new Uint32Array(HISTOGRAM_LENGTH),
     ttfbHist: new Uint32Array(HISTOGRAM_LENGTH),
@@ -103,37 +94,54 @@ export function newWorkerStats(reqTodo: number): WorkerStats {
   };
 }
 
-/** Per-worker cap on kept request times (h2load's MAX_SAMPLES): memory stays bounded on long -D runs. */
-export const MAX_SAMPLES = 1000000;
-
-const NO_SAMPLES = new Float32Array(0);
-
-/** Keep a request time (microseconds): all of them up to `max`, then a uniform reservoir sample (Algorithm R). */
-export function sampleRequestTime(w: WorkerStats, us: number, max = MAX_SAMPLES): void {
-  const n = ++w.requestTimesSeen;
-  const count = w.requestTimesCount;
-  if (count < max) {
-    if (count === w.requestTimes.length) growSamples(w, max);
-    w.requestTimes[count] = us;
-    w.requestTimesCount = count + 1;
-    return;
-  }
-  const d = Math.floor(Math.random() * n);
-  if (d < max) w.requestTimes[d] = us;
+/**
+ * Running statistics of a series of values: how many, their mean and the sum of squared
+ * deviations from it (Welford's update), the smallest and the largest. Plain data, so a worker
+ * thread can post it.
+ */
+export interface RunningStat {
+  n: number;
+  mean: number;
+  /** Sum of squared deviations from the mean (variance = m2 / n). */
+  m2: number;
+  min: number;
+  max: number;
 }
 
-/** Room for more samples: a planned run's request count at once, else doubling (at most `max`). */
-function growSamples(w: WorkerStats, max: number): void {
-  const old = w.requestTimes;
-  const want = old.length === 0 && w.reqTodo > 0 ? w.reqTodo : old.length * 2;
-  const next = new Float32Array(Math.min(max, Math.max(1024, want)));
-  next.set(old);
-  w.requestTimes = next;
+/** No values yet. */
+export function newRunningStat(): RunningStat {
+  return { n: 0, mean: 0, m2: 0, min: Infinity, max: -Infinity };
 }
 
-/** The samples of `w`, microseconds (a view: no copy). */
-export function requestTimesOf(w: WorkerStats): Float32Array {
-  return w.requestTimes.subarray(0, w.requestTimesCount);
+/** Count one value (Welford: the mean and m2 updated without a sum that could lose precision). */
+export function addRunning(s: RunningStat, x: number): void {
+  const n = ++s.n;
+  const d = x - s.mean;
+  const mean = s.mean + d / n;
+  s.m2 += d * (x - mean);
+  s.mean = mean;
+  // Stored every time: a store first reached late in a run (a new maximum) had no type feedback
+  // and deoptimised the request-closing path it was inlined into.
+  s.min = Math.min(s.min, x);
+  s.max = Math.max(s.max, x);
+}
+
+/** Add `from`'s values to `into` (Chan, Golub and LeVeque's pairwise combination: exact, order-free). */
+export function mergeRunning(into: RunningStat, from: RunningStat): void {
+  if (from.n === 0) return;
+  const n = into.n + from.n;
+  const d = from.mean - into.mean;
+  into.m2 += from.m2 + (d * d * into.n * from.n) / n;
+  into.mean += (d * from.n) / n;
+  into.n = n;
+  if (from.min < into.min) into.min = from.min;
+  if (from.max > into.max) into.max = from.max;
+}
+
+/** Count one completed request's time (microseconds): its running statistics and its histogram slot. */
+export function recordRequestTime(w: WorkerStats, us: number): void {
+  addRunning(w.requestTime, us);
+  recordMicros(w.requestHist, us);
 }
 
 /** min, max, mean, standard deviation and the percentage of samples within mean +/- sd. */
@@ -146,11 +154,11 @@ export interface SDStat {
 }
 
 /**
- * h2load's statistic: one pass with the running ("rapid calculation") variance, population sd
- * (n - 1 only when the samples were a reservoir sample), within-sd as a percentage. No samples:
- * all zero, 0% within. Each sample is divided by `per` (1e6: microseconds in, seconds out).
+ * h2load's statistic over kept samples (connect times, first bytes, req/s: one per client): one
+ * pass with the running ("rapid calculation") variance, population sd, within-sd as a percentage.
+ * No samples: all zero, 0% within.
  */
-export function computeTimeStat(samples: ArrayLike<number>, sampling = false, per = 1): SDStat {
+export function computeTimeStat(samples: ArrayLike<number>): SDStat {
   const n = samples.length;
   if (n === 0) return { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 };
   let a = 0;
@@ -159,7 +167,7 @@ export function computeTimeStat(samples: ArrayLike<number>, sampling = false, pe
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const t = samples[i] / per;
+    const t = samples[i];
     if (t < min) min = t;
     if (t > max) max = t;
     sum += t;
@@ -168,15 +176,29 @@ export function computeTimeStat(samples: ArrayLike<number>, sampling = false, pe
     a = na;
   }
   const mean = sum / n;
-  const sd = Math.sqrt(q / (sampling && n > 1 ? n - 1 : n));
+  const sd = Math.sqrt(q / n);
   const lower = mean - sd;
   const upper = mean + sd;
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const t = samples[i] / per;
+    const t = samples[i];
     if (lower <= t && t <= upper) m++;
   }
   return { min, max, mean, sd, withinSd: (m / n) * 100 };
+}
+
+/**
+ * The request-time row from running statistics in microseconds (`per` = 1e6: seconds out) and
+ * the histogram of the same values: min, max, mean and population sd exact; the share within
+ * mean +/- sd to the histogram's resolution (3 significant digits: 1 us below 2 ms, 2 us below 4
+ * ms, ...; the two slots holding mean - sd and mean + sd counted by the share of their width
+ * inside). No values: all zero, 0% within; one value, or all equal: 100%.
+ */
+export function runningTimeStat(r: RunningStat, counts: Uint32Array, per = 1): SDStat {
+  if (r.n === 0) return { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 };
+  const sd = Math.sqrt(r.m2 / r.n);
+  const within = sd === 0 ? r.n : countWithin(counts, r.mean - sd, r.mean + sd);
+  return { min: r.min / per, max: r.max / per, mean: r.mean / per, sd: sd / per, withinSd: (Math.min(within, r.n) / r.n) * 100 };
 }
 
 /** The four rows of the table. */
@@ -192,24 +214,10 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
   const connect: number[] = [];
   const ttfb: number[] = [];
   const rps: number[] = [];
-  let sampling = false;
-  let total = 0;
-  for (const w of workers) {
-    if (w.requestTimesSeen > w.requestTimesCount) sampling = true;
-    total += w.requestTimesCount;
-  }
-  // One worker (-t 1): its samples as they are; several: one buffer, no per-sample growth.
-  let request: Float32Array;
-  if (workers.length === 1) {
-    request = requestTimesOf(workers[0]);
-  } else {
-    request = new Float32Array(total);
-    let at = 0;
-    for (const w of workers) {
-      request.set(requestTimesOf(w), at);
-      at += w.requestTimesCount;
-    }
-  }
+  const request = newRunningStat();
+  for (const w of workers) mergeRunning(request, w.requestTime);
+  const hist = workers.length === 1 ? workers[0].requestHist : new Uint32Array(HISTOGRAM_LENGTH);
+  if (workers.length !== 1) for (const w of workers) addCounts(hist, w.requestHist);
   for (const w of workers) {
     for (const c of w.clients) {
       if (c.clientStart >= 0 && c.clientEnd >= 0) {
@@ -224,14 +232,14 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
     }
   }
   return {
-    request: computeTimeStat(request, sampling, 1e6),
+    request: runningTimeStat(request, hist, 1e6),
     connect: computeTimeStat(connect),
     ttfb: computeTimeStat(ttfb),
     rps: computeTimeStat(rps),
   };
 }
 
-/** Sum the workers' counters (samples concatenated). */
+/** Sum the workers' counters (running statistics and histograms merged). */
 export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
   const out = newWorkerStats(0);
   for (const w of workers) {
@@ -248,6 +256,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     out.bytesHead += w.bytesHead;
     out.bytesHeadDecomp += w.bytesHeadDecomp;
     out.bytesBody += w.bytesBody;
+    mergeRunning(out.requestTime, w.requestTime);
     addCounts(out.requestHist, w.requestHist);
     addCounts(out.ttfbHist, w.ttfbHist);
     if (out.firstFailure === undefined) out.firstFailure = w.firstFailure;

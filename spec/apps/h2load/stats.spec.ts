@@ -1,18 +1,20 @@
 import test, { type ExecutionContext } from 'ava';
+import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
   computeTimeStat,
   dtos,
-  sampleRequestTime,
   formatDuration,
   formatMicros,
   formatSummary,
   newWorkerStats,
   processTimeStats,
-  requestTimesOf,
+  recordRequestTime,
   utosFunit,
+  WorkerStats,
 } from '../../../lib/apps/h2load/stats';
+import { slotOfMicros } from '../../../lib/apps/h2load/histogram';
 import { parseSummary, SummaryParseError } from '../../../lib/apps/h2load/parse';
 import { SAMPLES } from './helpers';
 import { NO_REFERENCE_SAMPLES } from '../../helpers/repo';
@@ -30,14 +32,12 @@ test('computeTimeStat: population sd, within-sd percentage, empty = zeros with 0
   t.is(s.withinSd, 50); // 2 and 3 lie within 2.5 +/- 1.118
   t.deepEqual(computeTimeStat([]), { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 });
   t.is(computeTimeStat([7]).withinSd, 100);
-  // The reservoir-sampled variant divides by n - 1.
-  t.true(Math.abs(computeTimeStat([1, 2, 3, 4], true).sd - Math.sqrt(5 / 3)) < 1e-12);
 });
 
 test('processTimeStats: connect and ttfb from connect start; req/s per client; unrecorded skipped', (t) => {
   const w = newWorkerStats(2);
-  sampleRequestTime(w, 1000); // microseconds
-  sampleRequestTime(w, 3000);
+  recordRequestTime(w, 1000); // microseconds
+  recordRequestTime(w, 3000);
   w.clients.push({ clientStart: 0, clientEnd: 1000, connectStart: 0, connectTime: 2, ttfb: 5, reqSuccess: 10 });
   w.clients.push({ clientStart: 0, clientEnd: 500, connectStart: 0, connectTime: -1, ttfb: -1, reqSuccess: 0 });
   const ts = processTimeStats([w]);
@@ -131,25 +131,61 @@ ts('parseSummary refuses a changed layout', (t) => {
   t.throws(() => parseSummary('nothing here'), { instanceOf: SummaryParseError });
 });
 
-test('request times: kept up to the cap, then a reservoir sample, and the sd switches to n - 1', (t) => {
-  const w = newWorkerStats(0);
-  for (let i = 0; i < 100; i++) sampleRequestTime(w, i, 10);
-  t.is(w.requestTimesCount, 10);
-  t.true(w.requestTimes.length >= 10);
-  t.is(w.requestTimesSeen, 100);
-  for (const v of requestTimesOf(w)) t.true(v >= 0 && v < 100);
-  const full = newWorkerStats(0);
-  for (const v of [1, 2, 3, 4]) sampleRequestTime(full, v * 1e6, 10);
-  t.true(Math.abs(processTimeStats([full]).request.sd - Math.sqrt(1.25)) < 1e-12);
-  const sampled = { ...full, requestTimesSeen: 5 };
-  t.true(Math.abs(processTimeStats([sampled]).request.sd - Math.sqrt(5 / 3)) < 1e-12);
-  // Several workers: their samples together.
+test('request times: exact running statistics, merged across workers; +/- sd to the histogram slot', (t) => {
+  const one = newWorkerStats(0);
+  for (const v of [1, 2, 3, 4]) recordRequestTime(one, v * 1e6);
+  const r = processTimeStats([one]).request;
+  t.deepEqual([r.min, r.max, r.mean], [1, 4, 2.5]);
+  t.true(Math.abs(r.sd - Math.sqrt(1.25)) < 1e-12);
+  t.is(r.withinSd, 50); // 2 and 3 lie within 2.5 +/- 1.118 (slots 1 s wide here: no boundary slot holds one)
+  // Several workers: their statistics combined exactly.
   const other = newWorkerStats(0);
-  for (const v of [5, 6]) sampleRequestTime(other, v * 1e6, 10);
-  t.is(processTimeStats([full, other]).request.mean, 3.5);
-  // A planned run takes room for its requests at once; past it the buffer grows.
-  const planned = newWorkerStats(3000);
-  for (let i = 0; i < 3001; i++) sampleRequestTime(planned, i);
-  t.is(planned.requestTimesCount, 3001);
-  t.is(requestTimesOf(planned)[3000], 3000);
+  for (const v of [5, 6]) recordRequestTime(other, v * 1e6);
+  const both = processTimeStats([one, other]).request;
+  t.is(both.mean, 3.5);
+  t.true(Math.abs(both.sd - Math.sqrt(17.5 / 6)) < 1e-12);
+  t.deepEqual([both.min, both.max], [1, 6]);
+  // One request, or all equal: every one within; none: zeros, as the reference prints them.
+  const same = newWorkerStats(0);
+  for (let i = 0; i < 3; i++) recordRequestTime(same, 150.25);
+  t.is(processTimeStats([same]).request.withinSd, 100);
+  t.deepEqual(processTimeStats([newWorkerStats(0)]).request, { min: 0, max: 0, mean: 0, sd: 0, withinSd: 0 });
+  // The printed row keeps the reference's layout.
+  const row = formatSummary({ stats: newWorkerStats(0), times: processTimeStats([one, other]), durationUs: 1 }).split('\n')[6];
+  t.is(row, 'time for request:      1.00s       6.00s       3.50s       1.71s    66.67%');
+});
+
+/**
+ * The request row against the samples it summarises: min, max, mean and sd as computeTimeStat
+ * gives them from every sample; the "+/- sd" share within the stated bound, the share of samples
+ * in the (at most two) histogram slots holding mean - sd and mean + sd.
+ */
+test('fast-check: request-time row from running sums and the histogram matches the samples', (t) => {
+  const latency = fc.oneof(
+    fc.double({ min: 0, max: 3000, noNaN: true }), // 1 us slots
+    fc.double({ min: 0, max: 5e6, noNaN: true }), // up to 4 ms slots
+    fc.integer({ min: 0, max: 20000 }), // whole microseconds, many ties
+  );
+  fc.assert(
+    fc.property(fc.array(latency, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 3 }), (us, threads) => {
+      const workers: WorkerStats[] = [];
+      for (let i = 0; i < threads; i++) workers.push(newWorkerStats(0));
+      us.forEach((v, i) => recordRequestTime(workers[i % threads], v));
+      const got = processTimeStats(workers).request;
+      const want = computeTimeStat(us.map((v) => v / 1e6));
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1e-6, Math.abs(b));
+      if (got.min !== want.min || got.max !== want.max) return false;
+      if (!close(got.mean, want.mean) || !close(got.sd, want.sd)) return false;
+      const lowSlot = slotOfMicros((want.mean - want.sd) * 1e6)[0];
+      const highSlot = slotOfMicros((want.mean + want.sd) * 1e6)[0];
+      const boundary = us.filter((v) => {
+        const s = slotOfMicros(v)[0];
+        return s === lowSlot || s === highSlot;
+      }).length;
+      const bound = (boundary / us.length) * 100;
+      return Math.abs(got.withinSd - want.withinSd) <= bound + 1e-9;
+    }),
+    { numRuns: 500 },
+  );
+  t.pass();
 });
