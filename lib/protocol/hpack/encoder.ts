@@ -110,14 +110,12 @@ interface NameRecord {
   values: Map<string, number> | null;
   /** The name is in DEFAULT_UNINDEXED_NAMES. */
   noIndex: boolean;
-  /** A record of STATIC_RECORDS, shared by every encoder: copy it before changing it. */
-  shared: boolean;
 }
 
 /**
- * The records of the static table's names, with no dynamic entries: every encoder starts from
- * this one map and copies it (and a record) only when it first inserts into its dynamic table, so
- * an idle connection's encoder holds no copy (52 records and their map, ~4.5 KB each).
+ * The records of the static table's names, with no dynamic entries, shared by every encoder (never
+ * changed): an encoder's own map holds only the names its dynamic table has entries for, and a
+ * name found there shadows its record here.
  */
 const STATIC_RECORDS: ReadonlyMap<string, NameRecord> = (() => {
   const m = new Map<string, NameRecord>();
@@ -128,7 +126,6 @@ const STATIC_RECORDS: ReadonlyMap<string, NameRecord> = (() => {
       latest: -1,
       values: null,
       noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
-      shared: true,
     });
   return m;
 })();
@@ -143,8 +140,13 @@ export class HpackEncoder {
   private readonly shouldIndexFn?: (name: string, value: string) => boolean;
   private readonly neverIndexFn: (name: string, value: string) => boolean;
   private readonly table: HeaderTable;
-  /** Name -> record: STATIC_RECORDS itself until the first insertion, then this encoder's copy. */
-  private names = STATIC_RECORDS as Map<string, NameRecord>;
+  /**
+   * Name -> record for the names with entries in this encoder's dynamic table (a static name's
+   * record copied from STATIC_RECORDS, with its dynamic entries); other names are looked up in
+   * STATIC_RECORDS. Made on the first insertion. Not a copy of all of STATIC_RECORDS: that map
+   * (52 names, ~1.8 KB) per connection was the largest part of a client connection's encoder.
+   */
+  private dynNames: Map<string, NameRecord> | null = null;
   /** Smallest table size since the last block, and the size to end on; -1 when none pending. */
   private pendingMin = -1;
   private pendingFinal = -1;
@@ -372,7 +374,7 @@ export class HpackEncoder {
         throw new ApiMisuseError(`header field ${i}: name and value must be strings (latin1 byte strings)`);
       }
       const never = f[2] === true || this.neverIndexFn(name, value);
-      const rec = this.names.get(name);
+      const rec = this.recordOf(name);
       let nameIdx = 0;
       if (rec !== undefined) {
         if (!never) {
@@ -470,30 +472,41 @@ export class HpackEncoder {
     this.table.add(name, value);
     if (this.table.inserted === before) return; // larger than the table: it was emptied instead
     const id = before;
-    if (this.names === STATIC_RECORDS) this.names = new Map(STATIC_RECORDS);
-    let rec = this.names.get(name);
-    if (rec === undefined)
-      this.names.set(
-        name,
-        (rec = { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name), shared: false }),
-      );
-    else if (rec.shared) this.names.set(name, (rec = { ...rec, shared: false }));
+    let names = this.dynNames;
+    if (names === null) names = this.dynNames = new Map();
+    let rec = names.get(name);
+    if (rec === undefined) {
+      const st = STATIC_RECORDS.get(name);
+      rec =
+        st !== undefined
+          ? { staticIndex: st.staticIndex, staticValues: st.staticValues, latest: id, values: null, noIndex: st.noIndex }
+          : { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) };
+      names.set(name, rec);
+    }
     rec.latest = id;
     if (rec.values === null) rec.values = new Map();
     rec.values.set(value, id);
   }
 
+  /** What the encoder knows about `name`: its own record (dynamic entries), else the static one. */
+  private recordOf(name: string): NameRecord | undefined {
+    const names = this.dynNames;
+    if (names !== null) {
+      const rec = names.get(name);
+      if (rec !== undefined) return rec;
+    }
+    return STATIC_RECORDS.get(name);
+  }
+
   /** Eviction hook: drop map entries that still point at the evicted id. */
   private forget(name: string, value: string, id: number): void {
-    const rec = this.names.get(name);
+    const names = this.dynNames;
+    const rec = names === null ? undefined : names.get(name);
     if (rec === undefined || rec.values === null) return;
     if (rec.latest === id) {
-      // The oldest entry was the newest with this name, so no entry with this name is left.
-      if (rec.staticIndex === 0) this.names.delete(name);
-      else {
-        rec.latest = -1;
-        rec.values = null;
-      }
+      // The oldest entry was the newest with this name, so no entry with this name is left: a
+      // static name is found in STATIC_RECORDS again.
+      (names as Map<string, NameRecord>).delete(name);
       return;
     }
     if (rec.values.get(value) === id) rec.values.delete(value);
