@@ -258,6 +258,39 @@ test('a kept connection the backend closed as it was reused: a bodiless request 
   }
 });
 
+test('the pool hands out the connection idle longest, not the one just freed', async (t) => {
+  // Which connection (in the order the backend accepted them) carried each request.
+  const order = new Map<net.Socket, number>();
+  const on: number[] = [];
+  const held: net.Socket[] = [];
+  const be = await rawBackend((s, _h, n) => {
+    if (!order.has(s)) order.set(s, order.size);
+    on.push(order.get(s)!);
+    // The first three are held so that three connections are open at once.
+    if (n < 3) held.push(s);
+    else s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  });
+  const b = backendAt(be.port);
+  try {
+    const first = [0, 1, 2].map(() => b.request(request()).response);
+    await waitFor('three requests at the backend', () => held.length === 3);
+    // Freed in the order 0, 1, 2 (each answer read before the next is sent).
+    for (let i = 0; i < 3; i++) {
+      const s = [...order].find(([, k]) => k === i)![0];
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+      await first[i];
+    }
+    for (let i = 0; i < 4; i++) await b.request(request()).response;
+    // Each next request takes the connection idle longest: 0, 1, 2, then 0 again (the last freed
+    // first would have put all four on 2).
+    t.deepEqual(on.slice(3), [0, 1, 2, 0]);
+    t.is(be.connections(), 3);
+  } finally {
+    b.close();
+    await be.stop();
+  }
+});
+
 test('read timeout before the head: phase read (504); connect refused: phase connect (failover); keep-alive timeout closes idle connections', async (t) => {
   const be = await rawBackend((s, head) => {
     if (head.includes('/slow')) return; // never answers
