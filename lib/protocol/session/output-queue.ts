@@ -5,10 +5,10 @@
  * frames the peer made us queue.
  */
 import { encodeFrame, withPadding, writeFrameHeader } from '../frame/codec';
-import { FRAME_HEADER_LENGTH, FrameType } from '../frame/constants';
+import { Flag, FRAME_HEADER_LENGTH, FrameType } from '../frame/constants';
 import { splitHeaderBlock } from '../frame/header-block';
 import type { PaddingPolicy } from '../frame/padding';
-import type { Frame, HeaderField, HeadersFrame, PushPromiseFrame, WindowUpdateFrame } from '../frame/types';
+import type { Frame, HeaderField, HeadersFrame, PrioritySpec, PushPromiseFrame, WindowUpdateFrame } from '../frame/types';
 import type { HeadersCategory, SessionEvent } from './types';
 
 /**
@@ -46,6 +46,17 @@ export function setOutputSlabSize(bytes: number): void {
 let slab: Buffer | null = null;
 /** Octets of `slab` in use. */
 let slabUsed = 0;
+
+/**
+ * Whether `p` fits the PRIORITY fields of a HEADERS frame (a stream dependency of 31 bits, a weight
+ * of 1..256): {@link OutputQueue.prioritizedHeaders} writes it as it is; anything else goes through
+ * the generic encoder, which refuses it (ApiMisuseError).
+ */
+export function representablePriority(p: PrioritySpec): boolean {
+  const d = p.dependsOn;
+  const w = p.weight;
+  return Number.isInteger(d) && d >= 0 && d <= 0x7fffffff && Number.isInteger(w) && w >= 1 && w <= 256;
+}
 
 /** Options of the OutputQueue. */
 export interface OutputQueueOptions {
@@ -301,6 +312,24 @@ export class OutputQueue {
    */
   plainHeaders(streamId: number, flags: number, block: Buffer): void {
     this.frameHeader(block.length, FrameType.HEADERS, flags, streamId);
+    this.copy(block);
+  }
+
+  /**
+   * Hot path (every request nghttp sends: each carries a priority): {@link plainHeaders} with the
+   * PRIORITY flag and its 5 octets (RFC 9113 section 6.2: E, Stream Dependency, Weight - 1) before
+   * the block. The caller checked that `priority` fits those fields ({@link representablePriority}).
+   */
+  prioritizedHeaders(streamId: number, flags: number, priority: PrioritySpec, block: Buffer): void {
+    this.frameHeader(5 + block.length, FrameType.HEADERS, flags | Flag.PRIORITY, streamId);
+    const at = this.reserve(5);
+    const dst = this.runSlab!;
+    const dep = priority.dependsOn;
+    dst[at] = (dep >>> 24) | (priority.exclusive ? 0x80 : 0);
+    dst[at + 1] = (dep >>> 16) & 0xff;
+    dst[at + 2] = (dep >>> 8) & 0xff;
+    dst[at + 3] = dep & 0xff;
+    dst[at + 4] = priority.weight - 1;
     this.copy(block);
   }
 

@@ -5,7 +5,8 @@
 import test from 'ava';
 import { FRAME_HEADER_LENGTH, FrameType } from '../../../lib/protocol/frame/constants';
 import { Deframer } from '../../../lib/protocol/frame/deframer';
-import type { DataFrame, Frame } from '../../../lib/protocol/frame/types';
+import { ApiMisuseError } from '../../../lib/protocol/errors';
+import type { DataFrame, Frame, HeadersFrame } from '../../../lib/protocol/frame/types';
 import { OutputQueue } from '../../../lib/protocol/session/output-queue';
 import { ZERO_COPY_MIN } from '../../../lib/protocol/session/session';
 import { endpoint, RawPeer, req } from './harness';
@@ -82,4 +83,38 @@ test('a padded DATA frame whose Pad Length octet starts a new slab: the octet la
     handedOut.every((b) => b === 0xaa),
     'octets handed out earlier are never written again',
   );
+});
+
+test('a request HEADERS with a priority, framed straight into the output, is octet for octet what the generic encoder writes', (t) => {
+  const priorities = [
+    { exclusive: false, dependsOn: 0, weight: 16 },
+    { exclusive: true, dependsOn: 11, weight: 1 },
+    { exclusive: false, dependsOn: 0x7fffffff, weight: 256 },
+    { exclusive: true, dependsOn: 0x12345678, weight: 201 },
+  ];
+  // frameEvents: the generic path (a frame object for the event, encodeFrame for the bytes).
+  const wire = (frameEvents: boolean) => {
+    const { session } = endpoint('client', { frameEvents });
+    for (const [i, priority] of priorities.entries()) session.request(req(`/${i}`), { endStream: i % 2 === 0, priority });
+    return session.dataToSend()!;
+  };
+  const fast = wire(false);
+  t.true(fast.equals(wire(true)));
+  const frames: Frame[] = [];
+  new Deframer({ expectPreface: true }).push(fast, (f) => frames.push(f));
+  t.deepEqual(
+    frames.filter((f) => f.type === FrameType.HEADERS).map((f) => (f as HeadersFrame).priority),
+    priorities,
+  );
+});
+
+test('a request priority the HEADERS fields cannot carry is still refused', (t) => {
+  for (const priority of [
+    { exclusive: false, dependsOn: 0, weight: 0 },
+    { exclusive: false, dependsOn: 0, weight: 257 },
+    { exclusive: false, dependsOn: 1.5, weight: 16 },
+  ]) {
+    const { session } = endpoint('client');
+    t.throws(() => session.request(req('/'), { endStream: true, priority }), { instanceOf: ApiMisuseError });
+  }
 });
