@@ -169,10 +169,11 @@ export class HpackEncoder {
    * change: a static name with a never-indexed value, or a name the default rule never indexes).
    * A proxy sends lists of one shape whose fields mostly repeat while one or two change (a
    * counter, Date): a repeated field at its place is then written without its map lookups,
-   * Huffman coding or index rules. Made on the first block.
+   * Huffman coding or index rules. Slots are made as lists reach them (a client's request of six
+   * fields holds six, not MEMO_SLOTS: ~1 KB less per connection).
    */
-  private memo: MemoSlot[] | undefined;
-  /** The OCTETS slots' octets, MEMO_OCTETS per slot (made on first use). */
+  private memo: MemoSlot[] = [];
+  /** The OCTETS slots' octets, MEMO_OCTETS per slot of `memo` (made on first use). */
   private memoOctets: Uint8Array = new Uint8Array(0);
 
   constructor(opts: HpackEncoderOptions = {}) {
@@ -272,13 +273,13 @@ export class HpackEncoder {
    * dynamic entry id; OCTETS: where its `length` octets start in this block's slab).
    */
   private remember(i: number, f: HeaderField, kind: Memo, arg: number, length: number): void {
-    const m = this.memo![i];
+    const m = this.memo[i];
     m.name = f[0];
     m.value = f[1];
     m.never = f[2] === true;
     m.kind = kind;
     if (kind === Memo.OCTETS) {
-      if (this.memoOctets.length === 0) this.memoOctets = new Uint8Array(MEMO_SLOTS * MEMO_OCTETS);
+      if (this.memoOctets.length === 0) this.memoOctets = new Uint8Array(this.memo.length * MEMO_OCTETS);
       const at = i * MEMO_OCTETS;
       const octets = this.memoOctets;
       const buf = this.buf;
@@ -288,9 +289,22 @@ export class HpackEncoder {
     } else m.arg = arg;
   }
 
+  /** Slots for the first `n` positions (at most MEMO_SLOTS), the octets of those held kept. */
+  private growMemo(n: number): MemoSlot[] {
+    const memo = this.memo;
+    const want = Math.min(n, MEMO_SLOTS);
+    while (memo.length < want) memo.push({ name: undefined, value: undefined, never: false, kind: Memo.NONE, arg: 0, length: 0 });
+    const octets = this.memoOctets;
+    if (octets.length > 0) {
+      this.memoOctets = new Uint8Array(want * MEMO_OCTETS);
+      this.memoOctets.set(octets);
+    }
+    return memo;
+  }
+
   /** The field memo knows nothing of position `i`. */
   private forgetSlot(i: number): void {
-    const m = this.memo![i];
+    const m = this.memo[i];
     m.kind = Memo.NONE;
     m.name = m.value = undefined;
   }
@@ -329,14 +343,7 @@ export class HpackEncoder {
       pos = writeInteger(this.buf, pos, this.pendingFinal, 5, 0x20);
       this.pendingMin = this.pendingFinal = -1;
     }
-    const memo = (this.memo ??= Array.from({ length: MEMO_SLOTS }, () => ({
-      name: undefined,
-      value: undefined,
-      never: false,
-      kind: Memo.NONE,
-      arg: 0,
-      length: 0,
-    })));
+    const memo = fields.length > this.memo.length && this.memo.length < MEMO_SLOTS ? this.growMemo(fields.length) : this.memo;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       const name = f[0];
@@ -515,7 +522,7 @@ export class HpackEncoder {
   private setTableSize(size: number): void {
     this.lastBlock = null;
     // Entries may go (a memo of one is checked at use) and the 3/4 rule changes: start afresh.
-    if (this.memo) for (let i = 0; i < MEMO_SLOTS; i++) this.forgetSlot(i);
+    for (let i = 0; i < this.memo.length; i++) this.forgetSlot(i);
     this.pendingMin = this.pendingFinal < 0 ? size : Math.min(this.pendingMin, size);
     this.pendingFinal = size;
     this.table.setMaxSize(size);
