@@ -23,27 +23,44 @@ const FLOOD_MESSAGES: Record<FloodKind, string> = {
   priority: 'PRIORITY flood',
 };
 
-/** Five token buckets; time comes from the caller (sans-IO). */
+/**
+ * Five token buckets; time comes from the caller (sans-IO). A bucket is made on its kind's first
+ * take: a bucket is full until then whenever it was made, so this is the same limit, and a
+ * connection whose peer never resets, pings or sends PRIORITY holds one bucket, not five
+ * (~0.4 KB per connection).
+ */
 export class FloodGuard {
-  private readonly buckets: Record<FloodKind, TokenBucket>;
+  private reset: TokenBucket | null = null;
+  private ping: TokenBucket | null = null;
+  private settings: TokenBucket | null = null;
+  private emptyData: TokenBucket | null = null;
+  private priority: TokenBucket | null = null;
 
-  constructor(L: SessionLimits, nowMs: number) {
-    this.buckets = {
-      reset: new TokenBucket(L.resetBurst, L.resetPerSecond, nowMs),
-      ping: new TokenBucket(L.pingBurst, L.pingPerSecond, nowMs),
-      settings: new TokenBucket(L.settingsBurst, L.settingsPerSecond, nowMs),
-      emptyData: new TokenBucket(L.emptyDataBurst, L.emptyDataPerSecond, nowMs),
-      priority: new TokenBucket(L.priorityBurst, L.priorityPerSecond, nowMs),
-    };
-  }
+  constructor(private readonly L: SessionLimits) {}
 
   /** Take one token of `kind`; false when that limit is tripped. */
   take(kind: FloodKind, nowMs: number): boolean {
-    return this.buckets[kind].take(nowMs);
+    return this.bucket(kind, nowMs).take(nowMs);
   }
 
   /** Take one token of `kind`, or throw the connection error ENHANCE_YOUR_CALM that ends a flood. */
   check(kind: FloodKind, nowMs: number): void {
-    if (!this.buckets[kind].take(nowMs)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, FLOOD_MESSAGES[kind]);
+    if (!this.bucket(kind, nowMs).take(nowMs)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, FLOOD_MESSAGES[kind]);
+  }
+
+  private bucket(kind: FloodKind, nowMs: number): TokenBucket {
+    const L = this.L;
+    switch (kind) {
+      case 'reset':
+        return (this.reset ??= new TokenBucket(L.resetBurst, L.resetPerSecond, nowMs));
+      case 'ping':
+        return (this.ping ??= new TokenBucket(L.pingBurst, L.pingPerSecond, nowMs));
+      case 'settings':
+        return (this.settings ??= new TokenBucket(L.settingsBurst, L.settingsPerSecond, nowMs));
+      case 'emptyData':
+        return (this.emptyData ??= new TokenBucket(L.emptyDataBurst, L.emptyDataPerSecond, nowMs));
+      default:
+        return (this.priority ??= new TokenBucket(L.priorityBurst, L.priorityPerSecond, nowMs));
+    }
   }
 }

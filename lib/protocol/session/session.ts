@@ -167,7 +167,7 @@ export class Session implements SessionCore {
     }
     this.closedStreams = new ClosedStreams(L.maxClosedStreamsRemembered);
     this.nextStreamId = this.role === 'client' ? 1 : 2;
-    this.flood = new FloodGuard(L, this.now());
+    this.flood = new FloodGuard(L);
 
     const context = this.context;
     const encoder = new HpackEncoder({ maxTableSize: opts.encoderMaxTableSize ?? 4096 });
