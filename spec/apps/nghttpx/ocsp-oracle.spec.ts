@@ -36,10 +36,26 @@ function makeResponse(p: Pki, certFile: string, out: string): void {
   );
 }
 
-/** A fetch script that prints `file` (or fails when `file` is undefined). */
+/**
+ * A fetch script that prints `file` (or fails when `file` is undefined). It exits only once its
+ * output pipe is empty (FIONREAD, bounded to 10 s): Debian's nghttpx takes what it has read when
+ * the child exits, and under load it had sometimes not read it all yet (a truncated response,
+ * "d2i_OCSP_RESPONSE failed", or with --no-verify-ocsp nothing stapled and nothing logged).
+ */
 function script(p: Pki, name: string, file: string | undefined): string {
   const s = path.join(p.dir, name);
-  fs.writeFileSync(s, file ? `#!/bin/sh\nexec cat '${file}'\n` : '#!/bin/sh\necho "no responder" >&2\nexit 1\n');
+  const drained = [
+    '#!/usr/bin/python3',
+    'import fcntl, os, struct, termios, time',
+    `data = open(${JSON.stringify(file)}, 'rb').read()`,
+    'while data: data = data[os.write(1, data):]',
+    'end = time.monotonic() + 10',
+    'try:',
+    "    while struct.unpack('i', fcntl.ioctl(1, termios.FIONREAD, b'0000'))[0] and time.monotonic() < end: time.sleep(0.005)",
+    'except OSError: pass',
+    '',
+  ].join('\n');
+  fs.writeFileSync(s, file ? drained : '#!/bin/sh\necho "no responder" >&2\nexit 1\n');
   fs.chmodSync(s, 0o755);
   return s;
 }
