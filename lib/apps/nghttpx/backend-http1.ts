@@ -23,6 +23,7 @@ import { RequestHeads } from './request-heads';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { Watched, WatchQueue, watchWrites } from './timeouts';
 import { threadReadBuffer } from '../../transport/socket-reads';
+import { SocketWriter } from '../../transport/socket-writes';
 
 /**
  * nghttpx's --backend-response-buffer default: bytes a relay may hold (sent on, not yet taken by
@@ -231,6 +232,8 @@ class IdleWatch extends Watched {
  */
 class Http1Connection extends Watched {
   readonly socket: net.Socket;
+  /** The socket's writes (a request head straight to the handle while nothing is queued). */
+  private readonly out: SocketWriter;
   private readonly parser: Http1ResponseParser;
   exchange: H1Exchange | undefined;
   /** Requests this connection carried before the current one. */
@@ -285,6 +288,7 @@ class Http1Connection extends Watched {
           onread: { buffer: threadReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
         } as net.NetConnectOpts);
     const s = this.socket;
+    this.out = new SocketWriter(s);
     if (a.tls)
       s.on('session', (session: Buffer) => {
         b.tlsSession = session;
@@ -352,7 +356,7 @@ class Http1Connection extends Watched {
       this.chunked,
     );
     if (!body) {
-      s.write(head, 'latin1');
+      this.out.writeLatin1(head);
       return;
     }
     // The head and the first body bytes leave in one write where the body has them at hand

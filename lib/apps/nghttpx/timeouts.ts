@@ -4,6 +4,7 @@
  * progress, so a busy connection pays one timer callback per period, not one reset per chunk.
  */
 import type { Duplex } from 'stream';
+import { pendingDirectBytes } from '../../transport/socket-writes';
 
 /** A running watch: stop it once what it guards is over. */
 export interface Watch {
@@ -54,22 +55,26 @@ export function watchProgress(ms: number, progress: () => number, pending: () =>
   };
 }
 
-/** Bytes a socket has handed to the kernel (`bytesWritten` counts what is still buffered too). */
+/**
+ * Bytes a socket has handed to the kernel (`bytesWritten` counts what is still buffered too, and
+ * what its SocketWriter wrote to the handle that has not left yet).
+ */
 function flushed(socket: Duplex): number {
   const s = socket as Duplex & { bytesWritten?: number };
-  return (s.bytesWritten ?? 0) - s.writableLength;
+  return (s.bytesWritten ?? 0) - s.writableLength - pendingDirectBytes(socket);
 }
 
 /**
  * A write timeout (`--frontend-write-timeout`, `--backend-write-timeout`): the socket has bytes
- * queued and none of them left for `ms`: `expired()` (which drops the connection). Stops by
- * itself when the socket closes.
+ * queued (in its Writable, or written to its handle by a SocketWriter and not gone yet) and none
+ * of them left for `ms`: `expired()` (which drops the connection). Stops by itself when the
+ * socket closes.
  */
 export function watchWrites(socket: Duplex, ms: number, expired: () => void): Watch {
   const w = watchProgress(
     ms,
     () => flushed(socket),
-    () => socket.writableLength > 0,
+    () => socket.writableLength > 0 || pendingDirectBytes(socket) > 0,
     expired,
   );
   if (w === NONE) return NONE;
