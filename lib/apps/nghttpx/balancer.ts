@@ -56,9 +56,14 @@ export class BackendHealth {
     return Math.min(this.maxBackoffMs, jittered);
   }
 
-  /** Whether a request may be sent here now. */
-  usable(now: number): boolean {
-    return !this.offline && this.blockedUntil <= now;
+  /**
+   * Whether a request may be sent here at `now` (ms; the clock is read only when the address has
+   * been blocked since its last success, so a healthy backend costs no clock read per request).
+   */
+  usable(now?: number): boolean {
+    if (this.offline) return false;
+    const until = this.blockedUntil;
+    return until === 0 || until <= (now ?? Date.now());
   }
 
   /** A connection attempt failed. */
@@ -122,7 +127,8 @@ export interface ChooseContext {
   secure: boolean;
   /** Members already tried for this request (a failed connect goes to another one). */
   exclude?: ReadonlySet<unknown>;
-  now: number;
+  /** The time (ms) backoffs are judged by; default: the clock, read only if a member is blocked. */
+  now?: number;
 }
 
 /** The choice: a backend, and a Set-Cookie value to add to the response (cookie affinity). */

@@ -155,7 +155,6 @@ export class BackendGroups {
       cookies,
       secure: req.scheme === 'https',
       exclude,
-      now: Date.now(),
     });
     return c && { group, backend: c.target, setCookie: c.setCookie };
   }

@@ -57,6 +57,21 @@ test('a connect failure blocks the address for a backoff; excluded members are s
   t.is(b.choose(ctx(1000, { exclude: new Set(['a', 'b']) })), undefined);
 });
 
+test('without a time given, a backoff is judged by the clock (read only while the address is blocked)', (t) => {
+  const a = member('a');
+  const b = new Balancer([a, member('b')]);
+  const any = { remoteAddress: '127.0.0.1', secure: false };
+  t.true(a.health.usable(), 'never failed');
+  a.health.connectFailed(Date.now());
+  t.false(a.health.usable(), 'blocked for its backoff from now');
+  for (let i = 0; i < 4; i++) t.is(b.choose(any)!.target, 'b');
+  a.health.connectFailed(Date.now() - 60_000);
+  t.true(a.health.usable(), 'a backoff that ended a minute ago');
+  a.health.connected();
+  t.is(a.health.blockedUntil, 0);
+  t.true(a.health.usable());
+});
+
 test('backoff grows 1.5x per failure and is capped by --backend-max-backoff', (t) => {
   const h = new BackendHealth(0, 0, 5000, () => 0.5);
   t.is(h.backoffMs(1), 1500);
