@@ -16,6 +16,7 @@ import { Http2Stream, StreamClosedError, StreamOwner } from './stream';
 import { IdMap } from '../protocol/session/id-map';
 import { streamEvent } from '../protocol/session/stream-events';
 import type { SocketReads } from './socket-reads';
+import { SocketWriter } from './socket-writes';
 import type { ConnectionEvents } from './connection-events';
 
 export type { ConnectionEvents } from './connection-events';
@@ -127,6 +128,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   readonly session: Session;
   /** The transport. */
   readonly socket: Duplex;
+  /** Its writes (straight to a net socket's handle while its Writable is idle: socket-writes.ts). */
+  private readonly out: SocketWriter;
   /** Open streams by id. */
   readonly streams = new IdMap<Http2Stream>();
   /** Set once the socket is gone. */
@@ -171,6 +174,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     // Assigned when the connection ends: mutable from the first connection on (see mutable-fields).
     unpinFields(this, 'closed', 'terminated');
     this.socket = socket;
+    this.out = new SocketWriter(socket);
     this.opts = opts;
     this.hwm = opts.streamHighWaterMark ?? 65536;
     this.sendLowWaterMark = opts.sendLowWaterMark ?? 65536;
@@ -366,11 +370,10 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.flushScheduled = false;
     if (this.closed || this.blocked) return;
     this.flushWanted = false;
-    const s = this.socket;
     const session = this.session;
     const t = this.throttle;
     // Zero-copy: control frames and small pieces come coalesced, large DATA payloads as the
-    // application's own Buffers; corked, so the socket sends them with one writev.
+    // application's own Buffers; several go out as one writev.
     for (;;) {
       let max = this.maxWriteChunk;
       if (t !== undefined) {
@@ -381,19 +384,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       const parts = session.dataToSendParts(max);
       if (parts === null) break;
       if (t !== undefined) t.wroteParts(parts);
-      if (parts.length === 1) {
-        if (!s.write(parts[0])) {
-          this.blocked = true;
-          break;
-        }
-        continue;
-      }
-      s.cork();
-      for (let i = 0; i < parts.length; i++) s.write(parts[i]);
-      s.uncork();
-      // write() says false once the corked bytes pass the high-water mark, whatever uncork
-      // then managed to send: judge by what is still buffered ('drain' follows when it empties).
-      if (s.writableLength >= s.writableHighWaterMark) {
+      if (!(parts.length === 1 ? this.out.writeBuffer(parts[0]) : this.out.writev(parts))) {
         this.blocked = true;
         break;
       }

@@ -422,13 +422,18 @@ test('destroying a body Readable mid-way resets the stream (CANCEL) and the serv
 });
 
 test('output is coalesced: ten requests arriving in one chunk are answered with one socket write', async (t) => {
-  const writes: number[] = [];
+  const writes: string[] = [];
   const l2 = await listen({ host: '127.0.0.1', port: 0 }, (conn) => {
-    const w = conn.socket.write.bind(conn.socket) as (b: Buffer) => boolean;
-    (conn.socket as unknown as { write: (b: Buffer) => boolean }).write = (b: Buffer) => {
-      writes.push(b.length);
-      return w(b);
-    };
+    // Every write to the kernel, at the socket handle (what socket.write() ends in, and what the
+    // connection's SocketWriter calls directly).
+    const h = (conn.socket as unknown as { _handle: Record<string, (...a: unknown[]) => number> })._handle;
+    for (const m of ['writeBuffer', 'writev', 'writeLatin1String', 'writeUtf8String']) {
+      const f = h[m];
+      h[m] = function (this: unknown, ...a: unknown[]) {
+        writes.push(m);
+        return f.apply(this, a);
+      };
+    }
     conn.on('stream', (st) => {
       st.respond([[':status', '200']]);
       st.sendData(Buffer.from('ok'), true);
