@@ -15,6 +15,11 @@ export type BodyFraming = 'chunked' | 'close' | number;
 export interface Http1BodyEvents {
   /** A piece of the body (a view into the input: copy it to keep it past the call). */
   data(chunk: Buffer): void;
+  /**
+   * When given, each piece comes here instead of to `data`: octets `start` to `end` of the input
+   * `buf` (no view is made for it; copy what you keep past the call).
+   */
+  dataRange?(buf: Buffer, start: number, end: number): void;
   /** The body is complete, with its trailer fields (chunked bodies; undefined when none). */
   end(trailers: [string, string][] | undefined): void;
 }
@@ -78,10 +83,10 @@ export class Http1BodyDecoder {
         case State.LENGTH: {
           const n = Math.min(this.remaining, end - off);
           this.remaining -= n;
-          const chunk = off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
+          const at = off;
           off += n;
           if (this.remaining === 0) this.state = State.IDLE;
-          this.events.data(chunk);
+          this.piece(buf, at, off);
           if (this.state === State.IDLE) this.events.end(undefined);
           break;
         }
@@ -91,13 +96,13 @@ export class Http1BodyDecoder {
         case State.CHUNK_DATA: {
           const n = Math.min(this.remaining, end - off);
           this.remaining -= n;
-          const chunk = buf.subarray(off, off + n);
+          const at = off;
           off += n;
           if (this.remaining === 0) {
             this.state = State.CHUNK_DATA_CRLF;
             this.remaining = 2;
           }
-          this.events.data(chunk);
+          this.piece(buf, at, off);
           break;
         }
         case State.CHUNK_DATA_CRLF:
@@ -110,12 +115,19 @@ export class Http1BodyDecoder {
           off = this.readTrailers(buf, off, end);
           break;
         case State.UNTIL_CLOSE:
-          this.events.data(off === 0 && end === buf.length ? buf : buf.subarray(off, end));
+          this.piece(buf, off, end);
           off = end;
           break;
       }
     }
     return off;
+  }
+
+  /** Report octets `start` to `end` of `buf` as a piece of the body. */
+  private piece(buf: Buffer, start: number, end: number): void {
+    const ev = this.events;
+    if (ev.dataRange !== undefined) ev.dataRange(buf, start, end);
+    else ev.data(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
   }
 
   /**

@@ -20,6 +20,11 @@ export interface Http1ResponseEvents {
   /** A piece of the body (a view into the input: copy it to keep it past the call). */
   data(chunk: Buffer): void;
   /**
+   * When given, each piece of the body comes here instead of to `data`: octets `start` to `end`
+   * of the input `buf` (no view is made for it; copy what you keep past the call).
+   */
+  dataRange?(buf: Buffer, start: number, end: number): void;
+  /**
    * The response is complete: its trailer fields (chunked bodies; undefined when none), and
    * whether the connection may carry another request (persistence, RFC 9112 section 9.3).
    */
@@ -77,7 +82,15 @@ export class Http1ResponseParser {
     /** Where the last head is remembered (shared by the connections of one server, or this parser's own). */
     private readonly memo: Http1HeadMemo = new Http1HeadMemo(),
   ) {
-    this.body = new Http1BodyDecoder({ data: (chunk) => events.data(chunk), end: (trailers) => this.finish(trailers) }, limits);
+    const range = events.dataRange;
+    this.body = new Http1BodyDecoder(
+      {
+        data: (chunk) => events.data(chunk),
+        dataRange: range === undefined ? undefined : (buf, start, end) => range.call(events, buf, start, end),
+        end: (trailers) => this.finish(trailers),
+      },
+      limits,
+    );
   }
 
   /** Whether no response is in progress (the connection may be pooled). */

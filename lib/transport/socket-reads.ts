@@ -22,6 +22,46 @@ export function threadReadBuffer(): Buffer {
   return threadBuffer;
 }
 
+/** Size of the slabs {@link copyRead} cuts its copies from. */
+const COPY_SLAB_SIZE = 32768;
+/** Copies this long or longer get a buffer of their own (as Buffer.allocUnsafe's pool does past half its size). */
+const COPY_OWN_MIN = COPY_SLAB_SIZE >>> 3;
+let copySlab: Buffer | undefined;
+let copyUsed = COPY_SLAB_SIZE;
+/** The last buffer copied from and its ArrayBuffer (a typed array's `buffer` is a C++ call each time). */
+let copyFrom: Buffer | undefined;
+let copyFromAB: ArrayBufferLike | undefined;
+
+/**
+ * A copy of octets `start` to `end` of `buf` (bytes read into a reused buffer that must outlive
+ * the read, such as a body chunk queued for a peer). Short copies are views cut from 32 KiB slabs
+ * of this thread, 8-octet aligned: Buffer.allocUnsafe's 8 KiB pool is remade (a new ArrayBuffer,
+ * a C++ call) every few KiB of such copies, and a copy out of a Buffer view needs a view of the
+ * source first. A slab lives while any copy cut from it does.
+ */
+export function copyRead(buf: Buffer, start: number, end: number): Buffer {
+  const n = end - start;
+  if (buf !== copyFrom) {
+    copyFrom = buf;
+    copyFromAB = buf.buffer;
+  }
+  const src = new Uint8Array(copyFromAB!, buf.byteOffset + start, n);
+  if (n >= COPY_OWN_MIN) {
+    const own = Buffer.allocUnsafeSlow(n);
+    own.set(src);
+    return own;
+  }
+  let at = copyUsed;
+  if (copySlab === undefined || at + n > COPY_SLAB_SIZE) {
+    copySlab = Buffer.allocUnsafeSlow(COPY_SLAB_SIZE);
+    at = 0;
+  }
+  copyUsed = (at + n + 7) & ~7;
+  const out = copySlab.subarray(at, at + n);
+  out.set(src);
+  return out;
+}
+
 /**
  * The `onread` half of a socket made with `net.connect({ ..., onread: reads.onread })`. Reads that
  * arrive before {@link SocketReads.attach} (between connecting and the connection's start) are

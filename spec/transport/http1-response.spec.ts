@@ -12,15 +12,22 @@ interface Seen {
   keepAlive: boolean[];
 }
 
-function parser(): { p: Http1ResponseParser; seen: Seen } {
+/** A parser recording what it reports; `ranges`: body pieces through `dataRange` (never `data`). */
+function parser(ranges = false): { p: Http1ResponseParser; seen: Seen } {
   const seen: Seen = { status: [], info: [], body: '', trailers: undefined, ends: 0, keepAlive: [] };
   const p = new Http1ResponseParser(
     {
       informational: (h) => seen.info.push(h.status),
       head: (h) => seen.status.push(h.status),
       data: (c) => {
+        if (ranges) throw new Error('data() with dataRange given');
         seen.body += c.toString('latin1');
       },
+      dataRange: ranges
+        ? (buf, start, end) => {
+            seen.body += buf.toString('latin1', start, end);
+          }
+        : undefined,
       end: (t, k) => {
         seen.trailers = t;
         seen.ends++;
@@ -32,7 +39,10 @@ function parser(): { p: Http1ResponseParser; seen: Seen } {
   return { p, seen };
 }
 
-/** Feed `wire` split at every offset (two pieces), and whole: each must give the same events. */
+/**
+ * Feed `wire` split at every offset (two pieces), and whole: each must give the same events, with
+ * the body reported through `data` views and through `dataRange` ranges alike.
+ */
 function everySplit(
   t: import('ava').ExecutionContext,
   wire: string,
@@ -40,18 +50,20 @@ function everySplit(
   check: (s: Seen, p: Http1ResponseParser) => void,
 ): void {
   const buf = Buffer.from(wire, 'latin1');
-  for (let cut = 0; cut <= buf.length; cut++) {
-    const { p, seen } = parser();
+  for (const ranges of [false, true]) {
+    for (let cut = 0; cut <= buf.length; cut++) {
+      const { p, seen } = parser(ranges);
+      p.expect(method);
+      p.feed(buf.subarray(0, cut));
+      p.feed(buf.subarray(cut));
+      check(seen, p);
+    }
+    // And one byte at a time.
+    const { p, seen } = parser(ranges);
     p.expect(method);
-    p.feed(buf.subarray(0, cut));
-    p.feed(buf.subarray(cut));
+    for (let i = 0; i < buf.length; i++) p.feed(buf.subarray(i, i + 1));
     check(seen, p);
   }
-  // And one byte at a time.
-  const { p, seen } = parser();
-  p.expect(method);
-  for (let i = 0; i < buf.length; i++) p.feed(buf.subarray(i, i + 1));
-  check(seen, p);
   t.pass();
 }
 

@@ -17,7 +17,7 @@ import * as net from 'net';
 import { listen } from '../../lib/transport/server';
 import { connect } from '../../lib/transport/client';
 import type { Http2Connection } from '../../lib/transport/connection';
-import { adoptSocketReads, SocketReads } from '../../lib/transport/socket-reads';
+import { adoptSocketReads, copyRead, SocketReads } from '../../lib/transport/socket-reads';
 import { hashStream, patternHash, patternStream } from '../interop/harness';
 import { plain } from '../protocol/frame/helpers';
 
@@ -257,4 +257,28 @@ test('listen({ reuseReadBuffer }): 8 MiB request bodies on two streams arrive in
   } finally {
     await l.close();
   }
+});
+
+test('copyRead: copies of ranges of a reused buffer keep their octets when it is overwritten; copies never share octets', (t) => {
+  const reused = Buffer.alloc(65536);
+  const copies: { copy: Buffer; want: Buffer }[] = [];
+  // Sizes around the slab's end and the own-buffer threshold, at odd offsets.
+  const sizes = [1, 7, 8, 9, 1000, 1024, 4095, 4096, 4097, 20000, 32768, 40000, 3, 30000, 5000];
+  let seed = 1;
+  for (let round = 0; round < 6; round++) {
+    for (const n of sizes) {
+      for (let i = 0; i < reused.length; i++) reused[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+      const start = (seed >>> 8) % (reused.length - n);
+      const copy = copyRead(reused, start, start + n);
+      t.is(copy.length, n);
+      t.is(copy.byteOffset % 8, 0, 'aligned');
+      copies.push({ copy, want: Buffer.from(reused.subarray(start, start + n)) });
+    }
+  }
+  reused.fill(0xee);
+  for (const { copy, want } of copies) t.true(copy.equals(want));
+  // Each copy filled with its own number: no other copy's fill reached it.
+  copies.forEach(({ copy }, i) => copy.fill(i));
+  copies.forEach(({ copy }, i) => t.true(copy.every((b) => b === i)));
+  t.true(copyRead(reused, 5, 5).length === 0);
 });

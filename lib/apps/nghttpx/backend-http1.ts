@@ -22,7 +22,7 @@ import type { BackendRequest, BodySink, BodySource, Field } from './request';
 import { RequestHeads } from './request-heads';
 import { backendTlsConnectOptions, type BackendTlsOptions } from './tls';
 import { Watched, WatchQueue, watchWrites } from './timeouts';
-import { threadReadBuffer } from '../../transport/socket-reads';
+import { copyRead, threadReadBuffer } from '../../transport/socket-reads';
 import { SocketWriter } from '../../transport/socket-writes';
 
 /**
@@ -121,13 +121,13 @@ class H1Exchange extends BaseExchange implements BackendResponse, BodySource {
     else if (!this.answered) this.settle(new Error('aborted'));
   }
 
-  /** @internal A body chunk from the parser: a view of a read buffer that may be reused, so copied here. */
-  push(view: Buffer): void {
-    const n = view.length;
-    if (n === 0) return;
-    // Small copies come from Node's shared pool (one slab for many chunks).
-    const chunk = Buffer.allocUnsafe(n);
-    view.copy(chunk, 0, 0, n);
+  /**
+   * @internal A body chunk from the parser: octets `start` to `end` of a read buffer that may be
+   * reused, so copied here (copyRead: small copies share slabs).
+   */
+  push(buf: Buffer, start: number, end: number): void {
+    if (end === start) return;
+    const chunk = copyRead(buf, start, end);
     if (this.sink) this.deliver(chunk);
     else (this.queue ??= []).push(chunk);
   }
@@ -262,7 +262,8 @@ class Http1Connection extends Watched {
     this.parser = new Http1ResponseParser(
       {
         head: (h) => this.onHead(h),
-        data: (c) => this.exchange?.push(c),
+        data: (c) => this.exchange?.push(c, 0, c.length),
+        dataRange: (buf, start, end) => this.exchange?.push(buf, start, end),
         end: (trailers, keepAlive) => this.onEnd(trailers, keepAlive),
       },
       limits,
