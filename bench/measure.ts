@@ -1,7 +1,7 @@
 /**
  * What the side-by-side benchmarks share: free ports, waiting for a listener, the C peers'
- * paths, and running one command under GNU time for its wall time, CPU seconds (user + system)
- * and peak RSS, so that ours and the C tool are measured the same way in one run.
+ * paths, and running one command under a rusage wrapper for its wall time, CPU seconds (user +
+ * system) and peak RSS, so that ours and the C tool are measured the same way in one run.
  */
 import { execFile, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -13,7 +13,30 @@ export const C_H2LOAD = '/usr/bin/h2load';
 export const C_NGHTTP = '/usr/bin/nghttp';
 export const C_NGHTTPD = '/usr/sbin/nghttpd';
 export const C_NGHTTPX = '/usr/sbin/nghttpx';
-export const GNU_TIME = '/usr/bin/time';
+/** The interpreter of RUSAGE (Debian's python3, which the interop peers need too). */
+export const PYTHON3 = '/usr/bin/python3';
+/**
+ * `[...RUSAGE, outFile, ...argv]` runs argv and writes "wall user system maxrssKiB" to outFile,
+ * like GNU time's `-f '%e %U %S %M'` but in microseconds: GNU time prints CPU seconds with two
+ * decimals, so a C tool's 0.07 s run was 7 clock ticks and one tick moved a ratio by 15%. wait4's
+ * rusage is exact (Linux scales the tick samples to the scheduler's nanosecond runtime). Its
+ * pid is the wrapper's; the measured command is its child, as under GNU time.
+ */
+export const RUSAGE = [
+  PYTHON3,
+  '-c',
+  [
+    'import os, sys, time',
+    't0 = time.monotonic()',
+    'pid = os.fork()',
+    'if pid == 0:',
+    '    try: os.execvp(sys.argv[2], sys.argv[2:])',
+    '    finally: os._exit(127)',
+    '_, status, ru = os.wait4(pid, 0)',
+    "with open(sys.argv[1], 'w') as f: f.write('%.6f %.6f %.6f %d\\n' % (time.monotonic() - t0, ru.ru_utime, ru.ru_stime, ru.ru_maxrss))",
+    'sys.exit(os.waitstatus_to_exitcode(status) & 255)',
+  ].join('\n'),
+];
 
 /** The repository root (where package.json is). */
 export function repoRoot(): string {
@@ -79,8 +102,8 @@ export interface Measured {
 }
 
 /**
- * Run `argv` to completion under GNU time (killed after `timeoutMs`). `onSpawn` gets the pid of
- * GNU time (the measured command is its child) as soon as it runs.
+ * Run `argv` to completion under RUSAGE (killed after `timeoutMs`). `onSpawn` gets the pid of
+ * the wrapper (the measured command is its child) as soon as it runs.
  */
 export function measure(
   argv: string[],
@@ -89,8 +112,8 @@ export function measure(
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve, reject) => {
     const child = execFile(
-      GNU_TIME,
-      ['-f', '%e %U %S %M', '-o', out, ...argv],
+      RUSAGE[0],
+      [...RUSAGE.slice(1), out, ...argv],
       { maxBuffer: 1 << 26, timeout: opts.timeoutMs ?? 600000, encoding: 'latin1' },
       (err, stdout) => {
         let t: number[];
@@ -117,11 +140,11 @@ export function machineLine(): string {
     .join(' ')}, Node ${process.version}`;
 }
 
-/** Preconditions: the C tools and GNU time; a message and false when one is missing. */
+/** Preconditions: the C tools and python3 (RUSAGE); a message and false when one is missing. */
 export function haveTools(...tools: string[]): boolean {
-  for (const t of [GNU_TIME, ...tools]) {
+  for (const t of [PYTHON3, ...tools]) {
     if (!fs.existsSync(t)) {
-      console.log(`this benchmark needs ${t} (Debian packages: time, nghttp2-client, nghttp2-server)`);
+      console.log(`this benchmark needs ${t} (Debian packages: python3, nghttp2-client, nghttp2-server)`);
       return false;
     }
   }
@@ -180,7 +203,7 @@ function processTree(pid: number): number[] {
 }
 
 /**
- * Resident MB of the descendants of `pid` (not `pid` itself: GNU time) by kind of mapping, from
+ * Resident MB of the descendants of `pid` (not `pid` itself: the RUSAGE wrapper) by kind of mapping, from
  * /proc/PID/smaps: `node code` / `node rodata` (the node binary's r-x and r-- pages), `malloc`
  * ([heap]), `anon` (V8's heap, ArrayBuffer data and other mmaps), `libs` (shared objects), `other`.
  * Null when no descendant could be read.

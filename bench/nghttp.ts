@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       const c = await best([C_NGHTTP, ...args], repeat);
       const o = await best([...ours('nghttp'), ...args], repeat);
       console.log(
-        `${`-n -m ${m} /1k`.padEnd(26)} ${c.cpu.toFixed(2).padStart(8)} ${o.cpu.toFixed(2).padStart(10)} ${(o.cpu / c.cpu).toFixed(2).padStart(6)}x  ${((o.cpu * 1000) / m).toFixed(3)} s${m === 20000 ? '  (target <= 3x)' : ''}`,
+        `${`-n -m ${m} /1k`.padEnd(26)} ${c.cpu.toFixed(3).padStart(8)} ${o.cpu.toFixed(3).padStart(10)} ${(o.cpu / c.cpu).toFixed(2).padStart(6)}x  ${((o.cpu * 1000) / m).toFixed(3)} s${m === 20000 ? '  (target <= 3x)' : ''}`,
       );
     }
     // -s: both tools print the request's transfer time (request sent to response end), which

@@ -10,7 +10,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { C_NGHTTPD, GNU_TIME, haveTools, machineLine, median, ours, startCNghttpd } from './measure';
+import { C_NGHTTPD, haveTools, machineLine, median, ours, RUSAGE, startCNghttpd } from './measure';
 
 /** One run: wall seconds, and CPU seconds (user + system; NaN for servers, which are killed). */
 interface Run {
@@ -20,21 +20,21 @@ interface Run {
 
 /**
  * Wall seconds from spawn to exit, or to the first output matching `ready` (then killed). A
- * one-shot run goes under GNU time for its CPU seconds too: on a loaded machine the wall time is
+ * one-shot run goes under RUSAGE for its CPU seconds too: on a loaded machine the wall time is
  * mostly the scheduler's, the CPU time is the run's own.
  */
 function timeRun(argv: string[], opts: { input?: string; ready?: RegExp } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const cpuFile = opts.ready ? undefined : path.join(os.tmpdir(), `bench-startup-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const cmd = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
+    const cmd = cpuFile ? [...RUSAGE, cpuFile, ...argv] : argv;
     const child = spawn(cmd[0], cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const done = () => {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       let cpu = Number.NaN;
       if (cpuFile) {
         try {
-          const [u, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+          const [, u, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
           cpu = u + sys;
         } catch {
           // no timing: leave NaN
