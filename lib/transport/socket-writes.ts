@@ -71,10 +71,24 @@ export function pendingDirectBytes(socket: object): number {
 
 let binding: StreamWrapBinding | null | undefined;
 
-/** Node's stream_wrap binding where it has what this needs, else null (every write then plain). */
+/**
+ * Whether Node was asked to warn about pending deprecations (`--pending-deprecation` on its
+ * command line or in NODE_OPTIONS, or NODE_PENDING_DEPRECATION=1): `process.binding()` then prints
+ * a DEP0111 warning, which a tool's stderr must not carry for an internal shortcut.
+ */
+function pendingDeprecationWarnings(): boolean {
+  const argv = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  return /(^|\s)--pending-deprecation(\s|$)/.test(argv) || process.env.NODE_PENDING_DEPRECATION === '1';
+}
+
+/**
+ * Node's stream_wrap binding where it has what this needs and can be had without a warning, else
+ * null (every write then plain).
+ */
 function streamWrap(): StreamWrapBinding | null {
   if (binding !== undefined) return binding;
   binding = null;
+  if (pendingDeprecationWarnings()) return binding;
   try {
     // `stream_wrap` is on process.binding()'s allow-list of internal bindings (no warning).
     const b = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');

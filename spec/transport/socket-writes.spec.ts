@@ -5,8 +5,10 @@
  * `socket.write()` wherever the direct path may not be taken.
  */
 import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as net from 'net';
+import * as path from 'path';
 import { pendingDirectBytes, SocketWriter } from '../../lib/transport/socket-writes';
 
 interface Pair {
@@ -242,4 +244,27 @@ test('a late direct write past the high-water mark, nothing written after it: fa
   t.is(drains.n, 1);
   t.is(w.pending, 0);
   await p.close();
+});
+
+test('with --pending-deprecation the direct path is not taken: no DEP0111 warning on stderr, the bytes still arrive', (t) => {
+  const mod = path.join(__dirname, '../../lib/transport/socket-writes.js');
+  // A child Node: a TCP pair, one SocketWriter write, the peer prints what it read.
+  const script = `
+    const net = require('net');
+    const { SocketWriter } = require(${JSON.stringify(mod)});
+    const server = net.createServer((peer) => peer.once('data', (d) => { process.stdout.write(String(d)); peer.destroy(); server.close(); }));
+    server.listen(0, '127.0.0.1', () => {
+      const c = net.connect(server.address().port, '127.0.0.1', () => { new SocketWriter(c).writeLatin1('hello'); c.end(); });
+    });`;
+  const ways: [string[], NodeJS.ProcessEnv][] = [
+    [['--pending-deprecation'], {}],
+    [[], { NODE_OPTIONS: '--pending-deprecation' }],
+    [[], { NODE_PENDING_DEPRECATION: '1' }],
+  ];
+  for (const [flags, env] of ways) {
+    const r = spawnSync(process.execPath, [...flags, '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10000 });
+    const how = JSON.stringify({ flags, env });
+    t.is(r.stdout, 'hello', how);
+    t.notRegex(r.stderr, /DEP0111|process\.binding/, how);
+  }
 });
