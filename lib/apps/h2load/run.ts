@@ -168,7 +168,7 @@ export async function runH2load(config: H2loadConfig, io: RunIO): Promise<RunRes
     stats.reqFailed += notIssued;
     stats.reqError += notIssued;
   }
-  const times = processTimeStats(all);
+  const times = processTimeStats(all, stats);
   const summary = formatSummary({
     stats,
     times,

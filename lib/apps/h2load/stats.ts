@@ -209,15 +209,14 @@ export interface TimeStats {
   rps: SDStat;
 }
 
-/** Gather every worker's samples into the table's four statistics (as h2load's process_time_stats). */
-export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
+/**
+ * Gather every worker's samples into the table's four statistics (as h2load's process_time_stats).
+ * The request row comes from `merged`, the workers' {@link mergeStats} (a run has it already).
+ */
+export function processTimeStats(workers: readonly WorkerStats[], merged: WorkerStats = mergeStats(workers)): TimeStats {
   const connect: number[] = [];
   const ttfb: number[] = [];
   const rps: number[] = [];
-  const request = newRunningStat();
-  for (const w of workers) mergeRunning(request, w.requestTime);
-  const hist = workers.length === 1 ? workers[0].requestHist : new Uint32Array(HISTOGRAM_LENGTH);
-  if (workers.length !== 1) for (const w of workers) addCounts(hist, w.requestHist);
   for (const w of workers) {
     for (const c of w.clients) {
       if (c.clientStart >= 0 && c.clientEnd >= 0) {
@@ -232,7 +231,7 @@ export function processTimeStats(workers: readonly WorkerStats[]): TimeStats {
     }
   }
   return {
-    request: runningTimeStat(request, hist, 1e6),
+    request: runningTimeStat(merged.requestTime, merged.requestHist, 1e6),
     connect: computeTimeStat(connect),
     ttfb: computeTimeStat(ttfb),
     rps: computeTimeStat(rps),
