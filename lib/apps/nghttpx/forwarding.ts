@@ -63,13 +63,15 @@ export class Forwarder {
   private readonly sniRoutable: ((servername: string) => boolean) | undefined;
   /**
    * The last backend response fields relayed without added fields, what they were rewritten
-   * with, and the frontend list made of them (reused while the backend repeats its head object).
+   * with, and the frontend list made of them (see {@link plainHead}).
    */
-  private headIn: Field[] | undefined;
-  private headProto: string | undefined;
-  private headOptions: NghttpxOptions | undefined;
-  private headFraming: Field[] | undefined;
-  private headOut: Field[] | undefined;
+  private readonly lastHead: {
+    fields?: Field[];
+    proto?: BackendAddress['proto'];
+    options?: NghttpxOptions;
+    framing?: Field[];
+    out?: Field[];
+  } = {};
 
   constructor(private readonly ctx: ForwardingContext) {
     const o = ctx.options;
@@ -126,6 +128,24 @@ export class Forwarder {
   }
 
   /** "When --http2-proxy is used, these headers [Server] will not be altered regardless of this option." */
+  /**
+   * The frontend list of a backend response that adds nothing (most do: no object made for the
+   * additions). A backend head that repeats is one object (a server's heads differ in Date once a
+   * second; backend-http1.ts): its frontend list is the one made last time (never changed once
+   * made: clients copy it into their own).
+   */
+  private plainHead(fields: Field[], proto: BackendAddress['proto'], ro: NghttpxOptions, framing: Field[]): Field[] {
+    const m = this.lastHead;
+    if (fields !== m.fields || proto !== m.proto || ro !== m.options || framing !== m.framing) {
+      m.fields = fields;
+      m.proto = proto;
+      m.options = ro;
+      m.framing = framing;
+      m.out = frontendResponseFields(fields, proto, ro, framing, NOTHING_ADDED);
+    }
+    return m.out!;
+  }
+
   private responseOptions(): NghttpxOptions {
     const o = this.ctx.options;
     return o.http2Proxy && !o.noServerRewrite ? { ...o, noServerRewrite: true } : o;
@@ -250,23 +270,10 @@ export class Forwarder {
     const proto = be.address.proto;
     const ro = this.responseOptions();
     const framing = chunked ? CHUNKED_FRAMING : NO_FRAMING;
-    let head: Field[];
-    if (setCookie !== undefined || altSvc !== undefined)
-      head = frontendResponseFields(fields, proto, ro, framing, { setCookie, altSvc, http1: h1 });
-    else if (fields === this.headIn && proto === this.headProto && ro === this.headOptions && framing === this.headFraming) {
-      // A backend head that repeats is one object (a server's heads differ in Date once a
-      // second; backend-http1.ts): its frontend list is the one made last time (never changed
-      // once made: clients copy it into their own).
-      head = this.headOut!;
-    } else {
-      // Most responses add nothing: no object made for them.
-      head = frontendResponseFields(fields, proto, ro, framing, NOTHING_ADDED);
-      this.headIn = fields;
-      this.headProto = proto;
-      this.headOptions = ro;
-      this.headFraming = framing;
-      this.headOut = head;
-    }
+    let head =
+      setCookie !== undefined || altSvc !== undefined
+        ? frontendResponseFields(fields, proto, ro, framing, { setCookie, altSvc, http1: h1 })
+        : this.plainHead(fields, proto, ro, framing);
     // "This header field is basically for human on client side to figure out that the resource is pushed."
     if (req.pushed) head = [...head, ['x-http2-push', '1']];
     const trailers = () => {
