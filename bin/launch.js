@@ -21,10 +21,15 @@ function wrapped(source) {
   return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
 }
 
+/** `bundle` compiled as {@link wrapped} text (from `cachedData` where V8 takes it, else from its source). */
+function compile(bundle, cachedData) {
+  const vm = require('vm');
+  return new vm.Script(wrapped(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+}
+
 /** Compile `bundle` with `cachedData` and run it as the module it would be under require(). */
 function runBundle(bundle, cachedData) {
-  const vm = require('vm');
-  const script = new vm.Script(wrapped(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  const script = compile(bundle, cachedData);
   // module.constructor is Node's Module: require('module') would load four more internal modules.
   const Module = module.constructor;
   const m = new Module(bundle, module);
@@ -39,12 +44,10 @@ function runBundle(bundle, cachedData) {
  * only those a run calls) and writes the cache; =check compiles with it and exits 1 if V8 refuses it.
  */
 function codeCacheStep(step, bundle, cacheFile) {
-  const vm = require('vm');
-  const text = wrapped(fs.readFileSync(bundle, 'utf8'));
   if (step === 'write') {
     const v8 = require('v8');
     v8.setFlagsFromString('--no-lazy');
-    const script = new vm.Script(text, { filename: bundle });
+    const script = compile(bundle, undefined);
     // Back to the default before the cache is made: it records the flags it was made under.
     v8.setFlagsFromString('--lazy');
     const tmp = `${cacheFile}.${process.pid}`;
@@ -52,8 +55,7 @@ function codeCacheStep(step, bundle, cacheFile) {
     fs.renameSync(tmp, cacheFile);
     return 0;
   }
-  const script = new vm.Script(text, { filename: bundle, cachedData: fs.readFileSync(cacheFile) });
-  return script.cachedDataRejected === false ? 0 : 1;
+  return compile(bundle, fs.readFileSync(cacheFile)).cachedDataRejected === false ? 0 : 1;
 }
 
 module.exports = function launch(tool) {
