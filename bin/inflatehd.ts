@@ -2,7 +2,7 @@
  * inflatehd's command line: flags -> InflateOptions -> the engine (lib/apps/hpack-tools);
  * `--verify FILE...` checks story files. Exit 0 when all is well, 1 otherwise.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { launch, stdinIsReadable } from '../lib/apps/common/cli';
 import { versionText } from '../lib/apps/common/version';
 import { INFLATE_HELP, parseInflateArgs } from '../lib/apps/hpack-tools/options';

@@ -4,7 +4,7 @@
  */
 import cluster from 'cluster';
 import { spawn } from 'child_process';
-import * as v8 from 'v8';
+import v8 = require('v8');
 import { launch, Service, ToolError } from '../lib/apps/common/cli';
 import { versionText } from '../lib/apps/common/version';
 import { helpText, parseArgs } from '../lib/apps/nghttpd/options';

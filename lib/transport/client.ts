@@ -3,7 +3,7 @@
  * `Upgrade: h2c`; `https://` with TLS and ALPN (`h2`, `http/1.1`), keeping the certificate
  * verification result for the caller to report (nghttp warns and continues).
  */
-import * as net from 'net';
+import net = require('net');
 import type * as tls from 'tls';
 import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';

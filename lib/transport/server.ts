@@ -4,7 +4,7 @@
  * request that is not an upgrade gets a readable HTTP/1.1 answer; bytes that are neither the
  * preface nor an HTTP/1.1 request line get GOAWAY(PROTOCOL_ERROR) and the connection closes.
  */
-import * as net from 'net';
+import net = require('net');
 import type * as tls from 'tls';
 import { tls as loadTls } from '../lazy';
 import type { Duplex } from 'stream';

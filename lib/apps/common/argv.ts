@@ -11,7 +11,7 @@
  * `--` ends the options; options may follow positionals. Added: "did you mean" for a misspelt
  * long option, and error messages that name the option as the user typed it.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import minimist from 'minimist';
 import { parseDuration, parseIntInRange, parseSize, UsageError } from './units';
 

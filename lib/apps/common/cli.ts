@@ -4,7 +4,7 @@
  * ends quietly, the exit waits for stdout to drain, and signals mean what they mean to the C
  * tools, except that none opens Node's inspector and SIGTERM/SIGINT stop a server gracefully.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { UsageError } from './units';
 
 /** A long-running tool (a server): what the launcher stops on SIGTERM/SIGINT. */

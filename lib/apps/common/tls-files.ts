@@ -4,7 +4,7 @@
  * certificate (and whether the two look swapped), an encrypted key, a key that does not belong
  * to the certificate. Every tool that serves or presents TLS loads its files here.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { crypto, tls } from '../../lazy';
 import { ToolError } from './cli';
 

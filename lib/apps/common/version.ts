@@ -1,6 +1,6 @@
 /** The package version (shown by every tool), read once from the nearest package.json named nghttp2-ts. */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 
 let cached: string | undefined;
 

@@ -5,7 +5,7 @@
  * connect time, time to first byte). HTTP/2 runs over the project's Http2Connection on a socket
  * dialed here; HTTP/1.1 (--h1, -p http/1.1, ALPN http/1.1) is http1-client.ts.
  */
-import * as net from 'net';
+import net = require('net');
 import { tls as loadTls } from '../../lazy';
 import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';

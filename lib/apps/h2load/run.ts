@@ -3,8 +3,8 @@
  * threads as h2load does, run the workers (thread 0 here, the others in worker_threads), then
  * merge their counters and print the summary.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { workerThreads } from '../../lazy';
 import { packageVersion } from '../common/version';
 import { H2loadConfig, parseTimingScript, resolveTarget, Target, urisFromText, UsageError } from './options';

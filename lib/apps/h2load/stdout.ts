@@ -8,7 +8,7 @@
  * write path (writeOrBuffer, _write, onwrite), optimised by then for the sockets' hidden class
  * alone, with another class: deoptimised and compiled again, mid-run, every run.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import type { RunIO } from './run';
 
 /** A RunIO stdout over fd 1 (see the module comment). */

@@ -2,7 +2,7 @@
  * One h2load worker (thread): its share of clients and requests, the phases of a timing-based
  * run (-D, --warm-up-time), connection rate (-r), progress lines and the --log-file rows.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { HeaderField } from '../../protocol/frame/types';

@@ -3,8 +3,8 @@
  * context per file, `cases` in order, `headers` as one-key objects. JSON text is UTF-8; header
  * names and values become latin1 byte strings (one char per octet) at this boundary.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import type { HeaderField } from '../../protocol/frame/types';
 
 /** One case of a story as read from the file (fields checked by the tools, not here). */

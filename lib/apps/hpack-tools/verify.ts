@@ -2,8 +2,8 @@
  * `inflatehd --verify`: decode hpack-test-case story files (one context per file) and compare
  * every case with its `headers`; a table per implementation directory says how many passed.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { HpackDecoder } from '../../protocol/hpack/decoder';
 import type { HeaderField } from '../../protocol/frame/types';
 import { caseHeaders, readStory, bytesToText } from './stories';

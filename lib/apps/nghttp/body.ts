@@ -1,5 +1,5 @@
 /** Request and response bodies for nghttp: reading the -d body, and decoding a compressed answer. */
-import * as fs from 'fs';
+import fs = require('fs');
 import { zlib } from '../../lazy';
 
 /**

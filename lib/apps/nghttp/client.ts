@@ -3,7 +3,7 @@
  * the transport's `connect()`, one connection per run of same-origin URIs, and print what the
  * reference prints (the -v frame trace through FramePrinter, bodies, -s, -r) in its order.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { isIP } from 'net';
 import { connect } from '../../transport/client';
 import type { ClientConnection } from '../../transport/client';

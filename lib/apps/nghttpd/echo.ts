@@ -2,9 +2,9 @@
  * --echo-upload: a POST/PUT body comes back as the response. Small bodies stay in memory, bigger
  * ones spill to an unlinked temporary file and are streamed back from it like any file.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import fs = require('fs');
+import os = require('os');
+import path = require('path');
 import type { Http2Stream } from '../../transport/stream';
 import type { HeaderField } from '../../protocol/frame/types';
 import { ErrorCode } from '../../protocol/errors';

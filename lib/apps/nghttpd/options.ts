@@ -2,8 +2,8 @@
  * nghttpd's command line: every option of the reference `nghttpd` (nghttp2 1.52.0) with its
  * name and default, parsed into one plain `NghttpdOptions` object. Bad values throw UsageError.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { helpOrVersion, OptionSpec, OptionTable } from '../common/argv';
 import { parseTrailerArg } from '../common/headers';
 import { parseIntInRange, UsageError } from '../common/units';

@@ -3,7 +3,7 @@
  * request from the static site (push, echo, trailers, early response), and prints the -v trace
  * with the `[id=N]` prefix. One instance per process; `-n` runs several processes (bin/nghttpd.ts).
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import type { AddressInfo } from 'net';
 import type { TlsOptions, TLSSocket } from 'tls';
 import { listen, Http2Listener, AcceptInfo } from '../../transport/server';

@@ -4,8 +4,8 @@
  * order, and keeps a small cache of open files. It never reads a large file whole: the caller
  * streams `FileEntry` contents with `readChunk` under flow control.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { zlib } from '../../lazy';
 import type { HeaderField } from '../../protocol/frame/types';
 

@@ -6,7 +6,7 @@
  * with backpressure both ways. Timeouts as the reference: connect (another backend may be tried),
  * read and write (504 before the head), keep-alive (idle pooled connections closed).
  */
-import * as net from 'net';
+import net = require('net');
 import { Readable } from 'stream';
 import { tls as lazyTls } from '../../lazy';
 import { ErrorCode } from '../../protocol/errors';

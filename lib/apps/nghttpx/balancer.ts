@@ -4,7 +4,7 @@
  * a backend in a pattern's group by weighted fair queueing over `group`s (`group-weight`) and
  * their addresses (`weight`), or by session affinity (`affinity=ip|cookie`) on a hash ring.
  */
-import * as crypto from 'crypto';
+import crypto = require('crypto');
 
 /** Cookie-based affinity settings (`affinity-cookie-*` backend parameters). */
 export interface AffinityCookie {

@@ -13,7 +13,7 @@ import { CHUNKED_LOAD, headLoad, overLimit, trailersWithin } from './header-limi
 import { backendRequestFields, errorPage, frontendResponseFields, REASONS } from './headers';
 import { altSvcValue, forwardedElement, forwardedNode, httpsRedirect, obfuscatedNode, parseAltSvc, rewriteLocation } from './rewrite';
 import type { AccessRecord } from './log';
-import * as fs from 'fs';
+import fs = require('fs');
 import type { BackendAddress, LogLevel, NghttpxOptions } from './config';
 import { ApiHost, handleApiRequest } from './api';
 import { BackendRequest, ClientSide, Field, ProxyRequest, versionString } from './request';

@@ -5,7 +5,7 @@
  * order they were on the wire. The file is truncated at start-up and written synchronously, one
  * block at a time, as the reference does; like it, not meant for `-n 2` and more.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { ToolError } from '../common/cli';
 
 /** One dump file. */

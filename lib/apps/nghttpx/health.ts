@@ -3,8 +3,8 @@
  * for TLS backends a handshake) is attempted every backoff interval; `rise` successes in a row
  * bring it back into balancing.
  */
-import * as net from 'net';
-import * as tls from 'tls';
+import net = require('net');
+import tls = require('tls');
 import type { BackendHealth } from './balancer';
 
 /** Where and how to probe. */

@@ -4,8 +4,8 @@
  * socket goes to `onSocket(socket, frontendIndex)`; whoever owns the listeners decides which
  * configuration (or which worker process) serves it.
  */
-import * as fs from 'fs';
-import * as net from 'net';
+import fs = require('fs');
+import net = require('net');
 import type { FrontendAddress } from './options';
 
 /** Environment variable naming inherited listeners: `KEY=FD` pairs joined by `|`. */

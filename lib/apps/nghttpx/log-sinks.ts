@@ -3,7 +3,7 @@
  * local syslog socket (`errorlog-syslog`, `accesslog-syslog`; RFC 3164 lines to /dev/log).
  */
 import { spawn } from 'child_process';
-import * as fs from 'fs';
+import fs = require('fs');
 
 /** A place log lines go. */
 export interface LogSink {

@@ -4,8 +4,8 @@
  * order, the text protocol's `get` and `set` only. A request that cannot be sent or answered
  * fails with {@link MemcachedNetworkError}; the next request connects again.
  */
-import * as net from 'net';
-import * as tls from 'tls';
+import net = require('net');
+import tls = require('tls');
 import { UsageError } from '../common/units';
 
 /** `<HOST>,<PORT>[;tls]`, as the memcached options take it. */

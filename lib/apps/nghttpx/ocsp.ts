@@ -6,8 +6,8 @@
  * turns it off.
  */
 import { execFile } from 'child_process';
-import * as crypto from 'crypto';
-import * as fs from 'fs';
+import crypto = require('crypto');
+import fs = require('fs');
 import type * as tls from 'tls';
 import { tls as loadTls } from '../../lazy';
 import { parseOcspResponse } from './der';

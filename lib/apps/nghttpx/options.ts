@@ -4,7 +4,7 @@
  * exists; `include=`; flags as yes/no; `#` comments), errors naming the file and line, the
  * deprecated mode flags mapped onto today's parameters.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { checkBackends } from './backend-rules';
 import { UsageError } from '../common/units';
 import { packageVersion } from '../common/version';

@@ -4,7 +4,7 @@
  * reference does (getpwnam); the switch happens in each worker process, or in the one process
  * under `--single-process`, after binding.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { UsageError } from '../common/units';
 
 /** An account: its name, user id and primary group id. */

@@ -5,8 +5,8 @@
  * server is given time based on this timeout, and it is scaled linearly") and `--dns-max-try`.
  * Backends hand {@link BackendResolver.lookup} to net/tls.connect as their `lookup`.
  */
-import * as dns from 'dns';
-import * as net from 'net';
+import dns = require('dns');
+import net = require('net');
 
 /** One resolved address, as dns.lookup gives it with `all: true`. */
 export interface Resolved {

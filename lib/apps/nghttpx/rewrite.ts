@@ -3,7 +3,7 @@
  * Forwarded field, Alt-Svc values, the `redirect-if-not-tls` target, and the obfuscated node
  * names of `--forwarded-by/--forwarded-for`.
  */
-import * as crypto from 'crypto';
+import crypto = require('crypto');
 
 /** One `--altsvc` / `--http2-altsvc` entry. */
 export interface AltSvc {

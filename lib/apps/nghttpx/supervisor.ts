@@ -6,7 +6,7 @@
  * SIGQUIT to this one once it serves (as the reference since 1.20.0). Also `--pid-file`.
  */
 import { spawn } from 'child_process';
-import * as fs from 'fs';
+import fs = require('fs');
 import type * as net from 'net';
 import type { NghttpxOptions } from './config';
 import { formatErrorLine, levelEnabled } from './log';

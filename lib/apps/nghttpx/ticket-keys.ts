@@ -7,8 +7,8 @@
  * Node's own test-https-resume-after-renew), which lets us pick the key by name as the reference
  * does. Node's callback fixes the ticket cipher at AES-128-CBC and the MAC at HMAC-SHA256.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
+import crypto = require('crypto');
+import fs = require('fs');
 import type * as tls from 'tls';
 
 /** One ticket key: the 16-byte name tickets carry, the AES key and the HMAC-SHA256 key. */

@@ -6,8 +6,8 @@
  * The session bytes are OpenSSL's DER form (Node's 'newSession' data, as the reference's
  * i2d_SSL_SESSION), so nghttpx instances of either kind share one cache.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
+import crypto = require('crypto');
+import fs = require('fs');
 import type * as tls from 'tls';
 import { UsageError } from '../common/units';
 import type { LogLevel, NghttpxOptions } from './config';

@@ -5,9 +5,9 @@
  * certificate, client ciphers). The TLS options of the configuration land here and nowhere else.
  * Also what the access log's `$tls_*` variables read from a frontend TLS connection.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as tls from 'tls';
+import crypto = require('crypto');
+import fs = require('fs');
+import tls = require('tls');
 import { cipherList } from '../common/tls-suites';
 import { sessionIdOf } from './der';
 import { UsageError } from '../common/units';

@@ -3,10 +3,10 @@
  * (forward proxy mode), and `--backend-http-proxy-uri`'s tunnel that carries an h2 backend
  * connection through an HTTP proxy (RFC 9110 section 9.3.6).
  */
-import * as http from 'http';
-import * as https from 'https';
-import * as net from 'net';
-import * as tls from 'tls';
+import http = require('http');
+import https = require('https');
+import net = require('net');
+import tls = require('tls');
 import type { Readable, Writable } from 'stream';
 import type { Http2Connection } from '../../transport/connection';
 import type { Http2Stream } from '../../transport/stream';

@@ -7,9 +7,9 @@
  * side stops the other) and an idle tunnel is closed after --backend-read-timeout. Plain CONNECT
  * is forwarding's `tunnel()`.
  */
-import * as crypto from 'crypto';
-import * as net from 'net';
-import * as tls from 'tls';
+import crypto = require('crypto');
+import net = require('net');
+import tls = require('tls');
 import type { Duplex, Readable, Writable } from 'stream';
 import { parseResponseHead, Http1ResponseHead } from '../../transport/http1';
 import { type Backend, NoExtendedConnectError } from './backends';
