@@ -1,7 +1,7 @@
 /**
  * IdMap: a Map from stream id (a positive 31-bit integer) to a value, for the per-stream tables
- * of a connection. Open addressing over an Int32Array of keys, so adding and removing one stream
- * per request allocates nothing.
+ * of a connection. Open addressing over one array of keys, so adding and removing one stream per
+ * request allocates nothing.
  *
  * Why not a Map: a JS Map that oscillates between a few and a dozen entries (one request in, one
  * out) reallocates its hash table over and over, and V8 links each discarded table to its
@@ -9,13 +9,19 @@
  * stream record and header list still listed in it, alive through young-generation GCs: under
  * h2load about a third of all per-request allocations were being promoted and then collected by
  * full GCs (--trace-gc-nvp: promoted ~4 MB per scavenge).
+ *
+ * Keys and insertion sequence numbers share one plain array of small integers (slot i's key at
+ * 2i, its sequence number at 2i + 1), rather than an Int32Array and a Float64Array: each typed
+ * array is an object, an ArrayBuffer and its store (~0.23 and ~0.26 KB for 8 slots, where the
+ * shared array is 0.18 KB), and every connection has two maps with a table. Both fit V8's small
+ * integers: a key is at most 2^31 - 1, and a map sees at most one insertion per stream id.
  */
 
 const EMPTY = 0;
 
-/** Shared zero-length tables of a map that never held an entry (an idle connection's maps). */
-const NO_KEYS = new Int32Array(0);
-const NO_SEQS = new Float64Array(0);
+/** Shared zero-length tables of a map that never held an entry (an idle connection's maps; never written). */
+const NO_SLOTS: number[] = [];
+const NO_VALS: unknown[] = [];
 
 /** Fibonacci hashing of a stream id into `bits` bits (consecutive ids spread over the table). */
 function slotOf(id: number, shift: number): number {
@@ -27,10 +33,9 @@ function slotOf(id: number, shift: number): number {
  * (as a Map is). Keys must be integers in 1..2^31-1.
  */
 export class IdMap<V> implements ReadonlyMap<number, V> {
-  private keys_: Int32Array;
+  /** Slot i's key at 2i (EMPTY when free), its insertion sequence (Map-like iteration order) at 2i + 1. */
+  private slots: number[];
   private vals: (V | undefined)[];
-  /** Insertion sequence of each slot, for Map-like iteration order. */
-  private seqs: Float64Array;
   private nextSeq = 0;
   private shift = 32;
   private count = 0;
@@ -38,18 +43,17 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   private readonly firstCapacity: number;
 
   /**
-   * `capacity`: slots of the first table (a power of two, at least 8). 8 holds four entries at
-   * the 1/2 load the table keeps: a client with one or a few streams at a time never grows it,
-   * and its typed arrays stay small enough (<= 64 octets) for V8 to keep them in its heap
-   * instead of malloc (16 slots were ~0.3 KB more per map, two maps per h2load connection).
+   * `capacity`: slots of the first table (a power of two, at least 4). 4 holds two entries at
+   * the 1/2 load the table keeps: a client with one stream at a time never grows it, one with a
+   * few grows it once or twice as it starts (each 8 slots more were ~0.1 KB per map, two maps per
+   * h2load connection).
    */
-  constructor(capacity = 8) {
-    let cap = 8;
+  constructor(capacity = 4) {
+    let cap = 4;
     while (cap < capacity) cap *= 2;
     this.firstCapacity = cap;
-    this.keys_ = NO_KEYS;
-    this.vals = [];
-    this.seqs = NO_SEQS;
+    this.slots = NO_SLOTS;
+    this.vals = NO_VALS as (V | undefined)[];
   }
 
   /** Number of entries. */
@@ -59,11 +63,11 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
 
   private find(id: number): number {
     if (this.count === 0) return -1;
-    const keys = this.keys_;
-    const mask = keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let i = slotOf(id, this.shift);
     for (;;) {
-      const k = keys[i];
+      const k = slots[i << 1];
       if (k === id) return i;
       if (k === EMPTY) return -1;
       i = (i + 1) & mask;
@@ -81,12 +85,13 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
 
   set(id: number, v: V): this {
     if (!(id > 0 && id <= 0x7fffffff)) throw new RangeError(`IdMap: key ${id} is not a stream id`);
-    if (this.keys_.length === 0) this.allocate(this.firstCapacity);
-    const keys = this.keys_;
-    const mask = keys.length - 1;
+    if (this.slots.length === 0) this.allocate(this.firstCapacity);
+    const slots = this.slots;
+    const cap = slots.length >> 1;
+    const mask = cap - 1;
     let i = slotOf(id, this.shift);
     for (;;) {
-      const k = keys[i];
+      const k = slots[i << 1];
       if (k === id) {
         this.vals[i] = v;
         return this;
@@ -94,13 +99,13 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
       if (k === EMPTY) break;
       i = (i + 1) & mask;
     }
-    if ((this.count + 1) * 2 > keys.length) {
+    if ((this.count + 1) * 2 > cap) {
       this.grow();
       return this.set(id, v);
     }
-    keys[i] = id;
+    slots[i << 1] = id;
+    slots[(i << 1) + 1] = this.nextSeq++;
     this.vals[i] = v;
-    this.seqs[i] = this.nextSeq++;
     this.count++;
     return this;
   }
@@ -108,58 +113,60 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   delete(id: number): boolean {
     let i = this.find(id);
     if (i < 0) return false;
-    const keys = this.keys_;
+    const slots = this.slots;
     const vals = this.vals;
-    const seqs = this.seqs;
-    const mask = keys.length - 1;
+    const mask = (slots.length >> 1) - 1;
     // Backward-shift deletion: no tombstones, so lookups stay short however many ids pass through.
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const k = keys[j];
+      const k = slots[j << 1];
       if (k === EMPTY) break;
       const home = slotOf(k, this.shift);
       // Move k into the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
-      keys[i] = k;
+      slots[i << 1] = k;
+      slots[(i << 1) + 1] = slots[(j << 1) + 1];
       vals[i] = vals[j];
-      seqs[i] = seqs[j];
       i = j;
     }
-    keys[i] = EMPTY;
+    slots[i << 1] = EMPTY;
     vals[i] = undefined;
     this.count--;
     return true;
   }
 
   clear(): void {
-    this.keys_.fill(EMPTY);
+    this.slots.fill(EMPTY);
     this.vals.fill(undefined);
     this.count = 0;
   }
 
   private allocate(cap: number): void {
-    this.keys_ = new Int32Array(cap);
+    // Packed small integers in exactly 2 * cap slots: filled by push, then copied (slice) to its
+    // length (an Array(n).fill() stays "holey": every read would check for a hole).
+    const slots = [EMPTY, EMPTY];
+    while (slots.length < 2 * cap) slots.push(EMPTY, EMPTY);
+    this.slots = slots.slice();
     this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.seqs = new Float64Array(cap);
     this.shift = 32 - Math.log2(cap);
   }
 
   private grow(): void {
-    const oldKeys = this.keys_;
+    const old = this.slots;
     const oldVals = this.vals;
-    const oldSeqs = this.seqs;
-    const cap = oldKeys.length * 2;
+    const cap = old.length;
     this.allocate(cap);
     const mask = cap - 1;
-    for (let s = 0; s < oldKeys.length; s++) {
-      const k = oldKeys[s];
+    const slots = this.slots;
+    for (let s = 0; s < old.length >> 1; s++) {
+      const k = old[s << 1];
       if (k === EMPTY) continue;
       let i = slotOf(k, this.shift);
-      while (this.keys_[i] !== EMPTY) i = (i + 1) & mask;
-      this.keys_[i] = k;
+      while (slots[i << 1] !== EMPTY) i = (i + 1) & mask;
+      slots[i << 1] = k;
+      slots[(i << 1) + 1] = old[(s << 1) + 1];
       this.vals[i] = oldVals[s];
-      this.seqs[i] = oldSeqs[s];
     }
     // The old table is garbage now; leave it holding nothing (see the module comment).
     oldVals.fill(undefined);
@@ -167,27 +174,26 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
 
   /** Occupied slots in insertion order (a snapshot: safe to modify the map while iterating). */
   private ordered(): number[] {
-    const keys = this.keys_;
+    const all = this.slots;
     const slots: number[] = [];
-    for (let s = 0; s < keys.length; s++) if (keys[s] !== EMPTY) slots.push(s);
-    const seqs = this.seqs;
-    slots.sort((a, b) => seqs[a] - seqs[b]);
+    for (let s = 0; s < all.length >> 1; s++) if (all[s << 1] !== EMPTY) slots.push(s);
+    slots.sort((a, b) => all[(a << 1) + 1] - all[(b << 1) + 1]);
     return slots;
   }
 
   /** Entries in insertion order, as of the call. */
   entries(): IterableIterator<[number, V]> {
-    const keys = this.keys_;
+    const all = this.slots;
     const vals = this.vals;
     return this.ordered()
-      .map((s) => [keys[s], vals[s] as V] as [number, V])
+      .map((s) => [all[s << 1], vals[s] as V] as [number, V])
       [Symbol.iterator]();
   }
 
   keys(): IterableIterator<number> {
-    const keys = this.keys_;
+    const all = this.slots;
     return this.ordered()
-      .map((s) => keys[s])
+      .map((s) => all[s << 1])
       [Symbol.iterator]();
   }
 
