@@ -69,7 +69,7 @@ export class HpackDecoder {
   private repeatTableLength = 0;
   private repeatMaxSize = 0;
   private repeatListSize = 0;
-  private readonly repeatPairs: HeaderField[] = [];
+  private repeatPairs: HeaderField[] = [];
   /** Octets of the names and values of the last block decoded (RFC 9113's field section size less 32 per field). */
   fieldOctets = 0;
 
@@ -154,7 +154,10 @@ export class HpackDecoder {
   }
 
   private remember(buf: Buffer, end: number, out: HeaderField[], listSize: number): void {
-    if (this.repeatBytes === null) this.repeatBytes = Buffer.allocUnsafe(REPEAT_MAX);
+    // Room for this block, grown by 64 octets at a time (REPEAT_MAX each: 256 octets of the Buffer
+    // pool per connection where a response block is ~10-50).
+    if (this.repeatBytes === null || this.repeatBytes.length < end)
+      this.repeatBytes = Buffer.allocUnsafe(Math.min(REPEAT_MAX, (end + 63) & ~63));
     buf.copy(this.repeatBytes, 0, 0, end);
     this.repeatLength = end;
     const t = this.table;
@@ -162,10 +165,10 @@ export class HpackDecoder {
     this.repeatTableLength = t.length;
     this.repeatMaxSize = t.maxSize;
     this.repeatListSize = listSize;
-    const f = this.repeatPairs;
-    f.length = 0;
-    // The pairs handed out now serve the repeats too: pairs are never written (see decode).
-    for (let i = 0; i < out.length; i++) f.push(out[i]);
+    // The pairs handed out now serve the repeats too: pairs are never written (see decode). A
+    // copy of exactly the list's length (emptied and refilled by push, the array was made again
+    // with 17 slots each time).
+    this.repeatPairs = out.slice();
   }
 
   /** The current maximum size of the dynamic table (as the last size update set it). */

@@ -45,6 +45,8 @@ const SLAB_SIZE = 64 * 1024;
 
 /** Positions of a header list the encoder remembers the last field at ({@link HpackEncoder}'s field memo). */
 const MEMO_SLOTS = 16;
+/** The field memo is made for the lists from this one on ({@link HpackEncoder}'s `lists`). */
+const MEMO_FROM = 3;
 /** The longest representation the field memo keeps as octets. */
 const MEMO_OCTETS = 32;
 /** What the field memo knows of a position: nothing, a static index, a dynamic entry id, or fixed octets. */
@@ -61,10 +63,14 @@ interface MemoSlot {
   value: string | undefined;
   never: boolean;
   kind: Memo;
-  /** Static index, dynamic entry id, or (OCTETS) where its octets start in memoOctets. */
+  /** Static index or dynamic entry id. */
   arg: number;
-  /** OCTETS: how many. */
-  length: number;
+  /**
+   * OCTETS: the representation's octets as a latin1 string ('' otherwise). A string of its own per
+   * slot rather than room in one Uint8Array for every slot: a client's request memo holds one such
+   * field (`:path`), and the array was ~0.35 KB per connection.
+   */
+  octets: string;
 }
 
 const NO_SLAB: Buffer = Buffer.alloc(0);
@@ -106,7 +112,14 @@ interface NameRecord {
   staticValues: ReadonlyMap<string, number> | null;
   /** Newest dynamic entry id with this name, -1 when none. */
   latest: number;
-  /** Dynamic value -> newest id, or null when none. */
+  /**
+   * The dynamic entries' values while they are all one value: that value (undefined when none or
+   * several) and its newest id. A client's request names have one value each: a Map per name was
+   * ~0.2 KB each, two or more per connection.
+   */
+  value: string | undefined;
+  valueId: number;
+  /** Dynamic value -> newest id once a name has entries of two values, else null. */
   values: Map<string, number> | null;
   /** The name is in DEFAULT_UNINDEXED_NAMES. */
   noIndex: boolean;
@@ -124,6 +137,8 @@ const STATIC_RECORDS: ReadonlyMap<string, NameRecord> = (() => {
       staticIndex: e.index,
       staticValues: e.values,
       latest: -1,
+      value: undefined,
+      valueId: -1,
       values: null,
       noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
     });
@@ -161,7 +176,7 @@ export class HpackEncoder {
    */
   private lastBlock: Buffer | null = null;
   private lastInserted = -1;
-  private readonly lastFields: (string | boolean)[] = [];
+  private lastFields: (string | boolean)[] = [];
   /**
    * The field memo: for each of the first MEMO_SLOTS positions of a list, the last field encoded
    * there (name, value, never-index flag) and how: a static index, a dynamic entry id (valid while
@@ -173,8 +188,13 @@ export class HpackEncoder {
    * fields holds six, not MEMO_SLOTS: ~1 KB less per connection).
    */
   private memo: MemoSlot[] = [];
-  /** The OCTETS slots' octets, MEMO_OCTETS per slot of `memo` (made on first use). */
-  private memoOctets: Uint8Array = new Uint8Array(0);
+  /**
+   * Lists encoded that were not a repeat of the last one (sameAsLast). The memo is made from the
+   * MEMO_FROM-th on: a client repeating one request encodes it twice (the first adds to the
+   * dynamic table, so only the second is remembered whole) and never needs the memo (~0.5 KB
+   * per connection), while a proxy's lists that change in a field or two get it from their third.
+   */
+  private lists = 0;
 
   constructor(opts: HpackEncoderOptions = {}) {
     const cap = opts.maxTableSize ?? 4096;
@@ -188,7 +208,7 @@ export class HpackEncoder {
     this.neverIndexFn = opts.neverIndex ?? defaultNeverIndex;
     // RFC 7541 section 4.2 / RFC 9113 section 6.5.2: the peer's limit starts at 4096.
     const initial = Math.min(4096, cap);
-    this.table = new HeaderTable(4096, (name, value, id) => this.forget(name, value, id));
+    this.table = new HeaderTable(4096, this);
     if (opts.initialTableSize !== undefined) {
       const n = opts.initialTableSize;
       if (!Number.isInteger(n) || n < 0 || n > cap)
@@ -270,7 +290,7 @@ export class HpackEncoder {
 
   /**
    * The field memo's entry for position `i`: `f` was written as `kind` (`arg`: static index or
-   * dynamic entry id; OCTETS: where its `length` octets start in this block's slab).
+   * dynamic entry id; OCTETS: its `length` octets start at `arg` in this block's slab).
    */
   private remember(i: number, f: HeaderField, kind: Memo, arg: number, length: number): void {
     const m = this.memo[i];
@@ -279,27 +299,22 @@ export class HpackEncoder {
     m.never = f[2] === true;
     m.kind = kind;
     if (kind === Memo.OCTETS) {
-      if (this.memoOctets.length === 0) this.memoOctets = new Uint8Array(this.memo.length * MEMO_OCTETS);
-      const at = i * MEMO_OCTETS;
-      const octets = this.memoOctets;
-      const buf = this.buf;
-      for (let j = 0; j < length; j++) octets[at + j] = buf[arg + j];
-      m.arg = at;
-      m.length = length;
-    } else m.arg = arg;
+      m.octets = this.buf.toString('latin1', arg, arg + length);
+      m.arg = 0;
+    } else {
+      m.arg = arg;
+      m.octets = '';
+    }
   }
 
-  /** Slots for the first `n` positions (at most MEMO_SLOTS), the octets of those held kept. */
+  /** Slots for the first `n` positions (at most MEMO_SLOTS), those held kept. */
   private growMemo(n: number): MemoSlot[] {
-    const memo = this.memo;
     const want = Math.min(n, MEMO_SLOTS);
-    while (memo.length < want) memo.push({ name: undefined, value: undefined, never: false, kind: Memo.NONE, arg: 0, length: 0 });
-    const octets = this.memoOctets;
-    if (octets.length > 0) {
-      this.memoOctets = new Uint8Array(want * MEMO_OCTETS);
-      this.memoOctets.set(octets);
-    }
-    return memo;
+    const added: MemoSlot[] = [];
+    for (let i = this.memo.length; i < want; i++)
+      added.push({ name: undefined, value: undefined, never: false, kind: Memo.NONE, arg: 0, octets: '' });
+    // concat: an array of exactly `want` slots (pushed one by one, a list of six fields held 17).
+    return (this.memo = this.memo.concat(added));
   }
 
   /** The field memo knows nothing of position `i`. */
@@ -310,12 +325,14 @@ export class HpackEncoder {
   }
 
   private rememberBlock(fields: readonly HeaderField[], block: Buffer): void {
-    const last = this.lastFields;
-    last.length = 0;
+    const last: (string | boolean)[] = [];
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       last.push(f[0], f[1], f[2] === true);
     }
+    // Kept as an exact-size copy (grown by push it holds 3 * 6 fields in ~20 slots): a client keeps
+    // its request's for its life.
+    this.lastFields = last.slice();
     this.lastBlock = block;
     this.lastInserted = this.table.inserted;
   }
@@ -343,14 +360,21 @@ export class HpackEncoder {
       pos = writeInteger(this.buf, pos, this.pendingFinal, 5, 0x20);
       this.pendingMin = this.pendingFinal = -1;
     }
-    const memo = fields.length > this.memo.length && this.memo.length < MEMO_SLOTS ? this.growMemo(fields.length) : this.memo;
+    // The memo from the third list that is not a repeat of the last one on (see `lists`).
+    if (this.lists < MEMO_FROM) this.lists++;
+    const memo =
+      this.lists >= MEMO_FROM && fields.length > this.memo.length && this.memo.length < MEMO_SLOTS
+        ? this.growMemo(fields.length)
+        : this.memo;
+    // Positions the memo covers in this list (none before it is made).
+    const memoed = memo.length;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       const name = f[0];
       const value = f[1];
       // The field at this place in an earlier list, written as it was then (names and values
       // compare by pointer when they are the same strings, as a proxy's repeated fields are).
-      if (i < MEMO_SLOTS) {
+      if (i < memoed) {
         const m = memo[i];
         if (m.kind !== Memo.NONE && m.name === name && m.value === value && m.never === (f[2] === true)) {
           if (m.kind === Memo.STATIC) {
@@ -366,12 +390,11 @@ export class HpackEncoder {
               continue;
             }
           } else {
-            const n = m.length;
+            const octets = m.octets;
+            const n = octets.length;
             pos = this.ensure(pos, n);
-            const from = m.arg;
-            const octets = this.memoOctets;
             const buf = this.buf;
-            for (let j = 0; j < n; j++) buf[pos + j] = octets[from + j];
+            for (let j = 0; j < n; j++) buf[pos + j] = octets.charCodeAt(j);
             pos += n;
             continue;
           }
@@ -389,19 +412,17 @@ export class HpackEncoder {
           if (rec.staticValues !== null) idx = rec.staticValues.get(value);
           if (idx !== undefined) {
             // RFC 7541 section 6.1: Indexed Header Field Representation.
-            if (i < MEMO_SLOTS) this.remember(i, f, Memo.STATIC, idx, 0);
+            if (i < memoed) this.remember(i, f, Memo.STATIC, idx, 0);
             pos = this.ensure(pos, 6);
             pos = writeInteger(this.buf, pos, idx, 7, 0x80);
             continue;
           }
-          if (rec.values !== null) {
-            const id = rec.values.get(value);
-            if (id !== undefined) {
-              if (i < MEMO_SLOTS) this.remember(i, f, Memo.DYNAMIC, id, 0);
-              pos = this.ensure(pos, 6);
-              pos = writeInteger(this.buf, pos, this.table.inserted - id + STATIC_TABLE_LENGTH, 7, 0x80);
-              continue;
-            }
+          const id = rec.value === value ? rec.valueId : rec.values !== null ? rec.values.get(value) : undefined;
+          if (id !== undefined) {
+            if (i < memoed) this.remember(i, f, Memo.DYNAMIC, id, 0);
+            pos = this.ensure(pos, 6);
+            pos = writeInteger(this.buf, pos, this.table.inserted - id + STATIC_TABLE_LENGTH, 7, 0x80);
+            continue;
           }
         }
         nameIdx = rec.staticIndex > 0 ? rec.staticIndex : this.table.inserted - rec.latest + STATIC_TABLE_LENGTH;
@@ -437,7 +458,7 @@ export class HpackEncoder {
         pos = this.writeString(pos, name);
       }
       pos = this.writeString(pos, value);
-      if (i >= MEMO_SLOTS) {
+      if (i >= memoed) {
         if (indexing) this.insert(name, value);
         continue;
       }
@@ -486,13 +507,37 @@ export class HpackEncoder {
       const st = STATIC_RECORDS.get(name);
       rec =
         st !== undefined
-          ? { staticIndex: st.staticIndex, staticValues: st.staticValues, latest: id, values: null, noIndex: st.noIndex }
-          : { staticIndex: 0, staticValues: null, latest: id, values: null, noIndex: DEFAULT_UNINDEXED_NAMES.has(name) };
+          ? {
+              staticIndex: st.staticIndex,
+              staticValues: st.staticValues,
+              latest: id,
+              value: undefined,
+              valueId: -1,
+              values: null,
+              noIndex: st.noIndex,
+            }
+          : {
+              staticIndex: 0,
+              staticValues: null,
+              latest: id,
+              value: undefined,
+              valueId: -1,
+              values: null,
+              noIndex: DEFAULT_UNINDEXED_NAMES.has(name),
+            };
       names.set(name, rec);
     }
     rec.latest = id;
-    if (rec.values === null) rec.values = new Map();
-    rec.values.set(value, id);
+    if (rec.values !== null) rec.values.set(value, id);
+    else if (rec.value === undefined || rec.value === value) {
+      rec.value = value;
+      rec.valueId = id;
+    } else {
+      // A second value: from now on the map, with the one held so far.
+      rec.values = new Map([[rec.value, rec.valueId]]);
+      rec.values.set(value, id);
+      rec.value = undefined;
+    }
   }
 
   /** What the encoder knows about `name`: its own record (dynamic entries), else the static one. */
@@ -505,18 +550,20 @@ export class HpackEncoder {
     return STATIC_RECORDS.get(name);
   }
 
-  /** Eviction hook: drop map entries that still point at the evicted id. */
-  private forget(name: string, value: string, id: number): void {
+  /** @internal The table's eviction hook (EvictionListener): drop map entries that still point at the evicted id. */
+  evicted(name: string, value: string, id: number): void {
     const names = this.dynNames;
     const rec = names === null ? undefined : names.get(name);
-    if (rec === undefined || rec.values === null) return;
+    if (rec === undefined) return;
     if (rec.latest === id) {
       // The oldest entry was the newest with this name, so no entry with this name is left: a
       // static name is found in STATIC_RECORDS again.
       (names as Map<string, NameRecord>).delete(name);
       return;
     }
-    if (rec.values.get(value) === id) rec.values.delete(value);
+    if (rec.values !== null) {
+      if (rec.values.get(value) === id) rec.values.delete(value);
+    } else if (rec.value === value && rec.valueId === id) rec.value = undefined;
   }
 
   private setTableSize(size: number): void {

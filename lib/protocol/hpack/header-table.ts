@@ -21,11 +21,21 @@ export interface HeaderTableEntry {
   size: number;
 }
 
+/** What HeaderTable can tell of each eviction instead of calling a function (the encoder itself: no closure per table). */
+export interface EvictionListener {
+  evicted(name: string, value: string, id: number): void;
+}
+
 /** The dynamic table. Index 0 is the newest entry (HPACK index 62). */
 export class HeaderTable {
-  private names: string[] = new Array(16);
-  private values: string[] = new Array(16);
-  private mask = 15;
+  /**
+   * The ring, grown by doubling as entries arrive: slot i's name at 2i, its value at 2i + 1. It
+   * starts at 4 slots: a client's tables hold a few entries (h2load's encoder two, its decoder
+   * three or four), and every connection has two tables (two arrays of 16 slots each were
+   * ~0.5 KB more heap per connection).
+   */
+  private fields: string[] = new Array(8);
+  private mask = 3;
   private head = 0; // slot of the oldest entry
   /** Number of entries. */
   length = 0;
@@ -37,18 +47,18 @@ export class HeaderTable {
   constructor(
     /** Current maximum size (set by size updates). */
     public maxSize = 4096,
-    /** Called for each evicted entry with the id it was inserted under. */
-    private readonly onEvict?: (name: string, value: string, id: number) => void,
+    /** Called (or its `evicted`) for each evicted entry with the id it was inserted under. */
+    private readonly onEvict?: ((name: string, value: string, id: number) => void) | EvictionListener,
   ) {}
 
   /** Name of entry `i` (0 = newest); the caller checks `i < length`. */
   name(i: number): string {
-    return this.names[(this.head + this.length - 1 - i) & this.mask];
+    return this.fields[((this.head + this.length - 1 - i) & this.mask) << 1];
   }
 
   /** Value of entry `i` (0 = newest). */
   value(i: number): string {
-    return this.values[(this.head + this.length - 1 - i) & this.mask];
+    return this.fields[(((this.head + this.length - 1 - i) & this.mask) << 1) + 1];
   }
 
   /**
@@ -65,8 +75,8 @@ export class HeaderTable {
     this.evictTo(this.maxSize - sz);
     if (this.length > this.mask) this.grow();
     const slot = (this.head + this.length) & this.mask;
-    this.names[slot] = name;
-    this.values[slot] = value;
+    this.fields[slot << 1] = name;
+    this.fields[(slot << 1) + 1] = value;
     this.length++;
     this.size += sz;
     this.inserted++;
@@ -92,12 +102,16 @@ export class HeaderTable {
   private evictTo(budget: number): void {
     while (this.size > budget && this.length > 0) {
       const slot = this.head;
-      const name = this.names[slot];
-      const value = this.values[slot];
+      const name = this.fields[slot << 1];
+      const value = this.fields[(slot << 1) + 1];
       this.size -= name.length + value.length + ENTRY_OVERHEAD;
-      if (this.onEvict) this.onEvict(name, value, this.inserted - this.length);
-      this.names[slot] = undefined as unknown as string; // let the strings be collected
-      this.values[slot] = undefined as unknown as string;
+      const onEvict = this.onEvict;
+      if (onEvict !== undefined) {
+        if (typeof onEvict === 'function') onEvict(name, value, this.inserted - this.length);
+        else onEvict.evicted(name, value, this.inserted - this.length);
+      }
+      this.fields[slot << 1] = undefined as unknown as string; // let the strings be collected
+      this.fields[(slot << 1) + 1] = undefined as unknown as string;
       this.head = (this.head + 1) & this.mask;
       this.length--;
     }
@@ -105,14 +119,13 @@ export class HeaderTable {
 
   private grow(): void {
     const cap = (this.mask + 1) * 2;
-    const names: string[] = new Array(cap);
-    const values: string[] = new Array(cap);
+    const fields: string[] = new Array(cap * 2);
     for (let i = 0; i < this.length; i++) {
-      names[i] = this.names[(this.head + i) & this.mask];
-      values[i] = this.values[(this.head + i) & this.mask];
+      const from = ((this.head + i) & this.mask) << 1;
+      fields[i << 1] = this.fields[from];
+      fields[(i << 1) + 1] = this.fields[from + 1];
     }
-    this.names = names;
-    this.values = values;
+    this.fields = fields;
     this.head = 0;
     this.mask = cap - 1;
   }
