@@ -42,7 +42,7 @@ export class FrameEncoder implements Stage<Frame, Buffer> {
     const ctx = opts.context;
     if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
     else if (ctx !== undefined) this.setMaxFrameSize(ctx.remote.maxFrameSize);
-    if (ctx !== undefined) bindMaxFrameSize(ctx, 'remote', (n) => this.setMaxFrameSize(n));
+    if (ctx !== undefined) bindMaxFrameSize(ctx, 'remote', this);
   }
 
   /** Apply the peer's SETTINGS_MAX_FRAME_SIZE (when its SETTINGS arrive). */

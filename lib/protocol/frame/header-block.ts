@@ -201,7 +201,7 @@ export class HeaderBlockSplitter implements Stage<Frame, Frame> {
    */
   constructor(maxFrameSize?: number, context?: ConnectionContext) {
     this.maxFrameSize = maxFrameSize ?? context?.remote.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-    if (context !== undefined) bindMaxFrameSize(context, 'remote', (n) => this.setMaxFrameSize(n));
+    if (context !== undefined) bindMaxFrameSize(context, 'remote', this);
   }
 
   /** Apply the peer's SETTINGS_MAX_FRAME_SIZE. */
