@@ -26,9 +26,10 @@ export interface MessageInfo {
    * The last request list found valid and its verdict: a client repeating its request (a load
    * generator; HPACK hands back the same strings) gets the verdict again after one compare per
    * string (a pointer compare for the same string) instead of the per-field checks. Absent: no
-   * list is remembered.
+   * list is remembered; null: none yet (made by the first valid list: a client's session, which
+   * validates requests only for pushes, never needs one).
    */
-  lastRequest?: RequestVerdict;
+  lastRequest?: RequestVerdict | null;
 }
 
 /** A valid request list's names and values (name at 2i, value at 2i+1) and what validation learned from it. */
@@ -51,7 +52,7 @@ export function newMessageInfo(): MessageInfo {
     status: 0,
     priority: null,
     checkedFields: [],
-    lastRequest: { fields: [], connectProtocol: false, contentLength: -1, method: '', priority: null },
+    lastRequest: null,
   };
 }
 
@@ -158,7 +159,7 @@ export function validateRequest(headers: HeaderField[], connectProtocol: boolean
   const last = info.lastRequest;
   if (last === undefined) return checkRequest(headers, connectProtocol, endStream, info);
   // The same names and values as the last valid list: the same verdict (it depends on nothing else).
-  if (last.fields.length > 0 && last.connectProtocol === connectProtocol && sameFields(headers, last.fields)) {
+  if (last !== null && last.connectProtocol === connectProtocol && sameFields(headers, last.fields)) {
     info.contentLength = last.contentLength;
     info.method = last.method;
     info.status = 0;
@@ -167,7 +168,17 @@ export function validateRequest(headers: HeaderField[], connectProtocol: boolean
   }
   const err = checkRequest(headers, connectProtocol, endStream, info);
   if (err !== null) return err;
-  rememberFields(headers, last.fields);
+  if (last === null) {
+    info.lastRequest = {
+      fields: rememberFields(headers, []),
+      connectProtocol,
+      contentLength: info.contentLength,
+      method: info.method,
+      priority: info.priority,
+    };
+    return null;
+  }
+  last.fields = rememberFields(headers, last.fields);
   last.connectProtocol = connectProtocol;
   last.contentLength = info.contentLength;
   last.method = info.method;
@@ -343,15 +354,26 @@ export function sameFields(headers: readonly HeaderField[], flat: readonly strin
   return true;
 }
 
-/** Keep the names and values of `headers` in `flat` (emptied first), for {@link sameFields}. */
-export function rememberFields(headers: readonly HeaderField[], flat: string[]): void {
-  // Written in place (emptying the array first dropped its backing store, grown again push by push).
+/**
+ * Keep the names and values of `headers` for {@link sameFields}: in `flat` (its old contents
+ * replaced), or, when `flat` is empty (nothing remembered yet), in a new array of exactly their
+ * number. Returns the array that holds them. (An empty array filled index by index takes 17
+ * slots or more, and a connection keeps its remembered lists for its life.)
+ */
+export function rememberFields(headers: readonly HeaderField[], flat: string[]): string[] {
   const n = headers.length * 2;
+  if (flat.length === 0) {
+    const first: string[] = [];
+    for (let i = 0; i < headers.length; i++) first.push(headers[i][0], headers[i][1]);
+    return first.slice();
+  }
+  // Written in place (emptying the array first dropped its backing store, grown again push by push).
   if (flat.length > n) flat.length = n;
   for (let i = 0, j = 0; j < n; i++, j += 2) {
     flat[j] = headers[i][0];
     flat[j + 1] = headers[i][1];
   }
+  return flat;
 }
 
 /** An empty {@link ResponseVerdictCache}. */
@@ -381,7 +403,7 @@ export function validateResponseCached(
   }
   const err = validateResponse(headers, endStream, info);
   if (err !== null) return err;
-  rememberFields(headers, last);
+  cache.fields = rememberFields(headers, last);
   cache.endStream = endStream;
   cache.status = info.status;
   cache.contentLength = info.contentLength;

@@ -22,7 +22,8 @@ export class HeaderSender {
     private readonly remote: LocalSettings,
     private readonly padding: PaddingPolicy | undefined,
     /** Ends the connection when the encoder fails (its context is then out of step with the peer's). */
-    private readonly connectionError: (err: ConnectionError, cause: Error) => void,
+    /** Ends the connection when the encoder fails (the session). */
+    private readonly failer: { connectionError(err: ConnectionError, cause?: Error): void },
   ) {}
 
   /**
@@ -97,7 +98,10 @@ export class HeaderSender {
     try {
       return this.encoder.encode(headers);
     } catch (err) {
-      this.connectionError(new ConnectionError(ErrorCode.INTERNAL_ERROR, `HPACK encoder failed: ${(err as Error).message}`), err as Error);
+      this.failer.connectionError(
+        new ConnectionError(ErrorCode.INTERNAL_ERROR, `HPACK encoder failed: ${(err as Error).message}`),
+        err as Error,
+      );
       throw new ApiMisuseError(`could not encode the header list: ${(err as Error).message}`);
     }
   }

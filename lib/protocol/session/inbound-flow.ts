@@ -9,7 +9,13 @@ import { DEFAULT_INITIAL_WINDOW_SIZE, MAX_WINDOW_SIZE } from '../frame/constants
 import type { Stream } from './stream';
 import { StreamState } from './stream-state';
 
-/** The windows; `sendWindowUpdate` queues a WINDOW_UPDATE (0 = the connection). */
+/** Who queues InboundFlow's WINDOW_UPDATEs (the session: an object, not a closure per connection). */
+export interface WindowUpdateSender {
+  /** Queue a WINDOW_UPDATE of `inc` on `streamId` (0 = the connection). */
+  queueWindowUpdate(streamId: number, inc: number): void;
+}
+
+/** The windows; `sender` queues the WINDOW_UPDATEs. */
 export class InboundFlow {
   /** Size of our connection receive window, to decide when to send WINDOW_UPDATE. */
   private connRecvWindowSize = DEFAULT_INITIAL_WINDOW_SIZE;
@@ -24,7 +30,7 @@ export class InboundFlow {
   constructor(
     /** The connection context: `recvWindow` is the octets the peer may still send on the connection. */
     private readonly ctx: ConnectionContext,
-    private readonly sendWindowUpdate: (streamId: number, inc: number) => void,
+    private readonly sender: WindowUpdateSender,
   ) {}
 
   /**
@@ -101,7 +107,7 @@ export class InboundFlow {
       const inc = s.unackedConsumed;
       s.unackedConsumed = 0;
       s.recvWindow += inc;
-      this.sendWindowUpdate(s.id, inc);
+      this.sender.queueWindowUpdate(s.id, inc);
     }
   }
 
@@ -112,7 +118,7 @@ export class InboundFlow {
       const inc = this.connUnackedConsumed;
       this.connUnackedConsumed = 0;
       this.ctx.recvWindow += inc;
-      this.sendWindowUpdate(0, inc);
+      this.sender.queueWindowUpdate(0, inc);
     }
   }
 

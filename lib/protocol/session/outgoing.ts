@@ -8,26 +8,28 @@ import { checkOutgoing, rememberFields, sameFields } from '../http/semantics';
 
 /** What `checkFields` remembers of one kind of list (responses, or requests). */
 export interface ListChecks {
-  /** The names and values of the last list of this kind that passed, flat; null before the first. */
-  last: string[] | null;
-  /** Field names that passed, by position (see checkOutgoing's `names`). */
+  /** The names and values of the last list of this kind that passed, flat. */
+  last: string[];
+  /** Field names that passed, by position (see checkOutgoing's `names`), from the second list on. */
   readonly names: string[];
-  /** Field values that passed, by position (see checkOutgoing's `values`). */
+  /** Field values that passed, by position (see checkOutgoing's `values`), from the second list on. */
   readonly values: string[];
 }
 
 /**
  * What `checkFields` remembers: of response lists (a server answering with the same fields again)
- * and of request lists (a load generator sends the same one again and again).
+ * and of request lists (a load generator sends the same one again and again). Each is made by the
+ * first list of its kind (a client never sends a response, a server never a request: ~0.1 and
+ * ~0.35 KB per connection).
  */
 export interface ResponseCheckCache {
-  readonly response: ListChecks;
-  readonly request: ListChecks;
+  response: ListChecks | null;
+  request: ListChecks | null;
 }
 
 /** An empty {@link ResponseCheckCache}. */
 export function newResponseCheckCache(): ResponseCheckCache {
-  return { response: { last: null, names: [], values: [] }, request: { last: null, names: [], values: [] } };
+  return { response: null, request: null };
 }
 
 /**
@@ -39,14 +41,23 @@ export function newResponseCheckCache(): ResponseCheckCache {
 export function checkFields(headers: HeaderField[], isRequest: boolean, what: string, cache: ResponseCheckCache): boolean {
   if (!Array.isArray(headers)) throw new ApiMisuseError(`${what}: headers must be an array of [name, value] pairs`);
   const checks = isRequest ? cache.request : cache.response;
+  if (checks === null) {
+    // The first list of its kind: checked field by field, kept (in an array of its length, see
+    // rememberFields) for the next. The per-position memo of names and values (checkOutgoing's)
+    // starts with the second: a client repeating one request never needs it.
+    const err = checkOutgoing(headers, isRequest);
+    if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
+    const made: ListChecks = { last: rememberFields(headers, []), names: [], values: [] };
+    if (isRequest) cache.request = made;
+    else cache.response = made;
+    return false;
+  }
   const last = checks.last;
-  if (last !== null && sameFields(headers, last)) return true;
+  if (sameFields(headers, last)) return true;
   const err = checkOutgoing(headers, isRequest, checks.names, checks.values);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.
-  const copy: string[] = last ?? [];
-  checks.last = copy;
-  rememberFields(headers, copy);
+  checks.last = rememberFields(headers, last);
   return false;
 }
 

@@ -247,10 +247,10 @@ export class OutputQueue {
 
   /**
    * Drop the queued WINDOW_UPDATEs nghttp2 would no longer send: all of them once the session is
-   * `closing` (NGHTTP2_ERR_SESSION_CLOSING), a stream's once `isLive` says it is closed
+   * `closing` (NGHTTP2_ERR_SESSION_CLOSING), a stream's once `streams.isLiveStream` says it is closed
    * (NGHTTP2_ERR_STREAM_CLOSED). Their bytes leave `out`, their frameSent events are never reported.
    */
-  dropStaleWindowUpdates(closing: boolean, isLive: (streamId: number) => boolean): void {
+  dropStaleWindowUpdates(closing: boolean, streams: { isLiveStream(streamId: number): boolean }): void {
     const wus = this.pendingWindowUpdates;
     if (wus.length === 0) return;
     this.pendingWindowUpdates = [];
@@ -258,7 +258,7 @@ export class OutputQueue {
     // From the last slot back, so the earlier slots stay where they are.
     for (let i = wus.length - 1; i >= 0; i--) {
       const w = wus[i];
-      const stale = closing || (w.streamId !== 0 && !isLive(w.streamId));
+      const stale = closing || (w.streamId !== 0 && !streams.isLiveStream(w.streamId));
       if (!stale) continue;
       const b = this.out[w.slot];
       this.out.splice(w.slot, 1);

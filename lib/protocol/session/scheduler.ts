@@ -61,14 +61,23 @@ function detach(n: PNode): void {
   n.prev = n.next = null;
 }
 
+/** Placeholders for the tree of a scheduler not in tree mode (never used: every tree path enters tree mode first). */
+const NO_ROOT = new PNode(0);
+const NO_NODES = new IdMap<PNode>();
+
 /** Ready streams, ordered by priority. Internal to the Session. */
 export class WriteScheduler {
-  private readonly buckets: Stream[][] = [[], [], [], [], [], [], [], []];
+  /**
+   * The RFC 9218 urgency buckets, made when a stream is first made ready: a client that only sends
+   * requests without a body never has one ready (eight arrays, ~0.4 KB per connection).
+   */
+  private buckets: Stream[][] | null = null;
   private count = 0;
   /** RFC 7540 mode: the dependency tree decides. */
   private treeMode = false;
-  private readonly root = new PNode(0);
-  private readonly nodes = new IdMap<PNode>();
+  /** The tree's root and nodes, made on entering tree mode (most connections never do: ~0.2 KB). */
+  private root: PNode = NO_ROOT;
+  private nodes: IdMap<PNode> = NO_NODES;
 
   /** @param maxNodes most tree nodes kept (blocks memory exhaustion by PRIORITY frames on idle streams). */
   constructor(private readonly maxNodes = 10000) {}
@@ -91,7 +100,12 @@ export class WriteScheduler {
       this.setReady(this.nodeOf(s), true);
       return;
     }
-    this.buckets[s.urgency].push(s);
+    (this.buckets ?? this.makeBuckets())[s.urgency].push(s);
+  }
+
+  private makeBuckets(): Stream[][] {
+    this.buckets = [[], [], [], [], [], [], [], []];
+    return this.buckets;
   }
 
   /** Take the next stream to serve (it is no longer scheduled; `requeue` puts it back). */
@@ -106,8 +120,10 @@ export class WriteScheduler {
       this.count--;
       return s;
     }
+    // A stream was added (count > 0), so the buckets exist.
+    const buckets = this.buckets as Stream[][];
     for (let u = 0; u < 8; u++) {
-      const b = this.buckets[u];
+      const b = buckets[u];
       if (b.length === 0) continue;
       const s = b.shift()!;
       s.scheduled = false;
@@ -136,7 +152,7 @@ export class WriteScheduler {
       this.setReady(n, true, false);
       return;
     }
-    const b = this.buckets[s.urgency];
+    const b = (this.buckets ?? this.makeBuckets())[s.urgency];
     if (s.incremental) b.push(s);
     else b.unshift(s);
   }
@@ -151,7 +167,8 @@ export class WriteScheduler {
       if (n !== undefined) this.setReady(n, false);
       return;
     }
-    const b = this.buckets[s.urgency];
+    // It was scheduled (added), so the buckets exist.
+    const b = (this.buckets as Stream[][])[s.urgency];
     const i = b.indexOf(s);
     if (i >= 0) b.splice(i, 1);
   }
@@ -159,6 +176,7 @@ export class WriteScheduler {
   /** The stream closed: drop it, and its tree node (children move to its parent, RFC 7540 5.3.4). */
   closed(s: Stream): void {
     this.remove(s);
+    if (!this.treeMode) return;
     const n = this.nodes.get(s.id);
     if (n === undefined) return;
     n.stream = null;
@@ -222,8 +240,10 @@ export class WriteScheduler {
 
   private enterTreeMode(): void {
     this.treeMode = true;
+    this.root = new PNode(0);
+    this.nodes = new IdMap<PNode>();
     const ready: Stream[] = [];
-    for (const b of this.buckets) {
+    for (const b of this.buckets ?? []) {
       for (const s of b) ready.push(s);
       b.length = 0;
     }

@@ -42,7 +42,7 @@ import { PendingOpenQueue } from './pending-open';
 import { FrameReceiver } from './receive';
 import { FrameReader } from './frame-reader';
 import { WriteScheduler } from './scheduler';
-import { defaultLocalSettings, encodeSettingsPayload, settingsEntries } from './settings';
+import { copyLimits, defaultLocalSettings, encodeSettingsPayload, settingsEntries } from './settings';
 import { checkLocalSettings, SettingsSync } from './settings-sync';
 import { MAX_STREAM_ID, Shutdown } from './shutdown';
 import { HeaderSender } from './header-sender';
@@ -160,7 +160,7 @@ export class Session implements SessionCore {
     this.counter = opts.role === 'client' ? (opts.responseCounter ?? null) : null;
     this.now = opts.now ?? Date.now;
     this.settingsTimeoutMs = opts.settingsTimeoutMs ?? 10000;
-    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.limits = copyLimits({ ...DEFAULT_LIMITS, ...opts.limits });
     const L = this.limits;
     if (opts.settings?.maxConcurrentStreams !== undefined && opts.limits?.maxConcurrentStreams === undefined) {
       L.maxConcurrentStreams = opts.settings.maxConcurrentStreams;
@@ -188,12 +188,12 @@ export class Session implements SessionCore {
     bindEncoder(context, encoder);
     bindDecoder(context, this.decoder);
     this.writer = new DataWriter(context, this, this.output, this.scheduler, this.padding, this.frameEvents);
-    this.flow = new InboundFlow(context, (id, inc) => this.queueWindowUpdate(id, inc));
+    this.flow = new InboundFlow(context, this);
     this.settings = new SettingsSync(this, { context, decoder: this.decoder, flow: this.flow, writer: this.writer, flood: this.flood });
     this.remoteSettings = this.settings.remote;
     this.localSettings = this.settings.local;
     this.remoteSettings.maxConcurrentStreams = opts.peerMaxConcurrentStreams ?? 100;
-    this.sender = new HeaderSender(encoder, this.output, this.remoteSettings, this.padding, (e, c) => this.connectionError(e, c));
+    this.sender = new HeaderSender(encoder, this.output, this.remoteSettings, this.padding, this);
     this.shutdown = new Shutdown(this, this.writer, this.settingsTimeoutMs);
     this.receiver = new FrameReceiver(this);
     this.reader = new FrameReader(this.receiver, {
@@ -220,7 +220,7 @@ export class Session implements SessionCore {
     }
     if (this.role === 'client') this.output.raw(CONNECTION_PREFACE);
     if (opts.extraSettings) for (const e of opts.extraSettings) entries.push({ id: e.id, value: e.value });
-    this.settings.firstSettings = entries;
+    this.settings.firstPayload = encodeSettingsPayload(entries).toString('latin1');
     this.settings.send(entries, local);
     if (opts.connectionWindowSize !== undefined) this.setConnectionWindowSize(opts.connectionWindowSize);
   }
@@ -354,8 +354,8 @@ export class Session implements SessionCore {
     closeStream(this, s, cause, code);
   }
 
-  /** Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
-  private connectionError(err: H2Error, cause?: Error): void {
+  /** @internal Fail the connection: GOAWAY with the code and last processed stream id, then terminated. */
+  connectionError(err: H2Error, cause?: Error): void {
     this.shutdown.connectionError(err, cause);
   }
 
@@ -676,9 +676,9 @@ export class Session implements SessionCore {
 
   /** Our SETTINGS payload (as sent first), base64url-encode it for an h2c `HTTP2-Settings` header. */
   settingsPayload(): Buffer {
-    // The entries of our first SETTINGS frame, in its order: the HTTP2-Settings header carries
-    // the same settings as that frame.
-    return encodeSettingsPayload(this.settings.firstSettings);
+    // The payload of our first SETTINGS frame: the HTTP2-Settings header carries the same
+    // settings as that frame, in its order.
+    return Buffer.from(this.settings.firstPayload, 'latin1');
   }
 
   /**
@@ -723,16 +723,17 @@ export class Session implements SessionCore {
     }
   }
 
-  /** Queue a WINDOW_UPDATE for consumed octets (InboundFlow's sender). */
-  private queueWindowUpdate(streamId: number, inc: number): void {
+  /** @internal Queue a WINDOW_UPDATE for consumed octets (InboundFlow's sender). */
+  queueWindowUpdate(streamId: number, inc: number): void {
     this.output.windowUpdate(streamId, inc);
     this.wantWrite();
   }
 
-  private isLiveStream = (id: number): boolean => {
+  /** @internal Whether `id` is a stream not closed yet (for the output queue's stale WINDOW_UPDATEs). */
+  isLiveStream(id: number): boolean {
     const s = this.streams.get(id);
     return s !== undefined && s.state !== StreamState.CLOSED;
-  };
+  }
 
   /** @internal */
   queueRst(id: number, code: number): void {
@@ -756,7 +757,7 @@ export class Session implements SessionCore {
    */
   private collect(maxBytes: number): boolean {
     const out = this.output;
-    out.dropStaleWindowUpdates(this.shutdown.terminating, this.isLiveStream);
+    out.dropStaleWindowUpdates(this.shutdown.terminating, this);
     const outer = out.beginHandOut();
     try {
       if (!this.closed) this.writer.pull(maxBytes);

@@ -12,7 +12,7 @@ import type { HpackDecoder } from '../hpack/decoder';
 import type { DataWriter } from './data-writer';
 import type { FloodGuard } from './flood-guard';
 import type { InboundFlow } from './inbound-flow';
-import { defaultLocalSettings, SETTING_KEYS } from './settings';
+import { copySettings, defaultLocalSettings, SETTING_KEYS } from './settings';
 import type { Stream } from './stream';
 import { LocalSettings, RFC_INITIAL_SETTINGS, SessionEvent, SessionLimits } from './types';
 
@@ -42,15 +42,19 @@ export interface SettingsTargets {
 /** Settings state and its effects; see the module comment. */
 export class SettingsSync {
   /** What the peer advertised (RFC initial values until its SETTINGS arrives). */
-  readonly remote: LocalSettings = { ...RFC_INITIAL_SETTINGS };
+  readonly remote: LocalSettings = copySettings(RFC_INITIAL_SETTINGS);
   /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
-  readonly local: LocalSettings = { ...RFC_INITIAL_SETTINGS };
+  readonly local: LocalSettings = copySettings(RFC_INITIAL_SETTINGS);
   /** SETTINGS in flight: each sent frame's full local settings, ACKed in order. */
   private readonly pending: { settings: LocalSettings; sentAt: number }[] = [];
   /** Whether the peer's first frame (its SETTINGS) has arrived. */
   gotPeerSettings = false;
-  /** The entries of our first SETTINGS frame (also the h2c HTTP2-Settings payload). */
-  firstSettings: SettingEntry[] = [];
+  /**
+   * The payload of our first SETTINGS frame (the h2c HTTP2-Settings header), as a latin1 string:
+   * ~40 octets, where its entries (objects with boxed numbers, in a 17-slot array) were ~0.4 KB
+   * kept for the connection's life.
+   */
+  firstPayload = '';
   /** Whether the peer's first SETTINGS frame (or the h2c HTTP2-Settings) has been applied. */
   private remoteSettingsSeen = false;
 
