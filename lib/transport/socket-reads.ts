@@ -71,7 +71,8 @@ export class SocketReads {
   /** Pass as net.connect's `onread` option. */
   readonly onread: { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean };
   private sink: ((chunk: Buffer) => void) | undefined;
-  private early: Buffer[] = [];
+  /** Reads before `attach` (made by the first: most sockets have none). */
+  private early: Buffer[] | null = null;
 
   /**
    * `size`: of a buffer of its own; or a Buffer given, which several sockets of one thread may
@@ -83,7 +84,7 @@ export class SocketReads {
       callback: (nread, buf) => {
         const view = buf.subarray(0, nread);
         if (this.sink !== undefined) this.sink(view);
-        else this.early.push(Buffer.from(view));
+        else (this.early ?? (this.early = [])).push(Buffer.from(view));
         return true;
       },
     };
@@ -96,8 +97,8 @@ export class SocketReads {
   attach(sink: (chunk: Buffer) => void): Buffer | null {
     this.sink = sink;
     const early = this.early;
-    this.early = [];
-    if (early.length === 0) return null;
+    this.early = null;
+    if (early === null) return null;
     return early.length === 1 ? early[0] : Buffer.concat(early);
   }
 }

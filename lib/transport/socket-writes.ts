@@ -4,7 +4,7 @@
  * completed at once) and `net`'s `_writeGeneric`, which makes a new WriteWrap object per write
  * (a C++-backed object: ~900 instructions) even when the kernel takes every byte at once, as it
  * almost always does for a request head or a response. A {@link SocketWriter} hands the bytes to
- * the handle itself, with one WriteWrap kept for every write that completes at once.
+ * the handle itself, with one WriteWrap per thread kept for every write that completes at once.
  *
  * The Writable's bookkeeping stays true: the direct path is taken only when the Writable holds
  * nothing (no bytes queued or being written, not corked, connected, not ended or destroyed), so a
@@ -112,6 +112,13 @@ function writeError(errno: number): Error {
   return Object.assign(new Error(`write ${code}`), { errno, code, syscall: 'write' });
 }
 
+/**
+ * The WriteWrap of the last direct write that completed at once, free again: one for every writer
+ * of the thread (a write takes it and puts it back before any other can run). One per socket was
+ * ~0.14 KB per connection (the object and the fields set on it).
+ */
+let spareReq: WriteReq | undefined;
+
 /** A direct write completed later (the kernel did not take it all at once). */
 function onLateComplete(this: WriteReq, status: number): void {
   const w = this.writer;
@@ -122,8 +129,6 @@ function onLateComplete(this: WriteReq, status: number): void {
 
 /** Writes to one socket, straight to its handle while the Writable is idle (see the module's doc). */
 export class SocketWriter {
-  /** The WriteWrap of the last write, free again (that write completed at once). */
-  private spare: WriteReq | undefined = undefined;
   private inflight = 0;
   /** The late write returned false: its completion emits 'drain' (unless the Writable will). */
   private owesDrain = false;
@@ -151,8 +156,8 @@ export class SocketWriter {
   }
 
   private req(h: StreamHandle): WriteReq {
-    let r = this.spare;
-    this.spare = undefined;
+    let r = spareReq;
+    spareReq = undefined;
     if (r === undefined) {
       r = new this.b!.WriteWrap();
       r.oncomplete = onLateComplete;
@@ -206,14 +211,14 @@ export class SocketWriter {
     const b = this.b!;
     const s = this.socket as unknown as SocketState;
     if (err !== 0) {
-      this.spare = r;
+      spareReq = r;
       this.socket.destroy(writeError(err));
       return false;
     }
     // What net does on every write: activity for the socket's idle timeout (setTimeout).
     s._unrefTimer?.();
     if (b.streamBaseState[b.kLastWriteWasAsync] === 0) {
-      this.spare = r;
+      spareReq = r;
       return true;
     }
     // The kernel did not take it all: libuv holds the rest (and writes anything later after it).
