@@ -11,7 +11,7 @@ import type { Duplex } from 'stream';
 import { Http2Connection } from '../../transport/connection';
 import { SocketReads, threadReadBuffer } from '../../transport/socket-reads';
 import { IdMap } from '../../protocol/session/id-map';
-import type { ResponseCounter, SessionEvent, StreamHandler } from '../../protocol/session/session';
+import type { ResponseCounter, SessionEvent, SessionLimits, StreamHandler } from '../../protocol/session/session';
 import type { HeaderField } from '../../protocol/frame/types';
 import { FrameType } from '../../protocol/frame/constants';
 import { ErrorCode, errorCodeName } from '../../protocol/errors';
@@ -67,6 +67,8 @@ interface RequestState {
   counted: boolean;
   /** The time to the first response byte is recorded. */
   firstByte: boolean;
+  /** The next spare record (while this one is spare). */
+  next: RequestState | null;
 }
 
 /** nghttp2's assumption about a peer's SETTINGS_MAX_CONCURRENT_STREAMS before its SETTINGS arrive. */
@@ -74,15 +76,41 @@ const PEER_MAX_STREAMS_BEFORE_SETTINGS = 100;
 
 const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
+/** The SETTINGS and limits every connection of a run asks for. */
+interface SessionParts {
+  config: H2loadConfig;
+  settings: Record<string, number | boolean>;
+  limits: Partial<SessionLimits>;
+}
+
+let parts: SessionParts | undefined;
+
+/**
+ * The SETTINGS and limits for a connection's session under `cfg`: one pair per run (per worker
+ * thread), shared by its connections (a session only reads them, and its connection keeps its
+ * options: two objects per connection were ~0.1 KB).
+ */
+function sessionParts(cfg: H2loadConfig): SessionParts {
+  if (parts !== undefined && parts.config === cfg) return parts;
+  const settings: Record<string, number | boolean> = { enablePush: false, initialWindowSize: 2 ** cfg.windowBits - 1 };
+  if (cfg.maxFrameSize !== 16384) settings.maxFrameSize = cfg.maxFrameSize;
+  if (cfg.headerTableSize !== 4096) settings.headerTableSize = cfg.headerTableSize;
+  parts = { config: cfg, settings, limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) } };
+  return parts;
+}
+
 /** One client (see the module comment). */
-export class Client {
+export class Client implements ResponseCounter, Partial<StreamHandler> {
   readonly cstat: ClientStat = { clientStart: -1, clientEnd: -1, connectStart: -1, connectTime: -1, ttfb: -1, reqSuccess: 0 };
   reqLeft: number;
   reqInflight = 0;
   /** In-flight requests by stream id (an IdMap: no table reallocated per request, see id-map.ts). */
   private readonly streams = new IdMap<RequestState>();
-  /** Records of finished requests, reused: no object per request. */
-  private readonly spare: RequestState[] = [];
+  /**
+   * Records of finished requests, reused: no object per request. A list through their `next`
+   * fields, not an array (an array's first push makes 17 slots: ~0.18 KB per connection).
+   */
+  private spare: RequestState | null = null;
   private uriIndex = 0;
   private conn: Http2Connection | undefined;
   private h1: Http1Client | undefined;
@@ -111,10 +139,6 @@ export class Client {
   /** A failed stream's close, not yet explained by a later event. */
   private unexplained: string | undefined;
   /**
-   * What the session reports of each response: h2load counts (status, header and body octets)
-   * and never reads a header list or a body, so none is handed over (see ResponseCounter).
-   */
-  /**
    * When the bytes being handled were read (set by onRead). Events raised while they are handled
    * (statuses, bodies, closes, the requests sent in their place) take this time: one clock read
    * per socket read instead of ~3 per request. A clock read costs ~0.4 us on these VMs (kvm-clock
@@ -123,21 +147,6 @@ export class Client {
   private readAt = 0;
   /** HTTP/1.1: a read is being handled (HTTP/2 asks its connection). */
   h1Reading = false;
-  private readonly counter: ResponseCounter = {
-    response: (id, status, blockLength, fieldOctets) => {
-      const st = this.host.stats;
-      st.bytesHead += blockLength;
-      st.bytesHeadDecomp += fieldOctets;
-      this.onStatus(id, status);
-    },
-    data: (_id, n) => this.onBody(n),
-  };
-  /** The stream events h2load needs besides `counter`'s, as calls (see StreamHandler). */
-  private readonly streamHandler: Partial<StreamHandler> = {
-    trailersReceived: (_id, headers, blockLength) => this.countHeaderBytes(blockLength, headers),
-    streamReset: (id, code, remote, reason) => this.onStreamReset(id, code, remote, reason),
-    streamClosed: (id, code) => this.onH2StreamClosed(id, code),
-  };
 
   constructor(
     readonly host: ClientHost,
@@ -258,7 +267,7 @@ export class Client {
     if (script) {
       // As the reference: the first request at its offset from the connection, then each at its
       // offset from the previous one; at -m streams the timer waits for a stream to close.
-      if (script.offsetsMs[0] > 0) this.scriptTimer = setTimeout(this.scriptDue, script.offsetsMs[0]);
+      if (script.offsetsMs[0] > 0) this.scriptTimer = setTimeout(() => this.scriptDue(), script.offsetsMs[0]);
       else this.scriptDue();
       return;
     }
@@ -267,8 +276,11 @@ export class Client {
     for (; n > 0; n--) if (!this.submitRequest()) break;
   }
 
-  /** The next scripted request is due: send it, and those due at the same moment. */
-  private readonly scriptDue = (): void => {
+  /**
+   * The next scripted request is due: send it, and those due at the same moment. (A method, its
+   * timers given a closure each: a bound field was a closure per client, scripted or not.)
+   */
+  private scriptDue(): void {
     this.scriptTimer = undefined;
     const offsets = (this.host.config.timingScript as { offsetsMs: number[] }).offsetsMs;
     for (;;) {
@@ -282,11 +294,11 @@ export class Client {
       const i = this.uriIndex % offsets.length;
       const delay = i === 0 ? offsets[0] : offsets[i] - offsets[i - 1];
       if (delay > 1e-6) {
-        this.scriptTimer = setTimeout(this.scriptDue, delay);
+        this.scriptTimer = setTimeout(() => this.scriptDue(), delay);
         return;
       }
     }
-  };
+  }
 
   private maxInflight(): number {
     // HTTP/1.1 with a body: one request at a time (as h2load).
@@ -311,9 +323,7 @@ export class Client {
 
   private startH2(socket: net.Socket): void {
     const cfg = this.host.config;
-    const settings: Record<string, number | boolean> = { enablePush: false, initialWindowSize: 2 ** cfg.windowBits - 1 };
-    if (cfg.maxFrameSize !== 16384) settings.maxFrameSize = cfg.maxFrameSize;
-    if (cfg.headerTableSize !== 4096) settings.headerTableSize = cfg.headerTableSize;
+    const { settings, limits } = sessionParts(cfg);
     // The socket is ours (dialed above, ALPN checked): the connection just wraps it, synchronously,
     // so requests can be submitted at once (they go out when it starts, on the next microtask).
     const conn = new Http2Connection(socket, {
@@ -322,16 +332,16 @@ export class Client {
         settings,
         connectionWindowSize: 2 ** cfg.connectionWindowBits - 1,
         encoderMaxTableSize: cfg.encoderHeaderTableSize,
-        limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) },
+        limits,
         // Frame events (an object and a dispatch per frame each way) only for -v's header lines;
         // the counters come from the response and trailer events.
         frameEvents: cfg.verbose,
-        responseCounter: this.counter,
+        responseCounter: this,
       },
       tickInterval: 0,
       reads: this.reads,
       // Stream events as calls (no event object per request); onEvent gets the connection's kinds.
-      streamHandler: this.streamHandler,
+      streamHandler: this,
       onEvent: (ev) => this.onH2Event(ev),
       onRawData: (chunk) => this.onRead(chunk.length),
     });
@@ -339,7 +349,8 @@ export class Client {
       if (info.error) this.closeError = info.error;
       this.disconnected();
     });
-    conn.on('error', () => undefined);
+    // No 'error' listener: the connection emits 'error' only to listeners it has (the error comes
+    // with 'close' too), and one that ignores it was a closure per connection for nothing.
     this.conn = conn;
   }
 
@@ -396,7 +407,7 @@ export class Client {
         for (const [n, v] of ev.headers) this.host.out(`[stream_id=${f.streamId}] ${n}: ${v}`);
         break;
       }
-      // Responses and their DATA go to `counter`; trailers, resets and closes to `streamHandler`.
+      // Responses and their DATA go to response/data; trailers, resets and closes to the StreamHandler methods.
       case 'connectionTerminated':
         if (this.unexplained !== undefined) {
           const code = errorCodeName(ev.errorCode);
@@ -424,8 +435,31 @@ export class Client {
     }
   }
 
-  /** A stream was reset (by the server, or by our session on a stream error). */
-  private onStreamReset(id: number, errorCode: number, remote: boolean, reason: string | undefined): void {
+  // The client is its connection's ResponseCounter (response, data) and StreamHandler for the
+  // kinds below, as methods: h2load counts status, header and body octets and never reads a header
+  // list or a body, so none is handed over. (Two objects of five closures were ~0.5 KB per
+  // connection.) onEvent gets the connection's other kinds.
+
+  /** ResponseCounter: a response header block (its status, HPACK and decoded octets). */
+  response(id: number, status: number, blockLength: number, fieldOctets: number): void {
+    const st = this.host.stats;
+    st.bytesHead += blockLength;
+    st.bytesHeadDecomp += fieldOctets;
+    this.onStatus(id, status);
+  }
+
+  /** ResponseCounter: `n` octets of response content. */
+  data(_id: number, n: number): void {
+    this.onBody(n);
+  }
+
+  /** StreamHandler: a trailer section (its octets count as header traffic). */
+  trailersReceived(_id: number, headers: HeaderField[], blockLength: number): void {
+    this.countHeaderBytes(blockLength, headers);
+  }
+
+  /** StreamHandler: a stream was reset (by the server, or by our session on a stream error). */
+  streamReset(id: number, errorCode: number, remote: boolean, reason: string | undefined): void {
     if (this.streams.get(id)?.counted)
       noteFailure(
         this.host.stats,
@@ -433,8 +467,8 @@ export class Client {
       );
   }
 
-  /** A stream is fully closed: the request is done, cleanly or not. */
-  private onH2StreamClosed(id: number, errorCode: number): void {
+  /** StreamHandler: a stream is fully closed: the request is done, cleanly or not. */
+  streamClosed(id: number, errorCode: number): void {
     if (errorCode !== ErrorCode.NO_ERROR && this.streams.get(id)?.counted) {
       // Said after the event that closed it, which may explain it better (a connection error
       // closes every stream first, then says connectionTerminated).
@@ -514,12 +548,14 @@ export class Client {
       return false;
     }
     const counted = h.phase === 'main';
-    const rs = this.spare.pop();
+    const rs = this.spare;
     const start = this.eventTime();
     const wallUs = h.config.logFile ? wallMicros() : 0;
-    if (rs === undefined) {
-      this.streams.set(id, { start, wallUs, status: -1, statusSuccess: -1, counted, firstByte: false });
+    if (rs === null) {
+      this.streams.set(id, { start, wallUs, status: -1, statusSuccess: -1, counted, firstByte: false, next: null });
     } else {
+      this.spare = rs.next;
+      rs.next = null;
       rs.start = start;
       rs.wallUs = wallUs;
       rs.status = -1;
@@ -569,7 +605,8 @@ export class Client {
       h.reportProgress();
     }
     // Read for the last time: the next request reuses it.
-    this.spare.push(rs);
+    rs.next = this.spare;
+    this.spare = rs;
     if (this.reqLeft === 0 && this.reqInflight === 0) {
       this.terminate();
       return;
