@@ -337,8 +337,19 @@ export class HpackEncoder {
     this.lastInserted = this.table.inserted;
   }
 
+  /**
+   * The last block again for the same list, else a new one. Its own small function: where lists
+   * repeat (an h2load client's requests) this is the hot path, and V8 optimises it without the
+   * large {@link encodeList}, which it compiles only where lists change (a 1.5 MB TurboFan compile
+   * of all of it for each repeat check before, late in an h2load run and at its peak RSS).
+   */
   private encodeBlock(fields: readonly HeaderField[]): Buffer {
     if (this.lastBlock !== null && this.pendingFinal < 0 && this.sameAsLast(fields)) return this.lastBlock;
+    return this.encodeList(fields);
+  }
+
+  /** A new block for `fields` (see encodeBlock). */
+  private encodeList(fields: readonly HeaderField[]): Buffer {
     const insertedBefore = this.table.inserted;
     const lengthBefore = this.table.length;
     const sizeUpdate = this.pendingFinal >= 0;
