@@ -9,7 +9,7 @@ import type { HeaderField } from '../../protocol/frame/types';
 import { Client, ClientHost, Phase } from './client';
 import { h1RequestHead, h2RequestHeaders } from './requests';
 import type { H2loadConfig, Target } from './options';
-import { newWorkerStats, WorkerStats } from './stats';
+import { newWorkerStats, REHEARSAL_AT, WorkerStats } from './stats';
 import { setOutputSlabSize } from '../../protocol/session/output-queue';
 import { monoMs } from './clock';
 
@@ -75,7 +75,7 @@ export class LoadWorker implements ClientHost {
   private readonly clients: Client[] = [];
   private readonly progressInterval: number;
   /** reqDone at which reportProgress looks again (see progressDue). */
-  private progressAt = 1;
+  private progressAt: number;
   private readonly clientInterval: number;
   private nconnsMade = 0;
   /** Clients this worker makes in all (fewer than nclients with --rate-period=0). */
@@ -101,6 +101,7 @@ export class LoadWorker implements ClientHost {
     this.stats = newWorkerStats(this.timing ? 0 : init.reqTodo);
     this.postData = init.postData;
     this.progressInterval = Math.max(1, Math.floor(init.reqTodo / 10));
+    this.progressAt = Math.min(REHEARSAL_AT, this.progressInterval);
     this.clientInterval = Math.max(1, Math.floor(init.nclients / 10));
     this.clientsToMake = init.nclients;
     const t = init.target;
@@ -171,10 +172,12 @@ export class LoadWorker implements ClientHost {
 
   /**
    * reqDone reached `progressAt`: print the line if one is due (the reference's test, reqDone a
-   * multiple of the interval) and set the next mark. `progressAt` starts at 1, so the first
-   * request comes here: the call has run long before the per-request code is optimised, which
-   * then calls it rarely instead of inlining the printing it has never run (reaching that at 10%
-   * deoptimised the whole close-and-resubmit path, which was compiled again).
+   * multiple of the interval) and set the next mark. `progressAt` starts at REHEARSAL_AT (the
+   * first mark when that comes sooner), so an early request comes here: the call has run before
+   * the per-request code is optimised, which then calls it rarely instead of inlining the printing
+   * it has never run (reaching that at 10% deoptimised the whole close-and-resubmit path, which
+   * was compiled again). Not at the first request: V8 keeps no feedback for a function's first
+   * few runs, so a call made only then counted as never run.
    */
   private progressDue(): void {
     if (this.id !== 0 || this.init.liveProgress || this.init.rate > 0 || this.timing) {
