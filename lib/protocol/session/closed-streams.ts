@@ -20,6 +20,7 @@ const FIRST_SLOTS = 16;
  */
 const GROWTH = 8;
 
+const NO_SMALL: number[] = [];
 const NO_IDS = new Int32Array(0);
 const NO_CAUSES = new Uint8Array(0);
 
@@ -38,6 +39,15 @@ const NO_CAUSES = new Uint8Array(0);
  * -c 100's peak), and every reset among the last `size` closes is remembered.
  */
 export class ClosedStreams {
+  /** Slots of the table (0 before the first close). */
+  private n = 0;
+  /**
+   * A table of FIRST_SLOTS slots or fewer: slot i's id at 2i, its cause's code at 2i + 1, in one
+   * plain array of small integers (~0.3 KB: the two typed arrays, each an object, an ArrayBuffer
+   * and its store, were ~0.48 KB, and every connection has one). A grown table is `ids` and
+   * `causes` (5 octets a slot where the array takes 16).
+   */
+  private small: number[] = NO_SMALL;
   private ids: Int32Array = NO_IDS;
   private causes: Uint8Array = NO_CAUSES;
   private readonly size: number;
@@ -49,43 +59,69 @@ export class ClosedStreams {
 
   /** Record that stream `id` closed, and how. */
   remember(id: number, cause: CloseCause): void {
-    let n = this.ids.length;
+    let n = this.n;
     if (n === 0) {
       if (this.size === 0) return;
       this.resize(Math.min(FIRST_SLOTS, this.size));
-      n = this.ids.length;
+      n = this.n;
     }
     let slot = (id >>> 1) % n;
-    const held = this.ids[slot];
-    if (held !== 0 && held !== id && n < this.size && this.causes[slot] !== END_STREAM) {
+    const held = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
+    if (held !== 0 && held !== id && n < this.size && this.codeAt(slot) !== END_STREAM) {
       this.resize(Math.min(n * GROWTH, this.size));
-      slot = (id >>> 1) % this.ids.length;
+      slot = (id >>> 1) % this.n;
     }
-    this.ids[slot] = id;
-    this.causes[slot] = CAUSE_CODES.indexOf(cause);
+    this.put(slot, id, CAUSE_CODES.indexOf(cause));
   }
 
   /** How stream `id` closed, or undefined when it is not (or no longer) remembered. */
   causeOf(id: number): CloseCause | undefined {
-    const n = this.ids.length;
+    const n = this.n;
     if (n === 0) return undefined;
     const slot = (id >>> 1) % n;
-    return this.ids[slot] === id ? CAUSE_CODES[this.causes[slot]] : undefined;
+    const held = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
+    return held === id ? CAUSE_CODES[this.codeAt(slot)] : undefined;
+  }
+
+  private codeAt(slot: number): number {
+    return this.n <= FIRST_SLOTS ? this.small[(slot << 1) + 1] : this.causes[slot];
+  }
+
+  private put(slot: number, id: number, code: number): void {
+    if (this.n <= FIRST_SLOTS) {
+      this.small[slot << 1] = id;
+      this.small[(slot << 1) + 1] = code;
+    } else {
+      this.ids[slot] = id;
+      this.causes[slot] = code;
+    }
   }
 
   private resize(n: number): void {
-    const ids = this.ids;
-    const causes = this.causes;
-    this.ids = new Int32Array(n);
-    this.causes = new Uint8Array(n);
+    // What the old table holds, as (id, code) pairs.
+    const held: number[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const id = this.n <= FIRST_SLOTS ? this.small[i << 1] : this.ids[i];
+      if (id !== 0) held.push(id, this.codeAt(i));
+    }
+    this.n = n;
+    if (n <= FIRST_SLOTS) {
+      // Packed small integers of exactly 2n slots (filled by push, then copied to its length).
+      const small = [0, 0];
+      while (small.length < 2 * n) small.push(0, 0);
+      this.small = small.slice();
+    } else {
+      this.small = NO_SMALL;
+      this.ids = new Int32Array(n);
+      this.causes = new Uint8Array(n);
+    }
     // Oldest first isn't known; a later id wins a shared slot, as it would have on insertion.
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (id === 0) continue;
+    for (let i = 0; i < held.length; i += 2) {
+      const id = held[i];
       const slot = (id >>> 1) % n;
-      if (this.ids[slot] > id) continue;
-      this.ids[slot] = id;
-      this.causes[slot] = causes[i];
+      const there = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
+      if (there > id) continue;
+      this.put(slot, id, held[i + 1]);
     }
   }
 }
