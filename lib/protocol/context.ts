@@ -64,6 +64,9 @@ function initialSettings(): WireSettings {
   };
 }
 
+/** No SETTINGS in flight (shared, never written: settingsSent makes a list). */
+const NONE_IN_FLIGHT: (readonly SettingEntry[])[] = [];
+
 /** The context; see the module comment. */
 export class ConnectionContext {
   /** Our settings as the peer has acknowledged them: what the reading layers accept. */
@@ -75,7 +78,7 @@ export class ConnectionContext {
   /** Connection-level flow-control window: octets of DATA the peer may send. */
   recvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   /** Our SETTINGS frames not yet acknowledged, oldest first (their entries). */
-  private readonly inFlight: (readonly SettingEntry[])[] = [];
+  private inFlight: (readonly SettingEntry[])[] = NONE_IN_FLIGHT;
   /**
    * Replaced, never grown in place: a session subscribes three listeners once, and an array grown
    * by push keeps 17 slots (~0.1 KB more per connection than an exact-size copy).
@@ -95,6 +98,7 @@ export class ConnectionContext {
 
   /** We sent a SETTINGS frame (not an ACK) with these entries: they apply once acknowledged. */
   settingsSent(entries: readonly SettingEntry[]): void {
+    if (this.inFlight === NONE_IN_FLIGHT) this.inFlight = [];
     this.inFlight.push(entries);
   }
 
@@ -106,6 +110,8 @@ export class ConnectionContext {
    */
   settingsAcknowledged(): boolean {
     const entries = this.inFlight.shift();
+    // All acknowledged: the list goes (most connections send one SETTINGS frame in their life).
+    if (this.inFlight.length === 0) this.inFlight = NONE_IN_FLIGHT;
     if (entries === undefined) return false;
     // RFC 9113 section 6.5.3: "The values in the SETTINGS frame MUST be processed in the order
     // they appear", so the last value of an id wins.

@@ -35,6 +35,9 @@ export const DEFAULT_MAX_BLOCK_SIZE = 256 * 1024;
 
 type BlockFrame = HeadersFrame | PushPromiseFrame;
 
+/** An assembler's fragments between blocks (shared, never written: a block starts a new array). */
+const NO_FRAGMENTS: Buffer[] = [];
+
 /**
  * Stage<Frame, Frame>: emits each HEADERS or PUSH_PROMISE frame with `fragment` = the complete
  * field block and END_HEADERS set; `length` is then the sum of the payload lengths, and
@@ -44,7 +47,8 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
   private readonly maxContinuations: number;
   private readonly maxBlockSize: number;
   private open: BlockFrame | null = null;
-  private fragments: Buffer[] = [];
+  /** The open block's fragments (NO_FRAGMENTS, shared and never written, between blocks). */
+  private fragments: Buffer[] = NO_FRAGMENTS;
   private blockSize = 0;
   private payloadLength = 0;
   /** Payload length of the HEADERS/PUSH_PROMISE that opened the block. */
@@ -145,7 +149,7 @@ export class HeaderBlockAssembler implements Stage<Frame, Frame> {
       continuationLength: this.payloadLength - this.firstLength,
     };
     this.open = null;
-    this.fragments = [];
+    this.fragments = NO_FRAGMENTS;
     emit(assembled);
   }
 

@@ -76,7 +76,9 @@ export class HpackDecoder {
   constructor(opts: HpackDecoderOptions = {}) {
     this.limit = checkSize(opts.maxTableSize ?? 4096, 'maxTableSize');
     this.maxListSize = opts.maxHeaderListSize ?? Infinity;
-    this.maxString = opts.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
+    // Kept as a small integer (no octet string reaches 2^31 - 1): Infinity, a session's "no cap",
+    // made the field a boxed number, 16 octets more per decoder.
+    this.maxString = Math.min(opts.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH, 0x7fffffff);
     if (!(this.maxListSize >= 0)) throw new ApiMisuseError('maxHeaderListSize must be a number >= 0');
     if (!(this.maxString >= 0)) throw new ApiMisuseError('maxStringLength must be a number >= 0');
     // RFC 9113 section 6.5.2: the encoder starts from the protocol default, 4096.

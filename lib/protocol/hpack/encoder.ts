@@ -75,6 +75,9 @@ interface MemoSlot {
 
 const NO_SLAB: Buffer = Buffer.alloc(0);
 
+/** The field memo of an encoder that has made none (shared: growMemo makes a new array, never writes this one). */
+const NO_MEMO: MemoSlot[] = [];
+
 /**
  * The slab every encoder of this thread writes its next block into, and where that block starts:
  * a bump allocator, as Node's Buffer pool. One per thread rather than one per encoder: a client
@@ -187,7 +190,7 @@ export class HpackEncoder {
    * Huffman coding or index rules. Slots are made as lists reach them (a client's request of six
    * fields holds six, not MEMO_SLOTS: ~1 KB less per connection).
    */
-  private memo: MemoSlot[] = [];
+  private memo: MemoSlot[] = NO_MEMO;
   /**
    * Lists encoded that were not a repeat of the last one (sameAsLast). The memo is made from the
    * MEMO_FROM-th on: a client repeating one request encodes it twice (the first adds to the

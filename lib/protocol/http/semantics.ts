@@ -21,7 +21,7 @@ export interface MessageInfo {
    * list on every request (HPACK hands back the same strings from its table), so a field equal
    * to the one at its position last time skips the octet scans. Absent: every field is scanned.
    */
-  checkedFields?: string[];
+  checkedFields?: string[] | null;
   /**
    * The last request list found valid and its verdict: a client repeating its request (a load
    * generator; HPACK hands back the same strings) gets the verdict again after one compare per
@@ -51,7 +51,7 @@ export function newMessageInfo(): MessageInfo {
     method: '',
     status: 0,
     priority: null,
-    checkedFields: [],
+    checkedFields: null,
     lastRequest: null,
   };
 }
@@ -198,7 +198,9 @@ function checkRequest(headers: HeaderField[], connectProtocol: boolean, endStrea
   let protocol: string | null = null;
   let method: string | null = null;
   let regular = false;
-  const checked = info.checkedFields;
+  // Made by the first request checked (null till then: a client's session checks none but pushes).
+  let checked = info.checkedFields;
+  if (checked === null) checked = info.checkedFields = [];
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i];
     const name = h[0];

@@ -11,9 +11,9 @@ export interface ListChecks {
   /** The names and values of the last list of this kind that passed, flat. */
   last: string[];
   /** Field names that passed, by position (see checkOutgoing's `names`), from the second list on. */
-  readonly names: string[];
+  names: string[];
   /** Field values that passed, by position (see checkOutgoing's `values`), from the second list on. */
-  readonly values: string[];
+  values: string[];
 }
 
 /**
@@ -26,6 +26,9 @@ export interface ResponseCheckCache {
   response: ListChecks | null;
   request: ListChecks | null;
 }
+
+/** `names` and `values` before the second list (shared, never written: replaced first). */
+const NOT_YET: string[] = [];
 
 /** An empty {@link ResponseCheckCache}. */
 export function newResponseCheckCache(): ResponseCheckCache {
@@ -47,13 +50,17 @@ export function checkFields(headers: HeaderField[], isRequest: boolean, what: st
     // starts with the second: a client repeating one request never needs it.
     const err = checkOutgoing(headers, isRequest);
     if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
-    const made: ListChecks = { last: rememberFields(headers, []), names: [], values: [] };
+    const made: ListChecks = { last: rememberFields(headers, []), names: NOT_YET, values: NOT_YET };
     if (isRequest) cache.request = made;
     else cache.response = made;
     return false;
   }
   const last = checks.last;
   if (sameFields(headers, last)) return true;
+  if (checks.names === NOT_YET) {
+    checks.names = [];
+    checks.values = [];
+  }
   const err = checkOutgoing(headers, isRequest, checks.names, checks.values);
   if (err !== null) throw new ApiMisuseError(`${what}: ${err}`);
   // Strings compared by identity first: a list built anew with equal strings matches too.

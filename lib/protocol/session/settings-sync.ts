@@ -39,6 +39,15 @@ export interface SettingsTargets {
   flood: FloodGuard;
 }
 
+/** A SETTINGS frame in flight: the full local settings it makes, when it was sent. */
+interface PendingSettings {
+  settings: LocalSettings;
+  sentAt: number;
+}
+
+/** No SETTINGS in flight (shared, never written: send() makes a list). */
+const NONE_PENDING: PendingSettings[] = [];
+
 /** Settings state and its effects; see the module comment. */
 export class SettingsSync {
   /** What the peer advertised (RFC initial values until its SETTINGS arrives). */
@@ -46,7 +55,7 @@ export class SettingsSync {
   /** What we advertised and the peer ACKed (RFC initial values until the first ACK). */
   readonly local: LocalSettings = copySettings(RFC_INITIAL_SETTINGS);
   /** SETTINGS in flight: each sent frame's full local settings, ACKed in order. */
-  private readonly pending: { settings: LocalSettings; sentAt: number }[] = [];
+  private pending: PendingSettings[] = NONE_PENDING;
   /** Whether the peer's first frame (its SETTINGS) has arrived. */
   gotPeerSettings = false;
   /**
@@ -79,6 +88,8 @@ export class SettingsSync {
     const host = this.host;
     if (f.flags & Flag.ACK) {
       const p = this.pending.shift();
+      // All acknowledged: the list goes (most connections send one SETTINGS frame in their life).
+      if (this.pending.length === 0) this.pending = NONE_PENDING;
       // An ACK for nothing we sent: ignored (nghttp2 does the same).
       if (p === undefined) return;
       // The frame size and HPACK table limits of the reading stages follow the context.
@@ -167,6 +178,7 @@ export class SettingsSync {
   send(entries: SettingEntry[], next: LocalSettings): void {
     // A larger receive window may be used by the peer as soon as it reads the frame: grow now.
     this.t.flow.grow(this.host.streamList(), next.initialWindowSize);
+    if (this.pending === NONE_PENDING) this.pending = [];
     this.pending.push({ settings: next, sentAt: this.host.now() });
     this.t.context.settingsSent(entries);
     this.host.queueControl({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: entries } as SettingsFrame, true);
