@@ -2,7 +2,16 @@
  * The typed events of an Http2Connection (connection.ts): what each listener is given.
  */
 import type { Http2Stream } from './stream';
-import type { CloseInfo } from './connection';
+
+/** How the connection ended. */
+export interface CloseInfo {
+  /** The GOAWAY code that ended it (sent or received), NO_ERROR for a clean end, undefined if the socket just dropped. */
+  errorCode: number | undefined;
+  /** Who ended it. */
+  by: 'local' | 'remote' | 'socket';
+  /** A socket error, or the protocol error that made us send GOAWAY. */
+  error?: Error;
+}
 
 /** Typed listener signatures of {@link Http2Connection}'s events. */
 export interface ConnectionEvents {

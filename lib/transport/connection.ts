@@ -17,9 +17,9 @@ import { IdMap } from '../protocol/session/id-map';
 import { streamEvent } from '../protocol/session/stream-events';
 import type { SocketReads } from './socket-reads';
 import { SocketWriter } from './socket-writes';
-import type { ConnectionEvents } from './connection-events';
+import type { CloseInfo, ConnectionEvents } from './connection-events';
 
-export type { ConnectionEvents } from './connection-events';
+export type { CloseInfo, ConnectionEvents } from './connection-events';
 import type { Throttle } from './throttle';
 import { unpinFields } from '../protocol/mutable-fields';
 
@@ -28,6 +28,9 @@ export type ConnectionSessionOptions = Omit<SessionOptions, 'onEvent' | 'onWantW
 
 const kConnection = Symbol('Http2Connection'); // a socket's connection (set by start()), for the shared listeners
 type OwnedSocket = Duplex & { [kConnection]: Http2Connection };
+/** The maps of a connection before its first stream object or waiting writer (never written: replaced first). */
+const NO_STREAMS = new IdMap<Http2Stream>();
+const NO_WAITERS = new IdMap<((err?: Error | null) => void)[]>();
 /** Options of {@link Http2Connection}. */
 export interface ConnectionOptions {
   /** The session's options; `role` is required. */
@@ -109,16 +112,6 @@ export interface ConnectionOptions {
   throttle?: Throttle;
 }
 
-/** How the connection ended. */
-export interface CloseInfo {
-  /** The GOAWAY code that ended it (sent or received), NO_ERROR for a clean end, undefined if the socket just dropped. */
-  errorCode: number | undefined;
-  /** Who ended it. */
-  by: 'local' | 'remote' | 'socket';
-  /** A socket error, or the protocol error that made us send GOAWAY. */
-  error?: Error;
-}
-
 /**
  * An HTTP/2 connection over a Duplex. Events (typed in {@link ConnectionEvents}): 'stream'
  * (server: a request arrived), 'push' (client: a stream was promised), 'settings', 'goaway',
@@ -132,8 +125,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   readonly socket: Duplex;
   /** Its writes (straight to a net socket's handle while its Writable is idle: socket-writes.ts). */
   private readonly out: SocketWriter;
-  /** Open streams by id. */
-  readonly streams = new IdMap<Http2Stream>();
+  /** Open streams by id (the shared empty map until the first: an h2load connection never makes one). */
+  readonly streams: IdMap<Http2Stream> = NO_STREAMS;
   /** Set once the socket is gone. */
   closed = false;
   /** Set when the connection ended; see {@link CloseInfo}. */
@@ -160,7 +153,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   private closing = false;
   private closeTimer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  private waiters = new IdMap<((err?: Error | null) => void)[]>();
+  private waiters: IdMap<((err?: Error | null) => void)[]> = NO_WAITERS;
   private subject: Subject<SessionEvent> | undefined;
   /** ConnectionOptions.onEvent. */
   private readonly hook: ((ev: SessionEvent) => void) | undefined;
@@ -168,7 +161,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
   private readonly streamHook: Partial<StreamHandler> | undefined;
   /** `hook` takes the stream events as objects (no `streamHook` took them). */
   private readonly hookTakesStreams: boolean;
-  private readonly boundFlush = () => this.flush();
+  private boundFlush: (() => void) | undefined; // flush() as a callback, made when first needed
   private readonly throttle: Throttle | undefined;
 
   constructor(socket: Duplex, opts: ConnectionOptions) {
@@ -249,15 +242,14 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     let earlyLate: Buffer | null = null;
     const reads = this.opts.reads;
     if (reads !== undefined) {
-      const before = reads.attach((chunk) => this.onData(chunk));
+      const before = reads.attach(this);
       if (firstRead) early = before;
       else earlyLate = before;
     } else {
       early = firstRead && s.readableLength > 0 ? (s.read() as Buffer | null) : null;
-      s.on('data', (chunk: Buffer) => this.onData(chunk));
+      s.on('data', (chunk: Buffer) => this.socketRead(chunk));
     }
-    // Listeners shared by every connection: called with the socket as `this`, they find its connection
-    // on it (four closures per connection were ~0.3 KB).
+    // Listeners shared by every connection, called with the socket as `this` (closures were ~0.3 KB).
     (s as OwnedSocket)[kConnection] = this;
     s.on('end', Http2Connection.onSocketEnd);
     s.on('error', Http2Connection.onSocketError);
@@ -318,7 +310,8 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   // ---------------------------------------------------------------- input
 
-  private onData(chunk: Buffer): void {
+  /** @internal A read from the socket (also SocketReads' ReadSink). */
+  socketRead(chunk: Buffer): void {
     if (this.throttle !== undefined && !this.throttle.read(chunk.length)) this.socket.pause();
     this.opts.onRawData?.(chunk);
     if (this.listenerCount('rawData') > 0) this.emit('rawData', chunk);
@@ -374,7 +367,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     this.flushWanted = true;
     if (this.inReceive || this.flushScheduled || this.blocked || !this.started) return;
     this.flushScheduled = true;
-    setImmediate(this.boundFlush);
+    setImmediate(this.boundFlush ?? (this.boundFlush = () => this.flush()));
   }
 
   /** Pull everything the session has ready into the socket, until it is full. */
@@ -391,7 +384,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
       if (t !== undefined) {
         max = Math.min(max, t.writeAllowance());
         // No tokens: control frames still go (their bytes are a debt), DATA after the refill.
-        if (max === 0) t.whenWritable(this.boundFlush);
+        if (max === 0) t.whenWritable(this.boundFlush ?? (this.boundFlush = () => this.flush()));
       }
       const parts = session.dataToSendParts(max);
       if (parts === null) break;
@@ -437,7 +430,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
     }
     const list = this.waiters.get(streamId);
     if (list) list.push(cb);
-    else this.waiters.set(streamId, [cb]);
+    else (this.waiters === NO_WAITERS ? (this.waiters = new IdMap()) : this.waiters).set(streamId, [cb]);
   }
 
   /** @internal StreamOwner: the stream's queued outbound bytes are at or below the low-water mark. */
@@ -466,6 +459,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
 
   private adopt(id: number, kind: 'request' | 'pushed'): Http2Stream {
     const st = new Http2Stream(this, id, kind, this.role === 'client', this.hwm);
+    if (this.streams === NO_STREAMS) (this as { streams: IdMap<Http2Stream> }).streams = new IdMap();
     this.streams.set(id, st);
     return st;
   }

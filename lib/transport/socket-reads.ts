@@ -62,6 +62,11 @@ export function copyRead(buf: Buffer, start: number, end: number): Buffer {
   return out;
 }
 
+/** Who takes a SocketReads' reads (the connection itself: no closure per socket). */
+export interface ReadSink {
+  socketRead(chunk: Buffer): void;
+}
+
 /**
  * The `onread` half of a socket made with `net.connect({ ..., onread: reads.onread })`. Reads that
  * arrive before {@link SocketReads.attach} (between connecting and the connection's start) are
@@ -70,7 +75,7 @@ export function copyRead(buf: Buffer, start: number, end: number): Buffer {
 export class SocketReads {
   /** Pass as net.connect's `onread` option. */
   readonly onread: { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean };
-  private sink: ((chunk: Buffer) => void) | undefined;
+  private sink: ReadSink | undefined;
   /** Reads before `attach` (made by the first: most sockets have none). */
   private early: Buffer[] | null = null;
 
@@ -83,7 +88,7 @@ export class SocketReads {
       buffer: typeof size === 'number' ? Buffer.allocUnsafe(size) : size,
       callback: (nread, buf) => {
         const view = buf.subarray(0, nread);
-        if (this.sink !== undefined) this.sink(view);
+        if (this.sink !== undefined) this.sink.socketRead(view);
         else (this.early ?? (this.early = [])).push(Buffer.from(view));
         return true;
       },
@@ -91,10 +96,10 @@ export class SocketReads {
   }
 
   /**
-   * From now on, hand each read to `sink` (a view of the reused buffer: copy what you keep).
-   * Returns what was read before, in one buffer the caller owns, or null.
+   * From now on, hand each read to `sink.socketRead` (a view of the reused buffer: copy what you
+   * keep). Returns what was read before, in one buffer the caller owns, or null.
    */
-  attach(sink: (chunk: Buffer) => void): Buffer | null {
+  attach(sink: ReadSink): Buffer | null {
     this.sink = sink;
     const early = this.early;
     this.early = null;

@@ -164,11 +164,13 @@ test('adoptSocketReads: an accepted socket reads into the given buffer (no data 
       t.false(adoptSocketReads(s, reads));
       s.on('data', () => dataEvents++);
       s.on('end', () => resolve());
-      reads.attach((chunk) => {
-        // A view of the buffer given, valid during the call.
-        t.is(chunk.buffer, buffer.buffer);
-        got.push(chunk.toString('latin1'));
-        gotFirst();
+      reads.attach({
+        socketRead: (chunk) => {
+          // A view of the buffer given, valid during the call.
+          t.is(chunk.buffer, buffer.buffer);
+          got.push(chunk.toString('latin1'));
+          gotFirst();
+        },
       });
     }).then(async (pair) => {
       pair.client.write('0123456789abcdefghij');

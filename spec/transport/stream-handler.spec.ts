@@ -44,3 +44,36 @@ test('streamHandler calls come after the streams were handled; onEvent gets no s
   await cli.close();
   srv.destroy();
 });
+
+test('each connection has its own stream map from its first stream on (the empty one before is shared and stays empty)', async (t) => {
+  const pairs = [memoryPair(), memoryPair()];
+  const servers = pairs.map(([sa]) => new Http2Connection(sa, { session: { role: 'server' } }));
+  for (const srv of servers)
+    srv.on('stream', (st) => {
+      st.respond([[':status', '200']]);
+      st.sendData(Buffer.from(`body ${servers.indexOf(srv)}`), true);
+    });
+  const clients = pairs.map(([, sb]) => new Http2Connection(sb, { session: { role: 'client' } }));
+  // A connection driven through streamHandler only (as h2load's) never makes a stream object.
+  const counted = new Http2Connection(memoryPair()[1], { session: { role: 'client' }, streamHandler: {} });
+  t.is(counted.streams.size, 0);
+  t.is(clients[0].streams.size, 0);
+  const first = clients[0].request(
+    [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'mem'],
+      [':path', '/'],
+    ],
+    { endStream: false },
+  );
+  t.is(clients[0].streams.get(1), first);
+  t.is(clients[1].streams.size, 0, 'another connection does not see it');
+  t.is(counted.streams.size, 0);
+  t.is(await getText(clients[1]), 'body 1');
+  first.end();
+  const chunks: Buffer[] = [];
+  for await (const d of first.body) chunks.push(d as Buffer);
+  t.is(Buffer.concat(chunks).toString(), 'body 0');
+  for (const c of [...clients, ...servers, counted]) c.destroy();
+});
