@@ -73,8 +73,8 @@ export interface ReadSink {
  * copied and kept; afterwards every read goes straight to the attached sink.
  */
 export class SocketReads {
-  /** Pass as net.connect's `onread` option. */
-  readonly onread: { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean };
+  private readonly buffer: Buffer;
+  private readonly callback: (nread: number, buf: Buffer) => boolean;
   private sink: ReadSink | undefined;
   /** Reads before `attach` (made by the first: most sockets have none). */
   private early: Buffer[] | null = null;
@@ -84,15 +84,21 @@ export class SocketReads {
    * share (each read is handed on, and done with, before the event loop starts another).
    */
   constructor(size: number | Buffer = DEFAULT_READ_BUFFER_SIZE) {
-    this.onread = {
-      buffer: typeof size === 'number' ? Buffer.allocUnsafe(size) : size,
-      callback: (nread, buf) => {
-        const view = buf.subarray(0, nread);
-        if (this.sink !== undefined) this.sink.socketRead(view);
-        else (this.early ?? (this.early = [])).push(Buffer.from(view));
-        return true;
-      },
+    this.buffer = typeof size === 'number' ? Buffer.allocUnsafe(size) : size;
+    this.callback = (nread, buf) => {
+      const view = buf.subarray(0, nread);
+      if (this.sink !== undefined) this.sink.socketRead(view);
+      else (this.early ?? (this.early = [])).push(Buffer.from(view));
+      return true;
     };
+  }
+
+  /**
+   * Pass as net.connect's `onread` option: a new object each time (the socket keeps its two
+   * fields, not it; kept here it was 40 octets per connection).
+   */
+  get onread(): { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean } {
+    return { buffer: this.buffer, callback: this.callback };
   }
 
   /**
@@ -139,8 +145,9 @@ export function adoptSocketReads(socket: unknown, reads: SocketReads): boolean {
     if (i >= 0) slots[i] = sym;
   }
   if (slots[0] === undefined || slots[1] === undefined || s[slots[0]] !== null || s[slots[1]] !== null) return false;
-  handle.useUserBuffer(reads.onread.buffer);
-  s[slots[0]] = reads.onread.buffer;
-  s[slots[1]] = reads.onread.callback;
+  const onread = reads.onread;
+  handle.useUserBuffer(onread.buffer);
+  s[slots[0]] = onread.buffer;
+  s[slots[1]] = onread.callback;
   return true;
 }

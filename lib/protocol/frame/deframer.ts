@@ -13,7 +13,7 @@ import { ConnectionError, ErrorCode, StreamError } from '../errors';
 import { bindMaxFrameSize, type ConnectionContext } from '../context';
 import type { Stage } from '../stage';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_MAX_FRAME_SIZE } from './constants';
-import { parseFrame, FrameLimits } from './codec';
+import { parseFrame } from './codec';
 import type { Frame } from './types';
 
 /** Options of the Deframer. */
@@ -62,7 +62,8 @@ const PLAIN_HEADERS_MASK = Flag.END_HEADERS | Flag.PADDED | Flag.PRIORITY;
 
 /** Incremental frame reader; see the module comment. */
 export class Deframer implements Stage<Buffer, Frame> {
-  private readonly limits: FrameLimits;
+  /** The accepted payload size (a field: an object of its own holding it was 32 octets per connection). */
+  private maxPayload = DEFAULT_MAX_FRAME_SIZE;
   /** Octets of the preface still expected (0 once it has been seen or when not expected). */
   private prefaceLeft: number;
   /**
@@ -87,7 +88,6 @@ export class Deframer implements Stage<Buffer, Frame> {
   private gathered: Buffer | null = null;
 
   constructor(opts: DeframerOptions = {}) {
-    this.limits = { maxFrameSize: DEFAULT_MAX_FRAME_SIZE };
     const ctx = opts.context;
     if (opts.maxFrameSize !== undefined) this.setMaxFrameSize(opts.maxFrameSize);
     else if (ctx !== undefined) this.setMaxFrameSize(ctx.local.maxFrameSize);
@@ -111,12 +111,12 @@ export class Deframer implements Stage<Buffer, Frame> {
     if (!Number.isInteger(n) || n < DEFAULT_MAX_FRAME_SIZE || n > MAX_MAX_FRAME_SIZE) {
       throw new RangeError(`maxFrameSize ${n} outside 16384..16777215`);
     }
-    this.limits.maxFrameSize = n;
+    this.maxPayload = n;
   }
 
   /** The accepted payload size now in force. */
   get maxFrameSize(): number {
-    return this.limits.maxFrameSize;
+    return this.maxPayload;
   }
 
   /** Whether the deframer holds a partial frame (or partial preface). */
@@ -249,10 +249,10 @@ export class Deframer implements Stage<Buffer, Frame> {
     // RFC 9113 section 4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
     // exceeds the size defined in SETTINGS_MAX_FRAME_SIZE". A connection error for every type:
     // the rest of the oversized frame is never read.
-    if (length > this.limits.maxFrameSize) {
+    if (length > this.maxPayload) {
       throw new ConnectionError(
         ErrorCode.FRAME_SIZE_ERROR,
-        `frame of ${length} octets (type 0x${b[off + 3].toString(16)}) exceeds SETTINGS_MAX_FRAME_SIZE ${this.limits.maxFrameSize}`,
+        `frame of ${length} octets (type 0x${b[off + 3].toString(16)}) exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxPayload}`,
       );
     }
     return length;

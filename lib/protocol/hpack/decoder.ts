@@ -36,6 +36,12 @@ export interface HpackDecoderOptions {
   initialTableSize?: number;
 }
 
+/**
+ * Where the integer or string just read ends: one for every decoder of the thread (a block is
+ * parsed start to end in one call, never two at once), not an object per decoder.
+ */
+const CURSOR = { pos: 0 };
+
 /** Default of `maxStringLength`. */
 export const DEFAULT_MAX_STRING_LENGTH = 65536;
 
@@ -54,7 +60,6 @@ export class HpackDecoder {
   private firstUpdateCap = 0;
   /** Set after an update in the current block: the table's maximum changed (for the tools). */
   private changed = false;
-  private readonly cursor = { pos: 0 };
   /**
    * The last block that left the dynamic table as it found it (indexed references and literals
    * without indexing only): a copy of its octets, the table's state it was read against and its
@@ -213,7 +218,7 @@ export class HpackDecoder {
   private parse(buf: Buffer): HeaderField[] {
     const end = buf.length;
     const table = this.table;
-    const cur = this.cursor;
+    const cur = CURSOR;
     this.changed = false;
     const out: HeaderField[] = [];
     let listSize = 0;
@@ -328,7 +333,7 @@ export class HpackDecoder {
 
   /** RFC 7541 section 5.2: a string literal at `pos`; the position after it goes to `cursor.pos`. */
   private readString(buf: Buffer, pos: number, end: number): string {
-    return readString(buf, pos, end, this.maxString, this.cursor);
+    return readString(buf, pos, end, this.maxString, CURSOR);
   }
 
   private lowerTo(n: number): void {

@@ -66,11 +66,23 @@ export class SettingsSync {
   firstPayload = '';
   /** Whether the peer's first SETTINGS frame (or the h2c HTTP2-Settings) has been applied. */
   private remoteSettingsSeen = false;
+  private readonly context: ConnectionContext;
+  private readonly decoder: HpackDecoder;
+  private readonly flow: InboundFlow;
+  private readonly writer: DataWriter;
+  private readonly flood: FloodGuard;
 
   constructor(
     private readonly host: SettingsHost,
-    private readonly t: SettingsTargets,
-  ) {}
+    t: SettingsTargets,
+  ) {
+    // Kept as fields, not the targets object (~24 octets less per connection).
+    this.context = t.context;
+    this.decoder = t.decoder;
+    this.flow = t.flow;
+    this.writer = t.writer;
+    this.flood = t.flood;
+  }
 
   /** The settings we advertised most recently (ACKed or not). */
   advertised(): LocalSettings {
@@ -93,12 +105,12 @@ export class SettingsSync {
       // An ACK for nothing we sent: ignored (nghttp2 does the same).
       if (p === undefined) return;
       // The frame size and HPACK table limits of the reading stages follow the context.
-      this.t.context.settingsAcknowledged();
+      this.context.settingsAcknowledged();
       this.applyAcked(p.settings);
       host.onEvent({ type: 'settingsAcknowledged' });
       return;
     }
-    this.t.flood.check('settings', host.now());
+    this.flood.check('settings', host.now());
     const r = this.remote;
     if (!this.remoteSettingsSeen) {
       // The assumed limit (peerMaxConcurrentStreams) gives way to the RFC initial value
@@ -125,7 +137,7 @@ export class SettingsSync {
         case Setting.INITIAL_WINDOW_SIZE: {
           const delta = v - r.initialWindowSize;
           r.initialWindowSize = v;
-          this.t.writer.applyInitialWindowDelta(host.streamList(), delta);
+          this.writer.applyInitialWindowDelta(host.streamList(), delta);
           break;
         }
         case Setting.MAX_FRAME_SIZE:
@@ -150,7 +162,7 @@ export class SettingsSync {
           break;
       }
       // The writing stages bound to the context (the HPACK encoder) follow the peer's values.
-      this.t.context.settingReceived(e.id, v);
+      this.context.settingReceived(e.id, v);
     }
     // RFC 9113 section 6.5.3: "Once all values have been processed, the recipient MUST
     // immediately emit a SETTINGS frame with the ACK flag set."
@@ -168,19 +180,19 @@ export class SettingsSync {
   private applyAcked(s: LocalSettings): void {
     const l = this.local;
     if (s.maxHeaderListSize !== l.maxHeaderListSize)
-      this.t.decoder.setMaxHeaderListSize(Math.min(this.host.limits.maxHeaderListSize, s.maxHeaderListSize));
+      this.decoder.setMaxHeaderListSize(Math.min(this.host.limits.maxHeaderListSize, s.maxHeaderListSize));
     // A smaller window takes effect once the peer knows it: shrink open streams now.
-    if (s.initialWindowSize < l.initialWindowSize) this.t.flow.shrink(this.host.streamList(), s.initialWindowSize, l.initialWindowSize);
+    if (s.initialWindowSize < l.initialWindowSize) this.flow.shrink(this.host.streamList(), s.initialWindowSize, l.initialWindowSize);
     Object.assign(l, s);
   }
 
   /** Queue a SETTINGS frame with `entries`, whose full result is `next`. */
   send(entries: SettingEntry[], next: LocalSettings): void {
     // A larger receive window may be used by the peer as soon as it reads the frame: grow now.
-    this.t.flow.grow(this.host.streamList(), next.initialWindowSize);
+    this.flow.grow(this.host.streamList(), next.initialWindowSize);
     if (this.pending === NONE_PENDING) this.pending = [];
     this.pending.push({ settings: next, sentAt: this.host.now() });
-    this.t.context.settingsSent(entries);
+    this.context.settingsSent(entries);
     this.host.queueControl({ type: FrameType.SETTINGS, flags: 0, streamId: 0, settings: entries } as SettingsFrame, true);
   }
 
