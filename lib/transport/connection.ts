@@ -733,7 +733,7 @@ export class Http2Connection extends EventEmitter implements StreamOwner, Stream
         this.session.goaway(errorCode);
         const buf = this.session.dataToSend();
         // end() (not destroy()) so that the GOAWAY reaches the peer.
-        this.socket.end(buf && buf.length ? buf : undefined);
+        this.out.end(buf && buf.length ? buf : undefined);
         ended = true;
       } catch {
         // The session may already be closed; nothing more to say to the peer.

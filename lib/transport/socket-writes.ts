@@ -206,6 +206,19 @@ export class SocketWriter {
     return this.after(r, h.writev(r, parts, true), parts);
   }
 
+  /**
+   * End the socket after `data`, as `socket.end(data)` does, with `data` written as
+   * {@link writeBuffer} writes it. Not through `socket.end(data)`: the Writable's own write path,
+   * taken for the first time by the first connection to end (a GOAWAY), assigned its state's
+   * `length` and a WriteWrap's `bytes` and `async` for the first time, and V8 threw away the
+   * optimized code that had relied on them never changing (the connection's flush, writeBuffer,
+   * idleHandle, net's onStreamRead) and compiled it again (h2load: at the run's highest heap).
+   */
+  end(data: Uint8Array | undefined): void {
+    if (data !== undefined) this.writeBuffer(data);
+    this.socket.end();
+  }
+
   /** What a handle write left: `err` its result, `keep` what must live until it completes. */
   private after(r: WriteReq, err: number, keep: unknown): boolean {
     const b = this.b!;

@@ -128,6 +128,29 @@ test('an idle socket: each write goes to the handle, the Writable stays empty, b
   await p.close();
 });
 
+test('end(data): the bytes go to the handle as writeBuffer sends them, then the socket ends (the peer reads them, then its end)', async (t) => {
+  const { p, w } = await writerPair();
+  const through = countWritableWrites(p.client);
+  const finished = new Promise<void>((r) => p.client.once('finish', () => r()));
+  w.end(Buffer.from('goaway'));
+  t.is(through.n, 0, 'no write went through the Writable');
+  t.true(p.client.writableEnded);
+  await finished;
+  const ended = new Promise<void>((r) => p.peer.once('end', () => r()));
+  t.is((await readN(p.peer, 6)).toString(), 'goaway');
+  p.peer.resume();
+  await ended;
+  // Without data: end() alone, as socket.end().
+  const q = await writerPair();
+  const qEnded = new Promise<void>((r) => q.p.peer.once('end', () => r()));
+  q.w.end(undefined);
+  q.p.peer.resume();
+  await qEnded;
+  t.is(q.p.client.bytesWritten, 0);
+  await p.close();
+  await q.p.close();
+});
+
 test('not idle (connecting, corked, bytes queued): plain socket.write(), order kept', async (t) => {
   const p = await pair();
   const w = new SocketWriter(p.client);

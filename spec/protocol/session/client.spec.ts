@@ -113,6 +113,10 @@ test('GOAWAY: streams above the last id are refused (retryable), the rest comple
   t.true(a.session.closed);
   const term = a.events.find((e) => e.type === 'connectionTerminated') as any;
   t.deepEqual([term.errorCode, term.remote], [0, true]);
+  // Its own class (not a literal sharing V8's map with five-field frames; see shutdown.ts), with
+  // the keys and values a literal had.
+  t.deepEqual({ ...term }, { type: 'connectionTerminated', errorCode: 0, lastStreamId: 1, remote: true, error: undefined });
+  t.deepEqual(Object.keys(term), ['type', 'errorCode', 'lastStreamId', 'remote', 'error']);
 });
 
 test('late frames after the peer reset a stream are stream errors; after our reset they are ignored', (t) => {
