@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         );
       }
       ratios.push(
-        `${shape.join(' ')}: CPU ours/C ${(best.ours.cpu / best.c.cpu).toFixed(2)}x (target <= 1.5), RSS ${best.ours.rss.toFixed(0)} MB (target <= 50)`,
+        `${shape.join(' ')}: CPU ours/C ${(best.ours.cpu / best.c.cpu).toFixed(2)}x (target <= 1.5), RSS ${best.ours.rss.toFixed(1)} MB (target <= 50)`,
       );
       ratios.push(`  ours at its peak (${oursPeak.rss.toFixed(1)} MB), resident MB by mapping: ${breakdownLine(oursPeak.by)}`);
     }
