@@ -61,9 +61,17 @@ export class HDDeflater {
     let i = 0;
     for (const h of headers) {
       if (!Array.isArray(h) || h.length < 2) throw new ApiMisuseError(`header ${i} must be a [name, value] pair`);
-      const f: HeaderField = [toByteString(h[0], `header ${i} name`), toByteString(h[1], `header ${i} value`)];
-      if (h[2] === true) f.push(true);
-      fields.push(f);
+      const name = h[0];
+      const value = h[1];
+      if (typeof name === 'string' && typeof value === 'string' && !ABOVE_LATIN1.test(name) && !ABOVE_LATIN1.test(value)) {
+        // Octet strings already: the caller's pair goes to the encoder as it is (it reads the name,
+        // the value and whether the third element is `true`, and keeps none of the arrays).
+        fields.push(h as unknown as HeaderField);
+      } else {
+        const f: HeaderField = [toByteString(name, `header ${i} name`), toByteString(value, `header ${i} value`)];
+        if (h[2] === true) f.push(true);
+        fields.push(f);
+      }
       i++;
     }
     return this.encoder.encode(fields);

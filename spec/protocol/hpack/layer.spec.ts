@@ -85,3 +85,23 @@ test('HDDeflater/HDInflater: deflate, inflate, changeTableSize, getHdTable', (t)
   t.throws(() => d.deflate([['x'] as unknown as [string, string]]), { instanceOf: ApiMisuseError });
   t.throws(() => new HDInflater().inflate(Buffer.from([0x80])), { instanceOf: CompressionError });
 });
+
+test('HDDeflater: a third element true is sent never-indexed, anything else indexed; the pairs given are read, not kept', (t) => {
+  const d = new HDDeflater();
+  const pair: [string, string, boolean?] = ['x-a', 'one'];
+  // 0x10: literal never indexed, new name (RFC 7541 6.2.3); 0x40: literal with incremental indexing.
+  t.is(d.deflate([['x-secret', 's', true]])[0], 0x10);
+  t.is(d.deflate([['x-plain', 'p', false] as [string, string, boolean]])[0], 0x40);
+  const b1 = d.deflate([pair]);
+  pair[1] = 'two';
+  pair.push(true);
+  const b2 = d.deflate([pair]);
+  t.is(b1[0], 0x40);
+  // x-a is in the table now (index 62, its value 'one'): the changed value goes out never-indexed
+  // with the name by index (0x1f 0x2f: index 62 on a 4-bit prefix), not as the block b1 was.
+  t.deepEqual([...b2.subarray(0, 2)], [0x1f, 62 - 15]);
+  t.deepEqual(
+    d.getHdTable().map((e) => `${e.name}: ${e.value}`),
+    ['x-a: one', 'x-plain: p'],
+  );
+});
