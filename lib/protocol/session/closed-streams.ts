@@ -3,6 +3,7 @@
  * apart from a frame on a stream never opened (RFC 9113 section 5.1, "closed"). Bounded, O(1).
  */
 import type { CloseCause } from './types';
+import { packedZeros } from './id-map';
 
 /** CloseCause by small integer, for the table. */
 const CAUSE_CODES: readonly CloseCause[] = ['endStream', 'localReset', 'remoteReset', 'connection'];
@@ -66,7 +67,7 @@ export class ClosedStreams {
       n = this.n;
     }
     let slot = (id >>> 1) % n;
-    const held = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
+    const held = this.idAt(slot);
     if (held !== 0 && held !== id && n < this.size && this.codeAt(slot) !== END_STREAM) {
       this.resize(Math.min(n * GROWTH, this.size));
       slot = (id >>> 1) % this.n;
@@ -79,8 +80,11 @@ export class ClosedStreams {
     const n = this.n;
     if (n === 0) return undefined;
     const slot = (id >>> 1) % n;
-    const held = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
-    return held === id ? CAUSE_CODES[this.codeAt(slot)] : undefined;
+    return this.idAt(slot) === id ? CAUSE_CODES[this.codeAt(slot)] : undefined;
+  }
+
+  private idAt(slot: number): number {
+    return this.n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
   }
 
   private codeAt(slot: number): number {
@@ -101,15 +105,12 @@ export class ClosedStreams {
     // What the old table holds, as (id, code) pairs.
     const held: number[] = [];
     for (let i = 0; i < this.n; i++) {
-      const id = this.n <= FIRST_SLOTS ? this.small[i << 1] : this.ids[i];
+      const id = this.idAt(i);
       if (id !== 0) held.push(id, this.codeAt(i));
     }
     this.n = n;
     if (n <= FIRST_SLOTS) {
-      // Packed small integers of exactly 2n slots (filled by push, then copied to its length).
-      const small = [0, 0];
-      while (small.length < 2 * n) small.push(0, 0);
-      this.small = small.slice();
+      this.small = packedZeros(2 * n);
     } else {
       this.small = NO_SMALL;
       this.ids = new Int32Array(n);
@@ -119,8 +120,7 @@ export class ClosedStreams {
     for (let i = 0; i < held.length; i += 2) {
       const id = held[i];
       const slot = (id >>> 1) % n;
-      const there = n <= FIRST_SLOTS ? this.small[slot << 1] : this.ids[slot];
-      if (there > id) continue;
+      if (this.idAt(slot) > id) continue;
       this.put(slot, id, held[i + 1]);
     }
   }

@@ -23,6 +23,17 @@ const EMPTY = 0;
 const NO_SLOTS: number[] = [];
 const NO_VALS: unknown[] = [];
 
+/**
+ * `n` (even, >= 2) zeros in a plain array V8 keeps as packed small integers of exactly that length:
+ * filled by push, then copied (slice) to its length (an Array(n).fill() stays "holey": every read
+ * would check for a hole; the pushed array itself keeps room to grow).
+ */
+export function packedZeros(n: number): number[] {
+  const a = [0, 0];
+  while (a.length < n) a.push(0, 0);
+  return a.slice();
+}
+
 /** Fibonacci hashing of a stream id into `bits` bits (consecutive ids spread over the table). */
 function slotOf(id: number, shift: number): number {
   return Math.imul(id, 0x9e3779b1) >>> shift;
@@ -143,11 +154,7 @@ export class IdMap<V> implements ReadonlyMap<number, V> {
   }
 
   private allocate(cap: number): void {
-    // Packed small integers in exactly 2 * cap slots: filled by push, then copied (slice) to its
-    // length (an Array(n).fill() stays "holey": every read would check for a hole).
-    const slots = [EMPTY, EMPTY];
-    while (slots.length < 2 * cap) slots.push(EMPTY, EMPTY);
-    this.slots = slots.slice();
+    this.slots = packedZeros(2 * cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.shift = 32 - Math.log2(cap);
   }
