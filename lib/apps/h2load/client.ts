@@ -40,6 +40,8 @@ export interface ClientHost {
   readonly h2Requests: HeaderField[][];
   /** Request heads (HTTP/1.1) per path index. */
   readonly h1Requests: Buffer[];
+  /** The SETTINGS and limits of every HTTP/2 connection ({@link h2SessionParts}). */
+  readonly h2Session: H2SessionParts;
   /** Monotonic milliseconds. */
   now(): number;
   /** Print one line on stdout. */
@@ -76,30 +78,25 @@ const PEER_MAX_STREAMS_BEFORE_SETTINGS = 100;
 
 const wallMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
-/** The SETTINGS and limits every connection of a run asks for. */
-interface SessionParts {
-  config: H2loadConfig;
+/** The SETTINGS and limits every HTTP/2 connection of a worker asks for (see {@link h2SessionParts}). */
+export interface H2SessionParts {
   settings: Record<string, number | boolean>;
   limits: Partial<SessionLimits>;
 }
 
-let parts: SessionParts | undefined;
-
 /**
- * The SETTINGS and limits for a connection's session under `cfg`: one pair per run (per worker
- * thread), shared by its connections (a session only reads them, and its connection keeps its
- * options: two objects per connection were ~0.1 KB).
+ * The SETTINGS and limits for the sessions of a run under `cfg`: its worker makes them once and
+ * every connection shares them (a session only reads them, and its connection keeps its options:
+ * two objects per connection were ~0.1 KB).
  */
-function sessionParts(cfg: H2loadConfig): SessionParts {
-  if (parts !== undefined && parts.config === cfg) return parts;
+export function h2SessionParts(cfg: H2loadConfig): H2SessionParts {
   // Window sizes as small integers (`| 0`; -w and -W are at most 30): `**` makes a double, and a
   // double stored in a field boxes that field in every object of its shape (the session's
   // settings, windows and flow records: ~0.1 KB per connection).
   const settings: Record<string, number | boolean> = { enablePush: false, initialWindowSize: (2 ** cfg.windowBits - 1) | 0 };
   if (cfg.maxFrameSize !== 16384) settings.maxFrameSize = cfg.maxFrameSize;
   if (cfg.headerTableSize !== 4096) settings.headerTableSize = cfg.headerTableSize;
-  parts = { config: cfg, settings, limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) } };
-  return parts;
+  return { settings, limits: { maxPendingRequests: Math.max(100000, cfg.maxConcurrentStreams * 2) } };
 }
 
 /** One client (see the module comment). */
@@ -326,7 +323,7 @@ export class Client implements ResponseCounter, Partial<StreamHandler> {
 
   private startH2(socket: net.Socket): void {
     const cfg = this.host.config;
-    const { settings, limits } = sessionParts(cfg);
+    const { settings, limits } = this.host.h2Session;
     // The socket is ours (dialed above, ALPN checked): the connection just wraps it, synchronously,
     // so requests can be submitted at once (they go out when it starts, on the next microtask).
     const conn = new Http2Connection(socket, {

@@ -6,7 +6,7 @@ import fs = require('fs');
 import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
 import type { HeaderField } from '../../protocol/frame/types';
-import { Client, ClientHost, Phase } from './client';
+import { Client, ClientHost, H2SessionParts, h2SessionParts, Phase } from './client';
 import { h1RequestHead, h2RequestHeaders } from './requests';
 import type { H2loadConfig, Target } from './options';
 import { newWorkerStats, REHEARSAL_AT, WorkerStats } from './stats';
@@ -70,6 +70,7 @@ export class LoadWorker implements ClientHost {
   readonly timing: boolean;
   readonly postData: Buffer | undefined;
   readonly h2Requests: HeaderField[][];
+  readonly h2Session: H2SessionParts;
   readonly h1Requests: Buffer[];
   phase: Phase;
   private readonly clients: Client[] = [];
@@ -108,6 +109,7 @@ export class LoadWorker implements ClientHost {
     const method = init.postData ? 'POST' : 'GET';
     const len = init.postData?.length;
     this.h2Requests = t.paths.map((p) => h2RequestHeaders(method, p, t.scheme, t.authority, init.userAgent, init.config.headers, len));
+    this.h2Session = h2SessionParts(init.config);
     this.h1Requests = t.paths.map((p) => h1RequestHead(method, p, t.authority, init.userAgent, init.config.headers, len));
   }
 
